@@ -1,0 +1,282 @@
+//! Tables `broadcast` and `lineup_item`.
+
+use super::{Store, now_rfc3339};
+use crate::error::StoreError;
+use crate::model::{
+    AnchorId, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, LineupRole, LineupTerms, ProductId,
+};
+use crate::money::Fen;
+use crate::validate::{FieldError, FieldErrorCode};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+const BROADCAST_SELECT: &str = "SELECT b.id, b.title, b.planned_start, b.platform, b.anchor_id, b.updated_at, \
+     (SELECT count(*) FROM lineup_item l WHERE l.broadcast_id = b.id), \
+     (SELECT coalesce(sum(planned_minutes), 0) FROM lineup_item l WHERE l.broadcast_id = b.id) \
+     FROM broadcast b";
+
+const LINEUP_SELECT: &str = "SELECT l.id, l.broadcast_id, l.product_id, l.position, p.sku, p.name, p.price_fen, \
+     l.live_price_fen, l.coupon, l.stock, l.planned_minutes, l.role \
+     FROM lineup_item l JOIN product p ON p.id = l.product_id";
+
+impl Store {
+    /// Broadcasts not deleted, soonest planned start first.
+    pub fn broadcasts(&self) -> Result<Vec<Broadcast>, StoreError> {
+        let sql = format!("{BROADCAST_SELECT} WHERE b.deleted_at IS NULL ORDER BY b.planned_start DESC, b.id DESC");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let broadcasts = stmt.query_map([], broadcast_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(broadcasts)
+    }
+
+    /// One broadcast, also when deleted.
+    pub fn broadcast(&self, id: BroadcastId) -> Result<Broadcast, StoreError> {
+        let sql = format!("{BROADCAST_SELECT} WHERE b.id = ?1");
+        self.conn
+            .query_row(&sql, params![id.0], broadcast_from_row)
+            .optional()?
+            .ok_or(StoreError::NotFound { entity: "broadcast", id: id.0 })
+    }
+
+    /// Creates a broadcast with an empty line-up.
+    pub fn create_broadcast(&mut self, draft: &BroadcastDraft) -> Result<Broadcast, StoreError> {
+        let now = now_rfc3339();
+        self.conn.execute(
+            "INSERT INTO broadcast (title, planned_start, platform, anchor_id, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![draft.title, draft.planned_start, draft.platform, draft.anchor_id.map(|a| a.0), now],
+        )?;
+        self.broadcast(BroadcastId(self.conn.last_insert_rowid()))
+    }
+
+    /// Changes a broadcast's title, start, platform or anchor.
+    pub fn update_broadcast(&mut self, id: BroadcastId, draft: &BroadcastDraft) -> Result<Broadcast, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE broadcast SET title = ?1, planned_start = ?2, platform = ?3, anchor_id = ?4, updated_at = ?5 \
+             WHERE id = ?6 AND deleted_at IS NULL",
+            params![draft.title, draft.planned_start, draft.platform, draft.anchor_id.map(|a| a.0), now_rfc3339(), id.0],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
+        }
+        self.broadcast(id)
+    }
+
+    /// Soft-deletes a broadcast with its line-up; [`Store::restore_broadcast`] undoes it.
+    pub fn delete_broadcast(&mut self, id: BroadcastId) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE broadcast SET deleted_at = ?1 WHERE id = ?2 AND deleted_at IS NULL",
+            params![now_rfc3339(), id.0],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
+        }
+        Ok(())
+    }
+
+    /// Undoes [`Store::delete_broadcast`].
+    pub fn restore_broadcast(&mut self, id: BroadcastId) -> Result<(), StoreError> {
+        let n = self.conn.execute("UPDATE broadcast SET deleted_at = NULL WHERE id = ?1", params![id.0])?;
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
+        }
+        Ok(())
+    }
+
+    /// The broadcast's line-up in running order.
+    pub fn lineup(&self, broadcast: BroadcastId) -> Result<Vec<LineupItem>, StoreError> {
+        let sql = format!("{LINEUP_SELECT} WHERE l.broadcast_id = ?1 ORDER BY l.position, l.id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let items = stmt.query_map(params![broadcast.0], lineup_item_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(items)
+    }
+
+    /// Appends a product to the line-up, with the product's price and stock as the starting
+    /// terms (the team then sets the live price). A product appears at most once.
+    pub fn add_lineup_item(&mut self, broadcast: BroadcastId, product: ProductId) -> Result<LineupItem, StoreError> {
+        let tx = self.conn.transaction()?;
+        ensure_live_broadcast(&tx, broadcast)?;
+        let (price, stock): (i64, i64) = tx
+            .query_row(
+                "SELECT price_fen, stock FROM product WHERE id = ?1 AND deleted_at IS NULL",
+                params![product.0],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::NotFound { entity: "product", id: product.0 })?;
+        let already: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM lineup_item WHERE broadcast_id = ?1 AND product_id = ?2)",
+            params![broadcast.0, product.0],
+            |r| r.get(0),
+        )?;
+        if already {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "productId",
+                FieldErrorCode::DuplicateSku,
+                product.0.to_string(),
+            )]));
+        }
+        let position: i64 = tx.query_row(
+            "SELECT coalesce(max(position) + 1, 0) FROM lineup_item WHERE broadcast_id = ?1",
+            params![broadcast.0],
+            |r| r.get(0),
+        )?;
+        let terms = LineupTerms {
+            live_price: Fen(price),
+            coupon: String::new(),
+            stock: stock.min(i32::MAX as i64) as i32,
+            planned_minutes: 5,
+            role: LineupRole::Profit,
+        };
+        tx.execute(
+            "INSERT INTO lineup_item (broadcast_id, product_id, position, live_price_fen, coupon, stock, planned_minutes, role) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![broadcast.0, product.0, position, terms.live_price.0, terms.coupon, terms.stock, terms.planned_minutes, terms.role.code()],
+        )?;
+        let id = LineupItemId(tx.last_insert_rowid());
+        touch_broadcast(&tx, broadcast)?;
+        tx.commit()?;
+        self.lineup_item(id)
+    }
+
+    /// One line-up item.
+    pub fn lineup_item(&self, id: LineupItemId) -> Result<LineupItem, StoreError> {
+        let sql = format!("{LINEUP_SELECT} WHERE l.id = ?1");
+        self.conn
+            .query_row(&sql, params![id.0], lineup_item_from_row)
+            .optional()?
+            .ok_or(StoreError::NotFound { entity: "lineupItem", id: id.0 })
+    }
+
+    /// Sets an item's live price, coupon, stock, minutes and role.
+    pub fn update_lineup_terms(&mut self, id: LineupItemId, terms: &LineupTerms) -> Result<LineupItem, StoreError> {
+        let tx = self.conn.transaction()?;
+        let broadcast: i64 = tx
+            .query_row("SELECT broadcast_id FROM lineup_item WHERE id = ?1", params![id.0], |r| r.get(0))
+            .optional()?
+            .ok_or(StoreError::NotFound { entity: "lineupItem", id: id.0 })?;
+        tx.execute(
+            "UPDATE lineup_item SET live_price_fen = ?1, coupon = ?2, stock = ?3, planned_minutes = ?4, role = ?5 WHERE id = ?6",
+            params![terms.live_price.0, terms.coupon, terms.stock, terms.planned_minutes, terms.role.code(), id.0],
+        )?;
+        touch_broadcast(&tx, BroadcastId(broadcast))?;
+        tx.commit()?;
+        self.lineup_item(id)
+    }
+
+    /// Removes an item and closes the gap. Returns it, so that
+    /// [`Store::restore_lineup_item`] can put it back (undo).
+    pub fn remove_lineup_item(&mut self, id: LineupItemId) -> Result<LineupItem, StoreError> {
+        let item = self.lineup_item(id)?;
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM lineup_item WHERE id = ?1", params![id.0])?;
+        tx.execute(
+            "UPDATE lineup_item SET position = position - 1 WHERE broadcast_id = ?1 AND position > ?2",
+            params![item.broadcast_id.0, item.position],
+        )?;
+        touch_broadcast(&tx, item.broadcast_id)?;
+        tx.commit()?;
+        Ok(item)
+    }
+
+    /// Puts a removed item back where it was, with its id and terms.
+    pub fn restore_lineup_item(&mut self, item: &LineupItem) -> Result<LineupItem, StoreError> {
+        let tx = self.conn.transaction()?;
+        ensure_live_broadcast(&tx, item.broadcast_id)?;
+        let n_items: i64 = tx.query_row(
+            "SELECT count(*) FROM lineup_item WHERE broadcast_id = ?1",
+            params![item.broadcast_id.0],
+            |r| r.get(0),
+        )?;
+        let position = (item.position as i64).clamp(0, n_items);
+        tx.execute(
+            "UPDATE lineup_item SET position = position + 1 WHERE broadcast_id = ?1 AND position >= ?2",
+            params![item.broadcast_id.0, position],
+        )?;
+        let t = &item.terms;
+        tx.execute(
+            "INSERT INTO lineup_item (id, broadcast_id, product_id, position, live_price_fen, coupon, stock, planned_minutes, role) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![item.id.0, item.broadcast_id.0, item.product_id.0, position, t.live_price.0, t.coupon, t.stock, t.planned_minutes, t.role.code()],
+        )?;
+        touch_broadcast(&tx, item.broadcast_id)?;
+        tx.commit()?;
+        self.lineup_item(item.id)
+    }
+
+    /// Sets the running order. `order` must hold exactly the broadcast's item ids.
+    pub fn reorder_lineup(&mut self, broadcast: BroadcastId, order: &[LineupItemId]) -> Result<Vec<LineupItem>, StoreError> {
+        let tx = self.conn.transaction()?;
+        ensure_live_broadcast(&tx, broadcast)?;
+        let mut current: Vec<i64> = tx
+            .prepare("SELECT id FROM lineup_item WHERE broadcast_id = ?1")?
+            .query_map(params![broadcast.0], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut wanted: Vec<i64> = order.iter().map(|id| id.0).collect();
+        current.sort_unstable();
+        wanted.sort_unstable();
+        if current != wanted {
+            return Err(StoreError::Invalid(vec![FieldError::new(
+                "order",
+                FieldErrorCode::UnknownValue,
+                format!("{order:?}"),
+            )]));
+        }
+        for (position, item_id) in order.iter().enumerate() {
+            tx.execute(
+                "UPDATE lineup_item SET position = ?1 WHERE id = ?2 AND broadcast_id = ?3",
+                params![position as i64, item_id.0, broadcast.0],
+            )?;
+        }
+        touch_broadcast(&tx, broadcast)?;
+        tx.commit()?;
+        self.lineup(broadcast)
+    }
+}
+
+fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
+    let live: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM broadcast WHERE id = ?1 AND deleted_at IS NULL)",
+        params![id.0],
+        |r| r.get(0),
+    )?;
+    if live { Ok(()) } else { Err(StoreError::NotFound { entity: "broadcast", id: id.0 }) }
+}
+
+fn touch_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
+    conn.execute("UPDATE broadcast SET updated_at = ?1 WHERE id = ?2", params![now_rfc3339(), id.0])?;
+    Ok(())
+}
+
+fn broadcast_from_row(row: &Row<'_>) -> rusqlite::Result<Broadcast> {
+    Ok(Broadcast {
+        id: BroadcastId(row.get(0)?),
+        draft: BroadcastDraft {
+            title: row.get(1)?,
+            planned_start: row.get(2)?,
+            platform: row.get(3)?,
+            anchor_id: row.get::<_, Option<i64>>(4)?.map(AnchorId),
+        },
+        updated_at: row.get(5)?,
+        n_items: row.get(6)?,
+        planned_minutes: row.get(7)?,
+    })
+}
+
+fn lineup_item_from_row(row: &Row<'_>) -> rusqlite::Result<LineupItem> {
+    let role: String = row.get(11)?;
+    Ok(LineupItem {
+        id: LineupItemId(row.get(0)?),
+        broadcast_id: BroadcastId(row.get(1)?),
+        product_id: ProductId(row.get(2)?),
+        position: row.get(3)?,
+        product_sku: row.get(4)?,
+        product_name: row.get(5)?,
+        product_price: Fen(row.get(6)?),
+        terms: LineupTerms {
+            live_price: Fen(row.get(7)?),
+            coupon: row.get(8)?,
+            stock: row.get(9)?,
+            planned_minutes: row.get(10)?,
+            role: LineupRole::parse(&role).unwrap_or_default(),
+        },
+    })
+}

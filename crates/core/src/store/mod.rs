@@ -1,0 +1,176 @@
+//! The SQLite store: one connection, WAL, foreign keys, append-only migrations.
+
+mod anchors;
+mod broadcasts;
+mod products;
+
+pub use products::Upserted;
+
+use crate::error::StoreError;
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+/// The schema's migrations, numbered by position. Append only: never edit a released one.
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("../../migrations/001_catalog.sql"),
+    include_str!("../../migrations/002_settings.sql"),
+];
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(MIGRATION_SQL.iter().map(|sql| M::up(sql)).collect()));
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATION_SQL.len() as i64;
+
+/// The database file's name inside the data directory.
+pub const DB_FILE_NAME: &str = "anchordesk.sqlite3";
+
+/// The application's database. Owns its connection; share it behind a mutex or an owner task.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    ///
+    /// Errors, without writing a byte to the file: [`StoreError::NotADatabase`] when the
+    /// file exists but is not SQLite, [`StoreError::NewerSchema`] when a newer build wrote it.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        refuse_foreign_file(path)?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        }
+        let conn = Connection::open(path)?;
+        // Read the version before any pragma that writes (journal_mode=WAL does).
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|err| {
+            if is_not_a_database(&err) {
+                StoreError::NotADatabase { path: path.to_path_buf() }
+            } else {
+                StoreError::Sqlite(err)
+            }
+        })?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, supported: SCHEMA_VERSION });
+        }
+        Self::configure_and_migrate(conn, path.to_path_buf(), None)
+    }
+
+    /// Opens the database and migrates it only up to `version`. For migration tests.
+    #[doc(hidden)]
+    pub fn open_at_version(path: &Path, version: usize) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        Self::configure_and_migrate(conn, path.to_path_buf(), Some(version))
+    }
+
+    fn configure_and_migrate(mut conn: Connection, path: PathBuf, version: Option<usize>) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        match version {
+            // rusqlite_migration runs all pending migrations in one transaction.
+            None => MIGRATIONS.to_latest(&mut conn)?,
+            Some(v) => MIGRATIONS.to_version(&mut conn, v)?,
+        }
+        Ok(Store { conn, path })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+    }
+
+    /// Runs SQLite's own consistency check; `true` when it answers `ok`.
+    pub fn integrity_ok(&self) -> Result<bool, StoreError> {
+        let answer: String = self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        Ok(answer == "ok")
+    }
+
+    /// A setting's value, if set.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", params![key], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Seeds the bundled sample catalog the first time this database is opened, and never
+    /// again (removing the samples is permanent). Returns how many products were added.
+    pub fn seed_sample_catalog_once(&mut self) -> Result<usize, StoreError> {
+        if self.setting(SAMPLE_SEEDED_KEY)?.is_some() {
+            return Ok(0);
+        }
+        let drafts = crate::sample::catalog();
+        let tx = self.conn.transaction()?;
+        let now = now_rfc3339();
+        for draft in &drafts {
+            products::insert(&tx, draft, true, &now)?;
+        }
+        tx.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2)",
+            params![SAMPLE_SEEDED_KEY, now],
+        )?;
+        tx.commit()?;
+        Ok(drafts.len())
+    }
+}
+
+const SAMPLE_SEEDED_KEY: &str = "sample_catalog_seeded_at";
+
+/// The current time as RFC 3339 UTC, for `created_at`/`updated_at` columns.
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("formatting the current UTC time as RFC 3339 cannot fail")
+}
+
+/// Refuses, by its first 16 bytes, a file that exists, is not empty and is not SQLite.
+/// Opening such a file with SQLite and setting WAL could otherwise write to it.
+fn refuse_foreign_file(path: &Path) -> Result<(), StoreError> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(StoreError::Io { path: path.to_path_buf(), source }),
+    };
+    let mut header = [0u8; 16];
+    let mut n_read = 0;
+    while n_read < header.len() {
+        match file.read(&mut header[n_read..]) {
+            Ok(0) => break,
+            Ok(n) => n_read += n,
+            Err(source) => return Err(StoreError::Io { path: path.to_path_buf(), source }),
+        }
+    }
+    if n_read == 0 || (n_read == header.len() && &header == b"SQLite format 3\0") {
+        return Ok(());
+    }
+    Err(StoreError::NotADatabase { path: path.to_path_buf() })
+}
+
+fn is_not_a_database(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase)
+}

@@ -1,0 +1,248 @@
+//! Store round trips, migrations and refusals, on real SQLite files.
+
+use anchordesk_core::store::SCHEMA_VERSION;
+use anchordesk_core::validate::{FieldErrorCode, LineupTermsForm, ProductForm};
+use anchordesk_core::*;
+use std::path::Path;
+
+fn open(dir: &Path) -> Store {
+    Store::open(&dir.join("anchordesk.sqlite3")).expect("store opens")
+}
+
+fn orange() -> ProductDraft {
+    ProductForm {
+        sku: "ORANGE-1".into(),
+        name: "脐橙 礼盒".into(),
+        origin: "江西赣州".into(),
+        spec: "5kg".into(),
+        price: "59.90".into(),
+        stock: "100".into(),
+        shelf_life_days: "30".into(),
+        certificates: vec![Certificate {
+            kind: CertificateKind::GeographicalIndication,
+            number: "GI-1".into(),
+            issuer: "国家知识产权局".into(),
+            valid_until: Some("2027-01-01".into()),
+        }],
+        ..ProductForm::default()
+    }
+    .parse()
+    .unwrap()
+}
+
+fn broadcast_draft() -> BroadcastDraft {
+    BroadcastDraft {
+        title: "周五助农专场".into(),
+        planned_start: "2026-12-04T19:30".into(),
+        platform: "sandbox".into(),
+        anchor_id: None,
+    }
+}
+
+#[test]
+fn product_round_trip_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = {
+        let mut store = open(dir.path());
+        store.create_product(&orange()).unwrap().id
+    };
+    let store = open(dir.path());
+    let product = store.product(id).unwrap();
+    assert_eq!(product.draft, orange());
+    assert!(!product.is_sample);
+    assert_eq!(store.products("赣州").unwrap().len(), 1, "search by origin");
+    assert_eq!(store.products("礼盒").unwrap().len(), 1, "search by name");
+    assert!(store.products("大米").unwrap().is_empty());
+}
+
+#[test]
+fn duplicate_sku_is_refused_with_a_field_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    store.create_product(&orange()).unwrap();
+    let err = store.create_product(&orange()).unwrap_err();
+    match err {
+        StoreError::Invalid(fields) => assert_eq!(fields[0].code, FieldErrorCode::DuplicateSku),
+        other => panic!("expected a duplicate SKU error, got {other}"),
+    }
+}
+
+#[test]
+fn delete_then_undo_brings_the_product_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let id = store.create_product(&orange()).unwrap().id;
+    store.delete_products(&[id]).unwrap();
+    assert!(store.products("").unwrap().is_empty());
+    store.restore_products(&[id]).unwrap();
+    assert_eq!(store.products("").unwrap()[0].id, id);
+}
+
+#[test]
+fn undo_is_refused_when_the_sku_was_taken_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let id = store.create_product(&orange()).unwrap().id;
+    store.delete_products(&[id]).unwrap();
+    store.create_product(&orange()).unwrap();
+    assert!(matches!(store.restore_products(&[id]), Err(StoreError::Invalid(_))));
+    assert_eq!(store.count_products().unwrap(), 1);
+}
+
+#[test]
+fn sample_catalog_is_seeded_once_and_removable_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = {
+        let mut store = open(dir.path());
+        let n = store.seed_sample_catalog_once().unwrap();
+        assert!(n >= 4);
+        assert!(store.products("").unwrap().iter().all(|p| p.is_sample));
+        let samples = store.sample_product_ids().unwrap();
+        assert_eq!(samples.len(), n);
+        store.delete_products(&samples).unwrap();
+        n
+    };
+    let mut store = open(dir.path());
+    assert_eq!(store.seed_sample_catalog_once().unwrap(), 0, "removed samples stay removed");
+    assert_eq!(store.count_products().unwrap(), 0);
+    assert!(n > 0);
+}
+
+#[test]
+fn lineup_add_reorder_terms_remove_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    store.seed_sample_catalog_once().unwrap();
+    let products = store.products("").unwrap();
+    let broadcast = store.create_broadcast(&broadcast_draft()).unwrap();
+    let a = store.add_lineup_item(broadcast.id, products[0].id).unwrap();
+    let b = store.add_lineup_item(broadcast.id, products[1].id).unwrap();
+    let c = store.add_lineup_item(broadcast.id, products[2].id).unwrap();
+    assert_eq!((a.position, b.position, c.position), (0, 1, 2));
+    assert_eq!(a.terms.live_price, products[0].draft.price, "live price starts at the everyday price");
+
+    // Adding the same product twice is refused.
+    assert!(matches!(store.add_lineup_item(broadcast.id, products[0].id), Err(StoreError::Invalid(_))));
+
+    let order = store.reorder_lineup(broadcast.id, &[c.id, a.id, b.id]).unwrap();
+    assert_eq!(order.iter().map(|i| i.id).collect::<Vec<_>>(), vec![c.id, a.id, b.id]);
+    // A wrong set of ids changes nothing.
+    assert!(store.reorder_lineup(broadcast.id, &[c.id, a.id]).is_err());
+    assert_eq!(store.lineup(broadcast.id).unwrap()[0].id, c.id);
+
+    let terms = LineupTermsForm {
+        live_price: "39.9".into(),
+        coupon: "满99减10".into(),
+        stock: "50".into(),
+        planned_minutes: "12".into(),
+        role: LineupRole::Traffic,
+    }
+    .parse()
+    .unwrap();
+    let updated = store.update_lineup_terms(a.id, &terms).unwrap();
+    assert_eq!(updated.terms, terms);
+
+    let removed = store.remove_lineup_item(a.id).unwrap();
+    let after_remove = store.lineup(broadcast.id).unwrap();
+    assert_eq!(after_remove.iter().map(|i| i.position).collect::<Vec<_>>(), vec![0, 1], "no gap");
+    store.restore_lineup_item(&removed).unwrap();
+    let restored = store.lineup(broadcast.id).unwrap();
+    assert_eq!(restored.iter().map(|i| i.id).collect::<Vec<_>>(), vec![c.id, a.id, b.id]);
+    assert_eq!(restored[1].terms, terms);
+
+    let summary = store.broadcast(broadcast.id).unwrap();
+    assert_eq!(summary.n_items, 3);
+    assert_eq!(summary.planned_minutes, 12 + 5 + 5);
+}
+
+#[test]
+fn deleted_broadcast_can_be_restored_with_its_lineup() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let product = store.create_product(&orange()).unwrap();
+    let broadcast = store.create_broadcast(&broadcast_draft()).unwrap();
+    store.add_lineup_item(broadcast.id, product.id).unwrap();
+    store.delete_broadcast(broadcast.id).unwrap();
+    assert!(store.broadcasts().unwrap().is_empty());
+    store.restore_broadcast(broadcast.id).unwrap();
+    assert_eq!(store.broadcasts().unwrap()[0].n_items, 1);
+}
+
+#[test]
+fn anchors_keep_their_qualifications() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let q = Qualification {
+        field: QualificationField::Health,
+        title: "公共营养师".into(),
+        number: "NO-77".into(),
+        valid_until: None,
+    };
+    let anchor = store.save_anchor(None, "李主播", std::slice::from_ref(&q)).unwrap();
+    let mut draft = broadcast_draft();
+    draft.anchor_id = Some(anchor.id);
+    let broadcast = store.create_broadcast(&draft).unwrap();
+    assert_eq!(broadcast.draft.anchor_id, Some(anchor.id));
+    assert_eq!(store.anchor(anchor.id).unwrap().qualifications, vec![q]);
+}
+
+#[test]
+fn a_newer_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anchordesk.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!("CREATE TABLE future (x); PRAGMA user_version = {};", SCHEMA_VERSION + 1)).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
+    assert_eq!(err.code(), ErrorCode::NewerSchema);
+    assert!(err.to_string().contains("anchordesk.sqlite3"), "names the file: {err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "file unchanged");
+    assert!(!dir.path().join("anchordesk.sqlite3-wal").exists(), "no WAL created");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anchordesk.sqlite3");
+    let junk = "这不是数据库，只是一段文字。".repeat(200);
+    std::fs::write(&path, &junk).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotADatabase, "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), junk);
+
+    // A real SQLite header over garbage pages is caught by SQLite itself.
+    let mut fake = b"SQLite format 3\0".to_vec();
+    fake.extend(std::iter::repeat_n(0xAB, 4096));
+    std::fs::write(&path, &fake).unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err.code(), ErrorCode::NotADatabase | ErrorCode::Internal), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), fake, "file unchanged");
+}
+
+#[test]
+fn every_migration_applies_from_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert!(store.integrity_ok().unwrap());
+}
+
+#[test]
+fn upgrading_from_the_previous_version_keeps_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("anchordesk.sqlite3");
+    let previous = (SCHEMA_VERSION - 1) as usize;
+    let id = {
+        let mut old = Store::open_at_version(&path, previous).unwrap();
+        assert_eq!(old.schema_version().unwrap(), previous as i64);
+        old.create_product(&orange()).unwrap().id
+    };
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.product(id).unwrap().draft, orange());
+    store.set_setting("locale", "en").unwrap();
+    assert_eq!(store.setting("locale").unwrap().as_deref(), Some("en"));
+}
