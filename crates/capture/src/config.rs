@@ -1,0 +1,307 @@
+//! What a pipeline is asked to do: sources, encoding, outputs.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::overlay::Overlay;
+use crate::StreamUrl;
+
+/// One FFmpeg input: a libavdevice device (`v4l2`, `alsa`, `pulse`, `avfoundation`,
+/// `dshow`), a `lavfi` graph, or any demuxer with a URL.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct InputSpec {
+    /// FFmpeg input format name, e.g. `v4l2` or `lavfi`.
+    pub format: String,
+    /// Device name or URL, e.g. `/dev/video0`, `hw:0` or a lavfi graph.
+    pub url: String,
+    /// Input options such as `video_size`, `framerate`, `input_format`.
+    pub options: BTreeMap<String, String>,
+}
+
+impl InputSpec {
+    /// A device with its format, no options.
+    pub fn new(format: &str, url: &str) -> InputSpec {
+        InputSpec { format: format.to_owned(), url: url.to_owned(), options: BTreeMap::new() }
+    }
+
+    /// Parses `FORMAT:URL` (`v4l2:/dev/video0`, `alsa:hw:1`), or a bare `/dev/video*` path
+    /// which means V4L2 on Linux.
+    pub fn parse_video(spec: &str) -> InputSpec {
+        if let Some((format, url)) = spec.split_once(':')
+            && !format.is_empty()
+            && !format.contains('/')
+        {
+            return InputSpec::new(format, url);
+        }
+        InputSpec::new(default_video_backend(), spec)
+    }
+
+    /// Like [`InputSpec::parse_video`] for microphones; a bare name means ALSA on Linux.
+    pub fn parse_audio(spec: &str) -> InputSpec {
+        match spec.split_once(':') {
+            Some((format, url)) if KNOWN_BACKENDS.contains(&format) => InputSpec::new(format, url),
+            _ => InputSpec::new(default_audio_backend(), spec),
+        }
+    }
+}
+
+const KNOWN_BACKENDS: &[&str] = &["v4l2", "alsa", "pulse", "avfoundation", "dshow", "lavfi", "oss", "jack"];
+
+fn default_video_backend() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "avfoundation"
+    } else if cfg!(target_os = "windows") {
+        "dshow"
+    } else {
+        "v4l2"
+    }
+}
+
+fn default_audio_backend() -> &'static str {
+    if cfg!(target_os = "macos") {
+        "avfoundation"
+    } else if cfg!(target_os = "windows") {
+        "dshow"
+    } else {
+        "alsa"
+    }
+}
+
+/// The video source.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum VideoSource {
+    /// FFmpeg's `testsrc2` pattern at the output size and rate.
+    Test,
+    /// A camera or any other input.
+    Input(InputSpec),
+}
+
+/// The audio source.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum AudioSource {
+    /// A 440 Hz sine tone.
+    Test,
+    /// Digital silence (no microphone).
+    Silence,
+    /// A microphone or any other input.
+    Input(InputSpec),
+}
+
+/// libx264 speed presets suited to 2–4 cores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    Ultrafast,
+    Superfast,
+    Veryfast,
+    Faster,
+}
+
+impl Preset {
+    /// The x264 preset name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ultrafast => "ultrafast",
+            Preset::Superfast => "superfast",
+            Preset::Veryfast => "veryfast",
+            Preset::Faster => "faster",
+        }
+    }
+}
+
+/// Which H.264 encoder to use. Hardware encoders fall back to x264 when they fail to open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum VideoEncoder {
+    X264,
+    Nvenc,
+    Qsv,
+    Vaapi,
+    VideoToolbox,
+}
+
+impl VideoEncoder {
+    /// The FFmpeg encoder name.
+    pub fn ffmpeg_name(self) -> &'static str {
+        match self {
+            VideoEncoder::X264 => "libx264",
+            VideoEncoder::Nvenc => "h264_nvenc",
+            VideoEncoder::Qsv => "h264_qsv",
+            VideoEncoder::Vaapi => "h264_vaapi",
+            VideoEncoder::VideoToolbox => "h264_videotoolbox",
+        }
+    }
+}
+
+/// Output picture and encoder settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct VideoSettings {
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub bitrate_kbps: u32,
+    pub preset: Preset,
+    pub encoder: VideoEncoder,
+    /// Seconds between keyframes.
+    pub keyframe_interval_s: u32,
+}
+
+impl Default for VideoSettings {
+    fn default() -> Self {
+        VideoSettings {
+            width: 1280,
+            height: 720,
+            fps: 30,
+            bitrate_kbps: 2500,
+            preset: Preset::Veryfast,
+            encoder: VideoEncoder::X264,
+            keyframe_interval_s: 2,
+        }
+    }
+}
+
+/// The recording container, chosen from the file extension by [`Container::for_path`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Container {
+    /// Fragmented MP4 while recording (crash-safe); optionally remuxed to a plain MP4
+    /// with chapters after a clean stop.
+    Mp4,
+    /// Matroska; chapters are written into the file on stop.
+    Mkv,
+}
+
+impl Container {
+    /// `.mkv` → Matroska, anything else → MP4.
+    pub fn for_path(path: &std::path::Path) -> Container {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("mkv") => Container::Mkv,
+            _ => Container::Mp4,
+        }
+    }
+}
+
+/// Push reconnection timing, in the OBS manner: a few seconds, growing, capped.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ReconnectPolicy {
+    pub initial_delay_ms: u32,
+    pub max_delay_ms: u32,
+    /// Fraction of the delay added or removed at random, 0.0–0.5.
+    pub jitter: f64,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy { initial_delay_ms: 1000, max_delay_ms: 8000, jitter: 0.2 }
+    }
+}
+
+/// Everything a pipeline needs to start.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Config {
+    pub video_source: VideoSource,
+    pub audio_source: AudioSource,
+    pub video: VideoSettings,
+    pub audio_bitrate_kbps: u32,
+    /// The recording file; `.mkv` records Matroska, anything else fragmented MP4.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub output: PathBuf,
+    /// Replace an existing file at `output` instead of refusing to start.
+    pub overwrite: bool,
+    /// RTMP(S) ingest with stream key.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub push: Option<StreamUrl>,
+    pub reconnect: ReconnectPolicy,
+    /// Stop by itself after this much media time.
+    pub duration_ms: Option<u32>,
+    /// For the disk-space preflight when `duration_ms` is not set; defaults to 3 hours.
+    pub planned_duration_ms: Option<u32>,
+    /// Pace synthetic sources in real time (always true for devices). Off only for benchmarks.
+    pub realtime: bool,
+    /// After a clean stop, remux a fragmented MP4 into a plain MP4 with chapters.
+    pub remux_on_stop: bool,
+    /// Overlay shown from the first frame.
+    pub overlay: Option<Overlay>,
+    /// Preview frames per second (0 turns preview off).
+    pub preview_fps: u32,
+    /// Preview width in pixels; the height follows the aspect ratio.
+    pub preview_width: u32,
+    /// A font file with CJK glyphs for overlays; the system Noto Sans CJK when unset.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub font: Option<PathBuf>,
+}
+
+impl Config {
+    /// A 720p30 recording of the synthetic source to `output`.
+    pub fn new(output: impl Into<PathBuf>) -> Config {
+        Config {
+            video_source: VideoSource::Test,
+            audio_source: AudioSource::Test,
+            video: VideoSettings::default(),
+            audio_bitrate_kbps: 128,
+            output: output.into(),
+            overwrite: false,
+            push: None,
+            reconnect: ReconnectPolicy::default(),
+            duration_ms: None,
+            planned_duration_ms: None,
+            realtime: true,
+            remux_on_stop: true,
+            overlay: None,
+            preview_fps: 4,
+            preview_width: 320,
+            font: None,
+        }
+    }
+
+    /// The container the output path asks for.
+    pub fn container(&self) -> Container {
+        Container::for_path(&self.output)
+    }
+
+    /// Bytes the recording is expected to take for `ms` of media.
+    pub fn estimated_bytes(&self, ms: u64) -> u64 {
+        let kbps = u64::from(self.video.bitrate_kbps) + u64::from(self.audio_bitrate_kbps);
+        // Container overhead and encoder overshoot stay under 10 % in practice.
+        kbps * 1000 / 8 * ms / 1000 * 11 / 10
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), crate::CaptureError> {
+        let bad = |m: String| Err(crate::CaptureError::BadConfig(m));
+        let v = &self.video;
+        if v.width < 64 || v.height < 64 || v.width > 7680 || v.height > 4320 || v.width % 2 != 0 || v.height % 2 != 0 {
+            return bad(format!("video size {}x{} must be even and between 64x64 and 7680x4320", v.width, v.height));
+        }
+        if v.fps == 0 || v.fps > 120 {
+            return bad(format!("frame rate {} must be 1 to 120", v.fps));
+        }
+        if v.bitrate_kbps < 100 || v.bitrate_kbps > 100_000 {
+            return bad(format!("video bitrate {} kbps must be 100 to 100000", v.bitrate_kbps));
+        }
+        if self.audio_bitrate_kbps < 32 || self.audio_bitrate_kbps > 512 {
+            return bad(format!("audio bitrate {} kbps must be 32 to 512", self.audio_bitrate_kbps));
+        }
+        if v.keyframe_interval_s == 0 || v.keyframe_interval_s > 10 {
+            return bad(format!("keyframe interval {} s must be 1 to 10", v.keyframe_interval_s));
+        }
+        if !(0.0..=0.5).contains(&self.reconnect.jitter) || self.reconnect.initial_delay_ms == 0 {
+            return bad("reconnect jitter must be 0.0–0.5 and the first delay above 0".to_owned());
+        }
+        Ok(())
+    }
+}

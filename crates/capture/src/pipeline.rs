@@ -1,0 +1,803 @@
+//! Starting, running and stopping one broadcast's media pipeline.
+//!
+//! ```text
+//! video source ─frames→ compositor (clock, overlay, slate) ─frames→ x264 ─┐
+//! audio source + AAC ────────────────────────────────────────────packets─┴→ writer (recording) ─→ push (RTMP)
+//!                        compositor ─some frames→ preview (JPEG)      stats (once a second)
+//! ```
+//! Each box is a thread that owns its FFmpeg context; channels between them are bounded.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
+use ffmpeg_next::{self as ffmpeg, Rational, Rescale, codec, format, frame};
+
+use crate::config::{AudioSource, Config, VideoSource};
+use crate::marker::{Marker, MarkerKind};
+use crate::overlay::{self, Fonts, Overlay, OverlayImage};
+use crate::push::{self, PushMsg, PushTarget};
+use crate::source::{self, AudioFeed, VideoMsg};
+use crate::stats::{Counters, PushState, Stats};
+use crate::writer::{self, RecordingSummary, StreamSetup};
+use crate::{CaptureError, encode};
+
+/// Why the pipeline stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum StopReason {
+    /// Still running.
+    Running,
+    /// [`PipelineHandle::stop`] was called.
+    Requested,
+    /// The configured duration was reached.
+    Duration,
+    /// The disk filled up (or came within a few seconds of it).
+    DiskFull,
+    /// Writing the recording failed for another reason.
+    WriteFailed,
+}
+
+pub(crate) enum WriterMsg {
+    Video(codec::packet::Packet),
+    Audio(codec::packet::Packet),
+    VideoEnd,
+    AudioEnd,
+}
+
+/// State the pipeline threads share; each FFmpeg resource stays with its own thread.
+pub(crate) struct Shared {
+    pub stop: AtomicBool,
+    stop_info: Mutex<(StopReason, Option<Instant>)>,
+    pub realtime: bool,
+    fps: u32,
+    t0: Mutex<Option<Instant>>,
+    t0_set: Condvar,
+    /// End of media in µs once the compositor has stopped, else -1.
+    end_us: AtomicI64,
+    /// Media time of the newest composed frame, µs.
+    pub media_us: AtomicI64,
+    pub counters: Counters,
+    push_state: Mutex<PushState>,
+    pub push_reconnects: AtomicU64,
+    pub markers: Mutex<Vec<Marker>>,
+    pub finished: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn request_stop(&self, reason: StopReason) {
+        let mut info = self.stop_info.lock().unwrap_or_else(|p| p.into_inner());
+        if info.0 == StopReason::Running {
+            *info = (reason, Some(Instant::now()));
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn stop_reason(&self) -> StopReason {
+        self.stop_info.lock().unwrap_or_else(|p| p.into_inner()).0
+    }
+
+    pub(crate) fn stop_requested_for(&self) -> Duration {
+        self.stop_info.lock().unwrap_or_else(|p| p.into_inner()).1.map_or(Duration::ZERO, |t| t.elapsed())
+    }
+
+    fn set_t0(&self, t0: Instant) {
+        *self.t0.lock().unwrap_or_else(|p| p.into_inner()) = Some(t0);
+        self.t0_set.notify_all();
+    }
+
+    /// Waits for the compositor to fix media time 0 on the wall clock.
+    pub(crate) fn wait_t0(&self, timeout: Duration) -> Option<Instant> {
+        let guard = self.t0.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = self
+            .t0_set
+            .wait_timeout_while(guard, timeout, |t0| t0.is_none() && !self.stop.load(Ordering::Relaxed))
+            .unwrap_or_else(|p| p.into_inner());
+        *guard
+    }
+
+    /// Where audio must end, in samples at `rate`, once known.
+    pub(crate) fn end_samples(&self, rate: u32) -> Option<i64> {
+        let end = self.end_us.load(Ordering::SeqCst);
+        (end >= 0).then(|| end * rate as i64 / 1_000_000)
+    }
+
+    pub(crate) fn set_push_state(&self, state: PushState) {
+        *self.push_state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    fn push_state(&self) -> PushState {
+        self.push_state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn media_ms(&self) -> u32 {
+        (self.media_us.load(Ordering::Relaxed).max(0) / 1000) as u32
+    }
+
+    fn frame_us(&self, n: i64) -> i64 {
+        n * 1_000_000 / self.fps as i64
+    }
+}
+
+/// A preview picture for the UI.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewFrame {
+    /// JPEG bytes.
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub media_time_ms: f64,
+}
+
+/// Entry point: `Pipeline::start(config)`.
+pub struct Pipeline;
+
+/// A running pipeline. Dropping it stops the pipeline and finalises the recording.
+pub struct PipelineHandle {
+    shared: Arc<Shared>,
+    threads: Vec<(&'static str, JoinHandle<()>)>,
+    writer: Option<JoinHandle<Result<RecordingSummary, CaptureError>>>,
+    stats: tokio::sync::watch::Receiver<Stats>,
+    preview: Option<tokio::sync::mpsc::Receiver<PreviewFrame>>,
+    overlay_tx: Sender<Option<Arc<OverlayImage>>>,
+    fonts: Option<Fonts>,
+    size: (u32, u32),
+    encoder: crate::config::VideoEncoder,
+}
+
+fn spawn<T: Send + 'static>(name: &'static str, f: impl FnOnce() -> T + Send + 'static) -> Result<JoinHandle<T>, CaptureError> {
+    std::thread::Builder::new()
+        .name(format!("capture-{name}"))
+        .spawn(f)
+        .map_err(CaptureError::io(format!("starting thread {name}")))
+}
+
+/// Checks that `config.output` can be created, before anything else is started.
+fn check_output(config: &Config) -> Result<(), CaptureError> {
+    let path = &config.output;
+    let not_writable = |message: String| CaptureError::OutputNotWritable { path: path.clone(), message };
+    if path.is_dir() {
+        return Err(not_writable("is a directory".to_owned()));
+    }
+    if path.exists() && !config.overwrite {
+        return Err(CaptureError::OutputExists { path: path.clone() });
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(not_writable(format!("folder {} does not exist", dir.display())));
+    }
+    let probe = dir.join(format!(".anchordesk-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+        }
+        Err(e) => return Err(not_writable(e.to_string())),
+    }
+    let planned_ms = config.duration_ms.or(config.planned_duration_ms).unwrap_or(3 * 3600 * 1000);
+    let needed = config.estimated_bytes(planned_ms as u64) + 64 * 1024 * 1024;
+    if let Some(available) = crate::disk::available_bytes(&dir)
+        && available < needed
+    {
+        return Err(CaptureError::DiskSpace { path: dir, needed_mb: needed / 1_000_000, available_mb: available / 1_000_000 });
+    }
+    Ok(())
+}
+
+impl Pipeline {
+    /// Checks everything that can fail, then starts capture, recording and push.
+    ///
+    /// Errors (a bad push URL, an unreachable ingest, a missing device, an unwritable
+    /// path, too little disk) come back before any file is created.
+    pub fn start(config: Config) -> Result<PipelineHandle, CaptureError> {
+        crate::init();
+        config.validate()?;
+        check_output(&config)?;
+        if let Some(url) = &config.push {
+            push::check_reachable(url, Duration::from_secs(3))?;
+        }
+        let fonts = match Fonts::load(config.font.as_deref()) {
+            Ok(f) => Some(f),
+            Err(e) if config.overlay.is_some() || config.font.is_some() => return Err(e),
+            Err(e) => {
+                tracing::warn!(%e, "no overlay font; the camera-lost slate will have no text");
+                None
+            }
+        };
+        let video = encode::open_video(&config.video)?;
+        let audio = encode::open_audio(config.audio_bitrate_kbps)?;
+        let video_setup = StreamSetup { params: codec::Parameters::from(&*video.encoder), time_base: video.time_base };
+        let audio_setup = StreamSetup { params: codec::Parameters::from(&*audio), time_base: Rational::new(1, encode::AUDIO_RATE as i32) };
+        let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+        let realtime = config.realtime || !matches!(config.video_source, VideoSource::Test);
+
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            stop_info: Mutex::new((StopReason::Running, None)),
+            realtime,
+            fps,
+            t0: Mutex::new(None),
+            t0_set: Condvar::new(),
+            end_us: AtomicI64::new(-1),
+            media_us: AtomicI64::new(0),
+            counters: Counters::default(),
+            push_state: Mutex::new(if config.push.is_some() { PushState::Reconnecting { attempt: 0, retry_in_ms: 0, last_error: String::new() } } else { PushState::Off }),
+            push_reconnects: AtomicU64::new(0),
+            markers: Mutex::new(Vec::new()),
+            finished: AtomicBool::new(false),
+        });
+        let mut threads: Vec<(&'static str, JoinHandle<()>)> = Vec::new();
+        let abort = |threads: Vec<(&'static str, JoinHandle<()>)>, shared: &Shared| {
+            shared.request_stop(StopReason::Requested);
+            for (_, t) in threads {
+                let _ = t.join();
+            }
+        };
+
+        // Sources first: a missing camera must fail before the ingest or the file is touched.
+        let (video_tx, video_rx) = bounded::<VideoMsg>(4);
+        let (writer_tx, writer_rx) = bounded::<WriterMsg>(256);
+        let video_spec = match &config.video_source {
+            VideoSource::Test => source::test_video_spec(w, h, fps, realtime),
+            VideoSource::Input(spec) => spec.clone(),
+        };
+        let (ready_tx, ready_rx) = bounded(1);
+        {
+            let shared = shared.clone();
+            threads.push(("video-source", spawn("video-source", move || source::video_thread(video_spec, w, h, video_tx, shared, ready_tx))?));
+        }
+        let ready = ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("video-source")));
+        if let Err(e) = ready {
+            abort(threads, &shared);
+            return Err(e);
+        }
+        let feed = match &config.audio_source {
+            AudioSource::Test => AudioFeed::Input(source::test_audio_spec(realtime)),
+            AudioSource::Silence => AudioFeed::Silence,
+            AudioSource::Input(spec) => AudioFeed::Input(spec.clone()),
+        };
+        let (ready_tx, ready_rx) = bounded(1);
+        {
+            let shared = shared.clone();
+            let writer_tx = writer_tx.clone();
+            threads.push(("audio", spawn("audio", move || source::audio_thread(feed, audio, writer_tx, shared, ready_tx))?));
+        }
+        let ready = ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("audio")));
+        if let Err(e) = ready {
+            drop(video_rx);
+            abort(threads, &shared);
+            return Err(e);
+        }
+
+        let push_target = config.push.clone().map(|url| PushTarget { url, video: video_setup.clone(), audio: audio_setup.clone() });
+        let first_connection = match &push_target {
+            Some(target) => match push::connect(target) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    drop(video_rx);
+                    drop(writer_rx);
+                    abort(threads, &shared);
+                    return Err(e);
+                }
+            },
+            None => None,
+        };
+        if config.overwrite && config.output.exists() {
+            let _ = std::fs::remove_file(&config.output);
+        }
+        let recording = match writer::open_recording(&config.output, config.container(), &video_setup, &audio_setup) {
+            Ok(r) => r,
+            Err(e) => {
+                drop(video_rx);
+                drop(writer_rx);
+                abort(threads, &shared);
+                return Err(e);
+            }
+        };
+
+        let (push_tx, push_thread) = match (push_target, first_connection) {
+            (Some(target), Some(conn)) => {
+                let (tx, rx) = bounded::<PushMsg>(512);
+                let shared = shared.clone();
+                let policy = config.reconnect.clone();
+                (Some(tx), Some(spawn("push", move || push::push_thread(target, conn, rx, shared, policy))?))
+            }
+            _ => (None, None),
+        };
+        if let Some(t) = push_thread {
+            threads.push(("push", t));
+        }
+        let writer = {
+            let shared = shared.clone();
+            let finish = writer::Finish { remux_mp4: config.remux_on_stop };
+            spawn("writer", move || {
+                let result = writer::writer_thread(recording, writer_rx, push_tx, shared.clone(), finish);
+                shared.finished.store(true, Ordering::SeqCst);
+                result
+            })?
+        };
+
+        let (enc_tx, enc_rx) = bounded::<frame::Video>(8);
+        {
+            let shared = shared.clone();
+            let writer_tx = writer_tx.clone();
+            let encoder = video.encoder;
+            let tb = video.time_base;
+            threads.push(("video-encoder", spawn("video-encoder", move || video_encode_thread(enc_rx, encoder, tb, writer_tx, shared))?));
+        }
+        drop(writer_tx);
+
+        let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
+        let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
+        let preview_every = if config.preview_fps == 0 { 0 } else { (fps / config.preview_fps.min(fps)).max(1) };
+        if preview_every > 0 {
+            let pw = config.preview_width.clamp(64, w) & !1;
+            let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
+            let shared = shared.clone();
+            let pfps = config.preview_fps;
+            threads.push(("preview", spawn("preview", move || preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, shared))?));
+        }
+
+        let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
+        let initial_overlay = match (&config.overlay, &fonts) {
+            (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, w, h))),
+            _ => None,
+        };
+        let slate = overlay::slate(fonts.as_ref(), w, h);
+        let max_frames = config.duration_ms.map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
+        if let Some(frames) = max_frames {
+            // Known up front, so a source-paced audio thread does not run far past the end.
+            shared.end_us.store(shared.frame_us(frames), Ordering::SeqCst);
+        }
+        {
+            let shared = shared.clone();
+            let comp = Compositor {
+                rx: video_rx,
+                enc_tx,
+                preview_tx: (preview_every > 0).then_some(preview_frame_tx),
+                preview_every: preview_every as i64,
+                overlay_rx,
+                overlay: initial_overlay,
+                slate,
+                shared,
+                fps,
+                max_frames,
+            };
+            threads.push(("compositor", spawn("compositor", move || comp.run())?));
+        }
+
+        let (stats_tx, stats_rx) = tokio::sync::watch::channel(Stats::default());
+        {
+            let shared = shared.clone();
+            let output = config.output.clone();
+            threads.push(("stats", spawn("stats", move || stats_thread(stats_tx, shared, output))?));
+        }
+        Ok(PipelineHandle {
+            shared,
+            threads,
+            writer: Some(writer),
+            stats: stats_rx,
+            preview: Some(preview_rx),
+            overlay_tx,
+            fonts,
+            size: (w, h),
+            encoder: video.used,
+        })
+    }
+}
+
+impl PipelineHandle {
+    /// Shows `overlay` from the next frame on, or removes it with `None`.
+    ///
+    /// The card is rasterised here, on the caller's thread, and swapped in whole
+    /// between two frames.
+    pub fn set_overlay(&self, overlay: Option<&Overlay>) -> Result<(), CaptureError> {
+        let image = match (overlay, &self.fonts) {
+            (None, _) => None,
+            (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, self.size.0, self.size.1))),
+            (Some(_), None) => return Err(CaptureError::BadConfig("no CJK font available for overlays".to_owned())),
+        };
+        self.overlay_tx.send(image).map_err(|_| CaptureError::ThreadLost("compositor"))
+    }
+
+    /// Stamps a marker at the current media time.
+    pub fn marker(&self, kind: MarkerKind, label: &str, sku: Option<&str>) -> Marker {
+        let marker = Marker { kind, label: label.to_owned(), sku: sku.map(str::to_owned), start_ms: self.shared.media_ms(), end_ms: None };
+        self.shared.markers.lock().unwrap_or_else(|p| p.into_inner()).push(marker.clone());
+        marker
+    }
+
+    /// Health figures, updated once a second.
+    pub fn stats(&self) -> tokio::sync::watch::Receiver<Stats> {
+        self.stats.clone()
+    }
+
+    /// Preview frames (a few per second; old ones are dropped when the reader is slow).
+    /// Returns `None` after the first call.
+    pub fn take_preview(&mut self) -> Option<tokio::sync::mpsc::Receiver<PreviewFrame>> {
+        self.preview.take()
+    }
+
+    /// Media time of the newest frame.
+    pub fn media_time(&self) -> Duration {
+        Duration::from_micros(self.shared.media_us.load(Ordering::Relaxed).max(0) as u64)
+    }
+
+    /// The encoder in use (a hardware encoder may have fallen back to x264).
+    pub fn encoder(&self) -> crate::config::VideoEncoder {
+        self.encoder
+    }
+
+    /// True once the recording is finalised (duration reached, disk full, or stopped).
+    pub fn is_finished(&self) -> bool {
+        self.shared.finished.load(Ordering::SeqCst)
+    }
+
+    /// Stops capture, flushes the encoders, finalises the recording and the sidecar.
+    pub fn stop(mut self) -> Result<RecordingSummary, CaptureError> {
+        self.shared.request_stop(StopReason::Requested);
+        self.join()
+    }
+
+    /// Waits until the pipeline stops by itself (duration reached or disk full).
+    pub fn wait(mut self) -> Result<RecordingSummary, CaptureError> {
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<RecordingSummary, CaptureError> {
+        let result = match self.writer.take() {
+            Some(w) => w.join().unwrap_or(Err(CaptureError::ThreadLost("writer"))),
+            None => Err(CaptureError::ThreadLost("writer")),
+        };
+        self.shared.request_stop(StopReason::Requested);
+        for (name, t) in self.threads.drain(..) {
+            if t.join().is_err() {
+                tracing::error!(thread = name, "pipeline thread panicked");
+            }
+        }
+        result
+    }
+}
+
+impl Drop for PipelineHandle {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            self.shared.request_stop(StopReason::Requested);
+            let _ = self.join();
+        }
+    }
+}
+
+struct Compositor {
+    rx: Receiver<VideoMsg>,
+    enc_tx: Sender<frame::Video>,
+    preview_tx: Option<Sender<frame::Video>>,
+    preview_every: i64,
+    overlay_rx: Receiver<Option<Arc<OverlayImage>>>,
+    overlay: Option<Arc<OverlayImage>>,
+    slate: frame::Video,
+    shared: Arc<Shared>,
+    fps: u32,
+    max_frames: Option<i64>,
+}
+
+/// How long without a frame before the slate replaces the frozen picture.
+const LOST_AFTER: Duration = Duration::from_millis(1500);
+
+impl Compositor {
+    fn run(mut self) {
+        let n = if self.shared.realtime { self.run_wall_clock() } else { self.run_source_paced() };
+        self.shared.end_us.store(self.shared.frame_us(n), Ordering::SeqCst);
+        if self.shared.stop_reason() == StopReason::Running {
+            self.shared.request_stop(StopReason::Duration);
+        }
+        tracing::debug!(frames = n, "compositor finished");
+    }
+
+    fn done(&self, n: i64) -> bool {
+        self.shared.stop.load(Ordering::Relaxed) || self.max_frames.is_some_and(|m| n >= m)
+    }
+
+    /// Emits frame `n`: overlay on a copy, hand to the encoder (skip if it lags), preview.
+    fn emit(&mut self, picture: &frame::Video, n: i64, block: bool) -> bool {
+        while let Ok(update) = self.overlay_rx.try_recv() {
+            self.overlay = update;
+        }
+        let mut out = picture.clone();
+        if let Some(o) = &self.overlay {
+            o.blend(&mut out);
+        }
+        out.set_pts(Some(n));
+        let c = &self.shared.counters;
+        Counters::add(&c.frames_composed, 1);
+        self.shared.media_us.store(self.shared.frame_us(n), Ordering::Relaxed);
+        if let Some(p) = &self.preview_tx
+            && n % self.preview_every == 0
+        {
+            let _ = p.try_send(out.clone());
+        }
+        if block {
+            return self.enc_tx.send(out).is_ok();
+        }
+        match self.enc_tx.try_send(out) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                Counters::add(&c.frames_skipped, 1);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+
+    /// Constant frame rate on the wall clock: each tick takes the newest camera frame,
+    /// repeats the last one if none came, or shows the slate if the camera is gone.
+    fn run_wall_clock(&mut self) -> i64 {
+        let frame_dur = Duration::from_secs_f64(1.0 / self.fps as f64);
+        let mut latest: Option<frame::Video> = None;
+        let mut fresh = false;
+        let mut last_frame_at = Instant::now();
+        let mut lost = false;
+        // Media time 0 is the first camera frame (or 5 s of nothing: start on the slate).
+        match self.rx.recv_timeout(Duration::from_secs(5)) {
+            Ok(VideoMsg::Frame(f)) => {
+                latest = Some(f);
+                fresh = true;
+            }
+            Ok(VideoMsg::Lost(_)) | Err(_) => lost = true,
+        }
+        let t0 = Instant::now();
+        self.shared.set_t0(t0);
+        let shared = self.shared.clone();
+        let c = &shared.counters;
+        let mut n: i64 = 0;
+        while !self.done(n) {
+            let deadline = t0 + frame_dur.mul_f64(n as f64 + 0.5);
+            loop {
+                match self.rx.recv_deadline(deadline) {
+                    Ok(VideoMsg::Frame(f)) => {
+                        latest = Some(f);
+                        fresh = true;
+                        lost = false;
+                        last_frame_at = Instant::now();
+                    }
+                    Ok(VideoMsg::Lost(message)) => {
+                        tracing::warn!(%message, "camera lost; showing the slate");
+                        lost = true;
+                    }
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        lost = true;
+                        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                        break;
+                    }
+                }
+            }
+            let show_slate = lost || latest.is_none() || last_frame_at.elapsed() > LOST_AFTER;
+            c.source_lost.store(show_slate, Ordering::Relaxed);
+            let picture = if show_slate {
+                &self.slate
+            } else {
+                if !fresh {
+                    Counters::add(&c.frames_duplicated, 1);
+                }
+                latest.as_ref().expect("checked above")
+            };
+            let picture = picture.clone();
+            fresh = false;
+            if !self.emit(&picture, n, false) {
+                break;
+            }
+            n += 1;
+            // After a stall (a suspended laptop, a starved CPU) jump to the wall clock
+            // instead of bursting frames; the jump counts as skipped.
+            let behind = (t0.elapsed().as_secs_f64() * self.fps as f64) as i64 - n;
+            if behind > self.fps as i64 {
+                Counters::add(&c.frames_skipped, behind as u64);
+                n += behind;
+            }
+        }
+        n
+    }
+
+    /// As fast as the source delivers: one output frame per source frame (benchmarks).
+    fn run_source_paced(&mut self) -> i64 {
+        self.shared.set_t0(Instant::now());
+        let mut n: i64 = 0;
+        while !self.done(n) {
+            match self.rx.recv() {
+                Ok(VideoMsg::Frame(f)) => {
+                    if !self.emit(&f, n, true) {
+                        break;
+                    }
+                    n += 1;
+                }
+                Ok(VideoMsg::Lost(_)) | Err(_) => break,
+            }
+        }
+        n
+    }
+}
+
+fn video_encode_thread(rx: Receiver<frame::Video>, mut encoder: ffmpeg::encoder::Video, tb: Rational, tx: Sender<WriterMsg>, shared: Arc<Shared>) {
+    let c = &shared.counters;
+    let us = Rational::new(1, 1_000_000);
+    let drain = |encoder: &mut ffmpeg::encoder::Video| -> bool {
+        loop {
+            let mut packet = codec::packet::Packet::empty();
+            if encoder.receive_packet(&mut packet).is_err() {
+                return true;
+            }
+            if packet.duration() == 0 {
+                packet.set_duration(1);
+            }
+            if let Some(pts) = packet.pts() {
+                c.encoded_media_us.fetch_max(pts.rescale(tb, us).max(0) as u64, Ordering::Relaxed);
+            }
+            Counters::add(&c.frames_encoded, 1);
+            if tx.send(WriterMsg::Video(packet)).is_err() {
+                return false;
+            }
+        }
+    };
+    for frame in rx.iter() {
+        let started = Instant::now();
+        if let Err(e) = encoder.send_frame(&frame) {
+            tracing::warn!(%e, "video encoder rejected a frame");
+        }
+        let ok = drain(&mut encoder);
+        Counters::add(&c.encode_ns, started.elapsed().as_nanos() as u64);
+        if !ok {
+            return;
+        }
+    }
+    let _ = encoder.send_eof();
+    drain(&mut encoder);
+    let _ = tx.send(WriterMsg::VideoEnd);
+}
+
+fn preview_thread(
+    rx: Receiver<frame::Video>,
+    tx: tokio::sync::mpsc::Sender<PreviewFrame>,
+    width: u32,
+    height: u32,
+    fps: u32,
+    shared: Arc<Shared>,
+) {
+    let Some(codec) = ffmpeg::encoder::find(codec::Id::MJPEG) else {
+        tracing::warn!("no MJPEG encoder; preview off");
+        return;
+    };
+    let open = || -> Result<ffmpeg::encoder::Video, ffmpeg::Error> {
+        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
+        enc.set_width(width);
+        enc.set_height(height);
+        enc.set_format(format::Pixel::YUVJ420P);
+        enc.set_time_base(Rational::new(1, fps.max(1) as i32));
+        enc.set_global_quality(4 * 118);
+        enc.set_flags(codec::Flags::QSCALE);
+        enc.open()
+    };
+    let mut encoder = match open() {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(%e, "cannot open the preview encoder; preview off");
+            return;
+        }
+    };
+    let mut scaler = None;
+    for picture in rx.iter() {
+        let scaler = match &mut scaler {
+            Some(s) => s,
+            None => match ffmpeg::software::scaling::Context::get(
+                picture.format(),
+                picture.width(),
+                picture.height(),
+                format::Pixel::YUVJ420P,
+                width,
+                height,
+                ffmpeg::software::scaling::Flags::BILINEAR,
+            ) {
+                Ok(s) => scaler.insert(s),
+                Err(_) => return,
+            },
+        };
+        let mut small = frame::Video::empty();
+        if scaler.run(&picture, &mut small).is_err() {
+            continue;
+        }
+        small.set_pts(picture.pts());
+        if encoder.send_frame(&small).is_err() {
+            continue;
+        }
+        let mut packet = codec::packet::Packet::empty();
+        while encoder.receive_packet(&mut packet).is_ok() {
+            if let Some(data) = packet.data() {
+                let frame = PreviewFrame {
+                    jpeg: data.to_vec(),
+                    width,
+                    height,
+                    media_time_ms: shared.media_ms() as f64,
+                };
+                // A slow reader loses frames; the pipeline never waits for the UI.
+                let _ = tx.try_send(frame);
+            }
+        }
+    }
+}
+
+fn stats_thread(tx: tokio::sync::watch::Sender<Stats>, shared: Arc<Shared>, output: std::path::PathBuf) {
+    let c = &shared.counters;
+    let mut prev_encoded = 0u64;
+    let mut prev_bytes = 0u64;
+    let mut prev_push = 0u64;
+    let mut prev_skipped = 0u64;
+    let mut prev_ns = 0u64;
+    let mut prev_at = Instant::now();
+    let mut disk_warned = false;
+    loop {
+        let finished = shared.finished.load(Ordering::SeqCst);
+        // Sleep in small steps so the last figures come out right after the end.
+        let wake = prev_at + Duration::from_secs(1);
+        while !finished && Instant::now() < wake && !shared.finished.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let finished = shared.finished.load(Ordering::SeqCst);
+        let secs = prev_at.elapsed().as_secs_f64().max(1e-3);
+        prev_at = Instant::now();
+        let encoded = Counters::get(&c.frames_encoded);
+        let bytes = Counters::get(&c.encoded_bytes);
+        let push_bytes = Counters::get(&c.push_bytes);
+        let skipped = Counters::get(&c.frames_skipped);
+        let ns = Counters::get(&c.encode_ns);
+        let total = Counters::get(&c.frames_composed);
+        let media_us = shared.media_us.load(Ordering::Relaxed).max(0) as u64;
+        let encoded_us = Counters::get(&c.encoded_media_us);
+        let d_encoded = encoded - prev_encoded;
+        let skipped_last = (skipped - prev_skipped) as u32;
+        let disk_free = crate::disk::available_bytes(&output);
+        let stats = Stats {
+            media_time_ms: media_us as f64 / 1000.0,
+            fps: d_encoded as f64 / secs,
+            encoder_lag_ms: media_us.saturating_sub(encoded_us) as f64 / 1000.0,
+            encode_ms_per_frame: if d_encoded > 0 { (ns - prev_ns) as f64 / d_encoded as f64 / 1e6 } else { 0.0 },
+            skipped_frames: skipped as u32,
+            skipped_last_second: skipped_last,
+            dropped_frames: Counters::get(&c.push_dropped) as u32,
+            duplicated_frames: Counters::get(&c.frames_duplicated) as u32,
+            total_frames: total as u32,
+            skipped_alarm: crate::stats::skipped_alarm(skipped_last, skipped as u32, total as u32),
+            bitrate_kbps: (bytes - prev_bytes) as f64 * 8.0 / 1000.0 / secs,
+            push: shared.push_state(),
+            push_bitrate_kbps: (push_bytes - prev_push) as f64 * 8.0 / 1000.0 / secs,
+            recording_bytes: std::fs::metadata(&output).map(|m| m.len() as f64).unwrap_or(0.0),
+            disk_free_bytes: disk_free.map(|b| b as f64),
+            source_lost: c.source_lost.load(Ordering::Relaxed),
+            finished,
+        };
+        // Stop cleanly while the muxer can still write its trailer: 10 s of media or 32 MB.
+        if let Some(free) = disk_free {
+            let reserve = (stats.bitrate_kbps * 1000.0 / 8.0 * 10.0) as u64 + 32 * 1024 * 1024;
+            if free < reserve && !disk_warned && !finished {
+                disk_warned = true;
+                tracing::error!(free, "disk nearly full; stopping the recording");
+                shared.request_stop(StopReason::DiskFull);
+            }
+        }
+        prev_encoded = encoded;
+        prev_bytes = bytes;
+        prev_push = push_bytes;
+        prev_skipped = skipped;
+        prev_ns = ns;
+        let _ = tx.send(stats);
+        if finished {
+            return;
+        }
+    }
+}

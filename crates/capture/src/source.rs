@@ -1,0 +1,421 @@
+//! Source threads: each owns one FFmpeg input and its decoder, and hands converted
+//! frames on through a bounded channel.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use ffmpeg_next::{self as ffmpeg, Dictionary, codec, filter, format, frame, media, software::scaling};
+
+use crate::config::InputSpec;
+use crate::encode::{AUDIO_FRAME, AUDIO_RATE};
+use crate::pipeline::{Shared, WriterMsg};
+use crate::CaptureError;
+
+/// Opens an FFmpeg input by format name (`v4l2`, `alsa`, `lavfi`, `mpegts`, …) and URL.
+pub(crate) fn open_input(spec: &InputSpec) -> Result<format::context::Input, String> {
+    crate::init();
+    let name = std::ffi::CString::new(spec.format.as_str()).map_err(|_| "format name has a NUL byte".to_owned())?;
+    let ptr = unsafe { ffmpeg::ffi::av_find_input_format(name.as_ptr()) };
+    if ptr.is_null() {
+        return Err(format!("FFmpeg has no input format {:?}", spec.format));
+    }
+    let input_format = ffmpeg::Format::Input(unsafe { format::Input::wrap(ptr as *mut _) });
+    let mut options = Dictionary::new();
+    for (k, v) in &spec.options {
+        options.set(k, v);
+    }
+    match format::open_with(&spec.url, &input_format, options) {
+        Ok(format::context::Context::Input(input)) => Ok(input),
+        Ok(format::context::Context::Output(_)) => Err("opened as an output".to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+pub(crate) enum VideoMsg {
+    Frame(frame::Video),
+    /// The source failed; the compositor shows the slate until frames come again.
+    Lost(String),
+}
+
+/// Converts any decoded picture to the output size in YUV420P, keeping the aspect
+/// ratio (black bars where it differs).
+struct Converter {
+    scaler: Option<(scaling::Context, (format::Pixel, u32, u32))>,
+    width: u32,
+    height: u32,
+}
+
+impl Converter {
+    fn convert(&mut self, input: frame::Video) -> Result<frame::Video, ffmpeg::Error> {
+        let (fmt, w, h) = (input.format(), input.width(), input.height());
+        if fmt == format::Pixel::YUV420P && w == self.width && h == self.height {
+            return Ok(input);
+        }
+        // Fit inside the output, even-sized and centred.
+        let scale = (self.width as f64 / w as f64).min(self.height as f64 / h as f64);
+        let tw = (((w as f64 * scale) as u32) & !1).clamp(2, self.width);
+        let th = (((h as f64 * scale) as u32) & !1).clamp(2, self.height);
+        if self.scaler.as_ref().map(|(_, key)| *key) != Some((fmt, w, h)) {
+            let ctx = scaling::Context::get(fmt, w, h, format::Pixel::YUV420P, tw, th, scaling::Flags::BILINEAR)?;
+            self.scaler = Some((ctx, (fmt, w, h)));
+        }
+        let (scaler, _) = self.scaler.as_mut().expect("scaler was just created");
+        let mut scaled = frame::Video::empty();
+        scaler.run(&input, &mut scaled)?;
+        if tw == self.width && th == self.height {
+            return Ok(scaled);
+        }
+        let mut out = frame::Video::new(format::Pixel::YUV420P, self.width, self.height);
+        out.data_mut(0).fill(16);
+        out.data_mut(1).fill(128);
+        out.data_mut(2).fill(128);
+        let (ox, oy) = (((self.width - tw) / 2) & !1, ((self.height - th) / 2) & !1);
+        for plane in 0..3 {
+            let shift = if plane == 0 { 0 } else { 1 };
+            let (pw, ph) = ((tw >> shift) as usize, (th >> shift) as usize);
+            let (px, py) = ((ox >> shift) as usize, (oy >> shift) as usize);
+            let (ss, ds) = (scaled.stride(plane), out.stride(plane));
+            for row in 0..ph {
+                let src = scaled.data(plane)[row * ss..row * ss + pw].to_vec();
+                out.data_mut(plane)[(py + row) * ds + px..(py + row) * ds + px + pw].copy_from_slice(&src);
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct VideoInput {
+    input: format::context::Input,
+    stream: usize,
+    decoder: codec::decoder::Video,
+}
+
+fn open_video(spec: &InputSpec) -> Result<VideoInput, String> {
+    let input = open_input(spec)?;
+    let stream = input.streams().best(media::Type::Video).ok_or("input has no video stream")?;
+    let index = stream.index();
+    let decoder = codec::context::Context::from_parameters(stream.parameters())
+        .and_then(|c| c.decoder().video())
+        .map_err(|e| format!("no decoder for the camera's format: {e}"))?;
+    Ok(VideoInput { input, stream: index, decoder })
+}
+
+/// The video source spec for the synthetic pattern.
+pub(crate) fn test_video_spec(width: u32, height: u32, fps: u32, realtime: bool) -> InputSpec {
+    let pace = if realtime { ",realtime" } else { "" };
+    InputSpec::new("lavfi", &format!("testsrc2=size={width}x{height}:rate={fps}{pace}"))
+}
+
+/// Runs the video source until the pipeline stops. Reports the first open on `ready`.
+pub(crate) fn video_thread(
+    spec: InputSpec,
+    width: u32,
+    height: u32,
+    tx: Sender<VideoMsg>,
+    shared: Arc<Shared>,
+    ready: Sender<Result<(), CaptureError>>,
+) {
+    let describe = format!("{}:{}", spec.format, spec.url);
+    let mut source = match open_video(&spec) {
+        Ok(s) => {
+            let _ = ready.send(Ok(()));
+            Some(s)
+        }
+        Err(message) => {
+            let _ = ready.send(Err(CaptureError::DeviceOpen { kind: "video", spec: describe, message }));
+            return;
+        }
+    };
+    drop(ready);
+    let mut converter = Converter { scaler: None, width, height };
+    let mut packet = codec::packet::Packet::empty();
+    let mut last_attempt = Instant::now();
+    while !shared.stop.load(Ordering::Relaxed) {
+        let Some(src) = source.as_mut() else {
+            // Reopen about once a second while the slate shows.
+            std::thread::sleep(Duration::from_millis(100));
+            if last_attempt.elapsed() >= Duration::from_secs(1) {
+                last_attempt = Instant::now();
+                match open_video(&spec) {
+                    Ok(s) => {
+                        tracing::info!(source = %describe, "video source reopened");
+                        source = Some(s);
+                    }
+                    Err(message) => tracing::debug!(source = %describe, %message, "video source still unavailable"),
+                }
+            }
+            continue;
+        };
+        let failure = match packet.read(&mut src.input) {
+            Ok(()) if packet.stream() != src.stream => None,
+            Ok(()) => {
+                let mut failure = None;
+                if let Err(e) = src.decoder.send_packet(&packet) {
+                    tracing::debug!(%e, "video decoder rejected a packet");
+                }
+                loop {
+                    let mut decoded = frame::Video::empty();
+                    if src.decoder.receive_frame(&mut decoded).is_err() {
+                        break;
+                    }
+                    match converter.convert(decoded) {
+                        Ok(frame) => {
+                            if tx.send(VideoMsg::Frame(frame)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(e) => failure = Some(format!("cannot convert the picture: {e}")),
+                    }
+                }
+                failure
+            }
+            Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
+                std::thread::sleep(Duration::from_millis(5));
+                None
+            }
+            Err(ffmpeg::Error::Eof) => Some("the source ended".to_owned()),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(message) = failure {
+            tracing::warn!(source = %describe, %message, "video source lost");
+            source = None;
+            last_attempt = Instant::now();
+            if tx.send(VideoMsg::Lost(message)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Turns decoded audio of any layout and rate into 48 kHz stereo planar float frames
+/// of exactly 1024 samples.
+struct AudioInput {
+    input: format::context::Input,
+    stream: usize,
+    decoder: codec::decoder::Audio,
+    graph: filter::Graph,
+}
+
+fn open_audio(spec: &InputSpec) -> Result<AudioInput, String> {
+    let input = open_input(spec)?;
+    let stream = input.streams().best(media::Type::Audio).ok_or("input has no audio stream")?;
+    let index = stream.index();
+    let decoder = codec::context::Context::from_parameters(stream.parameters())
+        .and_then(|c| c.decoder().audio())
+        .map_err(|e| format!("no decoder for the microphone's format: {e}"))?;
+    let graph = audio_graph(&decoder).map_err(|e| format!("cannot build the audio converter: {e}"))?;
+    Ok(AudioInput { input, stream: index, decoder, graph })
+}
+
+fn audio_graph(decoder: &codec::decoder::Audio) -> Result<filter::Graph, ffmpeg::Error> {
+    let mut graph = filter::Graph::new();
+    let layout = if decoder.channel_layout().is_empty() {
+        ffmpeg::ChannelLayout::default(decoder.channels() as i32)
+    } else {
+        decoder.channel_layout()
+    };
+    let args = format!(
+        "time_base=1/{rate}:sample_rate={rate}:sample_fmt={fmt}:channel_layout=0x{layout:x}",
+        rate = decoder.rate(),
+        fmt = decoder.format().name(),
+        layout = layout.bits()
+    );
+    graph.add(&filter::find("abuffer").ok_or(ffmpeg::Error::FilterNotFound)?, "in", &args)?;
+    graph.add(&filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?, "out", "")?;
+    graph
+        .output("in", 0)?
+        .input("out", 0)?
+        .parse(&format!("aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"))?;
+    graph.validate()?;
+    graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
+    Ok(graph)
+}
+
+pub(crate) fn test_audio_spec(realtime: bool) -> InputSpec {
+    let pace = if realtime { ",arealtime" } else { "" };
+    InputSpec::new("lavfi", &format!("sine=frequency=440:sample_rate={AUDIO_RATE}{pace}"))
+}
+
+/// Owns the AAC encoder and stamps frames with a sample-count clock.
+struct AudioOut {
+    encoder: codec::encoder::Audio,
+    next_pts: i64,
+    tx: Sender<WriterMsg>,
+}
+
+impl AudioOut {
+    fn encode(&mut self, frame: &mut frame::Audio) -> Result<(), ()> {
+        frame.set_pts(Some(self.next_pts));
+        self.next_pts += frame.samples() as i64;
+        if let Err(e) = self.encoder.send_frame(frame) {
+            tracing::warn!(%e, "audio encoder rejected a frame");
+        }
+        self.drain()
+    }
+
+    fn silence(&mut self) -> Result<(), ()> {
+        let mut frame = frame::Audio::new(
+            format::Sample::F32(format::sample::Type::Planar),
+            AUDIO_FRAME,
+            ffmpeg::ChannelLayout::STEREO,
+        );
+        frame.set_rate(AUDIO_RATE);
+        for plane in 0..2 {
+            frame.plane_mut::<f32>(plane).fill(0.0);
+        }
+        self.encode(&mut frame)
+    }
+
+    fn drain(&mut self) -> Result<(), ()> {
+        loop {
+            let mut packet = codec::packet::Packet::empty();
+            if self.encoder.receive_packet(&mut packet).is_err() {
+                return Ok(());
+            }
+            if packet.duration() == 0 {
+                packet.set_duration(AUDIO_FRAME as i64);
+            }
+            self.tx.send(WriterMsg::Audio(packet)).map_err(|_| ())?;
+        }
+    }
+
+    fn finish(mut self) {
+        let _ = self.encoder.send_eof();
+        let _ = self.drain();
+        let _ = self.tx.send(WriterMsg::AudioEnd);
+    }
+}
+
+/// What feeds the audio thread.
+pub(crate) enum AudioFeed {
+    Input(InputSpec),
+    Silence,
+}
+
+/// Runs capture, conversion and AAC encoding until the pipeline's end time.
+pub(crate) fn audio_thread(
+    feed: AudioFeed,
+    encoder: codec::encoder::Audio,
+    tx: Sender<WriterMsg>,
+    shared: Arc<Shared>,
+    ready: Sender<Result<(), CaptureError>>,
+) {
+    let (spec, mut source) = match feed {
+        AudioFeed::Silence => {
+            let _ = ready.send(Ok(()));
+            (None, None)
+        }
+        AudioFeed::Input(spec) => match open_audio(&spec) {
+            Ok(s) => {
+                let _ = ready.send(Ok(()));
+                (Some(spec), Some(s))
+            }
+            Err(message) => {
+                let _ = ready.send(Err(CaptureError::DeviceOpen {
+                    kind: "audio",
+                    spec: format!("{}:{}", spec.format, spec.url),
+                    message,
+                }));
+                return;
+            }
+        },
+    };
+    drop(ready);
+    let mut out = AudioOut { encoder, next_pts: 0, tx };
+    let realtime = shared.realtime;
+    let t0 = if realtime {
+        // Align the first sample with the first video frame so both streams start at 0.
+        match shared.wait_t0(Duration::from_secs(10)) {
+            Some(t0) => t0,
+            None => {
+                out.finish();
+                return;
+            }
+        }
+    } else {
+        Instant::now()
+    };
+    let mut aligned = !realtime;
+    let mut packet = codec::packet::Packet::empty();
+    let mut last_attempt = Instant::now();
+    let samples_due = |now: Instant| (now.saturating_duration_since(t0).as_secs_f64() * AUDIO_RATE as f64) as i64;
+    loop {
+        if let Some(end) = shared.end_samples(AUDIO_RATE) {
+            if out.next_pts + AUDIO_FRAME as i64 > end {
+                break;
+            }
+        } else if shared.stop.load(Ordering::Relaxed) && shared.stop_requested_for() > Duration::from_secs(3) {
+            break;
+        }
+        let Some(src) = source.as_mut() else {
+            // No microphone (or it was lost): keep the audio track continuous with silence
+            // on the wall clock, and try to reopen once a second.
+            let due = if realtime { samples_due(Instant::now()) } else { out.next_pts + AUDIO_FRAME as i64 };
+            while out.next_pts + AUDIO_FRAME as i64 <= due {
+                if out.silence().is_err() {
+                    return;
+                }
+            }
+            aligned = true;
+            std::thread::sleep(Duration::from_millis(10));
+            if let Some(spec) = &spec
+                && last_attempt.elapsed() >= Duration::from_secs(1)
+            {
+                last_attempt = Instant::now();
+                if let Ok(s) = open_audio(spec) {
+                    tracing::info!("audio source reopened");
+                    source = Some(s);
+                    aligned = false;
+                }
+            }
+            continue;
+        };
+        let failure = match packet.read(&mut src.input) {
+            Ok(()) if packet.stream() != src.stream => None,
+            Ok(()) => {
+                let _ = src.decoder.send_packet(&packet);
+                let mut decoded = frame::Audio::empty();
+                let mut failed = None;
+                while src.decoder.receive_frame(&mut decoded).is_ok() {
+                    if !aligned {
+                        // Pad with silence up to where the wall clock says this audio belongs.
+                        let due = samples_due(Instant::now()) - decoded.samples() as i64 * AUDIO_RATE as i64 / decoded.rate().max(1) as i64;
+                        while out.next_pts + (AUDIO_FRAME as i64) <= due {
+                            if out.silence().is_err() {
+                                return;
+                            }
+                        }
+                        aligned = true;
+                    }
+                    let ts = decoded.timestamp();
+                    decoded.set_pts(ts);
+                    if let Err(e) = src.graph.get("in").expect("graph has an input named in").source().add(&decoded) {
+                        failed = Some(format!("audio converter rejected a frame: {e}"));
+                        break;
+                    }
+                    let mut converted = frame::Audio::empty();
+                    while src.graph.get("out").expect("graph has an output named out").sink().frame(&mut converted).is_ok() {
+                        if out.encode(&mut converted).is_err() {
+                            return;
+                        }
+                    }
+                }
+                failed
+            }
+            Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
+                std::thread::sleep(Duration::from_millis(5));
+                None
+            }
+            Err(ffmpeg::Error::Eof) => Some("the source ended".to_owned()),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(message) = failure {
+            tracing::warn!(%message, "audio source lost; recording silence");
+            source = None;
+            last_attempt = Instant::now();
+        }
+    }
+    out.finish();
+}

@@ -1,0 +1,129 @@
+//! Health figures, published once a second.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// State of the RTMP push.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", tag = "state")]
+pub enum PushState {
+    /// No push configured.
+    Off,
+    /// Connected and sending.
+    Live,
+    /// The connection dropped; the next attempt comes in `retry_in_ms`.
+    #[serde(rename_all = "camelCase")]
+    Reconnecting { attempt: u32, retry_in_ms: u32, last_error: String },
+    /// The push ended with the recording.
+    Stopped,
+}
+
+/// One second of pipeline health.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Media time of the last frame handed to the encoder.
+    pub media_time_ms: f64,
+    /// Frames encoded in the last second.
+    pub fps: f64,
+    /// How far encoded video trails the composed video (includes encoder look-ahead).
+    pub encoder_lag_ms: f64,
+    /// Average wall time the encoder spent per frame in the last second.
+    pub encode_ms_per_frame: f64,
+    /// Frames the encoder could not take in time (OBS: "skipped frames due to encoding lag").
+    pub skipped_frames: u32,
+    pub skipped_last_second: u32,
+    /// Packets the push could not send in time (OBS: "dropped frames").
+    pub dropped_frames: u32,
+    /// Frames repeated because the camera delivered none in time.
+    pub duplicated_frames: u32,
+    /// Frames composed in total.
+    pub total_frames: u32,
+    /// True when more than 10 frames were skipped in the last second or at least 0.1 % in total.
+    pub skipped_alarm: bool,
+    /// Encoded bits per second (video and audio) over the last second.
+    pub bitrate_kbps: f64,
+    pub push: PushState,
+    pub push_bitrate_kbps: f64,
+    pub recording_bytes: f64,
+    pub disk_free_bytes: Option<f64>,
+    /// The camera is lost and the slate is on air.
+    pub source_lost: bool,
+    /// The pipeline has stopped.
+    pub finished: bool,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            media_time_ms: 0.0,
+            fps: 0.0,
+            encoder_lag_ms: 0.0,
+            encode_ms_per_frame: 0.0,
+            skipped_frames: 0,
+            skipped_last_second: 0,
+            dropped_frames: 0,
+            duplicated_frames: 0,
+            total_frames: 0,
+            skipped_alarm: false,
+            bitrate_kbps: 0.0,
+            push: PushState::Off,
+            push_bitrate_kbps: 0.0,
+            recording_bytes: 0.0,
+            disk_free_bytes: None,
+            source_lost: false,
+            finished: false,
+        }
+    }
+}
+
+/// The OBS rule: more than 10 skipped frames in one second, or at least 0.1 % overall.
+pub fn skipped_alarm(skipped_last_second: u32, skipped_total: u32, total_frames: u32) -> bool {
+    skipped_last_second > 10 || (total_frames > 0 && skipped_total as u64 * 1000 >= total_frames as u64 && skipped_total > 0)
+}
+
+/// Counters the pipeline threads bump; the stats thread turns them into [`Stats`].
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub frames_composed: AtomicU64,
+    pub frames_encoded: AtomicU64,
+    pub frames_skipped: AtomicU64,
+    pub frames_duplicated: AtomicU64,
+    pub push_dropped: AtomicU64,
+    pub encoded_bytes: AtomicU64,
+    pub push_bytes: AtomicU64,
+    pub encode_ns: AtomicU64,
+    /// Media time of the newest encoded video packet, in microseconds.
+    pub encoded_media_us: AtomicU64,
+    pub source_lost: std::sync::atomic::AtomicBool,
+}
+
+impl Counters {
+    pub(crate) fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alarm_follows_obs_thresholds() {
+        let cases = [
+            (11, 11, 100_000, true),
+            (10, 10, 100_000, false),
+            (0, 10, 10_000, true),
+            (0, 9, 10_000, false),
+            (0, 0, 0, false),
+        ];
+        for (last, total, frames, alarm) in cases {
+            assert_eq!(skipped_alarm(last, total, frames), alarm, "{last} {total} {frames}");
+        }
+    }
+}
