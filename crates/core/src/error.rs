@@ -7,10 +7,10 @@ use std::path::PathBuf;
 /// What went wrong in the store. `Display` is for logs; the UI uses [`StoreError::code`].
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path} is not an AnchorDesk database (SQLite header missing); it was left untouched")]
+    #[error("{path} is not an AnchorDesk database and was left untouched: restore it from a backup, or move it away and AnchorDesk creates a new one")]
     NotADatabase { path: PathBuf },
     #[error(
-        "{path} was written by a newer AnchorDesk (schema {found}, this build knows up to {supported}); it was left untouched"
+        "{path} was written by a newer AnchorDesk (schema {found}, this build knows up to {supported}) and was left untouched: update AnchorDesk to open it"
     )]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("cannot read or create {path}: {source}")]

@@ -1,0 +1,73 @@
+//! `anchordesk`: the command line of AnchorDesk (主播工作台).
+//!
+//! This is the only place that turns an error into an exit code: 0 success, 1 when the
+//! command ran but found problems (bad import rows, error findings), 2 on usage or I/O errors.
+
+mod products;
+
+use anchordesk_core::{Store, paths};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "anchordesk", version, about = "AnchorDesk (主播工作台) on the command line")]
+struct Cli {
+    /// Data directory (default: $ANCHORDESK_DATA_DIR, else the OS app-data directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The product catalog (商品库).
+    #[command(subcommand)]
+    Products(products::ProductsCommand),
+    /// Broadcasts (场次).
+    #[command(subcommand)]
+    Broadcasts(products::BroadcastsCommand),
+    /// Where the database lives.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Print the database file's path.
+    Path,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let data_dir = paths::data_dir(cli.data_dir.as_deref())
+        .context("no data directory: pass --data-dir or set ANCHORDESK_DATA_DIR")?;
+    match cli.command {
+        Command::Products(command) => products::run_products(&data_dir, command),
+        Command::Broadcasts(command) => products::run_broadcasts(&data_dir, command),
+        Command::Db(DbCommand::Path) => {
+            println!("{}", paths::db_path(&data_dir).display());
+            Ok(0)
+        }
+    }
+}
+
+/// Opens the store in `data_dir`, seeding the sample catalog on first use as the app does.
+pub(crate) fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
+    let path = paths::db_path(data_dir);
+    let mut store = Store::open(&path).with_context(|| format!("opening the database {}", path.display()))?;
+    store.seed_sample_catalog_once().context("seeding the sample catalog")?;
+    Ok(store)
+}
