@@ -1,0 +1,506 @@
+//! The claims linter: finds banned and unprovable sales claims in scripts, product texts
+//! and overlays, in Chinese and English, and names the law each breaks with a compliant
+//! rewrite.
+//!
+//! # The design choice: fold the text, then match literal phrases with context exceptions
+//!
+//! Rules are data (`assets/rules/*.toml`, embedded as defaults; team packs load on top),
+//! written as literal phrases a compliance officer can read, never as regular expressions.
+//! Before matching, the text is *folded*: NFKC-like compatibility folding, full-width to
+//! ASCII, lowercase, traditional to simplified, and the evasions anchors use (spaces, dots,
+//! emoji or zero-width characters between characters, `B E S T`) removed, while a map
+//! keeps every folded byte's place in the original text, so spans always point at what the
+//! anchor wrote. All patterns of all packs go into one Aho-Corasick automaton, so a text is
+//! scanned once however many rules there are, in time linear in its length.
+//!
+//! Whether a phrase is harmless depends on its neighbours (`最近三天` is a time, `最好吃`
+//! a claim; `第一次` an ordinal, `销量第一` a ranking). Instead of a word segmenter, each
+//! rule lists *exceptions*: phrases that, when they cover a match, make it harmless
+//! (`最近`, `第一[次天批]`, `最佳食用期`, `best before`). Exceptions are as visible and
+//! testable as the patterns, and matching stays a single pass. English patterns respect
+//! word boundaries (`best` does not fire inside `bestow`).
+//!
+//! # Example
+//!
+//! ```
+//! use anchordesk_claims::{Linter, LintOptions, Severity};
+//!
+//! let linter = Linter::default_packs();
+//! let text = "家人们，今天全网最低价！";
+//! let findings = linter.lint(text, &LintOptions::default());
+//! assert_eq!(findings[0].severity, Severity::Error);
+//! assert_eq!(&text[findings[0].span.range()], "全网最低价");
+//! assert!(!findings[0].rewrites.is_empty());
+//!
+//! assert!(linter.lint("这批脐橙是最近三天刚摘的", &LintOptions::default()).is_empty());
+//! ```
+//!
+//! This crate does no I/O beyond reading rule packs and knows nothing of SQLite, Tauri,
+//! FFmpeg or HTTP.
+
+#![deny(missing_docs)]
+
+mod finding;
+pub mod laws;
+mod normalize;
+mod pack;
+mod pattern;
+mod product;
+pub mod render;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use serde::{Deserialize, Serialize};
+
+pub use finding::{Category, Finding, LegalRef, Rewrite, RuleSummary, Severity, Span};
+pub use normalize::fold;
+pub use pack::PackError;
+pub use product::{Certificate, ProductContext};
+
+use normalize::{Folded, HARD};
+use pack::{Check, Pack, PackLang, Rule};
+use pattern::Pattern;
+
+/// Which packs to run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Chinese packs only.
+    Zh,
+    /// English packs only.
+    En,
+    /// Both; English rules respect word boundaries, so they stay quiet on Chinese text.
+    #[default]
+    Auto,
+}
+
+impl Lang {
+    fn runs(self, lang: PackLang) -> bool {
+        match self {
+            Lang::Auto => true,
+            Lang::Zh => lang == PackLang::Zh,
+            Lang::En => lang == PackLang::En,
+        }
+    }
+}
+
+/// How to lint one text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions<'a> {
+    /// Which packs to run.
+    pub lang: Lang,
+    /// Facts about the product the text presents, for the cross-checks.
+    pub product: Option<&'a ProductContext>,
+}
+
+/// Builds a [`Linter`] from the default packs and team packs.
+#[derive(Debug, Clone, Default)]
+pub struct LinterBuilder {
+    packs: Vec<Pack>,
+}
+
+impl LinterBuilder {
+    /// A builder with no packs at all.
+    pub fn new() -> LinterBuilder {
+        LinterBuilder::default()
+    }
+
+    /// A builder holding the default packs embedded from `assets/rules/`.
+    pub fn with_default_packs() -> LinterBuilder {
+        let packs = pack::DEFAULT_PACKS
+            .iter()
+            .map(|(name, source)| {
+                pack::parse(name, source).expect("embedded rule packs are valid (the default_packs_load test checks them)")
+            })
+            .collect();
+        LinterBuilder { packs }
+    }
+
+    /// Adds a pack from TOML source. Rules with an ID already loaded replace the earlier
+    /// rule; `disable = [...]` switches rules off.
+    ///
+    /// # Errors
+    /// A [`PackError`] with the line and column of the first problem; the pack is then
+    /// not added and the packs already added stay in force.
+    pub fn add_pack(&mut self, name: &str, source: &str) -> Result<&mut LinterBuilder, PackError> {
+        self.packs.push(pack::parse(name, source)?);
+        Ok(self)
+    }
+
+    /// Adds every `*.toml` file of `dir`, in file-name order. A file that cannot be read
+    /// or parsed is skipped and reported; the others are added. A missing directory is
+    /// not an error (there are no team packs yet).
+    pub fn add_pack_dir(&mut self, dir: &Path) -> Vec<PackError> {
+        let mut errors = Vec::new();
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return errors,
+            Err(error) => {
+                errors.push(io_error(dir, &error));
+                return errors;
+            }
+        };
+        let mut paths: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path.display().to_string();
+            match std::fs::read_to_string(&path) {
+                Ok(source) => {
+                    if let Err(error) = self.add_pack(&name, &source) {
+                        errors.push(error);
+                    }
+                }
+                Err(error) => errors.push(io_error(&path, &error)),
+            }
+        }
+        errors
+    }
+
+    /// Compiles the packs into a linter.
+    pub fn build(&self) -> Linter {
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut disabled: Vec<&str> = Vec::new();
+        for pack in &self.packs {
+            for rule in &pack.rules {
+                match index.get(&rule.id) {
+                    Some(&at) => rules[at] = rule.clone(),
+                    None => {
+                        index.insert(rule.id.clone(), rules.len());
+                        rules.push(rule.clone());
+                    }
+                }
+            }
+            disabled.extend(pack.disable.iter().map(String::as_str));
+        }
+        let enabled: Vec<bool> = rules.iter().map(|rule| !disabled.contains(&rule.id.as_str())).collect();
+
+        let mut key_index: HashMap<String, usize> = HashMap::new();
+        let mut keys: Vec<String> = Vec::new();
+        let mut entries: Vec<Vec<KeyEntry>> = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        for (rule_idx, rule) in rules.iter().enumerate() {
+            if !enabled[rule_idx] {
+                continue;
+            }
+            let all = rule.patterns.iter().map(|p| (p, false)).chain(rule.exceptions.iter().map(|p| (p, true)));
+            for (pattern, exception) in all {
+                let key = pattern.key().to_owned();
+                let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
+                    keys.push(key);
+                    entries.push(Vec::new());
+                    entries.len() - 1
+                });
+                entries[key_idx].push(KeyEntry { rule: rule_idx as u32, pattern: patterns.len() as u32, exception });
+                patterns.push(pattern.clone());
+            }
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&keys)
+            .expect("a DFA over the pack keys fits the default size limits");
+        Linter { rules, enabled, automaton, entries, patterns, index }
+    }
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> PackError {
+    PackError { pack: path.display().to_string(), line: 0, column: 0, message: error.to_string() }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct KeyEntry {
+    rule: u32,
+    pattern: u32,
+    exception: bool,
+}
+
+/// A compiled set of rule packs. Cheap to share: lint takes `&self`.
+#[derive(Debug, Clone)]
+pub struct Linter {
+    rules: Vec<Rule>,
+    enabled: Vec<bool>,
+    automaton: AhoCorasick,
+    entries: Vec<Vec<KeyEntry>>,
+    patterns: Vec<Pattern>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    rule: u32,
+    exception: bool,
+    start: usize,
+    end: usize,
+    value: Option<f64>,
+}
+
+impl Default for Linter {
+    fn default() -> Linter {
+        Linter::default_packs()
+    }
+}
+
+impl Linter {
+    /// The linter with the default packs only.
+    pub fn default_packs() -> Linter {
+        LinterBuilder::with_default_packs().build()
+    }
+
+    /// The default packs with the team packs of `dir` on top; see
+    /// [`LinterBuilder::add_pack_dir`]. Bad packs are returned and skipped.
+    pub fn with_team_packs(dir: &Path) -> (Linter, Vec<PackError>) {
+        let mut builder = LinterBuilder::with_default_packs();
+        let errors = builder.add_pack_dir(dir);
+        (builder.build(), errors)
+    }
+
+    /// Lints `text`. Findings come in text order; a finding inside a longer finding of
+    /// the same category is dropped (`全网最低价` is one finding, not three).
+    pub fn lint(&self, text: &str, options: &LintOptions<'_>) -> Vec<Finding> {
+        let gift_names: Vec<String> = options
+            .product
+            .map(|product| product.lineup_gift_names.iter().map(|name| fold(name)).filter(|n| !n.is_empty()).collect())
+            .unwrap_or_default();
+        let mut findings = Vec::new();
+        let mut folded = Folded::default();
+        let mut candidates = Vec::new();
+        let mut accepted: Vec<(Candidate, Severity, Option<String>)> = Vec::new();
+        let mut line_start = 0usize;
+        for (line_idx, line) in text.split('\n').enumerate() {
+            folded.fold(line, line_start as u32);
+            self.candidates(&folded.text, options.lang, &mut candidates);
+            accepted.clear();
+            for trigger in candidates.iter().filter(|c| !c.exception) {
+                let covered = candidates.iter().any(|e| {
+                    e.exception && e.rule == trigger.rule && e.start <= trigger.start && e.end >= trigger.end
+                });
+                if covered {
+                    continue;
+                }
+                let rule = &self.rules[trigger.rule as usize];
+                if let Some((severity, message)) = self.cross_check(rule, trigger, &folded.text, options, &gift_names) {
+                    accepted.push((*trigger, severity, message));
+                }
+            }
+            accepted.sort_by(|(a, sa, _), (b, sb, _)| {
+                a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(sb.cmp(sa)).then(a.rule.cmp(&b.rule))
+            });
+            let mut max_end: [usize; Category::ALL.len()] = [0; Category::ALL.len()];
+            let mut has_any = [false; Category::ALL.len()];
+            let mut column = 1usize;
+            let mut column_at = line_start;
+            for (candidate, severity, message) in accepted.drain(..) {
+                let rule = &self.rules[candidate.rule as usize];
+                let cat = rule.category as usize;
+                if has_any[cat] && candidate.end <= max_end[cat] {
+                    continue;
+                }
+                has_any[cat] = true;
+                max_end[cat] = max_end[cat].max(candidate.end);
+                let (start, end) = folded.original_range(candidate.start, candidate.end);
+                let (start, end) = (start as usize, end as usize);
+                column += text[column_at..start].chars().count();
+                column_at = start;
+                findings.push(Finding {
+                    rule_id: rule.id.clone(),
+                    category: rule.category,
+                    severity,
+                    span: Span { start: start as u32, end: end as u32 },
+                    line: (line_idx + 1) as u32,
+                    column: column as u32,
+                    matched: text[start..end].to_owned(),
+                    message: message.unwrap_or_else(|| rule.message.clone()),
+                    laws: rule.laws.clone(),
+                    rewrites: rule.rewrites.clone(),
+                });
+            }
+            line_start += line.len() + 1;
+        }
+        findings
+    }
+
+    fn candidates(&self, text: &str, lang: Lang, out: &mut Vec<Candidate>) {
+        out.clear();
+        for found in self.automaton.find_overlapping_iter(text) {
+            for entry in &self.entries[found.pattern().as_usize()] {
+                let rule = &self.rules[entry.rule as usize];
+                if !lang.runs(rule.lang) {
+                    continue;
+                }
+                let pattern = &self.patterns[entry.pattern as usize];
+                let (key_start, key_end) = if pattern.prefix.is_empty() {
+                    (found.start(), found.end())
+                } else {
+                    (found.start(), found.start() + pattern.prefix.len())
+                };
+                if let Some(hit) = pattern::verify(pattern, text, key_start, key_end) {
+                    out.push(Candidate {
+                        rule: entry.rule,
+                        exception: entry.exception,
+                        start: hit.start,
+                        end: hit.end,
+                        value: hit.value,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Applies the rule's cross-check. `None` drops the finding (the facts back the
+    /// claim); otherwise the severity and, when the facts contradict it, the message.
+    fn cross_check(
+        &self,
+        rule: &Rule,
+        candidate: &Candidate,
+        text: &str,
+        options: &LintOptions<'_>,
+        gift_names: &[String],
+    ) -> Option<(Severity, Option<String>)> {
+        let (Some(check), Some(product)) = (rule.check, options.product) else {
+            return Some((rule.severity, None));
+        };
+        let fail = |value: String, limit: String| {
+            let message = match &rule.fail_message {
+                Some(template) => template.replace("{value}", &value).replace("{limit}", &limit),
+                None => rule.message.clone(),
+            };
+            Some((Severity::Error, Some(message)))
+        };
+        match check {
+            Check::Certificate(certificate) => {
+                if product.certificates.contains(&certificate) {
+                    None
+                } else {
+                    fail(String::new(), certificate.as_str().to_owned())
+                }
+            }
+            Check::OriginalPrice => {
+                let value = candidate.value?;
+                let Some(&lowest) = product.recent_prices_fen.iter().min() else {
+                    return Some((rule.severity, None));
+                };
+                let claimed = (value * 100.0).round() as i64;
+                if claimed > lowest { fail(format_number(value), format_fen(lowest)) } else { None }
+            }
+            Check::Stock => {
+                let value = candidate.value?;
+                let Some(stock) = product.stock else {
+                    return Some((rule.severity, None));
+                };
+                if value > f64::from(stock) { fail(format_number(value), stock.to_string()) } else { None }
+            }
+            Check::Gift => {
+                let clause_start = text[..candidate.start].rfind(HARD).map_or(0, |at| at + 1);
+                let clause_end = text[candidate.end..].find(HARD).map_or(text.len(), |at| candidate.end + at);
+                let clause = &text[clause_start..clause_end];
+                if gift_names.iter().any(|name| clause.contains(name.as_str())) {
+                    None
+                } else {
+                    fail(String::new(), product.lineup_gift_names.join("、"))
+                }
+            }
+        }
+    }
+
+    /// The long explanation of a rule: message, explanation, laws, rewrites, patterns and
+    /// exceptions, in the pack's language. `None` for an unknown ID.
+    pub fn explain(&self, rule_id: &str) -> Option<String> {
+        let rule = &self.rules[*self.index.get(rule_id)?];
+        let zh = rule.lang == PackLang::Zh;
+        let mut out = format!("{} ({}, {})\n{}\n", rule.id, rule.severity.as_str(), rule.category.as_str(), rule.message);
+        if !rule.explain.is_empty() {
+            out.push('\n');
+            out.push_str(&rule.explain);
+            out.push('\n');
+        }
+        out.push_str(if zh { "\n法律依据：\n" } else { "\nLaw:\n" });
+        for law in &rule.laws {
+            out.push_str(&format!("  {} {}\n", law.id, law.title));
+        }
+        if !rule.rewrites.is_empty() {
+            let rewrites: Vec<&str> =
+                rule.rewrites.iter().map(|r| if r.text.is_empty() { if zh { "（删去）" } else { "(delete)" } } else { r.text.as_str() }).collect();
+            out.push_str(if zh { "改写建议：" } else { "Rewrites: " });
+            out.push_str(&rewrites.join(" / "));
+            out.push('\n');
+        }
+        out.push_str(if zh { "匹配：" } else { "Patterns: " });
+        out.push_str(&rule.pattern_sources.join(", "));
+        out.push('\n');
+        if !rule.except_sources.is_empty() {
+            out.push_str(if zh { "例外（不报）：" } else { "Not flagged: " });
+            out.push_str(&rule.except_sources.join(", "));
+            out.push('\n');
+        }
+        if !self.enabled[*self.index.get(rule_id)?] {
+            out.push_str(if zh { "（此规则已被团队规则包停用）\n" } else { "(disabled by a team pack)\n" });
+        }
+        Some(out)
+    }
+
+    /// Every rule, enabled or not, in pack order.
+    pub fn rules(&self) -> Vec<RuleSummary> {
+        self.rules.iter().zip(&self.enabled).map(|(rule, &enabled)| summary(rule, enabled)).collect()
+    }
+
+    /// One rule's summary, or `None` for an unknown ID.
+    pub fn rule(&self, rule_id: &str) -> Option<RuleSummary> {
+        let idx = *self.index.get(rule_id)?;
+        Some(summary(&self.rules[idx], self.enabled[idx]))
+    }
+}
+
+fn summary(rule: &Rule, enabled: bool) -> RuleSummary {
+    RuleSummary {
+        id: rule.id.clone(),
+        category: rule.category,
+        severity: rule.severity,
+        lang: rule.lang.as_str().to_owned(),
+        pack: rule.pack.clone(),
+        message: rule.message.clone(),
+        patterns: rule.pattern_sources.clone(),
+        laws: rule.laws.clone(),
+        enabled,
+    }
+}
+
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value}") }
+}
+
+fn format_fen(fen: i64) -> String {
+    if fen % 100 == 0 { (fen / 100).to_string() } else { format!("{}.{:02}", fen / 100, (fen % 100).abs()) }
+}
+
+#[cfg(test)]
+mod testoibits {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<Linter>();
+        assert_send_sync::<LinterBuilder>();
+        assert_send_sync::<LintOptions<'_>>();
+        assert_send_sync::<Finding>();
+        assert_send_sync::<Span>();
+        assert_send_sync::<Severity>();
+        assert_send_sync::<Category>();
+        assert_send_sync::<LegalRef>();
+        assert_send_sync::<Rewrite>();
+        assert_send_sync::<RuleSummary>();
+        assert_send_sync::<ProductContext>();
+        assert_send_sync::<Certificate>();
+        assert_send_sync::<PackError>();
+        assert_send_sync::<Lang>();
+    }
+}

@@ -1,0 +1,323 @@
+//! Rule packs: TOML files a compliance officer can read and edit.
+//!
+//! A pack looks like this (see `assets/rules/` for the defaults):
+//!
+//! ```toml
+//! lang = "zh"                 # zh or en
+//! category = "absolute"       # default category of the rules below
+//! disable = ["zh.absolute.first"]   # rules of earlier packs to switch off (team packs)
+//!
+//! [[rule]]
+//! id = "zh.absolute.lowest-price"
+//! severity = "error"          # error, warning or info
+//! patterns = ["全网最低价", "(史上|全网)最低"]
+//! except = []                 # phrases that cover a match and make it harmless
+//! message = "“全网最低价”无法证明，属于绝对化用语"
+//! laws = ["CN-AD-9-3"]        # IDs from the legal catalogue
+//! rewrites = ["直播间专享价"]
+//! explain = "longer text for --explain"
+//! ```
+//!
+//! Cross-checks against product facts use `check` (`certificate`, `original-price`,
+//! `stock`, `gift`), `certificate` (`organic`, `green-food`, `geographical-indication`,
+//! `pollution-free`) and `fail_message`, which may use `{value}` and `{limit}`.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::{Category, LegalRef, Rewrite, Severity};
+use crate::laws;
+use crate::pattern::{self, Pattern};
+use crate::product::Certificate;
+
+/// A rule pack that could not be loaded, with the place of the problem.
+///
+/// Display: `file:line:column: message`, ready for a compiler-like report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pack}:{line}:{column}: {message}")]
+pub struct PackError {
+    /// The pack's file name or path.
+    pub pack: String,
+    /// 1-based line of the problem (0 when the file could not be read at all).
+    pub line: u32,
+    /// 1-based column of the problem, in characters.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The language a pack's rules are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum PackLang {
+    Zh,
+    En,
+}
+
+impl PackLang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackLang::Zh => "zh",
+            PackLang::En => "en",
+        }
+    }
+}
+
+/// A cross-check against product facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    Certificate(Certificate),
+    OriginalPrice,
+    Stock,
+    Gift,
+}
+
+/// A rule after validation, with its patterns expanded.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub lang: PackLang,
+    pub pack: String,
+    pub message: String,
+    pub laws: Vec<LegalRef>,
+    pub rewrites: Vec<Rewrite>,
+    pub explain: String,
+    pub pattern_sources: Vec<String>,
+    pub except_sources: Vec<String>,
+    pub patterns: Vec<Pattern>,
+    pub exceptions: Vec<Pattern>,
+    pub check: Option<Check>,
+    pub fail_message: Option<String>,
+}
+
+/// A validated pack.
+#[derive(Debug, Clone)]
+pub(crate) struct Pack {
+    pub rules: Vec<Rule>,
+    pub disable: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    lang: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    category: Option<Spanned<String>>,
+    severity: Spanned<String>,
+    patterns: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    except: Vec<Spanned<String>>,
+    message: String,
+    laws: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    rewrites: Vec<String>,
+    #[serde(default)]
+    explain: String,
+    check: Option<Spanned<String>>,
+    certificate: Option<Spanned<String>>,
+    fail_message: Option<String>,
+}
+
+struct Locator<'a> {
+    pack: &'a str,
+    source: &'a str,
+}
+
+impl Locator<'_> {
+    fn error(&self, offset: usize, message: impl Into<String>) -> PackError {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.source[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        PackError { pack: self.pack.to_owned(), line: line as u32, column: column as u32, message: message.into() }
+    }
+
+    fn at<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> PackError {
+        self.error(spanned.span().start, message)
+    }
+}
+
+/// Parses and validates one pack. `pack` names it in errors and in rule summaries.
+pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
+    let locator = Locator { pack, source };
+    let raw: RawPack = toml::from_str(source).map_err(|error| {
+        let offset = error.span().map_or(0, |span| span.start);
+        locator.error(offset, error.message().trim_end_matches('\n').to_owned())
+    })?;
+    let lang = match &raw.lang {
+        None => None,
+        Some(lang) => Some(match lang.get_ref().as_str() {
+            "zh" => PackLang::Zh,
+            "en" => PackLang::En,
+            other => return Err(locator.at(lang, format!("unknown lang {other:?} (use \"zh\" or \"en\")"))),
+        }),
+    };
+    let pack_category = match &raw.category {
+        None => None,
+        Some(name) => Some(parse_category(&locator, name)?),
+    };
+    let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
+    for raw_rule in raw.rule {
+        let id = raw_rule.id.get_ref().trim().to_owned();
+        if id.is_empty() || id.contains(char::is_whitespace) {
+            return Err(locator.at(&raw_rule.id, format!("rule id {id:?} must be non-empty without spaces")));
+        }
+        if rules.iter().any(|rule| rule.id == id) {
+            return Err(locator.at(&raw_rule.id, format!("rule id {id:?} appears twice in this pack")));
+        }
+        let category = match &raw_rule.category {
+            Some(name) => parse_category(&locator, name)?,
+            None => pack_category
+                .ok_or_else(|| locator.at(&raw_rule.id, format!("rule {id:?} has no category and the pack sets none")))?,
+        };
+        let lang = match lang {
+            Some(lang) => lang,
+            None if id.starts_with("en.") => PackLang::En,
+            None => PackLang::Zh,
+        };
+        let severity = match raw_rule.severity.get_ref().as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            "info" => Severity::Info,
+            other => {
+                return Err(locator.at(&raw_rule.severity, format!("unknown severity {other:?} (use error, warning or info)")));
+            }
+        };
+        if raw_rule.patterns.get_ref().is_empty() {
+            return Err(locator.at(&raw_rule.patterns, format!("rule {id:?} has no patterns")));
+        }
+        let mut patterns = Vec::new();
+        for source in raw_rule.patterns.get_ref() {
+            patterns.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+        }
+        let mut exceptions = Vec::new();
+        for source in &raw_rule.except {
+            exceptions.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+        }
+        if raw_rule.laws.get_ref().is_empty() {
+            return Err(locator.at(&raw_rule.laws, format!("rule {id:?} cites no law")));
+        }
+        let mut legal_refs = Vec::new();
+        for law in raw_rule.laws.get_ref() {
+            let legal_ref = laws::legal_ref(law.get_ref())
+                .ok_or_else(|| locator.at(law, format!("unknown law ID {:?} (see law.md)", law.get_ref())))?;
+            legal_refs.push(legal_ref);
+        }
+        let check = match &raw_rule.check {
+            None => None,
+            Some(check) => Some(match check.get_ref().as_str() {
+                "certificate" => {
+                    let kind = raw_rule
+                        .certificate
+                        .as_ref()
+                        .ok_or_else(|| locator.at(check, "check = \"certificate\" needs `certificate = ...`"))?;
+                    let certificate = Certificate::parse(kind.get_ref()).ok_or_else(|| {
+                        locator.at(kind, format!("unknown certificate {:?}", kind.get_ref()))
+                    })?;
+                    Check::Certificate(certificate)
+                }
+                "original-price" => Check::OriginalPrice,
+                "stock" => Check::Stock,
+                "gift" => Check::Gift,
+                other => {
+                    return Err(locator.at(
+                        check,
+                        format!("unknown check {other:?} (use certificate, original-price, stock or gift)"),
+                    ));
+                }
+            }),
+        };
+        if matches!(check, Some(Check::OriginalPrice | Check::Stock))
+            && patterns.iter().any(|p| p.hole != Some(pattern::Hole::Num))
+        {
+            return Err(locator.at(&raw_rule.patterns, format!("every pattern of rule {id:?} needs a {{n}} for its check")));
+        }
+        rules.push(Rule {
+            id,
+            category,
+            severity,
+            lang,
+            pack: pack.to_owned(),
+            message: raw_rule.message,
+            laws: legal_refs,
+            rewrites: raw_rule.rewrites.into_iter().map(|text| Rewrite { text }).collect(),
+            explain: raw_rule.explain.trim().to_owned(),
+            pattern_sources: raw_rule.patterns.into_inner().into_iter().map(Spanned::into_inner).collect(),
+            except_sources: raw_rule.except.into_iter().map(Spanned::into_inner).collect(),
+            patterns,
+            exceptions,
+            check,
+            fail_message: raw_rule.fail_message,
+        });
+    }
+    Ok(Pack { rules, disable: raw.disable })
+}
+
+fn parse_category(locator: &Locator<'_>, name: &Spanned<String>) -> Result<Category, PackError> {
+    Category::parse(name.get_ref()).ok_or_else(|| {
+        let known: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        locator.at(name, format!("unknown category {:?} (known: {})", name.get_ref(), known.join(", ")))
+    })
+}
+
+/// The default packs, embedded in the binary: `(file name, source)`.
+pub(crate) const DEFAULT_PACKS: &[(&str, &str)] = &[
+    ("zh-absolute.toml", include_str!("../../../assets/rules/zh-absolute.toml")),
+    ("zh-state-organ.toml", include_str!("../../../assets/rules/zh-state-organ.toml")),
+    ("zh-medical.toml", include_str!("../../../assets/rules/zh-medical.toml")),
+    ("zh-guarantee.toml", include_str!("../../../assets/rules/zh-guarantee.toml")),
+    ("zh-certification.toml", include_str!("../../../assets/rules/zh-certification.toml")),
+    ("zh-price.toml", include_str!("../../../assets/rules/zh-price.toml")),
+    ("zh-disparagement.toml", include_str!("../../../assets/rules/zh-disparagement.toml")),
+    ("zh-endorsement.toml", include_str!("../../../assets/rules/zh-endorsement.toml")),
+    ("zh-fake-figures.toml", include_str!("../../../assets/rules/zh-fake-figures.toml")),
+    ("zh-superstition.toml", include_str!("../../../assets/rules/zh-superstition.toml")),
+    ("zh-gift-delivery.toml", include_str!("../../../assets/rules/zh-gift-delivery.toml")),
+    ("zh-off-platform.toml", include_str!("../../../assets/rules/zh-off-platform.toml")),
+    ("en-absolute.toml", include_str!("../../../assets/rules/en-absolute.toml")),
+    ("en-health.toml", include_str!("../../../assets/rules/en-health.toml")),
+    ("en-claims.toml", include_str!("../../../assets/rules/en-claims.toml")),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let source = "lang = \"zh\"\ncategory = \"absolute\"\n\n[[rule]]\nid = \"x\"\nseverity = \"error\"\npatterns = [\"最\"]\nmessage = \"m\"\nlaws = [\"CN-AD-99\"]\n";
+        let error = parse("team.toml", source).unwrap_err();
+        assert_eq!((error.line, error.column), (9, 9));
+        assert_eq!(error.to_string(), "team.toml:9:9: unknown law ID \"CN-AD-99\" (see law.md)");
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_line() {
+        let source = "lang = \"zh\"\n[[rule]]\nid = \"x\nseverity = \"error\"\n";
+        let error = parse("team.toml", source).unwrap_err();
+        assert_eq!(error.line, 3, "{error}");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let source = "lang = \"zh\"\ncategory = \"absolute\"\n[[rule]]\nid = \"x\"\nseverity = \"error\"\npatterns = [\"最\"]\nmessage = \"m\"\nlaws = [\"CN-AD-9-3\"]\nrewrite = [\"很\"]\n";
+        let error = parse("team.toml", source).unwrap_err();
+        assert_eq!(error.line, 9, "{error}");
+        assert!(error.message.contains("rewrite"), "{error}");
+    }
+}

@@ -1,0 +1,408 @@
+//! The small pattern language of rule packs.
+//!
+//! A pattern is literal text with three additions, kept few so that a compliance officer
+//! can read a pack:
+//!
+//! - `[abc]` is one character out of `a`, `b`, `c` (`第一[次天批]`);
+//! - `(甲|乙)` is one of the alternatives (`(仅|只)剩`), not nested;
+//! - `{n}` is a number (`199`, `19.9`, `三`, `两百`, `10万+`), and `{w}` is the rest of the
+//!   clause (at most 20 characters). A pattern holds at most one of them, and `{w}` needs
+//!   literal text before it.
+//!
+//! Alternatives expand into plain patterns when the pack loads. Each literal part is folded
+//! the same way as the text (see `normalize`), so `最低價`, `最 低 价` and `最低价` in a pack
+//! are one pattern.
+
+use crate::normalize::{HARD, fold, is_word};
+
+/// What a placeholder matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hole {
+    /// `{n}`: a number.
+    Num,
+    /// `{w}`: the rest of the clause.
+    Words,
+}
+
+/// One expanded pattern: folded literal text around at most one placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pattern {
+    pub prefix: String,
+    pub hole: Option<Hole>,
+    pub suffix: String,
+}
+
+impl Pattern {
+    /// The literal the automaton searches for: the prefix, or the suffix when the
+    /// placeholder comes first.
+    pub fn key(&self) -> &str {
+        if self.prefix.is_empty() { &self.suffix } else { &self.prefix }
+    }
+}
+
+/// Where a pattern matched in folded text, and what its placeholder captured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Hit {
+    pub start: usize,
+    pub end: usize,
+    /// The number `{n}` matched.
+    pub value: Option<f64>,
+}
+
+const MAX_EXPANSIONS: usize = 512;
+const MAX_WORDS: usize = 20;
+
+/// Expands the pattern syntax into plain patterns.
+///
+/// Errors name the problem in words a pack author understands.
+pub(crate) fn expand(source: &str) -> Result<Vec<Pattern>, String> {
+    let mut variants: Vec<String> = vec![String::new()];
+    let mut chars = source.chars().peekable();
+    while let Some(ch) = chars.next() {
+        let options: Vec<String> = match ch {
+            '[' => {
+                let mut options = Vec::new();
+                loop {
+                    match chars.next() {
+                        Some(']') => break,
+                        Some(option) => options.push(option.to_string()),
+                        None => return Err(format!("unclosed `[` in pattern {source:?}")),
+                    }
+                }
+                if options.is_empty() {
+                    return Err(format!("empty `[]` in pattern {source:?}"));
+                }
+                options
+            }
+            '(' => {
+                let mut body = String::new();
+                loop {
+                    match chars.next() {
+                        Some(')') => break,
+                        Some('(') => return Err(format!("nested `(` in pattern {source:?}")),
+                        Some(inner) => body.push(inner),
+                        None => return Err(format!("unclosed `(` in pattern {source:?}")),
+                    }
+                }
+                body.split('|').map(str::to_owned).collect()
+            }
+            ']' | ')' => return Err(format!("unmatched `{ch}` in pattern {source:?}")),
+            _ => vec![ch.to_string()],
+        };
+        let mut next = Vec::with_capacity(variants.len() * options.len());
+        for variant in &variants {
+            for option in &options {
+                next.push(format!("{variant}{option}"));
+            }
+        }
+        if next.len() > MAX_EXPANSIONS {
+            return Err(format!("pattern {source:?} expands to more than {MAX_EXPANSIONS} variants"));
+        }
+        variants = next;
+    }
+    let mut patterns = Vec::with_capacity(variants.len());
+    for variant in variants {
+        let pattern = split_hole(&variant).map_err(|error| format!("{error} in pattern {source:?}"))?;
+        if !patterns.contains(&pattern) {
+            patterns.push(pattern);
+        }
+    }
+    Ok(patterns)
+}
+
+fn split_hole(variant: &str) -> Result<Pattern, String> {
+    let mut hole = None;
+    let mut prefix = variant;
+    let mut suffix = "";
+    for (token, kind) in [("{n}", Hole::Num), ("{w}", Hole::Words)] {
+        if let Some(at) = variant.find(token) {
+            if hole.is_some() || variant[at + token.len()..].contains(token) {
+                return Err("more than one placeholder".to_owned());
+            }
+            hole = Some(kind);
+            prefix = &variant[..at];
+            suffix = &variant[at + token.len()..];
+        }
+    }
+    if variant.contains('{') && hole.is_none() {
+        return Err("unknown placeholder (use {n} or {w})".to_owned());
+    }
+    let pattern = Pattern { prefix: fold(prefix), hole, suffix: fold(suffix) };
+    if pattern.key().is_empty() {
+        return Err("no literal text".to_owned());
+    }
+    if hole == Some(Hole::Words) && pattern.prefix.is_empty() {
+        return Err("`{w}` needs literal text before it".to_owned());
+    }
+    Ok(pattern)
+}
+
+/// Checks a match of `pattern.key()` at `key_start..key_end` in folded `text` and
+/// extends it over the placeholder and the other literal. Returns `None` when the
+/// placeholder or word boundaries do not fit.
+pub(crate) fn verify(pattern: &Pattern, text: &str, key_start: usize, key_end: usize) -> Option<Hit> {
+    let mut hit = Hit { start: key_start, end: key_end, value: None };
+    if !pattern.prefix.is_empty() {
+        match pattern.hole {
+            None => {}
+            Some(Hole::Num) => {
+                let (value, end) = number_forward(text, key_end)?;
+                hit.value = Some(value);
+                hit.end = end;
+            }
+            Some(Hole::Words) => {
+                hit.end = words_forward(text, key_end)?;
+            }
+        }
+        if pattern.hole.is_some() && !pattern.suffix.is_empty() {
+            let rest = &text[hit.end..];
+            let skipped = if rest.starts_with(' ') { 1 } else { 0 };
+            if !rest[skipped..].starts_with(pattern.suffix.as_str()) {
+                return None;
+            }
+            hit.end += skipped + pattern.suffix.len();
+        }
+    } else {
+        let (value, start) = number_backward(text, key_start)?;
+        hit.value = Some(value);
+        hit.start = start;
+    }
+    at_word_boundary(text, hit.start, hit.end).then_some(hit)
+}
+
+/// A match that starts or ends with an ASCII letter or digit must not continue a word:
+/// `best` does not match inside `bestow`, nor `top1` inside `top10`.
+fn at_word_boundary(text: &str, start: usize, end: usize) -> bool {
+    let first = text[start..].chars().next();
+    let before = text[..start].chars().next_back();
+    let last = text[..end].chars().next_back();
+    let after = text[end..].chars().next();
+    let joined = |a: Option<char>, b: Option<char>| a.is_some_and(is_word) && b.is_some_and(is_word);
+    !joined(before, first) && !joined(last, after)
+}
+
+fn is_number_char(ch: char) -> bool {
+    ch.is_ascii_digit() || ch == '.' || chinese_digit(ch).is_some() || matches!(ch, '十' | '百' | '千' | '万' | '亿')
+}
+
+/// Parses a number starting at `from` (after optional spaces, clause breaks and currency
+/// signs), with an optional 万/w/k multiplier and `+`. Returns the value and its end.
+fn number_forward(text: &str, from: usize) -> Option<(f64, usize)> {
+    let mut pos = from;
+    for _ in 0..3 {
+        match text[pos..].chars().next() {
+            Some(ch @ (' ' | HARD | '¥' | '$')) => pos += ch.len_utf8(),
+            _ => break,
+        }
+    }
+    let digits_start = pos;
+    while let Some(ch) = text[pos..].chars().next() {
+        if !is_number_char(ch) {
+            break;
+        }
+        pos += ch.len_utf8();
+    }
+    if pos == digits_start {
+        return None;
+    }
+    let mut value = parse_number(&text[digits_start..pos])?;
+    if let Some(ch @ ('w' | 'k')) = text[pos..].chars().next() {
+        let next = text[pos + 1..].chars().next();
+        if !next.is_some_and(is_word) {
+            value *= if ch == 'w' { 10_000.0 } else { 1_000.0 };
+            pos += 1;
+        }
+    }
+    if text[pos..].starts_with('+') {
+        pos += 1;
+    }
+    Some((value, pos))
+}
+
+/// Parses a number that ends at `to` (before optional spaces), for patterns like `{n}人在抢`.
+fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
+    let mut end = to;
+    if text[..end].ends_with(' ') {
+        end -= 1;
+    }
+    let mut start = end;
+    while let Some(ch) = text[..start].chars().next_back() {
+        if is_number_char(ch) || matches!(ch, '+' | 'w' | 'k') {
+            start -= ch.len_utf8();
+        } else {
+            break;
+        }
+    }
+    // Only a number may come before the key; skip letters that merely look like units.
+    while start < end && !text[start..].starts_with(|ch: char| is_number_char(ch)) {
+        start += text[start..].chars().next()?.len_utf8();
+    }
+    if start == end {
+        return None;
+    }
+    let (value, parsed_end) = number_forward(text, start)?;
+    (parsed_end == end).then_some((value, start))
+}
+
+fn words_forward(text: &str, from: usize) -> Option<usize> {
+    let mut pos = from;
+    let mut n_chars = 0;
+    for ch in text[from..].chars() {
+        if ch == HARD || n_chars == MAX_WORDS {
+            break;
+        }
+        pos += ch.len_utf8();
+        n_chars += 1;
+    }
+    // A trailing space is a separator, not part of the words.
+    let end = from + text[from..pos].trim_end().len();
+    (end > from).then_some(end)
+}
+
+fn chinese_digit(ch: char) -> Option<u32> {
+    Some(match ch {
+        '零' | '〇' => 0,
+        '一' => 1,
+        '二' | '两' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+/// Parses `199`, `19.9`, `1.5万`, `三`, `十五`, `两百`, `三千五`, `10万`.
+pub(crate) fn parse_number(digits: &str) -> Option<f64> {
+    let mut total = 0.0f64;
+    let mut section = 0.0f64;
+    let mut current: Option<f64> = None;
+    let mut ascii = String::new();
+    let flush_ascii = |ascii: &mut String, current: &mut Option<f64>| -> Option<()> {
+        if !ascii.is_empty() {
+            *current = Some(ascii.parse::<f64>().ok()?);
+            ascii.clear();
+        }
+        Some(())
+    };
+    let mut last_unit = 1.0;
+    for ch in digits.chars() {
+        if ch.is_ascii_digit() || ch == '.' {
+            ascii.push(ch);
+            continue;
+        }
+        flush_ascii(&mut ascii, &mut current)?;
+        if let Some(digit) = chinese_digit(ch) {
+            if digit == 0 {
+                // 一百零八: after 零 the next digit counts in ones.
+                last_unit = 1.0;
+            }
+            current = Some(current.unwrap_or(0.0) * 10.0 + f64::from(digit));
+            continue;
+        }
+        let unit = match ch {
+            '十' => 10.0,
+            '百' => 100.0,
+            '千' => 1_000.0,
+            '万' => 10_000.0,
+            '亿' => 100_000_000.0,
+            _ => return None,
+        };
+        if unit >= 10_000.0 {
+            section += current.take().unwrap_or(0.0);
+            total += if section == 0.0 { unit } else { section * unit };
+            section = 0.0;
+        } else {
+            section += current.take().unwrap_or(1.0) * unit;
+        }
+        last_unit = unit;
+    }
+    flush_ascii(&mut ascii, &mut current)?;
+    // 三千五 means 3500: a trailing digit after a unit counts in the next lower unit.
+    let tail = match current {
+        Some(digit) if last_unit >= 100.0 && last_unit < 10_000.0 && digit < 10.0 => digit * last_unit / 10.0,
+        Some(value) => value,
+        None => 0.0,
+    };
+    let value = total + section + tail;
+    value.is_finite().then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_and_groups_expand() {
+        let patterns = expand("(仅|只)剩{n}[件单]").unwrap();
+        let keys: Vec<_> = patterns.iter().map(|p| (p.prefix.as_str(), p.suffix.as_str())).collect();
+        assert_eq!(keys, [("仅剩", "件"), ("仅剩", "单"), ("只剩", "件"), ("只剩", "单")]);
+    }
+
+    #[test]
+    fn bad_patterns_are_explained() {
+        let table = [
+            ("最[低", "unclosed `[`"),
+            ("(a|b", "unclosed `(`"),
+            ("{n}", "no literal text"),
+            ("{w}送", "`{w}` needs literal text"),
+            ("送{x}", "unknown placeholder"),
+            ("{n}到{n}", "more than one placeholder"),
+        ];
+        for (source, expected) in table {
+            let error = expand(source).unwrap_err();
+            assert!(error.contains(expected), "{source:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn numbers_parse() {
+        let table = [
+            ("199", 199.0),
+            ("19.9", 19.9),
+            ("三", 3.0),
+            ("十五", 15.0),
+            ("两百", 200.0),
+            ("三千五", 3500.0),
+            ("10万", 100_000.0),
+            ("1.5万", 15_000.0),
+            ("二十", 20.0),
+            ("一百零八", 108.0),
+        ];
+        for (digits, expected) in table {
+            assert_eq!(parse_number(digits), Some(expected), "{digits}");
+        }
+    }
+
+    #[test]
+    fn placeholders_extend_the_match() {
+        let pattern = &expand("仅剩{n}件").unwrap()[0];
+        let text = fold("家人们仅剩3件了");
+        let key_start = text.find("仅剩").unwrap();
+        let hit = verify(pattern, &text, key_start, key_start + "仅剩".len()).unwrap();
+        assert_eq!(&text[hit.start..hit.end], "仅剩3件");
+        assert_eq!(hit.value, Some(3.0));
+
+        let pattern = &expand("{n}人在抢").unwrap()[0];
+        let text = fold("直播间10万+人在抢");
+        let key_start = text.find("人在抢").unwrap();
+        let hit = verify(pattern, &text, key_start, key_start + "人在抢".len()).unwrap();
+        assert_eq!(&text[hit.start..hit.end], "10万+人在抢");
+        assert_eq!(hit.value, Some(100_000.0));
+    }
+
+    #[test]
+    fn english_words_keep_their_boundaries() {
+        let pattern = &expand("best").unwrap()[0];
+        let text = fold("bestow the best");
+        let hits: Vec<_> = text
+            .match_indices("best")
+            .filter_map(|(at, key)| verify(pattern, &text, at, at + key.len()))
+            .collect();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].start, text.rfind("best").unwrap());
+    }
+}
