@@ -1,0 +1,48 @@
+//! kill -9 a real recorder process: what it wrote must play.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Reaped, probe};
+
+fn kill_after_8s(ext: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(format!("crash.{ext}"));
+    let child = Command::new(env!("CARGO_BIN_EXE_capture-recorder"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--duration-ms", "60000", "--size", "640x360", "--bitrate-kbps", "800", "--no-preview"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut recorder = Reaped(Some(child));
+    std::thread::sleep(Duration::from_secs(8));
+    assert!(recorder.wait_timeout(Duration::ZERO).is_none(), "recorder still running before the kill");
+    recorder.signal(libc::SIGKILL);
+    recorder.wait();
+
+    let p = probe(&out);
+    assert_eq!(p.codec("video"), Some("h264"));
+    assert_eq!(p.codec("audio"), Some("aac"));
+    let seconds = p.frames("video") as f64 / 30.0;
+    assert!(seconds >= 7.0, "{ext}: {seconds:.2} s of decodable video after kill -9 at 8 s");
+    assert!(p.frames("audio") as f64 * 1024.0 / 48000.0 >= 7.0, "{ext}: audio survives too");
+    // The whole file decodes without errors.
+    let decode = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&out).args(["-f", "null", "-"]).output().unwrap();
+    assert!(decode.status.success());
+    let errors = String::from_utf8_lossy(&decode.stderr);
+    assert!(errors.trim().is_empty(), "{ext}: decoding reported {errors}");
+}
+
+#[test]
+fn fragmented_mp4_survives_kill_9() {
+    kill_after_8s("mp4");
+}
+
+#[test]
+fn mkv_survives_kill_9() {
+    kill_after_8s("mkv");
+}
