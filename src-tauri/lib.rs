@@ -1,1 +1,121 @@
-pub fn run() {}
+//! The desktop shell: window, IPC commands and plugins. No business logic lives here: each
+//! command unpacks its arguments, calls `anchordesk_core` on the store's thread and maps
+//! the error. See ARCHITECTURE.md.
+
+mod commands;
+mod state;
+
+pub use state::AppState;
+
+include!("command_names.rs");
+
+/// Every command and type the UI sees, listed once. `tests/bindings.rs` writes
+/// `ui/src/lib/bindings.ts` from it and fails when the committed file is stale.
+pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
+    use commands::*;
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .commands(tauri_specta::collect_commands![
+            app_info,
+            set_locale,
+            list_products,
+            validate_product,
+            save_product,
+            delete_products,
+            restore_products,
+            remove_sample_catalog,
+            list_broadcasts,
+            save_broadcast,
+            delete_broadcast,
+            restore_broadcast,
+            get_lineup,
+            add_lineup_item,
+            update_lineup_terms,
+            remove_lineup_item,
+            restore_lineup_item,
+            reorder_lineup,
+            list_anchors,
+            save_anchor,
+        ])
+        .error_handling(tauri_specta::ErrorHandlingMode::Result)
+}
+
+/// The TypeScript exporter settings used for `ui/src/lib/bindings.ts`.
+pub fn typescript_exporter() -> specta_typescript::Typescript {
+    specta_typescript::Typescript::default().header("// Generated from the Rust types by src-tauri/tests/bindings.rs. Do not edit.\n")
+}
+
+/// Starts the app. The data directory comes from `--data-dir DIR`, else
+/// `ANCHORDESK_DATA_DIR`, else the OS app-data directory.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let data_dir_flag = data_dir_flag(std::env::args());
+    let state = AppState::open(data_dir_flag.as_deref());
+    let builder = specta_builder();
+
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            // A second launch focuses the window that is already open instead of starting twice.
+            use tauri::Manager;
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .manage(state)
+        .invoke_handler(builder.invoke_handler())
+        .setup(move |app| {
+            builder.mount_events(app);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the Tauri runtime failed to start (is there a display? try xvfb-run)");
+}
+
+fn data_dir_flag(args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {
+    let mut args = args.skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(Into::into);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return Some(dir.into());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_registered_command_has_a_permission_and_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bindings.ts");
+        super::specta_builder().export(super::typescript_exporter(), &path).expect("bindings export");
+        let exported = std::fs::read_to_string(&path).expect("exported bindings");
+        for name in super::APP_COMMANDS {
+            let camel = name
+                .split('_')
+                .enumerate()
+                .map(|(i, part)| if i == 0 { part.to_string() } else { part[..1].to_uppercase() + &part[1..] })
+                .collect::<String>();
+            assert!(exported.contains(&format!("async {camel}(")), "command {name} is listed in command_names.rs but not registered");
+        }
+        let n_registered = exported.matches("TAURI_INVOKE(").count();
+        assert_eq!(n_registered, super::APP_COMMANDS.len(), "command_names.rs and specta_builder() disagree");
+    }
+
+    #[test]
+    fn data_dir_flag_is_read_in_both_spellings() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir", "/x"])), Some("/x".into()));
+        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir=/y"])), Some("/y".into()));
+        assert_eq!(super::data_dir_flag(args(&["app"])), None);
+    }
+}

@@ -8,8 +8,8 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        #[cfg_attr(feature = "specta", derive(specta::Type), specta(type = f64))]
-        pub struct $name(pub i64);
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
+        pub struct $name(#[cfg_attr(feature = "specta", specta(type = i32))] pub i64);
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

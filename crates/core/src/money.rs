@@ -6,8 +6,8 @@ use std::fmt;
 /// An amount of money in fen (分). Never a float.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = f64))]
-pub struct Fen(pub i64);
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Fen(#[cfg_attr(feature = "specta", specta(type = i32))] pub i64);
 
 /// Why a text could not be read as an amount of yuan.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

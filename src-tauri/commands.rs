@@ -1,0 +1,213 @@
+//! IPC commands: each one unpacks its arguments and calls `anchordesk_core`.
+
+use crate::state::{AppState, UiError};
+use anchordesk_core::validate::{FieldError, LineupTermsForm, ProductForm};
+use anchordesk_core::{
+    AnchorId, AnchorProfile, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, Product, ProductId,
+    Qualification,
+};
+use serde::Serialize;
+use tauri::State;
+
+/// What the window needs to know at start.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub data_dir: String,
+    pub db_path: String,
+    /// `zh-CN` or `en`.
+    pub locale: String,
+    /// Set when the database was refused; the window then shows only this.
+    pub startup_error: Option<UiError>,
+}
+
+const LOCALE_KEY: &str = "locale";
+const LOCALES: [&str; 2] = ["zh-CN", "en"];
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
+    let locale = match state.startup_error() {
+        Some(_) => None,
+        None => state.with_store(|store| store.setting(LOCALE_KEY)).await?,
+    };
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        data_dir: state.data_dir.display().to_string(),
+        db_path: state.db_path.display().to_string(),
+        locale: locale.filter(|l| LOCALES.contains(&l.as_str())).unwrap_or_else(|| LOCALES[0].to_string()),
+        startup_error: state.startup_error(),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_locale(state: State<'_, AppState>, locale: String) -> Result<(), UiError> {
+    if !LOCALES.contains(&locale.as_str()) {
+        return Err(UiError::invalid(vec![FieldError::new(
+            "locale",
+            anchordesk_core::validate::FieldErrorCode::UnknownValue,
+            locale,
+        )]));
+    }
+    state.with_store(move |store| store.set_setting(LOCALE_KEY, &locale)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_products(state: State<'_, AppState>, query: String) -> Result<Vec<Product>, UiError> {
+    state.with_store(move |store| store.products(&query)).await
+}
+
+/// Checks a product form as the user types; an empty list means it would save.
+#[tauri::command]
+#[specta::specta]
+pub fn validate_product(form: ProductForm) -> Vec<FieldError> {
+    form.parse().err().unwrap_or_default()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, form: ProductForm) -> Result<Product, UiError> {
+    let draft = form.parse().map_err(UiError::invalid)?;
+    state
+        .with_store(move |store| match id {
+            Some(id) => store.update_product(id, &draft),
+            None => store.create_product(&draft),
+        })
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
+    state.with_store(move |store| store.delete_products(&ids)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
+    state.with_store(move |store| store.restore_products(&ids)).await
+}
+
+/// Removes every sample product; returns their ids so the UI can offer undo.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_sample_catalog(state: State<'_, AppState>) -> Result<Vec<ProductId>, UiError> {
+    state
+        .with_store(|store| {
+            let ids = store.sample_product_ids()?;
+            store.delete_products(&ids)?;
+            Ok(ids)
+        })
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_broadcasts(state: State<'_, AppState>) -> Result<Vec<Broadcast>, UiError> {
+    state.with_store(|store| store.broadcasts()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_broadcast(
+    state: State<'_, AppState>,
+    id: Option<BroadcastId>,
+    draft: BroadcastDraft,
+) -> Result<Broadcast, UiError> {
+    let draft = draft.validated().map_err(UiError::invalid)?;
+    state
+        .with_store(move |store| match id {
+            Some(id) => store.update_broadcast(id, &draft),
+            None => store.create_broadcast(&draft),
+        })
+        .await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_broadcast(state: State<'_, AppState>, id: BroadcastId) -> Result<(), UiError> {
+    state.with_store(move |store| store.delete_broadcast(id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_broadcast(state: State<'_, AppState>, id: BroadcastId) -> Result<(), UiError> {
+    state.with_store(move |store| store.restore_broadcast(id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn get_lineup(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Vec<LineupItem>, UiError> {
+    state.with_store(move |store| store.lineup(broadcast_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_lineup_item(
+    state: State<'_, AppState>,
+    broadcast_id: BroadcastId,
+    product_id: ProductId,
+) -> Result<LineupItem, UiError> {
+    state.with_store(move |store| store.add_lineup_item(broadcast_id, product_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_lineup_terms(
+    state: State<'_, AppState>,
+    id: LineupItemId,
+    form: LineupTermsForm,
+) -> Result<LineupItem, UiError> {
+    let terms = form.parse().map_err(UiError::invalid)?;
+    state.with_store(move |store| store.update_lineup_terms(id, &terms)).await
+}
+
+/// Removes an item; returns it so the UI can offer undo.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_lineup_item(state: State<'_, AppState>, id: LineupItemId) -> Result<LineupItem, UiError> {
+    state.with_store(move |store| store.remove_lineup_item(id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_lineup_item(state: State<'_, AppState>, item: LineupItem) -> Result<LineupItem, UiError> {
+    state.with_store(move |store| store.restore_lineup_item(&item)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reorder_lineup(
+    state: State<'_, AppState>,
+    broadcast_id: BroadcastId,
+    order: Vec<LineupItemId>,
+) -> Result<Vec<LineupItem>, UiError> {
+    state.with_store(move |store| store.reorder_lineup(broadcast_id, &order)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_anchors(state: State<'_, AppState>) -> Result<Vec<AnchorProfile>, UiError> {
+    state.with_store(|store| store.anchors()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_anchor(
+    state: State<'_, AppState>,
+    id: Option<AnchorId>,
+    name: String,
+    qualifications: Vec<Qualification>,
+) -> Result<AnchorProfile, UiError> {
+    if name.trim().is_empty() {
+        return Err(UiError::invalid(vec![FieldError::new(
+            "name",
+            anchordesk_core::validate::FieldErrorCode::Required,
+            name,
+        )]));
+    }
+    state.with_store(move |store| store.save_anchor(id, &name, &qualifications)).await
+}

@@ -1,0 +1,98 @@
+//! What the app holds while it runs: the store (or why it could not be opened).
+
+use anchordesk_core::{ErrorCode, Store, StoreError, paths, validate::FieldError};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// An error as the UI receives it: a code it branches on, the failed fields for forms, and
+/// a message for logs and bug reports. The UI never shows `message` as the only text.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+    /// The file concerned, for database refusals.
+    pub path: Option<String>,
+}
+
+impl From<StoreError> for UiError {
+    fn from(err: StoreError) -> UiError {
+        let path = match &err {
+            StoreError::NotADatabase { path } | StoreError::NewerSchema { path, .. } | StoreError::Io { path, .. } => {
+                Some(path.display().to_string())
+            }
+            _ => None,
+        };
+        let fields = match &err {
+            StoreError::Invalid(fields) => fields.clone(),
+            _ => Vec::new(),
+        };
+        if err.code() == ErrorCode::Internal {
+            tracing::error!("{err}");
+        }
+        UiError { code: err.code(), message: err.to_string(), fields, path }
+    }
+}
+
+impl UiError {
+    pub fn invalid(fields: Vec<FieldError>) -> UiError {
+        UiError::from(StoreError::Invalid(fields))
+    }
+}
+
+/// Shared app state: the data directory and the store, or why the store was refused.
+pub struct AppState {
+    pub data_dir: PathBuf,
+    pub db_path: PathBuf,
+    store: Result<Arc<Mutex<Store>>, UiError>,
+}
+
+impl AppState {
+    /// Opens the store in the resolved data directory and seeds the sample catalog on first
+    /// start. A refused database does not stop the app: the window explains what to do.
+    pub fn open(data_dir_flag: Option<&Path>) -> AppState {
+        let data_dir = paths::data_dir(data_dir_flag).unwrap_or_else(|| PathBuf::from("anchordesk-data"));
+        let db_path = paths::db_path(&data_dir);
+        let store = Store::open(&db_path)
+            .and_then(|mut store| {
+                store.seed_sample_catalog_once()?;
+                Ok(store)
+            })
+            .map(|store| Arc::new(Mutex::new(store)))
+            .map_err(|err| {
+                tracing::error!("database refused: {err}");
+                UiError::from(err)
+            });
+        tracing::info!(data_dir = %data_dir.display(), "store opened: {}", store.is_ok());
+        AppState { data_dir, db_path, store }
+    }
+
+    /// Why the store could not be opened, if it could not.
+    pub fn startup_error(&self) -> Option<UiError> {
+        self.store.as_ref().err().cloned()
+    }
+
+    /// Runs `f` with the store on a blocking thread, never on the UI thread.
+    pub async fn with_store<T, F>(&self, f: F) -> Result<T, UiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.store.as_ref().map_err(Clone::clone)?.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the store itself stays consistent
+            // because every change is one transaction, so carry on with the inner value.
+            let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard).map_err(UiError::from)
+        })
+        .await
+        .map_err(|err| UiError {
+            code: ErrorCode::Internal,
+            message: format!("store task failed: {err}"),
+            fields: Vec::new(),
+            path: None,
+        })?
+    }
+}

@@ -1,0 +1,34 @@
+// Turning error codes from Rust into sentences that say what to do.
+import type { FieldError } from './bindings';
+import { ApiError } from './api';
+import { t, type MessageKey } from './i18n/index.svelte';
+
+/** field name → message, for showing next to each input. */
+export function fieldMessages(fields: readonly FieldError[]): Record<string, string> {
+  const messages: Record<string, string> = {};
+  for (const field of fields) {
+    messages[field.field] ??= t(`fieldError.${field.code}` as MessageKey);
+  }
+  return messages;
+}
+
+/** A sentence for a toast, for any error a store call may throw. */
+export function describeError(err: unknown): string {
+  if (err instanceof ApiError) {
+    switch (err.error.code) {
+      case 'invalid':
+        return t('error.invalid');
+      case 'notFound':
+        return t('error.notFound');
+      case 'notADatabase':
+        return t('error.notADatabaseBody', { path: err.error.path ?? '' });
+      case 'newerSchema':
+        return t('error.newerSchemaBody', { path: err.error.path ?? '' });
+      case 'io':
+        return t('error.ioBody', { path: err.error.path ?? '' });
+      default:
+        return t('error.internal', { message: err.error.message });
+    }
+  }
+  return t('error.internal', { message: err instanceof Error ? err.message : String(err) });
+}
