@@ -262,8 +262,8 @@ impl Linter {
         (builder.build(), errors)
     }
 
-    /// Lints `text`. Findings come in text order; a finding inside a longer finding of
-    /// the same category is dropped (`全网最低价` is one finding, not three).
+    /// Lints `text`. Findings come in text order; a finding that overlaps an earlier or
+    /// longer finding of the same category is dropped (`全网最低价` is one finding, not three).
     pub fn lint(&self, text: &str, options: &LintOptions<'_>) -> Vec<Finding> {
         let gift_names: Vec<String> = options
             .product
@@ -295,16 +295,31 @@ impl Linter {
             });
             let mut max_end: [usize; Category::ALL.len()] = [0; Category::ALL.len()];
             let mut has_any = [false; Category::ALL.len()];
+            let mut last_kept: [Option<(usize, u32)>; Category::ALL.len()] = [None; Category::ALL.len()];
             let mut column = 1usize;
             let mut column_at = line_start;
             for (candidate, severity, message) in accepted.drain(..) {
                 let rule = &self.rules[candidate.rule as usize];
                 let cat = rule.category as usize;
-                if has_any[cat] && candidate.end <= max_end[cat] {
+                // Sorted by start, so an overlap with any earlier finding of the category
+                // means starting before the furthest end seen. Two overlapping matches of
+                // one rule (一周瘦 and 瘦十斤) become one finding over both.
+                if has_any[cat] && candidate.start < max_end[cat] {
+                    if let Some((at, rule_idx)) = last_kept[cat]
+                        && rule_idx == candidate.rule
+                        && candidate.end > max_end[cat]
+                    {
+                        let (_, end) = folded.original_range(candidate.start, candidate.end);
+                        let finding: &mut Finding = &mut findings[at];
+                        finding.span.end = end;
+                        finding.matched = text[finding.span.range()].to_owned();
+                        max_end[cat] = candidate.end;
+                    }
                     continue;
                 }
                 has_any[cat] = true;
                 max_end[cat] = max_end[cat].max(candidate.end);
+                last_kept[cat] = Some((findings.len(), candidate.rule));
                 let (start, end) = folded.original_range(candidate.start, candidate.end);
                 let (start, end) = (start as usize, end as usize);
                 column += text[column_at..start].chars().count();
@@ -395,7 +410,8 @@ impl Linter {
                 let Some(stock) = product.stock else {
                     return Some((rule.severity, None));
                 };
-                if value > f64::from(stock) { fail(format_number(value), stock.to_string()) } else { None }
+                // Above the stock the orders cannot be filled; below it the scarcity is invented.
+                if value != f64::from(stock) { fail(format_number(value), stock.to_string()) } else { None }
             }
             Check::Gift => {
                 let clause_start = text[..candidate.start].rfind(HARD).map_or(0, |at| at + 1);

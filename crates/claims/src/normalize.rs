@@ -187,6 +187,8 @@ fn classify_folded(part: char, prev_raw: Option<char>, next_raw: Option<char>, e
     if part.is_ascii() {
         classify_ascii(part, prev_raw, next_raw, emit);
     } else if is_ignorable(part) {
+    } else if matches!(part, '¥' | '€' | '£') {
+        emit(Class::Content, part);
     } else if part.is_alphanumeric() {
         for lower in part.to_lowercase() {
             if lower.is_ascii() {

@@ -44,7 +44,8 @@ impl Certificate {
 /// - `有机`, `绿色食品`, `地理标志`, `无公害` need the matching entry in `certificates`;
 /// - `原价199` must not exceed the lowest of `recent_prices_fen` (prices actually charged
 ///   in the 7 days before the broadcast; when empty, the claim stays a warning);
-/// - `仅剩3件` must not exceed `stock` (when `None`, the claim stays a warning);
+/// - `仅剩3件` must equal `stock`: above it the orders cannot be filled, below it the
+///   scarcity is invented (when `None`, the claim stays a warning);
 /// - a gift named after `送` or `赠` must contain one of `lineup_gift_names`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
