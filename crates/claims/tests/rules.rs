@@ -134,7 +134,7 @@ fn each_category_has_a_rule_that_fires() {
         ("下单送围裙", &[("zh.gift-delivery.gift", "下单送")]),
         ("48小时内发货", &[("zh.gift-delivery.promise", "48小时内发货")]),
         ("加我微信私下转账", &[("zh.off-platform.private-deal", "加我微信"), ("zh.off-platform.private-deal", "私下转账")]),
-        ("clinically proven to work", &[("en.medical.proof", "clinically proven")]),
+        ("clinically proven to work", &[("en.medical.proof", "clinically proven to")]),
         ("honey cures coughs", &[("en.medical.disease", "cures")]),
         ("FDA approved tea", &[("en.medical.proof", "FDA approved")]),
         ("guaranteed results in a week", &[("en.guarantee.results", "guaranteed results")]),
