@@ -139,7 +139,7 @@ fn each_category_has_a_rule_that_fires() {
         ("FDA approved tea", &[("en.medical.proof", "FDA approved")]),
         ("guaranteed results in a week", &[("en.guarantee.results", "guaranteed results")]),
         ("only 2 left!", &[("en.fake-figures.stock", "only 2 left")]),
-        ("this is not an ad", &[("en.endorsement.disclosure", "not an ad")]),
+        ("this is not an ad", &[("en.endorsement.disclosure", "is not an ad")]),
         ("was $40, now $10", &[("en.price.former-price", "was $40")]),
     ];
     for (text, expected) in table {
