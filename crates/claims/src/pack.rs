@@ -299,6 +299,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn default_packs_load() {
+        for (name, source) in DEFAULT_PACKS {
+            if let Err(error) = parse(name, source) {
+                panic!("{error}");
+            }
+        }
+    }
+
+    #[test]
     fn errors_point_at_the_line() {
         let source = "lang = \"zh\"\ncategory = \"absolute\"\n\n[[rule]]\nid = \"x\"\nseverity = \"error\"\npatterns = [\"最\"]\nmessage = \"m\"\nlaws = [\"CN-AD-99\"]\n";
         let error = parse("team.toml", source).unwrap_err();

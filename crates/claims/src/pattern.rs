@@ -49,7 +49,7 @@ pub(crate) struct Hit {
     pub value: Option<f64>,
 }
 
-const MAX_EXPANSIONS: usize = 512;
+const MAX_EXPANSIONS: usize = 4096;
 const MAX_WORDS: usize = 20;
 
 /// Expands the pattern syntax into plain patterns.
