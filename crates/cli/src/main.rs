@@ -4,6 +4,7 @@
 //! command ran but found problems (bad import rows, error findings), 2 on usage or I/O errors.
 
 mod products;
+mod record;
 
 use anchordesk_core::{Store, paths};
 use anyhow::Context;
@@ -32,6 +33,10 @@ enum Command {
     /// Where the database lives.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Record (and optionally push) from the test source or a camera.
+    Record(record::RecordArgs),
+    /// List cameras and microphones with their modes.
+    Devices(record::DevicesArgs),
 }
 
 #[derive(Subcommand)]
@@ -61,6 +66,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             println!("{}", paths::db_path(&data_dir).display());
             Ok(0)
         }
+        Command::Record(args) => record::run(args),
+        Command::Devices(args) => record::run_devices(args),
     }
 }
 

@@ -1,0 +1,229 @@
+//! `anchordesk record` and `anchordesk devices`: the capture pipeline from the shell.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anchordesk_capture::{
+    AudioSource, Config, DeviceKind, InputSpec, Overlay, Pipeline, Preset, PushState, Stats, StreamUrl, VideoSource,
+};
+use anyhow::{Context, bail};
+
+/// Arguments of `anchordesk record`.
+#[derive(clap::Args, Debug)]
+pub struct RecordArgs {
+    /// `test` for the synthetic pattern, or a camera: `/dev/video0`, `v4l2:/dev/video0`.
+    #[arg(long, default_value = "test")]
+    source: String,
+    /// `test` (a 440 Hz tone), `silence`, or a microphone: `alsa:hw:1,0`, `pulse:default`.
+    /// Defaults to `test` with the test source and `silence` with a camera.
+    #[arg(long)]
+    audio: Option<String>,
+    /// How long to record: `30s`, `10m`, `1h`, `1500ms`. Without it, until Ctrl-C.
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// The recording: `.mp4` (fragmented while recording) or `.mkv`.
+    #[arg(long)]
+    out: PathBuf,
+    /// RTMP(S) ingest URL with stream key; the key is never printed.
+    #[arg(long, env = "ANCHORDESK_PUSH_URL", hide_env_values = true)]
+    push: Option<String>,
+    /// Text shown in the lower third.
+    #[arg(long)]
+    overlay: Option<String>,
+    /// Output size, WIDTHxHEIGHT.
+    #[arg(long, default_value = "1280x720")]
+    size: String,
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    /// Video bitrate in kbit/s.
+    #[arg(long, default_value_t = 2500)]
+    bitrate: u32,
+    /// x264 preset: ultrafast, superfast, veryfast, faster.
+    #[arg(long, default_value = "veryfast")]
+    preset: String,
+    /// Replace an existing file at --out.
+    #[arg(long)]
+    overwrite: bool,
+    /// Keep the fragmented MP4 as recorded instead of remuxing it with chapters at the end.
+    #[arg(long)]
+    keep_fragmented: bool,
+}
+
+/// Arguments of `anchordesk devices`.
+#[derive(clap::Args, Debug)]
+pub struct DevicesArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30s, 10m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("unknown unit {unit:?} in {text:?}; use ms, s, m or h")),
+    };
+    if !(0.1..=24.0 * 3600.0).contains(&seconds) {
+        return Err(format!("{text:?} must be between 100ms and 24h"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
+    let mut config = Config::new(&args.out);
+    let (w, h) = args.size.split_once('x').context("--size must look like 1280x720")?;
+    config.video.width = w.parse().context("--size width is not a number")?;
+    config.video.height = h.parse().context("--size height is not a number")?;
+    config.video.fps = args.fps;
+    config.video.bitrate_kbps = args.bitrate;
+    config.video.preset = match args.preset.as_str() {
+        "ultrafast" => Preset::Ultrafast,
+        "superfast" => Preset::Superfast,
+        "veryfast" => Preset::Veryfast,
+        "faster" => Preset::Faster,
+        other => bail!("unknown preset {other:?}; use ultrafast, superfast, veryfast or faster"),
+    };
+    let is_test = args.source == "test";
+    config.video_source = if is_test { VideoSource::Test } else { VideoSource::Input(InputSpec::parse_video(&args.source)) };
+    config.audio_source = match args.audio.as_deref() {
+        Some("test") => AudioSource::Test,
+        Some("silence") => AudioSource::Silence,
+        Some(mic) => AudioSource::Input(InputSpec::parse_audio(mic)),
+        None if is_test => AudioSource::Test,
+        None => AudioSource::Silence,
+    };
+    config.duration_ms = args.duration.map(|d| d.as_millis().min(u32::MAX as u128) as u32);
+    config.push = args.push.as_deref().map(StreamUrl::parse).transpose().context("--push")?;
+    config.overlay = args.overlay.clone().map(|text| Overlay::Title { text });
+    config.overwrite = args.overwrite;
+    config.remux_on_stop = !args.keep_fragmented;
+    config.preview_fps = 0;
+    Ok(config)
+}
+
+fn push_text(state: &PushState) -> String {
+    match state {
+        PushState::Off => String::new(),
+        PushState::Live => " push=live".to_owned(),
+        PushState::Reconnecting { attempt, retry_in_ms, .. } => format!(" push=reconnecting(#{attempt}, {:.1}s)", *retry_in_ms as f64 / 1000.0),
+        PushState::Stopped => " push=stopped".to_owned(),
+    }
+}
+
+fn progress_line(stats: &Stats) -> String {
+    format!(
+        "time={:>7.1}s fps={:>5.1} skipped={} dropped={} size={:.1}MB bitrate={:.0}kbps{}{}{}",
+        stats.media_time_ms / 1000.0,
+        stats.fps,
+        stats.skipped_frames,
+        stats.dropped_frames,
+        stats.recording_bytes / 1_000_000.0,
+        stats.bitrate_kbps,
+        push_text(&stats.push),
+        if stats.source_lost { " CAMERA-LOST" } else { "" },
+        if stats.skipped_alarm { " ALARM:skipped-frames" } else { "" },
+    )
+}
+
+/// Runs `anchordesk record`; returns the exit code.
+pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
+    let config = config_from(&args)?;
+    let target = match &config.push {
+        Some(url) => format!(" and pushing to {url}"),
+        None => String::new(),
+    };
+    eprintln!("recording to {}{target}", config.output.display());
+    let handle = Pipeline::start(config).with_context(|| format!("starting the recording to {}", args.out.display()))?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    {
+        let interrupted = interrupted.clone();
+        ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+    }
+    let stats = handle.stats();
+    let tty = std::io::stderr().is_terminal();
+    while !handle.is_finished() && !interrupted.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(if tty { 250 } else { 1000 }));
+        let line = progress_line(&stats.borrow());
+        if tty {
+            eprint!("\r{line}\x1b[K");
+        } else {
+            eprintln!("{line}");
+        }
+    }
+    let summary = if interrupted.load(Ordering::SeqCst) { handle.stop() } else { handle.wait() }.context("finishing the recording")?;
+    if tty {
+        eprintln!();
+    }
+    eprintln!("{}", progress_line(&stats.borrow()));
+    println!(
+        "{}: {:.1} s, {} frames, {:.1} MB, skipped {} frames, dropped {}, {} push reconnects; markers in {}",
+        summary.path.display(),
+        summary.duration_ms as f64 / 1000.0,
+        summary.video_frames,
+        summary.bytes as f64 / 1_000_000.0,
+        summary.skipped_frames,
+        summary.dropped_frames,
+        summary.push_reconnects,
+        summary.sidecar.display()
+    );
+    Ok(0)
+}
+
+/// Runs `anchordesk devices`.
+pub fn run_devices(args: DevicesArgs) -> anyhow::Result<u8> {
+    let devices = anchordesk_capture::devices();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&devices)?);
+        return Ok(0);
+    }
+    println!("test\tsynthetic pattern and tone (always available)");
+    for kind in [DeviceKind::Camera, DeviceKind::Microphone] {
+        let of_kind: Vec<_> = devices.iter().filter(|d| d.kind == kind).collect();
+        let label = if kind == DeviceKind::Camera { "cameras" } else { "microphones" };
+        if of_kind.is_empty() {
+            println!("no {label} found");
+        }
+        for device in of_kind {
+            println!("{}:{}\t{}", device.backend, device.name, device.description);
+            for mode in &device.modes {
+                println!("\t{}x{} @ {} fps ({})", mode.width, mode.height, mode.fps, mode.pixel_format);
+            }
+        }
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        let cases = [("30s", 30.0), ("10", 10.0), ("1500ms", 1.5), ("2m", 120.0), ("1h", 3600.0), ("0.5s", 0.5)];
+        for (text, seconds) in cases {
+            assert_eq!(parse_duration(text).unwrap().as_secs_f64(), seconds, "{text}");
+        }
+        for bad in ["", "s", "10x", "-1s", "25h", "0s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn progress_never_shows_the_stream_key() {
+        let stats = Stats {
+            push: PushState::Reconnecting { attempt: 2, retry_in_ms: 2000, last_error: "Connection refused".into() },
+            ..Stats::default()
+        };
+        let line = progress_line(&stats);
+        assert!(line.contains("push=reconnecting(#2, 2.0s)"), "{line}");
+    }
+}
