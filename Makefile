@@ -1,0 +1,17 @@
+# The two commands the README starts with. Both install what is missing first.
+.PHONY: run test app setup
+
+setup:
+	bash scripts/setup.sh
+
+# Build the desktop app (frontend embedded) and start it on the embedded defaults.
+run: setup app
+	bash scripts/run.sh
+
+app: setup
+	npx tauri build --debug --no-bundle
+
+# The whole test suite: Rust (unit, integration, CLI), UI (svelte-check, vitest), and the
+# real app in a real window under Xvfb.
+test: setup
+	bash scripts/test.sh

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Run `make test` (which installs what is missing first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "dependency direction: core and claims link neither FFmpeg nor WebKit"
+for crate in anchordesk-core anchordesk-claims; do
+  if cargo tree -p "$crate" -e normal --prefix none 2>/dev/null | grep -iE 'ffmpeg|webkit'; then
+    echo "$crate must not depend on FFmpeg or WebKit" >&2
+    exit 1
+  fi
+done
+
+step "UI: type check, unit tests, build"
+npx svelte-check --tsconfig ./tsconfig.json --fail-on-warnings
+npx vitest run
+npx vite build
+
+step "Rust: unit, integration and CLI tests (workspace)"
+cargo nextest run --workspace --no-fail-fast
+
+step "the desktop app with its frontend embedded"
+npx tauri build --debug --no-bundle
+
+step "end to end: the real app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
+node --test --test-concurrency=1 tests/e2e/
+echo "screenshots: target/e2e-shots/"

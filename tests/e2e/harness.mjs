@@ -1,0 +1,125 @@
+// Starts what an end-to-end test needs, for real, and stops it again: a private D-Bus
+// session bus, Xvfb, tauri-driver (which starts WebKitWebDriver and the app). Every child
+// is killed by PID and waited for, also when a test fails.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { remote } from 'webdriverio';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const APP_BIN = process.env.ANCHORDESK_APP_BIN ?? path.join(ROOT, 'target/debug/anchordesk-app');
+export const SHOTS = path.join(ROOT, 'target/e2e-shots');
+mkdirSync(SHOTS, { recursive: true });
+
+const children = [];
+
+function start(command, args, options = {}) {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  child.output = '';
+  child.stdout.on('data', (chunk) => (child.output += chunk));
+  child.stderr.on('data', (chunk) => (child.output += chunk));
+  child.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  children.push(child);
+  return child;
+}
+
+async function stop(child) {
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const done = await Promise.race([child.exited, sleep(3000).then(() => null)]);
+    if (!done) child.kill('SIGKILL');
+  }
+  await child.exited;
+}
+
+export async function stopAll() {
+  while (children.length) await stop(children.pop());
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitFor(check, what, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Xvfb on a free display number and a private session bus; returns the environment to use. */
+export async function startDisplay() {
+  let display = 90 + Math.floor(Math.random() * 100);
+  while (existsSync(`/tmp/.X11-unix/X${display}`)) display += 1;
+  const xvfb = start('Xvfb', [`:${display}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp']);
+  await waitFor(() => existsSync(`/tmp/.X11-unix/X${display}`), `Xvfb :${display}`);
+
+  const bus = start('dbus-daemon', ['--session', '--nofork', '--print-address']);
+  await waitFor(() => bus.output.includes('unix:'), 'the D-Bus session bus');
+  const address = bus.output.split('\n')[0].trim();
+  if (!xvfb.pid) throw new Error('Xvfb did not start');
+  return { ...process.env, DISPLAY: `:${display}`, DBUS_SESSION_BUS_ADDRESS: address, NO_AT_BRIDGE: '1' };
+}
+
+/** A fresh data directory for one test. */
+export function tempDataDir() {
+  return mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-'));
+}
+
+/** Starts tauri-driver and opens a WebDriver session on the app with `dataDir`. */
+export async function openApp(env, dataDir) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+    env: { ...env, ANCHORDESK_DATA_DIR: dataDir },
+  });
+  let lastError;
+  // tauri-driver takes a moment before it accepts sessions: retry.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      const browser = await remote({
+        hostname: '127.0.0.1',
+        port,
+        logLevel: 'silent',
+        connectionRetryCount: 0,
+        capabilities: { 'tauri:options': { application: APP_BIN, args: ['--data-dir', dataDir] } },
+      });
+      browser.driverProcess = driver;
+      return browser;
+    } catch (err) {
+      lastError = err;
+      await sleep(200);
+    }
+  }
+  throw new Error(`no WebDriver session: ${lastError}\n${driver.output}`);
+}
+
+/** Ends the session (the app quits) and stops its tauri-driver. */
+export async function closeApp(browser) {
+  try {
+    await browser.deleteSession();
+  } catch {
+    // The app may already be gone; the driver is stopped below either way.
+  }
+  await stop(browser.driverProcess);
+  children.splice(children.indexOf(browser.driverProcess), 1);
+}
+
+export async function screenshot(browser, name) {
+  await sleep(500);
+  await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
+}
+
+export { sleep, start, stop, waitFor };
