@@ -246,13 +246,11 @@ fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
 
 fn words_forward(text: &str, from: usize) -> Option<usize> {
     let mut pos = from;
-    let mut n_chars = 0;
-    for ch in text[from..].chars() {
+    for (n_chars, ch) in text[from..].chars().enumerate() {
         if ch == HARD || n_chars == MAX_WORDS {
             break;
         }
         pos += ch.len_utf8();
-        n_chars += 1;
     }
     // A trailing space is a separator, not part of the words.
     let end = from + text[from..pos].trim_end().len();
@@ -323,7 +321,7 @@ pub(crate) fn parse_number(digits: &str) -> Option<f64> {
     flush_ascii(&mut ascii, &mut current)?;
     // 三千五 means 3500: a trailing digit after a unit counts in the next lower unit.
     let tail = match current {
-        Some(digit) if last_unit >= 100.0 && last_unit < 10_000.0 && digit < 10.0 => digit * last_unit / 10.0,
+        Some(digit) if (100.0..10_000.0).contains(&last_unit) && digit < 10.0 => digit * last_unit / 10.0,
         Some(value) => value,
         None => 0.0,
     };
