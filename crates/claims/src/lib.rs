@@ -204,9 +204,9 @@ impl LinterBuilder {
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&keys)
-            .expect("a DFA over the pack keys fits the default size limits");
+            .expect("an NFA over the pack keys fits the default size limits");
         Linter { rules, enabled, automaton, entries, patterns, index }
     }
 }
