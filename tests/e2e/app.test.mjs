@@ -119,7 +119,15 @@ test('create a product with a Chinese name, put it in a new line-up, restart, fi
     await waitForText(browser, '[data-testid="lineup-total"]', '20 min');
     await screenshot(browser, 'en-broadcasts');
     await (await byTestId(browser, 'nav-products')).click();
-    await waitForText(browser, '.list', '赣南脐橙');
+    const search = await byTestId(browser, 'product-search');
+    await search.waitForDisplayed();
+    await browser.execute(() => {
+      const input = document.querySelector('[data-testid="product-search"]');
+      input.value = '';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await waitForText(browser, '.list-pane', '赣南脐橙');
+    await waitForText(browser, '.list-pane', 'Sample');
     await screenshot(browser, 'en-products');
   } finally {
     await closeApp(browser);
@@ -132,7 +140,11 @@ test('deleting a product can be undone', async () => {
   try {
     await (await byTestId(browser, 'nav-products')).waitForDisplayed({ timeout: 30000 });
     await typeInto(browser, '[data-testid="product-search"]', '核桃');
-    await waitForText(browser, '.list', '薄皮核桃');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="product-row"]')).length === 1, {
+      timeout: 5000,
+      timeoutMsg: 'the search did not narrow the list to the walnuts',
+    });
+    await (await byTestId(browser, 'product-search')).click();
     await browser.keys('ArrowDown');
     await browser.keys('Delete');
     await (await byTestId(browser, 'toast-undo')).waitForDisplayed();

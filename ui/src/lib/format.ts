@@ -7,7 +7,7 @@ const moneyFormats = new Map<Locale, Intl.NumberFormat>();
 export function formatFen(fen: number, locale: Locale): string {
   let format = moneyFormats.get(locale);
   if (!format) {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', minimumFractionDigits: 2 });
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', minimumFractionDigits: 2 });
     moneyFormats.set(locale, format);
   }
   return format.format(fen / 100);

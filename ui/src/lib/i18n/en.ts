@@ -81,7 +81,7 @@ export const en: Record<MessageKey, string> = {
   'broadcast.selectHint': 'Select a broadcast on the left, or click “New broadcast”.',
   'broadcast.deleted': 'Deleted broadcast “{title}”',
   'broadcast.items': '{n} items',
-  'broadcast.totalDuration': 'Planned duration',
+  'broadcast.totalDuration': 'Planned duration: ',
   'broadcast.deleteBroadcast': 'Delete broadcast',
   'broadcast.details': 'Broadcast details',
 
@@ -95,6 +95,9 @@ export const en: Record<MessageKey, string> = {
   'lineupItem.position': '#',
   'lineupItem.product': 'Product',
   'lineupItem.livePrice': 'Live price (¥)',
+  'lineupItem.livePriceShort': 'Live ¥',
+  'lineupItem.stockShort': 'Stock',
+  'lineupItem.plannedMinutesShort': 'Min',
   'lineupItem.coupon': 'Coupon',
   'lineupItem.couponPlaceholder': 'e.g. ¥10 off over ¥99',
   'lineupItem.stock': 'Stock for this broadcast',

@@ -80,7 +80,7 @@ export const zhCN = {
   'broadcast.selectHint': '在左侧选择一个场次，或点击「新建场次」。',
   'broadcast.deleted': '已删除场次「{title}」',
   'broadcast.items': '{n} 件商品',
-  'broadcast.totalDuration': '计划总时长',
+  'broadcast.totalDuration': '计划总时长：',
   'broadcast.deleteBroadcast': '删除场次',
   'broadcast.details': '场次信息',
 
@@ -94,6 +94,9 @@ export const zhCN = {
   'lineupItem.position': '序号',
   'lineupItem.product': '商品',
   'lineupItem.livePrice': '直播价（元）',
+  'lineupItem.livePriceShort': '直播价',
+  'lineupItem.stockShort': '本场库存',
+  'lineupItem.plannedMinutesShort': '分钟',
   'lineupItem.coupon': '优惠券',
   'lineupItem.couponPlaceholder': '如：满99减10',
   'lineupItem.stock': '本场库存',

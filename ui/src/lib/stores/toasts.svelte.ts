@@ -18,8 +18,11 @@ class Toasts {
 
   push(message: string, options: { kind?: Toast['kind']; undo?: () => Promise<void> } = {}): number {
     const toast: Toast = { id: this.#nextId++, message, kind: options.kind ?? 'info', undo: options.undo };
-    this.items = [...this.items.slice(-3), toast];
-    setTimeout(() => this.dismiss(toast.id), options.kind === 'error' ? LIFETIME_MS * 2 : LIFETIME_MS);
+    // A repeat of the same plain notice replaces the old one instead of stacking up.
+    const rest = this.items.filter((item) => item.undo || item.message !== message);
+    this.items = [...rest.slice(-2), toast];
+    const lifetime = toast.kind === 'error' ? LIFETIME_MS * 2 : toast.undo ? LIFETIME_MS : LIFETIME_MS / 2;
+    setTimeout(() => this.dismiss(toast.id), lifetime);
     return toast.id;
   }
 
