@@ -91,7 +91,7 @@ export const zhCN = {
   'platform.tiktok': 'TikTok Shop',
 
   'lineupItem.heading': '排品',
-  'lineupItem.position': '序号',
+  'lineupItem.position': '#',
   'lineupItem.product': '商品',
   'lineupItem.livePrice': '直播价（元）',
   'lineupItem.livePriceShort': '直播价',
