@@ -3,6 +3,7 @@
 //! This is the only place that turns an error into an exit code: 0 success, 1 when the
 //! command ran but found problems (bad import rows, error findings), 2 on usage or I/O errors.
 
+mod lint;
 mod products;
 mod record;
 
@@ -37,6 +38,8 @@ enum Command {
     Record(record::RecordArgs),
     /// List cameras and microphones with their modes.
     Devices(record::DevicesArgs),
+    /// Check a script for banned or unprovable claims (the claims linter).
+    Lint(lint::LintArgs),
 }
 
 #[derive(Subcommand)]
@@ -68,6 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Record(args) => record::run(args),
         Command::Devices(args) => record::run_devices(args),
+        Command::Lint(args) => lint::run(&args).map(|code| code as u8),
     }
 }
 
