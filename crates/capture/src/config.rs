@@ -154,6 +154,9 @@ pub struct VideoSettings {
     pub encoder: VideoEncoder,
     /// Seconds between keyframes.
     pub keyframe_interval_s: u32,
+    /// Encoder threads; 0 lets the encoder choose (x264: 1.5 × cores). One thread
+    /// saves about 30 MB at 720p and is enough for 720p30 on two cores.
+    pub threads: u32,
 }
 
 impl Default for VideoSettings {
@@ -166,6 +169,7 @@ impl Default for VideoSettings {
             preset: Preset::Veryfast,
             encoder: VideoEncoder::X264,
             keyframe_interval_s: 2,
+            threads: 0,
         }
     }
 }

@@ -55,6 +55,8 @@ fn open_video_as(settings: &VideoSettings, which: VideoEncoder) -> Result<Opened
         (*enc.as_mut_ptr()).rc_buffer_size = (bitrate * 2) as i32;
     }
     let mut opts = Dictionary::new();
+    // libavcodec defaults to one thread; the ffmpeg CLI asks for "auto", and so do we.
+    opts.set("threads", &if settings.threads == 0 { "auto".to_owned() } else { settings.threads.to_string() });
     match which {
         VideoEncoder::X264 => {
             opts.set("preset", settings.preset.name());

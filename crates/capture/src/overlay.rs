@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use ab_glyph::{Font, FontVec, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 
 use crate::CaptureError;
 
@@ -87,11 +87,15 @@ fn template() -> Template {
     serde_json::from_str(DEFAULT_TEMPLATE).expect("assets/overlay/lower-third.json is valid (checked by a unit test)")
 }
 
+/// A font over a memory-mapped file: a CJK collection is 20 MB, and only the glyphs
+/// drawn need to be in memory.
+type CjkFont = FontRef<'static>;
+
 /// The fonts overlays are drawn with.
 #[derive(Clone)]
 pub(crate) struct Fonts {
-    regular: Arc<FontVec>,
-    bold: Arc<FontVec>,
+    regular: Arc<CjkFont>,
+    bold: Arc<CjkFont>,
 }
 
 const REGULAR_CANDIDATES: &[&str] = &[
@@ -103,21 +107,25 @@ const REGULAR_CANDIDATES: &[&str] = &[
     "C:\\Windows\\Fonts\\msyh.ttc",
 ];
 
-static FONT_CACHE: Mutex<Vec<(PathBuf, Arc<FontVec>)>> = Mutex::new(Vec::new());
+static FONT_CACHE: Mutex<Vec<(PathBuf, Arc<CjkFont>)>> = Mutex::new(Vec::new());
 
-fn load_font(path: &Path) -> Result<Arc<FontVec>, CaptureError> {
+fn load_font(path: &Path) -> Result<Arc<CjkFont>, CaptureError> {
     let mut cache = FONT_CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((_, font)) = cache.iter().find(|(p, _)| p == path) {
         return Ok(font.clone());
     }
-    let data = std::fs::read(path).map_err(CaptureError::io(format!("reading font {}", path.display())))?;
-    let is_collection = data.starts_with(b"ttcf");
+    let file = std::fs::File::open(path).map_err(CaptureError::io(format!("opening font {}", path.display())))?;
+    // Safety: font files are not modified while the app runs; a mapping that changes
+    // under us would at worst draw wrong glyphs. The mapping lives for the process,
+    // once per path (the cache above).
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(CaptureError::io(format!("mapping font {}", path.display())))?;
+    let data: &'static [u8] = Box::leak(Box::new(map));
     // Noto Sans CJK collections hold JP, KR, SC, TC, HK in that order; SC has the
     // simplified glyph shapes our anchors expect.
-    let font = if is_collection {
-        FontVec::try_from_vec_and_index(data.clone(), 2).or_else(|_| FontVec::try_from_vec_and_index(data, 0))
+    let font = if data.starts_with(b"ttcf") {
+        CjkFont::try_from_slice_and_index(data, 2).or_else(|_| CjkFont::try_from_slice_and_index(data, 0))
     } else {
-        FontVec::try_from_vec(data)
+        CjkFont::try_from_slice(data)
     }
     .map_err(|_| CaptureError::BadConfig(format!("font {} cannot be parsed", path.display())))?;
     let font = Arc::new(font);
@@ -183,7 +191,7 @@ impl Canvas {
     }
 
     /// Draws `text` with its baseline at `baseline`; returns the advance width.
-    fn text(&mut self, font: &FontVec, px: f32, x0: f32, baseline: f32, text: &str, color: [u8; 4]) -> f32 {
+    fn text(&mut self, font: &CjkFont, px: f32, x0: f32, baseline: f32, text: &str, color: [u8; 4]) -> f32 {
         let scaled = font.as_scaled(PxScale::from(px));
         let mut x = x0;
         let mut prev = None;
@@ -206,7 +214,7 @@ impl Canvas {
     }
 }
 
-fn text_width(font: &FontVec, px: f32, text: &str) -> f32 {
+fn text_width(font: &CjkFont, px: f32, text: &str) -> f32 {
     let scaled = font.as_scaled(PxScale::from(px));
     let mut width = 0.0;
     let mut prev = None;
@@ -222,7 +230,7 @@ fn text_width(font: &FontVec, px: f32, text: &str) -> f32 {
 }
 
 /// Shortens `text` with an ellipsis until it fits `max` pixels.
-fn fit(font: &FontVec, px: f32, text: &str, max: f32) -> String {
+fn fit(font: &CjkFont, px: f32, text: &str, max: f32) -> String {
     if text_width(font, px, text) <= max {
         return text.to_owned();
     }
@@ -348,7 +356,7 @@ pub(crate) fn render(overlay: &Overlay, fonts: &Fonts, width: u32, height: u32) 
     let font_of = |style: &TextStyle| if style.bold { fonts.bold.clone() } else { fonts.regular.clone() };
 
     // Lines: (font, px size, text, colour).
-    let mut lines: Vec<(Arc<FontVec>, f32, String, [u8; 4])> = Vec::new();
+    let mut lines: Vec<(Arc<CjkFont>, f32, String, [u8; 4])> = Vec::new();
     match overlay {
         Overlay::ProductCard { name, price_fen, selling_point } => {
             let f = font_of(&t.name);

@@ -130,7 +130,6 @@ pub(crate) fn video_thread(
     };
     drop(ready);
     let mut converter = Converter { scaler: None, width, height };
-    let mut packet = codec::packet::Packet::empty();
     let mut last_attempt = Instant::now();
     while !shared.stop.load(Ordering::Relaxed) {
         let Some(src) = source.as_mut() else {
@@ -148,6 +147,9 @@ pub(crate) fn video_thread(
             }
             continue;
         };
+        // A fresh packet each time: av_read_frame overwrites without releasing, and a
+        // lavfi packet holds a whole picture.
+        let mut packet = codec::packet::Packet::empty();
         let failure = match packet.read(&mut src.input) {
             Ok(()) if packet.stream() != src.stream => None,
             Ok(()) => {
@@ -338,7 +340,6 @@ pub(crate) fn audio_thread(
         Instant::now()
     };
     let mut aligned = !realtime;
-    let mut packet = codec::packet::Packet::empty();
     let mut last_attempt = Instant::now();
     let samples_due = |now: Instant| (now.saturating_duration_since(t0).as_secs_f64() * AUDIO_RATE as f64) as i64;
     loop {
@@ -372,6 +373,7 @@ pub(crate) fn audio_thread(
             }
             continue;
         };
+        let mut packet = codec::packet::Packet::empty();
         let failure = match packet.read(&mut src.input) {
             Ok(()) if packet.stream() != src.stream => None,
             Ok(()) => {

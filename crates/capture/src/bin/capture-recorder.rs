@@ -31,6 +31,7 @@ fn run() -> Result<(), String> {
                 config.video.width = w.parse().map_err(|_| "bad width")?;
                 config.video.height = h.parse().map_err(|_| "bad height")?;
             }
+            "--threads" => config.video.threads = value()?.parse().map_err(|_| "bad --threads")?,
             "--fps" => config.video.fps = value()?.parse().map_err(|_| "bad --fps")?,
             "--bitrate-kbps" => config.video.bitrate_kbps = value()?.parse().map_err(|_| "bad --bitrate-kbps")?,
             "--preset" => {
