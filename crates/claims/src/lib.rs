@@ -462,6 +462,22 @@ impl Linter {
         Some(out)
     }
 
+    /// The literal phrases of the enabled rules' patterns (not their exceptions), folded,
+    /// each with its rule ID and first rewrite; patterns with a `{n}` or `{w}` give their
+    /// literal part. For exporting the word list to other tools (the textlint benchmark).
+    pub fn phrases(&self) -> Vec<(String, String, String)> {
+        let mut phrases = Vec::new();
+        for entries in &self.entries {
+            for entry in entries.iter().filter(|e| !e.exception) {
+                let rule = &self.rules[entry.rule as usize];
+                let phrase = self.patterns[entry.pattern as usize].key().to_owned();
+                let rewrite = rule.rewrites.first().map(|r| r.text.clone()).unwrap_or_default();
+                phrases.push((rule.id.clone(), phrase, rewrite));
+            }
+        }
+        phrases
+    }
+
     /// Every rule, enabled or not, in pack order.
     pub fn rules(&self) -> Vec<RuleSummary> {
         self.rules.iter().zip(&self.enabled).map(|(rule, &enabled)| summary(rule, enabled)).collect()
