@@ -113,3 +113,88 @@ pub fn available_encoders() -> Vec<VideoEncoder> {
     found.push(VideoEncoder::X264);
     found
 }
+
+/// The outcome of [`choose_preset`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PresetProbe {
+    pub preset: crate::config::Preset,
+    /// Frames per second each tried preset reached, in the order tried.
+    pub measured: Vec<(crate::config::Preset, f64)>,
+}
+
+/// Picks the slowest (best-looking) x264 preset that encodes `settings` at least
+/// `headroom` times faster than real time on this machine, by encoding about a second
+/// of the test pattern with each of veryfast, superfast and ultrafast in turn.
+pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetProbe, CaptureError> {
+    use crate::config::Preset;
+    crate::init();
+    let spec = crate::source::test_video_spec(settings.width, settings.height, settings.fps, false);
+    let mut input = crate::source::open_input(&spec).map_err(|message| CaptureError::DeviceOpen { kind: "video", spec: spec.url.clone(), message })?;
+    let stream = input.streams().best(ffmpeg::media::Type::Video).ok_or_else(|| CaptureError::BadConfig("test pattern has no video".to_owned()))?;
+    let index = stream.index();
+    let mut decoder = codec::context::Context::from_parameters(stream.parameters())
+        .and_then(|c| c.decoder().video())
+        .map_err(CaptureError::ffmpeg("opening the test pattern"))?;
+    let n_frames = settings.fps.max(15) as usize;
+    let mut frames = Vec::with_capacity(n_frames);
+    while frames.len() < n_frames {
+        let mut packet = codec::packet::Packet::empty();
+        packet.read(&mut input).map_err(CaptureError::ffmpeg("reading the test pattern"))?;
+        if packet.stream() != index {
+            continue;
+        }
+        decoder.send_packet(&packet).map_err(CaptureError::ffmpeg("decoding the test pattern"))?;
+        let mut frame = ffmpeg::frame::Video::empty();
+        while decoder.receive_frame(&mut frame).is_ok() {
+            frames.push(std::mem::replace(&mut frame, ffmpeg::frame::Video::empty()));
+        }
+    }
+    let mut measured = Vec::new();
+    for preset in [Preset::Veryfast, Preset::Superfast, Preset::Ultrafast] {
+        let trial = VideoSettings { preset, encoder: VideoEncoder::X264, ..settings.clone() };
+        let mut opened = open_video_as(&trial, VideoEncoder::X264)?;
+        let started = std::time::Instant::now();
+        let mut packet = codec::packet::Packet::empty();
+        for (i, frame) in frames.iter_mut().enumerate() {
+            frame.set_pts(Some(i as i64));
+            opened.encoder.send_frame(frame).map_err(CaptureError::ffmpeg("probing the encoder"))?;
+            while opened.encoder.receive_packet(&mut packet).is_ok() {}
+        }
+        let _ = opened.encoder.send_eof();
+        while opened.encoder.receive_packet(&mut packet).is_ok() {}
+        let fps = frames.len() as f64 / started.elapsed().as_secs_f64();
+        measured.push((preset, (fps * 10.0).round() / 10.0));
+        if fps >= settings.fps as f64 * headroom {
+            return Ok(PresetProbe { preset, measured });
+        }
+    }
+    Ok(PresetProbe { preset: Preset::Ultrafast, measured })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preset_probe_measures_and_picks_one_that_keeps_up() {
+        let settings = VideoSettings { width: 640, height: 360, ..VideoSettings::default() };
+        let probe = choose_preset(&settings, 1.5).unwrap();
+        assert!(!probe.measured.is_empty());
+        assert!(probe.measured.iter().all(|(_, fps)| *fps > 0.0));
+        let (last, fps) = *probe.measured.last().unwrap();
+        assert_eq!(last, probe.preset);
+        // Either the chosen preset kept up, or nothing did and ultrafast is the floor.
+        assert!(fps >= 45.0 || probe.preset == crate::config::Preset::Ultrafast, "{probe:?}");
+    }
+
+    #[test]
+    fn x264_opens_with_live_settings_and_vaapi_falls_back() {
+        let settings = VideoSettings { width: 320, height: 180, encoder: VideoEncoder::Vaapi, ..VideoSettings::default() };
+        let opened = open_video(&settings).unwrap();
+        assert_eq!(opened.used, VideoEncoder::X264);
+        assert_eq!(opened.time_base, Rational::new(1, 30));
+        assert!(available_encoders().ends_with(&[VideoEncoder::X264]));
+    }
+}

@@ -40,7 +40,7 @@ mod writer;
 pub use config::{AudioSource, Config, Container, InputSpec, Preset, ReconnectPolicy, VideoEncoder, VideoSettings, VideoSource};
 pub use devices::{Device, DeviceKind, Mode, devices};
 pub use disk::available_bytes;
-pub use encode::available_encoders;
+pub use encode::{PresetProbe, available_encoders, choose_preset};
 pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};

@@ -41,7 +41,8 @@ pub struct RecordArgs {
     /// Video bitrate in kbit/s.
     #[arg(long, default_value_t = 2500)]
     bitrate: u32,
-    /// x264 preset: ultrafast, superfast, veryfast, faster.
+    /// x264 preset: ultrafast, superfast, veryfast, faster, or auto (a one-second probe
+    /// picks the slowest preset that runs at twice real time here).
     #[arg(long, default_value = "veryfast")]
     preset: String,
     /// Replace an existing file at --out.
@@ -90,7 +91,13 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         "superfast" => Preset::Superfast,
         "veryfast" => Preset::Veryfast,
         "faster" => Preset::Faster,
-        other => bail!("unknown preset {other:?}; use ultrafast, superfast, veryfast or faster"),
+        "auto" => {
+            let probe = anchordesk_capture::choose_preset(&config.video, 2.0).context("probing the encoder")?;
+            let measured: Vec<String> = probe.measured.iter().map(|(p, fps)| format!("{} {fps:.0} fps", p.name())).collect();
+            eprintln!("preset {} ({})", probe.preset.name(), measured.join(", "));
+            probe.preset
+        }
+        other => bail!("unknown preset {other:?}; use ultrafast, superfast, veryfast, faster or auto"),
     };
     let is_test = args.source == "test";
     config.video_source = if is_test { VideoSource::Test } else { VideoSource::Input(InputSpec::parse_video(&args.source)) };
