@@ -82,6 +82,14 @@ wall, cpu = float(t["wall"]), float(t["user"]) + float(t["sys"])
 print(f"cpu {cpu / wall:.2f} cores ({cpu:.1f} s CPU over {wall:.1f} s), peak RSS {int(t['maxrss_kb']) / 1024:.0f} MiB, "
       f"{j['videoFrames']} frames, skipped {j['skippedFrames']}, dropped {j['droppedFrames']}, reconnects {j['pushReconnects']}")
 PY
+# A/V drift: both streams of the local recording must end together.
+python3 - "$WORK/live.mp4" <<'PY'
+import json, subprocess, sys
+out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,duration", "-of", "json", sys.argv[1]],
+                     capture_output=True, text=True, check=True).stdout
+d = {s["codec_type"]: float(s["duration"]) for s in json.loads(out)["streams"]}
+print(f"local recording: video {d['video']:.3f} s, audio {d['audio']:.3f} s, end difference {abs(d['video'] - d['audio']) * 1000:.0f} ms")
+PY
 kill -QUIT "$NGINX_PID"; wait "$NGINX_PID" || true; NGINX_PID=""
 for f in "$WORK"/nginx/rec/*.flv; do
   echo "server recording: $(ffprobe -v error -show_entries format=duration:stream=codec_name -of csv=p=0 "$f" | tr '\n' ' ')"

@@ -182,7 +182,9 @@ pub(crate) fn writer_thread(
             && let Err(e) = recording.write(packet, video)
         {
             tracing::error!(%e, path = %recording.path.display(), "recording write failed; stopping");
-            let reason = if matches!(e, ffmpeg::Error::Other { errno } if errno == libc::ENOSPC) { StopReason::DiskFull } else { StopReason::WriteFailed };
+            // EFBIG: the file system's (or the process's) file size limit, no more room either way.
+            let full = matches!(e, ffmpeg::Error::Other { errno } if errno == libc::ENOSPC || errno == libc::EFBIG || errno == libc::EDQUOT);
+            let reason = if full { StopReason::DiskFull } else { StopReason::WriteFailed };
             shared.request_stop(reason);
             write_failed = Some(e);
         }
@@ -216,6 +218,10 @@ pub(crate) fn writer_thread(
         let _ = f.sync_all();
     }
     if let Some(e) = write_failed {
+        // The markers matter most when the recording is cut short; the sidecar is small.
+        if let Err(sidecar_error) = marker::write_sidecar(&path, duration_ms, &markers) {
+            tracing::error!(%sidecar_error, "cannot write the markers sidecar either");
+        }
         if shared.stop_reason() == StopReason::DiskFull {
             return Err(CaptureError::DiskFull { path });
         }

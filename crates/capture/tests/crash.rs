@@ -46,3 +46,43 @@ fn fragmented_mp4_survives_kill_9() {
 fn mkv_survives_kill_9() {
     kill_after_8s("mkv");
 }
+
+#[test]
+fn a_full_disk_stops_the_recording_with_a_message_and_keeps_what_was_written() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("full.mp4");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_capture-recorder"));
+    command
+        .arg("--out")
+        .arg(&out)
+        .args(["--duration-ms", "60000", "--size", "1280x720", "--bitrate-kbps", "2500", "--no-preview"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // A 2 MB file size limit makes the disk "full" after about six seconds, without
+    // needing root to mount a small file system.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 2_000_000, rlim_max: 2_000_000 };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr_pipe, &mut text);
+        text
+    });
+    let mut recorder = Reaped(Some(child));
+    let status = recorder.wait_timeout(Duration::from_secs(40)).expect("the recorder stops by itself when the disk is full");
+    let stderr = reader.join().unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("disk full while recording"), "{stderr}");
+    let p = probe(&out);
+    let seconds = p.frames("video") as f64 / 30.0;
+    assert!(seconds >= 3.0, "{seconds:.1} s kept before the disk filled");
+    assert!(std::fs::metadata(&out).unwrap().len() <= 2_000_000);
+}

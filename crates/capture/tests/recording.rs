@@ -62,6 +62,11 @@ fn ten_seconds_of_test_source_with_markers_become_an_mp4_with_chapters() {
     assert_monotonic_without_gaps(&out, "v:0", 1.0 / 30.0 + 0.002);
     assert_monotonic_without_gaps(&out, "a:0", 1024.0 / 48000.0 + 0.002);
 
+    // Audio and video end together (within 40 ms, the sync bound).
+    let end = |stream: &str, frame: f64| common::packet_times(&out, stream).iter().map(|t| t.0).fold(0.0, f64::max) + frame;
+    let (video_end, audio_end) = (end("v:0", 1.0 / 30.0), end("a:0", 1024.0 / 48000.0));
+    assert!((video_end - audio_end).abs() < 0.040, "video ends at {video_end} s, audio at {audio_end} s");
+
     let chapters = ffprobe_json(&out, &["-show_chapters"]);
     let titles: Vec<&str> = chapters["chapters"].as_array().unwrap().iter().map(|c| c["tags"]["title"].as_str().unwrap_or("")).collect();
     assert_eq!(titles, vec!["开场", "赣南脐橙 [SKU-ORANGE-5]", "五常大米 [SKU-RICE-10]", "价格口误"]);
