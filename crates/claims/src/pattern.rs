@@ -240,6 +240,10 @@ fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
     if start == end {
         return None;
     }
+    // 第一天 is an ordinal, not a count of days.
+    if text[..start].ends_with('第') {
+        return None;
+    }
     let (value, parsed_end) = number_forward(text, start)?;
     (parsed_end == end).then_some((value, start))
 }

@@ -53,8 +53,9 @@ impl Certificate {
 pub struct ProductContext {
     /// Certificates on file for this product.
     pub certificates: Vec<Certificate>,
-    /// Transaction prices in fen (分) from the 7 days before the broadcast.
-    #[cfg_attr(feature = "specta", specta(type = Vec<f64>))]
+    /// Transaction prices in fen (分) from the 7 days before the broadcast. (TypeScript sees
+    /// `number[]`: fen fit a JS number exactly.)
+    #[cfg_attr(feature = "specta", specta(type = Vec<i32>))]
     pub recent_prices_fen: Vec<i64>,
     /// Units in the line-up's stock, if known.
     pub stock: Option<u32>,

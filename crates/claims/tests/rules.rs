@@ -112,6 +112,34 @@ fn evasions_are_caught_and_spans_point_at_the_original() {
 }
 
 #[test]
+fn traditional_characters_fold_to_the_simplified_patterns() {
+    let table: &[(&str, &str)] = &[
+        ("全網最低價", "zh.absolute.lowest-price"),
+        ("絕無僅有的口感", "zh.absolute.unique"),
+        ("國家級好茶", "zh.absolute.top-grade"),
+        ("獨家配方", "zh.absolute.unique"),
+        ("頂級蜂蜜", "zh.absolute.top-grade"),
+        ("銷量第一", "zh.absolute.first"),
+        ("喝了降血壓", "zh.medical.treatment"),
+        ("這個能治療咳嗽", "zh.medical.treatment"),
+        ("穩賺不賠", "zh.guarantee.returns"),
+        ("有機大米", "zh.certification.organic"),
+        ("綠色食品", "zh.certification.green-food"),
+        ("原價199", "zh.price.original-price"),
+        ("贈品是圍裙", "zh.gift-delivery.gift"),
+        ("開過光的手串", "zh.superstition.luck"),
+        ("吃了轉運", "zh.superstition.luck"),
+        ("僅剩3件", "zh.fake-figures.stock"),
+        ("縣長擔保", "zh.state-organ.endorsement"),
+        ("醫生推薦", "zh.endorsement.professional"),
+    ];
+    for (text, rule_id) in table {
+        let findings = lint(text);
+        assert!(findings.iter().any(|f| f.rule_id == *rule_id), "{text:?} gave {findings:?}");
+    }
+}
+
+#[test]
 fn each_category_has_a_rule_that_fires() {
     let table: &[(&str, &[(&str, &str)])] = &[
         ("县政府推荐的好大米", &[("zh.state-organ.endorsement", "县政府推荐")]),
