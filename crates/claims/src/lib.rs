@@ -273,15 +273,24 @@ impl Linter {
         let mut folded = Folded::default();
         let mut candidates = Vec::new();
         let mut accepted: Vec<(Candidate, Severity, Option<String>)> = Vec::new();
+        let mut exceptions: Vec<(usize, usize, u32)> = Vec::new();
         let mut line_start = 0usize;
         for (line_idx, line) in text.split('\n').enumerate() {
             folded.fold(line, line_start as u32);
             self.candidates(&folded.text, options.lang, &mut candidates);
             accepted.clear();
+            exceptions.clear();
+            exceptions.extend(candidates.iter().filter(|c| c.exception).map(|c| (c.start, c.end, c.rule)));
+            exceptions.sort_unstable();
             for trigger in candidates.iter().filter(|c| !c.exception) {
-                let covered = candidates.iter().any(|e| {
-                    e.exception && e.rule == trigger.rule && e.start <= trigger.start && e.end >= trigger.end
-                });
+                // Only exceptions starting at or before the trigger, and not too far before,
+                // can cover it; the window keeps a very long line linear.
+                let upto = exceptions.partition_point(|e| e.0 <= trigger.start);
+                let covered = exceptions[..upto]
+                    .iter()
+                    .rev()
+                    .take_while(|e| e.0 + MAX_EXCEPTION_BYTES >= trigger.start)
+                    .any(|e| e.2 == trigger.rule && e.1 >= trigger.end);
                 if covered {
                     continue;
                 }
@@ -414,8 +423,12 @@ impl Linter {
                 if value != f64::from(stock) { fail(format_number(value), stock.to_string()) } else { None }
             }
             Check::Gift => {
-                let clause_start = text[..candidate.start].rfind(HARD).map_or(0, |at| at + 1);
-                let clause_end = text[candidate.end..].find(HARD).map_or(text.len(), |at| candidate.end + at);
+                // The clause around the match, looked for within a bounded window so that a
+                // very long line stays linear.
+                let window_start = floor_boundary(text, candidate.start.saturating_sub(MAX_CLAUSE_BYTES));
+                let window_end = floor_boundary(text, (candidate.end + MAX_CLAUSE_BYTES).min(text.len()));
+                let clause_start = text[window_start..candidate.start].rfind(HARD).map_or(window_start, |at| window_start + at + 1);
+                let clause_end = text[candidate.end..window_end].find(HARD).map_or(window_end, |at| candidate.end + at);
                 let clause = &text[clause_start..clause_end];
                 if gift_names.iter().any(|name| clause.contains(name.as_str())) {
                     None
@@ -502,6 +515,19 @@ fn summary(rule: &Rule, enabled: bool) -> RuleSummary {
         laws: rule.laws.clone(),
         enabled,
     }
+}
+
+/// The longest stretch of folded text before a match that an exception may start in.
+const MAX_EXCEPTION_BYTES: usize = 512;
+
+/// How far around a gift claim the clause naming the gift is looked for.
+const MAX_CLAUSE_BYTES: usize = 240;
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 fn format_number(value: f64) -> String {
