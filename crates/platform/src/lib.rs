@@ -1,0 +1,43 @@
+//! The platform contract of AnchorDesk (主播工作台): how the desk talks to a live-commerce
+//! platform.
+//!
+//! Real platforms' live-commerce APIs are closed, so AnchorDesk defines one open contract
+//! and keeps every platform behind the [`Platform`] trait. This crate holds:
+//!
+//! - [`types`]: the request and response bodies of the contract (serde, utoipa schemas,
+//!   and `specta::Type` behind the `specta` feature);
+//! - [`routes`] and [`openapi`]: the route table and the OpenAPI 3.1 document generated
+//!   from it and from the types (committed as `crates/platform/openapi.json`);
+//! - [`sign`]: request signing (HMAC-SHA256 over method, path, timestamp and body hash);
+//! - [`Client`]: the HTTP client of the open contract (OAuth2 client credentials, signing,
+//!   an `Idempotency-Key` on every write, retries with full jitter that honour
+//!   `Retry-After`, RFC 9457 problem details as errors);
+//! - [`Platform`] and [`SandboxPlatform`]: the adapter trait and its first implementation;
+//! - [`sync`]: the worker that drains the desk's outbox through a [`Platform`].
+//!
+//! The main design choice: the desk names every entity itself (a product by its SKU, a
+//! broadcast by the desk's id), so each outbox entry can be sent on its own, in any
+//! process, after any crash, and the entry's id is enough to make the send idempotent.
+#![deny(missing_docs)]
+
+pub mod adapter;
+pub mod client;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod sign;
+pub mod sync;
+pub mod types;
+
+pub use adapter::{BoxFuture, Platform, SandboxPlatform};
+pub use client::{Client, ClientConfig, RetryPolicy};
+pub use error::PlatformError;
+pub use types::*;
+
+/// The current time as milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the system clock is after 1970");
+    since.as_millis() as i64
+}

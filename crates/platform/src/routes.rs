@@ -1,0 +1,120 @@
+//! The route table of the contract: every route the platform serves, once.
+//!
+//! The OpenAPI document is generated from this table, and the sandbox builds its router
+//! from the same paths, so a route cannot be served without being documented.
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the token endpoint, the document, the shop page).
+    Public,
+    /// A bearer token and a request signature.
+    Signed,
+    /// The sandbox's admin switches (loopback only).
+    Admin,
+}
+
+/// What a route answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// Nothing.
+    None,
+    /// A JSON body of the named schema.
+    Json(&'static str),
+    /// A form body of the named schema (the OAuth2 token request).
+    Form(&'static str),
+    /// Server-Sent Events whose `data` is the named schema.
+    EventStream(&'static str),
+    /// An HTML page.
+    Html,
+}
+
+/// One route of the contract.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template with `{param}` segments, as in OpenAPI and axum.
+    pub path: &'static str,
+    /// OpenAPI `operationId`.
+    pub operation_id: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Request body.
+    pub request: Body,
+    /// Success response body.
+    pub response: Body,
+    /// Success status.
+    pub status: u16,
+    /// Query parameters (all optional).
+    pub query: &'static [&'static str],
+}
+
+impl Route {
+    /// Whether the route changes state, and so requires an `Idempotency-Key`.
+    pub fn is_write(&self) -> bool {
+        self.method != "GET" && self.access != Access::Admin && self.access != Access::Public
+    }
+
+    /// `"METHOD /path"`, the key used by fault switches.
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+macro_rules! route {
+    ($method:literal $path:literal, $op:literal, $summary:literal, $access:ident, $req:expr => $res:expr, $status:literal $(, query: [$($q:literal),*])?) => {
+        Route {
+            method: $method,
+            path: $path,
+            operation_id: $op,
+            summary: $summary,
+            access: Access::$access,
+            request: $req,
+            response: $res,
+            status: $status,
+            query: &[$($($q),*)?],
+        }
+    };
+}
+
+use Body::{EventStream, Form, Html, Json};
+
+/// Every route of the contract, in document order.
+pub const ROUTES: &[Route] = &[
+    route!("POST" "/oauth/token", "createToken", "Exchange client credentials for a bearer token", Public, Form("TokenRequest") => Json("TokenResponse"), 200),
+    route!("GET" "/openapi.json", "getOpenApi", "This document", Public, Body::None => Json("OpenApiDocument"), 200),
+    route!("GET" "/v1/shop", "getShop", "The shop the token belongs to", Signed, Body::None => Json("Shop"), 200),
+    route!("GET" "/v1/anchors", "listAnchors", "Anchors of the shop", Signed, Body::None => Json("AnchorList"), 200),
+    route!("PUT" "/v1/anchors/{anchor_id}", "upsertAnchor", "Create or replace an anchor", Signed, Json("AnchorUpsert") => Json("Anchor"), 200),
+    route!("GET" "/v1/products", "listProducts", "Products in SKU order, paged", Signed, Body::None => Json("ProductPage"), 200, query: ["cursor", "limit"]),
+    route!("GET" "/v1/products/{sku}", "getProduct", "One product", Signed, Body::None => Json("Product"), 200),
+    route!("PUT" "/v1/products/{sku}", "upsertProduct", "Create or replace what the desk owns of a product", Signed, Json("ProductUpsert") => Json("Product"), 200),
+    route!("PUT" "/v1/products/{sku}/stock", "setStock", "Set the stock allocated to the platform", Signed, Json("StockUpdate") => Json("Product"), 200),
+    route!("POST" "/v1/broadcasts", "createBroadcast", "Create a broadcast with its product line-up", Signed, Json("BroadcastCreate") => Json("Broadcast"), 201),
+    route!("GET" "/v1/broadcasts/{broadcast_id}", "getBroadcast", "One broadcast", Signed, Body::None => Json("Broadcast"), 200),
+    route!("POST" "/v1/broadcasts/{broadcast_id}/start", "startBroadcast", "Go live: returns the ingest URL and stream key", Signed, Body::None => Json("StreamTarget"), 200),
+    route!("POST" "/v1/broadcasts/{broadcast_id}/end", "endBroadcast", "End the broadcast", Signed, Body::None => Json("Broadcast"), 200),
+    route!("GET" "/v1/broadcasts/{broadcast_id}/bag", "getBag", "The shopping bag (小黄车)", Signed, Body::None => Json("Bag"), 200),
+    route!("PUT" "/v1/broadcasts/{broadcast_id}/bag/{sku}", "listInBag", "List a product in the bag (上架) at a live price", Signed, Json("BagListing") => Json("Bag"), 200),
+    route!("DELETE" "/v1/broadcasts/{broadcast_id}/bag/{sku}", "unlistFromBag", "Remove a product from the bag (下架)", Signed, Body::None => Json("Bag"), 200),
+    route!("PUT" "/v1/broadcasts/{broadcast_id}/pin", "pinProduct", "Present a product now (讲解)", Signed, Json("PinRequest") => Json("Broadcast"), 200),
+    route!("GET" "/v1/broadcasts/{broadcast_id}/coupons", "listCoupons", "Coupons of the broadcast", Signed, Body::None => Json("CouponList"), 200),
+    route!("POST" "/v1/broadcasts/{broadcast_id}/coupons", "createCoupon", "Create a coupon or deal", Signed, Json("CouponCreate") => Json("Coupon"), 201),
+    route!("GET" "/v1/broadcasts/{broadcast_id}/events", "listEvents", "Live events after a cursor", Signed, Body::None => Json("EventPage"), 200, query: ["after", "limit"]),
+    route!("GET" "/v1/broadcasts/{broadcast_id}/events/stream", "streamEvents", "Live events as Server-Sent Events (resume with Last-Event-ID or after)", Signed, Body::None => EventStream("LiveEvent"), 200, query: ["after"]),
+    route!("GET" "/v1/broadcasts/{broadcast_id}/orders", "listOrders", "Orders after a cursor", Signed, Body::None => Json("OrderPage"), 200, query: ["after", "limit"]),
+    route!("GET" "/v1/broadcasts/{broadcast_id}/metrics", "getMetrics", "Figures of the broadcast and of each product", Signed, Body::None => Json("BroadcastMetrics"), 200),
+    route!("GET" "/shop/{shop_id}", "shopPage", "Read-only HTML page of the shop as viewers see it", Public, Body::None => Html, 200),
+    route!("POST" "/admin/shops", "adminCreateShop", "Create a shop and its client credentials (sandbox)", Admin, Json("ShopCreate") => Json("ShopCredentials"), 201),
+    route!("GET" "/admin/faults", "adminGetFaults", "Current fault switches (sandbox)", Admin, Body::None => Json("FaultSettings"), 200),
+    route!("PUT" "/admin/faults", "adminSetFaults", "Replace the fault switches (sandbox)", Admin, Json("FaultSettings") => Json("FaultSettings"), 200),
+    route!("POST" "/admin/broadcasts/{broadcast_id}/tick", "adminTick", "Advance the simulated audience of a live broadcast (sandbox)", Admin, Json("TickRequest") => Json("TickResult"), 200),
+];
+
+/// The route with this method and path template.
+pub fn find(method: &str, path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|route| route.method == method && route.path == path)
+}

@@ -1,0 +1,1 @@
+//! The AnchorDesk platform sandbox (work in progress).
