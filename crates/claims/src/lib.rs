@@ -539,6 +539,47 @@ fn format_fen(fen: i64) -> String {
 }
 
 #[cfg(test)]
+mod exception_tests {
+    use super::*;
+    use pattern::Hole;
+
+    /// A text made of the pattern itself, with a sample for its placeholder.
+    fn sample(pattern: &Pattern) -> String {
+        let hole = match pattern.hole {
+            None => "",
+            Some(Hole::Num) => "3",
+            Some(Hole::Words) => "开果器",
+        };
+        format!("{}{hole}{}", pattern.prefix, pattern.suffix)
+    }
+
+    /// Every exception of every default rule contains a match of one of the rule's
+    /// patterns (it is not dead) and keeps the rule quiet on the exception's own text.
+    #[test]
+    fn every_exception_covers_a_match_and_suppresses_it() {
+        let linter = Linter::default_packs();
+        let mut problems = Vec::new();
+        for (rule_idx, rule) in linter.rules.iter().enumerate() {
+            for exception in &rule.exceptions {
+                let text = sample(exception);
+                let mut candidates = Vec::new();
+                linter.candidates(&text, Lang::Auto, &mut candidates);
+                let triggered = candidates.iter().any(|c| !c.exception && c.rule as usize == rule_idx);
+                if !triggered {
+                    problems.push(format!("{}: exception {text:?} contains none of the rule's patterns", rule.id));
+                    continue;
+                }
+                let findings = linter.lint(&text, &LintOptions::default());
+                if findings.iter().any(|f| f.rule_id == rule.id) {
+                    problems.push(format!("{}: exception {text:?} does not suppress the rule", rule.id));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
+
+#[cfg(test)]
 mod testoibits {
     use super::*;
 

@@ -1,12 +1,40 @@
 //! Snapshots of the three report formats for one script, and checks of their structure.
+//!
+//! The linter here is built from a fixed pack, so that editing the default packs does not
+//! churn these snapshots; the default packs are covered by `rules.rs` and `corpus.rs`.
 
 use anchordesk_claims::render::{self, FileFindings};
-use anchordesk_claims::{LintOptions, Linter};
+use anchordesk_claims::{LintOptions, Linter, LinterBuilder};
 
 const SCRIPT: &str = "开场先欢迎家人们\n家人们，今天全网最低价！\n这批脐橙是最近三天刚摘的，下单送开果器\n";
 
+const PACK: &str = r#"
+lang = "zh"
+
+[[rule]]
+id = "zh.absolute.lowest-price"
+category = "absolute"
+severity = "error"
+patterns = ["全网最低价", "最低价"]
+message = "“全网最低价”等说法无法证明，属于绝对化用语"
+laws = ["CN-AD-9-3", "CN-PRC-19"]
+rewrites = ["直播间专享价", "今天的活动价"]
+explain = "要比较全网的价格，主播无法证明。"
+
+[[rule]]
+id = "zh.gift-delivery.gift"
+category = "gift-delivery"
+severity = "warning"
+patterns = ["下单送"]
+message = "赠品须写明品种、规格、数量、期限和方式"
+laws = ["CN-AD-8"]
+rewrites = ["（写明赠品名称、数量和赠送期限）"]
+"#;
+
 fn report<T>(f: impl FnOnce(&[FileFindings<'_>], &Linter) -> T) -> T {
-    let linter = Linter::default_packs();
+    let mut builder = LinterBuilder::new();
+    builder.add_pack("render-test.toml", PACK).unwrap();
+    let linter = builder.build();
     let findings = linter.lint(SCRIPT, &LintOptions::default());
     f(&[FileFindings { file: "script.txt", text: SCRIPT, findings: &findings }], &linter)
 }
