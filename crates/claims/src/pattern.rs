@@ -397,6 +397,29 @@ mod tests {
     }
 
     #[test]
+    fn words_take_the_rest_of_the_clause() {
+        let pattern = &expand("送{w}").unwrap()[0];
+        let text = fold("下单送一个开果器，明天发");
+        let key_start = text.find("送").unwrap();
+        let hit = verify(pattern, &text, key_start, key_start + "送".len()).unwrap();
+        assert_eq!(&text[hit.start..hit.end], "送一个开果器");
+        // Nothing after the key: no match.
+        let text = fold("下单送");
+        assert_eq!(verify(pattern, &text, text.find("送").unwrap(), text.len()), None);
+    }
+
+    #[test]
+    fn ordinals_are_not_counts() {
+        let pattern = &expand("{n}天发货").unwrap()[0];
+        let text = fold("第一天发货的是老订单");
+        let key_start = text.find("天发货").unwrap();
+        assert_eq!(verify(pattern, &text, key_start, key_start + "天发货".len()), None);
+        let text = fold("三天发货");
+        let hit = verify(pattern, &text, text.find("天发货").unwrap(), text.len()).unwrap();
+        assert_eq!(hit.value, Some(3.0));
+    }
+
+    #[test]
     fn english_words_keep_their_boundaries() {
         let pattern = &expand("best").unwrap()[0];
         let text = fold("bestow the best");
