@@ -33,7 +33,9 @@ use crate::product::Certificate;
 /// A rule pack that could not be loaded, with the place of the problem.
 ///
 /// Display: `file:line:column: message`, ready for a compiler-like report.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
 #[error("{pack}:{line}:{column}: {message}")]
 pub struct PackError {
     /// The pack's file name or path.

@@ -2,7 +2,7 @@
 //! 64-bit integers; this is what the app's bindings generation relies on.
 #![cfg(feature = "specta")]
 
-use anchordesk_claims::{Finding, Lang, ProductContext, RuleSummary};
+use anchordesk_claims::{Finding, Lang, PackError, ProductContext, RuleSummary};
 
 #[test]
 fn result_types_export_to_typescript() {
@@ -10,9 +10,11 @@ fn result_types_export_to_typescript() {
         .register::<Finding>()
         .register::<RuleSummary>()
         .register::<ProductContext>()
-        .register::<Lang>();
+        .register::<Lang>()
+        .register::<PackError>();
     let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
     assert!(ts.contains("ruleId: string"), "{ts}");
     assert!(ts.contains("recentPricesFen: number[]"), "{ts}");
     assert!(ts.contains("\"fake-figures\""), "{ts}");
+    assert!(ts.contains("export type PackError"), "{ts}");
 }
