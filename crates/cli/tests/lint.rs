@@ -18,7 +18,7 @@ fn anchordesk(args: &[&str], stdin: &[u8]) -> Output {
 }
 
 #[test]
-fn lowest_price_in_json_is_an_error_with_rule_span_and_rewrite() {
+fn issue_4_lowest_price_in_json_is_an_error_with_rule_span_and_rewrite() {
     let output = anchordesk(&["lint", "-", "--format", "json"], "家人们，今天全网最低价！\n".as_bytes());
     assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -35,7 +35,7 @@ fn lowest_price_in_json_is_an_error_with_rule_span_and_rewrite() {
 }
 
 #[test]
-fn time_word_is_clean_and_exits_zero() {
+fn issue_4_time_word_is_clean_and_exits_zero() {
     let output = anchordesk(&["lint", "-"], "这批脐橙是最近三天刚摘的\n".as_bytes());
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
