@@ -264,7 +264,10 @@ impl Linter {
 
     /// Lints `text`. Findings come in text order; a finding that overlaps an earlier or
     /// longer finding of the same category is dropped (`全网最低价` is one finding, not three).
+    ///
+    /// Spans are `u32` byte offsets, so only the first 4 GiB of a larger text is linted.
     pub fn lint(&self, text: &str, options: &LintOptions<'_>) -> Vec<Finding> {
+        let text = &text[..floor_boundary(text, text.len().min(u32::MAX as usize))];
         let gift_names: Vec<String> = options
             .product
             .map(|product| product.lineup_gift_names.iter().map(|name| fold(name)).filter(|n| !n.is_empty()).collect())
