@@ -1,7 +1,7 @@
 //! IPC commands: each one unpacks its arguments and calls `anchordesk_core`.
 
 use crate::state::{AppState, UiError};
-use anchordesk_core::validate::{FieldError, LineupTermsForm, ProductForm};
+use anchordesk_core::validate::{FieldError, FieldErrorCode, LineupTermsForm, ProductForm};
 use anchordesk_core::{
     AnchorId, AnchorProfile, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, Product, ProductId,
     Qualification,
@@ -47,7 +47,7 @@ pub async fn set_locale(state: State<'_, AppState>, locale: String) -> Result<()
     if !LOCALES.contains(&locale.as_str()) {
         return Err(UiError::invalid(vec![FieldError::new(
             "locale",
-            anchordesk_core::validate::FieldErrorCode::UnknownValue,
+            FieldErrorCode::UnknownValue,
             locale,
         )]));
     }
@@ -116,12 +116,18 @@ pub async fn save_broadcast(
     state: State<'_, AppState>,
     id: Option<BroadcastId>,
     draft: BroadcastDraft,
+    template: Option<String>,
 ) -> Result<Broadcast, UiError> {
     let draft = draft.validated().map_err(UiError::invalid)?;
+    let template = template
+        .map(|name| anchordesk_core::templates::by_name(&name))
+        .transpose()
+        .map_err(|err| UiError::invalid(vec![FieldError::new("template", FieldErrorCode::UnknownValue, err.to_string())]))?;
     state
-        .with_store(move |store| match id {
-            Some(id) => store.update_broadcast(id, &draft),
-            None => store.create_broadcast(&draft),
+        .with_store(move |store| match (id, template) {
+            (Some(id), _) => store.update_broadcast(id, &draft),
+            (None, Some(template)) => store.create_broadcast_from_template(&draft, &template),
+            (None, None) => store.create_broadcast(&draft),
         })
         .await
 }
@@ -205,7 +211,7 @@ pub async fn save_anchor(
     if name.trim().is_empty() {
         return Err(UiError::invalid(vec![FieldError::new(
             "name",
-            anchordesk_core::validate::FieldErrorCode::Required,
+            FieldErrorCode::Required,
             name,
         )]));
     }

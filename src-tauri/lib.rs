@@ -3,6 +3,7 @@
 //! the error. See ARCHITECTURE.md.
 
 mod commands;
+mod plan_commands;
 mod state;
 
 pub use state::AppState;
@@ -35,6 +36,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             reorder_lineup,
             list_anchors,
             save_anchor,
+            plan_commands::list_templates,
+            plan_commands::duplicate_broadcast,
+            plan_commands::run_of_show,
+            plan_commands::add_segment,
+            plan_commands::update_segment,
+            plan_commands::remove_segment,
+            plan_commands::restore_segment,
+            plan_commands::reorder_segments,
+            plan_commands::checklist_state,
+            plan_commands::set_checklist_done,
+            plan_commands::override_go_live,
+            plan_commands::clear_go_live_override,
         ])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
@@ -100,15 +113,24 @@ mod tests {
         super::specta_builder().export(super::typescript_exporter(), &path).expect("bindings export");
         let exported = std::fs::read_to_string(&path).expect("exported bindings");
         for name in super::APP_COMMANDS {
-            let camel = name
-                .split('_')
-                .enumerate()
-                .map(|(i, part)| if i == 0 { part.to_string() } else { part[..1].to_uppercase() + &part[1..] })
-                .collect::<String>();
-            assert!(exported.contains(&format!("async {camel}(")), "command {name} is listed in command_names.rs but not registered");
+            assert!(
+                exported.contains(&format!("__TAURI_INVOKE(\"{name}\"")) || exported.contains(&format!(">(\"{name}\"")),
+                "command {name} is listed in command_names.rs but not registered in specta_builder()"
+            );
         }
-        let n_registered = exported.matches("TAURI_INVOKE(").count();
+        // One invoke per registered command, plus the import line.
+        let n_registered = exported.matches("__TAURI_INVOKE").count() - 1;
         assert_eq!(n_registered, super::APP_COMMANDS.len(), "command_names.rs and specta_builder() disagree");
+    }
+
+    #[test]
+    fn the_permission_set_lists_exactly_the_commands() {
+        let toml = include_str!("permissions/app-commands.toml");
+        for name in super::APP_COMMANDS {
+            let permission = format!("\"allow-{}\"", name.replace('_', "-"));
+            assert!(toml.contains(&permission), "permissions/app-commands.toml lacks {permission}");
+        }
+        assert_eq!(toml.matches("\"allow-").count(), super::APP_COMMANDS.len() + 1, "one permission per command, plus the set's own name");
     }
 
     #[test]

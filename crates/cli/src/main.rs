@@ -4,6 +4,7 @@
 //! command ran but found problems (bad import rows, error findings), 2 on usage or I/O errors.
 
 mod lint;
+mod plan;
 mod products;
 mod record;
 
@@ -40,6 +41,12 @@ enum Command {
     Devices(record::DevicesArgs),
     /// Check a script for banned or unprovable claims (the claims linter).
     Lint(lint::LintArgs),
+    /// A broadcast's run-of-show and checklist.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+    /// Broadcast templates.
+    #[command(subcommand)]
+    Templates(plan::TemplatesCommand),
 }
 
 #[derive(Subcommand)]
@@ -72,6 +79,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Record(args) => record::run(args),
         Command::Devices(args) => record::run_devices(args),
         Command::Lint(args) => lint::run(&args).map(|code| code as u8),
+        Command::Plan(command) => plan::run_plan(&data_dir, command),
+        Command::Templates(command) => plan::run_templates(command),
     }
 }
 

@@ -37,6 +37,8 @@ pub enum BroadcastsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Create a broadcast, optionally from a template; prints its id.
+    New(crate::plan::NewBroadcastArgs),
 }
 
 pub fn run_products(data_dir: &Path, command: ProductsCommand) -> anyhow::Result<u8> {
@@ -90,6 +92,7 @@ pub fn run_broadcasts(data_dir: &Path, command: BroadcastsCommand) -> anyhow::Re
             }
             Ok(0)
         }
+        BroadcastsCommand::New(args) => crate::plan::run_new(data_dir, args),
     }
 }
 

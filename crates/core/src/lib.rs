@@ -14,8 +14,10 @@ pub mod import;
 pub mod model;
 pub mod money;
 pub mod paths;
+pub mod plan;
 pub mod sample;
 pub mod store;
+pub mod templates;
 pub mod validate;
 
 pub use error::{ErrorCode, StoreError};

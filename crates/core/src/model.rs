@@ -244,6 +244,8 @@ pub struct Broadcast {
     pub n_items: i32,
     /// Sum of the line-up's planned minutes.
     pub planned_minutes: i32,
+    /// The template it was created from, if any.
+    pub template: Option<String>,
     /// RFC 3339 UTC.
     pub updated_at: String,
 }
@@ -259,6 +261,12 @@ pub struct BroadcastDraft {
     /// Platform the broadcast goes to, e.g. `sandbox`, `douyin`.
     pub platform: String,
     pub anchor_id: Option<AnchorId>,
+    /// The duration the team aims for, in minutes; 0 when not set.
+    #[serde(default)]
+    pub target_minutes: i32,
+    /// Phone or account viewers contact for after-sales (售后).
+    #[serde(default)]
+    pub after_sales_contact: String,
 }
 
 /// One entry in a broadcast's line-up (排品), with the product's name for display.

@@ -193,10 +193,21 @@ impl BroadcastDraft {
             errors.push(FieldError::new("plannedStart", FieldErrorCode::BadDateTime, &planned_start));
         }
         let platform = required_text(&mut errors, "platform", &self.platform, MAX_NAME_CHARS);
+        if self.target_minutes < 0 {
+            errors.push(FieldError::new("targetMinutes", FieldErrorCode::Negative, self.target_minutes.to_string()));
+        }
+        let after_sales_contact = optional_text(&mut errors, "afterSalesContact", &self.after_sales_contact, MAX_NAME_CHARS);
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(BroadcastDraft { title, planned_start, platform, anchor_id: self.anchor_id })
+        Ok(BroadcastDraft {
+            title,
+            planned_start,
+            platform,
+            anchor_id: self.anchor_id,
+            target_minutes: self.target_minutes,
+            after_sales_contact,
+        })
     }
 }
 
@@ -369,6 +380,7 @@ mod tests {
             planned_start: "2026-13-01T19:30".into(),
             platform: "sandbox".into(),
             anchor_id: None,
+            ..BroadcastDraft::default()
         };
         let errors: Vec<_> = draft.validated().unwrap_err().into_iter().map(|e| e.code).collect();
         assert_eq!(errors, vec![FieldErrorCode::Required, FieldErrorCode::BadDateTime]);

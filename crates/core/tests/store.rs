@@ -36,6 +36,7 @@ fn broadcast_draft() -> BroadcastDraft {
         planned_start: "2026-12-04T19:30".into(),
         platform: "sandbox".into(),
         anchor_id: None,
+        ..BroadcastDraft::default()
     }
 }
 

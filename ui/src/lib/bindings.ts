@@ -17,7 +17,7 @@ export const commands = {
 	/**  Removes every sample product; returns their ids so the UI can offer undo. */
 	removeSampleCatalog: () => typedError<ProductId[], UiError_Serialize>(__TAURI_INVOKE("remove_sample_catalog")),
 	listBroadcasts: () => typedError<Broadcast_Serialize[], UiError_Serialize>(__TAURI_INVOKE("list_broadcasts")),
-	saveBroadcast: (id: BroadcastId | null, draft: BroadcastDraft_Deserialize) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_broadcast", { id, draft })),
+	saveBroadcast: (id: BroadcastId | null, draft: BroadcastDraft_Deserialize, template: string | null) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_broadcast", { id, draft, template })),
 	deleteBroadcast: (id: BroadcastId) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("delete_broadcast", { id })),
 	restoreBroadcast: (id: BroadcastId) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("restore_broadcast", { id })),
 	getLineup: (broadcastId: BroadcastId) => typedError<LineupItem[], UiError_Serialize>(__TAURI_INVOKE("get_lineup", { broadcastId })),
@@ -29,6 +29,21 @@ export const commands = {
 	reorderLineup: (broadcastId: BroadcastId, order: LineupItemId[]) => typedError<LineupItem[], UiError_Serialize>(__TAURI_INVOKE("reorder_lineup", { broadcastId, order })),
 	listAnchors: () => typedError<AnchorProfile_Serialize[], UiError_Serialize>(__TAURI_INVOKE("list_anchors")),
 	saveAnchor: (id: AnchorId | null, name: string, qualifications: Qualification_Deserialize[]) => typedError<AnchorProfile_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_anchor", { id, name, qualifications })),
+	listTemplates: () => __TAURI_INVOKE<TemplateSummary[]>("list_templates"),
+	/**  Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title. */
+	duplicateBroadcast: (id: BroadcastId, title: string) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("duplicate_broadcast", { id, title })),
+	runOfShow: (broadcastId: BroadcastId) => typedError<RunOfShow_Serialize, UiError_Serialize>(__TAURI_INVOKE("run_of_show", { broadcastId })),
+	addSegment: (broadcastId: BroadcastId, draft: SegmentDraft_Deserialize) => typedError<Segment_Serialize, UiError_Serialize>(__TAURI_INVOKE("add_segment", { broadcastId, draft })),
+	updateSegment: (id: SegmentId, draft: SegmentDraft_Deserialize) => typedError<Segment_Serialize, UiError_Serialize>(__TAURI_INVOKE("update_segment", { id, draft })),
+	/**  Removes a segment; returns it so the UI can offer undo. */
+	removeSegment: (id: SegmentId) => typedError<Segment_Serialize, UiError_Serialize>(__TAURI_INVOKE("remove_segment", { id })),
+	restoreSegment: (segment: Segment_Deserialize) => typedError<Segment_Serialize, UiError_Serialize>(__TAURI_INVOKE("restore_segment", { segment })),
+	reorderSegments: (broadcastId: BroadcastId, order: SegmentId[]) => typedError<RunOfShow_Serialize, UiError_Serialize>(__TAURI_INVOKE("reorder_segments", { broadcastId, order })),
+	/**  The checklist with every automatic check evaluated now, and the go-live gate. */
+	checklistState: (broadcastId: BroadcastId) => typedError<ChecklistState_Serialize, UiError_Serialize>(__TAURI_INVOKE("checklist_state", { broadcastId })),
+	setChecklistDone: (id: ChecklistItemId, done: boolean, by: string) => typedError<ChecklistItem_Serialize, UiError_Serialize>(__TAURI_INVOKE("set_checklist_done", { id, done, by })),
+	overrideGoLive: (broadcastId: BroadcastId, reason: string, by: string) => typedError<GoLiveOverride, UiError_Serialize>(__TAURI_INVOKE("override_go_live", { broadcastId, reason, by })),
+	clearGoLiveOverride: (broadcastId: BroadcastId) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("clear_go_live_override", { broadcastId })),
 };
 
 /* Types */
@@ -77,6 +92,29 @@ export type AppInfo_Serialize = {
 	startupError: UiError_Serialize | null,
 };
 
+/**  A check the app evaluates itself instead of a person ticking it. */
+export type AutoCheck = 
+/**  Every line-up item has stock above zero and a live price. */
+"lineupStock" | 
+/**  Products that claim 有机/绿色/地理标志/无公害 have that certificate, and no certificate has expired. */
+"certificatesValid" | 
+/**  Shelf life is longer than the shipping time. */
+"shelfLifeCoversShipping" | 
+/**  Chilled and frozen products ship by cold chain. */
+"coldChainShipping" | 
+/**  Gifts promised in the script are in the line-up. */
+"giftsInLineup" | 
+/**  The broadcast has an after-sales contact. */
+"afterSalesContact" | 
+/**  The disk holds a recording of the planned duration. */
+"diskSpace" | 
+/**  Camera opens (needs the capture pipeline in the app). */
+"camera" | 
+/**  Microphone opens (needs the capture pipeline in the app). */
+"microphone" | 
+/**  Platform reachable and authorised (needs the platform link). */
+"platform";
+
 /**  A broadcast session (场次). */
 export type Broadcast = Broadcast_Serialize | Broadcast_Deserialize;
 
@@ -91,6 +129,10 @@ export type BroadcastDraft_Deserialize = {
 	/**  Platform the broadcast goes to, e.g. `sandbox`, `douyin`. */
 	platform: string,
 	anchorId?: AnchorId | null,
+	/**  The duration the team aims for, in minutes; 0 when not set. */
+	targetMinutes?: number,
+	/**  Phone or account viewers contact for after-sales (售后). */
+	afterSalesContact?: string,
 };
 
 /**  The editable fields of a broadcast. */
@@ -101,6 +143,10 @@ export type BroadcastDraft_Serialize = {
 	/**  Platform the broadcast goes to, e.g. `sandbox`, `douyin`. */
 	platform: string,
 	anchorId: AnchorId | null,
+	/**  The duration the team aims for, in minutes; 0 when not set. */
+	targetMinutes: number,
+	/**  Phone or account viewers contact for after-sales (售后). */
+	afterSalesContact: string,
 };
 
 /**  Row id of a broadcast (场次). */
@@ -113,6 +159,8 @@ export type Broadcast_Deserialize = {
 	nItems: number,
 	/**  Sum of the line-up's planned minutes. */
 	plannedMinutes: number,
+	/**  The template it was created from, if any. */
+	template?: string | null,
 	/**  RFC 3339 UTC. */
 	updatedAt: string,
 } & BroadcastDraft_Deserialize;
@@ -124,6 +172,8 @@ export type Broadcast_Serialize = {
 	nItems: number,
 	/**  Sum of the line-up's planned minutes. */
 	plannedMinutes: number,
+	/**  The template it was created from, if any. */
+	template: string | null,
 	/**  RFC 3339 UTC. */
 	updatedAt: string,
 } & BroadcastDraft_Serialize;
@@ -170,6 +220,101 @@ export type Certificate_Serialize = {
 	validUntil: string | null,
 };
 
+/**  What an automatic check found. */
+export type CheckOutcome = { status: "pass" } | { status: "fail"; problems: CheckProblem[] } | 
+/**  The capability this check needs is not in the app yet, or could not be measured. */
+{ status: "unavailable"; reason: string };
+
+/**  One problem an automatic check found: a code the UI words, and what it is about. */
+export type CheckProblem = {
+	/**  e.g. `stockZero`, `certificateMissing`, `certificateExpired`. */
+	code: string,
+	/**  What it is about, e.g. the product name. */
+	subject: string,
+	/**  The value that failed, e.g. the expiry date or the missing certificate kind. */
+	detail: string,
+};
+
+/**  A checklist item with its state. */
+export type ChecklistEntry = ChecklistEntry_Serialize | ChecklistEntry_Deserialize;
+
+/**  A checklist item with its state. */
+export type ChecklistEntry_Deserialize = {
+	item: ChecklistItem_Deserialize,
+	/**  Set for automatic items. */
+	outcome?: CheckOutcome | null,
+	/**  Ticked (manual) or passed (automatic). */
+	satisfied: boolean,
+};
+
+/**  A checklist item with its state. */
+export type ChecklistEntry_Serialize = {
+	item: ChecklistItem_Serialize,
+	/**  Set for automatic items. */
+	outcome: CheckOutcome | null,
+	/**  Ticked (manual) or passed (automatic). */
+	satisfied: boolean,
+};
+
+/**  One item of the field-control checklist. */
+export type ChecklistItem = ChecklistItem_Serialize | ChecklistItem_Deserialize;
+
+/**  Row id of a checklist item. */
+export type ChecklistItemId = number;
+
+/**  One item of the field-control checklist. */
+export type ChecklistItem_Deserialize = {
+	id: ChecklistItemId,
+	broadcastId: BroadcastId,
+	position: number,
+	phase: Phase,
+	role: Role,
+	title: string,
+	titleEn: string,
+	/**  Critical pre-live items gate going live. */
+	critical: boolean,
+	autoCheck?: AutoCheck | null,
+	/**  The entry in ../shared/law.md this duty comes from, e.g. `CN-LSE-27`. */
+	lawRef?: string | null,
+	/**  When a person ticked it (manual items), RFC 3339. */
+	doneAt?: string | null,
+	doneBy?: string | null,
+};
+
+/**  One item of the field-control checklist. */
+export type ChecklistItem_Serialize = {
+	id: ChecklistItemId,
+	broadcastId: BroadcastId,
+	position: number,
+	phase: Phase,
+	role: Role,
+	title: string,
+	titleEn: string,
+	/**  Critical pre-live items gate going live. */
+	critical: boolean,
+	autoCheck: AutoCheck | null,
+	/**  The entry in ../shared/law.md this duty comes from, e.g. `CN-LSE-27`. */
+	lawRef: string | null,
+	/**  When a person ticked it (manual items), RFC 3339. */
+	doneAt: string | null,
+	doneBy: string | null,
+};
+
+/**  The checklist with every automatic check evaluated, and the gate. */
+export type ChecklistState = ChecklistState_Serialize | ChecklistState_Deserialize;
+
+/**  The checklist with every automatic check evaluated, and the gate. */
+export type ChecklistState_Deserialize = {
+	entries: ChecklistEntry_Deserialize[],
+	gate: GoLiveGate_Deserialize,
+};
+
+/**  The checklist with every automatic check evaluated, and the gate. */
+export type ChecklistState_Serialize = {
+	entries: ChecklistEntry_Serialize[],
+	gate: GoLiveGate_Serialize,
+};
+
 /**
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
@@ -189,6 +334,34 @@ export type FieldError = {
 
 /**  Why one field was refused. */
 export type FieldErrorCode = "required" | "notANumber" | "tooPrecise" | "negative" | "notAnInteger" | "tooLarge" | "tooLong" | "badDate" | "badDateTime" | "duplicateSku" | "unknownValue";
+
+/**  Whether the broadcast may go live, and if not, exactly why. */
+export type GoLiveGate = GoLiveGate_Serialize | GoLiveGate_Deserialize;
+
+/**  Whether the broadcast may go live, and if not, exactly why. */
+export type GoLiveGate_Deserialize = {
+	allowed: boolean,
+	/**  Critical pre-live items not satisfied. */
+	blockers: ChecklistEntry_Deserialize[],
+	/**  A lead's written override, if one was given; it allows going live despite blockers. */
+	overrideReason?: GoLiveOverride | null,
+};
+
+/**  Whether the broadcast may go live, and if not, exactly why. */
+export type GoLiveGate_Serialize = {
+	allowed: boolean,
+	/**  Critical pre-live items not satisfied. */
+	blockers: ChecklistEntry_Serialize[],
+	/**  A lead's written override, if one was given; it allows going live despite blockers. */
+	overrideReason: GoLiveOverride | null,
+};
+
+/**  A lead's override of the gate, kept for the report. */
+export type GoLiveOverride = {
+	reason: string,
+	givenBy: string,
+	givenAt: string,
+};
 
 /**  One entry in a broadcast's line-up (排品), with the product's name for display. */
 export type LineupItem = {
@@ -235,6 +408,20 @@ export type LineupTermsForm = {
 	plannedMinutes: string,
 	role: LineupRole,
 };
+
+/**  Who is on a segment. */
+export type Person = 
+/**  主播 */
+"anchor" | 
+/**  助播 */
+"assistant" | 
+/**  嘉宾 (a county official, the producer) */
+"guest" | 
+/**  场控 */
+"fieldControl";
+
+/**  When a checklist item is done. */
+export type Phase = "preLive" | "onAir" | "postLive";
 
 /**  A product in the catalog (商品库), with the facts the linter and checklists rely on. */
 export type Product = Product_Serialize | Product_Deserialize;
@@ -373,6 +560,134 @@ export type Qualification_Serialize = {
 	validUntil: string | null,
 };
 
+/**  Who a checklist item belongs to. */
+export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
+
+/**  The whole run-of-show with its timing. */
+export type RunOfShow = RunOfShow_Serialize | RunOfShow_Deserialize;
+
+/**  The whole run-of-show with its timing. */
+export type RunOfShow_Deserialize = {
+	broadcastId: BroadcastId,
+	segments: SegmentView_Deserialize[],
+	plannedMinutes: number,
+	/**  The duration the team aims for; 0 when not set. */
+	targetMinutes: number,
+};
+
+/**  The whole run-of-show with its timing. */
+export type RunOfShow_Serialize = {
+	broadcastId: BroadcastId,
+	segments: SegmentView_Serialize[],
+	plannedMinutes: number,
+	/**  The duration the team aims for; 0 when not set. */
+	targetMinutes: number,
+};
+
+/**  One segment of the run-of-show. */
+export type Segment = Segment_Serialize | Segment_Deserialize;
+
+/**  The editable fields of a segment. */
+export type SegmentDraft = SegmentDraft_Serialize | SegmentDraft_Deserialize;
+
+/**  The editable fields of a segment. */
+export type SegmentDraft_Deserialize = {
+	kind: SegmentKind,
+	title: string,
+	titleEn?: string,
+	/**  Ignored for product segments, whose minutes are the line-up item's. */
+	plannedMinutes: number,
+	person: Person,
+	/**  话术, one point per line. */
+	talkingPoints: string,
+	/**  Cues (show the certificate, cut the fruit, announce the coupon), one per line. */
+	cues: string,
+};
+
+/**  The editable fields of a segment. */
+export type SegmentDraft_Serialize = {
+	kind: SegmentKind,
+	title: string,
+	titleEn: string,
+	/**  Ignored for product segments, whose minutes are the line-up item's. */
+	plannedMinutes: number,
+	person: Person,
+	/**  话术, one point per line. */
+	talkingPoints: string,
+	/**  Cues (show the certificate, cut the fruit, announce the coupon), one per line. */
+	cues: string,
+};
+
+/**  Row id of a segment. */
+export type SegmentId = number;
+
+/**  What a run-of-show segment is for. */
+export type SegmentKind = 
+/**  开场/暖场 */
+"opening" | 
+/**  讲解 one line-up item (linked to it) */
+"product" | 
+/**  福利/抽奖 moments */
+"deal" | 
+/**  产地故事、介绍 */
+"story" | 
+/**  答疑 */
+"qa" | 
+/**  收尾 */
+"closing" | "other";
+
+/**  The product facts shown next to a product segment. */
+export type SegmentProduct = {
+	sku: string,
+	name: string,
+	livePrice: Fen,
+	everydayPrice: Fen,
+	stock: number,
+	coupon: string,
+	sellingPoints: string,
+};
+
+/**  A segment as the planner and the prompter show it, with what the line-up adds. */
+export type SegmentView = SegmentView_Serialize | SegmentView_Deserialize;
+
+/**  A segment as the planner and the prompter show it, with what the line-up adds. */
+export type SegmentView_Deserialize = {
+	segment: Segment_Deserialize,
+	/**  The minutes that count: the line-up item's for product segments. */
+	minutes: number,
+	/**  Minutes from the start of the broadcast to this segment. */
+	startsAtMinute: number,
+	product?: SegmentProduct | null,
+};
+
+/**  A segment as the planner and the prompter show it, with what the line-up adds. */
+export type SegmentView_Serialize = {
+	segment: Segment_Serialize,
+	/**  The minutes that count: the line-up item's for product segments. */
+	minutes: number,
+	/**  Minutes from the start of the broadcast to this segment. */
+	startsAtMinute: number,
+	product: SegmentProduct | null,
+};
+
+/**  One segment of the run-of-show. */
+export type Segment_Deserialize = {
+	id: SegmentId,
+	broadcastId: BroadcastId,
+	position: number,
+	/**  Set for product segments: the line-up item presented. */
+	lineupItemId?: LineupItemId | null,
+} & SegmentDraft_Deserialize;
+
+/**  One segment of the run-of-show. */
+export type Segment_Serialize = {
+	id: SegmentId,
+	broadcastId: BroadcastId,
+	position: number,
+	/**  Set for product segments: the line-up item presented. */
+	lineupItemId: LineupItemId | null,
+} & SegmentDraft_Serialize;
+
 /**  How a product must be stored and shipped. */
 export type Storage = 
 /**  常温 */
@@ -383,6 +698,18 @@ export type Storage =
 "chilled" | 
 /**  冷冻 */
 "frozen";
+
+/**  What a user picks a template by. */
+export type TemplateSummary = {
+	name: string,
+	title: string,
+	titleEn: string,
+	description: string,
+	descriptionEn: string,
+	targetMinutes: number,
+	nSegments: number,
+	nChecklistItems: number,
+};
 
 /**
  *  An error as the UI receives it: a code it branches on, the failed fields for forms, and

@@ -11,7 +11,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const BROADCAST_SELECT: &str = "SELECT b.id, b.title, b.planned_start, b.platform, b.anchor_id, b.updated_at, \
      (SELECT count(*) FROM lineup_item l WHERE l.broadcast_id = b.id), \
-     (SELECT coalesce(sum(planned_minutes), 0) FROM lineup_item l WHERE l.broadcast_id = b.id) \
+     (SELECT coalesce(sum(planned_minutes), 0) FROM lineup_item l WHERE l.broadcast_id = b.id), \
+     b.target_minutes, b.after_sales_contact, b.template \
      FROM broadcast b";
 
 const LINEUP_SELECT: &str = "SELECT l.id, l.broadcast_id, l.product_id, l.position, p.sku, p.name, p.price_fen, \
@@ -38,21 +39,25 @@ impl Store {
 
     /// Creates a broadcast with an empty line-up.
     pub fn create_broadcast(&mut self, draft: &BroadcastDraft) -> Result<Broadcast, StoreError> {
-        let now = now_rfc3339();
-        self.conn.execute(
-            "INSERT INTO broadcast (title, planned_start, platform, anchor_id, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![draft.title, draft.planned_start, draft.platform, draft.anchor_id.map(|a| a.0), now],
-        )?;
-        self.broadcast(BroadcastId(self.conn.last_insert_rowid()))
+        let id = insert_broadcast(&self.conn, draft, None)?;
+        self.broadcast(id)
     }
 
     /// Changes a broadcast's title, start, platform or anchor.
     pub fn update_broadcast(&mut self, id: BroadcastId, draft: &BroadcastDraft) -> Result<Broadcast, StoreError> {
         let n = self.conn.execute(
-            "UPDATE broadcast SET title = ?1, planned_start = ?2, platform = ?3, anchor_id = ?4, updated_at = ?5 \
-             WHERE id = ?6 AND deleted_at IS NULL",
-            params![draft.title, draft.planned_start, draft.platform, draft.anchor_id.map(|a| a.0), now_rfc3339(), id.0],
+            "UPDATE broadcast SET title = ?1, planned_start = ?2, platform = ?3, anchor_id = ?4, updated_at = ?5, \
+             target_minutes = ?7, after_sales_contact = ?8 WHERE id = ?6 AND deleted_at IS NULL",
+            params![
+                draft.title,
+                draft.planned_start,
+                draft.platform,
+                draft.anchor_id.map(|a| a.0),
+                now_rfc3339(),
+                id.0,
+                draft.target_minutes,
+                draft.after_sales_contact
+            ],
         )?;
         if n == 0 {
             return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
@@ -132,6 +137,7 @@ impl Store {
             params![broadcast.0, product.0, position, terms.live_price.0, terms.coupon, terms.stock, terms.planned_minutes, terms.role.code()],
         )?;
         let id = LineupItemId(tx.last_insert_rowid());
+        super::plan::sync_product_segments(&tx, broadcast)?;
         touch_broadcast(&tx, broadcast)?;
         tx.commit()?;
         self.lineup_item(id)
@@ -172,6 +178,7 @@ impl Store {
             "UPDATE lineup_item SET position = position - 1 WHERE broadcast_id = ?1 AND position > ?2",
             params![item.broadcast_id.0, item.position],
         )?;
+        super::plan::sync_product_segments(&tx, item.broadcast_id)?;
         touch_broadcast(&tx, item.broadcast_id)?;
         tx.commit()?;
         Ok(item)
@@ -197,6 +204,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![item.id.0, item.broadcast_id.0, item.product_id.0, position, t.live_price.0, t.coupon, t.stock, t.planned_minutes, t.role.code()],
         )?;
+        super::plan::sync_product_segments(&tx, item.broadcast_id)?;
         touch_broadcast(&tx, item.broadcast_id)?;
         tx.commit()?;
         self.lineup_item(item.id)
@@ -226,13 +234,33 @@ impl Store {
                 params![position as i64, item_id.0, broadcast.0],
             )?;
         }
+        super::plan::sync_product_segments(&tx, broadcast)?;
         touch_broadcast(&tx, broadcast)?;
         tx.commit()?;
         self.lineup(broadcast)
     }
 }
 
-fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
+pub(super) fn insert_broadcast(conn: &Connection, draft: &BroadcastDraft, template: Option<&str>) -> Result<BroadcastId, StoreError> {
+    let now = now_rfc3339();
+    conn.execute(
+        "INSERT INTO broadcast (title, planned_start, platform, anchor_id, target_minutes, after_sales_contact, template, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            draft.title,
+            draft.planned_start,
+            draft.platform,
+            draft.anchor_id.map(|a| a.0),
+            draft.target_minutes,
+            draft.after_sales_contact,
+            template,
+            now
+        ],
+    )?;
+    Ok(BroadcastId(conn.last_insert_rowid()))
+}
+
+pub(super) fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
     let live: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM broadcast WHERE id = ?1 AND deleted_at IS NULL)",
         params![id.0],
@@ -254,10 +282,13 @@ fn broadcast_from_row(row: &Row<'_>) -> rusqlite::Result<Broadcast> {
             planned_start: row.get(2)?,
             platform: row.get(3)?,
             anchor_id: row.get::<_, Option<i64>>(4)?.map(AnchorId),
+            target_minutes: row.get(8)?,
+            after_sales_contact: row.get(9)?,
         },
         updated_at: row.get(5)?,
         n_items: row.get(6)?,
         planned_minutes: row.get(7)?,
+        template: row.get(10)?,
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod anchors;
 mod broadcasts;
+mod plan;
 mod products;
 
 pub use products::Upserted;
@@ -17,6 +18,7 @@ use std::sync::LazyLock;
 const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/001_catalog.sql"),
     include_str!("../../migrations/002_settings.sql"),
+    include_str!("../../migrations/003_plan.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

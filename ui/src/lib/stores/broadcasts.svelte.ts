@@ -41,8 +41,8 @@ class BroadcastsStore {
     this.lineup = id === null ? [] : await call(commands.getLineup(id));
   }
 
-  async save(id: BroadcastId | null, draft: BroadcastDraft): Promise<Broadcast> {
-    const broadcast = await call(commands.saveBroadcast(id, draft));
+  async save(id: BroadcastId | null, draft: BroadcastDraft, template: string | null = null): Promise<Broadcast> {
+    const broadcast = await call(commands.saveBroadcast(id, draft, template));
     await this.load();
     await this.select(broadcast.id);
     return broadcast;
@@ -58,6 +58,13 @@ class BroadcastsStore {
         await this.select(broadcast.id);
       },
     });
+  }
+
+  async duplicate(broadcast: Broadcast, title: string) {
+    const copy = await call(commands.duplicateBroadcast(broadcast.id, title));
+    await this.load();
+    await this.select(copy.id);
+    toasts.push(t('broadcast.duplicated', { title: copy.title }));
   }
 
   async #refreshSummary() {

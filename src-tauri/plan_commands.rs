@@ -1,0 +1,101 @@
+//! IPC commands for planning: templates, the run-of-show, the checklist and the gate.
+
+use crate::state::{AppState, UiError};
+use anchordesk_core::plan::{
+    CheckEnv, ChecklistItem, ChecklistItemId, ChecklistState, GoLiveOverride, RunOfShow, Segment, SegmentDraft, SegmentId,
+};
+use anchordesk_core::templates::{self, TemplateSummary};
+use anchordesk_core::{Broadcast, BroadcastId};
+use tauri::State;
+
+#[tauri::command]
+#[specta::specta]
+pub fn list_templates() -> Vec<TemplateSummary> {
+    templates::built_in().iter().map(|t| t.summary()).collect()
+}
+
+/// Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title.
+#[tauri::command]
+#[specta::specta]
+pub async fn duplicate_broadcast(state: State<'_, AppState>, id: BroadcastId, title: String) -> Result<Broadcast, UiError> {
+    state.with_store(move |store| store.duplicate_broadcast(id, &title)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn run_of_show(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<RunOfShow, UiError> {
+    state.with_store(move |store| store.run_of_show(broadcast_id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn add_segment(state: State<'_, AppState>, broadcast_id: BroadcastId, draft: SegmentDraft) -> Result<Segment, UiError> {
+    let draft = draft.validated().map_err(UiError::invalid)?;
+    state.with_store(move |store| store.add_segment(broadcast_id, &draft)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn update_segment(state: State<'_, AppState>, id: SegmentId, draft: SegmentDraft) -> Result<Segment, UiError> {
+    let draft = draft.validated().map_err(UiError::invalid)?;
+    state.with_store(move |store| store.update_segment(id, &draft)).await
+}
+
+/// Removes a segment; returns it so the UI can offer undo.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_segment(state: State<'_, AppState>, id: SegmentId) -> Result<Segment, UiError> {
+    state.with_store(move |store| store.remove_segment(id)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_segment(state: State<'_, AppState>, segment: Segment) -> Result<Segment, UiError> {
+    state.with_store(move |store| store.restore_segment(&segment)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn reorder_segments(
+    state: State<'_, AppState>,
+    broadcast_id: BroadcastId,
+    order: Vec<SegmentId>,
+) -> Result<RunOfShow, UiError> {
+    state.with_store(move |store| store.reorder_segments(broadcast_id, &order)).await
+}
+
+/// The checklist with every automatic check evaluated now, and the go-live gate.
+#[tauri::command]
+#[specta::specta]
+pub async fn checklist_state(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ChecklistState, UiError> {
+    let data_dir = state.data_dir.clone();
+    state.with_store(move |store| store.checklist_state(broadcast_id, &CheckEnv::measure(&data_dir))).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_checklist_done(
+    state: State<'_, AppState>,
+    id: ChecklistItemId,
+    done: bool,
+    by: String,
+) -> Result<ChecklistItem, UiError> {
+    state.with_store(move |store| store.set_checklist_done(id, done, &by)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn override_go_live(
+    state: State<'_, AppState>,
+    broadcast_id: BroadcastId,
+    reason: String,
+    by: String,
+) -> Result<GoLiveOverride, UiError> {
+    state.with_store(move |store| store.override_go_live(broadcast_id, &reason, &by)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn clear_go_live_override(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<(), UiError> {
+    state.with_store(move |store| store.clear_go_live_override(broadcast_id)).await
+}

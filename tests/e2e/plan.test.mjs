@@ -1,0 +1,101 @@
+// Preparing a county charity sale in the real window: template, line-up, checklist gate.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ROOT, closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await startDisplay();
+});
+after(async () => {
+  await stopAll();
+});
+
+const CLI = path.join(ROOT, 'target/debug/anchordesk');
+const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+
+async function waitForText(browser, selector, text, timeout = 10000) {
+  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
+    timeout,
+    timeoutMsg: `"${text}" did not appear in ${selector}`,
+  });
+}
+
+async function setStock(browser, value) {
+  await (await byTestId(browser, 'tab-lineup')).click();
+  const stock = await byTestId(browser, 'lineup-stock');
+  await stock.waitForDisplayed();
+  await stock.clearValue();
+  await stock.setValue(value);
+  await browser.keys('Enter');
+  await browser.waitUntil(async () => (await stock.getValue()) === value);
+}
+
+test('a county charity sale prepared from the template; the checklist gates going live, and the CLI agrees', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'nav-broadcasts')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'nav-broadcasts')).click();
+    await (await byTestId(browser, 'broadcast-new')).click();
+    await (await byTestId(browser, 'template-county')).waitForExist();
+    await browser.execute(() => document.querySelector('[data-testid="template-county"]').click());
+    await (await browser.$('#b-title')).setValue('信丰县脐橙助农专场');
+    await (await byTestId(browser, 'after-sales')).setValue('客服电话 0797-1234567');
+    await screenshot(browser, 'zh-broadcast-new-template');
+    await (await byTestId(browser, 'broadcast-save')).click();
+    await (await byTestId(browser, 'lineup-add')).waitForDisplayed();
+
+    await (await byTestId(browser, 'lineup-add')).click();
+    await (await byTestId(browser, 'picker-search')).setValue('脐橙');
+    await browser.keys('Enter');
+    await waitForText(browser, '[data-testid="lineup"]', '赣南脐橙');
+    await browser.keys('Escape');
+    await setStock(browser, '0');
+
+    await (await byTestId(browser, 'tab-checklist')).click();
+    const operator = await byTestId(browser, 'operator');
+    await operator.waitForDisplayed();
+    await operator.setValue('场控小王');
+    const ticks = await browser.$$('[data-testid="checklist-tick"]');
+    assert.ok(ticks.length >= 5, `expected manual items, found ${ticks.length}`);
+    for (let i = 0; i < ticks.length; i++) {
+      const tick = (await browser.$$('[data-testid="checklist-tick"]'))[i];
+      await tick.click();
+      await browser.waitUntil(async () => (await (await browser.$$('[data-testid="checklist-tick"]'))[i].isSelected()));
+    }
+    await waitForText(browser, '[data-testid="gate"]', '暂不能开播');
+    await waitForText(browser, '[data-testid="gate-blockers"]', '本场库存为 0');
+    await screenshot(browser, 'zh-checklist-blocked');
+    assert.equal(spawnSync(CLI, ['--data-dir', dataDir, 'plan', 'check', '1']).status, 1, 'the CLI agrees: blocked');
+
+    await setStock(browser, '200');
+    await (await byTestId(browser, 'tab-checklist')).click();
+    await waitForText(browser, '[data-testid="gate"]', '可以开播');
+    await screenshot(browser, 'zh-checklist-ready');
+    const cli = spawnSync(CLI, ['--data-dir', dataDir, 'plan', 'check', '1'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, `the CLI agrees: ready\n${cli.stdout}\n${cli.stderr}`);
+    assert.match(cli.stdout, /Go live: allowed/);
+
+    await (await byTestId(browser, 'tab-script')).click();
+    await (await byTestId(browser, 'timeline')).waitForDisplayed();
+    const labels = () =>
+      browser.execute(() => [...document.querySelectorAll('[data-testid="segment"]')].map((el) => el.getAttribute('aria-label')));
+    await browser.waitUntil(async () => (await labels()).some((label) => label.includes('赣南脐橙')), {
+      timeoutMsg: 'no product segment for the orange',
+    });
+    const titles = await labels();
+    assert.ok(titles.some((label) => label.includes('县领导介绍本县')), titles.join(' | '));
+    assert.ok(
+      titles.findIndex((label) => label.includes('赣南脐橙')) < titles.findIndex((label) => label.includes('收尾')),
+      'the product segment comes before the closing',
+    );
+    await screenshot(browser, 'zh-run-of-show');
+    const markdown = execFileSync(CLI, ['--data-dir', dataDir, 'plan', 'show', '1'], { encoding: 'utf8' });
+    assert.match(markdown, /赣南脐橙/);
+  } finally {
+    await closeApp(browser);
+  }
+});
