@@ -282,7 +282,8 @@ fn homoglyph(ch: char) -> char {
 }
 
 /// Traditional characters (first of each pair) and their simplified forms, for every
-/// traditional form of a character the rule packs use, plus common ones around them.
+/// traditional form of a character the rule packs use, plus common ones around them, and
+/// the look-alike 蕞 that anchors write for 最 to dodge word filters.
 /// Pairs are separated by spaces; no simplified form is itself a key, so mapping is idempotent.
 const TRAD_SIMP: &str = "\
 價价 網网 體体 絕绝 級级 國国 對对 療疗 藥药 無无 僅仅 們们 後后 優优 質质 機机 \
@@ -300,7 +301,7 @@ const TRAD_SIMP: &str = "\
 腦脑 癢痒 舊旧 軟软 彈弹 鬆松 緊紧 減减 輕轻 膚肤 皺皱 紋纹 癒愈 鐵铁 鋼钢 鏈链 \
 類类 紀纪 錄录 鐘钟 響响 歡欢 樂乐 層层 擔担 憂忧 慮虑 識识 隨随 盤盘 禮礼 順顺 \
 賬账 帳账 匯汇 \
-穩稳 廠厂 軍军 務务 總总 鑒鉴 劃划 觀观 眾众 漲涨 計计 讚赞 衝冲 擊击 壞坏 損损 購购 場场 寶宝 貝贝 親亲 媽妈 爺爷 廚厨 鍋锅 誇夸 騙骗 偽伪 膿脓 癮瘾 濟济 藝艺 術术 審审 盡尽 狀状 態态 負负 債债 資资 賽赛 腳脚 戲戏 歸归 蓋盖 織织 產产 龍龙 鳳凤 貴贵 舉举 構构 輪轮 齡龄 參参 結结 處处 歐欧 臺台 灣湾 紅红 勵励 饋馈 額额 優优 選选 摯挚 誠诚 閃闪 購购 團团 隊队 薦荐 議议 騰腾 滷卤 醬酱 餅饼 糧粮 穀谷 粵粤 僑侨 熱热";
+穩稳 廠厂 軍军 務务 總总 鑒鉴 劃划 觀观 眾众 漲涨 計计 讚赞 衝冲 擊击 壞坏 損损 購购 場场 寶宝 貝贝 親亲 媽妈 爺爷 廚厨 鍋锅 誇夸 騙骗 偽伪 膿脓 癮瘾 濟济 藝艺 術术 審审 盡尽 狀状 態态 負负 債债 資资 賽赛 腳脚 戲戏 歸归 蓋盖 織织 產产 龍龙 鳳凤 貴贵 舉举 構构 輪轮 齡龄 參参 結结 處处 歐欧 臺台 灣湾 紅红 勵励 饋馈 額额 優优 選选 摯挚 誠诚 閃闪 購购 團团 隊队 蕞最 薦荐 議议 騰腾 滷卤 醬酱 餅饼 糧粮 穀谷 粵粤 僑侨 熱热";
 
 fn simplify(ch: char) -> char {
     static TABLE: OnceLock<Vec<(char, char)>> = OnceLock::new();

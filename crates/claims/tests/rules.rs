@@ -63,6 +63,8 @@ fn samr_guide_exceptions_are_not_flagged() {
         "上架第一天就来了很多老客户",
         "第一批春茶已经采摘",
         "第一步先把橙子洗干净",
+        "第1次来直播间的家人点个关注",
+        "第10号链接是蜂蜜",
         // Use and storage tips.
         "保质期内都可以吃，最佳食用期是收到后一周内",
         "冷藏后口感最佳",
@@ -101,6 +103,9 @@ fn evasions_are_caught_and_spans_point_at_the_original() {
         ("全\u{200B}网最低价", &[("zh.absolute.lowest-price", "全\u{200B}网最低价")]),
         ("最低價", &[("zh.absolute.lowest-price", "最低價")]),
         ("全网🔥最低🔥价", &[("zh.absolute.lowest-price", "全网🔥最低🔥价")]),
+        ("蕞低价", &[("zh.absolute.lowest-price", "蕞低价")]),
+        ("全网最底价", &[("zh.absolute.lowest-price", "全网最底价")]),
+        ("销量第1", &[("zh.absolute.first", "第1")]),
         ("ＮＯ．１好茶", &[("zh.absolute.first", "ＮＯ．１")]),
         ("the B E S T honey", &[("en.absolute.best", "the B E S T")]),
         ("The BEST honey", &[("en.absolute.best", "The BEST")]),
