@@ -285,8 +285,15 @@ pub(crate) fn remux_with_chapters(path: &Path, markers: &[Marker]) -> Result<(),
                 .map_err(CaptureError::ffmpeg("adding a chapter"))?;
         }
         octx.write_header().map_err(CaptureError::ffmpeg("writing the MP4 header"))?;
-        for (stream, mut packet) in ictx.packets() {
-            let i = stream.index();
+        loop {
+            // Not ictx.packets(): it retries forever on a read error that is not EOF.
+            let mut packet = codec::packet::Packet::empty();
+            match packet.read(&mut ictx) {
+                Ok(()) => {}
+                Err(ffmpeg::Error::Eof) => break,
+                Err(e) => return Err(CaptureError::Ffmpeg { context: format!("reading {}", path.display()), source: e }),
+            }
+            let i = packet.stream();
             let ost_tb = octx.stream(i).expect("same streams as the input").time_base();
             packet.rescale_ts(time_bases[i], ost_tb);
             packet.set_position(-1);
