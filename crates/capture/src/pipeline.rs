@@ -74,6 +74,11 @@ impl Shared {
             *info = (reason, Some(Instant::now()));
         }
         self.stop.store(true, Ordering::SeqCst);
+        drop(info);
+        // Wake the audio thread if it still waits for media time 0; holding the lock
+        // while notifying makes sure it is either waiting or will see the flag.
+        let _t0 = self.t0.lock().unwrap_or_else(|p| p.into_inner());
+        self.t0_set.notify_all();
     }
 
     pub(crate) fn stop_reason(&self) -> StopReason {

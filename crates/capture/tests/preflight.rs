@@ -67,7 +67,10 @@ fn an_ingest_that_is_not_rtmp_is_refused() {
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
     config.push = Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap());
+    let started = std::time::Instant::now();
     let err = refused(config);
+    // The sources were already running; they must wind down at once, not after a timeout.
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "refusal took {:?}", started.elapsed());
     assert_eq!(err.code(), ErrorCode::IngestUnreachable, "{err}");
     assert!(!err.to_string().contains("SECRET"), "{err}");
     assert!(entries(dir.path()).is_empty());
