@@ -552,6 +552,7 @@ mod exception_tests {
             None => "",
             Some(Hole::Num) => "3",
             Some(Hole::Words) => "开果器",
+            Some(Hole::Gap) => "芝麻",
         };
         format!("{}{hole}{}", pattern.prefix, pattern.suffix)
     }

@@ -5,9 +5,10 @@
 //!
 //! - `[abc]` is one character out of `a`, `b`, `c` (`第一[次天批]`);
 //! - `(甲|乙)` is one of the alternatives (`(仅|只)剩`), not nested;
-//! - `{n}` is a number (`199`, `19.9`, `三`, `两百`, `10万+`), and `{w}` is the rest of the
-//!   clause (at most 20 characters). A pattern holds at most one of them, and `{w}` needs
-//!   literal text before it.
+//! - `{n}` is a number (`199`, `19.9`, `三`, `两百`, `10万+`); `{w}` is the rest of the
+//!   clause (at most 20 characters); `{g}` is a short gap of up to 6 characters within the
+//!   clause (`别家的{g}都是` matches 别家的芝麻丸都是). A pattern holds at most one of them,
+//!   and `{w}` and `{g}` need literal text before them (`{g}` also after).
 //!
 //! Alternatives expand into plain patterns when the pack loads. Each literal part is folded
 //! the same way as the text (see `normalize`), so `最低價`, `最 低 价` and `最低价` in a pack
@@ -22,6 +23,8 @@ pub(crate) enum Hole {
     Num,
     /// `{w}`: the rest of the clause.
     Words,
+    /// `{g}`: up to [`MAX_GAP`] characters of the clause between two literals.
+    Gap,
 }
 
 /// One expanded pattern: folded literal text around at most one placeholder.
@@ -51,6 +54,8 @@ pub(crate) struct Hit {
 
 const MAX_EXPANSIONS: usize = 4096;
 const MAX_WORDS: usize = 20;
+/// The longest gap `{g}` bridges, in characters.
+pub(crate) const MAX_GAP: usize = 6;
 
 /// Expands the pattern syntax into plain patterns.
 ///
@@ -114,7 +119,7 @@ fn split_hole(variant: &str) -> Result<Pattern, String> {
     let mut hole = None;
     let mut prefix = variant;
     let mut suffix = "";
-    for (token, kind) in [("{n}", Hole::Num), ("{w}", Hole::Words)] {
+    for (token, kind) in [("{n}", Hole::Num), ("{w}", Hole::Words), ("{g}", Hole::Gap)] {
         if let Some(at) = variant.find(token) {
             if hole.is_some() || variant[at + token.len()..].contains(token) {
                 return Err("more than one placeholder".to_owned());
@@ -125,7 +130,7 @@ fn split_hole(variant: &str) -> Result<Pattern, String> {
         }
     }
     if variant.contains('{') && hole.is_none() {
-        return Err("unknown placeholder (use {n} or {w})".to_owned());
+        return Err("unknown placeholder (use {n}, {w} or {g})".to_owned());
     }
     let pattern = Pattern { prefix: fold(prefix), hole, suffix: fold(suffix) };
     if pattern.key().is_empty() {
@@ -133,6 +138,9 @@ fn split_hole(variant: &str) -> Result<Pattern, String> {
     }
     if hole == Some(Hole::Words) && pattern.prefix.is_empty() {
         return Err("`{w}` needs literal text before it".to_owned());
+    }
+    if hole == Some(Hole::Gap) && (pattern.prefix.is_empty() || pattern.suffix.is_empty()) {
+        return Err("`{g}` needs literal text before and after it".to_owned());
     }
     Ok(pattern)
 }
@@ -153,8 +161,11 @@ pub(crate) fn verify(pattern: &Pattern, text: &str, key_start: usize, key_end: u
             Some(Hole::Words) => {
                 hit.end = words_forward(text, key_end)?;
             }
+            Some(Hole::Gap) => {
+                hit.end = gap_forward(text, key_end, &pattern.suffix)?;
+            }
         }
-        if pattern.hole.is_some() && !pattern.suffix.is_empty() {
+        if matches!(pattern.hole, Some(Hole::Num | Hole::Words)) && !pattern.suffix.is_empty() {
             let rest = &text[hit.end..];
             let skipped = if rest.starts_with(' ') { 1 } else { 0 };
             if !rest[skipped..].starts_with(pattern.suffix.as_str()) {
@@ -246,6 +257,23 @@ fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
     }
     let (value, parsed_end) = number_forward(text, start)?;
     (parsed_end == end).then_some((value, start))
+}
+
+/// The end of `suffix` when it starts within [`MAX_GAP`] characters of `from` in the same
+/// clause (the gap may be empty).
+fn gap_forward(text: &str, from: usize, suffix: &str) -> Option<usize> {
+    let mut pos = from;
+    for _ in 0..=MAX_GAP {
+        if text[pos..].starts_with(suffix) {
+            return Some(pos + suffix.len());
+        }
+        let ch = text[pos..].chars().next()?;
+        if ch == HARD {
+            return None;
+        }
+        pos += ch.len_utf8();
+    }
+    None
 }
 
 fn words_forward(text: &str, from: usize) -> Option<usize> {
@@ -353,6 +381,7 @@ mod tests {
             ("{w}送", "`{w}` needs literal text"),
             ("送{x}", "unknown placeholder"),
             ("{n}到{n}", "more than one placeholder"),
+            ("别家{g}", "`{g}` needs literal text before and after"),
         ];
         for (source, expected) in table {
             let error = expand(source).unwrap_err();
@@ -406,6 +435,20 @@ mod tests {
         // Nothing after the key: no match.
         let text = fold("下单送");
         assert_eq!(verify(pattern, &text, text.find("送").unwrap(), text.len()), None);
+    }
+
+    #[test]
+    fn gaps_bridge_a_few_characters_of_one_clause() {
+        let pattern = &expand("别家的{g}都是").unwrap()[0];
+        let check = |input: &str| {
+            let text = fold(input);
+            let key_start = text.find("别家的")?;
+            verify(pattern, &text, key_start, key_start + "别家的".len()).map(|hit| text[hit.start..hit.end].to_owned())
+        };
+        assert_eq!(check("别家的芝麻丸都是糖").as_deref(), Some("别家的芝麻丸都是"));
+        assert_eq!(check("别家的都是糖").as_deref(), Some("别家的都是"));
+        assert_eq!(check("别家的东西，我们都是自己种的"), None);
+        assert_eq!(check("别家的那个牌子的黑芝麻丸都是"), None);
     }
 
     #[test]
