@@ -36,3 +36,14 @@ fn hype_script_lights_up() {
     assert_eq!(flagged_lines.len(), n_lines, "every line of this script has a problem: {flagged_lines:?}");
     insta::assert_snapshot!(summary(text));
 }
+
+#[test]
+fn english_script_flags_claims_but_not_storage_advice() {
+    let text = include_str!("fixtures/tiktok-honey.txt");
+    let linter = Linter::default_packs();
+    let findings = linter.lint(text, &LintOptions::default());
+    // "best stored at room temperature" is storage advice, not a claim.
+    assert!(!findings.iter().any(|f| f.line == 10 && f.rule_id == "en.absolute.best"), "{findings:#?}");
+    assert!(findings.iter().any(|f| f.line == 6 && f.rule_id == "en.fake-figures.stock"), "{findings:#?}");
+    insta::assert_snapshot!(summary(text));
+}
