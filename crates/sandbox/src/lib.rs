@@ -1,1 +1,201 @@
-//! The AnchorDesk platform sandbox (work in progress).
+//! The AnchorDesk platform sandbox: a real HTTP server that implements the open platform
+//! contract of `anchordesk-platform`, the default platform of the desk, of every test and
+//! of courses' practice shops.
+//!
+//! The main design choice: everything a client can observe lives in the sandbox's own
+//! SQLite database, and every write runs in one transaction together with its
+//! idempotency record. A write is therefore applied exactly once however often it is
+//! sent, even when the process is killed between applying it and answering, and the
+//! sandbox restarts with exactly the state it acknowledged.
+//!
+//! Around that sit the parts that make it a platform rather than a test double: OAuth2
+//! client credentials and request signatures ([`anchordesk_platform::sign`]), rate limits
+//! with `429` and `Retry-After`, a simulated audience while a broadcast is live
+//! ([`audience`]), and fault switches (latency, 500s, 429 storms, dropped connections,
+//! clock skew) set through `PUT /admin/faults`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), anchordesk_sandbox::SandboxError> {
+//! let config = anchordesk_sandbox::Config::new("/tmp/anchordesk-sandbox");
+//! let running = anchordesk_sandbox::Sandbox::start(config).await?;
+//! println!("serving {}", running.base_url());
+//! running.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod audience;
+mod api;
+mod db;
+mod page;
+mod server;
+
+pub use db::DbError;
+
+use anchordesk_platform::FaultSettings;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Client id of the demo shop created on first start.
+pub const DEMO_CLIENT_ID: &str = "demo-desk";
+/// Client secret of the demo shop. The sandbox is a practice platform on loopback.
+pub const DEMO_CLIENT_SECRET: &str = "demo-secret-for-the-practice-shop";
+/// Shop id of the demo shop.
+pub const DEMO_SHOP_ID: &str = "demo";
+
+/// A token-bucket rate limit per bearer token.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    /// Requests per second, sustained.
+    pub per_second: f64,
+    /// Requests allowed in a burst.
+    pub burst: f64,
+}
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to bind; port 0 picks a free port. Loopback unless you mean it.
+    pub addr: SocketAddr,
+    /// Directory of the database (`sandbox.sqlite3`), created if missing.
+    pub data_dir: PathBuf,
+    /// Seed of the simulated audience.
+    pub seed: u64,
+    /// Interval of the audience simulation while a broadcast is live; `None` advances it
+    /// only through `POST /admin/broadcasts/{id}/tick` (deterministic runs).
+    pub audience_tick: Option<Duration>,
+    /// Rate limit per token; `None` for none.
+    pub rate_limit: Option<RateLimit>,
+    /// RTMP ingest URL handed out when a broadcast starts.
+    pub ingest_url: String,
+    /// Lifetime of bearer tokens.
+    pub token_ttl: Duration,
+    /// Fault switches at start.
+    pub faults: FaultSettings,
+}
+
+impl Config {
+    /// Defaults: 127.0.0.1:8787, seed 0, a tick a second, 100 requests/s (burst 200).
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            data_dir: data_dir.into(),
+            seed: 0,
+            audience_tick: Some(Duration::from_secs(1)),
+            rate_limit: Some(RateLimit { per_second: 100.0, burst: 200.0 }),
+            ingest_url: "rtmp://127.0.0.1:1935/live".to_owned(),
+            token_ttl: Duration::from_secs(3600),
+            faults: FaultSettings::default(),
+        }
+    }
+}
+
+/// Why the sandbox could not start or stop cleanly.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The data directory could not be created.
+    #[error("creating the sandbox data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Seeding the demo shop failed.
+    #[error("creating the demo shop: {0}")]
+    Seed(rusqlite::Error),
+    /// The address could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The server stopped with an error.
+    #[error("serving: {0}")]
+    Serve(std::io::Error),
+}
+
+/// The sandbox server.
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Opens the database, binds `config.addr` and serves in a background task.
+    pub async fn start(config: Config) -> Result<RunningSandbox, SandboxError> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| SandboxError::DataDir { path: config.data_dir.display().to_string(), source })?;
+        let conn = db::open(&config.data_dir.join("sandbox.sqlite3"))?;
+        db::ensure_shop(&conn, DEMO_SHOP_ID, "助农示范店 (demo)", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, anchordesk_platform::now_ms())
+            .map_err(SandboxError::Seed)?;
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let state = server::AppState::new(config, conn, shutdown_rx.clone());
+        state.resume_live_broadcasts();
+        let router = server::router(state.clone());
+        let mut signal = shutdown_rx;
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = signal.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "sandbox serving");
+        Ok(RunningSandbox { addr, state, shutdown_tx, server })
+    }
+}
+
+/// A sandbox serving in the background. Dropping it without [`RunningSandbox::shutdown`]
+/// leaves the server running until the runtime stops.
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    state: Arc<server::AppState>,
+    shutdown_tx: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningSandbox {
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://<addr>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Replaces the fault switches (what `PUT /admin/faults` does).
+    pub fn set_faults(&self, faults: FaultSettings) {
+        self.state.set_faults(faults);
+    }
+
+    /// Waits until the server stops (after [`RunningSandbox::trigger_shutdown`] or a failure).
+    pub async fn wait(self) -> Result<(), SandboxError> {
+        match self.server.await {
+            Ok(result) => result.map_err(SandboxError::Serve),
+            Err(join) => Err(SandboxError::Serve(std::io::Error::other(join.to_string()))),
+        }
+    }
+
+    /// Asks the server to stop: no new connections, open requests and event streams end.
+    pub fn trigger_shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
+    }
+
+    /// Stops gracefully and waits for it.
+    pub async fn shutdown(self) -> Result<(), SandboxError> {
+        self.trigger_shutdown();
+        self.state.stop_tickers();
+        self.wait().await
+    }
+}
