@@ -45,7 +45,7 @@ pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};
 pub use pipeline::{Pipeline, PipelineHandle, PreviewFrame, StopReason};
-pub use stats::{PushState, Stats, skipped_alarm};
+pub use stats::{AudioLevel, PushState, Stats, skipped_alarm};
 pub use url::StreamUrl;
 pub use writer::RecordingSummary;
 

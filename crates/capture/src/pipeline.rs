@@ -20,7 +20,7 @@ use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
 use crate::source::{self, AudioFeed, VideoMsg};
-use crate::stats::{Counters, PushState, Stats};
+use crate::stats::{AudioLevel, Counters, PushState, Stats};
 use crate::writer::{self, RecordingSummary, StreamSetup};
 use crate::{CaptureError, encode};
 
@@ -65,6 +65,8 @@ pub(crate) struct Shared {
     pub push_reconnects: AtomicU64,
     pub markers: Mutex<Vec<Marker>>,
     pub finished: AtomicBool,
+    /// Microphone level, every 100 ms.
+    pub audio_level: tokio::sync::watch::Sender<AudioLevel>,
 }
 
 impl Shared {
@@ -237,6 +239,7 @@ impl Pipeline {
             push_reconnects: AtomicU64::new(0),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),
+            audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
         });
         let mut threads: Vec<(&'static str, JoinHandle<()>)> = Vec::new();
         let abort = |threads: Vec<(&'static str, JoinHandle<()>)>, shared: &Shared| {
@@ -428,6 +431,11 @@ impl PipelineHandle {
     /// Returns `None` after the first call.
     pub fn take_preview(&mut self) -> Option<tokio::sync::mpsc::Receiver<PreviewFrame>> {
         self.preview.take()
+    }
+
+    /// The microphone level, updated every 100 ms (for a level meter).
+    pub fn audio_level(&self) -> tokio::sync::watch::Receiver<AudioLevel> {
+        self.shared.audio_level.subscribe()
     }
 
     /// Media time of the newest frame.
@@ -784,6 +792,7 @@ fn stats_thread(tx: tokio::sync::watch::Sender<Stats>, shared: Arc<Shared>, outp
             recording_bytes: std::fs::metadata(&output).map(|m| m.len() as f64).unwrap_or(0.0),
             disk_free_bytes: disk_free.map(|b| b as f64),
             source_lost: c.source_lost.load(Ordering::Relaxed),
+            audio_level: *shared.audio_level.borrow(),
             finished,
         };
         // Stop cleanly while the muxer can still write its trailer: 10 s of media or 32 MB.

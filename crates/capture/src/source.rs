@@ -245,10 +245,17 @@ struct AudioOut {
     encoder: codec::encoder::Audio,
     next_pts: i64,
     tx: Sender<WriterMsg>,
+    meter: crate::stats::LevelMeter,
+    shared: Arc<Shared>,
 }
 
 impl AudioOut {
     fn encode(&mut self, frame: &mut frame::Audio) -> Result<(), ()> {
+        for plane in 0..frame.planes() {
+            if let Some(level) = self.meter.add(frame.plane::<f32>(plane), frame.planes()) {
+                self.shared.audio_level.send_replace(level);
+            }
+        }
         frame.set_pts(Some(self.next_pts));
         self.next_pts += frame.samples() as i64;
         if let Err(e) = self.encoder.send_frame(frame) {
@@ -325,7 +332,7 @@ pub(crate) fn audio_thread(
         },
     };
     drop(ready);
-    let mut out = AudioOut { encoder, next_pts: 0, tx };
+    let mut out = AudioOut { encoder, next_pts: 0, tx, meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10), shared: shared.clone() };
     let realtime = shared.realtime;
     let t0 = if realtime {
         // Align the first sample with the first video frame so both streams start at 0.

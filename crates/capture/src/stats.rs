@@ -50,6 +50,8 @@ pub struct Stats {
     pub disk_free_bytes: Option<f64>,
     /// The camera is lost and the slate is on air.
     pub source_lost: bool,
+    /// Microphone level over the last 100 ms.
+    pub audio_level: AudioLevel,
     /// The pipeline has stopped.
     pub finished: bool,
 }
@@ -73,8 +75,60 @@ impl Default for Stats {
             recording_bytes: 0.0,
             disk_free_bytes: None,
             source_lost: false,
+            audio_level: AudioLevel::default(),
             finished: false,
         }
+    }
+}
+
+/// Audio level in dB relative to full scale; -100 stands for silence.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct AudioLevel {
+    pub peak_dbfs: f64,
+    pub rms_dbfs: f64,
+}
+
+impl Default for AudioLevel {
+    fn default() -> Self {
+        AudioLevel { peak_dbfs: SILENCE_DB, rms_dbfs: SILENCE_DB }
+    }
+}
+
+const SILENCE_DB: f64 = -100.0;
+
+fn to_db(amplitude: f64) -> f64 {
+    if amplitude <= 1e-5 { SILENCE_DB } else { (20.0 * amplitude.log10()).max(SILENCE_DB) }
+}
+
+/// Accumulates samples into one [`AudioLevel`] per window.
+pub(crate) struct LevelMeter {
+    peak: f32,
+    sum_squares: f64,
+    n_samples: usize,
+    window: usize,
+}
+
+impl LevelMeter {
+    pub(crate) fn new(window: usize) -> LevelMeter {
+        LevelMeter { peak: 0.0, sum_squares: 0.0, n_samples: 0, window }
+    }
+
+    /// Adds one channel's samples; returns a level when a window is complete.
+    pub(crate) fn add(&mut self, samples: &[f32], n_channels: usize) -> Option<AudioLevel> {
+        for &x in samples {
+            self.peak = self.peak.max(x.abs());
+            self.sum_squares += (x as f64) * (x as f64);
+        }
+        self.n_samples += samples.len() / n_channels.max(1);
+        if self.n_samples < self.window {
+            return None;
+        }
+        let rms = (self.sum_squares / (self.n_samples * n_channels.max(1)) as f64).sqrt();
+        let level = AudioLevel { peak_dbfs: to_db(self.peak as f64), rms_dbfs: to_db(rms) };
+        *self = LevelMeter::new(self.window);
+        Some(level)
     }
 }
 
@@ -112,6 +166,17 @@ impl Counters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn level_meter_reads_a_full_scale_sine_and_silence() {
+        let mut meter = LevelMeter::new(4800);
+        let sine: Vec<f32> = (0..4800).map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin()).collect();
+        let level = meter.add(&sine, 1).expect("one full window");
+        assert!(level.peak_dbfs > -0.1 && level.peak_dbfs <= 0.0, "{level:?}");
+        assert!((level.rms_dbfs + 3.01).abs() < 0.1, "a sine's RMS is -3 dBFS: {level:?}");
+        assert_eq!(meter.add(&[0.0; 4800], 1), Some(AudioLevel::default()));
+        assert_eq!(meter.add(&[0.5; 100], 1), None, "window not complete");
+    }
 
     #[test]
     fn alarm_follows_obs_thresholds() {

@@ -37,6 +37,11 @@ fn ten_seconds_of_test_source_with_markers_become_an_mp4_with_chapters() {
     assert!(live.fps > 25.0 && live.fps < 35.0, "about 30 fps while live: {live:?}");
     assert!(live.recording_bytes > 100_000.0, "recording grows: {live:?}");
     assert!(!live.skipped_alarm, "no skipped-frame alarm: {live:?}");
+    // lavfi's sine has amplitude 1/8 (-18 dBFS); spreading mono over two channels at
+    // constant power takes 3 dB more: a peak of -21 dBFS, RMS 3 dB below that.
+    let level = *handle.audio_level().borrow();
+    assert!((-22.0..=-20.0).contains(&level.peak_dbfs), "{level:?}");
+    assert!((-25.0..=-23.0).contains(&level.rms_dbfs), "{level:?}");
 
     let summary = handle.wait().unwrap();
     assert_eq!(summary.stop_reason, StopReason::Duration);
