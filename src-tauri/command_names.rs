@@ -33,4 +33,7 @@ const APP_COMMANDS: &[&str] = &[
     "set_checklist_done",
     "override_go_live",
     "clear_go_live_override",
+    "open_prompter",
+    "prompter_state",
+    "prompter_move",
 ];

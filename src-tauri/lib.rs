@@ -4,6 +4,7 @@
 
 mod commands;
 mod plan_commands;
+mod prompter;
 mod state;
 
 pub use state::AppState;
@@ -48,7 +49,11 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             plan_commands::set_checklist_done,
             plan_commands::override_go_live,
             plan_commands::clear_go_live_override,
+            prompter::open_prompter,
+            prompter::prompter_state,
+            prompter::prompter_move,
         ])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 
@@ -81,10 +86,12 @@ pub fn run() {
                 let _ = window.set_focus();
             }
         }))
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .manage(state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            prompter::register_shortcuts(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -47,6 +47,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub db_path: PathBuf,
     store: Result<Arc<Mutex<Store>>, UiError>,
+    /// The teleprompter's position, when it is open.
+    pub prompter: Mutex<Option<anchordesk_core::prompter::PrompterCursor>>,
 }
 
 impl AppState {
@@ -66,7 +68,7 @@ impl AppState {
                 UiError::from(err)
             });
         tracing::info!(data_dir = %data_dir.display(), "store opened: {}", store.is_ok());
-        AppState { data_dir, db_path, store }
+        AppState { data_dir, db_path, store, prompter: Mutex::new(None) }
     }
 
     /// Why the store could not be opened, if it could not.

@@ -95,6 +95,21 @@ test('a county charity sale prepared from the template; the checklist gates goin
     await screenshot(browser, 'zh-run-of-show');
     const markdown = execFileSync(CLI, ['--data-dir', dataDir, 'plan', 'show', '1'], { encoding: 'utf8' });
     assert.match(markdown, /赣南脐橙/);
+
+    // The teleprompter opens in its own window and follows the global F8 hotkey.
+    const mainWindow = await browser.getWindowHandle();
+    await (await byTestId(browser, 'prompter-open')).click();
+    await browser.waitUntil(async () => (await browser.getWindowHandles()).length === 2, { timeoutMsg: 'no prompter window' });
+    const prompterWindow = (await browser.getWindowHandles()).find((handle) => handle !== mainWindow);
+    await browser.switchToWindow(prompterWindow);
+    await waitForText(browser, '[data-testid="prompter-position"]', '1 /');
+    await waitForText(browser, '[data-testid="prompter-title"]', '开场');
+    await screenshot(browser, 'zh-prompter');
+    // xdotool presses the key on the X server, as a keyboard would, outside WebDriver.
+    execFileSync('xdotool', ['key', 'F8'], { env });
+    await waitForText(browser, '[data-testid="prompter-position"]', '2 /');
+    await waitForText(browser, '[data-testid="prompter-title"]', '县领导');
+    await browser.switchToWindow(mainWindow);
   } finally {
     await closeApp(browser);
   }

@@ -15,6 +15,7 @@ pub mod model;
 pub mod money;
 pub mod paths;
 pub mod plan;
+pub mod prompter;
 pub mod sample;
 pub mod store;
 pub mod templates;

@@ -250,4 +250,12 @@ export const en: Record<MessageKey, string> = {
   'check.giftNotInLineup': "The script promises “{subject}” as a gift, but it is not in the line-up",
   'check.noAfterSalesContact': "No after-sales contact yet (set it in the broadcast details)",
   'check.diskTooSmall': "Not enough disk space for the whole recording (MB needed / free: {detail})",
+  'prompter.previous': "Previous",
+  'prompter.next': "Next: {title}",
+  'prompter.last': "This is the last segment",
+  'prompter.nextButton': "Next",
+  'prompter.speed': "Scroll speed",
+  'prompter.mirror': "Mirror",
+  'prompter.hint': "F8 next (works from any window) · Shift+F8 previous · Space/→ next · ← previous · M mirror",
+  'prompter.open': "Open the teleprompter",
 };

@@ -249,6 +249,14 @@ export const zhCN = {
   'check.giftNotInLineup': "话术中承诺赠送「{subject}」，但排品中没有",
   'check.noAfterSalesContact': "尚未填写售后联系方式（在「场次信息」中填写）",
   'check.diskTooSmall': "磁盘空间不足以录完整场（需要/剩余 MB：{detail}）",
+  'prompter.previous': "上一段",
+  'prompter.next': "下一段：{title}",
+  'prompter.last': "已是最后一段",
+  'prompter.nextButton': "下一段",
+  'prompter.speed': "滚动速度",
+  'prompter.mirror': "镜像",
+  'prompter.hint': "F8 下一段（在任何窗口都有效）· Shift+F8 上一段 · 空格/→ 下一段 · ← 上一段 · M 镜像",
+  'prompter.open': "打开提词器",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
