@@ -47,6 +47,7 @@ mod pack;
 mod pattern;
 mod product;
 pub mod render;
+mod team;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -58,6 +59,7 @@ pub use finding::{Category, Finding, LegalRef, Rewrite, RuleSummary, Severity, S
 pub use normalize::fold;
 pub use pack::PackError;
 pub use product::{Certificate, ProductContext};
+pub use team::{TeamSettings, TeamWord, team_pack_source};
 
 use normalize::{Folded, HARD};
 use pack::{Check, Pack, PackLang, Rule};
@@ -605,5 +607,7 @@ mod testoibits {
         assert_send_sync::<Certificate>();
         assert_send_sync::<PackError>();
         assert_send_sync::<Lang>();
+        assert_send_sync::<TeamSettings>();
+        assert_send_sync::<TeamWord>();
     }
 }

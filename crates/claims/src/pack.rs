@@ -9,6 +9,7 @@
 //!
 //! [[rule]]
 //! id = "zh.absolute.lowest-price"
+//! # lang = "en"              # a rule may override the pack's language
 //! severity = "error"          # error, warning or info
 //! patterns = ["全网最低价", "(史上|全网)最低"]
 //! except = []                 # phrases that cover a match and make it harmless
@@ -116,6 +117,7 @@ struct RawPack {
 #[serde(deny_unknown_fields)]
 struct RawRule {
     id: Spanned<String>,
+    lang: Option<Spanned<String>>,
     category: Option<Spanned<String>>,
     severity: Spanned<String>,
     patterns: Spanned<Vec<Spanned<String>>>,
@@ -163,11 +165,7 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
     })?;
     let lang = match &raw.lang {
         None => None,
-        Some(lang) => Some(match lang.get_ref().as_str() {
-            "zh" => PackLang::Zh,
-            "en" => PackLang::En,
-            other => return Err(locator.at(lang, format!("unknown lang {other:?} (use \"zh\" or \"en\")"))),
-        }),
+        Some(lang) => Some(parse_lang(&locator, lang)?),
     };
     let pack_category = match &raw.category {
         None => None,
@@ -187,10 +185,11 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
             None => pack_category
                 .ok_or_else(|| locator.at(&raw_rule.id, format!("rule {id:?} has no category and the pack sets none")))?,
         };
-        let lang = match lang {
-            Some(lang) => lang,
-            None if id.starts_with("en.") => PackLang::En,
-            None => PackLang::Zh,
+        let lang = match (&raw_rule.lang, lang) {
+            (Some(rule_lang), _) => parse_lang(&locator, rule_lang)?,
+            (None, Some(lang)) => lang,
+            (None, None) if id.starts_with("en.") => PackLang::En,
+            (None, None) => PackLang::Zh,
         };
         let severity = match raw_rule.severity.get_ref().as_str() {
             "error" => Severity::Error,
@@ -268,6 +267,14 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
         });
     }
     Ok(Pack { rules, disable: raw.disable })
+}
+
+fn parse_lang(locator: &Locator<'_>, lang: &Spanned<String>) -> Result<PackLang, PackError> {
+    match lang.get_ref().as_str() {
+        "zh" => Ok(PackLang::Zh),
+        "en" => Ok(PackLang::En),
+        other => Err(locator.at(lang, format!("unknown lang {other:?} (use \"zh\" or \"en\")"))),
+    }
 }
 
 fn parse_category(locator: &Locator<'_>, name: &Spanned<String>) -> Result<Category, PackError> {

@@ -2,7 +2,7 @@
 //! 64-bit integers; this is what the app's bindings generation relies on.
 #![cfg(feature = "specta")]
 
-use anchordesk_claims::{Finding, Lang, PackError, ProductContext, RuleSummary};
+use anchordesk_claims::{Finding, Lang, PackError, ProductContext, RuleSummary, TeamSettings};
 
 #[test]
 fn result_types_export_to_typescript() {
@@ -11,7 +11,8 @@ fn result_types_export_to_typescript() {
         .register::<RuleSummary>()
         .register::<ProductContext>()
         .register::<Lang>()
-        .register::<PackError>();
+        .register::<PackError>()
+        .register::<TeamSettings>();
     let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
     assert!(ts.contains("ruleId: string"), "{ts}");
     assert!(ts.contains("recentPricesFen: number[]"), "{ts}");

@@ -1,0 +1,156 @@
+//! Writing a team pack from what a team sets in Settings → Rules: rules to switch off and
+//! words of its own. The app saves the result as a `.toml` file in the team-pack directory,
+//! where [`crate::LinterBuilder::add_pack_dir`] loads it like any other pack.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Category, Severity};
+use crate::normalize::fold;
+
+/// A word or phrase a team forbids or wants checked (a brand's own list).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TeamWord {
+    /// The phrase, in the pack pattern syntax (plain text works).
+    pub pattern: String,
+    /// The category it is reported under.
+    pub category: Category,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What the anchor sees.
+    pub message: String,
+    /// Replacements to offer; may be empty.
+    pub rewrites: Vec<String>,
+}
+
+/// What a team changes on top of the default packs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TeamSettings {
+    /// IDs of rules to switch off.
+    pub disabled_rules: Vec<String>,
+    /// The team's own words.
+    pub words: Vec<TeamWord>,
+}
+
+impl Category {
+    /// The catalogue entry a team word of this category cites by default.
+    pub fn default_law(self) -> &'static str {
+        match self {
+            Category::Absolute => "CN-AD-9-3",
+            Category::StateOrgan => "CN-AD-9-2",
+            Category::Medical => "CN-AD-17",
+            Category::Guarantee => "CN-AD-28",
+            Category::Certification => "CN-AD-28",
+            Category::Price => "CN-PRC-19",
+            Category::Disparagement => "CN-AD-13",
+            Category::Endorsement => "CN-AD-38",
+            Category::FakeFigures => "CN-LSE-34",
+            Category::Superstition => "CN-AD-9-8",
+            Category::GiftDelivery => "CN-AD-8",
+            Category::OffPlatform => "CN-LSM-PLAT",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct PackOut<'a> {
+    disable: &'a [String],
+    rule: Vec<RuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    id: String,
+    lang: &'static str,
+    category: &'static str,
+    severity: &'static str,
+    patterns: [&'a str; 1],
+    message: &'a str,
+    laws: [&'static str; 1],
+    rewrites: &'a [String],
+}
+
+/// The TOML source of a team pack for `settings`.
+///
+/// Each word becomes a rule with the stable ID `team.<folded word>` (so acknowledgements
+/// keyed by rule ID survive reordering), `lang = "en"` when the word is plain ASCII and
+/// `"zh"` otherwise, and the category's default law. Words that fold to the same text are
+/// written once; words that fold to nothing are skipped. A word with broken pattern syntax
+/// (`[abc`) makes the pack fail to load: check the result with
+/// [`crate::LinterBuilder::add_pack`] before saving it.
+pub fn team_pack_source(settings: &TeamSettings) -> String {
+    let mut rules: Vec<RuleOut<'_>> = Vec::new();
+    for word in &settings.words {
+        let key = fold(&word.pattern).replace([' ', crate::normalize::HARD], "-");
+        if key.is_empty() {
+            continue;
+        }
+        let id = format!("team.{key}");
+        if rules.iter().any(|rule| rule.id == id) {
+            continue;
+        }
+        rules.push(RuleOut {
+            id,
+            lang: if word.pattern.is_ascii() { "en" } else { "zh" },
+            category: word.category.as_str(),
+            severity: word.severity.as_str(),
+            patterns: [word.pattern.as_str()],
+            message: &word.message,
+            laws: [word.category.default_law()],
+            rewrites: &word.rewrites,
+        });
+    }
+    let pack = PackOut { disable: &settings.disabled_rules, rule: rules };
+    let body = toml::to_string(&pack).expect("a pack of strings and arrays serialises to TOML");
+    format!("# Team pack written by AnchorDesk (Settings → Rules). Edits here are kept.\n{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{LintOptions, LinterBuilder};
+
+    #[test]
+    fn written_pack_loads_and_takes_effect() {
+        let settings = TeamSettings {
+            disabled_rules: vec!["zh.absolute.unique".to_owned()],
+            words: vec![
+                TeamWord {
+                    pattern: "某果园".to_owned(),
+                    category: Category::Disparagement,
+                    severity: Severity::Error,
+                    message: "品牌方要求不提竞品".to_owned(),
+                    rewrites: vec![String::new()],
+                },
+                TeamWord {
+                    pattern: "super fruit".to_owned(),
+                    category: Category::Absolute,
+                    severity: Severity::Warning,
+                    message: "Avoid \"super fruit\"".to_owned(),
+                    rewrites: vec![],
+                },
+            ],
+        };
+        let source = team_pack_source(&settings);
+        let mut builder = LinterBuilder::with_default_packs();
+        builder.add_pack("team.toml", &source).unwrap_or_else(|error| panic!("{error}\n{source}"));
+        let linter = builder.build();
+        let findings = linter.lint("别买某果园的，全国唯一", &LintOptions::default());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule_id, "team.某果园");
+        assert_eq!(findings[0].laws[0].id, "CN-AD-13");
+        let findings = linter.lint("a Super Fruit", &LintOptions { lang: crate::Lang::En, product: None });
+        assert_eq!(findings[0].rule_id, "team.super-fruit");
+        assert_eq!(findings[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn every_category_has_a_known_default_law() {
+        for category in Category::ALL {
+            assert!(crate::laws::title(category.default_law()).is_some(), "{category:?}");
+        }
+    }
+}
