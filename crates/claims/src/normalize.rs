@@ -148,7 +148,8 @@ fn classify(input: &str, base: u32, items: &mut Vec<Item>) {
         }
         let mut emit = |class: Class, ch: char| items.push(Item { class, ch, start, end });
         if ch.is_ascii() {
-            let next_raw = next_significant(&mut iter.clone());
+            // Only '.' and ',' look at their neighbours; skip the look-ahead for the rest.
+            let next_raw = if matches!(ch, '.' | ',') { next_significant(&mut iter.clone()) } else { None };
             classify_ascii(ch, prev_raw, next_raw, &mut emit);
         } else if is_cjk_unified(ch) {
             emit(Class::Content, simplify(ch));
