@@ -793,6 +793,8 @@ fn stats_thread(tx: tokio::sync::watch::Sender<Stats>, shared: Arc<Shared>, outp
             disk_free_bytes: disk_free.map(|b| b as f64),
             source_lost: c.source_lost.load(Ordering::Relaxed),
             audio_level: *shared.audio_level.borrow(),
+            audio_drift_ms: c.audio_drift_us.load(Ordering::Relaxed) as f64 / 1000.0,
+            audio_corrections: Counters::get(&c.audio_corrections) as u32,
             finished,
         };
         // Stop cleanly while the muxer can still write its trailer: 10 s of media or 32 MB.

@@ -11,6 +11,7 @@ use ffmpeg_next::{self as ffmpeg, Dictionary, codec, filter, format, frame, medi
 use crate::config::InputSpec;
 use crate::encode::{AUDIO_FRAME, AUDIO_RATE};
 use crate::pipeline::{Shared, WriterMsg};
+use crate::stats::Counters;
 use crate::CaptureError;
 
 /// Opens an FFmpeg input by format name (`v4l2`, `alsa`, `lavfi`, `mpegts`, …) and URL.
@@ -347,6 +348,7 @@ pub(crate) fn audio_thread(
         Instant::now()
     };
     let mut aligned = !realtime;
+    let mut drift = DriftTracker::new();
     let mut last_attempt = Instant::now();
     let samples_due = |now: Instant| (now.saturating_duration_since(t0).as_secs_f64() * AUDIO_RATE as f64) as i64;
     loop {
@@ -376,6 +378,7 @@ pub(crate) fn audio_thread(
                     tracing::info!("audio source reopened");
                     source = Some(s);
                     aligned = false;
+                    drift = DriftTracker::new();
                 }
             }
             continue;
@@ -406,6 +409,21 @@ pub(crate) fn audio_thread(
                     }
                     let mut converted = frame::Audio::empty();
                     while src.graph.get("out").expect("graph has an output named out").sink().frame(&mut converted).is_ok() {
+                        let correction = if realtime { drift.measure(out.next_pts - samples_due(Instant::now())) } else { Correction::None };
+                        shared.counters.audio_drift_us.store(drift.drift_us(), Ordering::Relaxed);
+                        match correction {
+                            Correction::Drop => {
+                                Counters::add(&shared.counters.audio_corrections, 1);
+                                continue;
+                            }
+                            Correction::Insert => {
+                                Counters::add(&shared.counters.audio_corrections, 1);
+                                if out.silence().is_err() {
+                                    return;
+                                }
+                            }
+                            Correction::None => {}
+                        }
                         if out.encode(&mut converted).is_err() {
                             return;
                         }
@@ -427,4 +445,114 @@ pub(crate) fn audio_thread(
         }
     }
     out.finish();
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Correction {
+    None,
+    /// The microphone's clock runs fast: leave out one frame.
+    Drop,
+    /// It runs slow: put in one frame of silence.
+    Insert,
+}
+
+/// Keeps a microphone whose sample clock differs from the system clock in sync with
+/// the video, which runs on the system clock.
+///
+/// It watches how far the samples produced lead the wall clock, smooths that over
+/// about a second, and once the lead has moved more than 30 ms from where it settled
+/// in the first second, drops or inserts one 1024-sample frame (21 ms). A 100 ppm
+/// clock error (180 ms in 30 minutes) then costs one correction every 3.5 minutes.
+struct DriftTracker {
+    n_measured: u32,
+    baseline: f64,
+    smoothed: f64,
+}
+
+const DRIFT_WARMUP: u32 = 48;
+const DRIFT_LIMIT: f64 = 0.030 * AUDIO_RATE as f64;
+
+impl DriftTracker {
+    fn new() -> DriftTracker {
+        DriftTracker { n_measured: 0, baseline: 0.0, smoothed: 0.0 }
+    }
+
+    /// Takes the lead of produced samples over the wall clock before encoding a frame.
+    fn measure(&mut self, lead_samples: i64) -> Correction {
+        let lead = lead_samples as f64;
+        self.n_measured += 1;
+        if self.n_measured <= DRIFT_WARMUP {
+            // The settled offset includes device buffering; only changes from it are drift.
+            self.baseline += (lead - self.baseline) / self.n_measured as f64;
+            self.smoothed = self.baseline;
+            return Correction::None;
+        }
+        self.smoothed += (lead - self.smoothed) * 0.05;
+        let drift = self.smoothed - self.baseline;
+        if drift > DRIFT_LIMIT {
+            self.smoothed -= AUDIO_FRAME as f64;
+            Correction::Drop
+        } else if drift < -DRIFT_LIMIT {
+            self.smoothed += AUDIO_FRAME as f64;
+            Correction::Insert
+        } else {
+            Correction::None
+        }
+    }
+
+    fn drift_us(&self) -> i64 {
+        ((self.smoothed - self.baseline) * 1e6 / AUDIO_RATE as f64) as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Feeds the tracker a microphone whose clock runs `ppm` fast (negative: slow) for
+    /// `seconds`, with arrival jitter; returns the net frames inserted (negative:
+    /// dropped) and the worst A/V offset in ms after the first second.
+    fn run(ppm: f64, seconds: f64) -> (i64, f64) {
+        let mut tracker = DriftTracker::new();
+        let (mut produced, mut net, mut worst) = (0i64, 0i64, 0f64);
+        let mut offset = None;
+        let n_frames = (seconds * AUDIO_RATE as f64 / AUDIO_FRAME as f64) as usize;
+        for i in 0..n_frames {
+            let wall = (i * AUDIO_FRAME) as f64 / (1.0 + ppm * 1e-6);
+            let jitter = [300.0, -150.0, -150.0][i % 3];
+            match tracker.measure(produced - (wall + jitter) as i64) {
+                Correction::Drop => net -= 1,
+                Correction::Insert => {
+                    net += 1;
+                    produced += 2 * AUDIO_FRAME as i64;
+                }
+                Correction::None => produced += AUDIO_FRAME as i64,
+            }
+            let error = produced as f64 - wall;
+            let settled = *offset.get_or_insert(error);
+            if i > DRIFT_WARMUP as usize {
+                worst = worst.max((error - settled).abs() * 1000.0 / AUDIO_RATE as f64);
+            }
+        }
+        (net, worst)
+    }
+
+    #[test]
+    fn drift_stays_under_40_ms() {
+        let cases = [
+            // (ppm, seconds, expected sign of net corrections)
+            (0.0, 1800.0, 0),
+            (200.0, 1800.0, -1),
+            (-200.0, 1800.0, 1),
+            (10_000.0, 20.0, -1),
+        ];
+        for (ppm, seconds, sign) in cases {
+            let (net, worst) = run(ppm, seconds);
+            assert_eq!(net.signum(), sign, "{ppm} ppm: net {net}");
+            assert!(worst < 40.0, "{ppm} ppm over {seconds} s: worst offset {worst:.1} ms");
+        }
+        // 200 ppm over 30 minutes is 360 ms, about 17 frames of 21 ms.
+        let (net, _) = run(200.0, 1800.0);
+        assert!((15..=19).contains(&-net), "{net}");
+    }
 }

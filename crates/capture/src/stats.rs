@@ -52,6 +52,11 @@ pub struct Stats {
     pub source_lost: bool,
     /// Microphone level over the last 100 ms.
     pub audio_level: AudioLevel,
+    /// How far the microphone's clock has drifted from the video since the last
+    /// correction (positive: audio ahead).
+    pub audio_drift_ms: f64,
+    /// Audio frames dropped or inserted to keep a drifting microphone in sync.
+    pub audio_corrections: u32,
     /// The pipeline has stopped.
     pub finished: bool,
 }
@@ -76,6 +81,8 @@ impl Default for Stats {
             disk_free_bytes: None,
             source_lost: false,
             audio_level: AudioLevel::default(),
+            audio_drift_ms: 0.0,
+            audio_corrections: 0,
             finished: false,
         }
     }
@@ -151,6 +158,9 @@ pub(crate) struct Counters {
     /// Media time of the newest encoded video packet, in microseconds.
     pub encoded_media_us: AtomicU64,
     pub source_lost: std::sync::atomic::AtomicBool,
+    /// Microphone clock drift against the system clock, µs (signed).
+    pub audio_drift_us: std::sync::atomic::AtomicI64,
+    pub audio_corrections: AtomicU64,
 }
 
 impl Counters {

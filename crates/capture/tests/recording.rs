@@ -127,3 +127,31 @@ fn stopping_early_finalises_a_playable_file() {
     assert!(p.frames("audio") > 90);
     assert!(summary.sidecar.exists());
 }
+
+#[test]
+fn a_microphone_with_a_fast_clock_is_kept_in_sync() {
+    use anchordesk_capture::{AudioSource, InputSpec};
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("drift.mkv");
+    let mut config = Config::new(&out);
+    small(&mut config);
+    config.duration_ms = Some(12_000);
+    // A "microphone" whose sample clock runs 1 % fast: 120 ms too much audio in 12 s.
+    config.audio_source = AudioSource::Input(InputSpec::new("lavfi", "sine=frequency=440:sample_rate=48000,arealtime=speed=1.01"));
+    let handle = Pipeline::start(config).unwrap();
+    let mut stats = handle.stats();
+    let mut worst_ms: f64 = 0.0;
+    let mut corrections = 0;
+    while !stats.borrow().finished {
+        let s = stats.borrow_and_update().clone();
+        worst_ms = worst_ms.max(s.audio_drift_ms.abs());
+        corrections = corrections.max(s.audio_corrections);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    handle.wait().unwrap();
+    assert!(corrections >= 3, "{corrections} corrections for 120 ms of drift");
+    assert!(worst_ms < 40.0, "drift reached {worst_ms:.1} ms");
+    let end = |stream: &str, frame: f64| common::packet_times(&out, stream).iter().map(|t| t.0).fold(0.0, f64::max) + frame;
+    let (video_end, audio_end) = (end("v:0", 1.0 / 30.0), end("a:0", 1024.0 / 48000.0));
+    assert!((video_end - audio_end).abs() < 0.040, "video ends at {video_end} s, audio at {audio_end} s");
+}
