@@ -254,6 +254,14 @@ impl FromRequest<Arc<AppState>> for Signed {
             })
             .await?;
         let (shop_id, secret) = found.ok_or_else(|| ApiError::new(ProblemCode::InvalidToken, "the bearer token is unknown or expired"))?;
+        if let Some(limit) = state.config.rate_limit {
+            if let Err(wait_s) = state.take_token(&shop_id, limit) {
+                return Err(ApiError::rate_limited(
+                    wait_s,
+                    format!("shop {shop_id} sent more than {} requests/s (burst {})", limit.per_second, limit.burst),
+                ));
+            }
+        }
         let route_key = format!("{} {}", parts.method, template);
         let skewed_ms = now + state.fault_for(&route_key).clock_skew_s as i64 * 1000;
         let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
@@ -447,7 +455,8 @@ fn load_room(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, pinned: Op
     Ok(Room { bag, pinned })
 }
 
-/// Latency, injected errors, dropped connections and rate limits, in that order.
+/// Injected latency, dropped connections, 500s and 429s, in that order. The real rate
+/// limit is per shop and applies in [`Signed`] once the shop is known.
 async fn faults_and_limits(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let template = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned()).unwrap_or_default();
     // The admin routes stay reachable so that faults can always be switched off.
@@ -472,18 +481,6 @@ async fn faults_and_limits(State(state): State<Arc<AppState>>, request: Request,
     }
     if fault.rate_limit_rate > 0.0 && fastrand::f64() < fault.rate_limit_rate {
         return ApiError::rate_limited(1, format!("injected 429 on {route_key}")).into_response();
-    }
-    if let Some(limit) = state.config.rate_limit {
-        let bucket = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("anonymous")
-            .to_owned();
-        if let Err(wait_s) = state.take_token(&bucket, limit) {
-            return ApiError::rate_limited(wait_s, format!("more than {} requests/s (burst {})", limit.per_second, limit.burst))
-                .into_response();
-        }
     }
     next.run(request).await
 }

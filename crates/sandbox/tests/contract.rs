@@ -1,0 +1,398 @@
+//! The sandbox against the contract: routes, problems, idempotency, signatures, limits,
+//! persistence, the audience and the event stream.
+
+mod common;
+
+use anchordesk_platform::routes::{Access, Body, ROUTES};
+use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use anchordesk_platform::*;
+use anchordesk_sandbox::{Config, RateLimit, Sandbox, DEMO_CLIENT_SECRET};
+use futures_util::StreamExt;
+use reqwest::Method;
+use std::time::{Duration, Instant};
+
+fn concrete(path: &str) -> String {
+    path.replace("{anchor_id}", "a1").replace("{sku}", "GN-1").replace("{broadcast_id}", "b1").replace("{shop_id}", "demo")
+}
+
+fn body_for(operation_id: &str) -> Option<serde_json::Value> {
+    let body = match operation_id {
+        "upsertAnchor" => serde_json::json!({"name": "李主播", "qualifications": ["食品经营许可"]}),
+        "upsertProduct" => serde_json::to_value(common::product("赣南脐橙 5kg", 5990, 100)).unwrap(),
+        "setStock" => serde_json::json!({"stock": 80}),
+        "createBroadcast" => serde_json::json!({"id": "b2", "title": "第二场", "products": ["GN-1"]}),
+        "listInBag" => serde_json::json!({"live_price_fen": 3990}),
+        "pinProduct" => serde_json::json!({"sku": "GN-1"}),
+        "createCoupon" => serde_json::json!({"id": "c1", "title": "满50减10", "discount_fen": 1000, "threshold_fen": 5000, "quantity": 100}),
+        "adminCreateShop" => serde_json::json!({"name": "课堂练习店"}),
+        "adminSetFaults" => serde_json::json!({}),
+        "adminTick" => serde_json::json!({"ticks": 3}),
+        _ => return None,
+    };
+    Some(body)
+}
+
+async fn setup_live_broadcast(platform: &SandboxPlatform) {
+    platform.upsert_anchor("setup-a1", "a1", &AnchorUpsert { name: "李主播".into(), qualifications: vec![] }).await.unwrap();
+    platform.upsert_product("setup-p1", "GN-1", &common::product("赣南脐橙 5kg", 5990, 100)).await.unwrap();
+    let broadcast = BroadcastCreate {
+        id: "b1".into(),
+        title: "赣南脐橙助农专场".into(),
+        anchor_id: Some("a1".into()),
+        products: vec!["GN-1".into()],
+        scheduled_start_ms: None,
+    };
+    platform.create_broadcast("setup-b1", &broadcast).await.unwrap();
+    platform.start_broadcast("setup-start", "b1").await.unwrap();
+    platform.list_in_bag("setup-bag", "b1", "GN-1", 3990).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_documented_route_answers_and_nothing_else_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let platform = common::platform(&base);
+    setup_live_broadcast(&platform).await;
+    let client = common::raw_client(&base);
+    let http = reqwest::Client::new();
+    // Routes that end or replace state may meet the state an earlier route left.
+    let tolerated = [ProblemCode::Conflict, ProblemCode::InvalidState, ProblemCode::Validation, ProblemCode::NotFound];
+    for (idx, route) in ROUTES.iter().enumerate() {
+        let mut path = concrete(route.path);
+        if route.operation_id == "endBroadcast" {
+            // End the broadcast createBroadcast made, so that b1 stays live for the rest.
+            path = path.replace("/b1/", "/b2/");
+        }
+        let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+        let body = body_for(route.operation_id);
+        let status = match route.access {
+            Access::Signed if route.response == Body::EventStream("LiveEvent") => {
+                let stream = client.event_stream(&path).await;
+                assert!(stream.is_ok(), "{}: {:?}", route.key(), stream.err());
+                route.status
+            }
+            Access::Signed => {
+                let bytes = body.map(|body| serde_json::to_vec(&body).unwrap());
+                let key = format!("contract-{idx}");
+                match client.call(method, &path, bytes, route.is_write().then_some(key.as_str())).await {
+                    Ok(answer) => answer.status,
+                    Err(PlatformError::Problem { problem, .. }) => {
+                        assert!(tolerated.contains(&problem.code), "{} answered {problem:?}", route.key());
+                        assert!(route.method != "GET", "{} is a read and must succeed: {problem:?}", route.key());
+                        continue;
+                    }
+                    Err(err) => panic!("{}: {err}", route.key()),
+                }
+            }
+            Access::Public | Access::Admin => {
+                let mut request = http.request(method, format!("{base}{path}"));
+                if route.operation_id == "createToken" {
+                    request = request.form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", anchordesk_sandbox::DEMO_CLIENT_ID),
+                        ("client_secret", DEMO_CLIENT_SECRET),
+                    ]);
+                } else if let Some(body) = body {
+                    request = request.json(&body);
+                }
+                request.send().await.unwrap().status().as_u16()
+            }
+        };
+        assert_eq!(status, route.status, "{}", route.key());
+    }
+
+    // Nothing outside the table is served: unknown paths and methods get problems.
+    for (method, path) in [("GET", "/v1/orders"), ("GET", "/v2/shop"), ("POST", "/v1/products/GN-1/delete"), ("GET", "/admin")] {
+        let response = http.request(Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
+        let problem: Problem = response.json().await.unwrap();
+        assert_eq!(problem.code, ProblemCode::NoRoute);
+    }
+    let response = http.delete(format!("{base}/v1/shop")).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.json::<Problem>().await.unwrap().code, ProblemCode::MethodNotAllowed);
+
+    // The served document is the contract's.
+    let served = http.get(format!("{base}/openapi.json")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(served, openapi::document_json());
+    sandbox.shutdown().await.unwrap();
+}
+
+/// Sends a signed request by hand, so tests can break it on purpose.
+async fn signed(base: &str, token: &str, method: &str, path: &str, body: &[u8], timestamp: i64, key: Option<&str>, secret: &str) -> reqwest::Response {
+    let signature = sign::sign(secret, method, path, timestamp, body);
+    let mut request = reqwest::Client::new()
+        .request(Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}{path}"))
+        .bearer_auth(token)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, signature)
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(key) = key {
+        request = request.header(IDEMPOTENCY_HEADER, key);
+    }
+    request.send().await.unwrap()
+}
+
+async fn expect_problem(response: reqwest::Response, status: u16, code: ProblemCode) -> Problem {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let value: serde_json::Value = response.json().await.unwrap();
+    for field in ["type", "title", "status", "detail", "code"] {
+        assert!(value.get(field).is_some(), "problem without {field}: {value}");
+    }
+    let problem: Problem = serde_json::from_value(value).unwrap();
+    assert_eq!(problem.status, status);
+    assert_eq!(problem.code, code);
+    assert_eq!(problem.type_uri, format!("/problems/{}", code.as_str()));
+    problem
+}
+
+fn now_s() -> i64 {
+    now_ms() / 1000
+}
+
+#[tokio::test]
+async fn errors_are_problem_details_with_the_failing_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let token = common::client(&base).token().await.unwrap();
+    let cases: Vec<(&str, &str, &[u8], Option<&str>, u16, ProblemCode, &str)> = vec![
+        ("GET", "/v1/products/NOPE", b"", None, 404, ProblemCode::NotFound, "NOPE"),
+        ("PUT", "/v1/products/GN-1", b"{not json", Some("k1"), 400, ProblemCode::BadRequest, "body"),
+        ("PUT", "/v1/products/GN-1", br#"{"title":"x","price_fen":0,"stock":1}"#, Some("k2"), 422, ProblemCode::Validation, "price 0"),
+        ("PUT", "/v1/products/GN-1", br#"{"title":"x","price_fen":100,"stock":1}"#, None, 400, ProblemCode::MissingIdempotencyKey, "Idempotency-Key"),
+        ("POST", "/v1/broadcasts/none/start", b"", Some("k3"), 404, ProblemCode::NotFound, "none"),
+    ];
+    for (method, path, body, key, status, code, mention) in cases {
+        let response = signed(&base, &token, method, path, body, now_s(), key, DEMO_CLIENT_SECRET).await;
+        let problem = expect_problem(response, status, code).await;
+        assert!(problem.detail.contains(mention), "{method} {path}: {:?} should mention {mention}", problem.detail);
+    }
+    let anonymous = reqwest::Client::new().get(format!("{base}/v1/shop")).send().await.unwrap();
+    expect_problem(anonymous, 401, ProblemCode::Unauthorized).await;
+    let stale_token = signed(&base, "not-a-token", "GET", "/v1/shop", b"", now_s(), None, DEMO_CLIENT_SECRET).await;
+    expect_problem(stale_token, 401, ProblemCode::InvalidToken).await;
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replayed_write_returns_the_first_answer_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let client = common::raw_client(&base);
+    let body = serde_json::to_vec(&common::product("五常大米 10kg", 8990, 50)).unwrap();
+    let first = client.call(Method::PUT, "/v1/products/RICE-10", Some(body.clone()), Some("key-1")).await.unwrap();
+    let again = client.call(Method::PUT, "/v1/products/RICE-10", Some(body.clone()), Some("key-1")).await.unwrap();
+    assert!(!first.replayed);
+    assert!(again.replayed);
+    assert_eq!(first.body, again.body);
+    let product: Product = client.get("/v1/products/RICE-10").await.unwrap();
+    assert_eq!(product.revision, 1, "the replay must not apply the upsert a second time");
+
+    // The header is visible to any client, not only ours.
+    let token = client.token().await.unwrap();
+    let response = signed(&base, &token, "PUT", "/v1/products/RICE-10", &body, now_s(), Some("key-1"), DEMO_CLIENT_SECRET).await;
+    assert_eq!(response.headers().get(REPLAYED_HEADER).unwrap(), "true");
+
+    // The same key with another body is refused, not replayed.
+    let other = serde_json::to_vec(&common::product("五常大米 10kg", 7990, 50)).unwrap();
+    let mismatch = signed(&base, &token, "PUT", "/v1/products/RICE-10", &other, now_s(), Some("key-1"), DEMO_CLIENT_SECRET).await;
+    expect_problem(mismatch, 422, ProblemCode::IdempotencyMismatch).await;
+
+    // A new key applies again.
+    client.call(Method::PUT, "/v1/products/RICE-10", Some(other), Some("key-2")).await.unwrap();
+    let product: Product = client.get("/v1/products/RICE-10").await.unwrap();
+    assert_eq!((product.revision, product.price_fen), (2, 7990));
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_signatures_and_stale_timestamps_are_refused_and_the_client_corrects_skew() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let client = common::client(&base);
+    let token = client.token().await.unwrap();
+
+    let forged = signed(&base, &token, "GET", "/v1/shop", b"", now_s(), None, "not-the-secret").await;
+    expect_problem(forged, 401, ProblemCode::BadSignature).await;
+    let replayed_late = signed(&base, &token, "GET", "/v1/shop", b"", now_s() - 600, None, DEMO_CLIENT_SECRET).await;
+    let problem = expect_problem(replayed_late, 401, ProblemCode::ClockSkew).await;
+    let server_ms = problem.server_time_ms.expect("a clock-skew problem carries the server's clock");
+    assert!((server_ms - now_ms()).abs() < 5_000);
+    // A body changed after signing breaks the signature.
+    let good = br#"{"stock": 5}"#;
+    let signature = sign::sign(DEMO_CLIENT_SECRET, "PUT", "/v1/products/X/stock", now_s(), good);
+    let tampered = reqwest::Client::new()
+        .put(format!("{base}/v1/products/X/stock"))
+        .bearer_auth(&token)
+        .header(TIMESTAMP_HEADER, now_s().to_string())
+        .header(SIGNATURE_HEADER, signature)
+        .header(IDEMPOTENCY_HEADER, "t1")
+        .body(&br#"{"stock": 500}"#[..])
+        .send()
+        .await
+        .unwrap();
+    expect_problem(tampered, 401, ProblemCode::BadSignature).await;
+
+    // The platform's clock runs 15 minutes ahead: the client learns the offset and goes on.
+    let mut faults = FaultSettings::default();
+    faults.global.clock_skew_s = 900;
+    sandbox.set_faults(faults);
+    let shop: Shop = client.get("/v1/shop").await.unwrap();
+    assert_eq!(shop.id, anchordesk_sandbox::DEMO_SHOP_ID);
+    assert!((client.clock_offset_s() - 900).abs() <= 2, "offset {}", client.clock_offset_s());
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn over_the_rate_limit_answers_429_with_retry_after_and_the_client_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.rate_limit = Some(RateLimit { per_second: 1.0, burst: 3.0 });
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let base = sandbox.base_url();
+    let raw = common::raw_client(&base);
+    for _ in 0..3 {
+        raw.get::<Shop>("/v1/shop").await.unwrap();
+    }
+    match raw.get::<Shop>("/v1/shop").await {
+        Err(PlatformError::Problem { problem, retry_after, .. }) => {
+            assert_eq!(problem.code, ProblemCode::RateLimited);
+            assert_eq!(retry_after, Some(Duration::from_secs(1)));
+        }
+        other => panic!("expected 429, got {other:?}"),
+    }
+    // The retrying client sleeps at least Retry-After and then succeeds.
+    let started = Instant::now();
+    common::client(&base).get::<Shop>("/v1/shop").await.unwrap_or_else(|err| panic!("{err}"));
+    let retrying = common::client(&base);
+    for _ in 0..2 {
+        retrying.get::<Shop>("/v1/shop").await.unwrap();
+    }
+    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+
+    // An injected 429 storm on one route leaves the others alone.
+    let mut faults = FaultSettings::default();
+    faults.routes.insert("GET /v1/products".into(), FaultConfig { rate_limit_rate: 1.0, ..FaultConfig::default() });
+    sandbox.set_faults(faults);
+    match raw.get::<ProductPage>("/v1/products").await {
+        Err(PlatformError::Problem { problem, retry_after, .. }) => {
+            assert_eq!(problem.code, ProblemCode::RateLimited);
+            assert!(retry_after.is_some());
+        }
+        other => panic!("expected an injected 429, got {other:?}"),
+    }
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config: Config = common::test_config(dir.path());
+    let first = Sandbox::start(config.clone()).await.unwrap();
+    let addr = first.addr();
+    let platform = common::platform(&first.base_url());
+    setup_live_broadcast(&platform).await;
+    platform.pin("pin-1", "b1", Some("GN-1")).await.unwrap();
+    let coupon = CouponCreate { id: "c1".into(), title: "满50减10".into(), discount_fen: 1000, threshold_fen: 5000, quantity: 20, sku: None };
+    platform.create_coupon("coupon-1", "b1", &coupon).await.unwrap();
+    let before = (platform.list_products(None, 100).await.unwrap(), platform.broadcast("b1").await.unwrap(), platform.bag("b1").await.unwrap());
+    first.shutdown().await.unwrap();
+
+    config.addr = addr;
+    let second = Sandbox::start(config).await.unwrap();
+    // Same client: its token and the replay records were persisted too.
+    let after = (platform.list_products(None, 100).await.unwrap(), platform.broadcast("b1").await.unwrap(), platform.bag("b1").await.unwrap());
+    assert_eq!(before, after);
+    let replay = platform.create_coupon("coupon-1", "b1", &coupon).await.unwrap();
+    assert_eq!(replay.id, "c1");
+    assert_eq!(after.1.status, BroadcastStatus::Live);
+    assert_eq!(after.1.pinned_sku.as_deref(), Some("GN-1"));
+    second.shutdown().await.unwrap();
+}
+
+/// Runs the same broadcast script with manual ticks and returns what the audience did.
+async fn audience_run(seed: u64, ticks: i32) -> (Vec<LiveEventKind>, BroadcastMetrics) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.seed = seed;
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let base = sandbox.base_url();
+    let platform = common::platform(&base);
+    setup_live_broadcast(&platform).await;
+    platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
+    let tick = reqwest::Client::new()
+        .post(format!("{base}/admin/broadcasts/b1/tick"))
+        .json(&TickRequest { ticks })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tick.status(), 200);
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = platform.events("b1", after, 500).await.unwrap();
+        if page.items.is_empty() {
+            break;
+        }
+        after = page.next_after;
+        events.extend(page.items.into_iter().map(|event| event.event));
+    }
+    let metrics = platform.metrics("b1").await.unwrap();
+    sandbox.shutdown().await.unwrap();
+    (events, metrics)
+}
+
+#[tokio::test]
+async fn the_audience_is_the_same_for_the_same_seed_and_buys_what_is_pinned() {
+    let (first, metrics) = audience_run(42, 60).await;
+    let (second, _) = audience_run(42, 60).await;
+    let (other, _) = audience_run(43, 60).await;
+    assert_eq!(first, second);
+    assert_ne!(first, other);
+    let comments: Vec<&str> = first
+        .iter()
+        .filter_map(|event| match event {
+            LiveEventKind::Comment { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(comments.len() >= 20, "{} comments", comments.len());
+    assert!(metrics.viewers_peak > 0 && metrics.likes > 0);
+    assert!(metrics.orders > 0, "a pinned product at a third off sells: {metrics:?}");
+    assert_eq!(metrics.products[0].sku, "GN-1");
+    assert_eq!(metrics.products[0].units, metrics.units);
+    assert_eq!(metrics.products[0].pins, 1);
+    assert_eq!(metrics.comments as usize, comments.len());
+}
+
+#[tokio::test]
+async fn the_event_stream_delivers_live_events_and_resumes_after_a_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let platform = common::platform(&base);
+    setup_live_broadcast(&platform).await;
+    let mut stream = platform.event_stream("b1", 0).await.unwrap();
+    // The backlog first: the broadcast went live.
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(first.event, LiveEventKind::Status { status: BroadcastStatus::Live });
+    // Then what happens now.
+    platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
+    let pinned = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(pinned.event, LiveEventKind::Pinned { sku: Some("GN-1".into()) });
+    assert!(pinned.seq > first.seq);
+    // A new stream after the last seen seq starts after it.
+    let mut resumed = platform.event_stream("b1", first.seq).await.unwrap();
+    let again = tokio::time::timeout(Duration::from_secs(5), resumed.next()).await.unwrap().unwrap().unwrap();
+    assert_eq!(again, pinned);
+    drop(stream);
+    drop(resumed);
+    sandbox.shutdown().await.unwrap();
+}
