@@ -567,6 +567,8 @@ impl Compositor {
         }
         let t0 = Instant::now();
         self.shared.set_t0(t0);
+        // Out of self, so a frame can be borrowed from it while emit() takes &mut self.
+        let slate = std::mem::replace(&mut self.slate, frame::Video::empty());
         let shared = self.shared.clone();
         let c = &shared.counters;
         let mut n: i64 = 0;
@@ -594,17 +596,17 @@ impl Compositor {
             }
             let show_slate = lost || latest.is_none() || last_frame_at.elapsed() > LOST_AFTER;
             c.source_lost.store(show_slate, Ordering::Relaxed);
-            let picture = if show_slate {
-                &self.slate
-            } else {
-                if !fresh {
-                    Counters::add(&c.frames_duplicated, 1);
+            let picture = match &latest {
+                Some(frame) if !show_slate => {
+                    if !fresh {
+                        Counters::add(&c.frames_duplicated, 1);
+                    }
+                    frame
                 }
-                latest.as_ref().expect("checked above")
+                _ => &slate,
             };
-            let picture = picture.clone();
             fresh = false;
-            if !self.emit(&picture, n, false) {
+            if !self.emit(picture, n, false) {
                 break;
             }
             n += 1;
