@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::overlay::Overlay;
 use crate::StreamUrl;
+use crate::overlay::Overlay;
 
 /// One FFmpeg input: a libavdevice device (`v4l2`, `alsa`, `pulse`, `avfoundation`,
 /// `dshow`), a `lavfi` graph, or any demuxer with a URL.
@@ -23,7 +23,11 @@ pub struct InputSpec {
 impl InputSpec {
     /// A device with its format, no options.
     pub fn new(format: &str, url: &str) -> InputSpec {
-        InputSpec { format: format.to_owned(), url: url.to_owned(), options: BTreeMap::new() }
+        InputSpec {
+            format: format.to_owned(),
+            url: url.to_owned(),
+            options: BTreeMap::new(),
+        }
     }
 
     /// Parses `FORMAT:URL` (`v4l2:/dev/video0`, `alsa:hw:1`), or a bare `/dev/video*` path
@@ -47,7 +51,16 @@ impl InputSpec {
     }
 }
 
-const KNOWN_BACKENDS: &[&str] = &["v4l2", "alsa", "pulse", "avfoundation", "dshow", "lavfi", "oss", "jack"];
+const KNOWN_BACKENDS: &[&str] = &[
+    "v4l2",
+    "alsa",
+    "pulse",
+    "avfoundation",
+    "dshow",
+    "lavfi",
+    "oss",
+    "jack",
+];
 
 fn default_video_backend() -> &'static str {
     if cfg!(target_os = "macos") {
@@ -190,7 +203,12 @@ pub enum Container {
 impl Container {
     /// `.mkv` → Matroska, anything else → MP4.
     pub fn for_path(path: &std::path::Path) -> Container {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("mkv") => Container::Mkv,
             _ => Container::Mp4,
         }
@@ -210,7 +228,11 @@ pub struct ReconnectPolicy {
 
 impl Default for ReconnectPolicy {
     fn default() -> Self {
-        ReconnectPolicy { initial_delay_ms: 1000, max_delay_ms: 8000, jitter: 0.2 }
+        ReconnectPolicy {
+            initial_delay_ms: 1000,
+            max_delay_ms: 8000,
+            jitter: 0.2,
+        }
     }
 }
 
@@ -289,20 +311,38 @@ impl Config {
     pub(crate) fn validate(&self) -> Result<(), crate::CaptureError> {
         let bad = |m: String| Err(crate::CaptureError::BadConfig(m));
         let v = &self.video;
-        if v.width < 64 || v.height < 64 || v.width > 7680 || v.height > 4320 || v.width % 2 != 0 || v.height % 2 != 0 {
-            return bad(format!("video size {}x{} must be even and between 64x64 and 7680x4320", v.width, v.height));
+        if v.width < 64
+            || v.height < 64
+            || v.width > 7680
+            || v.height > 4320
+            || !v.width.is_multiple_of(2)
+            || !v.height.is_multiple_of(2)
+        {
+            return bad(format!(
+                "video size {}x{} must be even and between 64x64 and 7680x4320",
+                v.width, v.height
+            ));
         }
         if v.fps == 0 || v.fps > 120 {
             return bad(format!("frame rate {} must be 1 to 120", v.fps));
         }
         if v.bitrate_kbps < 100 || v.bitrate_kbps > 100_000 {
-            return bad(format!("video bitrate {} kbps must be 100 to 100000", v.bitrate_kbps));
+            return bad(format!(
+                "video bitrate {} kbps must be 100 to 100000",
+                v.bitrate_kbps
+            ));
         }
         if self.audio_bitrate_kbps < 32 || self.audio_bitrate_kbps > 512 {
-            return bad(format!("audio bitrate {} kbps must be 32 to 512", self.audio_bitrate_kbps));
+            return bad(format!(
+                "audio bitrate {} kbps must be 32 to 512",
+                self.audio_bitrate_kbps
+            ));
         }
         if v.keyframe_interval_s == 0 || v.keyframe_interval_s > 10 {
-            return bad(format!("keyframe interval {} s must be 1 to 10", v.keyframe_interval_s));
+            return bad(format!(
+                "keyframe interval {} s must be 1 to 10",
+                v.keyframe_interval_s
+            ));
         }
         if !(0.0..=0.5).contains(&self.reconnect.jitter) || self.reconnect.initial_delay_ms == 0 {
             return bad("reconnect jitter must be 0.0–0.5 and the first delay above 0".to_owned());

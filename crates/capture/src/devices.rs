@@ -47,10 +47,13 @@ impl Device {
     pub fn input(&self, mode: Option<&Mode>) -> InputSpec {
         let mut spec = InputSpec::new(&self.backend, &self.name);
         if let Some(m) = mode {
-            spec.options.insert("video_size".into(), format!("{}x{}", m.width, m.height));
-            spec.options.insert("framerate".into(), format!("{}", m.fps));
+            spec.options
+                .insert("video_size".into(), format!("{}x{}", m.width, m.height));
+            spec.options
+                .insert("framerate".into(), format!("{}", m.fps));
             if self.backend == "v4l2" {
-                spec.options.insert("input_format".into(), m.pixel_format.clone());
+                spec.options
+                    .insert("input_format".into(), m.pixel_format.clone());
             }
         }
         spec
@@ -64,15 +67,28 @@ const MICROPHONE_BACKENDS: &[&str] = &["alsa", "pulse", "avfoundation", "dshow"]
 pub fn devices() -> Vec<Device> {
     crate::init();
     let mut found = Vec::new();
-    for (kind, backends) in [(DeviceKind::Camera, CAMERA_BACKENDS), (DeviceKind::Microphone, MICROPHONE_BACKENDS)] {
+    for (kind, backends) in [
+        (DeviceKind::Camera, CAMERA_BACKENDS),
+        (DeviceKind::Microphone, MICROPHONE_BACKENDS),
+    ] {
         for backend in backends {
             for (name, description) in list_sources(backend) {
                 // ALSA's "null" PCM discards playback and captures zeros: not a microphone.
                 if kind == DeviceKind::Microphone && name == "null" {
                     continue;
                 }
-                let modes = if kind == DeviceKind::Camera && *backend == "v4l2" { v4l2::modes(&name) } else { Vec::new() };
-                found.push(Device { kind, backend: (*backend).to_owned(), name, description, modes });
+                let modes = if kind == DeviceKind::Camera && *backend == "v4l2" {
+                    v4l2::modes(&name)
+                } else {
+                    Vec::new()
+                };
+                found.push(Device {
+                    kind,
+                    backend: (*backend).to_owned(),
+                    name,
+                    description,
+                    modes,
+                });
             }
         }
     }
@@ -82,7 +98,9 @@ pub fn devices() -> Vec<Device> {
 /// `avdevice_list_input_sources` for one backend; empty when the backend is missing or
 /// has nothing to offer.
 fn list_sources(backend: &str) -> Vec<(String, String)> {
-    let Ok(name) = CString::new(backend) else { return Vec::new() };
+    let Ok(name) = CString::new(backend) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     unsafe {
         let format = ffmpeg::ffi::av_find_input_format(name.as_ptr());
@@ -90,14 +108,25 @@ fn list_sources(backend: &str) -> Vec<(String, String)> {
             return out;
         }
         let mut list: *mut ffmpeg::ffi::AVDeviceInfoList = std::ptr::null_mut();
-        let ret = ffmpeg::ffi::avdevice_list_input_sources(format as *mut _, std::ptr::null(), std::ptr::null_mut(), &mut list);
+        let ret = ffmpeg::ffi::avdevice_list_input_sources(
+            format as *mut _,
+            std::ptr::null(),
+            std::ptr::null_mut(),
+            &mut list,
+        );
         if ret >= 0 && !list.is_null() {
             for i in 0..(*list).nb_devices {
                 let info = *(*list).devices.add(i as usize);
                 if info.is_null() {
                     continue;
                 }
-                let text = |p: *mut std::os::raw::c_char| if p.is_null() { String::new() } else { CStr::from_ptr(p).to_string_lossy().into_owned() };
+                let text = |p: *mut std::os::raw::c_char| {
+                    if p.is_null() {
+                        String::new()
+                    } else {
+                        CStr::from_ptr(p).to_string_lossy().into_owned()
+                    }
+                };
                 out.push((text((*info).device_name), text((*info).device_description)));
             }
         }
@@ -175,7 +204,13 @@ mod v4l2 {
 
     /// Discrete modes of `/dev/videoN`, largest and fastest first.
     pub(super) fn modes(path: &str) -> Vec<Mode> {
-        let Ok(file) = std::fs::OpenOptions::new().read(true).write(true).open(path) else { return Vec::new() };
+        let Ok(file) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+        else {
+            return Vec::new();
+        };
         let fd = file.as_raw_fd();
         let mut modes = Vec::new();
         for fi in 0..64 {
@@ -199,15 +234,27 @@ mod v4l2 {
                     ival.pixel_format = desc.pixelformat;
                     ival.width = w;
                     ival.height = h;
-                    if !ioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &mut ival) || ival.kind != DISCRETE || ival.interval[0] == 0 {
+                    if !ioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &mut ival)
+                        || ival.kind != DISCRETE
+                        || ival.interval[0] == 0
+                    {
                         break;
                     }
                     let fps = ival.interval[1] as f64 / ival.interval[0] as f64;
-                    modes.push(Mode { width: w, height: h, fps: (fps * 100.0).round() / 100.0, pixel_format: ffmpeg_name(desc.pixelformat) });
+                    modes.push(Mode {
+                        width: w,
+                        height: h,
+                        fps: (fps * 100.0).round() / 100.0,
+                        pixel_format: ffmpeg_name(desc.pixelformat),
+                    });
                 }
             }
         }
-        modes.sort_by(|a, b| (b.width * b.height).cmp(&(a.width * a.height)).then(b.fps.total_cmp(&a.fps)));
+        modes.sort_by(|a, b| {
+            (b.width * b.height)
+                .cmp(&(a.width * a.height))
+                .then(b.fps.total_cmp(&a.fps))
+        });
         modes
     }
 
@@ -246,14 +293,31 @@ mod tests {
     fn no_camera_gives_an_empty_list_not_an_error() {
         // These build machines have no camera and no microphone.
         let list = devices();
-        assert!(list.iter().all(|d| d.kind != DeviceKind::Camera || d.backend == "v4l2"));
-        assert!(list.iter().all(|d| d.name != "null"), "ALSA's null PCM is not a microphone");
+        assert!(
+            list.iter()
+                .all(|d| d.kind != DeviceKind::Camera || d.backend == "v4l2")
+        );
+        assert!(
+            list.iter().all(|d| d.name != "null"),
+            "ALSA's null PCM is not a microphone"
+        );
     }
 
     #[test]
     fn device_input_carries_the_mode() {
-        let device = Device { kind: DeviceKind::Camera, backend: "v4l2".into(), name: "/dev/video0".into(), description: String::new(), modes: vec![] };
-        let mode = Mode { width: 1280, height: 720, fps: 30.0, pixel_format: "mjpeg".into() };
+        let device = Device {
+            kind: DeviceKind::Camera,
+            backend: "v4l2".into(),
+            name: "/dev/video0".into(),
+            description: String::new(),
+            modes: vec![],
+        };
+        let mode = Mode {
+            width: 1280,
+            height: 720,
+            fps: 30.0,
+            pixel_format: "mjpeg".into(),
+        };
         let spec = device.input(Some(&mode));
         assert_eq!(spec.options["video_size"], "1280x720");
         assert_eq!(spec.options["framerate"], "30");

@@ -2,8 +2,8 @@
 
 use ffmpeg_next::{self as ffmpeg, Dictionary, Rational, codec, encoder, format};
 
-use crate::config::{VideoEncoder, VideoSettings};
 use crate::CaptureError;
+use crate::config::{VideoEncoder, VideoSettings};
 
 /// An opened video encoder and what it was opened as.
 pub(crate) struct OpenedVideo {
@@ -17,21 +17,32 @@ pub(crate) fn open_video(settings: &VideoSettings) -> Result<OpenedVideo, Captur
     if settings.encoder != VideoEncoder::X264 {
         match open_video_as(settings, settings.encoder) {
             Ok(opened) => return Ok(opened),
-            Err(err) => tracing::warn!(%err, "hardware encoder failed to open; falling back to libx264"),
+            Err(err) => {
+                tracing::warn!(%err, "hardware encoder failed to open; falling back to libx264")
+            }
         }
     }
     open_video_as(settings, VideoEncoder::X264)
 }
 
-fn open_video_as(settings: &VideoSettings, which: VideoEncoder) -> Result<OpenedVideo, CaptureError> {
+fn open_video_as(
+    settings: &VideoSettings,
+    which: VideoEncoder,
+) -> Result<OpenedVideo, CaptureError> {
     let name = which.ffmpeg_name();
-    let fail = |message: String| CaptureError::Encoder { name: name.to_owned(), message };
+    let fail = |message: String| CaptureError::Encoder {
+        name: name.to_owned(),
+        message,
+    };
     if which == VideoEncoder::Vaapi {
         // VAAPI only takes frames in GPU surfaces; uploading them needs a hardware frames
         // context this pipeline does not build yet.
-        return Err(fail("needs GPU surface upload, not supported yet".to_owned()));
+        return Err(fail(
+            "needs GPU surface upload, not supported yet".to_owned(),
+        ));
     }
-    let codec = encoder::find_by_name(name).ok_or_else(|| fail("not built into this FFmpeg".to_owned()))?;
+    let codec =
+        encoder::find_by_name(name).ok_or_else(|| fail("not built into this FFmpeg".to_owned()))?;
     let mut enc = codec::context::Context::new_with_codec(codec)
         .encoder()
         .video()
@@ -39,7 +50,11 @@ fn open_video_as(settings: &VideoSettings, which: VideoEncoder) -> Result<Opened
     let time_base = Rational::new(1, settings.fps as i32);
     enc.set_width(settings.width);
     enc.set_height(settings.height);
-    enc.set_format(if which == VideoEncoder::Qsv { format::Pixel::NV12 } else { format::Pixel::YUV420P });
+    enc.set_format(if which == VideoEncoder::Qsv {
+        format::Pixel::NV12
+    } else {
+        format::Pixel::YUV420P
+    });
     enc.set_time_base(time_base);
     enc.set_frame_rate(Some(Rational::new(settings.fps as i32, 1)));
     let gop = settings.fps * settings.keyframe_interval_s;
@@ -56,12 +71,22 @@ fn open_video_as(settings: &VideoSettings, which: VideoEncoder) -> Result<Opened
     }
     let mut opts = Dictionary::new();
     // libavcodec defaults to one thread; the ffmpeg CLI asks for "auto", and so do we.
-    opts.set("threads", &if settings.threads == 0 { "auto".to_owned() } else { settings.threads.to_string() });
+    opts.set(
+        "threads",
+        &if settings.threads == 0 {
+            "auto".to_owned()
+        } else {
+            settings.threads.to_string()
+        },
+    );
     match which {
         VideoEncoder::X264 => {
             opts.set("preset", settings.preset.name());
             // A fixed keyframe cadence: ingest servers and our per-product clips cut on them.
-            opts.set("x264-params", &format!("keyint={gop}:min-keyint={gop}:scenecut=0"));
+            opts.set(
+                "x264-params",
+                &format!("keyint={gop}:min-keyint={gop}:scenecut=0"),
+            );
         }
         VideoEncoder::Nvenc => {
             opts.set("preset", "p4");
@@ -70,13 +95,21 @@ fn open_video_as(settings: &VideoSettings, which: VideoEncoder) -> Result<Opened
         _ => {}
     }
     let encoder = enc.open_with(opts).map_err(|e| fail(e.to_string()))?;
-    Ok(OpenedVideo { encoder, used: which, time_base })
+    Ok(OpenedVideo {
+        encoder,
+        used: which,
+        time_base,
+    })
 }
 
 /// The AAC encoder at 48 kHz stereo, planar float, 1024-sample frames.
 pub(crate) fn open_audio(bitrate_kbps: u32) -> Result<encoder::Audio, CaptureError> {
-    let fail = |message: String| CaptureError::Encoder { name: "aac".to_owned(), message };
-    let codec = encoder::find(codec::Id::AAC).ok_or_else(|| fail("not built into this FFmpeg".to_owned()))?;
+    let fail = |message: String| CaptureError::Encoder {
+        name: "aac".to_owned(),
+        message,
+    };
+    let codec = encoder::find(codec::Id::AAC)
+        .ok_or_else(|| fail("not built into this FFmpeg".to_owned()))?;
     let mut enc = codec::context::Context::new_with_codec(codec)
         .encoder()
         .audio()
@@ -90,7 +123,10 @@ pub(crate) fn open_audio(bitrate_kbps: u32) -> Result<encoder::Audio, CaptureErr
     enc.set_flags(codec::Flags::GLOBAL_HEADER);
     let encoder = enc.open().map_err(|e| fail(e.to_string()))?;
     if encoder.frame_size() != AUDIO_FRAME as u32 {
-        return Err(fail(format!("frame size {} instead of {AUDIO_FRAME}", encoder.frame_size())));
+        return Err(fail(format!(
+            "frame size {} instead of {AUDIO_FRAME}",
+            encoder.frame_size()
+        )));
     }
     Ok(encoder)
 }
@@ -101,15 +137,24 @@ pub(crate) const AUDIO_FRAME: usize = 1024;
 /// Encoders this FFmpeg build has, hardware ones first; libx264 is always last.
 pub fn available_encoders() -> Vec<VideoEncoder> {
     crate::init();
-    let mut found: Vec<VideoEncoder> = [VideoEncoder::Nvenc, VideoEncoder::Qsv, VideoEncoder::VideoToolbox]
-        .into_iter()
-        .filter(|e| encoder::find_by_name(e.ffmpeg_name()).is_some())
-        .filter(|e| {
-            // Compiled in is not the same as present: probe by opening a tiny encoder.
-            let probe = VideoSettings { width: 256, height: 144, encoder: *e, ..VideoSettings::default() };
-            open_video_as(&probe, *e).is_ok()
-        })
-        .collect();
+    let mut found: Vec<VideoEncoder> = [
+        VideoEncoder::Nvenc,
+        VideoEncoder::Qsv,
+        VideoEncoder::VideoToolbox,
+    ]
+    .into_iter()
+    .filter(|e| encoder::find_by_name(e.ffmpeg_name()).is_some())
+    .filter(|e| {
+        // Compiled in is not the same as present: probe by opening a tiny encoder.
+        let probe = VideoSettings {
+            width: 256,
+            height: 144,
+            encoder: *e,
+            ..VideoSettings::default()
+        };
+        open_video_as(&probe, *e).is_ok()
+    })
+    .collect();
     found.push(VideoEncoder::X264);
     found
 }
@@ -131,8 +176,16 @@ pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetPr
     use crate::config::Preset;
     crate::init();
     let spec = crate::source::test_video_spec(settings.width, settings.height, settings.fps, false);
-    let mut input = crate::source::open_input(&spec).map_err(|message| CaptureError::DeviceOpen { kind: "video", spec: spec.url.clone(), message })?;
-    let stream = input.streams().best(ffmpeg::media::Type::Video).ok_or_else(|| CaptureError::BadConfig("test pattern has no video".to_owned()))?;
+    let mut input =
+        crate::source::open_input(&spec).map_err(|message| CaptureError::DeviceOpen {
+            kind: "video",
+            spec: spec.url.clone(),
+            message,
+        })?;
+    let stream = input
+        .streams()
+        .best(ffmpeg::media::Type::Video)
+        .ok_or_else(|| CaptureError::BadConfig("test pattern has no video".to_owned()))?;
     let index = stream.index();
     let mut decoder = codec::context::Context::from_parameters(stream.parameters())
         .and_then(|c| c.decoder().video())
@@ -141,11 +194,15 @@ pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetPr
     let mut frames = Vec::with_capacity(n_frames);
     while frames.len() < n_frames {
         let mut packet = codec::packet::Packet::empty();
-        packet.read(&mut input).map_err(CaptureError::ffmpeg("reading the test pattern"))?;
+        packet
+            .read(&mut input)
+            .map_err(CaptureError::ffmpeg("reading the test pattern"))?;
         if packet.stream() != index {
             continue;
         }
-        decoder.send_packet(&packet).map_err(CaptureError::ffmpeg("decoding the test pattern"))?;
+        decoder
+            .send_packet(&packet)
+            .map_err(CaptureError::ffmpeg("decoding the test pattern"))?;
         let mut frame = ffmpeg::frame::Video::empty();
         while decoder.receive_frame(&mut frame).is_ok() {
             frames.push(std::mem::replace(&mut frame, ffmpeg::frame::Video::empty()));
@@ -153,13 +210,20 @@ pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetPr
     }
     let mut measured = Vec::new();
     for preset in [Preset::Veryfast, Preset::Superfast, Preset::Ultrafast] {
-        let trial = VideoSettings { preset, encoder: VideoEncoder::X264, ..settings.clone() };
+        let trial = VideoSettings {
+            preset,
+            encoder: VideoEncoder::X264,
+            ..settings.clone()
+        };
         let mut opened = open_video_as(&trial, VideoEncoder::X264)?;
         let started = std::time::Instant::now();
         let mut packet = codec::packet::Packet::empty();
         for (i, frame) in frames.iter_mut().enumerate() {
             frame.set_pts(Some(i as i64));
-            opened.encoder.send_frame(frame).map_err(CaptureError::ffmpeg("probing the encoder"))?;
+            opened
+                .encoder
+                .send_frame(frame)
+                .map_err(CaptureError::ffmpeg("probing the encoder"))?;
             while opened.encoder.receive_packet(&mut packet).is_ok() {}
         }
         let _ = opened.encoder.send_eof();
@@ -170,7 +234,10 @@ pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetPr
             return Ok(PresetProbe { preset, measured });
         }
     }
-    Ok(PresetProbe { preset: Preset::Ultrafast, measured })
+    Ok(PresetProbe {
+        preset: Preset::Ultrafast,
+        measured,
+    })
 }
 
 #[cfg(test)]
@@ -179,19 +246,31 @@ mod tests {
 
     #[test]
     fn preset_probe_measures_and_picks_one_that_keeps_up() {
-        let settings = VideoSettings { width: 640, height: 360, ..VideoSettings::default() };
+        let settings = VideoSettings {
+            width: 640,
+            height: 360,
+            ..VideoSettings::default()
+        };
         let probe = choose_preset(&settings, 1.5).unwrap();
         assert!(!probe.measured.is_empty());
         assert!(probe.measured.iter().all(|(_, fps)| *fps > 0.0));
         let (last, fps) = *probe.measured.last().unwrap();
         assert_eq!(last, probe.preset);
         // Either the chosen preset kept up, or nothing did and ultrafast is the floor.
-        assert!(fps >= 45.0 || probe.preset == crate::config::Preset::Ultrafast, "{probe:?}");
+        assert!(
+            fps >= 45.0 || probe.preset == crate::config::Preset::Ultrafast,
+            "{probe:?}"
+        );
     }
 
     #[test]
     fn x264_opens_with_live_settings_and_vaapi_falls_back() {
-        let settings = VideoSettings { width: 320, height: 180, encoder: VideoEncoder::Vaapi, ..VideoSettings::default() };
+        let settings = VideoSettings {
+            width: 320,
+            height: 180,
+            encoder: VideoEncoder::Vaapi,
+            ..VideoSettings::default()
+        };
         let opened = open_video(&settings).unwrap();
         assert_eq!(opened.used, VideoEncoder::X264);
         assert_eq!(opened.time_base, Rational::new(1, 30));

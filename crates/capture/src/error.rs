@@ -33,17 +33,29 @@ pub enum CaptureError {
     #[error("push url {url} is malformed: {reason}")]
     BadPushUrl { url: String, reason: &'static str },
     #[error("ingest {host}:{port} is unreachable: {message}")]
-    IngestUnreachable { host: String, port: u16, message: String },
+    IngestUnreachable {
+        host: String,
+        port: u16,
+        message: String,
+    },
     #[error("ingest {url} did not accept the stream: {message}")]
     PushRejected { url: String, message: String },
     #[error("cannot open {kind} source {spec}: {message}")]
-    DeviceOpen { kind: &'static str, spec: String, message: String },
+    DeviceOpen {
+        kind: &'static str,
+        spec: String,
+        message: String,
+    },
     #[error("recording path {} is not writable: {message}", path.display())]
     OutputNotWritable { path: PathBuf, message: String },
     #[error("recording path {} already exists", path.display())]
     OutputExists { path: PathBuf },
     #[error("not enough disk space at {}: need {needed_mb} MB, {available_mb} MB left", path.display())]
-    DiskSpace { path: PathBuf, needed_mb: u64, available_mb: u64 },
+    DiskSpace {
+        path: PathBuf,
+        needed_mb: u64,
+        available_mb: u64,
+    },
     #[error("encoder {name} is unavailable: {message}")]
     Encoder { name: String, message: String },
     #[error("bad configuration: {0}")]
@@ -51,9 +63,15 @@ pub enum CaptureError {
     #[error("disk full while recording to {}", path.display())]
     DiskFull { path: PathBuf },
     #[error("{context}: {source}")]
-    Ffmpeg { context: String, source: ffmpeg_next::Error },
+    Ffmpeg {
+        context: String,
+        source: ffmpeg_next::Error,
+    },
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
     #[error("pipeline thread {0} stopped unexpectedly")]
     ThreadLost(&'static str),
 }

@@ -37,7 +37,10 @@ mod stats;
 mod url;
 mod writer;
 
-pub use config::{AudioSource, Config, Container, InputSpec, Preset, ReconnectPolicy, VideoEncoder, VideoSettings, VideoSource};
+pub use config::{
+    AudioSource, Config, Container, InputSpec, Preset, ReconnectPolicy, VideoEncoder,
+    VideoSettings, VideoSource,
+};
 pub use devices::{Device, DeviceKind, Mode, devices};
 pub use disk::available_bytes;
 pub use encode::{PresetProbe, available_encoders, choose_preset};

@@ -41,7 +41,10 @@ pub(crate) fn close(markers: &[Marker], end_ms: u32) -> Vec<Marker> {
         let kind = closed[i].kind;
         let end = match kind {
             MarkerKind::Manual => closed[i].start_ms,
-            _ => closed[i + 1..].iter().find(|m| m.kind == kind).map_or(end_ms, |m| m.start_ms),
+            _ => closed[i + 1..]
+                .iter()
+                .find(|m| m.kind == kind)
+                .map_or(end_ms, |m| m.start_ms),
         };
         let marker = &mut closed[i];
         marker.start_ms = marker.start_ms.min(end_ms);
@@ -52,7 +55,10 @@ pub(crate) fn close(markers: &[Marker], end_ms: u32) -> Vec<Marker> {
 
 /// The sidecar file next to a recording: `NAME.markers.json`.
 pub fn sidecar_path(recording: &Path) -> std::path::PathBuf {
-    let mut name = recording.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = recording
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".markers.json");
     recording.with_file_name(name)
 }
@@ -65,17 +71,25 @@ struct Sidecar<'a> {
     markers: &'a [Marker],
 }
 
-pub(crate) fn write_sidecar(recording: &Path, duration_ms: u32, markers: &[Marker]) -> Result<std::path::PathBuf, CaptureError> {
+pub(crate) fn write_sidecar(
+    recording: &Path,
+    duration_ms: u32,
+    markers: &[Marker],
+) -> Result<std::path::PathBuf, CaptureError> {
     let path = sidecar_path(recording);
     let body = Sidecar {
-        recording: recording.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        recording: recording
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         duration_ms,
         markers,
     };
     let json = serde_json::to_vec_pretty(&body).expect("markers serialise to JSON");
     let tmp = path.with_extension("json.tmp");
     std::fs::write(&tmp, json).map_err(CaptureError::io(format!("writing {}", tmp.display())))?;
-    std::fs::rename(&tmp, &path).map_err(CaptureError::io(format!("renaming {}", tmp.display())))?;
+    std::fs::rename(&tmp, &path)
+        .map_err(CaptureError::io(format!("renaming {}", tmp.display())))?;
     Ok(path)
 }
 
@@ -84,7 +98,13 @@ mod tests {
     use super::*;
 
     fn m(kind: MarkerKind, label: &str, start_ms: u32) -> Marker {
-        Marker { kind, label: label.into(), sku: None, start_ms, end_ms: None }
+        Marker {
+            kind,
+            label: label.into(),
+            sku: None,
+            start_ms,
+            end_ms: None,
+        }
     }
 
     #[test]
@@ -99,12 +119,27 @@ mod tests {
             ],
             9000,
         );
-        let ends: Vec<(&str, u32, u32)> = closed.iter().map(|m| (m.label.as_str(), m.start_ms, m.end_ms.unwrap())).collect();
-        assert_eq!(ends, vec![("开场", 0, 5000), ("脐橙", 1000, 4000), ("口误", 1500, 1500), ("大米", 4000, 9000), ("福利", 5000, 9000)]);
+        let ends: Vec<(&str, u32, u32)> = closed
+            .iter()
+            .map(|m| (m.label.as_str(), m.start_ms, m.end_ms.unwrap()))
+            .collect();
+        assert_eq!(
+            ends,
+            vec![
+                ("开场", 0, 5000),
+                ("脐橙", 1000, 4000),
+                ("口误", 1500, 1500),
+                ("大米", 4000, 9000),
+                ("福利", 5000, 9000)
+            ]
+        );
     }
 
     #[test]
     fn sidecar_name_follows_recording() {
-        assert_eq!(sidecar_path(Path::new("/r/场次1.mp4")), Path::new("/r/场次1.mp4.markers.json"));
+        assert_eq!(
+            sidecar_path(Path::new("/r/场次1.mp4")),
+            Path::new("/r/场次1.mp4.markers.json")
+        );
     }
 }

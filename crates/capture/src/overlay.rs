@@ -32,7 +32,11 @@ pub enum Overlay {
 /// Formats fen as `¥19.90`, or `¥20` for whole yuan.
 pub fn format_price(price_fen: u32) -> String {
     let (yuan, fen) = (price_fen / 100, price_fen % 100);
-    if fen == 0 { format!("{yuan}") } else { format!("{yuan}.{fen:02}") }
+    if fen == 0 {
+        format!("{yuan}")
+    } else {
+        format!("{yuan}.{fen:02}")
+    }
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -84,7 +88,8 @@ struct SlateStyle {
 const DEFAULT_TEMPLATE: &str = include_str!("../../../assets/overlay/lower-third.json");
 
 fn template() -> Template {
-    serde_json::from_str(DEFAULT_TEMPLATE).expect("assets/overlay/lower-third.json is valid (checked by a unit test)")
+    serde_json::from_str(DEFAULT_TEMPLATE)
+        .expect("assets/overlay/lower-third.json is valid (checked by a unit test)")
 }
 
 /// A font over a memory-mapped file: a CJK collection is 20 MB, and only the glyphs
@@ -114,16 +119,19 @@ fn load_font(path: &Path) -> Result<Arc<CjkFont>, CaptureError> {
     if let Some((_, font)) = cache.iter().find(|(p, _)| p == path) {
         return Ok(font.clone());
     }
-    let file = std::fs::File::open(path).map_err(CaptureError::io(format!("opening font {}", path.display())))?;
+    let file = std::fs::File::open(path)
+        .map_err(CaptureError::io(format!("opening font {}", path.display())))?;
     // Safety: font files are not modified while the app runs; a mapping that changes
     // under us would at worst draw wrong glyphs. The mapping lives for the process,
     // once per path (the cache above).
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(CaptureError::io(format!("mapping font {}", path.display())))?;
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(CaptureError::io(format!("mapping font {}", path.display())))?;
     let data: &'static [u8] = Box::leak(Box::new(map));
     // Noto Sans CJK collections hold JP, KR, SC, TC, HK in that order; SC has the
     // simplified glyph shapes our anchors expect.
     let font = if data.starts_with(b"ttcf") {
-        CjkFont::try_from_slice_and_index(data, 2).or_else(|_| CjkFont::try_from_slice_and_index(data, 0))
+        CjkFont::try_from_slice_and_index(data, 2)
+            .or_else(|_| CjkFont::try_from_slice_and_index(data, 0))
     } else {
         CjkFont::try_from_slice(data)
     }
@@ -142,11 +150,19 @@ impl Fonts {
                 .iter()
                 .map(PathBuf::from)
                 .find(|p| p.exists())
-                .ok_or_else(|| CaptureError::BadConfig("no CJK font found; install fonts-noto-cjk or set a font".to_owned()))?,
+                .ok_or_else(|| {
+                    CaptureError::BadConfig(
+                        "no CJK font found; install fonts-noto-cjk or set a font".to_owned(),
+                    )
+                })?,
         };
         let regular = load_font(&regular_path)?;
         let bold_path = PathBuf::from(regular_path.to_string_lossy().replace("-Regular", "-Bold"));
-        let bold = if bold_path != regular_path && bold_path.exists() { load_font(&bold_path)? } else { regular.clone() };
+        let bold = if bold_path != regular_path && bold_path.exists() {
+            load_font(&bold_path)?
+        } else {
+            regular.clone()
+        };
         Ok(Fonts { regular, bold })
     }
 }
@@ -160,7 +176,11 @@ struct Canvas {
 
 impl Canvas {
     fn new(w: usize, h: usize) -> Canvas {
-        Canvas { w, h, px: vec![[0.0; 4]; w * h] }
+        Canvas {
+            w,
+            h,
+            px: vec![[0.0; 4]; w * h],
+        }
     }
 
     /// Paints `color` with `coverage` (0–1) over the pixel at `x, y`.
@@ -182,16 +202,33 @@ impl Canvas {
                 let (cx, cy) = (x as f32 + 0.5, y as f32 + 0.5);
                 let dx = (x0 + r - cx).max(cx - (x0 + w - r)).max(0.0);
                 let dy = (y0 + r - cy).max(cy - (y0 + h - r)).max(0.0);
-                let coverage = if dx > 0.0 && dy > 0.0 { (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0) } else { 1.0 };
+                let coverage = if dx > 0.0 && dy > 0.0 {
+                    (r - (dx * dx + dy * dy).sqrt() + 0.5).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
                 let inside_x = (cx - x0).min(x0 + w - cx).clamp(0.0, 1.0);
                 let inside_y = (cy - y0).min(y0 + h - cy).clamp(0.0, 1.0);
-                self.paint(x, y, color, coverage * inside_x.max(0.0) * inside_y.max(0.0));
+                self.paint(
+                    x,
+                    y,
+                    color,
+                    coverage * inside_x.max(0.0) * inside_y.max(0.0),
+                );
             }
         }
     }
 
     /// Draws `text` with its baseline at `baseline`; returns the advance width.
-    fn text(&mut self, font: &CjkFont, px: f32, x0: f32, baseline: f32, text: &str, color: [u8; 4]) -> f32 {
+    fn text(
+        &mut self,
+        font: &CjkFont,
+        px: f32,
+        x0: f32,
+        baseline: f32,
+        text: &str,
+        color: [u8; 4],
+    ) -> f32 {
         let scaled = font.as_scaled(PxScale::from(px));
         let mut x = x0;
         let mut prev = None;
@@ -204,7 +241,12 @@ impl Canvas {
             if let Some(outlined) = font.outline_glyph(glyph) {
                 let bounds = outlined.px_bounds();
                 outlined.draw(|gx, gy, c| {
-                    self.paint(bounds.min.x as i32 + gx as i32, bounds.min.y as i32 + gy as i32, color, c);
+                    self.paint(
+                        bounds.min.x as i32 + gx as i32,
+                        bounds.min.y as i32 + gy as i32,
+                        color,
+                        c,
+                    );
                 });
             }
             x += scaled.h_advance(id);
@@ -280,7 +322,11 @@ impl OverlayImage {
             for col in 0..w {
                 let p = canvas.px[row * canvas.w + col];
                 let a = p[3];
-                let (yy, _, _) = if a > 0.0 { rgb_to_yuv(p[0] / a, p[1] / a, p[2] / a) } else { (16.0, 128.0, 128.0) };
+                let (yy, _, _) = if a > 0.0 {
+                    rgb_to_yuv(p[0] / a, p[1] / a, p[2] / a)
+                } else {
+                    (16.0, 128.0, 128.0)
+                };
                 luma[row * w + col] = yy.round().clamp(0.0, 255.0) as u8;
                 alpha[row * w + col] = (a * 255.0).round() as u8;
             }
@@ -295,13 +341,27 @@ impl OverlayImage {
                     }
                 }
                 let a = sum[3];
-                let (_, u, v) = if a > 0.0 { rgb_to_yuv(sum[0] / a, sum[1] / a, sum[2] / a) } else { (16.0, 128.0, 128.0) };
+                let (_, u, v) = if a > 0.0 {
+                    rgb_to_yuv(sum[0] / a, sum[1] / a, sum[2] / a)
+                } else {
+                    (16.0, 128.0, 128.0)
+                };
                 cb[row * cw + col] = u.round().clamp(0.0, 255.0) as u8;
                 cr[row * cw + col] = v.round().clamp(0.0, 255.0) as u8;
                 chroma_alpha[row * cw + col] = (a * 255.0).round() as u8;
             }
         }
-        OverlayImage { x: x & !1, y: y & !1, w, h, luma, alpha, cb, cr, chroma_alpha }
+        OverlayImage {
+            x: x & !1,
+            y: y & !1,
+            w,
+            h,
+            luma,
+            alpha,
+            cb,
+            cr,
+            chroma_alpha,
+        }
     }
 
     /// Alpha-blends the image into a YUV420P frame.
@@ -312,9 +372,39 @@ impl OverlayImage {
         }
         let w = self.w.min(fw - self.x);
         let h = self.h.min(fh - self.y);
-        blend_plane(frame, 0, self.x, self.y, w, h, &self.luma, &self.alpha, self.w);
-        blend_plane(frame, 1, self.x / 2, self.y / 2, w / 2, h / 2, &self.cb, &self.chroma_alpha, self.w / 2);
-        blend_plane(frame, 2, self.x / 2, self.y / 2, w / 2, h / 2, &self.cr, &self.chroma_alpha, self.w / 2);
+        blend_plane(
+            frame,
+            0,
+            self.x,
+            self.y,
+            w,
+            h,
+            &self.luma,
+            &self.alpha,
+            self.w,
+        );
+        blend_plane(
+            frame,
+            1,
+            self.x / 2,
+            self.y / 2,
+            w / 2,
+            h / 2,
+            &self.cb,
+            &self.chroma_alpha,
+            self.w / 2,
+        );
+        blend_plane(
+            frame,
+            2,
+            self.x / 2,
+            self.y / 2,
+            w / 2,
+            h / 2,
+            &self.cr,
+            &self.chroma_alpha,
+            self.w / 2,
+        );
     }
 }
 
@@ -353,31 +443,68 @@ pub(crate) fn render(overlay: &Overlay, fonts: &Fonts, width: u32, height: u32) 
     let gap = t.card.line_gap * fh;
     let accent = (t.card.accent_width * fh).max(2.0);
     let max_text = t.card.max_width * fw - 2.0 * pad - accent;
-    let font_of = |style: &TextStyle| if style.bold { fonts.bold.clone() } else { fonts.regular.clone() };
+    let font_of = |style: &TextStyle| {
+        if style.bold {
+            fonts.bold.clone()
+        } else {
+            fonts.regular.clone()
+        }
+    };
 
     // Lines: (font, px size, text, colour).
     let mut lines: Vec<(Arc<CjkFont>, f32, String, [u8; 4])> = Vec::new();
     match overlay {
-        Overlay::ProductCard { name, price_fen, selling_point } => {
+        Overlay::ProductCard {
+            name,
+            price_fen,
+            selling_point,
+        } => {
             let f = font_of(&t.name);
-            lines.push((f.clone(), t.name.size * fh, fit(&f, t.name.size * fh, name, max_text), t.name.color));
+            lines.push((
+                f.clone(),
+                t.name.size * fh,
+                fit(&f, t.name.size * fh, name, max_text),
+                t.name.color,
+            ));
             let f = font_of(&t.price);
             let price = format!("{}{}", t.price.prefix, format_price(*price_fen));
-            lines.push((f.clone(), t.price.size * fh, fit(&f, t.price.size * fh, &price, max_text), t.price.color));
+            lines.push((
+                f.clone(),
+                t.price.size * fh,
+                fit(&f, t.price.size * fh, &price, max_text),
+                t.price.color,
+            ));
             if !selling_point.trim().is_empty() {
                 let f = font_of(&t.selling_point);
                 let size = t.selling_point.size * fh;
-                lines.push((f.clone(), size, fit(&f, size, selling_point, max_text), t.selling_point.color));
+                lines.push((
+                    f.clone(),
+                    size,
+                    fit(&f, size, selling_point, max_text),
+                    t.selling_point.color,
+                ));
             }
         }
         Overlay::Title { text } => {
             let f = font_of(&t.title);
-            lines.push((f.clone(), t.title.size * fh, fit(&f, t.title.size * fh, text, max_text), t.title.color));
+            lines.push((
+                f.clone(),
+                t.title.size * fh,
+                fit(&f, t.title.size * fh, text, max_text),
+                t.title.color,
+            ));
         }
     }
-    let content_w = lines.iter().map(|(f, px, s, _)| text_width(f, *px, s)).fold(0.0f32, f32::max);
-    let line_heights: Vec<f32> = lines.iter().map(|(f, px, _, _)| f.as_scaled(PxScale::from(*px)).height()).collect();
-    let content_h: f32 = line_heights.iter().sum::<f32>() + gap * (lines.len().saturating_sub(1)) as f32;
+    let content_w = lines
+        .iter()
+        .map(|(f, px, s, _)| text_width(f, *px, s))
+        .fold(0.0f32, f32::max);
+    let line_heights: Vec<f32> = lines
+        .iter()
+        .map(|(f, px, _, _)| f.as_scaled(PxScale::from(*px)).height())
+        .collect();
+    let content_h: f32 =
+        line_heights.iter().sum::<f32>() + gap * (lines.len().saturating_sub(1)) as f32;
     let card_w = (content_w + 2.0 * pad + accent).ceil();
     let card_h = (content_h + 2.0 * pad).ceil();
     let mut canvas = Canvas::new(card_w as usize + 2, card_h as usize + 2);
@@ -399,7 +526,8 @@ pub(crate) fn render(overlay: &Overlay, fonts: &Fonts, width: u32, height: u32) 
 /// Draws the "camera lost" slate as a full YUV420P frame.
 pub(crate) fn slate(fonts: Option<&Fonts>, width: u32, height: u32) -> ffmpeg_next::frame::Video {
     let t = template();
-    let mut frame = ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::YUV420P, width, height);
+    let mut frame =
+        ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::YUV420P, width, height);
     let [r, g, b] = t.slate.background;
     let (y, u, v) = rgb_to_yuv(r as f32 / 255.0, g as f32 / 255.0, b as f32 / 255.0);
     for (plane, value) in [(0usize, y), (1, u), (2, v)] {
@@ -414,8 +542,22 @@ pub(crate) fn slate(fonts: Option<&Fonts>, width: u32, height: u32) -> ffmpeg_ne
         let sub_w = text_width(&fonts.regular, sub, &t.slate.sub_text);
         let w = main_w.max(sub_w).min(fw);
         let mut canvas = Canvas::new(w.ceil() as usize + 2, (size * 1.5 + sub * 1.6) as usize + 2);
-        canvas.text(&fonts.bold, size, (w - main_w) / 2.0, size, &t.slate.text, t.slate.color);
-        canvas.text(&fonts.regular, sub, (w - sub_w) / 2.0, size * 1.5 + sub, &t.slate.sub_text, t.slate.color);
+        canvas.text(
+            &fonts.bold,
+            size,
+            (w - main_w) / 2.0,
+            size,
+            &t.slate.text,
+            t.slate.color,
+        );
+        canvas.text(
+            &fonts.regular,
+            sub,
+            (w - sub_w) / 2.0,
+            size * 1.5 + sub,
+            &t.slate.sub_text,
+            t.slate.color,
+        );
         let x = ((fw - w) / 2.0).max(0.0) as usize;
         let y = ((fh - canvas.h as f32) / 2.0).max(0.0) as usize;
         OverlayImage::from_canvas(&canvas, x, y).blend(&mut frame);
@@ -435,13 +577,19 @@ mod tests {
 
     #[test]
     fn prices_format_in_yuan() {
-        for (fen, text) in [(1990, "19.90"), (2000, "20"), (5, "0.05"), (123456, "1234.56")] {
+        for (fen, text) in [
+            (1990, "19.90"),
+            (2000, "20"),
+            (5, "0.05"),
+            (123456, "1234.56"),
+        ] {
             assert_eq!(format_price(fen), text);
         }
     }
 
     fn frame_of(y: u8) -> ffmpeg_next::frame::Video {
-        let mut frame = ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::YUV420P, 640, 360);
+        let mut frame =
+            ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::YUV420P, 640, 360);
         frame.data_mut(0).fill(y);
         frame.data_mut(1).fill(128);
         frame.data_mut(2).fill(128);
@@ -451,9 +599,17 @@ mod tests {
     #[test]
     fn product_card_draws_cjk_text_in_lower_third() {
         let fonts = Fonts::load(None).expect("fonts-noto-cjk is installed on the build machines");
-        let overlay = Overlay::ProductCard { name: "赣南脐橙 5斤装".into(), price_fen: 3990, selling_point: "现摘现发 产地直供".into() };
+        let overlay = Overlay::ProductCard {
+            name: "赣南脐橙 5斤装".into(),
+            price_fen: 3990,
+            selling_point: "现摘现发 产地直供".into(),
+        };
         let image = render(&overlay, &fonts, 640, 360);
-        assert!(image.y > 180, "card sits in the lower half, y = {}", image.y);
+        assert!(
+            image.y > 180,
+            "card sits in the lower half, y = {}",
+            image.y
+        );
         let mut frame = frame_of(235);
         image.blend(&mut frame);
         // The dark card darkens the white frame; the glyphs bring bright pixels back.
@@ -462,9 +618,21 @@ mod tests {
         let luma = &frame.data(0)[row * stride + image.x..row * stride + image.x + image.w];
         assert!(luma.iter().any(|&l| l < 100), "card background is dark");
         let untouched = &frame.data(0)[..stride * 10];
-        assert!(untouched.iter().take(640).all(|&l| l == 235), "top of frame untouched");
+        assert!(
+            untouched.iter().take(640).all(|&l| l == 235),
+            "top of frame untouched"
+        );
         // A text change gives a different image of the same kind.
-        let other = render(&Overlay::ProductCard { name: "五常大米".into(), price_fen: 5990, selling_point: String::new() }, &fonts, 640, 360);
+        let other = render(
+            &Overlay::ProductCard {
+                name: "五常大米".into(),
+                price_fen: 5990,
+                selling_point: String::new(),
+            },
+            &fonts,
+            640,
+            360,
+        );
         assert_ne!(other.luma, image.luma);
     }
 

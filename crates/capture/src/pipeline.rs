@@ -88,7 +88,11 @@ impl Shared {
     }
 
     pub(crate) fn stop_requested_for(&self) -> Duration {
-        self.stop_info.lock().unwrap_or_else(|p| p.into_inner()).1.map_or(Duration::ZERO, |t| t.elapsed())
+        self.stop_info
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .map_or(Duration::ZERO, |t| t.elapsed())
     }
 
     fn set_t0(&self, t0: Instant) {
@@ -101,7 +105,9 @@ impl Shared {
         let guard = self.t0.lock().unwrap_or_else(|p| p.into_inner());
         let (guard, _) = self
             .t0_set
-            .wait_timeout_while(guard, timeout, |t0| t0.is_none() && !self.stop.load(Ordering::Relaxed))
+            .wait_timeout_while(guard, timeout, |t0| {
+                t0.is_none() && !self.stop.load(Ordering::Relaxed)
+            })
             .unwrap_or_else(|p| p.into_inner());
         *guard
     }
@@ -117,7 +123,10 @@ impl Shared {
     }
 
     fn push_state(&self) -> PushState {
-        self.push_state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.push_state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn media_ms(&self) -> u32 {
@@ -157,7 +166,10 @@ pub struct PipelineHandle {
     encoder: crate::config::VideoEncoder,
 }
 
-fn spawn<T: Send + 'static>(name: &'static str, f: impl FnOnce() -> T + Send + 'static) -> Result<JoinHandle<T>, CaptureError> {
+fn spawn<T: Send + 'static>(
+    name: &'static str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<JoinHandle<T>, CaptureError> {
     std::thread::Builder::new()
         .name(format!("capture-{name}"))
         .spawn(f)
@@ -167,7 +179,10 @@ fn spawn<T: Send + 'static>(name: &'static str, f: impl FnOnce() -> T + Send + '
 /// Checks that `config.output` can be created, before anything else is started.
 fn check_output(config: &Config) -> Result<(), CaptureError> {
     let path = &config.output;
-    let not_writable = |message: String| CaptureError::OutputNotWritable { path: path.clone(), message };
+    let not_writable = |message: String| CaptureError::OutputNotWritable {
+        path: path.clone(),
+        message,
+    };
     if path.is_dir() {
         return Err(not_writable("is a directory".to_owned()));
     }
@@ -179,21 +194,35 @@ fn check_output(config: &Config) -> Result<(), CaptureError> {
         _ => std::path::PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(not_writable(format!("folder {} does not exist", dir.display())));
+        return Err(not_writable(format!(
+            "folder {} does not exist",
+            dir.display()
+        )));
     }
     let probe = dir.join(format!(".anchordesk-probe-{}", std::process::id()));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
         }
         Err(e) => return Err(not_writable(e.to_string())),
     }
-    let planned_ms = config.duration_ms.or(config.planned_duration_ms).unwrap_or(3 * 3600 * 1000);
+    let planned_ms = config
+        .duration_ms
+        .or(config.planned_duration_ms)
+        .unwrap_or(3 * 3600 * 1000);
     let needed = config.estimated_bytes(planned_ms as u64) + 64 * 1024 * 1024;
     if let Some(available) = crate::disk::available_bytes(&dir)
         && available < needed
     {
-        return Err(CaptureError::DiskSpace { path: dir, needed_mb: needed / 1_000_000, available_mb: available / 1_000_000 });
+        return Err(CaptureError::DiskSpace {
+            path: dir,
+            needed_mb: needed / 1_000_000,
+            available_mb: available / 1_000_000,
+        });
     }
     Ok(())
 }
@@ -220,8 +249,14 @@ impl Pipeline {
         };
         let video = encode::open_video(&config.video)?;
         let audio = encode::open_audio(config.audio_bitrate_kbps)?;
-        let video_setup = StreamSetup { params: codec::Parameters::from(&*video.encoder), time_base: video.time_base };
-        let audio_setup = StreamSetup { params: codec::Parameters::from(&*audio), time_base: Rational::new(1, encode::AUDIO_RATE as i32) };
+        let video_setup = StreamSetup {
+            params: codec::Parameters::from(&*video.encoder),
+            time_base: video.time_base,
+        };
+        let audio_setup = StreamSetup {
+            params: codec::Parameters::from(&*audio),
+            time_base: Rational::new(1, encode::AUDIO_RATE as i32),
+        };
         let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
         let realtime = config.realtime || !matches!(config.video_source, VideoSource::Test);
 
@@ -235,7 +270,15 @@ impl Pipeline {
             end_us: AtomicI64::new(-1),
             media_us: AtomicI64::new(0),
             counters: Counters::default(),
-            push_state: Mutex::new(if config.push.is_some() { PushState::Reconnecting { attempt: 0, retry_in_ms: 0, last_error: String::new() } } else { PushState::Off }),
+            push_state: Mutex::new(if config.push.is_some() {
+                PushState::Reconnecting {
+                    attempt: 0,
+                    retry_in_ms: 0,
+                    last_error: String::new(),
+                }
+            } else {
+                PushState::Off
+            }),
             push_reconnects: AtomicU64::new(0),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),
@@ -259,9 +302,16 @@ impl Pipeline {
         let (ready_tx, ready_rx) = bounded(1);
         {
             let shared = shared.clone();
-            threads.push(("video-source", spawn("video-source", move || source::video_thread(video_spec, w, h, video_tx, shared, ready_tx))?));
+            threads.push((
+                "video-source",
+                spawn("video-source", move || {
+                    source::video_thread(video_spec, w, h, video_tx, shared, ready_tx)
+                })?,
+            ));
         }
-        let ready = ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("video-source")));
+        let ready = ready_rx
+            .recv_timeout(Duration::from_secs(15))
+            .unwrap_or(Err(CaptureError::ThreadLost("video-source")));
         if let Err(e) = ready {
             abort(threads, &shared);
             return Err(e);
@@ -275,16 +325,27 @@ impl Pipeline {
         {
             let shared = shared.clone();
             let writer_tx = writer_tx.clone();
-            threads.push(("audio", spawn("audio", move || source::audio_thread(feed, audio, writer_tx, shared, ready_tx))?));
+            threads.push((
+                "audio",
+                spawn("audio", move || {
+                    source::audio_thread(feed, audio, writer_tx, shared, ready_tx)
+                })?,
+            ));
         }
-        let ready = ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("audio")));
+        let ready = ready_rx
+            .recv_timeout(Duration::from_secs(15))
+            .unwrap_or(Err(CaptureError::ThreadLost("audio")));
         if let Err(e) = ready {
             drop(video_rx);
             abort(threads, &shared);
             return Err(e);
         }
 
-        let push_target = config.push.clone().map(|url| PushTarget { url, video: video_setup.clone(), audio: audio_setup.clone() });
+        let push_target = config.push.clone().map(|url| PushTarget {
+            url,
+            video: video_setup.clone(),
+            audio: audio_setup.clone(),
+        });
         let first_connection = match &push_target {
             Some(target) => match push::connect(target) {
                 Ok(c) => Some(c),
@@ -300,7 +361,12 @@ impl Pipeline {
         if config.overwrite && config.output.exists() {
             let _ = std::fs::remove_file(&config.output);
         }
-        let recording = match writer::open_recording(&config.output, config.container(), &video_setup, &audio_setup) {
+        let recording = match writer::open_recording(
+            &config.output,
+            config.container(),
+            &video_setup,
+            &audio_setup,
+        ) {
             Ok(r) => r,
             Err(e) => {
                 drop(video_rx);
@@ -315,7 +381,12 @@ impl Pipeline {
                 let (tx, rx) = bounded::<PushMsg>(512);
                 let shared = shared.clone();
                 let policy = config.reconnect.clone();
-                (Some(tx), Some(spawn("push", move || push::push_thread(target, conn, rx, shared, policy))?))
+                (
+                    Some(tx),
+                    Some(spawn("push", move || {
+                        push::push_thread(target, conn, rx, shared, policy)
+                    })?),
+                )
             }
             _ => (None, None),
         };
@@ -324,9 +395,12 @@ impl Pipeline {
         }
         let writer = {
             let shared = shared.clone();
-            let finish = writer::Finish { remux_mp4: config.remux_on_stop };
+            let finish = writer::Finish {
+                remux_mp4: config.remux_on_stop,
+            };
             spawn("writer", move || {
-                let result = writer::writer_thread(recording, writer_rx, push_tx, shared.clone(), finish);
+                let result =
+                    writer::writer_thread(recording, writer_rx, push_tx, shared.clone(), finish);
                 shared.finished.store(true, Ordering::SeqCst);
                 result
             })?
@@ -338,19 +412,33 @@ impl Pipeline {
             let writer_tx = writer_tx.clone();
             let encoder = video.encoder;
             let tb = video.time_base;
-            threads.push(("video-encoder", spawn("video-encoder", move || video_encode_thread(enc_rx, encoder, tb, writer_tx, shared))?));
+            threads.push((
+                "video-encoder",
+                spawn("video-encoder", move || {
+                    video_encode_thread(enc_rx, encoder, tb, writer_tx, shared)
+                })?,
+            ));
         }
         drop(writer_tx);
 
         let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
         let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
-        let preview_every = if config.preview_fps == 0 { 0 } else { (fps / config.preview_fps.min(fps)).max(1) };
+        let preview_every = if config.preview_fps == 0 {
+            0
+        } else {
+            (fps / config.preview_fps.min(fps)).max(1)
+        };
         if preview_every > 0 {
             let pw = config.preview_width.clamp(64, w) & !1;
             let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
             let shared = shared.clone();
             let pfps = config.preview_fps;
-            threads.push(("preview", spawn("preview", move || preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, shared))?));
+            threads.push((
+                "preview",
+                spawn("preview", move || {
+                    preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, shared)
+                })?,
+            ));
         }
 
         let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
@@ -359,10 +447,14 @@ impl Pipeline {
             _ => None,
         };
         let slate = overlay::slate(fonts.as_ref(), w, h);
-        let max_frames = config.duration_ms.map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
+        let max_frames = config
+            .duration_ms
+            .map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
         if let Some(frames) = max_frames {
             // Known up front, so a source-paced audio thread does not run far past the end.
-            shared.end_us.store(shared.frame_us(frames), Ordering::SeqCst);
+            shared
+                .end_us
+                .store(shared.frame_us(frames), Ordering::SeqCst);
         }
         {
             let shared = shared.clone();
@@ -385,7 +477,10 @@ impl Pipeline {
         {
             let shared = shared.clone();
             let output = config.output.clone();
-            threads.push(("stats", spawn("stats", move || stats_thread(stats_tx, shared, output))?));
+            threads.push((
+                "stats",
+                spawn("stats", move || stats_thread(stats_tx, shared, output))?,
+            ));
         }
         Ok(PipelineHandle {
             shared,
@@ -410,15 +505,31 @@ impl PipelineHandle {
         let image = match (overlay, &self.fonts) {
             (None, _) => None,
             (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, self.size.0, self.size.1))),
-            (Some(_), None) => return Err(CaptureError::BadConfig("no CJK font available for overlays".to_owned())),
+            (Some(_), None) => {
+                return Err(CaptureError::BadConfig(
+                    "no CJK font available for overlays".to_owned(),
+                ));
+            }
         };
-        self.overlay_tx.send(image).map_err(|_| CaptureError::ThreadLost("compositor"))
+        self.overlay_tx
+            .send(image)
+            .map_err(|_| CaptureError::ThreadLost("compositor"))
     }
 
     /// Stamps a marker at the current media time.
     pub fn marker(&self, kind: MarkerKind, label: &str, sku: Option<&str>) -> Marker {
-        let marker = Marker { kind, label: label.to_owned(), sku: sku.map(str::to_owned), start_ms: self.shared.media_ms(), end_ms: None };
-        self.shared.markers.lock().unwrap_or_else(|p| p.into_inner()).push(marker.clone());
+        let marker = Marker {
+            kind,
+            label: label.to_owned(),
+            sku: sku.map(str::to_owned),
+            start_ms: self.shared.media_ms(),
+            end_ms: None,
+        };
+        self.shared
+            .markers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(marker.clone());
         marker
     }
 
@@ -506,8 +617,14 @@ const LOST_AFTER: Duration = Duration::from_millis(1500);
 
 impl Compositor {
     fn run(mut self) {
-        let n = if self.shared.realtime { self.run_wall_clock() } else { self.run_source_paced() };
-        self.shared.end_us.store(self.shared.frame_us(n), Ordering::SeqCst);
+        let n = if self.shared.realtime {
+            self.run_wall_clock()
+        } else {
+            self.run_source_paced()
+        };
+        self.shared
+            .end_us
+            .store(self.shared.frame_us(n), Ordering::SeqCst);
         if self.shared.stop_reason() == StopReason::Running {
             self.shared.request_stop(StopReason::Duration);
         }
@@ -530,7 +647,9 @@ impl Compositor {
         out.set_pts(Some(n));
         let c = &self.shared.counters;
         Counters::add(&c.frames_composed, 1);
-        self.shared.media_us.store(self.shared.frame_us(n), Ordering::Relaxed);
+        self.shared
+            .media_us
+            .store(self.shared.frame_us(n), Ordering::Relaxed);
         if let Some(p) = &self.preview_tx
             && n % self.preview_every == 0
         {
@@ -640,7 +759,13 @@ impl Compositor {
     }
 }
 
-fn video_encode_thread(rx: Receiver<frame::Video>, mut encoder: ffmpeg::encoder::Video, tb: Rational, tx: Sender<WriterMsg>, shared: Arc<Shared>) {
+fn video_encode_thread(
+    rx: Receiver<frame::Video>,
+    mut encoder: ffmpeg::encoder::Video,
+    tb: Rational,
+    tx: Sender<WriterMsg>,
+    shared: Arc<Shared>,
+) {
     let c = &shared.counters;
     let us = Rational::new(1, 1_000_000);
     let drain = |encoder: &mut ffmpeg::encoder::Video| -> bool {
@@ -653,7 +778,8 @@ fn video_encode_thread(rx: Receiver<frame::Video>, mut encoder: ffmpeg::encoder:
                 packet.set_duration(1);
             }
             if let Some(pts) = packet.pts() {
-                c.encoded_media_us.fetch_max(pts.rescale(tb, us).max(0) as u64, Ordering::Relaxed);
+                c.encoded_media_us
+                    .fetch_max(pts.rescale(tb, us).max(0) as u64, Ordering::Relaxed);
             }
             Counters::add(&c.frames_encoded, 1);
             if tx.send(WriterMsg::Video(packet)).is_err() {
@@ -690,7 +816,9 @@ fn preview_thread(
         return;
     };
     let open = || -> Result<ffmpeg::encoder::Video, ffmpeg::Error> {
-        let mut enc = codec::context::Context::new_with_codec(codec).encoder().video()?;
+        let mut enc = codec::context::Context::new_with_codec(codec)
+            .encoder()
+            .video()?;
         enc.set_width(width);
         enc.set_height(height);
         enc.set_format(format::Pixel::YUVJ420P);
@@ -747,7 +875,11 @@ fn preview_thread(
     }
 }
 
-fn stats_thread(tx: tokio::sync::watch::Sender<Stats>, shared: Arc<Shared>, output: std::path::PathBuf) {
+fn stats_thread(
+    tx: tokio::sync::watch::Sender<Stats>,
+    shared: Arc<Shared>,
+    output: std::path::PathBuf,
+) {
     let c = &shared.counters;
     let mut prev_encoded = 0u64;
     let mut prev_bytes = 0u64;
@@ -781,7 +913,11 @@ fn stats_thread(tx: tokio::sync::watch::Sender<Stats>, shared: Arc<Shared>, outp
             media_time_ms: media_us as f64 / 1000.0,
             fps: d_encoded as f64 / secs,
             encoder_lag_ms: media_us.saturating_sub(encoded_us) as f64 / 1000.0,
-            encode_ms_per_frame: if d_encoded > 0 { (ns - prev_ns) as f64 / d_encoded as f64 / 1e6 } else { 0.0 },
+            encode_ms_per_frame: if d_encoded > 0 {
+                (ns - prev_ns) as f64 / d_encoded as f64 / 1e6
+            } else {
+                0.0
+            },
             skipped_frames: skipped as u32,
             skipped_last_second: skipped_last,
             dropped_frames: Counters::get(&c.push_dropped) as u32,
@@ -791,7 +927,9 @@ fn stats_thread(tx: tokio::sync::watch::Sender<Stats>, shared: Arc<Shared>, outp
             bitrate_kbps: (bytes - prev_bytes) as f64 * 8.0 / 1000.0 / secs,
             push: shared.push_state(),
             push_bitrate_kbps: (push_bytes - prev_push) as f64 * 8.0 / 1000.0 / secs,
-            recording_bytes: std::fs::metadata(&output).map(|m| m.len() as f64).unwrap_or(0.0),
+            recording_bytes: std::fs::metadata(&output)
+                .map(|m| m.len() as f64)
+                .unwrap_or(0.0),
             disk_free_bytes: disk_free.map(|b| b as f64),
             source_lost: c.source_lost.load(Ordering::Relaxed),
             audio_level: *shared.audio_level.borrow(),

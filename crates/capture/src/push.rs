@@ -16,7 +16,10 @@ use crate::writer::{StreamSetup, add_streams};
 use crate::{CaptureError, StreamUrl};
 
 pub(crate) enum PushMsg {
-    Packet { video: bool, packet: codec::packet::Packet },
+    Packet {
+        video: bool,
+        packet: codec::packet::Packet,
+    },
     End,
 }
 
@@ -34,7 +37,11 @@ pub(crate) struct Connection {
 
 /// Checks that something listens at the ingest's host and port, within `timeout`.
 pub(crate) fn check_reachable(url: &StreamUrl, timeout: Duration) -> Result<(), CaptureError> {
-    let unreachable = |message: String| CaptureError::IngestUnreachable { host: url.host().to_owned(), port: url.port(), message };
+    let unreachable = |message: String| CaptureError::IngestUnreachable {
+        host: url.host().to_owned(),
+        port: url.port(),
+        message,
+    };
     let addrs: Vec<_> = (url.host(), url.port())
         .to_socket_addrs()
         .map_err(|e| unreachable(format!("cannot resolve: {e}")))?
@@ -52,7 +59,10 @@ pub(crate) fn check_reachable(url: &StreamUrl, timeout: Duration) -> Result<(), 
 /// Opens the RTMP session and writes the FLV header.
 pub(crate) fn connect(target: &PushTarget) -> Result<Connection, CaptureError> {
     crate::init();
-    let rejected = |e: ffmpeg::Error| CaptureError::PushRejected { url: target.url.masked(), message: e.to_string() };
+    let rejected = |e: ffmpeg::Error| CaptureError::PushRejected {
+        url: target.url.masked(),
+        message: e.to_string(),
+    };
     let mut opts = Dictionary::new();
     // Give up on a silent server after 5 s instead of blocking the push thread forever.
     opts.set("rw_timeout", "5000000");
@@ -62,15 +72,29 @@ pub(crate) fn connect(target: &PushTarget) -> Result<Connection, CaptureError> {
     // The network cannot seek back to patch duration and size at the end.
     opts.set("flvflags", "no_duration_filesize");
     octx.write_header_with(opts).map_err(rejected)?;
-    Ok(Connection { octx, base_us: None })
+    Ok(Connection {
+        octx,
+        base_us: None,
+    })
 }
 
 impl Connection {
     /// Sends one packet, rebasing timestamps so each connection starts at its first keyframe.
-    fn send(&mut self, target: &PushTarget, video: bool, mut packet: codec::packet::Packet) -> Result<usize, ffmpeg::Error> {
-        let enc_tb = if video { target.video.time_base } else { target.audio.time_base };
+    fn send(
+        &mut self,
+        target: &PushTarget,
+        video: bool,
+        mut packet: codec::packet::Packet,
+    ) -> Result<usize, ffmpeg::Error> {
+        let enc_tb = if video {
+            target.video.time_base
+        } else {
+            target.audio.time_base
+        };
         let us = Rational::new(1, 1_000_000);
-        let Some(pts) = packet.pts() else { return Ok(0) };
+        let Some(pts) = packet.pts() else {
+            return Ok(0);
+        };
         let pts_us = pts.rescale(enc_tb, us);
         let base_us = match self.base_us {
             Some(b) => b,
@@ -84,7 +108,11 @@ impl Connection {
         packet.set_pts(Some(pts - base));
         packet.set_dts(packet.dts().map(|d| d - base));
         let index = if video { 0 } else { 1 };
-        let stream_tb = self.octx.stream(index).expect("push has a video and an audio stream").time_base();
+        let stream_tb = self
+            .octx
+            .stream(index)
+            .expect("push has a video and an audio stream")
+            .time_base();
         packet.rescale_ts(enc_tb, stream_tb);
         packet.set_stream(index);
         packet.set_position(-1);
@@ -97,7 +125,8 @@ impl Connection {
 /// The delay before reconnect attempt `attempt` (1-based): doubling from the first
 /// delay, capped, with ± jitter so many anchors do not hammer an ingest in step.
 pub(crate) fn backoff(policy: &ReconnectPolicy, attempt: u32, random_unit: f64) -> Duration {
-    let base = (policy.initial_delay_ms as f64) * 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
+    let base =
+        (policy.initial_delay_ms as f64) * 2f64.powi(attempt.saturating_sub(1).min(16) as i32);
     let capped = base.min(policy.max_delay_ms as f64);
     let jittered = capped * (1.0 + policy.jitter * (random_unit * 2.0 - 1.0));
     Duration::from_millis(jittered.max(100.0) as u64)
@@ -108,7 +137,10 @@ struct Jitter(u64);
 
 impl Jitter {
     fn new() -> Jitter {
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1);
         Jitter(seed | 1)
     }
 
@@ -120,7 +152,13 @@ impl Jitter {
     }
 }
 
-pub(crate) fn push_thread(target: PushTarget, first: Connection, rx: Receiver<PushMsg>, shared: Arc<Shared>, policy: ReconnectPolicy) {
+pub(crate) fn push_thread(
+    target: PushTarget,
+    first: Connection,
+    rx: Receiver<PushMsg>,
+    shared: Arc<Shared>,
+    policy: ReconnectPolicy,
+) {
     let c = &shared.counters;
     let mut conn = Some(first);
     let mut attempt: u32 = 0;
@@ -131,7 +169,11 @@ pub(crate) fn push_thread(target: PushTarget, first: Connection, rx: Receiver<Pu
         let msg = if conn.is_some() {
             rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
         } else {
-            rx.recv_timeout(next_try.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)))
+            rx.recv_timeout(
+                next_try
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1)),
+            )
         };
         match msg {
             Ok(PushMsg::End) | Err(RecvTimeoutError::Disconnected) => break,
@@ -145,7 +187,11 @@ pub(crate) fn push_thread(target: PushTarget, first: Connection, rx: Receiver<Pu
                             attempt = 1;
                             let delay = backoff(&policy, attempt, jitter.next_unit());
                             next_try = Instant::now() + delay;
-                            shared.set_push_state(PushState::Reconnecting { attempt, retry_in_ms: delay.as_millis() as u32, last_error: e.to_string() });
+                            shared.set_push_state(PushState::Reconnecting {
+                                attempt,
+                                retry_in_ms: delay.as_millis() as u32,
+                                last_error: e.to_string(),
+                            });
                         }
                     }
                 } else {
@@ -172,7 +218,11 @@ pub(crate) fn push_thread(target: PushTarget, first: Connection, rx: Receiver<Pu
                     let delay = backoff(&policy, attempt, jitter.next_unit());
                     next_try = Instant::now() + delay;
                     tracing::debug!(url = %target.url, %e, attempt, "push reconnect failed");
-                    shared.set_push_state(PushState::Reconnecting { attempt, retry_in_ms: delay.as_millis() as u32, last_error: e.to_string() });
+                    shared.set_push_state(PushState::Reconnecting {
+                        attempt,
+                        retry_in_ms: delay.as_millis() as u32,
+                        last_error: e.to_string(),
+                    });
                 }
             }
         }
@@ -189,8 +239,14 @@ mod tests {
 
     #[test]
     fn backoff_grows_caps_and_jitters() {
-        let policy = ReconnectPolicy { initial_delay_ms: 1000, max_delay_ms: 8000, jitter: 0.2 };
-        let mid: Vec<u64> = (1..=6).map(|a| backoff(&policy, a, 0.5).as_millis() as u64).collect();
+        let policy = ReconnectPolicy {
+            initial_delay_ms: 1000,
+            max_delay_ms: 8000,
+            jitter: 0.2,
+        };
+        let mid: Vec<u64> = (1..=6)
+            .map(|a| backoff(&policy, a, 0.5).as_millis() as u64)
+            .collect();
         assert_eq!(mid, vec![1000, 2000, 4000, 8000, 8000, 8000]);
         assert_eq!(backoff(&policy, 1, 0.0).as_millis(), 800);
         assert_eq!(backoff(&policy, 5, 1.0).as_millis(), 9600);

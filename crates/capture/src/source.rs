@@ -6,18 +6,21 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
-use ffmpeg_next::{self as ffmpeg, Dictionary, codec, filter, format, frame, media, software::scaling};
+use ffmpeg_next::{
+    self as ffmpeg, Dictionary, codec, filter, format, frame, media, software::scaling,
+};
 
+use crate::CaptureError;
 use crate::config::InputSpec;
 use crate::encode::{AUDIO_FRAME, AUDIO_RATE};
 use crate::pipeline::{Shared, WriterMsg};
 use crate::stats::Counters;
-use crate::CaptureError;
 
 /// Opens an FFmpeg input by format name (`v4l2`, `alsa`, `lavfi`, `mpegts`, …) and URL.
 pub(crate) fn open_input(spec: &InputSpec) -> Result<format::context::Input, String> {
     crate::init();
-    let name = std::ffi::CString::new(spec.format.as_str()).map_err(|_| "format name has a NUL byte".to_owned())?;
+    let name = std::ffi::CString::new(spec.format.as_str())
+        .map_err(|_| "format name has a NUL byte".to_owned())?;
     let ptr = unsafe { ffmpeg::ffi::av_find_input_format(name.as_ptr()) };
     if ptr.is_null() {
         return Err(format!("FFmpeg has no input format {:?}", spec.format));
@@ -59,7 +62,15 @@ impl Converter {
         let tw = (((w as f64 * scale) as u32) & !1).clamp(2, self.width);
         let th = (((h as f64 * scale) as u32) & !1).clamp(2, self.height);
         if self.scaler.as_ref().map(|(_, key)| *key) != Some((fmt, w, h)) {
-            let ctx = scaling::Context::get(fmt, w, h, format::Pixel::YUV420P, tw, th, scaling::Flags::BILINEAR)?;
+            let ctx = scaling::Context::get(
+                fmt,
+                w,
+                h,
+                format::Pixel::YUV420P,
+                tw,
+                th,
+                scaling::Flags::BILINEAR,
+            )?;
             self.scaler = Some((ctx, (fmt, w, h)));
         }
         let (scaler, _) = self.scaler.as_mut().expect("scaler was just created");
@@ -80,7 +91,8 @@ impl Converter {
             let (ss, ds) = (scaled.stride(plane), out.stride(plane));
             for row in 0..ph {
                 let src = scaled.data(plane)[row * ss..row * ss + pw].to_vec();
-                out.data_mut(plane)[(py + row) * ds + px..(py + row) * ds + px + pw].copy_from_slice(&src);
+                out.data_mut(plane)[(py + row) * ds + px..(py + row) * ds + px + pw]
+                    .copy_from_slice(&src);
             }
         }
         Ok(out)
@@ -95,18 +107,28 @@ struct VideoInput {
 
 fn open_video(spec: &InputSpec) -> Result<VideoInput, String> {
     let input = open_input(spec)?;
-    let stream = input.streams().best(media::Type::Video).ok_or("input has no video stream")?;
+    let stream = input
+        .streams()
+        .best(media::Type::Video)
+        .ok_or("input has no video stream")?;
     let index = stream.index();
     let decoder = codec::context::Context::from_parameters(stream.parameters())
         .and_then(|c| c.decoder().video())
         .map_err(|e| format!("no decoder for the camera's format: {e}"))?;
-    Ok(VideoInput { input, stream: index, decoder })
+    Ok(VideoInput {
+        input,
+        stream: index,
+        decoder,
+    })
 }
 
 /// The video source spec for the synthetic pattern.
 pub(crate) fn test_video_spec(width: u32, height: u32, fps: u32, realtime: bool) -> InputSpec {
     let pace = if realtime { ",realtime" } else { "" };
-    InputSpec::new("lavfi", &format!("testsrc2=size={width}x{height}:rate={fps}{pace}"))
+    InputSpec::new(
+        "lavfi",
+        &format!("testsrc2=size={width}x{height}:rate={fps}{pace}"),
+    )
 }
 
 /// Runs the video source until the pipeline stops. Reports the first open on `ready`.
@@ -125,12 +147,20 @@ pub(crate) fn video_thread(
             Some(s)
         }
         Err(message) => {
-            let _ = ready.send(Err(CaptureError::DeviceOpen { kind: "video", spec: describe, message }));
+            let _ = ready.send(Err(CaptureError::DeviceOpen {
+                kind: "video",
+                spec: describe,
+                message,
+            }));
             return;
         }
     };
     drop(ready);
-    let mut converter = Converter { scaler: None, width, height };
+    let mut converter = Converter {
+        scaler: None,
+        width,
+        height,
+    };
     let mut last_attempt = Instant::now();
     while !shared.stop.load(Ordering::Relaxed) {
         let Some(src) = source.as_mut() else {
@@ -143,7 +173,9 @@ pub(crate) fn video_thread(
                         tracing::info!(source = %describe, "video source reopened");
                         source = Some(s);
                     }
-                    Err(message) => tracing::debug!(source = %describe, %message, "video source still unavailable"),
+                    Err(message) => {
+                        tracing::debug!(source = %describe, %message, "video source still unavailable")
+                    }
                 }
             }
             continue;
@@ -203,13 +235,22 @@ struct AudioInput {
 
 fn open_audio(spec: &InputSpec) -> Result<AudioInput, String> {
     let input = open_input(spec)?;
-    let stream = input.streams().best(media::Type::Audio).ok_or("input has no audio stream")?;
+    let stream = input
+        .streams()
+        .best(media::Type::Audio)
+        .ok_or("input has no audio stream")?;
     let index = stream.index();
     let decoder = codec::context::Context::from_parameters(stream.parameters())
         .and_then(|c| c.decoder().audio())
         .map_err(|e| format!("no decoder for the microphone's format: {e}"))?;
-    let graph = audio_graph(&decoder).map_err(|e| format!("cannot build the audio converter: {e}"))?;
-    Ok(AudioInput { input, stream: index, decoder, graph })
+    let graph =
+        audio_graph(&decoder).map_err(|e| format!("cannot build the audio converter: {e}"))?;
+    Ok(AudioInput {
+        input,
+        stream: index,
+        decoder,
+        graph,
+    })
 }
 
 fn audio_graph(decoder: &codec::decoder::Audio) -> Result<filter::Graph, ffmpeg::Error> {
@@ -225,20 +266,34 @@ fn audio_graph(decoder: &codec::decoder::Audio) -> Result<filter::Graph, ffmpeg:
         fmt = decoder.format().name(),
         layout = layout.bits()
     );
-    graph.add(&filter::find("abuffer").ok_or(ffmpeg::Error::FilterNotFound)?, "in", &args)?;
-    graph.add(&filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?, "out", "")?;
-    graph
-        .output("in", 0)?
-        .input("out", 0)?
-        .parse(&format!("aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"))?;
+    graph.add(
+        &filter::find("abuffer").ok_or(ffmpeg::Error::FilterNotFound)?,
+        "in",
+        &args,
+    )?;
+    graph.add(
+        &filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?,
+        "out",
+        "",
+    )?;
+    graph.output("in", 0)?.input("out", 0)?.parse(&format!(
+        "aresample={AUDIO_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
+    ))?;
     graph.validate()?;
-    graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
+    graph
+        .get("out")
+        .ok_or(ffmpeg::Error::Bug)?
+        .sink()
+        .set_frame_size(AUDIO_FRAME as u32);
     Ok(graph)
 }
 
 pub(crate) fn test_audio_spec(realtime: bool) -> InputSpec {
     let pace = if realtime { ",arealtime" } else { "" };
-    InputSpec::new("lavfi", &format!("sine=frequency=440:sample_rate={AUDIO_RATE}{pace}"))
+    InputSpec::new(
+        "lavfi",
+        &format!("sine=frequency=440:sample_rate={AUDIO_RATE}{pace}"),
+    )
 }
 
 /// Owns the AAC encoder and stamps frames with a sample-count clock.
@@ -333,7 +388,13 @@ pub(crate) fn audio_thread(
         },
     };
     drop(ready);
-    let mut out = AudioOut { encoder, next_pts: 0, tx, meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10), shared: shared.clone() };
+    let mut out = AudioOut {
+        encoder,
+        next_pts: 0,
+        tx,
+        meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10),
+        shared: shared.clone(),
+    };
     let realtime = shared.realtime;
     let t0 = if realtime {
         // Align the first sample with the first video frame so both streams start at 0.
@@ -350,19 +411,26 @@ pub(crate) fn audio_thread(
     let mut aligned = !realtime;
     let mut drift = DriftTracker::new();
     let mut last_attempt = Instant::now();
-    let samples_due = |now: Instant| (now.saturating_duration_since(t0).as_secs_f64() * AUDIO_RATE as f64) as i64;
+    let samples_due =
+        |now: Instant| (now.saturating_duration_since(t0).as_secs_f64() * AUDIO_RATE as f64) as i64;
     loop {
         if let Some(end) = shared.end_samples(AUDIO_RATE) {
             if out.next_pts + AUDIO_FRAME as i64 > end {
                 break;
             }
-        } else if shared.stop.load(Ordering::Relaxed) && shared.stop_requested_for() > Duration::from_secs(3) {
+        } else if shared.stop.load(Ordering::Relaxed)
+            && shared.stop_requested_for() > Duration::from_secs(3)
+        {
             break;
         }
         let Some(src) = source.as_mut() else {
             // No microphone (or it was lost): keep the audio track continuous with silence
             // on the wall clock, and try to reopen once a second.
-            let due = if realtime { samples_due(Instant::now()) } else { out.next_pts + AUDIO_FRAME as i64 };
+            let due = if realtime {
+                samples_due(Instant::now())
+            } else {
+                out.next_pts + AUDIO_FRAME as i64
+            };
             while out.next_pts + AUDIO_FRAME as i64 <= due {
                 if out.silence().is_err() {
                     return;
@@ -393,7 +461,9 @@ pub(crate) fn audio_thread(
                 while src.decoder.receive_frame(&mut decoded).is_ok() {
                     if !aligned {
                         // Pad with silence up to where the wall clock says this audio belongs.
-                        let due = samples_due(Instant::now()) - decoded.samples() as i64 * AUDIO_RATE as i64 / decoded.rate().max(1) as i64;
+                        let due = samples_due(Instant::now())
+                            - decoded.samples() as i64 * AUDIO_RATE as i64
+                                / decoded.rate().max(1) as i64;
                         while out.next_pts + (AUDIO_FRAME as i64) <= due {
                             if out.silence().is_err() {
                                 return;
@@ -403,14 +473,34 @@ pub(crate) fn audio_thread(
                     }
                     let ts = decoded.timestamp();
                     decoded.set_pts(ts);
-                    if let Err(e) = src.graph.get("in").expect("graph has an input named in").source().add(&decoded) {
+                    if let Err(e) = src
+                        .graph
+                        .get("in")
+                        .expect("graph has an input named in")
+                        .source()
+                        .add(&decoded)
+                    {
                         failed = Some(format!("audio converter rejected a frame: {e}"));
                         break;
                     }
                     let mut converted = frame::Audio::empty();
-                    while src.graph.get("out").expect("graph has an output named out").sink().frame(&mut converted).is_ok() {
-                        let correction = if realtime { drift.measure(out.next_pts - samples_due(Instant::now())) } else { Correction::None };
-                        shared.counters.audio_drift_us.store(drift.drift_us(), Ordering::Relaxed);
+                    while src
+                        .graph
+                        .get("out")
+                        .expect("graph has an output named out")
+                        .sink()
+                        .frame(&mut converted)
+                        .is_ok()
+                    {
+                        let correction = if realtime {
+                            drift.measure(out.next_pts - samples_due(Instant::now()))
+                        } else {
+                            Correction::None
+                        };
+                        shared
+                            .counters
+                            .audio_drift_us
+                            .store(drift.drift_us(), Ordering::Relaxed);
                         match correction {
                             Correction::Drop => {
                                 Counters::add(&shared.counters.audio_corrections, 1);
@@ -474,7 +564,11 @@ const DRIFT_LIMIT: f64 = 0.030 * AUDIO_RATE as f64;
 
 impl DriftTracker {
     fn new() -> DriftTracker {
-        DriftTracker { n_measured: 0, baseline: 0.0, smoothed: 0.0 }
+        DriftTracker {
+            n_measured: 0,
+            baseline: 0.0,
+            smoothed: 0.0,
+        }
     }
 
     /// Takes the lead of produced samples over the wall clock before encoding a frame.
@@ -549,7 +643,10 @@ mod tests {
         for (ppm, seconds, sign) in cases {
             let (net, worst) = run(ppm, seconds);
             assert_eq!(net.signum(), sign, "{ppm} ppm: net {net}");
-            assert!(worst < 40.0, "{ppm} ppm over {seconds} s: worst offset {worst:.1} ms");
+            assert!(
+                worst < 40.0,
+                "{ppm} ppm over {seconds} s: worst offset {worst:.1} ms"
+            );
         }
         // 200 ppm over 30 minutes is 360 ms, about 17 frames of 21 ms.
         let (net, _) = run(200.0, 1800.0);

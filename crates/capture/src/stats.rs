@@ -13,7 +13,11 @@ pub enum PushState {
     Live,
     /// The connection dropped; the next attempt comes in `retry_in_ms`.
     #[serde(rename_all = "camelCase")]
-    Reconnecting { attempt: u32, retry_in_ms: u32, last_error: String },
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u32,
+        last_error: String,
+    },
     /// The push ended with the recording.
     Stopped,
 }
@@ -99,14 +103,21 @@ pub struct AudioLevel {
 
 impl Default for AudioLevel {
     fn default() -> Self {
-        AudioLevel { peak_dbfs: SILENCE_DB, rms_dbfs: SILENCE_DB }
+        AudioLevel {
+            peak_dbfs: SILENCE_DB,
+            rms_dbfs: SILENCE_DB,
+        }
     }
 }
 
 const SILENCE_DB: f64 = -100.0;
 
 fn to_db(amplitude: f64) -> f64 {
-    if amplitude <= 1e-5 { SILENCE_DB } else { (20.0 * amplitude.log10()).max(SILENCE_DB) }
+    if amplitude <= 1e-5 {
+        SILENCE_DB
+    } else {
+        (20.0 * amplitude.log10()).max(SILENCE_DB)
+    }
 }
 
 /// Accumulates samples into one [`AudioLevel`] per window.
@@ -119,7 +130,12 @@ pub(crate) struct LevelMeter {
 
 impl LevelMeter {
     pub(crate) fn new(window: usize) -> LevelMeter {
-        LevelMeter { peak: 0.0, sum_squares: 0.0, n_samples: 0, window }
+        LevelMeter {
+            peak: 0.0,
+            sum_squares: 0.0,
+            n_samples: 0,
+            window,
+        }
     }
 
     /// Adds one channel's samples; returns a level when a window is complete.
@@ -133,7 +149,10 @@ impl LevelMeter {
             return None;
         }
         let rms = (self.sum_squares / (self.n_samples * n_channels.max(1)) as f64).sqrt();
-        let level = AudioLevel { peak_dbfs: to_db(self.peak as f64), rms_dbfs: to_db(rms) };
+        let level = AudioLevel {
+            peak_dbfs: to_db(self.peak as f64),
+            rms_dbfs: to_db(rms),
+        };
         *self = LevelMeter::new(self.window);
         Some(level)
     }
@@ -141,7 +160,10 @@ impl LevelMeter {
 
 /// The OBS rule: more than 10 skipped frames in one second, or at least 0.1 % overall.
 pub fn skipped_alarm(skipped_last_second: u32, skipped_total: u32, total_frames: u32) -> bool {
-    skipped_last_second > 10 || (total_frames > 0 && skipped_total as u64 * 1000 >= total_frames as u64 && skipped_total > 0)
+    skipped_last_second > 10
+        || (total_frames > 0
+            && skipped_total as u64 * 1000 >= total_frames as u64
+            && skipped_total > 0)
 }
 
 /// Counters the pipeline threads bump; the stats thread turns them into [`Stats`].
@@ -180,10 +202,18 @@ mod tests {
     #[test]
     fn level_meter_reads_a_full_scale_sine_and_silence() {
         let mut meter = LevelMeter::new(4800);
-        let sine: Vec<f32> = (0..4800).map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin()).collect();
+        let sine: Vec<f32> = (0..4800)
+            .map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / 48000.0).sin())
+            .collect();
         let level = meter.add(&sine, 1).expect("one full window");
-        assert!(level.peak_dbfs > -0.1 && level.peak_dbfs <= 0.0, "{level:?}");
-        assert!((level.rms_dbfs + 3.01).abs() < 0.1, "a sine's RMS is -3 dBFS: {level:?}");
+        assert!(
+            level.peak_dbfs > -0.1 && level.peak_dbfs <= 0.0,
+            "{level:?}"
+        );
+        assert!(
+            (level.rms_dbfs + 3.01).abs() < 0.1,
+            "a sine's RMS is -3 dBFS: {level:?}"
+        );
         assert_eq!(meter.add(&[0.0; 4800], 1), Some(AudioLevel::default()));
         assert_eq!(meter.add(&[0.5; 100], 1), None, "window not complete");
     }
@@ -198,7 +228,11 @@ mod tests {
             (0, 0, 0, false),
         ];
         for (last, total, frames, alarm) in cases {
-            assert_eq!(skipped_alarm(last, total, frames), alarm, "{last} {total} {frames}");
+            assert_eq!(
+                skipped_alarm(last, total, frames),
+                alarm,
+                "{last} {total} {frames}"
+            );
         }
     }
 }

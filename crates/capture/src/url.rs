@@ -25,21 +25,30 @@ impl StreamUrl {
     /// The key is the last path segment (with its query string, if any); it must not be empty.
     pub fn parse(raw: &str) -> Result<StreamUrl, CaptureError> {
         let raw = raw.trim();
-        let bad = |reason| CaptureError::BadPushUrl { url: mask_unparsed(raw), reason };
-        let (scheme, rest) = raw.split_once("://").ok_or_else(|| bad("no scheme (expected rtmp:// or rtmps://)"))?;
+        let bad = |reason| CaptureError::BadPushUrl {
+            url: mask_unparsed(raw),
+            reason,
+        };
+        let (scheme, rest) = raw
+            .split_once("://")
+            .ok_or_else(|| bad("no scheme (expected rtmp:// or rtmps://)"))?;
         let scheme = scheme.to_ascii_lowercase();
         let default_port = match scheme.as_str() {
             "rtmp" => 1935,
             "rtmps" => 443,
             _ => return Err(bad("scheme is neither rtmp nor rtmps")),
         };
-        let (authority, path) = rest.split_once('/').ok_or_else(|| bad("no application and stream key"))?;
+        let (authority, path) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("no application and stream key"))?;
         if authority.is_empty() || authority.contains('@') {
             return Err(bad("host is empty or carries credentials"));
         }
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) if !host.ends_with(']') || host.starts_with('[') => {
-                let port: u16 = port.parse().map_err(|_| bad("port is not a number from 1 to 65535"))?;
+                let port: u16 = port
+                    .parse()
+                    .map_err(|_| bad("port is not a number from 1 to 65535"))?;
                 if port == 0 {
                     return Err(bad("port is not a number from 1 to 65535"));
                 }
@@ -48,11 +57,15 @@ impl StreamUrl {
             _ => (authority, default_port),
         };
         let host_ok = !host.is_empty()
-            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
         if !host_ok {
             return Err(bad("host name has characters a host name cannot have"));
         }
-        let (app, key) = path.rsplit_once('/').ok_or_else(|| bad("no stream key after the application name"))?;
+        let (app, key) = path
+            .rsplit_once('/')
+            .ok_or_else(|| bad("no stream key after the application name"))?;
         if app.is_empty() || app.split('/').any(str::is_empty) {
             return Err(bad("application name is empty"));
         }
@@ -65,7 +78,10 @@ impl StreamUrl {
         Ok(StreamUrl {
             raw: raw.to_owned(),
             scheme,
-            host: host.trim_start_matches('[').trim_end_matches(']').to_owned(),
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
             port,
             app: app.to_owned(),
             key_len: key.len(),
@@ -147,9 +163,24 @@ mod tests {
     #[test]
     fn parses_and_masks() {
         let cases: &[(&str, &str, &str, u16)] = &[
-            ("rtmp://127.0.0.1:1935/live/sk_ABC123", "rtmp://127.0.0.1:1935/live/****", "127.0.0.1", 1935),
-            ("rtmp://push.example.com/live/key?auth=xyz", "rtmp://push.example.com/live/****", "push.example.com", 1935),
-            ("rtmps://a.b/app/sub/k", "rtmps://a.b/app/sub/****", "a.b", 443),
+            (
+                "rtmp://127.0.0.1:1935/live/sk_ABC123",
+                "rtmp://127.0.0.1:1935/live/****",
+                "127.0.0.1",
+                1935,
+            ),
+            (
+                "rtmp://push.example.com/live/key?auth=xyz",
+                "rtmp://push.example.com/live/****",
+                "push.example.com",
+                1935,
+            ),
+            (
+                "rtmps://a.b/app/sub/k",
+                "rtmps://a.b/app/sub/****",
+                "a.b",
+                443,
+            ),
         ];
         for (raw, masked, host, port) in cases {
             let url = StreamUrl::parse(raw).unwrap();

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use ffmpeg_next::{self as ffmpeg, Dictionary, Rational, Rescale, codec, format};
 
+use crate::CaptureError;
 use crate::config::Container;
 use crate::marker::{self, Marker};
 use crate::pipeline::{Shared, StopReason, WriterMsg};
 use crate::push::PushMsg;
 use crate::stats::Counters;
-use crate::CaptureError;
 
 /// Codec parameters and the encoder time base of one stream.
 #[derive(Clone)]
@@ -60,7 +60,11 @@ fn clear_codec_tag(stream: &mut format::stream::StreamMut<'_>) {
     }
 }
 
-pub(crate) fn add_streams(octx: &mut format::context::Output, video: &StreamSetup, audio: &StreamSetup) -> Result<(), ffmpeg::Error> {
+pub(crate) fn add_streams(
+    octx: &mut format::context::Output,
+    video: &StreamSetup,
+    audio: &StreamSetup,
+) -> Result<(), ffmpeg::Error> {
     for setup in [video, audio] {
         let mut stream = octx.add_stream(None::<ffmpeg::Codec>)?;
         stream.set_parameters(setup.params.clone());
@@ -71,15 +75,24 @@ pub(crate) fn add_streams(octx: &mut format::context::Output, video: &StreamSetu
 }
 
 /// Creates the recording file and writes its header.
-pub(crate) fn open_recording(path: &Path, container: Container, video: &StreamSetup, audio: &StreamSetup) -> Result<Recording, CaptureError> {
+pub(crate) fn open_recording(
+    path: &Path,
+    container: Container,
+    video: &StreamSetup,
+    audio: &StreamSetup,
+) -> Result<Recording, CaptureError> {
     let name = match container {
         Container::Mp4 => "mp4",
         Container::Mkv => "matroska",
     };
-    let not_writable = |e: ffmpeg::Error| CaptureError::OutputNotWritable { path: path.to_owned(), message: e.to_string() };
+    let not_writable = |e: ffmpeg::Error| CaptureError::OutputNotWritable {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
     let mut octx = format::output_as(path, name).map_err(not_writable)?;
     let result = (|| {
-        add_streams(&mut octx, video, audio).map_err(CaptureError::ffmpeg("adding recording streams"))?;
+        add_streams(&mut octx, video, audio)
+            .map_err(CaptureError::ffmpeg("adding recording streams"))?;
         let mut opts = Dictionary::new();
         // Hand every packet to the OS at once: a kill -9 then loses nothing the muxer wrote.
         opts.set("flush_packets", "1");
@@ -94,7 +107,8 @@ pub(crate) fn open_recording(path: &Path, container: Container, video: &StreamSe
                 opts.set("cluster_time_limit", "1000");
             }
         }
-        octx.write_header_with(opts).map_err(CaptureError::ffmpeg("writing the recording header"))?;
+        octx.write_header_with(opts)
+            .map_err(CaptureError::ffmpeg("writing the recording header"))?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -102,13 +116,31 @@ pub(crate) fn open_recording(path: &Path, container: Container, video: &StreamSe
         let _ = std::fs::remove_file(path);
         return Err(e);
     }
-    Ok(Recording { octx, path: path.to_owned(), container, video_enc_tb: video.time_base, audio_enc_tb: audio.time_base })
+    Ok(Recording {
+        octx,
+        path: path.to_owned(),
+        container,
+        video_enc_tb: video.time_base,
+        audio_enc_tb: audio.time_base,
+    })
 }
 
 impl Recording {
-    fn write(&mut self, mut packet: codec::packet::Packet, video: bool) -> Result<(), ffmpeg::Error> {
-        let (index, enc_tb) = if video { (0, self.video_enc_tb) } else { (1, self.audio_enc_tb) };
-        let stream_tb = self.octx.stream(index).expect("recording has a video and an audio stream").time_base();
+    fn write(
+        &mut self,
+        mut packet: codec::packet::Packet,
+        video: bool,
+    ) -> Result<(), ffmpeg::Error> {
+        let (index, enc_tb) = if video {
+            (0, self.video_enc_tb)
+        } else {
+            (1, self.audio_enc_tb)
+        };
+        let stream_tb = self
+            .octx
+            .stream(index)
+            .expect("recording has a video and an audio stream")
+            .time_base();
         packet.rescale_ts(enc_tb, stream_tb);
         packet.set_stream(index);
         packet.set_position(-1);
@@ -134,7 +166,10 @@ pub(crate) fn writer_thread(
     let mut write_failed: Option<ffmpeg::Error> = None;
     let mut last_video_end_us: i64 = 0;
     let mut video_frames: u32 = 0;
-    let sync_file = std::fs::OpenOptions::new().append(true).open(&recording.path).ok();
+    let sync_file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&recording.path)
+        .ok();
     let mut last_sync = Instant::now();
     while !(video_done && audio_done) {
         let Ok(msg) = rx.recv() else { break };
@@ -166,7 +201,10 @@ pub(crate) fn writer_thread(
                 push_gap = false;
             }
             if !push_gap {
-                match push.try_send(PushMsg::Packet { video, packet: packet.clone() }) {
+                match push.try_send(PushMsg::Packet {
+                    video,
+                    packet: packet.clone(),
+                }) {
                     Ok(()) => {}
                     Err(TrySendError::Full(_)) => {
                         push_gap = true;
@@ -184,7 +222,11 @@ pub(crate) fn writer_thread(
             tracing::error!(%e, path = %recording.path.display(), "recording write failed; stopping");
             // EFBIG: the file system's (or the process's) file size limit, no more room either way.
             let full = matches!(e, ffmpeg::Error::Other { errno } if errno == libc::ENOSPC || errno == libc::EFBIG || errno == libc::EDQUOT);
-            let reason = if full { StopReason::DiskFull } else { StopReason::WriteFailed };
+            let reason = if full {
+                StopReason::DiskFull
+            } else {
+                StopReason::WriteFailed
+            };
             shared.request_stop(reason);
             write_failed = Some(e);
         }
@@ -201,12 +243,25 @@ pub(crate) fn writer_thread(
     }
 
     let duration_ms = (last_video_end_us / 1000).max(0) as u32;
-    let markers = marker::close(&shared.markers.lock().unwrap_or_else(|p| p.into_inner()), duration_ms);
+    let markers = marker::close(
+        &shared.markers.lock().unwrap_or_else(|p| p.into_inner()),
+        duration_ms,
+    );
     let mut chapters_in_file = false;
     if recording.container == Container::Mkv {
         for (i, m) in markers.iter().enumerate() {
             let end = m.end_ms.unwrap_or(m.start_ms);
-            if recording.octx.add_chapter(i as i64 + 1, Rational::new(1, 1000), m.start_ms as i64, end as i64, chapter_title(m)).is_ok() {
+            if recording
+                .octx
+                .add_chapter(
+                    i as i64 + 1,
+                    Rational::new(1, 1000),
+                    m.start_ms as i64,
+                    end as i64,
+                    chapter_title(m),
+                )
+                .is_ok()
+            {
                 chapters_in_file = true;
             }
         }
@@ -225,13 +280,21 @@ pub(crate) fn writer_thread(
         if shared.stop_reason() == StopReason::DiskFull {
             return Err(CaptureError::DiskFull { path });
         }
-        return Err(CaptureError::Ffmpeg { context: format!("writing {}", path.display()), source: e });
+        return Err(CaptureError::Ffmpeg {
+            context: format!("writing {}", path.display()),
+            source: e,
+        });
     }
-    trailer.map_err(CaptureError::ffmpeg(format!("finishing {}", path.display())))?;
+    trailer.map_err(CaptureError::ffmpeg(format!(
+        "finishing {}",
+        path.display()
+    )))?;
     if finish.remux_mp4 && Container::for_path(&path) == Container::Mp4 {
         match remux_with_chapters(&path, &markers) {
             Ok(()) => chapters_in_file = !markers.is_empty(),
-            Err(e) => tracing::warn!(%e, "kept the fragmented MP4; chapters are in the sidecar only"),
+            Err(e) => {
+                tracing::warn!(%e, "kept the fragmented MP4; chapters are in the sidecar only")
+            }
         }
     }
     let sidecar = marker::write_sidecar(&path, duration_ms, &markers)?;
@@ -261,19 +324,29 @@ fn chapter_title(m: &Marker) -> String {
 /// Rewrites a fragmented MP4 as a plain MP4 with chapters, replacing it only when the
 /// copy is complete.
 pub(crate) fn remux_with_chapters(path: &Path, markers: &[Marker]) -> Result<(), CaptureError> {
-    let size = std::fs::metadata(path).map_err(CaptureError::io(format!("reading {}", path.display())))?.len();
+    let size = std::fs::metadata(path)
+        .map_err(CaptureError::io(format!("reading {}", path.display())))?
+        .len();
     if let Some(free) = crate::disk::available_bytes(path)
         && free < size + 64 * 1024 * 1024
     {
-        return Err(CaptureError::DiskSpace { path: path.to_owned(), needed_mb: size / 1_000_000 + 64, available_mb: free / 1_000_000 });
+        return Err(CaptureError::DiskSpace {
+            path: path.to_owned(),
+            needed_mb: size / 1_000_000 + 64,
+            available_mb: free / 1_000_000,
+        });
     }
     let tmp = path.with_extension("remux.mp4");
     let result = (|| {
-        let mut ictx = format::input(path).map_err(CaptureError::ffmpeg(format!("reading {}", path.display())))?;
-        let mut octx = format::output_as(&tmp, "mp4").map_err(CaptureError::ffmpeg(format!("creating {}", tmp.display())))?;
+        let mut ictx = format::input(path)
+            .map_err(CaptureError::ffmpeg(format!("reading {}", path.display())))?;
+        let mut octx = format::output_as(&tmp, "mp4")
+            .map_err(CaptureError::ffmpeg(format!("creating {}", tmp.display())))?;
         let mut time_bases = Vec::new();
         for ist in ictx.streams() {
-            let mut ost = octx.add_stream(None::<ffmpeg::Codec>).map_err(CaptureError::ffmpeg("adding a stream"))?;
+            let mut ost = octx
+                .add_stream(None::<ffmpeg::Codec>)
+                .map_err(CaptureError::ffmpeg("adding a stream"))?;
             ost.set_parameters(ist.parameters());
             ost.set_time_base(ist.time_base());
             clear_codec_tag(&mut ost);
@@ -281,26 +354,44 @@ pub(crate) fn remux_with_chapters(path: &Path, markers: &[Marker]) -> Result<(),
         }
         for (i, m) in markers.iter().enumerate() {
             let end = m.end_ms.unwrap_or(m.start_ms);
-            octx.add_chapter(i as i64 + 1, Rational::new(1, 1000), m.start_ms as i64, end as i64, chapter_title(m))
-                .map_err(CaptureError::ffmpeg("adding a chapter"))?;
+            octx.add_chapter(
+                i as i64 + 1,
+                Rational::new(1, 1000),
+                m.start_ms as i64,
+                end as i64,
+                chapter_title(m),
+            )
+            .map_err(CaptureError::ffmpeg("adding a chapter"))?;
         }
-        octx.write_header().map_err(CaptureError::ffmpeg("writing the MP4 header"))?;
+        octx.write_header()
+            .map_err(CaptureError::ffmpeg("writing the MP4 header"))?;
         loop {
             // Not ictx.packets(): it retries forever on a read error that is not EOF.
             let mut packet = codec::packet::Packet::empty();
             match packet.read(&mut ictx) {
                 Ok(()) => {}
                 Err(ffmpeg::Error::Eof) => break,
-                Err(e) => return Err(CaptureError::Ffmpeg { context: format!("reading {}", path.display()), source: e }),
+                Err(e) => {
+                    return Err(CaptureError::Ffmpeg {
+                        context: format!("reading {}", path.display()),
+                        source: e,
+                    });
+                }
             }
             let i = packet.stream();
-            let ost_tb = octx.stream(i).expect("same streams as the input").time_base();
+            let ost_tb = octx
+                .stream(i)
+                .expect("same streams as the input")
+                .time_base();
             packet.rescale_ts(time_bases[i], ost_tb);
             packet.set_position(-1);
             packet.set_stream(i);
-            packet.write_interleaved(&mut octx).map_err(CaptureError::ffmpeg("copying a packet"))?;
+            packet
+                .write_interleaved(&mut octx)
+                .map_err(CaptureError::ffmpeg("copying a packet"))?;
         }
-        octx.write_trailer().map_err(CaptureError::ffmpeg("writing the MP4 index"))?;
+        octx.write_trailer()
+            .map_err(CaptureError::ffmpeg("writing the MP4 index"))?;
         Ok(())
     })();
     match result {
@@ -308,7 +399,8 @@ pub(crate) fn remux_with_chapters(path: &Path, markers: &[Marker]) -> Result<(),
             if let Ok(f) = std::fs::File::open(&tmp) {
                 let _ = f.sync_all();
             }
-            std::fs::rename(&tmp, path).map_err(CaptureError::io(format!("replacing {}", path.display())))
+            std::fs::rename(&tmp, path)
+                .map_err(CaptureError::io(format!("replacing {}", path.display())))
         }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);

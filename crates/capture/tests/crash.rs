@@ -13,14 +13,25 @@ fn kill_after_8s(ext: &str) {
     let child = Command::new(env!("CARGO_BIN_EXE_capture-recorder"))
         .arg("--out")
         .arg(&out)
-        .args(["--duration-ms", "60000", "--size", "640x360", "--bitrate-kbps", "800", "--no-preview"])
+        .args([
+            "--duration-ms",
+            "60000",
+            "--size",
+            "640x360",
+            "--bitrate-kbps",
+            "800",
+            "--no-preview",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut recorder = Reaped(Some(child));
     std::thread::sleep(Duration::from_secs(8));
-    assert!(recorder.wait_timeout(Duration::ZERO).is_none(), "recorder still running before the kill");
+    assert!(
+        recorder.wait_timeout(Duration::ZERO).is_none(),
+        "recorder still running before the kill"
+    );
     recorder.signal(libc::SIGKILL);
     recorder.wait();
 
@@ -28,13 +39,27 @@ fn kill_after_8s(ext: &str) {
     assert_eq!(p.codec("video"), Some("h264"));
     assert_eq!(p.codec("audio"), Some("aac"));
     let seconds = p.frames("video") as f64 / 30.0;
-    assert!(seconds >= 7.0, "{ext}: {seconds:.2} s of decodable video after kill -9 at 8 s");
-    assert!(p.frames("audio") as f64 * 1024.0 / 48000.0 >= 7.0, "{ext}: audio survives too");
+    assert!(
+        seconds >= 7.0,
+        "{ext}: {seconds:.2} s of decodable video after kill -9 at 8 s"
+    );
+    assert!(
+        p.frames("audio") as f64 * 1024.0 / 48000.0 >= 7.0,
+        "{ext}: audio survives too"
+    );
     // The whole file decodes without errors.
-    let decode = Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&out).args(["-f", "null", "-"]).output().unwrap();
+    let decode = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
     assert!(decode.status.success());
     let errors = String::from_utf8_lossy(&decode.stderr);
-    assert!(errors.trim().is_empty(), "{ext}: decoding reported {errors}");
+    assert!(
+        errors.trim().is_empty(),
+        "{ext}: decoding reported {errors}"
+    );
 }
 
 #[test]
@@ -56,14 +81,25 @@ fn a_full_disk_stops_the_recording_with_a_message_and_keeps_what_was_written() {
     command
         .arg("--out")
         .arg(&out)
-        .args(["--duration-ms", "60000", "--size", "1280x720", "--bitrate-kbps", "2500", "--no-preview"])
+        .args([
+            "--duration-ms",
+            "60000",
+            "--size",
+            "1280x720",
+            "--bitrate-kbps",
+            "2500",
+            "--no-preview",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     // A 2 MB file size limit makes the disk "full" after about six seconds, without
     // needing root to mount a small file system.
     unsafe {
         command.pre_exec(|| {
-            let limit = libc::rlimit { rlim_cur: 2_000_000, rlim_max: 2_000_000 };
+            let limit = libc::rlimit {
+                rlim_cur: 2_000_000,
+                rlim_max: 2_000_000,
+            };
             libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
             libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
             Ok(())
@@ -77,7 +113,9 @@ fn a_full_disk_stops_the_recording_with_a_message_and_keeps_what_was_written() {
         text
     });
     let mut recorder = Reaped(Some(child));
-    let status = recorder.wait_timeout(Duration::from_secs(40)).expect("the recorder stops by itself when the disk is full");
+    let status = recorder
+        .wait_timeout(Duration::from_secs(40))
+        .expect("the recorder stops by itself when the disk is full");
     let stderr = reader.join().unwrap();
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("disk full while recording"), "{stderr}");

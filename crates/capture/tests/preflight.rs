@@ -4,7 +4,9 @@ mod common;
 
 use std::path::Path;
 
-use anchordesk_capture::{AudioSource, Config, ErrorCode, InputSpec, Pipeline, StreamUrl, VideoSource};
+use anchordesk_capture::{
+    AudioSource, Config, ErrorCode, InputSpec, Pipeline, StreamUrl, VideoSource,
+};
 
 fn small(out: &Path) -> Config {
     let mut config = Config::new(out);
@@ -15,7 +17,10 @@ fn small(out: &Path) -> Config {
 }
 
 fn entries(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }
@@ -32,7 +37,12 @@ fn refused(config: Config) -> anchordesk_capture::CaptureError {
 
 #[test]
 fn malformed_push_url_is_refused_with_the_key_masked() {
-    for raw in ["rtmp:/127.0.0.1/live/sk_SECRET", "rtmp://127.0.0.1:70000/live/sk_SECRET", "https://x/live/sk_SECRET", "rtmp://host/live/"] {
+    for raw in [
+        "rtmp:/127.0.0.1/live/sk_SECRET",
+        "rtmp://127.0.0.1:70000/live/sk_SECRET",
+        "https://x/live/sk_SECRET",
+        "rtmp://host/live/",
+    ] {
         let err = StreamUrl::parse(raw).unwrap_err();
         assert_eq!(err.code(), ErrorCode::BadPushUrl, "{raw}");
         assert!(!err.to_string().contains("SECRET"), "{err}");
@@ -45,12 +55,17 @@ fn unreachable_ingest_is_refused_before_the_file_exists() {
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
     let closed = common::free_port();
-    config.push = Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{closed}/live/sk_SECRET")).unwrap());
+    config.push =
+        Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{closed}/live/sk_SECRET")).unwrap());
     let err = refused(config);
     assert_eq!(err.code(), ErrorCode::IngestUnreachable);
     assert!(err.to_string().contains(&closed.to_string()), "{err}");
     assert!(!err.to_string().contains("SECRET"));
-    assert!(entries(dir.path()).is_empty(), "left behind: {:?}", entries(dir.path()));
+    assert!(
+        entries(dir.path()).is_empty(),
+        "left behind: {:?}",
+        entries(dir.path())
+    );
 }
 
 #[test]
@@ -66,11 +81,16 @@ fn an_ingest_that_is_not_rtmp_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
-    config.push = Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap());
+    config.push =
+        Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap());
     let started = std::time::Instant::now();
     let err = refused(config);
     // The sources were already running; they must wind down at once, not after a timeout.
-    assert!(started.elapsed() < std::time::Duration::from_secs(3), "refusal took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "refusal took {:?}",
+        started.elapsed()
+    );
     assert_eq!(err.code(), ErrorCode::IngestUnreachable, "{err}");
     assert!(!err.to_string().contains("SECRET"), "{err}");
     assert!(entries(dir.path()).is_empty());
@@ -106,9 +126,18 @@ fn unwritable_paths_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, b"x").unwrap();
-    for out in [dir.path().join("missing/sub/a.mp4"), file.join("a.mp4"), dir.path().to_owned()] {
+    for out in [
+        dir.path().join("missing/sub/a.mp4"),
+        file.join("a.mp4"),
+        dir.path().to_owned(),
+    ] {
         let err = refused(small(&out));
-        assert_eq!(err.code(), ErrorCode::OutputNotWritable, "{}: {err}", out.display());
+        assert_eq!(
+            err.code(),
+            ErrorCode::OutputNotWritable,
+            "{}: {err}",
+            out.display()
+        );
     }
     assert_eq!(entries(dir.path()), vec!["not-a-dir"]);
 }

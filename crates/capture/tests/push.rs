@@ -26,41 +26,67 @@ fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
     config.video.height = 360;
     config.video.bitrate_kbps = 800;
     config.duration_ms = Some(24_000);
-    config.push = Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_live_SECRET42")).unwrap());
+    config.push =
+        Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_live_SECRET42")).unwrap());
     // Shorter than the default so the test sees several attempts inside one outage.
-    config.reconnect = ReconnectPolicy { initial_delay_ms: 500, max_delay_ms: 2500, jitter: 0.2 };
+    config.reconnect = ReconnectPolicy {
+        initial_delay_ms: 500,
+        max_delay_ms: 2500,
+        jitter: 0.2,
+    };
     let handle = Pipeline::start(config).unwrap();
     let stats = handle.stats();
 
-    wait_for("push live with data flowing", Duration::from_secs(8), || {
-        let s = stats.borrow();
-        s.push == PushState::Live && s.push_bitrate_kbps > 100.0
-    });
+    wait_for(
+        "push live with data flowing",
+        Duration::from_secs(8),
+        || {
+            let s = stats.borrow();
+            s.push == PushState::Live && s.push_bitrate_kbps > 100.0
+        },
+    );
     std::thread::sleep(Duration::from_secs(3));
     let outage_started = handle.media_time();
     nginx.process.signal(libc::SIGKILL);
     nginx.process.wait();
 
-    wait_for("push reconnecting", Duration::from_secs(8), || matches!(stats.borrow().push, PushState::Reconnecting { .. }));
+    wait_for("push reconnecting", Duration::from_secs(8), || {
+        matches!(stats.borrow().push, PushState::Reconnecting { .. })
+    });
     let during = stats.borrow().clone();
     if let PushState::Reconnecting { last_error, .. } = &during.push {
-        assert!(!last_error.contains("SECRET42"), "stream key leaked into the error: {last_error}");
+        assert!(
+            !last_error.contains("SECRET42"),
+            "stream key leaked into the error: {last_error}"
+        );
     }
     assert!(during.recording_bytes > 0.0);
     std::thread::sleep(Duration::from_secs(8));
     let restarted_at = handle.media_time();
-    assert!(restarted_at - outage_started >= Duration::from_secs(9), "outage lasted about 10 s");
+    assert!(
+        restarted_at - outage_started >= Duration::from_secs(9),
+        "outage lasted about 10 s"
+    );
     let mut nginx = Nginx::start(&dir.path().join("nginx"), port);
-    wait_for("push live again", Duration::from_secs(8), || stats.borrow().push == PushState::Live);
+    wait_for("push live again", Duration::from_secs(8), || {
+        stats.borrow().push == PushState::Live
+    });
 
     let summary = handle.wait().unwrap();
     nginx.stop();
     assert!(summary.push_reconnects >= 1, "{summary:?}");
-    assert!(summary.dropped_frames > 0, "packets sent during the outage are counted as dropped");
+    assert!(
+        summary.dropped_frames > 0,
+        "packets sent during the outage are counted as dropped"
+    );
 
     // The local recording went on untouched: full length, every frame, no holes.
     let p = probe(&out);
-    assert!((23.8..=24.3).contains(&p.duration), "local duration {}", p.duration);
+    assert!(
+        (23.8..=24.3).contains(&p.duration),
+        "local duration {}",
+        p.duration
+    );
     let frames = p.frames("video");
     assert!((715..=721).contains(&frames), "{frames} frames for 24 s");
     assert_monotonic_without_gaps(&out, "v:0", 1.0 / 30.0 + 0.002);
@@ -72,7 +98,11 @@ fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
     let first = probe(&recs[0]);
     assert_eq!(first.codec("video"), Some("h264"));
     assert_eq!(first.codec("audio"), Some("aac"));
-    assert!(first.frames("video") >= 90, "first publish holds {} frames", first.frames("video"));
+    assert!(
+        first.frames("video") >= 90,
+        "first publish holds {} frames",
+        first.frames("video")
+    );
     let last = probe(recs.last().unwrap());
     assert_eq!(last.codec("video"), Some("h264"));
     assert_eq!(last.codec("audio"), Some("aac"));

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anchordesk_capture::{
-    AudioSource, Config, DeviceKind, InputSpec, Overlay, Pipeline, Preset, PushState, Stats, StreamUrl, VideoSource,
+    AudioSource, Config, DeviceKind, InputSpec, Overlay, Pipeline, Preset, PushState, Stats,
+    StreamUrl, VideoSource,
 };
 use anyhow::{Context, bail};
 
@@ -63,15 +64,23 @@ pub struct DevicesArgs {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30s, 10m or 1h"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30s, 10m or 1h"))?;
     let seconds = match unit {
         "" | "s" => value,
         "ms" => value / 1000.0,
         "m" | "min" => value * 60.0,
         "h" => value * 3600.0,
-        _ => return Err(format!("unknown unit {unit:?} in {text:?}; use ms, s, m or h")),
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}; use ms, s, m or h"
+            ));
+        }
     };
     if !(0.1..=24.0 * 3600.0).contains(&seconds) {
         return Err(format!("{text:?} must be between 100ms and 24h"));
@@ -81,7 +90,10 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
     let mut config = Config::new(&args.out);
-    let (w, h) = args.size.split_once('x').context("--size must look like 1280x720")?;
+    let (w, h) = args
+        .size
+        .split_once('x')
+        .context("--size must look like 1280x720")?;
     config.video.width = w.parse().context("--size width is not a number")?;
     config.video.height = h.parse().context("--size height is not a number")?;
     config.video.fps = args.fps;
@@ -92,15 +104,26 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         "veryfast" => Preset::Veryfast,
         "faster" => Preset::Faster,
         "auto" => {
-            let probe = anchordesk_capture::choose_preset(&config.video, 2.0).context("probing the encoder")?;
-            let measured: Vec<String> = probe.measured.iter().map(|(p, fps)| format!("{} {fps:.0} fps", p.name())).collect();
+            let probe = anchordesk_capture::choose_preset(&config.video, 2.0)
+                .context("probing the encoder")?;
+            let measured: Vec<String> = probe
+                .measured
+                .iter()
+                .map(|(p, fps)| format!("{} {fps:.0} fps", p.name()))
+                .collect();
             eprintln!("preset {} ({})", probe.preset.name(), measured.join(", "));
             probe.preset
         }
-        other => bail!("unknown preset {other:?}; use ultrafast, superfast, veryfast, faster or auto"),
+        other => {
+            bail!("unknown preset {other:?}; use ultrafast, superfast, veryfast, faster or auto")
+        }
     };
     let is_test = args.source == "test";
-    config.video_source = if is_test { VideoSource::Test } else { VideoSource::Input(InputSpec::parse_video(&args.source)) };
+    config.video_source = if is_test {
+        VideoSource::Test
+    } else {
+        VideoSource::Input(InputSpec::parse_video(&args.source))
+    };
     config.audio_source = match args.audio.as_deref() {
         Some("test") => AudioSource::Test,
         Some("silence") => AudioSource::Silence,
@@ -108,8 +131,15 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         None if is_test => AudioSource::Test,
         None => AudioSource::Silence,
     };
-    config.duration_ms = args.duration.map(|d| d.as_millis().min(u32::MAX as u128) as u32);
-    config.push = args.push.as_deref().map(StreamUrl::parse).transpose().context("--push")?;
+    config.duration_ms = args
+        .duration
+        .map(|d| d.as_millis().min(u32::MAX as u128) as u32);
+    config.push = args
+        .push
+        .as_deref()
+        .map(StreamUrl::parse)
+        .transpose()
+        .context("--push")?;
     config.overlay = args.overlay.clone().map(|text| Overlay::Title { text });
     config.overwrite = args.overwrite;
     config.remux_on_stop = !args.keep_fragmented;
@@ -121,7 +151,14 @@ fn push_text(state: &PushState) -> String {
     match state {
         PushState::Off => String::new(),
         PushState::Live => " push=live".to_owned(),
-        PushState::Reconnecting { attempt, retry_in_ms, .. } => format!(" push=reconnecting(#{attempt}, {:.1}s)", *retry_in_ms as f64 / 1000.0),
+        PushState::Reconnecting {
+            attempt,
+            retry_in_ms,
+            ..
+        } => format!(
+            " push=reconnecting(#{attempt}, {:.1}s)",
+            *retry_in_ms as f64 / 1000.0
+        ),
         PushState::Stopped => " push=stopped".to_owned(),
     }
 }
@@ -136,8 +173,16 @@ fn progress_line(stats: &Stats) -> String {
         stats.recording_bytes / 1_000_000.0,
         stats.bitrate_kbps,
         push_text(&stats.push),
-        if stats.source_lost { " CAMERA-LOST" } else { "" },
-        if stats.skipped_alarm { " ALARM:skipped-frames" } else { "" },
+        if stats.source_lost {
+            " CAMERA-LOST"
+        } else {
+            ""
+        },
+        if stats.skipped_alarm {
+            " ALARM:skipped-frames"
+        } else {
+            ""
+        },
     )
 }
 
@@ -149,11 +194,13 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
         None => String::new(),
     };
     eprintln!("recording to {}{target}", config.output.display());
-    let handle = Pipeline::start(config).with_context(|| format!("starting the recording to {}", args.out.display()))?;
+    let handle = Pipeline::start(config)
+        .with_context(|| format!("starting the recording to {}", args.out.display()))?;
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let interrupted = interrupted.clone();
-        ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst)).context("installing the Ctrl-C handler")?;
+        ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst))
+            .context("installing the Ctrl-C handler")?;
     }
     let stats = handle.stats();
     let tty = std::io::stderr().is_terminal();
@@ -166,7 +213,12 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
             eprintln!("{line}");
         }
     }
-    let summary = if interrupted.load(Ordering::SeqCst) { handle.stop() } else { handle.wait() }.context("finishing the recording")?;
+    let summary = if interrupted.load(Ordering::SeqCst) {
+        handle.stop()
+    } else {
+        handle.wait()
+    }
+    .context("finishing the recording")?;
     if tty {
         eprintln!();
     }
@@ -195,14 +247,21 @@ pub fn run_devices(args: DevicesArgs) -> anyhow::Result<u8> {
     println!("test\tsynthetic pattern and tone (always available)");
     for kind in [DeviceKind::Camera, DeviceKind::Microphone] {
         let of_kind: Vec<_> = devices.iter().filter(|d| d.kind == kind).collect();
-        let label = if kind == DeviceKind::Camera { "cameras" } else { "microphones" };
+        let label = if kind == DeviceKind::Camera {
+            "cameras"
+        } else {
+            "microphones"
+        };
         if of_kind.is_empty() {
             println!("no {label} found");
         }
         for device in of_kind {
             println!("{}:{}\t{}", device.backend, device.name, device.description);
             for mode in &device.modes {
-                println!("\t{}x{} @ {} fps ({})", mode.width, mode.height, mode.fps, mode.pixel_format);
+                println!(
+                    "\t{}x{} @ {} fps ({})",
+                    mode.width, mode.height, mode.fps, mode.pixel_format
+                );
             }
         }
     }
@@ -215,9 +274,20 @@ mod tests {
 
     #[test]
     fn durations_parse_with_units() {
-        let cases = [("30s", 30.0), ("10", 10.0), ("1500ms", 1.5), ("2m", 120.0), ("1h", 3600.0), ("0.5s", 0.5)];
+        let cases = [
+            ("30s", 30.0),
+            ("10", 10.0),
+            ("1500ms", 1.5),
+            ("2m", 120.0),
+            ("1h", 3600.0),
+            ("0.5s", 0.5),
+        ];
         for (text, seconds) in cases {
-            assert_eq!(parse_duration(text).unwrap().as_secs_f64(), seconds, "{text}");
+            assert_eq!(
+                parse_duration(text).unwrap().as_secs_f64(),
+                seconds,
+                "{text}"
+            );
         }
         for bad in ["", "s", "10x", "-1s", "25h", "0s"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
@@ -227,7 +297,11 @@ mod tests {
     #[test]
     fn progress_never_shows_the_stream_key() {
         let stats = Stats {
-            push: PushState::Reconnecting { attempt: 2, retry_in_ms: 2000, last_error: "Connection refused".into() },
+            push: PushState::Reconnecting {
+                attempt: 2,
+                retry_in_ms: 2000,
+                last_error: "Connection refused".into(),
+            },
             ..Stats::default()
         };
         let line = progress_line(&stats);

@@ -11,25 +11,56 @@ fn record_test_source_for_10s_gives_h264_and_aac() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.mp4");
     let run = anchordesk()
-        .args(["record", "--source", "test", "--duration", "10s", "--size", "640x360", "--bitrate", "800", "--out"])
+        .args([
+            "record",
+            "--source",
+            "test",
+            "--duration",
+            "10s",
+            "--size",
+            "640x360",
+            "--bitrate",
+            "800",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
-    assert!(stderr.contains("time=") && stderr.contains("fps=") && stderr.contains("size="), "progress line: {stderr}");
+    assert!(
+        stderr.contains("time=") && stderr.contains("fps=") && stderr.contains("size="),
+        "progress line: {stderr}"
+    );
 
     let probe = Command::new("ffprobe")
-        .args(["-v", "error", "-count_frames", "-show_entries", "format=duration:stream=codec_name,nb_read_frames", "-of", "json"])
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "format=duration:stream=codec_name,nb_read_frames",
+            "-of",
+            "json",
+        ])
         .arg(&out)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
     let duration: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!((9.8..=10.3).contains(&duration), "duration {duration}");
-    let codecs: Vec<&str> = v["streams"].as_array().unwrap().iter().map(|s| s["codec_name"].as_str().unwrap()).collect();
+    let codecs: Vec<&str> = v["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["codec_name"].as_str().unwrap())
+        .collect();
     assert_eq!(codecs, vec!["h264", "aac"]);
-    let frames: u32 = v["streams"][0]["nb_read_frames"].as_str().unwrap().parse().unwrap();
+    let frames: u32 = v["streams"][0]["nb_read_frames"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((297..=301).contains(&frames), "{frames} frames");
 }
 
@@ -37,16 +68,34 @@ fn record_test_source_for_10s_gives_h264_and_aac() {
 fn record_refuses_an_unreachable_ingest_without_printing_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.mp4");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let run = anchordesk()
-        .args(["record", "--duration", "5s", "--push", &format!("rtmp://127.0.0.1:{port}/live/sk_SECRET_9"), "--out"])
+        .args([
+            "record",
+            "--duration",
+            "5s",
+            "--push",
+            &format!("rtmp://127.0.0.1:{port}/live/sk_SECRET_9"),
+            "--out",
+        ])
         .arg(&out)
         .output()
         .unwrap();
-    let all = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(run.status.code(), Some(2), "{all}");
     assert!(all.contains("unreachable"), "{all}");
-    assert!(all.contains("rtmp://127.0.0.1:") && all.contains("/live/****"), "masked URL shown: {all}");
+    assert!(
+        all.contains("rtmp://127.0.0.1:") && all.contains("/live/****"),
+        "masked URL shown: {all}"
+    );
     assert!(!all.contains("SECRET"), "{all}");
     assert!(!out.exists());
 }
@@ -55,7 +104,14 @@ fn record_refuses_an_unreachable_ingest_without_printing_the_key() {
 fn record_rejects_a_malformed_push_url() {
     let dir = tempfile::tempdir().unwrap();
     let run = anchordesk()
-        .args(["record", "--duration", "5s", "--push", "rtmp//host/live/sk_SECRET_9", "--out"])
+        .args([
+            "record",
+            "--duration",
+            "5s",
+            "--push",
+            "rtmp//host/live/sk_SECRET_9",
+            "--out",
+        ])
         .arg(dir.path().join("a.mp4"))
         .output()
         .unwrap();

@@ -23,7 +23,9 @@ fn run() -> Result<(), String> {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
             "--out" => out = Some(value()?),
-            "--duration-ms" => config.duration_ms = Some(value()?.parse().map_err(|_| "bad --duration-ms")?),
+            "--duration-ms" => {
+                config.duration_ms = Some(value()?.parse().map_err(|_| "bad --duration-ms")?)
+            }
             "--push" => config.push = Some(StreamUrl::parse(&value()?).map_err(|e| e.to_string())?),
             "--size" => {
                 let v = value()?;
@@ -33,7 +35,9 @@ fn run() -> Result<(), String> {
             }
             "--threads" => config.video.threads = value()?.parse().map_err(|_| "bad --threads")?,
             "--fps" => config.video.fps = value()?.parse().map_err(|_| "bad --fps")?,
-            "--bitrate-kbps" => config.video.bitrate_kbps = value()?.parse().map_err(|_| "bad --bitrate-kbps")?,
+            "--bitrate-kbps" => {
+                config.video.bitrate_kbps = value()?.parse().map_err(|_| "bad --bitrate-kbps")?
+            }
             "--preset" => {
                 config.video.preset = match value()?.as_str() {
                     "ultrafast" => Preset::Ultrafast,
@@ -63,8 +67,15 @@ fn run() -> Result<(), String> {
                 last = s.media_time_ms;
                 eprintln!(
                     "time={:.1}s fps={:.1} skipped={} dropped={} dup={} lag={:.0}ms kbps={:.0} push={:?} bytes={}",
-                    s.media_time_ms / 1000.0, s.fps, s.skipped_frames, s.dropped_frames, s.duplicated_frames,
-                    s.encoder_lag_ms, s.bitrate_kbps, s.push, s.recording_bytes
+                    s.media_time_ms / 1000.0,
+                    s.fps,
+                    s.skipped_frames,
+                    s.dropped_frames,
+                    s.duplicated_frames,
+                    s.encoder_lag_ms,
+                    s.bitrate_kbps,
+                    s.push,
+                    s.recording_bytes
                 );
             }
             if s.finished {

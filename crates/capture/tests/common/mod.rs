@@ -14,7 +14,12 @@ pub fn ffprobe_json(path: &Path, args: &[&str]) -> serde_json::Value {
         .arg(path)
         .output()
         .expect("ffprobe runs");
-    assert!(out.status.success(), "ffprobe failed on {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ffprobe failed on {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("ffprobe prints JSON")
 }
 
@@ -26,20 +31,34 @@ pub struct Probe {
 
 impl Probe {
     pub fn frames(&self, codec_type: &str) -> u64 {
-        self.streams.iter().find(|s| s.0 == codec_type).map(|s| s.2).unwrap_or(0)
+        self.streams
+            .iter()
+            .find(|s| s.0 == codec_type)
+            .map(|s| s.2)
+            .unwrap_or(0)
     }
 
     pub fn codec(&self, codec_type: &str) -> Option<&str> {
-        self.streams.iter().find(|s| s.0 == codec_type).map(|s| s.1.as_str())
+        self.streams
+            .iter()
+            .find(|s| s.0 == codec_type)
+            .map(|s| s.1.as_str())
     }
 }
 
 pub fn probe(path: &Path) -> Probe {
     let v = ffprobe_json(
         path,
-        &["-count_frames", "-show_entries", "format=duration:stream=codec_type,codec_name,nb_read_frames"],
+        &[
+            "-count_frames",
+            "-show_entries",
+            "format=duration:stream=codec_type,codec_name,nb_read_frames",
+        ],
     );
-    let duration = v["format"]["duration"].as_str().and_then(|d| d.parse().ok()).unwrap_or(0.0);
+    let duration = v["format"]["duration"]
+        .as_str()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0);
     let streams = v["streams"]
         .as_array()
         .map(|a| {
@@ -48,7 +67,10 @@ pub fn probe(path: &Path) -> Probe {
                     (
                         s["codec_type"].as_str().unwrap_or("").to_owned(),
                         s["codec_name"].as_str().unwrap_or("").to_owned(),
-                        s["nb_read_frames"].as_str().and_then(|n| n.parse().ok()).unwrap_or(0),
+                        s["nb_read_frames"]
+                            .as_str()
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0),
                     )
                 })
                 .collect()
@@ -59,13 +81,25 @@ pub fn probe(path: &Path) -> Probe {
 
 /// Presentation times of one stream's packets, in decode order, plus their dts.
 pub fn packet_times(path: &Path, stream: &str) -> Vec<(f64, f64)> {
-    let v = ffprobe_json(path, &["-select_streams", stream, "-show_entries", "packet=pts_time,dts_time"]);
+    let v = ffprobe_json(
+        path,
+        &[
+            "-select_streams",
+            stream,
+            "-show_entries",
+            "packet=pts_time,dts_time",
+        ],
+    );
     v["packets"]
         .as_array()
         .expect("packets listed")
         .iter()
         .map(|p| {
-            let t = |k: &str| p[k].as_str().and_then(|x| x.parse().ok()).unwrap_or(f64::NAN);
+            let t = |k: &str| {
+                p[k].as_str()
+                    .and_then(|x| x.parse().ok())
+                    .unwrap_or(f64::NAN)
+            };
             (t("pts_time"), t("dts_time"))
         })
         .collect()
@@ -82,16 +116,29 @@ pub fn assert_monotonic_without_gaps(path: &Path, stream: &str, max_gap: f64) {
     }
     assert!(!times.is_empty(), "{stream} has packets");
     for w in times.windows(2) {
-        assert!(w[1].1 > w[0].1, "{stream} dts not increasing: {:?} then {:?}", w[0], w[1]);
+        assert!(
+            w[1].1 > w[0].1,
+            "{stream} dts not increasing: {:?} then {:?}",
+            w[0],
+            w[1]
+        );
     }
     let mut pts: Vec<f64> = times.iter().map(|t| t.0).collect();
     pts.sort_by(f64::total_cmp);
     let worst = pts.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
-    assert!(worst <= max_gap, "{stream} has a {worst:.3} s hole in {}", path.display());
+    assert!(
+        worst <= max_gap,
+        "{stream} has a {worst:.3} s hole in {}",
+        path.display()
+    );
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .expect("local addr")
+        .port()
 }
 
 /// A child process killed (SIGKILL) and waited for on drop.
@@ -149,7 +196,10 @@ pub struct Nginx {
 }
 
 fn rtmp_module() -> String {
-    let out = Command::new("dpkg").args(["-L", "libnginx-mod-rtmp"]).output().expect("dpkg runs");
+    let out = Command::new("dpkg")
+        .args(["-L", "libnginx-mod-rtmp"])
+        .output()
+        .expect("dpkg runs");
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find(|l| l.ends_with("ngx_rtmp_module.so"))
@@ -180,10 +230,18 @@ impl Nginx {
             .stderr(Stdio::null())
             .spawn()
             .expect("nginx starts");
-        let nginx = Nginx { dir: dir.to_owned(), port, process: Reaped(Some(child)) };
+        let nginx = Nginx {
+            dir: dir.to_owned(),
+            port,
+            process: Reaped(Some(child)),
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nginx did not listen on {port}: {}", std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "nginx did not listen on {port}: {}",
+                std::fs::read_to_string(dir.join("logs/error.log")).unwrap_or_default()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         nginx
