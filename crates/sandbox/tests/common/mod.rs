@@ -1,6 +1,7 @@
 //! Shared by the sandbox's integration tests.
 #![allow(dead_code)]
 
+pub mod desk;
 pub mod outbox;
 
 use anchordesk_platform::{Client, ClientConfig, RetryPolicy, SandboxPlatform};
