@@ -7,6 +7,7 @@ mod lint;
 mod plan;
 mod products;
 mod record;
+mod sandbox;
 
 use anchordesk_core::{Store, paths};
 use anyhow::Context;
@@ -47,6 +48,8 @@ enum Command {
     /// Broadcast templates.
     #[command(subcommand)]
     Templates(plan::TemplatesCommand),
+    /// Serve the platform sandbox (the practice shop) on 127.0.0.1.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 #[derive(Subcommand)]
@@ -81,6 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lint(args) => lint::run(&args).map(|code| code as u8),
         Command::Plan(command) => plan::run_plan(&data_dir, command),
         Command::Templates(command) => plan::run_templates(command),
+        Command::Sandbox(args) => sandbox::run(&data_dir, args),
     }
 }
 

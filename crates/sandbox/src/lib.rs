@@ -199,3 +199,19 @@ impl RunningSandbox {
         self.wait().await
     }
 }
+
+/// Waits for Ctrl+C, or SIGTERM on Unix: what a binary serving the sandbox stops on.
+pub async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}

@@ -43,7 +43,7 @@ fn main() -> anyhow::Result<()> {
         let running = Sandbox::start(config).await?;
         // Tests read this line to learn the port.
         println!("listening on {}", running.base_url());
-        tokio::signal::ctrl_c().await?;
+        anchordesk_sandbox::stop_signal().await?;
         running.shutdown().await?;
         anyhow::Ok(())
     })
