@@ -36,4 +36,8 @@ const APP_COMMANDS: &[&str] = &[
     "open_prompter",
     "prompter_state",
     "prompter_move",
+    "lint_text",
+    "compliance_report",
+    "acknowledge_finding",
+    "withdraw_acknowledgement",
 ];

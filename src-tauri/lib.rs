@@ -2,6 +2,7 @@
 //! command unpacks its arguments, calls `anchordesk_core` on the store's thread and maps
 //! the error. See ARCHITECTURE.md.
 
+mod claims_commands;
 mod commands;
 mod plan_commands;
 mod prompter;
@@ -52,6 +53,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             prompter::open_prompter,
             prompter::prompter_state,
             prompter::prompter_move,
+            claims_commands::lint_text,
+            claims_commands::compliance_report,
+            claims_commands::acknowledge_finding,
+            claims_commands::withdraw_acknowledgement,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)

@@ -68,8 +68,9 @@ pub async fn reorder_segments(
 #[tauri::command]
 #[specta::specta]
 pub async fn checklist_state(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ChecklistState, UiError> {
-    let data_dir = state.data_dir.clone();
-    state.with_store(move |store| store.checklist_state(broadcast_id, &CheckEnv::measure(&data_dir))).await
+    let mut env = CheckEnv::measure(&state.data_dir);
+    env.linter = Some(state.linter.clone());
+    state.with_store(move |store| store.checklist_state(broadcast_id, &env)).await
 }
 
 #[tauri::command]

@@ -49,6 +49,10 @@ pub struct AppState {
     store: Result<Arc<Mutex<Store>>, UiError>,
     /// The teleprompter's position, when it is open.
     pub prompter: Mutex<Option<anchordesk_core::prompter::PrompterCursor>>,
+    /// The claims linter: default packs plus the team's packs in `<data dir>/rules`.
+    pub linter: Arc<anchordesk_claims::Linter>,
+    /// Team packs that could not be loaded (file:line and why); the defaults stay in force.
+    pub rule_errors: Vec<String>,
 }
 
 impl AppState {
@@ -68,7 +72,12 @@ impl AppState {
                 UiError::from(err)
             });
         tracing::info!(data_dir = %data_dir.display(), "store opened: {}", store.is_ok());
-        AppState { data_dir, db_path, store, prompter: Mutex::new(None) }
+        let (linter, rule_errors) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
+        let rule_errors: Vec<String> = rule_errors.iter().map(|err| err.to_string()).collect();
+        for error in &rule_errors {
+            tracing::warn!("rule pack refused: {error}");
+        }
+        AppState { data_dir, db_path, store, prompter: Mutex::new(None), linter: Arc::new(linter), rule_errors }
     }
 
     /// Why the store could not be opened, if it could not.

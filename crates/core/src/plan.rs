@@ -101,6 +101,8 @@ code_enum!(
         AfterSalesContact = "afterSalesContact",
         /// The disk holds a recording of the planned duration.
         DiskSpace = "diskSpace",
+        /// No error finding of the claims linter is left unfixed and unacknowledged.
+        ClaimsReviewed = "claimsReviewed",
         /// Camera opens (needs the capture pipeline in the app).
         Camera = "camera",
         /// Microphone opens (needs the capture pipeline in the app).
@@ -271,6 +273,7 @@ impl std::fmt::Display for CheckProblem {
             "giftNotInLineup" => "is promised as a gift but is not in the line-up",
             "noAfterSalesContact" => "has no after-sales contact",
             "diskTooSmall" => "needs more free disk space (MB needed / free):",
+            "claimsUnresolved" => "error findings of the claims linter are neither fixed nor acknowledged:",
             other => other,
         };
         write!(f, "{} {}", self.subject, what)?;
@@ -334,6 +337,8 @@ pub struct CheckEnv {
     pub shipping_days: i32,
     /// Video + audio bitrate used to estimate the recording's size.
     pub bitrate_kbps: u32,
+    /// The claims linter, for the script review check; `None` leaves that check unavailable.
+    pub linter: Option<std::sync::Arc<anchordesk_claims::Linter>>,
 }
 
 impl CheckEnv {
@@ -346,6 +351,7 @@ impl CheckEnv {
             free_disk_bytes: probe.and_then(|d| fs4::available_space(d).ok()),
             shipping_days: 3,
             bitrate_kbps: 2500 + 128,
+            linter: None,
         }
     }
 }
@@ -357,6 +363,8 @@ pub struct CheckInput<'a> {
     pub talking_points: &'a [String],
     pub after_sales_contact: &'a str,
     pub planned_minutes: i32,
+    /// Error findings neither fixed nor acknowledged; `None` when no linter was given.
+    pub unresolved_claim_errors: Option<i32>,
 }
 
 fn problem(code: &str, subject: &str, detail: impl Into<String>) -> CheckProblem {
@@ -469,6 +477,11 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
                     outcome(vec![problem("diskTooSmall", "", format!("{} / {}", needed >> 20, free >> 20))])
                 }
             }
+        },
+        AutoCheck::ClaimsReviewed => match input.unresolved_claim_errors {
+            None => CheckOutcome::Unavailable { reason: "linterNotLoaded".into() },
+            Some(0) => CheckOutcome::Pass,
+            Some(n) => outcome(vec![problem("claimsUnresolved", "", n.to_string())]),
         },
         AutoCheck::Camera | AutoCheck::Microphone => CheckOutcome::Unavailable { reason: "captureNotInApp".into() },
         AutoCheck::Platform => CheckOutcome::Unavailable { reason: "platformNotInApp".into() },

@@ -17,6 +17,7 @@ fn env() -> CheckEnv {
         free_disk_bytes: Some(50 << 30),
         shipping_days: 3,
         bitrate_kbps: 2628,
+        linter: Some(std::sync::Arc::new(anchordesk_claims::Linter::default_packs())),
     }
 }
 

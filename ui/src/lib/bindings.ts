@@ -51,6 +51,15 @@ export const commands = {
 	prompterState: () => typedError<PrompterView_Serialize, UiError_Serialize>(__TAURI_INVOKE("prompter_state")),
 	/**  Moves the prompter by `step` segments (1 = next, -1 = previous). */
 	prompterMove: (step: number) => typedError<PrompterCursor, UiError_Serialize>(__TAURI_INVOKE("prompter_move", { step })),
+	/**
+	 *  Lints one text as it is typed. With a product (or a line-up item), its facts are
+	 *  cross-checked: certificates, prices, stock, gifts in the line-up.
+	 */
+	lintText: (text: string, productId: ProductId | null, lineupItemId: LineupItemId | null) => typedError<Finding[], UiError_Serialize>(__TAURI_INVOKE("lint_text", { text, productId, lineupItemId })),
+	/**  Lints everything the broadcast will say and show. */
+	complianceReport: (broadcastId: BroadcastId) => typedError<ComplianceReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("compliance_report", { broadcastId })),
+	acknowledgeFinding: (broadcastId: BroadcastId, key: FindingKey, reason: string, by: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("acknowledge_finding", { broadcastId, key, reason, by })),
+	withdrawAcknowledgement: (broadcastId: BroadcastId, key: FindingKey) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("withdraw_acknowledgement", { broadcastId, key })),
 };
 
 /** Events */
@@ -59,6 +68,13 @@ export const events = {
 };
 
 /* Types */
+/**  A person's decision to keep a flagged claim, with why. */
+export type Acknowledgement = {
+	reason: string,
+	givenBy: string,
+	givenAt: string,
+};
+
 /**  Row id of an anchor profile. */
 export type AnchorId = number;
 
@@ -120,6 +136,8 @@ export type AutoCheck =
 "afterSalesContact" | 
 /**  The disk holds a recording of the planned duration. */
 "diskSpace" | 
+/**  No error finding of the claims linter is left unfixed and unacknowledged. */
+"claimsReviewed" | 
 /**  Camera opens (needs the capture pipeline in the app). */
 "camera" | 
 /**  Microphone opens (needs the capture pipeline in the app). */
@@ -189,6 +207,39 @@ export type Broadcast_Serialize = {
 	/**  RFC 3339 UTC. */
 	updatedAt: string,
 } & BroadcastDraft_Serialize;
+
+/**  What kind of claim a rule is about; one per rule pack file. */
+export type Category = 
+/**  极限词: absolute terms (最, 第一, 唯一, "best"). */
+"absolute" | 
+/**  State organs, officials and national symbols used as assurance. */
+"state-organ" | 
+/**  Medical or health claims for ordinary food. */
+"medical" | 
+/**  Guaranteed effect, yield, income or passing. */
+"guarantee" | 
+/**  Quality labels that need a certificate (有机, 绿色食品, 地理标志). */
+"certification" | 
+/**  Price comparisons and price claims (原价, 划线价). */
+"price" | 
+/**  Belittling competitors. */
+"disparagement" | 
+/**  Endorsements by doctors, experts, minors; hidden ads. */
+"endorsement" | 
+/**  Unverifiable figures and false urgency (销量, 在线人数, 仅剩). */
+"fake-figures" | 
+/**  Superstition (开光, 转运). */
+"superstition" | 
+/**  Promised gifts and delivery. */
+"gift-delivery" | 
+/**  Trading off the platform (加微信, 私下转账). */
+"off-platform";
+
+/**  Findings counted by category. */
+export type CategoryCount = {
+	category: Category,
+	count: number,
+};
 
 /**  A certificate, licence or report kept on file for a product. */
 export type Certificate = Certificate_Serialize | Certificate_Deserialize;
@@ -327,6 +378,37 @@ export type ChecklistState_Serialize = {
 	gate: GoLiveGate_Serialize,
 };
 
+/**  Everything the broadcast will say or show, checked. */
+export type ComplianceReport = ComplianceReport_Serialize | ComplianceReport_Deserialize;
+
+/**  Everything the broadcast will say or show, checked. */
+export type ComplianceReport_Deserialize = {
+	broadcastId: BroadcastId,
+	findings: LocatedFinding_Deserialize[],
+	nErrors: number,
+	nWarnings: number,
+	nInfos: number,
+	/**  Errors neither fixed nor acknowledged: these keep the script review open. */
+	nUnresolvedErrors: number,
+	byCategory: CategoryCount[],
+	/**  How many texts were linted. */
+	nTexts: number,
+};
+
+/**  Everything the broadcast will say or show, checked. */
+export type ComplianceReport_Serialize = {
+	broadcastId: BroadcastId,
+	findings: LocatedFinding_Serialize[],
+	nErrors: number,
+	nWarnings: number,
+	nInfos: number,
+	/**  Errors neither fixed nor acknowledged: these keep the script review open. */
+	nUnresolvedErrors: number,
+	byCategory: CategoryCount[],
+	/**  How many texts were linted. */
+	nTexts: number,
+};
+
 /**  How urgent the countdown looks. */
 export type CountdownLevel = "normal" | 
 /**  Less than a fifth of the segment (or one minute) left. */
@@ -354,6 +436,39 @@ export type FieldError = {
 /**  Why one field was refused. */
 export type FieldErrorCode = "required" | "notANumber" | "tooPrecise" | "negative" | "notAnInteger" | "tooLarge" | "tooLong" | "badDate" | "badDateTime" | "duplicateSku" | "unknownValue";
 
+/**  One risky claim found in a text. */
+export type Finding = {
+	/**  The rule that fired, e.g. `zh.absolute.lowest-price`. */
+	ruleId: string,
+	/**  The rule's category. */
+	category: Category,
+	/**  How serious it is; cross-checks against the product can raise or clear it. */
+	severity: Severity,
+	/**  Where the claim is, in bytes of the original text. */
+	span: Span,
+	/**  1-based line of `span.start`. */
+	line: number,
+	/**  1-based column of `span.start`, counted in characters. */
+	column: number,
+	/**  The original text under `span`. */
+	matched: string,
+	/**  What is wrong, in the rule pack's language (zh-CN for Chinese packs). */
+	message: string,
+	/**  The law the claim breaks. */
+	laws: LegalRef[],
+	/**  Compliant replacements for the matched text, best first. */
+	rewrites: Rewrite[],
+};
+
+/**  Identifies one finding across edits elsewhere in the text: where, which rule, what words. */
+export type FindingKey = {
+	source: TextSource,
+	/**  The product, line-up item or segment the text belongs to. */
+	ownerId: number,
+	ruleId: string,
+	matched: string,
+};
+
 /**  Whether the broadcast may go live, and if not, exactly why. */
 export type GoLiveGate = GoLiveGate_Serialize | GoLiveGate_Deserialize;
 
@@ -380,6 +495,14 @@ export type GoLiveOverride = {
 	reason: string,
 	givenBy: string,
 	givenAt: string,
+};
+
+/**  A citation of an entry in the project's legal catalogue (`law.md`). */
+export type LegalRef = {
+	/**  The stable catalogue ID, e.g. `CN-AD-9-3`. */
+	id: string,
+	/**  The law and article, e.g. `《广告法》第九条第（三）项`. */
+	title: string,
 };
 
 /**  One entry in a broadcast's line-up (排品), with the product's name for display. */
@@ -426,6 +549,27 @@ export type LineupTermsForm = {
 	stock: string,
 	plannedMinutes: string,
 	role: LineupRole,
+};
+
+/**  One finding with where it is and whether it was acknowledged. */
+export type LocatedFinding = LocatedFinding_Serialize | LocatedFinding_Deserialize;
+
+/**  One finding with where it is and whether it was acknowledged. */
+export type LocatedFinding_Deserialize = {
+	key: FindingKey,
+	/**  What the text belongs to, for display: the product's or the segment's name. */
+	label: string,
+	finding: Finding,
+	acknowledgement?: Acknowledgement | null,
+};
+
+/**  One finding with where it is and whether it was acknowledged. */
+export type LocatedFinding_Serialize = {
+	key: FindingKey,
+	/**  What the text belongs to, for display: the product's or the segment's name. */
+	label: string,
+	finding: Finding,
+	acknowledgement: Acknowledgement | null,
 };
 
 /**  Who is on a segment. */
@@ -614,6 +758,12 @@ export type Qualification_Serialize = {
 	validUntil: string | null,
 };
 
+/**  A compliant replacement for the matched text. */
+export type Rewrite = {
+	/**  The replacement for the finding's span; empty means "delete the matched text". */
+	text: string,
+};
+
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
 
@@ -742,6 +892,33 @@ export type Segment_Serialize = {
 	lineupItemId: LineupItemId | null,
 } & SegmentDraft_Serialize;
 
+/**
+ *  How serious a finding is.
+ * 
+ *  `Error` is a claim the law forbids as written; `Warning` is a claim that is lawful only
+ *  with evidence on file (a certificate, a source, a stock count); `Info` is a reminder.
+ */
+export type Severity = 
+/**  A reminder; never fails a check. */
+"info" | 
+/**  Lawful only with evidence on file. */
+"warning" | 
+/**  Forbidden as written. */
+"error";
+
+/**
+ *  A byte range `start..end` in the text that was linted.
+ * 
+ *  Invariant: both ends lie on `char` boundaries of the original (not normalised) text and
+ *  `start < end <= text.len()`.
+ */
+export type Span = {
+	/**  First byte of the span. */
+	start: number,
+	/**  One past the last byte of the span. */
+	end: number,
+};
+
 /**  How a product must be stored and shipped. */
 export type Storage = 
 /**  常温 */
@@ -764,6 +941,9 @@ export type TemplateSummary = {
 	nSegments: number,
 	nChecklistItems: number,
 };
+
+/**  Where a linted text lives. */
+export type TextSource = "productName" | "sellingPoints" | "coupon" | "segmentTitle" | "talkingPoints" | "cues";
 
 /**
  *  An error as the UI receives it: a code it branches on, the failed fields for forms, and

@@ -2,6 +2,7 @@
 
 mod anchors;
 mod broadcasts;
+mod compliance;
 mod plan;
 mod products;
 
@@ -19,6 +20,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/001_catalog.sql"),
     include_str!("../../migrations/002_settings.sql"),
     include_str!("../../migrations/003_plan.sql"),
+    include_str!("../../migrations/004_claims.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -288,11 +288,16 @@ impl Store {
         }
         let show = self.run_of_show(broadcast)?;
         let talking_points: Vec<String> = show.segments.iter().map(|s| s.segment.draft.talking_points.clone()).collect();
+        let unresolved_claim_errors = match &env.linter {
+            Some(linter) => Some(self.compliance_report(broadcast, linter)?.n_unresolved_errors),
+            None => None,
+        };
         let input = CheckInput {
             items: &items,
             talking_points: &talking_points,
             after_sales_contact: &header.draft.after_sales_contact,
             planned_minutes: show.planned_minutes.max(show.target_minutes),
+            unresolved_claim_errors,
         };
         let entries: Vec<ChecklistEntry> = self
             .checklist(broadcast)?

@@ -1,0 +1,68 @@
+// The claims linter in the real window: underlines and rewrites as you type, and the
+// broadcast's compliance review that keeps the go-live gate closed.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await startDisplay();
+});
+after(async () => {
+  await stopAll();
+});
+
+const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+
+async function waitForText(browser, selector, text, timeout = 10000) {
+  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
+    timeout,
+    timeoutMsg: `"${text}" did not appear in ${selector}`,
+  });
+}
+
+test('risky words are underlined as you type, fixed in one click, and block going live until handled', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'product-search')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'product-search')).setValue('蜂蜜');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="product-row"]')).length === 1);
+    await (await browser.$('[data-testid="product-row"]')).click();
+    const points = await browser.$('#p-points');
+    await points.waitForDisplayed();
+    await points.setValue('家人们，今天全网最低价！');
+    await waitForText(browser, '[data-testid="p-points-findings"]', '全网最低价');
+    await waitForText(browser, '[data-testid="p-points-findings"]', 'CN-AD-9-3');
+    await screenshot(browser, 'zh-lint-as-you-type');
+
+    await (await browser.$('[data-testid="p-points-findings"] [data-testid="rewrite"]')).click();
+    await browser.waitUntil(async () => !(await points.getValue()).includes('全网最低价'), { timeoutMsg: 'the rewrite was not applied' });
+    assert.match(await points.getValue(), /^家人们，今天.+！$/);
+
+    // Keep the risky text this time and save it: the broadcast review must catch it.
+    await points.setValue('家人们，今天全网最低价！');
+    await (await byTestId(browser, 'product-save')).click();
+    await (await byTestId(browser, 'toast')).waitForDisplayed();
+
+    await (await byTestId(browser, 'nav-broadcasts')).click();
+    await (await byTestId(browser, 'broadcast-new')).click();
+    await (await browser.$('#b-title')).setValue('蜂蜜专场');
+    await (await byTestId(browser, 'broadcast-save')).click();
+    await (await byTestId(browser, 'lineup-add')).click();
+    await (await byTestId(browser, 'picker-search')).setValue('蜂蜜');
+    await browser.keys('Enter');
+    await waitForText(browser, '[data-testid="lineup"]', '土蜂蜜');
+    await browser.keys('Escape');
+
+    await (await byTestId(browser, 'tab-compliance')).click();
+    await waitForText(browser, '[data-testid="compliance-summary"]', '尚未修改');
+    await waitForText(browser, '[data-testid="compliance-findings"]', '全网最低价');
+    await screenshot(browser, 'zh-compliance');
+
+    await (await byTestId(browser, 'tab-checklist')).click();
+    await waitForText(browser, '[data-testid="gate-blockers"]', '没有未处理的违规用语');
+  } finally {
+    await closeApp(browser);
+  }
+});
