@@ -6,6 +6,7 @@
 mod lint;
 mod plan;
 mod products;
+mod report;
 mod record;
 mod sandbox;
 
@@ -48,6 +49,8 @@ enum Command {
     /// Broadcast templates.
     #[command(subcommand)]
     Templates(plan::TemplatesCommand),
+    /// The post-broadcast review (复盘) as JSON or printable HTML.
+    Report(report::ReportArgs),
     /// Serve the platform sandbox (the practice shop) on 127.0.0.1.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -84,6 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Lint(args) => lint::run(&args).map(|code| code as u8),
         Command::Plan(command) => plan::run_plan(&data_dir, command),
         Command::Templates(command) => plan::run_templates(command),
+        Command::Report(args) => report::run(&data_dir, args),
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
     }
 }

@@ -12,6 +12,7 @@
 pub mod compliance;
 pub mod error;
 pub mod import;
+pub mod live;
 pub mod model;
 pub mod money;
 pub mod paths;

@@ -3,6 +3,7 @@
 mod anchors;
 mod broadcasts;
 mod compliance;
+mod live;
 mod plan;
 mod products;
 
@@ -21,6 +22,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/002_settings.sql"),
     include_str!("../../migrations/003_plan.sql"),
     include_str!("../../migrations/004_claims.sql"),
+    include_str!("../../migrations/005_live.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

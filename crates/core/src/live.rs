@@ -1,0 +1,282 @@
+//! A broadcast on air: its session, the markers stamped while live, and the report
+//! (复盘) that compares what was planned with what happened.
+
+use crate::model::{BroadcastId, LineupItemId};
+use crate::money::Fen;
+use serde::{Deserialize, Serialize};
+
+/// Row id of a live session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SessionId(#[cfg_attr(feature = "specta", specta(type = i32))] pub i64);
+
+/// Where a session stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum SessionStatus {
+    Live,
+    Ended,
+    /// Found still live when the app started again (a crash or a kill): the recording is
+    /// kept and the team decides to resume or close it.
+    Interrupted,
+}
+
+impl SessionStatus {
+    /// Stable code used in SQLite.
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionStatus::Live => "live",
+            SessionStatus::Ended => "ended",
+            SessionStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// Reads a stable code.
+    pub fn parse(code: &str) -> Option<SessionStatus> {
+        match code {
+            "live" => Some(SessionStatus::Live),
+            "ended" => Some(SessionStatus::Ended),
+            "interrupted" => Some(SessionStatus::Interrupted),
+            _ => None,
+        }
+    }
+}
+
+/// One go-live of a broadcast.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveSession {
+    pub id: SessionId,
+    pub broadcast_id: BroadcastId,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    pub status: SessionStatus,
+    pub recording_path: String,
+    /// A practice run: nothing goes to a real platform.
+    pub rehearsal: bool,
+}
+
+/// What a marker marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum LiveMarkerKind {
+    /// A line-up item goes on air (讲解 starts).
+    Product,
+    Segment,
+    Manual,
+}
+
+impl LiveMarkerKind {
+    /// Stable code used in SQLite.
+    pub fn code(self) -> &'static str {
+        match self {
+            LiveMarkerKind::Product => "product",
+            LiveMarkerKind::Segment => "segment",
+            LiveMarkerKind::Manual => "manual",
+        }
+    }
+
+    /// Reads a stable code.
+    pub fn parse(code: &str) -> Option<LiveMarkerKind> {
+        match code {
+            "product" => Some(LiveMarkerKind::Product),
+            "segment" => Some(LiveMarkerKind::Segment),
+            "manual" => Some(LiveMarkerKind::Manual),
+            _ => None,
+        }
+    }
+}
+
+/// A moment in the recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveMarker {
+    pub kind: LiveMarkerKind,
+    pub label: String,
+    pub lineup_item_id: Option<LineupItemId>,
+    pub sku: Option<String>,
+    /// Milliseconds from the start of the recording.
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub media_ms: i64,
+    pub at: String,
+}
+
+/// Planned against actual time for one line-up item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ProductTiming {
+    pub lineup_item_id: LineupItemId,
+    pub sku: String,
+    pub name: String,
+    pub planned_minutes: i32,
+    /// Seconds on air, summed over every time it was on air.
+    pub actual_seconds: i32,
+    /// Each stretch on air: `[start, end)` in recording milliseconds.
+    pub stretches: Vec<Stretch>,
+    pub live_price: Fen,
+}
+
+/// A stretch of the recording.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Stretch {
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub start_ms: i64,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub end_ms: i64,
+}
+
+/// Turns product markers into stretches per line-up item: a product is on air from its
+/// marker until the next product marker, or until `end_ms`.
+pub fn product_stretches(markers: &[LiveMarker], end_ms: i64) -> Vec<(LineupItemId, Stretch)> {
+    let mut products: Vec<&LiveMarker> = markers.iter().filter(|m| m.kind == LiveMarkerKind::Product).collect();
+    products.sort_by_key(|m| m.media_ms);
+    let mut stretches = Vec::new();
+    for (idx, marker) in products.iter().enumerate() {
+        let Some(item) = marker.lineup_item_id else { continue };
+        let end = products.get(idx + 1).map(|next| next.media_ms).unwrap_or(end_ms).max(marker.media_ms);
+        if end > marker.media_ms {
+            stretches.push((item, Stretch { start_ms: marker.media_ms, end_ms: end }));
+        }
+    }
+    stretches
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marker(kind: LiveMarkerKind, item: Option<i64>, ms: i64) -> LiveMarker {
+        LiveMarker { kind, label: String::new(), lineup_item_id: item.map(LineupItemId), sku: None, media_ms: ms, at: String::new() }
+    }
+
+    #[test]
+    fn a_product_is_on_air_until_the_next_product_marker() {
+        let markers = vec![
+            marker(LiveMarkerKind::Product, Some(1), 1_000),
+            marker(LiveMarkerKind::Manual, None, 5_000),
+            marker(LiveMarkerKind::Product, Some(2), 61_000),
+            marker(LiveMarkerKind::Product, Some(1), 90_000),
+        ];
+        assert_eq!(
+            product_stretches(&markers, 120_000),
+            vec![
+                (LineupItemId(1), Stretch { start_ms: 1_000, end_ms: 61_000 }),
+                (LineupItemId(2), Stretch { start_ms: 61_000, end_ms: 90_000 }),
+                (LineupItemId(1), Stretch { start_ms: 90_000, end_ms: 120_000 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_markers_no_stretches() {
+        assert!(product_stretches(&[], 10_000).is_empty());
+        assert!(product_stretches(&[marker(LiveMarkerKind::Manual, None, 0)], 10_000).is_empty());
+    }
+}
+
+/// Checklist completion per phase, for the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PhaseCompletion {
+    pub phase: crate::plan::Phase,
+    pub satisfied: i32,
+    pub total: i32,
+    /// Titles of critical items left open.
+    pub open_critical: Vec<String>,
+}
+
+/// The post-broadcast review (复盘) of the latest session.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct BroadcastReport {
+    pub broadcast: crate::model::Broadcast,
+    pub session: Option<LiveSession>,
+    /// Length of the recording covered by markers and the session, in seconds.
+    pub duration_seconds: i32,
+    pub planned_minutes: i32,
+    pub products: Vec<ProductTiming>,
+    pub markers: Vec<LiveMarker>,
+    pub checklist: Vec<PhaseCompletion>,
+    pub override_reason: Option<crate::plan::GoLiveOverride>,
+    /// Error findings of the claims linter, and how many were neither fixed nor acknowledged.
+    pub compliance_errors: i32,
+    pub compliance_unresolved: i32,
+}
+
+/// The report as a self-contained, printable HTML page (no scripts, inline styles only in
+/// a `<style>` element).
+pub fn report_html(report: &BroadcastReport) -> String {
+    use std::fmt::Write as _;
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let mut html = String::new();
+    let title = escape(&report.broadcast.draft.title);
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>复盘 · {title}</title><style>\
+         body{{font-family:'Noto Sans CJK SC',sans-serif;margin:32px;color:#1f2328}}table{{border-collapse:collapse;width:100%;margin:12px 0}}\
+         th,td{{border:1px solid #ddd;padding:6px 8px;text-align:left}}th{{background:#f6f4f1}}.over{{color:#c92a2a}}\
+         .bar{{display:inline-block;height:10px;background:#ff922b}}.plan{{display:inline-block;height:10px;background:#ced4da}}\
+         @media print{{body{{margin:12mm}}}}</style></head><body>"
+    );
+    let _ = write!(html, "<h1>复盘报告 · {title}</h1>");
+    let _ = write!(html, "<p>计划开播 {} · 平台 {}</p>", escape(&report.broadcast.draft.planned_start), escape(&report.broadcast.draft.platform));
+    match &report.session {
+        Some(session) => {
+            let _ = write!(
+                html,
+                "<p>开播 {} · 下播 {} · 实际 {} 分 {} 秒 / 计划 {} 分钟{}</p>",
+                escape(&session.started_at),
+                escape(session.ended_at.as_deref().unwrap_or("—")),
+                report.duration_seconds / 60,
+                report.duration_seconds % 60,
+                report.planned_minutes,
+                if session.rehearsal { " · 排练" } else { "" }
+            );
+            let _ = write!(html, "<p>录像：{}</p>", escape(&session.recording_path));
+        }
+        None => {
+            let _ = write!(html, "<p>这个场次还没有开播记录。</p>");
+        }
+    }
+    let _ = write!(html, "<h2>商品讲解：计划与实际</h2><table><tr><th>商品</th><th>直播价</th><th>计划</th><th>实际</th><th></th></tr>");
+    let scale = report.products.iter().map(|p| (p.planned_minutes * 60).max(p.actual_seconds)).max().unwrap_or(1).max(1) as f64;
+    for p in &report.products {
+        let over = p.actual_seconds > p.planned_minutes * 60;
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{} 分钟</td><td class=\"{}\">{} 分 {} 秒</td><td><span class=\"plan\" style=\"width:{:.0}px\"></span><br><span class=\"bar\" style=\"width:{:.0}px\"></span></td></tr>",
+            escape(&p.name),
+            p.live_price,
+            p.planned_minutes,
+            if over { "over" } else { "" },
+            p.actual_seconds / 60,
+            p.actual_seconds % 60,
+            (p.planned_minutes * 60) as f64 / scale * 240.0,
+            p.actual_seconds as f64 / scale * 240.0,
+        );
+    }
+    let _ = write!(html, "</table><h2>合规</h2><p>违规 {} 处，未处理 {} 处</p>", report.compliance_errors, report.compliance_unresolved);
+    if let Some(o) = &report.override_reason {
+        let _ = write!(html, "<p class=\"over\">带条件开播：{}（{}，{}）</p>", escape(&o.reason), escape(&o.given_by), escape(&o.given_at));
+    }
+    let _ = write!(html, "<h2>场控清单</h2><table><tr><th>阶段</th><th>完成</th><th>未完成的必须项</th></tr>");
+    for c in &report.checklist {
+        let _ = write!(html, "<tr><td>{}</td><td>{}/{}</td><td>{}</td></tr>", c.phase.code(), c.satisfied, c.total, escape(&c.open_critical.join("；")));
+    }
+    let _ = write!(html, "</table><h2>标记</h2><table><tr><th>时间</th><th>类型</th><th>内容</th></tr>");
+    for m in &report.markers {
+        let _ = write!(html, "<tr><td>{}:{:02}</td><td>{}</td><td>{}</td></tr>", m.media_ms / 60_000, (m.media_ms / 1000) % 60, m.kind.code(), escape(&m.label));
+    }
+    html.push_str("</table></body></html>\n");
+    html
+}

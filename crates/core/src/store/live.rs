@@ -1,0 +1,194 @@
+//! Tables `live_session` and `live_marker`, and the report.
+
+use super::broadcasts::ensure_live_broadcast;
+use super::{Store, now_rfc3339};
+use crate::error::StoreError;
+use crate::live::*;
+use crate::model::{BroadcastId, LineupItemId};
+use crate::plan::{CheckEnv, Phase};
+use crate::validate::{FieldError, FieldErrorCode};
+use rusqlite::{OptionalExtension, Row, params};
+
+const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal";
+
+impl Store {
+    /// Opens a live session after checking the go-live gate; refused (with the blockers'
+    /// titles) while critical items are open and not overridden, or while the broadcast is
+    /// already live.
+    pub fn go_live(&mut self, broadcast: BroadcastId, env: &CheckEnv, recording_path: &str, rehearsal: bool) -> Result<LiveSession, StoreError> {
+        let state = self.checklist_state(broadcast, env)?;
+        if !state.gate.allowed {
+            return Err(StoreError::Invalid(
+                state.gate.blockers.iter().map(|b| FieldError::new("gate", FieldErrorCode::Required, &b.item.title)).collect(),
+            ));
+        }
+        if self.sessions(broadcast)?.iter().any(|s| s.status == SessionStatus::Live) {
+            return Err(StoreError::Invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "already live")]));
+        }
+        ensure_live_broadcast(&self.conn, broadcast)?;
+        self.conn.execute(
+            "INSERT INTO live_session (broadcast_id, started_at, status, recording_path, rehearsal) VALUES (?1, ?2, 'live', ?3, ?4)",
+            params![broadcast.0, now_rfc3339(), recording_path, rehearsal],
+        )?;
+        self.session(SessionId(self.conn.last_insert_rowid()))
+    }
+
+    /// One session.
+    pub fn session(&self, id: SessionId) -> Result<LiveSession, StoreError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM live_session WHERE id = ?1");
+        self.conn
+            .query_row(&sql, params![id.0], session_from_row)
+            .optional()?
+            .ok_or(StoreError::NotFound { entity: "liveSession", id: id.0 })?
+    }
+
+    /// A broadcast's sessions, oldest first.
+    pub fn sessions(&self, broadcast: BroadcastId) -> Result<Vec<LiveSession>, StoreError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM live_session WHERE broadcast_id = ?1 ORDER BY id");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![broadcast.0], session_from_row)?;
+        rows.map(|r| r?).collect()
+    }
+
+    /// Stamps a marker at `media_ms` of the session's recording.
+    pub fn add_marker(
+        &mut self,
+        session: SessionId,
+        kind: LiveMarkerKind,
+        label: &str,
+        lineup_item: Option<LineupItemId>,
+        media_ms: i64,
+    ) -> Result<LiveMarker, StoreError> {
+        let sku: Option<String> = match lineup_item {
+            Some(item) => Some(self.lineup_item(item)?.product_sku),
+            None => None,
+        };
+        let at = now_rfc3339();
+        self.conn.execute(
+            "INSERT INTO live_marker (session_id, kind, label, lineup_item_id, sku, media_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![session.0, kind.code(), label, lineup_item.map(|i| i.0), sku, media_ms.max(0), at],
+        )?;
+        Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
+    }
+
+    /// The session's markers in recording order.
+    pub fn markers(&self, session: SessionId) -> Result<Vec<LiveMarker>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT kind, label, lineup_item_id, sku, media_ms, at FROM live_marker WHERE session_id = ?1 ORDER BY media_ms, id",
+        )?;
+        let rows = stmt.query_map(params![session.0], |r| {
+            let kind: String = r.get(0)?;
+            Ok((kind, r.get(1)?, r.get::<_, Option<i64>>(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+        })?;
+        let mut markers = Vec::new();
+        for row in rows {
+            let (kind, label, item, sku, media_ms, at) = row?;
+            let kind = LiveMarkerKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("marker kind {kind:?}")))?;
+            markers.push(LiveMarker { kind, label, lineup_item_id: item.map(LineupItemId), sku, media_ms, at });
+        }
+        Ok(markers)
+    }
+
+    /// Ends a live (or interrupted) session.
+    pub fn end_session(&mut self, session: SessionId, recording_path: &str) -> Result<LiveSession, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path) \
+             WHERE id = ?3 AND status != 'ended'",
+            params![now_rfc3339(), recording_path, session.0],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
+        }
+        self.session(session)
+    }
+
+    /// Marks sessions still `live` as interrupted: called once when the app starts, since a
+    /// session can only be live in a running app. Returns them.
+    pub fn mark_interrupted_sessions(&mut self) -> Result<Vec<LiveSession>, StoreError> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM live_session WHERE status = 'live'");
+        let live: Vec<LiveSession> = {
+            let mut stmt = self.conn.prepare(&sql)?;
+            let rows = stmt.query_map([], session_from_row)?;
+            rows.map(|r| r?).collect::<Result<_, _>>()?
+        };
+        self.conn.execute("UPDATE live_session SET status = 'interrupted' WHERE status = 'live'", [])?;
+        Ok(live.into_iter().map(|s| LiveSession { status: SessionStatus::Interrupted, ..s }).collect())
+    }
+
+    /// The report of the broadcast's latest session. `duration_ms` is the recording's length
+    /// when known (from the pipeline); otherwise the last marker ends it.
+    pub fn report(&self, broadcast: BroadcastId, env: &CheckEnv, duration_ms: Option<i64>) -> Result<BroadcastReport, StoreError> {
+        let header = self.broadcast(broadcast)?;
+        let session = self.sessions(broadcast)?.pop();
+        let markers = match &session {
+            Some(s) => self.markers(s.id)?,
+            None => Vec::new(),
+        };
+        let end_ms = duration_ms.unwrap_or_else(|| markers.last().map(|m| m.media_ms).unwrap_or(0));
+        let stretches = product_stretches(&markers, end_ms);
+        let lineup = self.lineup(broadcast)?;
+        let products = lineup
+            .iter()
+            .map(|item| {
+                let own: Vec<Stretch> = stretches.iter().filter(|(id, _)| *id == item.id).map(|(_, s)| *s).collect();
+                ProductTiming {
+                    lineup_item_id: item.id,
+                    sku: item.product_sku.clone(),
+                    name: item.product_name.clone(),
+                    planned_minutes: item.terms.planned_minutes,
+                    actual_seconds: (own.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000) as i32,
+                    stretches: own,
+                    live_price: item.terms.live_price,
+                }
+            })
+            .collect();
+        let state = self.checklist_state(broadcast, env)?;
+        let checklist = Phase::ALL
+            .iter()
+            .map(|phase| {
+                let entries: Vec<_> = state.entries.iter().filter(|e| e.item.phase == *phase).collect();
+                PhaseCompletion {
+                    phase: *phase,
+                    satisfied: entries.iter().filter(|e| e.satisfied).count() as i32,
+                    total: entries.len() as i32,
+                    open_critical: entries.iter().filter(|e| e.item.critical && !e.satisfied).map(|e| e.item.title.clone()).collect(),
+                }
+            })
+            .collect();
+        let (compliance_errors, compliance_unresolved) = match &env.linter {
+            Some(linter) => {
+                let review = self.compliance_report(broadcast, linter)?;
+                (review.n_errors, review.n_unresolved_errors)
+            }
+            None => (0, 0),
+        };
+        Ok(BroadcastReport {
+            planned_minutes: self.run_of_show(broadcast)?.planned_minutes,
+            broadcast: header,
+            session,
+            duration_seconds: (end_ms / 1000) as i32,
+            products,
+            markers,
+            checklist,
+            override_reason: state.gate.override_reason,
+            compliance_errors,
+            compliance_unresolved,
+        })
+    }
+}
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, StoreError>> {
+    let status: String = row.get(4)?;
+    let Some(status) = SessionStatus::parse(&status) else {
+        return Ok(Err(StoreError::Corrupt(format!("session status {status:?}"))));
+    };
+    Ok(Ok(LiveSession {
+        id: SessionId(row.get(0)?),
+        broadcast_id: BroadcastId(row.get(1)?),
+        started_at: row.get(2)?,
+        ended_at: row.get(3)?,
+        status,
+        recording_path: row.get(5)?,
+        rehearsal: row.get(6)?,
+    }))
+}

@@ -1,0 +1,117 @@
+//! Going live through the gate, markers, interrupted sessions and the report.
+
+use anchordesk_core::live::*;
+use anchordesk_core::plan::CheckEnv;
+use anchordesk_core::validate::LineupTermsForm;
+use anchordesk_core::*;
+
+fn env() -> CheckEnv {
+    CheckEnv {
+        today: time::macros::date!(2026 - 11 - 25),
+        free_disk_bytes: Some(50 << 30),
+        shipping_days: 3,
+        bitrate_kbps: 2628,
+        linter: Some(std::sync::Arc::new(anchordesk_claims::Linter::default_packs())),
+    }
+}
+
+/// A farmer broadcast with two sample products, every manual item ticked and the
+/// after-sales contact set: ready to go live.
+fn ready(store: &mut Store) -> (Broadcast, Vec<LineupItem>) {
+    let draft = BroadcastDraft {
+        title: "周五果园直播".into(),
+        planned_start: "2026-12-05T19:00".into(),
+        platform: "sandbox".into(),
+        after_sales_contact: "客服 400-000-0000".into(),
+        ..BroadcastDraft::default()
+    };
+    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("farmer").unwrap()).unwrap();
+    let mut items = Vec::new();
+    for sku in ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G"] {
+        let product = store.product_by_sku(sku).unwrap().unwrap();
+        let item = store.add_lineup_item(broadcast.id, product.id).unwrap();
+        let terms = LineupTermsForm { live_price: "49.90".into(), stock: "50".into(), planned_minutes: "2".into(), ..Default::default() };
+        items.push(store.update_lineup_terms(item.id, &terms.parse().unwrap()).unwrap());
+    }
+    for item in store.checklist(broadcast.id).unwrap() {
+        if item.auto_check.is_none() {
+            store.set_checklist_done(item.id, true, "小王").unwrap();
+        }
+    }
+    (broadcast, items)
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    store.seed_sample_catalog_once().unwrap();
+    (dir, store)
+}
+
+#[test]
+fn going_live_is_refused_while_the_gate_is_closed() {
+    let (_dir, mut store) = open();
+    let draft = BroadcastDraft { title: "x".into(), planned_start: "2026-12-05T19:00".into(), platform: "sandbox".into(), ..Default::default() };
+    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("farmer").unwrap()).unwrap();
+    match store.go_live(broadcast.id, &env(), "/tmp/x.mp4", false) {
+        Err(StoreError::Invalid(blockers)) => assert!(blockers.iter().any(|b| b.value.contains("售后"))),
+        other => panic!("expected the gate to refuse, got {other:?}"),
+    }
+}
+
+#[test]
+fn markers_become_per_product_times_in_the_report() {
+    let (_dir, mut store) = open();
+    let (broadcast, items) = ready(&mut store);
+    let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mp4", false).unwrap();
+    assert_eq!(session.status, SessionStatus::Live);
+    assert!(store.go_live(broadcast.id, &env(), "/tmp/rec2.mp4", false).is_err(), "one live session at a time");
+
+    store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 2_000).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Manual, "观众提问", None, 30_000).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, "土蜂蜜", Some(items[1].id), 95_000).unwrap();
+    let ended = store.end_session(session.id, "").unwrap();
+    assert_eq!(ended.status, SessionStatus::Ended);
+    assert_eq!(ended.recording_path, "/tmp/rec.mp4");
+
+    let report = store.report(broadcast.id, &env(), Some(180_000)).unwrap();
+    assert_eq!(report.duration_seconds, 180);
+    let times: Vec<(String, i32)> = report.products.iter().map(|p| (p.sku.clone(), p.actual_seconds)).collect();
+    assert_eq!(times, vec![("SAMPLE-ORANGE-5KG".into(), 93), ("SAMPLE-HONEY-500G".into(), 85)]);
+    assert_eq!(report.products[0].planned_minutes, 2);
+    assert_eq!(report.markers.len(), 3);
+    assert_eq!(report.markers[0].sku.as_deref(), Some("SAMPLE-ORANGE-5KG"));
+    assert_eq!(report.compliance_unresolved, 0);
+    let pre_live = report.checklist.iter().find(|c| c.phase == plan::Phase::PreLive).unwrap();
+    assert!(pre_live.open_critical.is_empty(), "{:?}", pre_live.open_critical);
+
+    let html = report_html(&report);
+    assert!(html.contains("赣南脐橙") && html.contains("1 分 33 秒"), "{html}");
+    assert!(!html.contains("<script"));
+}
+
+#[test]
+fn a_session_left_live_by_a_crash_is_found_interrupted_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    let (broadcast, session) = {
+        let mut store = Store::open(&path).unwrap();
+        store.seed_sample_catalog_once().unwrap();
+        let (broadcast, items) = ready(&mut store);
+        let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mkv", true).unwrap();
+        store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 1_000).unwrap();
+        (broadcast, session)
+        // The store is dropped without ending the session, as a kill would leave it.
+    };
+    let mut store = Store::open(&path).unwrap();
+    let interrupted = store.mark_interrupted_sessions().unwrap();
+    assert_eq!(interrupted.len(), 1);
+    assert_eq!(interrupted[0].id, session.id);
+    assert!(interrupted[0].rehearsal);
+    assert_eq!(store.session(session.id).unwrap().status, SessionStatus::Interrupted);
+    assert_eq!(store.markers(session.id).unwrap().len(), 1, "markers survive");
+    assert!(store.mark_interrupted_sessions().unwrap().is_empty(), "only once");
+    let closed = store.end_session(session.id, "").unwrap();
+    assert_eq!(closed.status, SessionStatus::Ended);
+    assert_eq!(store.sessions(broadcast.id).unwrap().len(), 1);
+}
