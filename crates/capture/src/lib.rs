@@ -24,6 +24,7 @@
 //! ```
 
 mod config;
+mod device_preview;
 mod devices;
 mod disk;
 mod encode;
@@ -41,6 +42,7 @@ pub use config::{
     AudioSource, Config, Container, InputSpec, Preset, ReconnectPolicy, VideoEncoder,
     VideoSettings, VideoSource,
 };
+pub use device_preview::DevicePreview;
 pub use devices::{Device, DeviceKind, Mode, devices};
 pub use disk::available_bytes;
 pub use encode::{PresetProbe, available_encoders, choose_preset};

@@ -70,6 +70,34 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    pub(crate) fn new(realtime: bool, fps: u32, push: bool) -> Shared {
+        let push_state = if push {
+            PushState::Reconnecting {
+                attempt: 0,
+                retry_in_ms: 0,
+                last_error: String::new(),
+            }
+        } else {
+            PushState::Off
+        };
+        Shared {
+            stop: AtomicBool::new(false),
+            stop_info: Mutex::new((StopReason::Running, None)),
+            realtime,
+            fps,
+            t0: Mutex::new(None),
+            t0_set: Condvar::new(),
+            end_us: AtomicI64::new(-1),
+            media_us: AtomicI64::new(0),
+            counters: Counters::default(),
+            push_state: Mutex::new(push_state),
+            push_reconnects: AtomicU64::new(0),
+            markers: Mutex::new(Vec::new()),
+            finished: AtomicBool::new(false),
+            audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
+        }
+    }
+
     pub(crate) fn request_stop(&self, reason: StopReason) {
         let mut info = self.stop_info.lock().unwrap_or_else(|p| p.into_inner());
         if info.0 == StopReason::Running {
@@ -129,11 +157,11 @@ impl Shared {
             .clone()
     }
 
-    fn media_ms(&self) -> u32 {
+    pub(crate) fn media_ms(&self) -> u32 {
         (self.media_us.load(Ordering::Relaxed).max(0) / 1000) as u32
     }
 
-    fn frame_us(&self, n: i64) -> i64 {
+    pub(crate) fn frame_us(&self, n: i64) -> i64 {
         n * 1_000_000 / self.fps as i64
     }
 }
@@ -166,7 +194,7 @@ pub struct PipelineHandle {
     encoder: crate::config::VideoEncoder,
 }
 
-fn spawn<T: Send + 'static>(
+pub(crate) fn spawn<T: Send + 'static>(
     name: &'static str,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<JoinHandle<T>, CaptureError> {
@@ -260,30 +288,7 @@ impl Pipeline {
         let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
         let realtime = config.realtime || !matches!(config.video_source, VideoSource::Test);
 
-        let shared = Arc::new(Shared {
-            stop: AtomicBool::new(false),
-            stop_info: Mutex::new((StopReason::Running, None)),
-            realtime,
-            fps,
-            t0: Mutex::new(None),
-            t0_set: Condvar::new(),
-            end_us: AtomicI64::new(-1),
-            media_us: AtomicI64::new(0),
-            counters: Counters::default(),
-            push_state: Mutex::new(if config.push.is_some() {
-                PushState::Reconnecting {
-                    attempt: 0,
-                    retry_in_ms: 0,
-                    last_error: String::new(),
-                }
-            } else {
-                PushState::Off
-            }),
-            push_reconnects: AtomicU64::new(0),
-            markers: Mutex::new(Vec::new()),
-            finished: AtomicBool::new(false),
-            audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
-        });
+        let shared = Arc::new(Shared::new(realtime, fps, config.push.is_some()));
         let mut threads: Vec<(&'static str, JoinHandle<()>)> = Vec::new();
         let abort = |threads: Vec<(&'static str, JoinHandle<()>)>, shared: &Shared| {
             shared.request_stop(StopReason::Requested);
@@ -406,7 +411,9 @@ impl Pipeline {
             })?
         };
 
-        let (enc_tx, enc_rx) = bounded::<frame::Video>(8);
+        // A second of frames: the encoder may stall that long (a CPU spike) before the
+        // compositor has to skip frames.
+        let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
         {
             let shared = shared.clone();
             let writer_tx = writer_tx.clone();
@@ -803,7 +810,7 @@ fn video_encode_thread(
     let _ = tx.send(WriterMsg::VideoEnd);
 }
 
-fn preview_thread(
+pub(crate) fn preview_thread(
     rx: Receiver<frame::Video>,
     tx: tokio::sync::mpsc::Sender<PreviewFrame>,
     width: u32,

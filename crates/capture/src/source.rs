@@ -226,14 +226,14 @@ pub(crate) fn video_thread(
 
 /// Turns decoded audio of any layout and rate into 48 kHz stereo planar float frames
 /// of exactly 1024 samples.
-struct AudioInput {
+pub(crate) struct AudioInput {
     input: format::context::Input,
     stream: usize,
     decoder: codec::decoder::Audio,
     graph: filter::Graph,
 }
 
-fn open_audio(spec: &InputSpec) -> Result<AudioInput, String> {
+pub(crate) fn open_audio(spec: &InputSpec) -> Result<AudioInput, String> {
     let input = open_input(spec)?;
     let stream = input
         .streams()
@@ -596,6 +596,72 @@ impl DriftTracker {
 
     fn drift_us(&self) -> i64 {
         ((self.smoothed - self.baseline) * 1e6 / AUDIO_RATE as f64) as i64
+    }
+}
+
+/// Reads a microphone only to meter it (the Devices page), reopening it when it fails.
+pub(crate) fn level_thread(spec: InputSpec, mut source: Option<AudioInput>, shared: Arc<Shared>) {
+    let mut meter = crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10);
+    let mut last_attempt = Instant::now();
+    while !shared.stop.load(Ordering::Relaxed) {
+        let Some(src) = source.as_mut() else {
+            shared
+                .audio_level
+                .send_replace(crate::stats::AudioLevel::default());
+            std::thread::sleep(Duration::from_millis(100));
+            if last_attempt.elapsed() >= Duration::from_secs(1) {
+                last_attempt = Instant::now();
+                source = open_audio(&spec).ok();
+            }
+            continue;
+        };
+        let mut packet = codec::packet::Packet::empty();
+        match packet.read(&mut src.input) {
+            Ok(()) if packet.stream() != src.stream => {}
+            Ok(()) => {
+                let _ = src.decoder.send_packet(&packet);
+                let mut decoded = frame::Audio::empty();
+                while src.decoder.receive_frame(&mut decoded).is_ok() {
+                    let ts = decoded.timestamp();
+                    decoded.set_pts(ts);
+                    if src
+                        .graph
+                        .get("in")
+                        .expect("graph has an input named in")
+                        .source()
+                        .add(&decoded)
+                        .is_err()
+                    {
+                        continue;
+                    }
+                    let mut converted = frame::Audio::empty();
+                    while src
+                        .graph
+                        .get("out")
+                        .expect("graph has an output named out")
+                        .sink()
+                        .frame(&mut converted)
+                        .is_ok()
+                    {
+                        for plane in 0..converted.planes() {
+                            if let Some(level) =
+                                meter.add(converted.plane::<f32>(plane), converted.planes())
+                            {
+                                shared.audio_level.send_replace(level);
+                            }
+                        }
+                    }
+                }
+            }
+            Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            Err(e) => {
+                tracing::warn!(%e, "microphone lost during preview");
+                source = None;
+                last_attempt = Instant::now();
+            }
+        }
     }
 }
 

@@ -98,13 +98,14 @@ pub(crate) fn open_recording(
         opts.set("flush_packets", "1");
         match container {
             Container::Mp4 => {
-                // Fragments every keyframe or second, each self-contained: a crash keeps
-                // everything up to the last fragment.
+                // Fragments every keyframe or half second, each self-contained: a crash
+                // keeps everything up to the last fragment.
                 opts.set("movflags", "frag_keyframe+empty_moov+default_base_moof");
-                opts.set("frag_duration", "1000000");
+                opts.set("frag_duration", "500000");
             }
             Container::Mkv => {
-                opts.set("cluster_time_limit", "1000");
+                // Matroska holds a cluster in memory until it closes.
+                opts.set("cluster_time_limit", "500");
             }
         }
         octx.write_header_with(opts)

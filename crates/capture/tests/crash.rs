@@ -27,6 +27,13 @@ fn kill_after_8s(ext: &str) {
         .spawn()
         .unwrap();
     let mut recorder = Reaped(Some(child));
+    // Count the 8 s from when the recording exists (its header is written once the
+    // sources and encoders are up), not from the process spawn.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !out.exists() {
+        assert!(std::time::Instant::now() < deadline, "the recorder never created {}", out.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     std::thread::sleep(Duration::from_secs(8));
     assert!(
         recorder.wait_timeout(Duration::ZERO).is_none(),

@@ -236,3 +236,28 @@ fn a_microphone_with_a_fast_clock_is_kept_in_sync() {
         "video ends at {video_end} s, audio at {audio_end} s"
     );
 }
+
+#[test]
+fn device_preview_shows_pictures_and_the_level_without_writing_anything() {
+    use anchordesk_capture::DevicePreview;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never-written.mp4");
+    let mut config = Config::new(&out);
+    small(&mut config);
+    let mut preview = DevicePreview::start(&config).unwrap();
+    let mut frames = preview.take_frames().unwrap();
+    let level = preview.audio_level();
+    std::thread::sleep(Duration::from_secs(2));
+    let mut n_frames = 0;
+    while let Ok(frame) = frames.try_recv() {
+        assert_eq!(&frame.jpeg[..2], &[0xFF, 0xD8]);
+        n_frames += 1;
+    }
+    assert!(n_frames >= 2, "{n_frames} preview frames in 2 s");
+    let level = *level.borrow();
+    assert!((-22.0..=-20.0).contains(&level.peak_dbfs), "{level:?}");
+    assert!(!preview.camera_lost());
+    preview.stop();
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
