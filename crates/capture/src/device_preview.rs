@@ -20,6 +20,8 @@ pub struct DevicePreview {
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
     frames: Option<tokio::sync::mpsc::Receiver<PreviewFrame>>,
+    /// Released after the threads are joined (fields drop after `Drop::drop`).
+    _claims: Vec<crate::devices::DeviceClaim>,
 }
 
 impl DevicePreview {
@@ -31,6 +33,7 @@ impl DevicePreview {
         crate::init();
         config.validate()?;
         let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+        let claims = crate::pipeline::claim_devices(config)?;
         let shared = Arc::new(Shared::new(true, fps, false));
         let mut threads = Vec::new();
         let stop_all = |threads: Vec<JoinHandle<()>>, shared: &Shared| {
@@ -127,6 +130,7 @@ impl DevicePreview {
             shared,
             threads,
             frames: Some(frames_rx),
+            _claims: claims,
         })
     }
 

@@ -324,3 +324,44 @@ mod tests {
         assert_eq!(spec.options["input_format"], "mjpeg");
     }
 }
+
+static IN_USE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// An exclusive claim on a device for one pipeline or preview in this process;
+/// dropping it releases the device.
+#[derive(Debug)]
+pub(crate) struct DeviceClaim(String);
+
+impl DeviceClaim {
+    /// Claims `spec` unless it is synthetic (`lavfi`); fails when another capture
+    /// in this process holds it.
+    pub(crate) fn claim(
+        kind: &'static str,
+        spec: &InputSpec,
+    ) -> Result<Option<DeviceClaim>, crate::CaptureError> {
+        if spec.format == "lavfi" {
+            return Ok(None);
+        }
+        let key = format!("{}:{}", spec.format, spec.url);
+        let mut in_use = IN_USE.lock().unwrap_or_else(|p| p.into_inner());
+        if in_use.contains(&key) {
+            return Err(crate::CaptureError::DeviceOpen {
+                kind,
+                spec: key,
+                message: "in use by another recording or preview in this app; stop that first"
+                    .to_owned(),
+            });
+        }
+        in_use.push(key.clone());
+        Ok(Some(DeviceClaim(key)))
+    }
+}
+
+impl Drop for DeviceClaim {
+    fn drop(&mut self) {
+        IN_USE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|k| k != &self.0);
+    }
+}

@@ -9,6 +9,11 @@
 //! channel, drops to the next keyframe when it falls behind, and reconnects on its own.
 //! Every FFmpeg context is owned by exactly one thread.
 //!
+//! Start at [`Pipeline::start`] (recording and push) or [`DevicePreview::start`] (the
+//! Devices page: pictures and microphone level, nothing written). Both block for up to a
+//! few seconds while devices and the ingest are checked; call them from a blocking task.
+//! A camera or microphone belongs to one of them at a time.
+//!
 //! ```no_run
 //! use anchordesk_capture::{Config, MarkerKind, Overlay, Pipeline};
 //! let mut config = Config::new("/tmp/broadcast.mp4");

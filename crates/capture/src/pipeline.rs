@@ -192,6 +192,22 @@ pub struct PipelineHandle {
     fonts: Option<Fonts>,
     size: (u32, u32),
     encoder: crate::config::VideoEncoder,
+    /// Released after the threads are joined (fields drop after `Drop::drop`).
+    _claims: Vec<crate::devices::DeviceClaim>,
+}
+
+/// Claims the camera and microphone of `config` for this capture.
+pub(crate) fn claim_devices(
+    config: &Config,
+) -> Result<Vec<crate::devices::DeviceClaim>, CaptureError> {
+    let mut claims = Vec::new();
+    if let VideoSource::Input(spec) = &config.video_source {
+        claims.extend(crate::devices::DeviceClaim::claim("video", spec)?);
+    }
+    if let AudioSource::Input(spec) = &config.audio_source {
+        claims.extend(crate::devices::DeviceClaim::claim("audio", spec)?);
+    }
+    Ok(claims)
 }
 
 pub(crate) fn spawn<T: Send + 'static>(
@@ -275,6 +291,7 @@ impl Pipeline {
                 None
             }
         };
+        let claims = claim_devices(&config)?;
         let video = encode::open_video(&config.video)?;
         let audio = encode::open_audio(config.audio_bitrate_kbps)?;
         let video_setup = StreamSetup {
@@ -499,6 +516,7 @@ impl Pipeline {
             fonts,
             size: (w, h),
             encoder: video.used,
+            _claims: claims,
         })
     }
 }

@@ -124,3 +124,33 @@ fn lost_camera_shows_the_slate_and_recovers_while_recording_goes_on() {
         "picture back after the camera returns, mean luma {after:.0}"
     );
 }
+
+#[test]
+fn a_camera_in_use_by_the_preview_is_refused_until_the_preview_stops() {
+    use anchordesk_capture::{DevicePreview, ErrorCode};
+    let port = free_port();
+    let _cam = camera(port);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.mp4");
+    let mut config = Config::new(&out);
+    config.video.width = 640;
+    config.video.height = 360;
+    config.duration_ms = Some(1_000);
+    let mut input = InputSpec::new("mpegts", &format!("udp://127.0.0.1:{port}?timeout=1000000"));
+    input
+        .options
+        .insert("analyzeduration".into(), "500000".into());
+    config.video_source = VideoSource::Input(input);
+
+    let preview = DevicePreview::start(&config).unwrap();
+    let err = Pipeline::start(config.clone())
+        .err()
+        .expect("the camera is taken");
+    assert_eq!(err.code(), ErrorCode::DeviceUnavailable);
+    assert!(err.to_string().contains("in use"), "{err}");
+    assert!(!out.exists());
+    preview.stop();
+
+    let summary = Pipeline::start(config).unwrap().wait().unwrap();
+    assert!(summary.video_frames >= 25, "{summary:?}");
+}

@@ -31,7 +31,11 @@ fn kill_after_8s(ext: &str) {
     // sources and encoders are up), not from the process spawn.
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while !out.exists() {
-        assert!(std::time::Instant::now() < deadline, "the recorder never created {}", out.display());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the recorder never created {}",
+            out.display()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_secs(8));
