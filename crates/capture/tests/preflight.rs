@@ -69,6 +69,23 @@ fn unreachable_ingest_is_refused_before_the_file_exists() {
 }
 
 #[test]
+fn an_ingest_host_that_does_not_resolve_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small(&dir.path().join("a.mp4"));
+    // .invalid never resolves (RFC 6761).
+    config.push =
+        Some(StreamUrl::parse("rtmp://ingest.anchordesk.invalid/live/sk_SECRET").unwrap());
+    let err = refused(config);
+    assert_eq!(err.code(), ErrorCode::IngestUnreachable);
+    assert!(
+        err.to_string().contains("ingest.anchordesk.invalid"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("SECRET"));
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
 fn an_ingest_that_is_not_rtmp_is_refused() {
     // Something listens, but it is not an RTMP server: the handshake fails.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -15,8 +15,29 @@ fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Collects everything the crate logs, to check that no stream key reaches a log.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut nginx = Nginx::start(&dir.path().join("nginx"), port);
@@ -108,4 +129,15 @@ fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
     assert_eq!(last.codec("audio"), Some("aac"));
     let resumed_s = last.frames("video") as f64 / 30.0;
     assert!(resumed_s >= 2.0, "the resumed push holds {resumed_s:.1} s");
+
+    let log = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    assert!(
+        log.contains("push connection lost") && log.contains("push reconnected"),
+        "{log}"
+    );
+    assert!(
+        log.contains("/live/****"),
+        "the masked URL is logged: {log}"
+    );
+    assert!(!log.contains("SECRET42"), "stream key in the log: {log}");
 }
