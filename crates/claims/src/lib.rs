@@ -182,6 +182,7 @@ impl LinterBuilder {
             }
             disabled.extend(pack.disable.iter().map(String::as_str));
         }
+        let allowed: Vec<&Pattern> = self.packs.iter().flat_map(|pack| &pack.allow).collect();
         let enabled: Vec<bool> = rules.iter().map(|rule| !disabled.contains(&rule.id.as_str())).collect();
 
         let mut key_index: HashMap<String, usize> = HashMap::new();
@@ -204,6 +205,16 @@ impl LinterBuilder {
                 patterns.push(pattern.clone());
             }
         }
+        for pattern in allowed {
+            let key = pattern.key().to_owned();
+            let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
+                keys.push(key);
+                entries.push(Vec::new());
+                entries.len() - 1
+            });
+            entries[key_idx].push(KeyEntry { rule: ALLOW, pattern: patterns.len() as u32, exception: true });
+            patterns.push(pattern.clone());
+        }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
@@ -216,6 +227,9 @@ impl LinterBuilder {
 fn io_error(path: &Path, error: &std::io::Error) -> PackError {
     PackError { pack: path.display().to_string(), line: 0, column: 0, message: error.to_string() }
 }
+
+/// The rule index of an `allow` phrase, which silences every rule it covers.
+const ALLOW: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 struct KeyEntry {
@@ -274,6 +288,10 @@ impl Linter {
             .product
             .map(|product| product.lineup_gift_names.iter().map(|name| fold(name)).filter(|n| !n.is_empty()).collect())
             .unwrap_or_default();
+        let registered_names: Vec<String> = options
+            .product
+            .map(|product| product.registered_names.iter().map(|name| fold(name)).filter(|n| !n.is_empty()).collect())
+            .unwrap_or_default();
         let mut findings = Vec::new();
         let mut folded = Folded::default();
         let mut candidates = Vec::new();
@@ -286,6 +304,10 @@ impl Linter {
             accepted.clear();
             exceptions.clear();
             exceptions.extend(candidates.iter().filter(|c| c.exception).map(|c| (c.start, c.end, c.rule)));
+            // Registered names from the product facts silence any rule they cover.
+            for name in &registered_names {
+                exceptions.extend(folded.text.match_indices(name.as_str()).map(|(at, _)| (at, at + name.len(), ALLOW)));
+            }
             exceptions.sort_unstable();
             for trigger in candidates.iter().filter(|c| !c.exception) {
                 // Only exceptions starting at or before the trigger, and not too far before,
@@ -295,7 +317,7 @@ impl Linter {
                     .iter()
                     .rev()
                     .take_while(|e| e.0 + MAX_EXCEPTION_BYTES >= trigger.start)
-                    .any(|e| e.2 == trigger.rule && e.1 >= trigger.end);
+                    .any(|e| (e.2 == trigger.rule || e.2 == ALLOW) && e.1 >= trigger.end);
                 if covered {
                     continue;
                 }
@@ -360,8 +382,7 @@ impl Linter {
         out.clear();
         for found in self.automaton.find_overlapping_iter(text) {
             for entry in &self.entries[found.pattern().as_usize()] {
-                let rule = &self.rules[entry.rule as usize];
-                if !lang.runs(rule.lang) {
+                if entry.rule != ALLOW && !lang.runs(self.rules[entry.rule as usize].lang) {
                     continue;
                 }
                 let pattern = &self.patterns[entry.pattern as usize];

@@ -6,6 +6,7 @@
 //! lang = "zh"                 # zh or en
 //! category = "absolute"       # default category of the rules below
 //! disable = ["zh.absolute.first"]   # rules of earlier packs to switch off (team packs)
+//! allow = ["第一坊"]           # brand and product names that no rule flags (CN-ABSG-6(4))
 //!
 //! [[rule]]
 //! id = "zh.absolute.lowest-price"
@@ -100,6 +101,8 @@ pub(crate) struct Rule {
 pub(crate) struct Pack {
     pub rules: Vec<Rule>,
     pub disable: Vec<String>,
+    /// Phrases that cover and silence a match of any rule.
+    pub allow: Vec<Pattern>,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +112,8 @@ struct RawPack {
     category: Option<Spanned<String>>,
     #[serde(default)]
     disable: Vec<String>,
+    #[serde(default)]
+    allow: Vec<Spanned<String>>,
     #[serde(default)]
     rule: Vec<RawRule>,
 }
@@ -266,7 +271,11 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
             fail_message: raw_rule.fail_message,
         });
     }
-    Ok(Pack { rules, disable: raw.disable })
+    let mut allow = Vec::new();
+    for source in &raw.allow {
+        allow.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+    }
+    Ok(Pack { rules, disable: raw.disable, allow })
 }
 
 fn parse_lang(locator: &Locator<'_>, lang: &Spanned<String>) -> Result<PackLang, PackError> {

@@ -46,7 +46,10 @@ impl Certificate {
 ///   in the 7 days before the broadcast; when empty, the claim stays a warning);
 /// - `仅剩3件` must equal `stock`: above it the orders cannot be filled, below it the
 ///   scarcity is invented (when `None`, the claim stays a warning);
-/// - a gift named after `送` or `赠` must contain one of `lineup_gift_names`.
+/// - a gift named after `送` or `赠` must contain one of `lineup_gift_names`;
+/// - `registered_names` (the product's name, model and registered trademarks) are never
+///   flagged, since the SAMR guide (CN-ABSG-6(4)) exempts names that happen to contain
+///   absolute words, such as a brand called 第一坊.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -61,4 +64,6 @@ pub struct ProductContext {
     pub stock: Option<u32>,
     /// Names of the gifts the line-up offers with this product.
     pub lineup_gift_names: Vec<String>,
+    /// The product's name, model and registered trademarks, as on file.
+    pub registered_names: Vec<String>,
 }

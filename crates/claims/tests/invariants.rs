@@ -75,6 +75,7 @@ proptest! {
             recent_prices_fen: vec![2990],
             stock: Some(3),
             lineup_gift_names: vec!["开果器".to_owned()],
+            registered_names: vec!["第一坊".to_owned()],
         };
         check_spans(&text, &LintOptions::default());
         check_spans(&text, &LintOptions { product: Some(&product), ..LintOptions::default() });

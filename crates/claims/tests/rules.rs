@@ -288,6 +288,19 @@ fn gift_cross_check() {
 }
 
 #[test]
+fn registered_names_are_not_flagged() {
+    // CN-ABSG-6(4): a trademark that happens to contain 第一 names the goods.
+    let product = ProductContext { registered_names: vec!["第一坊".to_owned()], ..ProductContext::default() };
+    let options = LintOptions { product: Some(&product), ..LintOptions::default() };
+    assert!(linter().lint("第一坊的腊肉今天上新", &options).is_empty());
+    // The name exempts only itself: a ranking elsewhere in the text is still flagged.
+    let findings = linter().lint("第一坊的腊肉销量第一", &options);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].matched, "第一");
+    assert_eq!(findings[0].span.start as usize, "第一坊的腊肉销量".len());
+}
+
+#[test]
 fn lang_selects_packs() {
     let text = "the best 最好吃";
     let zh = linter().lint(text, &LintOptions { lang: anchordesk_claims::Lang::Zh, product: None });

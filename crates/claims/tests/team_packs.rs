@@ -80,6 +80,16 @@ laws = ["CN-EC-20"]
 }
 
 #[test]
+fn allow_lists_brand_names_for_every_rule() {
+    let mut builder = LinterBuilder::with_default_packs();
+    builder.add_pack("brands.toml", "allow = [\"Best Foods\", \"最高峰茶业\"]\n").unwrap();
+    let linter = builder.build();
+    assert!(linter.lint("Best Foods蛋黄酱", &LintOptions::default()).is_empty());
+    assert!(linter.lint("最高峰茶业的新茶", &LintOptions::default()).is_empty());
+    assert_eq!(linter.lint("the best mayo", &LintOptions::default()).len(), 1);
+}
+
+#[test]
 fn a_missing_team_directory_is_not_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let (linter, errors) = Linter::with_team_packs(&dir.path().join("rules"));
