@@ -254,6 +254,10 @@ pub struct Config {
     #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub push: Option<StreamUrl>,
     pub reconnect: ReconnectPolicy,
+    /// Start recording even when the ingest cannot be reached; the push then keeps
+    /// trying in the background. Off by default: an unreachable ingest is an error
+    /// before anything starts.
+    pub start_push_offline: bool,
     /// Stop by itself after this much media time.
     pub duration_ms: Option<u32>,
     /// For the disk-space preflight when `duration_ms` is not set; defaults to 3 hours.
@@ -285,6 +289,7 @@ impl Config {
             overwrite: false,
             push: None,
             reconnect: ReconnectPolicy::default(),
+            start_push_offline: false,
             duration_ms: None,
             planned_duration_ms: None,
             realtime: true,

@@ -281,7 +281,13 @@ impl Pipeline {
         config.validate()?;
         check_output(&config)?;
         if let Some(url) = &config.push {
-            push::check_reachable(url, Duration::from_secs(3))?;
+            match push::check_reachable(url, Duration::from_secs(3)) {
+                Ok(()) => {}
+                Err(e) if config.start_push_offline => {
+                    tracing::warn!(%e, "ingest unreachable; recording starts and the push keeps trying")
+                }
+                Err(e) => return Err(e),
+            }
         }
         let fonts = match Fonts::load(config.font.as_deref()) {
             Ok(f) => Some(f),
@@ -371,6 +377,10 @@ impl Pipeline {
         let first_connection = match &push_target {
             Some(target) => match push::connect(target) {
                 Ok(c) => Some(c),
+                Err(e) if config.start_push_offline => {
+                    tracing::warn!(%e, "push not connected at start; it keeps trying");
+                    None
+                }
                 Err(e) => {
                     drop(video_rx);
                     drop(writer_rx);
@@ -399,7 +409,7 @@ impl Pipeline {
         };
 
         let (push_tx, push_thread) = match (push_target, first_connection) {
-            (Some(target), Some(conn)) => {
+            (Some(target), conn) => {
                 let (tx, rx) = bounded::<PushMsg>(512);
                 let shared = shared.clone();
                 let policy = config.reconnect.clone();

@@ -154,17 +154,29 @@ impl Jitter {
 
 pub(crate) fn push_thread(
     target: PushTarget,
-    first: Connection,
+    first: Option<Connection>,
     rx: Receiver<PushMsg>,
     shared: Arc<Shared>,
     policy: ReconnectPolicy,
 ) {
     let c = &shared.counters;
-    let mut conn = Some(first);
+    let mut jitter = Jitter::new();
     let mut attempt: u32 = 0;
     let mut next_try = Instant::now();
-    let mut jitter = Jitter::new();
-    shared.set_push_state(PushState::Live);
+    if first.is_some() {
+        shared.set_push_state(PushState::Live);
+    } else {
+        // Started offline (Config::start_push_offline): begin with the first retry.
+        attempt = 1;
+        let delay = backoff(&policy, attempt, jitter.next_unit());
+        next_try = Instant::now() + delay;
+        shared.set_push_state(PushState::Reconnecting {
+            attempt,
+            retry_in_ms: delay.as_millis() as u32,
+            last_error: "not connected at start".to_owned(),
+        });
+    }
+    let mut conn = first;
     loop {
         let msg = if conn.is_some() {
             rx.recv().map_err(|_| RecvTimeoutError::Disconnected)

@@ -141,3 +141,51 @@ fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
     );
     assert!(!log.contains("SECRET42"), "stream key in the log: {log}");
 }
+
+#[test]
+fn recording_can_start_while_the_ingest_is_down_and_the_push_joins_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let out = dir.path().join("offline-start.mkv");
+    let mut config = Config::new(&out);
+    config.video.width = 640;
+    config.video.height = 360;
+    config.video.bitrate_kbps = 800;
+    config.duration_ms = Some(12_000);
+    config.push = Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/key")).unwrap());
+    config.reconnect = ReconnectPolicy {
+        initial_delay_ms: 500,
+        max_delay_ms: 1500,
+        jitter: 0.2,
+    };
+    config.start_push_offline = true;
+    let handle = Pipeline::start(config).unwrap();
+    let stats = handle.stats();
+    wait_for("a reconnecting push", Duration::from_secs(5), || {
+        matches!(stats.borrow().push, PushState::Reconnecting { .. })
+            && stats.borrow().recording_bytes > 0.0
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let mut nginx = Nginx::start(&dir.path().join("nginx"), port);
+    wait_for("push live", Duration::from_secs(6), || {
+        stats.borrow().push == PushState::Live
+    });
+    let summary = handle.wait().unwrap();
+    nginx.stop();
+    assert_eq!(summary.push_reconnects, 1, "{summary:?}");
+    let local = probe(&out);
+    assert!(
+        (11.8..=12.3).contains(&local.duration),
+        "local {}",
+        local.duration
+    );
+    let recs = nginx.recordings();
+    assert_eq!(recs.len(), 1, "{recs:?}");
+    let server = probe(&recs[0]);
+    assert_eq!(server.codec("video"), Some("h264"));
+    assert!(
+        server.frames("video") >= 90,
+        "server got {} frames",
+        server.frames("video")
+    );
+}

@@ -31,6 +31,9 @@ pub struct RecordArgs {
     /// RTMP(S) ingest URL with stream key; the key is never printed.
     #[arg(long, env = "ANCHORDESK_PUSH_URL", hide_env_values = true)]
     push: Option<String>,
+    /// Start recording even when the ingest is down; the push keeps trying.
+    #[arg(long, requires = "push")]
+    start_push_offline: bool,
     /// Text shown in the lower third.
     #[arg(long)]
     overlay: Option<String>,
@@ -141,6 +144,7 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         .transpose()
         .context("--push")?;
     config.overlay = args.overlay.clone().map(|text| Overlay::Title { text });
+    config.start_push_offline = args.start_push_offline;
     config.overwrite = args.overwrite;
     config.remux_on_stop = !args.keep_fragmented;
     config.preview_fps = 0;
