@@ -35,6 +35,28 @@
 //! assert!(linter.lint("这批脐橙是最近三天刚摘的", &LintOptions::default()).is_empty());
 //! ```
 //!
+//! # Cross-checks against product facts
+//!
+//! Some claims are lawful only when facts back them: 有机 needs a certificate, 原价199 a
+//! price actually charged in the last 7 days, 仅剩3件 the real stock, 下单送开果器 the gift
+//! in the line-up. Without facts these are warnings to check; with a [`ProductContext`]
+//! they become errors when the facts contradict them and disappear when the facts agree.
+//!
+//! ```
+//! use anchordesk_claims::{Certificate, LintOptions, Linter, ProductContext, Severity};
+//!
+//! let linter = Linter::default_packs();
+//! let organic_rice = ProductContext { certificates: vec![Certificate::Organic], ..Default::default() };
+//! let plain_rice = ProductContext::default();
+//! let text = "自家种的有机大米";
+//! let lint = |product| linter.lint(text, &LintOptions { product: Some(product), ..Default::default() });
+//! assert!(lint(&organic_rice).is_empty());
+//! assert_eq!(lint(&plain_rice)[0].severity, Severity::Error);
+//! ```
+//!
+//! Reports render with [`render::text`], [`render::json`] and [`render::sarif`]; team packs
+//! load with [`Linter::with_team_packs`] and are written by [`team_pack_source`].
+//!
 //! This crate does no I/O beyond reading rule packs and knows nothing of SQLite, Tauri,
 //! FFmpeg or HTTP.
 
