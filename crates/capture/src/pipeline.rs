@@ -944,7 +944,7 @@ fn stats_thread(
         let d_encoded = encoded - prev_encoded;
         let skipped_last = (skipped - prev_skipped) as u32;
         let disk_free = crate::disk::available_bytes(&output);
-        let stats = Stats {
+        let mut stats = Stats {
             media_time_ms: media_us as f64 / 1000.0,
             fps: d_encoded as f64 / secs,
             encoder_lag_ms: media_us.saturating_sub(encoded_us) as f64 / 1000.0,
@@ -980,6 +980,16 @@ fn stats_thread(
                 tracing::error!(free, "disk nearly full; stopping the recording");
                 shared.request_stop(StopReason::DiskFull);
             }
+        }
+        if finished {
+            // The last stretch is a fraction of a second ending in the encoder's flush;
+            // rates over it mean nothing, so the final figures keep the last full second's.
+            let last = tx.borrow().clone();
+            stats.fps = last.fps;
+            stats.bitrate_kbps = last.bitrate_kbps;
+            stats.push_bitrate_kbps = last.push_bitrate_kbps;
+            stats.encode_ms_per_frame = last.encode_ms_per_frame;
+            stats.encoder_lag_ms = last.encoder_lag_ms;
         }
         prev_encoded = encoded;
         prev_bytes = bytes;
