@@ -184,6 +184,10 @@ pub struct Finding {
     pub laws: Vec<LegalRef>,
     /// Compliant replacements for the matched text, best first.
     pub rewrites: Vec<Rewrite>,
+    /// Identifies the finding across edits elsewhere in the text, for storing an
+    /// acknowledgement: `rule_id:folded matched text#n`, where `n` counts earlier findings
+    /// of the same rule on the same folded text (from 1).
+    pub key: String,
 }
 
 /// A rule as listed in Settings → Rules.

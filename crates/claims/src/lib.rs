@@ -393,10 +393,12 @@ impl Linter {
                     message: message.unwrap_or_else(|| rule.message.clone()),
                     laws: rule.laws.clone(),
                     rewrites: rule.rewrites.clone(),
+                    key: String::new(),
                 });
             }
             line_start += line.len() + 1;
         }
+        assign_keys(&mut findings);
         findings
     }
 
@@ -548,6 +550,16 @@ impl Linter {
     pub fn rule(&self, rule_id: &str) -> Option<RuleSummary> {
         let idx = *self.index.get(rule_id)?;
         Some(summary(&self.rules[idx], self.enabled[idx]))
+    }
+}
+
+fn assign_keys(findings: &mut [Finding]) {
+    let mut seen: HashMap<(String, String), u32> = HashMap::new();
+    for finding in findings {
+        let folded = fold(&finding.matched);
+        let n = seen.entry((finding.rule_id.clone(), folded.clone())).or_insert(0);
+        *n += 1;
+        finding.key = format!("{}:{}#{}", finding.rule_id, folded, n);
     }
 }
 

@@ -219,6 +219,15 @@ fn findings_carry_law_rewrite_line_and_column() {
 }
 
 #[test]
+fn keys_survive_edits_elsewhere_in_the_text() {
+    let before = lint("全网最低价！再说一遍，全网最低价");
+    let after = lint("家人们晚上好\n今天全网最低價！再说一遍，全网 最低价");
+    let keys = |findings: &[Finding]| findings.iter().map(|f| f.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(&before), ["zh.absolute.lowest-price:全网最低价#1", "zh.absolute.lowest-price:全网最低价#2"]);
+    assert_eq!(keys(&before), keys(&after));
+}
+
+#[test]
 fn one_finding_per_claim_within_a_category() {
     // 全网最低价 also contains 最 and 最低价; only the longest is reported.
     let findings = lint("全网最低价");
