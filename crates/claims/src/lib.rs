@@ -69,6 +69,7 @@ mod pack;
 mod pattern;
 mod product;
 pub mod render;
+mod summary;
 mod team;
 
 use std::collections::HashMap;
@@ -81,6 +82,7 @@ pub use finding::{Category, Finding, LegalRef, Rewrite, RuleSummary, Severity, S
 pub use normalize::fold;
 pub use pack::PackError;
 pub use product::{Certificate, ProductContext};
+pub use summary::{CategoryCount, ComplianceSummary};
 pub use team::{TeamSettings, TeamWord, team_pack_source};
 
 use normalize::{Folded, HARD};
@@ -664,5 +666,6 @@ mod testoibits {
         assert_send_sync::<Lang>();
         assert_send_sync::<TeamSettings>();
         assert_send_sync::<TeamWord>();
+        assert_send_sync::<ComplianceSummary>();
     }
 }
