@@ -276,8 +276,10 @@ impl Client {
         let request = self.inner.http.post(format!("{}{}", self.inner.base, path)).form(&form);
         let answer = self.finish("POST", path, request).await?;
         let token: TokenResponse = decode("POST", path, &answer)?;
-        // Refresh a minute early so a token never expires in flight.
-        let lifetime = Duration::from_secs(token.expires_in.max(0) as u64).saturating_sub(Duration::from_secs(60));
+        // Refresh early (a tenth of the lifetime, at most a minute) so a token never
+        // expires in flight.
+        let lifetime = Duration::from_secs(token.expires_in.max(0) as u64);
+        let lifetime = lifetime.saturating_sub((lifetime / 10).min(Duration::from_secs(60)));
         *cached = Some(CachedToken { value: token.access_token.clone(), refresh_at: Instant::now() + lifetime });
         Ok(token.access_token)
     }

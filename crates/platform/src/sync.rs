@@ -626,6 +626,85 @@ mod tests {
         plan.chains.iter().map(|chain| chain.iter().map(|(entry, _)| entry.id).collect()).collect()
     }
 
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum RowState {
+        Pending,
+        Done,
+        GivenUp,
+    }
+
+    /// An outbox in memory, for tests of the worker only.
+    #[derive(Default)]
+    struct MemoryOutbox {
+        rows: std::sync::Mutex<Vec<(OutboxEntry, RowState, Option<String>)>>,
+    }
+
+    impl MemoryOutbox {
+        fn with(commands: &[Command]) -> MemoryOutbox {
+            let rows = entries(commands).into_iter().map(|entry| (entry, RowState::Pending, None)).collect();
+            MemoryOutbox { rows: std::sync::Mutex::new(rows) }
+        }
+
+        fn snapshot(&self) -> Vec<(OutboxEntry, RowState, Option<String>)> {
+            self.rows.lock().unwrap().clone()
+        }
+    }
+
+    impl OutboxStore for MemoryOutbox {
+        fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+            let rows = self.rows.lock().unwrap();
+            Ok(rows.iter().filter(|(_, state, _)| *state == RowState::Pending).take(limit).map(|(entry, _, _)| entry.clone()).collect())
+        }
+
+        fn mark_done(&self, id: i64) -> Result<(), StoreError> {
+            let mut rows = self.rows.lock().unwrap();
+            let row = rows.iter_mut().find(|(entry, _, _)| entry.id == id).expect("marking a known entry");
+            row.1 = RowState::Done;
+            Ok(())
+        }
+
+        fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
+            let mut rows = self.rows.lock().unwrap();
+            let row = rows.iter_mut().find(|(entry, _, _)| entry.id == id).expect("marking a known entry");
+            row.0.attempts += 1;
+            row.0.retry_at_ms = retry_at_ms;
+            row.1 = if retry_at_ms.is_some() { RowState::Pending } else { RowState::GivenUp };
+            row.2 = Some(error.to_owned());
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_platform_is_tried_once_per_entity_and_nothing_is_marked_done() {
+        // A port nobody listens on: every connection is refused.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut config = crate::ClientConfig::new(format!("http://127.0.0.1:{port}"), "desk", "secret");
+        config.retry = crate::RetryPolicy { max_retries: 1, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
+        let platform = Arc::new(crate::SandboxPlatform::new(config).unwrap());
+        let bag = Command::ListInBag { broadcast_id: "b1".into(), sku: "A".into(), live_price_fen: 990 };
+        let store = Arc::new(MemoryOutbox::with(&[product("A", 1), product("B", 1), product("A", 2), bag]));
+        let sync = SyncConfig { min_backoff: Duration::from_secs(10), ..SyncConfig::default() };
+        let worker = SyncWorker::new(platform, store.clone(), sync);
+        let before = crate::now_ms();
+
+        let report = worker.round().await.unwrap();
+
+        assert_eq!((report.read, report.sent, report.retrying, report.given_up), (4, 0, 2, 0));
+        let rows = store.snapshot();
+        assert!(rows.iter().all(|(_, state, _)| *state == RowState::Pending));
+        // Only the first entry of A and of B went out; A's second upsert and the bag entry
+        // that refers to A were held back, untouched.
+        let tried: Vec<i64> = rows.iter().filter(|(entry, _, _)| entry.attempts > 0).map(|(entry, _, _)| entry.id).collect();
+        assert_eq!(tried, vec![1, 2]);
+        for (entry, _, error) in rows.iter().filter(|(entry, _, _)| entry.attempts > 0) {
+            assert!(entry.retry_at_ms.is_some_and(|at| at >= before), "{entry:?}");
+            assert!(error.as_deref().is_some_and(|error| error.contains("/oauth/token")), "{error:?}");
+        }
+        let status = worker.handle().status();
+        assert_eq!((status.pending, status.sent), (4, 0));
+        assert!(status.last_error.is_some());
+    }
+
     #[test]
     fn commands_survive_the_trip_through_operation_and_payload() {
         let commands = [

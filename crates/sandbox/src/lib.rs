@@ -179,6 +179,11 @@ impl RunningSandbox {
         self.state.set_faults(faults);
     }
 
+    /// How many faults (dropped connections, 500s, 429s) were injected so far.
+    pub fn injected_faults(&self) -> u64 {
+        self.state.injected.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Waits until the server stops (after [`RunningSandbox::trigger_shutdown`] or a failure).
     pub async fn wait(self) -> Result<(), SandboxError> {
         match self.server.await {

@@ -28,6 +28,7 @@ pub(crate) struct AppState {
     pub(crate) events: broadcast::Sender<(String, LiveEvent)>,
     pub(crate) shutdown: watch::Receiver<bool>,
     tickers: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
+    pub(crate) injected: std::sync::atomic::AtomicU64,
 }
 
 struct Bucket {
@@ -46,6 +47,7 @@ impl AppState {
             events,
             shutdown,
             tickers: Mutex::new(HashMap::new()),
+            injected: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -468,7 +470,9 @@ async fn faults_and_limits(State(state): State<Arc<AppState>>, request: Request,
     if fault.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(fault.latency_ms as u64)).await;
     }
+    let count = || state.injected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if fault.drop_rate > 0.0 && fastrand::f64() < fault.drop_rate {
+        count();
         if fastrand::bool() {
             return dropped_connection();
         }
@@ -477,9 +481,11 @@ async fn faults_and_limits(State(state): State<Arc<AppState>>, request: Request,
         return dropped_connection();
     }
     if fault.error_rate > 0.0 && fastrand::f64() < fault.error_rate {
+        count();
         return ApiError::new(ProblemCode::Internal, format!("injected fault on {route_key}")).into_response();
     }
     if fault.rate_limit_rate > 0.0 && fastrand::f64() < fault.rate_limit_rate {
+        count();
         return ApiError::rate_limited(1, format!("injected 429 on {route_key}")).into_response();
     }
     next.run(request).await

@@ -396,3 +396,22 @@ async fn the_event_stream_delivers_live_events_and_resumes_after_a_cursor() {
     drop(resumed);
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_client_gets_a_new_token_when_the_old_one_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.token_ttl = Duration::from_secs(2);
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let client = common::raw_client(&sandbox.base_url());
+    let first = client.token().await.unwrap();
+    client.get::<Shop>("/v1/shop").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    // The old token is refused by the platform...
+    let expired = signed(&sandbox.base_url(), &first, "GET", "/v1/shop", b"", now_s(), None, DEMO_CLIENT_SECRET).await;
+    expect_problem(expired, 401, ProblemCode::InvalidToken).await;
+    // ...and the client, even without retries, has already moved on to a new one.
+    client.get::<Shop>("/v1/shop").await.unwrap();
+    assert_ne!(client.token().await.unwrap(), first);
+    sandbox.shutdown().await.unwrap();
+}
