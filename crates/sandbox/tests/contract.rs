@@ -415,3 +415,101 @@ async fn the_client_gets_a_new_token_when_the_old_one_expires() {
     assert_ne!(client.token().await.unwrap(), first);
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_desk_owns_descriptions_and_prices_and_the_platform_owns_sold_counts() {
+    let (dir, sandbox) = {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = common::test_config(dir.path());
+        config.seed = 5;
+        let sandbox = Sandbox::start(config).await.unwrap();
+        (dir, sandbox)
+    };
+    let base = sandbox.base_url();
+    let platform = common::platform(&base);
+    setup_live_broadcast(&platform).await;
+    platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
+    reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks: 80 }).send().await.unwrap();
+    let sold = platform.list_products(None, 10).await.unwrap().items[0].sold;
+    assert!(sold > 0, "the audience bought nothing");
+
+    // The desk rewrites the description and price and allocates more stock.
+    let mut upsert = common::product("赣南脐橙 5kg 新果", 4990, 500);
+    upsert.description = "当季新果，坏果包赔".into();
+    let product = platform.upsert_product("desk-edit", "GN-1", &upsert).await.unwrap();
+    assert_eq!((product.title.as_str(), product.price_fen, product.stock), ("赣南脐橙 5kg 新果", 4990, 500));
+    assert_eq!(product.description, "当季新果，坏果包赔");
+    assert_eq!(product.sold, sold, "a desk upsert never touches the platform's sold count");
+    assert_eq!(product.available, 500 - sold);
+    // Stock below what was sold leaves nothing available, never a negative number.
+    let product = platform.set_stock("desk-stock", "GN-1", 0).await.unwrap();
+    assert_eq!((product.sold, product.available), (sold, 0));
+    drop(dir);
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn fault_switches_apply_per_route_and_refuse_unknown_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let client = common::raw_client(&base);
+    client.get::<Shop>("/v1/shop").await.unwrap();
+    let http = reqwest::Client::new();
+    let mut faults = FaultSettings::default();
+    faults.routes.insert("GET /v1/shop".into(), FaultConfig { latency_ms: 400, ..FaultConfig::default() });
+    faults.routes.insert("GET /v1/products".into(), FaultConfig { error_rate: 1.0, ..FaultConfig::default() });
+    let response = http.put(format!("{base}/admin/faults")).json(&faults).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(http.get(format!("{base}/admin/faults")).send().await.unwrap().json::<FaultSettings>().await.unwrap(), faults);
+
+    let started = Instant::now();
+    client.get::<Shop>("/v1/shop").await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let started = Instant::now();
+    client.get::<Product>("/v1/products/none").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(400), "latency leaked to another route");
+    match client.get::<ProductPage>("/v1/products").await {
+        Err(PlatformError::Problem { problem, .. }) => assert_eq!(problem.code, ProblemCode::Internal),
+        other => panic!("expected an injected 500, got {other:?}"),
+    }
+    // Dropped connections reach the client as transport errors, which it retries.
+    let mut faults = FaultSettings::default();
+    faults.global.drop_rate = 1.0;
+    sandbox.set_faults(faults);
+    let dropped = client.get::<Shop>("/v1/shop").await.unwrap_err();
+    assert!(matches!(dropped, PlatformError::Transport { .. }) && dropped.is_retriable(), "{dropped:?}");
+
+    let bad = serde_json::json!({"routes": {"GET /v1/nothing": {"error_rate": 0.5}}});
+    let refused = http.put(format!("{base}/admin/faults")).json(&bad).send().await.unwrap();
+    expect_problem(refused, 422, ProblemCode::Validation).await;
+    let bad = serde_json::json!({"global": {"error_rate": 1.5}});
+    let refused = http.put(format!("{base}/admin/faults")).json(&bad).send().await.unwrap();
+    expect_problem(refused, 422, ProblemCode::Validation).await;
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_shop_page_shows_the_bag_the_product_on_air_and_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let platform = common::platform(&base);
+    setup_live_broadcast(&platform).await;
+    platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks: 60 }).send().await.unwrap();
+    let orders = platform.orders("b1", 0, 1000).await.unwrap().items;
+    assert!(!orders.is_empty());
+    let response = http.get(format!("{base}/shop/{}", anchordesk_sandbox::DEMO_SHOP_ID)).send().await.unwrap();
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("直播中"), "{page}");
+    assert!(page.contains("讲解中: <b>赣南脐橙 5kg</b> ¥39.90"), "{page}");
+    assert!(page.contains("<s>¥59.90</s>"), "{page}");
+    assert!(page.contains(&format!("{} orders", orders.len())), "{page}");
+    assert!(page.contains(&orders.last().unwrap().buyer), "the newest order is listed");
+    let missing = http.get(format!("{base}/shop/nobody")).send().await.unwrap();
+    expect_problem(missing, 404, ProblemCode::NotFound).await;
+    sandbox.shutdown().await.unwrap();
+}
