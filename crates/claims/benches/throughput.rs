@@ -16,7 +16,9 @@ fn lint_throughput(c: &mut Criterion) {
         if n_bytes > 1024 * 1024 {
             group.sample_size(10);
         }
-        group.bench_function(name, |b| b.iter(|| linter.lint(black_box(&text), &LintOptions::default())));
+        group.bench_function(name, |b| {
+            b.iter(|| linter.lint(black_box(&text), &LintOptions::default()))
+        });
     }
     group.finish();
 }

@@ -12,8 +12,16 @@ fn main() {
             continue;
         }
         // prh wants a replacement different from the pattern; an empty rewrite means delete.
-        let expected = if rewrite.is_empty() || rewrite == phrase { "□".to_owned() } else { rewrite };
-        out.push_str(&format!("  - expected: {}\n    pattern: {}\n", yaml_string(&expected), yaml_string(&phrase)));
+        let expected = if rewrite.is_empty() || rewrite == phrase {
+            "□".to_owned()
+        } else {
+            rewrite
+        };
+        out.push_str(&format!(
+            "  - expected: {}\n    pattern: {}\n",
+            yaml_string(&expected),
+            yaml_string(&phrase)
+        ));
     }
     print!("{out}");
     eprintln!("{} phrases", seen.len());

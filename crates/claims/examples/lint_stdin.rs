@@ -14,5 +14,12 @@ fn main() {
     }
     let linter = Linter::default_packs();
     let findings = linter.lint(&text, &LintOptions::default());
-    print!("{}", render::text(&[render::FileFindings { file: "-", text: &text, findings: &findings }]));
+    print!(
+        "{}",
+        render::text(&[render::FileFindings {
+            file: "-",
+            text: &text,
+            findings: &findings
+        }])
+    );
 }

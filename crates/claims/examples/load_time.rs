@@ -4,6 +4,10 @@ fn main() {
     for _ in 0..3 {
         let started = std::time::Instant::now();
         let linter = anchordesk_claims::Linter::default_packs();
-        println!("{} rules loaded in {:?}", linter.rules().len(), started.elapsed());
+        println!(
+            "{} rules loaded in {:?}",
+            linter.rules().len(),
+            started.elapsed()
+        );
     }
 }

@@ -6,6 +6,7 @@
 use crate::finding::LegalRef;
 
 /// `(id, title)` for every catalogue entry a rule pack may cite.
+#[rustfmt::skip]
 const CATALOGUE: &[(&str, &str)] = &[
     ("CN-AD-4", "《广告法》第四条（不得虚假、引人误解）"),
     ("CN-AD-8", "《广告法》第八条（表述准确清楚；赠品写明品种、规格、数量、期限、方式）"),
@@ -87,12 +88,18 @@ const CATALOGUE: &[(&str, &str)] = &[
 
 /// The title of a catalogue entry, or `None` for an ID the catalogue does not hold.
 pub fn title(id: &str) -> Option<&'static str> {
-    CATALOGUE.iter().find(|(known, _)| *known == id).map(|(_, title)| *title)
+    CATALOGUE
+        .iter()
+        .find(|(known, _)| *known == id)
+        .map(|(_, title)| *title)
 }
 
 /// A [`LegalRef`] for a catalogue ID, or `None` if the ID is unknown.
 pub fn legal_ref(id: &str) -> Option<LegalRef> {
-    title(id).map(|title| LegalRef { id: id.to_owned(), title: title.to_owned() })
+    title(id).map(|title| LegalRef {
+        id: id.to_owned(),
+        title: title.to_owned(),
+    })
 }
 
 /// Every catalogue ID, in catalogue order.

@@ -139,7 +139,9 @@ impl LinterBuilder {
         let packs = pack::DEFAULT_PACKS
             .iter()
             .map(|(name, source)| {
-                pack::parse(name, source).expect("embedded rule packs are valid (the default_packs_load test checks them)")
+                pack::parse(name, source).expect(
+                    "embedded rule packs are valid (the default_packs_load test checks them)",
+                )
             })
             .collect();
         LinterBuilder { packs }
@@ -207,7 +209,10 @@ impl LinterBuilder {
             disabled.extend(pack.disable.iter().map(String::as_str));
         }
         let allowed: Vec<&Pattern> = self.packs.iter().flat_map(|pack| &pack.allow).collect();
-        let enabled: Vec<bool> = rules.iter().map(|rule| !disabled.contains(&rule.id.as_str())).collect();
+        let enabled: Vec<bool> = rules
+            .iter()
+            .map(|rule| !disabled.contains(&rule.id.as_str()))
+            .collect();
 
         let mut key_index: HashMap<String, usize> = HashMap::new();
         let mut keys: Vec<String> = Vec::new();
@@ -217,7 +222,11 @@ impl LinterBuilder {
             if !enabled[rule_idx] {
                 continue;
             }
-            let all = rule.patterns.iter().map(|p| (p, false)).chain(rule.exceptions.iter().map(|p| (p, true)));
+            let all = rule
+                .patterns
+                .iter()
+                .map(|p| (p, false))
+                .chain(rule.exceptions.iter().map(|p| (p, true)));
             for (pattern, exception) in all {
                 let key = pattern.key().to_owned();
                 let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
@@ -225,7 +234,11 @@ impl LinterBuilder {
                     entries.push(Vec::new());
                     entries.len() - 1
                 });
-                entries[key_idx].push(KeyEntry { rule: rule_idx as u32, pattern: patterns.len() as u32, exception });
+                entries[key_idx].push(KeyEntry {
+                    rule: rule_idx as u32,
+                    pattern: patterns.len() as u32,
+                    exception,
+                });
                 patterns.push(pattern.clone());
             }
         }
@@ -236,7 +249,11 @@ impl LinterBuilder {
                 entries.push(Vec::new());
                 entries.len() - 1
             });
-            entries[key_idx].push(KeyEntry { rule: ALLOW, pattern: patterns.len() as u32, exception: true });
+            entries[key_idx].push(KeyEntry {
+                rule: ALLOW,
+                pattern: patterns.len() as u32,
+                exception: true,
+            });
             patterns.push(pattern.clone());
         }
         let automaton = AhoCorasick::builder()
@@ -244,12 +261,24 @@ impl LinterBuilder {
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&keys)
             .expect("an NFA over the pack keys fits the default size limits");
-        Linter { rules, enabled, automaton, entries, patterns, index }
+        Linter {
+            rules,
+            enabled,
+            automaton,
+            entries,
+            patterns,
+            index,
+        }
     }
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> PackError {
-    PackError { pack: path.display().to_string(), line: 0, column: 0, message: error.to_string() }
+    PackError {
+        pack: path.display().to_string(),
+        line: 0,
+        column: 0,
+        message: error.to_string(),
+    }
 }
 
 /// The rule index of an `allow` phrase, which silences every rule it covers.
@@ -310,11 +339,25 @@ impl Linter {
         let text = &text[..floor_boundary(text, text.len().min(u32::MAX as usize))];
         let gift_names: Vec<String> = options
             .product
-            .map(|product| product.lineup_gift_names.iter().map(|name| fold(name)).filter(|n| !n.is_empty()).collect())
+            .map(|product| {
+                product
+                    .lineup_gift_names
+                    .iter()
+                    .map(|name| fold(name))
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         let registered_names: Vec<String> = options
             .product
-            .map(|product| product.registered_names.iter().map(|name| fold(name)).filter(|n| !n.is_empty()).collect())
+            .map(|product| {
+                product
+                    .registered_names
+                    .iter()
+                    .map(|name| fold(name))
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         let mut findings = Vec::new();
         let mut folded = Folded::default();
@@ -327,10 +370,20 @@ impl Linter {
             self.candidates(&folded.text, options.lang, &mut candidates);
             accepted.clear();
             exceptions.clear();
-            exceptions.extend(candidates.iter().filter(|c| c.exception).map(|c| (c.start, c.end, c.rule)));
+            exceptions.extend(
+                candidates
+                    .iter()
+                    .filter(|c| c.exception)
+                    .map(|c| (c.start, c.end, c.rule)),
+            );
             // Registered names from the product facts silence any rule they cover.
             for name in &registered_names {
-                exceptions.extend(folded.text.match_indices(name.as_str()).map(|(at, _)| (at, at + name.len(), ALLOW)));
+                exceptions.extend(
+                    folded
+                        .text
+                        .match_indices(name.as_str())
+                        .map(|(at, _)| (at, at + name.len(), ALLOW)),
+                );
             }
             exceptions.sort_unstable();
             for trigger in candidates.iter().filter(|c| !c.exception) {
@@ -346,16 +399,23 @@ impl Linter {
                     continue;
                 }
                 let rule = &self.rules[trigger.rule as usize];
-                if let Some((severity, message)) = self.cross_check(rule, trigger, &folded.text, options, &gift_names) {
+                if let Some((severity, message)) =
+                    self.cross_check(rule, trigger, &folded.text, options, &gift_names)
+                {
                     accepted.push((*trigger, severity, message));
                 }
             }
             accepted.sort_by(|(a, sa, _), (b, sb, _)| {
-                a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(sb.cmp(sa)).then(a.rule.cmp(&b.rule))
+                a.start
+                    .cmp(&b.start)
+                    .then(b.end.cmp(&a.end))
+                    .then(sb.cmp(sa))
+                    .then(a.rule.cmp(&b.rule))
             });
             let mut max_end: [usize; Category::ALL.len()] = [0; Category::ALL.len()];
             let mut has_any = [false; Category::ALL.len()];
-            let mut last_kept: [Option<(usize, u32)>; Category::ALL.len()] = [None; Category::ALL.len()];
+            let mut last_kept: [Option<(usize, u32)>; Category::ALL.len()] =
+                [None; Category::ALL.len()];
             let mut column = 1usize;
             let mut column_at = line_start;
             for (candidate, severity, message) in accepted.drain(..) {
@@ -388,7 +448,10 @@ impl Linter {
                     rule_id: rule.id.clone(),
                     category: rule.category,
                     severity,
-                    span: Span { start: start as u32, end: end as u32 },
+                    span: Span {
+                        start: start as u32,
+                        end: end as u32,
+                    },
                     line: (line_idx + 1) as u32,
                     column: column as u32,
                     matched: text[start..end].to_owned(),
@@ -445,7 +508,9 @@ impl Linter {
         };
         let fail = |value: String, limit: String| {
             let message = match &rule.fail_message {
-                Some(template) => template.replace("{value}", &value).replace("{limit}", &limit),
+                Some(template) => template
+                    .replace("{value}", &value)
+                    .replace("{limit}", &limit),
                 None => rule.message.clone(),
             };
             Some((Severity::Error, Some(message)))
@@ -464,7 +529,11 @@ impl Linter {
                     return Some((rule.severity, None));
                 };
                 let claimed = (value * 100.0).round() as i64;
-                if claimed > lowest { fail(format_number(value), format_fen(lowest)) } else { None }
+                if claimed > lowest {
+                    fail(format_number(value), format_fen(lowest))
+                } else {
+                    None
+                }
             }
             Check::Stock => {
                 let value = candidate.value?;
@@ -472,15 +541,25 @@ impl Linter {
                     return Some((rule.severity, None));
                 };
                 // Above the stock the orders cannot be filled; below it the scarcity is invented.
-                if value != f64::from(stock) { fail(format_number(value), stock.to_string()) } else { None }
+                if value != f64::from(stock) {
+                    fail(format_number(value), stock.to_string())
+                } else {
+                    None
+                }
             }
             Check::Gift => {
                 // The clause around the match, looked for within a bounded window so that a
                 // very long line stays linear.
-                let window_start = floor_boundary(text, candidate.start.saturating_sub(MAX_CLAUSE_BYTES));
-                let window_end = floor_boundary(text, (candidate.end + MAX_CLAUSE_BYTES).min(text.len()));
-                let clause_start = text[window_start..candidate.start].rfind(HARD).map_or(window_start, |at| window_start + at + 1);
-                let clause_end = text[candidate.end..window_end].find(HARD).map_or(window_end, |at| candidate.end + at);
+                let window_start =
+                    floor_boundary(text, candidate.start.saturating_sub(MAX_CLAUSE_BYTES));
+                let window_end =
+                    floor_boundary(text, (candidate.end + MAX_CLAUSE_BYTES).min(text.len()));
+                let clause_start = text[window_start..candidate.start]
+                    .rfind(HARD)
+                    .map_or(window_start, |at| window_start + at + 1);
+                let clause_end = text[candidate.end..window_end]
+                    .find(HARD)
+                    .map_or(window_end, |at| candidate.end + at);
                 let clause = &text[clause_start..clause_end];
                 if gift_names.iter().any(|name| clause.contains(name.as_str())) {
                     None
@@ -496,19 +575,38 @@ impl Linter {
     pub fn explain(&self, rule_id: &str) -> Option<String> {
         let rule = &self.rules[*self.index.get(rule_id)?];
         let zh = rule.lang == PackLang::Zh;
-        let mut out = format!("{} ({}, {})\n{}\n", rule.id, rule.severity.as_str(), rule.category.as_str(), rule.message);
+        let mut out = format!(
+            "{} ({}, {})\n{}\n",
+            rule.id,
+            rule.severity.as_str(),
+            rule.category.as_str(),
+            rule.message
+        );
         if !rule.explain.is_empty() {
             out.push('\n');
             out.push_str(&rule.explain);
             out.push('\n');
         }
-        out.push_str(if zh { "\n法律依据：\n" } else { "\nLaw:\n" });
+        out.push_str(if zh {
+            "\n法律依据：\n"
+        } else {
+            "\nLaw:\n"
+        });
         for law in &rule.laws {
             out.push_str(&format!("  {} {}\n", law.id, law.title));
         }
         if !rule.rewrites.is_empty() {
-            let rewrites: Vec<&str> =
-                rule.rewrites.iter().map(|r| if r.text.is_empty() { if zh { "（删去）" } else { "(delete)" } } else { r.text.as_str() }).collect();
+            let rewrites: Vec<&str> = rule
+                .rewrites
+                .iter()
+                .map(|r| {
+                    if r.text.is_empty() {
+                        if zh { "（删去）" } else { "(delete)" }
+                    } else {
+                        r.text.as_str()
+                    }
+                })
+                .collect();
             out.push_str(if zh { "改写建议：" } else { "Rewrites: " });
             out.push_str(&rewrites.join(" / "));
             out.push('\n');
@@ -517,12 +615,20 @@ impl Linter {
         out.push_str(&rule.pattern_sources.join(", "));
         out.push('\n');
         if !rule.except_sources.is_empty() {
-            out.push_str(if zh { "例外（不报）：" } else { "Not flagged: " });
+            out.push_str(if zh {
+                "例外（不报）："
+            } else {
+                "Not flagged: "
+            });
             out.push_str(&rule.except_sources.join(", "));
             out.push('\n');
         }
         if !self.enabled[*self.index.get(rule_id)?] {
-            out.push_str(if zh { "（此规则已被团队规则包停用）\n" } else { "(disabled by a team pack)\n" });
+            out.push_str(if zh {
+                "（此规则已被团队规则包停用）\n"
+            } else {
+                "(disabled by a team pack)\n"
+            });
         }
         Some(out)
     }
@@ -536,7 +642,11 @@ impl Linter {
             for entry in entries.iter().filter(|e| !e.exception) {
                 let rule = &self.rules[entry.rule as usize];
                 let phrase = self.patterns[entry.pattern as usize].key().to_owned();
-                let rewrite = rule.rewrites.first().map(|r| r.text.clone()).unwrap_or_default();
+                let rewrite = rule
+                    .rewrites
+                    .first()
+                    .map(|r| r.text.clone())
+                    .unwrap_or_default();
                 phrases.push((rule.id.clone(), phrase, rewrite));
             }
         }
@@ -545,7 +655,11 @@ impl Linter {
 
     /// Every rule, enabled or not, in pack order.
     pub fn rules(&self) -> Vec<RuleSummary> {
-        self.rules.iter().zip(&self.enabled).map(|(rule, &enabled)| summary(rule, enabled)).collect()
+        self.rules
+            .iter()
+            .zip(&self.enabled)
+            .map(|(rule, &enabled)| summary(rule, enabled))
+            .collect()
     }
 
     /// One rule's summary, or `None` for an unknown ID.
@@ -559,7 +673,9 @@ fn assign_keys(findings: &mut [Finding]) {
     let mut seen: HashMap<(String, String), u32> = HashMap::new();
     for finding in findings {
         let folded = fold(&finding.matched);
-        let n = seen.entry((finding.rule_id.clone(), folded.clone())).or_insert(0);
+        let n = seen
+            .entry((finding.rule_id.clone(), folded.clone()))
+            .or_insert(0);
         *n += 1;
         finding.key = format!("{}:{}#{}", finding.rule_id, folded, n);
     }
@@ -593,11 +709,19 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 }
 
 fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 { format!("{value:.0}") } else { format!("{value}") }
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value}")
+    }
 }
 
 fn format_fen(fen: i64) -> String {
-    if fen % 100 == 0 { (fen / 100).to_string() } else { format!("{}.{:02}", fen / 100, (fen % 100).abs()) }
+    if fen % 100 == 0 {
+        (fen / 100).to_string()
+    } else {
+        format!("{}.{:02}", fen / 100, (fen % 100).abs())
+    }
 }
 
 #[cfg(test)]
@@ -627,14 +751,22 @@ mod exception_tests {
                 let text = sample(exception);
                 let mut candidates = Vec::new();
                 linter.candidates(&text, Lang::Auto, &mut candidates);
-                let triggered = candidates.iter().any(|c| !c.exception && c.rule as usize == rule_idx);
+                let triggered = candidates
+                    .iter()
+                    .any(|c| !c.exception && c.rule as usize == rule_idx);
                 if !triggered {
-                    problems.push(format!("{}: exception {text:?} contains none of the rule's patterns", rule.id));
+                    problems.push(format!(
+                        "{}: exception {text:?} contains none of the rule's patterns",
+                        rule.id
+                    ));
                     continue;
                 }
                 let findings = linter.lint(&text, &LintOptions::default());
                 if findings.iter().any(|f| f.rule_id == rule.id) {
-                    problems.push(format!("{}: exception {text:?} does not suppress the rule", rule.id));
+                    problems.push(format!(
+                        "{}: exception {text:?} does not suppress the rule",
+                        rule.id
+                    ));
                 }
             }
         }

@@ -114,7 +114,9 @@ impl Folded {
             } else if is_word(prev) && is_word(next) {
                 let before_single = token_len == 1 && prev.is_ascii_alphabetic();
                 let after_single = next.is_ascii_alphabetic()
-                    && items.get(idx + 1).is_none_or(|i| i.class != Class::Content || !is_word(i.ch));
+                    && items
+                        .get(idx + 1)
+                        .is_none_or(|i| i.class != Class::Content || !is_word(i.ch));
                 if !(before_single && after_single) {
                     let sep = items[run_start];
                     self.push(' ', sep.start, sep.end);
@@ -146,10 +148,21 @@ fn classify(input: &str, base: u32, items: &mut Vec<Item>) {
         if is_ignorable(ch) {
             continue;
         }
-        let mut emit = |class: Class, ch: char| items.push(Item { class, ch, start, end });
+        let mut emit = |class: Class, ch: char| {
+            items.push(Item {
+                class,
+                ch,
+                start,
+                end,
+            })
+        };
         if ch.is_ascii() {
             // Only '.' and ',' look at their neighbours; skip the look-ahead for the rest.
-            let next_raw = if matches!(ch, '.' | ',') { next_significant(&mut iter.clone()) } else { None };
+            let next_raw = if matches!(ch, '.' | ',') {
+                next_significant(&mut iter.clone())
+            } else {
+                None
+            };
             classify_ascii(ch, prev_raw, next_raw, &mut emit);
         } else if is_cjk_unified(ch) {
             emit(Class::Content, simplify(ch));
@@ -184,7 +197,12 @@ fn next_significant(iter: &mut std::iter::Peekable<std::str::CharIndices<'_>>) -
     iter.map(|(_, ch)| ch).find(|&ch| !is_ignorable(ch))
 }
 
-fn classify_folded(part: char, prev_raw: Option<char>, next_raw: Option<char>, emit: &mut impl FnMut(Class, char)) {
+fn classify_folded(
+    part: char,
+    prev_raw: Option<char>,
+    next_raw: Option<char>,
+    emit: &mut impl FnMut(Class, char),
+) {
     if part.is_ascii() {
         classify_ascii(part, prev_raw, next_raw, emit);
     } else if is_ignorable(part) {
@@ -207,9 +225,17 @@ fn classify_folded(part: char, prev_raw: Option<char>, next_raw: Option<char>, e
     }
 }
 
-fn classify_ascii(ch: char, prev_raw: Option<char>, next_raw: Option<char>, emit: &mut impl FnMut(Class, char)) {
+fn classify_ascii(
+    ch: char,
+    prev_raw: Option<char>,
+    next_raw: Option<char>,
+    emit: &mut impl FnMut(Class, char),
+) {
     let digit = |c: Option<char>| c.and_then(ascii_fold).is_some_and(|c| c.is_ascii_digit());
-    let alnum = |c: Option<char>| c.and_then(ascii_fold).is_some_and(|c| c.is_ascii_alphanumeric());
+    let alnum = |c: Option<char>| {
+        c.and_then(ascii_fold)
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    };
     match ch {
         'A'..='Z' => emit(Class::Content, ch.to_ascii_lowercase()),
         'a'..='z' | '0'..='9' | '%' | '#' | '+' | '$' => emit(Class::Content, ch),
@@ -238,7 +264,10 @@ fn is_cjk_unified(ch: char) -> bool {
 }
 
 fn is_clause_punct(ch: char) -> bool {
-    matches!(ch, '。' | '、' | '｡' | '､' | '‼' | '⁇' | '⁈' | '⁉' | '\u{2028}' | '\u{2029}' | '\u{85}')
+    matches!(
+        ch,
+        '。' | '、' | '｡' | '､' | '‼' | '⁇' | '⁈' | '⁉' | '\u{2028}' | '\u{2029}' | '\u{85}'
+    )
 }
 
 /// Characters that are dropped without leaving a separator.
@@ -373,11 +402,19 @@ mod tests {
 
     #[test]
     fn simplified_forms_are_not_keys() {
-        let pairs: Vec<Vec<char>> = TRAD_SIMP.split_whitespace().map(|p| p.chars().collect()).collect();
+        let pairs: Vec<Vec<char>> = TRAD_SIMP
+            .split_whitespace()
+            .map(|p| p.chars().collect())
+            .collect();
         let keys: Vec<char> = pairs.iter().map(|p| p[0]).collect();
         for pair in &pairs {
             assert_eq!(pair.len(), 2, "{pair:?} is not a pair");
-            assert!(!keys.contains(&pair[1]), "{} maps to {}, which is itself mapped", pair[0], pair[1]);
+            assert!(
+                !keys.contains(&pair[1]),
+                "{} maps to {}, which is itself mapped",
+                pair[0],
+                pair[1]
+            );
         }
     }
 }

@@ -153,7 +153,12 @@ impl Locator<'_> {
         let before = &self.source[..offset];
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        PackError { pack: self.pack.to_owned(), line: line as u32, column: column as u32, message: message.into() }
+        PackError {
+            pack: self.pack.to_owned(),
+            line: line as u32,
+            column: column as u32,
+            message: message.into(),
+        }
     }
 
     fn at<T>(&self, spanned: &Spanned<T>, message: impl Into<String>) -> PackError {
@@ -180,15 +185,25 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
     for raw_rule in raw.rule {
         let id = raw_rule.id.get_ref().trim().to_owned();
         if id.is_empty() || id.contains(char::is_whitespace) {
-            return Err(locator.at(&raw_rule.id, format!("rule id {id:?} must be non-empty without spaces")));
+            return Err(locator.at(
+                &raw_rule.id,
+                format!("rule id {id:?} must be non-empty without spaces"),
+            ));
         }
         if rules.iter().any(|rule| rule.id == id) {
-            return Err(locator.at(&raw_rule.id, format!("rule id {id:?} appears twice in this pack")));
+            return Err(locator.at(
+                &raw_rule.id,
+                format!("rule id {id:?} appears twice in this pack"),
+            ));
         }
         let category = match &raw_rule.category {
             Some(name) => parse_category(&locator, name)?,
-            None => pack_category
-                .ok_or_else(|| locator.at(&raw_rule.id, format!("rule {id:?} has no category and the pack sets none")))?,
+            None => pack_category.ok_or_else(|| {
+                locator.at(
+                    &raw_rule.id,
+                    format!("rule {id:?} has no category and the pack sets none"),
+                )
+            })?,
         };
         let lang = match (&raw_rule.lang, lang) {
             (Some(rule_lang), _) => parse_lang(&locator, rule_lang)?,
@@ -201,7 +216,10 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
             "warning" => Severity::Warning,
             "info" => Severity::Info,
             other => {
-                return Err(locator.at(&raw_rule.severity, format!("unknown severity {other:?} (use error, warning or info)")));
+                return Err(locator.at(
+                    &raw_rule.severity,
+                    format!("unknown severity {other:?} (use error, warning or info)"),
+                ));
             }
         };
         if raw_rule.patterns.get_ref().is_empty() {
@@ -209,29 +227,36 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
         }
         let mut patterns = Vec::new();
         for source in raw_rule.patterns.get_ref() {
-            patterns.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+            patterns.extend(
+                pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
+            );
         }
         let mut exceptions = Vec::new();
         for source in &raw_rule.except {
-            exceptions.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+            exceptions.extend(
+                pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
+            );
         }
         if raw_rule.laws.get_ref().is_empty() {
             return Err(locator.at(&raw_rule.laws, format!("rule {id:?} cites no law")));
         }
         let mut legal_refs = Vec::new();
         for law in raw_rule.laws.get_ref() {
-            let legal_ref = laws::legal_ref(law.get_ref())
-                .ok_or_else(|| locator.at(law, format!("unknown law ID {:?} (see law.md)", law.get_ref())))?;
+            let legal_ref = laws::legal_ref(law.get_ref()).ok_or_else(|| {
+                locator.at(
+                    law,
+                    format!("unknown law ID {:?} (see law.md)", law.get_ref()),
+                )
+            })?;
             legal_refs.push(legal_ref);
         }
         let check = match &raw_rule.check {
             None => None,
             Some(check) => Some(match check.get_ref().as_str() {
                 "certificate" => {
-                    let kind = raw_rule
-                        .certificate
-                        .as_ref()
-                        .ok_or_else(|| locator.at(check, "check = \"certificate\" needs `certificate = ...`"))?;
+                    let kind = raw_rule.certificate.as_ref().ok_or_else(|| {
+                        locator.at(check, "check = \"certificate\" needs `certificate = ...`")
+                    })?;
                     let certificate = Certificate::parse(kind.get_ref()).ok_or_else(|| {
                         locator.at(kind, format!("unknown certificate {:?}", kind.get_ref()))
                     })?;
@@ -251,7 +276,10 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
         if matches!(check, Some(Check::OriginalPrice | Check::Stock))
             && patterns.iter().any(|p| p.hole != Some(pattern::Hole::Num))
         {
-            return Err(locator.at(&raw_rule.patterns, format!("every pattern of rule {id:?} needs a {{n}} for its check")));
+            return Err(locator.at(
+                &raw_rule.patterns,
+                format!("every pattern of rule {id:?} needs a {{n}} for its check"),
+            ));
         }
         rules.push(Rule {
             id,
@@ -261,10 +289,23 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
             pack: pack.to_owned(),
             message: raw_rule.message,
             laws: legal_refs,
-            rewrites: raw_rule.rewrites.into_iter().map(|text| Rewrite { text }).collect(),
+            rewrites: raw_rule
+                .rewrites
+                .into_iter()
+                .map(|text| Rewrite { text })
+                .collect(),
             explain: raw_rule.explain.trim().to_owned(),
-            pattern_sources: raw_rule.patterns.into_inner().into_iter().map(Spanned::into_inner).collect(),
-            except_sources: raw_rule.except.into_iter().map(Spanned::into_inner).collect(),
+            pattern_sources: raw_rule
+                .patterns
+                .into_inner()
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            except_sources: raw_rule
+                .except
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             patterns,
             exceptions,
             check,
@@ -273,43 +314,104 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
     }
     let mut allow = Vec::new();
     for source in &raw.allow {
-        allow.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+        allow.extend(
+            pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
+        );
     }
-    Ok(Pack { rules, disable: raw.disable, allow })
+    Ok(Pack {
+        rules,
+        disable: raw.disable,
+        allow,
+    })
 }
 
 fn parse_lang(locator: &Locator<'_>, lang: &Spanned<String>) -> Result<PackLang, PackError> {
     match lang.get_ref().as_str() {
         "zh" => Ok(PackLang::Zh),
         "en" => Ok(PackLang::En),
-        other => Err(locator.at(lang, format!("unknown lang {other:?} (use \"zh\" or \"en\")"))),
+        other => Err(locator.at(
+            lang,
+            format!("unknown lang {other:?} (use \"zh\" or \"en\")"),
+        )),
     }
 }
 
 fn parse_category(locator: &Locator<'_>, name: &Spanned<String>) -> Result<Category, PackError> {
     Category::parse(name.get_ref()).ok_or_else(|| {
         let known: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-        locator.at(name, format!("unknown category {:?} (known: {})", name.get_ref(), known.join(", ")))
+        locator.at(
+            name,
+            format!(
+                "unknown category {:?} (known: {})",
+                name.get_ref(),
+                known.join(", ")
+            ),
+        )
     })
 }
 
 /// The default packs, embedded in the binary: `(file name, source)`.
 pub(crate) const DEFAULT_PACKS: &[(&str, &str)] = &[
-    ("zh-absolute.toml", include_str!("../../../assets/rules/zh-absolute.toml")),
-    ("zh-state-organ.toml", include_str!("../../../assets/rules/zh-state-organ.toml")),
-    ("zh-medical.toml", include_str!("../../../assets/rules/zh-medical.toml")),
-    ("zh-guarantee.toml", include_str!("../../../assets/rules/zh-guarantee.toml")),
-    ("zh-certification.toml", include_str!("../../../assets/rules/zh-certification.toml")),
-    ("zh-price.toml", include_str!("../../../assets/rules/zh-price.toml")),
-    ("zh-disparagement.toml", include_str!("../../../assets/rules/zh-disparagement.toml")),
-    ("zh-endorsement.toml", include_str!("../../../assets/rules/zh-endorsement.toml")),
-    ("zh-fake-figures.toml", include_str!("../../../assets/rules/zh-fake-figures.toml")),
-    ("zh-superstition.toml", include_str!("../../../assets/rules/zh-superstition.toml")),
-    ("zh-gift-delivery.toml", include_str!("../../../assets/rules/zh-gift-delivery.toml")),
-    ("zh-off-platform.toml", include_str!("../../../assets/rules/zh-off-platform.toml")),
-    ("en-absolute.toml", include_str!("../../../assets/rules/en-absolute.toml")),
-    ("en-health.toml", include_str!("../../../assets/rules/en-health.toml")),
-    ("en-claims.toml", include_str!("../../../assets/rules/en-claims.toml")),
+    (
+        "zh-absolute.toml",
+        include_str!("../../../assets/rules/zh-absolute.toml"),
+    ),
+    (
+        "zh-state-organ.toml",
+        include_str!("../../../assets/rules/zh-state-organ.toml"),
+    ),
+    (
+        "zh-medical.toml",
+        include_str!("../../../assets/rules/zh-medical.toml"),
+    ),
+    (
+        "zh-guarantee.toml",
+        include_str!("../../../assets/rules/zh-guarantee.toml"),
+    ),
+    (
+        "zh-certification.toml",
+        include_str!("../../../assets/rules/zh-certification.toml"),
+    ),
+    (
+        "zh-price.toml",
+        include_str!("../../../assets/rules/zh-price.toml"),
+    ),
+    (
+        "zh-disparagement.toml",
+        include_str!("../../../assets/rules/zh-disparagement.toml"),
+    ),
+    (
+        "zh-endorsement.toml",
+        include_str!("../../../assets/rules/zh-endorsement.toml"),
+    ),
+    (
+        "zh-fake-figures.toml",
+        include_str!("../../../assets/rules/zh-fake-figures.toml"),
+    ),
+    (
+        "zh-superstition.toml",
+        include_str!("../../../assets/rules/zh-superstition.toml"),
+    ),
+    (
+        "zh-gift-delivery.toml",
+        include_str!("../../../assets/rules/zh-gift-delivery.toml"),
+    ),
+    (
+        "zh-off-platform.toml",
+        include_str!("../../../assets/rules/zh-off-platform.toml"),
+    ),
+    (
+        "en-absolute.toml",
+        include_str!("../../../assets/rules/en-absolute.toml"),
+    ),
+    (
+        "en-health.toml",
+        include_str!("../../../assets/rules/en-health.toml"),
+    ),
+    (
+        "en-claims.toml",
+        include_str!("../../../assets/rules/en-claims.toml"),
+    ),
 ];
 
 #[cfg(test)]
@@ -330,7 +432,10 @@ mod tests {
         let source = "lang = \"zh\"\ncategory = \"absolute\"\n\n[[rule]]\nid = \"x\"\nseverity = \"error\"\npatterns = [\"最\"]\nmessage = \"m\"\nlaws = [\"CN-AD-99\"]\n";
         let error = parse("team.toml", source).unwrap_err();
         assert_eq!((error.line, error.column), (9, 9));
-        assert_eq!(error.to_string(), "team.toml:9:9: unknown law ID \"CN-AD-99\" (see law.md)");
+        assert_eq!(
+            error.to_string(),
+            "team.toml:9:9: unknown law ID \"CN-AD-99\" (see law.md)"
+        );
     }
 
     #[test]

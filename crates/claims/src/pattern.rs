@@ -39,7 +39,11 @@ impl Pattern {
     /// The literal the automaton searches for: the prefix, or the suffix when the
     /// placeholder comes first.
     pub fn key(&self) -> &str {
-        if self.prefix.is_empty() { &self.suffix } else { &self.prefix }
+        if self.prefix.is_empty() {
+            &self.suffix
+        } else {
+            &self.prefix
+        }
     }
 }
 
@@ -101,13 +105,16 @@ pub(crate) fn expand(source: &str) -> Result<Vec<Pattern>, String> {
             }
         }
         if next.len() > MAX_EXPANSIONS {
-            return Err(format!("pattern {source:?} expands to more than {MAX_EXPANSIONS} variants"));
+            return Err(format!(
+                "pattern {source:?} expands to more than {MAX_EXPANSIONS} variants"
+            ));
         }
         variants = next;
     }
     let mut patterns = Vec::with_capacity(variants.len());
     for variant in variants {
-        let pattern = split_hole(&variant).map_err(|error| format!("{error} in pattern {source:?}"))?;
+        let pattern =
+            split_hole(&variant).map_err(|error| format!("{error} in pattern {source:?}"))?;
         if !patterns.contains(&pattern) {
             patterns.push(pattern);
         }
@@ -132,7 +139,11 @@ fn split_hole(variant: &str) -> Result<Pattern, String> {
     if variant.contains('{') && hole.is_none() {
         return Err("unknown placeholder (use {n}, {w} or {g})".to_owned());
     }
-    let pattern = Pattern { prefix: fold(prefix), hole, suffix: fold(suffix) };
+    let pattern = Pattern {
+        prefix: fold(prefix),
+        hole,
+        suffix: fold(suffix),
+    };
     if pattern.key().is_empty() {
         return Err("no literal text".to_owned());
     }
@@ -148,8 +159,17 @@ fn split_hole(variant: &str) -> Result<Pattern, String> {
 /// Checks a match of `pattern.key()` at `key_start..key_end` in folded `text` and
 /// extends it over the placeholder and the other literal. Returns `None` when the
 /// placeholder or word boundaries do not fit.
-pub(crate) fn verify(pattern: &Pattern, text: &str, key_start: usize, key_end: usize) -> Option<Hit> {
-    let mut hit = Hit { start: key_start, end: key_end, value: None };
+pub(crate) fn verify(
+    pattern: &Pattern,
+    text: &str,
+    key_start: usize,
+    key_end: usize,
+) -> Option<Hit> {
+    let mut hit = Hit {
+        start: key_start,
+        end: key_end,
+        value: None,
+    };
     if !pattern.prefix.is_empty() {
         match pattern.hole {
             None => {}
@@ -188,12 +208,16 @@ fn at_word_boundary(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].chars().next_back();
     let last = text[..end].chars().next_back();
     let after = text[end..].chars().next();
-    let joined = |a: Option<char>, b: Option<char>| a.is_some_and(is_word) && b.is_some_and(is_word);
+    let joined =
+        |a: Option<char>, b: Option<char>| a.is_some_and(is_word) && b.is_some_and(is_word);
     !joined(before, first) && !joined(last, after)
 }
 
 fn is_number_char(ch: char) -> bool {
-    ch.is_ascii_digit() || ch == '.' || chinese_digit(ch).is_some() || matches!(ch, '十' | '百' | '千' | '万' | '亿')
+    ch.is_ascii_digit()
+        || ch == '.'
+        || chinese_digit(ch).is_some()
+        || matches!(ch, '十' | '百' | '千' | '万' | '亿')
 }
 
 /// Parses a number starting at `from` (after optional spaces, clause breaks and currency
@@ -353,7 +377,9 @@ pub(crate) fn parse_number(digits: &str) -> Option<f64> {
     flush_ascii(&mut ascii, &mut current)?;
     // 三千五 means 3500: a trailing digit after a unit counts in the next lower unit.
     let tail = match current {
-        Some(digit) if (100.0..10_000.0).contains(&last_unit) && digit < 10.0 => digit * last_unit / 10.0,
+        Some(digit) if (100.0..10_000.0).contains(&last_unit) && digit < 10.0 => {
+            digit * last_unit / 10.0
+        }
         Some(value) => value,
         None => 0.0,
     };
@@ -368,8 +394,19 @@ mod tests {
     #[test]
     fn classes_and_groups_expand() {
         let patterns = expand("(仅|只)剩{n}[件单]").unwrap();
-        let keys: Vec<_> = patterns.iter().map(|p| (p.prefix.as_str(), p.suffix.as_str())).collect();
-        assert_eq!(keys, [("仅剩", "件"), ("仅剩", "单"), ("只剩", "件"), ("只剩", "单")]);
+        let keys: Vec<_> = patterns
+            .iter()
+            .map(|p| (p.prefix.as_str(), p.suffix.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("仅剩", "件"),
+                ("仅剩", "单"),
+                ("只剩", "件"),
+                ("只剩", "单")
+            ]
+        );
     }
 
     #[test]
@@ -434,7 +471,10 @@ mod tests {
         assert_eq!(&text[hit.start..hit.end], "送一个开果器");
         // Nothing after the key: no match.
         let text = fold("下单送");
-        assert_eq!(verify(pattern, &text, text.find("送").unwrap(), text.len()), None);
+        assert_eq!(
+            verify(pattern, &text, text.find("送").unwrap(), text.len()),
+            None
+        );
     }
 
     #[test]
@@ -443,9 +483,13 @@ mod tests {
         let check = |input: &str| {
             let text = fold(input);
             let key_start = text.find("别家的")?;
-            verify(pattern, &text, key_start, key_start + "别家的".len()).map(|hit| text[hit.start..hit.end].to_owned())
+            verify(pattern, &text, key_start, key_start + "别家的".len())
+                .map(|hit| text[hit.start..hit.end].to_owned())
         };
-        assert_eq!(check("别家的芝麻丸都是糖").as_deref(), Some("别家的芝麻丸都是"));
+        assert_eq!(
+            check("别家的芝麻丸都是糖").as_deref(),
+            Some("别家的芝麻丸都是")
+        );
         assert_eq!(check("别家的都是糖").as_deref(), Some("别家的都是"));
         assert_eq!(check("别家的东西，我们都是自己种的"), None);
         assert_eq!(check("别家的那个牌子的黑芝麻丸都是"), None);
@@ -456,7 +500,10 @@ mod tests {
         let pattern = &expand("{n}天发货").unwrap()[0];
         let text = fold("第一天发货的是老订单");
         let key_start = text.find("天发货").unwrap();
-        assert_eq!(verify(pattern, &text, key_start, key_start + "天发货".len()), None);
+        assert_eq!(
+            verify(pattern, &text, key_start, key_start + "天发货".len()),
+            None
+        );
         let text = fold("三天发货");
         let hit = verify(pattern, &text, text.find("天发货").unwrap(), text.len()).unwrap();
         assert_eq!(hit.value, Some(3.0));

@@ -30,9 +30,14 @@ impl Certificate {
 
     /// Parses the kebab-case name.
     pub fn parse(name: &str) -> Option<Certificate> {
-        [Certificate::Organic, Certificate::GreenFood, Certificate::GeographicalIndication, Certificate::PollutionFree]
-            .into_iter()
-            .find(|c| c.as_str() == name)
+        [
+            Certificate::Organic,
+            Certificate::GreenFood,
+            Certificate::GeographicalIndication,
+            Certificate::PollutionFree,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == name)
     }
 }
 

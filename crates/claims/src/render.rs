@@ -24,8 +24,12 @@ pub fn text(files: &[FileFindings<'_>]) -> String {
     let mut out = String::new();
     for file in files {
         for finding in file.findings {
-            let line_start = file.text[..finding.span.start as usize].rfind('\n').map_or(0, |at| at + 1);
-            let line_end = file.text[line_start..].find('\n').map_or(file.text.len(), |at| line_start + at);
+            let line_start = file.text[..finding.span.start as usize]
+                .rfind('\n')
+                .map_or(0, |at| at + 1);
+            let line_end = file.text[line_start..]
+                .find('\n')
+                .map_or(file.text.len(), |at| line_start + at);
             let line = file.text[line_start..line_end].trim_end_matches('\r');
             let gutter = finding.line.to_string();
             let pad = " ".repeat(gutter.len());
@@ -41,7 +45,11 @@ pub fn text(files: &[FileFindings<'_>]) -> String {
                 finding.rule_id,
                 finding.message
             ));
-            out.push_str(&format!("{pad} |\n{gutter} | {line}\n{pad} | {}{}\n", " ".repeat(indent), "^".repeat(carets)));
+            out.push_str(&format!(
+                "{pad} |\n{gutter} | {line}\n{pad} | {}{}\n",
+                " ".repeat(indent),
+                "^".repeat(carets)
+            ));
             for law in &finding.laws {
                 out.push_str(&format!("{pad} = law: {} {}\n", law.id, law.title));
             }
@@ -49,18 +57,38 @@ pub fn text(files: &[FileFindings<'_>]) -> String {
                 let rewrites: Vec<&str> = finding
                     .rewrites
                     .iter()
-                    .map(|r| if r.text.is_empty() { "(delete)" } else { r.text.as_str() })
+                    .map(|r| {
+                        if r.text.is_empty() {
+                            "(delete)"
+                        } else {
+                            r.text.as_str()
+                        }
+                    })
                     .collect();
                 out.push_str(&format!("{pad} = rewrite: {}\n", rewrites.join(" / ")));
             }
             out.push('\n');
         }
     }
-    let n_errors = files.iter().flat_map(|f| f.findings).filter(|f| f.severity == Severity::Error).count();
-    let n_warnings = files.iter().flat_map(|f| f.findings).filter(|f| f.severity == Severity::Warning).count();
-    let n_infos = files.iter().flat_map(|f| f.findings).filter(|f| f.severity == Severity::Info).count();
+    let n_errors = files
+        .iter()
+        .flat_map(|f| f.findings)
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let n_warnings = files
+        .iter()
+        .flat_map(|f| f.findings)
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    let n_infos = files
+        .iter()
+        .flat_map(|f| f.findings)
+        .filter(|f| f.severity == Severity::Info)
+        .count();
     if n_errors + n_warnings + n_infos > 0 {
-        out.push_str(&format!("{n_errors} error(s), {n_warnings} warning(s), {n_infos} note(s)\n"));
+        out.push_str(&format!(
+            "{n_errors} error(s), {n_warnings} warning(s), {n_infos} note(s)\n"
+        ));
     }
     out
 }
@@ -74,9 +102,17 @@ struct JsonFinding<'a> {
 
 /// A JSON array of findings, each with the fields of [`Finding`] plus `file`.
 pub fn json(files: &[FileFindings<'_>]) -> String {
-    let rows: Vec<JsonFinding<'_>> =
-        files.iter().flat_map(|file| file.findings.iter().map(|finding| JsonFinding { file: file.file, finding })).collect();
-    serde_json::to_string_pretty(&rows).expect("findings serialise: they hold only strings, numbers and enums")
+    let rows: Vec<JsonFinding<'_>> = files
+        .iter()
+        .flat_map(|file| {
+            file.findings.iter().map(|finding| JsonFinding {
+                file: file.file,
+                finding,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&rows)
+        .expect("findings serialise: they hold only strings, numbers and enums")
 }
 
 /// A SARIF 2.1.0 log with one run; rules are described from `linter`, columns count
@@ -112,7 +148,11 @@ pub fn sarif(files: &[FileFindings<'_>], linter: &Linter) -> String {
     for file in files {
         for finding in file.findings {
             let (end_line, end_column) = end_position(file.text, finding);
-            let laws: Vec<String> = finding.laws.iter().map(|l| format!("{} {}", l.id, l.title)).collect();
+            let laws: Vec<String> = finding
+                .laws
+                .iter()
+                .map(|l| format!("{} {}", l.id, l.title))
+                .collect();
             let mut result = json!({
                 "ruleId": finding.rule_id,
                 "ruleIndex": rule_ids.iter().position(|id| *id == finding.rule_id),
@@ -190,7 +230,10 @@ fn end_position(text: &str, finding: &Finding) -> (u32, u32) {
     let covered = &text[finding.span.start as usize..finding.span.end as usize];
     let n_breaks = covered.matches('\n').count() as u32;
     if n_breaks == 0 {
-        (finding.line, finding.column + covered.chars().count() as u32)
+        (
+            finding.line,
+            finding.column + covered.chars().count() as u32,
+        )
     } else {
         let tail = covered.rsplit('\n').next().unwrap_or("");
         (finding.line + n_breaks, tail.chars().count() as u32 + 1)

@@ -37,7 +37,12 @@ pub struct ComplianceSummary {
 impl ComplianceSummary {
     /// Counts `findings` (of one text or of a whole broadcast, chained together).
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> ComplianceSummary {
-        let mut counts = Category::ALL.map(|category| CategoryCount { category, errors: 0, warnings: 0, infos: 0 });
+        let mut counts = Category::ALL.map(|category| CategoryCount {
+            category,
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+        });
         for finding in findings {
             let count = &mut counts[finding.category as usize];
             match finding.severity {
@@ -46,8 +51,10 @@ impl ComplianceSummary {
                 Severity::Info => count.infos += 1,
             }
         }
-        let by_category: Vec<CategoryCount> =
-            counts.into_iter().filter(|c| c.errors + c.warnings + c.infos > 0).collect();
+        let by_category: Vec<CategoryCount> = counts
+            .into_iter()
+            .filter(|c| c.errors + c.warnings + c.infos > 0)
+            .collect();
         ComplianceSummary {
             errors: by_category.iter().map(|c| c.errors).sum(),
             warnings: by_category.iter().map(|c| c.warnings).sum(),
@@ -70,13 +77,23 @@ mod tests {
     #[test]
     fn counts_by_severity_and_category() {
         let linter = Linter::default_packs();
-        let script = linter.lint("全网最低价！下单送开果器，最好吃的橙子", &LintOptions::default());
+        let script = linter.lint(
+            "全网最低价！下单送开果器，最好吃的橙子",
+            &LintOptions::default(),
+        );
         let title = linter.lint("有机脐橙 包邮", &LintOptions::default());
         let summary = ComplianceSummary::of(script.iter().chain(&title));
         assert_eq!((summary.errors, summary.warnings, summary.infos), (2, 2, 1));
         assert!(!summary.is_clean());
         let categories: Vec<Category> = summary.by_category.iter().map(|c| c.category).collect();
-        assert_eq!(categories, [Category::Absolute, Category::Certification, Category::GiftDelivery]);
+        assert_eq!(
+            categories,
+            [
+                Category::Absolute,
+                Category::Certification,
+                Category::GiftDelivery
+            ]
+        );
         assert_eq!(summary.by_category[0].errors, 2);
         assert!(ComplianceSummary::of(&[]).is_clean());
     }

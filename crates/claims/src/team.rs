@@ -103,7 +103,10 @@ pub fn team_pack_source(settings: &TeamSettings) -> String {
             rewrites: &word.rewrites,
         });
     }
-    let pack = PackOut { disable: &settings.disabled_rules, rule: rules };
+    let pack = PackOut {
+        disable: &settings.disabled_rules,
+        rule: rules,
+    };
     let body = toml::to_string(&pack).expect("a pack of strings and arrays serialises to TOML");
     format!("# Team pack written by AnchorDesk (Settings → Rules). Edits here are kept.\n{body}")
 }
@@ -136,13 +139,21 @@ mod tests {
         };
         let source = team_pack_source(&settings);
         let mut builder = LinterBuilder::with_default_packs();
-        builder.add_pack("team.toml", &source).unwrap_or_else(|error| panic!("{error}\n{source}"));
+        builder
+            .add_pack("team.toml", &source)
+            .unwrap_or_else(|error| panic!("{error}\n{source}"));
         let linter = builder.build();
         let findings = linter.lint("别买某果园的，全国唯一", &LintOptions::default());
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].rule_id, "team.某果园");
         assert_eq!(findings[0].laws[0].id, "CN-AD-13");
-        let findings = linter.lint("a Super Fruit", &LintOptions { lang: crate::Lang::En, product: None });
+        let findings = linter.lint(
+            "a Super Fruit",
+            &LintOptions {
+                lang: crate::Lang::En,
+                product: None,
+            },
+        );
         assert_eq!(findings[0].rule_id, "team.super-fruit");
         assert_eq!(findings[0].severity, Severity::Warning);
     }
@@ -150,7 +161,10 @@ mod tests {
     #[test]
     fn every_category_has_a_known_default_law() {
         for category in Category::ALL {
-            assert!(crate::laws::title(category.default_law()).is_some(), "{category:?}");
+            assert!(
+                crate::laws::title(category.default_law()).is_some(),
+                "{category:?}"
+            );
         }
     }
 }

@@ -52,11 +52,20 @@ fn check_spans(text: &str, options: &LintOptions<'_>) {
         let range = finding.span.range();
         assert!(range.start < range.end, "empty span {finding:?}");
         assert!(range.end <= text.len(), "span past the end {finding:?}");
-        assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end), "{finding:?}");
+        assert!(
+            text.is_char_boundary(range.start) && text.is_char_boundary(range.end),
+            "{finding:?}"
+        );
         assert_eq!(&text[range.clone()], finding.matched);
         let line_start = text[..range.start].rfind('\n').map_or(0, |at| at + 1);
-        assert_eq!(finding.line as usize, text[..range.start].matches('\n').count() + 1);
-        assert_eq!(finding.column as usize, text[line_start..range.start].chars().count() + 1);
+        assert_eq!(
+            finding.line as usize,
+            text[..range.start].matches('\n').count() + 1
+        );
+        assert_eq!(
+            finding.column as usize,
+            text[line_start..range.start].chars().count() + 1
+        );
     }
 }
 

@@ -6,7 +6,8 @@
 use anchordesk_claims::render::{self, FileFindings};
 use anchordesk_claims::{LintOptions, Linter, LinterBuilder};
 
-const SCRIPT: &str = "开场先欢迎家人们\n家人们，今天全网最低价！\n这批脐橙是最近三天刚摘的，下单送开果器\n";
+const SCRIPT: &str =
+    "开场先欢迎家人们\n家人们，今天全网最低价！\n这批脐橙是最近三天刚摘的，下单送开果器\n";
 
 const PACK: &str = r#"
 lang = "zh"
@@ -36,13 +37,23 @@ fn report<T>(f: impl FnOnce(&[FileFindings<'_>], &Linter) -> T) -> T {
     builder.add_pack("render-test.toml", PACK).unwrap();
     let linter = builder.build();
     let findings = linter.lint(SCRIPT, &LintOptions::default());
-    f(&[FileFindings { file: "script.txt", text: SCRIPT, findings: &findings }], &linter)
+    f(
+        &[FileFindings {
+            file: "script.txt",
+            text: SCRIPT,
+            findings: &findings,
+        }],
+        &linter,
+    )
 }
 
 #[test]
 fn text_report_is_compiler_like() {
     let text = report(|files, _| render::text(files));
-    assert!(text.starts_with("script.txt:2:7: error[zh.absolute.lowest-price]:"), "{text}");
+    assert!(
+        text.starts_with("script.txt:2:7: error[zh.absolute.lowest-price]:"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 
@@ -70,10 +81,19 @@ fn sarif_report_has_the_2_1_0_shape() {
     assert_eq!(result["ruleId"], "zh.absolute.lowest-price");
     assert_eq!(result["level"], "error");
     let region = &result["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(2), Some(7)));
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(2), Some(7))
+    );
     assert_eq!(region["endColumn"].as_u64(), Some(12));
     let rule_index = result["ruleIndex"].as_u64().unwrap() as usize;
-    assert_eq!(run["tool"]["driver"]["rules"][rule_index]["id"], "zh.absolute.lowest-price");
-    assert_eq!(result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"], "直播间专享价");
+    assert_eq!(
+        run["tool"]["driver"]["rules"][rule_index]["id"],
+        "zh.absolute.lowest-price"
+    );
+    assert_eq!(
+        result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+        "直播间专享价"
+    );
     insta::assert_snapshot!(sarif);
 }

@@ -24,26 +24,51 @@ fn check(text: &str, expected: &[(&str, &str)]) {
         .collect();
     assert_eq!(got, expected, "linting {text:?}");
     for finding in &findings {
-        assert_eq!(&text[finding.span.range()], finding.matched, "span of {finding:?}");
+        assert_eq!(
+            &text[finding.span.range()],
+            finding.matched,
+            "span of {finding:?}"
+        );
     }
 }
 
 #[test]
 fn absolute_terms() {
     let table: &[(&str, &[(&str, &str)])] = &[
-        ("家人们，今天全网最低价！", &[("zh.absolute.lowest-price", "全网最低价")]),
-        ("这是史上最低价", &[("zh.absolute.lowest-price", "史上最低价")]),
+        (
+            "家人们，今天全网最低价！",
+            &[("zh.absolute.lowest-price", "全网最低价")],
+        ),
+        (
+            "这是史上最低价",
+            &[("zh.absolute.lowest-price", "史上最低价")],
+        ),
         ("我们的橙子最甜", &[("zh.absolute.superlative", "最")]),
         ("销量第一的大米", &[("zh.absolute.first", "第一")]),
         ("全国唯一的富硒茶园", &[("zh.absolute.unique", "唯一")]),
         ("顶级的口感", &[("zh.absolute.top-grade", "顶级")]),
         ("国家级好茶", &[("zh.absolute.top-grade", "国家级")]),
         ("这款是我们的NO.1", &[("zh.absolute.first", "NO.1")]),
-        ("100%纯天然", &[("zh.absolute.hundred-percent", "100%"), ("zh.certification.additive-free", "纯天然")]),
-        ("the best honey in town", &[("en.absolute.best", "the best")]),
-        ("lowest price anywhere", &[("en.absolute.lowest-price", "lowest price anywhere")]),
+        (
+            "100%纯天然",
+            &[
+                ("zh.absolute.hundred-percent", "100%"),
+                ("zh.certification.additive-free", "纯天然"),
+            ],
+        ),
+        (
+            "the best honey in town",
+            &[("en.absolute.best", "the best")],
+        ),
+        (
+            "lowest price anywhere",
+            &[("en.absolute.lowest-price", "lowest price anywhere")],
+        ),
         ("our #1 seller", &[("en.absolute.best", "#1")]),
-        ("the cheapest tea online", &[("en.absolute.lowest-price", "cheapest")]),
+        (
+            "the cheapest tea online",
+            &[("en.absolute.lowest-price", "cheapest")],
+        ),
     ];
     for (text, expected) in table {
         check(text, expected);
@@ -98,11 +123,20 @@ fn samr_guide_exceptions_are_not_flagged() {
 #[test]
 fn evasions_are_caught_and_spans_point_at_the_original() {
     let table: &[(&str, &[(&str, &str)])] = &[
-        ("全网最·低·价", &[("zh.absolute.lowest-price", "全网最·低·价")]),
+        (
+            "全网最·低·价",
+            &[("zh.absolute.lowest-price", "全网最·低·价")],
+        ),
         ("销量第 一", &[("zh.absolute.first", "第 一")]),
-        ("全\u{200B}网最低价", &[("zh.absolute.lowest-price", "全\u{200B}网最低价")]),
+        (
+            "全\u{200B}网最低价",
+            &[("zh.absolute.lowest-price", "全\u{200B}网最低价")],
+        ),
         ("最低價", &[("zh.absolute.lowest-price", "最低價")]),
-        ("全网🔥最低🔥价", &[("zh.absolute.lowest-price", "全网🔥最低🔥价")]),
+        (
+            "全网🔥最低🔥价",
+            &[("zh.absolute.lowest-price", "全网🔥最低🔥价")],
+        ),
         ("蕞低价", &[("zh.absolute.lowest-price", "蕞低价")]),
         ("全网最底价", &[("zh.absolute.lowest-price", "全网最底价")]),
         ("销量第1", &[("zh.absolute.first", "第1")]),
@@ -140,39 +174,84 @@ fn traditional_characters_fold_to_the_simplified_patterns() {
     ];
     for (text, rule_id) in table {
         let findings = lint(text);
-        assert!(findings.iter().any(|f| f.rule_id == *rule_id), "{text:?} gave {findings:?}");
+        assert!(
+            findings.iter().any(|f| f.rule_id == *rule_id),
+            "{text:?} gave {findings:?}"
+        );
     }
 }
 
 #[test]
 fn each_category_has_a_rule_that_fires() {
     let table: &[(&str, &[(&str, &str)])] = &[
-        ("县政府推荐的好大米", &[("zh.state-organ.endorsement", "县政府推荐")]),
-        ("我是县长，县长担保", &[("zh.state-organ.endorsement", "县长担保")]),
-        ("央视推荐的好茶", &[("zh.state-organ.endorsement", "央视推荐")]),
+        (
+            "县政府推荐的好大米",
+            &[("zh.state-organ.endorsement", "县政府推荐")],
+        ),
+        (
+            "我是县长，县长担保",
+            &[("zh.state-organ.endorsement", "县长担保")],
+        ),
+        (
+            "央视推荐的好茶",
+            &[("zh.state-organ.endorsement", "央视推荐")],
+        ),
         ("这个蜂蜜能治咳嗽", &[("zh.medical.treatment", "治咳嗽")]),
         ("喝了降血糖", &[("zh.medical.treatment", "降血糖")]),
-        ("天天吃增强免疫力", &[("zh.medical.health-function", "增强免疫力")]),
+        (
+            "天天吃增强免疫力",
+            &[("zh.medical.health-function", "增强免疫力")],
+        ),
         ("加盟稳赚不赔", &[("zh.guarantee.returns", "稳赚不赔")]),
         ("无效退款", &[("zh.guarantee.efficacy", "无效退款")]),
         ("吃一周瘦十斤", &[("zh.guarantee.efficacy", "一周瘦十斤")]),
         ("我们的有机大米", &[("zh.certification.organic", "有机")]),
-        ("专家推荐，放心吃", &[("zh.endorsement.professional", "专家推荐")]),
-        ("纯分享，不是广告", &[("zh.endorsement.hidden-ad", "纯分享"), ("zh.endorsement.hidden-ad", "不是广告")]),
+        (
+            "专家推荐，放心吃",
+            &[("zh.endorsement.professional", "专家推荐")],
+        ),
+        (
+            "纯分享，不是广告",
+            &[
+                ("zh.endorsement.hidden-ad", "纯分享"),
+                ("zh.endorsement.hidden-ad", "不是广告"),
+            ],
+        ),
         ("销量10万+", &[("zh.fake-figures.sales", "销量10万+")]),
-        ("直播间10万人在抢", &[("zh.fake-figures.viewers", "直播间10万人在抢")]),
+        (
+            "直播间10万人在抢",
+            &[("zh.fake-figures.viewers", "直播间10万人在抢")],
+        ),
         ("今天是最后一天", &[("zh.fake-figures.urgency", "最后一天")]),
         ("开过光的手串", &[("zh.superstition.luck", "开过光")]),
         ("吃了转运", &[("zh.superstition.luck", "吃了转运")]),
         ("下单送围裙", &[("zh.gift-delivery.gift", "下单送")]),
-        ("48小时内发货", &[("zh.gift-delivery.promise", "48小时内发货")]),
-        ("加我微信私下转账", &[("zh.off-platform.private-deal", "加我微信"), ("zh.off-platform.private-deal", "私下转账")]),
-        ("clinically proven to work", &[("en.medical.proof", "clinically proven to")]),
+        (
+            "48小时内发货",
+            &[("zh.gift-delivery.promise", "48小时内发货")],
+        ),
+        (
+            "加我微信私下转账",
+            &[
+                ("zh.off-platform.private-deal", "加我微信"),
+                ("zh.off-platform.private-deal", "私下转账"),
+            ],
+        ),
+        (
+            "clinically proven to work",
+            &[("en.medical.proof", "clinically proven to")],
+        ),
         ("honey cures coughs", &[("en.medical.disease", "cures")]),
         ("FDA approved tea", &[("en.medical.proof", "FDA approved")]),
-        ("guaranteed results in a week", &[("en.guarantee.results", "guaranteed results")]),
+        (
+            "guaranteed results in a week",
+            &[("en.guarantee.results", "guaranteed results")],
+        ),
         ("only 2 left!", &[("en.fake-figures.stock", "only 2 left")]),
-        ("this is not an ad", &[("en.endorsement.disclosure", "is not an ad")]),
+        (
+            "this is not an ad",
+            &[("en.endorsement.disclosure", "is not an ad")],
+        ),
         ("was $40, now $10", &[("en.price.former-price", "was $40")]),
     ];
     for (text, expected) in table {
@@ -200,7 +279,10 @@ fn words_inside_longer_words_are_not_flagged() {
         "the bestseller list",
     ];
     for text in clean {
-        let findings: Vec<_> = lint(text).into_iter().filter(|f| f.severity != Severity::Info).collect();
+        let findings: Vec<_> = lint(text)
+            .into_iter()
+            .filter(|f| f.severity != Severity::Info)
+            .collect();
         assert!(findings.is_empty(), "{text:?} gave {findings:?}");
     }
 }
@@ -213,7 +295,11 @@ fn findings_carry_law_rewrite_line_and_column() {
     let finding = &findings[0];
     assert_eq!((finding.line, finding.column), (2, 7));
     assert_eq!(finding.severity, Severity::Error);
-    assert!(finding.laws.iter().any(|law| law.id == "CN-AD-9-3"), "{:?}", finding.laws);
+    assert!(
+        finding.laws.iter().any(|law| law.id == "CN-AD-9-3"),
+        "{:?}",
+        finding.laws
+    );
     assert_eq!(finding.rewrites[0].text, "直播间专享价");
     assert!(finding.message.contains("绝对化"));
 }
@@ -223,7 +309,13 @@ fn keys_survive_edits_elsewhere_in_the_text() {
     let before = lint("全网最低价！再说一遍，全网最低价");
     let after = lint("家人们晚上好\n今天全网最低價！再说一遍，全网 最低价");
     let keys = |findings: &[Finding]| findings.iter().map(|f| f.key.clone()).collect::<Vec<_>>();
-    assert_eq!(keys(&before), ["zh.absolute.lowest-price:全网最低价#1", "zh.absolute.lowest-price:全网最低价#2"]);
+    assert_eq!(
+        keys(&before),
+        [
+            "zh.absolute.lowest-price:全网最低价#1",
+            "zh.absolute.lowest-price:全网最低价#2"
+        ]
+    );
     assert_eq!(keys(&before), keys(&after));
 }
 
@@ -238,48 +330,129 @@ fn one_finding_per_claim_within_a_category() {
 fn certificate_cross_check() {
     let text = "自家种的有机大米";
     let without = ProductContext::default();
-    let with = ProductContext { certificates: vec![Certificate::Organic], ..ProductContext::default() };
+    let with = ProductContext {
+        certificates: vec![Certificate::Organic],
+        ..ProductContext::default()
+    };
     let unknown = lint(text);
     assert_eq!(unknown[0].severity, Severity::Warning);
-    let missing = linter().lint(text, &LintOptions { product: Some(&without), ..LintOptions::default() });
+    let missing = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&without),
+            ..LintOptions::default()
+        },
+    );
     assert_eq!(missing.len(), 1);
     assert_eq!(missing[0].severity, Severity::Error);
-    assert!(missing[0].message.contains("没有登记有机产品认证证书"), "{}", missing[0].message);
-    let backed = linter().lint(text, &LintOptions { product: Some(&with), ..LintOptions::default() });
+    assert!(
+        missing[0].message.contains("没有登记有机产品认证证书"),
+        "{}",
+        missing[0].message
+    );
+    let backed = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&with),
+            ..LintOptions::default()
+        },
+    );
     assert!(backed.is_empty(), "{backed:?}");
 }
 
 #[test]
 fn original_price_cross_check() {
     let text = "原价199，今天只要29";
-    let product = ProductContext { recent_prices_fen: vec![2900, 3900], ..ProductContext::default() };
-    let findings = linter().lint(text, &LintOptions { product: Some(&product), ..LintOptions::default() });
+    let product = ProductContext {
+        recent_prices_fen: vec![2900, 3900],
+        ..ProductContext::default()
+    };
+    let findings = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&product),
+            ..LintOptions::default()
+        },
+    );
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].severity, Severity::Error);
-    assert_eq!(findings[0].message, "宣称原价199元，高于本商品近7日最低成交价29元，属虚构原价");
+    assert_eq!(
+        findings[0].message,
+        "宣称原价199元，高于本商品近7日最低成交价29元，属虚构原价"
+    );
 
-    let honest = ProductContext { recent_prices_fen: vec![19900, 21900], ..ProductContext::default() };
-    let findings = linter().lint(text, &LintOptions { product: Some(&honest), ..LintOptions::default() });
+    let honest = ProductContext {
+        recent_prices_fen: vec![19900, 21900],
+        ..ProductContext::default()
+    };
+    let findings = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&honest),
+            ..LintOptions::default()
+        },
+    );
     assert!(findings.is_empty(), "{findings:?}");
 
     let no_records = ProductContext::default();
-    let findings = linter().lint(text, &LintOptions { product: Some(&no_records), ..LintOptions::default() });
+    let findings = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&no_records),
+            ..LintOptions::default()
+        },
+    );
     assert_eq!(findings[0].severity, Severity::Warning);
 }
 
 #[test]
 fn stock_cross_check() {
     let text = "家人们仅剩三件了";
-    let exact = ProductContext { stock: Some(3), ..ProductContext::default() };
-    assert!(linter().lint(text, &LintOptions { product: Some(&exact), ..LintOptions::default() }).is_empty());
+    let exact = ProductContext {
+        stock: Some(3),
+        ..ProductContext::default()
+    };
+    assert!(
+        linter()
+            .lint(
+                text,
+                &LintOptions {
+                    product: Some(&exact),
+                    ..LintOptions::default()
+                }
+            )
+            .is_empty()
+    );
     // Invented scarcity: 500 in stock.
-    let plenty = ProductContext { stock: Some(500), ..ProductContext::default() };
-    let findings = linter().lint(text, &LintOptions { product: Some(&plenty), ..LintOptions::default() });
+    let plenty = ProductContext {
+        stock: Some(500),
+        ..ProductContext::default()
+    };
+    let findings = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&plenty),
+            ..LintOptions::default()
+        },
+    );
     assert_eq!(findings[0].severity, Severity::Error);
-    assert!(findings[0].message.contains("500"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("500"),
+        "{}",
+        findings[0].message
+    );
     // More promised than the line-up holds.
-    let short = ProductContext { stock: Some(1), ..ProductContext::default() };
-    let findings = linter().lint(text, &LintOptions { product: Some(&short), ..LintOptions::default() });
+    let short = ProductContext {
+        stock: Some(1),
+        ..ProductContext::default()
+    };
+    let findings = linter().lint(
+        text,
+        &LintOptions {
+            product: Some(&short),
+            ..LintOptions::default()
+        },
+    );
     assert_eq!(findings[0].severity, Severity::Error);
     // Without a product the claim is a warning to check.
     assert_eq!(lint(text)[0].severity, Severity::Warning);
@@ -287,20 +460,36 @@ fn stock_cross_check() {
 
 #[test]
 fn gift_cross_check() {
-    let product = ProductContext { lineup_gift_names: vec!["开果器".to_owned()], ..ProductContext::default() };
-    let options = LintOptions { product: Some(&product), ..LintOptions::default() };
+    let product = ProductContext {
+        lineup_gift_names: vec!["开果器".to_owned()],
+        ..ProductContext::default()
+    };
+    let options = LintOptions {
+        product: Some(&product),
+        ..LintOptions::default()
+    };
     assert!(linter().lint("下单送一个开果器", &options).is_empty());
     let findings = linter().lint("下单送一条围裙", &options);
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].severity, Severity::Error);
-    assert!(findings[0].message.contains("开果器"), "{}", findings[0].message);
+    assert!(
+        findings[0].message.contains("开果器"),
+        "{}",
+        findings[0].message
+    );
 }
 
 #[test]
 fn registered_names_are_not_flagged() {
     // CN-ABSG-6(4): a trademark that happens to contain 第一 names the goods.
-    let product = ProductContext { registered_names: vec!["第一坊".to_owned()], ..ProductContext::default() };
-    let options = LintOptions { product: Some(&product), ..LintOptions::default() };
+    let product = ProductContext {
+        registered_names: vec!["第一坊".to_owned()],
+        ..ProductContext::default()
+    };
+    let options = LintOptions {
+        product: Some(&product),
+        ..LintOptions::default()
+    };
     assert!(linter().lint("第一坊的腊肉今天上新", &options).is_empty());
     // The name exempts only itself: a ranking elsewhere in the text is still flagged.
     let findings = linter().lint("第一坊的腊肉销量第一", &options);
@@ -312,9 +501,21 @@ fn registered_names_are_not_flagged() {
 #[test]
 fn lang_selects_packs() {
     let text = "the best 最好吃";
-    let zh = linter().lint(text, &LintOptions { lang: anchordesk_claims::Lang::Zh, product: None });
+    let zh = linter().lint(
+        text,
+        &LintOptions {
+            lang: anchordesk_claims::Lang::Zh,
+            product: None,
+        },
+    );
     assert!(zh.iter().all(|f| f.rule_id.starts_with("zh.")), "{zh:?}");
-    let en = linter().lint(text, &LintOptions { lang: anchordesk_claims::Lang::En, product: None });
+    let en = linter().lint(
+        text,
+        &LintOptions {
+            lang: anchordesk_claims::Lang::En,
+            product: None,
+        },
+    );
     assert!(en.iter().all(|f| f.rule_id.starts_with("en.")), "{en:?}");
     assert_eq!(lint(text).len(), 2);
 }
@@ -334,6 +535,11 @@ fn every_default_rule_cites_known_law_and_has_a_message() {
     for rule in rules {
         assert!(!rule.message.is_empty(), "{}", rule.id);
         assert!(!rule.laws.is_empty(), "{}", rule.id);
-        assert!(rule.id.starts_with(&format!("{}.", rule.lang)), "{} is in a {} pack", rule.id, rule.lang);
+        assert!(
+            rule.id.starts_with(&format!("{}.", rule.lang)),
+            "{} is in a {} pack",
+            rule.id,
+            rule.lang
+        );
     }
 }

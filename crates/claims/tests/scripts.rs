@@ -10,7 +10,16 @@ fn summary(text: &str) -> String {
     linter
         .lint(text, &LintOptions::default())
         .iter()
-        .map(|f| format!("{}:{} {} {} {:?}\n", f.line, f.column, f.severity.as_str(), f.rule_id, f.matched))
+        .map(|f| {
+            format!(
+                "{}:{} {} {} {:?}\n",
+                f.line,
+                f.column,
+                f.severity.as_str(),
+                f.rule_id,
+                f.matched
+            )
+        })
         .collect()
 }
 
@@ -19,7 +28,10 @@ fn farmer_script_is_nearly_clean() {
     let text = include_str!("fixtures/farmer-oranges.txt");
     let linter = Linter::default_packs();
     let findings = linter.lint(text, &LintOptions::default());
-    let n_errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let n_errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     // The one error is the anchor repeating a viewer's question about 治感冒.
     assert_eq!(n_errors, 1, "{findings:#?}");
     insta::assert_snapshot!(summary(text));
@@ -33,7 +45,11 @@ fn hype_script_lights_up() {
     let n_lines = text.lines().count();
     let mut flagged_lines: Vec<u32> = findings.iter().map(|f| f.line).collect();
     flagged_lines.dedup();
-    assert_eq!(flagged_lines.len(), n_lines, "every line of this script has a problem: {flagged_lines:?}");
+    assert_eq!(
+        flagged_lines.len(),
+        n_lines,
+        "every line of this script has a problem: {flagged_lines:?}"
+    );
     insta::assert_snapshot!(summary(text));
 }
 
@@ -43,7 +59,17 @@ fn english_script_flags_claims_but_not_storage_advice() {
     let linter = Linter::default_packs();
     let findings = linter.lint(text, &LintOptions::default());
     // "best stored at room temperature" is storage advice, not a claim.
-    assert!(!findings.iter().any(|f| f.line == 10 && f.rule_id == "en.absolute.best"), "{findings:#?}");
-    assert!(findings.iter().any(|f| f.line == 6 && f.rule_id == "en.fake-figures.stock"), "{findings:#?}");
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.line == 10 && f.rule_id == "en.absolute.best"),
+        "{findings:#?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.line == 6 && f.rule_id == "en.fake-figures.stock"),
+        "{findings:#?}"
+    );
     insta::assert_snapshot!(summary(text));
 }

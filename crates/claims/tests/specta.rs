@@ -2,7 +2,9 @@
 //! 64-bit integers; this is what the app's bindings generation relies on.
 #![cfg(feature = "specta")]
 
-use anchordesk_claims::{ComplianceSummary, Finding, Lang, PackError, ProductContext, RuleSummary, TeamSettings};
+use anchordesk_claims::{
+    ComplianceSummary, Finding, Lang, PackError, ProductContext, RuleSummary, TeamSettings,
+};
 
 #[test]
 fn result_types_export_to_typescript() {
@@ -14,7 +16,9 @@ fn result_types_export_to_typescript() {
         .register::<PackError>()
         .register::<TeamSettings>()
         .register::<ComplianceSummary>();
-    let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
+    let ts = specta_typescript::Typescript::default()
+        .export(&types, specta_serde::Format)
+        .unwrap();
     assert!(ts.contains("ruleId: string"), "{ts}");
     assert!(ts.contains("recentPricesFen: number[]"), "{ts}");
     assert!(ts.contains("\"fake-figures\""), "{ts}");

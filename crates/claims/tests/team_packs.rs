@@ -48,9 +48,15 @@ fn bad_pack_is_reported_with_its_line_and_the_defaults_stay() {
     let error = &errors[0];
     assert!(error.pack.ends_with("bad.toml"), "{error}");
     assert_eq!((error.line, error.column), (6, 12), "{error}");
-    assert!(error.to_string().contains("unknown severity \"fatal\""), "{error}");
+    assert!(
+        error.to_string().contains("unknown severity \"fatal\""),
+        "{error}"
+    );
     // The defaults and the good pack are in force.
-    assert_eq!(linter.lint("全网最低价", &LintOptions::default())[0].severity, Severity::Error);
+    assert_eq!(
+        linter.lint("全网最低价", &LintOptions::default())[0].severity,
+        Severity::Error
+    );
     assert_eq!(linter.lint("某果园", &LintOptions::default()).len(), 1);
 }
 
@@ -76,17 +82,37 @@ laws = ["CN-EC-20"]
     let findings = linter.lint("全国包邮", &LintOptions::default());
     assert_eq!(findings[0].severity, Severity::Warning);
     assert_eq!(findings[0].message, "本团队要求包邮须写明快递公司");
-    assert_eq!(linter.rules().iter().filter(|r| r.id == "zh.gift-delivery.free-shipping").count(), 1);
+    assert_eq!(
+        linter
+            .rules()
+            .iter()
+            .filter(|r| r.id == "zh.gift-delivery.free-shipping")
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn allow_lists_brand_names_for_every_rule() {
     let mut builder = LinterBuilder::with_default_packs();
-    builder.add_pack("brands.toml", "allow = [\"Best Foods\", \"最高峰茶业\"]\n").unwrap();
+    builder
+        .add_pack("brands.toml", "allow = [\"Best Foods\", \"最高峰茶业\"]\n")
+        .unwrap();
     let linter = builder.build();
-    assert!(linter.lint("Best Foods蛋黄酱", &LintOptions::default()).is_empty());
-    assert!(linter.lint("最高峰茶业的新茶", &LintOptions::default()).is_empty());
-    assert_eq!(linter.lint("the best mayo", &LintOptions::default()).len(), 1);
+    assert!(
+        linter
+            .lint("Best Foods蛋黄酱", &LintOptions::default())
+            .is_empty()
+    );
+    assert!(
+        linter
+            .lint("最高峰茶业的新茶", &LintOptions::default())
+            .is_empty()
+    );
+    assert_eq!(
+        linter.lint("the best mayo", &LintOptions::default()).len(),
+        1
+    );
 }
 
 #[test]
@@ -94,7 +120,11 @@ fn a_missing_team_directory_is_not_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let (linter, errors) = Linter::with_team_packs(&dir.path().join("rules"));
     assert!(errors.is_empty());
-    assert!(!linter.lint("全网最低价", &LintOptions::default()).is_empty());
+    assert!(
+        !linter
+            .lint("全网最低价", &LintOptions::default())
+            .is_empty()
+    );
 }
 
 #[test]
@@ -105,5 +135,8 @@ fn default_packs_load_fast() {
     assert!(!linter.rules().is_empty());
     // The budget is 50 ms in a release build; a debug build gets ten times that.
     let budget = if cfg!(debug_assertions) { 500 } else { 50 };
-    assert!(elapsed.as_millis() < budget, "loading the packs took {elapsed:?}");
+    assert!(
+        elapsed.as_millis() < budget,
+        "loading the packs took {elapsed:?}"
+    );
 }

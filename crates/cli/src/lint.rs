@@ -68,7 +68,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
 
     if let Some(rule_id) = &args.explain {
         let Some(text) = linter.explain(rule_id) else {
-            eprintln!("error: no rule {rule_id:?}; `anchordesk lint --format json` on a text shows rule IDs");
+            eprintln!(
+                "error: no rule {rule_id:?}; `anchordesk lint --format json` on a text shows rule IDs"
+            );
             return Ok(2);
         };
         print!("{text}");
@@ -80,9 +82,16 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
         LangArg::En => Lang::En,
         LangArg::Auto => Lang::Auto,
     };
-    let options = LintOptions { lang, product: None };
+    let options = LintOptions {
+        lang,
+        product: None,
+    };
     let stdin_only = args.files.is_empty() || args.files.iter().all(|f| f.as_os_str() == "-");
-    let inputs: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    let inputs: Vec<PathBuf> = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
 
     let mut io_failed = false;
     let mut texts: Vec<(String, String)> = Vec::new();
@@ -95,11 +104,15 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
             }
             stdin_read = true;
             let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).context("reading standard input").map(|_| bytes)
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .context("reading standard input")
+                .map(|_| bytes)
         } else {
             std::fs::read(path).with_context(|| format!("reading {name}"))
         };
-        let decoded = bytes.and_then(|bytes| decode(&bytes).with_context(|| format!("decoding {name}")));
+        let decoded =
+            bytes.and_then(|bytes| decode(&bytes).with_context(|| format!("decoding {name}")));
         match decoded {
             Ok(text) => texts.push((name, text)),
             Err(error) => {
@@ -108,11 +121,18 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    let findings: Vec<Vec<Finding>> = texts.iter().map(|(_, text)| linter.lint(text, &options)).collect();
+    let findings: Vec<Vec<Finding>> = texts
+        .iter()
+        .map(|(_, text)| linter.lint(text, &options))
+        .collect();
     let files: Vec<FileFindings<'_>> = texts
         .iter()
         .zip(&findings)
-        .map(|((file, text), findings)| FileFindings { file, text, findings })
+        .map(|((file, text), findings)| FileFindings {
+            file,
+            text,
+            findings,
+        })
         .collect();
     let report = match args.format {
         Format::Text => render::text(&files),
@@ -120,19 +140,36 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
         Format::Sarif => render::sarif(&files, &linter) + "\n",
     };
     print!("{report}");
-    if matches!(args.format, Format::Text) && findings.iter().all(Vec::is_empty) && !io_failed && !stdin_only {
+    if matches!(args.format, Format::Text)
+        && findings.iter().all(Vec::is_empty)
+        && !io_failed
+        && !stdin_only
+    {
         eprintln!("no findings in {} file(s)", files.len());
     }
     if io_failed {
         return Ok(2);
     }
-    let any_error = findings.iter().flatten().any(|f| f.severity == Severity::Error);
+    let any_error = findings
+        .iter()
+        .flatten()
+        .any(|f| f.severity == Severity::Error);
     Ok(if any_error { 1 } else { 0 })
 }
 
-/// UTF-8 (with or without a byte-order mark), else GB18030, which covers GBK.
+/// UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark (Notepad's
+/// "Unicode"), else GB18030, which covers GBK.
 fn decode(bytes: &[u8]) -> anyhow::Result<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        anyhow::ensure!(
+            !had_errors,
+            "the input starts with a {} byte-order mark but is not valid {}",
+            encoding.name(),
+            encoding.name()
+        );
+        return Ok(text.into_owned());
+    }
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Ok(text.to_owned());
     }
@@ -150,5 +187,11 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode("全网最低价");
         assert_eq!(decode(&gbk).unwrap(), "全网最低价");
         assert_eq!(decode("\u{FEFF}最低价".as_bytes()).unwrap(), "最低价");
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("最低价".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(&utf16).unwrap(), "最低价");
+        assert!(decode(&[0xFF, 0xFF, 0xFF]).is_err());
     }
 }

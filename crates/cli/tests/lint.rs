@@ -19,8 +19,16 @@ fn anchordesk(args: &[&str], stdin: &[u8]) -> Output {
 
 #[test]
 fn issue_4_lowest_price_in_json_is_an_error_with_rule_span_and_rewrite() {
-    let output = anchordesk(&["lint", "-", "--format", "json"], "家人们，今天全网最低价！\n".as_bytes());
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = anchordesk(
+        &["lint", "-", "--format", "json"],
+        "家人们，今天全网最低价！\n".as_bytes(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let finding = &findings[0];
     assert_eq!(finding["file"], "-");
@@ -29,7 +37,10 @@ fn issue_4_lowest_price_in_json_is_an_error_with_rule_span_and_rewrite() {
     let start = "家人们，今天".len();
     assert_eq!(finding["span"]["start"], start);
     assert_eq!(finding["span"]["end"], start + "全网最低价".len());
-    assert_eq!((finding["line"].as_u64(), finding["column"].as_u64()), (Some(1), Some(7)));
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(1), Some(7))
+    );
     assert_eq!(finding["rewrites"][0]["text"], "直播间专享价");
     assert_eq!(finding["laws"][0]["id"], "CN-AD-9-3");
 }
@@ -38,7 +49,11 @@ fn issue_4_lowest_price_in_json_is_an_error_with_rule_span_and_rewrite() {
 fn issue_4_time_word_is_clean_and_exits_zero() {
     let output = anchordesk(&["lint", "-"], "这批脐橙是最近三天刚摘的\n".as_bytes());
     assert_eq!(output.status.code(), Some(0));
-    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
@@ -46,7 +61,10 @@ fn text_format_points_a_caret_at_the_claim() {
     let output = anchordesk(&["lint"], "家人们，今天全网最低价！\n".as_bytes());
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.starts_with("-:1:7: error[zh.absolute.lowest-price]"), "{text}");
+    assert!(
+        text.starts_with("-:1:7: error[zh.absolute.lowest-price]"),
+        "{text}"
+    );
     assert!(text.contains("  |             ^^^^^^^^^^\n"), "{text}");
     assert!(text.contains("rewrite: 直播间专享价"), "{text}");
 }
@@ -65,7 +83,12 @@ fn gbk_file_is_detected() {
     let (gbk, _, _) = encoding_rs::GBK.encode("第一行没问题\n这款蜂蜜能治咳嗽\n");
     std::fs::write(&path, &gbk).unwrap();
     let output = anchordesk(&["lint", path.to_str().unwrap(), "--format", "json"], b"");
-    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(findings[0]["ruleId"], "zh.medical.treatment");
     assert_eq!(findings[0]["matched"], "治咳嗽");
@@ -78,7 +101,16 @@ fn missing_file_is_reported_and_the_others_are_linted() {
     let good = dir.path().join("good.txt");
     std::fs::write(&good, "全网最低价").unwrap();
     let missing = dir.path().join("missing.txt");
-    let output = anchordesk(&["lint", missing.to_str().unwrap(), good.to_str().unwrap(), "--format", "json"], b"");
+    let output = anchordesk(
+        &[
+            "lint",
+            missing.to_str().unwrap(),
+            good.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        b"",
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing.txt"));
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -87,7 +119,10 @@ fn missing_file_is_reported_and_the_others_are_linted() {
 
 #[test]
 fn sarif_output_is_2_1_0() {
-    let output = anchordesk(&["lint", "--format", "sarif", "-"], "the best honey\n".as_bytes());
+    let output = anchordesk(
+        &["lint", "--format", "sarif", "-"],
+        "the best honey\n".as_bytes(),
+    );
     assert_eq!(output.status.code(), Some(1));
     let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
@@ -99,7 +134,10 @@ fn explain_prints_the_rule_and_unknown_rules_exit_two() {
     let output = anchordesk(&["lint", "--explain", "zh.absolute.first"], b"");
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("CN-AD-9-3") && text.contains("第一次"), "{text}");
+    assert!(
+        text.contains("CN-AD-9-3") && text.contains("第一次"),
+        "{text}"
+    );
     let output = anchordesk(&["lint", "--explain", "zh.no-such-rule"], b"");
     assert_eq!(output.status.code(), Some(2));
 }
