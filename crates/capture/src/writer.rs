@@ -221,8 +221,7 @@ pub(crate) fn writer_thread(
             && let Err(e) = recording.write(packet, video)
         {
             tracing::error!(%e, path = %recording.path.display(), "recording write failed; stopping");
-            // EFBIG: the file system's (or the process's) file size limit, no more room either way.
-            let full = matches!(e, ffmpeg::Error::Other { errno } if errno == libc::ENOSPC || errno == libc::EFBIG || errno == libc::EDQUOT);
+            let full = matches!(e, ffmpeg::Error::Other { errno } if is_disk_full(errno));
             let reason = if full {
                 StopReason::DiskFull
             } else {
@@ -313,6 +312,16 @@ pub(crate) fn writer_thread(
         chapters_in_file,
         stop_reason: shared.stop_reason(),
     })
+}
+
+/// ENOSPC, or the file system's (or the process's) size limit, or a quota: no more room
+/// either way.
+fn is_disk_full(errno: i32) -> bool {
+    #[cfg(unix)]
+    let quota = errno == libc::EDQUOT;
+    #[cfg(not(unix))]
+    let quota = false;
+    errno == libc::ENOSPC || errno == libc::EFBIG || quota
 }
 
 fn chapter_title(m: &Marker) -> String {

@@ -3,6 +3,7 @@
 //!
 //! The "camera" is a real MPEG-TS stream over UDP from an ffmpeg child process, which
 //! the test kills and starts again.
+#![cfg(unix)]
 
 mod common;
 

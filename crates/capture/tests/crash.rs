@@ -1,4 +1,5 @@
 //! kill -9 a real recorder process: what it wrote must play.
+#![cfg(unix)]
 
 mod common;
 

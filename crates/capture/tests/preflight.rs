@@ -1,4 +1,5 @@
 //! Every refusal comes before anything starts, and leaves nothing behind.
+#![cfg(unix)]
 
 mod common;
 

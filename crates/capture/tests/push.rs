@@ -1,4 +1,5 @@
 //! Push to a real nginx-rtmp on loopback while recording; kill the server and bring it back.
+#![cfg(unix)]
 
 mod common;
 

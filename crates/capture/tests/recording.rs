@@ -1,4 +1,5 @@
 //! Record the synthetic source for real and read the files back with ffprobe.
+#![cfg(unix)]
 
 mod common;
 
