@@ -1,6 +1,7 @@
 //! The fault soak: 10,000 desk changes through the outbox worker to a sandbox child
 //! process that injects errors, latency and dropped connections and is killed -9 and
-//! restarted three times. At the end the sandbox must hold exactly the desk's state.
+//! restarted three times, while the desk's worker is aborted mid-flight and replaced three
+//! times. At the end the sandbox must hold exactly the desk's state.
 
 mod common;
 
@@ -15,6 +16,10 @@ use std::time::{Duration, Instant};
 
 const OPERATIONS: usize = 10_000;
 const KILL_AT_DONE: [i64; 3] = [2_000, 4_500, 7_000];
+/// When the desk's worker is aborted mid-flight and replaced by a new one, as after a
+/// crash of the desk: requests in flight are cut and entries sent but not yet marked done
+/// are sent again with the same key.
+const RESTART_DESK_AT_DONE: [i64; 3] = [1_200, 3_500, 8_000];
 
 /// A sandbox child process; killed with SIGKILL and reaped on drop.
 struct SandboxChild {
@@ -95,10 +100,14 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
         idle_poll: Duration::from_millis(50),
         ..SyncConfig::default()
     };
-    let worker = SyncWorker::new(platform.clone(), outbox.clone() as Arc<dyn OutboxStore>, config);
-    let handle = worker.handle();
+    let start_desk = |shutdown| {
+        let worker = SyncWorker::new(platform.clone(), outbox.clone() as Arc<dyn OutboxStore>, config.clone());
+        let handle = worker.handle();
+        (handle, tokio::spawn(worker.run(shutdown)))
+    };
     let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let running = tokio::spawn(worker.run(shutdown));
+    let (mut handle, mut running) = start_desk(shutdown.clone());
+    let mut desk_restarts = 0;
 
     let desk = common::desk::generate(7, OPERATIONS, 200);
     let started = Instant::now();
@@ -119,6 +128,12 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
             sandbox = SandboxChild::spawn(&platform_dir, port);
             set_faults(&sandbox.base_url(), &faults).await;
         }
+        if desk_restarts < RESTART_DESK_AT_DONE.len() && counts.done >= RESTART_DESK_AT_DONE[desk_restarts] {
+            running.abort();
+            assert!(running.await.unwrap_err().is_cancelled());
+            desk_restarts += 1;
+            (handle, running) = start_desk(shutdown.clone());
+        }
         if counts.pending == 0 && counts.done + counts.given_up == desk.commands.len() as i64 {
             break;
         }
@@ -129,6 +144,7 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
     stop.send(true).unwrap();
     running.await.unwrap();
     assert_eq!(kills, KILL_AT_DONE.len(), "the soak finished before every kill");
+    assert_eq!(desk_restarts, RESTART_DESK_AT_DONE.len(), "the soak finished before every desk restart");
 
     set_faults(&sandbox.base_url(), &FaultSettings::default()).await;
     let counts = outbox.counts().unwrap();
@@ -152,7 +168,7 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
     lost += desk.products.iter().filter(|(sku, _)| !held.contains(*sku)).map(|(_, expected)| expected.changes).sum::<i64>();
     println!(
         "soak: {} operations ({} products, {} broadcasts), {} done, {} given up, {} lost, {} duplicated, \
-         {} failed attempts retried, {} kill -9 of the sandbox, {:.1} s ({:.0} ops/s)",
+         {} failed attempts retried, {} kill -9 of the sandbox, {} desk worker aborts, {:.1} s ({:.0} ops/s)",
         desk.commands.len(),
         desk.products.len(),
         desk.broadcasts.len(),
@@ -162,6 +178,7 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
         duplicated,
         outbox.failed_attempts().unwrap(),
         kills,
+        desk_restarts,
         elapsed.as_secs_f64(),
         desk.commands.len() as f64 / elapsed.as_secs_f64(),
     );
