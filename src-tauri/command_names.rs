@@ -40,4 +40,11 @@ const APP_COMMANDS: &[&str] = &[
     "compliance_report",
     "acknowledge_finding",
     "withdraw_acknowledgement",
+    "go_live",
+    "live_product",
+    "live_marker",
+    "live_status",
+    "stop_live",
+    "broadcast_report",
+    "export_report",
 ];

@@ -4,6 +4,7 @@
 
 mod claims_commands;
 mod commands;
+mod live;
 mod plan_commands;
 mod prompter;
 mod state;
@@ -57,8 +58,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             claims_commands::compliance_report,
             claims_commands::acknowledge_finding,
             claims_commands::withdraw_acknowledgement,
+            live::go_live,
+            live::live_product,
+            live::live_marker,
+            live::live_status,
+            live::stop_live,
+            live::broadcast_report,
+            live::export_report,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 
@@ -99,8 +107,14 @@ pub fn run() {
             prompter::register_shortcuts(app.handle());
             Ok(())
         })
-        .run(tauri::generate_context!())
-        .expect("the Tauri runtime failed to start (is there a display? try xvfb-run)");
+        .build(tauri::generate_context!())
+        .expect("the Tauri runtime failed to start (is there a display? try xvfb-run)")
+        .run(|app, event| {
+            // Closing the window while live still finalises the recording.
+            if let tauri::RunEvent::Exit = event {
+                live::stop_on_exit(app);
+            }
+        });
 }
 
 fn data_dir_flag(args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {

@@ -53,6 +53,10 @@ pub struct AppState {
     pub linter: Arc<anchordesk_claims::Linter>,
     /// Team packs that could not be loaded (file:line and why); the defaults stay in force.
     pub rule_errors: Vec<String>,
+    /// The broadcast on air, when one is.
+    pub live: Mutex<Option<crate::live::LiveRun>>,
+    /// Sessions found still live at start (the app was killed while on air).
+    pub interrupted: Vec<anchordesk_core::live::LiveSession>,
 }
 
 impl AppState {
@@ -61,9 +65,11 @@ impl AppState {
     pub fn open(data_dir_flag: Option<&Path>) -> AppState {
         let data_dir = paths::data_dir(data_dir_flag).unwrap_or_else(|| PathBuf::from("anchordesk-data"));
         let db_path = paths::db_path(&data_dir);
+        let mut interrupted = Vec::new();
         let store = Store::open(&db_path)
             .and_then(|mut store| {
                 store.seed_sample_catalog_once()?;
+                interrupted = store.mark_interrupted_sessions()?;
                 Ok(store)
             })
             .map(|store| Arc::new(Mutex::new(store)))
@@ -77,7 +83,19 @@ impl AppState {
         for error in &rule_errors {
             tracing::warn!("rule pack refused: {error}");
         }
-        AppState { data_dir, db_path, store, prompter: Mutex::new(None), linter: Arc::new(linter), rule_errors }
+        for session in &interrupted {
+            tracing::warn!(recording = %session.recording_path, "broadcast {} was interrupted while live", session.broadcast_id);
+        }
+        AppState {
+            data_dir,
+            db_path,
+            store,
+            prompter: Mutex::new(None),
+            linter: Arc::new(linter),
+            rule_errors,
+            live: Mutex::new(None),
+            interrupted,
+        }
     }
 
     /// Why the store could not be opened, if it could not.

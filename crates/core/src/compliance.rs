@@ -119,6 +119,9 @@ pub fn product_context(product: &Product, item: Option<&LineupItem>, lineup: &[L
         recent_prices_fen,
         stock: Some(item.map(|i| i.terms.stock).unwrap_or(product.draft.stock).max(0) as u32),
         lineup_gift_names: lineup.iter().map(|i| i.product_name.clone()).collect(),
+        // The catalog has no field for registered trademarks yet, and a product name typed
+        // by the seller is not one: nothing is exempted as a registered name.
+        registered_names: Vec::new(),
     }
 }
 

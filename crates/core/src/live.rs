@@ -57,6 +57,9 @@ pub struct LiveSession {
     pub recording_path: String,
     /// A practice run: nothing goes to a real platform.
     pub rehearsal: bool,
+    /// The recording's length, once the session ended cleanly.
+    #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
+    pub duration_ms: Option<i64>,
 }
 
 /// What a marker marks.

@@ -70,11 +70,11 @@ fn markers_become_per_product_times_in_the_report() {
     store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 2_000).unwrap();
     store.add_marker(session.id, LiveMarkerKind::Manual, "观众提问", None, 30_000).unwrap();
     store.add_marker(session.id, LiveMarkerKind::Product, "土蜂蜜", Some(items[1].id), 95_000).unwrap();
-    let ended = store.end_session(session.id, "").unwrap();
+    let ended = store.end_session(session.id, "", Some(180_000)).unwrap();
     assert_eq!(ended.status, SessionStatus::Ended);
     assert_eq!(ended.recording_path, "/tmp/rec.mp4");
 
-    let report = store.report(broadcast.id, &env(), Some(180_000)).unwrap();
+    let report = store.report(broadcast.id, &env(), None).unwrap();
     assert_eq!(report.duration_seconds, 180);
     let times: Vec<(String, i32)> = report.products.iter().map(|p| (p.sku.clone(), p.actual_seconds)).collect();
     assert_eq!(times, vec![("SAMPLE-ORANGE-5KG".into(), 93), ("SAMPLE-HONEY-500G".into(), 85)]);
@@ -111,7 +111,7 @@ fn a_session_left_live_by_a_crash_is_found_interrupted_on_restart() {
     assert_eq!(store.session(session.id).unwrap().status, SessionStatus::Interrupted);
     assert_eq!(store.markers(session.id).unwrap().len(), 1, "markers survive");
     assert!(store.mark_interrupted_sessions().unwrap().is_empty(), "only once");
-    let closed = store.end_session(session.id, "").unwrap();
+    let closed = store.end_session(session.id, "", None).unwrap();
     assert_eq!(closed.status, SessionStatus::Ended);
     assert_eq!(store.sessions(broadcast.id).unwrap().len(), 1);
 }

@@ -60,10 +60,35 @@ export const commands = {
 	complianceReport: (broadcastId: BroadcastId) => typedError<ComplianceReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("compliance_report", { broadcastId })),
 	acknowledgeFinding: (broadcastId: BroadcastId, key: FindingKey, reason: string, by: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("acknowledge_finding", { broadcastId, key, reason, by })),
 	withdrawAcknowledgement: (broadcastId: BroadcastId, key: FindingKey) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("withdraw_acknowledgement", { broadcastId, key })),
+	/**
+	 *  Goes live: the gate must be open (or overridden), then the recording (and the push to
+	 *  `push_url`, when given) starts. Without a camera the synthetic source is used.
+	 */
+	goLive: (broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("go_live", { broadcastId, rehearsal, pushUrl })),
+	/**
+	 *  Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
+	 *  changes and a marker is stamped in the recording and in the database.
+	 */
+	liveProduct: (step: number, index: number | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_product", { step, index })),
+	/**  Drops a manual marker at the current media time. */
+	liveMarker: (label: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("live_marker", { label })),
+	/**  The live console's state, or `NotFound` when nothing is live. */
+	liveStatus: () => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_status")),
+	/**
+	 *  Stops: finalises the recording (chapters and the marker sidecar), ends the session and
+	 *  returns the report.
+	 */
+	stopLive: () => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("stop_live")),
+	/**  The report of a broadcast's latest session. */
+	broadcastReport: (broadcastId: BroadcastId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("broadcast_report", { broadcastId })),
+	/**  Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path. */
+	exportReport: (broadcastId: BroadcastId) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_report", { broadcastId })),
 };
 
 /** Events */
 export const events = {
+	livePreview: makeEvent<LivePreview, LivePreview>("live-preview"),
+	liveStats: makeEvent<LiveStats_Serialize, LiveStats_Deserialize>("live-stats"),
 	prompterMoved: makeEvent<PrompterMoved, PrompterMoved>("prompter-moved"),
 };
 
@@ -118,6 +143,12 @@ export type AppInfo_Serialize = {
 	locale: string,
 	/**  Set when the database was refused; the window then shows only this. */
 	startupError: UiError_Serialize | null,
+};
+
+/**  Audio level in dB relative to full scale; -100 stands for silence. */
+export type AudioLevel = {
+	peakDbfs: number | null,
+	rmsDbfs: number | null,
 };
 
 /**  A check the app evaluates itself instead of a person ticking it. */
@@ -181,6 +212,41 @@ export type BroadcastDraft_Serialize = {
 
 /**  Row id of a broadcast (场次). */
 export type BroadcastId = number;
+
+/**  The post-broadcast review (复盘) of the latest session. */
+export type BroadcastReport = BroadcastReport_Serialize | BroadcastReport_Deserialize;
+
+/**  The post-broadcast review (复盘) of the latest session. */
+export type BroadcastReport_Deserialize = {
+	broadcast: Broadcast_Deserialize,
+	session?: LiveSession_Deserialize | null,
+	/**  Length of the recording covered by markers and the session, in seconds. */
+	durationSeconds: number,
+	plannedMinutes: number,
+	products: ProductTiming[],
+	markers: LiveMarker_Deserialize[],
+	checklist: PhaseCompletion[],
+	overrideReason?: GoLiveOverride | null,
+	/**  Error findings of the claims linter, and how many were neither fixed nor acknowledged. */
+	complianceErrors: number,
+	complianceUnresolved: number,
+};
+
+/**  The post-broadcast review (复盘) of the latest session. */
+export type BroadcastReport_Serialize = {
+	broadcast: Broadcast_Serialize,
+	session: LiveSession_Serialize | null,
+	/**  Length of the recording covered by markers and the session, in seconds. */
+	durationSeconds: number,
+	plannedMinutes: number,
+	products: ProductTiming[],
+	markers: LiveMarker_Serialize[],
+	checklist: PhaseCompletion[],
+	overrideReason: GoLiveOverride | null,
+	/**  Error findings of the claims linter, and how many were neither fixed nor acknowledged. */
+	complianceErrors: number,
+	complianceUnresolved: number,
+};
 
 /**  A broadcast session (场次). */
 export type Broadcast_Deserialize = {
@@ -458,6 +524,12 @@ export type Finding = {
 	laws: LegalRef[],
 	/**  Compliant replacements for the matched text, best first. */
 	rewrites: Rewrite[],
+	/**
+	 *  Identifies the finding across edits elsewhere in the text, for storing an
+	 *  acknowledgement: `rule_id:folded matched text#n`, where `n` counts earlier findings
+	 *  of the same rule on the same folded text (from 1).
+	 */
+	key: string,
 };
 
 /**  Identifies one finding across edits elsewhere in the text: where, which rule, what words. */
@@ -551,6 +623,106 @@ export type LineupTermsForm = {
 	role: LineupRole,
 };
 
+/**  A moment in the recording. */
+export type LiveMarker = LiveMarker_Serialize | LiveMarker_Deserialize;
+
+/**  What a marker marks. */
+export type LiveMarkerKind = 
+/**  A line-up item goes on air (讲解 starts). */
+"product" | "segment" | "manual";
+
+/**  A moment in the recording. */
+export type LiveMarker_Deserialize = {
+	kind: LiveMarkerKind,
+	label: string,
+	lineupItemId?: LineupItemId | null,
+	sku?: string | null,
+	/**  Milliseconds from the start of the recording. */
+	mediaMs: number,
+	at: string,
+};
+
+/**  A moment in the recording. */
+export type LiveMarker_Serialize = {
+	kind: LiveMarkerKind,
+	label: string,
+	lineupItemId: LineupItemId | null,
+	sku: string | null,
+	/**  Milliseconds from the start of the recording. */
+	mediaMs: number,
+	at: string,
+};
+
+/**  A small preview picture (JPEG, base64), a few times a second. */
+export type LivePreview = {
+	jpegBase64: string,
+};
+
+/**  One go-live of a broadcast. */
+export type LiveSession = LiveSession_Serialize | LiveSession_Deserialize;
+
+/**  One go-live of a broadcast. */
+export type LiveSession_Deserialize = {
+	id: SessionId,
+	broadcastId: BroadcastId,
+	startedAt: string,
+	endedAt?: string | null,
+	status: SessionStatus,
+	recordingPath: string,
+	/**  A practice run: nothing goes to a real platform. */
+	rehearsal: boolean,
+	/**  The recording's length, once the session ended cleanly. */
+	durationMs?: number | null,
+};
+
+/**  One go-live of a broadcast. */
+export type LiveSession_Serialize = {
+	id: SessionId,
+	broadcastId: BroadcastId,
+	startedAt: string,
+	endedAt: string | null,
+	status: SessionStatus,
+	recordingPath: string,
+	/**  A practice run: nothing goes to a real platform. */
+	rehearsal: boolean,
+	/**  The recording's length, once the session ended cleanly. */
+	durationMs: number | null,
+};
+
+/**  Health figures from the pipeline, once a second. */
+export type LiveStats = LiveStats_Serialize | LiveStats_Deserialize;
+
+/**  Health figures from the pipeline, once a second. */
+export type LiveStats_Deserialize = {
+	stats: Stats_Deserialize,
+};
+
+/**  Health figures from the pipeline, once a second. */
+export type LiveStats_Serialize = {
+	stats: Stats_Serialize,
+};
+
+/**  The live console's state. */
+export type LiveStatus = LiveStatus_Serialize | LiveStatus_Deserialize;
+
+/**  The live console's state. */
+export type LiveStatus_Deserialize = {
+	session: LiveSession_Deserialize,
+	lineup: LineupItem[],
+	/**  Index into `lineup` of the product on air. */
+	onAir?: number | null,
+	recordingPath: string,
+};
+
+/**  The live console's state. */
+export type LiveStatus_Serialize = {
+	session: LiveSession_Serialize,
+	lineup: LineupItem[],
+	/**  Index into `lineup` of the product on air. */
+	onAir: number | null,
+	recordingPath: string,
+};
+
 /**  One finding with where it is and whether it was acknowledged. */
 export type LocatedFinding = LocatedFinding_Serialize | LocatedFinding_Deserialize;
 
@@ -585,6 +757,15 @@ export type Person =
 
 /**  When a checklist item is done. */
 export type Phase = "preLive" | "onAir" | "postLive";
+
+/**  Checklist completion per phase, for the report. */
+export type PhaseCompletion = {
+	phase: Phase,
+	satisfied: number,
+	total: number,
+	/**  Titles of critical items left open. */
+	openCritical: string[],
+};
 
 /**  A product in the catalog (商品库), with the facts the linter and checklists rely on. */
 export type Product = Product_Serialize | Product_Deserialize;
@@ -678,6 +859,19 @@ export type ProductForm_Serialize = {
 /**  Row id of a product in the catalog. */
 export type ProductId = number;
 
+/**  Planned against actual time for one line-up item. */
+export type ProductTiming = {
+	lineupItemId: LineupItemId,
+	sku: string,
+	name: string,
+	plannedMinutes: number,
+	/**  Seconds on air, summed over every time it was on air. */
+	actualSeconds: number,
+	/**  Each stretch on air: `[start, end)` in recording milliseconds. */
+	stretches: Stretch[],
+	livePrice: Fen,
+};
+
 /**  A product in the catalog (商品库), with the facts the linter and checklists rely on. */
 export type Product_Deserialize = {
 	id: ProductId,
@@ -730,6 +924,17 @@ export type PrompterView_Serialize = {
 	secondsLeft: number,
 	level: CountdownLevel,
 };
+
+/**  State of the RTMP push. */
+export type PushState = 
+/**  No push configured. */
+{ state: "off" } | 
+/**  Connected and sending. */
+{ state: "live" } | 
+/**  The connection dropped; the next attempt comes in `retry_in_ms`. */
+{ state: "reconnecting"; attempt: number; retryInMs: number; lastError: string } | 
+/**  The push ended with the recording. */
+{ state: "stopped" };
 
 /**  A professional qualification an anchor holds. */
 export type Qualification = Qualification_Serialize | Qualification_Deserialize;
@@ -892,6 +1097,17 @@ export type Segment_Serialize = {
 	lineupItemId: LineupItemId | null,
 } & SegmentDraft_Serialize;
 
+/**  Row id of a live session. */
+export type SessionId = number;
+
+/**  Where a session stands. */
+export type SessionStatus = "live" | "ended" | 
+/**
+ *  Found still live when the app started again (a crash or a kill): the recording is
+ *  kept and the team decides to resume or close it.
+ */
+"interrupted";
+
 /**
  *  How serious a finding is.
  * 
@@ -919,6 +1135,93 @@ export type Span = {
 	end: number,
 };
 
+/**  One second of pipeline health. */
+export type Stats = Stats_Serialize | Stats_Deserialize;
+
+/**  One second of pipeline health. */
+export type Stats_Deserialize = {
+	/**  Media time of the last frame handed to the encoder. */
+	mediaTimeMs: number | null,
+	/**  Frames encoded in the last second. */
+	fps: number | null,
+	/**  How far encoded video trails the composed video (includes encoder look-ahead). */
+	encoderLagMs: number | null,
+	/**  Average wall time the encoder spent per frame in the last second. */
+	encodeMsPerFrame: number | null,
+	/**  Frames the encoder could not take in time (OBS: "skipped frames due to encoding lag"). */
+	skippedFrames: number,
+	skippedLastSecond: number,
+	/**  Packets the push could not send in time (OBS: "dropped frames"). */
+	droppedFrames: number,
+	/**  Frames repeated because the camera delivered none in time. */
+	duplicatedFrames: number,
+	/**  Frames composed in total. */
+	totalFrames: number,
+	/**  True when more than 10 frames were skipped in the last second or at least 0.1 % in total. */
+	skippedAlarm: boolean,
+	/**  Encoded bits per second (video and audio) over the last second. */
+	bitrateKbps: number | null,
+	push: PushState,
+	pushBitrateKbps: number | null,
+	recordingBytes: number | null,
+	diskFreeBytes?: number | null,
+	/**  The camera is lost and the slate is on air. */
+	sourceLost: boolean,
+	/**  Microphone level over the last 100 ms. */
+	audioLevel: AudioLevel,
+	/**
+	 *  How far the microphone's clock has drifted from the video since the last
+	 *  correction (positive: audio ahead).
+	 */
+	audioDriftMs: number | null,
+	/**  Audio frames dropped or inserted to keep a drifting microphone in sync. */
+	audioCorrections: number,
+	/**  The pipeline has stopped. */
+	finished: boolean,
+};
+
+/**  One second of pipeline health. */
+export type Stats_Serialize = {
+	/**  Media time of the last frame handed to the encoder. */
+	mediaTimeMs: number | null,
+	/**  Frames encoded in the last second. */
+	fps: number | null,
+	/**  How far encoded video trails the composed video (includes encoder look-ahead). */
+	encoderLagMs: number | null,
+	/**  Average wall time the encoder spent per frame in the last second. */
+	encodeMsPerFrame: number | null,
+	/**  Frames the encoder could not take in time (OBS: "skipped frames due to encoding lag"). */
+	skippedFrames: number,
+	skippedLastSecond: number,
+	/**  Packets the push could not send in time (OBS: "dropped frames"). */
+	droppedFrames: number,
+	/**  Frames repeated because the camera delivered none in time. */
+	duplicatedFrames: number,
+	/**  Frames composed in total. */
+	totalFrames: number,
+	/**  True when more than 10 frames were skipped in the last second or at least 0.1 % in total. */
+	skippedAlarm: boolean,
+	/**  Encoded bits per second (video and audio) over the last second. */
+	bitrateKbps: number | null,
+	push: PushState,
+	pushBitrateKbps: number | null,
+	recordingBytes: number | null,
+	diskFreeBytes: number | null,
+	/**  The camera is lost and the slate is on air. */
+	sourceLost: boolean,
+	/**  Microphone level over the last 100 ms. */
+	audioLevel: AudioLevel,
+	/**
+	 *  How far the microphone's clock has drifted from the video since the last
+	 *  correction (positive: audio ahead).
+	 */
+	audioDriftMs: number | null,
+	/**  Audio frames dropped or inserted to keep a drifting microphone in sync. */
+	audioCorrections: number,
+	/**  The pipeline has stopped. */
+	finished: boolean,
+};
+
 /**  How a product must be stored and shipped. */
 export type Storage = 
 /**  常温 */
@@ -929,6 +1232,12 @@ export type Storage =
 "chilled" | 
 /**  冷冻 */
 "frozen";
+
+/**  A stretch of the recording. */
+export type Stretch = {
+	startMs: number,
+	endMs: number,
+};
 
 /**  What a user picks a template by. */
 export type TemplateSummary = {

@@ -9,7 +9,7 @@ use crate::plan::{CheckEnv, Phase};
 use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{OptionalExtension, Row, params};
 
-const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal";
+const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms";
 
 impl Store {
     /// Opens a live session after checking the go-live gate; refused (with the blockers'
@@ -89,12 +89,12 @@ impl Store {
         Ok(markers)
     }
 
-    /// Ends a live (or interrupted) session.
-    pub fn end_session(&mut self, session: SessionId, recording_path: &str) -> Result<LiveSession, StoreError> {
+    /// Ends a live (or interrupted) session; `duration_ms` is the recording's length when known.
+    pub fn end_session(&mut self, session: SessionId, recording_path: &str, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
         let n = self.conn.execute(
-            "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path) \
-             WHERE id = ?3 AND status != 'ended'",
-            params![now_rfc3339(), recording_path, session.0],
+            "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path), \
+             duration_ms = ?4 WHERE id = ?3 AND status != 'ended'",
+            params![now_rfc3339(), recording_path, session.0, duration_ms],
         )?;
         if n == 0 {
             return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
@@ -124,7 +124,9 @@ impl Store {
             Some(s) => self.markers(s.id)?,
             None => Vec::new(),
         };
-        let end_ms = duration_ms.unwrap_or_else(|| markers.last().map(|m| m.media_ms).unwrap_or(0));
+        let end_ms = duration_ms
+            .or(session.as_ref().and_then(|s| s.duration_ms))
+            .unwrap_or_else(|| markers.last().map(|m| m.media_ms).unwrap_or(0));
         let stretches = product_stretches(&markers, end_ms);
         let lineup = self.lineup(broadcast)?;
         let products = lineup
@@ -190,5 +192,6 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, Store
         status,
         recording_path: row.get(5)?,
         rehearsal: row.get(6)?,
+        duration_ms: row.get(7)?,
     }))
 }

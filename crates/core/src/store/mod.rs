@@ -23,6 +23,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/003_plan.sql"),
     include_str!("../../migrations/004_claims.sql"),
     include_str!("../../migrations/005_live.sql"),
+    include_str!("../../migrations/006_session_duration.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -1,0 +1,296 @@
+//! Going live from the window: the gate (in `anchordesk_core`), the capture pipeline
+//! (`anchordesk_capture`), markers and overlay on each product change, and the report.
+//! The pipeline is owned here, by one `LiveRun`; health figures and preview frames reach
+//! the window as events.
+
+use crate::state::{AppState, UiError};
+use anchordesk_capture::{Config, MarkerKind, Overlay, Pipeline, PipelineHandle, Stats, StreamUrl, VideoSource};
+use anchordesk_core::live::{BroadcastReport, LiveMarkerKind, LiveSession, report_html};
+use anchordesk_core::plan::CheckEnv;
+use anchordesk_core::{BroadcastId, ErrorCode, LineupItem};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Manager, State};
+use tauri_specta::Event;
+
+/// What is on air now.
+pub struct LiveRun {
+    session: LiveSession,
+    handle: PipelineHandle,
+    on_air: Option<usize>,
+}
+
+/// Health figures from the pipeline, once a second.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveStats {
+    pub stats: Stats,
+}
+
+/// A small preview picture (JPEG, base64), a few times a second.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct LivePreview {
+    pub jpeg_base64: String,
+}
+
+/// The live console's state.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveStatus {
+    pub session: LiveSession,
+    pub lineup: Vec<LineupItem>,
+    /// Index into `lineup` of the product on air.
+    pub on_air: Option<i32>,
+    pub recording_path: String,
+}
+
+fn internal(message: impl std::fmt::Display) -> UiError {
+    UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None }
+}
+
+fn not_live() -> UiError {
+    UiError { code: ErrorCode::NotFound, message: "nothing is live".into(), fields: Vec::new(), path: None }
+}
+
+fn check_env(state: &AppState) -> CheckEnv {
+    let mut env = CheckEnv::measure(&state.data_dir);
+    env.linter = Some(state.linter.clone());
+    env
+}
+
+/// Goes live: the gate must be open (or overridden), then the recording (and the push to
+/// `push_url`, when given) starts. Without a camera the synthetic source is used.
+#[tauri::command]
+#[specta::specta]
+pub async fn go_live(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    broadcast_id: BroadcastId,
+    rehearsal: bool,
+    push_url: Option<String>,
+) -> Result<LiveStatus, UiError> {
+    if state.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+        return Err(UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
+            "session",
+            anchordesk_core::validate::FieldErrorCode::UnknownValue,
+            "already live",
+        )]));
+    }
+    let push = match push_url.filter(|url| !url.trim().is_empty()) {
+        Some(url) => Some(StreamUrl::parse(&url).map_err(|err| {
+            UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
+                "pushUrl",
+                anchordesk_core::validate::FieldErrorCode::UnknownValue,
+                err.to_string(),
+            )])
+        })?),
+        None => None,
+    };
+    let recordings = state.data_dir.join("recordings");
+    std::fs::create_dir_all(&recordings).map_err(internal)?;
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
+    let env = check_env(&state);
+    let path_text = path.display().to_string();
+    let (session, lineup, planned_minutes) = state
+        .with_store(move |store| {
+            let session = store.go_live(broadcast_id, &env, &path_text, rehearsal)?;
+            let planned = store.run_of_show(broadcast_id)?.planned_minutes;
+            Ok((session, store.lineup(broadcast_id)?, planned))
+        })
+        .await?;
+
+    let mut config = Config::new(&path);
+    config.video_source = VideoSource::Test;
+    config.push = push;
+    config.realtime = true;
+    config.preview_fps = 2;
+    config.preview_width = 480;
+    config.planned_duration_ms = Some((planned_minutes.max(1) as u32).saturating_mul(60_000));
+    let started = tauri::async_runtime::spawn_blocking(move || {
+        anchordesk_capture::init();
+        Pipeline::start(config)
+    })
+    .await
+    .map_err(internal)?;
+    let mut handle = match started {
+        Ok(handle) => handle,
+        Err(err) => {
+            // Nothing was recorded: close the session so the broadcast is not left live.
+            let id = session.id;
+            let _ = state.with_store(move |store| store.end_session(id, "", None)).await;
+            return Err(internal(format!("the recording could not start: {err}")));
+        }
+    };
+    forward_stats(&app, handle.stats());
+    if let Some(preview) = handle.take_preview() {
+        forward_preview(&app, preview);
+    }
+    let status = LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string() };
+    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None });
+    Ok(status)
+}
+
+fn forward_stats(app: &AppHandle, mut stats: tokio::sync::watch::Receiver<Stats>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while stats.changed().await.is_ok() {
+            let current = stats.borrow_and_update().clone();
+            let finished = current.finished;
+            let _ = LiveStats { stats: current }.emit(&app);
+            if finished {
+                break;
+            }
+        }
+    });
+}
+
+fn forward_preview(app: &AppHandle, mut preview: tokio::sync::mpsc::Receiver<anchordesk_capture::PreviewFrame>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(frame) = preview.recv().await {
+            let jpeg_base64 = base64::engine::general_purpose::STANDARD.encode(&frame.jpeg);
+            let _ = LivePreview { jpeg_base64 }.emit(&app);
+        }
+    });
+}
+
+/// Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
+/// changes and a marker is stamped in the recording and in the database.
+#[tauri::command]
+#[specta::specta]
+pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i32>) -> Result<LiveStatus, UiError> {
+    let broadcast_id = state.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().ok_or_else(not_live)?.session.broadcast_id;
+    // The overlay shows the first selling point of each product, read from the catalog.
+    let (lineup, first_points) = state
+        .with_store(move |store| {
+            let lineup = store.lineup(broadcast_id)?;
+            let points = lineup
+                .iter()
+                .map(|item| {
+                    let product = store.product(item.product_id)?;
+                    Ok(product.draft.selling_points.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string())
+                })
+                .collect::<Result<Vec<String>, anchordesk_core::StoreError>>()?;
+            Ok((lineup, points))
+        })
+        .await?;
+    if lineup.is_empty() {
+        return Err(not_live());
+    }
+    let (session_id, item, media_ms) = {
+        let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_mut().ok_or_else(not_live)?;
+        let last = lineup.len() as i32 - 1;
+        let target = match (index, run.on_air) {
+            (Some(index), _) => index.clamp(0, last),
+            (None, None) => 0,
+            (None, Some(current)) => (current as i32 + step).clamp(0, last),
+        } as usize;
+        let item = lineup[target].clone();
+        run.on_air = Some(target);
+        let selling_point = if item.terms.coupon.is_empty() { first_points[target].clone() } else { item.terms.coupon.clone() };
+        run.handle
+            .set_overlay(Some(&Overlay::ProductCard {
+                name: item.product_name.clone(),
+                price_fen: item.terms.live_price.0.max(0) as u32,
+                selling_point,
+            }))
+            .map_err(internal)?;
+        let marker = run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
+        (run.session.id, item, marker.start_ms as i64)
+    };
+    let label = item.product_name.clone();
+    let item_id = item.id;
+    state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::Product, &label, Some(item_id), media_ms)).await?;
+    live_status(state).await
+}
+
+/// Drops a manual marker at the current media time.
+#[tauri::command]
+#[specta::specta]
+pub async fn live_marker(state: State<'_, AppState>, label: String) -> Result<(), UiError> {
+    let (session_id, media_ms) = {
+        let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_ref().ok_or_else(not_live)?;
+        let marker = run.handle.marker(MarkerKind::Manual, &label, None);
+        (run.session.id, marker.start_ms as i64)
+    };
+    state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::Manual, &label, None, media_ms)).await?;
+    Ok(())
+}
+
+/// The live console's state, or `NotFound` when nothing is live.
+#[tauri::command]
+#[specta::specta]
+pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiError> {
+    let (session, on_air) = {
+        let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_ref().ok_or_else(not_live)?;
+        (run.session.clone(), run.on_air)
+    };
+    let broadcast_id = session.broadcast_id;
+    let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
+    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32) })
+}
+
+/// Stops: finalises the recording (chapters and the marker sidecar), ends the session and
+/// returns the report.
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_live(state: State<'_, AppState>) -> Result<BroadcastReport, UiError> {
+    let run = state.live.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or_else(not_live)?;
+    let session = run.session.clone();
+    let summary = tauri::async_runtime::spawn_blocking(move || run.handle.stop()).await.map_err(internal)?;
+    let (path, duration_ms) = match summary {
+        Ok(summary) => (summary.path.display().to_string(), Some(summary.duration_ms as i64)),
+        Err(err) => {
+            tracing::error!("the recording did not finalise cleanly: {err}");
+            (String::new(), None)
+        }
+    };
+    let env = check_env(&state);
+    state
+        .with_store(move |store| {
+            store.end_session(session.id, &path, duration_ms)?;
+            store.report(session.broadcast_id, &env, duration_ms)
+        })
+        .await
+}
+
+/// The report of a broadcast's latest session.
+#[tauri::command]
+#[specta::specta]
+pub async fn broadcast_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<BroadcastReport, UiError> {
+    let env = check_env(&state);
+    state.with_store(move |store| store.report(broadcast_id, &env, None)).await
+}
+
+/// Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<String, UiError> {
+    let env = check_env(&state);
+    let report = state.with_store(move |store| store.report(broadcast_id, &env, None)).await?;
+    let dir = state.data_dir.join("reports");
+    std::fs::create_dir_all(&dir).map_err(internal)?;
+    let path = dir.join(format!("broadcast-{}.html", broadcast_id.0));
+    std::fs::write(&path, report_html(&report)).map_err(internal)?;
+    Ok(path.display().to_string())
+}
+
+/// Stops a run left behind when the window closes, so the recording is finalised.
+pub fn stop_on_exit(app: &AppHandle) {
+    let state = app.state::<AppState>();
+    let run = state.live.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(run) = run {
+        let id = run.session.id;
+        let (path, duration) = match run.handle.stop() {
+            Ok(summary) => (summary.path.display().to_string(), Some(summary.duration_ms as i64)),
+            Err(_) => (String::new(), None),
+        };
+        let store_state = state.inner();
+        let _ = tauri::async_runtime::block_on(store_state.with_store(move |store| store.end_session(id, &path, duration)));
+    }
+}

@@ -1,0 +1,104 @@
+// A rehearsal broadcast in the real window: prepare, go live on the synthetic source,
+// present three products with the Space key, stop, and check the report against the
+// recording with ffprobe.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await startDisplay();
+});
+after(async () => {
+  await stopAll();
+});
+
+const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+
+async function waitForText(browser, selector, text, timeout = 15000) {
+  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
+    timeout,
+    timeoutMsg: `"${text}" did not appear in ${selector}`,
+  });
+}
+
+async function addProduct(browser, query, expected) {
+  await (await byTestId(browser, 'lineup-add')).click();
+  await (await byTestId(browser, 'picker-search')).setValue(query);
+  await browser.keys('Enter');
+  await waitForText(browser, '[data-testid="lineup"]', expected);
+  await browser.keys('Escape');
+}
+
+test('rehearse a broadcast: go live, three products by hotkey, stop, report and recording agree', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'nav-broadcasts')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'nav-broadcasts')).click();
+    await (await byTestId(browser, 'broadcast-new')).click();
+    await (await byTestId(browser, 'template-course')).waitForExist();
+    await browser.execute(() => document.querySelector('[data-testid="template-course"]').click());
+    await (await browser.$('#b-title')).setValue('课程排练：三件农产品');
+    await (await byTestId(browser, 'after-sales')).setValue('客服微信群：课堂练习');
+    await (await byTestId(browser, 'broadcast-save')).click();
+    await (await byTestId(browser, 'lineup-add')).waitForDisplayed();
+    await addProduct(browser, '脐橙', '赣南脐橙');
+    await addProduct(browser, '大米', '五常');
+    await addProduct(browser, '核桃', '核桃');
+
+    await (await byTestId(browser, 'tab-checklist')).click();
+    await (await byTestId(browser, 'operator')).setValue('学生甲');
+    const n = (await browser.$$('[data-testid="checklist-tick"]')).length;
+    for (let i = 0; i < n; i++) {
+      await (await browser.$$('[data-testid="checklist-tick"]'))[i].click();
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="checklist-tick"]'))[i].isSelected());
+    }
+    await (await byTestId(browser, 'go-rehearsal')).waitForDisplayed();
+    await (await byTestId(browser, 'go-rehearsal')).click();
+
+    await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 20000 });
+    await (await byTestId(browser, 'live-preview')).waitForDisplayed({ timeout: 20000 });
+    for (const name of ['赣南脐橙', '五常', '核桃']) {
+      await browser.keys(' ');
+      await waitForText(browser, '[data-testid="live-on-air"]', name);
+      await sleep(3000);
+    }
+    await screenshot(browser, 'zh-live-console');
+    await (await byTestId(browser, 'live-stop')).click();
+    await (await byTestId(browser, 'live-stop-confirm')).click();
+
+    await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 30000 });
+    await waitForText(browser, '[data-testid="report-products"]', '赣南脐橙');
+    await screenshot(browser, 'zh-report');
+
+    const report = JSON.parse(
+      execFileSync(`${process.cwd()}/target/debug/anchordesk`, ['--data-dir', dataDir, 'report', '1'], { encoding: 'utf8' }),
+    );
+    const recording = report.session.recordingPath;
+    assert.ok(existsSync(recording), `recording ${recording} exists`);
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-show_chapters', '-of', 'json', recording], {
+        encoding: 'utf8',
+      }),
+    );
+    const codecs = probe.streams.map((s) => s.codec_name);
+    assert.ok(codecs.includes('h264') && codecs.includes('aac'), codecs.join(','));
+    assert.ok(probe.chapters.length >= 3, `chapters: ${JSON.stringify(probe.chapters)}`);
+    const duration = Number(probe.format.duration);
+    assert.ok(duration >= 9, `recording lasts ${duration} s`);
+    // Each product was on air about 3 s (the last until stop); the report agrees with the markers.
+    const [orange, rice, walnut] = report.products;
+    assert.ok(orange.actualSeconds >= 2 && orange.actualSeconds <= 6, JSON.stringify(orange));
+    assert.ok(rice.actualSeconds >= 2 && rice.actualSeconds <= 6, JSON.stringify(rice));
+    assert.ok(walnut.actualSeconds >= 2, JSON.stringify(walnut));
+    assert.equal(report.markers.filter((m) => m.kind === 'product').length, 3);
+    const markerStarts = report.markers.map((m) => m.mediaMs);
+    assert.deepEqual([...markerStarts].sort((a, b) => a - b), markerStarts, 'markers in recording order');
+    assert.ok(markerStarts[2] / 1000 < duration, 'the last marker lies inside the recording');
+  } finally {
+    await closeApp(browser);
+  }
+});

@@ -1,0 +1,52 @@
+// The broadcast on air: status from Rust, health figures and preview from events.
+import { commands, events, type BroadcastId, type BroadcastReport, type LiveStatus, type Stats } from '../bindings';
+import { call } from '../api';
+import { app } from './app.svelte';
+
+class LiveStore {
+  status = $state<LiveStatus | null>(null);
+  stats = $state<Stats | null>(null);
+  preview = $state<string | null>(null);
+  report = $state<BroadcastReport | null>(null);
+  #unlisten: (() => void)[] = [];
+
+  async goLive(broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null) {
+    await this.#listen();
+    this.status = await call(commands.goLive(broadcastId, rehearsal, pushUrl));
+    this.report = null;
+    app.page = 'live';
+  }
+
+  async #listen() {
+    if (this.#unlisten.length > 0) return;
+    this.#unlisten.push(await events.liveStats.listen((event) => (this.stats = event.payload.stats)));
+    this.#unlisten.push(await events.livePreview.listen((event) => (this.preview = `data:image/jpeg;base64,${event.payload.jpegBase64}`)));
+  }
+
+  async product(step: number, index: number | null = null) {
+    this.status = await call(commands.liveProduct(step, index));
+  }
+
+  async marker(label: string) {
+    await call(commands.liveMarker(label));
+  }
+
+  async stop() {
+    this.report = await call(commands.stopLive());
+    this.status = null;
+    this.stats = null;
+    this.preview = null;
+    app.page = 'report';
+  }
+
+  async loadReport(broadcastId: BroadcastId) {
+    this.report = await call(commands.broadcastReport(broadcastId));
+    app.page = 'report';
+  }
+
+  exportReport(broadcastId: BroadcastId): Promise<string> {
+    return call(commands.exportReport(broadcastId));
+  }
+}
+
+export const live = new LiveStore();
