@@ -57,7 +57,7 @@ impl Certificate {
 ///   absolute words, such as a brand called 第一坊.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct ProductContext {
     /// Certificates on file for this product.
     pub certificates: Vec<Certificate>,

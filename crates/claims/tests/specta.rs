@@ -20,7 +20,7 @@ fn result_types_export_to_typescript() {
         .export(&types, specta_serde::Format)
         .unwrap();
     assert!(ts.contains("ruleId: string"), "{ts}");
-    assert!(ts.contains("recentPricesFen: number[]"), "{ts}");
+    assert!(ts.contains("recentPricesFen?: number[]"), "{ts}");
     assert!(ts.contains("\"fake-figures\""), "{ts}");
     assert!(ts.contains("export type PackError"), "{ts}");
 }

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anchordesk_claims::render::{self, FileFindings};
-use anchordesk_claims::{Finding, Lang, LintOptions, LinterBuilder, Severity};
+use anchordesk_claims::{Finding, Lang, LintOptions, LinterBuilder, ProductContext, Severity};
 use anyhow::Context;
 
 /// Arguments of `anchordesk lint`.
@@ -28,6 +28,10 @@ pub struct LintArgs {
     /// A directory of team rule packs (*.toml) loaded on top of the defaults.
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
+    /// Product facts as JSON (a `ProductContext`: certificates, recentPricesFen, stock,
+    /// lineupGiftNames, registeredNames) for the cross-checks.
+    #[arg(long, value_name = "FILE")]
+    pub product_json: Option<PathBuf>,
 }
 
 /// `--lang`.
@@ -54,6 +58,22 @@ pub enum Format {
 
 /// Runs the command and returns the exit code.
 pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
+    let product = match &args.product_json {
+        None => None,
+        Some(path) => {
+            let json = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let product: ProductContext = serde_json::from_str(&json)
+                .with_context(|| format!("parsing product facts in {}", path.display()))?;
+            Some(product)
+        }
+    };
+    run_with_product(args, product.as_ref())
+}
+
+/// Runs the command with product facts from elsewhere (the store, for `--product SKU`);
+/// `product` takes precedence over `--product-json`.
+pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> anyhow::Result<i32> {
     let mut builder = LinterBuilder::with_default_packs();
     if let Some(dir) = &args.rules {
         if !dir.is_dir() {
@@ -82,10 +102,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
         LangArg::En => Lang::En,
         LangArg::Auto => Lang::Auto,
     };
-    let options = LintOptions {
-        lang,
-        product: None,
-    };
+    let options = LintOptions { lang, product };
     let stdin_only = args.files.is_empty() || args.files.iter().all(|f| f.as_os_str() == "-");
     let inputs: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]

@@ -153,3 +153,50 @@ fn bad_usage_exits_two() {
     let output = anchordesk(&["lint", "--format", "xml"], b"");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn product_facts_turn_a_warning_into_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let facts = dir.path().join("product.json");
+    std::fs::write(
+        &facts,
+        r#"{"recentPricesFen": [2990], "stock": 500, "lineupGiftNames": ["开果器"]}"#,
+    )
+    .unwrap();
+    let facts = facts.to_str().unwrap();
+    let script = "有机脐橙，原价99，仅剩3件，下单送开果器\n";
+    let output = anchordesk(
+        &["lint", "-", "--format", "json", "--product-json", facts],
+        script.as_bytes(),
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules: Vec<(&str, &str)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["ruleId"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The gift is in the line-up, so only the three contradicted claims remain, as errors.
+    assert_eq!(
+        rules,
+        [
+            ("zh.certification.organic", "error"),
+            ("zh.price.original-price", "error"),
+            ("zh.fake-figures.stock", "error"),
+        ]
+    );
+    // Without facts the same script only warns.
+    let output = anchordesk(&["lint", "-"], script.as_bytes());
+    assert_eq!(output.status.code(), Some(0));
+}
