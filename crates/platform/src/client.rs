@@ -154,10 +154,7 @@ impl Client {
         body: Option<&B>,
         idempotency_key: &str,
     ) -> Result<T, PlatformError> {
-        let bytes = match body {
-            Some(body) => Some(serde_json::to_vec(body).expect("contract types serialise to JSON")),
-            None => None,
-        };
+        let bytes = body.map(|body| serde_json::to_vec(body).expect("contract types serialise to JSON"));
         let answer = self.call(method.clone(), path, bytes, Some(idempotency_key)).await?;
         decode(method.as_str(), path, &answer)
     }
@@ -250,7 +247,7 @@ impl Client {
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         match serde_json::from_slice::<Problem>(&body) {
-            Ok(problem) => Err(PlatformError::Problem { method: method.to_owned(), path: path.to_owned(), problem, retry_after }),
+            Ok(problem) => Err(PlatformError::Problem { method: method.to_owned(), path: path.to_owned(), problem: Box::new(problem), retry_after }),
             Err(err) => Err(PlatformError::Decode {
                 method: method.to_owned(),
                 path: path.to_owned(),
@@ -316,7 +313,7 @@ impl Client {
             let body = response.bytes().await.unwrap_or_default().to_vec();
             let answer = Answer { status, replayed: false, body };
             return Err(match serde_json::from_slice::<Problem>(&answer.body) {
-                Ok(problem) => PlatformError::Problem { method: "GET".into(), path, problem, retry_after: None },
+                Ok(problem) => PlatformError::Problem { method: "GET".into(), path, problem: Box::new(problem), retry_after: None },
                 Err(err) => PlatformError::Decode { method: "GET".into(), path, status, expected: "Problem", message: err.to_string() },
             });
         }

@@ -13,8 +13,8 @@ pub enum PlatformError {
         method: String,
         /// Request path.
         path: String,
-        /// The problem body.
-        problem: Problem,
+        /// The problem body (boxed to keep the error small).
+        problem: Box<Problem>,
         /// The `Retry-After` header, if any.
         retry_after: Option<Duration>,
     },

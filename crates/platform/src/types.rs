@@ -489,6 +489,7 @@ contract! {
     }
 
     /// Fault switches of one route or of all routes (sandbox only).
+    #[derive(Default)]
     #[serde(default)]
     pub struct FaultConfig {
         /// Added latency before the handler runs, in milliseconds.
@@ -506,6 +507,7 @@ contract! {
 
     /// All fault switches of a sandbox: `global` applies to every route, and an entry
     /// in `routes` (keyed `"METHOD /path/{param}"`) replaces it for that route.
+    #[derive(Default)]
     #[serde(default)]
     pub struct FaultSettings {
         /// Switches for every route.
@@ -540,18 +542,6 @@ contract! {
     pub struct TickResult {
         /// Events written to the log.
         pub events: i32,
-    }
-}
-
-impl Default for FaultConfig {
-    fn default() -> Self {
-        FaultConfig { latency_ms: 0, error_rate: 0.0, rate_limit_rate: 0.0, drop_rate: 0.0, clock_skew_s: 0 }
-    }
-}
-
-impl Default for FaultSettings {
-    fn default() -> Self {
-        FaultSettings { global: FaultConfig::default(), routes: BTreeMap::new() }
     }
 }
 

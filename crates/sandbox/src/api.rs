@@ -472,10 +472,10 @@ async fn create_coupon(State(state): State<S>, Path(id): Path<String>, signed: S
     }
     write(&state, signed, StatusCode::CREATED, move |ctx| {
         let broadcast = open_broadcast(ctx, &id)?;
-        if let Some(sku) = &coupon.sku {
-            if !broadcast.products.contains(sku) {
-                return Err(ApiError::validation(format!("coupon {}: product {sku:?} is not in the line-up of {id:?}", coupon.id)));
-            }
+        if let Some(sku) = &coupon.sku
+            && !broadcast.products.contains(sku)
+        {
+            return Err(ApiError::validation(format!("coupon {}: product {sku:?} is not in the line-up of {id:?}", coupon.id)));
         }
         let inserted = ctx.tx.execute(
             "INSERT OR IGNORE INTO coupon (shop_id, broadcast_id, id, title, discount_fen, threshold_fen, quantity, sku, position)

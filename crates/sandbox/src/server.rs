@@ -256,13 +256,13 @@ impl FromRequest<Arc<AppState>> for Signed {
             })
             .await?;
         let (shop_id, secret) = found.ok_or_else(|| ApiError::new(ProblemCode::InvalidToken, "the bearer token is unknown or expired"))?;
-        if let Some(limit) = state.config.rate_limit {
-            if let Err(wait_s) = state.take_token(&shop_id, limit) {
-                return Err(ApiError::rate_limited(
-                    wait_s,
-                    format!("shop {shop_id} sent more than {} requests/s (burst {})", limit.per_second, limit.burst),
-                ));
-            }
+        if let Some(limit) = state.config.rate_limit
+            && let Err(wait_s) = state.take_token(&shop_id, limit)
+        {
+            return Err(ApiError::rate_limited(
+                wait_s,
+                format!("shop {shop_id} sent more than {} requests/s (burst {})", limit.per_second, limit.burst),
+            ));
         }
         let route_key = format!("{} {}", parts.method, template);
         let skewed_ms = now + state.fault_for(&route_key).clock_skew_s as i64 * 1000;

@@ -120,6 +120,7 @@ async fn every_documented_route_answers_and_nothing_else_does() {
 }
 
 /// Sends a signed request by hand, so tests can break it on purpose.
+#[allow(clippy::too_many_arguments)]
 async fn signed(base: &str, token: &str, method: &str, path: &str, body: &[u8], timestamp: i64, key: Option<&str>, secret: &str) -> reqwest::Response {
     let signature = sign::sign(secret, method, path, timestamp, body);
     let mut request = reqwest::Client::new()
@@ -160,7 +161,9 @@ async fn errors_are_problem_details_with_the_failing_value() {
     let sandbox = common::start(dir.path()).await;
     let base = sandbox.base_url();
     let token = common::client(&base).token().await.unwrap();
-    let cases: Vec<(&str, &str, &[u8], Option<&str>, u16, ProblemCode, &str)> = vec![
+    // method, path, body, idempotency key, status, code, what the detail must mention
+    type Case<'a> = (&'a str, &'a str, &'a [u8], Option<&'a str>, u16, ProblemCode, &'a str);
+    let cases: Vec<Case> = vec![
         ("GET", "/v1/products/NOPE", b"", None, 404, ProblemCode::NotFound, "NOPE"),
         ("PUT", "/v1/products/GN-1", b"{not json", Some("k1"), 400, ProblemCode::BadRequest, "body"),
         ("PUT", "/v1/products/GN-1", br#"{"title":"x","price_fen":0,"stock":1}"#, Some("k2"), 422, ProblemCode::Validation, "price 0"),

@@ -71,8 +71,7 @@ impl SqliteOutbox {
     pub fn given_up_errors(&self) -> rusqlite::Result<Vec<String>> {
         let conn = self.conn.lock().unwrap();
         let mut statement = conn.prepare("SELECT id || ' ' || operation || ': ' || coalesce(last_error, '') FROM outbox WHERE state = 'given_up'")?;
-        let rows = statement.query_map([], |row| row.get(0))?.collect();
-        rows
+        statement.query_map([], |row| row.get(0))?.collect()
     }
 
     /// Total failed attempts over all entries.
