@@ -96,6 +96,10 @@ pub(crate) fn expand(source: &str) -> Result<Vec<Pattern>, String> {
                 body.split('|').map(str::to_owned).collect()
             }
             ']' | ')' => return Err(format!("unmatched `{ch}` in pattern {source:?}")),
+            // Regular-expression habits would silently fold away as punctuation.
+            '?' | '*' | '\\' => {
+                return Err(format!("`{ch}` is not pattern syntax in {source:?} (write optional text as `(text|)`)"));
+            }
             _ => vec![ch.to_string()],
         };
         let mut next = Vec::with_capacity(variants.len() * options.len());
@@ -419,6 +423,7 @@ mod tests {
             ("送{x}", "unknown placeholder"),
             ("{n}到{n}", "more than one placeholder"),
             ("别家{g}", "`{g}` needs literal text before and after"),
+            ("best[- ]?seller", "`?` is not pattern syntax"),
         ];
         for (source, expected) in table {
             let error = expand(source).unwrap_err();
