@@ -1,7 +1,7 @@
 //! IPC commands for the claims linter: lint as you type, and the broadcast's compliance review.
 
 use crate::state::{AppState, UiError};
-use anchordesk_claims::{Finding, LintOptions};
+use anchordesk_claims::{Finding, LintOptions, RuleSummary, TeamSettings};
 use anchordesk_core::compliance::{ComplianceReport, FindingKey, product_context};
 use anchordesk_core::{BroadcastId, LineupItemId, ProductId};
 use tauri::State;
@@ -16,7 +16,7 @@ pub async fn lint_text(
     product_id: Option<ProductId>,
     lineup_item_id: Option<LineupItemId>,
 ) -> Result<Vec<Finding>, UiError> {
-    let linter = state.linter.clone();
+    let linter = state.linter();
     if product_id.is_none() && lineup_item_id.is_none() {
         return Ok(linter.lint(&text, &LintOptions::default()));
     }
@@ -38,7 +38,7 @@ pub async fn lint_text(
 #[tauri::command]
 #[specta::specta]
 pub async fn compliance_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ComplianceReport, UiError> {
-    let linter = state.linter.clone();
+    let linter = state.linter();
     state.with_store(move |store| store.compliance_report(broadcast_id, &linter)).await
 }
 
@@ -58,4 +58,38 @@ pub async fn acknowledge_finding(
 #[specta::specta]
 pub async fn withdraw_acknowledgement(state: State<'_, AppState>, broadcast_id: BroadcastId, key: FindingKey) -> Result<(), UiError> {
     state.with_store(move |store| store.withdraw_acknowledgement(broadcast_id, &key)).await
+}
+
+/// What Settings → Rules shows: every rule (with whether it is on), the team's own settings,
+/// and team packs that were refused.
+#[derive(Debug, Clone, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RulesOverview {
+    pub rules: Vec<RuleSummary>,
+    pub team: TeamSettings,
+    pub errors: Vec<String>,
+    pub rules_dir: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn rules_overview(state: State<'_, AppState>) -> Result<RulesOverview, UiError> {
+    let team = state.with_store(|store| store.team_rules()).await?;
+    Ok(RulesOverview {
+        rules: state.linter().rules(),
+        team,
+        errors: state.rule_errors(),
+        rules_dir: state.rules_dir().display().to_string(),
+    })
+}
+
+/// Saves the team's rules (refused, with the pack error, when they do not compile) and
+/// rebuilds the linter.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_team_rules(state: State<'_, AppState>, settings: TeamSettings) -> Result<RulesOverview, UiError> {
+    let dir = state.rules_dir();
+    state.with_store(move |store| store.save_team_rules(&settings, &dir)).await?;
+    state.reload_linter();
+    rules_overview(state).await
 }

@@ -47,4 +47,6 @@ const APP_COMMANDS: &[&str] = &[
     "stop_live",
     "broadcast_report",
     "export_report",
+    "rules_overview",
+    "save_team_rules",
 ];

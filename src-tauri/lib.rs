@@ -58,6 +58,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             claims_commands::compliance_report,
             claims_commands::acknowledge_finding,
             claims_commands::withdraw_acknowledgement,
+            claims_commands::rules_overview,
+            claims_commands::save_team_rules,
             live::go_live,
             live::live_product,
             live::live_marker,

@@ -55,7 +55,7 @@ fn not_live() -> UiError {
 
 fn check_env(state: &AppState) -> CheckEnv {
     let mut env = CheckEnv::measure(&state.data_dir);
-    env.linter = Some(state.linter.clone());
+    env.linter = Some(state.linter());
     env
 }
 

@@ -69,7 +69,7 @@ pub async fn reorder_segments(
 #[specta::specta]
 pub async fn checklist_state(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ChecklistState, UiError> {
     let mut env = CheckEnv::measure(&state.data_dir);
-    env.linter = Some(state.linter.clone());
+    env.linter = Some(state.linter());
     state.with_store(move |store| store.checklist_state(broadcast_id, &env)).await
 }
 

@@ -49,10 +49,11 @@ pub struct AppState {
     store: Result<Arc<Mutex<Store>>, UiError>,
     /// The teleprompter's position, when it is open.
     pub prompter: Mutex<Option<anchordesk_core::prompter::PrompterCursor>>,
-    /// The claims linter: default packs plus the team's packs in `<data dir>/rules`.
-    pub linter: Arc<anchordesk_claims::Linter>,
+    /// The claims linter: default packs plus the team's packs in `<data dir>/rules`;
+    /// rebuilt when the team's rules change.
+    linter: std::sync::RwLock<Arc<anchordesk_claims::Linter>>,
     /// Team packs that could not be loaded (file:line and why); the defaults stay in force.
-    pub rule_errors: Vec<String>,
+    rule_errors: std::sync::RwLock<Vec<String>>,
     /// The broadcast on air, when one is.
     pub live: Mutex<Option<crate::live::LiveRun>>,
     /// Sessions found still live at start (the app was killed while on air).
@@ -78,11 +79,7 @@ impl AppState {
                 UiError::from(err)
             });
         tracing::info!(data_dir = %data_dir.display(), "store opened: {}", store.is_ok());
-        let (linter, rule_errors) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
-        let rule_errors: Vec<String> = rule_errors.iter().map(|err| err.to_string()).collect();
-        for error in &rule_errors {
-            tracing::warn!("rule pack refused: {error}");
-        }
+        let (linter, rule_errors) = load_linter(&data_dir);
         for session in &interrupted {
             tracing::warn!(recording = %session.recording_path, "broadcast {} was interrupted while live", session.broadcast_id);
         }
@@ -91,11 +88,33 @@ impl AppState {
             db_path,
             store,
             prompter: Mutex::new(None),
-            linter: Arc::new(linter),
-            rule_errors,
+            linter: std::sync::RwLock::new(linter),
+            rule_errors: std::sync::RwLock::new(rule_errors),
             live: Mutex::new(None),
             interrupted,
         }
+    }
+
+    /// The linter as it is now.
+    pub fn linter(&self) -> Arc<anchordesk_claims::Linter> {
+        self.linter.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Team packs refused when the linter was last built.
+    pub fn rule_errors(&self) -> Vec<String> {
+        self.rule_errors.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The directory of team rule packs.
+    pub fn rules_dir(&self) -> PathBuf {
+        self.data_dir.join("rules")
+    }
+
+    /// Rebuilds the linter from the default packs and the team packs on disk.
+    pub fn reload_linter(&self) {
+        let (linter, errors) = load_linter(&self.data_dir);
+        *self.linter.write().unwrap_or_else(|p| p.into_inner()) = linter;
+        *self.rule_errors.write().unwrap_or_else(|p| p.into_inner()) = errors;
     }
 
     /// Why the store could not be opened, if it could not.
@@ -124,4 +143,15 @@ impl AppState {
             path: None,
         })?
     }
+}
+
+/// The default packs plus the team packs in `<data dir>/rules`; refused packs are logged and
+/// returned, and the others stay in force.
+fn load_linter(data_dir: &Path) -> (Arc<anchordesk_claims::Linter>, Vec<String>) {
+    let (linter, errors) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
+    let errors: Vec<String> = errors.iter().map(|err| err.to_string()).collect();
+    for error in &errors {
+        tracing::warn!("rule pack refused: {error}");
+    }
+    (Arc::new(linter), errors)
 }

@@ -66,3 +66,27 @@ test('risky words are underlined as you type, fixed in one click, and block goin
     await closeApp(browser);
   }
 });
+
+test('a team word added in Settings → Rules is flagged as you type', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'nav-settings')).click();
+    await (await byTestId(browser, 'rule-pattern')).waitForDisplayed();
+    await (await byTestId(browser, 'rule-pattern')).setValue('闭眼入');
+    await (await byTestId(browser, 'rule-message')).setValue('品牌禁用词：闭眼入');
+    await (await byTestId(browser, 'rule-add')).click();
+    await waitForText(browser, '[data-testid="rules-settings"]', '品牌禁用词：闭眼入');
+    await screenshot(browser, 'zh-settings-rules');
+
+    await (await byTestId(browser, 'nav-products')).click();
+    await (await byTestId(browser, 'product-new')).click();
+    const points = await browser.$('#p-points');
+    await points.waitForDisplayed();
+    await points.setValue('这款蜂蜜闭眼入');
+    await waitForText(browser, '[data-testid="p-points-findings"]', '品牌禁用词：闭眼入');
+  } finally {
+    await closeApp(browser);
+  }
+});

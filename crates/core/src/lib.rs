@@ -17,6 +17,7 @@ pub mod model;
 pub mod money;
 pub mod paths;
 pub mod plan;
+pub mod rules;
 pub mod prompter;
 pub mod sample;
 pub mod store;

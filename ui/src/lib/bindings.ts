@@ -60,6 +60,12 @@ export const commands = {
 	complianceReport: (broadcastId: BroadcastId) => typedError<ComplianceReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("compliance_report", { broadcastId })),
 	acknowledgeFinding: (broadcastId: BroadcastId, key: FindingKey, reason: string, by: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("acknowledge_finding", { broadcastId, key, reason, by })),
 	withdrawAcknowledgement: (broadcastId: BroadcastId, key: FindingKey) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("withdraw_acknowledgement", { broadcastId, key })),
+	rulesOverview: () => typedError<RulesOverview, UiError_Serialize>(__TAURI_INVOKE("rules_overview")),
+	/**
+	 *  Saves the team's rules (refused, with the pack error, when they do not compile) and
+	 *  rebuilds the linter.
+	 */
+	saveTeamRules: (settings: TeamSettings) => typedError<RulesOverview, UiError_Serialize>(__TAURI_INVOKE("save_team_rules", { settings })),
 	/**
 	 *  Goes live: the gate must be open (or overridden), then the recording (and the push to
 	 *  `push_url`, when given) starts. Without a camera the synthetic source is used.
@@ -972,6 +978,39 @@ export type Rewrite = {
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
 
+/**  A rule as listed in Settings → Rules. */
+export type RuleSummary = {
+	/**  The rule's stable ID. */
+	id: string,
+	/**  Its category. */
+	category: Category,
+	/**  Its severity when no product context changes it. */
+	severity: Severity,
+	/**  `zh` or `en`. */
+	lang: string,
+	/**  The pack it came from, e.g. `zh-absolute.toml` or a team pack's file name. */
+	pack: string,
+	/**  The one-line message. */
+	message: string,
+	/**  The patterns as written in the pack. */
+	patterns: string[],
+	/**  The laws it cites. */
+	laws: LegalRef[],
+	/**  False when a team pack disabled it. */
+	enabled: boolean,
+};
+
+/**
+ *  What Settings → Rules shows: every rule (with whether it is on), the team's own settings,
+ *  and team packs that were refused.
+ */
+export type RulesOverview = {
+	rules: RuleSummary[],
+	team: TeamSettings,
+	errors: string[],
+	rulesDir: string,
+};
+
 /**  The whole run-of-show with its timing. */
 export type RunOfShow = RunOfShow_Serialize | RunOfShow_Deserialize;
 
@@ -1237,6 +1276,28 @@ export type Storage =
 export type Stretch = {
 	startMs: number,
 	endMs: number,
+};
+
+/**  What a team changes on top of the default packs. */
+export type TeamSettings = {
+	/**  IDs of rules to switch off. */
+	disabledRules: string[],
+	/**  The team's own words. */
+	words: TeamWord[],
+};
+
+/**  A word or phrase a team forbids or wants checked (a brand's own list). */
+export type TeamWord = {
+	/**  The phrase, in the pack pattern syntax (plain text works). */
+	pattern: string,
+	/**  The category it is reported under. */
+	category: Category,
+	/**  How serious it is. */
+	severity: Severity,
+	/**  What the anchor sees. */
+	message: string,
+	/**  Replacements to offer; may be empty. */
+	rewrites: string[],
 };
 
 /**  What a user picks a template by. */

@@ -336,6 +336,18 @@ export const zhCN = {
   'report.complianceLine': "违规 {errors} 处，未处理 {unresolved} 处",
   'report.markers': "标记",
   'report.open': "查看复盘",
+  'rules.title': "合规规则",
+  'rules.hint': "默认规则包随应用提供；团队规则保存在 {dir}/team.toml，可以关闭某条规则或添加品牌自己的禁用词。",
+  'rules.packError': "规则包有错误，已跳过（其余规则照常生效）：{error}",
+  'rules.teamWords': "团队禁用词",
+  'rules.noWords': "还没有团队禁用词。",
+  'rules.pattern': "词语",
+  'rules.category': "类别",
+  'rules.severity': "级别",
+  'rules.message': "提示语",
+  'rules.rewrites': "替换建议（逗号分隔）",
+  'rules.all': "全部规则（{n} 条）",
+  'rules.search': "搜索规则编号、提示或词语",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,0 +1,97 @@
+//! A team's own claims rules (Settings → Rules): rules switched off and words of its own,
+//! kept in the database and written as `team.toml` into the team-pack directory, where the
+//! linter loads it on top of the default packs.
+
+use crate::error::StoreError;
+use crate::store::Store;
+use crate::validate::{FieldError, FieldErrorCode};
+use anchordesk_claims::{LinterBuilder, TeamSettings, team_pack_source};
+use std::path::Path;
+
+const TEAM_RULES_KEY: &str = "team_rules";
+
+/// The file the team's settings are written to, inside the team-pack directory.
+pub const TEAM_PACK_FILE: &str = "team.toml";
+
+impl Store {
+    /// The team's rule settings (empty when never saved).
+    pub fn team_rules(&self) -> Result<TeamSettings, StoreError> {
+        match self.setting(TEAM_RULES_KEY)? {
+            Some(json) => serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(format!("team rules: {err}"))),
+            None => Ok(TeamSettings::default()),
+        }
+    }
+
+    /// Checks the settings by compiling them as a pack, then writes `team.toml` into
+    /// `rules_dir` (through a temporary file, so a crash never leaves half a pack) and keeps
+    /// the settings. A pack that does not compile is refused with its line and message, and
+    /// nothing is written.
+    pub fn save_team_rules(&mut self, settings: &TeamSettings, rules_dir: &Path) -> Result<(), StoreError> {
+        let source = team_pack_source(settings);
+        if let Err(err) = LinterBuilder::with_default_packs().add_pack(TEAM_PACK_FILE, &source) {
+            return Err(StoreError::Invalid(vec![FieldError::new("words", FieldErrorCode::UnknownValue, err.to_string())]));
+        }
+        std::fs::create_dir_all(rules_dir).map_err(|source| StoreError::Io { path: rules_dir.to_path_buf(), source })?;
+        let tmp = rules_dir.join(format!(".{TEAM_PACK_FILE}.tmp"));
+        let path = rules_dir.join(TEAM_PACK_FILE);
+        std::fs::write(&tmp, source).map_err(|source| StoreError::Io { path: tmp.clone(), source })?;
+        std::fs::rename(&tmp, &path).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        let json = serde_json::to_string(settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        self.set_setting(TEAM_RULES_KEY, &json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchordesk_claims::{Category, LintOptions, Linter, Severity, TeamWord};
+
+    #[test]
+    fn team_words_and_disabled_rules_reach_the_linter_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let rules_dir = dir.path().join("rules");
+        let text = "这款蜂蜜闭眼入，全网最低价";
+        let before = Linter::with_team_packs(&rules_dir).0.lint(text, &LintOptions::default());
+        let lowest = before.iter().find(|f| f.matched == "全网最低价").expect("a default rule fires").rule_id.clone();
+
+        let settings = TeamSettings {
+            disabled_rules: vec![lowest.clone()],
+            words: vec![TeamWord {
+                pattern: "闭眼入".into(),
+                category: Category::Absolute,
+                severity: Severity::Warning,
+                message: "品牌禁用词：闭眼入".into(),
+                rewrites: vec!["口感很好".into()],
+            }],
+        };
+        store.save_team_rules(&settings, &rules_dir).unwrap();
+        assert_eq!(store.team_rules().unwrap(), settings);
+
+        let (linter, errors) = Linter::with_team_packs(&rules_dir);
+        assert!(errors.is_empty(), "{errors:?}");
+        let after = linter.lint(text, &LintOptions::default());
+        assert!(after.iter().any(|f| f.matched == "闭眼入" && f.severity == Severity::Warning));
+        assert!(!after.iter().any(|f| f.rule_id == lowest), "the disabled rule is off");
+    }
+
+    #[test]
+    fn a_broken_word_is_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let rules_dir = dir.path().join("rules");
+        let settings = TeamSettings {
+            disabled_rules: vec![],
+            words: vec![TeamWord {
+                pattern: "[abc".into(),
+                category: Category::Absolute,
+                severity: Severity::Error,
+                message: "x".into(),
+                rewrites: vec![],
+            }],
+        };
+        assert!(matches!(store.save_team_rules(&settings, &rules_dir), Err(StoreError::Invalid(_))));
+        assert!(!rules_dir.join(TEAM_PACK_FILE).exists());
+        assert_eq!(store.team_rules().unwrap(), TeamSettings::default());
+    }
+}
