@@ -13,7 +13,8 @@
 //!   an `Idempotency-Key` on every write, retries with full jitter that honour
 //!   `Retry-After`, RFC 9457 problem details as errors);
 //! - [`Platform`] and [`SandboxPlatform`]: the adapter trait and its first implementation;
-//! - [`sync`]: the worker that drains the desk's outbox through a [`Platform`].
+//! - [`sync`]: the worker that drains the desk's outbox through a [`Platform`];
+//! - [`pull`]: cursored, resumable pulls of events and orders.
 //!
 //! The main design choice: the desk names every entity itself (a product by its SKU, a
 //! broadcast by the desk's id), so each outbox entry can be sent on its own, in any
@@ -24,6 +25,7 @@ pub mod adapter;
 pub mod client;
 pub mod error;
 pub mod openapi;
+pub mod pull;
 pub mod routes;
 pub mod sign;
 pub mod sync;

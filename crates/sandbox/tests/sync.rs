@@ -85,3 +85,50 @@ async fn changes_made_while_the_network_is_down_drain_when_it_returns() {
     assert!(differences.is_empty(), "{differences:#?}");
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn pulls_resume_from_their_cursor_across_a_restart_and_take_nothing_twice() {
+    use anchordesk_platform::{BroadcastCreate, TickRequest, pull};
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(dir.path());
+    config.seed = 9;
+    let sandbox = anchordesk_sandbox::Sandbox::start(config.clone()).await.unwrap();
+    let addr = sandbox.addr();
+    let base = sandbox.base_url();
+    let platform = common::platform(&base);
+    platform.upsert_product("p", "HONEY", &common::product("土蜂蜜 500g", 6800, 10_000)).await.unwrap();
+    let broadcast = BroadcastCreate { id: "b1".into(), title: "蜂蜜专场".into(), anchor_id: None, products: vec!["HONEY".into()], scheduled_start_ms: None };
+    platform.create_broadcast("c", &broadcast).await.unwrap();
+    platform.start_broadcast("s", "b1").await.unwrap();
+    platform.list_in_bag("l", "b1", "HONEY", 3900).await.unwrap();
+    platform.pin("pin", "b1", Some("HONEY")).await.unwrap();
+    let tick = |ticks| {
+        let base = base.clone();
+        async move {
+            reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks }).send().await.unwrap();
+        }
+    };
+    tick(40).await;
+
+    // The first pull stops early (as if cut short); the second resumes from its cursor.
+    let (first, cursor) = pull::events(&platform, "b1", 0, 25).await.unwrap();
+    assert_eq!(first.len(), 25);
+    let (orders_first, order_cursor) = pull::orders(&platform, "b1", 0, 1_000).await.unwrap();
+    sandbox.shutdown().await.unwrap();
+    config.addr = addr;
+    let sandbox = anchordesk_sandbox::Sandbox::start(config).await.unwrap();
+    tick(40).await;
+    let (rest, end) = pull::events(&platform, "b1", cursor, 100_000).await.unwrap();
+    let (orders_rest, _) = pull::orders(&platform, "b1", order_cursor, 1_000).await.unwrap();
+
+    let (all, all_end) = pull::events(&platform, "b1", 0, 100_000).await.unwrap();
+    assert_eq!(all_end, end);
+    let seqs: Vec<i64> = first.iter().chain(&rest).map(|event| event.seq).collect();
+    assert_eq!(seqs, all.iter().map(|event| event.seq).collect::<Vec<_>>(), "nothing missed, nothing twice");
+    assert!(!orders_first.is_empty() && !orders_rest.is_empty(), "the audience kept buying after the restart");
+    let (all_orders, _) = pull::orders(&platform, "b1", 0, 100_000).await.unwrap();
+    assert_eq!(orders_first.len() + orders_rest.len(), all_orders.len());
+    // Nothing new: the cursor stays put.
+    assert_eq!(pull::events(&platform, "b1", end, 10).await.unwrap(), (Vec::new(), end));
+    sandbox.shutdown().await.unwrap();
+}
