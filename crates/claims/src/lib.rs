@@ -737,7 +737,14 @@ mod exception_tests {
             Some(Hole::Words) => "开果器",
             Some(Hole::Gap) => "芝麻",
         };
-        format!("{}{hole}{}", pattern.prefix, pattern.suffix)
+        // English words around a number are written with spaces, as in the text.
+        let before = if pattern.prefix.ends_with(|c: char| c.is_ascii_alphanumeric()) { " " } else { "" };
+        let after = if pattern.suffix.starts_with(|c: char| c.is_ascii_alphanumeric()) { " " } else { "" };
+        if hole.is_empty() {
+            format!("{}{}", pattern.prefix, pattern.suffix)
+        } else {
+            format!("{}{before}{hole}{after}{}", pattern.prefix, pattern.suffix)
+        }
     }
 
     /// Every exception of every default rule contains a match of one of the rule's
@@ -767,6 +774,28 @@ mod exception_tests {
                         "{}: exception {text:?} does not suppress the rule",
                         rule.id
                     ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// Every expanded pattern of every default rule matches its own text, so no pattern is
+    /// dead because of folding, word boundaries or its placeholder.
+    #[test]
+    fn every_pattern_matches_its_own_text() {
+        let linter = Linter::default_packs();
+        let mut problems = Vec::new();
+        for (rule_idx, rule) in linter.rules.iter().enumerate() {
+            for pattern in &rule.patterns {
+                let text = sample(pattern);
+                let mut candidates = Vec::new();
+                linter.candidates(&text, Lang::Auto, &mut candidates);
+                let whole = candidates
+                    .iter()
+                    .any(|c| !c.exception && c.rule as usize == rule_idx && c.start == 0 && c.end == text.len());
+                if !whole {
+                    problems.push(format!("{}: pattern {text:?} does not match itself", rule.id));
                 }
             }
         }

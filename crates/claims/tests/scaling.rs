@@ -7,15 +7,15 @@ use std::time::{Duration, Instant};
 #[path = "../benches/script_text.rs"]
 mod script_text;
 
-fn best_of_three(linter: &Linter, text: &str) -> Duration {
-    (0..3)
+fn best_of_seven(linter: &Linter, text: &str) -> Duration {
+    (0..7)
         .map(|_| {
             let started = Instant::now();
             std::hint::black_box(linter.lint(text, &LintOptions::default()));
             started.elapsed()
         })
         .min()
-        .expect("three runs")
+        .expect("seven runs")
 }
 
 #[test]
@@ -24,11 +24,12 @@ fn one_long_line_scales_linearly() {
     let small = script_text::script_text(50_000).replace('\n', "，");
     let large = script_text::script_text(400_000).replace('\n', "，");
     let ratio = large.len() as f64 / small.len() as f64;
-    let t_small = best_of_three(&linter, &small);
-    let t_large = best_of_three(&linter, &large);
-    // Linear work gives about `ratio`; a quadratic step would give `ratio` squared (64).
+    let t_small = best_of_seven(&linter, &small);
+    let t_large = best_of_seven(&linter, &large);
+    // Linear work gives about `ratio` (8); a quadratic step would give `ratio` squared (64).
+    // The margin absorbs the noise of a machine shared with other builds.
     assert!(
-        t_large.as_secs_f64() < 2.5 * ratio * t_small.as_secs_f64(),
+        t_large.as_secs_f64() < 3.5 * ratio * t_small.as_secs_f64(),
         "{} bytes took {t_small:?}, {} bytes took {t_large:?}",
         small.len(),
         large.len()
