@@ -41,6 +41,8 @@ pub trait Platform: Send + Sync {
     fn list_products<'a>(&'a self, cursor: Option<&'a str>, limit: u32) -> BoxFuture<'a, PlatformResult<ProductPage>>;
     /// Creates a broadcast with its line-up.
     fn create_broadcast<'a>(&'a self, key: &'a str, broadcast: &'a BroadcastCreate) -> BoxFuture<'a, PlatformResult<Broadcast>>;
+    /// Replaces the line-up of a broadcast that has not ended.
+    fn set_lineup<'a>(&'a self, key: &'a str, broadcast_id: &'a str, products: &'a [String]) -> BoxFuture<'a, PlatformResult<Broadcast>>;
     /// One broadcast.
     fn broadcast<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<Broadcast>>;
     /// Goes live; returns where to push the stream.
@@ -74,6 +76,7 @@ pub trait Platform: Send + Sync {
                 Command::UpsertProduct { sku, product } => self.upsert_product(key, sku, product).await.map(drop),
                 Command::SetStock { sku, stock } => self.set_stock(key, sku, *stock).await.map(drop),
                 Command::CreateBroadcast { broadcast } => self.create_broadcast(key, broadcast).await.map(drop),
+                Command::SetLineup { broadcast_id, products } => self.set_lineup(key, broadcast_id, products).await.map(drop),
                 Command::StartBroadcast { broadcast_id } => self.start_broadcast(key, broadcast_id).await.map(drop),
                 Command::EndBroadcast { broadcast_id } => self.end_broadcast(key, broadcast_id).await.map(drop),
                 Command::ListInBag { broadcast_id, sku, live_price_fen } => {
@@ -156,6 +159,13 @@ impl Platform for SandboxPlatform {
 
     fn create_broadcast<'a>(&'a self, key: &'a str, broadcast: &'a BroadcastCreate) -> BoxFuture<'a, PlatformResult<Broadcast>> {
         Box::pin(self.client.write(Method::POST, "/v1/broadcasts", Some(broadcast), key))
+    }
+
+    fn set_lineup<'a>(&'a self, key: &'a str, broadcast_id: &'a str, products: &'a [String]) -> BoxFuture<'a, PlatformResult<Broadcast>> {
+        Box::pin(async move {
+            let body = LineupUpdate { products: products.to_vec() };
+            self.client.write(Method::PUT, &broadcast_path(broadcast_id, "/lineup"), Some(&body), key).await
+        })
     }
 
     fn broadcast<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<Broadcast>> {

@@ -33,6 +33,7 @@ pub fn document() -> OpenApi {
         .schema_from::<StockUpdate>()
         .schema_from::<ProductPage>()
         .schema_from::<BroadcastCreate>()
+        .schema_from::<LineupUpdate>()
         .schema_from::<BroadcastStatus>()
         .schema_from::<Broadcast>()
         .schema_from::<StreamTarget>()

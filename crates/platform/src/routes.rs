@@ -95,6 +95,7 @@ pub const ROUTES: &[Route] = &[
     route!("PUT" "/v1/products/{sku}/stock", "setStock", "Set the stock allocated to the platform", Signed, Json("StockUpdate") => Json("Product"), 200),
     route!("POST" "/v1/broadcasts", "createBroadcast", "Create a broadcast with its product line-up", Signed, Json("BroadcastCreate") => Json("Broadcast"), 201),
     route!("GET" "/v1/broadcasts/{broadcast_id}", "getBroadcast", "One broadcast", Signed, Body::None => Json("Broadcast"), 200),
+    route!("PUT" "/v1/broadcasts/{broadcast_id}/lineup", "setLineup", "Replace the product line-up (排品) of a broadcast that has not ended", Signed, Json("LineupUpdate") => Json("Broadcast"), 200),
     route!("POST" "/v1/broadcasts/{broadcast_id}/start", "startBroadcast", "Go live: returns the ingest URL and stream key", Signed, Body::None => Json("StreamTarget"), 200),
     route!("POST" "/v1/broadcasts/{broadcast_id}/end", "endBroadcast", "End the broadcast", Signed, Body::None => Json("Broadcast"), 200),
     route!("GET" "/v1/broadcasts/{broadcast_id}/bag", "getBag", "The shopping bag (小黄车)", Signed, Body::None => Json("Bag"), 200),

@@ -38,6 +38,8 @@ pub enum Operation {
     SetStock,
     /// [`Command::CreateBroadcast`].
     CreateBroadcast,
+    /// [`Command::SetLineup`].
+    SetLineup,
     /// [`Command::StartBroadcast`].
     StartBroadcast,
     /// [`Command::EndBroadcast`].
@@ -60,6 +62,7 @@ impl Operation {
             Operation::UpsertProduct => "upsert_product",
             Operation::SetStock => "set_stock",
             Operation::CreateBroadcast => "create_broadcast",
+            Operation::SetLineup => "set_lineup",
             Operation::StartBroadcast => "start_broadcast",
             Operation::EndBroadcast => "end_broadcast",
             Operation::ListInBag => "list_in_bag",
@@ -104,6 +107,13 @@ pub enum Command {
     CreateBroadcast {
         /// The broadcast.
         broadcast: BroadcastCreate,
+    },
+    /// Replace the line-up (排品) before or during the broadcast.
+    SetLineup {
+        /// The desk's broadcast id.
+        broadcast_id: String,
+        /// SKUs in order.
+        products: Vec<String>,
     },
     /// Go live.
     StartBroadcast {
@@ -155,6 +165,7 @@ impl Command {
             Command::UpsertProduct { .. } => Operation::UpsertProduct,
             Command::SetStock { .. } => Operation::SetStock,
             Command::CreateBroadcast { .. } => Operation::CreateBroadcast,
+            Command::SetLineup { .. } => Operation::SetLineup,
             Command::StartBroadcast { .. } => Operation::StartBroadcast,
             Command::EndBroadcast { .. } => Operation::EndBroadcast,
             Command::ListInBag { .. } => Operation::ListInBag,
@@ -172,6 +183,7 @@ impl Command {
             Command::UpsertProduct { sku, .. } | Command::SetStock { sku, .. } => format!("product:{sku}"),
             Command::CreateBroadcast { broadcast } => format!("broadcast:{}", broadcast.id),
             Command::StartBroadcast { broadcast_id }
+            | Command::SetLineup { broadcast_id, .. }
             | Command::EndBroadcast { broadcast_id }
             | Command::ListInBag { broadcast_id, .. }
             | Command::UnlistFromBag { broadcast_id, .. }
@@ -191,6 +203,7 @@ impl Command {
                 }
                 entities
             }
+            Command::SetLineup { products, .. } => products.iter().map(|sku| product(sku)).collect(),
             Command::ListInBag { sku, .. } => vec![product(sku)],
             Command::Pin { sku: Some(sku), .. } => vec![product(sku)],
             Command::CreateCoupon { coupon, .. } => coupon.sku.iter().map(|sku| product(sku)).collect(),
@@ -710,6 +723,7 @@ mod tests {
         let commands = [
             product("GN-1", 3990),
             Command::Pin { broadcast_id: "b1".into(), sku: None },
+            Command::SetLineup { broadcast_id: "b1".into(), products: vec!["GN-1".into()] },
             Command::ListInBag { broadcast_id: "b1".into(), sku: "GN-1".into(), live_price_fen: 2990 },
         ];
         for command in commands {

@@ -165,6 +165,12 @@ contract! {
         pub items: Vec<Coupon>,
     }
 
+    /// `PUT /v1/broadcasts/{id}/lineup` body: the new line-up (排品).
+    pub struct LineupUpdate {
+        /// SKUs in order; each must exist.
+        pub products: Vec<String>,
+    }
+
     /// Where the broadcast stands.
     #[serde(rename_all = "snake_case")]
     pub enum BroadcastStatus {

@@ -30,6 +30,7 @@ pub(crate) fn add_handler(method_router: MethodRouter<S>, filter: MethodFilter, 
         "setStock" => method_router.on(filter, set_stock),
         "createBroadcast" => method_router.on(filter, create_broadcast),
         "getBroadcast" => method_router.on(filter, get_broadcast),
+        "setLineup" => method_router.on(filter, set_lineup),
         "startBroadcast" => method_router.on(filter, start_broadcast),
         "endBroadcast" => method_router.on(filter, end_broadcast),
         "getBag" => method_router.on(filter, get_bag),
@@ -292,6 +293,21 @@ async fn create_broadcast(State(state): State<S>, signed: Signed) -> Result<Resp
 
 async fn get_broadcast(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<Broadcast>, ApiError> {
     state.db(move |conn| load_broadcast(conn, &signed.shop_id, &id).map(Json)).await
+}
+
+async fn set_lineup(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
+    let lineup: LineupUpdate = signed.json()?;
+    write(&state, signed, StatusCode::OK, move |ctx| {
+        open_broadcast(ctx, &id)?;
+        for sku in &lineup.products {
+            load_product(ctx.tx, &ctx.shop_id, sku)
+                .map_err(|_| ApiError::validation(format!("broadcast {id}: product {sku:?} of the line-up does not exist")))?;
+        }
+        let products = serde_json::to_string(&lineup.products).expect("strings serialise");
+        ctx.tx.execute("UPDATE broadcast SET products = ?1 WHERE shop_id = ?2 AND id = ?3", params![products, ctx.shop_id, id])?;
+        Ok(to_value(&load_broadcast(ctx.tx, &ctx.shop_id, &id)?))
+    })
+    .await
 }
 
 async fn start_broadcast(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {

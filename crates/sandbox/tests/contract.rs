@@ -21,6 +21,7 @@ fn body_for(operation_id: &str) -> Option<serde_json::Value> {
         "upsertProduct" => serde_json::to_value(common::product("赣南脐橙 5kg", 5990, 100)).unwrap(),
         "setStock" => serde_json::json!({"stock": 80}),
         "createBroadcast" => serde_json::json!({"id": "b2", "title": "第二场", "products": ["GN-1"]}),
+        "setLineup" => serde_json::json!({"products": ["GN-1"]}),
         "listInBag" => serde_json::json!({"live_price_fen": 3990}),
         "pinProduct" => serde_json::json!({"sku": "GN-1"}),
         "createCoupon" => serde_json::json!({"id": "c1", "title": "满50减10", "discount_fen": 1000, "threshold_fen": 5000, "quantity": 100}),

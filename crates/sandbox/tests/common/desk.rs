@@ -19,6 +19,7 @@ pub struct ExpectedBroadcast {
     /// Status and pin events, in order.
     pub marks: Vec<LiveEventKind>,
     pub bag: Vec<String>,
+    pub lineup: Vec<String>,
     pub coupons: usize,
     pub ended: bool,
 }
@@ -100,6 +101,8 @@ fn broadcast_flow(rng: &mut fastrand::Rng, n: usize, n_skus: usize) -> Vec<Comma
         Command::CreateBroadcast {
             broadcast: BroadcastCreate { id: id.clone(), title: format!("助农专场 {n}"), anchor_id: None, products: skus.clone(), scheduled_start_ms: None },
         },
+        // The planner reorders the line-up before going live.
+        Command::SetLineup { broadcast_id: id.clone(), products: skus.iter().rev().cloned().collect() },
         Command::StartBroadcast { broadcast_id: id.clone() },
     ];
     for sku in &skus {
@@ -123,6 +126,8 @@ fn record_broadcast(desk: &mut Desk, command: &Command) {
     let id = entity.trim_start_matches("broadcast:").to_owned();
     let expected = desk.broadcasts.entry(id).or_default();
     match command {
+        Command::CreateBroadcast { broadcast } => expected.lineup = broadcast.products.clone(),
+        Command::SetLineup { products, .. } => expected.lineup = products.clone(),
         Command::StartBroadcast { .. } => expected.marks.push(LiveEventKind::Status { status: BroadcastStatus::Live }),
         Command::EndBroadcast { .. } => {
             expected.marks.push(LiveEventKind::Status { status: BroadcastStatus::Ended });
@@ -197,6 +202,10 @@ pub async fn differences(platform: &dyn Platform, desk: &Desk) -> Vec<String> {
         }
         if marks != expected.marks {
             problems.push(format!("{id}: events {marks:?} != desk {:?}", expected.marks));
+        }
+        let lineup = platform.broadcast(id).await.expect("broadcast").products;
+        if lineup != expected.lineup {
+            problems.push(format!("{id}: line-up {lineup:?} != desk {:?}", expected.lineup));
         }
         let bag: Vec<String> = platform.bag(id).await.expect("bag").items.into_iter().map(|item| item.sku).collect();
         if bag != expected.bag {
