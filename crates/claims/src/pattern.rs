@@ -222,6 +222,12 @@ fn is_number_char(ch: char) -> bool {
         || ch == '.'
         || chinese_digit(ch).is_some()
         || matches!(ch, '十' | '百' | '千' | '万' | '亿')
+        || is_approximate(ch)
+}
+
+/// 十几, 六百多, 两千余: approximate counts, read as their round part.
+fn is_approximate(ch: char) -> bool {
+    matches!(ch, '几' | '多' | '余')
 }
 
 /// Parses a number starting at `from` (after optional spaces, clause breaks and currency
@@ -347,7 +353,13 @@ pub(crate) fn parse_number(digits: &str) -> Option<f64> {
         Some(())
     };
     let mut last_unit = 1.0;
+    if digits.chars().all(is_approximate) {
+        return None;
+    }
     for ch in digits.chars() {
+        if is_approximate(ch) {
+            continue;
+        }
         if ch.is_ascii_digit() || ch == '.' {
             ascii.push(ch);
             continue;
@@ -432,6 +444,12 @@ mod tests {
     }
 
     #[test]
+    fn approximate_words_alone_are_not_numbers() {
+        assert_eq!(parse_number("多"), None);
+        assert_eq!(parse_number("几"), None);
+    }
+
+    #[test]
     fn numbers_parse() {
         let table = [
             ("199", 199.0),
@@ -444,6 +462,8 @@ mod tests {
             ("1.5万", 15_000.0),
             ("二十", 20.0),
             ("一百零八", 108.0),
+            ("十几", 10.0),
+            ("六百多", 600.0),
         ];
         for (digits, expected) in table {
             assert_eq!(parse_number(digits), Some(expected), "{digits}");

@@ -196,7 +196,7 @@ fn each_category_has_a_rule_that_fires() {
             "央视推荐的好茶",
             &[("zh.state-organ.endorsement", "央视推荐")],
         ),
-        ("这个蜂蜜能治咳嗽", &[("zh.medical.treatment", "治咳嗽")]),
+        ("这个蜂蜜能治咳嗽", &[("zh.medical.treatment", "能治咳嗽")]),
         ("喝了降血糖", &[("zh.medical.treatment", "降血糖")]),
         (
             "天天吃增强免疫力",
