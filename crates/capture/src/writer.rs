@@ -239,7 +239,10 @@ pub(crate) fn writer_thread(
         }
     }
     if let Some(push) = push {
-        let _ = push.send(PushMsg::End);
+        // Never wait for the push here: it may be inside a reconnect attempt. Closing
+        // the channel ends it once it has sent what is queued.
+        let _ = push.try_send(PushMsg::End);
+        drop(push);
     }
 
     let duration_ms = (last_video_end_us / 1000).max(0) as u32;
