@@ -43,3 +43,20 @@ pub fn now_ms() -> i64 {
         .expect("the system clock is after 1970");
     since.as_millis() as i64
 }
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The app keeps these in Tauri state and moves them across tasks.
+    #[test]
+    fn public_handles_are_send_and_sync() {
+        assert_send_sync::<crate::Client>();
+        assert_send_sync::<crate::SandboxPlatform>();
+        assert_send_sync::<std::sync::Arc<dyn crate::Platform>>();
+        assert_send_sync::<crate::sync::SyncWorker>();
+        assert_send_sync::<crate::sync::SyncHandle>();
+        assert_send_sync::<crate::PlatformError>();
+        assert_send_sync::<crate::sync::StoreError>();
+    }
+}

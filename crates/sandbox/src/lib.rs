@@ -220,3 +220,16 @@ pub async fn stop_signal() -> std::io::Result<()> {
         tokio::signal::ctrl_c().await
     }
 }
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    /// The app keeps the embedded sandbox in Tauri state.
+    #[test]
+    fn running_sandbox_is_send_and_sync() {
+        assert_send_sync::<super::RunningSandbox>();
+        assert_send_sync::<super::Config>();
+        assert_send_sync::<super::SandboxError>();
+    }
+}
