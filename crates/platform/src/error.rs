@@ -70,6 +70,29 @@ impl PlatformError {
         }
     }
 
+    /// Whether the platform refused this request for good: sending it again, or later,
+    /// will be refused again. Credentials, signatures and the network are not the
+    /// request's fault, so their failures are not refusals.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            PlatformError::Problem { problem, .. } => matches!(
+                problem.code,
+                ProblemCode::BadRequest
+                    | ProblemCode::MissingIdempotencyKey
+                    | ProblemCode::IdempotencyMismatch
+                    | ProblemCode::NotFound
+                    | ProblemCode::NoRoute
+                    | ProblemCode::MethodNotAllowed
+                    | ProblemCode::Conflict
+                    | ProblemCode::InvalidState
+                    | ProblemCode::Validation
+            ),
+            PlatformError::Payload { .. } => true,
+            PlatformError::Decode { status, .. } => *status < 500,
+            PlatformError::Transport { .. } | PlatformError::Config(_) => false,
+        }
+    }
+
     /// How long the platform asked us to wait (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
         match self {

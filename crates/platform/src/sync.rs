@@ -11,9 +11,11 @@
 //!   it refers to (a broadcast's line-up waits for its products); different entities go
 //!   in parallel;
 //! - an entry is marked done only after the platform accepted it; a retriable failure
-//!   (network, 5xx, 429) schedules a retry with exponential backoff and full jitter,
-//!   never sooner than `Retry-After`, and holds back the later entries of its entity; a
-//!   refusal (a 4xx problem) is recorded as given up and the entity moves on.
+//!   (network, 5xx, 429, and also rejected credentials, which are no fault of the entry)
+//!   schedules a retry with exponential backoff and full jitter, never sooner than
+//!   `Retry-After`, and holds back the later entries of its entity; a refusal of the
+//!   entry itself ([`PlatformError::is_refusal`]: validation, conflict, not found) is
+//!   recorded as given up and the entity moves on.
 
 use crate::adapter::Platform;
 use crate::error::PlatformError;
@@ -496,7 +498,7 @@ impl SyncWorker {
                     self.record(&entry, Outcome::Sent, None).await?;
                     report.sent += 1;
                 }
-                Err(err) if err.is_retriable() => {
+                Err(err) if !err.is_refusal() => {
                     let message = err.to_string();
                     let delay = self.backoff(entry.attempts).max(err.retry_after().unwrap_or_default());
                     self.record_retry(&entry, &message, crate::now_ms() + delay.as_millis() as i64).await?;

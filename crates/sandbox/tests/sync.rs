@@ -132,3 +132,32 @@ async fn pulls_resume_from_their_cursor_across_a_restart_and_take_nothing_twice(
     assert_eq!(pull::events(&platform, "b1", end, 10).await.unwrap(), (Vec::new(), end));
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn wrong_credentials_keep_every_entry_pending_until_they_are_fixed() {
+    use anchordesk_platform::{ClientConfig, RetryPolicy, SandboxPlatform};
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(&dir.path().join("platform")).await;
+    let outbox = Arc::new(SqliteOutbox::open(&dir.path().join("desk.sqlite3")).unwrap());
+    let desk = common::desk::generate(3, 20, 5);
+    outbox.enqueue(&desk.commands).unwrap();
+    let mut config = ClientConfig::new(sandbox.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, "a-mistyped-secret");
+    config.retry = RetryPolicy { max_retries: 0, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(1) };
+    let wrong: Arc<dyn Platform> = Arc::new(SandboxPlatform::new(config).unwrap());
+    let worker = SyncWorker::new(wrong, outbox.clone() as Arc<dyn OutboxStore>, worker_config());
+
+    let report = worker.round().await.unwrap();
+    assert_eq!((report.sent, report.given_up), (0, 0));
+    assert!(report.retrying > 0);
+    assert_eq!(outbox.counts().unwrap().pending, 20);
+    let status = worker.handle().status();
+    assert!(status.last_error.as_deref().is_some_and(|error| error.contains("unauthorized")), "{status:?}");
+
+    // The user fixes the secret: the same outbox drains completely.
+    let right: Arc<dyn Platform> = Arc::new(common::platform(&sandbox.base_url()));
+    let worker = SyncWorker::new(right.clone(), outbox.clone() as Arc<dyn OutboxStore>, worker_config());
+    assert_eq!(worker.drain(Duration::from_secs(20)).await.unwrap(), 0);
+    assert_eq!(outbox.counts().unwrap().done, 20);
+    assert!(common::desk::differences(right.as_ref(), &desk).await.is_empty());
+    sandbox.shutdown().await.unwrap();
+}
