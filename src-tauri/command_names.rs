@@ -49,4 +49,6 @@ const APP_COMMANDS: &[&str] = &[
     "export_report",
     "rules_overview",
     "save_team_rules",
+    "export_script",
+    "import_script",
 ];

@@ -51,6 +51,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             plan_commands::set_checklist_done,
             plan_commands::override_go_live,
             plan_commands::clear_go_live_override,
+            plan_commands::export_script,
+            plan_commands::import_script,
             prompter::open_prompter,
             prompter::prompter_state,
             prompter::prompter_move,

@@ -100,3 +100,37 @@ pub async fn override_go_live(
 pub async fn clear_go_live_override(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<(), UiError> {
     state.with_store(move |store| store.clear_go_live_override(broadcast_id)).await
 }
+
+/// Writes the run-of-show as Markdown (`md`) or a printable page (`html`) under
+/// `<data dir>/exports/` and returns the file's path.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_script(state: State<'_, AppState>, broadcast_id: BroadcastId, format: String) -> Result<String, UiError> {
+    let (broadcast, show) = state.with_store(move |store| Ok((store.broadcast(broadcast_id)?, store.run_of_show(broadcast_id)?))).await?;
+    let (text, ext) = match format.as_str() {
+        "html" => (anchordesk_core::script::to_html(&broadcast, &show), "html"),
+        _ => (anchordesk_core::script::to_markdown(&broadcast, &show), "md"),
+    };
+    let dir = state.data_dir.join("exports");
+    let path = dir.join(format!("run-of-show-{}.{ext}", broadcast_id.0));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|err| UiError::from(anchordesk_core::StoreError::Io { path: path.clone(), source: err }))?;
+    Ok(path.display().to_string())
+}
+
+/// Replaces the run-of-show with a pasted Markdown script. Problems come back as field
+/// errors whose value names the line.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_script(state: State<'_, AppState>, broadcast_id: BroadcastId, text: String) -> Result<RunOfShow, UiError> {
+    let segments = anchordesk_core::script::parse_markdown(&text).map_err(|errors| {
+        UiError::invalid(
+            errors
+                .iter()
+                .map(|e| anchordesk_core::validate::FieldError::new("script", anchordesk_core::validate::FieldErrorCode::UnknownValue, e.to_string()))
+                .collect(),
+        )
+    })?;
+    state.with_store(move |store| store.import_script(broadcast_id, &segments)).await
+}

@@ -96,6 +96,23 @@ test('a county charity sale prepared from the template; the checklist gates goin
     const markdown = execFileSync(CLI, ['--data-dir', dataDir, 'plan', 'show', '1'], { encoding: 'utf8' });
     assert.match(markdown, /赣南脐橙/);
 
+    // A pasted script with a product that is not in the line-up is refused, naming the line.
+    await (await byTestId(browser, 'script-import')).click();
+    // WebDriver's typing drops newlines in a textarea, so the script is pasted as a value.
+    const paste = (text) =>
+      browser.execute((value) => {
+        const area = document.querySelector('[data-testid="script-import-text"]');
+        area.value = value;
+        area.dispatchEvent(new Event('input', { bubbles: true }));
+      }, text);
+    await (await byTestId(browser, 'script-import-text')).waitForDisplayed();
+    await paste('## 开场（3 分钟，主播）\n- 欢迎\n## [NO-SUCH] 不存在的商品\n');
+    await (await byTestId(browser, 'script-import-run')).click();
+    await waitForText(browser, '[data-testid="script-import-panel"]', 'line 3');
+    await paste('## 开场：欢迎来到信丰（4 分钟，主播）\n- 大家好\n## [SAMPLE-ORANGE-5KG] 赣南脐橙（8 分钟）\n- 现场切开看果肉\n## 收尾（2 分钟）\n');
+    await (await byTestId(browser, 'script-import-run')).click();
+    await browser.waitUntil(async () => (await labels()).length === 3, { timeoutMsg: 'the imported script did not replace the run-of-show' });
+
     // The teleprompter opens in its own window and follows the global F8 hotkey.
     const mainWindow = await browser.getWindowHandle();
     await (await byTestId(browser, 'prompter-open')).click();
@@ -108,7 +125,7 @@ test('a county charity sale prepared from the template; the checklist gates goin
     // xdotool presses the key on the X server, as a keyboard would, outside WebDriver.
     execFileSync('xdotool', ['key', 'F8'], { env });
     await waitForText(browser, '[data-testid="prompter-position"]', '2 /');
-    await waitForText(browser, '[data-testid="prompter-title"]', '县领导');
+    await waitForText(browser, '[data-testid="prompter-title"]', '赣南脐橙');
     await browser.switchToWindow(mainWindow);
   } finally {
     await closeApp(browser);

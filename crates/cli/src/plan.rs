@@ -1,8 +1,9 @@
 //! `anchordesk plan …`, `anchordesk templates list` and `anchordesk broadcasts new`.
 
-use anchordesk_core::plan::{CheckEnv, CheckOutcome, ChecklistState, Phase, RunOfShow};
+use anchordesk_core::plan::{CheckEnv, CheckOutcome, ChecklistState, Phase};
+use anchordesk_core::script;
 use anchordesk_core::templates;
-use anchordesk_core::{BroadcastDraft, BroadcastId, Store};
+use anchordesk_core::{BroadcastDraft, BroadcastId};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use std::fmt::Write as _;
@@ -17,6 +18,12 @@ pub enum PlanCommand {
         #[arg(long, value_enum, default_value_t = ShowFormat::Md)]
         format: ShowFormat,
     },
+    /// Replace the run-of-show with a Markdown script (the `plan show` format); all or nothing.
+    Import {
+        broadcast: i64,
+        /// The script, UTF-8 or GBK/GB18030.
+        file: std::path::PathBuf,
+    },
     /// Print the checklist with automatic checks; exit 1 while a critical item blocks going live.
     Check {
         broadcast: i64,
@@ -29,6 +36,7 @@ pub enum PlanCommand {
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ShowFormat {
     Md,
+    Html,
     Json,
 }
 
@@ -54,19 +62,46 @@ pub struct NewBroadcastArgs {
 }
 
 pub fn run_plan(data_dir: &Path, command: PlanCommand) -> anyhow::Result<u8> {
-    let store = crate::open_store(data_dir)?;
+    let mut store = crate::open_store(data_dir)?;
     match command {
+        PlanCommand::Import { broadcast, file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (text, _) = anchordesk_core::import::decode_text(&bytes).with_context(|| format!("reading {}", file.display()))?;
+            let segments = match script::parse_markdown(&text) {
+                Ok(segments) => segments,
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("{}:{error}", file.display());
+                    }
+                    return Ok(1);
+                }
+            };
+            match store.import_script(BroadcastId(broadcast), &segments) {
+                Ok(show) => {
+                    println!("imported {} segments ({} min planned)", show.segments.len(), show.planned_minutes);
+                    Ok(0)
+                }
+                Err(anchordesk_core::StoreError::Invalid(fields)) => {
+                    for field in fields {
+                        eprintln!("{}:{}", file.display(), field.value);
+                    }
+                    Ok(1)
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
         PlanCommand::Show { broadcast, format } => {
             let show = store.run_of_show(BroadcastId(broadcast)).with_context(|| format!("reading broadcast {broadcast}"))?;
             match format {
                 ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&show)?),
-                ShowFormat::Md => print!("{}", markdown(&store, &show)?),
+                ShowFormat::Md => print!("{}", script::to_markdown(&store.broadcast(show.broadcast_id)?, &show)),
+                ShowFormat::Html => print!("{}", script::to_html(&store.broadcast(show.broadcast_id)?, &show)),
             }
             Ok(0)
         }
         PlanCommand::Check { broadcast, json } => {
             let state = store
-                .checklist_state(BroadcastId(broadcast), &CheckEnv::measure(data_dir))
+                .checklist_state(BroadcastId(broadcast), &CheckEnv::for_data_dir(data_dir))
                 .with_context(|| format!("checking broadcast {broadcast}"))?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&state)?);
@@ -110,42 +145,6 @@ pub fn run_new(data_dir: &Path, args: NewBroadcastArgs) -> anyhow::Result<u8> {
     println!("{}", broadcast.id);
     eprintln!("created broadcast {} \"{}\"", broadcast.id, broadcast.draft.title);
     Ok(0)
-}
-
-fn markdown(store: &Store, show: &RunOfShow) -> anyhow::Result<String> {
-    let broadcast = store.broadcast(show.broadcast_id)?;
-    let mut out = String::new();
-    writeln!(out, "# {}\n", broadcast.draft.title)?;
-    writeln!(out, "- 开播 Start: {}", broadcast.draft.planned_start)?;
-    writeln!(out, "- 平台 Platform: {}", broadcast.draft.platform)?;
-    writeln!(out, "- 计划 Planned: {} min / 目标 target {} min\n", show.planned_minutes, show.target_minutes)?;
-    for (idx, view) in show.segments.iter().enumerate() {
-        let segment = &view.segment.draft;
-        writeln!(
-            out,
-            "## {}. {} ({} min, at {}′, {})\n",
-            idx + 1,
-            segment.title,
-            view.minutes,
-            view.starts_at_minute,
-            segment.person.code()
-        )?;
-        if let Some(product) = &view.product {
-            writeln!(out, "直播价 {} · 日常价 {} · 库存 {}", product.live_price, product.everyday_price, product.stock)?;
-            if !product.coupon.is_empty() {
-                writeln!(out, "优惠券 {}", product.coupon)?;
-            }
-            writeln!(out)?;
-        }
-        for line in segment.talking_points.lines().filter(|l| !l.trim().is_empty()) {
-            writeln!(out, "- {}", line.trim())?;
-        }
-        for cue in segment.cues.lines().filter(|l| !l.trim().is_empty()) {
-            writeln!(out, "- 提示 cue: {}", cue.trim())?;
-        }
-        writeln!(out)?;
-    }
-    Ok(out)
 }
 
 fn checklist_text(state: &ChecklistState) -> String {

@@ -27,9 +27,7 @@ pub enum ReportFormat {
 
 pub fn run(data_dir: &Path, args: ReportArgs) -> anyhow::Result<u8> {
     let store = crate::open_store(data_dir)?;
-    let (linter, _) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
-    let mut env = CheckEnv::measure(data_dir);
-    env.linter = Some(std::sync::Arc::new(linter));
+    let env = CheckEnv::for_data_dir(data_dir);
     let report = store
         .report(BroadcastId(args.broadcast), &env, None)
         .with_context(|| format!("building the report of broadcast {}", args.broadcast))?;

@@ -20,6 +20,7 @@ pub mod plan;
 pub mod rules;
 pub mod prompter;
 pub mod sample;
+pub mod script;
 pub mod store;
 pub mod templates;
 pub mod validate;

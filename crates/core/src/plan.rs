@@ -356,6 +356,15 @@ impl CheckEnv {
     }
 }
 
+impl CheckEnv {
+    /// [`CheckEnv::measure`] plus the claims linter with the team packs of
+    /// `<data_dir>/rules`, as the app uses them: for tools that do not keep a linter around.
+    pub fn for_data_dir(data_dir: &std::path::Path) -> CheckEnv {
+        let (linter, _) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
+        CheckEnv { linter: Some(std::sync::Arc::new(linter)), ..CheckEnv::measure(data_dir) }
+    }
+}
+
 /// What the checks look at: the broadcast's line-up with full products, its script, its
 /// after-sales contact and its planned duration.
 pub struct CheckInput<'a> {

@@ -277,3 +277,32 @@ fn duplicating_a_broadcast_copies_plan_and_clears_ticks() {
     assert!(show.segments.iter().filter_map(|s| s.segment.lineup_item_id).all(|id| copy_items.contains(&id)), "linked to the copy's items");
     assert!(store.checklist(copy.id).unwrap().iter().all(|i| i.done_at.is_none()));
 }
+
+#[test]
+fn a_script_exported_as_markdown_imports_back_and_unknown_products_are_refused() {
+    let (_dir, mut store) = open_store();
+    let broadcast = county(&mut store);
+    let orange = store.add_lineup_item(broadcast.id, sku(&store, "SAMPLE-ORANGE-5KG").id).unwrap();
+    let show = store.run_of_show(broadcast.id).unwrap();
+    let header = store.broadcast(broadcast.id).unwrap();
+    let markdown = script::to_markdown(&header, &show);
+    assert!(markdown.contains("## [SAMPLE-ORANGE-5KG]"));
+    assert!(script::to_html(&header, &show).contains("赣南脐橙"));
+
+    // Edit the text as a planner would, then import it back.
+    let edited = markdown.replace("- 果径 75–80mm，单果约 250g", "- 果径 75–80mm，今天现切给大家看").replace("（5 分钟，主播）\n<!-- 直播价", "（9 分钟，主播）\n<!-- 直播价");
+    let segments = script::parse_markdown(&edited).unwrap();
+    let imported = store.import_script(broadcast.id, &segments).unwrap();
+    assert_eq!(imported.segments.len(), show.segments.len());
+    let product = imported.segments.iter().find(|s| s.segment.lineup_item_id == Some(orange.id)).unwrap();
+    assert!(product.segment.draft.talking_points.contains("今天现切给大家看"));
+    assert_eq!(product.minutes, 9);
+
+    let before = store.run_of_show(broadcast.id).unwrap();
+    let unknown = script::parse_markdown("## 开场（3 分钟）\n- 你好\n## [NO-SUCH-SKU] 不存在的商品\n").unwrap();
+    match store.import_script(broadcast.id, &unknown) {
+        Err(StoreError::Invalid(fields)) => assert!(fields[0].value.contains("line 3"), "{fields:?}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(store.run_of_show(broadcast.id).unwrap(), before, "nothing saved half-way");
+}

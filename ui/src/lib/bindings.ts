@@ -45,6 +45,16 @@ export const commands = {
 	setChecklistDone: (id: ChecklistItemId, done: boolean, by: string) => typedError<ChecklistItem_Serialize, UiError_Serialize>(__TAURI_INVOKE("set_checklist_done", { id, done, by })),
 	overrideGoLive: (broadcastId: BroadcastId, reason: string, by: string) => typedError<GoLiveOverride, UiError_Serialize>(__TAURI_INVOKE("override_go_live", { broadcastId, reason, by })),
 	clearGoLiveOverride: (broadcastId: BroadcastId) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("clear_go_live_override", { broadcastId })),
+	/**
+	 *  Writes the run-of-show as Markdown (`md`) or a printable page (`html`) under
+	 *  `<data dir>/exports/` and returns the file's path.
+	 */
+	exportScript: (broadcastId: BroadcastId, format: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_script", { broadcastId, format })),
+	/**
+	 *  Replaces the run-of-show with a pasted Markdown script. Problems come back as field
+	 *  errors whose value names the line.
+	 */
+	importScript: (broadcastId: BroadcastId, text: string) => typedError<RunOfShow_Serialize, UiError_Serialize>(__TAURI_INVOKE("import_script", { broadcastId, text })),
 	/**  Opens (or focuses) the prompter window on the first segment of a broadcast. */
 	openPrompter: (broadcastId: BroadcastId) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("open_prompter", { broadcastId })),
 	/**  The prompter's segment, the run-of-show and the countdown, as of now. */

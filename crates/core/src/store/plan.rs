@@ -353,6 +353,75 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces the run-of-show with a script read by [`crate::script::parse_markdown`], in
+    /// one transaction: other segments are replaced, product segments (by `[SKU]`) get the
+    /// script's text and minutes, and the line-up follows the script's order. A SKU that is
+    /// not in the line-up refuses the whole import, naming the line.
+    pub fn import_script(&mut self, broadcast: BroadcastId, segments: &[crate::script::ImportedSegment]) -> Result<RunOfShow, StoreError> {
+        let lineup = self.lineup(broadcast)?;
+        let unknown: Vec<FieldError> = segments
+            .iter()
+            .filter_map(|s| s.sku.as_ref().map(|sku| (s.line, sku)))
+            .filter(|(_, sku)| !lineup.iter().any(|item| &item.product_sku == *sku))
+            .map(|(line, sku)| FieldError::new("script", FieldErrorCode::UnknownValue, format!("line {line}: product {sku} is not in the line-up")))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(StoreError::Invalid(unknown));
+        }
+        let tx = self.conn.transaction()?;
+        ensure_live_broadcast(&tx, broadcast)?;
+        let existing = segments_of(&tx, broadcast)?;
+        tx.execute("DELETE FROM segment WHERE broadcast_id = ?1 AND lineup_item_id IS NULL", params![broadcast.0])?;
+        let mut order: Vec<i64> = Vec::new();
+        for imported in segments {
+            let draft = SegmentDraft {
+                kind: imported.kind,
+                title: imported.title.clone(),
+                title_en: String::new(),
+                planned_minutes: imported.minutes.unwrap_or(5),
+                person: imported.person,
+                talking_points: imported.talking_points.clone(),
+                cues: imported.cues.clone(),
+            };
+            match &imported.sku {
+                Some(sku) => {
+                    let item = lineup.iter().find(|item| &item.product_sku == sku).expect("SKUs were checked above");
+                    let segment = existing
+                        .iter()
+                        .find(|s| s.lineup_item_id == Some(item.id))
+                        .ok_or_else(|| StoreError::Corrupt(format!("line-up item {} has no segment", item.id)))?;
+                    tx.execute(
+                        "UPDATE segment SET talking_points = ?1, cues = ?2, person = ?3 WHERE id = ?4",
+                        params![draft.talking_points, draft.cues, draft.person.code(), segment.id.0],
+                    )?;
+                    if let Some(minutes) = imported.minutes {
+                        tx.execute("UPDATE lineup_item SET planned_minutes = ?1 WHERE id = ?2", params![minutes, item.id.0])?;
+                    }
+                    order.push(segment.id.0);
+                }
+                None => order.push(insert_segment(&tx, broadcast, -1, &draft, None)?.0),
+            }
+        }
+        // Product segments the script does not mention keep their place at the end.
+        for segment in existing.iter().filter(|s| s.lineup_item_id.is_some()) {
+            if !order.contains(&segment.id.0) {
+                order.push(segment.id.0);
+            }
+        }
+        let mut item_position = 0i64;
+        for (position, id) in order.iter().enumerate() {
+            tx.execute("UPDATE segment SET position = ?1 WHERE id = ?2", params![position as i64, id])?;
+            if let Some(item) = existing.iter().find(|s| s.id.0 == *id).and_then(|s| s.lineup_item_id) {
+                tx.execute("UPDATE lineup_item SET position = ?1 WHERE id = ?2", params![item_position, item.0])?;
+                item_position += 1;
+            }
+        }
+        tx.commit()?;
+        self.run_of_show(broadcast)
+    }
+}
+
 fn product_segment_error() -> StoreError {
     StoreError::Invalid(vec![FieldError::new("kind", FieldErrorCode::UnknownValue, SegmentKind::Product.code())])
 }

@@ -349,4 +349,11 @@ export const en: Record<MessageKey, string> = {
   'rules.rewrites': "Rewrites (comma-separated)",
   'rules.all': "All rules ({n})",
   'rules.search': "Search rule IDs, messages or words",
+  'script.exportMd': "Export Markdown",
+  'script.exportHtml': "Printable (HTML)",
+  'script.import': "Import script",
+  'script.importHint': "Paste a Markdown script (or text exported from Word): each “## ” heading is a segment, “## [SKU] name” is that line-up product, “- ” lines are talking points and “- 提示：” lines are cues. Importing replaces the other segments.",
+  'script.importRun': "Import and replace",
+  'script.imported': "Script imported",
+  'script.exported': "Exported: {path}",
 };

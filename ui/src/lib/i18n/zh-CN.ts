@@ -348,6 +348,13 @@ export const zhCN = {
   'rules.rewrites': "替换建议（逗号分隔）",
   'rules.all': "全部规则（{n} 条）",
   'rules.search': "搜索规则编号、提示或词语",
+  'script.exportMd': "导出 Markdown",
+  'script.exportHtml': "打印版（HTML）",
+  'script.import': "导入脚本",
+  'script.importHint': "粘贴 Markdown 脚本（或从 Word 导出的文本）：每个「## 」标题是一个环节，「## [货号] 名称」对应排品中的商品，「- 」开头的行是话术，「- 提示：」开头的是提示。导入会替换现有的其他环节。",
+  'script.importRun': "导入并替换",
+  'script.imported': "脚本已导入",
+  'script.exported': "已导出：{path}",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

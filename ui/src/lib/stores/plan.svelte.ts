@@ -68,6 +68,14 @@ class PlanStore {
     this.show = await call(commands.reorderSegments(broadcastId, order));
   }
 
+  exportScript(broadcastId: BroadcastId, format: 'md' | 'html'): Promise<string> {
+    return call(commands.exportScript(broadcastId, format));
+  }
+
+  async importScript(broadcastId: BroadcastId, text: string) {
+    this.show = await call(commands.importScript(broadcastId, text));
+  }
+
   async tick(broadcastId: BroadcastId, id: ChecklistItemId, done: boolean) {
     await call(commands.setChecklistDone(id, done, this.operator));
     await this.loadChecklist(broadcastId);
