@@ -60,6 +60,63 @@ impl Device {
     }
 }
 
+/// The camera mode to ask for when recording `width`×`height` at `fps`: the smallest
+/// mode at least that large that reaches the frame rate, preferring MJPEG (USB webcams
+/// reach 720p30 only compressed); failing that, the fastest of the largest modes.
+pub fn pick_mode(modes: &[Mode], width: u32, height: u32, fps: u32) -> Option<&Mode> {
+    let fast_enough = |m: &&Mode| m.fps + 0.5 >= fps as f64;
+    let big_enough = |m: &&Mode| m.width >= width && m.height >= height;
+    let cost = |m: &&Mode| {
+        (
+            m.width as u64 * m.height as u64,
+            u8::from(m.pixel_format != "mjpeg"),
+        )
+    };
+    modes
+        .iter()
+        .filter(fast_enough)
+        .filter(big_enough)
+        .min_by_key(cost)
+        .or_else(|| {
+            let largest = modes
+                .iter()
+                .filter(fast_enough)
+                .map(|m| m.width as u64 * m.height as u64)
+                .max()?;
+            modes
+                .iter()
+                .filter(fast_enough)
+                .filter(|m| m.width as u64 * m.height as u64 == largest)
+                .min_by_key(cost)
+        })
+        .or_else(|| modes.iter().max_by(|a, b| a.fps.total_cmp(&b.fps)))
+}
+
+/// Input options for a V4L2 camera opened without a mode: the mode [`pick_mode`] finds.
+pub(crate) fn default_v4l2_options(
+    spec: &InputSpec,
+    width: u32,
+    height: u32,
+    fps: u32,
+) -> InputSpec {
+    let mut spec = spec.clone();
+    if spec.format != "v4l2" || !spec.options.is_empty() {
+        return spec;
+    }
+    let modes = v4l2::modes(&spec.url);
+    if let Some(mode) = pick_mode(&modes, width, height, fps) {
+        spec.options.insert(
+            "video_size".into(),
+            format!("{}x{}", mode.width, mode.height),
+        );
+        spec.options
+            .insert("framerate".into(), format!("{}", mode.fps));
+        spec.options
+            .insert("input_format".into(), mode.pixel_format.clone());
+    }
+    spec
+}
+
 const CAMERA_BACKENDS: &[&str] = &["v4l2", "avfoundation", "dshow"];
 const MICROPHONE_BACKENDS: &[&str] = &["alsa", "pulse", "avfoundation", "dshow"];
 
@@ -301,6 +358,42 @@ mod tests {
             list.iter().all(|d| d.name != "null"),
             "ALSA's null PCM is not a microphone"
         );
+    }
+
+    fn mode(width: u32, height: u32, fps: f64, pixel_format: &str) -> Mode {
+        Mode {
+            width,
+            height,
+            fps,
+            pixel_format: pixel_format.into(),
+        }
+    }
+
+    #[test]
+    fn picks_the_camera_mode_for_the_output() {
+        // A typical USB webcam: raw YUYV is slow at high resolutions, MJPEG is not.
+        let webcam = vec![
+            mode(1920, 1080, 30.0, "mjpeg"),
+            mode(1280, 720, 30.0, "mjpeg"),
+            mode(640, 480, 30.0, "mjpeg"),
+            mode(1920, 1080, 5.0, "yuyv422"),
+            mode(1280, 720, 10.0, "yuyv422"),
+            mode(640, 480, 30.0, "yuyv422"),
+        ];
+        type Case<'a> = (&'a [Mode], (u32, u32, u32), Option<(u32, u32, &'a str)>);
+        let cases: &[Case] = &[
+            (&webcam, (1280, 720, 30), Some((1280, 720, "mjpeg"))),
+            (&webcam, (640, 360, 30), Some((640, 480, "mjpeg"))),
+            (&webcam, (2560, 1440, 30), Some((1920, 1080, "mjpeg"))),
+            (&webcam[3..], (1280, 720, 30), Some((640, 480, "yuyv422"))),
+            (&webcam[3..5], (1280, 720, 30), Some((1280, 720, "yuyv422"))),
+            (&[], (1280, 720, 30), None),
+        ];
+        for (modes, (w, h, fps), expected) in cases {
+            let picked = pick_mode(modes, *w, *h, *fps)
+                .map(|m| (m.width, m.height, m.pixel_format.as_str()));
+            assert_eq!(picked, *expected, "{w}x{h}@{fps} from {modes:?}");
+        }
     }
 
     #[test]

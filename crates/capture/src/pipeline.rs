@@ -157,6 +157,10 @@ impl Shared {
             .clone()
     }
 
+    pub(crate) fn fps(&self) -> u32 {
+        self.fps
+    }
+
     pub(crate) fn media_ms(&self) -> u32 {
         (self.media_us.load(Ordering::Relaxed).max(0) / 1000) as u32
     }

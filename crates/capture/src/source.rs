@@ -141,6 +141,8 @@ pub(crate) fn video_thread(
     ready: Sender<Result<(), CaptureError>>,
 ) {
     let describe = format!("{}:{}", spec.format, spec.url);
+    // A camera opened without a mode gets the one that fits the output best.
+    let spec = crate::devices::default_v4l2_options(&spec, width, height, shared.fps());
     let mut source = match open_video(&spec) {
         Ok(s) => {
             let _ = ready.send(Ok(()));
