@@ -318,9 +318,12 @@ contract! {
             sku: String,
             /// Units.
             quantity: i32,
-            /// Amount paid in fen.
+            /// Amount paid in fen, after the coupon.
             #[cfg_attr(feature = "specta", specta(type = i32))]
             amount_fen: i64,
+            /// The coupon the buyer used.
+            #[serde(default)]
+            coupon_id: Option<String>,
         },
         /// Viewer counts changed.
         Viewers {
@@ -376,9 +379,11 @@ contract! {
         pub sku: String,
         /// Units.
         pub quantity: i32,
-        /// Amount paid in fen.
+        /// Amount paid in fen, after the coupon.
         #[cfg_attr(feature = "specta", specta(type = i32))]
         pub amount_fen: i64,
+        /// The coupon the buyer used.
+        pub coupon_id: Option<String>,
         /// Buyer nickname.
         pub buyer: String,
         /// Position in the shop's order log; the resume cursor.

@@ -590,7 +590,7 @@ async fn stream_events(
 
 pub(crate) fn load_orders(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str, after: i64, limit: u32) -> Result<Vec<Order>, ApiError> {
     let mut statement = conn.prepare_cached(
-        "SELECT id, broadcast_id, sku, quantity, amount_fen, buyer, seq, created_at_ms FROM orders
+        "SELECT id, broadcast_id, sku, quantity, amount_fen, buyer, seq, created_at_ms, coupon_id FROM orders
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
     )?;
     let orders = statement
@@ -604,6 +604,7 @@ pub(crate) fn load_orders(conn: &rusqlite::Connection, shop_id: &str, broadcast_
                 buyer: row.get(5)?,
                 seq: row.get(6)?,
                 created_at_ms: row.get(7)?,
+                coupon_id: row.get(8)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -79,6 +79,21 @@ pub struct Offer {
     pub available: i64,
 }
 
+/// A coupon viewers can still claim.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CouponOffer {
+    /// Coupon id.
+    pub id: String,
+    /// Discount in fen.
+    pub discount_fen: i64,
+    /// Minimum order amount in fen.
+    pub threshold_fen: i64,
+    /// Coupons left.
+    pub remaining: i32,
+    /// The SKU it is restricted to.
+    pub sku: Option<String>,
+}
+
 /// What the room shows now.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Room {
@@ -86,6 +101,8 @@ pub struct Room {
     pub bag: Vec<Offer>,
     /// The SKU on air.
     pub pinned: Option<String>,
+    /// Coupons of the broadcast, in creation order.
+    pub coupons: Vec<CouponOffer>,
 }
 
 /// What the audience did in one step.
@@ -122,8 +139,10 @@ pub enum Happening {
         sku: String,
         /// Units.
         quantity: i32,
-        /// Amount in fen.
+        /// Amount in fen, after the coupon.
         amount_fen: i64,
+        /// The coupon used.
+        coupon_id: Option<String>,
     },
 }
 
@@ -178,12 +197,15 @@ pub fn step(audience: &mut Audience, room: &Room, broadcast_id: &str) -> Vec<Hap
     }
 
     let mut n_orders = 0;
+    let mut coupons = room.coupons.clone();
     for offer in &room.bag {
         if offer.available <= 0 {
             continue;
         }
         let on_air = pinned.is_some_and(|pinned| pinned.sku == offer.sku);
-        let chance = if on_air { (audience.online as f64 / 150.0 * appeal).min(0.9) } else { 0.02 };
+        // A coupon that fits this product makes buying it more tempting.
+        let coupon_boost = if coupons.iter().any(|coupon| coupon.remaining > 0 && fits(coupon, &offer.sku)) { 1.3 } else { 1.0 };
+        let chance = if on_air { (audience.online as f64 / 150.0 * appeal * coupon_boost).min(0.9) } else { 0.02 };
         for _ in 0..3 {
             if rng.unit() < chance {
                 let quantity = (1 + rng.below(3) as i64).min(offer.available - placed(&out, &offer.sku)) as i32;
@@ -191,17 +213,35 @@ pub fn step(audience: &mut Audience, room: &Room, broadcast_id: &str) -> Vec<Hap
                     break;
                 }
                 n_orders += 1;
+                let amount_fen = offer.live_price_fen * quantity as i64;
+                // Buyers take the biggest discount they qualify for.
+                let best = coupons
+                    .iter_mut()
+                    .filter(|coupon| coupon.remaining > 0 && fits(coupon, &offer.sku) && amount_fen >= coupon.threshold_fen)
+                    .max_by_key(|coupon| coupon.discount_fen);
+                let (amount_fen, coupon_id) = match best {
+                    Some(coupon) => {
+                        coupon.remaining -= 1;
+                        ((amount_fen - coupon.discount_fen).max(1), Some(coupon.id.clone()))
+                    }
+                    None => (amount_fen, None),
+                };
                 out.push(Happening::Order {
                     order_id: format!("{broadcast_id}-{}-{n_orders}", audience.tick),
                     buyer: format!("{}{}", rng.pick(NICKNAMES), rng.below(1000)),
                     sku: offer.sku.clone(),
                     quantity,
-                    amount_fen: offer.live_price_fen * quantity as i64,
+                    amount_fen,
+                    coupon_id,
                 });
             }
         }
     }
     out
+}
+
+fn fits(coupon: &CouponOffer, sku: &str) -> bool {
+    coupon.sku.as_deref().is_none_or(|only| only == sku)
 }
 
 fn placed(happenings: &[Happening], sku: &str) -> i64 {
@@ -222,6 +262,7 @@ mod tests {
         Room {
             bag: vec![Offer { sku: "GN-1".into(), title: "赣南脐橙".into(), price_fen: 5990, live_price_fen, available }],
             pinned: Some("GN-1".into()),
+            coupons: Vec::new(),
         }
     }
 
@@ -247,6 +288,41 @@ mod tests {
         let (_, full_price) = run(1, &room(5990, 100_000), 300);
         let (_, half_price) = run(1, &room(2990, 100_000), 300);
         assert!(units(&half_price) > units(&full_price) * 2, "half price {} vs full {}", units(&half_price), units(&full_price));
+    }
+
+    #[test]
+    fn buyers_use_the_best_coupon_they_qualify_for_until_none_are_left() {
+        let mut with_coupons = room(3990, 100_000);
+        with_coupons.coupons = vec![
+            CouponOffer { id: "small".into(), discount_fen: 300, threshold_fen: 0, remaining: 1_000, sku: None },
+            CouponOffer { id: "big".into(), discount_fen: 1500, threshold_fen: 7980, remaining: 5, sku: Some("GN-1".into()) },
+            CouponOffer { id: "other".into(), discount_fen: 5000, threshold_fen: 0, remaining: 1_000, sku: Some("RICE".into()) },
+        ];
+        let mut audience = Audience::new(4, "b1");
+        let mut used_big = 0;
+        for _ in 0..300 {
+            // The sandbox reloads what is left of each coupon before every step.
+            let happenings = step(&mut audience, &with_coupons, "b1");
+            for happening in happenings {
+                if let Happening::Order { quantity, amount_fen, coupon_id, .. } = happening {
+                    let full = 3990 * quantity as i64;
+                    match coupon_id.as_deref() {
+                        Some("big") => {
+                            assert!(full >= 7980);
+                            assert_eq!(amount_fen, full - 1500);
+                            used_big += 1;
+                            with_coupons.coupons[1].remaining -= 1;
+                        }
+                        Some("small") => {
+                            assert_eq!(amount_fen, full - 300);
+                            assert!(full < 7980 || with_coupons.coupons[1].remaining == 0, "the big coupon was better");
+                        }
+                        other => panic!("coupon {other:?} does not fit GN-1"),
+                    }
+                }
+            }
+        }
+        assert_eq!(used_big, 5, "exactly the five big coupons are claimed");
     }
 
     #[test]

@@ -113,6 +113,8 @@ CREATE TABLE idempotency (
     created_at_ms INTEGER NOT NULL,
     PRIMARY KEY (shop_id, key)
 );
+"#, r#"
+ALTER TABLE orders ADD COLUMN coupon_id TEXT;
 "#];
 
 /// Why the database could not be opened.
@@ -169,4 +171,38 @@ pub fn ensure_shop(conn: &Connection, shop_id: &str, name: &str, client_id: &str
     conn.execute("INSERT OR IGNORE INTO shop (id, name, created_at_ms) VALUES (?1, ?2, ?3)", params![shop_id, name, now_ms])?;
     conn.execute("INSERT INTO client (client_id, shop_id, secret) VALUES (?1, ?2, ?3)", params![client_id, shop_id, secret])?;
     Ok(shop_id.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_from_a_newer_build_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sandbox.sqlite3");
+        drop(open(&path).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        match open(&path) {
+            Err(DbError::TooNew { found: 99, supported, .. }) => assert_eq!(supported, MIGRATIONS.len() as i64),
+            other => panic!("expected TooNew, got {other:?}"),
+        }
+        let version: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version, 99);
+    }
+
+    #[test]
+    fn a_first_version_database_gains_the_later_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sandbox.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        conn.execute("UPDATE orders SET coupon_id = NULL", []).unwrap();
+    }
 }

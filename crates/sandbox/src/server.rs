@@ -1,7 +1,7 @@
 //! The server's plumbing: shared state, problem responses, the signed-request extractor,
 //! idempotent writes, rate limits and fault injection, and the router.
 
-use crate::audience::{self, Audience, Happening, Offer, Room};
+use crate::audience::{self, Audience, CouponOffer, Happening, Offer, Room};
 use crate::{Config, RateLimit, api};
 use anchordesk_platform::routes::{self, ROUTES, Route};
 use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER};
@@ -420,14 +420,20 @@ pub(crate) fn tick(conn: &mut Connection, shop_id: &str, broadcast_id: &str, see
                 Happening::Viewers { online, entered, left } => LiveEventKind::Viewers { online, entered, left },
                 Happening::Comment { user, text } => LiveEventKind::Comment { user, text },
                 Happening::Like { count } => LiveEventKind::Like { count },
-                Happening::Order { order_id, buyer, sku, quantity, amount_fen } => {
+                Happening::Order { order_id, buyer, sku, quantity, amount_fen, coupon_id } => {
                     tx.execute(
-                        "INSERT INTO orders (id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, created_at_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                        params![order_id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, now],
+                        "INSERT INTO orders (id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, created_at_ms, coupon_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        params![order_id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, now, coupon_id],
                     )?;
                     tx.execute("UPDATE product SET sold = sold + ?1 WHERE shop_id = ?2 AND sku = ?3", params![quantity, shop_id, sku])?;
-                    LiveEventKind::Order { order_id, sku, quantity, amount_fen }
+                    if let Some(coupon_id) = &coupon_id {
+                        tx.execute(
+                            "UPDATE coupon SET claimed = claimed + 1 WHERE shop_id = ?1 AND broadcast_id = ?2 AND id = ?3",
+                            params![shop_id, broadcast_id, coupon_id],
+                        )?;
+                    }
+                    LiveEventKind::Order { order_id, sku, quantity, amount_fen, coupon_id }
                 }
             };
             events.push(append_event(&tx, shop_id, broadcast_id, now, kind)?);
@@ -454,7 +460,16 @@ fn load_room(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, pinned: Op
             Ok(Offer { sku: row.get(0)?, title: row.get(1)?, price_fen: row.get(2)?, live_price_fen: row.get(3)?, available: row.get(4)? })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Room { bag, pinned })
+    let mut statement = tx.prepare_cached(
+        "SELECT id, discount_fen, threshold_fen, quantity - claimed, sku FROM coupon
+         WHERE shop_id = ?1 AND broadcast_id = ?2 ORDER BY position",
+    )?;
+    let coupons = statement
+        .query_map(params![shop_id, broadcast_id], |row| {
+            Ok(CouponOffer { id: row.get(0)?, discount_fen: row.get(1)?, threshold_fen: row.get(2)?, remaining: row.get(3)?, sku: row.get(4)? })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Room { bag, pinned, coupons })
 }
 
 /// Injected latency, dropped connections, 500s and 429s, in that order. The real rate

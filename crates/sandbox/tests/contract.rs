@@ -331,6 +331,8 @@ async fn audience_run(seed: u64, ticks: i32) -> (Vec<LiveEventKind>, BroadcastMe
     let platform = common::platform(&base);
     setup_live_broadcast(&platform).await;
     platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
+    let coupon = CouponCreate { id: "c1".into(), title: "立减5元".into(), discount_fen: 500, threshold_fen: 0, quantity: 10, sku: None };
+    platform.create_coupon("coupon", "b1", &coupon).await.unwrap();
     let tick = reqwest::Client::new()
         .post(format!("{base}/admin/broadcasts/b1/tick"))
         .json(&TickRequest { ticks })
@@ -349,6 +351,15 @@ async fn audience_run(seed: u64, ticks: i32) -> (Vec<LiveEventKind>, BroadcastMe
         events.extend(page.items.into_iter().map(|event| event.event));
     }
     let metrics = platform.metrics("b1").await.unwrap();
+    // Every coupon claimed is one order that used it, and no more are claimed than exist.
+    let claimed = platform.client().get::<CouponList>("/v1/broadcasts/b1/coupons").await.unwrap().items[0].claimed;
+    let orders = platform.orders("b1", 0, 1000).await.unwrap().items;
+    let with_coupon = orders.iter().filter(|order| order.coupon_id.as_deref() == Some("c1")).count();
+    assert_eq!(claimed as usize, with_coupon);
+    assert!((1..=10).contains(&claimed), "claimed {claimed}");
+    for order in orders.iter().filter(|order| order.coupon_id.is_some()) {
+        assert_eq!(order.amount_fen, 3990 * order.quantity as i64 - 500);
+    }
     sandbox.shutdown().await.unwrap();
     (events, metrics)
 }
