@@ -133,6 +133,10 @@ impl Sandbox {
         let conn = db::open(&config.data_dir.join("sandbox.sqlite3"))?;
         db::ensure_shop(&conn, DEMO_SHOP_ID, "助农示范店 (demo)", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, anchordesk_platform::now_ms())
             .map_err(SandboxError::Seed)?;
+        if !config.addr.ip().is_loopback() {
+            // The admin routes (faults, shops) have no authentication of their own.
+            tracing::warn!(addr = %config.addr, "sandbox bound beyond loopback: anyone who can reach it can change its faults");
+        }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
