@@ -51,4 +51,6 @@ const APP_COMMANDS: &[&str] = &[
     "save_team_rules",
     "export_script",
     "import_script",
+    "list_archive",
+    "export_archive",
 ];

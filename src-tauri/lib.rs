@@ -69,6 +69,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             live::stop_live,
             live::broadcast_report,
             live::export_report,
+            live::list_archive,
+            live::export_archive,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)

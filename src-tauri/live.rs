@@ -5,6 +5,7 @@
 
 use crate::state::{AppState, UiError};
 use anchordesk_capture::{Config, MarkerKind, Overlay, Pipeline, PipelineHandle, Stats, StreamUrl, VideoSource};
+use anchordesk_core::archive;
 use anchordesk_core::live::{BroadcastReport, LiveMarkerKind, LiveSession, report_html};
 use anchordesk_core::plan::CheckEnv;
 use anchordesk_core::{BroadcastId, ErrorCode, LineupItem};
@@ -251,12 +252,60 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<BroadcastReport, Ui
         }
     };
     let env = check_env(&state);
+    let archive_dir = state.data_dir.join("archive");
     state
         .with_store(move |store| {
             store.end_session(session.id, &path, duration_ms)?;
+            let report = store.report(session.broadcast_id, &env, duration_ms)?;
+            // Keep the evidence: recording, markers and report in the archive with digests.
+            match archive::archive_session(&archive_dir, &report, env.today, archive::DEFAULT_RETENTION_YEARS) {
+                Ok(entry) => {
+                    let recording = std::path::Path::new(&path).file_name().map(|name| archive_dir.join(&entry.name).join(name));
+                    if let Some(recording) = recording {
+                        store.move_recording(session.id, &recording.display().to_string())?;
+                    }
+                }
+                Err(err) => tracing::error!("archiving the session failed, the recording stays where it is: {err}"),
+            }
             store.report(session.broadcast_id, &env, duration_ms)
         })
         .await
+}
+
+/// The archive: every ended session's folder, and folders whose manifest is unreadable.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveListing {
+    pub entries: Vec<archive::ArchiveEntry>,
+    pub problems: Vec<String>,
+    pub dir: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_archive(state: State<'_, AppState>) -> Result<ArchiveListing, UiError> {
+    let dir = state.data_dir.join("archive");
+    let (entries, problems) = tauri::async_runtime::spawn_blocking({
+        let dir = dir.clone();
+        move || archive::list(&dir)
+    })
+    .await
+    .map_err(internal)?;
+    Ok(ArchiveListing { entries, problems, dir: dir.display().to_string() })
+}
+
+/// Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
+/// folder's path. A file that changed since archiving refuses the export.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_archive(state: State<'_, AppState>, name: String) -> Result<String, UiError> {
+    let archive_dir = state.data_dir.join("archive");
+    let exports = state.data_dir.join("exports");
+    tauri::async_runtime::spawn_blocking(move || archive::export(&archive_dir, &name, &exports))
+        .await
+        .map_err(internal)?
+        .map(|path| path.display().to_string())
+        .map_err(internal)
 }
 
 /// The report of a broadcast's latest session.

@@ -74,11 +74,20 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
     await waitForText(browser, '[data-testid="report-products"]', '赣南脐橙');
     await screenshot(browser, 'zh-report');
 
+    // The session went into the archive with its digests.
+    await (await byTestId(browser, 'nav-archive')).click();
+    await waitForText(browser, '[data-testid="archive"]', '课程排练：三件农产品');
+    await waitForText(browser, '[data-testid="archive"]', 'SHA-256');
+    await (await byTestId(browser, 'archive-export')).click();
+    await waitForText(browser, 'body', 'exports');
+    await screenshot(browser, 'zh-archive');
+
     const report = JSON.parse(
       execFileSync(`${process.cwd()}/target/debug/anchordesk`, ['--data-dir', dataDir, 'report', '1'], { encoding: 'utf8' }),
     );
     const recording = report.session.recordingPath;
     assert.ok(existsSync(recording), `recording ${recording} exists`);
+    assert.match(recording, /archive\/broadcast-1-session-1\//, 'the recording lives in the archive');
     const probe = JSON.parse(
       execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-show_chapters', '-of', 'json', recording], {
         encoding: 'utf8',

@@ -9,6 +9,7 @@
 //!
 //! This crate knows nothing of Tauri, FFmpeg or HTTP.
 
+pub mod archive;
 pub mod compliance;
 pub mod error;
 pub mod import;

@@ -115,3 +115,35 @@ fn a_session_left_live_by_a_crash_is_found_interrupted_on_restart() {
     assert_eq!(closed.status, SessionStatus::Ended);
     assert_eq!(store.sessions(broadcast.id).unwrap().len(), 1);
 }
+
+#[test]
+fn an_ended_session_is_archived_with_digests_verified_and_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    store.seed_sample_catalog_once().unwrap();
+    let (broadcast, items) = ready(&mut store);
+    let recording = dir.path().join("rec.mp4");
+    std::fs::write(&recording, b"not really video, but bytes to keep").unwrap();
+    std::fs::write(dir.path().join("rec.mp4.markers.json"), b"[]").unwrap();
+    let session = store.go_live(broadcast.id, &env(), recording.to_str().unwrap(), false).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 0).unwrap();
+    store.end_session(session.id, "", Some(10_000)).unwrap();
+    let report = store.report(broadcast.id, &env(), None).unwrap();
+
+    let archive_dir = dir.path().join("archive");
+    let entry = archive::archive_session(&archive_dir, &report, time::macros::date!(2026 - 11 - 25), archive::DEFAULT_RETENTION_YEARS).unwrap();
+    assert_eq!(entry.keep_until, "2029-11-25");
+    let names: Vec<&str> = entry.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, vec!["rec.mp4", "rec.mp4.markers.json", "report.html", "report.json"]);
+    assert!(!recording.exists(), "the recording moved into the archive");
+    let (listed, problems) = archive::list(&archive_dir);
+    assert_eq!(listed, vec![entry.clone()]);
+    assert!(problems.is_empty());
+
+    let exported = archive::export(&archive_dir, &entry.name, &dir.path().join("usb")).unwrap();
+    assert!(exported.join("rec.mp4").exists() && exported.join(archive::MANIFEST).exists());
+
+    // A changed byte is caught.
+    std::fs::write(archive_dir.join(&entry.name).join("rec.mp4"), b"edited afterwards").unwrap();
+    assert!(matches!(archive::verify(&archive_dir, &entry.name), Err(archive::ArchiveError::Tampered { .. })));
+}

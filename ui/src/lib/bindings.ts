@@ -99,6 +99,12 @@ export const commands = {
 	broadcastReport: (broadcastId: BroadcastId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("broadcast_report", { broadcastId })),
 	/**  Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path. */
 	exportReport: (broadcastId: BroadcastId) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_report", { broadcastId })),
+	listArchive: () => typedError<ArchiveListing, UiError_Serialize>(__TAURI_INVOKE("list_archive")),
+	/**
+	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
+	 *  folder's path. A file that changed since archiving refuses the export.
+	 */
+	exportArchive: (name: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_archive", { name })),
 };
 
 /** Events */
@@ -159,6 +165,31 @@ export type AppInfo_Serialize = {
 	locale: string,
 	/**  Set when the database was refused; the window then shows only this. */
 	startupError: UiError_Serialize | null,
+};
+
+/**  What an archive folder holds, written as `manifest.json` inside it. */
+export type ArchiveEntry = {
+	/**  The folder's name, e.g. `broadcast-3-session-5`. */
+	name: string,
+	broadcastTitle: string,
+	startedAt: string,
+	/**  Keep until this date (`YYYY-MM-DD`). */
+	keepUntil: string,
+	files: ArchivedFile[],
+};
+
+/**  The archive: every ended session's folder, and folders whose manifest is unreadable. */
+export type ArchiveListing = {
+	entries: ArchiveEntry[],
+	problems: string[],
+	dir: string,
+};
+
+/**  One file in an archive folder. */
+export type ArchivedFile = {
+	name: string,
+	bytes: number,
+	sha256: string,
 };
 
 /**  Audio level in dB relative to full scale; -100 stands for silence. */

@@ -102,6 +102,12 @@ impl Store {
         self.session(session)
     }
 
+    /// Records where a session's recording went (into the archive).
+    pub fn move_recording(&mut self, session: SessionId, recording_path: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE live_session SET recording_path = ?1 WHERE id = ?2", params![recording_path, session.0])?;
+        Ok(())
+    }
+
     /// Marks sessions still `live` as interrupted: called once when the app starts, since a
     /// session can only be live in a running app. Returns them.
     pub fn mark_interrupted_sessions(&mut self) -> Result<Vec<LiveSession>, StoreError> {

@@ -6,7 +6,7 @@ export const en: Record<MessageKey, string> = {
   'nav.products': 'Products',
   'nav.broadcasts': 'Broadcasts',
   'nav.settings': 'Settings',
-  'nav.shortcuts': 'Shortcuts: Alt+1 Products · Alt+2 Broadcasts · Alt+3 Settings · Ctrl+Z Undo',
+  'nav.shortcuts': 'Shortcuts: Alt+1 Products · Alt+2 Broadcasts · Alt+3 Archive · Alt+4 Settings · Ctrl+Z Undo',
 
   'common.save': 'Save',
   'common.saving': 'Saving…',
@@ -356,4 +356,12 @@ export const en: Record<MessageKey, string> = {
   'script.importRun': "Import and replace",
   'script.imported': "Script imported",
   'script.exported': "Exported: {path}",
+  'nav.archive': "Archive",
+  'archive.hint': "After each broadcast its recording, markers and report are kept in {dir} with SHA-256 digests, for three years by default (platforms keep replays three years, and the live room keeps its review records as long).",
+  'archive.problem': "{dir} has no readable manifest and was skipped",
+  'archive.emptyTitle': "The archive is empty",
+  'archive.emptyBody': "When a broadcast ends, its recording and report are archived here.",
+  'archive.keepUntil': "Keep until {date}",
+  'archive.export': "Verify and export",
+  'archive.exported': "Verified and exported to {path}",
 };

@@ -5,7 +5,7 @@ export const zhCN = {
   'nav.products': '商品库',
   'nav.broadcasts': '场次',
   'nav.settings': '设置',
-  'nav.shortcuts': '快捷键：Alt+1 商品库 · Alt+2 场次 · Alt+3 设置 · Ctrl+Z 撤销',
+  'nav.shortcuts': '快捷键：Alt+1 商品库 · Alt+2 场次 · Alt+3 档案 · Alt+4 设置 · Ctrl+Z 撤销',
 
   'common.save': '保存',
   'common.saving': '正在保存…',
@@ -355,6 +355,14 @@ export const zhCN = {
   'script.importRun': "导入并替换",
   'script.imported': "脚本已导入",
   'script.exported': "已导出：{path}",
+  'nav.archive': "档案",
+  'archive.hint': "每场下播后，录像、标记和复盘报告存入 {dir}，附 SHA-256 校验值，默认保存三年（平台须保存直播回放三年，直播间运营者的审核记录同样保存三年）。",
+  'archive.problem': "{dir} 缺少可读的清单文件，已跳过",
+  'archive.emptyTitle': "档案还是空的",
+  'archive.emptyBody': "开播并下播后，这一场的录像和复盘报告会自动存档在这里。",
+  'archive.keepUntil': "保存至 {date}",
+  'archive.export': "校验并导出",
+  'archive.exported': "已校验并导出到 {path}",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

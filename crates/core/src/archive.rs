@@ -1,0 +1,187 @@
+//! The archive: each ended session's files (recording, marker sidecar, report) in one
+//! folder with a manifest of SHA-256 digests and the date until which it must be kept.
+//! Platforms keep replays for three years and the live room keeps its own evidence as
+//! long (CN-LSE-16, CN-LSE-27), so three years is the default retention.
+
+use crate::live::{BroadcastReport, report_html};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Default retention in years.
+pub const DEFAULT_RETENTION_YEARS: i32 = 3;
+
+/// The manifest's file name inside an archive folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// One file in an archive folder.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ArchivedFile {
+    pub name: String,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// What an archive folder holds, written as `manifest.json` inside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ArchiveEntry {
+    /// The folder's name, e.g. `broadcast-3-session-5`.
+    pub name: String,
+    pub broadcast_title: String,
+    pub started_at: String,
+    /// Keep until this date (`YYYY-MM-DD`).
+    pub keep_until: String,
+    pub files: Vec<ArchivedFile>,
+}
+
+/// Why archiving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the session has no recording to archive")]
+    NoRecording,
+    #[error("{path}: {message}")]
+    Manifest { path: PathBuf, message: String },
+    #[error("{name} changed since it was archived (SHA-256 {found}, expected {expected})")]
+    Tampered { name: String, found: String, expected: String },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
+    move |source| ArchiveError::Io { path: path.to_path_buf(), source }
+}
+
+/// SHA-256 of a file, as lowercase hex, read in chunks.
+pub fn sha256_file(path: &Path) -> Result<String, ArchiveError> {
+    let mut file = std::fs::File::open(path).map_err(io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buffer).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Moves the session's recording (and its marker sidecar, when present) into
+/// `<archive_dir>/<name>/`, writes the report as JSON and HTML, and a manifest with every
+/// file's SHA-256. Returns the entry.
+pub fn archive_session(
+    archive_dir: &Path,
+    report: &BroadcastReport,
+    today: time::Date,
+    retention_years: i32,
+) -> Result<ArchiveEntry, ArchiveError> {
+    let session = report.session.as_ref().ok_or(ArchiveError::NoRecording)?;
+    let recording = PathBuf::from(&session.recording_path);
+    if session.recording_path.is_empty() || !recording.exists() {
+        return Err(ArchiveError::NoRecording);
+    }
+    let name = format!("broadcast-{}-session-{}", report.broadcast.id.0, session.id.0);
+    let folder = archive_dir.join(&name);
+    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    let mut sources = vec![recording.clone()];
+    let mut sidecar = recording.clone().into_os_string();
+    sidecar.push(".markers.json");
+    let sidecar = PathBuf::from(sidecar);
+    if sidecar.exists() {
+        sources.push(sidecar);
+    }
+    for source in &sources {
+        let target = folder.join(source.file_name().unwrap_or_default());
+        // A rename within one disk is atomic; across disks, copy then remove.
+        if std::fs::rename(source, &target).is_err() {
+            std::fs::copy(source, &target).map_err(io(source))?;
+            std::fs::remove_file(source).map_err(io(source))?;
+        }
+    }
+    let json = serde_json::to_vec_pretty(report).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
+    std::fs::write(folder.join("report.json"), json).map_err(io(&folder))?;
+    std::fs::write(folder.join("report.html"), report_html(report)).map_err(io(&folder))?;
+
+    let mut files = Vec::new();
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map_err(io(&folder))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.file_name().is_some_and(|n| n != MANIFEST))
+        .collect();
+    names.sort();
+    for path in names {
+        let bytes = std::fs::metadata(&path).map_err(io(&path))?.len();
+        files.push(ArchivedFile {
+            name: path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+            bytes,
+            sha256: sha256_file(&path)?,
+        });
+    }
+    let keep_until = today.replace_year(today.year() + retention_years).unwrap_or(today);
+    let entry = ArchiveEntry {
+        name,
+        broadcast_title: report.broadcast.draft.title.clone(),
+        started_at: session.started_at.clone(),
+        keep_until: keep_until.to_string(),
+        files,
+    };
+    let manifest = serde_json::to_vec_pretty(&entry).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
+    std::fs::write(folder.join(MANIFEST), manifest).map_err(io(&folder))?;
+    Ok(entry)
+}
+
+/// Every archive folder's manifest, newest first. A folder without a readable manifest is
+/// skipped (and named in the second list).
+pub fn list(archive_dir: &Path) -> (Vec<ArchiveEntry>, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(archive_dir) else { return (entries, problems) };
+    for dir in dirs.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()) {
+        let manifest = dir.join(MANIFEST);
+        match std::fs::read(&manifest).ok().and_then(|bytes| serde_json::from_slice::<ArchiveEntry>(&bytes).ok()) {
+            Some(entry) => entries.push(entry),
+            None => problems.push(dir.display().to_string()),
+        }
+    }
+    entries.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    (entries, problems)
+}
+
+/// Checks every file of an archive folder against its manifest.
+pub fn verify(archive_dir: &Path, name: &str) -> Result<ArchiveEntry, ArchiveError> {
+    let folder = archive_dir.join(name);
+    let manifest = folder.join(MANIFEST);
+    let bytes = std::fs::read(&manifest).map_err(io(&manifest))?;
+    let entry: ArchiveEntry =
+        serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Manifest { path: manifest.clone(), message: e.to_string() })?;
+    for file in &entry.files {
+        let found = sha256_file(&folder.join(&file.name))?;
+        if found != file.sha256 {
+            return Err(ArchiveError::Tampered { name: file.name.clone(), found, expected: file.sha256.clone() });
+        }
+    }
+    Ok(entry)
+}
+
+/// Copies one archive folder to `destination/<name>` (for handing over as evidence).
+pub fn export(archive_dir: &Path, name: &str, destination: &Path) -> Result<PathBuf, ArchiveError> {
+    let entry = verify(archive_dir, name)?;
+    let target = destination.join(&entry.name);
+    std::fs::create_dir_all(&target).map_err(io(&target))?;
+    for file in entry.files.iter().map(|f| f.name.as_str()).chain([MANIFEST]) {
+        std::fs::copy(archive_dir.join(name).join(file), target.join(file)).map_err(io(&target))?;
+    }
+    Ok(target)
+}
+
+/// The whole path of an archive folder, for display.
+pub fn folder(archive_dir: &Path, name: &str) -> PathBuf {
+    archive_dir.join(name)
+}
