@@ -284,6 +284,56 @@ pub trait OutboxStore: Send + Sync + 'static {
     fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError>;
 }
 
+/// Checks that an [`OutboxStore`] keeps the contract the worker relies on. Call it from
+/// the store's own tests with an empty outbox and a function that commits one command
+/// and returns its id; it returns the first broken rule.
+pub fn check_store(store: &dyn OutboxStore, enqueue: &dyn Fn(&Command) -> i64) -> Result<(), String> {
+    let upsert = |sku: &str, price_fen: i64| Command::UpsertProduct {
+        sku: sku.to_owned(),
+        product: ProductUpsert { title: format!("商品 {sku}"), description: String::new(), price_fen, stock: 1, origin: None },
+    };
+    let commands = [upsert("A", 100), upsert("B", 200), upsert("A", 300)];
+    let ids: Vec<i64> = commands.iter().map(enqueue).collect();
+    let err = |what: String| Err::<(), String>(what);
+    if !ids.windows(2).all(|pair| pair[0] < pair[1]) {
+        return err(format!("ids {ids:?} do not increase in the order of enqueueing"));
+    }
+    let pending = store.pending(10).map_err(|e| e.to_string())?;
+    if pending.iter().map(|entry| entry.id).collect::<Vec<_>>() != ids {
+        return err(format!("pending(10) gave ids {:?}, expected {ids:?}", pending.iter().map(|entry| entry.id).collect::<Vec<_>>()));
+    }
+    for (entry, command) in pending.iter().zip(&commands) {
+        if entry.entity != command.entity() || entry.attempts != 0 || entry.retry_at_ms.is_some() {
+            return err(format!("entry {} should be entity {} with no attempts and no retry time: {entry:?}", entry.id, command.entity()));
+        }
+        match Command::from_parts(entry.operation, &entry.payload) {
+            Ok(decoded) if decoded == *command => {}
+            other => return err(format!("entry {} does not give back its command: {other:?}", entry.id)),
+        }
+    }
+    let first_two = store.pending(2).map_err(|e| e.to_string())?;
+    if first_two.iter().map(|entry| entry.id).collect::<Vec<_>>() != ids[..2] {
+        return err(format!("pending(2) did not give the two oldest entries: {first_two:?}"));
+    }
+    let retry_at = crate::now_ms() + 60_000;
+    store.mark_failed(ids[0], "platform unreachable", Some(retry_at)).map_err(|e| e.to_string())?;
+    store.mark_failed(ids[1], "refused: validation", None).map_err(|e| e.to_string())?;
+    let pending = store.pending(10).map_err(|e| e.to_string())?;
+    let waiting = pending.iter().find(|entry| entry.id == ids[0]);
+    if waiting.is_none_or(|entry| entry.attempts != 1 || entry.retry_at_ms != Some(retry_at)) {
+        return err(format!("an entry failed with a retry time must stay pending with attempts 1 and that time: {waiting:?}"));
+    }
+    if pending.iter().any(|entry| entry.id == ids[1]) {
+        return err(format!("an entry given up (retry time None) must leave pending: {pending:?}"));
+    }
+    store.mark_done(ids[0]).map_err(|e| e.to_string())?;
+    let pending = store.pending(10).map_err(|e| e.to_string())?;
+    if pending.iter().map(|entry| entry.id).collect::<Vec<_>>() != [ids[2]] {
+        return err(format!("after done and given up only {} should be pending: {pending:?}", ids[2]));
+    }
+    Ok(())
+}
+
 /// How the worker schedules.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -687,6 +737,44 @@ mod tests {
             row.2 = Some(error.to_owned());
             Ok(())
         }
+    }
+
+    #[test]
+    fn the_memory_outbox_keeps_the_store_contract() {
+        let store = MemoryOutbox::default();
+        let enqueue = |command: &Command| {
+            let mut rows = store.rows.lock().unwrap();
+            let id = rows.len() as i64 + 1;
+            rows.push((OutboxEntry::new(id, command, 0), RowState::Pending, None));
+            id
+        };
+        assert_eq!(check_store(&store, &enqueue), Ok(()));
+    }
+
+    #[test]
+    fn a_store_that_returns_given_up_entries_is_caught() {
+        /// Forgets that `None` means given up.
+        struct Leaky(MemoryOutbox);
+        impl OutboxStore for Leaky {
+            fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+                self.0.pending(limit)
+            }
+            fn mark_done(&self, id: i64) -> Result<(), StoreError> {
+                self.0.mark_done(id)
+            }
+            fn mark_failed(&self, id: i64, error: &str, _retry_at_ms: Option<i64>) -> Result<(), StoreError> {
+                self.0.mark_failed(id, error, Some(0))
+            }
+        }
+        let store = Leaky(MemoryOutbox::default());
+        let enqueue = |command: &Command| {
+            let mut rows = store.0.rows.lock().unwrap();
+            let id = rows.len() as i64 + 1;
+            rows.push((OutboxEntry::new(id, command, 0), RowState::Pending, None));
+            id
+        };
+        let verdict = check_store(&store, &enqueue);
+        assert!(verdict.is_err_and(|why| why.contains("retry time")), "the leak went unnoticed");
     }
 
     #[tokio::test]

@@ -161,3 +161,14 @@ async fn wrong_credentials_keep_every_entry_pending_until_they_are_fixed() {
     assert!(common::desk::differences(right.as_ref(), &desk).await.is_empty());
     sandbox.shutdown().await.unwrap();
 }
+
+#[test]
+fn the_test_desks_sqlite_outbox_keeps_the_store_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = SqliteOutbox::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let enqueue = |command: &anchordesk_platform::sync::Command| {
+        outbox.enqueue(std::slice::from_ref(command)).unwrap();
+        outbox.last_id().unwrap()
+    };
+    assert_eq!(anchordesk_platform::sync::check_store(&outbox, &enqueue), Ok(()));
+}

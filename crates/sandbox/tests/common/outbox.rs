@@ -74,6 +74,12 @@ impl SqliteOutbox {
         statement.query_map([], |row| row.get(0))?.collect()
     }
 
+    /// The id of the newest entry.
+    pub fn last_id(&self) -> rusqlite::Result<i64> {
+        let conn = self.conn.lock().unwrap();
+        conn.query_row("SELECT max(id) FROM outbox", [], |row| row.get(0))
+    }
+
     /// Total failed attempts over all entries.
     pub fn failed_attempts(&self) -> rusqlite::Result<i64> {
         let conn = self.conn.lock().unwrap();
