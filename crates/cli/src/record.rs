@@ -226,7 +226,6 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
     if tty {
         eprintln!();
     }
-    eprintln!("{}", progress_line(&stats.borrow()));
     println!(
         "{}: {:.1} s, {} frames, {:.1} MB, skipped {} frames, dropped {}, {} push reconnects; markers in {}",
         summary.path.display(),
