@@ -53,4 +53,5 @@ const APP_COMMANDS: &[&str] = &[
     "import_script",
     "list_archive",
     "export_archive",
+    "close_interrupted",
 ];

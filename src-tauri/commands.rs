@@ -20,6 +20,17 @@ pub struct AppInfo {
     pub locale: String,
     /// Set when the database was refused; the window then shows only this.
     pub startup_error: Option<UiError>,
+    /// Sessions that were live when the app last stopped (a crash or a kill), with their
+    /// broadcast's title; their recordings are kept.
+    pub interrupted: Vec<InterruptedSession>,
+}
+
+/// A session found live at start.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InterruptedSession {
+    pub session: anchordesk_core::live::LiveSession,
+    pub broadcast_title: String,
 }
 
 const LOCALE_KEY: &str = "locale";
@@ -32,7 +43,27 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
         Some(_) => None,
         None => state.with_store(|store| store.setting(LOCALE_KEY)).await?,
     };
+    let sessions = state.interrupted.clone();
+    let interrupted = match state.startup_error() {
+        Some(_) => Vec::new(),
+        None => {
+            state
+                .with_store(move |store| {
+                    sessions
+                        .into_iter()
+                        // Only those the team has not closed yet.
+                        .filter(|s| store.session(s.id).map(|now| now.status == anchordesk_core::live::SessionStatus::Interrupted).unwrap_or(false))
+                        .map(|session| {
+                            let broadcast_title = store.broadcast(session.broadcast_id)?.draft.title;
+                            Ok(InterruptedSession { session, broadcast_title })
+                        })
+                        .collect()
+                })
+                .await?
+        }
+    };
     Ok(AppInfo {
+        interrupted,
         version: env!("CARGO_PKG_VERSION").to_string(),
         data_dir: state.data_dir.display().to_string(),
         db_path: state.db_path.display().to_string(),

@@ -70,6 +70,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             live::broadcast_report,
             live::export_report,
             live::list_archive,
+            live::close_interrupted,
             live::export_archive,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview])

@@ -272,6 +272,31 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<BroadcastReport, Ui
         .await
 }
 
+/// Closes a session left interrupted by a crash: its recording (fragmented, so playable up
+/// to the last second written) is measured, archived, and the report built.
+#[tauri::command]
+#[specta::specta]
+pub async fn close_interrupted(state: State<'_, AppState>, session_id: anchordesk_core::live::SessionId) -> Result<BroadcastReport, UiError> {
+    let env = check_env(&state);
+    let archive_dir = state.data_dir.join("archive");
+    state
+        .with_store(move |store| {
+            let session = store.session(session_id)?;
+            // The last marker is the best measure of how long the recording ran.
+            let markers = store.markers(session_id)?;
+            let duration = markers.last().map(|m| m.media_ms);
+            store.end_session(session_id, "", duration)?;
+            let report = store.report(session.broadcast_id, &env, duration)?;
+            if let Ok(entry) = archive::archive_session(&archive_dir, &report, env.today, archive::DEFAULT_RETENTION_YEARS)
+                && let Some(name) = std::path::Path::new(&session.recording_path).file_name()
+            {
+                store.move_recording(session_id, &archive_dir.join(&entry.name).join(name).display().to_string())?;
+            }
+            store.report(session.broadcast_id, &env, duration)
+        })
+        .await
+}
+
 /// The archive: every ended session's folder, and folders whose manifest is unreadable.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

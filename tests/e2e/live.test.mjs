@@ -32,10 +32,8 @@ async function addProduct(browser, query, expected) {
   await browser.keys('Escape');
 }
 
-test('rehearse a broadcast: go live, three products by hotkey, stop, report and recording agree', async () => {
-  const dataDir = tempDataDir();
-  const browser = await openApp(env, dataDir);
-  try {
+/** Creates a course broadcast with three products, ticks every manual item and goes live as a rehearsal. */
+async function rehearse(browser) {
     await (await byTestId(browser, 'nav-broadcasts')).waitForDisplayed({ timeout: 30000 });
     await (await byTestId(browser, 'nav-broadcasts')).click();
     await (await byTestId(browser, 'broadcast-new')).click();
@@ -61,6 +59,13 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
 
     await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 20000 });
     await (await byTestId(browser, 'live-preview')).waitForDisplayed({ timeout: 20000 });
+}
+
+test('rehearse a broadcast: go live, three products by hotkey, stop, report and recording agree', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await rehearse(browser);
     for (const name of ['赣南脐橙', '五常', '核桃']) {
       await browser.keys(' ');
       await waitForText(browser, '[data-testid="live-on-air"]', name);
@@ -110,4 +115,42 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
   } finally {
     await closeApp(browser);
   }
+});
+
+test('the app killed with -9 while live: the recording is kept and the broadcast can be closed', async () => {
+  const dataDir = tempDataDir();
+  let browser = await openApp(env, dataDir);
+  try {
+    await rehearse(browser);
+    await browser.keys(' ');
+    await waitForText(browser, '[data-testid="live-on-air"]', '赣南脐橙');
+    await sleep(6000);
+    const pids = execFileSync('pgrep', ['-f', `anchordesk-app.*${dataDir}`], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(pids.length, 1, `one app process: ${pids}`);
+    execFileSync('kill', ['-9', pids[0]]);
+  } finally {
+    await closeApp(browser);
+  }
+
+  browser = await openApp(env, dataDir);
+  try {
+    const banner = await byTestId(browser, 'interrupted');
+    await banner.waitForDisplayed({ timeout: 30000 });
+    assert.match(await banner.getText(), /课程排练/);
+    await screenshot(browser, 'zh-interrupted');
+    await (await byTestId(browser, 'close-interrupted')).click();
+    await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 20000 });
+  } finally {
+    await closeApp(browser);
+  }
+  const report = JSON.parse(
+    execFileSync(`${process.cwd()}/target/debug/anchordesk`, ['--data-dir', dataDir, 'report', '1'], { encoding: 'utf8' }),
+  );
+  assert.equal(report.session.status, 'ended');
+  const probe = JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'json', report.session.recordingPath], {
+      encoding: 'utf8',
+    }),
+  );
+  assert.ok(Number(probe.format.duration) >= 5, `the killed recording plays ${probe.format.duration} s`);
 });

@@ -101,6 +101,11 @@ export const commands = {
 	exportReport: (broadcastId: BroadcastId) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_report", { broadcastId })),
 	listArchive: () => typedError<ArchiveListing, UiError_Serialize>(__TAURI_INVOKE("list_archive")),
 	/**
+	 *  Closes a session left interrupted by a crash: its recording (fragmented, so playable up
+	 *  to the last second written) is measured, archived, and the report built.
+	 */
+	closeInterrupted: (sessionId: SessionId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("close_interrupted", { sessionId })),
+	/**
 	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
 	 *  folder's path. A file that changed since archiving refuses the export.
 	 */
@@ -154,6 +159,11 @@ export type AppInfo_Deserialize = {
 	locale: string,
 	/**  Set when the database was refused; the window then shows only this. */
 	startupError?: UiError_Deserialize | null,
+	/**
+	 *  Sessions that were live when the app last stopped (a crash or a kill), with their
+	 *  broadcast's title; their recordings are kept.
+	 */
+	interrupted: InterruptedSession_Deserialize[],
 };
 
 /**  What the window needs to know at start. */
@@ -165,6 +175,11 @@ export type AppInfo_Serialize = {
 	locale: string,
 	/**  Set when the database was refused; the window then shows only this. */
 	startupError: UiError_Serialize | null,
+	/**
+	 *  Sessions that were live when the app last stopped (a crash or a kill), with their
+	 *  broadcast's title; their recordings are kept.
+	 */
+	interrupted: InterruptedSession_Serialize[],
 };
 
 /**  What an archive folder holds, written as `manifest.json` inside it. */
@@ -614,6 +629,21 @@ export type GoLiveOverride = {
 	reason: string,
 	givenBy: string,
 	givenAt: string,
+};
+
+/**  A session found live at start. */
+export type InterruptedSession = InterruptedSession_Serialize | InterruptedSession_Deserialize;
+
+/**  A session found live at start. */
+export type InterruptedSession_Deserialize = {
+	session: LiveSession_Deserialize,
+	broadcastTitle: string,
+};
+
+/**  A session found live at start. */
+export type InterruptedSession_Serialize = {
+	session: LiveSession_Serialize,
+	broadcastTitle: string,
 };
 
 /**  A citation of an entry in the project's legal catalogue (`law.md`). */

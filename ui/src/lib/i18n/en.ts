@@ -364,4 +364,5 @@ export const en: Record<MessageKey, string> = {
   'archive.keepUntil': "Keep until {date}",
   'archive.export': "Verify and export",
   'archive.exported': "Verified and exported to {path}",
+  'live.closeInterrupted': "Close it and build the review",
 };

@@ -363,6 +363,7 @@ export const zhCN = {
   'archive.keepUntil': "保存至 {date}",
   'archive.export': "校验并导出",
   'archive.exported': "已校验并导出到 {path}",
+  'live.closeInterrupted': "结束这一场并生成复盘",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -39,6 +39,11 @@ class LiveStore {
     app.page = 'report';
   }
 
+  async closeInterrupted(sessionId: number) {
+    this.report = await call(commands.closeInterrupted(sessionId));
+    app.page = 'report';
+  }
+
   async loadReport(broadcastId: BroadcastId) {
     this.report = await call(commands.broadcastReport(broadcastId));
     app.page = 'report';
