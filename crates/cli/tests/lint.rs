@@ -91,7 +91,7 @@ fn gbk_file_is_detected() {
     );
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(findings[0]["ruleId"], "zh.medical.treatment");
-    assert_eq!(findings[0]["matched"], "治咳嗽");
+    assert_eq!(findings[0]["matched"], "能治咳嗽");
     assert_eq!(findings[0]["line"], 2);
 }
 
