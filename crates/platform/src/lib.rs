@@ -19,6 +19,28 @@
 //! The main design choice: the desk names every entity itself (a product by its SKU, a
 //! broadcast by the desk's id), so each outbox entry can be sent on its own, in any
 //! process, after any crash, and the entry's id is enough to make the send idempotent.
+//!
+//! Wiring the desk to a platform: the desk implements [`sync::OutboxStore`] over its own
+//! database and runs one [`sync::SyncWorker`]:
+//!
+//! ```no_run
+//! use anchordesk_platform::sync::{OutboxStore, SyncConfig, SyncWorker};
+//! use anchordesk_platform::{ClientConfig, Platform, SandboxPlatform};
+//! use std::sync::Arc;
+//!
+//! # async fn wire(store: Arc<dyn OutboxStore>) -> Result<(), anchordesk_platform::PlatformError> {
+//! let config = ClientConfig::new("http://127.0.0.1:8787", "demo-desk", "secret from the keyring");
+//! let platform: Arc<dyn Platform> = Arc::new(SandboxPlatform::new(config)?);
+//! println!("connected to {}", platform.shop().await?.name); // "test connection"
+//! let sync = SyncConfig { key_prefix: "desk-7f3a-".into(), ..SyncConfig::default() };
+//! let worker = SyncWorker::new(platform, store, sync);
+//! let handle = worker.handle(); // wake() after each commit, status() for the badge
+//! let (stop, shutdown) = tokio::sync::watch::channel(false);
+//! tokio::spawn(worker.run(shutdown));
+//! handle.wake();
+//! # let _ = stop;
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
 pub mod adapter;
