@@ -475,12 +475,7 @@ impl Linter {
                     continue;
                 }
                 let pattern = &self.patterns[entry.pattern as usize];
-                let (key_start, key_end) = if pattern.prefix.is_empty() {
-                    (found.start(), found.end())
-                } else {
-                    (found.start(), found.start() + pattern.prefix.len())
-                };
-                if let Some(hit) = pattern::verify(pattern, text, key_start, key_end) {
+                if let Some(hit) = pattern::verify(pattern, text, found.start(), found.end()) {
                     out.push(Candidate {
                         rule: entry.rule,
                         exception: entry.exception,

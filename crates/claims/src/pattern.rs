@@ -39,11 +39,19 @@ impl Pattern {
     /// The literal the automaton searches for: the prefix, or the suffix when the
     /// placeholder comes first.
     pub fn key(&self) -> &str {
-        if self.prefix.is_empty() {
+        if self.key_is_suffix() {
             &self.suffix
         } else {
             &self.prefix
         }
+    }
+
+    /// True when the automaton searches for the suffix: the placeholder comes first, or a
+    /// `{g}` gap has a longer literal after it than before (`对{g}病有好处` is found by
+    /// 病有好处, not by the common 对).
+    pub fn key_is_suffix(&self) -> bool {
+        self.prefix.is_empty()
+            || (self.hole == Some(Hole::Gap) && self.suffix.chars().count() > self.prefix.chars().count())
     }
 }
 
@@ -174,7 +182,15 @@ pub(crate) fn verify(
         end: key_end,
         value: None,
     };
-    if !pattern.prefix.is_empty() {
+    if pattern.key_is_suffix() {
+        if pattern.hole == Some(Hole::Gap) {
+            hit.start = gap_backward(text, key_start, &pattern.prefix)?;
+        } else {
+            let (value, start) = number_backward(text, key_start)?;
+            hit.value = Some(value);
+            hit.start = start;
+        }
+    } else {
         match pattern.hole {
             None => {}
             Some(Hole::Num) => {
@@ -197,10 +213,6 @@ pub(crate) fn verify(
             }
             hit.end += skipped + pattern.suffix.len();
         }
-    } else {
-        let (value, start) = number_backward(text, key_start)?;
-        hit.value = Some(value);
-        hit.start = start;
     }
     at_word_boundary(text, hit.start, hit.end).then_some(hit)
 }
@@ -306,6 +318,23 @@ fn gap_forward(text: &str, from: usize, suffix: &str) -> Option<usize> {
             return None;
         }
         pos += ch.len_utf8();
+    }
+    None
+}
+
+/// The start of `prefix` when it ends within [`MAX_GAP`] characters before `to` in the same
+/// clause (the gap may be empty).
+fn gap_backward(text: &str, to: usize, prefix: &str) -> Option<usize> {
+    let mut pos = to;
+    for _ in 0..=MAX_GAP {
+        if text[..pos].ends_with(prefix) {
+            return Some(pos - prefix.len());
+        }
+        let ch = text[..pos].chars().next_back()?;
+        if ch == HARD {
+            return None;
+        }
+        pos -= ch.len_utf8();
     }
     None
 }
@@ -518,6 +547,17 @@ mod tests {
         assert_eq!(check("别家的都是糖").as_deref(), Some("别家的都是"));
         assert_eq!(check("别家的东西，我们都是自己种的"), None);
         assert_eq!(check("别家的那个牌子的黑芝麻丸都是"), None);
+
+        // A longer literal after the gap is the key, and the match is found backwards.
+        let pattern = &expand("对{g}病有好处").unwrap()[0];
+        assert!(pattern.key_is_suffix());
+        let text = fold("经常吃对胃病有好处");
+        let key_start = text.find("病有好处").unwrap();
+        let hit = verify(pattern, &text, key_start, key_start + "病有好处".len()).unwrap();
+        assert_eq!(&text[hit.start..hit.end], "对胃病有好处");
+        let text = fold("对，病有好处");
+        let key_start = text.find("病有好处").unwrap();
+        assert_eq!(verify(pattern, &text, key_start, key_start + "病有好处".len()), None);
     }
 
     #[test]
