@@ -416,6 +416,9 @@ contract! {
         pub gmv_fen: i64,
         /// Times it was pinned.
         pub pins: i32,
+        /// How long it was on air (讲解时长), in milliseconds.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub pinned_ms: i64,
     }
 
     /// Figures of one broadcast.

@@ -637,6 +637,7 @@ fn metrics(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Broad
         params![shop_id, id],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
+    let pinned_ms = time_on_air(conn, shop_id, id, broadcast.ended_at_ms.unwrap_or_else(now_ms))?;
     let mut products = Vec::new();
     for sku in &broadcast.products {
         let (orders, units, gmv_fen): (i64, i64, i64) = conn.query_row(
@@ -650,7 +651,14 @@ fn metrics(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Broad
             params![shop_id, id, sku],
             |row| row.get(0),
         )?;
-        products.push(ProductMetrics { sku: sku.clone(), orders: orders as i32, units: units as i32, gmv_fen, pins: pins as i32 });
+        products.push(ProductMetrics {
+            sku: sku.clone(),
+            orders: orders as i32,
+            units: units as i32,
+            gmv_fen,
+            pins: pins as i32,
+            pinned_ms: pinned_ms.get(sku).copied().unwrap_or(0),
+        });
     }
     let (orders, units, gmv_fen): (i64, i64, i64) = conn.query_row(
         "SELECT count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM orders WHERE shop_id = ?1 AND broadcast_id = ?2",
@@ -671,6 +679,32 @@ fn metrics(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Broad
         gmv_fen,
         products,
     })
+}
+
+/// Milliseconds each SKU was pinned, from the pin and status events, up to `until_ms`.
+fn time_on_air(conn: &rusqlite::Connection, shop_id: &str, id: &str, until_ms: i64) -> Result<std::collections::HashMap<String, i64>, ApiError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT at_ms, kind, json_extract(body, '$.sku') FROM event
+         WHERE shop_id = ?1 AND broadcast_id = ?2 AND kind IN ('pinned', 'status') ORDER BY seq",
+    )?;
+    let marks = statement
+        .query_map(params![shop_id, id], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut totals = std::collections::HashMap::new();
+    let mut on_air: Option<(String, i64)> = None;
+    for (at_ms, kind, sku) in marks {
+        if let Some((pinned, since)) = on_air.take() {
+            *totals.entry(pinned).or_insert(0) += at_ms - since;
+        }
+        // A status event (live or ended) leaves nothing on air.
+        if kind == "pinned" {
+            on_air = sku.map(|sku| (sku, at_ms));
+        }
+    }
+    if let Some((pinned, since)) = on_air {
+        *totals.entry(pinned).or_insert(0) += (until_ms - since).max(0);
+    }
+    Ok(totals)
 }
 
 async fn get_metrics(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<BroadcastMetrics>, ApiError> {

@@ -553,3 +553,34 @@ async fn skus_with_chinese_spaces_and_slashes_survive_the_path_and_the_signature
     assert_eq!(second.next_cursor, None);
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn metrics_count_the_time_each_product_was_on_air() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let platform = common::platform(&sandbox.base_url());
+    setup_live_broadcast(&platform).await;
+    platform.upsert_product("p2", "RICE", &common::product("五常大米", 8990, 50)).await.unwrap();
+    platform.set_lineup("lineup", "b1", &["GN-1".to_owned(), "RICE".to_owned()]).await.unwrap();
+    platform.list_in_bag("bag2", "b1", "RICE", 6990).await.unwrap();
+    platform.pin("pin1", "b1", Some("GN-1")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    platform.pin("pin2", "b1", Some("RICE")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    platform.pin("pin3", "b1", None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    platform.pin("pin4", "b1", Some("GN-1")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    platform.end_broadcast("end", "b1").await.unwrap();
+    let metrics = platform.metrics("b1").await.unwrap();
+    let by_sku = |sku: &str| metrics.products.iter().find(|product| product.sku == sku).unwrap().clone();
+    let (orange, rice) = (by_sku("GN-1"), by_sku("RICE"));
+    assert_eq!((orange.pins, rice.pins), (2, 1));
+    // 300 + 100 ms for the oranges, 150 ms for the rice; the unpinned 200 ms count for neither.
+    assert!((400..700).contains(&orange.pinned_ms), "{orange:?}");
+    assert!((150..400).contains(&rice.pinned_ms), "{rice:?}");
+    // After the end nothing accrues.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(platform.metrics("b1").await.unwrap().products, metrics.products);
+    sandbox.shutdown().await.unwrap();
+}
