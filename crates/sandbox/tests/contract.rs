@@ -584,3 +584,50 @@ async fn metrics_count_the_time_each_product_was_on_air() {
     assert_eq!(platform.metrics("b1").await.unwrap().products, metrics.products);
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sends_of_one_write_apply_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let client = common::raw_client(&sandbox.base_url());
+    client.token().await.unwrap();
+    let body = serde_json::to_vec(&common::product("高山云雾茶 250g", 12800, 30)).unwrap();
+    let sends = (0..12).map(|_| {
+        let client = client.clone();
+        let body = body.clone();
+        tokio::spawn(async move { client.call(Method::PUT, "/v1/products/TEA-250", Some(body), Some("same-key")).await.unwrap() })
+    });
+    let answers: Vec<_> = futures_util::future::join_all(sends).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(answers.iter().filter(|answer| !answer.replayed).count(), 1, "exactly one send applies the write");
+    assert!(answers.iter().all(|answer| answer.body == answers[0].body));
+    let product: Product = client.get("/v1/products/TEA-250").await.unwrap();
+    assert_eq!(product.revision, 1);
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn shops_are_isolated_from_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let response = reqwest::Client::new().post(format!("{base}/admin/shops")).json(&ShopCreate { name: "学生练习店 3 号".into() }).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let student: ShopCredentials = response.json().await.unwrap();
+    let student_platform = SandboxPlatform::new(ClientConfig::new(base.clone(), student.client_id.clone(), student.client_secret.clone())).unwrap();
+    let demo = common::platform(&base);
+
+    assert_eq!(student_platform.shop().await.unwrap(), student.shop);
+    demo.upsert_product("k1", "GN-1", &common::product("赣南脐橙", 5990, 10)).await.unwrap();
+    // The same SKU and even the same idempotency key mean nothing across shops.
+    let theirs = student_platform.upsert_product("k1", "GN-1", &common::product("学生的橙子", 1990, 3)).await.unwrap();
+    assert_eq!((theirs.title.as_str(), theirs.revision), ("学生的橙子", 1));
+    assert_eq!(demo.list_products(None, 10).await.unwrap().items[0].title, "赣南脐橙");
+    assert_eq!(student_platform.list_products(None, 10).await.unwrap().items.len(), 1);
+    // One shop's secret does not sign for the other's token.
+    let wrong = SandboxPlatform::new(ClientConfig::new(base.clone(), student.client_id.clone(), DEMO_CLIENT_SECRET)).unwrap();
+    match wrong.shop().await {
+        Err(PlatformError::Problem { problem, .. }) => assert_eq!(problem.code, ProblemCode::Unauthorized),
+        other => panic!("expected unauthorized, got {other:?}"),
+    }
+    sandbox.shutdown().await.unwrap();
+}
