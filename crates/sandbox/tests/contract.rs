@@ -407,6 +407,26 @@ async fn the_event_stream_delivers_live_events_and_resumes_after_a_cursor() {
     let mut resumed = platform.event_stream("b1", first.seq).await.unwrap();
     let again = tokio::time::timeout(Duration::from_secs(5), resumed.next()).await.unwrap().unwrap().unwrap();
     assert_eq!(again, pinned);
+    // A browser's EventSource resumes with Last-Event-ID instead.
+    let client = platform.client();
+    let token = client.token().await.unwrap();
+    let path = "/v1/broadcasts/b1/events/stream";
+    let timestamp = now_s();
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", client.base_url()))
+        .bearer_auth(&token)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, sign::sign(DEMO_CLIENT_SECRET, "GET", path, timestamp, b""))
+        .header("last-event-id", first.seq.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut bytes = response.bytes_stream();
+    let chunk = tokio::time::timeout(Duration::from_secs(5), bytes.next()).await.unwrap().unwrap().unwrap();
+    let text = String::from_utf8_lossy(&chunk);
+    assert!(text.contains(&format!("id: {}", pinned.seq)) && text.contains("event: pinned"), "{text}");
+    assert!(!text.contains(&format!("id: {}\n", first.seq)), "{text}");
     drop(stream);
     drop(resumed);
     sandbox.shutdown().await.unwrap();
