@@ -54,4 +54,9 @@ const APP_COMMANDS: &[&str] = &[
     "list_archive",
     "export_archive",
     "close_interrupted",
+    "list_devices",
+    "save_capture_settings",
+    "start_device_preview",
+    "stop_device_preview",
+    "test_recording",
 ];

@@ -4,6 +4,7 @@
 
 mod claims_commands;
 mod commands;
+mod devices;
 mod live;
 mod plan_commands;
 mod prompter;
@@ -71,9 +72,14 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             live::export_report,
             live::list_archive,
             live::close_interrupted,
+            devices::list_devices,
+            devices::save_capture_settings,
+            devices::start_device_preview,
+            devices::stop_device_preview,
+            devices::test_recording,
             live::export_archive,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 

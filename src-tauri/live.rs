@@ -4,7 +4,7 @@
 //! the window as events.
 
 use crate::state::{AppState, UiError};
-use anchordesk_capture::{Config, MarkerKind, Overlay, Pipeline, PipelineHandle, Stats, StreamUrl, VideoSource};
+use anchordesk_capture::{MarkerKind, Overlay, Pipeline, PipelineHandle, Stats, StreamUrl};
 use anchordesk_core::archive;
 use anchordesk_core::live::{BroadcastReport, LiveMarkerKind, LiveSession, report_html};
 use anchordesk_core::plan::CheckEnv;
@@ -94,16 +94,19 @@ pub async fn go_live(
     let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
     let env = check_env(&state);
     let path_text = path.display().to_string();
-    let (session, lineup, planned_minutes) = state
+    let (session, lineup, planned_minutes, settings) = state
         .with_store(move |store| {
             let session = store.go_live(broadcast_id, &env, &path_text, rehearsal)?;
             let planned = store.run_of_show(broadcast_id)?.planned_minutes;
-            Ok((session, store.lineup(broadcast_id)?, planned))
+            Ok((session, store.lineup(broadcast_id)?, planned, store.capture_settings()?))
         })
         .await?;
 
-    let mut config = Config::new(&path);
-    config.video_source = VideoSource::Test;
+    // The devices cannot be in the Devices page's preview and on air at once.
+    if let Some(preview) = state.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        preview.stop();
+    }
+    let mut config = crate::devices::config_for(&settings, &path);
     config.push = push;
     config.realtime = true;
     config.preview_fps = 2;

@@ -56,6 +56,8 @@ pub struct AppState {
     rule_errors: std::sync::RwLock<Vec<String>>,
     /// The broadcast on air, when one is.
     pub live: Mutex<Option<crate::live::LiveRun>>,
+    /// The Devices page's preview, while it runs.
+    pub device_preview: Mutex<Option<anchordesk_capture::DevicePreview>>,
     /// Sessions found still live at start (the app was killed while on air).
     pub interrupted: Vec<anchordesk_core::live::LiveSession>,
 }
@@ -91,6 +93,7 @@ impl AppState {
             linter: std::sync::RwLock::new(linter),
             rule_errors: std::sync::RwLock::new(rule_errors),
             live: Mutex::new(None),
+            device_preview: Mutex::new(None),
             interrupted,
         }
     }

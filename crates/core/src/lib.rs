@@ -11,6 +11,7 @@
 
 pub mod archive;
 pub mod compliance;
+pub mod devices;
 pub mod error;
 pub mod import;
 pub mod live;

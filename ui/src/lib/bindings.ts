@@ -105,6 +105,16 @@ export const commands = {
 	 *  to the last second written) is measured, archived, and the report built.
 	 */
 	closeInterrupted: (sessionId: SessionId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("close_interrupted", { sessionId })),
+	listDevices: () => typedError<DevicesOverview_Serialize, UiError_Serialize>(__TAURI_INVOKE("list_devices")),
+	saveCaptureSettings: (settings: CaptureSettings_Deserialize) => typedError<CaptureSettings_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_capture_settings", { settings })),
+	/**
+	 *  Starts the live preview of the chosen camera and microphone (nothing is written).
+	 *  Frames arrive as `LivePreview` events, the level as `DeviceLevel` events.
+	 */
+	startDevicePreview: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("start_device_preview")),
+	stopDevicePreview: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("stop_device_preview")),
+	/**  Records `seconds` (at most 30) with the chosen devices into `<data dir>/tests/`. */
+	testRecording: (seconds: number) => typedError<TestRecording, UiError_Serialize>(__TAURI_INVOKE("test_recording", { seconds })),
 	/**
 	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
 	 *  folder's path. A file that changed since archiving refuses the export.
@@ -114,6 +124,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	deviceLevel: makeEvent<DeviceLevel, DeviceLevel>("device-level"),
 	livePreview: makeEvent<LivePreview, LivePreview>("live-preview"),
 	liveStats: makeEvent<LiveStats_Serialize, LiveStats_Deserialize>("live-stats"),
 	prompterMoved: makeEvent<PrompterMoved, PrompterMoved>("prompter-moved"),
@@ -336,6 +347,39 @@ export type Broadcast_Serialize = {
 	updatedAt: string,
 } & BroadcastDraft_Serialize;
 
+/**  What Settings → Devices chooses. */
+export type CaptureSettings = CaptureSettings_Serialize | CaptureSettings_Deserialize;
+
+/**  What Settings → Devices chooses. */
+export type CaptureSettings_Deserialize = {
+	/**
+	 *  The camera's name as the capture layer lists it (`/dev/video0`); `None` for the
+	 *  built-in test picture.
+	 */
+	camera?: string | null,
+	/**  The microphone's name (`hw:1,0`, `default`); `None` for a test tone. */
+	microphone?: string | null,
+	width: number,
+	height: number,
+	fps: number,
+	bitrateKbps: number,
+};
+
+/**  What Settings → Devices chooses. */
+export type CaptureSettings_Serialize = {
+	/**
+	 *  The camera's name as the capture layer lists it (`/dev/video0`); `None` for the
+	 *  built-in test picture.
+	 */
+	camera: string | null,
+	/**  The microphone's name (`hw:1,0`, `default`); `None` for a test tone. */
+	microphone: string | null,
+	width: number,
+	height: number,
+	fps: number,
+	bitrateKbps: number,
+};
+
 /**  What kind of claim a rule is about; one per rule pack file. */
 export type Category = 
 /**  极限词: absolute terms (最, 第一, 唯一, "best"). */
@@ -543,6 +587,43 @@ export type CountdownLevel = "normal" |
 "amber" | 
 /**  Over time. */
 "red";
+
+/**  A capture device FFmpeg can open. */
+export type Device = {
+	kind: DeviceKind,
+	/**  libavdevice input format: `v4l2`, `alsa`, `pulse`, `avfoundation`, `dshow`. */
+	backend: string,
+	/**  The name to open it by, e.g. `/dev/video0` or `hw:1,0`. */
+	name: string,
+	description: string,
+	/**  Known modes, best first; empty where the backend cannot tell. */
+	modes: Mode[],
+};
+
+/**  Camera or microphone. */
+export type DeviceKind = "camera" | "microphone";
+
+/**  The microphone's level while previewing, in dBFS. */
+export type DeviceLevel = {
+	peakDbfs: number | null,
+};
+
+/**  Cameras and microphones found, and the saved choice. */
+export type DevicesOverview = DevicesOverview_Serialize | DevicesOverview_Deserialize;
+
+/**  Cameras and microphones found, and the saved choice. */
+export type DevicesOverview_Deserialize = {
+	cameras: Device[],
+	microphones: Device[],
+	settings: CaptureSettings_Deserialize,
+};
+
+/**  Cameras and microphones found, and the saved choice. */
+export type DevicesOverview_Serialize = {
+	cameras: Device[],
+	microphones: Device[],
+	settings: CaptureSettings_Serialize,
+};
 
 /**
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
@@ -819,6 +900,15 @@ export type LocatedFinding_Serialize = {
 	label: string,
 	finding: Finding,
 	acknowledgement: Acknowledgement | null,
+};
+
+/**  One capture mode of a camera. */
+export type Mode = {
+	width: number,
+	height: number,
+	fps: number | null,
+	/**  FFmpeg's name for the camera's format, e.g. `mjpeg` or `yuyv422`. */
+	pixelFormat: string,
 };
 
 /**  Who is on a segment. */
@@ -1381,6 +1471,15 @@ export type TemplateSummary = {
 	targetMinutes: number,
 	nSegments: number,
 	nChecklistItems: number,
+};
+
+/**  What a test recording produced. */
+export type TestRecording = {
+	path: string,
+	durationMs: number,
+	videoFrames: number,
+	skippedFrames: number,
+	bytes: number,
 };
 
 /**  Where a linted text lives. */

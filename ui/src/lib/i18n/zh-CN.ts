@@ -364,6 +364,21 @@ export const zhCN = {
   'archive.export': "校验并导出",
   'archive.exported': "已校验并导出到 {path}",
   'live.closeInterrupted': "结束这一场并生成复盘",
+  'devices.title': "设备",
+  'devices.camera': "摄像头",
+  'devices.microphone': "麦克风",
+  'devices.testPicture': "测试画面（无摄像头）",
+  'devices.testTone': "测试音（无麦克风）",
+  'devices.size': "分辨率",
+  'devices.fps': "帧率",
+  'devices.bitrate': "码率（kbps）",
+  'devices.noCamera': "没有找到摄像头：连接摄像头后重新打开本页；没有摄像头时使用测试画面，可用于排练。",
+  'devices.preview': "预览",
+  'devices.stopPreview': "停止预览",
+  'devices.previewOff': "点击「预览」查看画面",
+  'devices.test': "录制 10 秒测试",
+  'devices.recording': "正在录制…",
+  'devices.result': "测试录像：{seconds} 秒，{frames} 帧（跳帧 {skipped}），{mb} MB",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,0 +1,174 @@
+//! Settings → Devices: list cameras and microphones, preview them, make a test recording,
+//! and turn the saved choice into the capture pipeline's configuration.
+
+use crate::state::{AppState, UiError};
+use anchordesk_capture::{AudioSource, Config, Device, DeviceKind, DevicePreview, Pipeline, VideoSource, devices, pick_mode};
+use anchordesk_core::ErrorCode;
+use anchordesk_core::devices::CaptureSettings;
+use base64::Engine as _;
+use serde::Serialize;
+use std::path::Path;
+use tauri::{AppHandle, State};
+use tauri_specta::Event;
+
+/// Cameras and microphones found, and the saved choice.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicesOverview {
+    pub cameras: Vec<Device>,
+    pub microphones: Vec<Device>,
+    pub settings: CaptureSettings,
+}
+
+/// The microphone's level while previewing, in dBFS.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceLevel {
+    pub peak_dbfs: f64,
+}
+
+/// What a test recording produced.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct TestRecording {
+    pub path: String,
+    pub duration_ms: u32,
+    pub video_frames: u32,
+    pub skipped_frames: u32,
+    #[specta(type = i32)]
+    pub bytes: u64,
+}
+
+fn internal(message: impl std::fmt::Display) -> UiError {
+    UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None }
+}
+
+/// The pipeline configuration for the saved settings, writing to `output`. A camera or
+/// microphone that is no longer listed falls back to the test picture or tone, and says so
+/// in the log.
+pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
+    anchordesk_capture::init();
+    let found = devices();
+    let mut config = Config::new(output);
+    config.video.width = settings.width as u32;
+    config.video.height = settings.height as u32;
+    config.video.fps = settings.fps as u32;
+    config.video.bitrate_kbps = settings.bitrate_kbps as u32;
+    config.video_source = match settings.camera.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Camera && d.name == name)) {
+        Some(camera) => {
+            let mode = pick_mode(&camera.modes, settings.width as u32, settings.height as u32, settings.fps as u32);
+            VideoSource::Input(camera.input(mode))
+        }
+        None => {
+            if let Some(name) = &settings.camera {
+                tracing::warn!("camera {name} is not connected; using the test picture");
+            }
+            VideoSource::Test
+        }
+    };
+    config.audio_source = match settings.microphone.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Microphone && d.name == name)) {
+        Some(microphone) => AudioSource::Input(microphone.input(None)),
+        None => AudioSource::Test,
+    };
+    config
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview, UiError> {
+    let settings = state.with_store(|store| store.capture_settings()).await?;
+    let found = tauri::async_runtime::spawn_blocking(|| {
+        anchordesk_capture::init();
+        devices()
+    })
+    .await
+    .map_err(internal)?;
+    let (cameras, microphones) = found.into_iter().partition(|d| d.kind == DeviceKind::Camera);
+    Ok(DevicesOverview { cameras, microphones, settings })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_capture_settings(state: State<'_, AppState>, settings: CaptureSettings) -> Result<CaptureSettings, UiError> {
+    state.with_store(move |store| store.save_capture_settings(&settings)).await
+}
+
+/// Starts the live preview of the chosen camera and microphone (nothing is written).
+/// Frames arrive as `LivePreview` events, the level as `DeviceLevel` events.
+#[tauri::command]
+#[specta::specta]
+pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
+    stop_preview(&state);
+    let settings = state.with_store(|store| store.capture_settings()).await?;
+    let preview_dir = state.data_dir.join("preview");
+    let mut preview = tauri::async_runtime::spawn_blocking(move || {
+        let mut config = config_for(&settings, &preview_dir.join("unused.mp4"));
+        config.preview_fps = 4;
+        config.preview_width = 480;
+        DevicePreview::start(&config)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)?;
+    if let Some(mut frames) = preview.take_frames() {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            while let Some(frame) = frames.recv().await {
+                let jpeg_base64 = base64::engine::general_purpose::STANDARD.encode(&frame.jpeg);
+                let _ = crate::live::LivePreview { jpeg_base64 }.emit(&app);
+            }
+        });
+    }
+    let mut level = preview.audio_level();
+    tauri::async_runtime::spawn(async move {
+        while level.changed().await.is_ok() {
+            let peak_dbfs = level.borrow_and_update().peak_dbfs;
+            let event = DeviceLevel { peak_dbfs };
+            if event.emit(&app).is_err() {
+                break;
+            }
+        }
+    });
+    *state.device_preview.lock().unwrap_or_else(|p| p.into_inner()) = Some(preview);
+    Ok(())
+}
+
+fn stop_preview(state: &AppState) {
+    if let Some(preview) = state.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        preview.stop();
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn stop_device_preview(state: State<'_, AppState>) -> Result<(), UiError> {
+    stop_preview(&state);
+    Ok(())
+}
+
+/// Records `seconds` (at most 30) with the chosen devices into `<data dir>/tests/`.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<TestRecording, UiError> {
+    stop_preview(&state);
+    let settings = state.with_store(|store| store.capture_settings()).await?;
+    let dir = state.data_dir.join("tests");
+    std::fs::create_dir_all(&dir).map_err(internal)?;
+    let path = dir.join("test-recording.mp4");
+    let _ = std::fs::remove_file(&path);
+    let summary = tauri::async_runtime::spawn_blocking(move || {
+        let mut config = config_for(&settings, &path);
+        config.duration_ms = Some(seconds.clamp(1, 30) * 1000);
+        Pipeline::start(config)?.wait()
+    })
+    .await
+    .map_err(internal)?
+    .map_err(internal)?;
+    Ok(TestRecording {
+        path: summary.path.display().to_string(),
+        duration_ms: summary.duration_ms,
+        video_frames: summary.video_frames,
+        skipped_frames: summary.skipped_frames,
+        bytes: summary.bytes,
+    })
+}
