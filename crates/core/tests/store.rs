@@ -236,14 +236,54 @@ fn upgrading_from_the_previous_version_keeps_the_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("anchordesk.sqlite3");
     let previous = (SCHEMA_VERSION - 1) as usize;
-    let id = {
-        let mut old = Store::open_at_version(&path, previous).unwrap();
+    {
+        let old = Store::open_at_version(&path, previous).unwrap();
         assert_eq!(old.schema_version().unwrap(), previous as i64);
-        old.create_product(&orange()).unwrap().id
-    };
+    }
+    // Data written by the previous build, with the previous build's SQL (today's code may
+    // write tables that did not exist then).
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute(
+            "INSERT INTO product (sku, name, origin, spec, price_fen, stock, shelf_life_days, storage, cold_chain, selling_points, \
+             is_sample, created_at, updated_at) VALUES ('OLD-1', '老版本的脐橙', '江西', '5kg', 5990, 10, 30, 'cool', 0, '', 0, 'x', 'x')",
+            [],
+        )
+        .unwrap();
+    }
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(store.product(id).unwrap().draft, orange());
+    let old = store.product_by_sku("OLD-1").unwrap().expect("the old row survives the upgrade");
+    assert_eq!(old.draft.name, "老版本的脐橙");
+    assert_eq!(old.draft.price, Fen(5990));
     store.set_setting("locale", "en").unwrap();
     assert_eq!(store.setting("locale").unwrap().as_deref(), Some("en"));
+}
+
+#[test]
+fn every_product_write_queues_a_platform_change_in_the_same_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let n_samples = store.seed_sample_catalog_once().unwrap();
+    assert_eq!(store.outbox_counts().unwrap().pending, n_samples as i32, "the sample catalog is queued for the platform");
+    let product = store.create_product(&orange()).unwrap();
+    let mut edited = orange();
+    edited.price = Fen(4990);
+    store.update_product(product.id, &edited).unwrap();
+    let pending = store.outbox_pending(100).unwrap();
+    let last = pending.last().unwrap();
+    assert_eq!(last.entity, "product:ORANGE-1");
+    assert_eq!(last.operation, store::UPSERT_PRODUCT);
+    assert_eq!(last.payload["price"], 4990);
+
+    // A refused write queues nothing.
+    assert!(store.create_product(&orange()).is_err());
+    assert_eq!(store.outbox_pending(100).unwrap().len(), pending.len());
+
+    store.outbox_mark_failed(last.id, "network down", Some(1)).unwrap();
+    store.outbox_mark_done(last.id).unwrap();
+    store.outbox_mark_failed(pending[0].id, "refused", None).unwrap();
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.done, counts.given_up), (1, 1));
+    assert_eq!(counts.pending as usize, pending.len() - 2);
 }

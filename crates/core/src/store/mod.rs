@@ -4,9 +4,11 @@ mod anchors;
 mod broadcasts;
 mod compliance;
 mod live;
+mod outbox;
 mod plan;
 mod products;
 
+pub use outbox::{OutboxCounts, OutboxRow, UPSERT_PRODUCT};
 pub use products::Upserted;
 
 use crate::error::StoreError;
@@ -24,6 +26,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/004_claims.sql"),
     include_str!("../../migrations/005_live.sql"),
     include_str!("../../migrations/006_session_duration.sql"),
+    include_str!("../../migrations/007_outbox.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
@@ -136,6 +139,7 @@ impl Store {
         let now = now_rfc3339();
         for draft in &drafts {
             products::insert(&tx, draft, true, &now)?;
+            outbox::enqueue_product(&tx, draft)?;
         }
         tx.execute(
             "INSERT INTO setting (key, value) VALUES (?1, ?2)",

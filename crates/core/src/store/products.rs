@@ -55,6 +55,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, None)?;
         let id = insert(&tx, draft, false, &now_rfc3339())?;
+        super::outbox::enqueue_product(&tx, draft)?;
         tx.commit()?;
         self.product(id)
     }
@@ -64,6 +65,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, Some(id))?;
         update(&tx, id, draft, &now_rfc3339())?;
+        super::outbox::enqueue_product(&tx, draft)?;
         tx.commit()?;
         self.product(id)
     }
@@ -123,6 +125,7 @@ impl Store {
                 .prepare_cached("SELECT id FROM product WHERE sku = ?1 AND deleted_at IS NULL")?
                 .query_row(params![draft.sku], |r| r.get(0))
                 .optional()?;
+            super::outbox::enqueue_product(&tx, draft)?;
             outcomes.push(match existing {
                 Some(id) => {
                     update(&tx, ProductId(id), draft, &now)?;

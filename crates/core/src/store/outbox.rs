@@ -1,0 +1,95 @@
+//! Table `outbox`: what the platform must be told, queued in the same transaction as the
+//! local change so that nothing is told that did not happen and nothing that happened is
+//! left untold. The platform crate's sync worker drains it (through `anchordesk-desk-sync`).
+
+use super::Store;
+use crate::error::StoreError;
+use crate::model::ProductDraft;
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+/// One queued change. `operation` and `payload` are the desk's words (`upsertProduct` with
+/// a [`ProductDraft`]); the sync layer turns them into the platform's commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxRow {
+    pub id: i64,
+    /// What it is about, e.g. `product:SAMPLE-ORANGE-5KG`; changes to one entity go in order.
+    pub entity: String,
+    pub operation: String,
+    pub payload: serde_json::Value,
+    pub created_at_ms: i64,
+    pub attempts: u32,
+    pub retry_at_ms: Option<i64>,
+}
+
+/// The queue's state, for the sync badge.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OutboxCounts {
+    pub pending: i32,
+    pub given_up: i32,
+    pub done: i32,
+}
+
+/// The operation code for a product upsert.
+pub const UPSERT_PRODUCT: &str = "upsertProduct";
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Queues a product upsert; call inside the transaction that writes the product.
+pub(super) fn enqueue_product(conn: &Connection, draft: &ProductDraft) -> Result<(), StoreError> {
+    let payload = serde_json::to_string(draft).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![format!("product:{}", draft.sku), UPSERT_PRODUCT, payload, now_ms()])?;
+    Ok(())
+}
+
+impl Store {
+    /// Entries neither done nor given up, oldest first (also those waiting for a retry:
+    /// they hold back later changes of the same entity).
+    pub fn outbox_pending(&self, limit: usize) -> Result<Vec<OutboxRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, entity, operation, payload, created_at_ms, attempts, retry_at_ms FROM outbox \
+             WHERE done_at_ms IS NULL AND given_up = 0 ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get::<_, i64>(5)?, r.get(6)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, entity, operation, payload, created_at_ms, attempts, retry_at_ms) = row?;
+            let payload = serde_json::from_str(&payload).map_err(|err| StoreError::Corrupt(format!("outbox {id}: {err}")))?;
+            out.push(OutboxRow { id, entity, operation, payload, created_at_ms, attempts: attempts as u32, retry_at_ms });
+        }
+        Ok(out)
+    }
+
+    /// Marks an entry sent.
+    pub fn outbox_mark_done(&self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE outbox SET done_at_ms = ?1, last_error = NULL WHERE id = ?2", params![now_ms(), id])?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; `retry_at_ms = None` gives the entry up (the platform
+    /// refused it for good).
+    pub fn outbox_mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, retry_at_ms = ?2, given_up = ?3 WHERE id = ?4",
+            params![error, retry_at_ms, retry_at_ms.is_none(), id],
+        )?;
+        Ok(())
+    }
+
+    /// How many entries are pending, given up and done.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(done_at_ms IS NULL AND given_up = 0), 0), coalesce(sum(given_up), 0), coalesce(sum(done_at_ms IS NOT NULL), 0) FROM outbox",
+            [],
+            |r| Ok(OutboxCounts { pending: r.get(0)?, given_up: r.get(1)?, done: r.get(2)? }),
+        )?)
+    }
+}
