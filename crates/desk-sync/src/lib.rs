@@ -1,0 +1,100 @@
+//! The desk's side of platform sync: `anchordesk-core` queues every change in its SQLite
+//! outbox, in the same transaction as the change, in the desk's own words; this crate
+//! turns those rows into the platform contract's commands for the platform crate's
+//! `SyncWorker`, and records what became of them.
+//!
+//! It is the one place that knows both the domain (`core`) and the contract (`platform`),
+//! so neither of them has to know the other.
+
+use anchordesk_core::Store;
+use anchordesk_core::model::ProductDraft;
+use anchordesk_core::store::{OutboxRow, UPSERT_PRODUCT};
+use anchordesk_platform::ProductUpsert;
+use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
+use std::sync::{Arc, Mutex};
+
+/// A row the desk wrote that this build cannot turn into a platform command.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("outbox {id}: unknown operation {operation:?}")]
+    UnknownOperation { id: i64, operation: String },
+    #[error("outbox {id}: payload does not read as {what}: {message}")]
+    Payload { id: i64, what: &'static str, message: String },
+}
+
+/// The platform command for one outbox row.
+pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
+    match row.operation.as_str() {
+        UPSERT_PRODUCT => {
+            let draft: ProductDraft = serde_json::from_value(row.payload.clone())
+                .map_err(|err| MappingError::Payload { id: row.id, what: "a product", message: err.to_string() })?;
+            Ok(Command::UpsertProduct {
+                sku: draft.sku.clone(),
+                product: ProductUpsert {
+                    title: draft.name,
+                    description: draft.selling_points,
+                    price_fen: draft.price.0,
+                    stock: draft.stock as i64,
+                    origin: Some(draft.origin).filter(|o| !o.is_empty()),
+                },
+            })
+        }
+        other => Err(MappingError::UnknownOperation { id: row.id, operation: other.to_string() }),
+    }
+}
+
+/// The app's store as the sync worker's outbox.
+#[derive(Clone)]
+pub struct DeskOutbox {
+    store: Arc<Mutex<Store>>,
+}
+
+impl DeskOutbox {
+    /// Wraps the store the app (or a test) already shares.
+    pub fn new(store: Arc<Mutex<Store>>) -> DeskOutbox {
+        DeskOutbox { store }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, anchordesk_core::StoreError>) -> Result<T, StoreError> {
+        let guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        f(&guard).map_err(StoreError::new)
+    }
+}
+
+impl OutboxStore for DeskOutbox {
+    fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows = self.with(|store| store.outbox_pending(limit))?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            match command_for(&row) {
+                Ok(command) => {
+                    let (operation, payload) = command.into_parts();
+                    entries.push(OutboxEntry {
+                        id: row.id,
+                        entity: row.entity,
+                        operation,
+                        payload,
+                        created_at_ms: row.created_at_ms,
+                        attempts: row.attempts,
+                        retry_at_ms: row.retry_at_ms,
+                    });
+                }
+                Err(err) => {
+                    // A row this build cannot read would block its entity forever: give it up
+                    // and say why.
+                    tracing::error!("{err}");
+                    self.with(|store| store.outbox_mark_failed(row.id, &err.to_string(), None))?;
+                }
+            }
+        }
+        Ok(entries)
+    }
+
+    fn mark_done(&self, id: i64) -> Result<(), StoreError> {
+        self.with(|store| store.outbox_mark_done(id))
+    }
+
+    fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
+        self.with(|store| store.outbox_mark_failed(id, error, retry_at_ms))
+    }
+}

@@ -1,0 +1,73 @@
+//! The app's own outbox drained into a real sandbox server on loopback, with faults.
+
+use anchordesk_core::Store;
+use anchordesk_desk_sync::DeskOutbox;
+use anchordesk_platform::sync::{SyncConfig, SyncWorker};
+use anchordesk_platform::{ClientConfig, Platform, SandboxPlatform};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+async fn sandbox(dir: &std::path::Path) -> anchordesk_sandbox::RunningSandbox {
+    let mut config = anchordesk_sandbox::Config::new(dir.join("sandbox"));
+    config.addr = "127.0.0.1:0".parse().unwrap();
+    anchordesk_sandbox::Sandbox::start(config).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_desk_syncs_its_sample_catalog_and_later_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = sandbox(dir.path()).await;
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    let n_samples = store.seed_sample_catalog_once().unwrap();
+    let store = Arc::new(Mutex::new(store));
+
+    let platform = Arc::new(
+        SandboxPlatform::new(ClientConfig::new(
+            running.base_url(),
+            anchordesk_sandbox::DEMO_CLIENT_ID,
+            anchordesk_sandbox::DEMO_CLIENT_SECRET,
+        ))
+        .unwrap(),
+    );
+    let config = SyncConfig { key_prefix: "desk-test-".into(), ..SyncConfig::default() };
+    let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store.clone())), config);
+    worker.drain(Duration::from_secs(30)).await.unwrap();
+    assert_eq!(store.lock().unwrap().outbox_counts().unwrap().pending, 0);
+    let products = all_products(&*platform).await;
+    assert_eq!(products.len(), n_samples);
+    let orange = products.iter().find(|p| p.sku == "SAMPLE-ORANGE-5KG").unwrap();
+    assert_eq!(orange.price_fen, 5990);
+
+    // An edit made while the platform is down waits in the outbox and goes out afterwards.
+    let mut faults = anchordesk_platform::FaultSettings::default();
+    faults.global.error_rate = 1.0;
+    running.set_faults(faults);
+    {
+        let mut guard = store.lock().unwrap();
+        let product = guard.product_by_sku("SAMPLE-ORANGE-5KG").unwrap().unwrap();
+        let mut draft = product.draft.clone();
+        draft.price = anchordesk_core::Fen(4990);
+        guard.update_product(product.id, &draft).unwrap();
+    }
+    worker.round().await;
+    assert_eq!(store.lock().unwrap().outbox_counts().unwrap().pending, 1, "the edit waits while the platform fails");
+    running.set_faults(Default::default());
+    worker.drain(Duration::from_secs(30)).await.unwrap();
+    let orange = all_products(&*platform).await.into_iter().find(|p| p.sku == "SAMPLE-ORANGE-5KG").unwrap();
+    assert_eq!(orange.price_fen, 4990);
+    assert_eq!(store.lock().unwrap().outbox_counts().unwrap().pending, 0);
+    running.shutdown().await;
+}
+
+async fn all_products(platform: &dyn Platform) -> Vec<anchordesk_platform::Product> {
+    let mut products = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = platform.list_products(cursor.as_deref(), 100).await.unwrap();
+        products.extend(page.items);
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return products,
+        }
+    }
+}
