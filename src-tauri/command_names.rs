@@ -59,4 +59,5 @@ const APP_COMMANDS: &[&str] = &[
     "start_device_preview",
     "stop_device_preview",
     "test_recording",
+    "sync_status",
 ];

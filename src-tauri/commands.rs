@@ -102,12 +102,14 @@ pub fn validate_product(form: ProductForm) -> Vec<FieldError> {
 #[specta::specta]
 pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, form: ProductForm) -> Result<Product, UiError> {
     let draft = form.parse().map_err(UiError::invalid)?;
-    state
+    let saved = state
         .with_store(move |store| match id {
             Some(id) => store.update_product(id, &draft),
             None => store.create_product(&draft),
         })
-        .await
+        .await?;
+    crate::sync::wake(&state);
+    Ok(saved)
 }
 
 #[tauri::command]

@@ -9,6 +9,7 @@ mod live;
 mod plan_commands;
 mod prompter;
 mod state;
+mod sync;
 
 pub use state::AppState;
 
@@ -77,9 +78,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             devices::start_device_preview,
             devices::stop_device_preview,
             devices::test_recording,
+            sync::sync_status,
             live::export_archive,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel, sync::SyncChanged])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 
@@ -118,6 +120,7 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             prompter::register_shortcuts(app.handle());
+            sync::start(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!())
@@ -126,6 +129,7 @@ pub fn run() {
             // Closing the window while live still finalises the recording.
             if let tauri::RunEvent::Exit = event {
                 live::stop_on_exit(app);
+                sync::stop(app);
             }
         });
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     rule_errors: std::sync::RwLock<Vec<String>>,
     /// The broadcast on air, when one is.
     pub live: Mutex<Option<crate::live::LiveRun>>,
+    /// The platform link (embedded practice platform and sync worker), once started.
+    pub platform: Mutex<Option<crate::sync::PlatformLink>>,
     /// The Devices page's preview, while it runs.
     pub device_preview: Mutex<Option<anchordesk_capture::DevicePreview>>,
     /// Sessions found still live at start (the app was killed while on air).
@@ -94,8 +96,14 @@ impl AppState {
             rule_errors: std::sync::RwLock::new(rule_errors),
             live: Mutex::new(None),
             device_preview: Mutex::new(None),
+            platform: Mutex::new(None),
             interrupted,
         }
+    }
+
+    /// The shared store, for the sync worker; `None` when the database was refused.
+    pub fn store_arc(&self) -> Option<Arc<Mutex<Store>>> {
+        self.store.as_ref().ok().cloned()
     }
 
     /// The linter as it is now.

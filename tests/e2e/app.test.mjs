@@ -39,6 +39,8 @@ test('create a product with a Chinese name, put it in a new line-up, restart, fi
     // The sample catalog is there on first start, marked as sample.
     await (await byTestId(browser, 'sample-notice')).waitForDisplayed();
     await waitForText(browser, '.list', '赣南脐橙');
+    // The fresh app syncs its sample catalog to the embedded practice platform.
+    await waitForText(browser, '[data-testid="sync-badge"]', '已同步', 30000);
     await screenshot(browser, 'zh-products');
 
     await (await byTestId(browser, 'product-new')).click();

@@ -251,7 +251,7 @@ fn upgrading_from_the_previous_version_keeps_the_data() {
         )
         .unwrap();
     }
-    let mut store = Store::open(&path).unwrap();
+    let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let old = store.product_by_sku("OLD-1").unwrap().expect("the old row survives the upgrade");
     assert_eq!(old.draft.name, "老版本的脐橙");

@@ -115,6 +115,8 @@ export const commands = {
 	stopDevicePreview: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("stop_device_preview")),
 	/**  Records `seconds` (at most 30) with the chosen devices into `<data dir>/tests/`. */
 	testRecording: (seconds: number) => typedError<TestRecording, UiError_Serialize>(__TAURI_INVOKE("test_recording", { seconds })),
+	/**  The badge's data now (events carry the changes). */
+	syncStatus: () => typedError<SyncChanged_Serialize, UiError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**
 	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
 	 *  folder's path. A file that changed since archiving refuses the export.
@@ -128,6 +130,7 @@ export const events = {
 	livePreview: makeEvent<LivePreview, LivePreview>("live-preview"),
 	liveStats: makeEvent<LiveStats_Serialize, LiveStats_Deserialize>("live-stats"),
 	prompterMoved: makeEvent<PrompterMoved, PrompterMoved>("prompter-moved"),
+	syncChanged: makeEvent<SyncChanged_Serialize, SyncChanged_Deserialize>("sync-changed"),
 };
 
 /* Types */
@@ -1437,6 +1440,33 @@ export type Storage =
 export type Stretch = {
 	startMs: number,
 	endMs: number,
+};
+
+/**  The sync badge's data. */
+export type SyncChanged = SyncChanged_Serialize | SyncChanged_Deserialize;
+
+/**  The sync badge's data. */
+export type SyncChanged_Deserialize = {
+	pending: number,
+	sent: number,
+	givenUp: number,
+	lastError?: string | null,
+	/**  Where the platform is (the embedded practice platform's address). */
+	platformUrl?: string | null,
+	/**  The platform could not be started or reached at all. */
+	offlineReason?: string | null,
+};
+
+/**  The sync badge's data. */
+export type SyncChanged_Serialize = {
+	pending: number,
+	sent: number,
+	givenUp: number,
+	lastError: string | null,
+	/**  Where the platform is (the embedded practice platform's address). */
+	platformUrl: string | null,
+	/**  The platform could not be started or reached at all. */
+	offlineReason: string | null,
 };
 
 /**  What a team changes on top of the default packs. */

@@ -84,6 +84,17 @@ impl Store {
         Ok(())
     }
 
+    /// A stable id of this database, made once: the platform's idempotency keys start with
+    /// it, so a new database whose outbox ids restart at 1 never reuses an old key.
+    pub fn desk_id(&self) -> Result<String, StoreError> {
+        if let Some(id) = self.setting("desk_id")? {
+            return Ok(id);
+        }
+        let id = format!("desk-{:x}-{:x}", now_ms(), std::process::id());
+        self.set_setting("desk_id", &id)?;
+        Ok(id)
+    }
+
     /// How many entries are pending, given up and done.
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         Ok(self.conn.query_row(

@@ -380,4 +380,10 @@ export const en: Record<MessageKey, string> = {
   'devices.test': "Record a 10 s test",
   'devices.recording': "Recording…",
   'devices.result': "Test recording: {seconds} s, {frames} frames ({skipped} skipped), {mb} MB",
+  'sync.synced': "Synced to the practice platform",
+  'sync.pending': "{n} changes to sync",
+  'sync.retrying': "Platform unreachable; {n} changes queued",
+  'sync.offline': "Offline: changes are kept and sync later",
+  'sync.starting': "Connecting to the platform…",
+  'sync.givenUp': "{n} refused by the platform",
 };

@@ -379,6 +379,12 @@ export const zhCN = {
   'devices.test': "录制 10 秒测试",
   'devices.recording': "正在录制…",
   'devices.result': "测试录像：{seconds} 秒，{frames} 帧（跳帧 {skipped}），{mb} MB",
+  'sync.synced': "已同步到练习平台",
+  'sync.pending': "待同步 {n} 项",
+  'sync.retrying': "平台暂不可达，{n} 项排队重试",
+  'sync.offline': "离线：改动已保存，稍后同步",
+  'sync.starting': "正在连接平台…",
+  'sync.givenUp': "{n} 项被平台拒绝",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
