@@ -28,6 +28,7 @@
 //! # Ok::<(), anchordesk_capture::CaptureError>(())
 //! ```
 
+mod clips;
 mod config;
 mod device_preview;
 mod devices;
@@ -43,6 +44,7 @@ mod stats;
 mod url;
 mod writer;
 
+pub use clips::{Clip, ClipRequest, clip_file_name, cut_clips, product_clips, read_markers};
 pub use config::{
     AudioSource, Config, Container, InputSpec, Preset, ReconnectPolicy, VideoEncoder,
     VideoSettings, VideoSource,
@@ -90,6 +92,8 @@ mod send_sync {
         assert_send_sync::<crate::RecordingSummary>();
         assert_send_sync::<crate::CaptureError>();
         assert_send_sync::<crate::StreamUrl>();
+        assert_send_sync::<crate::Clip>();
+        assert_send_sync::<crate::ClipRequest>();
     }
 
     #[test]
