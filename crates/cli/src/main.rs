@@ -3,6 +3,7 @@
 //! This is the only place that turns an error into an exit code: 0 success, 1 when the
 //! command ran but found problems (bad import rows, error findings), 2 on usage or I/O errors.
 
+mod clips;
 mod lint;
 mod plan;
 mod products;
@@ -39,6 +40,8 @@ enum Command {
     Db(DbCommand),
     /// Record (and optionally push) from the test source or a camera.
     Record(record::RecordArgs),
+    /// Cut one clip (切片) per product marker from a recording, without re-encoding.
+    Clips(clips::ClipsArgs),
     /// List cameras and microphones with their modes.
     Devices(record::DevicesArgs),
     /// Check a script for banned or unprovable claims (the claims linter).
@@ -83,6 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(0)
         }
         Command::Record(args) => record::run(args),
+        Command::Clips(args) => clips::run(args),
         Command::Devices(args) => record::run_devices(args),
         Command::Lint(args) => lint::run(&args).map(|code| code as u8),
         Command::Plan(command) => plan::run_plan(&data_dir, command),
