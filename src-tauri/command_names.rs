@@ -60,4 +60,5 @@ const APP_COMMANDS: &[&str] = &[
     "stop_device_preview",
     "test_recording",
     "sync_status",
+    "room_events",
 ];

@@ -79,6 +79,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             devices::stop_device_preview,
             devices::test_recording,
             sync::sync_status,
+            sync::room_events,
             live::export_archive,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel, sync::SyncChanged])

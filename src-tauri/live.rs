@@ -133,6 +133,7 @@ pub async fn go_live(
     }
     let status = LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string() };
     *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None });
+    crate::sync::wake(&state);
     Ok(status)
 }
 
@@ -208,6 +209,7 @@ pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i
     let label = item.product_name.clone();
     let item_id = item.id;
     state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::Product, &label, Some(item_id), media_ms)).await?;
+    crate::sync::wake(&state);
     live_status(state).await
 }
 

@@ -27,6 +27,7 @@ pub struct SyncChanged {
 /// What the platform link holds while the app runs.
 pub struct PlatformLink {
     pub url: String,
+    pub platform: Arc<SandboxPlatform>,
     pub handle: anchordesk_platform::sync::SyncHandle,
     pub sandbox: anchordesk_sandbox::RunningSandbox,
     pub shutdown: tokio::sync::watch::Sender<bool>,
@@ -66,13 +67,13 @@ pub fn start(app: &AppHandle) {
             Ok(platform) => Arc::new(platform),
             Err(err) => return report_offline(&app, &err.to_string()),
         };
-        let worker = SyncWorker::new(platform, Arc::new(DeskOutbox::new(store)), SyncConfig { key_prefix: format!("{desk_id}-"), ..SyncConfig::default() });
+        let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store)), SyncConfig { key_prefix: format!("{desk_id}-"), ..SyncConfig::default() });
         let handle = worker.handle();
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         tauri::async_runtime::spawn(worker.run(shutdown_rx));
         let mut status = handle.subscribe();
         let _ = changed(&status.borrow(), Some(url.clone()), None).emit(&app);
-        *state.platform.lock().unwrap_or_else(|p| p.into_inner()) = Some(PlatformLink { url: url.clone(), handle, sandbox, shutdown });
+        *state.platform.lock().unwrap_or_else(|p| p.into_inner()) = Some(PlatformLink { url: url.clone(), platform, handle, sandbox, shutdown });
         tracing::info!("practice platform on {url}; syncing the outbox");
         while status.changed().await.is_ok() {
             let current = status.borrow_and_update().clone();
@@ -111,5 +112,51 @@ pub fn stop(app: &AppHandle) {
     if let Some(link) = link {
         let _ = link.shutdown.send(true);
         tauri::async_runtime::block_on(link.sandbox.shutdown());
+    }
+}
+
+/// One thing that happened in the live room, with an alert when it needs attention.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomEvent {
+    pub event: anchordesk_platform::LiveEvent,
+    pub alert: Option<anchordesk_core::live::CommentAlert>,
+}
+
+/// Events in the live room since `after` (comments, likes, orders, viewer counts).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomEvents {
+    pub events: Vec<RoomEvent>,
+    #[specta(type = i32)]
+    pub next_after: i64,
+}
+
+/// The platform's live events of a broadcast, pulled from a cursor.
+#[tauri::command]
+#[specta::specta]
+pub async fn room_events(state: State<'_, AppState>, broadcast_id: anchordesk_core::BroadcastId, after: i32) -> Result<RoomEvents, UiError> {
+    let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
+    let Some(platform) = platform else {
+        return Ok(RoomEvents { events: Vec::new(), next_after: after as i64 });
+    };
+    let id = anchordesk_core::store::platform_broadcast_id(broadcast_id);
+    match anchordesk_platform::pull::events(&*platform, &id, after as i64, 200).await {
+        Ok((events, next_after)) => Ok(RoomEvents {
+            events: events
+                .into_iter()
+                .map(|event| {
+                    let alert = match &event.event {
+                        anchordesk_platform::LiveEventKind::Comment { text, .. } => anchordesk_core::live::comment_alert(text),
+                        _ => None,
+                    };
+                    RoomEvent { event, alert }
+                })
+                .collect(),
+            next_after,
+        }),
+        // The broadcast may not have reached the platform yet (queued): nothing to show.
+        Err(err) if err.is_refusal() => Ok(RoomEvents { events: Vec::new(), next_after: after as i64 }),
+        Err(err) => Err(UiError { code: anchordesk_core::ErrorCode::Io, message: err.to_string(), fields: Vec::new(), path: None }),
     }
 }

@@ -71,6 +71,11 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
       await waitForText(browser, '[data-testid="live-on-air"]', name);
       await sleep(3000);
     }
+    // The practice platform's simulated audience reacts in the console's live-room feed.
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="room-event"]')).length > 0, {
+      timeout: 30000,
+      timeoutMsg: 'no comments or orders arrived from the practice platform',
+    });
     await screenshot(browser, 'zh-live-console');
     await (await byTestId(browser, 'live-stop')).click();
     await (await byTestId(browser, 'live-stop-confirm')).click();

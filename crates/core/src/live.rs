@@ -283,3 +283,55 @@ pub fn report_html(report: &BroadcastReport) -> String {
     html.push_str("</table></body></html>\n");
     html
 }
+
+/// Why a viewer's comment needs the field controller's eye.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum CommentAlert {
+    /// A complaint: damaged goods, late delivery, refund.
+    Complaint,
+    /// An attempt to trade off the platform (加微信, 私下转账): platforms forbid it and
+    /// buyers lose their protection.
+    OffPlatform,
+    /// A viewer who says they are a minor.
+    Minor,
+    /// A question waiting for an answer.
+    Question,
+}
+
+/// Classifies a comment for the live console's alerts. Word lists, not a model: what is
+/// flagged can always be explained.
+pub fn comment_alert(text: &str) -> Option<CommentAlert> {
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    if has(&["加微信", "加v", "加V", "vx", "VX", "微信转账", "私下", "转账给你", "支付宝转", "线下交易", "私聊"]) {
+        Some(CommentAlert::OffPlatform)
+    } else if has(&["投诉", "坏了", "烂了", "退款", "骗子", "假货", "没收到", "还没发货", "发货太慢", "差评", "漏发", "少发"]) {
+        Some(CommentAlert::Complaint)
+    } else if has(&["我是学生", "未成年", "我才1", "初中", "小学生"]) {
+        Some(CommentAlert::Minor)
+    } else if has(&["?", "？", "吗", "多少", "怎么", "几天", "哪里", "能不能", "可以吗"]) {
+        Some(CommentAlert::Question)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::*;
+
+    #[test]
+    fn comments_are_sorted_by_what_needs_attention() {
+        let cases = [
+            ("主播加微信私下买便宜点", Some(CommentAlert::OffPlatform)),
+            ("上次买的橙子坏了一半，要投诉", Some(CommentAlert::Complaint)),
+            ("我是学生可以买吗", Some(CommentAlert::Minor)),
+            ("几天能到上海？", Some(CommentAlert::Question)),
+            ("好看，支持家乡", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(comment_alert(text), expected, "{text}");
+        }
+    }
+}

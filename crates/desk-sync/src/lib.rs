@@ -8,8 +8,8 @@
 
 use anchordesk_core::Store;
 use anchordesk_core::model::ProductDraft;
-use anchordesk_core::store::{OutboxRow, UPSERT_PRODUCT};
-use anchordesk_platform::ProductUpsert;
+use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, START_BROADCAST, UPSERT_PRODUCT};
+use anchordesk_platform::{BroadcastCreate, ProductUpsert};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
 use std::sync::{Arc, Mutex};
 
@@ -39,8 +39,37 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
                 },
             })
         }
+        CREATE_BROADCAST => Ok(Command::CreateBroadcast {
+            broadcast: BroadcastCreate {
+                id: text(row, "broadcastId")?,
+                title: text(row, "title")?,
+                anchor_id: None,
+                products: row.payload["skus"]
+                    .as_array()
+                    .map(|skus| skus.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                    .ok_or_else(|| MappingError::Payload { id: row.id, what: "a broadcast", message: "no skus".into() })?,
+                scheduled_start_ms: None,
+            },
+        }),
+        LIST_IN_BAG => Ok(Command::ListInBag {
+            broadcast_id: text(row, "broadcastId")?,
+            sku: text(row, "sku")?,
+            live_price_fen: row.payload["livePriceFen"]
+                .as_i64()
+                .ok_or_else(|| MappingError::Payload { id: row.id, what: "a bag listing", message: "no livePriceFen".into() })?,
+        }),
+        START_BROADCAST => Ok(Command::StartBroadcast { broadcast_id: text(row, "broadcastId")? }),
+        END_BROADCAST => Ok(Command::EndBroadcast { broadcast_id: text(row, "broadcastId")? }),
+        PIN => Ok(Command::Pin { broadcast_id: text(row, "broadcastId")?, sku: row.payload["sku"].as_str().map(str::to_string) }),
         other => Err(MappingError::UnknownOperation { id: row.id, operation: other.to_string() }),
     }
+}
+
+fn text(row: &OutboxRow, field: &'static str) -> Result<String, MappingError> {
+    row.payload[field]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| MappingError::Payload { id: row.id, what: field, message: format!("missing in {}", row.payload) })
 }
 
 /// The app's store as the sync worker's outbox.

@@ -71,3 +71,42 @@ async fn all_products(platform: &dyn Platform) -> Vec<anchordesk_platform::Produ
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn going_live_pins_each_product_on_the_platform_in_order() {
+    use anchordesk_core::live::LiveMarkerKind;
+    use anchordesk_core::plan::CheckEnv;
+    let dir = tempfile::tempdir().unwrap();
+    let running = sandbox(dir.path()).await;
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    store.seed_sample_catalog_once().unwrap();
+    let broadcast = store
+        .create_broadcast(&anchordesk_core::BroadcastDraft {
+            title: "同步测试".into(),
+            planned_start: "2026-12-01T19:00".into(),
+            platform: "sandbox".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let orange = store.product_by_sku("SAMPLE-ORANGE-5KG").unwrap().unwrap();
+    let honey = store.product_by_sku("SAMPLE-HONEY-500G").unwrap().unwrap();
+    let a = store.add_lineup_item(broadcast.id, orange.id).unwrap();
+    let b = store.add_lineup_item(broadcast.id, honey.id).unwrap();
+    // A broadcast without a checklist has nothing blocking it.
+    let env = CheckEnv { linter: None, ..CheckEnv::measure(dir.path()) };
+    let session = store.go_live(broadcast.id, &env, "/tmp/x.mp4", true).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, "脐橙", Some(a.id), 1_000).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, "蜂蜜", Some(b.id), 9_000).unwrap();
+    let store = Arc::new(Mutex::new(store));
+
+    let platform = Arc::new(
+        SandboxPlatform::new(ClientConfig::new(running.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET))
+            .unwrap(),
+    );
+    let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store.clone())), SyncConfig { key_prefix: "live-".into(), ..SyncConfig::default() });
+    worker.drain(Duration::from_secs(30)).await.unwrap();
+    assert_eq!(store.lock().unwrap().outbox_counts().unwrap().given_up, 0);
+    let on_platform = platform.broadcast(&anchordesk_core::store::platform_broadcast_id(broadcast.id)).await.unwrap();
+    assert_eq!(on_platform.pinned_sku.as_deref(), Some("SAMPLE-HONEY-500G"), "the last product on air is pinned");
+    running.shutdown().await;
+}

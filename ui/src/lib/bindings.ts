@@ -117,6 +117,8 @@ export const commands = {
 	testRecording: (seconds: number) => typedError<TestRecording, UiError_Serialize>(__TAURI_INVOKE("test_recording", { seconds })),
 	/**  The badge's data now (events carry the changes). */
 	syncStatus: () => typedError<SyncChanged_Serialize, UiError_Serialize>(__TAURI_INVOKE("sync_status")),
+	/**  The platform's live events of a broadcast, pulled from a cursor. */
+	roomEvents: (broadcastId: BroadcastId, after: number) => typedError<RoomEvents_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { broadcastId, after })),
 	/**
 	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
 	 *  folder's path. A file that changed since archiving refuses the export.
@@ -323,6 +325,15 @@ export type BroadcastReport_Serialize = {
 	complianceErrors: number,
 	complianceUnresolved: number,
 };
+
+/**  Where the broadcast stands. */
+export type BroadcastStatus = 
+/**  Created, not started. */
+"scheduled" | 
+/**  On air. */
+"live" | 
+/**  Ended; no further changes. */
+"ended";
 
 /**  A broadcast session (场次). */
 export type Broadcast_Deserialize = {
@@ -553,6 +564,20 @@ export type ChecklistState_Serialize = {
 	gate: GoLiveGate_Serialize,
 };
 
+/**  Why a viewer's comment needs the field controller's eye. */
+export type CommentAlert = 
+/**  A complaint: damaged goods, late delivery, refund. */
+"complaint" | 
+/**
+ *  An attempt to trade off the platform (加微信, 私下转账): platforms forbid it and
+ *  buyers lose their protection.
+ */
+"offPlatform" | 
+/**  A viewer who says they are a minor. */
+"minor" | 
+/**  A question waiting for an answer. */
+"question";
+
 /**  Everything the broadcast will say or show, checked. */
 export type ComplianceReport = ComplianceReport_Serialize | ComplianceReport_Deserialize;
 
@@ -782,6 +807,118 @@ export type LineupTermsForm = {
 	stock: string,
 	plannedMinutes: string,
 	role: LineupRole,
+};
+
+/**  One event in a broadcast's log; `seq` increases and is the resume cursor. */
+export type LiveEvent = LiveEvent_Serialize | LiveEvent_Deserialize;
+
+/**  What happened in the live room. */
+export type LiveEventKind = LiveEventKind_Serialize | LiveEventKind_Deserialize;
+
+/**  What happened in the live room. */
+export type LiveEventKind_Deserialize = 
+/**  A viewer's comment (评论). */
+{ type: "comment"; 
+/**  Viewer nickname. */
+user: string; 
+/**  Comment text. */
+text: string } | 
+/**  Likes (点赞) since the previous like event. */
+{ type: "like"; 
+/**  Number of likes. */
+count: number } | 
+/**  An order was placed. */
+{ type: "order"; 
+/**  Order id. */
+order_id: string; 
+/**  SKU bought. */
+sku: string; 
+/**  Units. */
+quantity: number; 
+/**  Amount paid in fen, after the coupon. */
+amount_fen: number; 
+/**  The coupon the buyer used. */
+coupon_id?: string | null } | 
+/**  Viewer counts changed. */
+{ type: "viewers"; 
+/**  Viewers in the room now. */
+online: number; 
+/**  Arrivals since the previous viewers event. */
+entered: number; 
+/**  Departures since the previous viewers event. */
+left: number } | 
+/**  The product on air changed. */
+{ type: "pinned"; 
+/**  The SKU now on air, or none. */
+sku?: string | null } | 
+/**  The broadcast started or ended. */
+{ type: "status"; 
+/**  The new status. */
+status: BroadcastStatus };
+
+/**  What happened in the live room. */
+export type LiveEventKind_Serialize = 
+/**  A viewer's comment (评论). */
+{ type: "comment"; 
+/**  Viewer nickname. */
+user: string; 
+/**  Comment text. */
+text: string } | 
+/**  Likes (点赞) since the previous like event. */
+{ type: "like"; 
+/**  Number of likes. */
+count: number } | 
+/**  An order was placed. */
+{ type: "order"; 
+/**  Order id. */
+order_id: string; 
+/**  SKU bought. */
+sku: string; 
+/**  Units. */
+quantity: number; 
+/**  Amount paid in fen, after the coupon. */
+amount_fen: number; 
+/**  The coupon the buyer used. */
+coupon_id: string | null } | 
+/**  Viewer counts changed. */
+{ type: "viewers"; 
+/**  Viewers in the room now. */
+online: number; 
+/**  Arrivals since the previous viewers event. */
+entered: number; 
+/**  Departures since the previous viewers event. */
+left: number } | 
+/**  The product on air changed. */
+{ type: "pinned"; 
+/**  The SKU now on air, or none. */
+sku: string | null } | 
+/**  The broadcast started or ended. */
+{ type: "status"; 
+/**  The new status. */
+status: BroadcastStatus };
+
+/**  One event in a broadcast's log; `seq` increases and is the resume cursor. */
+export type LiveEvent_Deserialize = {
+	/**  Position in the shop's event log; also the SSE event id. */
+	seq: number,
+	/**  The broadcast. */
+	broadcast_id: string,
+	/**  When it happened. */
+	at_ms: number,
+	/**  What happened. */
+	event: LiveEventKind_Deserialize,
+};
+
+/**  One event in a broadcast's log; `seq` increases and is the resume cursor. */
+export type LiveEvent_Serialize = {
+	/**  Position in the shop's event log; also the SSE event id. */
+	seq: number,
+	/**  The broadcast. */
+	broadcast_id: string,
+	/**  When it happened. */
+	at_ms: number,
+	/**  What happened. */
+	event: LiveEventKind_Serialize,
 };
 
 /**  A moment in the recording. */
@@ -1141,6 +1278,36 @@ export type Rewrite = {
 
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
+
+/**  One thing that happened in the live room, with an alert when it needs attention. */
+export type RoomEvent = RoomEvent_Serialize | RoomEvent_Deserialize;
+
+/**  One thing that happened in the live room, with an alert when it needs attention. */
+export type RoomEvent_Deserialize = {
+	event: LiveEvent_Deserialize,
+	alert?: CommentAlert | null,
+};
+
+/**  One thing that happened in the live room, with an alert when it needs attention. */
+export type RoomEvent_Serialize = {
+	event: LiveEvent_Serialize,
+	alert: CommentAlert | null,
+};
+
+/**  Events in the live room since `after` (comments, likes, orders, viewer counts). */
+export type RoomEvents = RoomEvents_Serialize | RoomEvents_Deserialize;
+
+/**  Events in the live room since `after` (comments, likes, orders, viewer counts). */
+export type RoomEvents_Deserialize = {
+	events: RoomEvent_Deserialize[],
+	nextAfter: number,
+};
+
+/**  Events in the live room since `after` (comments, likes, orders, viewer counts). */
+export type RoomEvents_Serialize = {
+	events: RoomEvent_Serialize[],
+	nextAfter: number,
+};
 
 /**  A rule as listed in Settings → Rules. */
 export type RuleSummary = {

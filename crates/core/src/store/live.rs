@@ -25,12 +25,36 @@ impl Store {
         if self.sessions(broadcast)?.iter().any(|s| s.status == SessionStatus::Live) {
             return Err(StoreError::Invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "already live")]));
         }
-        ensure_live_broadcast(&self.conn, broadcast)?;
-        self.conn.execute(
+        let header = self.broadcast(broadcast)?;
+        let lineup = self.lineup(broadcast)?;
+        let tx = self.conn.transaction()?;
+        ensure_live_broadcast(&tx, broadcast)?;
+        tx.execute(
             "INSERT INTO live_session (broadcast_id, started_at, status, recording_path, rehearsal) VALUES (?1, ?2, 'live', ?3, ?4)",
             params![broadcast.0, now_rfc3339(), recording_path, rehearsal],
         )?;
-        self.session(SessionId(self.conn.last_insert_rowid()))
+        let id = SessionId(tx.last_insert_rowid());
+        // Tell the platform: the broadcast with its line-up, each item in the bag at its live
+        // price, and that it is live. Queued with the session, sent when the platform answers.
+        let platform_id = super::outbox::platform_broadcast_id(broadcast);
+        let skus: Vec<&str> = lineup.iter().map(|i| i.product_sku.as_str()).collect();
+        super::outbox::enqueue_broadcast(
+            &tx,
+            broadcast,
+            super::outbox::CREATE_BROADCAST,
+            serde_json::json!({ "broadcastId": platform_id, "title": header.draft.title, "skus": skus }),
+        )?;
+        for item in &lineup {
+            super::outbox::enqueue_broadcast(
+                &tx,
+                broadcast,
+                super::outbox::LIST_IN_BAG,
+                serde_json::json!({ "broadcastId": platform_id, "sku": item.product_sku, "livePriceFen": item.terms.live_price.0 }),
+            )?;
+        }
+        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::START_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+        tx.commit()?;
+        self.session(id)
     }
 
     /// One session.
@@ -64,10 +88,18 @@ impl Store {
             None => None,
         };
         let at = now_rfc3339();
-        self.conn.execute(
+        let broadcast = self.session(session)?.broadcast_id;
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO live_marker (session_id, kind, label, lineup_item_id, sku, media_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![session.0, kind.code(), label, lineup_item.map(|i| i.0), sku, media_ms.max(0), at],
         )?;
+        // A product on air is pinned (讲解) on the platform.
+        if kind == LiveMarkerKind::Product {
+            let platform_id = super::outbox::platform_broadcast_id(broadcast);
+            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::PIN, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
+        }
+        tx.commit()?;
         Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
     }
 
@@ -91,7 +123,9 @@ impl Store {
 
     /// Ends a live (or interrupted) session; `duration_ms` is the recording's length when known.
     pub fn end_session(&mut self, session: SessionId, recording_path: &str, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
-        let n = self.conn.execute(
+        let broadcast = self.session(session)?.broadcast_id;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
             "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path), \
              duration_ms = ?4 WHERE id = ?3 AND status != 'ended'",
             params![now_rfc3339(), recording_path, session.0, duration_ms],
@@ -99,6 +133,9 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
         }
+        let platform_id = super::outbox::platform_broadcast_id(broadcast);
+        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::END_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+        tx.commit()?;
         self.session(session)
     }
 

@@ -8,7 +8,10 @@ mod outbox;
 mod plan;
 mod products;
 
-pub use outbox::{OutboxCounts, OutboxRow, UPSERT_PRODUCT};
+pub use outbox::{
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, START_BROADCAST, UPSERT_PRODUCT,
+    platform_broadcast_id,
+};
 pub use products::Upserted;
 
 use crate::error::StoreError;

@@ -40,6 +40,26 @@ pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Operation codes for a broadcast's life on the platform.
+pub const CREATE_BROADCAST: &str = "createBroadcast";
+pub const START_BROADCAST: &str = "startBroadcast";
+pub const LIST_IN_BAG: &str = "listInBag";
+pub const PIN: &str = "pin";
+pub const END_BROADCAST: &str = "endBroadcast";
+
+/// The platform's id for a desk broadcast.
+pub fn platform_broadcast_id(broadcast: crate::model::BroadcastId) -> String {
+    format!("b{}", broadcast.0)
+}
+
+/// Queues one broadcast operation; all of a broadcast's operations share its entity key,
+/// so they reach the platform in the order they happened.
+pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::BroadcastId, operation: &str, payload: serde_json::Value) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation, payload.to_string(), now_ms()])?;
+    Ok(())
+}
+
 /// Queues a product upsert; call inside the transaction that writes the product.
 pub(super) fn enqueue_product(conn: &Connection, draft: &ProductDraft) -> Result<(), StoreError> {
     let payload = serde_json::to_string(draft).map_err(|err| StoreError::Corrupt(err.to_string()))?;

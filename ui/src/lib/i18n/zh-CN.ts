@@ -385,6 +385,16 @@ export const zhCN = {
   'sync.offline': "离线：改动已保存，稍后同步",
   'sync.starting': "正在连接平台…",
   'sync.givenUp': "{n} 项被平台拒绝",
+  'room.title': "直播间",
+  'room.viewers': "在线 {n} 人",
+  'room.onlyAlerts': "只看提醒",
+  'room.empty': "还没有评论和订单。",
+  'room.unreachable': "暂时拿不到平台的直播间动态，录制和推流不受影响。",
+  'room.alert.complaint': "投诉",
+  'room.alert.offPlatform': "站外交易",
+  'room.alert.minor': "未成年人",
+  'room.alert.question': "提问",
+  'room.order': "下单 {sku} × {n}，{amount}",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
