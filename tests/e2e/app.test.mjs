@@ -105,8 +105,11 @@ test('create a product with a Chinese name, put it in a new line-up, restart, fi
     await (await byTestId(browser, 'nav-broadcasts')).click();
     await waitForText(browser, '.page', '周五助农直播');
     await (await byTestId(browser, 'broadcast-row')).click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="lineup-row"]')).length === 2, {
+      timeout: 10000,
+      timeoutMsg: 'the line-up of two did not come back after the restart',
+    });
     const rows = await browser.$$('[data-testid="lineup-row"]');
-    assert.equal(rows.length, 2);
     assert.match(await rows[0].getAttribute('aria-label'), /脐橙/);
     assert.match(await rows[1].getAttribute('aria-label'), /云雾茶/);
     await waitForText(browser, '[data-testid="lineup-total"]', '20 分钟');
