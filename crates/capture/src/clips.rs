@@ -8,8 +8,9 @@
 //! every frame shown before the requested end is kept, plus the B-frame references it
 //! needs. Audio follows the video's actual start and end.
 //!
-//! Video, audio and subtitle streams are copied; data streams such as the recording's
-//! chapter track are not, because the recording's chapters mean nothing inside a clip.
+//! Video and audio streams are copied. Data streams such as the recording's chapter
+//! track are not, because the recording's chapters mean nothing inside a clip, and
+//! neither are subtitles, which MP4 takes only as `mov_text`.
 
 use std::path::{Path, PathBuf};
 
@@ -268,7 +269,7 @@ impl Source {
             .filter(|s| {
                 matches!(
                     s.parameters().medium(),
-                    media::Type::Video | media::Type::Audio | media::Type::Subtitle
+                    media::Type::Video | media::Type::Audio
                 ) && !s
                     .disposition()
                     .contains(format::stream::Disposition::ATTACHED_PIC)
@@ -397,6 +398,10 @@ impl Source {
 }
 
 const MS: Rational = Rational(1, 1000);
+const SECOND: Rational = Rational(1, 1);
+/// How far past a clip's end packets of other streams may still belong to it: muxers
+/// interleave streams within about a second.
+const INTERLEAVE_MARGIN_S: i64 = 2;
 
 /// The state of one cut while packets stream through in file order.
 ///
@@ -437,6 +442,15 @@ impl Cut {
         let stream = packet.stream();
         let pts = Self::pts(&packet);
         if let Some(video_end) = self.video_end {
+            // A sparse stream (subtitles) may have nothing more to say: stop once the
+            // file is well past the end, instead of reading it to its end.
+            let read_at = packet
+                .dts()
+                .unwrap_or(pts)
+                .rescale(self.tb(stream), self.video_tb);
+            if read_at > video_end + INTERLEAVE_MARGIN_S.rescale(SECOND, self.video_tb) {
+                return Ok(true);
+            }
             // Video is done; other streams run up to where it ended.
             if stream == self.video || self.streams_done.contains(&stream) {
                 return Ok(self.all_done());

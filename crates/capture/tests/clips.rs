@@ -278,15 +278,43 @@ fn three_products_become_three_stream_copied_clips() {
     assert!(!again.exists(), "nothing written");
 
     // A clip whose start is between keyframes starts at the keyframe before it.
-    let clips = cut_clips(&recording, &again, &[request("mid", None, 5_300, 7_000)]).unwrap();
+    let mid = cut_clips(&recording, &again, &[request("mid", None, 5_300, 7_000)]).unwrap();
     assert!(
-        clips[0].start_ms.abs_diff(keyframe_before(5_300)) <= 1,
+        mid[0].start_ms.abs_diff(keyframe_before(5_300)) <= 1,
         "{:?}",
-        clips[0]
+        mid[0]
     );
-    assert!(clips[0].end_ms.abs_diff(7000) <= 150, "{:?}", clips[0]);
-    assert_decodes_cleanly(&clips[0].path);
-    assert_monotonic_without_gaps(&clips[0].path, "v:0", 1.0 / 30.0 + 0.002);
+    assert!(mid[0].end_ms.abs_diff(7000) <= 150, "{:?}", mid[0]);
+    assert_decodes_cleanly(&mid[0].path);
+    assert_monotonic_without_gaps(&mid[0].path, "v:0", 1.0 / 30.0 + 0.002);
+
+    // A Matroska recording with a subtitle track (which MP4 cannot carry as SubRip)
+    // gives the same clip with video and audio only.
+    let srt = dir.path().join("one.srt");
+    std::fs::write(&srt, "1\n00:00:00,000 --> 00:00:02,000\n开场\n").unwrap();
+    let mkv = dir.path().join("场次-clips.mkv");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin", "-i"])
+        .arg(&recording)
+        .arg("-i")
+        .arg(&srt)
+        .args(["-map", "0:v", "-map", "0:a", "-map", "1", "-c", "copy"])
+        .arg(&mkv)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let from_mkv = cut_clips(&mkv, &dir.path().join("mkv"), &requests[1..2]).unwrap();
+    assert_eq!(from_mkv[0].start_ms, clips[1].start_ms);
+    assert!(
+        from_mkv[0].end_ms.abs_diff(clips[1].end_ms) <= 40,
+        "{from_mkv:?} vs {clips:?}"
+    );
+    assert_eq!(
+        codec_parameters(&from_mkv[0].path)[..],
+        source_params[..2],
+        "video and audio only, as recorded"
+    );
+    assert_decodes_cleanly(&from_mkv[0].path);
 }
 
 #[test]
@@ -341,6 +369,53 @@ fn an_empty_range_is_refused_with_its_numbers() {
             format!(
                 "bad configuration: clip 1 (\"五常大米\") is empty: it ends at {end_ms} ms, not after its start at {start_ms} ms"
             )
+        );
+    }
+}
+
+#[test]
+fn a_clip_ending_among_b_frames_keeps_the_frames_they_refer_to() {
+    // The recorder's x264 may or may not pick B-frames for the test pattern; this file
+    // has them for sure (keyframes every 2 s, up to 3 B-frames with a pyramid).
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("b-frames.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin"])
+        .args(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30"])
+        .args(["-f", "lavfi", "-i", "sine=r=48000", "-t", "6"])
+        .args(["-c:v", "libx264", "-preset", "veryfast", "-bf", "3"])
+        .args(["-x264-params", "keyint=60:min-keyint=60:scenecut=0"])
+        .args(["-c:a", "aac"])
+        .arg(&recording)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let source = packets(&recording, "v:0");
+    assert!(
+        source.windows(2).any(|w| w[1].pts < w[0].pts),
+        "the source has frames out of display order"
+    );
+
+    for (start_ms, end_ms) in [(1000, 3500), (2100, 3433), (2500, 2600), (0, 6000)] {
+        let out_dir = dir.path().join(format!("{start_ms}-{end_ms}"));
+        let clip = &cut_clips(
+            &recording,
+            &out_dir,
+            &[request("b", None, start_ms, end_ms)],
+        )
+        .unwrap()[0];
+        assert_eq!(clip.start_ms, start_ms / 2000 * 2000, "{clip:?}");
+        assert!(
+            clip.end_ms >= end_ms.min(6000) && clip.end_ms - end_ms.min(6000) <= 150,
+            "{clip:?}"
+        );
+        assert_decodes_cleanly(&clip.path);
+        assert_monotonic_without_gaps(&clip.path, "v:0", 1.0 / 30.0 + 0.002);
+        let frames = probe(&clip.path).frames("video");
+        assert_eq!(
+            frames,
+            (u64::from(clip.duration_ms) * 30 + 500) / 1000,
+            "every frame of {clip:?}"
         );
     }
 }
