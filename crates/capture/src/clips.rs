@@ -1,12 +1,13 @@
 //! Per-product clips (切片): parts of a finished recording copied out without re-encoding.
 //!
-//! A clip is a stream copy (remux), so cutting one costs reading and writing its bytes and
-//! nothing more, and the clip looks exactly like the recording. The price is that **a
-//! clip starts at a keyframe**: the cut moves back to the last video keyframe at or
-//! before the requested start (the recorder puts one every 2 s, so at most 2 s early),
-//! and the clip's timestamps start at 0 there. The end is exact to within a few frames:
-//! every frame shown before the requested end is kept, plus the B-frame references it
-//! needs. Audio follows the video's actual start and end.
+//! A clip is a stream copy (remux), so cutting one costs reading and writing its bytes
+//! and nothing more, and the clip looks exactly like the recording. The price is that
+//! **a clip starts at a keyframe**: the cut moves back to the last video keyframe at or
+//! before the requested start (at most one keyframe interval early, see
+//! [`crate::VideoSettings::keyframe_interval_s`]), and the clip's timestamps start at 0
+//! there. The end is exact to within a few frames: every frame shown before the
+//! requested end is kept, plus the B-frames' references it needs. Audio follows the
+//! video's actual start and end.
 //!
 //! Video and audio streams are copied. Data streams such as the recording's chapter
 //! track are not, because the recording's chapters mean nothing inside a clip, and
@@ -18,7 +19,8 @@ use ffmpeg_next::{self as ffmpeg, Rational, Rescale, codec, format, media};
 
 use crate::{CaptureError, Marker, MarkerKind};
 
-/// One clip to cut, in media time of the recording (the time markers are stamped with).
+/// One clip to cut, in media time of the recording: milliseconds from its first video
+/// frame, the time [`Marker`]s are stamped with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -126,10 +128,16 @@ pub fn clip_file_name(clip_idx: usize, n_clips: usize, request: &ClipRequest) ->
 /// Cuts each request out of `recording` into `out_dir` (created if missing) as an MP4,
 /// by stream copy; returns the clips in request order, named by [`clip_file_name`].
 ///
-/// Each clip starts at the video keyframe at or before its requested start; see the
-/// module docs. All or nothing: the clips are written under temporary names and renamed
-/// only when every one is complete, replacing files of the same name; on error nothing
-/// is left behind.
+/// **A clip starts at the video keyframe at or before its requested start** (stream copy
+/// cannot start elsewhere), so it may begin up to one keyframe interval early; its
+/// timestamps start at 0 there, and [`Clip::start_ms`] says where it really began. It
+/// ends within a few frames after the requested end, or at the end of the recording.
+/// Video and audio are copied; chapters, data and subtitle tracks are not.
+///
+/// All or nothing: the clips are written under temporary names (`NAME.mp4.part`) and
+/// renamed only when every one is complete, replacing files of the same name; on error
+/// no temporary file is left behind. Blocks while it copies (a few milliseconds per
+/// megabyte); call it from a blocking task.
 ///
 /// # Errors
 /// [`CaptureError::Io`] when the recording is missing or `out_dir` cannot be written,
@@ -177,8 +185,11 @@ pub fn cut_clips(
         out_dir.display()
     )))?;
 
-    let mut written: Vec<(PathBuf, Clip)> = Vec::new();
+    // Every temporary file is listed before it is created, so that a failure half-way
+    // removes it too.
+    let mut tmps: Vec<PathBuf> = Vec::new();
     let result = (|| {
+        let mut done = Vec::new();
         for (clip_idx, request) in clips.iter().enumerate() {
             let path = out_dir.join(clip_file_name(clip_idx, clips.len(), request));
             let mut tmp_name = path
@@ -187,43 +198,33 @@ pub fn cut_clips(
                 .to_owned();
             tmp_name.push(".part");
             let tmp = path.with_file_name(tmp_name);
-            // Registered before writing so that a failure half-way removes it too.
-            written.push((
-                tmp.clone(),
-                Clip {
-                    path,
-                    label: request.label.clone(),
-                    sku: request.sku.clone(),
-                    start_ms: 0,
-                    end_ms: 0,
-                    duration_ms: 0,
-                    bytes: 0,
-                },
-            ));
-            let span = source.copy(request, &tmp)?;
-            let clip = &mut written.last_mut().expect("just pushed").1;
-            clip.start_ms = span.0;
-            clip.end_ms = span.1;
-            clip.duration_ms = span.1.saturating_sub(span.0);
-            clip.bytes = std::fs::metadata(&tmp)
+            tmps.push(tmp.clone());
+            let (start_ms, end_ms) = source.copy(request, &tmp)?;
+            let bytes = std::fs::metadata(&tmp)
                 .map_err(CaptureError::io(format!("reading {}", tmp.display())))?
                 .len();
+            done.push(Clip {
+                path,
+                label: request.label.clone(),
+                sku: request.sku.clone(),
+                start_ms,
+                end_ms,
+                duration_ms: end_ms.saturating_sub(start_ms),
+                bytes,
+            });
         }
-        for (tmp, clip) in &written {
+        for (tmp, clip) in tmps.iter().zip(&done) {
             std::fs::rename(tmp, &clip.path)
                 .map_err(CaptureError::io(format!("renaming {}", tmp.display())))?;
         }
-        Ok(())
+        Ok(done)
     })();
-    match result {
-        Ok(()) => Ok(written.into_iter().map(|(_, clip)| clip).collect()),
-        Err(e) => {
-            for (tmp, _) in &written {
-                let _ = std::fs::remove_file(tmp);
-            }
-            Err(e)
+    if result.is_err() {
+        for tmp in &tmps {
+            let _ = std::fs::remove_file(tmp);
         }
     }
+    result
 }
 
 /// The open recording and what every clip needs to know about it.

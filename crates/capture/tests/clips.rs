@@ -378,18 +378,7 @@ fn a_clip_ending_among_b_frames_keeps_the_frames_they_refer_to() {
     // The recorder's x264 may or may not pick B-frames for the test pattern; this file
     // has them for sure (keyframes every 2 s, up to 3 B-frames with a pyramid).
     let dir = tempfile::tempdir().unwrap();
-    let recording = dir.path().join("b-frames.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-nostdin"])
-        .args(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30"])
-        .args(["-f", "lavfi", "-i", "sine=r=48000", "-t", "6"])
-        .args(["-c:v", "libx264", "-preset", "veryfast", "-bf", "3"])
-        .args(["-x264-params", "keyint=60:min-keyint=60:scenecut=0"])
-        .args(["-c:a", "aac"])
-        .arg(&recording)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let recording = six_seconds_with_b_frames(dir.path());
     let source = packets(&recording, "v:0");
     assert!(
         source.windows(2).any(|w| w[1].pts < w[0].pts),
@@ -418,4 +407,74 @@ fn a_clip_ending_among_b_frames_keeps_the_frames_they_refer_to() {
             "every frame of {clip:?}"
         );
     }
+}
+
+/// Six seconds made by the ffmpeg command line (not paced, so about a second), with
+/// keyframes every 2 s and up to 3 B-frames in a pyramid.
+fn six_seconds_with_b_frames(dir: &Path) -> std::path::PathBuf {
+    let recording = dir.join("b-frames.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-nostdin"])
+        .args(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30"])
+        .args(["-f", "lavfi", "-i", "sine=r=48000", "-t", "6"])
+        .args(["-c:v", "libx264", "-preset", "veryfast", "-bf", "3"])
+        .args(["-x264-params", "keyint=60:min-keyint=60:scenecut=0"])
+        .args(["-c:a", "aac"])
+        .arg(&recording)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    recording
+}
+
+#[test]
+fn a_failure_half_way_leaves_no_clip_and_keeps_older_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = six_seconds_with_b_frames(dir.path());
+    let out_dir = dir.path().join("clips");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("01-A.mp4"), "an older clip").unwrap();
+    // The second clip cannot be written: a folder is in the way of its temporary file.
+    std::fs::create_dir(out_dir.join("02-B.mp4.part")).unwrap();
+    let err = cut_clips(
+        &recording,
+        &out_dir,
+        &[
+            request("a", Some("A"), 0, 2000),
+            request("b", Some("B"), 2000, 4000),
+        ],
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("02-B.mp4.part"), "{err}");
+    let mut left: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["01-A.mp4", "02-B.mp4.part"],
+        "the first clip's temporary file is gone"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("01-A.mp4")).unwrap(),
+        "an older clip"
+    );
+
+    // Once the way is clear, the older clip is replaced.
+    std::fs::remove_dir(out_dir.join("02-B.mp4.part")).unwrap();
+    let clips = cut_clips(
+        &recording,
+        &out_dir,
+        &[
+            request("a", Some("A"), 0, 2000),
+            request("b", Some("B"), 2000, 4000),
+        ],
+    )
+    .unwrap();
+    assert_eq!(codec_parameters(&clips[0].path).len(), 2);
+    assert_eq!(
+        clips[0].bytes,
+        std::fs::metadata(out_dir.join("01-A.mp4")).unwrap().len()
+    );
 }
