@@ -8,7 +8,8 @@ step() { printf '\n=== %s\n' "$*"; }
 
 step "dependency direction: core and claims link neither FFmpeg nor WebKit"
 for crate in anchordesk-core anchordesk-claims; do
-  if cargo tree -p "$crate" -e normal --prefix none 2>/dev/null | grep -iE 'ffmpeg|webkit'; then
+  tree=$(cargo tree -p "$crate" -e normal --prefix none)   # fails the script if cargo tree fails
+  if grep -iE 'ffmpeg|webkit' <<<"$tree"; then
     echo "$crate must not depend on FFmpeg or WebKit" >&2
     exit 1
   fi

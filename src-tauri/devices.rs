@@ -98,6 +98,7 @@ pub async fn save_capture_settings(state: State<'_, AppState>, settings: Capture
 #[tauri::command]
 #[specta::specta]
 pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
+    refuse_while_on_air(&state)?;
     stop_preview(&state);
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let preview_dir = state.data_dir.join("preview");
@@ -133,6 +134,18 @@ pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) ->
     Ok(())
 }
 
+/// The camera and microphone belong to the broadcast while it is live.
+fn refuse_while_on_air(state: &AppState) -> Result<(), UiError> {
+    if state.on_air() {
+        return Err(UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
+            "device",
+            anchordesk_core::validate::FieldErrorCode::UnknownValue,
+            "on air",
+        )]));
+    }
+    Ok(())
+}
+
 fn stop_preview(state: &AppState) {
     if let Some(preview) = state.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
         preview.stop();
@@ -150,6 +163,7 @@ pub async fn stop_device_preview(state: State<'_, AppState>) -> Result<(), UiErr
 #[tauri::command]
 #[specta::specta]
 pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<TestRecording, UiError> {
+    refuse_while_on_air(&state)?;
     stop_preview(&state);
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let dir = state.data_dir.join("tests");

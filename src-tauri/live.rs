@@ -71,13 +71,28 @@ pub async fn go_live(
     rehearsal: bool,
     push_url: Option<String>,
 ) -> Result<LiveStatus, UiError> {
-    if state.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+    // Reserve going live before any await, so two clicks cannot start two pipelines.
+    if state.live.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+        || state.starting.swap(true, std::sync::atomic::Ordering::SeqCst)
+    {
         return Err(UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
             "session",
             anchordesk_core::validate::FieldErrorCode::UnknownValue,
             "already live",
         )]));
     }
+    let result = start_live(&app, &state, broadcast_id, rehearsal, push_url).await;
+    state.starting.store(false, std::sync::atomic::Ordering::SeqCst);
+    result
+}
+
+async fn start_live(
+    app: &AppHandle,
+    state: &AppState,
+    broadcast_id: BroadcastId,
+    rehearsal: bool,
+    push_url: Option<String>,
+) -> Result<LiveStatus, UiError> {
     let push = match push_url.filter(|url| !url.trim().is_empty()) {
         Some(url) => Some(StreamUrl::parse(&url).map_err(|err| {
             UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
@@ -92,7 +107,7 @@ pub async fn go_live(
     std::fs::create_dir_all(&recordings).map_err(internal)?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
-    let env = check_env(&state);
+    let env = check_env(state);
     let path_text = path.display().to_string();
     let (session, lineup, planned_minutes, settings) = state
         .with_store(move |store| {
@@ -127,13 +142,13 @@ pub async fn go_live(
             return Err(internal(format!("the recording could not start: {err}")));
         }
     };
-    forward_stats(&app, handle.stats());
+    forward_stats(app, handle.stats());
     if let Some(preview) = handle.take_preview() {
-        forward_preview(&app, preview);
+        forward_preview(app, preview);
     }
     let status = LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string() };
     *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None });
-    crate::sync::wake(&state);
+    crate::sync::wake(state);
     Ok(status)
 }
 
@@ -256,25 +271,48 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<BroadcastReport, Ui
             (String::new(), None)
         }
     };
-    let env = check_env(&state);
-    let archive_dir = state.data_dir.join("archive");
-    state
+    finish(&state, session.id, path, duration_ms).await
+}
+
+/// Ends a session, builds its report and archives its files, then records where the
+/// recording went. The archive (a rename, or a copy across disks, and a SHA-256 of the
+/// whole recording) runs without holding the store.
+async fn finish(state: &AppState, session_id: anchordesk_core::live::SessionId, path: String, duration_ms: Option<i64>) -> Result<BroadcastReport, UiError> {
+    let env = check_env(state);
+    let today = env.today;
+    let (report, env) = state
         .with_store(move |store| {
-            store.end_session(session.id, &path, duration_ms)?;
+            let session = store.end_session(session_id, &path, duration_ms)?;
             let report = store.report(session.broadcast_id, &env, duration_ms)?;
-            // Keep the evidence: recording, markers and report in the archive with digests.
-            match archive::archive_session(&archive_dir, &report, env.today, archive::DEFAULT_RETENTION_YEARS) {
-                Ok(entry) => {
-                    let recording = std::path::Path::new(&path).file_name().map(|name| archive_dir.join(&entry.name).join(name));
-                    if let Some(recording) = recording {
-                        store.move_recording(session.id, &recording.display().to_string())?;
-                    }
-                }
-                Err(err) => tracing::error!("archiving the session failed, the recording stays where it is: {err}"),
-            }
-            store.report(session.broadcast_id, &env, duration_ms)
+            Ok((report, env))
         })
-        .await
+        .await?;
+    let archive_dir = state.data_dir.join("archive");
+    let archived = {
+        let report = report.clone();
+        tauri::async_runtime::spawn_blocking(move || archive::archive_session(&archive_dir.clone(), &report, today, archive::DEFAULT_RETENTION_YEARS).map(|entry| (archive_dir, entry)))
+            .await
+            .map_err(internal)?
+    };
+    let broadcast_id = report.broadcast.id;
+    let recording = report.session.as_ref().map(|s| s.recording_path.clone()).unwrap_or_default();
+    match archived {
+        Ok((archive_dir, entry)) => {
+            let moved = std::path::Path::new(&recording).file_name().map(|name| archive_dir.join(&entry.name).join(name).display().to_string());
+            state
+                .with_store(move |store| {
+                    if let Some(moved) = moved {
+                        store.move_recording(session_id, &moved)?;
+                    }
+                    store.report(broadcast_id, &env, duration_ms)
+                })
+                .await
+        }
+        Err(err) => {
+            tracing::error!("archiving the session failed, the recording stays where it is: {err}");
+            Ok(report)
+        }
+    }
 }
 
 /// Closes a session left interrupted by a crash: its recording (fragmented, so playable up
@@ -282,24 +320,11 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<BroadcastReport, Ui
 #[tauri::command]
 #[specta::specta]
 pub async fn close_interrupted(state: State<'_, AppState>, session_id: anchordesk_core::live::SessionId) -> Result<BroadcastReport, UiError> {
-    let env = check_env(&state);
-    let archive_dir = state.data_dir.join("archive");
-    state
-        .with_store(move |store| {
-            let session = store.session(session_id)?;
-            // The last marker is the best measure of how long the recording ran.
-            let markers = store.markers(session_id)?;
-            let duration = markers.last().map(|m| m.media_ms);
-            store.end_session(session_id, "", duration)?;
-            let report = store.report(session.broadcast_id, &env, duration)?;
-            if let Ok(entry) = archive::archive_session(&archive_dir, &report, env.today, archive::DEFAULT_RETENTION_YEARS)
-                && let Some(name) = std::path::Path::new(&session.recording_path).file_name()
-            {
-                store.move_recording(session_id, &archive_dir.join(&entry.name).join(name).display().to_string())?;
-            }
-            store.report(session.broadcast_id, &env, duration)
-        })
-        .await
+    let session = state.with_store(move |store| store.session(session_id)).await?;
+    // The recording was written until the crash: its last write time, from the start of
+    // the session, is how long it runs.
+    let duration = anchordesk_core::live::elapsed_until_last_write(std::path::Path::new(&session.recording_path), &session.started_at);
+    finish(&state, session_id, String::new(), duration).await
 }
 
 /// The archive: every ended session's folder, and folders whose manifest is unreadable.
@@ -369,7 +394,6 @@ pub fn stop_on_exit(app: &AppHandle) {
             Ok(summary) => (summary.path.display().to_string(), Some(summary.duration_ms as i64)),
             Err(_) => (String::new(), None),
         };
-        let store_state = state.inner();
-        let _ = tauri::async_runtime::block_on(store_state.with_store(move |store| store.end_session(id, &path, duration)));
+        let _ = tauri::async_runtime::block_on(finish(state.inner(), id, path, duration));
     }
 }

@@ -52,8 +52,18 @@ fn no_prompter() -> UiError {
 #[specta::specta]
 pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<(), UiError> {
     let show = state.with_store(move |store| store.run_of_show(broadcast_id)).await?;
-    let cursor = PrompterCursor::start(show.broadcast_id, now_ms());
-    *state.prompter.lock().unwrap_or_else(|p| p.into_inner()) = Some(cursor.clone());
+    // Bringing the prompter forward mid-show keeps its place; another broadcast starts over.
+    let cursor = {
+        let mut guard = state.prompter.lock().unwrap_or_else(|p| p.into_inner());
+        match guard.as_ref() {
+            Some(cursor) if cursor.broadcast_id == show.broadcast_id => cursor.clone(),
+            _ => {
+                let cursor = PrompterCursor::start(show.broadcast_id, now_ms());
+                *guard = Some(cursor.clone());
+                cursor
+            }
+        }
+    };
     match app.get_webview_window(PROMPTER_LABEL) {
         Some(window) => {
             let _ = window.set_focus();

@@ -56,6 +56,10 @@ pub struct AppState {
     rule_errors: std::sync::RwLock<Vec<String>>,
     /// The broadcast on air, when one is.
     pub live: Mutex<Option<crate::live::LiveRun>>,
+    /// Set while going live is under way (before the pipeline runs).
+    pub starting: std::sync::atomic::AtomicBool,
+    /// Why the platform link could not start, when it could not.
+    pub platform_offline: Mutex<Option<String>>,
     /// The platform link (embedded practice platform and sync worker), once started.
     pub platform: Mutex<Option<crate::sync::PlatformLink>>,
     /// The Devices page's preview, while it runs.
@@ -95,10 +99,17 @@ impl AppState {
             linter: std::sync::RwLock::new(linter),
             rule_errors: std::sync::RwLock::new(rule_errors),
             live: Mutex::new(None),
+            starting: std::sync::atomic::AtomicBool::new(false),
+            platform_offline: Mutex::new(None),
             device_preview: Mutex::new(None),
             platform: Mutex::new(None),
             interrupted,
         }
+    }
+
+    /// Whether a broadcast is live or going live: the devices belong to it then.
+    pub fn on_air(&self) -> bool {
+        self.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() || self.starting.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The shared store, for the sync worker; `None` when the database was refused.

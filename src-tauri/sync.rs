@@ -50,7 +50,9 @@ pub fn start(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
-        let Some(store) = state.store_arc() else { return };
+        let Some(store) = state.store_arc() else {
+            return report_offline(&app, "the database was refused");
+        };
         let desk_id = match state.with_store(|store| store.desk_id()).await {
             Ok(id) => id,
             Err(err) => return report_offline(&app, &err.message),
@@ -84,6 +86,7 @@ pub fn start(app: &AppHandle) {
 
 fn report_offline(app: &AppHandle, reason: &str) {
     tracing::warn!("platform link unavailable, working offline: {reason}");
+    *app.state::<AppState>().platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
     let _ = changed(&SyncStatus::default(), None, Some(reason.to_string())).emit(app);
 }
 
@@ -94,7 +97,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncChanged, UiEr
     let link = state.platform.lock().unwrap_or_else(|p| p.into_inner());
     Ok(match link.as_ref() {
         Some(link) => changed(&link.handle.status(), Some(link.url.clone()), None),
-        None => changed(&SyncStatus::default(), None, None),
+        None => changed(&SyncStatus::default(), None, state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone()),
     })
 }
 

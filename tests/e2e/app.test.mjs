@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { APP_BIN, closeApp, openApp, screenshot, sleep, start, startDisplay, stopAll, tempDataDir, waitFor } from './harness.mjs';
+import { APP_BIN, byTestId, closeApp, openApp, screenshot, sleep, start, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
 
 let env;
 
@@ -15,14 +15,7 @@ after(async () => {
   await stopAll();
 });
 
-const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
-async function waitForText(browser, selector, text, timeout = 10000) {
-  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
-    timeout,
-    timeoutMsg: `"${text}" did not appear in ${selector}`,
-  });
-}
 
 async function typeInto(browser, selector, value) {
   const input = await browser.$(selector);

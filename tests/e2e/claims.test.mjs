@@ -2,7 +2,7 @@
 // broadcast's compliance review that keeps the go-live gate closed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir } from './harness.mjs';
+import { byTestId, closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -12,14 +12,7 @@ after(async () => {
   await stopAll();
 });
 
-const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
-async function waitForText(browser, selector, text, timeout = 10000) {
-  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
-    timeout,
-    timeoutMsg: `"${text}" did not appear in ${selector}`,
-  });
-}
 
 test('risky words are underlined as you type, fixed in one click, and block going live until handled', async () => {
   const dataDir = tempDataDir();

@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir } from './harness.mjs';
+import { byTestId, closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -13,7 +13,6 @@ after(async () => {
   await stopAll();
 });
 
-const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
 test('the Devices page previews the camera and makes a playable 10-second test recording', async () => {
   const browser = await openApp(env, tempDataDir());

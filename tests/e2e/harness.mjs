@@ -114,7 +114,8 @@ export async function closeApp(browser) {
     // The app may already be gone; the driver is stopped below either way.
   }
   await stop(browser.driverProcess);
-  children.splice(children.indexOf(browser.driverProcess), 1);
+  const idx = children.indexOf(browser.driverProcess);
+  if (idx >= 0) children.splice(idx, 1);
 }
 
 export async function screenshot(browser, name) {
@@ -123,3 +124,14 @@ export async function screenshot(browser, name) {
 }
 
 export { sleep, start, stop, waitFor };
+
+/** The element with `data-testid="id"`. */
+export const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+
+/** Waits until the text of `selector` contains `text`. */
+export async function waitForText(browser, selector, text, timeout = 15000) {
+  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
+    timeout,
+    timeoutMsg: `"${text}" did not appear in ${selector}`,
+  });
+}

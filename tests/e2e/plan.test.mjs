@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir } from './harness.mjs';
+import { ROOT, byTestId, closeApp, openApp, screenshot, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -14,14 +14,7 @@ after(async () => {
 });
 
 const CLI = path.join(ROOT, 'target/debug/anchordesk');
-const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
-async function waitForText(browser, selector, text, timeout = 10000) {
-  await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
-    timeout,
-    timeoutMsg: `"${text}" did not appear in ${selector}`,
-  });
-}
 
 async function setStock(browser, value) {
   await (await byTestId(browser, 'tab-lineup')).click();

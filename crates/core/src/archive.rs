@@ -40,6 +40,15 @@ pub struct ArchiveEntry {
     pub files: Vec<ArchivedFile>,
 }
 
+/// The same day `years` later; 29 February becomes 28 February in a common year.
+pub fn keep_until(today: time::Date, years: i32) -> time::Date {
+    let year = today.year() + years;
+    today
+        .replace_year(year)
+        .or_else(|_| time::Date::from_calendar_date(year, today.month(), 28))
+        .unwrap_or(today)
+}
+
 /// Why archiving failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -96,14 +105,40 @@ pub fn archive_session(
     if sidecar.exists() {
         sources.push(sidecar);
     }
-    for source in &sources {
+    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let result = move_and_describe(&folder, &sources, &mut moved, report, today, retention_years, &name);
+    if result.is_err() {
+        // Put the recording back where the database says it is, and drop the half folder.
+        for (source, target) in moved.iter().rev() {
+            if std::fs::rename(target, source).is_err() {
+                let _ = std::fs::copy(target, source);
+            }
+        }
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+    result
+}
+
+fn move_and_describe(
+    folder: &Path,
+    sources: &[PathBuf],
+    moved: &mut Vec<(PathBuf, PathBuf)>,
+    report: &BroadcastReport,
+    today: time::Date,
+    retention_years: i32,
+    name: &str,
+) -> Result<ArchiveEntry, ArchiveError> {
+    let session = report.session.as_ref().ok_or(ArchiveError::NoRecording)?;
+    for source in sources {
         let target = folder.join(source.file_name().unwrap_or_default());
         // A rename within one disk is atomic; across disks, copy then remove.
         if std::fs::rename(source, &target).is_err() {
             std::fs::copy(source, &target).map_err(io(source))?;
             std::fs::remove_file(source).map_err(io(source))?;
         }
+        moved.push((source.clone(), target));
     }
+    let folder = folder.to_path_buf();
     let json = serde_json::to_vec_pretty(report).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
     std::fs::write(folder.join("report.json"), json).map_err(io(&folder))?;
     std::fs::write(folder.join("report.html"), report_html(report)).map_err(io(&folder))?;
@@ -124,9 +159,9 @@ pub fn archive_session(
             sha256: sha256_file(&path)?,
         });
     }
-    let keep_until = today.replace_year(today.year() + retention_years).unwrap_or(today);
+    let keep_until = keep_until(today, retention_years);
     let entry = ArchiveEntry {
-        name,
+        name: name.to_string(),
         broadcast_title: report.broadcast.draft.title.clone(),
         started_at: session.started_at.clone(),
         keep_until: keep_until.to_string(),
@@ -135,6 +170,37 @@ pub fn archive_session(
     let manifest = serde_json::to_vec_pretty(&entry).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
     std::fs::write(folder.join(MANIFEST), manifest).map_err(io(&folder))?;
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keep_until_handles_leap_days() {
+        assert_eq!(keep_until(time::macros::date!(2026 - 11 - 25), 3), time::macros::date!(2029 - 11 - 25));
+        assert_eq!(keep_until(time::macros::date!(2028 - 02 - 29), 3), time::macros::date!(2031 - 02 - 28));
+    }
+
+    #[test]
+    fn names_outside_the_archive_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["..", "../etc", "/etc", "a/b", ""] {
+            assert!(verify(dir.path(), name).is_err(), "{name:?}");
+        }
+        // A manifest that points outside its folder is refused too.
+        let folder = dir.path().join("broadcast-1-session-1");
+        std::fs::create_dir_all(&folder).unwrap();
+        let entry = ArchiveEntry {
+            name: "broadcast-1-session-1".into(),
+            broadcast_title: "x".into(),
+            started_at: "x".into(),
+            keep_until: "x".into(),
+            files: vec![ArchivedFile { name: "../../secret".into(), bytes: 0, sha256: String::new() }],
+        };
+        std::fs::write(folder.join(MANIFEST), serde_json::to_vec(&entry).unwrap()).unwrap();
+        assert!(matches!(verify(dir.path(), "broadcast-1-session-1"), Err(ArchiveError::Manifest { .. })));
+    }
 }
 
 /// Every archive folder's manifest, newest first. A folder without a readable manifest is
@@ -154,13 +220,26 @@ pub fn list(archive_dir: &Path) -> (Vec<ArchiveEntry>, Vec<String>) {
     (entries, problems)
 }
 
+/// A folder or file name inside the archive must be one plain path component: no `..`,
+/// no separators, not absolute.
+fn plain_name(name: &str) -> bool {
+    let mut components = Path::new(name).components();
+    matches!((components.next(), components.next()), (Some(std::path::Component::Normal(_)), None))
+}
+
 /// Checks every file of an archive folder against its manifest.
 pub fn verify(archive_dir: &Path, name: &str) -> Result<ArchiveEntry, ArchiveError> {
+    if !plain_name(name) {
+        return Err(ArchiveError::Manifest { path: archive_dir.to_path_buf(), message: format!("{name:?} is not an archive folder name") });
+    }
     let folder = archive_dir.join(name);
     let manifest = folder.join(MANIFEST);
     let bytes = std::fs::read(&manifest).map_err(io(&manifest))?;
     let entry: ArchiveEntry =
         serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Manifest { path: manifest.clone(), message: e.to_string() })?;
+    if entry.name != name || entry.files.iter().any(|f| !plain_name(&f.name) || f.name == MANIFEST) {
+        return Err(ArchiveError::Manifest { path: manifest, message: "the manifest names files outside its folder".into() });
+    }
     for file in &entry.files {
         let found = sha256_file(&folder.join(&file.name))?;
         if found != file.sha256 {
@@ -173,7 +252,7 @@ pub fn verify(archive_dir: &Path, name: &str) -> Result<ArchiveEntry, ArchiveErr
 /// Copies one archive folder to `destination/<name>` (for handing over as evidence).
 pub fn export(archive_dir: &Path, name: &str, destination: &Path) -> Result<PathBuf, ArchiveError> {
     let entry = verify(archive_dir, name)?;
-    let target = destination.join(&entry.name);
+    let target = destination.join(name);
     std::fs::create_dir_all(&target).map_err(io(&target))?;
     for file in entry.files.iter().map(|f| f.name.as_str()).chain([MANIFEST]) {
         std::fs::copy(archive_dir.join(name).join(file), target.join(file)).map_err(io(&target))?;

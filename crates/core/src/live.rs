@@ -220,7 +220,7 @@ pub struct BroadcastReport {
 /// a `<style>` element).
 pub fn report_html(report: &BroadcastReport) -> String {
     use std::fmt::Write as _;
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    use crate::html::escape;
     let mut html = String::new();
     let title = escape(&report.broadcast.draft.title);
     let _ = write!(
@@ -282,6 +282,15 @@ pub fn report_html(report: &BroadcastReport) -> String {
     }
     html.push_str("</table></body></html>\n");
     html
+}
+
+/// Milliseconds from `started_at` (RFC 3339) to the last write of `recording`: how long a
+/// recording left by a crash runs. `None` when either cannot be read.
+pub fn elapsed_until_last_write(recording: &std::path::Path, started_at: &str) -> Option<i64> {
+    let modified = std::fs::metadata(recording).ok()?.modified().ok()?;
+    let started = time::OffsetDateTime::parse(started_at, &time::format_description::well_known::Rfc3339).ok()?;
+    let modified = time::OffsetDateTime::from(modified);
+    Some((modified - started).whole_milliseconds().max(0) as i64)
 }
 
 /// Why a viewer's comment needs the field controller's eye.

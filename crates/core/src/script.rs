@@ -48,7 +48,7 @@ pub fn to_markdown(broadcast: &Broadcast, show: &RunOfShow) -> String {
 
 /// The run-of-show as a printable HTML page (no scripts).
 pub fn to_html(broadcast: &Broadcast, show: &RunOfShow) -> String {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    use crate::html::escape;
     let mut html = format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{0}</title><style>\
          body{{font-family:'Noto Sans CJK SC',sans-serif;margin:28px;color:#1f2328}}h2{{margin:18px 0 4px;font-size:17px}}\

@@ -93,6 +93,14 @@ impl DeskOutbox {
 impl OutboxStore for DeskOutbox {
     fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
         let rows = self.with(|store| store.outbox_pending(limit))?;
+        // The worker keeps order within an entity, not across them, but a broadcast names its
+        // products: hold back broadcast changes queued after a product change that is still
+        // pending, so the platform never hears of a line-up before its products.
+        let first_product = rows.iter().find(|row| row.entity.starts_with("product:")).map(|row| row.id);
+        let rows: Vec<OutboxRow> = rows
+            .into_iter()
+            .filter(|row| !(row.entity.starts_with("broadcast:") && first_product.is_some_and(|first| row.id > first)))
+            .collect();
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             match command_for(&row) {

@@ -110,3 +110,32 @@ async fn going_live_pins_each_product_on_the_platform_in_order() {
     assert_eq!(on_platform.pinned_sku.as_deref(), Some("SAMPLE-HONEY-500G"), "the last product on air is pinned");
     running.shutdown().await;
 }
+
+#[test]
+fn broadcast_changes_wait_for_earlier_product_changes() {
+    use anchordesk_platform::sync::OutboxStore;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+    store.seed_sample_catalog_once().unwrap();
+    let broadcast = store
+        .create_broadcast(&anchordesk_core::BroadcastDraft {
+            title: "次序".into(),
+            planned_start: "2026-12-01T19:00".into(),
+            platform: "sandbox".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let orange = store.product_by_sku("SAMPLE-ORANGE-5KG").unwrap().unwrap();
+    store.add_lineup_item(broadcast.id, orange.id).unwrap();
+    let env = anchordesk_core::plan::CheckEnv { linter: None, ..anchordesk_core::plan::CheckEnv::measure(dir.path()) };
+    store.go_live(broadcast.id, &env, "/tmp/x.mp4", true).unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let outbox = DeskOutbox::new(store.clone());
+    let first = outbox.pending(1000).unwrap();
+    assert!(first.iter().all(|e| e.entity.starts_with("product:")), "no broadcast change before the products are out");
+    for entry in &first {
+        outbox.mark_done(entry.id).unwrap();
+    }
+    let next = outbox.pending(1000).unwrap();
+    assert!(!next.is_empty() && next.iter().all(|e| e.entity.starts_with("broadcast:")));
+}

@@ -172,6 +172,7 @@ impl Store {
     /// [`Store::restore_lineup_item`] can put it back (undo).
     pub fn remove_lineup_item(&mut self, id: LineupItemId) -> Result<LineupItem, StoreError> {
         let item = self.lineup_item(id)?;
+        refuse_while_live(&self.conn, item.broadcast_id)?;
         let tx = self.conn.transaction()?;
         tx.execute("DELETE FROM lineup_item WHERE id = ?1", params![id.0])?;
         tx.execute(
@@ -212,6 +213,7 @@ impl Store {
 
     /// Sets the running order. `order` must hold exactly the broadcast's item ids.
     pub fn reorder_lineup(&mut self, broadcast: BroadcastId, order: &[LineupItemId]) -> Result<Vec<LineupItem>, StoreError> {
+        refuse_while_live(&self.conn, broadcast)?;
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
         let mut current: Vec<i64> = tx
@@ -258,6 +260,20 @@ pub(super) fn insert_broadcast(conn: &Connection, draft: &BroadcastDraft, templa
         ],
     )?;
     Ok(BroadcastId(conn.last_insert_rowid()))
+}
+
+/// While a broadcast is on air its line-up is evidence (markers point at its items) and
+/// the console counts on its order: removing or reordering waits until it ends.
+fn refuse_while_live(conn: &Connection, broadcast: BroadcastId) -> Result<(), StoreError> {
+    let live: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status = 'live')",
+        params![broadcast.0],
+        |r| r.get(0),
+    )?;
+    if live {
+        return Err(StoreError::Invalid(vec![FieldError::new("lineup", FieldErrorCode::UnknownValue, "on air")]));
+    }
+    Ok(())
 }
 
 pub(super) fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {

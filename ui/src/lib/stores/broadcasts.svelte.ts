@@ -38,7 +38,9 @@ class BroadcastsStore {
 
   async select(id: BroadcastId | null) {
     this.selectedId = id;
-    this.lineup = id === null ? [] : await call(commands.getLineup(id));
+    const lineup = id === null ? [] : await call(commands.getLineup(id));
+    // A slower answer for a broadcast no longer selected must not replace the line-up shown.
+    if (this.selectedId === id) this.lineup = lineup;
   }
 
   async save(id: BroadcastId | null, draft: BroadcastDraft, template: string | null = null): Promise<Broadcast> {
