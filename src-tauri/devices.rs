@@ -186,3 +186,19 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
         bytes: summary.bytes,
     })
 }
+
+/// Whether the chosen camera and microphone are connected. The test picture and tone are
+/// not devices: a broadcast without a camera shows that here.
+pub fn device_facts(settings: &CaptureSettings) -> (Result<(), String>, Result<(), String>) {
+    anchordesk_capture::init();
+    let found = devices();
+    let fact = |chosen: &Option<String>, kind: DeviceKind, none: &str| match chosen {
+        None => Err(none.to_string()),
+        Some(name) if found.iter().any(|d| d.kind == kind && &d.name == name) => Ok(()),
+        Some(name) => Err(format!("{name} is not connected")),
+    };
+    (
+        fact(&settings.camera, DeviceKind::Camera, "test picture, no camera chosen"),
+        fact(&settings.microphone, DeviceKind::Microphone, "test tone, no microphone chosen"),
+    )
+}

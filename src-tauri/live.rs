@@ -54,9 +54,17 @@ fn not_live() -> UiError {
     UiError { code: ErrorCode::NotFound, message: "nothing is live".into(), fields: Vec::new(), path: None }
 }
 
-fn check_env(state: &AppState) -> CheckEnv {
+/// The facts the checklist needs from outside the database: disk, the linter with the
+/// team's rules, whether the chosen camera and microphone are connected, and the platform.
+pub(crate) async fn check_env(state: &AppState) -> CheckEnv {
     let mut env = CheckEnv::measure(&state.data_dir);
     env.linter = Some(state.linter());
+    if let Ok(settings) = state.with_store(|store| store.capture_settings()).await {
+        let (camera, microphone) = crate::devices::device_facts(&settings);
+        env.camera = Some(camera);
+        env.microphone = Some(microphone);
+    }
+    env.platform = Some(crate::sync::platform_fact(state));
     env
 }
 
@@ -107,7 +115,7 @@ async fn start_live(
     std::fs::create_dir_all(&recordings).map_err(internal)?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
-    let env = check_env(state);
+    let env = check_env(state).await;
     let path_text = path.display().to_string();
     let (session, lineup, planned_minutes, settings) = state
         .with_store(move |store| {
@@ -260,25 +268,47 @@ pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiErr
 /// returns the report.
 #[tauri::command]
 #[specta::specta]
-pub async fn stop_live(state: State<'_, AppState>) -> Result<BroadcastReport, UiError> {
+pub async fn stop_live(state: State<'_, AppState>) -> Result<StopResult, UiError> {
     let run = state.live.lock().unwrap_or_else(|p| p.into_inner()).take().ok_or_else(not_live)?;
     let session = run.session.clone();
-    let summary = tauri::async_runtime::spawn_blocking(move || run.handle.stop()).await.map_err(internal)?;
-    let (path, duration_ms) = match summary {
-        Ok(summary) => (summary.path.display().to_string(), Some(summary.duration_ms as i64)),
+    let clips_dir = state.data_dir.join("clips").join(format!("broadcast-{}-session-{}", session.broadcast_id.0, session.id.0));
+    // Stop, then cut one clip per product marker by stream copy (seconds, not minutes,
+    // even for hours of recording), before the recording moves into the archive.
+    let stopped = tauri::async_runtime::spawn_blocking(move || {
+        let summary = run.handle.stop()?;
+        let clips = anchordesk_capture::cut_clips(&summary.path, &clips_dir, &anchordesk_capture::product_clips(&summary.markers))
+            .unwrap_or_else(|err| {
+                tracing::error!("cutting the product clips failed: {err}");
+                Vec::new()
+            });
+        Ok::<_, anchordesk_capture::CaptureError>((summary, clips))
+    })
+    .await
+    .map_err(internal)?;
+    let (path, duration_ms, clips) = match stopped {
+        Ok((summary, clips)) => (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips),
         Err(err) => {
             tracing::error!("the recording did not finalise cleanly: {err}");
-            (String::new(), None)
+            (String::new(), None, Vec::new())
         }
     };
-    finish(&state, session.id, path, duration_ms).await
+    let report = finish(&state, session.id, path, duration_ms).await?;
+    Ok(StopResult { report, clips })
+}
+
+/// What stopping produced: the report and the per-product clips (切片).
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StopResult {
+    pub report: BroadcastReport,
+    pub clips: Vec<anchordesk_capture::Clip>,
 }
 
 /// Ends a session, builds its report and archives its files, then records where the
 /// recording went. The archive (a rename, or a copy across disks, and a SHA-256 of the
 /// whole recording) runs without holding the store.
 async fn finish(state: &AppState, session_id: anchordesk_core::live::SessionId, path: String, duration_ms: Option<i64>) -> Result<BroadcastReport, UiError> {
-    let env = check_env(state);
+    let env = check_env(state).await;
     let today = env.today;
     let (report, env) = state
         .with_store(move |store| {
@@ -367,7 +397,7 @@ pub async fn export_archive(state: State<'_, AppState>, name: String) -> Result<
 #[tauri::command]
 #[specta::specta]
 pub async fn broadcast_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<BroadcastReport, UiError> {
-    let env = check_env(&state);
+    let env = check_env(&state).await;
     state.with_store(move |store| store.report(broadcast_id, &env, None)).await
 }
 
@@ -375,7 +405,7 @@ pub async fn broadcast_report(state: State<'_, AppState>, broadcast_id: Broadcas
 #[tauri::command]
 #[specta::specta]
 pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<String, UiError> {
-    let env = check_env(&state);
+    let env = check_env(&state).await;
     let report = state.with_store(move |store| store.report(broadcast_id, &env, None)).await?;
     let dir = state.data_dir.join("reports");
     std::fs::create_dir_all(&dir).map_err(internal)?;

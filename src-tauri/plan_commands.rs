@@ -2,7 +2,7 @@
 
 use crate::state::{AppState, UiError};
 use anchordesk_core::plan::{
-    CheckEnv, ChecklistItem, ChecklistItemId, ChecklistState, GoLiveOverride, RunOfShow, Segment, SegmentDraft, SegmentId,
+    ChecklistItem, ChecklistItemId, ChecklistState, GoLiveOverride, RunOfShow, Segment, SegmentDraft, SegmentId,
 };
 use anchordesk_core::templates::{self, TemplateSummary};
 use anchordesk_core::{Broadcast, BroadcastId};
@@ -68,8 +68,7 @@ pub async fn reorder_segments(
 #[tauri::command]
 #[specta::specta]
 pub async fn checklist_state(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ChecklistState, UiError> {
-    let mut env = CheckEnv::measure(&state.data_dir);
-    env.linter = Some(state.linter());
+    let env = crate::live::check_env(&state).await;
     state.with_store(move |store| store.checklist_state(broadcast_id, &env)).await
 }
 

@@ -163,3 +163,17 @@ pub async fn room_events(state: State<'_, AppState>, broadcast_id: anchordesk_co
         Err(err) => Err(UiError { code: anchordesk_core::ErrorCode::Io, message: err.to_string(), fields: Vec::new(), path: None }),
     }
 }
+
+/// Whether the platform link runs and has not failed its last send.
+pub fn platform_fact(state: &AppState) -> Result<(), String> {
+    if let Some(reason) = state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+        return Err(reason);
+    }
+    match state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        None => Err("starting".into()),
+        Some(link) => match link.handle.status().last_error {
+            Some(error) if link.handle.status().pending > 0 => Err(error),
+            _ => Ok(()),
+        },
+    }
+}

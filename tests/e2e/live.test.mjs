@@ -75,6 +75,14 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
 
     await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 30000 });
     await waitForText(browser, '[data-testid="report-products"]', '赣南脐橙');
+    await waitForText(browser, '[data-testid="report-clips"]', '核桃');
+    const clipPaths = await browser.execute(() => [...document.querySelectorAll('[data-testid="report-clips"] code')].map((c) => c.textContent));
+    assert.equal(clipPaths.length, 3, 'one clip per product');
+    for (const clip of clipPaths) {
+      const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', clip], { encoding: 'utf8' }));
+      assert.ok(Number(probe.format.duration) >= 1, `${clip} plays`);
+      assert.ok(probe.streams.some((s) => s.codec_name === 'h264'), clip);
+    }
     await screenshot(browser, 'zh-report');
 
     // The session went into the archive with its digests.

@@ -274,6 +274,9 @@ impl std::fmt::Display for CheckProblem {
             "noAfterSalesContact" => "has no after-sales contact",
             "diskTooSmall" => "needs more free disk space (MB needed / free):",
             "claimsUnresolved" => "error findings of the claims linter are neither fixed nor acknowledged:",
+            "cameraMissing" => "camera not ready:",
+            "microphoneMissing" => "microphone not ready:",
+            "platformUnreachable" => "platform not reachable:",
             other => other,
         };
         write!(f, "{} {}", self.subject, what)?;
@@ -339,6 +342,11 @@ pub struct CheckEnv {
     pub bitrate_kbps: u32,
     /// The claims linter, for the script review check; `None` leaves that check unavailable.
     pub linter: Option<std::sync::Arc<anchordesk_claims::Linter>>,
+    /// Whether the chosen camera, microphone and platform answer (`Err` says why not);
+    /// `None` where the caller cannot tell (the CLI has no devices or platform link).
+    pub camera: Option<Result<(), String>>,
+    pub microphone: Option<Result<(), String>>,
+    pub platform: Option<Result<(), String>>,
 }
 
 impl CheckEnv {
@@ -352,6 +360,9 @@ impl CheckEnv {
             shipping_days: 3,
             bitrate_kbps: 2500 + 128,
             linter: None,
+            camera: None,
+            microphone: None,
+            platform: None,
         }
     }
 }
@@ -492,8 +503,17 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
             Some(0) => CheckOutcome::Pass,
             Some(n) => outcome(vec![problem("claimsUnresolved", "", n.to_string())]),
         },
-        AutoCheck::Camera | AutoCheck::Microphone => CheckOutcome::Unavailable { reason: "captureNotInApp".into() },
-        AutoCheck::Platform => CheckOutcome::Unavailable { reason: "platformNotInApp".into() },
+        AutoCheck::Camera => device_outcome(&env.camera, "cameraMissing", "captureNotInApp"),
+        AutoCheck::Microphone => device_outcome(&env.microphone, "microphoneMissing", "captureNotInApp"),
+        AutoCheck::Platform => device_outcome(&env.platform, "platformUnreachable", "platformNotInApp"),
+    }
+}
+
+fn device_outcome(fact: &Option<Result<(), String>>, code: &str, unavailable: &str) -> CheckOutcome {
+    match fact {
+        None => CheckOutcome::Unavailable { reason: unavailable.into() },
+        Some(Ok(())) => CheckOutcome::Pass,
+        Some(Err(why)) => outcome(vec![problem(code, "", why.clone())]),
     }
 }
 

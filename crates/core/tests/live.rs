@@ -12,6 +12,9 @@ fn env() -> CheckEnv {
         shipping_days: 3,
         bitrate_kbps: 2628,
         linter: Some(std::sync::Arc::new(anchordesk_claims::Linter::default_packs())),
+        camera: None,
+        microphone: None,
+        platform: None,
     }
 }
 

@@ -18,6 +18,9 @@ fn env() -> CheckEnv {
         shipping_days: 3,
         bitrate_kbps: 2628,
         linter: Some(std::sync::Arc::new(anchordesk_claims::Linter::default_packs())),
+        camera: None,
+        microphone: None,
+        platform: None,
     }
 }
 
@@ -247,6 +250,14 @@ fn each_automatic_check_fails_when_its_condition_is_broken() {
     assert_eq!(problems(&entry(&state, AutoCheck::DiskSpace))[0].0, "diskTooSmall");
     assert!(matches!(entry(&state, AutoCheck::Camera).outcome, Some(CheckOutcome::Unavailable { .. })));
     assert!(!entry(&state, AutoCheck::Camera).satisfied, "an unavailable check is never a tick");
+    let mut with_devices = small_disk.clone();
+    with_devices.camera = Some(Err("no camera chosen".into()));
+    with_devices.microphone = Some(Ok(()));
+    with_devices.platform = Some(Err("connection refused".into()));
+    let state = store.checklist_state(broadcast.id, &with_devices).unwrap();
+    assert_eq!(problems(&entry(&state, AutoCheck::Camera)), vec![("cameraMissing".into(), "".into())]);
+    assert!(entry(&state, AutoCheck::Microphone).satisfied);
+    assert_eq!(problems(&entry(&state, AutoCheck::Platform)), vec![("platformUnreachable".into(), "".into())]);
 
     // The same broadcast with sample products only passes the product checks.
     let (_dir2, mut clean_store) = open_store();

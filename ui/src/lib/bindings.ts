@@ -94,7 +94,7 @@ export const commands = {
 	 *  Stops: finalises the recording (chapters and the marker sidecar), ends the session and
 	 *  returns the report.
 	 */
-	stopLive: () => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("stop_live")),
+	stopLive: () => typedError<StopResult_Serialize, UiError_Serialize>(__TAURI_INVOKE("stop_live")),
 	/**  The report of a broadcast's latest session. */
 	broadcastReport: (broadcastId: BroadcastId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("broadcast_report", { broadcastId })),
 	/**  Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path. */
@@ -562,6 +562,41 @@ export type ChecklistState_Deserialize = {
 export type ChecklistState_Serialize = {
 	entries: ChecklistEntry_Serialize[],
 	gate: GoLiveGate_Serialize,
+};
+
+/**  A clip written to disk. */
+export type Clip = Clip_Serialize | Clip_Deserialize;
+
+/**  A clip written to disk. */
+export type Clip_Deserialize = {
+	path: string,
+	label: string,
+	sku?: string | null,
+	/**
+	 *  Where the clip really starts in the recording: the keyframe at or before the
+	 *  requested start.
+	 */
+	startMs: number,
+	/**  Where the clip's video really ends in the recording. */
+	endMs: number,
+	durationMs: number,
+	bytes: number | null,
+};
+
+/**  A clip written to disk. */
+export type Clip_Serialize = {
+	path: string,
+	label: string,
+	sku: string | null,
+	/**
+	 *  Where the clip really starts in the recording: the keyframe at or before the
+	 *  requested start.
+	 */
+	startMs: number,
+	/**  Where the clip's video really ends in the recording. */
+	endMs: number,
+	durationMs: number,
+	bytes: number | null,
 };
 
 /**  Why a viewer's comment needs the field controller's eye. */
@@ -1590,6 +1625,21 @@ export type Stats_Serialize = {
 	audioCorrections: number,
 	/**  The pipeline has stopped. */
 	finished: boolean,
+};
+
+/**  What stopping produced: the report and the per-product clips (切片). */
+export type StopResult = StopResult_Serialize | StopResult_Deserialize;
+
+/**  What stopping produced: the report and the per-product clips (切片). */
+export type StopResult_Deserialize = {
+	report: BroadcastReport_Deserialize,
+	clips: Clip_Deserialize[],
+};
+
+/**  What stopping produced: the report and the per-product clips (切片). */
+export type StopResult_Serialize = {
+	report: BroadcastReport_Serialize,
+	clips: Clip_Serialize[],
 };
 
 /**  How a product must be stored and shipped. */

@@ -396,4 +396,8 @@ export const en: Record<MessageKey, string> = {
   'room.alert.minor': "Minor",
   'room.alert.question': "Question",
   'room.order': "Order {sku} × {n}, {amount}",
+  'report.clips': "Product clips (cut at the markers, not re-encoded)",
+  'check.cameraMissing': "Camera not ready: {detail}",
+  'check.microphoneMissing': "Microphone not ready: {detail}",
+  'check.platformUnreachable': "Platform not reachable: {detail}",
 };

@@ -395,6 +395,10 @@ export const zhCN = {
   'room.alert.minor': "未成年人",
   'room.alert.question': "提问",
   'room.order': "下单 {sku} × {n}，{amount}",
+  'report.clips': "商品切片（按讲解标记剪出，未重新编码）",
+  'check.cameraMissing': "摄像头未就绪：{detail}",
+  'check.microphoneMissing': "麦克风未就绪：{detail}",
+  'check.platformUnreachable': "直播平台连不上：{detail}",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

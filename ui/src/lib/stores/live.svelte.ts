@@ -1,5 +1,5 @@
 // The broadcast on air: status from Rust, health figures and preview from events.
-import { commands, events, type BroadcastId, type BroadcastReport, type LiveStatus, type Stats } from '../bindings';
+import { commands, events, type BroadcastId, type BroadcastReport, type Clip, type LiveStatus, type Stats } from '../bindings';
 import { call } from '../api';
 import { app } from './app.svelte';
 
@@ -8,6 +8,8 @@ class LiveStore {
   stats = $state<Stats | null>(null);
   preview = $state<string | null>(null);
   report = $state<BroadcastReport | null>(null);
+  /** Clips cut when the broadcast stopped (shown with the report right after). */
+  clips = $state<Clip[]>([]);
   #unlisten: (() => void)[] = [];
 
   async goLive(broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null) {
@@ -32,7 +34,9 @@ class LiveStore {
   }
 
   async stop() {
-    this.report = await call(commands.stopLive());
+    const result = await call(commands.stopLive());
+    this.report = result.report;
+    this.clips = result.clips;
     this.status = null;
     this.stats = null;
     this.preview = null;
@@ -41,11 +45,13 @@ class LiveStore {
 
   async closeInterrupted(sessionId: number) {
     this.report = await call(commands.closeInterrupted(sessionId));
+    this.clips = [];
     app.page = 'report';
   }
 
   async loadReport(broadcastId: BroadcastId) {
     this.report = await call(commands.broadcastReport(broadcastId));
+    this.clips = [];
     app.page = 'report';
   }
 
