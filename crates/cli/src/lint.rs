@@ -32,6 +32,9 @@ pub struct LintArgs {
     /// lineupGiftNames, registeredNames) for the cross-checks.
     #[arg(long, value_name = "FILE")]
     pub product_json: Option<PathBuf>,
+    /// Cross-check against this catalog product's facts (certificates, price, stock).
+    #[arg(long, value_name = "SKU", conflicts_with = "product_json")]
+    pub product: Option<String>,
 }
 
 /// `--lang`.

@@ -88,7 +88,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Record(args) => record::run(args),
         Command::Clips(args) => clips::run(args),
         Command::Devices(args) => record::run_devices(args),
-        Command::Lint(args) => lint::run(&args).map(|code| code as u8),
+        Command::Lint(mut args) => {
+            // The team's rules of this data directory apply, as in the window.
+            if args.rules.is_none() && data_dir.join("rules").is_dir() {
+                args.rules = Some(data_dir.join("rules"));
+            }
+            match args.product.clone() {
+                Some(sku) => {
+                    let store = open_store(&data_dir)?;
+                    let product = store
+                        .product_by_sku(&sku)?
+                        .with_context(|| format!("no product with SKU {sku:?} in the catalog; see `anchordesk products list`"))?;
+                    let context = anchordesk_core::compliance::product_context(&product, None, &[]);
+                    lint::run_with_product(&args, Some(&context)).map(|code| code as u8)
+                }
+                None => lint::run(&args).map(|code| code as u8),
+            }
+        }
         Command::Plan(command) => plan::run_plan(&data_dir, command),
         Command::Templates(command) => plan::run_templates(command),
         Command::Report(args) => report::run(&data_dir, args),

@@ -200,3 +200,32 @@ fn product_facts_turn_a_warning_into_an_error() {
     let output = anchordesk(&["lint", "-"], script.as_bytes());
     assert_eq!(output.status.code(), Some(0));
 }
+
+#[test]
+fn issue_4_product_sku_brings_the_catalog_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let lint = |sku: &str, text: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_anchordesk"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["lint", "-", "--format", "json", "--product", sku])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        let output = child.wait_with_output().unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    // The sample millet has its organic certificate on file: 有机 is no error for it.
+    let (code, out) = lint("SAMPLE-MILLET-ORG-2KG", "这款有机小米熬粥特别香");
+    assert_eq!(code, Some(0), "{out}");
+    // The sample honey has none: the same claim is an error.
+    let (code, out) = lint("SAMPLE-HONEY-500G", "这款有机蜂蜜特别香");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("\"severity\": \"error\""), "{out}");
+    // An unknown SKU is a usage error.
+    let (code, _) = lint("NO-SUCH", "文本");
+    assert_eq!(code, Some(2));
+}
