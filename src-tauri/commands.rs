@@ -115,13 +115,17 @@ pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, for
 #[tauri::command]
 #[specta::specta]
 pub async fn delete_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
-    state.with_store(move |store| store.delete_products(&ids)).await
+    state.with_store(move |store| store.delete_products(&ids)).await?;
+    crate::sync::wake(&state);
+    Ok(())
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn restore_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
-    state.with_store(move |store| store.restore_products(&ids)).await
+    state.with_store(move |store| store.restore_products(&ids)).await?;
+    crate::sync::wake(&state);
+    Ok(())
 }
 
 /// Removes every sample product; returns their ids so the UI can offer undo.

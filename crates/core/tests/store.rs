@@ -287,3 +287,26 @@ fn every_product_write_queues_a_platform_change_in_the_same_transaction() {
     assert_eq!((counts.done, counts.given_up), (1, 1));
     assert_eq!(counts.pending as usize, pending.len() - 2);
 }
+
+#[test]
+fn deleting_renaming_and_restoring_tell_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(dir.path());
+    let product = store.create_product(&orange()).unwrap();
+    let mut renamed = orange();
+    renamed.sku = "ORANGE-2".into();
+    store.update_product(product.id, &renamed).unwrap();
+    store.delete_products(&[product.id]).unwrap();
+    store.restore_products(&[product.id]).unwrap();
+    let ops: Vec<(String, String)> = store.outbox_pending(100).unwrap().into_iter().map(|r| (r.entity, r.operation)).collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("product:ORANGE-1".into(), "upsertProduct".into()),
+            ("product:ORANGE-1".into(), "setStock".into()),
+            ("product:ORANGE-2".into(), "upsertProduct".into()),
+            ("product:ORANGE-2".into(), "setStock".into()),
+            ("product:ORANGE-2".into(), "upsertProduct".into()),
+        ]
+    );
+}

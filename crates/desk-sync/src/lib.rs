@@ -8,7 +8,7 @@
 
 use anchordesk_core::Store;
 use anchordesk_core::model::ProductDraft;
-use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, START_BROADCAST, UPSERT_PRODUCT};
+use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT};
 use anchordesk_platform::{BroadcastCreate, ProductUpsert};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
 use std::sync::{Arc, Mutex};
@@ -57,6 +57,12 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
             live_price_fen: row.payload["livePriceFen"]
                 .as_i64()
                 .ok_or_else(|| MappingError::Payload { id: row.id, what: "a bag listing", message: "no livePriceFen".into() })?,
+        }),
+        SET_STOCK => Ok(Command::SetStock {
+            sku: text(row, "sku")?,
+            stock: row.payload["stock"]
+                .as_i64()
+                .ok_or_else(|| MappingError::Payload { id: row.id, what: "a stock change", message: "no stock".into() })?,
         }),
         START_BROADCAST => Ok(Command::StartBroadcast { broadcast_id: text(row, "broadcastId")? }),
         END_BROADCAST => Ok(Command::EndBroadcast { broadcast_id: text(row, "broadcastId")? }),

@@ -9,7 +9,7 @@ mod plan;
 mod products;
 
 pub use outbox::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, START_BROADCAST, UPSERT_PRODUCT,
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT,
     platform_broadcast_id,
 };
 pub use products::Upserted;

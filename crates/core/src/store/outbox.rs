@@ -60,6 +60,17 @@ pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::Broa
     Ok(())
 }
 
+/// The operation code for a product's allocated stock.
+pub const SET_STOCK: &str = "setStock";
+
+/// Queues "no more stock for this SKU" (the contract has no delete: a deleted or renamed
+/// product stops selling); call inside the transaction that deletes it.
+pub(super) fn enqueue_withdraw(conn: &Connection, sku: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![format!("product:{sku}"), SET_STOCK, serde_json::json!({ "sku": sku, "stock": 0 }).to_string(), now_ms()])?;
+    Ok(())
+}
+
 /// Queues a product upsert; call inside the transaction that writes the product.
 pub(super) fn enqueue_product(conn: &Connection, draft: &ProductDraft) -> Result<(), StoreError> {
     let payload = serde_json::to_string(draft).map_err(|err| StoreError::Corrupt(err.to_string()))?;

@@ -64,6 +64,11 @@ impl Store {
     pub fn update_product(&mut self, id: ProductId, draft: &ProductDraft) -> Result<Product, StoreError> {
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, Some(id))?;
+        let old_sku: Option<String> = tx.query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0)).optional()?;
+        if let Some(old_sku) = old_sku.filter(|old| old != &draft.sku) {
+            // A renamed SKU is a new listing on the platform; the old one stops selling.
+            super::outbox::enqueue_withdraw(&tx, &old_sku)?;
+        }
         update(&tx, id, draft, &now_rfc3339())?;
         super::outbox::enqueue_product(&tx, draft)?;
         tx.commit()?;
@@ -82,6 +87,8 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound { entity: "product", id: id.0 });
             }
+            let sku: String = tx.query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0))?;
+            super::outbox::enqueue_withdraw(&tx, &sku)?;
         }
         tx.commit()?;
         Ok(())
@@ -98,6 +105,8 @@ impl Store {
                 .ok_or(StoreError::NotFound { entity: "product", id: id.0 })?;
             ensure_sku_free(&tx, &sku, Some(*id))?;
             tx.execute("UPDATE product SET deleted_at = NULL WHERE id = ?1", params![id.0])?;
+            let restored = product_draft(&tx, *id)?;
+            super::outbox::enqueue_product(&tx, &restored)?;
         }
         tx.commit()?;
         Ok(())
@@ -146,6 +155,14 @@ impl Store {
     pub fn count_products(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row("SELECT count(*) FROM product WHERE deleted_at IS NULL", [], |r| r.get(0))?)
     }
+}
+
+/// A product's draft with its certificates, inside a transaction.
+fn product_draft(conn: &Connection, id: ProductId) -> Result<ProductDraft, StoreError> {
+    let sql = format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE id = ?1");
+    let mut products = vec![conn.query_row(&sql, params![id.0], product_from_row)?];
+    attach_certificates(conn, &mut products)?;
+    Ok(products.remove(0).draft)
 }
 
 fn escape_like(text: &str) -> String {
