@@ -1,5 +1,6 @@
 // The app's own IPC commands, listed once. build.rs turns each into an `allow-…` permission
 // and lib.rs checks (in a test) that this list matches the commands registered with specta.
+#[allow(dead_code)] // Read by build.rs and by the tests of lib.rs.
 const APP_COMMANDS: &[&str] = &[
     "app_info",
     "set_locale",

@@ -114,7 +114,9 @@ pub fn stop(app: &AppHandle) {
     let link = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
     if let Some(link) = link {
         let _ = link.shutdown.send(true);
-        tauri::async_runtime::block_on(link.sandbox.shutdown());
+        if let Err(err) = tauri::async_runtime::block_on(link.sandbox.shutdown()) {
+            tracing::warn!("the practice platform did not shut down cleanly: {err}");
+        }
     }
 }
 

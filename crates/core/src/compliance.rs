@@ -165,7 +165,7 @@ pub(crate) fn review(
             None => by_category.push(CategoryCount { category: f.finding.category, count: 1 }),
         }
     }
-    by_category.sort_by(|a, b| b.count.cmp(&a.count));
+    by_category.sort_by_key(|c| std::cmp::Reverse(c.count));
     ComplianceReport {
         broadcast_id,
         n_errors: count(Severity::Error),

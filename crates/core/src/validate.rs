@@ -113,8 +113,8 @@ impl ProductForm {
         let origin = optional_text(&mut errors, "origin", &self.origin, MAX_NAME_CHARS);
         let spec = optional_text(&mut errors, "spec", &self.spec, MAX_NAME_CHARS);
         let price = money(&mut errors, "price", &self.price);
-        let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(Some(0)).unwrap_or(0);
-        let shelf_life_days = count(&mut errors, "shelfLifeDays", &self.shelf_life_days, false).unwrap_or(None);
+        let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(0);
+        let shelf_life_days = count(&mut errors, "shelfLifeDays", &self.shelf_life_days, false);
         let selling_points = optional_text(&mut errors, "sellingPoints", &self.selling_points, MAX_TEXT_CHARS);
         for (idx, certificate) in self.certificates.iter().enumerate() {
             if let Some(date) = &certificate.valid_until
@@ -169,8 +169,8 @@ impl LineupTermsForm {
         let mut errors = Vec::new();
         let live_price = money(&mut errors, "livePrice", &self.live_price);
         let coupon = optional_text(&mut errors, "coupon", &self.coupon, MAX_NAME_CHARS);
-        let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(Some(0)).unwrap_or(0);
-        let planned_minutes = count(&mut errors, "plannedMinutes", &self.planned_minutes, true).unwrap_or(Some(0)).unwrap_or(0);
+        let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(0);
+        let planned_minutes = count(&mut errors, "plannedMinutes", &self.planned_minutes, true).unwrap_or(0);
         if planned_minutes > 24 * 60 {
             errors.push(FieldError::new("plannedMinutes", FieldErrorCode::TooLarge, &self.planned_minutes));
         }
@@ -251,16 +251,15 @@ pub fn money(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Fen {
     }
 }
 
-/// Parses a whole, non-negative count. `Ok(None)` for empty text when not required.
-/// `Err(())` after recording a field error.
-pub fn count(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool) -> Result<Option<i32>, ()> {
+/// Parses a whole, non-negative count. `None` for empty text, and after recording a field
+/// error (an empty text is an error when `required`).
+pub fn count(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool) -> Option<i32> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         if required {
             errors.push(FieldError::new(field, FieldErrorCode::Required, value));
-            return Err(());
         }
-        return Ok(None);
+        return None;
     }
     let (negative, digits) = match trimmed.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -270,17 +269,17 @@ pub fn count(errors: &mut Vec<FieldError>, field: &str, value: &str, required: b
         let looks_decimal = digits.parse::<f64>().is_ok();
         let code = if looks_decimal { FieldErrorCode::NotAnInteger } else { FieldErrorCode::NotANumber };
         errors.push(FieldError::new(field, code, value));
-        return Err(());
+        return None;
     }
     if negative {
         errors.push(FieldError::new(field, FieldErrorCode::Negative, value));
-        return Err(());
+        return None;
     }
     match digits.parse::<i32>() {
-        Ok(n) => Ok(Some(n)),
+        Ok(n) => Some(n),
         Err(_) => {
             errors.push(FieldError::new(field, FieldErrorCode::TooLarge, value));
-            Err(())
+            None
         }
     }
 }
