@@ -198,7 +198,7 @@ pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i
                 .iter()
                 .map(|item| {
                     let product = store.product(item.product_id)?;
-                    Ok(product.draft.selling_points.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string())
+                    Ok(anchordesk_core::live::overlay_line(&item.terms.coupon, &product.draft.selling_points))
                 })
                 .collect::<Result<Vec<String>, anchordesk_core::StoreError>>()?;
             Ok((lineup, points))
@@ -210,15 +210,10 @@ pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i
     let (session_id, item, media_ms) = {
         let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_mut().ok_or_else(not_live)?;
-        let last = lineup.len() as i32 - 1;
-        let target = match (index, run.on_air) {
-            (Some(index), _) => index.clamp(0, last),
-            (None, None) => 0,
-            (None, Some(current)) => (current as i32 + step).clamp(0, last),
-        } as usize;
+        let target = anchordesk_core::live::next_on_air(run.on_air, step, index, lineup.len()).ok_or_else(not_live)?;
         let item = lineup[target].clone();
         run.on_air = Some(target);
-        let selling_point = if item.terms.coupon.is_empty() { first_points[target].clone() } else { item.terms.coupon.clone() };
+        let selling_point = first_points[target].clone();
         run.handle
             .set_overlay(Some(&Overlay::ProductCard {
                 name: item.product_name.clone(),

@@ -83,6 +83,15 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
       assert.ok(Number(probe.format.duration) >= 1, `${clip} plays`);
       assert.ok(probe.streams.some((s) => s.codec_name === 'h264'), clip);
     }
+    // Stopping leads to the post-live checklist, ticked right there.
+    await waitForText(browser, '[data-testid="report-post-live"]', '提交练习报告');
+    // (rehearse() ticked every manual item before going live: untick and tick it again here.)
+    const postLiveTick = () => browser.$('[data-testid="report-post-live"] [data-testid="checklist-tick"]');
+    assert.ok(await (await postLiveTick()).isSelected());
+    await (await postLiveTick()).click();
+    await browser.waitUntil(async () => !(await (await postLiveTick()).isSelected()), { timeoutMsg: 'could not untick' });
+    await (await postLiveTick()).click();
+    await browser.waitUntil(async () => (await (await postLiveTick()).isSelected()), { timeoutMsg: 'could not tick' });
     await screenshot(browser, 'zh-report');
 
     // The session went into the archive with its digests.

@@ -136,6 +136,31 @@ pub struct Stretch {
     pub end_ms: i64,
 }
 
+/// Which line-up position goes on air: `index` when given (a jump), else `step` from the
+/// current one (the first item when nothing is on air yet), kept inside the line-up.
+/// `None` for an empty line-up.
+pub fn next_on_air(current: Option<usize>, step: i32, index: Option<i32>, n_items: usize) -> Option<usize> {
+    if n_items == 0 {
+        return None;
+    }
+    let last = n_items as i64 - 1;
+    let target = match (index, current) {
+        (Some(index), _) => index as i64,
+        (None, None) => 0,
+        (None, Some(current)) => current as i64 + step as i64,
+    };
+    Some(target.clamp(0, last) as usize)
+}
+
+/// The line under the product's name on the overlay: the coupon when there is one, else
+/// the first selling point.
+pub fn overlay_line(coupon: &str, selling_points: &str) -> String {
+    if !coupon.trim().is_empty() {
+        return coupon.trim().to_string();
+    }
+    selling_points.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
+}
+
 /// Turns product markers into stretches per line-up item: a product is on air from its
 /// marker until the next product marker, or until `end_ms`.
 pub fn product_stretches(markers: &[LiveMarker], end_ms: i64) -> Vec<(LineupItemId, Stretch)> {
@@ -176,6 +201,18 @@ mod tests {
                 (LineupItemId(1), Stretch { start_ms: 90_000, end_ms: 120_000 }),
             ]
         );
+    }
+
+    #[test]
+    fn the_next_product_stays_inside_the_line_up() {
+        assert_eq!(next_on_air(None, 1, None, 3), Some(0), "the first press starts with the first item");
+        assert_eq!(next_on_air(Some(0), 1, None, 3), Some(1));
+        assert_eq!(next_on_air(Some(2), 1, None, 3), Some(2), "no item after the last");
+        assert_eq!(next_on_air(Some(0), -1, None, 3), Some(0));
+        assert_eq!(next_on_air(Some(0), 0, Some(7), 3), Some(2), "a jump past the end lands on the last");
+        assert_eq!(next_on_air(None, 1, None, 0), None);
+        assert_eq!(overlay_line("满99减10", "甜"), "满99减10");
+        assert_eq!(overlay_line(" ", "\n  果园直发\n第二条"), "果园直发");
     }
 
     #[test]

@@ -400,4 +400,5 @@ export const en: Record<MessageKey, string> = {
   'check.cameraMissing': "Camera not ready: {detail}",
   'check.microphoneMissing': "Microphone not ready: {detail}",
   'check.platformUnreachable': "Platform not reachable: {detail}",
+  'report.postLive': "After the broadcast: shipping, after-sales, returns, backup",
 };

@@ -399,6 +399,7 @@ export const zhCN = {
   'check.cameraMissing': "摄像头未就绪：{detail}",
   'check.microphoneMissing': "麦克风未就绪：{detail}",
   'check.platformUnreachable': "直播平台连不上：{detail}",
+  'report.postLive': "下播清单：发货、售后、退货、备份",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
