@@ -59,6 +59,17 @@ test('a county charity sale prepared from the template; the checklist gates goin
       await tick.click();
       await browser.waitUntil(async () => (await (await browser.$$('[data-testid="checklist-tick"]'))[i].isSelected()));
     }
+    // One role's duties at a time: the product selector (选品) has one item in this template.
+    const showRole = (value) =>
+      browser.execute((v) => {
+        const select = document.querySelector('[data-testid="checklist-role"]');
+        select.value = v;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+      }, value);
+    await showRole('selection');
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="checklist-item"]')).length === 1, { timeoutMsg: 'the role filter did not narrow the list' });
+    await waitForText(browser, '[data-testid="checklist-item"]', '核验供货方');
+    await showRole('all');
     await waitForText(browser, '[data-testid="gate"]', '暂不能开播');
     await waitForText(browser, '[data-testid="gate-blockers"]', '本场库存为 0');
     await screenshot(browser, 'zh-checklist-blocked');

@@ -401,4 +401,6 @@ export const en: Record<MessageKey, string> = {
   'check.microphoneMissing': "Microphone not ready: {detail}",
   'check.platformUnreachable': "Platform not reachable: {detail}",
   'report.postLive': "After the broadcast: shipping, after-sales, returns, backup",
+  'checklist.role': "Role",
+  'checklist.allRoles': "All roles",
 };

@@ -400,6 +400,8 @@ export const zhCN = {
   'check.microphoneMissing': "麦克风未就绪：{detail}",
   'check.platformUnreachable': "直播平台连不上：{detail}",
   'report.postLive': "下播清单：发货、售后、退货、备份",
+  'checklist.role': "岗位",
+  'checklist.allRoles': "全部岗位",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
