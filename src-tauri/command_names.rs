@@ -62,4 +62,7 @@ const APP_COMMANDS: &[&str] = &[
     "test_recording",
     "sync_status",
     "room_events",
+    "platform_settings",
+    "test_platform_connection",
+    "save_platform_settings",
 ];

@@ -80,6 +80,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             devices::test_recording,
             sync::sync_status,
             sync::room_events,
+            sync::platform_settings,
+            sync::test_platform_connection,
+            sync::save_platform_settings,
             live::export_archive,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel, sync::SyncChanged])

@@ -29,7 +29,8 @@ pub struct PlatformLink {
     pub url: String,
     pub platform: Arc<SandboxPlatform>,
     pub handle: anchordesk_platform::sync::SyncHandle,
-    pub sandbox: anchordesk_sandbox::RunningSandbox,
+    /// The embedded practice platform, when the desk uses it (no platform of its own set).
+    pub sandbox: Option<anchordesk_sandbox::RunningSandbox>,
     pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -57,14 +58,29 @@ pub fn start(app: &AppHandle) {
             Ok(id) => id,
             Err(err) => return report_offline(&app, &err.message),
         };
-        let mut config = anchordesk_sandbox::Config::new(state.data_dir.join("sandbox"));
-        config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-        let sandbox = match anchordesk_sandbox::Sandbox::start(config).await {
-            Ok(sandbox) => sandbox,
-            Err(err) => return report_offline(&app, &err.to_string()),
+        let own = match state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await {
+            Ok(own) => own,
+            Err(err) => return report_offline(&app, &err.message),
         };
-        let url = sandbox.base_url();
-        let client = ClientConfig::new(url.clone(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET);
+        let (client, sandbox) = match own {
+            // The team's own platform: its secret comes from the OS credential store.
+            Some(settings) => match anchordesk_desk_sync::secrets::client_secret(&settings.client_id) {
+                Ok(Some(secret)) => (ClientConfig::new(settings.base_url.clone(), settings.client_id.clone(), secret), None),
+                Ok(None) => return report_offline(&app, "no client secret kept for this platform: enter it in Settings → Platform"),
+                Err(err) => return report_offline(&app, &err.to_string()),
+            },
+            None => {
+                let mut config = anchordesk_sandbox::Config::new(state.data_dir.join("sandbox"));
+                config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                let sandbox = match anchordesk_sandbox::Sandbox::start(config).await {
+                    Ok(sandbox) => sandbox,
+                    Err(err) => return report_offline(&app, &err.to_string()),
+                };
+                let url = sandbox.base_url();
+                (ClientConfig::new(url, anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET), Some(sandbox))
+            }
+        };
+        let url = client.base_url.clone();
         let platform = match SandboxPlatform::new(client) {
             Ok(platform) => Arc::new(platform),
             Err(err) => return report_offline(&app, &err.to_string()),
@@ -114,7 +130,9 @@ pub fn stop(app: &AppHandle) {
     let link = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
     if let Some(link) = link {
         let _ = link.shutdown.send(true);
-        if let Err(err) = tauri::async_runtime::block_on(link.sandbox.shutdown()) {
+        if let Some(sandbox) = link.sandbox
+            && let Err(err) = tauri::async_runtime::block_on(sandbox.shutdown())
+        {
             tracing::warn!("the practice platform did not shut down cleanly: {err}");
         }
     }
@@ -178,4 +196,70 @@ pub fn platform_fact(state: &AppState) -> Result<(), String> {
             _ => Ok(()),
         },
     }
+}
+
+/// Settings → Platform: where the desk syncs to, and whether a secret is kept.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformView {
+    /// `None`: the embedded practice platform.
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    /// The kept secret, masked (first two characters), when one is kept.
+    pub secret_masked: Option<String>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn platform_settings(state: State<'_, AppState>) -> Result<PlatformView, UiError> {
+    let own = state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?;
+    Ok(match own {
+        None => PlatformView { base_url: None, client_id: None, secret_masked: None },
+        Some(settings) => {
+            let secret = anchordesk_desk_sync::secrets::client_secret(&settings.client_id).ok().flatten();
+            PlatformView {
+                secret_masked: secret.as_deref().map(anchordesk_desk_sync::secrets::masked),
+                base_url: Some(settings.base_url),
+                client_id: Some(settings.client_id),
+            }
+        }
+    })
+}
+
+fn platform_error(err: impl std::fmt::Display) -> UiError {
+    UiError { code: anchordesk_core::ErrorCode::Internal, message: err.to_string(), fields: Vec::new(), path: None }
+}
+
+/// Asks the platform for its shop with these credentials; returns the shop's name.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_platform_connection(base_url: String, client_id: String, secret: String) -> Result<String, UiError> {
+    let platform = SandboxPlatform::new(ClientConfig::new(base_url, client_id, secret)).map_err(platform_error)?;
+    use anchordesk_platform::Platform as _;
+    let shop = platform.shop().await.map_err(platform_error)?;
+    Ok(shop.name)
+}
+
+/// Saves the platform (address and client id in the database, the secret in the OS
+/// credential store); takes effect at the next start. `None` returns to the embedded
+/// practice platform.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_platform_settings(
+    state: State<'_, AppState>,
+    base_url: Option<String>,
+    client_id: Option<String>,
+    secret: Option<String>,
+) -> Result<PlatformView, UiError> {
+    let settings = match (base_url, client_id) {
+        (Some(base_url), Some(client_id)) if !base_url.trim().is_empty() && !client_id.trim().is_empty() => {
+            Some(anchordesk_desk_sync::PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string() })
+        }
+        _ => None,
+    };
+    if let (Some(settings), Some(secret)) = (&settings, secret.filter(|s| !s.is_empty())) {
+        anchordesk_desk_sync::secrets::save_client_secret(&settings.client_id, &secret).map_err(platform_error)?;
+    }
+    state.with_store(move |store| anchordesk_desk_sync::save_platform_settings(store, settings.as_ref())).await?;
+    platform_settings(state).await
 }

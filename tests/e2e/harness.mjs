@@ -70,7 +70,21 @@ export async function startDisplay() {
   await waitFor(() => bus.output.includes('unix:'), 'the D-Bus session bus');
   const address = bus.output.split('\n')[0].trim();
   if (!xvfb.pid) throw new Error('Xvfb did not start');
-  return { ...process.env, DISPLAY: `:${display}`, DBUS_SESSION_BUS_ADDRESS: address, NO_AT_BRIDGE: '1' };
+  const env = { ...process.env, DISPLAY: `:${display}`, DBUS_SESSION_BUS_ADDRESS: address, NO_AT_BRIDGE: '1' };
+  // A Secret Service on the private bus (GNOME Keyring, unlocked with a test password) for
+  // the app's platform secrets, as a desktop session would have.
+  const keyring = start('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
+    // Its own runtime and data directories: a fresh login keyring, created with this password.
+    env: {
+      ...env,
+      XDG_RUNTIME_DIR: mkdtempSync(path.join(tmpdir(), 'anchordesk-xdg-')),
+      XDG_DATA_HOME: mkdtempSync(path.join(tmpdir(), 'anchordesk-keyrings-')),
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  keyring.stdin.end('anchordesk-test');
+  await sleep(500);
+  return env;
 }
 
 /** A fresh data directory for one test. */

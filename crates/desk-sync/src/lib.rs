@@ -6,6 +6,8 @@
 //! It is the one place that knows both the domain (`core`) and the contract (`platform`),
 //! so neither of them has to know the other.
 
+pub mod secrets;
+
 use anchordesk_core::Store;
 use anchordesk_core::model::ProductDraft;
 use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT};
@@ -140,4 +142,33 @@ impl OutboxStore for DeskOutbox {
     fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
         self.with(|store| store.outbox_mark_failed(id, error, retry_at_ms))
     }
+}
+
+/// Where the desk's platform is: a platform of the team's own, or (when none is set) the
+/// embedded practice platform. Kept in SQLite; the secret is not here but in the OS keyring.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformSettings {
+    pub base_url: String,
+    pub client_id: String,
+}
+
+const PLATFORM_KEY: &str = "platform";
+
+/// The saved platform, or `None` for the embedded practice platform.
+pub fn platform_settings(store: &Store) -> Result<Option<PlatformSettings>, anchordesk_core::StoreError> {
+    match store.setting(PLATFORM_KEY)? {
+        Some(json) if !json.is_empty() => Ok(serde_json::from_str(&json).ok()),
+        _ => Ok(None),
+    }
+}
+
+/// Saves the platform's address and client id (not the secret); `None` goes back to the
+/// embedded practice platform.
+pub fn save_platform_settings(store: &Store, settings: Option<&PlatformSettings>) -> Result<(), anchordesk_core::StoreError> {
+    let json = match settings {
+        Some(settings) => serde_json::to_string(settings).map_err(|err| anchordesk_core::StoreError::Corrupt(err.to_string()))?,
+        None => String::new(),
+    };
+    store.set_setting(PLATFORM_KEY, &json)
 }

@@ -119,6 +119,15 @@ export const commands = {
 	syncStatus: () => typedError<SyncChanged_Serialize, UiError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**  The platform's live events of a broadcast, pulled from a cursor. */
 	roomEvents: (broadcastId: BroadcastId, after: number) => typedError<RoomEvents_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { broadcastId, after })),
+	platformSettings: () => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("platform_settings")),
+	/**  Asks the platform for its shop with these credentials; returns the shop's name. */
+	testPlatformConnection: (baseUrl: string, clientId: string, secret: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("test_platform_connection", { baseUrl, clientId, secret })),
+	/**
+	 *  Saves the platform (address and client id in the database, the secret in the OS
+	 *  credential store); takes effect at the next start. `None` returns to the embedded
+	 *  practice platform.
+	 */
+	savePlatformSettings: (baseUrl: string | null, clientId: string | null, secret: string | null) => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_platform_settings", { baseUrl, clientId, secret })),
 	/**
 	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
 	 *  folder's path. A file that changed since archiving refuses the export.
@@ -1107,6 +1116,27 @@ export type PhaseCompletion = {
 	total: number,
 	/**  Titles of critical items left open. */
 	openCritical: string[],
+};
+
+/**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */
+export type PlatformView = PlatformView_Serialize | PlatformView_Deserialize;
+
+/**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */
+export type PlatformView_Deserialize = {
+	/**  `None`: the embedded practice platform. */
+	baseUrl?: string | null,
+	clientId?: string | null,
+	/**  The kept secret, masked (first two characters), when one is kept. */
+	secretMasked?: string | null,
+};
+
+/**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */
+export type PlatformView_Serialize = {
+	/**  `None`: the embedded practice platform. */
+	baseUrl: string | null,
+	clientId: string | null,
+	/**  The kept secret, masked (first two characters), when one is kept. */
+	secretMasked: string | null,
 };
 
 /**  A product in the catalog (商品库), with the facts the linter and checklists rely on. */

@@ -402,6 +402,19 @@ export const zhCN = {
   'report.postLive': "下播清单：发货、售后、退货、备份",
   'checklist.role': "岗位",
   'checklist.allRoles': "全部岗位",
+  'platform.title': "直播平台",
+  'platform.hint': "默认使用内置练习平台（本机运行，用于排练和课程）。填写自己平台的地址、客户端 ID 和密钥后改用该平台；密钥保存在系统钥匙串中，不写入数据库、日志或配置文件。修改在下次启动时生效。",
+  'platform.current': "当前：{url}（客户端 {id}）",
+  'platform.embedded': "当前：内置练习平台 {url}",
+  'platform.secretKept': "密钥已保存在系统钥匙串（{masked}）",
+  'platform.noSecret': "尚未保存密钥",
+  'platform.baseUrl': "平台地址",
+  'platform.clientId': "客户端 ID",
+  'platform.secret': "客户端密钥",
+  'platform.test': "测试连接",
+  'platform.connected': "连接成功：店铺「{shop}」",
+  'platform.saved': "已保存，下次启动时生效",
+  'platform.useEmbedded': "改回内置练习平台",
 } as const;
 
 export type MessageKey = keyof typeof zhCN;
