@@ -3,7 +3,6 @@
 
 use crate::state::{AppState, UiError};
 use anchordesk_capture::{AudioSource, Config, Device, DeviceKind, DevicePreview, Pipeline, VideoSource, devices, pick_mode};
-use anchordesk_core::ErrorCode;
 use anchordesk_core::devices::CaptureSettings;
 use base64::Engine as _;
 use serde::Serialize;
@@ -40,7 +39,7 @@ pub struct TestRecording {
 }
 
 fn internal(message: impl std::fmt::Display) -> UiError {
-    UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None }
+    UiError::internal(message)
 }
 
 /// The pipeline configuration for the saved settings, writing to `output`. A camera or

@@ -47,7 +47,7 @@ pub struct LiveStatus {
 }
 
 fn internal(message: impl std::fmt::Display) -> UiError {
-    UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None }
+    UiError::internal(message)
 }
 
 fn not_live() -> UiError {

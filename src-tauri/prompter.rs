@@ -73,7 +73,7 @@ pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast
                 .title("提词器 / Prompter — AnchorDesk")
                 .inner_size(960.0, 640.0)
                 .build()
-                .map_err(|err| UiError { code: ErrorCode::Internal, message: err.to_string(), fields: Vec::new(), path: None })?;
+                .map_err(UiError::internal)?;
         }
     }
     let _ = PrompterMoved { cursor }.emit(&app);

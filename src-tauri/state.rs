@@ -40,6 +40,11 @@ impl UiError {
     pub fn invalid(fields: Vec<FieldError>) -> UiError {
         UiError::from(StoreError::Invalid(fields))
     }
+
+    /// Something the user cannot fix by changing input; the message is for the log.
+    pub fn internal(message: impl std::fmt::Display) -> UiError {
+        UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None }
+    }
 }
 
 /// Shared app state: the data directory and the store, or why the store was refused.

@@ -227,7 +227,7 @@ pub async fn platform_settings(state: State<'_, AppState>) -> Result<PlatformVie
 }
 
 fn platform_error(err: impl std::fmt::Display) -> UiError {
-    UiError { code: anchordesk_core::ErrorCode::Internal, message: err.to_string(), fields: Vec::new(), path: None }
+    UiError::internal(err)
 }
 
 /// Asks the platform for its shop with these credentials; returns the shop's name.
