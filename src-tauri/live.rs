@@ -188,7 +188,7 @@ fn forward_preview(app: &AppHandle, mut preview: tokio::sync::mpsc::Receiver<anc
 /// changes and a marker is stamped in the recording and in the database.
 #[tauri::command]
 #[specta::specta]
-pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i32>) -> Result<LiveStatus, UiError> {
+pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32, index: Option<i32>) -> Result<LiveStatus, UiError> {
     let broadcast_id = state.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().ok_or_else(not_live)?.session.broadcast_id;
     // The overlay shows the first selling point of each product, read from the catalog.
     let (lineup, first_points) = state
@@ -228,6 +228,7 @@ pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i
     let item_id = item.id;
     state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::Product, &label, Some(item_id), media_ms)).await?;
     crate::sync::wake(&state);
+    crate::prompter::follow_product(&app, &state, item_id).await;
     live_status(state).await
 }
 

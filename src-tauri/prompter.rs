@@ -133,3 +133,21 @@ pub fn register_shortcuts(app: &AppHandle) {
         }
     }
 }
+
+/// Moves an open prompter to the segment of the product now on air, so the anchor reads
+/// that product's talking points.
+pub async fn follow_product(app: &AppHandle, state: &AppState, item: anchordesk_core::LineupItemId) {
+    let Some(broadcast_id) = state.prompter.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.broadcast_id) else {
+        return;
+    };
+    let Ok(show) = state.with_store(move |store| store.run_of_show(broadcast_id)).await else { return };
+    let Some(idx) = show.segments.iter().position(|s| s.segment.lineup_item_id == Some(item)) else { return };
+    let cursor = {
+        let mut guard = state.prompter.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(cursor) = guard.as_mut() else { return };
+        let step = idx as i32 - cursor.segment_idx;
+        cursor.advance(step, show.segments.len(), now_ms());
+        cursor.clone()
+    };
+    let _ = PrompterMoved { cursor }.emit(app);
+}

@@ -59,9 +59,18 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
   const browser = await openApp(env, dataDir);
   try {
     await rehearse(browser);
+    // The teleprompter follows the product on air.
+    const consoleWindow = await browser.getWindowHandle();
+    await (await byTestId(browser, 'live-prompter')).click();
+    await browser.waitUntil(async () => (await browser.getWindowHandles()).length === 2, { timeoutMsg: 'no prompter window' });
+    const prompterWindow = (await browser.getWindowHandles()).find((handle) => handle !== consoleWindow);
     for (const name of ['赣南脐橙', '五常', '核桃']) {
+      await browser.switchToWindow(consoleWindow);
       await browser.keys(' ');
       await waitForText(browser, '[data-testid="live-on-air"]', name);
+      await browser.switchToWindow(prompterWindow);
+      await waitForText(browser, '[data-testid="prompter-title"]', name);
+      await browser.switchToWindow(consoleWindow);
       await sleep(3000);
     }
     // The practice platform's simulated audience reacts in the console's live-room feed.
