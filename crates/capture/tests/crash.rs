@@ -52,13 +52,7 @@ fn kill_after_8s(ext: &str) {
     assert_eq!(p.codec("audio"), Some("aac"));
     // Media held: the end of the last video frame, so frames a starved CI machine had
     // to skip do not count against the file.
-    let end = |stream: &str, frame: f64| {
-        common::packet_times(&out, stream)
-            .iter()
-            .map(|t| t.0)
-            .fold(0.0, f64::max)
-            + frame
-    };
+    let end = |stream: &str, frame: f64| common::media_end(&out, stream, frame);
     let (video_s, audio_s) = (end("v:0", 1.0 / 30.0), end("a:0", 1024.0 / 48000.0));
     assert!(
         video_s >= 7.0,

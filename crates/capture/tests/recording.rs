@@ -102,13 +102,7 @@ fn ten_seconds_of_test_source_with_markers_become_an_mp4_with_chapters() {
     assert_monotonic_without_gaps(&out, "a:0", 1024.0 / 48000.0 + 0.002);
 
     // Audio and video end together (within 40 ms, the sync bound).
-    let end = |stream: &str, frame: f64| {
-        common::packet_times(&out, stream)
-            .iter()
-            .map(|t| t.0)
-            .fold(0.0, f64::max)
-            + frame
-    };
+    let end = |stream: &str, frame: f64| common::media_end(&out, stream, frame);
     let (video_end, audio_end) = (end("v:0", 1.0 / 30.0), end("a:0", 1024.0 / 48000.0));
     assert!(
         (video_end - audio_end).abs() < 0.040,
@@ -224,13 +218,7 @@ fn a_microphone_with_a_fast_clock_is_kept_in_sync() {
         "{corrections} corrections for 120 ms of drift"
     );
     assert!(worst_ms < 40.0, "drift reached {worst_ms:.1} ms");
-    let end = |stream: &str, frame: f64| {
-        common::packet_times(&out, stream)
-            .iter()
-            .map(|t| t.0)
-            .fold(0.0, f64::max)
-            + frame
-    };
+    let end = |stream: &str, frame: f64| common::media_end(&out, stream, frame);
     let (video_end, audio_end) = (end("v:0", 1.0 / 30.0), end("a:0", 1024.0 / 48000.0));
     assert!(
         (video_end - audio_end).abs() < 0.040,
