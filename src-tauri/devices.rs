@@ -38,9 +38,6 @@ pub struct TestRecording {
     pub bytes: u64,
 }
 
-fn internal(message: impl std::fmt::Display) -> UiError {
-    UiError::internal(message)
-}
 
 /// The pipeline configuration for the saved settings, writing to `output`. A camera or
 /// microphone that is no longer listed falls back to the test picture or tone, and says so
@@ -81,7 +78,7 @@ pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview,
         devices()
     })
     .await
-    .map_err(internal)?;
+    .map_err(UiError::internal)?;
     let (cameras, microphones) = found.into_iter().partition(|d| d.kind == DeviceKind::Camera);
     Ok(DevicesOverview { cameras, microphones, settings })
 }
@@ -108,8 +105,8 @@ pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) ->
         DevicePreview::start(&config)
     })
     .await
-    .map_err(internal)?
-    .map_err(internal)?;
+    .map_err(UiError::internal)?
+    .map_err(UiError::internal)?;
     if let Some(mut frames) = preview.take_frames() {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
@@ -166,7 +163,7 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
     stop_preview(&state);
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let dir = state.data_dir.join("tests");
-    std::fs::create_dir_all(&dir).map_err(internal)?;
+    std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
     let path = dir.join("test-recording.mp4");
     let _ = std::fs::remove_file(&path);
     let summary = tauri::async_runtime::spawn_blocking(move || {
@@ -175,8 +172,8 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
         Pipeline::start(config)?.wait()
     })
     .await
-    .map_err(internal)?
-    .map_err(internal)?;
+    .map_err(UiError::internal)?
+    .map_err(UiError::internal)?;
     Ok(TestRecording {
         path: summary.path.display().to_string(),
         duration_ms: summary.duration_ms,

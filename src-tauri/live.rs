@@ -46,9 +46,6 @@ pub struct LiveStatus {
     pub recording_path: String,
 }
 
-fn internal(message: impl std::fmt::Display) -> UiError {
-    UiError::internal(message)
-}
 
 fn not_live() -> UiError {
     UiError { code: ErrorCode::NotFound, message: "nothing is live".into(), fields: Vec::new(), path: None }
@@ -112,7 +109,7 @@ async fn start_live(
         None => None,
     };
     let recordings = state.data_dir.join("recordings");
-    std::fs::create_dir_all(&recordings).map_err(internal)?;
+    std::fs::create_dir_all(&recordings).map_err(UiError::internal)?;
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
     let env = check_env(state).await;
@@ -140,14 +137,14 @@ async fn start_live(
         Pipeline::start(config)
     })
     .await
-    .map_err(internal)?;
+    .map_err(UiError::internal)?;
     let mut handle = match started {
         Ok(handle) => handle,
         Err(err) => {
             // Nothing was recorded: close the session so the broadcast is not left live.
             let id = session.id;
             let _ = state.with_store(move |store| store.end_session(id, "", None)).await;
-            return Err(internal(format!("the recording could not start: {err}")));
+            return Err(UiError::internal(format!("the recording could not start: {err}")));
         }
     };
     forward_stats(app, handle.stats());
@@ -220,7 +217,7 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
                 price_fen: item.terms.live_price.0.max(0) as u32,
                 selling_point,
             }))
-            .map_err(internal)?;
+            .map_err(UiError::internal)?;
         let marker = run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
         (run.session.id, item, marker.start_ms as i64)
     };
@@ -280,7 +277,7 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<StopResult, UiError
         Ok::<_, anchordesk_capture::CaptureError>((summary, clips))
     })
     .await
-    .map_err(internal)?;
+    .map_err(UiError::internal)?;
     let (path, duration_ms, clips) = match stopped {
         Ok((summary, clips)) => (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips),
         Err(err) => {
@@ -318,7 +315,7 @@ async fn finish(state: &AppState, session_id: anchordesk_core::live::SessionId, 
         let report = report.clone();
         tauri::async_runtime::spawn_blocking(move || archive::archive_session(&archive_dir.clone(), &report, today, archive::DEFAULT_RETENTION_YEARS).map(|entry| (archive_dir, entry)))
             .await
-            .map_err(internal)?
+            .map_err(UiError::internal)?
     };
     let broadcast_id = report.broadcast.id;
     let recording = report.session.as_ref().map(|s| s.recording_path.clone()).unwrap_or_default();
@@ -371,7 +368,7 @@ pub async fn list_archive(state: State<'_, AppState>) -> Result<ArchiveListing, 
         move || archive::list(&dir)
     })
     .await
-    .map_err(internal)?;
+    .map_err(UiError::internal)?;
     Ok(ArchiveListing { entries, problems, dir: dir.display().to_string() })
 }
 
@@ -384,9 +381,9 @@ pub async fn export_archive(state: State<'_, AppState>, name: String) -> Result<
     let exports = state.data_dir.join("exports");
     tauri::async_runtime::spawn_blocking(move || archive::export(&archive_dir, &name, &exports))
         .await
-        .map_err(internal)?
+        .map_err(UiError::internal)?
         .map(|path| path.display().to_string())
-        .map_err(internal)
+        .map_err(UiError::internal)
 }
 
 /// The report of a broadcast's latest session.
@@ -404,9 +401,9 @@ pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId
     let env = check_env(&state).await;
     let report = state.with_store(move |store| store.report(broadcast_id, &env, None)).await?;
     let dir = state.data_dir.join("reports");
-    std::fs::create_dir_all(&dir).map_err(internal)?;
+    std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
     let path = dir.join(format!("broadcast-{}.html", broadcast_id.0));
-    std::fs::write(&path, report_html(&report)).map_err(internal)?;
+    std::fs::write(&path, report_html(&report)).map_err(UiError::internal)?;
     Ok(path.display().to_string())
 }
 
