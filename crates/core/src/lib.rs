@@ -20,6 +20,7 @@ pub mod model;
 pub mod money;
 pub mod paths;
 pub mod plan;
+pub mod room;
 pub mod rules;
 pub mod prompter;
 pub mod sample;

@@ -60,6 +60,9 @@ pub struct LiveSession {
     /// The recording's length, once the session ended cleanly.
     #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
     pub duration_ms: Option<i64>,
+    /// The pipeline's health when the session ended (absent after a crash).
+    pub dropped_frames: Option<i32>,
+    pub push_reconnects: Option<i32>,
 }
 
 /// What a marker marks.
@@ -251,6 +254,10 @@ pub struct BroadcastReport {
     /// Error findings of the claims linter, and how many were neither fixed nor acknowledged.
     pub compliance_errors: i32,
     pub compliance_unresolved: i32,
+    /// Sales per product, the viewer curve and the audience, from the platform's events.
+    pub room: crate::room::RoomSummary,
+    /// The desk's replies to viewers.
+    pub replies: Vec<crate::room::LiveReply>,
 }
 
 /// The report as a self-contained, printable HTML page (no scripts, inline styles only in
@@ -305,7 +312,40 @@ pub fn report_html(report: &BroadcastReport) -> String {
             p.actual_seconds as f64 / scale * 240.0,
         );
     }
-    let _ = write!(html, "</table><h2>合规</h2><p>违规 {} 处，未处理 {} 处</p>", report.compliance_errors, report.compliance_unresolved);
+    let room = &report.room;
+    let a = &room.audience;
+    let _ = write!(
+        html,
+        "</table><h2>观众与成交（平台数据）</h2><p>在线峰值 {} · 评论 {}（需关注 {}）· 点赞 {} · 订单 {} · 件数 {} · 成交额 {} · 回复 {}</p>",
+        a.peak_viewers, a.comments, a.risky_comments, a.likes, a.orders, a.units, a.gmv, a.replies
+    );
+    if !room.viewer_curve.is_empty() {
+        let _ = write!(html, "<p>在线人数</p>{}", crate::room::viewer_curve_svg(&room.viewer_curve, 640, 120));
+    }
+    let _ = write!(html, "<table><tr><th>商品</th><th>订单</th><th>件数</th><th>成交额</th><th></th></tr>");
+    let top = room.sales.iter().map(|s| s.gmv.0).max().unwrap_or(1).max(1) as f64;
+    for sale in &room.sales {
+        let name = report.products.iter().find(|p| p.sku == sale.sku).map(|p| p.name.as_str()).unwrap_or(&sale.sku);
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\" style=\"width:{:.0}px\"></span></td></tr>",
+            escape(name),
+            sale.orders,
+            sale.units,
+            sale.gmv,
+            sale.gmv.0 as f64 / top * 240.0
+        );
+    }
+    let _ = write!(html, "</table>");
+    if let Some(session) = &report.session {
+        let _ = write!(
+            html,
+            "<h2>推流与录制</h2><p>丢帧 {} · 推流重连 {}</p>",
+            session.dropped_frames.map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+            session.push_reconnects.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
+        );
+    }
+    let _ = write!(html, "<h2>合规</h2><p>违规 {} 处，未处理 {} 处</p>", report.compliance_errors, report.compliance_unresolved);
     if let Some(o) = &report.override_reason {
         let _ = write!(html, "<p class=\"over\">带条件开播：{}（{}，{}）</p>", escape(&o.reason), escape(&o.given_by), escape(&o.given_at));
     }

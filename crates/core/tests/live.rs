@@ -150,3 +150,77 @@ fn an_ended_session_is_archived_with_digests_verified_and_exported() {
     std::fs::write(archive_dir.join(&entry.name).join("rec.mp4"), b"edited afterwards").unwrap();
     assert!(matches!(archive::verify(&archive_dir, &entry.name), Err(archive::ArchiveError::Tampered { .. })));
 }
+
+#[test]
+fn line_up_edits_before_going_live_reach_the_platform_in_order() {
+    let (_dir, mut store) = open();
+    let (broadcast, items) = ready(&mut store);
+    let platform_id = store::platform_broadcast_id(broadcast.id);
+    let broadcast_ops = |store: &Store| -> Vec<(String, serde_json::Value)> {
+        store
+            .outbox_pending(1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.entity == format!("broadcast:{platform_id}"))
+            .map(|r| (r.operation, r.payload))
+            .collect()
+    };
+    let before = broadcast_ops(&store);
+    assert_eq!(before[0].0, store::CREATE_BROADCAST, "the first line-up change creates the broadcast");
+    assert_eq!(before[0].1["skus"], serde_json::json!(["SAMPLE-ORANGE-5KG"]));
+    assert!(before[1..].iter().all(|(op, _)| op == store::SET_LINEUP), "{before:?}");
+
+    store.reorder_lineup(broadcast.id, &[items[1].id, items[0].id]).unwrap();
+    let (op, payload) = broadcast_ops(&store).pop().unwrap();
+    assert_eq!((op.as_str(), payload["skus"].clone()), (store::SET_LINEUP, serde_json::json!(["SAMPLE-HONEY-500G", "SAMPLE-ORANGE-5KG"])));
+
+    // Going live creates nothing twice; the bag gets the live prices, then the start.
+    let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mp4", false).unwrap();
+    let ops: Vec<String> = broadcast_ops(&store).into_iter().map(|(op, _)| op).collect();
+    assert_eq!(ops.iter().filter(|op| *op == store::CREATE_BROADCAST).count(), 1);
+    assert_eq!(&ops[ops.len() - 3..], [store::LIST_IN_BAG, store::LIST_IN_BAG, store::START_BROADCAST]);
+
+    // A live price changed on air goes straight to the bag.
+    let terms = LineupTermsForm { live_price: "39.90".into(), stock: "50".into(), planned_minutes: "2".into(), ..Default::default() };
+    store.update_lineup_terms(items[0].id, &terms.parse().unwrap()).unwrap();
+    let (op, payload) = broadcast_ops(&store).pop().unwrap();
+    assert_eq!((op.as_str(), payload["livePriceFen"].as_i64()), (store::LIST_IN_BAG, Some(3990)));
+    store.end_session(session.id, "/tmp/rec.mp4", Some(1000)).unwrap();
+}
+
+#[test]
+fn the_room_is_kept_once_per_seq_and_counted_in_the_report() {
+    use anchordesk_core::room::{RoomEvent, RoomEventKind};
+    let (_dir, mut store) = open();
+    let (broadcast, items) = ready(&mut store);
+    let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mp4", false).unwrap();
+    let order = |seq: i64, units: i32| RoomEvent {
+        seq,
+        at_ms: 1,
+        kind: Some(RoomEventKind::Order),
+        sku: Some(items[0].product_sku.clone()),
+        quantity: Some(units),
+        amount_fen: Some(4_990 * units as i64),
+        ..RoomEvent::default()
+    };
+    let comment = RoomEvent { seq: 3, at_ms: 2, kind: Some(RoomEventKind::Comment), text: Some("坏了要退款".into()), ..RoomEvent::default() };
+    assert_eq!(store.keep_room_events(session.id, &[order(1, 2), order(2, 1)]).unwrap(), 2);
+    assert_eq!(store.keep_room_events(session.id, &[order(2, 1), comment]).unwrap(), 1, "a repeated pull keeps nothing twice");
+    assert_eq!(store.room_cursor(session.id).unwrap(), 3);
+    assert_eq!(store.room_events(session.id, 1, 10).unwrap().len(), 2);
+
+    assert!(store.add_reply(session.id, 3, "  ", 1_000, 0).is_err(), "an empty reply is refused");
+    store.add_reply(session.id, 3, "抱歉，已为您登记退款，请在平台订单里申请", 5_000, 0).unwrap();
+    let (op, payload) = store.outbox_pending(1000).unwrap().into_iter().map(|r| (r.operation, r.payload)).last().unwrap();
+    assert_eq!((op.as_str(), payload["commentSeq"].as_i64()), (store::REPLY, Some(3)));
+
+    store.set_session_health(session.id, 4, 1).unwrap();
+    store.end_session(session.id, "/tmp/rec.mp4", Some(60_000)).unwrap();
+    let report = store.report(broadcast.id, &env(), None).unwrap();
+    assert_eq!(report.room.sales[0].units, 3);
+    assert_eq!(report.room.sales[0].gmv, Fen(14_970));
+    assert_eq!((report.room.audience.comments, report.room.audience.risky_comments, report.room.audience.replies), (1, 1, 1));
+    assert_eq!(report.session.as_ref().unwrap().dropped_frames, Some(4));
+    let html = live::report_html(&report);
+    assert!(html.contains("成交额") && html.contains("丢帧 4"), "{html}");
+}

@@ -10,7 +10,7 @@ pub mod secrets;
 
 use anchordesk_core::Store;
 use anchordesk_core::model::ProductDraft;
-use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT};
+use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, SET_LINEUP, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT};
 use anchordesk_platform::{BroadcastCreate, ProductUpsert};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
 use std::sync::{Arc, Mutex};
@@ -46,13 +46,11 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
                 id: text(row, "broadcastId")?,
                 title: text(row, "title")?,
                 anchor_id: None,
-                products: row.payload["skus"]
-                    .as_array()
-                    .map(|skus| skus.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
-                    .ok_or_else(|| MappingError::Payload { id: row.id, what: "a broadcast", message: "no skus".into() })?,
+                products: skus(row)?,
                 scheduled_start_ms: None,
             },
         }),
+        SET_LINEUP => Ok(Command::SetLineup { broadcast_id: text(row, "broadcastId")?, products: skus(row)? }),
         LIST_IN_BAG => Ok(Command::ListInBag {
             broadcast_id: text(row, "broadcastId")?,
             sku: text(row, "sku")?,
@@ -71,6 +69,13 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
         PIN => Ok(Command::Pin { broadcast_id: text(row, "broadcastId")?, sku: row.payload["sku"].as_str().map(str::to_string) }),
         other => Err(MappingError::UnknownOperation { id: row.id, operation: other.to_string() }),
     }
+}
+
+fn skus(row: &OutboxRow) -> Result<Vec<String>, MappingError> {
+    row.payload["skus"]
+        .as_array()
+        .map(|skus| skus.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .ok_or_else(|| MappingError::Payload { id: row.id, what: "a line-up", message: "no skus".into() })
 }
 
 fn text(row: &OutboxRow, field: &'static str) -> Result<String, MappingError> {

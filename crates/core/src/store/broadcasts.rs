@@ -138,7 +138,7 @@ impl Store {
         )?;
         let id = LineupItemId(tx.last_insert_rowid());
         super::plan::sync_product_segments(&tx, broadcast)?;
-        touch_broadcast(&tx, broadcast)?;
+        lineup_changed(&tx, broadcast)?;
         tx.commit()?;
         self.lineup_item(id)
     }
@@ -163,7 +163,21 @@ impl Store {
             "UPDATE lineup_item SET live_price_fen = ?1, coupon = ?2, stock = ?3, planned_minutes = ?4, role = ?5 WHERE id = ?6",
             params![terms.live_price.0, terms.coupon, terms.stock, terms.planned_minutes, terms.role.code(), id.0],
         )?;
-        touch_broadcast(&tx, BroadcastId(broadcast))?;
+        lineup_changed(&tx, BroadcastId(broadcast))?;
+        if is_live(&tx, BroadcastId(broadcast))? {
+            // On air the bag shows the live price: the platform hears the new one now.
+            let sku: String = tx.query_row(
+                "SELECT p.sku FROM lineup_item l JOIN product p ON p.id = l.product_id WHERE l.id = ?1",
+                params![id.0],
+                |r| r.get(0),
+            )?;
+            super::outbox::enqueue_broadcast(
+                &tx,
+                BroadcastId(broadcast),
+                super::outbox::LIST_IN_BAG,
+                serde_json::json!({ "broadcastId": super::outbox::platform_broadcast_id(BroadcastId(broadcast)), "sku": sku, "livePriceFen": terms.live_price.0 }),
+            )?;
+        }
         tx.commit()?;
         self.lineup_item(id)
     }
@@ -180,7 +194,7 @@ impl Store {
             params![item.broadcast_id.0, item.position],
         )?;
         super::plan::sync_product_segments(&tx, item.broadcast_id)?;
-        touch_broadcast(&tx, item.broadcast_id)?;
+        lineup_changed(&tx, item.broadcast_id)?;
         tx.commit()?;
         Ok(item)
     }
@@ -206,7 +220,7 @@ impl Store {
             params![item.id.0, item.broadcast_id.0, item.product_id.0, position, t.live_price.0, t.coupon, t.stock, t.planned_minutes, t.role.code()],
         )?;
         super::plan::sync_product_segments(&tx, item.broadcast_id)?;
-        touch_broadcast(&tx, item.broadcast_id)?;
+        lineup_changed(&tx, item.broadcast_id)?;
         tx.commit()?;
         self.lineup_item(item.id)
     }
@@ -237,7 +251,7 @@ impl Store {
             )?;
         }
         super::plan::sync_product_segments(&tx, broadcast)?;
-        touch_broadcast(&tx, broadcast)?;
+        lineup_changed(&tx, broadcast)?;
         tx.commit()?;
         self.lineup(broadcast)
     }
@@ -265,15 +279,18 @@ pub(super) fn insert_broadcast(conn: &Connection, draft: &BroadcastDraft, templa
 /// While a broadcast is on air its line-up is evidence (markers point at its items) and
 /// the console counts on its order: removing or reordering waits until it ends.
 fn refuse_while_live(conn: &Connection, broadcast: BroadcastId) -> Result<(), StoreError> {
-    let live: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status = 'live')",
-        params![broadcast.0],
-        |r| r.get(0),
-    )?;
-    if live {
+    if is_live(conn, broadcast)? {
         return Err(StoreError::Invalid(vec![FieldError::new("lineup", FieldErrorCode::UnknownValue, "on air")]));
     }
     Ok(())
+}
+
+fn is_live(conn: &Connection, broadcast: BroadcastId) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status = 'live')",
+        params![broadcast.0],
+        |r| r.get(0),
+    )?)
 }
 
 pub(super) fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
@@ -285,9 +302,11 @@ pub(super) fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Resul
     if live { Ok(()) } else { Err(StoreError::NotFound { entity: "broadcast", id: id.0 }) }
 }
 
-fn touch_broadcast(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
+/// Every line-up change ends here: the broadcast is marked changed and the platform is
+/// told the new line-up (see [`super::outbox::publish_lineup`]).
+fn lineup_changed(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
     conn.execute("UPDATE broadcast SET updated_at = ?1 WHERE id = ?2", params![now_rfc3339(), id.0])?;
-    Ok(())
+    super::outbox::publish_lineup(conn, id)
 }
 
 fn broadcast_from_row(row: &Row<'_>) -> rusqlite::Result<Broadcast> {

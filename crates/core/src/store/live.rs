@@ -9,7 +9,7 @@ use crate::plan::{CheckEnv, Phase};
 use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{OptionalExtension, Row, params};
 
-const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms";
+const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms, dropped_frames, push_reconnects";
 
 impl Store {
     /// Opens a live session after checking the go-live gate; refused (with the blockers'
@@ -25,7 +25,6 @@ impl Store {
         if self.sessions(broadcast)?.iter().any(|s| s.status == SessionStatus::Live) {
             return Err(StoreError::Invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "already live")]));
         }
-        let header = self.broadcast(broadcast)?;
         let lineup = self.lineup(broadcast)?;
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
@@ -37,13 +36,9 @@ impl Store {
         // Tell the platform: the broadcast with its line-up, each item in the bag at its live
         // price, and that it is live. Queued with the session, sent when the platform answers.
         let platform_id = super::outbox::platform_broadcast_id(broadcast);
-        let skus: Vec<&str> = lineup.iter().map(|i| i.product_sku.as_str()).collect();
-        super::outbox::enqueue_broadcast(
-            &tx,
-            broadcast,
-            super::outbox::CREATE_BROADCAST,
-            serde_json::json!({ "broadcastId": platform_id, "title": header.draft.title, "skus": skus }),
-        )?;
+        if !super::outbox::created_on_platform(&tx, broadcast)? {
+            super::outbox::publish_lineup(&tx, broadcast)?;
+        }
         for item in &lineup {
             super::outbox::enqueue_broadcast(
                 &tx,
@@ -207,7 +202,21 @@ impl Store {
             }
             None => (0, 0),
         };
+        let (room, replies) = match &session {
+            Some(s) => {
+                let events = self.room_events(s.id, 0, usize::MAX >> 1)?;
+                let replies = self.replies(s.id)?;
+                let started_ms = time::OffsetDateTime::parse(&s.started_at, &time::format_description::well_known::Rfc3339)
+                    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+                    .unwrap_or_else(|_| events.first().map(|e| e.at_ms).unwrap_or(0));
+                let skus: Vec<String> = lineup.iter().map(|i| i.product_sku.clone()).collect();
+                (crate::room::summarise(&events, replies.len(), started_ms, &skus), replies)
+            }
+            None => Default::default(),
+        };
         Ok(BroadcastReport {
+            room,
+            replies,
             planned_minutes: self.run_of_show(broadcast)?.planned_minutes,
             broadcast: header,
             session,
@@ -236,5 +245,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, Store
         recording_path: row.get(5)?,
         rehearsal: row.get(6)?,
         duration_ms: row.get(7)?,
+        dropped_frames: row.get(8)?,
+        push_reconnects: row.get(9)?,
     }))
 }

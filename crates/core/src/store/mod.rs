@@ -7,9 +7,10 @@ mod live;
 mod outbox;
 mod plan;
 mod products;
+mod room;
 
 pub use outbox::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT,
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT,
     platform_broadcast_id,
 };
 pub use products::Upserted;
@@ -30,6 +31,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/005_live.sql"),
     include_str!("../../migrations/006_session_duration.sql"),
     include_str!("../../migrations/007_outbox.sql"),
+    include_str!("../../migrations/008_room.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -46,6 +46,11 @@ pub const START_BROADCAST: &str = "startBroadcast";
 pub const LIST_IN_BAG: &str = "listInBag";
 pub const PIN: &str = "pin";
 pub const END_BROADCAST: &str = "endBroadcast";
+pub const SET_LINEUP: &str = "setLineup";
+/// A reply from the desk to a viewer's comment.
+pub const REPLY: &str = "reply";
+/// The scripted events of a rehearsal (a course scenario) for the practice shop.
+pub const SET_SCRIPT: &str = "setScript";
 
 /// The platform's id for a desk broadcast.
 pub fn platform_broadcast_id(broadcast: crate::model::BroadcastId) -> String {
@@ -58,6 +63,33 @@ pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::Broa
     conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation, payload.to_string(), now_ms()])?;
     Ok(())
+}
+
+/// Tells the platform the broadcast's line-up as it stands: the first time (no create
+/// queued yet) by creating the broadcast with it, afterwards by replacing its product
+/// list. Call inside the transaction that changed the line-up, so that edits made before
+/// going live reach the platform in the order they were made.
+pub(super) fn publish_lineup(conn: &Connection, broadcast: crate::model::BroadcastId) -> Result<(), StoreError> {
+    let platform_id = platform_broadcast_id(broadcast);
+    let skus: Vec<String> = conn
+        .prepare_cached(
+            "SELECT p.sku FROM lineup_item l JOIN product p ON p.id = l.product_id WHERE l.broadcast_id = ?1 ORDER BY l.position, l.id",
+        )?
+        .query_map(params![broadcast.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if created_on_platform(conn, broadcast)? {
+        enqueue_broadcast(conn, broadcast, SET_LINEUP, serde_json::json!({ "broadcastId": platform_id, "skus": skus }))
+    } else {
+        let title: String = conn.query_row("SELECT title FROM broadcast WHERE id = ?1", params![broadcast.0], |r| r.get(0))?;
+        enqueue_broadcast(conn, broadcast, CREATE_BROADCAST, serde_json::json!({ "broadcastId": platform_id, "title": title, "skus": skus }))
+    }
+}
+
+/// Whether the broadcast's creation was ever queued (sent or not).
+pub(super) fn created_on_platform(conn: &Connection, broadcast: crate::model::BroadcastId) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM outbox WHERE entity = ?1 AND operation = ?2)")?
+        .query_row(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), CREATE_BROADCAST], |r| r.get(0))?)
 }
 
 /// The operation code for a product's allocated stock.

@@ -87,6 +87,7 @@ impl Store {
              SELECT ?1, position, phase, role, title, title_en, critical, auto_check, law_ref FROM checklist_item WHERE broadcast_id = ?2",
             params![copy.0, id.0],
         )?;
+        super::outbox::publish_lineup(&tx, copy)?;
         tx.commit()?;
         self.broadcast(copy)
     }

@@ -1,0 +1,119 @@
+//! Tables `room_event` and `live_reply`: the live room pulled from the platform, and the
+//! desk's replies to viewers.
+
+use super::{Store, now_rfc3339};
+use crate::error::StoreError;
+use crate::live::SessionId;
+use crate::room::{LiveReply, RoomEvent, RoomEventKind};
+use crate::validate::{FieldError, FieldErrorCode};
+use rusqlite::{Row, params};
+
+/// Longest reply the platform takes (characters).
+pub const MAX_REPLY_CHARS: usize = 200;
+
+const EVENT_COLUMNS: &str = "seq, at_ms, kind, sku, user, text, quantity, amount_fen, online, ref_seq, scripted";
+
+impl Store {
+    /// Keeps pulled events of a session; events already kept (same `seq`) are skipped, so a
+    /// pull repeated after a crash changes nothing. Returns how many were new.
+    pub fn keep_room_events(&mut self, session: SessionId, events: &[RoomEvent]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO room_event (session_id, seq, at_ms, kind, sku, user, text, quantity, amount_fen, online, ref_seq, scripted) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?;
+            for e in events {
+                let Some(kind) = e.kind else { continue };
+                added += insert.execute(params![
+                    session.0, e.seq, e.at_ms, kind.code(), e.sku, e.user, e.text, e.quantity, e.amount_fen, e.online, e.ref_seq, e.scripted
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Where the next pull of a session's room starts: the largest `seq` kept (0 for none).
+    pub fn room_cursor(&self, session: SessionId) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM room_event WHERE session_id = ?1", params![session.0], |r| r.get(0))?)
+    }
+
+    /// Kept events of a session with `seq > after`, oldest first, at most `limit`.
+    pub fn room_events(&self, session: SessionId, after: i64, limit: usize) -> Result<Vec<RoomEvent>, StoreError> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM room_event WHERE session_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let events = stmt.query_map(params![session.0, after, limit as i64], event_from_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(events)
+    }
+
+    /// Records a reply to a viewer's comment and queues it for the platform, in one
+    /// transaction. The text must be 1–200 characters; `lint_errors` is what the claims
+    /// linter found in it when it was sent (kept as evidence).
+    pub fn add_reply(&mut self, session: SessionId, comment_seq: i64, text: &str, media_ms: i64, lint_errors: i32) -> Result<LiveReply, StoreError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_REPLY_CHARS {
+            let code = if text.is_empty() { FieldErrorCode::Required } else { FieldErrorCode::TooLong };
+            return Err(StoreError::Invalid(vec![FieldError::new("text", code, text.chars().count().to_string())]));
+        }
+        let live = self.session(session)?;
+        if live.status != crate::live::SessionStatus::Live {
+            return Err(StoreError::Invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "not live")]));
+        }
+        let at = now_rfc3339();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO live_reply (session_id, comment_seq, text, media_ms, at, lint_errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![session.0, comment_seq, text, media_ms.max(0), at, lint_errors],
+        )?;
+        let platform_id = super::outbox::platform_broadcast_id(live.broadcast_id);
+        super::outbox::enqueue_broadcast(
+            &tx,
+            live.broadcast_id,
+            super::outbox::REPLY,
+            serde_json::json!({ "broadcastId": platform_id, "commentSeq": comment_seq, "text": text }),
+        )?;
+        tx.commit()?;
+        Ok(LiveReply { comment_seq, text: text.to_string(), media_ms: media_ms.max(0), at, lint_errors })
+    }
+
+    /// The desk's replies of a session, in the order they were sent.
+    pub fn replies(&self, session: SessionId) -> Result<Vec<LiveReply>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT comment_seq, text, media_ms, at, lint_errors FROM live_reply WHERE session_id = ?1 ORDER BY id")?;
+        let replies = stmt
+            .query_map(params![session.0], |r| {
+                Ok(LiveReply { comment_seq: r.get(0)?, text: r.get(1)?, media_ms: r.get(2)?, at: r.get(3)?, lint_errors: r.get(4)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(replies)
+    }
+
+    /// Records the pipeline's health at the end of a session.
+    pub fn set_session_health(&mut self, session: SessionId, dropped_frames: u32, push_reconnects: u32) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE live_session SET dropped_frames = ?1, push_reconnects = ?2 WHERE id = ?3",
+            params![dropped_frames, push_reconnects, session.0],
+        )?;
+        Ok(())
+    }
+}
+
+fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RoomEvent> {
+    let kind: String = row.get(2)?;
+    Ok(RoomEvent {
+        seq: row.get(0)?,
+        at_ms: row.get(1)?,
+        kind: RoomEventKind::parse(&kind),
+        sku: row.get(3)?,
+        user: row.get(4)?,
+        text: row.get(5)?,
+        quantity: row.get(6)?,
+        amount_fen: row.get(7)?,
+        online: row.get(8)?,
+        ref_seq: row.get(9)?,
+        scripted: row.get(10)?,
+    })
+}
