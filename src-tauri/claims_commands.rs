@@ -1,8 +1,8 @@
 //! IPC commands for the claims linter: lint as you type, and the broadcast's compliance review.
 
 use crate::state::{AppState, UiError};
-use anchordesk_claims::{Finding, LintOptions, RuleSummary, TeamSettings};
-use anchordesk_core::compliance::{ComplianceReport, FindingKey, product_context};
+use anchordesk_claims::{Finding, RuleSummary, TeamSettings};
+use anchordesk_core::compliance::{ComplianceReport, FindingKey};
 use anchordesk_core::{BroadcastId, LineupItemId, ProductId};
 use tauri::State;
 
@@ -17,21 +17,7 @@ pub async fn lint_text(
     lineup_item_id: Option<LineupItemId>,
 ) -> Result<Vec<Finding>, UiError> {
     let linter = state.linter();
-    if product_id.is_none() && lineup_item_id.is_none() {
-        return Ok(linter.lint(&text, &LintOptions::default()));
-    }
-    state
-        .with_store(move |store| {
-            let item = lineup_item_id.map(|id| store.lineup_item(id)).transpose()?;
-            let product = store.product(item.as_ref().map(|i| i.product_id).or(product_id).expect("one of the two ids is set"))?;
-            let lineup = match &item {
-                Some(item) => store.lineup(item.broadcast_id)?,
-                None => Vec::new(),
-            };
-            let context = product_context(&product, item.as_ref(), &lineup);
-            Ok(linter.lint(&text, &LintOptions { product: Some(&context), ..LintOptions::default() }))
-        })
-        .await
+    state.with_store(move |store| store.lint_text_for(&linter, &text, product_id, lineup_item_id)).await
 }
 
 /// Lints everything the broadcast will say and show.

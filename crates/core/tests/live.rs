@@ -224,3 +224,17 @@ fn the_room_is_kept_once_per_seq_and_counted_in_the_report() {
     let html = live::report_html(&report);
     assert!(html.contains("成交额") && html.contains("丢帧 4"), "{html}");
 }
+
+#[test]
+fn resuming_after_a_crash_does_not_start_the_platform_broadcast_twice() {
+    let (_dir, mut store) = open();
+    let (broadcast, _) = ready(&mut store);
+    store.go_live(broadcast.id, &env(), "/tmp/a.mp4", false).unwrap();
+    let interrupted = store.mark_interrupted_sessions().unwrap();
+    store.retire_interrupted(interrupted[0].id, Some(1_000)).unwrap();
+    let resumed = store.go_live(broadcast.id, &env(), "/tmp/b.mp4", false).unwrap();
+    assert_ne!(resumed.id, interrupted[0].id);
+    assert_eq!(store.sessions(broadcast.id).unwrap().len(), 2);
+    let starts = |store: &Store| store.outbox_pending(1000).unwrap().iter().filter(|r| r.operation == store::START_BROADCAST).count();
+    assert_eq!(starts(&store), 1);
+}

@@ -10,6 +10,28 @@ use anchordesk_claims::Linter;
 use rusqlite::{OptionalExtension, params};
 
 impl Store {
+    /// Lints one text, cross-checked with a product's facts when one is given (through its
+    /// line-up item when there is one: live price, stock, gifts in the line-up).
+    pub fn lint_text_for(
+        &self,
+        linter: &Linter,
+        text: &str,
+        product: Option<crate::model::ProductId>,
+        item: Option<crate::model::LineupItemId>,
+    ) -> Result<Vec<anchordesk_claims::Finding>, StoreError> {
+        let item = item.map(|id| self.lineup_item(id)).transpose()?;
+        let Some(product_id) = item.as_ref().map(|i| i.product_id).or(product) else {
+            return Ok(linter.lint(text, &anchordesk_claims::LintOptions::default()));
+        };
+        let product = self.product(product_id)?;
+        let lineup = match &item {
+            Some(item) => self.lineup(item.broadcast_id)?,
+            None => Vec::new(),
+        };
+        let context = product_context(&product, item.as_ref(), &lineup);
+        Ok(linter.lint(text, &anchordesk_claims::LintOptions { product: Some(&context), ..anchordesk_claims::LintOptions::default() }))
+    }
+
     /// Lints everything the broadcast will say and show, with each product's facts.
     pub fn compliance_report(&self, broadcast: BroadcastId, linter: &Linter) -> Result<ComplianceReport, StoreError> {
         self.broadcast(broadcast)?;

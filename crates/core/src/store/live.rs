@@ -39,7 +39,15 @@ impl Store {
         if !super::outbox::created_on_platform(&tx, broadcast)? {
             super::outbox::publish_lineup(&tx, broadcast)?;
         }
-        for item in &lineup {
+        // A broadcast resumed after a crash is still live on the platform: nothing to start.
+        let started = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM outbox s WHERE s.entity = ?1 AND s.operation = ?2 \
+                 AND NOT EXISTS(SELECT 1 FROM outbox e WHERE e.entity = s.entity AND e.operation = ?3 AND e.id > s.id))",
+                params![format!("broadcast:{platform_id}"), super::outbox::START_BROADCAST, super::outbox::END_BROADCAST],
+                |r| r.get::<_, bool>(0),
+            )?;
+        for item in lineup.iter().filter(|_| !started) {
             super::outbox::enqueue_broadcast(
                 &tx,
                 broadcast,
@@ -47,7 +55,9 @@ impl Store {
                 serde_json::json!({ "broadcastId": platform_id, "sku": item.product_sku, "livePriceFen": item.terms.live_price.0 }),
             )?;
         }
-        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::START_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+        if !started {
+            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::START_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+        }
         tx.commit()?;
         self.session(id)
     }
@@ -117,6 +127,20 @@ impl Store {
     }
 
     /// Ends a live (or interrupted) session; `duration_ms` is the recording's length when known.
+    /// Ends an interrupted session so that the broadcast can go on in a new one (resume):
+    /// its recording and markers stay as they are and the platform, still live, is told
+    /// nothing.
+    pub fn retire_interrupted(&mut self, session: SessionId, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE live_session SET status = 'ended', ended_at = ?1, duration_ms = ?2 WHERE id = ?3 AND status = 'interrupted'",
+            params![now_rfc3339(), duration_ms, session.0],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
+        }
+        self.session(session)
+    }
+
     pub fn end_session(&mut self, session: SessionId, recording_path: &str, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
         let broadcast = self.session(session)?.broadcast_id;
         let tx = self.conn.transaction()?;

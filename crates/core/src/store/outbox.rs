@@ -5,7 +5,7 @@
 use super::Store;
 use crate::error::StoreError;
 use crate::model::ProductDraft;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 /// One queued change. `operation` and `payload` are the desk's words (`upsertProduct` with
@@ -129,6 +129,20 @@ impl Store {
             out.push(OutboxRow { id, entity, operation, payload, created_at_ms, attempts: attempts as u32, retry_at_ms });
         }
         Ok(out)
+    }
+
+    /// The latest entry queued for a broadcast with `operation`: its id and whether it was
+    /// sent. The app uses it to replay the start call (same Idempotency-Key, so the
+    /// platform answers with its first response: the ingest URL and stream key).
+    pub fn outbox_latest(&self, broadcast: crate::model::BroadcastId, operation: &str) -> Result<Option<(i64, bool)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, done_at_ms IS NOT NULL FROM outbox WHERE entity = ?1 AND operation = ?2 ORDER BY id DESC LIMIT 1",
+                params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 
     /// Marks an entry sent.

@@ -117,3 +117,47 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RoomEvent> {
         scripted: row.get(10)?,
     })
 }
+
+/// The quick replies a new desk starts with: each says what the platform's rules want said
+/// (orders and after-sales stay on the platform, no claim without proof).
+pub const DEFAULT_QUICK_REPLIES: &[&str] = &[
+    "请在直播间购物车下单，平台保障售后，我们不接受私下转账。",
+    "发货时间以商品页写明的为准，下单后我们按时发出。",
+    "收到的商品有问题，请在平台订单里申请售后，我们一定处理。",
+    "未成年的朋友请在家长同意后再购买。",
+    "这款没有有机认证，我们只说检测报告上写明的内容。",
+    "优惠券在购物车里领取，数量有限，以页面显示为准。",
+];
+
+/// Most quick replies a desk keeps.
+pub const MAX_QUICK_REPLIES: usize = 30;
+
+impl Store {
+    /// The team's quick replies (the defaults until the team saves its own).
+    pub fn quick_replies(&self) -> Result<Vec<String>, StoreError> {
+        match self.setting("quick_replies")? {
+            Some(json) => serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(format!("quick replies: {err}"))),
+            None => Ok(DEFAULT_QUICK_REPLIES.iter().map(|s| s.to_string()).collect()),
+        }
+    }
+
+    /// Saves the team's quick replies: blank lines dropped, each at most 200 characters,
+    /// at most 30 of them.
+    pub fn save_quick_replies(&self, replies: &[String]) -> Result<Vec<String>, StoreError> {
+        let replies: Vec<String> = replies.iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+        let mut errors = Vec::new();
+        for (index, reply) in replies.iter().enumerate() {
+            if reply.chars().count() > MAX_REPLY_CHARS {
+                errors.push(FieldError::new(&format!("replies[{index}]"), FieldErrorCode::TooLong, reply.chars().count().to_string()));
+            }
+        }
+        if replies.len() > MAX_QUICK_REPLIES {
+            errors.push(FieldError::new("replies", FieldErrorCode::TooLong, replies.len().to_string()));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        self.set_setting("quick_replies", &serde_json::to_string(&replies).expect("strings serialise"))?;
+        Ok(replies)
+    }
+}
