@@ -1,0 +1,51 @@
+//! Courses (课程): rehearsal scenarios, grading from measured facts, signed reports and
+//! the teacher's class table.
+//!
+//! The one big design choice: **a grade comes from measurements only.** The app measures a
+//! rehearsal against the practice shop (time per product from markers, replies to each
+//! scripted event with their timestamps, linter findings, checklist completion, the shop's
+//! figures) into [`AttemptFacts`]; [`grade`] applies a [`Rubric`] to those facts and a
+//! [`Scenario`]'s own data (what each event needs to count as handled). No model's opinion
+//! enters, so the same facts always give the same report, and every point lost has an
+//! [`Evidence`] line that says why.
+//!
+//! ```
+//! use anchordesk_course::{Rubric, Student, embedded_scenarios, grade, model_attempt};
+//!
+//! let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+//! let student = Student { id: "2024001".into(), name: "张三".into() };
+//! let mut facts = model_attempt(&scenario, student, "2026-03-02T09:00:00+08:00", "2026-03-02T09:10:00+08:00");
+//! // The student answers the organic question with a word the scenario forbids.
+//! let event = facts.events.iter_mut().find(|e| e.event_id == "organic-question").unwrap();
+//! event.responses[0].text = "放心，都是有机种植的".into();
+//! let report = grade(&scenario, &Rubric::default_rubric(), &facts).unwrap();
+//! assert_eq!(report.missed_events, ["organic-question"]);
+//! assert!(report.total < 100.0);
+//! ```
+//!
+//! Reports travel from student to teacher as [`SignedReport`] files (Ed25519 over canonical
+//! JSON); [`ClassTable::build`] verifies a folder of them against a [`Roster`].
+//! The crate never opens a file except in [`load_dir`]; the rest takes bytes.
+
+#![deny(missing_docs)]
+
+mod demo;
+mod facts;
+mod grade;
+mod rubric;
+mod scenario;
+
+pub use demo::model_attempt;
+pub use facts::{
+    AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, FindingSource, LintFact, Phase, ProductFacts,
+    Response, Severity, Student,
+};
+pub use grade::{CriterionScore, Evidence, GradeError, GradedReport, Mistake, grade};
+pub use rubric::{
+    AudienceParams, ChecklistParams, ComplianceParams, Criterion, CriterionId, CriterionParams, DEFAULT_RUBRIC,
+    ProductCoverageParams, Rubric, RubricError, RiskyEventsParams, TimingParams,
+};
+pub use scenario::{
+    Action, AudienceMood, AudienceProfile, AudienceSize, EMBEDDED, EventKind, Handling, Risk, Scenario,
+    ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir, parse_scenario,
+};
