@@ -32,15 +32,20 @@
 mod demo;
 mod facts;
 mod grade;
+mod html;
 mod rubric;
 mod scenario;
+mod sign;
+mod trend;
 
 pub use demo::model_attempt;
 pub use facts::{
     AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, FindingSource, LintFact, Phase, ProductFacts,
     Response, Severity, Student,
 };
+pub use ed25519_dalek::SigningKey;
 pub use grade::{CriterionScore, Evidence, GradeError, GradedReport, Mistake, grade};
+pub use html::report_html;
 pub use rubric::{
     AudienceParams, ChecklistParams, ComplianceParams, Criterion, CriterionId, CriterionParams, DEFAULT_RUBRIC,
     ProductCoverageParams, Rubric, RubricError, RiskyEventsParams, TimingParams,
@@ -49,3 +54,5 @@ pub use scenario::{
     Action, AudienceMood, AudienceProfile, AudienceSize, EMBEDDED, EventKind, Handling, Risk, Scenario,
     ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir, parse_scenario,
 };
+pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, sign, verify};
+pub use trend::{CriterionTrend, Trend, TrendPoint, trend};
