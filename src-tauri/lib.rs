@@ -84,6 +84,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             sync::test_platform_connection,
             sync::save_platform_settings,
             live::export_archive,
+            live::resume_interrupted,
+            sync::send_reply,
+            sync::quick_replies,
+            sync::save_quick_replies,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel, sync::SyncChanged])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)

@@ -19,6 +19,23 @@ pub struct LiveRun {
     session: LiveSession,
     handle: PipelineHandle,
     on_air: Option<usize>,
+    /// The line-up item on air (replies are linted with its product's facts).
+    on_air_item: Option<anchordesk_core::LineupItemId>,
+    push: PushPlan,
+}
+
+/// Where the picture goes besides the recording, as the console says it.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum PushPlan {
+    /// To the platform's ingest, from its answer to the start call (key masked).
+    Platform { url: String },
+    /// To an ingest URL the team typed (key masked).
+    Typed { url: String },
+    /// A rehearsal without an ingest: recording only.
+    Rehearsal,
+    /// The platform did not answer in time: recording only, the start is queued.
+    PlatformUnreachable { reason: String },
 }
 
 /// Health figures from the pipeline, once a second.
@@ -44,8 +61,22 @@ pub struct LiveStatus {
     /// Index into `lineup` of the product on air.
     pub on_air: Option<i32>,
     pub recording_path: String,
+    pub push: PushPlan,
 }
 
+
+impl LiveRun {
+    pub fn session_id(&self) -> anchordesk_core::live::SessionId {
+        self.session.id
+    }
+}
+
+/// The session on air, the line-up item on air (if any) and the media time now.
+pub(crate) fn on_air_facts(state: &AppState) -> Result<(anchordesk_core::live::SessionId, Option<anchordesk_core::LineupItemId>, i64), UiError> {
+    let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+    let run = guard.as_ref().ok_or_else(not_live)?;
+    Ok((run.session.id, run.on_air_item, run.handle.media_time().as_millis() as i64))
+}
 
 fn not_live() -> UiError {
     UiError { code: ErrorCode::NotFound, message: "nothing is live".into(), fields: Vec::new(), path: None }
@@ -122,12 +153,32 @@ async fn start_live(
         })
         .await?;
 
+    let (push, plan) = match push {
+        Some(url) => {
+            let plan = PushPlan::Typed { url: url.masked() };
+            (Some(url), plan)
+        }
+        None if rehearsal => (None, PushPlan::Rehearsal),
+        None => match platform_ingest(state, broadcast_id).await {
+            Ok(url) => {
+                let plan = PushPlan::Platform { url: url.masked() };
+                (Some(url), plan)
+            }
+            Err(reason) => {
+                tracing::warn!("recording without a push: {reason}");
+                (None, PushPlan::PlatformUnreachable { reason })
+            }
+        },
+    };
+
     // The devices cannot be in the Devices page's preview and on air at once.
     if let Some(preview) = state.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
         preview.stop();
     }
     let mut config = crate::devices::config_for(&settings, &path);
     config.push = push;
+    // The ingest may come back later; the recording never waits for it.
+    config.start_push_offline = true;
     config.realtime = true;
     config.preview_fps = 2;
     config.preview_width = 480;
@@ -151,10 +202,43 @@ async fn start_live(
     if let Some(preview) = handle.take_preview() {
         forward_preview(app, preview);
     }
-    let status = LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string() };
-    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None });
+    let status = LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone() };
+    crate::sync::pull_room_while_live(app, session.clone());
+    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan });
     crate::sync::wake(state);
     Ok(status)
+}
+
+/// How long going live waits for the platform to answer the start before recording
+/// without a push.
+const PLATFORM_START_WAIT: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// The platform's ingest for this broadcast: waits (a few seconds at most) for the outbox to
+/// send the start, then replays that call with the same Idempotency-Key, which returns the
+/// platform's first answer: the ingest URL and the stream key. The key is never stored or
+/// logged; only its masked form leaves this function.
+async fn platform_ingest(state: &AppState, broadcast_id: BroadcastId) -> Result<StreamUrl, String> {
+    let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
+    let platform = platform.ok_or_else(|| "the platform link is not running".to_string())?;
+    crate::sync::wake(state);
+    let deadline = std::time::Instant::now() + PLATFORM_START_WAIT;
+    let (start_id, desk_id) = loop {
+        let latest = state
+            .with_store(move |store| Ok((store.outbox_latest(broadcast_id, anchordesk_core::store::START_BROADCAST)?, store.desk_id()?)))
+            .await
+            .map_err(|err| err.message)?;
+        match latest {
+            (Some((id, true)), desk_id) => break (id, desk_id),
+            (None, _) => return Err("no start was queued for this broadcast".into()),
+            _ if std::time::Instant::now() >= deadline => return Err("the platform did not confirm the start in time; it is queued".into()),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    };
+    use anchordesk_platform::Platform as _;
+    let platform_id = anchordesk_core::store::platform_broadcast_id(broadcast_id);
+    let target = platform.start_broadcast(&format!("{desk_id}-{start_id}"), &platform_id).await.map_err(|err| err.to_string())?;
+    let url = format!("{}/{}", target.ingest_url.trim_end_matches('/'), target.stream_key);
+    StreamUrl::parse(&url).map_err(|err| err.to_string())
 }
 
 fn forward_stats(app: &AppHandle, mut stats: tokio::sync::watch::Receiver<Stats>) {
@@ -210,6 +294,7 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
         let target = anchordesk_core::live::next_on_air(run.on_air, step, index, lineup.len()).ok_or_else(not_live)?;
         let item = lineup[target].clone();
         run.on_air = Some(target);
+        run.on_air_item = Some(item.id);
         let selling_point = first_points[target].clone();
         run.handle
             .set_overlay(Some(&Overlay::ProductCard {
@@ -247,14 +332,14 @@ pub async fn live_marker(state: State<'_, AppState>, label: String) -> Result<()
 #[tauri::command]
 #[specta::specta]
 pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiError> {
-    let (session, on_air) = {
+    let (session, on_air, push) = {
         let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_ref().ok_or_else(not_live)?;
-        (run.session.clone(), run.on_air)
+        (run.session.clone(), run.on_air, run.push.clone())
     };
     let broadcast_id = session.broadcast_id;
     let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
-    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32) })
+    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push })
 }
 
 /// Stops: finalises the recording (chapters and the marker sidecar), ends the session and
@@ -279,12 +364,19 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<StopResult, UiError
     .await
     .map_err(UiError::internal)?;
     let (path, duration_ms, clips) = match stopped {
-        Ok((summary, clips)) => (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips),
+        Ok((summary, clips)) => {
+            let (id, dropped, reconnects) = (session.id, summary.dropped_frames, summary.push_reconnects);
+            state.with_store(move |store| store.set_session_health(id, dropped, reconnects)).await?;
+            (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips)
+        }
         Err(err) => {
             tracing::error!("the recording did not finalise cleanly: {err}");
             (String::new(), None, Vec::new())
         }
     };
+    // The last orders and comments, so the report counts them (bounded: an unreachable
+    // platform must not hold the stop; the pull resumes from its cursor next time).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), crate::sync::pull_room_now(&state, &session)).await;
     let report = finish(&state, session.id, path, duration_ms).await?;
     Ok(StopResult { report, clips })
 }
@@ -301,11 +393,23 @@ pub struct StopResult {
 /// recording went. The archive (a rename, or a copy across disks, and a SHA-256 of the
 /// whole recording) runs without holding the store.
 async fn finish(state: &AppState, session_id: anchordesk_core::live::SessionId, path: String, duration_ms: Option<i64>) -> Result<BroadcastReport, UiError> {
+    finish_with(state, session_id, duration_ms, move |store| store.end_session(session_id, &path, duration_ms).map(|_| ())).await
+}
+
+/// `end` (ending or retiring the session), then the report, the archive and the move of the
+/// recording into it.
+async fn finish_with(
+    state: &AppState,
+    session_id: anchordesk_core::live::SessionId,
+    duration_ms: Option<i64>,
+    end: impl FnOnce(&mut anchordesk_core::Store) -> Result<(), anchordesk_core::StoreError> + Send + 'static,
+) -> Result<BroadcastReport, UiError> {
     let env = check_env(state).await;
     let today = env.today;
     let (report, env) = state
         .with_store(move |store| {
-            let session = store.end_session(session_id, &path, duration_ms)?;
+            end(store)?;
+            let session = store.session(session_id)?;
             let report = store.report(session.broadcast_id, &env, duration_ms)?;
             Ok((report, env))
         })
@@ -348,6 +452,20 @@ pub async fn close_interrupted(state: State<'_, AppState>, session_id: anchordes
     // the session, is how long it runs.
     let duration = anchordesk_core::live::elapsed_until_last_write(std::path::Path::new(&session.recording_path), &session.started_at);
     finish(&state, session_id, String::new(), duration).await
+}
+
+/// Resumes a broadcast whose session was interrupted by a crash: the interrupted session
+/// keeps its recording and markers (and is archived), and the broadcast goes on air again
+/// in a new session and a new recording; the platform broadcast, still live, is not
+/// started again.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_interrupted(app: AppHandle, state: State<'_, AppState>, session_id: anchordesk_core::live::SessionId) -> Result<LiveStatus, UiError> {
+    let session = state.with_store(move |store| store.session(session_id)).await?;
+    let duration = anchordesk_core::live::elapsed_until_last_write(std::path::Path::new(&session.recording_path), &session.started_at);
+    finish_with(&state, session_id, duration, move |store| store.retire_interrupted(session_id, duration).map(|_| ())).await?;
+    let broadcast_id = session.broadcast_id;
+    go_live(app, state, broadcast_id, session.rehearsal, None).await
 }
 
 /// The archive: every ended session's folder, and folders whose manifest is unreadable.

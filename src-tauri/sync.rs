@@ -141,47 +141,119 @@ pub fn stop(app: &AppHandle) {
 /// One thing that happened in the live room, with an alert when it needs attention.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
-pub struct RoomEvent {
-    pub event: anchordesk_platform::LiveEvent,
+pub struct RoomItem {
+    pub event: anchordesk_core::room::RoomEvent,
     pub alert: Option<anchordesk_core::live::CommentAlert>,
 }
 
-/// Events in the live room since `after` (comments, likes, orders, viewer counts).
+/// Events in the live room since `after` (comments, likes, orders, viewer counts), and the
+/// desk's replies so far.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RoomEvents {
-    pub events: Vec<RoomEvent>,
+    pub events: Vec<RoomItem>,
     #[specta(type = i32)]
     pub next_after: i64,
+    pub replies: Vec<anchordesk_core::room::LiveReply>,
+    /// Sales per product, viewers and audience figures so far.
+    pub summary: anchordesk_core::room::RoomSummary,
 }
 
-/// The platform's live events of a broadcast, pulled from a cursor.
+/// The session's room as kept by the desk (pulled from the platform while on air), from
+/// a cursor; works offline for everything already pulled.
 #[tauri::command]
 #[specta::specta]
-pub async fn room_events(state: State<'_, AppState>, broadcast_id: anchordesk_core::BroadcastId, after: i32) -> Result<RoomEvents, UiError> {
-    let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
-    let Some(platform) = platform else {
-        return Ok(RoomEvents { events: Vec::new(), next_after: after as i64 });
-    };
-    let id = anchordesk_core::store::platform_broadcast_id(broadcast_id);
-    match anchordesk_platform::pull::events(&*platform, &id, after as i64, 200).await {
-        Ok((events, next_after)) => Ok(RoomEvents {
-            events: events
+pub async fn room_events(state: State<'_, AppState>, session_id: anchordesk_core::live::SessionId, after: i32) -> Result<RoomEvents, UiError> {
+    state
+        .with_store(move |store| {
+            let events = store.room_events(session_id, after as i64, 500)?;
+            let next_after = events.last().map(|e| e.seq).unwrap_or(after as i64);
+            let events = events
                 .into_iter()
                 .map(|event| {
-                    let alert = match &event.event {
-                        anchordesk_platform::LiveEventKind::Comment { text, .. } => anchordesk_core::live::comment_alert(text),
+                    let alert = match event.kind {
+                        Some(anchordesk_core::room::RoomEventKind::Comment) => event.text.as_deref().and_then(anchordesk_core::live::comment_alert),
                         _ => None,
                     };
-                    RoomEvent { event, alert }
+                    RoomItem { event, alert }
                 })
-                .collect(),
-            next_after,
-        }),
-        // The broadcast may not have reached the platform yet (queued): nothing to show.
-        Err(err) if err.is_refusal() => Ok(RoomEvents { events: Vec::new(), next_after: after as i64 }),
-        Err(err) => Err(UiError { code: anchordesk_core::ErrorCode::Io, message: err.to_string(), fields: Vec::new(), path: None }),
-    }
+                .collect();
+            Ok(RoomEvents { events, next_after, replies: store.replies(session_id)?, summary: store.room_summary(session_id)? })
+        })
+        .await
+}
+
+/// Pulls the room of `session` into the store once.
+pub async fn pull_room_now(state: &AppState, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
+    let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
+    let (Some(platform), Some(store)) = (platform, state.store_arc()) else {
+        return Err("the platform link is not running".into());
+    };
+    let id = anchordesk_core::store::platform_broadcast_id(session.broadcast_id);
+    anchordesk_desk_sync::room::pull_room(&*platform, &store, session.id, &id).await.map_err(|err| err.to_string())
+}
+
+/// Pulls the room of `session` every second while it is the session on air. Failures (the
+/// platform away, the broadcast not created there yet) are retried on the next round: the
+/// cursor is in the store, so nothing is missed.
+pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::LiveSession) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let state = app.state::<AppState>();
+            let on_air = state.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|run| run.session_id()) == Some(session.id);
+            if !on_air {
+                break;
+            }
+            if let Err(err) = pull_room_now(&state, &session).await {
+                tracing::debug!("room pull: {err}");
+            }
+        }
+    });
+}
+
+/// Sends a reply to a viewer's comment: linted first (with the product on air), refused
+/// while the linter finds an error (the findings come back to show), otherwise kept and
+/// queued for the platform.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_reply(state: State<'_, AppState>, comment_seq: i32, text: String) -> Result<ReplyOutcome, UiError> {
+    let (session_id, item, media_ms) = crate::live::on_air_facts(&state)?;
+    let linter = state.linter();
+    let outcome = state
+        .with_store(move |store| {
+            let findings = store.lint_text_for(&linter, &text, None, item)?;
+            let errors = findings.iter().filter(|f| f.severity == anchordesk_claims::Severity::Error).count() as i32;
+            if errors > 0 {
+                return Ok(ReplyOutcome { sent: None, findings });
+            }
+            let reply = store.add_reply(session_id, comment_seq as i64, &text, media_ms, errors)?;
+            Ok(ReplyOutcome { sent: Some(reply), findings })
+        })
+        .await?;
+    wake(&state);
+    Ok(outcome)
+}
+
+/// What became of a reply: sent (with any warnings), or held back with the findings.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyOutcome {
+    pub sent: Option<anchordesk_core::room::LiveReply>,
+    pub findings: Vec<anchordesk_claims::Finding>,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn quick_replies(state: State<'_, AppState>) -> Result<Vec<String>, UiError> {
+    state.with_store(|store| store.quick_replies()).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn save_quick_replies(state: State<'_, AppState>, replies: Vec<String>) -> Result<Vec<String>, UiError> {
+    state.with_store(move |store| store.save_quick_replies(&replies)).await
 }
 
 /// Whether the platform link runs and has not failed its last send.
@@ -241,16 +313,24 @@ pub async fn test_platform_connection(base_url: String, client_id: String, secre
 }
 
 /// Saves the platform (address and client id in the database, the secret in the OS
-/// credential store); takes effect at the next start. `None` returns to the embedded
-/// practice platform.
+/// credential store) and switches the link to it at once (refused while on air). `None`
+/// returns to the embedded practice platform.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_platform_settings(
+    app: AppHandle,
     state: State<'_, AppState>,
     base_url: Option<String>,
     client_id: Option<String>,
     secret: Option<String>,
 ) -> Result<PlatformView, UiError> {
+    if state.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+        return Err(UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
+            "platform",
+            anchordesk_core::validate::FieldErrorCode::UnknownValue,
+            "on air",
+        )]));
+    }
     let settings = match (base_url, client_id) {
         (Some(base_url), Some(client_id)) if !base_url.trim().is_empty() && !client_id.trim().is_empty() => {
             Some(anchordesk_desk_sync::PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string() })
@@ -261,5 +341,17 @@ pub async fn save_platform_settings(
         anchordesk_desk_sync::secrets::save_client_secret(&settings.client_id, &secret).map_err(platform_error)?;
     }
     state.with_store(move |store| anchordesk_desk_sync::save_platform_settings(store, settings.as_ref())).await?;
+    // Switch now: stop the current link (and the embedded platform), start the new one.
+    let old = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
+    *state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    if let Some(old) = old {
+        let _ = old.shutdown.send(true);
+        if let Some(sandbox) = old.sandbox
+            && let Err(err) = sandbox.shutdown().await
+        {
+            tracing::warn!("the practice platform did not shut down cleanly: {err}");
+        }
+    }
+    start(&app);
     platform_settings(state).await
 }

@@ -6,12 +6,15 @@
 //! It is the one place that knows both the domain (`core`) and the contract (`platform`),
 //! so neither of them has to know the other.
 
+pub mod room;
 pub mod secrets;
 
 use anchordesk_core::Store;
 use anchordesk_core::model::ProductDraft;
-use anchordesk_core::store::{CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, SET_LINEUP, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT};
-use anchordesk_platform::{BroadcastCreate, ProductUpsert};
+use anchordesk_core::store::{
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT,
+};
+use anchordesk_platform::{BroadcastCreate, BroadcastScript, ProductUpsert, ReplyCreate, ScriptedEvent, ScriptedKind};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
 use std::sync::{Arc, Mutex};
 
@@ -67,8 +70,40 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
         START_BROADCAST => Ok(Command::StartBroadcast { broadcast_id: text(row, "broadcastId")? }),
         END_BROADCAST => Ok(Command::EndBroadcast { broadcast_id: text(row, "broadcastId")? }),
         PIN => Ok(Command::Pin { broadcast_id: text(row, "broadcastId")?, sku: row.payload["sku"].as_str().map(str::to_string) }),
+        REPLY => Ok(Command::Reply {
+            broadcast_id: text(row, "broadcastId")?,
+            reply: ReplyCreate {
+                comment_seq: row.payload["commentSeq"]
+                    .as_i64()
+                    .ok_or_else(|| MappingError::Payload { id: row.id, what: "a reply", message: "no commentSeq".into() })?,
+                text: text(row, "text")?,
+            },
+        }),
+        SET_SCRIPT => Ok(Command::SetScript { broadcast_id: text(row, "broadcastId")?, script: script(row)? }),
         other => Err(MappingError::UnknownOperation { id: row.id, operation: other.to_string() }),
     }
+}
+
+/// A rehearsal's scripted events, in the desk's words: `{id, afterMs, user, text}` for a
+/// viewer's comment, `{id, afterMs, stockOutSku}` for a stock-out.
+fn script(row: &OutboxRow) -> Result<BroadcastScript, MappingError> {
+    let bad = |message: String| MappingError::Payload { id: row.id, what: "a script", message };
+    let events = row.payload["events"].as_array().ok_or_else(|| bad("no events".into()))?;
+    let events = events
+        .iter()
+        .map(|event| {
+            let field = |name: &str| event[name].as_str().map(str::to_string);
+            let id = field("id").ok_or_else(|| bad(format!("an event without an id: {event}")))?;
+            let after_ms = event["afterMs"].as_i64().ok_or_else(|| bad(format!("event {id} has no afterMs")))?;
+            let kind = match (field("stockOutSku"), field("user"), field("text")) {
+                (Some(sku), _, _) => ScriptedKind::StockOut { sku },
+                (None, Some(user), Some(text)) => ScriptedKind::Comment { user, text },
+                _ => return Err(bad(format!("event {id} is neither a comment nor a stock-out"))),
+            };
+            Ok(ScriptedEvent { id, after_ms, kind })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(BroadcastScript { events })
 }
 
 fn skus(row: &OutboxRow) -> Result<Vec<String>, MappingError> {

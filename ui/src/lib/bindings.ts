@@ -117,15 +117,18 @@ export const commands = {
 	testRecording: (seconds: number) => typedError<TestRecording, UiError_Serialize>(__TAURI_INVOKE("test_recording", { seconds })),
 	/**  The badge's data now (events carry the changes). */
 	syncStatus: () => typedError<SyncChanged_Serialize, UiError_Serialize>(__TAURI_INVOKE("sync_status")),
-	/**  The platform's live events of a broadcast, pulled from a cursor. */
-	roomEvents: (broadcastId: BroadcastId, after: number) => typedError<RoomEvents_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { broadcastId, after })),
+	/**
+	 *  The session's room as kept by the desk (pulled from the platform while on air), from
+	 *  a cursor; works offline for everything already pulled.
+	 */
+	roomEvents: (sessionId: SessionId, after: number) => typedError<RoomEvents_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after })),
 	platformSettings: () => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("platform_settings")),
 	/**  Asks the platform for its shop with these credentials; returns the shop's name. */
 	testPlatformConnection: (baseUrl: string, clientId: string, secret: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("test_platform_connection", { baseUrl, clientId, secret })),
 	/**
 	 *  Saves the platform (address and client id in the database, the secret in the OS
-	 *  credential store); takes effect at the next start. `None` returns to the embedded
-	 *  practice platform.
+	 *  credential store) and switches the link to it at once (refused while on air). `None`
+	 *  returns to the embedded practice platform.
 	 */
 	savePlatformSettings: (baseUrl: string | null, clientId: string | null, secret: string | null) => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_platform_settings", { baseUrl, clientId, secret })),
 	/**
@@ -133,6 +136,21 @@ export const commands = {
 	 *  folder's path. A file that changed since archiving refuses the export.
 	 */
 	exportArchive: (name: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_archive", { name })),
+	/**
+	 *  Resumes a broadcast whose session was interrupted by a crash: the interrupted session
+	 *  keeps its recording and markers (and is archived), and the broadcast goes on air again
+	 *  in a new session and a new recording; the platform broadcast, still live, is not
+	 *  started again.
+	 */
+	resumeInterrupted: (sessionId: SessionId) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("resume_interrupted", { sessionId })),
+	/**
+	 *  Sends a reply to a viewer's comment: linted first (with the product on air), refused
+	 *  while the linter finds an error (the findings come back to show), otherwise kept and
+	 *  queued for the platform.
+	 */
+	sendReply: (commentSeq: number, text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("send_reply", { commentSeq, text })),
+	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
+	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
 };
 
 /** Events */
@@ -232,6 +250,19 @@ export type ArchivedFile = {
 	sha256: string,
 };
 
+/**  The session's audience figures. */
+export type AudienceFigures = {
+	peakViewers: number,
+	comments: number,
+	likes: number,
+	orders: number,
+	units: number,
+	gmv: Fen,
+	/**  Comments flagged as needing attention (complaints, off-platform, minors). */
+	riskyComments: number,
+	replies: number,
+};
+
 /**  Audio level in dB relative to full scale; -100 stands for silence. */
 export type AudioLevel = {
 	peakDbfs: number | null,
@@ -317,6 +348,10 @@ export type BroadcastReport_Deserialize = {
 	/**  Error findings of the claims linter, and how many were neither fixed nor acknowledged. */
 	complianceErrors: number,
 	complianceUnresolved: number,
+	/**  Sales per product, the viewer curve and the audience, from the platform's events. */
+	room: RoomSummary,
+	/**  The desk's replies to viewers. */
+	replies: LiveReply[],
 };
 
 /**  The post-broadcast review (复盘) of the latest session. */
@@ -333,16 +368,11 @@ export type BroadcastReport_Serialize = {
 	/**  Error findings of the claims linter, and how many were neither fixed nor acknowledged. */
 	complianceErrors: number,
 	complianceUnresolved: number,
+	/**  Sales per product, the viewer curve and the audience, from the platform's events. */
+	room: RoomSummary,
+	/**  The desk's replies to viewers. */
+	replies: LiveReply[],
 };
-
-/**  Where the broadcast stands. */
-export type BroadcastStatus = 
-/**  Created, not started. */
-"scheduled" | 
-/**  On air. */
-"live" | 
-/**  Ended; no further changes. */
-"ended";
 
 /**  A broadcast session (场次). */
 export type Broadcast_Deserialize = {
@@ -853,118 +883,6 @@ export type LineupTermsForm = {
 	role: LineupRole,
 };
 
-/**  One event in a broadcast's log; `seq` increases and is the resume cursor. */
-export type LiveEvent = LiveEvent_Serialize | LiveEvent_Deserialize;
-
-/**  What happened in the live room. */
-export type LiveEventKind = LiveEventKind_Serialize | LiveEventKind_Deserialize;
-
-/**  What happened in the live room. */
-export type LiveEventKind_Deserialize = 
-/**  A viewer's comment (评论). */
-{ type: "comment"; 
-/**  Viewer nickname. */
-user: string; 
-/**  Comment text. */
-text: string } | 
-/**  Likes (点赞) since the previous like event. */
-{ type: "like"; 
-/**  Number of likes. */
-count: number } | 
-/**  An order was placed. */
-{ type: "order"; 
-/**  Order id. */
-order_id: string; 
-/**  SKU bought. */
-sku: string; 
-/**  Units. */
-quantity: number; 
-/**  Amount paid in fen, after the coupon. */
-amount_fen: number; 
-/**  The coupon the buyer used. */
-coupon_id?: string | null } | 
-/**  Viewer counts changed. */
-{ type: "viewers"; 
-/**  Viewers in the room now. */
-online: number; 
-/**  Arrivals since the previous viewers event. */
-entered: number; 
-/**  Departures since the previous viewers event. */
-left: number } | 
-/**  The product on air changed. */
-{ type: "pinned"; 
-/**  The SKU now on air, or none. */
-sku?: string | null } | 
-/**  The broadcast started or ended. */
-{ type: "status"; 
-/**  The new status. */
-status: BroadcastStatus };
-
-/**  What happened in the live room. */
-export type LiveEventKind_Serialize = 
-/**  A viewer's comment (评论). */
-{ type: "comment"; 
-/**  Viewer nickname. */
-user: string; 
-/**  Comment text. */
-text: string } | 
-/**  Likes (点赞) since the previous like event. */
-{ type: "like"; 
-/**  Number of likes. */
-count: number } | 
-/**  An order was placed. */
-{ type: "order"; 
-/**  Order id. */
-order_id: string; 
-/**  SKU bought. */
-sku: string; 
-/**  Units. */
-quantity: number; 
-/**  Amount paid in fen, after the coupon. */
-amount_fen: number; 
-/**  The coupon the buyer used. */
-coupon_id: string | null } | 
-/**  Viewer counts changed. */
-{ type: "viewers"; 
-/**  Viewers in the room now. */
-online: number; 
-/**  Arrivals since the previous viewers event. */
-entered: number; 
-/**  Departures since the previous viewers event. */
-left: number } | 
-/**  The product on air changed. */
-{ type: "pinned"; 
-/**  The SKU now on air, or none. */
-sku: string | null } | 
-/**  The broadcast started or ended. */
-{ type: "status"; 
-/**  The new status. */
-status: BroadcastStatus };
-
-/**  One event in a broadcast's log; `seq` increases and is the resume cursor. */
-export type LiveEvent_Deserialize = {
-	/**  Position in the shop's event log; also the SSE event id. */
-	seq: number,
-	/**  The broadcast. */
-	broadcast_id: string,
-	/**  When it happened. */
-	at_ms: number,
-	/**  What happened. */
-	event: LiveEventKind_Deserialize,
-};
-
-/**  One event in a broadcast's log; `seq` increases and is the resume cursor. */
-export type LiveEvent_Serialize = {
-	/**  Position in the shop's event log; also the SSE event id. */
-	seq: number,
-	/**  The broadcast. */
-	broadcast_id: string,
-	/**  When it happened. */
-	at_ms: number,
-	/**  What happened. */
-	event: LiveEventKind_Serialize,
-};
-
 /**  A moment in the recording. */
 export type LiveMarker = LiveMarker_Serialize | LiveMarker_Deserialize;
 
@@ -1000,6 +918,17 @@ export type LivePreview = {
 	jpegBase64: string,
 };
 
+/**  A reply the desk sent to a viewer's comment. */
+export type LiveReply = {
+	commentSeq: number,
+	text: string,
+	/**  Milliseconds from the start of the recording. */
+	mediaMs: number,
+	at: string,
+	/**  Error findings of the claims linter in the text when it was sent. */
+	lintErrors: number,
+};
+
 /**  One go-live of a broadcast. */
 export type LiveSession = LiveSession_Serialize | LiveSession_Deserialize;
 
@@ -1015,6 +944,9 @@ export type LiveSession_Deserialize = {
 	rehearsal: boolean,
 	/**  The recording's length, once the session ended cleanly. */
 	durationMs?: number | null,
+	/**  The pipeline's health when the session ended (absent after a crash). */
+	droppedFrames?: number | null,
+	pushReconnects?: number | null,
 };
 
 /**  One go-live of a broadcast. */
@@ -1029,6 +961,9 @@ export type LiveSession_Serialize = {
 	rehearsal: boolean,
 	/**  The recording's length, once the session ended cleanly. */
 	durationMs: number | null,
+	/**  The pipeline's health when the session ended (absent after a crash). */
+	droppedFrames: number | null,
+	pushReconnects: number | null,
 };
 
 /**  Health figures from the pipeline, once a second. */
@@ -1054,6 +989,7 @@ export type LiveStatus_Deserialize = {
 	/**  Index into `lineup` of the product on air. */
 	onAir?: number | null,
 	recordingPath: string,
+	push: PushPlan,
 };
 
 /**  The live console's state. */
@@ -1063,6 +999,7 @@ export type LiveStatus_Serialize = {
 	/**  Index into `lineup` of the product on air. */
 	onAir: number | null,
 	recordingPath: string,
+	push: PushPlan,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -1231,6 +1168,14 @@ export type ProductForm_Serialize = {
 /**  Row id of a product in the catalog. */
 export type ProductId = number;
 
+/**  Sales of one product in one session, from the platform's orders. */
+export type ProductSales = {
+	sku: string,
+	orders: number,
+	units: number,
+	gmv: Fen,
+};
+
 /**  Planned against actual time for one line-up item. */
 export type ProductTiming = {
 	lineupItemId: LineupItemId,
@@ -1297,6 +1242,17 @@ export type PrompterView_Serialize = {
 	level: CountdownLevel,
 };
 
+/**  Where the picture goes besides the recording, as the console says it. */
+export type PushPlan = 
+/**  To the platform's ingest, from its answer to the start call (key masked). */
+{ kind: "platform"; url: string } | 
+/**  To an ingest URL the team typed (key masked). */
+{ kind: "typed"; url: string } | 
+/**  A rehearsal without an ingest: recording only. */
+{ kind: "rehearsal" } | 
+/**  The platform did not answer in time: recording only, the start is queued. */
+{ kind: "platformUnreachable"; reason: string };
+
 /**  State of the RTMP push. */
 export type PushState = 
 /**  No push configured. */
@@ -1335,6 +1291,21 @@ export type Qualification_Serialize = {
 	validUntil: string | null,
 };
 
+/**  What became of a reply: sent (with any warnings), or held back with the findings. */
+export type ReplyOutcome = ReplyOutcome_Serialize | ReplyOutcome_Deserialize;
+
+/**  What became of a reply: sent (with any warnings), or held back with the findings. */
+export type ReplyOutcome_Deserialize = {
+	sent?: LiveReply | null,
+	findings: Finding[],
+};
+
+/**  What became of a reply: sent (with any warnings), or held back with the findings. */
+export type ReplyOutcome_Serialize = {
+	sent: LiveReply | null,
+	findings: Finding[],
+};
+
 /**  A compliant replacement for the matched text. */
 export type Rewrite = {
 	/**  The replacement for the finding's span; empty means "delete the matched text". */
@@ -1344,34 +1315,110 @@ export type Rewrite = {
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
 
-/**  One thing that happened in the live room, with an alert when it needs attention. */
+/**  One event of the live room, flattened: which fields are set depends on `kind`. */
 export type RoomEvent = RoomEvent_Serialize | RoomEvent_Deserialize;
 
-/**  One thing that happened in the live room, with an alert when it needs attention. */
+/**  What a room event is. */
+export type RoomEventKind = "comment" | "like" | "order" | "viewers" | "pinned" | "status" | 
+/**  A product's stock changed on the platform (sold out, or a stock-out in a rehearsal). */
+"stock" | 
+/**  The desk's reply to a comment, as the platform shows it. */
+"reply";
+
+/**  One event of the live room, flattened: which fields are set depends on `kind`. */
 export type RoomEvent_Deserialize = {
-	event: LiveEvent_Deserialize,
+	/**  The platform's position in its event log (the pull cursor). */
+	seq: number,
+	/**  When it happened, in the platform's milliseconds since the epoch. */
+	atMs: number | null,
+	kind?: RoomEventKind | null,
+	sku?: string | null,
+	user?: string | null,
+	text?: string | null,
+	/**  Units of an order, likes of a like event, stock left of a stock event. */
+	quantity?: number | null,
+	amountFen?: number | null,
+	online?: number | null,
+	/**  The comment a reply answers. */
+	refSeq?: number | null,
+	/**  The scenario event a scripted comment came from (rehearsals). */
+	scripted?: string | null,
+};
+
+/**  One event of the live room, flattened: which fields are set depends on `kind`. */
+export type RoomEvent_Serialize = {
+	/**  The platform's position in its event log (the pull cursor). */
+	seq: number,
+	/**  When it happened, in the platform's milliseconds since the epoch. */
+	atMs: number | null,
+	kind: RoomEventKind | null,
+	sku: string | null,
+	user: string | null,
+	text: string | null,
+	/**  Units of an order, likes of a like event, stock left of a stock event. */
+	quantity: number | null,
+	amountFen: number | null,
+	online: number | null,
+	/**  The comment a reply answers. */
+	refSeq: number | null,
+	/**  The scenario event a scripted comment came from (rehearsals). */
+	scripted: string | null,
+};
+
+/**
+ *  Events in the live room since `after` (comments, likes, orders, viewer counts), and the
+ *  desk's replies so far.
+ */
+export type RoomEvents = RoomEvents_Serialize | RoomEvents_Deserialize;
+
+/**
+ *  Events in the live room since `after` (comments, likes, orders, viewer counts), and the
+ *  desk's replies so far.
+ */
+export type RoomEvents_Deserialize = {
+	events: RoomItem_Deserialize[],
+	nextAfter: number,
+	replies: LiveReply[],
+	/**  Sales per product, viewers and audience figures so far. */
+	summary: RoomSummary,
+};
+
+/**
+ *  Events in the live room since `after` (comments, likes, orders, viewer counts), and the
+ *  desk's replies so far.
+ */
+export type RoomEvents_Serialize = {
+	events: RoomItem_Serialize[],
+	nextAfter: number,
+	replies: LiveReply[],
+	/**  Sales per product, viewers and audience figures so far. */
+	summary: RoomSummary,
+};
+
+/**  One thing that happened in the live room, with an alert when it needs attention. */
+export type RoomItem = RoomItem_Serialize | RoomItem_Deserialize;
+
+/**  One thing that happened in the live room, with an alert when it needs attention. */
+export type RoomItem_Deserialize = {
+	event: RoomEvent_Deserialize,
 	alert?: CommentAlert | null,
 };
 
 /**  One thing that happened in the live room, with an alert when it needs attention. */
-export type RoomEvent_Serialize = {
-	event: LiveEvent_Serialize,
+export type RoomItem_Serialize = {
+	event: RoomEvent_Serialize,
 	alert: CommentAlert | null,
 };
 
-/**  Events in the live room since `after` (comments, likes, orders, viewer counts). */
-export type RoomEvents = RoomEvents_Serialize | RoomEvents_Deserialize;
-
-/**  Events in the live room since `after` (comments, likes, orders, viewer counts). */
-export type RoomEvents_Deserialize = {
-	events: RoomEvent_Deserialize[],
-	nextAfter: number,
-};
-
-/**  Events in the live room since `after` (comments, likes, orders, viewer counts). */
-export type RoomEvents_Serialize = {
-	events: RoomEvent_Serialize[],
-	nextAfter: number,
+/**  What the report makes of the room's events. */
+export type RoomSummary = {
+	/**
+	 *  Per SKU, in the order of `skus` (products without orders included, at zero), then
+	 *  any SKU sold that is not in the line-up.
+	 */
+	sales: ProductSales[],
+	viewerCurve: ViewerPoint[],
+	audience: AudienceFigures,
 };
 
 /**  A rule as listed in Settings → Rules. */
@@ -1790,6 +1837,13 @@ export type UiError_Serialize = {
 	fields: FieldError[],
 	/**  The file concerned, for database refusals. */
 	path: string | null,
+};
+
+/**  Viewers online at a moment of the session. */
+export type ViewerPoint = {
+	/**  Seconds from the start of the session. */
+	second: number,
+	online: number,
 };
 
 /* Tauri Specta runtime */

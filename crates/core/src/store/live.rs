@@ -227,15 +227,7 @@ impl Store {
             None => (0, 0),
         };
         let (room, replies) = match &session {
-            Some(s) => {
-                let events = self.room_events(s.id, 0, usize::MAX >> 1)?;
-                let replies = self.replies(s.id)?;
-                let started_ms = time::OffsetDateTime::parse(&s.started_at, &time::format_description::well_known::Rfc3339)
-                    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-                    .unwrap_or_else(|_| events.first().map(|e| e.at_ms).unwrap_or(0));
-                let skus: Vec<String> = lineup.iter().map(|i| i.product_sku.clone()).collect();
-                (crate::room::summarise(&events, replies.len(), started_ms, &skus), replies)
-            }
+            Some(s) => (self.room_summary(s.id)?, self.replies(s.id)?),
             None => Default::default(),
         };
         Ok(BroadcastReport {

@@ -91,6 +91,19 @@ impl Store {
         Ok(replies)
     }
 
+    /// Sales per product, the viewer curve and the audience of a session, from the kept
+    /// events (the platform owns these figures; the desk only counts what it said).
+    pub fn room_summary(&self, session: SessionId) -> Result<crate::room::RoomSummary, StoreError> {
+        let live = self.session(session)?;
+        let events = self.room_events(session, 0, i64::MAX as usize)?;
+        let replies: i64 = self.conn.query_row("SELECT count(*) FROM live_reply WHERE session_id = ?1", params![session.0], |r| r.get(0))?;
+        let started_ms = time::OffsetDateTime::parse(&live.started_at, &time::format_description::well_known::Rfc3339)
+            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+            .unwrap_or_else(|_| events.first().map(|e| e.at_ms).unwrap_or(0));
+        let skus: Vec<String> = self.lineup(live.broadcast_id)?.into_iter().map(|i| i.product_sku).collect();
+        Ok(crate::room::summarise(&events, replies as usize, started_ms, &skus))
+    }
+
     /// Records the pipeline's health at the end of a session.
     pub fn set_session_health(&mut self, session: SessionId, dropped_frames: u32, push_reconnects: u32) -> Result<(), StoreError> {
         self.conn.execute(
@@ -159,5 +172,22 @@ impl Store {
         }
         self.set_setting("quick_replies", &serde_json::to_string(&replies).expect("strings serialise"))?;
         Ok(replies)
+    }
+}
+
+impl Store {
+    /// Queues a rehearsal's scripted events for the practice shop (after the broadcast's
+    /// creation, since they share its entity key). `events` are in the desk's words: see
+    /// `anchordesk-desk-sync`.
+    pub fn queue_script(&mut self, broadcast: crate::model::BroadcastId, events: serde_json::Value) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        super::broadcasts::ensure_live_broadcast(&tx, broadcast)?;
+        if !super::outbox::created_on_platform(&tx, broadcast)? {
+            super::outbox::publish_lineup(&tx, broadcast)?;
+        }
+        let platform_id = super::outbox::platform_broadcast_id(broadcast);
+        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::SET_SCRIPT, serde_json::json!({ "broadcastId": platform_id, "events": events }))?;
+        tx.commit()?;
+        Ok(())
     }
 }
