@@ -29,12 +29,14 @@
 
 #![deny(missing_docs)]
 
+mod class;
 mod demo;
 mod facts;
 mod grade;
 mod html;
 mod rubric;
 mod scenario;
+mod roster;
 mod sign;
 mod trend;
 
@@ -56,3 +58,5 @@ pub use scenario::{
 };
 pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, sign, verify};
 pub use trend::{CriterionTrend, Trend, TrendPoint, trend};
+pub use roster::{Roster, RosterError, RosterFormat, RosterImport, RosterRowError, RosterStudent, read_roster};
+pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, RowFilter, RowStatus, SortKey};

@@ -1,0 +1,272 @@
+//! The class roster (花名册): CSV (UTF-8 or GB18030) or XLSX with columns
+//! 学号/student_id, 姓名/name and optionally 班级/class.
+//!
+//! A bad row is reported with its line number and the rest is imported.
+
+use serde::{Deserialize, Serialize};
+
+/// The students of a class.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Roster {
+    /// Students in file order.
+    pub students: Vec<RosterStudent>,
+}
+
+impl Roster {
+    /// The student with this number.
+    pub fn student(&self, id: &str) -> Option<&RosterStudent> {
+        self.students.iter().find(|s| s.id == id)
+    }
+}
+
+/// One student on the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RosterStudent {
+    /// Student number (学号).
+    pub id: String,
+    /// Name (姓名).
+    pub name: String,
+    /// Class (班级); empty when the file has no such column.
+    pub class: String,
+}
+
+/// A roster file's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RosterFormat {
+    /// Comma-separated, UTF-8 (with or without BOM) or GB18030/GBK.
+    Csv,
+    /// An Excel workbook; the first sheet is read.
+    Xlsx,
+}
+
+impl RosterFormat {
+    /// The format a file name's extension suggests.
+    pub fn from_file_name(name: &str) -> Option<RosterFormat> {
+        let ext = name.rsplit('.').next()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Some(RosterFormat::Csv),
+            "xlsx" | "xlsm" | "xls" | "ods" => Some(RosterFormat::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// The result of reading a roster: the good rows and the bad ones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RosterImport {
+    /// The students read.
+    pub roster: Roster,
+    /// Rows left out, with why.
+    pub errors: Vec<RosterRowError>,
+}
+
+/// A row left out of the roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RosterRowError {
+    /// 1-based line (or spreadsheet row) number.
+    pub line: u32,
+    /// What is wrong, in Chinese, saying what to fix.
+    pub message: String,
+}
+
+/// Why a roster file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RosterError {
+    /// Neither UTF-8 nor GB18030.
+    #[error("file is neither UTF-8 nor GB18030 (first bad byte at offset {offset}); save it as CSV UTF-8")]
+    Encoding {
+        /// Byte offset of the first byte that is not UTF-8.
+        offset: usize,
+    },
+    /// No header row.
+    #[error("the file is empty; the first row must name the columns 学号 and 姓名")]
+    Empty,
+    /// A required column is missing.
+    #[error("no {0} column; the first row must name the columns 学号 (student_id) and 姓名 (name)")]
+    MissingColumn(&'static str),
+    /// CSV syntax error.
+    #[error("line {line}: {message}")]
+    Csv {
+        /// Line of the error.
+        line: u64,
+        /// The parser's message.
+        message: String,
+    },
+    /// The workbook cannot be read.
+    #[error("spreadsheet cannot be read: {0}")]
+    Spreadsheet(String),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Id,
+    Name,
+    Class,
+}
+
+fn column(header: &str) -> Option<Column> {
+    let key: String = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .collect();
+    match key.as_str() {
+        "学号" | "studentid" | "id" | "学生编号" => Some(Column::Id),
+        "姓名" | "name" | "学生姓名" => Some(Column::Name),
+        "班级" | "class" | "班" => Some(Column::Class),
+        _ => None,
+    }
+}
+
+/// Reads a roster from a file's bytes. Never touches the file system.
+pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, RosterError> {
+    let rows: Vec<(u32, Vec<String>)> = match format {
+        RosterFormat::Csv => csv_rows(bytes)?,
+        RosterFormat::Xlsx => xlsx_rows(bytes)?,
+    };
+    let mut rows = rows.into_iter();
+    let (_, headers) = rows.next().ok_or(RosterError::Empty)?;
+    let columns: Vec<Option<Column>> = headers.iter().map(|h| column(h)).collect();
+    let position = |wanted: Column| columns.iter().position(|c| *c == Some(wanted));
+    let id_idx = position(Column::Id).ok_or(RosterError::MissingColumn("学号"))?;
+    let name_idx = position(Column::Name).ok_or(RosterError::MissingColumn("姓名"))?;
+    let class_idx = position(Column::Class);
+    let mut import = RosterImport { roster: Roster::default(), errors: Vec::new() };
+    let mut first_line: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for (line, cells) in rows {
+        let cell = |idx: usize| cells.get(idx).map(|c| c.trim().to_string()).unwrap_or_default();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let (id, name) = (cell(id_idx), cell(name_idx));
+        let message = if id.is_empty() {
+            Some("学号为空，请填写学号".to_string())
+        } else if name.is_empty() {
+            Some(format!("学号 {id} 的姓名为空，请填写姓名"))
+        } else {
+            first_line.get(&id).map(|first| format!("学号 {id} 与第 {first} 行重复，请删除重复行或改正学号"))
+        };
+        match message {
+            Some(message) => import.errors.push(RosterRowError { line, message }),
+            None => {
+                first_line.insert(id.clone(), line);
+                let class = class_idx.map(cell).unwrap_or_default();
+                import.roster.students.push(RosterStudent { id, name, class });
+            }
+        }
+    }
+    Ok(import)
+}
+
+fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, RosterError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text.to_string(),
+        Err(err) => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(body)
+            .map(|text| text.into_owned())
+            .ok_or(RosterError::Encoding { offset: err.valid_up_to() })?,
+    };
+    if text.trim().is_empty() {
+        return Err(RosterError::Empty);
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|err| RosterError::Csv {
+            line: err.position().map_or(0, |p| p.line()),
+            message: err.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line()) as u32;
+        rows.push((line, record.iter().map(str::to_string).collect()));
+    }
+    Ok(rows)
+}
+
+fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, RosterError> {
+    use calamine::{Data, Reader};
+    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|err| RosterError::Spreadsheet(err.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or(RosterError::Empty)?
+        .map_err(|err| RosterError::Spreadsheet(err.to_string()))?;
+    let first_row = range.start().map_or(0, |(row, _)| row);
+    let cell_text = |cell: &Data| match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // Student numbers typed into Excel become numbers; 2024001.0 is "2024001".
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(dt) => dt.as_f64().to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    };
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(idx, row)| ((first_row as usize + idx + 1) as u32, row.iter().map(cell_text).collect()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_chinese_headers_reports_bad_rows_by_line_and_imports_the_rest() {
+        let csv = "学号,姓名,班级\n2024001,张三,电商1班\n,无学号,电商1班\n2024002,,电商1班\n2024001,张三又一次,电商1班\n\n2024003,\"王五\",电商2班\n";
+        let import = read_roster(csv.as_bytes(), RosterFormat::Csv).unwrap();
+        let ids: Vec<&str> = import.roster.students.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["2024001", "2024003"]);
+        assert_eq!(import.roster.students[1].class, "电商2班");
+        let lines: Vec<u32> = import.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 4, 5]);
+        assert_eq!(import.errors[2].message, "学号 2024001 与第 2 行重复，请删除重复行或改正学号");
+    }
+
+    #[test]
+    fn gb18030_csv_with_english_headers_and_no_class_column() {
+        let (bytes, _, _) = encoding_rs::GB18030.encode("Student_ID,Name\n2024009,赵六\n");
+        let import = read_roster(&bytes, RosterFormat::Csv).unwrap();
+        assert_eq!(import.roster.students, [RosterStudent { id: "2024009".into(), name: "赵六".into(), class: String::new() }]);
+    }
+
+    #[test]
+    fn a_missing_name_column_is_an_error_that_names_it() {
+        let err = read_roster("学号,班级\n1,一班\n".as_bytes(), RosterFormat::Csv).unwrap_err();
+        assert!(err.to_string().starts_with("no 姓名 column"), "{err}");
+        assert!(matches!(read_roster(b"  \n", RosterFormat::Csv), Err(RosterError::Empty)));
+    }
+
+    #[test]
+    fn xlsx_roster_with_numeric_student_numbers() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "学号").unwrap();
+        sheet.write_string(0, 1, "姓名").unwrap();
+        sheet.write_string(0, 2, "班级").unwrap();
+        sheet.write_number(1, 0, 2024001.0).unwrap();
+        sheet.write_string(1, 1, "张三").unwrap();
+        sheet.write_string(1, 2, "电商1班").unwrap();
+        sheet.write_number(2, 0, 2024002.0).unwrap();
+        sheet.write_string(2, 2, "电商1班").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let import = read_roster(&bytes, RosterFormat::Xlsx).unwrap();
+        assert_eq!(import.roster.students[0].id, "2024001");
+        assert_eq!(import.errors, [RosterRowError { line: 3, message: "学号 2024002 的姓名为空，请填写姓名".into() }]);
+        assert_eq!(RosterFormat::from_file_name("名单.XLSX"), Some(RosterFormat::Xlsx));
+    }
+}
