@@ -4,6 +4,7 @@
 //! command ran but found problems (bad import rows, error findings), 2 on usage or I/O errors.
 
 mod clips;
+mod course;
 mod lint;
 mod plan;
 mod products;
@@ -56,6 +57,9 @@ enum Command {
     Report(report::ReportArgs),
     /// Serve the platform sandbox (the practice shop) on 127.0.0.1.
     Sandbox(sandbox::SandboxArgs),
+    /// Courses: rehearsal scenarios and grading a class's signed reports.
+    #[command(subcommand)]
+    Course(course::CourseCommand),
 }
 
 #[derive(Subcommand)]
@@ -109,6 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Templates(command) => plan::run_templates(command),
         Command::Report(args) => report::run(&data_dir, args),
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
+        Command::Course(command) => course::run(command),
     }
 }
 

@@ -40,10 +40,9 @@ pub fn model_attempt(scenario: &Scenario, student: Student, started_at: &str, en
             } else {
                 Vec::new()
             };
-            let product_taken_off_at_ms = match event.handled.action {
-                Some(Action::TakeOff) => Some(fired_at_ms + 5_000),
-                None => None,
-            };
+            let product_taken_off_at_ms = event.handled.action.map(|action| match action {
+                Action::TakeOff => fired_at_ms + 5_000,
+            });
             EventFacts { event_id: event.id.clone(), risk: event.risk, fired_at_ms, responses, product_taken_off_at_ms }
         })
         .collect();

@@ -61,7 +61,7 @@ pub fn report_html(report: &GradedReport) -> String {
         escape(&report.ended_at),
         clock(report.duration_seconds * 1000),
     );
-    let _ = write!(html, "<p>总分 <span class=\"total\">{:.1}</span> / 100</p>\n", report.total);
+    let _ = writeln!(html, "<p>总分 <span class=\"total\">{:.1}</span> / 100</p>", report.total);
     html.push_str("<h2>各项得分</h2>\n<table><tr><th>评分项</th><th>权重</th><th>得分</th><th>折算</th></tr>\n");
     for criterion in &report.criteria {
         let _ = writeln!(

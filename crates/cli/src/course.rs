@@ -1,0 +1,223 @@
+//! `anchordesk course`: rehearsal scenarios and the teacher's class table.
+//!
+//! `course grade DIR` exits 1 when any report file is tampered with, signed by a changed
+//! key or unreadable, naming each such file on standard error; the table is still printed.
+
+use std::path::{Path, PathBuf};
+
+use anchordesk_course::{ClassTable, RosterFormat, RowFilter, RowStatus, SortKey, embedded_scenarios, load_dir};
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+
+/// `anchordesk course …`.
+#[derive(Subcommand)]
+pub enum CourseCommand {
+    /// List rehearsal scenarios (the shipped ones, and a teacher's folder with --dir).
+    Scenarios(ScenariosArgs),
+    /// Verify a folder of students' signed report files (*.json) and print the class table.
+    Grade(GradeArgs),
+    /// Verify one signed report file and print it as printable HTML or JSON.
+    Show(ShowArgs),
+}
+
+/// `anchordesk course scenarios`.
+#[derive(Args)]
+pub struct ScenariosArgs {
+    /// A folder of scenario files (*.toml) listed after the shipped ones.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `anchordesk course grade`.
+#[derive(Args)]
+pub struct GradeArgs {
+    /// The folder of report files handed in.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The class roster: CSV (UTF-8 or GBK) or XLSX with columns 学号, 姓名 and 班级.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Text)]
+    pub format: TableFormat,
+    /// Sort by total, name, student_id, class, attempts, status or a criterion id
+    /// (compliance, risky_events, timing, checklist, product_coverage, audience).
+    /// Scores sort highest first, text columns A–Z.
+    #[arg(long, default_value = "total", value_parser = parse_sort_key)]
+    pub sort: SortKey,
+    /// Show only rows with this status (repeatable): submitted, missing, tampered,
+    /// unknownStudent, keyChanged.
+    #[arg(long, value_parser = parse_status)]
+    pub status: Vec<RowStatus>,
+    /// Show only rows whose total is at least this.
+    #[arg(long, value_name = "SCORE")]
+    pub min_total: Option<f64>,
+    /// Show only rows whose total is below this.
+    #[arg(long, value_name = "SCORE")]
+    pub below_total: Option<f64>,
+}
+
+/// `anchordesk course show`.
+#[derive(Args)]
+pub struct ShowArgs {
+    /// A signed report file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Html)]
+    pub format: ShowFormat,
+}
+
+/// `course grade --format`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TableFormat {
+    /// Aligned columns for a terminal.
+    Text,
+    /// The whole table as JSON.
+    Json,
+    /// CSV for Excel (UTF-8 with BOM).
+    Csv,
+}
+
+/// `course show --format`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ShowFormat {
+    /// Printable HTML.
+    Html,
+    /// The verified report and facts as JSON.
+    Json,
+}
+
+fn parse_sort_key(text: &str) -> Result<SortKey, String> {
+    SortKey::parse(text).ok_or_else(|| {
+        format!("unknown column {text:?}; use total, name, student_id, class, attempts, status or a criterion id such as risky_events")
+    })
+}
+
+fn parse_status(text: &str) -> Result<RowStatus, String> {
+    [RowStatus::Submitted, RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| format!("unknown status {text:?}; use submitted, missing, tampered, unknownStudent or keyChanged"))
+}
+
+/// Runs a course command and returns the exit code.
+pub fn run(command: CourseCommand) -> anyhow::Result<u8> {
+    match command {
+        CourseCommand::Scenarios(args) => scenarios(args),
+        CourseCommand::Grade(args) => grade(args),
+        CourseCommand::Show(args) => show(args),
+    }
+}
+
+fn scenarios(args: ScenariosArgs) -> anyhow::Result<u8> {
+    let mut listed: Vec<(String, anchordesk_course::Scenario)> =
+        embedded_scenarios().into_iter().map(|s| ("built-in".to_string(), s)).collect();
+    let mut code = 0;
+    if let Some(dir) = &args.dir {
+        let (scenarios, errors) =
+            load_dir(dir).with_context(|| format!("reading the scenario folder {}", dir.display()))?;
+        for error in &errors {
+            eprintln!("{error}");
+        }
+        if !errors.is_empty() {
+            code = 1;
+        }
+        listed.extend(scenarios.into_iter().map(|s| (dir.display().to_string(), s)));
+    }
+    for (source, scenario) in &listed {
+        let risks: Vec<&str> = scenario.events.iter().map(|e| e.risk.label_en()).collect();
+        println!(
+            "{}  v{}  {} min  {} / {}  [{} products; events: {}]  ({source})",
+            scenario.id,
+            scenario.version,
+            scenario.target_minutes,
+            scenario.title_zh,
+            scenario.title_en,
+            scenario.products.len(),
+            if risks.is_empty() { "none".to_string() } else { risks.join(", ") },
+        );
+    }
+    Ok(code)
+}
+
+fn grade(args: GradeArgs) -> anyhow::Result<u8> {
+    let roster = match &args.roster {
+        None => None,
+        Some(path) => Some(read_roster(path)?),
+    };
+    let mut submissions = Vec::new();
+    let mut unreadable = Vec::new();
+    let entries =
+        std::fs::read_dir(&args.dir).with_context(|| format!("reading the report folder {}", args.dir.display()))?;
+    for entry in entries {
+        let path = entry.with_context(|| format!("reading the report folder {}", args.dir.display()))?.path();
+        if !path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json")) {
+            continue;
+        }
+        let name = file_name(&path);
+        match std::fs::read(&path) {
+            Ok(bytes) => submissions.push((name, bytes)),
+            Err(err) => unreadable.push(format!("{name}: cannot be read: {err}")),
+        }
+    }
+    let mut table = ClassTable::build(roster.as_ref(), submissions);
+    let descending = matches!(args.sort, SortKey::Total | SortKey::Attempts | SortKey::Criterion(_));
+    table.sort(args.sort, descending);
+    table.retain(&RowFilter { statuses: args.status, min_total: args.min_total, max_total_exclusive: args.below_total });
+    match args.format {
+        TableFormat::Text => print!("{}", table.to_text()),
+        TableFormat::Json => println!("{}", String::from_utf8_lossy(&table.to_json())),
+        TableFormat::Csv => {
+            use std::io::Write;
+            std::io::stdout().write_all(&table.to_csv()).context("writing the CSV to standard output")?;
+        }
+    }
+    for line in &unreadable {
+        eprintln!("{line}");
+    }
+    for problem in &table.problems {
+        eprintln!("{}: {} ({})", problem.file, problem.message, problem.message_zh);
+    }
+    for row in table.rows.iter().filter(|r| r.status == RowStatus::KeyChanged) {
+        for file in &row.problem_files {
+            eprintln!(
+                "{file}: signed by a different key than student {}'s earlier reports; ask the student why before accepting it (密钥变更)",
+                row.student_id
+            );
+        }
+    }
+    Ok(if table.has_problems() || !unreadable.is_empty() { 1 } else { 0 })
+}
+
+fn read_roster(path: &Path) -> anyhow::Result<anchordesk_course::Roster> {
+    let format = RosterFormat::from_file_name(&file_name(path))
+        .with_context(|| format!("{}: a roster must be a .csv or .xlsx file", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("reading the roster {}", path.display()))?;
+    let import = anchordesk_course::read_roster(&bytes, format)
+        .with_context(|| format!("reading the roster {}", path.display()))?;
+    for error in &import.errors {
+        eprintln!("{}:{}: {}", path.display(), error.line, error.message);
+    }
+    Ok(import.roster)
+}
+
+fn show(args: ShowArgs) -> anyhow::Result<u8> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let verified = match anchordesk_course::verify(&bytes) {
+        Ok(verified) => verified,
+        Err(err) => {
+            eprintln!("{}: {err} ({})", args.file.display(), err.message_zh());
+            return Ok(1);
+        }
+    };
+    match args.format {
+        ShowFormat::Html => print!("{}", anchordesk_course::report_html(&verified.report)),
+        ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&verified)?),
+    }
+    Ok(0)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
