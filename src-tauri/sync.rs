@@ -72,6 +72,12 @@ pub fn start(app: &AppHandle) {
             None => {
                 let mut config = anchordesk_sandbox::Config::new(state.data_dir.join("sandbox"));
                 config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                // Where the practice platform tells the desk to push (a local nginx-rtmp, say).
+                if let Ok(ingest) = std::env::var("ANCHORDESK_SANDBOX_INGEST")
+                    && !ingest.trim().is_empty()
+                {
+                    config.ingest_url = ingest;
+                }
                 let sandbox = match anchordesk_sandbox::Sandbox::start(config).await {
                     Ok(sandbox) => sandbox,
                     Err(err) => return report_offline(&app, &err.to_string()),

@@ -93,11 +93,11 @@ export function tempDataDir() {
 }
 
 /** Starts tauri-driver and opens a WebDriver session on the app with `dataDir`. */
-export async function openApp(env, dataDir) {
+export async function openApp(env, dataDir, extraEnv = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const driver = start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
-    env: { ...env, ANCHORDESK_DATA_DIR: dataDir },
+    env: { ...env, ...extraEnv, ANCHORDESK_DATA_DIR: dataDir },
   });
   let lastError;
   // tauri-driver takes a moment before it accepts sessions: retry.
@@ -137,7 +137,7 @@ export async function screenshot(browser, name) {
   await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
 }
 
-export { sleep, start, stop, waitFor };
+export { freePort, sleep, start, stop, waitFor };
 
 /** The element with `data-testid="id"`. */
 export const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);

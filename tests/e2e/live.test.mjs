@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
+import { rehearse } from './flows.mjs';
 
 let env;
 before(async () => {
@@ -16,43 +17,6 @@ after(async () => {
 });
 
 
-
-async function addProduct(browser, query, expected) {
-  await (await byTestId(browser, 'lineup-add')).click();
-  await (await byTestId(browser, 'picker-search')).setValue(query);
-  await browser.keys('Enter');
-  await waitForText(browser, '[data-testid="lineup"]', expected);
-  await browser.keys('Escape');
-}
-
-/** Creates a course broadcast with three products, ticks every manual item and goes live as a rehearsal. */
-async function rehearse(browser) {
-    await (await byTestId(browser, 'nav-broadcasts')).waitForDisplayed({ timeout: 30000 });
-    await (await byTestId(browser, 'nav-broadcasts')).click();
-    await (await byTestId(browser, 'broadcast-new')).click();
-    await (await byTestId(browser, 'template-course')).waitForExist();
-    await browser.execute(() => document.querySelector('[data-testid="template-course"]').click());
-    await (await browser.$('#b-title')).setValue('课程排练：三件农产品');
-    await (await byTestId(browser, 'after-sales')).setValue('客服微信群：课堂练习');
-    await (await byTestId(browser, 'broadcast-save')).click();
-    await (await byTestId(browser, 'lineup-add')).waitForDisplayed();
-    await addProduct(browser, '脐橙', '赣南脐橙');
-    await addProduct(browser, '大米', '五常');
-    await addProduct(browser, '核桃', '核桃');
-
-    await (await byTestId(browser, 'tab-checklist')).click();
-    await (await byTestId(browser, 'operator')).setValue('学生甲');
-    const n = (await browser.$$('[data-testid="checklist-tick"]')).length;
-    for (let i = 0; i < n; i++) {
-      await (await browser.$$('[data-testid="checklist-tick"]'))[i].click();
-      await browser.waitUntil(async () => (await browser.$$('[data-testid="checklist-tick"]'))[i].isSelected());
-    }
-    await (await byTestId(browser, 'go-rehearsal')).waitForDisplayed();
-    await (await byTestId(browser, 'go-rehearsal')).click();
-
-    await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 20000 });
-    await (await byTestId(browser, 'live-preview')).waitForDisplayed({ timeout: 20000 });
-}
 
 test('rehearse a broadcast: go live, three products by hotkey, stop, report and recording agree', async () => {
   const dataDir = tempDataDir();

@@ -43,6 +43,14 @@ class LiveStore {
     app.page = 'report';
   }
 
+  /** Goes on air again in a new session; the interrupted one is archived as it is. */
+  async resumeInterrupted(sessionId: number) {
+    await this.#listen();
+    this.status = await call(commands.resumeInterrupted(sessionId));
+    this.report = null;
+    app.page = 'live';
+  }
+
   async closeInterrupted(sessionId: number) {
     this.report = await call(commands.closeInterrupted(sessionId));
     this.clips = [];

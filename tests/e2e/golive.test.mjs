@@ -1,0 +1,138 @@
+// Going live for real in the window: the practice platform answers the start with its
+// ingest (a real nginx-rtmp on loopback), the push reaches it, the platform pins each
+// product presented, a viewer's comment gets a reply that the linter first holds back,
+// and the report counts the platform's orders. The stream key never reaches the log.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { byTestId, closeApp, freePort, openApp, screenshot, sleep, start, startDisplay, stop, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
+import { rehearse } from './flows.mjs';
+
+let env;
+let nginx;
+let nginxDir;
+let rtmpPort;
+before(async () => {
+  env = await startDisplay();
+  rtmpPort = await freePort();
+  nginxDir = tempDataDir();
+  mkdirSync(path.join(nginxDir, 'logs'));
+  mkdirSync(path.join(nginxDir, 'rec'));
+  const module = execFileSync('dpkg', ['-L', 'libnginx-mod-rtmp'], { encoding: 'utf8' })
+    .split('\n')
+    .find((line) => line.endsWith('ngx_rtmp_module.so'));
+  writeFileSync(
+    path.join(nginxDir, 'nginx.conf'),
+    `load_module ${module};
+daemon off;
+master_process off;
+error_log ${nginxDir}/logs/error.log;
+pid ${nginxDir}/nginx.pid;
+events { worker_connections 64; }
+rtmp { server { listen 127.0.0.1:${rtmpPort}; application live { live on; record all; record_path ${nginxDir}/rec; } } }
+`,
+  );
+  nginx = start('nginx', ['-p', nginxDir, '-e', `${nginxDir}/logs/error.log`, '-c', `${nginxDir}/nginx.conf`]);
+  await waitFor(async () => {
+    try {
+      execFileSync('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${rtmpPort}`], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'nginx-rtmp listening');
+});
+after(async () => {
+  if (nginx) await stop(nginx);
+  await stopAll();
+});
+
+async function shopPage(base) {
+  const response = await fetch(`${base}/shop/demo`);
+  return response.text();
+}
+
+test('go live: push to the platform ingest, pins follow the product, a linted reply, sales in the report', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir, { ANCHORDESK_SANDBOX_INGEST: `rtmp://127.0.0.1:${rtmpPort}/live` });
+  try {
+    await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
+    await waitForText(browser, '[data-testid="sync-badge"]', '已同步', 30000);
+    await (await byTestId(browser, 'nav-settings')).click();
+    await waitForText(browser, '[data-testid="platform-current"]', 'http://127.0.0.1:');
+    const platformUrl = (await (await byTestId(browser, 'platform-current')).getText()).match(/http:\/\/127\.0\.0\.1:\d+/)[0];
+
+    await rehearse(browser, 'go-live');
+    // The push goes where the platform said, with the key masked.
+    const plan = await (await byTestId(browser, 'live-push-plan')).getText();
+    assert.match(plan, new RegExp(`rtmp://127\\.0\\.0\\.1:${rtmpPort}/live/\\*\\*\\*\\*`), plan);
+    await waitForText(browser, '[data-testid="live-health"]', '推流中', 30000);
+
+    for (const name of ['赣南脐橙', '五常', '核桃']) {
+      await browser.keys(' ');
+      await waitForText(browser, '[data-testid="live-on-air"]', name);
+      // The practice shop's page shows the product on air as pinned.
+      await waitFor(async () => {
+        const html = await shopPage(platformUrl);
+        const pinned = html.match(/讲解中: <b>(.*?)<\/b>/);
+        return pinned !== null && pinned[1].includes(name);
+      }, `the platform pinned ${name}`, 20000);
+      await sleep(2000);
+    }
+
+    // A viewer's comment gets a reply: an absolute claim is held back, a quick reply goes out.
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="room-reply"]')).length > 0, {
+      timeout: 40000,
+      timeoutMsg: 'no comment arrived from the practice platform',
+    });
+    await browser.execute(() => document.querySelector('[data-testid="room-reply"]').click());
+    await (await byTestId(browser, 'reply-dialog')).waitForDisplayed();
+    await (await byTestId(browser, 'reply-text')).setValue('全网最低价，第一名的好橙子');
+    await (await byTestId(browser, 'reply-send')).click();
+    await (await byTestId(browser, 'reply-held')).waitForDisplayed({ timeout: 10000 });
+    await screenshot(browser, 'zh-live-reply-held');
+    await browser.execute(() => document.querySelectorAll('[data-testid="quick-reply"]')[0].click());
+    const quick = await browser.execute(() => document.querySelectorAll('[data-testid="quick-reply"]')[0].textContent.trim());
+    await (await byTestId(browser, 'reply-send')).click();
+    await (await byTestId(browser, 'reply-dialog')).waitForDisplayed({ reverse: true, timeout: 10000 });
+    await waitForText(browser, '[data-testid="room-feed"]', quick, 20000);
+    await waitFor(async () => (await shopPage(platformUrl)).includes(quick), 'the platform shows the reply', 20000);
+    // The simulated audience buys: the console counts the platform's orders.
+    await waitFor(async () => (await browser.$$('[data-testid="room-sales"]')).length > 0, 'orders in the console', 40000);
+    await screenshot(browser, 'zh-live-golive');
+
+    await (await byTestId(browser, 'live-stop')).click();
+    await (await byTestId(browser, 'live-stop-confirm')).click();
+    await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 60000 });
+    await waitForText(browser, '[data-testid="report-audience"]', '订单');
+    await (await byTestId(browser, 'report-sales')).waitForDisplayed();
+    await screenshot(browser, 'zh-report-audience');
+
+    const report = JSON.parse(
+      execFileSync(`${process.cwd()}/target/debug/anchordesk`, ['--data-dir', dataDir, 'report', '1'], { encoding: 'utf8' }),
+    );
+    assert.ok(report.room.audience.orders > 0, JSON.stringify(report.room.audience));
+    assert.equal(
+      report.room.sales.reduce((sum, s) => sum + s.gmv, 0),
+      report.room.audience.gmv,
+      'sales per product add up to the GMV',
+    );
+    assert.equal(report.replies.length, 1, 'only the compliant reply went out');
+    assert.equal(report.replies[0].lintErrors, 0);
+  } finally {
+    await closeApp(browser);
+  }
+
+  // nginx recorded what the desk pushed: a playable H.264 stream named by the stream key.
+  const recorded = readdirSync(path.join(nginxDir, 'rec')).filter((f) => f.endsWith('.flv'));
+  assert.equal(recorded.length, 1, recorded.join(','));
+  const flv = path.join(nginxDir, 'rec', recorded[0]);
+  assert.ok(statSync(flv).size > 100_000, `${flv} is ${statSync(flv).size} bytes`);
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', flv], { encoding: 'utf8' }));
+  assert.ok(probe.streams.some((s) => s.codec_name === 'h264'), JSON.stringify(probe));
+  const streamKey = recorded[0].replace(/\.flv$/, '');
+  assert.ok(streamKey.length > 10, streamKey);
+  assert.ok(!browser.driverProcess.output.includes(streamKey), 'the stream key is in the app log');
+});
