@@ -60,3 +60,23 @@ pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, Verif
 pub use trend::{CriterionTrend, Trend, TrendPoint, trend};
 pub use roster::{Roster, RosterError, RosterFormat, RosterImport, RosterRowError, RosterStudent, read_roster};
 pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, RowFilter, RowStatus, SortKey};
+
+#[cfg(test)]
+mod testoibits {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        assert_send_sync::<Scenario>();
+        assert_send_sync::<Rubric>();
+        assert_send_sync::<AttemptFacts>();
+        assert_send_sync::<GradedReport>();
+        assert_send_sync::<SignedReport>();
+        assert_send_sync::<VerifyError>();
+        assert_send_sync::<ClassTable>();
+        assert_send_sync::<Roster>();
+        assert_send_sync::<Trend>();
+    }
+}

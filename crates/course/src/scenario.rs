@@ -415,6 +415,15 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
                 event.id, event.at_seconds, total_seconds
             ));
         }
+        // The practice shop's limits for a scripted comment (platform contract).
+        if let EventKind::Comment { user, text } = &event.kind {
+            if user.trim().is_empty() || user.chars().count() > 32 {
+                return Err(format!("event {:?}: user {user:?} must be 1-32 characters", event.id));
+            }
+            if text.trim().is_empty() || text.chars().count() > 200 {
+                return Err(format!("event {:?}: comment text must be 1-200 characters", event.id));
+            }
+        }
         if let EventKind::StockOut { sku } | EventKind::CouponDue { sku } = &event.kind
             && !scenario.products.iter().any(|p| &p.sku == sku)
         {
