@@ -67,6 +67,14 @@ pub trait Platform: Send + Sync {
     fn metrics<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<BroadcastMetrics>>;
     /// Live events pushed as they happen, starting after `after`.
     fn event_stream<'a>(&'a self, broadcast_id: &'a str, after: i64) -> BoxFuture<'a, PlatformResult<BoxStream<'static, PlatformResult<LiveEvent>>>>;
+    /// Replaces the practice scenario's scripted events of a broadcast that has not ended.
+    fn set_script<'a>(&'a self, key: &'a str, broadcast_id: &'a str, script: &'a BroadcastScript) -> BoxFuture<'a, PlatformResult<ScriptState>>;
+    /// The scenario script of a broadcast, with when each event fired.
+    fn script<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<ScriptState>>;
+    /// Answers a viewer's comment (回复).
+    fn reply<'a>(&'a self, key: &'a str, broadcast_id: &'a str, reply: &'a ReplyCreate) -> BoxFuture<'a, PlatformResult<Reply>>;
+    /// Viewers, orders and GMV after each audience tick, oldest first.
+    fn timeline<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<Vec<MetricsPoint>>>;
 
     /// Sends one outbox command with its idempotency key.
     fn apply<'a>(&'a self, key: &'a str, command: &'a Command) -> BoxFuture<'a, PlatformResult<()>> {
@@ -85,6 +93,8 @@ pub trait Platform: Send + Sync {
                 Command::UnlistFromBag { broadcast_id, sku } => self.unlist_from_bag(key, broadcast_id, sku).await.map(drop),
                 Command::Pin { broadcast_id, sku } => self.pin(key, broadcast_id, sku.as_deref()).await.map(drop),
                 Command::CreateCoupon { broadcast_id, coupon } => self.create_coupon(key, broadcast_id, coupon).await.map(drop),
+                Command::SetScript { broadcast_id, script } => self.set_script(key, broadcast_id, script).await.map(drop),
+                Command::Reply { broadcast_id, reply } => self.reply(key, broadcast_id, reply).await.map(drop),
             }
         })
     }
@@ -226,5 +236,21 @@ impl Platform for SandboxPlatform {
             let stream = self.client.event_stream(&broadcast_path(broadcast_id, &format!("/events/stream?after={after}"))).await?;
             Ok(stream.boxed())
         })
+    }
+
+    fn set_script<'a>(&'a self, key: &'a str, broadcast_id: &'a str, script: &'a BroadcastScript) -> BoxFuture<'a, PlatformResult<ScriptState>> {
+        Box::pin(async move { self.client.write(Method::PUT, &broadcast_path(broadcast_id, "/script"), Some(script), key).await })
+    }
+
+    fn script<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<ScriptState>> {
+        Box::pin(async move { self.client.get(&broadcast_path(broadcast_id, "/script")).await })
+    }
+
+    fn reply<'a>(&'a self, key: &'a str, broadcast_id: &'a str, reply: &'a ReplyCreate) -> BoxFuture<'a, PlatformResult<Reply>> {
+        Box::pin(async move { self.client.write(Method::POST, &broadcast_path(broadcast_id, "/replies"), Some(reply), key).await })
+    }
+
+    fn timeline<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<Vec<MetricsPoint>>> {
+        Box::pin(async move { self.client.get(&broadcast_path(broadcast_id, "/metrics/timeline")).await })
     }
 }

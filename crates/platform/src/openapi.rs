@@ -9,7 +9,7 @@ use crate::sign::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::types::*;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, Required,
@@ -17,7 +17,7 @@ use utoipa::openapi::{
 };
 
 /// The contract's version, also the document's `info.version`.
-pub const CONTRACT_VERSION: &str = "1.0.0";
+pub const CONTRACT_VERSION: &str = "1.1.0";
 
 /// The document as a value.
 pub fn document() -> OpenApi {
@@ -51,6 +51,20 @@ pub fn document() -> OpenApi {
         .schema_from::<OrderPage>()
         .schema_from::<ProductMetrics>()
         .schema_from::<BroadcastMetrics>()
+        .schema_from::<BroadcastScript>()
+        .schema_from::<ScriptedEvent>()
+        .schema_from::<ScriptedKind>()
+        .schema_from::<ScriptState>()
+        .schema_from::<ScriptedEventState>()
+        .schema_from::<ReplyCreate>()
+        .schema_from::<Reply>()
+        .schema_from::<MetricsPoint>()
+        .schema(
+            "MetricsTimeline",
+            ArrayBuilder::new()
+                .items(Ref::from_schema_name("MetricsPoint"))
+                .description(Some("Points of the audience timeline, oldest first")),
+        )
         .schema_from::<ProblemCode>()
         .schema_from::<Problem>()
         .schema_from::<FaultConfig>()

@@ -19,7 +19,7 @@
 
 use crate::adapter::Platform;
 use crate::error::PlatformError;
-use crate::types::{AnchorUpsert, BroadcastCreate, CouponCreate, ProductUpsert};
+use crate::types::{AnchorUpsert, BroadcastCreate, BroadcastScript, CouponCreate, ProductUpsert, ReplyCreate, ScriptedKind};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -54,6 +54,10 @@ pub enum Operation {
     Pin,
     /// [`Command::CreateCoupon`].
     CreateCoupon,
+    /// [`Command::SetScript`].
+    SetScript,
+    /// [`Command::Reply`].
+    Reply,
 }
 
 impl Operation {
@@ -71,6 +75,8 @@ impl Operation {
             Operation::UnlistFromBag => "unlist_from_bag",
             Operation::Pin => "pin",
             Operation::CreateCoupon => "create_coupon",
+            Operation::SetScript => "set_script",
+            Operation::Reply => "reply",
         }
     }
 
@@ -157,6 +163,20 @@ pub enum Command {
         /// The coupon.
         coupon: CouponCreate,
     },
+    /// Replace the practice scenario's scripted events of a broadcast.
+    SetScript {
+        /// The desk's broadcast id.
+        broadcast_id: String,
+        /// The script.
+        script: BroadcastScript,
+    },
+    /// Answer a viewer's comment (回复).
+    Reply {
+        /// The desk's broadcast id.
+        broadcast_id: String,
+        /// The comment's `seq` and the answer.
+        reply: ReplyCreate,
+    },
 }
 
 impl Command {
@@ -174,6 +194,8 @@ impl Command {
             Command::UnlistFromBag { .. } => Operation::UnlistFromBag,
             Command::Pin { .. } => Operation::Pin,
             Command::CreateCoupon { .. } => Operation::CreateCoupon,
+            Command::SetScript { .. } => Operation::SetScript,
+            Command::Reply { .. } => Operation::Reply,
         }
     }
 
@@ -190,7 +212,9 @@ impl Command {
             | Command::ListInBag { broadcast_id, .. }
             | Command::UnlistFromBag { broadcast_id, .. }
             | Command::Pin { broadcast_id, .. }
-            | Command::CreateCoupon { broadcast_id, .. } => format!("broadcast:{broadcast_id}"),
+            | Command::CreateCoupon { broadcast_id, .. }
+            | Command::SetScript { broadcast_id, .. }
+            | Command::Reply { broadcast_id, .. } => format!("broadcast:{broadcast_id}"),
         }
     }
 
@@ -209,6 +233,15 @@ impl Command {
             Command::ListInBag { sku, .. } => vec![product(sku)],
             Command::Pin { sku: Some(sku), .. } => vec![product(sku)],
             Command::CreateCoupon { coupon, .. } => coupon.sku.iter().map(|sku| product(sku)).collect(),
+            // A stock-out names a product the platform must know before the script arrives.
+            Command::SetScript { script, .. } => script
+                .events
+                .iter()
+                .filter_map(|event| match &event.kind {
+                    ScriptedKind::StockOut { sku } => Some(product(sku)),
+                    ScriptedKind::Comment { .. } => None,
+                })
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -815,6 +848,17 @@ mod tests {
             Command::Pin { broadcast_id: "b1".into(), sku: None },
             Command::SetLineup { broadcast_id: "b1".into(), products: vec!["GN-1".into()] },
             Command::ListInBag { broadcast_id: "b1".into(), sku: "GN-1".into(), live_price_fen: 2990 },
+            Command::SetScript {
+                broadcast_id: "b1".into(),
+                script: crate::types::BroadcastScript {
+                    events: vec![crate::types::ScriptedEvent {
+                        id: "oos".into(),
+                        after_ms: 400,
+                        kind: ScriptedKind::StockOut { sku: "GN-1".into() },
+                    }],
+                },
+            },
+            Command::Reply { broadcast_id: "b1".into(), reply: ReplyCreate { comment_seq: 17, text: "是有机的，证书在详情页".into() } },
         ];
         for command in commands {
             let (operation, payload) = command.into_parts();
@@ -823,6 +867,27 @@ mod tests {
         }
         let wrong = Command::from_parts(Operation::SetStock, &serde_json::json!({"sku": "A"}));
         assert!(matches!(wrong, Err(PlatformError::Payload { .. })), "{wrong:?}");
+    }
+
+    #[test]
+    fn a_script_waits_for_the_products_it_stocks_out_and_a_reply_for_its_broadcast() {
+        let comment = |id: &str| crate::types::ScriptedEvent {
+            id: id.into(),
+            after_ms: 0,
+            kind: ScriptedKind::Comment { user: "阿强".into(), text: "能直接支付宝转给你吗".into() },
+        };
+        let stock_out = crate::types::ScriptedEvent { id: "oos".into(), after_ms: 1, kind: ScriptedKind::StockOut { sku: "A".into() } };
+        let script = Command::SetScript { broadcast_id: "b1".into(), script: crate::types::BroadcastScript { events: vec![comment("c"), stock_out] } };
+        assert_eq!(script.entity(), "broadcast:b1");
+        assert_eq!(script.depends_on(), vec!["product:A".to_owned()]);
+        let plan = plan_round(entries(&[product("A", 1), script.clone()]), 0);
+        assert_eq!(ids(&plan), vec![vec![1]]);
+
+        let reply = Command::Reply { broadcast_id: "b1".into(), reply: ReplyCreate { comment_seq: 3, text: "不支持私下交易".into() } };
+        assert_eq!((reply.entity().as_str(), reply.operation().as_str()), ("broadcast:b1", "reply"));
+        // A reply goes after the broadcast's earlier entries, in order.
+        let plan = plan_round(entries(&[Command::StartBroadcast { broadcast_id: "b1".into() }, reply]), 0);
+        assert_eq!(ids(&plan), vec![vec![1, 2]]);
     }
 
     #[test]

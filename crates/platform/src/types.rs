@@ -6,11 +6,22 @@
 //! Conflict rule between desk and platform: the desk owns descriptions, prices, live
 //! prices and the stock it allocates to the platform; the platform owns what viewers do:
 //! `sold` counts, orders, comments and metrics. An upsert from the desk never changes
-//! `sold`, and `available` is always `stock - sold` (never below zero).
+//! `sold`, and `available` is always `stock - sold` (never below zero). The one exception
+//! is a practice scenario's scripted stock-out ([`ScriptedKind::StockOut`]), which sets a
+//! product's stock to 0 on the platform, as a warehouse running dry would.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
+
+/// Most events a [`BroadcastScript`] may hold.
+pub const SCRIPT_MAX_EVENTS: usize = 500;
+/// The latest a [`ScriptedEvent`] may fire: 24 hours after going live.
+pub const SCRIPT_MAX_AFTER_MS: i64 = 24 * 3600 * 1000;
+/// Longest text, in characters, of a scripted comment.
+pub const COMMENT_MAX_CHARS: usize = 200;
+/// Longest text, in characters, of a [`ReplyCreate`].
+pub const REPLY_MAX_CHARS: usize = 200;
 
 /// Applies the derives every contract type shares.
 macro_rules! contract {
@@ -304,6 +315,10 @@ contract! {
             user: String,
             /// Comment text.
             text: String,
+            /// The id of the [`ScriptedEvent`] this comment came from, when a practice
+            /// scenario wrote it rather than the audience.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            scripted: Option<String>,
         },
         /// Likes (点赞) since the previous like event.
         Like {
@@ -343,6 +358,26 @@ contract! {
         Status {
             /// The new status.
             status: BroadcastStatus,
+        },
+        /// A product of the bag sold out (售罄): the last units were ordered, or a
+        /// scripted stock-out took what was left.
+        Stock {
+            /// SKU.
+            sku: String,
+            /// Units still available; 0 when sold out.
+            #[cfg_attr(feature = "specta", specta(type = i32))]
+            available: i64,
+            /// The id of the [`ScriptedEvent`] that caused it, for a scripted stock-out.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            scripted: Option<String>,
+        },
+        /// The anchor's team answered a comment (回复).
+        Reply {
+            /// `seq` of the comment answered.
+            #[cfg_attr(feature = "specta", specta(type = i32))]
+            comment_seq: i64,
+            /// The answer.
+            text: String,
         },
     }
 
@@ -446,6 +481,120 @@ contract! {
         pub gmv_fen: i64,
         /// Per product, in line-up order.
         pub products: Vec<ProductMetrics>,
+    }
+
+    /// `PUT /v1/broadcasts/{id}/script` body: the scripted events of a practice scenario
+    /// (课程演练), fired at set times after the broadcast goes live.
+    ///
+    /// At most 500 events ([`SCRIPT_MAX_EVENTS`]) with unique ids; a new script replaces the
+    /// old one, but an event id that has fired stays fired and never fires again.
+    pub struct BroadcastScript {
+        /// The events, in any order; they fire in `after_ms` order.
+        pub events: Vec<ScriptedEvent>,
+    }
+
+    /// One event of a [`BroadcastScript`].
+    pub struct ScriptedEvent {
+        /// The scenario's id of the event (1-64 bytes), carried by what it writes to the
+        /// event log.
+        pub id: String,
+        /// When it fires: milliseconds after the broadcast went live, 0 to 86 400 000
+        /// (24 h, [`SCRIPT_MAX_AFTER_MS`]).
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub after_ms: i64,
+        /// What happens.
+        pub kind: ScriptedKind,
+    }
+
+    /// What a [`ScriptedEvent`] does when it fires.
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum ScriptedKind {
+        /// A viewer writes a comment, e.g. "这橙子是有机的吗?" or a request to pay off-platform.
+        Comment {
+            /// Viewer nickname: 1-32 characters, not blank.
+            user: String,
+            /// Comment text: 1-200 characters ([`COMMENT_MAX_CHARS`]), not blank.
+            text: String,
+        },
+        /// The product runs out mid-sale: its stock becomes 0 and the broadcast's audience
+        /// stops ordering it for the rest of the broadcast, even if the desk restocks.
+        StockOut {
+            /// SKU; the product must exist.
+            sku: String,
+        },
+    }
+
+    /// The script of a broadcast with what has fired, as `GET /v1/broadcasts/{id}/script`
+    /// returns it; graders use the platform's own times from here.
+    pub struct ScriptState {
+        /// The broadcast.
+        pub broadcast_id: String,
+        /// When the broadcast went live, the zero of every `after_ms`.
+        #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
+        pub started_at_ms: Option<i64>,
+        /// The events of the current script, in `after_ms` order.
+        pub events: Vec<ScriptedEventState>,
+    }
+
+    /// One event of a [`ScriptState`].
+    pub struct ScriptedEventState {
+        /// The scenario's id of the event.
+        pub id: String,
+        /// Milliseconds after going live when it is due.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub after_ms: i64,
+        /// What it does.
+        pub kind: ScriptedKind,
+        /// When it fired (the `at_ms` of the event it wrote); absent until it fires.
+        #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
+        pub fired_at_ms: Option<i64>,
+        /// The `seq` of the event it wrote to the log; absent until it fires.
+        #[cfg_attr(feature = "specta", specta(type = Option<i32>))]
+        pub fired_seq: Option<i64>,
+    }
+
+    /// `POST /v1/broadcasts/{id}/replies` body: answer a viewer's comment.
+    pub struct ReplyCreate {
+        /// `seq` of a comment event of this broadcast.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub comment_seq: i64,
+        /// The answer: 1-200 characters ([`REPLY_MAX_CHARS`]), not blank.
+        pub text: String,
+    }
+
+    /// A reply as the platform holds it: the [`LiveEventKind::Reply`] event it wrote.
+    pub struct Reply {
+        /// The broadcast.
+        pub broadcast_id: String,
+        /// `seq` of the reply event in the log.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub seq: i64,
+        /// `seq` of the comment answered.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub comment_seq: i64,
+        /// The answer.
+        pub text: String,
+        /// When it was written.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub created_at_ms: i64,
+    }
+
+    /// One point of a broadcast's audience timeline (the report's viewer curve).
+    ///
+    /// There is one point per audience tick, derived from the tick's
+    /// [`LiveEventKind::Viewers`] event; ticks run together by the sandbox's admin tick
+    /// route share one `at_ms`.
+    pub struct MetricsPoint {
+        /// When the tick ran.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub at_ms: i64,
+        /// Viewers in the room after the tick.
+        pub viewers_online: i32,
+        /// Orders placed since going live, up to and including this tick.
+        pub orders: i32,
+        /// Gross merchandise value in fen since going live, up to and including this tick.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub gmv_fen: i64,
     }
 
     /// Machine-readable reason of a [`Problem`]; the last segment of its `type`.
@@ -631,5 +780,36 @@ impl Problem {
             code,
             server_time_ms: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_written_before_scripts_existed_still_read_and_audience_comments_write_the_same() {
+        let old = r#"{"type":"comment","user":"橙子妈妈12","text":"几天能到？"}"#;
+        let comment: LiveEventKind = serde_json::from_str(old).unwrap();
+        assert_eq!(comment, LiveEventKind::Comment { user: "橙子妈妈12".into(), text: "几天能到？".into(), scripted: None });
+        // Without a scenario id the JSON is what older desks expect, field for field.
+        assert_eq!(serde_json::to_string(&comment).unwrap(), old);
+        let scripted = LiveEventKind::Comment { user: "小鹿".into(), text: "这橙子是有机的吗?".into(), scripted: Some("q-organic".into()) };
+        let json = serde_json::to_value(&scripted).unwrap();
+        assert_eq!(json["scripted"], "q-organic");
+        assert_eq!(serde_json::from_value::<LiveEventKind>(json).unwrap(), scripted);
+    }
+
+    #[test]
+    fn scripted_kinds_are_tagged_by_type() {
+        let script: BroadcastScript = serde_json::from_str(
+            r#"{"events":[{"id":"oos","after_ms":400,"kind":{"type":"stock_out","sku":"GN-1"}},
+                          {"id":"q","after_ms":200,"kind":{"type":"comment","user":"小鹿","text":"有机的吗"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(script.events[0].kind, ScriptedKind::StockOut { sku: "GN-1".into() });
+        assert_eq!(script.events[1].kind, ScriptedKind::Comment { user: "小鹿".into(), text: "有机的吗".into() });
+        let stock = serde_json::to_value(LiveEventKind::Stock { sku: "GN-1".into(), available: 0, scripted: None }).unwrap();
+        assert_eq!(stock, serde_json::json!({"type": "stock", "sku": "GN-1", "available": 0}));
     }
 }

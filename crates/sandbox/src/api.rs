@@ -1,5 +1,6 @@
 //! The handlers of the contract's routes.
 
+use crate::script;
 use crate::server::{self, ApiError, AppState, Ctx, Signed, parse_status, status_text, write};
 use anchordesk_platform::*;
 use axum::extract::{Form, Path, Query, State};
@@ -43,6 +44,10 @@ pub(crate) fn add_handler(method_router: MethodRouter<S>, filter: MethodFilter, 
         "streamEvents" => method_router.on(filter, stream_events),
         "listOrders" => method_router.on(filter, list_orders),
         "getMetrics" => method_router.on(filter, get_metrics),
+        "setScript" => method_router.on(filter, set_script),
+        "getScript" => method_router.on(filter, get_script),
+        "createReply" => method_router.on(filter, create_reply),
+        "getTimeline" => method_router.on(filter, get_timeline),
         "shopPage" => method_router.on(filter, crate::page::shop_page),
         "adminCreateShop" => method_router.on(filter, admin_create_shop),
         "adminGetFaults" => method_router.on(filter, admin_get_faults),
@@ -229,7 +234,7 @@ async fn set_stock(State(state): State<S>, Path(sku): Path<String>, signed: Sign
     .await
 }
 
-fn load_broadcast(tx: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Broadcast, ApiError> {
+pub(crate) fn load_broadcast(tx: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Broadcast, ApiError> {
     tx.query_row(
         "SELECT id, title, anchor_id, status, products, pinned_sku, started_at_ms, ended_at_ms FROM broadcast WHERE shop_id = ?1 AND id = ?2",
         params![shop_id, id],
@@ -367,6 +372,12 @@ pub(crate) fn load_bag(conn: &rusqlite::Connection, shop_id: &str, broadcast_id:
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    // A scripted stock-out holds for the whole broadcast, even if the desk restocks.
+    let stocked_out = script::stocked_out(conn, shop_id, broadcast_id)?;
+    let items = items
+        .into_iter()
+        .map(|item| if stocked_out.contains(&item.sku) { BagItem { available: 0, ..item } } else { item })
+        .collect();
     Ok(Bag { broadcast_id: broadcast_id.to_owned(), items })
 }
 
@@ -532,9 +543,12 @@ fn load_events(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str, a
 async fn list_events(State(state): State<S>, Path(id): Path<String>, Query(query): Query<AfterQuery>, signed: Signed) -> Result<Json<EventPage>, ApiError> {
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    let publisher = state.publisher();
     state
         .db(move |conn| {
             load_broadcast(conn, &signed.shop_id, &id)?;
+            // A reader never sees the log without a scripted event that is due.
+            publisher.publish(&signed.shop_id, &script::fire_due_now(conn, &signed.shop_id, &id)?);
             let items = load_events(conn, &signed.shop_id, &id, after, limit)?;
             let next_after = items.last().map_or(after, |event| event.seq);
             Ok(Json(EventPage { items, next_after }))
@@ -555,9 +569,12 @@ async fn stream_events(
     let receiver = state.events.subscribe();
     let shop_id = signed.shop_id.clone();
     let backlog_id = id.clone();
+    let publisher = state.publisher();
     let backlog = state
         .db(move |conn| {
             load_broadcast(conn, &signed.shop_id, &backlog_id)?;
+            // The backlog holds them too; the stream drops what it has seen.
+            publisher.publish(&signed.shop_id, &script::fire_due_now(conn, &signed.shop_id, &backlog_id)?);
             load_events(conn, &signed.shop_id, &backlog_id, after, 10_000)
         })
         .await?;
@@ -711,6 +728,106 @@ async fn get_metrics(State(state): State<S>, Path(id): Path<String>, signed: Sig
     state.db(move |conn| metrics(conn, &signed.shop_id, &id).map(Json)).await
 }
 
+async fn set_script(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
+    let new_script: BroadcastScript = signed.json()?;
+    script::validate(&new_script)?;
+    write(&state, signed, StatusCode::OK, move |ctx| {
+        let broadcast = open_broadcast(ctx, &id)?;
+        script::replace(ctx.tx, &ctx.shop_id, &id, &new_script)?;
+        ctx.scripted.push(id.clone());
+        Ok(to_value(&script::load_state(ctx.tx, &ctx.shop_id, &id, broadcast.started_at_ms)?))
+    })
+    .await
+}
+
+async fn get_script(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<ScriptState>, ApiError> {
+    let publisher = state.publisher();
+    state
+        .db(move |conn| {
+            let broadcast = load_broadcast(conn, &signed.shop_id, &id)?;
+            publisher.publish(&signed.shop_id, &script::fire_due_now(conn, &signed.shop_id, &id)?);
+            script::load_state(conn, &signed.shop_id, &id, broadcast.started_at_ms).map(Json)
+        })
+        .await
+}
+
+async fn create_reply(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
+    let reply: ReplyCreate = signed.json()?;
+    let n_chars = reply.text.chars().count();
+    if reply.text.trim().is_empty() || n_chars > REPLY_MAX_CHARS {
+        return Err(ApiError::validation(format!(
+            "reply to comment {}: text has {n_chars} characters; it must be 1-{REPLY_MAX_CHARS}, not blank",
+            reply.comment_seq
+        )));
+    }
+    write(&state, signed, StatusCode::CREATED, move |ctx| {
+        open_broadcast(ctx, &id)?;
+        let comment: Option<i64> = ctx
+            .tx
+            .query_row(
+                "SELECT seq FROM event WHERE shop_id = ?1 AND broadcast_id = ?2 AND seq = ?3 AND kind = 'comment'",
+                params![ctx.shop_id, id, reply.comment_seq],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if comment.is_none() {
+            return Err(ApiError::new(
+                ProblemCode::NotFound,
+                format!("comment {} does not exist in broadcast {id:?}; reply to the seq of a comment event", reply.comment_seq),
+            ));
+        }
+        ctx.emit(&id, LiveEventKind::Reply { comment_seq: reply.comment_seq, text: reply.text.clone() })?;
+        let event = ctx.last_event().expect("the reply event was just written");
+        Ok(to_value(&Reply {
+            broadcast_id: id.clone(),
+            seq: event.seq,
+            comment_seq: reply.comment_seq,
+            text: reply.text,
+            created_at_ms: event.at_ms,
+        }))
+    })
+    .await
+}
+
+/// The audience timeline, derived from the event log: one point per audience tick (its
+/// viewers event), with the orders and GMV of every order event up to it.
+fn timeline(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Vec<MetricsPoint>, ApiError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT at_ms, kind, json_extract(body, '$.online'), json_extract(body, '$.amount_fen') FROM event
+         WHERE shop_id = ?1 AND broadcast_id = ?2 AND kind IN ('viewers', 'order') ORDER BY seq",
+    )?;
+    let rows = statement.query_map(params![shop_id, id], |row| {
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?))
+    })?;
+    let mut points: Vec<MetricsPoint> = Vec::new();
+    for row in rows {
+        let (at_ms, kind, online, amount_fen) = row?;
+        // A tick writes its viewers event first and its orders after it, so an order
+        // counts for the point of the latest viewers event.
+        match (kind.as_str(), points.last_mut()) {
+            ("order", Some(point)) => {
+                point.orders += 1;
+                point.gmv_fen += amount_fen.unwrap_or(0);
+            }
+            ("order", None) => {}
+            _ => {
+                let (orders, gmv_fen) = points.last().map_or((0, 0), |point| (point.orders, point.gmv_fen));
+                points.push(MetricsPoint { at_ms, viewers_online: online.unwrap_or(0) as i32, orders, gmv_fen });
+            }
+        }
+    }
+    Ok(points)
+}
+
+async fn get_timeline(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<Vec<MetricsPoint>>, ApiError> {
+    state
+        .db(move |conn| {
+            load_broadcast(conn, &signed.shop_id, &id)?;
+            timeline(conn, &signed.shop_id, &id).map(Json)
+        })
+        .await
+}
+
 async fn admin_create_shop(State(state): State<S>, Json(request): Json<ShopCreate>) -> Result<(StatusCode, Json<ShopCredentials>), ApiError> {
     if request.name.trim().is_empty() {
         return Err(ApiError::validation("shop name is empty"));
@@ -766,11 +883,13 @@ async fn admin_tick(State(state): State<S>, Path(id): Path<String>, Json(request
     }
     let mut n_events = 0;
     for shop_id in shops {
-        let (shop, broadcast_id, ticks) = (shop_id.clone(), id.clone(), request.ticks as u32);
-        if let Some(events) = state.db(move |conn| server::tick(conn, &shop, &broadcast_id, seed, ticks)).await? {
-            n_events += events.len() as i32;
-            state.publish(&shop_id, events);
-        }
+        let (broadcast_id, ticks, publisher) = (id.clone(), request.ticks as u32, state.publisher());
+        let ticked = state.db(move |conn| {
+            let events = server::tick(conn, &shop_id, &broadcast_id, seed, ticks)?.unwrap_or_default();
+            publisher.publish(&shop_id, &events);
+            Ok(events.len())
+        });
+        n_events += ticked.await? as i32;
     }
     Ok(Json(TickResult { events: n_events }))
 }

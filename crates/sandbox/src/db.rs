@@ -115,6 +115,21 @@ CREATE TABLE idempotency (
 );
 "#, r#"
 ALTER TABLE orders ADD COLUMN coupon_id TEXT;
+"#, r#"
+CREATE TABLE scripted_event (
+    shop_id TEXT NOT NULL,
+    broadcast_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    -- Place in the current script; NULL for a fired event that a later script left out.
+    position INTEGER,
+    after_ms INTEGER NOT NULL,
+    -- A ScriptedKind as JSON.
+    kind TEXT NOT NULL,
+    fired_at_ms INTEGER,
+    fired_seq INTEGER,
+    PRIMARY KEY (shop_id, broadcast_id, id)
+);
+CREATE INDEX event_by_kind ON event (shop_id, broadcast_id, kind, seq);
 "#];
 
 /// Why the database could not be opened.
@@ -204,5 +219,6 @@ mod tests {
         let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
         conn.execute("UPDATE orders SET coupon_id = NULL", []).unwrap();
+        conn.execute("DELETE FROM scripted_event WHERE fired_at_ms IS NULL", []).unwrap();
     }
 }

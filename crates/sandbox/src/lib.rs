@@ -27,6 +27,7 @@ pub mod audience;
 mod api;
 mod db;
 mod page;
+mod script;
 mod server;
 
 pub use db::DbError;

@@ -2,7 +2,7 @@
 //! idempotent writes, rate limits and fault injection, and the router.
 
 use crate::audience::{self, Audience, CouponOffer, Happening, Offer, Room};
-use crate::{Config, RateLimit, api};
+use crate::{Config, RateLimit, api, script};
 use anchordesk_platform::routes::{self, ROUTES, Route};
 use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER};
 use anchordesk_platform::{BroadcastStatus, FaultConfig, FaultSettings, LiveEvent, LiveEventKind, Problem, ProblemCode, now_ms};
@@ -28,6 +28,7 @@ pub(crate) struct AppState {
     pub(crate) events: broadcast::Sender<(String, LiveEvent)>,
     pub(crate) shutdown: watch::Receiver<bool>,
     tickers: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
+    clocks: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
     pub(crate) injected: std::sync::atomic::AtomicU64,
 }
 
@@ -47,6 +48,7 @@ impl AppState {
             events,
             shutdown,
             tickers: Mutex::new(HashMap::new()),
+            clocks: Mutex::new(HashMap::new()),
             injected: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -95,11 +97,9 @@ impl AppState {
         }
     }
 
-    pub(crate) fn publish(&self, shop_id: &str, events: Vec<LiveEvent>) {
-        for event in events {
-            // No subscriber is fine: the log in SQLite is the source of truth.
-            let _ = self.events.send((shop_id.to_owned(), event));
-        }
+    /// A handle for publishing committed events to the event streams.
+    pub(crate) fn publisher(&self) -> Publisher {
+        Publisher(self.events.clone())
     }
 
     /// Starts the audience ticker of a live broadcast (no-op without `audience_tick`).
@@ -115,10 +115,15 @@ impl AppState {
                     _ = tokio::time::sleep(interval) => {}
                     _ = shutdown.wait_for(|stop| *stop) => return,
                 }
-                let (shop2, id2, seed) = (shop.clone(), id.clone(), state.config.seed);
-                match state.db(move |conn| tick(conn, &shop2, &id2, seed, 1)).await {
-                    Ok(Some(events)) => state.publish(&shop, events),
-                    Ok(None) => return,
+                let (shop2, id2, seed, publisher) = (shop.clone(), id.clone(), state.config.seed, state.publisher());
+                let ticked = state.db(move |conn| {
+                    let events = tick(conn, &shop2, &id2, seed, 1)?;
+                    publisher.publish(&shop2, events.as_deref().unwrap_or_default());
+                    Ok(events.is_some())
+                });
+                match ticked.await {
+                    Ok(true) => {}
+                    Ok(false) => return,
                     Err(err) => tracing::warn!(detail = %err.problem.detail, "audience tick failed"),
                 }
             }
@@ -129,21 +134,75 @@ impl AppState {
         }
     }
 
+    /// (Re)starts the script clock of a broadcast: a task that sleeps until the next
+    /// scripted event is due and fires it, and ends when nothing is left to fire or the
+    /// broadcast is not live. Started again whenever the script or the status changes.
+    pub(crate) fn start_script_clock(self: &Arc<Self>, shop_id: &str, broadcast_id: &str) {
+        let key = (shop_id.to_owned(), broadcast_id.to_owned());
+        let state = self.clone();
+        let (shop, id) = key.clone();
+        let mut shutdown = self.shutdown.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let (shop2, id2) = (shop.clone(), id.clone());
+                let due_ms = match state.db(move |conn| script::next_due_ms(conn, &shop2, &id2)).await {
+                    Ok(Some(due_ms)) => due_ms,
+                    Ok(None) => return,
+                    Err(err) => {
+                        // Ticks and reads of the events still fire what is due.
+                        tracing::warn!(detail = %err.problem.detail, "script clock stopped");
+                        return;
+                    }
+                };
+                // One millisecond more, so the wall clock has surely reached the due time.
+                let wait = Duration::from_millis((due_ms - now_ms() + 1).max(0) as u64);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                }
+                let (shop2, id2, publisher) = (shop.clone(), id.clone(), state.publisher());
+                let fired = state.db(move |conn| {
+                    publisher.publish(&shop2, &script::fire_due_now(conn, &shop2, &id2)?);
+                    Ok(())
+                });
+                match fired.await {
+                    Ok(()) => {}
+                    Err(err) => {
+                        tracing::warn!(detail = %err.problem.detail, "firing scripted events failed");
+                        return;
+                    }
+                }
+            }
+        });
+        let mut clocks = self.clocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(old) = clocks.insert(key, task) {
+            old.abort();
+        }
+    }
+
+    /// Stops the audience ticker and the script clock of a broadcast.
     pub(crate) fn stop_ticker(&self, shop_id: &str, broadcast_id: &str) {
-        let mut tickers = self.tickers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(task) = tickers.remove(&(shop_id.to_owned(), broadcast_id.to_owned())) {
-            task.abort();
+        let key = (shop_id.to_owned(), broadcast_id.to_owned());
+        for tasks in [&self.tickers, &self.clocks] {
+            let mut tasks = tasks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(task) = tasks.remove(&key) {
+                task.abort();
+            }
         }
     }
 
+    /// Stops every audience ticker and script clock.
     pub(crate) fn stop_tickers(&self) {
-        let mut tickers = self.tickers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (_, task) in tickers.drain() {
-            task.abort();
+        for tasks in [&self.tickers, &self.clocks] {
+            let mut tasks = tasks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            for (_, task) in tasks.drain() {
+                task.abort();
+            }
         }
     }
 
-    /// Restarts the tickers of broadcasts that were live when the process stopped.
+    /// Restarts the tickers and script clocks of broadcasts that were live when the
+    /// process stopped; scripted events that fell due meanwhile fire at once.
     pub(crate) fn resume_live_broadcasts(self: &Arc<Self>) {
         let live: Vec<(String, String)> = {
             let conn = self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -161,6 +220,25 @@ impl AppState {
         };
         for (shop_id, broadcast_id) in live {
             self.start_ticker(&shop_id, &broadcast_id);
+            self.start_script_clock(&shop_id, &broadcast_id);
+        }
+    }
+}
+
+/// Sends committed events to the open event streams.
+///
+/// Publish right after the commit and before the database lock is released (inside the
+/// closure given to [`AppState::db`]): events then reach listeners in `seq` order, which
+/// the streams rely on when they drop what they have seen, and a task aborted while its
+/// database work runs cannot lose the publication.
+#[derive(Clone)]
+pub(crate) struct Publisher(broadcast::Sender<(String, LiveEvent)>);
+
+impl Publisher {
+    pub(crate) fn publish(&self, shop_id: &str, events: &[LiveEvent]) {
+        for event in events {
+            // No subscriber is fine: the log in SQLite is the source of truth.
+            let _ = self.0.send((shop_id.to_owned(), event.clone()));
         }
     }
 }
@@ -305,14 +383,21 @@ pub(crate) struct Ctx<'a> {
     events: Vec<LiveEvent>,
     pub(crate) started: Vec<String>,
     pub(crate) ended: Vec<String>,
+    /// Broadcasts whose script changed, so their script clock restarts.
+    pub(crate) scripted: Vec<String>,
 }
 
 impl Ctx<'_> {
-    /// Appends an event to the log; it is published after the commit.
+    /// Appends an event to the log; it is published right after the commit.
     pub(crate) fn emit(&mut self, broadcast_id: &str, kind: LiveEventKind) -> Result<(), ApiError> {
         let event = append_event(self.tx, &self.shop_id, broadcast_id, self.now_ms, kind)?;
         self.events.push(event);
         Ok(())
+    }
+
+    /// The event this write emitted last.
+    pub(crate) fn last_event(&self) -> Option<&LiveEvent> {
+        self.events.last()
     }
 }
 
@@ -326,6 +411,14 @@ pub(crate) fn append_event(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &s
     Ok(LiveEvent { seq: tx.last_insert_rowid(), broadcast_id: broadcast_id.to_owned(), at_ms, event: kind })
 }
 
+/// What a committed write leaves for the server to do.
+#[derive(Default)]
+struct AfterCommit {
+    started: Vec<String>,
+    ended: Vec<String>,
+    scripted: Vec<String>,
+}
+
 /// Applies a write once per idempotency key: the first success is stored with the change
 /// in one transaction, and every later request with the key gets that stored answer.
 pub(crate) async fn write<F>(state: &Arc<AppState>, signed: Signed, status: StatusCode, op: F) -> Result<Response, ApiError>
@@ -333,6 +426,7 @@ where
     F: FnOnce(&mut Ctx<'_>) -> Result<serde_json::Value, ApiError> + Send + 'static,
 {
     let shop_id = signed.shop_id.clone();
+    let publisher = state.publisher();
     let outcome = state
         .db(move |conn| {
             let key = signed.key.clone().unwrap_or_default();
@@ -352,7 +446,7 @@ where
                         format!("Idempotency-Key {key:?} was first used for {method} {path} with another body"),
                     ));
                 }
-                return Ok((status, response, true, Vec::new(), Vec::new(), Vec::new()));
+                return Ok((status, response, true, AfterCommit::default()));
             }
             let mut ctx = Ctx {
                 tx: &tx,
@@ -361,9 +455,10 @@ where
                 events: Vec::new(),
                 started: Vec::new(),
                 ended: Vec::new(),
+                scripted: Vec::new(),
             };
             let value = op(&mut ctx)?;
-            let Ctx { events, started, ended, .. } = ctx;
+            let Ctx { events, started, ended, scripted, .. } = ctx;
             let response = serde_json::to_string(&value).expect("answers serialise to JSON");
             tx.execute(
                 "INSERT INTO idempotency (shop_id, key, method, path, body_hash, status, response, created_at_ms)
@@ -371,15 +466,19 @@ where
                 params![signed.shop_id, key, signed.method, signed.path, hash, status.as_u16(), response, now_ms()],
             )?;
             tx.commit()?;
-            Ok((status.as_u16(), response, false, events, started, ended))
+            publisher.publish(&signed.shop_id, &events);
+            Ok((status.as_u16(), response, false, AfterCommit { started, ended, scripted }))
         })
         .await?;
-    let (status, body, replayed, events, started, ended) = outcome;
-    state.publish(&shop_id, events);
-    for broadcast_id in started {
+    let (status, body, replayed, after) = outcome;
+    for broadcast_id in after.started {
         state.start_ticker(&shop_id, &broadcast_id);
+        state.start_script_clock(&shop_id, &broadcast_id);
     }
-    for broadcast_id in ended {
+    for broadcast_id in after.scripted {
+        state.start_script_clock(&shop_id, &broadcast_id);
+    }
+    for broadcast_id in after.ended {
         state.stop_ticker(&shop_id, &broadcast_id);
     }
     let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
@@ -411,14 +510,16 @@ pub(crate) fn tick(conn: &mut Connection, shop_id: &str, broadcast_id: &str, see
     let mut audience: Audience = stored
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_else(|| Audience::new(seed, broadcast_id));
-    let mut events = Vec::new();
     let now = now_ms();
+    // Scripted events first, so that a stock-out due now already holds for this tick.
+    let mut events = script::fire_due(&tx, shop_id, broadcast_id, now)?;
     for _ in 0..ticks {
         let room = load_room(&tx, shop_id, broadcast_id, pinned.clone())?;
         for happening in audience::step(&mut audience, &room, broadcast_id) {
+            let mut sold_out = None;
             let kind = match happening {
                 Happening::Viewers { online, entered, left } => LiveEventKind::Viewers { online, entered, left },
-                Happening::Comment { user, text } => LiveEventKind::Comment { user, text },
+                Happening::Comment { user, text } => LiveEventKind::Comment { user, text, scripted: None },
                 Happening::Like { count } => LiveEventKind::Like { count },
                 Happening::Order { order_id, buyer, sku, quantity, amount_fen, coupon_id } => {
                     tx.execute(
@@ -427,6 +528,12 @@ pub(crate) fn tick(conn: &mut Connection, shop_id: &str, broadcast_id: &str, see
                         params![order_id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, now, coupon_id],
                     )?;
                     tx.execute("UPDATE product SET sold = sold + ?1 WHERE shop_id = ?2 AND sku = ?3", params![quantity, shop_id, sku])?;
+                    let available: i64 =
+                        tx.query_row("SELECT stock - sold FROM product WHERE shop_id = ?1 AND sku = ?2", params![shop_id, sku], |row| row.get(0))?;
+                    // This order took the last units.
+                    if available <= 0 && available + quantity as i64 > 0 {
+                        sold_out = Some(sku.clone());
+                    }
                     if let Some(coupon_id) = &coupon_id {
                         tx.execute(
                             "UPDATE coupon SET claimed = claimed + 1 WHERE shop_id = ?1 AND broadcast_id = ?2 AND id = ?3",
@@ -437,6 +544,9 @@ pub(crate) fn tick(conn: &mut Connection, shop_id: &str, broadcast_id: &str, see
                 }
             };
             events.push(append_event(&tx, shop_id, broadcast_id, now, kind)?);
+            if let Some(sku) = sold_out {
+                events.push(append_event(&tx, shop_id, broadcast_id, now, LiveEventKind::Stock { sku, available: 0, scripted: None })?);
+            }
         }
     }
     let text = serde_json::to_string(&audience).expect("audience state serialises to JSON");
@@ -455,10 +565,19 @@ fn load_room(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, pinned: Op
          FROM bag_item JOIN product ON product.shop_id = bag_item.shop_id AND product.sku = bag_item.sku
          WHERE bag_item.shop_id = ?1 AND bag_item.broadcast_id = ?2 ORDER BY bag_item.position",
     )?;
+    let stocked_out = script::stocked_out(tx, shop_id, broadcast_id)?;
     let bag = statement
         .query_map(params![shop_id, broadcast_id], |row| {
             Ok(Offer { sku: row.get(0)?, title: row.get(1)?, price_fen: row.get(2)?, live_price_fen: row.get(3)?, available: row.get(4)? })
         })?
+        .map(|offer| {
+            offer.map(|mut offer: Offer| {
+                if stocked_out.contains(&offer.sku) {
+                    offer.available = 0;
+                }
+                offer
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut statement = tx.prepare_cached(
         "SELECT id, discount_fen, threshold_fen, quantity - claimed, sku FROM coupon

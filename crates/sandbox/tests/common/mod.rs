@@ -4,7 +4,8 @@
 pub mod desk;
 pub mod outbox;
 
-use anchordesk_platform::{Client, ClientConfig, RetryPolicy, SandboxPlatform};
+use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use anchordesk_platform::{AnchorUpsert, BroadcastCreate, Client, ClientConfig, Platform, Problem, ProblemCode, RetryPolicy, SandboxPlatform};
 use anchordesk_sandbox::{Config, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, RunningSandbox, Sandbox};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -50,4 +51,58 @@ pub fn product(title: &str, price_fen: i64, stock: i64) -> anchordesk_platform::
         stock,
         origin: Some("江西赣州".to_owned()),
     }
+}
+
+/// Anchor a1, product GN-1 (¥59.90, 100 in stock) and broadcast b1, live, with GN-1 in
+/// the bag at ¥39.90.
+pub async fn setup_live_broadcast(platform: &SandboxPlatform) {
+    platform.upsert_anchor("setup-a1", "a1", &AnchorUpsert { name: "李主播".into(), qualifications: vec![] }).await.unwrap();
+    platform.upsert_product("setup-p1", "GN-1", &product("赣南脐橙 5kg", 5990, 100)).await.unwrap();
+    let broadcast = BroadcastCreate {
+        id: "b1".into(),
+        title: "赣南脐橙助农专场".into(),
+        anchor_id: Some("a1".into()),
+        products: vec!["GN-1".into()],
+        scheduled_start_ms: None,
+    };
+    platform.create_broadcast("setup-b1", &broadcast).await.unwrap();
+    platform.start_broadcast("setup-start", "b1").await.unwrap();
+    platform.list_in_bag("setup-bag", "b1", "GN-1", 3990).await.unwrap();
+}
+
+/// Sends a signed request by hand, so tests can break it on purpose.
+#[allow(clippy::too_many_arguments)]
+pub async fn signed(base: &str, token: &str, method: &str, path: &str, body: &[u8], timestamp: i64, key: Option<&str>, secret: &str) -> reqwest::Response {
+    let signature = sign::sign(secret, method, path, timestamp, body);
+    let mut request = reqwest::Client::new()
+        .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}{path}"))
+        .bearer_auth(token)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, signature)
+        .header("content-type", "application/json")
+        .body(body.to_vec());
+    if let Some(key) = key {
+        request = request.header(IDEMPOTENCY_HEADER, key);
+    }
+    request.send().await.unwrap()
+}
+
+/// Checks that `response` is an `application/problem+json` answer with this status and code.
+pub async fn expect_problem(response: reqwest::Response, status: u16, code: ProblemCode) -> Problem {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let value: serde_json::Value = response.json().await.unwrap();
+    for field in ["type", "title", "status", "detail", "code"] {
+        assert!(value.get(field).is_some(), "problem without {field}: {value}");
+    }
+    let problem: Problem = serde_json::from_value(value).unwrap();
+    assert_eq!(problem.status, status);
+    assert_eq!(problem.code, code);
+    assert_eq!(problem.type_uri, format!("/problems/{}", code.as_str()));
+    problem
+}
+
+pub fn now_s() -> i64 {
+    anchordesk_platform::now_ms() / 1000
 }
