@@ -27,11 +27,18 @@ fn contract_types_export_to_typescript() {
         .register::<FaultSettings>()
         .register::<ShopCredentials>()
         .register::<TokenResponse>()
+        .register::<BroadcastScript>()
+        .register::<ScriptState>()
+        .register::<ReplyCreate>()
+        .register::<Reply>()
+        .register::<MetricsPoint>()
         .register::<Operation>()
         .register::<SyncStatus>();
     let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
     assert!(ts.contains("price_fen: number"), "{ts}");
     assert!(ts.contains("export type LiveEventKind"), "{ts}");
     assert!(ts.contains("\"upsert_product\""), "{ts}");
+    assert!(ts.contains("\"set_script\"") && ts.contains("\"stock_out\""), "{ts}");
+    assert!(ts.contains("fired_at_ms: number | null"), "{ts}");
     assert!(ts.contains("last_success_ms: number | null"), "{ts}");
 }
