@@ -346,7 +346,17 @@ pub async fn save_platform_settings(
     if let (Some(settings), Some(secret)) = (&settings, secret.filter(|s| !s.is_empty())) {
         anchordesk_desk_sync::secrets::save_client_secret(&settings.client_id, &secret).map_err(platform_error)?;
     }
-    state.with_store(move |store| anchordesk_desk_sync::save_platform_settings(store, settings.as_ref())).await?;
+    state
+        .with_store(move |store| {
+            let before = anchordesk_desk_sync::platform_settings(store)?;
+            anchordesk_desk_sync::save_platform_settings(store, settings.as_ref())?;
+            // Another platform has never heard of the catalog: tell it everything.
+            if before.map(|b| b.base_url) != settings.map(|s| s.base_url) {
+                store.requeue_catalog()?;
+            }
+            Ok(())
+        })
+        .await?;
     // Switch now: stop the current link (and the embedded platform), start the new one.
     let old = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
     *state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = None;

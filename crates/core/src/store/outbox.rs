@@ -145,6 +145,18 @@ impl Store {
             .optional()?)
     }
 
+    /// Queues every product of the catalog again (after switching to another platform,
+    /// which has never heard of them). Returns how many were queued.
+    pub fn requeue_catalog(&mut self) -> Result<usize, StoreError> {
+        let products = self.products("")?;
+        let tx = self.conn.transaction()?;
+        for product in &products {
+            enqueue_product(&tx, &product.draft)?;
+        }
+        tx.commit()?;
+        Ok(products.len())
+    }
+
     /// Marks an entry sent.
     pub fn outbox_mark_done(&self, id: i64) -> Result<(), StoreError> {
         self.conn.execute("UPDATE outbox SET done_at_ms = ?1, last_error = NULL WHERE id = ?2", params![now_ms(), id])?;
