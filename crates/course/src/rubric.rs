@@ -57,9 +57,11 @@ impl CriterionId {
 }
 
 /// A validated rubric.
+///
+/// A rubric is a file format (snake_case keys, as teachers write them) and is not exported
+/// to TypeScript; the window sees titles and weights through `GradedReport`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Rubric {
     /// Rubric id, e.g. `default`.
     pub id: String,
@@ -76,7 +78,6 @@ pub struct Rubric {
 /// One criterion with its weight and parameters.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Criterion {
     /// Chinese title.
     pub title_zh: String,
@@ -105,7 +106,6 @@ impl Criterion {
 /// The parameters of each criterion.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "id", rename_all = "snake_case")]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[allow(missing_docs)]
 pub enum CriterionParams {
     Compliance(ComplianceParams),
@@ -118,8 +118,7 @@ pub enum CriterionParams {
 
 /// Points lost per linter finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
 pub struct ComplianceParams {
     /// Per error-level finding in the script.
     pub script_error_points: u32,
@@ -131,8 +130,7 @@ pub struct ComplianceParams {
 
 /// Credit for a correct but late reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
 pub struct RiskyEventsParams {
     /// Percent of an event's credit given when the handling was right but late.
     pub late_credit_percent: u32,
@@ -140,8 +138,7 @@ pub struct RiskyEventsParams {
 
 /// Tolerance of actual against planned minutes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
 pub struct TimingParams {
     /// Deviation from plan, in percent of the plan, that costs nothing.
     pub tolerance_percent: u32,
@@ -151,8 +148,7 @@ pub struct TimingParams {
 
 /// Phase shares and the cost of open critical items.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
 pub struct ChecklistParams {
     /// Share of the pre-live checklist; the three shares sum to 100.
     pub before_percent: u32,
@@ -166,8 +162,7 @@ pub struct ChecklistParams {
 
 /// Points per product for each fact; they sum to 100.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
 pub struct ProductCoverageParams {
     /// For presenting the product.
     pub presented_points: u32,
@@ -179,8 +174,7 @@ pub struct ProductCoverageParams {
 
 /// Points for each audience figure against the expectation; they sum to 100.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(deny_unknown_fields)]
 pub struct AudienceParams {
     /// For peak viewers.
     pub peak_viewers_points: u32,

@@ -20,7 +20,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 
 /// One rehearsal scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Scenario {
     /// Stable id, e.g. `orange-organic`; an attempt names it.
@@ -43,13 +43,12 @@ pub struct Scenario {
     #[serde(default)]
     pub events: Vec<ScriptedEvent>,
     /// SHA-256 (hex, first 16 digits) of the TOML source; set by the loader.
-    #[serde(default, skip_deserializing)]
     pub source_hash: String,
 }
 
 /// The simulated audience's settings and what the scenario expects a good rehearsal to reach.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AudienceProfile {
     /// Seed of the sandbox's simulated audience, so every student meets the same crowd.
@@ -92,7 +91,7 @@ pub enum AudienceMood {
 
 /// A product of the scenario's line-up, with the facts on file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ScenarioProduct {
     /// SKU in the practice shop.
@@ -133,7 +132,7 @@ pub struct ScenarioProduct {
 
 /// A scripted event: something the sandbox makes happen at a fixed time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"))]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ScriptedEvent {
     /// Id, unique within the scenario; the attempt's facts name it.
@@ -231,7 +230,7 @@ impl Risk {
 /// come within the window, carry no linter error, and contain one of `must_say_any`. No reply
 /// to the event may contain any of `must_not_say`. An `action` must be done within the window.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase", deserialize = "snake_case"), deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Handling {
     /// Words no reply may contain (e.g. 有机 when no organic certificate is on file).
@@ -324,12 +323,12 @@ pub enum ScenarioError {
 
 /// Parses one scenario from TOML; `file` names it in errors.
 pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
-    let mut scenario: Scenario = toml::from_str(source).map_err(|err| {
+    let raw: raw::Scenario = toml::from_str(source).map_err(|err| {
         let (line, column) = err.span().map(|span| crate::rubric::line_column(source, span.start)).unwrap_or((0, 0));
         ScenarioError::Parse { file: file.to_string(), line, column, message: err.message().to_string() }
     })?;
+    let scenario = raw.into_scenario(source_hash(source));
     validate(&scenario).map_err(|message| ScenarioError::Invalid { file: file.to_string(), message })?;
-    scenario.source_hash = source_hash(source);
     Ok(scenario)
 }
 
@@ -445,6 +444,145 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The file format: snake_case keys as teachers write them, every unknown key refused.
+/// The public types are camelCase for the window (specta cannot export asymmetric renames).
+mod raw {
+    use super::{AudienceMood, AudienceSize, EventKind, Risk};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Scenario {
+        id: String,
+        version: u32,
+        title_zh: String,
+        title_en: String,
+        summary: String,
+        target_minutes: u32,
+        audience: AudienceProfile,
+        products: Vec<ScenarioProduct>,
+        #[serde(default)]
+        events: Vec<ScriptedEvent>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct AudienceProfile {
+        seed: u32,
+        size: AudienceSize,
+        mood: AudienceMood,
+        expected_peak_viewers: u32,
+        expected_orders: u32,
+        expected_gmv_fen: i64,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct ScenarioProduct {
+        sku: String,
+        name: String,
+        category: String,
+        price_fen: i64,
+        live_price_fen: i64,
+        stock: u32,
+        origin: String,
+        shelf_life_days: u32,
+        #[serde(default)]
+        certificates: Vec<String>,
+        after_sales: String,
+        #[serde(default)]
+        selling_points: Vec<String>,
+        #[serde(default)]
+        coupon: Option<String>,
+        planned_minutes: u32,
+        #[serde(default)]
+        outline: Vec<String>,
+    }
+
+    // No deny_unknown_fields: serde does not support it together with `flatten`.
+    #[derive(Deserialize)]
+    struct ScriptedEvent {
+        id: String,
+        at_seconds: u32,
+        #[serde(flatten)]
+        kind: EventKind,
+        risk: Risk,
+        respond_within_seconds: u32,
+        #[serde(default)]
+        handled: Handling,
+    }
+
+    #[derive(Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Handling {
+        #[serde(default)]
+        must_not_say: Vec<String>,
+        #[serde(default)]
+        must_say_any: Vec<String>,
+        #[serde(default)]
+        action: Option<super::Action>,
+    }
+
+    impl Scenario {
+        pub(super) fn into_scenario(self, source_hash: String) -> super::Scenario {
+            let a = self.audience;
+            super::Scenario {
+                id: self.id,
+                version: self.version,
+                title_zh: self.title_zh,
+                title_en: self.title_en,
+                summary: self.summary,
+                target_minutes: self.target_minutes,
+                audience: super::AudienceProfile {
+                    seed: a.seed,
+                    size: a.size,
+                    mood: a.mood,
+                    expected_peak_viewers: a.expected_peak_viewers,
+                    expected_orders: a.expected_orders,
+                    expected_gmv_fen: a.expected_gmv_fen,
+                },
+                products: self
+                    .products
+                    .into_iter()
+                    .map(|p| super::ScenarioProduct {
+                        sku: p.sku,
+                        name: p.name,
+                        category: p.category,
+                        price_fen: p.price_fen,
+                        live_price_fen: p.live_price_fen,
+                        stock: p.stock,
+                        origin: p.origin,
+                        shelf_life_days: p.shelf_life_days,
+                        certificates: p.certificates,
+                        after_sales: p.after_sales,
+                        selling_points: p.selling_points,
+                        coupon: p.coupon,
+                        planned_minutes: p.planned_minutes,
+                        outline: p.outline,
+                    })
+                    .collect(),
+                events: self
+                    .events
+                    .into_iter()
+                    .map(|e| super::ScriptedEvent {
+                        id: e.id,
+                        at_seconds: e.at_seconds,
+                        kind: e.kind,
+                        risk: e.risk,
+                        respond_within_seconds: e.respond_within_seconds,
+                        handled: super::Handling {
+                            must_not_say: e.handled.must_not_say,
+                            must_say_any: e.handled.must_say_any,
+                            action: e.handled.action,
+                        },
+                    })
+                    .collect(),
+                source_hash,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
