@@ -60,7 +60,7 @@ pub struct ProductFacts {
     pub sku: String,
     /// Name.
     pub name: String,
-    /// Minutes planned.
+    /// Minutes planned, as the student saw them; grading uses the scenario's own plan.
     pub planned_minutes: u32,
     /// Seconds the product was on air (from product markers).
     #[cfg_attr(feature = "specta", specta(type = i32))]
