@@ -487,7 +487,8 @@ contract! {
     /// (课程演练), fired at set times after the broadcast goes live.
     ///
     /// At most 500 events ([`SCRIPT_MAX_EVENTS`]) with unique ids; a new script replaces the
-    /// old one, but an event id that has fired stays fired and never fires again.
+    /// old one, but an event id that has fired stays fired and never fires again. An event
+    /// whose time has passed when the script arrives fires at once.
     pub struct BroadcastScript {
         /// The events, in any order; they fire in `after_ms` order.
         pub events: Vec<ScriptedEvent>,

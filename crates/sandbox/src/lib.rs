@@ -11,8 +11,9 @@
 //! Around that sit the parts that make it a platform rather than a test double: OAuth2
 //! client credentials and request signatures ([`anchordesk_platform::sign`]), rate limits
 //! with `429` and `Retry-After`, a simulated audience while a broadcast is live
-//! ([`audience`]), and fault switches (latency, 500s, 429 storms, dropped connections,
-//! clock skew) set through `PUT /admin/faults`.
+//! ([`audience`]), practice scenarios whose scripted comments and stock-outs fire once
+//! at set times after going live (`script`), and fault switches (latency, 500s, 429
+//! storms, dropped connections, clock skew) set through `PUT /admin/faults`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), anchordesk_sandbox::SandboxError> {
