@@ -22,6 +22,7 @@ pub mod paths;
 pub mod plan;
 pub mod room;
 pub mod rules;
+pub mod preflight;
 pub mod prompter;
 pub mod sample;
 pub mod script;
