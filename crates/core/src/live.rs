@@ -63,6 +63,9 @@ pub struct LiveSession {
     /// The pipeline's health when the session ended (absent after a crash).
     pub dropped_frames: Option<i32>,
     pub push_reconnects: Option<i32>,
+    /// Wall-clock milliseconds at the recording's time 0 (set when the recording starts).
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub media_origin_ms: Option<i64>,
 }
 
 /// What a marker marks.
@@ -74,6 +77,8 @@ pub enum LiveMarkerKind {
     Product,
     Segment,
     Manual,
+    /// A line-up item taken off the shopping bag (下架), e.g. when it sold out.
+    TakeOff,
 }
 
 impl LiveMarkerKind {
@@ -83,6 +88,7 @@ impl LiveMarkerKind {
             LiveMarkerKind::Product => "product",
             LiveMarkerKind::Segment => "segment",
             LiveMarkerKind::Manual => "manual",
+            LiveMarkerKind::TakeOff => "takeOff",
         }
     }
 
@@ -92,6 +98,7 @@ impl LiveMarkerKind {
             "product" => Some(LiveMarkerKind::Product),
             "segment" => Some(LiveMarkerKind::Segment),
             "manual" => Some(LiveMarkerKind::Manual),
+            "takeOff" => Some(LiveMarkerKind::TakeOff),
             _ => None,
         }
     }

@@ -73,7 +73,8 @@ pub struct RoomEvent {
     pub sku: Option<String>,
     pub user: Option<String>,
     pub text: Option<String>,
-    /// Units of an order, likes of a like event, stock left of a stock event.
+    /// Units of an order, likes of a like event, stock left of a stock event, arrivals of
+    /// a viewers event.
     pub quantity: Option<i32>,
     #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub amount_fen: Option<i64>,
@@ -97,8 +98,11 @@ pub struct LiveReply {
     #[cfg_attr(feature = "specta", specta(type = i32))]
     pub media_ms: i64,
     pub at: String,
-    /// Error findings of the claims linter in the text when it was sent.
+    /// Error findings of the claims linter in the text when it was typed.
     pub lint_errors: i32,
+    /// Held back by the linter (an error finding): kept as evidence, never sent.
+    pub held: bool,
+    pub findings: Vec<anchordesk_claims::Finding>,
 }
 
 /// Sales of one product in one session, from the platform's orders.
@@ -128,6 +132,8 @@ pub struct ViewerPoint {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AudienceFigures {
     pub peak_viewers: i32,
+    /// Arrivals over the session (a viewer who comes back counts again).
+    pub total_viewers: i32,
     pub comments: i32,
     pub likes: i32,
     pub orders: i32,
@@ -187,6 +193,7 @@ pub fn summarise(events: &[RoomEvent], replies: usize, started_ms: i64, skus: &[
             Some(RoomEventKind::Viewers) => {
                 let online = event.online.unwrap_or(0);
                 audience.peak_viewers = audience.peak_viewers.max(online);
+                audience.total_viewers += event.quantity.unwrap_or(0);
                 let second = ((event.at_ms - started_ms).max(0) / 1000) as i32;
                 match summary.viewer_curve.last_mut() {
                     // One point per second: the last count in that second stands.

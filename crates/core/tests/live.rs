@@ -209,8 +209,14 @@ fn the_room_is_kept_once_per_seq_and_counted_in_the_report() {
     assert_eq!(store.room_cursor(session.id).unwrap(), 3);
     assert_eq!(store.room_events(session.id, 1, 10).unwrap().len(), 2);
 
-    assert!(store.add_reply(session.id, 3, "  ", 1_000, 0).is_err(), "an empty reply is refused");
-    store.add_reply(session.id, 3, "抱歉，已为您登记退款，请在平台订单里申请", 5_000, 0).unwrap();
+    assert!(store.add_reply(session.id, 3, "  ", 1_000, &[]).is_err(), "an empty reply is refused");
+    let linter = anchordesk_claims::Linter::default_packs();
+    let risky = "全网最低价，放心买";
+    let findings = linter.lint(risky, &anchordesk_claims::LintOptions::default());
+    let held = store.add_reply(session.id, 3, risky, 4_000, &findings).unwrap();
+    assert!(held.held && held.lint_errors > 0, "{held:?}");
+    store.add_reply(session.id, 3, "抱歉，已为您登记退款，请在平台订单里申请", 5_000, &[]).unwrap();
+    assert_eq!(store.outbox_pending(1000).unwrap().iter().filter(|r| r.operation == store::REPLY).count(), 1, "the held reply is not sent");
     let (op, payload) = store.outbox_pending(1000).unwrap().into_iter().map(|r| (r.operation, r.payload)).last().unwrap();
     assert_eq!((op.as_str(), payload["commentSeq"].as_i64()), (store::REPLY, Some(3)));
 
@@ -220,6 +226,7 @@ fn the_room_is_kept_once_per_seq_and_counted_in_the_report() {
     assert_eq!(report.room.sales[0].units, 3);
     assert_eq!(report.room.sales[0].gmv, Fen(14_970));
     assert_eq!((report.room.audience.comments, report.room.audience.risky_comments, report.room.audience.replies), (1, 1, 1));
+    assert_eq!(report.replies.len(), 2, "held replies stay in the report as evidence");
     assert_eq!(report.session.as_ref().unwrap().dropped_frames, Some(4));
     let html = live::report_html(&report);
     assert!(html.contains("成交额") && html.contains("丢帧 4"), "{html}");

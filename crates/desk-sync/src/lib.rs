@@ -12,7 +12,7 @@ pub mod secrets;
 use anchordesk_core::Store;
 use anchordesk_core::model::ProductDraft;
 use anchordesk_core::store::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT,
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,
 };
 use anchordesk_platform::{BroadcastCreate, BroadcastScript, ProductUpsert, ReplyCreate, ScriptedEvent, ScriptedKind};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
@@ -53,6 +53,7 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
                 scheduled_start_ms: None,
             },
         }),
+        UNLIST_FROM_BAG => Ok(Command::UnlistFromBag { broadcast_id: text(row, "broadcastId")?, sku: text(row, "sku")? }),
         SET_LINEUP => Ok(Command::SetLineup { broadcast_id: text(row, "broadcastId")?, products: skus(row)? }),
         LIST_IN_BAG => Ok(Command::ListInBag {
             broadcast_id: text(row, "broadcastId")?,

@@ -37,7 +37,9 @@ pub fn room_event(event: &LiveEvent) -> RoomEvent {
             amount_fen: Some(*amount_fen),
             ..base
         },
-        LiveEventKind::Viewers { online, .. } => RoomEvent { kind: Some(RoomEventKind::Viewers), online: Some(*online), ..base },
+        LiveEventKind::Viewers { online, entered, .. } => {
+            RoomEvent { kind: Some(RoomEventKind::Viewers), online: Some(*online), quantity: Some(*entered), ..base }
+        }
         LiveEventKind::Pinned { sku } => RoomEvent { kind: Some(RoomEventKind::Pinned), sku: sku.clone(), ..base },
         LiveEventKind::Status { status } => {
             RoomEvent { kind: Some(RoomEventKind::Status), text: serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_string)), ..base }

@@ -9,7 +9,7 @@ use crate::plan::{CheckEnv, Phase};
 use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{OptionalExtension, Row, params};
 
-const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms, dropped_frames, push_reconnects";
+const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms, dropped_frames, push_reconnects, media_origin_ms";
 
 impl Store {
     /// Opens a live session after checking the go-live gate; refused (with the blockers'
@@ -100,9 +100,13 @@ impl Store {
             params![session.0, kind.code(), label, lineup_item.map(|i| i.0), sku, media_ms.max(0), at],
         )?;
         // A product on air is pinned (讲解) on the platform.
+        let platform_id = super::outbox::platform_broadcast_id(broadcast);
         if kind == LiveMarkerKind::Product {
-            let platform_id = super::outbox::platform_broadcast_id(broadcast);
             super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::PIN, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
+        }
+        // A product taken off (下架, e.g. sold out) leaves the platform's shopping bag.
+        if let (LiveMarkerKind::TakeOff, Some(sku)) = (kind, &sku) {
+            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::UNLIST_FROM_BAG, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
         }
         tx.commit()?;
         Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
@@ -263,5 +267,6 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, Store
         duration_ms: row.get(7)?,
         dropped_frames: row.get(8)?,
         push_reconnects: row.get(9)?,
+        media_origin_ms: row.get(10)?,
     }))
 }

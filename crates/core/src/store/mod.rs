@@ -8,9 +8,11 @@ mod outbox;
 mod plan;
 mod products;
 mod room;
+mod course;
+pub use course::CourseAttempt;
 
 pub use outbox::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UPSERT_PRODUCT,
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,
     platform_broadcast_id,
 };
 pub use products::Upserted;
@@ -32,6 +34,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/006_session_duration.sql"),
     include_str!("../../migrations/007_outbox.sql"),
     include_str!("../../migrations/008_room.sql"),
+    include_str!("../../migrations/009_course.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -47,6 +47,7 @@ pub const LIST_IN_BAG: &str = "listInBag";
 pub const PIN: &str = "pin";
 pub const END_BROADCAST: &str = "endBroadcast";
 pub const SET_LINEUP: &str = "setLineup";
+pub const UNLIST_FROM_BAG: &str = "unlistFromBag";
 /// A reply from the desk to a viewer's comment.
 pub const REPLY: &str = "reply";
 /// The scripted events of a rehearsal (a course scenario) for the practice shop.

@@ -48,10 +48,18 @@ impl Store {
         Ok(events)
     }
 
-    /// Records a reply to a viewer's comment and queues it for the platform, in one
-    /// transaction. The text must be 1–200 characters; `lint_errors` is what the claims
-    /// linter found in it when it was sent (kept as evidence).
-    pub fn add_reply(&mut self, session: SessionId, comment_seq: i64, text: &str, media_ms: i64, lint_errors: i32) -> Result<LiveReply, StoreError> {
+    /// Records a reply typed live, with what the claims linter found in it. A reply with an
+    /// error finding is held back: kept as evidence, never sent. Otherwise it is queued for
+    /// the platform in the same transaction (`comment_seq` 0 is an announcement to the
+    /// room, kept on the desk only). The text must be 1–200 characters.
+    pub fn add_reply(
+        &mut self,
+        session: SessionId,
+        comment_seq: i64,
+        text: &str,
+        media_ms: i64,
+        findings: &[anchordesk_claims::Finding],
+    ) -> Result<LiveReply, StoreError> {
         let text = text.trim();
         if text.is_empty() || text.chars().count() > MAX_REPLY_CHARS {
             let code = if text.is_empty() { FieldErrorCode::Required } else { FieldErrorCode::TooLong };
@@ -61,33 +69,53 @@ impl Store {
         if live.status != crate::live::SessionStatus::Live {
             return Err(StoreError::Invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "not live")]));
         }
+        let lint_errors = findings.iter().filter(|f| f.severity == anchordesk_claims::Severity::Error).count() as i32;
+        let held = lint_errors > 0;
         let at = now_rfc3339();
+        let findings_json = serde_json::to_string(findings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO live_reply (session_id, comment_seq, text, media_ms, at, lint_errors) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![session.0, comment_seq, text, media_ms.max(0), at, lint_errors],
+            "INSERT INTO live_reply (session_id, comment_seq, text, media_ms, at, lint_errors, held, findings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![session.0, comment_seq, text, media_ms.max(0), at, lint_errors, held, findings_json],
         )?;
-        let platform_id = super::outbox::platform_broadcast_id(live.broadcast_id);
-        super::outbox::enqueue_broadcast(
-            &tx,
-            live.broadcast_id,
-            super::outbox::REPLY,
-            serde_json::json!({ "broadcastId": platform_id, "commentSeq": comment_seq, "text": text }),
-        )?;
+        if !held && comment_seq > 0 {
+            let platform_id = super::outbox::platform_broadcast_id(live.broadcast_id);
+            super::outbox::enqueue_broadcast(
+                &tx,
+                live.broadcast_id,
+                super::outbox::REPLY,
+                serde_json::json!({ "broadcastId": platform_id, "commentSeq": comment_seq, "text": text }),
+            )?;
+        }
         tx.commit()?;
-        Ok(LiveReply { comment_seq, text: text.to_string(), media_ms: media_ms.max(0), at, lint_errors })
+        Ok(LiveReply { comment_seq, text: text.to_string(), media_ms: media_ms.max(0), at, lint_errors, held, findings: findings.to_vec() })
     }
 
-    /// The desk's replies of a session, in the order they were sent.
+    /// The replies typed in a session (sent and held back), in the order they were typed.
     pub fn replies(&self, session: SessionId) -> Result<Vec<LiveReply>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT comment_seq, text, media_ms, at, lint_errors FROM live_reply WHERE session_id = ?1 ORDER BY id")?;
-        let replies = stmt
-            .query_map(params![session.0], |r| {
-                Ok(LiveReply { comment_seq: r.get(0)?, text: r.get(1)?, media_ms: r.get(2)?, at: r.get(3)?, lint_errors: r.get(4)? })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT comment_seq, text, media_ms, at, lint_errors, held, findings FROM live_reply WHERE session_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![session.0], |r| {
+            Ok((
+                LiveReply {
+                    comment_seq: r.get(0)?,
+                    text: r.get(1)?,
+                    media_ms: r.get(2)?,
+                    at: r.get(3)?,
+                    lint_errors: r.get(4)?,
+                    held: r.get(5)?,
+                    findings: Vec::new(),
+                },
+                r.get::<_, String>(6)?,
+            ))
+        })?;
+        let mut replies = Vec::new();
+        for row in rows {
+            let (mut reply, findings) = row?;
+            reply.findings = serde_json::from_str(&findings).map_err(|err| StoreError::Corrupt(format!("reply findings: {err}")))?;
+            replies.push(reply);
+        }
         Ok(replies)
     }
 
@@ -96,12 +124,19 @@ impl Store {
     pub fn room_summary(&self, session: SessionId) -> Result<crate::room::RoomSummary, StoreError> {
         let live = self.session(session)?;
         let events = self.room_events(session, 0, i64::MAX as usize)?;
-        let replies: i64 = self.conn.query_row("SELECT count(*) FROM live_reply WHERE session_id = ?1", params![session.0], |r| r.get(0))?;
+        let replies: i64 =
+            self.conn.query_row("SELECT count(*) FROM live_reply WHERE session_id = ?1 AND held = 0", params![session.0], |r| r.get(0))?;
         let started_ms = time::OffsetDateTime::parse(&live.started_at, &time::format_description::well_known::Rfc3339)
             .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
             .unwrap_or_else(|_| events.first().map(|e| e.at_ms).unwrap_or(0));
         let skus: Vec<String> = self.lineup(live.broadcast_id)?.into_iter().map(|i| i.product_sku).collect();
         Ok(crate::room::summarise(&events, replies as usize, started_ms, &skus))
+    }
+
+    /// Records the wall-clock time of the recording's time 0.
+    pub fn set_media_origin(&mut self, session: SessionId, origin_ms: i64) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE live_session SET media_origin_ms = ?1 WHERE id = ?2", params![origin_ms, session.0])?;
+        Ok(())
     }
 
     /// Records the pipeline's health at the end of a session.
