@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anchordesk_course::{ClassTable, RosterFormat, RowFilter, RowStatus, SortKey, embedded_scenarios, load_dir};
+use anchordesk_course::{ClassTable, RowFilter, RowStatus, SortKey, embedded_scenarios, load_dir};
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -146,21 +146,8 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
         None => None,
         Some(path) => Some(read_roster(path)?),
     };
-    let mut submissions = Vec::new();
-    let mut unreadable = Vec::new();
-    let entries =
-        std::fs::read_dir(&args.dir).with_context(|| format!("reading the report folder {}", args.dir.display()))?;
-    for entry in entries {
-        let path = entry.with_context(|| format!("reading the report folder {}", args.dir.display()))?.path();
-        if !path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json")) {
-            continue;
-        }
-        let name = file_name(&path);
-        match std::fs::read(&path) {
-            Ok(bytes) => submissions.push((name, bytes)),
-            Err(err) => unreadable.push(format!("{name}: cannot be read: {err}")),
-        }
-    }
+    let (submissions, unreadable) = anchordesk_course::read_submissions(&args.dir)
+        .with_context(|| format!("reading the report folder {}", args.dir.display()))?;
     let mut table = ClassTable::build(roster.as_ref(), submissions);
     let descending = matches!(args.sort, SortKey::Total | SortKey::Attempts | SortKey::Criterion(_));
     table.sort(args.sort, descending);
@@ -191,11 +178,7 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
 }
 
 fn read_roster(path: &Path) -> anyhow::Result<anchordesk_course::Roster> {
-    let format = RosterFormat::from_file_name(&file_name(path))
-        .with_context(|| format!("{}: a roster must be a .csv or .xlsx file", path.display()))?;
-    let bytes = std::fs::read(path).with_context(|| format!("reading the roster {}", path.display()))?;
-    let import = anchordesk_course::read_roster(&bytes, format)
-        .with_context(|| format!("reading the roster {}", path.display()))?;
+    let import = anchordesk_course::read_roster_file(path)?;
     for error in &import.errors {
         eprintln!("{}:{}: {}", path.display(), error.line, error.message);
     }
@@ -218,6 +201,3 @@ fn show(args: ShowArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
-}

@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 
+mod files;
 mod class;
 mod demo;
 mod facts;
@@ -41,6 +42,7 @@ mod sign;
 mod trend;
 
 pub use demo::model_attempt;
+pub use files::{RosterFileError, file_name, read_roster_file, read_submissions};
 pub use facts::{
     AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, FindingSource, LintFact, Phase, ProductFacts,
     Response, Severity, Student,
