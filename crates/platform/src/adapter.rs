@@ -75,6 +75,12 @@ pub trait Platform: Send + Sync {
     fn reply<'a>(&'a self, key: &'a str, broadcast_id: &'a str, reply: &'a ReplyCreate) -> BoxFuture<'a, PlatformResult<Reply>>;
     /// Viewers, orders and GMV after each audience tick, oldest first.
     fn timeline<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<Vec<MetricsPoint>>>;
+    /// Uploads `bytes` of incompressible data once and returns what the platform
+    /// received; changes nothing on the platform. Start at [`crate::probe::measure_upload_kbps`].
+    ///
+    /// Errors: `payload-too-large` (413) above [`PROBE_MAX_BYTES`]. Not retried: a
+    /// retry would time the backoff instead of the link.
+    fn probe_upload<'a>(&'a self, bytes: usize) -> BoxFuture<'a, PlatformResult<UploadProbe>>;
 
     /// Sends one outbox command with its idempotency key.
     fn apply<'a>(&'a self, key: &'a str, command: &'a Command) -> BoxFuture<'a, PlatformResult<()>> {
@@ -252,5 +258,12 @@ impl Platform for SandboxPlatform {
 
     fn timeline<'a>(&'a self, broadcast_id: &'a str) -> BoxFuture<'a, PlatformResult<Vec<MetricsPoint>>> {
         Box::pin(async move { self.client.get(&broadcast_path(broadcast_id, "/metrics/timeline")).await })
+    }
+
+    fn probe_upload<'a>(&'a self, bytes: usize) -> BoxFuture<'a, PlatformResult<UploadProbe>> {
+        Box::pin(async move {
+            let payload = crate::probe::payload(bytes);
+            self.client.post_bytes_once(crate::probe::PATH, &payload, crate::probe::timeout_for(bytes)).await
+        })
     }
 }

@@ -18,6 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+const JSON: &str = "application/json";
+const OCTET_STREAM: &str = "application/octet-stream";
+
 /// How a [`Client`] retries one call.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
@@ -172,7 +175,7 @@ impl Client {
             .with_min_delay(retry.min_delay)
             .with_max_delay(retry.max_delay)
             .with_max_times(retry.max_retries);
-        let attempt = || self.send_once(method.clone(), path_and_query, body.as_deref(), idempotency_key);
+        let attempt = || self.send_once(method.clone(), path_and_query, body.as_deref(), idempotency_key, JSON, None);
         attempt
             .retry(backoff)
             .when(PlatformError::is_retriable)
@@ -187,12 +190,25 @@ impl Client {
             .await
     }
 
+    /// POSTs raw bytes (`application/octet-stream`) once, without retrying, and decodes
+    /// the JSON answer. For measurements, where a retry would time the backoff instead
+    /// of the link; the caller decides whether to try again ([`PlatformError::is_retriable`]).
+    ///
+    /// `timeout` replaces the client's timeout for this request, so a large body on a
+    /// slow link is not cut short.
+    pub async fn post_bytes_once<T: DeserializeOwned>(&self, path: &str, bytes: &[u8], timeout: Duration) -> Result<T, PlatformError> {
+        let answer = self.send_once(Method::POST, path, Some(bytes), None, OCTET_STREAM, Some(timeout)).await?;
+        decode("POST", path, &answer)
+    }
+
     async fn send_once(
         &self,
         method: Method,
         path_and_query: &str,
         body: Option<&[u8]>,
         idempotency_key: Option<&str>,
+        content_type: &'static str,
+        timeout: Option<Duration>,
     ) -> Result<Answer, PlatformError> {
         let token = self.token().await?;
         let timestamp = now_s() + self.clock_offset_s();
@@ -209,7 +225,10 @@ impl Client {
             request = request.header(IDEMPOTENCY_HEADER, key);
         }
         if !body.is_empty() {
-            request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_vec());
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_vec());
+        }
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
         }
         let result = self.finish(method.as_str(), path_and_query, request).await;
         if let Err(PlatformError::Problem { problem, .. }) = &result {

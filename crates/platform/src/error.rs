@@ -86,6 +86,7 @@ impl PlatformError {
                     | ProblemCode::Conflict
                     | ProblemCode::InvalidState
                     | ProblemCode::Validation
+                    | ProblemCode::PayloadTooLarge
             ),
             PlatformError::Payload { .. } => true,
             PlatformError::Decode { status, .. } => *status < 500,

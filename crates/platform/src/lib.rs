@@ -14,7 +14,8 @@
 //!   `Retry-After`, RFC 9457 problem details as errors);
 //! - [`Platform`] and [`SandboxPlatform`]: the adapter trait and its first implementation;
 //! - [`sync`]: the worker that drains the desk's outbox through a [`Platform`];
-//! - [`pull`]: cursored, resumable pulls of events and orders.
+//! - [`pull`]: cursored, resumable pulls of events and orders;
+//! - [`probe`]: the upload-speed probe of the go-live preflight.
 //!
 //! The main design choice: the desk names every entity itself (a product by its SKU, a
 //! broadcast by the desk's id), so each outbox entry can be sent on its own, in any
@@ -47,6 +48,7 @@ pub mod adapter;
 pub mod client;
 pub mod error;
 pub mod openapi;
+pub mod probe;
 pub mod pull;
 pub mod routes;
 pub mod sign;
@@ -56,6 +58,7 @@ pub mod types;
 pub use adapter::{BoxFuture, Platform, SandboxPlatform};
 pub use client::{Client, ClientConfig, RetryPolicy};
 pub use error::PlatformError;
+pub use probe::measure_upload_kbps;
 pub use types::*;
 
 /// The current time as milliseconds since the Unix epoch.

@@ -9,7 +9,7 @@ use crate::sign::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::types::*;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, Required,
@@ -17,7 +17,7 @@ use utoipa::openapi::{
 };
 
 /// The contract's version, also the document's `info.version`.
-pub const CONTRACT_VERSION: &str = "1.1.0";
+pub const CONTRACT_VERSION: &str = "1.2.0";
 
 /// The document as a value.
 pub fn document() -> OpenApi {
@@ -65,6 +65,7 @@ pub fn document() -> OpenApi {
                 .items(Ref::from_schema_name("MetricsPoint"))
                 .description(Some("Points of the audience timeline, oldest first")),
         )
+        .schema_from::<UploadProbe>()
         .schema_from::<ProblemCode>()
         .schema_from::<Problem>()
         .schema_from::<FaultConfig>()
@@ -133,7 +134,27 @@ pub fn document() -> OpenApi {
                         .build(),
                 ))
             }
-            _ => {}
+            Body::Binary(max_bytes) => {
+                operation = operation.request_body(Some(
+                    RequestBodyBuilder::new()
+                        .description(Some(format!(
+                            "Raw bytes, at most {max_bytes} ({} MiB); a larger body is answered with 413 payload-too-large",
+                            max_bytes >> 20
+                        )))
+                        .content(
+                            "application/octet-stream",
+                            ContentBuilder::new()
+                                .schema(Some(
+                                    ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+                                ))
+                                .build(),
+                        )
+                        // An empty body is a valid probe (it warms up the connection).
+                        .required(Some(Required::False))
+                        .build(),
+                ))
+            }
+            Body::None | Body::EventStream(_) | Body::Html => {}
         }
         let success = match route.response {
             Body::Json(schema) => ResponseBuilder::new()
@@ -145,7 +166,7 @@ pub fn document() -> OpenApi {
             Body::Html => ResponseBuilder::new()
                 .description("An HTML page")
                 .content("text/html", ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build()),
-            Body::None | Body::Form(_) => ResponseBuilder::new().description("Success"),
+            Body::None | Body::Form(_) | Body::Binary(_) => ResponseBuilder::new().description("Success"),
         };
         let problem = |description: &str| {
             ResponseBuilder::new()
@@ -156,8 +177,11 @@ pub fn document() -> OpenApi {
                 )
                 .build()
         };
+        operation = operation.response(route.status.to_string(), success.build());
+        if let Body::Binary(max_bytes) = route.request {
+            operation = operation.response("413", problem(&format!("The body is larger than {max_bytes} bytes (code payload-too-large)")));
+        }
         operation = operation
-            .response(route.status.to_string(), success.build())
             .response("4XX", problem("Client error (see `code`); 429 carries Retry-After in seconds"))
             .response("5XX", problem("Server error; retry with backoff"));
         paths.add_path_operation(route.path, vec![method_of(route.method)], operation.build());

@@ -23,6 +23,8 @@ pub enum Body {
     Json(&'static str),
     /// A form body of the named schema (the OAuth2 token request).
     Form(&'static str),
+    /// Raw bytes (`application/octet-stream`) of at most this many bytes.
+    Binary(usize),
     /// Server-Sent Events whose `data` is the named schema.
     EventStream(&'static str),
     /// An HTML page.
@@ -50,12 +52,15 @@ pub struct Route {
     pub status: u16,
     /// Query parameters (all optional).
     pub query: &'static [&'static str],
+    /// Changes nothing on the platform although its method is not GET (the upload
+    /// probe), so it needs no `Idempotency-Key`; its body is still signed.
+    pub stateless: bool,
 }
 
 impl Route {
     /// Whether the route changes state, and so requires an `Idempotency-Key`.
     pub fn is_write(&self) -> bool {
-        self.method != "GET" && self.access != Access::Admin && self.access != Access::Public
+        self.method != "GET" && !self.stateless && self.access != Access::Admin && self.access != Access::Public
     }
 
     /// `"METHOD /path"`, the key used by fault switches.
@@ -65,7 +70,7 @@ impl Route {
 }
 
 macro_rules! route {
-    ($method:literal $path:literal, $op:literal, $summary:literal, $access:ident, $req:expr => $res:expr, $status:literal $(, query: [$($q:literal),*])?) => {
+    ($method:literal $path:literal, $op:literal, $summary:literal, $access:ident, $req:expr => $res:expr, $status:literal $(, query: [$($q:literal),*])? $(, stateless: $stateless:literal)?) => {
         Route {
             method: $method,
             path: $path,
@@ -76,11 +81,13 @@ macro_rules! route {
             response: $res,
             status: $status,
             query: &[$($($q),*)?],
+            stateless: false $(|| $stateless)?,
         }
     };
 }
 
-use Body::{EventStream, Form, Html, Json};
+use Body::{Binary, EventStream, Form, Html, Json};
+use crate::types::PROBE_MAX_BYTES;
 
 /// Every route of the contract, in document order.
 pub const ROUTES: &[Route] = &[
@@ -112,6 +119,7 @@ pub const ROUTES: &[Route] = &[
     route!("GET" "/v1/broadcasts/{broadcast_id}/script", "getScript", "The scenario script with when each event fired", Signed, Body::None => Json("ScriptState"), 200),
     route!("POST" "/v1/broadcasts/{broadcast_id}/replies", "createReply", "Answer a viewer's comment (回复)", Signed, Json("ReplyCreate") => Json("Reply"), 201),
     route!("GET" "/v1/broadcasts/{broadcast_id}/metrics/timeline", "getTimeline", "Viewers, orders and GMV after each audience tick (the viewer curve)", Signed, Body::None => Json("MetricsTimeline"), 200),
+    route!("POST" "/v1/probe/upload", "probeUpload", "Receive and discard raw bytes, timing their arrival (the desk's uplink check before going live)", Signed, Binary(PROBE_MAX_BYTES) => Json("UploadProbe"), 200, stateless: true),
     route!("GET" "/shop/{shop_id}", "shopPage", "Read-only HTML page of the shop as viewers see it", Public, Body::None => Html, 200),
     route!("POST" "/admin/shops", "adminCreateShop", "Create a shop and its client credentials (sandbox)", Admin, Json("ShopCreate") => Json("ShopCredentials"), 201),
     route!("GET" "/admin/faults", "adminGetFaults", "Current fault switches (sandbox)", Admin, Body::None => Json("FaultSettings"), 200),
@@ -122,4 +130,20 @@ pub const ROUTES: &[Route] = &[
 /// The route with this method and path template.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
     ROUTES.iter().find(|route| route.method == method && route.path == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upload_probe_is_signed_but_not_a_write() {
+        let probe = find("POST", "/v1/probe/upload").expect("the probe is a route");
+        assert_eq!((probe.access, probe.request), (Access::Signed, Body::Binary(PROBE_MAX_BYTES)));
+        assert!(!probe.is_write());
+        // Every other signed route that is not a GET still needs an Idempotency-Key.
+        for route in ROUTES.iter().filter(|route| route.access == Access::Signed && route.method != "GET" && route.path != probe.path) {
+            assert!(route.is_write(), "{}", route.key());
+        }
+    }
 }

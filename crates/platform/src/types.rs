@@ -22,6 +22,12 @@ pub const SCRIPT_MAX_AFTER_MS: i64 = 24 * 3600 * 1000;
 pub const COMMENT_MAX_CHARS: usize = 200;
 /// Longest text, in characters, of a [`ReplyCreate`].
 pub const REPLY_MAX_CHARS: usize = 200;
+/// Largest body, in bytes, of `POST /v1/probe/upload` (8 MiB); a larger one is refused
+/// with `payload-too-large` (413).
+pub const PROBE_MAX_BYTES: usize = 8 << 20;
+/// Suggested size of an upload probe (2 MiB): long enough to leave TCP slow start on a
+/// broadband uplink, short enough for a preflight.
+pub const PROBE_DEFAULT_BYTES: usize = 2 << 20;
 
 /// Applies the derives every contract type shares.
 macro_rules! contract {
@@ -598,6 +604,16 @@ contract! {
         pub gmv_fen: i64,
     }
 
+    /// `POST /v1/probe/upload` answer: what the platform received of an upload probe.
+    pub struct UploadProbe {
+        /// Bytes of the body the platform received.
+        #[cfg_attr(feature = "specta", specta(type = i32))]
+        pub received_bytes: i64,
+        /// Milliseconds the platform spent receiving the body, from its first byte to
+        /// its last (0 for an empty body or one that arrived in one piece).
+        pub server_ms: f64,
+    }
+
     /// Machine-readable reason of a [`Problem`]; the last segment of its `type`.
     #[serde(rename_all = "kebab-case")]
     pub enum ProblemCode {
@@ -629,6 +645,8 @@ contract! {
         Validation,
         /// Too many requests; wait `Retry-After` seconds.
         RateLimited,
+        /// The request body is larger than the route accepts.
+        PayloadTooLarge,
         /// The server failed.
         Internal,
     }
@@ -727,6 +745,7 @@ impl ProblemCode {
             ProblemCode::InvalidState => "invalid-state",
             ProblemCode::Validation => "validation",
             ProblemCode::RateLimited => "rate-limited",
+            ProblemCode::PayloadTooLarge => "payload-too-large",
             ProblemCode::Internal => "internal",
         }
     }
@@ -743,6 +762,7 @@ impl ProblemCode {
             ProblemCode::MethodNotAllowed => 405,
             ProblemCode::Conflict | ProblemCode::InvalidState => 409,
             ProblemCode::IdempotencyMismatch | ProblemCode::Validation => 422,
+            ProblemCode::PayloadTooLarge => 413,
             ProblemCode::RateLimited => 429,
             ProblemCode::Internal => 500,
         }
@@ -765,6 +785,7 @@ impl ProblemCode {
             ProblemCode::InvalidState => "Not allowed in this state",
             ProblemCode::Validation => "Invalid field",
             ProblemCode::RateLimited => "Too many requests",
+            ProblemCode::PayloadTooLarge => "Request body too large",
             ProblemCode::Internal => "Internal error",
         }
     }

@@ -32,6 +32,7 @@ fn contract_types_export_to_typescript() {
         .register::<ReplyCreate>()
         .register::<Reply>()
         .register::<MetricsPoint>()
+        .register::<UploadProbe>()
         .register::<Operation>()
         .register::<SyncStatus>();
     let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
@@ -41,4 +42,5 @@ fn contract_types_export_to_typescript() {
     assert!(ts.contains("\"set_script\"") && ts.contains("\"stock_out\""), "{ts}");
     assert!(ts.contains("fired_at_ms: number | null"), "{ts}");
     assert!(ts.contains("last_success_ms: number | null"), "{ts}");
+    assert!(ts.contains("received_bytes: number") && ts.contains("server_ms: number"), "{ts}");
 }

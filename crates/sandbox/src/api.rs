@@ -48,6 +48,7 @@ pub(crate) fn add_handler(method_router: MethodRouter<S>, filter: MethodFilter, 
         "getScript" => method_router.on(filter, get_script),
         "createReply" => method_router.on(filter, create_reply),
         "getTimeline" => method_router.on(filter, get_timeline),
+        "probeUpload" => method_router.on(filter, probe_upload),
         "shopPage" => method_router.on(filter, crate::page::shop_page),
         "adminCreateShop" => method_router.on(filter, admin_create_shop),
         "adminGetFaults" => method_router.on(filter, admin_get_faults),
@@ -826,6 +827,13 @@ async fn get_timeline(State(state): State<S>, Path(id): Path<String>, signed: Si
             timeline(conn, &signed.shop_id, &id).map(Json)
         })
         .await
+}
+
+/// The body was read and timed by the [`Signed`] extractor, which streams it chunk by
+/// chunk: `server_ms` runs from the first chunk's arrival to the last one's, before
+/// this handler is entered. Nothing is stored.
+async fn probe_upload(signed: Signed) -> Json<UploadProbe> {
+    Json(UploadProbe { received_bytes: signed.body.len() as i64, server_ms: signed.receive_time.as_secs_f64() * 1000.0 })
 }
 
 async fn admin_create_shop(State(state): State<S>, Json(request): Json<ShopCreate>) -> Result<(StatusCode, Json<ShopCredentials>), ApiError> {

@@ -294,6 +294,9 @@ pub(crate) struct Signed {
     pub(crate) shop_id: String,
     pub(crate) key: Option<String>,
     pub(crate) body: Bytes,
+    /// From the arrival of the body's first chunk to that of its last; zero for an
+    /// empty body or one that arrived in one chunk.
+    pub(crate) receive_time: Duration,
     method: String,
     path: String,
 }
@@ -316,9 +319,11 @@ impl FromRequest<Arc<AppState>> for Signed {
         let token = header(header::AUTHORIZATION.as_str())
             .and_then(|value| value.strip_prefix("Bearer ").map(str::to_owned))
             .ok_or_else(|| ApiError::new(ProblemCode::Unauthorized, "no bearer token; get one from POST /oauth/token"))?;
-        let body = axum::body::to_bytes(body, 1 << 20)
-            .await
-            .map_err(|err| ApiError::new(ProblemCode::BadRequest, format!("reading the body: {err}")))?;
+        let max_bytes = match route.map(|route| route.request) {
+            Some(routes::Body::Binary(max_bytes)) => max_bytes,
+            _ => JSON_MAX_BYTES,
+        };
+        let (body, receive_time) = read_body(body, max_bytes, &parts.method, &template).await?;
         let now = now_ms();
         let lookup = token.clone();
         let found: Option<(String, String)> = state
@@ -371,8 +376,58 @@ impl FromRequest<Arc<AppState>> for Signed {
                 _ => return Err(ApiError::new(ProblemCode::MissingIdempotencyKey, format!("{route_key} needs an Idempotency-Key header (1-255 chars)"))),
             }
         }
-        Ok(Signed { shop_id, key, body, method, path })
+        Ok(Signed { shop_id, key, body, receive_time, method, path })
     }
+}
+
+/// Largest body of a JSON route, in bytes.
+const JSON_MAX_BYTES: usize = 1 << 20;
+
+/// How much of an oversized body is still read and thrown away before the 413 answer.
+/// A client sends its whole body before it reads the answer; cutting it off mid-body
+/// would show it a reset connection instead of the problem. Past this the connection
+/// is dropped.
+const DRAIN_MAX_BYTES: usize = 16 << 20;
+
+/// Reads a body of at most `max_bytes` chunk by chunk, timing the first chunk's arrival
+/// to the last one's.
+async fn read_body(body: Body, max_bytes: usize, method: &Method, template: &str) -> Result<(Bytes, Duration), ApiError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buffer = Vec::new();
+    let mut n_bytes = 0usize;
+    let mut first: Option<Instant> = None;
+    let mut last: Option<Instant> = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| ApiError::new(ProblemCode::BadRequest, format!("reading the body: {err}")))?;
+        if chunk.is_empty() {
+            continue;
+        }
+        let now = Instant::now();
+        first.get_or_insert(now);
+        last = Some(now);
+        n_bytes += chunk.len();
+        if n_bytes > DRAIN_MAX_BYTES {
+            break;
+        }
+        if n_bytes <= max_bytes {
+            buffer.extend_from_slice(&chunk);
+        } else {
+            buffer = Vec::new();
+        }
+    }
+    if n_bytes > max_bytes {
+        let read = if n_bytes > DRAIN_MAX_BYTES { format!("more than {DRAIN_MAX_BYTES}") } else { n_bytes.to_string() };
+        return Err(ApiError::new(
+            ProblemCode::PayloadTooLarge,
+            format!("{method} {template}: body of {read} bytes is over the limit of {max_bytes} bytes"),
+        ));
+    }
+    let receive_time = match (first, last) {
+        (Some(first), Some(last)) => last - first,
+        _ => Duration::ZERO,
+    };
+    Ok((Bytes::from(buffer), receive_time))
 }
 
 /// A write's context inside its transaction.
