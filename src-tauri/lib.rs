@@ -4,6 +4,7 @@
 
 mod claims_commands;
 mod commands;
+mod course;
 mod devices;
 mod live;
 mod plan_commands;
@@ -88,6 +89,18 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             sync::send_reply,
             sync::quick_replies,
             sync::save_quick_replies,
+            live::preflight,
+            live::live_take_off,
+            course::course_scenarios,
+            course::course_student,
+            course::save_course_student,
+            course::start_rehearsal,
+            course::course_attempt,
+            course::grade_attempt,
+            course::export_attempt,
+            course::course_history,
+            course::grade_class,
+            course::rehearsal_prompts,
         ])
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel, sync::SyncChanged])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)

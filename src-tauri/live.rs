@@ -5,7 +5,7 @@
 
 use crate::state::{AppState, UiError};
 use anchordesk_capture::{MarkerKind, Overlay, Pipeline, PipelineHandle, Stats, StreamUrl};
-use anchordesk_core::archive;
+use anchordesk_core::{archive, preflight};
 use anchordesk_core::live::{BroadcastReport, LiveMarkerKind, LiveSession, report_html};
 use anchordesk_core::plan::CheckEnv;
 use anchordesk_core::{BroadcastId, ErrorCode, LineupItem};
@@ -198,6 +198,11 @@ async fn start_live(
             return Err(UiError::internal(format!("the recording could not start: {err}")));
         }
     };
+    // The recording's time 0 on the wall clock: the platform's events are placed by it.
+    let origin_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+        - handle.media_time().as_millis() as i64;
+    let session_id = session.id;
+    state.with_store(move |store| store.set_media_origin(session_id, origin_ms)).await?;
     forward_stats(app, handle.stats());
     if let Some(preview) = handle.take_preview() {
         forward_preview(app, preview);
@@ -311,6 +316,30 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
     state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::Product, &label, Some(item_id), media_ms)).await?;
     crate::sync::wake(&state);
     crate::prompter::follow_product(&app, &state, item_id).await;
+    live_status(state).await
+}
+
+/// Takes a line-up item off the shopping bag (下架, e.g. it sold out): a marker is stamped
+/// and the platform unlists it; when it was on air, the next item goes on air.
+#[tauri::command]
+#[specta::specta]
+pub async fn live_take_off(app: AppHandle, state: State<'_, AppState>, index: i32) -> Result<LiveStatus, UiError> {
+    let broadcast_id = state.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().ok_or_else(not_live)?.session.broadcast_id;
+    let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
+    let item = lineup.get(index.max(0) as usize).cloned().ok_or_else(not_live)?;
+    let (session_id, media_ms, was_on_air) = {
+        let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_ref().ok_or_else(not_live)?;
+        let marker = run.handle.marker(MarkerKind::Manual, &format!("下架 {}", item.product_name), Some(&item.product_sku));
+        (run.session.id, marker.start_ms as i64, run.on_air_item == Some(item.id))
+    };
+    let label = format!("下架 {}", item.product_name);
+    let item_id = item.id;
+    state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::TakeOff, &label, Some(item_id), media_ms)).await?;
+    crate::sync::wake(&state);
+    if was_on_air && (index as usize) + 1 < lineup.len() {
+        return live_product(app, state, 1, None).await;
+    }
     live_status(state).await
 }
 
@@ -537,4 +566,55 @@ pub fn stop_on_exit(app: &AppHandle) {
         };
         let _ = tauri::async_runtime::block_on(finish(state.inner(), id, path, duration));
     }
+}
+
+/// The automatic preflight: devices, the encoder's speed at the chosen size (a second of
+/// the test pattern through each preset), free disk for the planned length, the platform
+/// (reachable and authorised) and the upload speed to it. Each result says what was
+/// measured against what is needed.
+#[tauri::command]
+#[specta::specta]
+pub async fn preflight(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Vec<preflight::PreflightItem>, UiError> {
+    let (settings, planned_minutes) =
+        state.with_store(move |store| Ok((store.capture_settings()?, store.run_of_show(broadcast_id)?.planned_minutes))).await?;
+    let mut items = Vec::new();
+    let (camera, microphone) = crate::devices::device_facts(&settings);
+    items.push(preflight::device(preflight::PreflightCheck::Camera, settings.camera.as_deref(), camera.is_ok()));
+    items.push(preflight::device(preflight::PreflightCheck::Microphone, settings.microphone.as_deref(), microphone.is_ok()));
+
+    let video = crate::devices::config_for(&settings, std::path::Path::new("preflight.mp4")).video;
+    let fps = video.fps;
+    let probed = tauri::async_runtime::spawn_blocking(move || anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN))
+        .await
+        .map_err(UiError::internal)?;
+    items.push(match probed {
+        Ok(probe) => {
+            let measured = probe.measured.iter().find(|(preset, _)| *preset == probe.preset).map(|(_, fps)| *fps).unwrap_or(0.0);
+            preflight::encoder(measured, fps, probe.preset.name())
+        }
+        Err(err) => preflight::failed(preflight::PreflightCheck::Encoder, err.to_string()),
+    });
+
+    items.push(match anchordesk_capture::available_bytes(&state.data_dir) {
+        Some(free) => preflight::disk(free, planned_minutes.max(1) as u32, settings.bitrate_kbps.max(0) as u32),
+        None => preflight::failed(preflight::PreflightCheck::Disk, "the data directory's disk could not be measured"),
+    });
+
+    let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
+    match platform {
+        Some(platform) => {
+            use anchordesk_platform::Platform as _;
+            items.push(preflight::platform(platform.shop().await.map(|shop| shop.name).map_err(|err| err.to_string())));
+            items.push(match crate::sync::measure_upload(&platform).await {
+                Ok(kbps) => preflight::bandwidth(kbps, settings.bitrate_kbps.max(0) as u32),
+                Err(err) => preflight::failed(preflight::PreflightCheck::Bandwidth, err),
+            });
+        }
+        None => {
+            let reason = state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(|| "starting".into());
+            items.push(preflight::failed(preflight::PreflightCheck::Platform, reason.clone()));
+            items.push(preflight::failed(preflight::PreflightCheck::Bandwidth, reason));
+        }
+    }
+    Ok(items)
 }

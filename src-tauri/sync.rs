@@ -219,9 +219,9 @@ pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::Liv
     });
 }
 
-/// Sends a reply to a viewer's comment: linted first (with the product on air), refused
-/// while the linter finds an error (the findings come back to show), otherwise kept and
-/// queued for the platform.
+/// Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
+/// room, kept on the desk): linted first with the product on air; with an error finding it
+/// is held back (kept as evidence, not sent) and the findings come back to show.
 #[tauri::command]
 #[specta::specta]
 pub async fn send_reply(state: State<'_, AppState>, comment_seq: i32, text: String) -> Result<ReplyOutcome, UiError> {
@@ -230,12 +230,8 @@ pub async fn send_reply(state: State<'_, AppState>, comment_seq: i32, text: Stri
     let outcome = state
         .with_store(move |store| {
             let findings = store.lint_text_for(&linter, &text, None, item)?;
-            let errors = findings.iter().filter(|f| f.severity == anchordesk_claims::Severity::Error).count() as i32;
-            if errors > 0 {
-                return Ok(ReplyOutcome { sent: None, findings });
-            }
-            let reply = store.add_reply(session_id, comment_seq as i64, &text, media_ms, errors)?;
-            Ok(ReplyOutcome { sent: Some(reply), findings })
+            let reply = store.add_reply(session_id, comment_seq as i64, &text, media_ms, &findings)?;
+            Ok(ReplyOutcome { sent: Some(reply).filter(|r| !r.held), findings })
         })
         .await?;
     wake(&state);
@@ -370,4 +366,12 @@ pub async fn save_platform_settings(
     }
     start(&app);
     platform_settings(state).await
+}
+
+/// Bytes sent by the preflight's upload probe: enough to time an uplink of a few Mbit/s.
+const UPLOAD_PROBE_BYTES: usize = 2 << 20;
+
+/// The upload speed to the platform in kbit/s, measured with the contract's probe.
+pub async fn measure_upload(platform: &SandboxPlatform) -> Result<f64, String> {
+    anchordesk_platform::measure_upload_kbps(platform, UPLOAD_PROBE_BYTES).await.map_err(|err| err.to_string())
 }

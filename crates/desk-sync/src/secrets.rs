@@ -10,6 +10,10 @@ const SERVICE: &str = "net.anchordesk.desk";
 pub enum SecretError {
     #[error("the system credential store refused: {0}")]
     Store(#[from] keyring::Error),
+    #[error("the kept course signing key is not 32 bytes of hex; remove it from the credential store to make a new one")]
+    Corrupt,
+    #[error("the system's random source failed: {0}")]
+    Random(String),
 }
 
 fn entry(client_id: &str) -> Result<keyring::Entry, SecretError> {
@@ -43,4 +47,30 @@ pub fn delete_client_secret(client_id: &str) -> Result<(), SecretError> {
 pub fn masked(secret: &str) -> String {
     let shown: String = secret.chars().take(2).collect();
     format!("{shown}{}", "*".repeat(secret.chars().count().saturating_sub(2).min(8)))
+}
+
+/// The 32-byte seed of this desk's course-report signing key (Ed25519), made from the
+/// system's random source the first time and kept in the credential store, so a report a
+/// student hands in is signed by the same key every time.
+pub fn course_signing_seed() -> Result<[u8; 32], SecretError> {
+    let entry = keyring::Entry::new(SERVICE, "course-signing-key")?;
+    let decode = |hex_seed: &str| -> Option<[u8; 32]> {
+        let bytes = hex::decode(hex_seed.trim()).ok()?;
+        bytes.try_into().ok()
+    };
+    match entry.get_password() {
+        Ok(stored) => {
+            if let Some(seed) = decode(&stored) {
+                return Ok(seed);
+            }
+            Err(SecretError::Corrupt)
+        }
+        Err(keyring::Error::NoEntry) => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed).map_err(|err| SecretError::Random(err.to_string()))?;
+            entry.set_password(&hex::encode(seed))?;
+            Ok(seed)
+        }
+        Err(err) => Err(err.into()),
+    }
 }
