@@ -88,6 +88,8 @@ pub enum FindingSource {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+// Named apart from the linter's own `Severity` in the app's TypeScript bindings.
+#[serde(rename = "CourseSeverity")]
 #[allow(missing_docs)]
 pub enum Severity {
     Error,
@@ -152,6 +154,8 @@ pub struct Response {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
+// Named apart from the checklist's `Phase` in the app's TypeScript bindings.
+#[serde(rename = "CoursePhase")]
 pub enum Phase {
     /// Pre-live.
     Before,

@@ -144,13 +144,48 @@ export const commands = {
 	 */
 	resumeInterrupted: (sessionId: SessionId) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("resume_interrupted", { sessionId })),
 	/**
-	 *  Sends a reply to a viewer's comment: linted first (with the product on air), refused
-	 *  while the linter finds an error (the findings come back to show), otherwise kept and
-	 *  queued for the platform.
+	 *  Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
+	 *  room, kept on the desk): linted first with the product on air; with an error finding it
+	 *  is held back (kept as evidence, not sent) and the findings come back to show.
 	 */
 	sendReply: (commentSeq: number, text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("send_reply", { commentSeq, text })),
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
 	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
+	/**
+	 *  The automatic preflight: devices, the encoder's speed at the chosen size (a second of
+	 *  the test pattern through each preset), free disk for the planned length, the platform
+	 *  (reachable and authorised) and the upload speed to it. Each result says what was
+	 *  measured against what is needed.
+	 */
+	preflight: (broadcastId: BroadcastId) => typedError<PreflightItem_Serialize[], UiError_Serialize>(__TAURI_INVOKE("preflight", { broadcastId })),
+	/**
+	 *  Takes a line-up item off the shopping bag (下架, e.g. it sold out): a marker is stamped
+	 *  and the platform unlists it; when it was on air, the next item goes on air.
+	 */
+	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
+	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
+	/**  Who rehearses on this desk (kept between starts). */
+	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
+	saveCourseStudent: (id: string, name: string) => typedError<Student, UiError_Serialize>(__TAURI_INVOKE("save_course_student", { id, name })),
+	/**
+	 *  Prepares the student's rehearsal of a scenario: products, line-up, script cues and the
+	 *  practice shop's scripted events. Returns the new broadcast.
+	 */
+	startRehearsal: (scenarioId: string) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("start_rehearsal", { scenarioId })),
+	courseAttempt: (broadcastId: BroadcastId) => typedError<AttemptView_Serialize | null, UiError_Serialize>(__TAURI_INVOKE("course_attempt", { broadcastId })),
+	/**
+	 *  Measures a finished rehearsal and grades it with the default rubric (or the teacher's
+	 *  `<data dir>/rubric.toml`); the facts and the grade are kept with the attempt.
+	 */
+	gradeAttempt: (broadcastId: BroadcastId) => typedError<GradedReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("grade_attempt", { broadcastId })),
+	/**
+	 *  Writes the graded report, signed with this desk's key (kept in the system keyring), to
+	 *  `<data dir>/course-reports/`.
+	 */
+	exportAttempt: (broadcastId: BroadcastId) => typedError<ExportedAttempt, UiError_Serialize>(__TAURI_INVOKE("export_attempt", { broadcastId })),
+	courseHistory: (studentId: string) => typedError<AttemptHistory_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_history", { studentId })),
+	gradeClass: (folder: string, roster: string | null, sort: string, descending: boolean, onlyProblems: boolean, exportCsv: boolean) => typedError<ClassView_Serialize, UiError_Serialize>(__TAURI_INVOKE("grade_class", { folder, roster, sort, descending, onlyProblems, exportCsv })),
+	rehearsalPrompts: () => typedError<DuePrompt[], UiError_Serialize>(__TAURI_INVOKE("rehearsal_prompts")),
 };
 
 /** Events */
@@ -169,6 +204,11 @@ export type Acknowledgement = {
 	givenBy: string,
 	givenAt: string,
 };
+
+/**  An action in the practice shop. */
+export type Action = 
+/**  Take the product off the shopping bag (下架). */
+"take_off";
 
 /**  Row id of an anchor profile. */
 export type AnchorId = number;
@@ -250,9 +290,43 @@ export type ArchivedFile = {
 	sha256: string,
 };
 
+/**  A student's graded attempts, oldest first, and the trend across them. */
+export type AttemptHistory = AttemptHistory_Serialize | AttemptHistory_Deserialize;
+
+/**  A student's graded attempts, oldest first, and the trend across them. */
+export type AttemptHistory_Deserialize = {
+	attempts: HistoryRow_Deserialize[],
+	trend?: Trend | null,
+};
+
+/**  A student's graded attempts, oldest first, and the trend across them. */
+export type AttemptHistory_Serialize = {
+	attempts: HistoryRow_Serialize[],
+	trend: Trend | null,
+};
+
+/**  A rehearsal broadcast's attempt: the scenario and, once graded, the graded report. */
+export type AttemptView = AttemptView_Serialize | AttemptView_Deserialize;
+
+/**  A rehearsal broadcast's attempt: the scenario and, once graded, the graded report. */
+export type AttemptView_Deserialize = {
+	scenario: Scenario_Deserialize,
+	student: Student,
+	graded?: GradedReport_Deserialize | null,
+};
+
+/**  A rehearsal broadcast's attempt: the scenario and, once graded, the graded report. */
+export type AttemptView_Serialize = {
+	scenario: Scenario_Serialize,
+	student: Student,
+	graded: GradedReport_Serialize | null,
+};
+
 /**  The session's audience figures. */
 export type AudienceFigures = {
 	peakViewers: number,
+	/**  Arrivals over the session (a viewer who comes back counts again). */
+	totalViewers: number,
 	comments: number,
 	likes: number,
 	orders: number,
@@ -262,6 +336,28 @@ export type AudienceFigures = {
 	riskyComments: number,
 	replies: number,
 };
+
+/**  Mood of the simulated crowd. */
+export type AudienceMood = "friendly" | "curious" | "skeptical" | "impatient";
+
+/**  The simulated audience's settings and what the scenario expects a good rehearsal to reach. */
+export type AudienceProfile = {
+	/**  Seed of the sandbox's simulated audience, so every student meets the same crowd. */
+	seed: number,
+	/**  Crowd size. */
+	size: AudienceSize,
+	/**  Crowd mood. */
+	mood: AudienceMood,
+	/**  Peak concurrent viewers a good rehearsal reaches. */
+	expectedPeakViewers: number,
+	/**  Orders a good rehearsal takes. */
+	expectedOrders: number,
+	/**  GMV in fen a good rehearsal takes. */
+	expectedGmvFen: number,
+};
+
+/**  Size of the simulated crowd. */
+export type AudienceSize = "small" | "medium" | "large";
 
 /**  Audio level in dB relative to full scale; -100 stands for silence. */
 export type AudioLevel = {
@@ -603,6 +699,128 @@ export type ChecklistState_Serialize = {
 	gate: GoLiveGate_Serialize,
 };
 
+/**  A linter rule broken across the class. */
+export type ClassMistake = {
+	/**  Rule id. */
+	ruleId: string,
+	/**  Findings in the latest attempts, summed. */
+	count: number,
+	/**  Students who made it, sorted. */
+	students: string[],
+};
+
+/**  One student's row. */
+export type ClassRow = ClassRow_Serialize | ClassRow_Deserialize;
+
+/**  One student's row. */
+export type ClassRow_Deserialize = {
+	/**  Student number. */
+	studentId: string,
+	/**  Name (from the roster, else from the report). */
+	name: string,
+	/**  Class, from the roster. */
+	class: string,
+	/**  Status. */
+	status: RowStatus,
+	/**  Scores of the latest trusted attempt, aligned with `ClassTable::criteria`. */
+	scores: (number | null)[],
+	/**  Total of the latest trusted attempt. */
+	total?: number | null,
+	/**  Trusted attempts. */
+	attempts: number,
+	/**  Scenario of the latest trusted attempt. */
+	scenarioId?: string | null,
+	/**  File of the latest trusted attempt. */
+	latestFile?: string | null,
+	/**  Files that were tampered with or signed by a changed key. */
+	problemFiles: string[],
+};
+
+/**  One student's row. */
+export type ClassRow_Serialize = {
+	/**  Student number. */
+	studentId: string,
+	/**  Name (from the roster, else from the report). */
+	name: string,
+	/**  Class, from the roster. */
+	class: string,
+	/**  Status. */
+	status: RowStatus,
+	/**  Scores of the latest trusted attempt, aligned with `ClassTable::criteria`. */
+	scores: (number | null)[],
+	/**  Total of the latest trusted attempt. */
+	total: number | null,
+	/**  Trusted attempts. */
+	attempts: number,
+	/**  Scenario of the latest trusted attempt. */
+	scenarioId: string | null,
+	/**  File of the latest trusted attempt. */
+	latestFile: string | null,
+	/**  Files that were tampered with or signed by a changed key. */
+	problemFiles: string[],
+};
+
+/**  The class table. */
+export type ClassTable = ClassTable_Serialize | ClassTable_Deserialize;
+
+/**  The class table. */
+export type ClassTable_Deserialize = {
+	/**  The criterion columns, in rubric order. */
+	criteria: CriterionColumn[],
+	/**  One row per student. */
+	rows: ClassRow_Deserialize[],
+	/**  Files not accepted, by file name. */
+	problems: FileProblem_Deserialize[],
+	/**  The most common linter mistakes in the latest attempts, most students first. */
+	commonMistakes: ClassMistake[],
+	/**  The key pins after this build (old pins plus keys first seen now); the app stores them. */
+	pins: { [key in string]: string },
+};
+
+/**  The class table. */
+export type ClassTable_Serialize = {
+	/**  The criterion columns, in rubric order. */
+	criteria: CriterionColumn[],
+	/**  One row per student. */
+	rows: ClassRow_Serialize[],
+	/**  Files not accepted, by file name. */
+	problems: FileProblem_Serialize[],
+	/**  The most common linter mistakes in the latest attempts, most students first. */
+	commonMistakes: ClassMistake[],
+	/**  The key pins after this build (old pins plus keys first seen now); the app stores them. */
+	pins: { [key in string]: string },
+};
+
+/**
+ *  The class table of a folder of handed-in reports (and a roster, when given): tampered
+ *  and unreadable files named, key pins kept in the store between gradings.
+ */
+export type ClassView = ClassView_Serialize | ClassView_Deserialize;
+
+/**
+ *  The class table of a folder of handed-in reports (and a roster, when given): tampered
+ *  and unreadable files named, key pins kept in the store between gradings.
+ */
+export type ClassView_Deserialize = {
+	table: ClassTable_Deserialize,
+	unreadable: string[],
+	rosterErrors: string[],
+	/**  Where the CSV export went, when asked for. */
+	csv?: string | null,
+};
+
+/**
+ *  The class table of a folder of handed-in reports (and a roster, when given): tampered
+ *  and unreadable files named, key pins kept in the store between gradings.
+ */
+export type ClassView_Serialize = {
+	table: ClassTable_Serialize,
+	unreadable: string[],
+	rosterErrors: string[],
+	/**  Where the CSV export went, when asked for. */
+	csv: string | null,
+};
+
 /**  A clip written to disk. */
 export type Clip = Clip_Serialize | Clip_Deserialize;
 
@@ -690,6 +908,85 @@ export type CountdownLevel = "normal" |
 /**  Over time. */
 "red";
 
+/**  A linter severity. */
+export type CourseSeverity = "error" | "warning" | "info";
+
+/**  A column of criterion scores. */
+export type CriterionColumn = {
+	/**  Which criterion. */
+	id: CriterionId,
+	/**  Chinese title. */
+	titleZh: string,
+	/**  English title. */
+	titleEn: string,
+};
+
+/**  The criteria `grade` knows how to score. */
+export type CriterionId = 
+/**  Linter findings in the script and in what was said or typed live. */
+"compliance" | 
+/**  Scripted events handled or missed. */
+"risky_events" | 
+/**  Actual against planned minutes per product. */
+"timing" | 
+/**  Checklist completion before, during and after. */
+"checklist" | 
+/**  Each product presented, its price and after-sales policy stated. */
+"product_coverage" | 
+/**  Viewers, orders and GMV against the scenario's expectation. */
+"audience";
+
+/**  One criterion's result. */
+export type CriterionScore = CriterionScore_Serialize | CriterionScore_Deserialize;
+
+/**  One criterion's result. */
+export type CriterionScore_Deserialize = {
+	/**  Which criterion. */
+	id: CriterionId,
+	/**  Chinese title (from the rubric). */
+	titleZh: string,
+	/**  English title. */
+	titleEn: string,
+	/**  Weight in the total. */
+	weight: number,
+	/**  Score 0..=100. */
+	score: number,
+	/**  `score * weight / 100`, one decimal. */
+	points: number | null,
+	/**  Why. */
+	evidence: Evidence_Deserialize[],
+};
+
+/**  One criterion's result. */
+export type CriterionScore_Serialize = {
+	/**  Which criterion. */
+	id: CriterionId,
+	/**  Chinese title (from the rubric). */
+	titleZh: string,
+	/**  English title. */
+	titleEn: string,
+	/**  Weight in the total. */
+	weight: number,
+	/**  Score 0..=100. */
+	score: number,
+	/**  `score * weight / 100`, one decimal. */
+	points: number | null,
+	/**  Why. */
+	evidence: Evidence_Serialize[],
+};
+
+/**  How one criterion moved from the first to the last attempt that scored it. */
+export type CriterionTrend = {
+	/**  Which criterion. */
+	id: CriterionId,
+	/**  Score in the first attempt that has it. */
+	first: number,
+	/**  Score in the last attempt that has it. */
+	last: number,
+	/**  `last - first`. */
+	delta: number,
+};
+
 /**  A capture device FFmpeg can open. */
 export type Device = {
 	kind: DeviceKind,
@@ -728,10 +1025,70 @@ export type DevicesOverview_Serialize = {
 };
 
 /**
+ *  Desk-side reminders due now in a rehearsal on air (a coupon to announce), with the
+ *  seconds left to do it.
+ */
+export type DuePrompt = {
+	eventId: string,
+	sku: string,
+	secondsLeft: number,
+};
+
+/**
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
  */
 export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal";
+
+/**  What a scripted event does in the practice shop. */
+export type EventKind = 
+/**  A viewer's comment. */
+{ kind: "comment"; 
+/**  Viewer's nickname. */
+user: string; 
+/**  The comment. */
+text: string } | 
+/**  The product sells out. */
+{ kind: "stock_out"; 
+/**  Which product. */
+sku: string } | 
+/**  A coupon must be announced now. */
+{ kind: "coupon_due"; 
+/**  Which product's coupon. */
+sku: string };
+
+/**  One line of evidence. */
+export type Evidence = Evidence_Serialize | Evidence_Deserialize;
+
+/**  One line of evidence. */
+export type Evidence_Deserialize = {
+	/**  Whether this counted for (true) or against (false) the student. */
+	ok: boolean,
+	/**  Chinese text. */
+	textZh: string,
+	/**  English text. */
+	textEn: string,
+	/**  When, in ms from go-live, if it happened at a moment. */
+	atMs?: number | null,
+};
+
+/**  One line of evidence. */
+export type Evidence_Serialize = {
+	/**  Whether this counted for (true) or against (false) the student. */
+	ok: boolean,
+	/**  Chinese text. */
+	textZh: string,
+	/**  English text. */
+	textEn: string,
+	/**  When, in ms from go-live, if it happened at a moment. */
+	atMs: number | null,
+};
+
+/**  Where a graded report was written: the signed JSON to hand in and a printable page. */
+export type ExportedAttempt = {
+	signedJson: string,
+	html: string,
+};
 
 /**  An amount of money in fen (分). Never a float. */
 export type Fen = number;
@@ -746,6 +1103,37 @@ export type FieldError = {
 
 /**  Why one field was refused. */
 export type FieldErrorCode = "required" | "notANumber" | "tooPrecise" | "negative" | "notAnInteger" | "tooLarge" | "tooLong" | "badDate" | "badDateTime" | "duplicateSku" | "unknownValue";
+
+/**  A file that was not accepted. */
+export type FileProblem = FileProblem_Serialize | FileProblem_Deserialize;
+
+/**  A file that was not accepted. */
+export type FileProblem_Deserialize = {
+	/**  The file's name. */
+	file: string,
+	/**  The student the file claims to be from, if it could be read. */
+	studentId?: string | null,
+	/**  True when the file was readable but edited or forged. */
+	tampered: boolean,
+	/**  English message (for logs and the CLI). */
+	message: string,
+	/**  Chinese message for the teacher. */
+	messageZh: string,
+};
+
+/**  A file that was not accepted. */
+export type FileProblem_Serialize = {
+	/**  The file's name. */
+	file: string,
+	/**  The student the file claims to be from, if it could be read. */
+	studentId: string | null,
+	/**  True when the file was readable but edited or forged. */
+	tampered: boolean,
+	/**  English message (for logs and the CLI). */
+	message: string,
+	/**  Chinese message for the teacher. */
+	messageZh: string,
+};
 
 /**  One risky claim found in a text. */
 export type Finding = {
@@ -812,6 +1200,134 @@ export type GoLiveOverride = {
 	reason: string,
 	givenBy: string,
 	givenAt: string,
+};
+
+/**  The graded result of one attempt. */
+export type GradedReport = GradedReport_Serialize | GradedReport_Deserialize;
+
+/**  The graded result of one attempt. */
+export type GradedReport_Deserialize = {
+	/**  Who rehearsed. */
+	student: Student,
+	/**  Scenario id. */
+	scenarioId: string,
+	/**  Scenario version. */
+	scenarioVersion: number,
+	/**  Scenario title in Chinese. */
+	scenarioTitleZh: string,
+	/**  Scenario title in English. */
+	scenarioTitleEn: string,
+	/**  Rubric id. */
+	rubricId: string,
+	/**  Rubric version. */
+	rubricVersion: number,
+	/**  Go-live time, RFC 3339 (from the facts). */
+	startedAt: string,
+	/**  End time, RFC 3339. */
+	endedAt: string,
+	/**  Length in seconds. */
+	durationSeconds: number,
+	/**  One entry per rubric criterion, in rubric order. */
+	criteria: CriterionScore_Deserialize[],
+	/**  Weighted total, 0.0..=100.0, one decimal. */
+	total: number | null,
+	/**  Linter rules broken, most frequent first. */
+	mistakes: Mistake_Deserialize[],
+	/**  Ids of scripted events that were missed (late ones are not listed). */
+	missedEvents: string[],
+	/**  Things the teacher should know about the grading itself (e.g. the scenario changed). */
+	notes: Evidence_Deserialize[],
+};
+
+/**  The graded result of one attempt. */
+export type GradedReport_Serialize = {
+	/**  Who rehearsed. */
+	student: Student,
+	/**  Scenario id. */
+	scenarioId: string,
+	/**  Scenario version. */
+	scenarioVersion: number,
+	/**  Scenario title in Chinese. */
+	scenarioTitleZh: string,
+	/**  Scenario title in English. */
+	scenarioTitleEn: string,
+	/**  Rubric id. */
+	rubricId: string,
+	/**  Rubric version. */
+	rubricVersion: number,
+	/**  Go-live time, RFC 3339 (from the facts). */
+	startedAt: string,
+	/**  End time, RFC 3339. */
+	endedAt: string,
+	/**  Length in seconds. */
+	durationSeconds: number,
+	/**  One entry per rubric criterion, in rubric order. */
+	criteria: CriterionScore_Serialize[],
+	/**  Weighted total, 0.0..=100.0, one decimal. */
+	total: number | null,
+	/**  Linter rules broken, most frequent first. */
+	mistakes: Mistake_Serialize[],
+	/**  Ids of scripted events that were missed (late ones are not listed). */
+	missedEvents: string[],
+	/**  Things the teacher should know about the grading itself (e.g. the scenario changed). */
+	notes: Evidence_Serialize[],
+};
+
+/**
+ *  What counts as handling an event, as data.
+ * 
+ *  A reply is required when the event is a comment or `must_say_any` is not empty; it must
+ *  come within the window, carry no linter error, and contain one of `must_say_any`. No reply
+ *  to the event may contain any of `must_not_say`. An `action` must be done within the window.
+ */
+export type Handling = Handling_Serialize | Handling_Deserialize;
+
+/**
+ *  What counts as handling an event, as data.
+ * 
+ *  A reply is required when the event is a comment or `must_say_any` is not empty; it must
+ *  come within the window, carry no linter error, and contain one of `must_say_any`. No reply
+ *  to the event may contain any of `must_not_say`. An `action` must be done within the window.
+ */
+export type Handling_Deserialize = {
+	/**  Words no reply may contain (e.g. 有机 when no organic certificate is on file). */
+	mustNotSay?: string[],
+	/**  A reply must contain at least one of these; empty means any clean reply. */
+	mustSayAny?: string[],
+	/**  An action in the shop that must be done within the window. */
+	action?: Action | null,
+};
+
+/**
+ *  What counts as handling an event, as data.
+ * 
+ *  A reply is required when the event is a comment or `must_say_any` is not empty; it must
+ *  come within the window, carry no linter error, and contain one of `must_say_any`. No reply
+ *  to the event may contain any of `must_not_say`. An `action` must be done within the window.
+ */
+export type Handling_Serialize = {
+	/**  Words no reply may contain (e.g. 有机 when no organic certificate is on file). */
+	mustNotSay: string[],
+	/**  A reply must contain at least one of these; empty means any clean reply. */
+	mustSayAny: string[],
+	/**  An action in the shop that must be done within the window. */
+	action: Action | null,
+};
+
+export type HistoryRow = HistoryRow_Serialize | HistoryRow_Deserialize;
+
+export type HistoryRow_Deserialize = {
+	broadcastId: BroadcastId,
+	scenarioId: string,
+	createdAt: string,
+	total?: number | null,
+};
+
+export type HistoryRow_Serialize = {
+	broadcastId: BroadcastId,
+	scenarioId: string,
+	createdAt: string,
+	total: number | null,
 };
 
 /**  A session found live at start. */
@@ -889,7 +1405,9 @@ export type LiveMarker = LiveMarker_Serialize | LiveMarker_Deserialize;
 /**  What a marker marks. */
 export type LiveMarkerKind = 
 /**  A line-up item goes on air (讲解 starts). */
-"product" | "segment" | "manual";
+"product" | "segment" | "manual" | 
+/**  A line-up item taken off the shopping bag (下架), e.g. when it sold out. */
+"takeOff";
 
 /**  A moment in the recording. */
 export type LiveMarker_Deserialize = {
@@ -925,8 +1443,11 @@ export type LiveReply = {
 	/**  Milliseconds from the start of the recording. */
 	mediaMs: number,
 	at: string,
-	/**  Error findings of the claims linter in the text when it was sent. */
+	/**  Error findings of the claims linter in the text when it was typed. */
 	lintErrors: number,
+	/**  Held back by the linter (an error finding): kept as evidence, never sent. */
+	held: boolean,
+	findings: Finding[],
 };
 
 /**  One go-live of a broadcast. */
@@ -947,6 +1468,8 @@ export type LiveSession_Deserialize = {
 	/**  The pipeline's health when the session ended (absent after a crash). */
 	droppedFrames?: number | null,
 	pushReconnects?: number | null,
+	/**  Wall-clock milliseconds at the recording's time 0 (set when the recording starts). */
+	mediaOriginMs?: number | null,
 };
 
 /**  One go-live of a broadcast. */
@@ -964,6 +1487,8 @@ export type LiveSession_Serialize = {
 	/**  The pipeline's health when the session ended (absent after a crash). */
 	droppedFrames: number | null,
 	pushReconnects: number | null,
+	/**  Wall-clock milliseconds at the recording's time 0 (set when the recording starts). */
+	mediaOriginMs: number | null,
 };
 
 /**  Health figures from the pipeline, once a second. */
@@ -1023,6 +1548,33 @@ export type LocatedFinding_Serialize = {
 	acknowledgement: Acknowledgement | null,
 };
 
+/**  A linter rule broken during the attempt. */
+export type Mistake = Mistake_Serialize | Mistake_Deserialize;
+
+/**  A linter rule broken during the attempt. */
+export type Mistake_Deserialize = {
+	/**  The rule id. */
+	ruleId: string,
+	/**  Its severity. */
+	severity: CourseSeverity,
+	/**  How often, script and live together. */
+	count: number,
+	/**  The law entry, if the linter named one. */
+	law?: string | null,
+};
+
+/**  A linter rule broken during the attempt. */
+export type Mistake_Serialize = {
+	/**  The rule id. */
+	ruleId: string,
+	/**  Its severity. */
+	severity: CourseSeverity,
+	/**  How often, script and live together. */
+	count: number,
+	/**  The law entry, if the linter named one. */
+	law: string | null,
+};
+
 /**  One capture mode of a camera. */
 export type Mode = {
 	width: number,
@@ -1075,6 +1627,54 @@ export type PlatformView_Serialize = {
 	/**  The kept secret, masked (first two characters), when one is kept. */
 	secretMasked: string | null,
 };
+
+/**  What is checked. */
+export type PreflightCheck = "camera" | "microphone" | 
+/**  Frames per second the encoder reaches at the chosen size, against the frame rate. */
+"encoder" | 
+/**  Upload speed to the platform, against the chosen bitrate. */
+"bandwidth" | 
+/**  Free disk against the recording's size for the planned length. */
+"disk" | 
+/**  The platform answers with these credentials. */
+"platform";
+
+/**
+ *  One check's result: what was measured against what is needed, in the check's unit
+ *  (fps, kbit/s, MiB), and the reason when it could not be measured.
+ */
+export type PreflightItem = PreflightItem_Serialize | PreflightItem_Deserialize;
+
+/**
+ *  One check's result: what was measured against what is needed, in the check's unit
+ *  (fps, kbit/s, MiB), and the reason when it could not be measured.
+ */
+export type PreflightItem_Deserialize = {
+	check: PreflightCheck,
+	status: PreflightStatus,
+	measured?: number | null,
+	needed?: number | null,
+	/**  What was found (a device name, an encoder preset) or why it failed. */
+	note?: string | null,
+};
+
+/**
+ *  One check's result: what was measured against what is needed, in the check's unit
+ *  (fps, kbit/s, MiB), and the reason when it could not be measured.
+ */
+export type PreflightItem_Serialize = {
+	check: PreflightCheck,
+	status: PreflightStatus,
+	measured: number | null,
+	needed: number | null,
+	/**  What was found (a device name, an encoder preset) or why it failed. */
+	note: string | null,
+};
+
+/**  How a check came out. */
+export type PreflightStatus = "pass" | 
+/**  Works, with little margin (or with the test source instead of a device). */
+"warn" | "fail";
 
 /**  A product in the catalog (商品库), with the facts the linter and checklists rely on. */
 export type Product = Product_Serialize | Product_Deserialize;
@@ -1312,6 +1912,23 @@ export type Rewrite = {
 	text: string,
 };
 
+/**  The risk points of the brief that events train. */
+export type Risk = 
+/**  A claim the certificates on file do not support (有机 without a certificate). */
+"certificate" | 
+/**  A complaint (late delivery, not received). */
+"complaint" | 
+/**  A request to trade off the platform (加微信转账). */
+"off_platform" | 
+/**  A product sells out during the sale. */
+"stock_out" | 
+/**  A coupon promised for a time window. */
+"coupon" | 
+/**  A minor asking to buy. */
+"minor" | 
+/**  A health or cure claim for food (能治病吗). */
+"health_claim";
+
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
 
@@ -1335,7 +1952,10 @@ export type RoomEvent_Deserialize = {
 	sku?: string | null,
 	user?: string | null,
 	text?: string | null,
-	/**  Units of an order, likes of a like event, stock left of a stock event. */
+	/**
+	 *  Units of an order, likes of a like event, stock left of a stock event, arrivals of
+	 *  a viewers event.
+	 */
 	quantity?: number | null,
 	amountFen?: number | null,
 	online?: number | null,
@@ -1355,7 +1975,10 @@ export type RoomEvent_Serialize = {
 	sku: string | null,
 	user: string | null,
 	text: string | null,
-	/**  Units of an order, likes of a like event, stock left of a stock event. */
+	/**
+	 *  Units of an order, likes of a like event, stock left of a stock event, arrivals of
+	 *  a viewers event.
+	 */
 	quantity: number | null,
 	amountFen: number | null,
 	online: number | null,
@@ -1421,6 +2044,19 @@ export type RoomSummary = {
 	audience: AudienceFigures,
 };
 
+/**  A row's status. */
+export type RowStatus = 
+/**  At least one valid report. */
+"submitted" | 
+/**  On the roster, no file. */
+"missing" | 
+/**  A file naming this student was edited or forged (see `problem_files`). */
+"tampered" | 
+/**  Valid reports from a student not on the roster. */
+"unknownStudent" | 
+/**  A file was signed by a key other than the one pinned for this student. */
+"keyChanged";
+
 /**  A rule as listed in Settings → Rules. */
 export type RuleSummary = {
 	/**  The rule's stable ID. */
@@ -1474,6 +2110,181 @@ export type RunOfShow_Serialize = {
 	/**  The duration the team aims for; 0 when not set. */
 	targetMinutes: number,
 };
+
+/**  One rehearsal scenario. */
+export type Scenario = Scenario_Serialize | Scenario_Deserialize;
+
+/**
+ *  The scenarios a student can rehearse: the shipped ones and a teacher's own in
+ *  `<data dir>/scenarios`, with the files that were refused (file:line and why).
+ */
+export type ScenarioList = ScenarioList_Serialize | ScenarioList_Deserialize;
+
+/**
+ *  The scenarios a student can rehearse: the shipped ones and a teacher's own in
+ *  `<data dir>/scenarios`, with the files that were refused (file:line and why).
+ */
+export type ScenarioList_Deserialize = {
+	scenarios: Scenario_Deserialize[],
+	problems: string[],
+	folder: string,
+};
+
+/**
+ *  The scenarios a student can rehearse: the shipped ones and a teacher's own in
+ *  `<data dir>/scenarios`, with the files that were refused (file:line and why).
+ */
+export type ScenarioList_Serialize = {
+	scenarios: Scenario_Serialize[],
+	problems: string[],
+	folder: string,
+};
+
+/**  A product of the scenario's line-up, with the facts on file. */
+export type ScenarioProduct = ScenarioProduct_Serialize | ScenarioProduct_Deserialize;
+
+/**  A product of the scenario's line-up, with the facts on file. */
+export type ScenarioProduct_Deserialize = {
+	/**  SKU in the practice shop. */
+	sku: string,
+	/**  Product name. */
+	name: string,
+	/**  Category, e.g. 水果, 蜂蜜. */
+	category: string,
+	/**  Daily price in fen. */
+	priceFen: number,
+	/**  Live-room price in fen. */
+	livePriceFen: number,
+	/**  Units in stock at go-live. */
+	stock: number,
+	/**  Place of origin. */
+	origin: string,
+	/**  Shelf life in days. */
+	shelfLifeDays: number,
+	/**  Certificates on file (e.g. 绿色食品); empty when there are none. */
+	certificates?: string[],
+	/**  The after-sales policy the student must state. */
+	afterSales: string,
+	/**  Selling points, one per line. */
+	sellingPoints?: string[],
+	/**  A coupon to announce, if any. */
+	coupon?: string | null,
+	/**  Minutes planned for presenting this product. */
+	plannedMinutes: number,
+	/**  Talking points (话术) for the script outline. */
+	outline?: string[],
+};
+
+/**  A product of the scenario's line-up, with the facts on file. */
+export type ScenarioProduct_Serialize = {
+	/**  SKU in the practice shop. */
+	sku: string,
+	/**  Product name. */
+	name: string,
+	/**  Category, e.g. 水果, 蜂蜜. */
+	category: string,
+	/**  Daily price in fen. */
+	priceFen: number,
+	/**  Live-room price in fen. */
+	livePriceFen: number,
+	/**  Units in stock at go-live. */
+	stock: number,
+	/**  Place of origin. */
+	origin: string,
+	/**  Shelf life in days. */
+	shelfLifeDays: number,
+	/**  Certificates on file (e.g. 绿色食品); empty when there are none. */
+	certificates: string[],
+	/**  The after-sales policy the student must state. */
+	afterSales: string,
+	/**  Selling points, one per line. */
+	sellingPoints: string[],
+	/**  A coupon to announce, if any. */
+	coupon: string | null,
+	/**  Minutes planned for presenting this product. */
+	plannedMinutes: number,
+	/**  Talking points (话术) for the script outline. */
+	outline: string[],
+};
+
+/**  One rehearsal scenario. */
+export type Scenario_Deserialize = {
+	/**  Stable id, e.g. `orange-organic`; an attempt names it. */
+	id: string,
+	/**  Raised by the teacher whenever the scenario changes in a way that affects grading. */
+	version: number,
+	/**  Chinese title. */
+	titleZh: string,
+	/**  English title. */
+	titleEn: string,
+	/**  What the student is asked to do, for the scenario picker. */
+	summary: string,
+	/**  Planned length of the rehearsal in minutes (classes run 5–15 minutes). */
+	targetMinutes: number,
+	/**  The simulated audience of the practice shop. */
+	audience: AudienceProfile,
+	/**  The products on sale, in line-up order. */
+	products: ScenarioProduct_Deserialize[],
+	/**  Scripted events, fired by the sandbox at `at_seconds` after go-live. */
+	events?: ScriptedEvent_Deserialize[],
+	/**  SHA-256 (hex, first 16 digits) of the TOML source; set by the loader. */
+	sourceHash: string,
+};
+
+/**  One rehearsal scenario. */
+export type Scenario_Serialize = {
+	/**  Stable id, e.g. `orange-organic`; an attempt names it. */
+	id: string,
+	/**  Raised by the teacher whenever the scenario changes in a way that affects grading. */
+	version: number,
+	/**  Chinese title. */
+	titleZh: string,
+	/**  English title. */
+	titleEn: string,
+	/**  What the student is asked to do, for the scenario picker. */
+	summary: string,
+	/**  Planned length of the rehearsal in minutes (classes run 5–15 minutes). */
+	targetMinutes: number,
+	/**  The simulated audience of the practice shop. */
+	audience: AudienceProfile,
+	/**  The products on sale, in line-up order. */
+	products: ScenarioProduct_Serialize[],
+	/**  Scripted events, fired by the sandbox at `at_seconds` after go-live. */
+	events: ScriptedEvent_Serialize[],
+	/**  SHA-256 (hex, first 16 digits) of the TOML source; set by the loader. */
+	sourceHash: string,
+};
+
+/**  A scripted event: something the sandbox makes happen at a fixed time. */
+export type ScriptedEvent = ScriptedEvent_Serialize | ScriptedEvent_Deserialize;
+
+/**  A scripted event: something the sandbox makes happen at a fixed time. */
+export type ScriptedEvent_Deserialize = {
+	/**  Id, unique within the scenario; the attempt's facts name it. */
+	id: string,
+	/**  Seconds after go-live. */
+	atSeconds: number,
+	/**  Which risk point of the brief it trains. */
+	risk: Risk,
+	/**  How long the student has to handle it. */
+	respondWithinSeconds: number,
+	/**  What counts as handled. */
+	handled?: Handling_Deserialize,
+} & EventKind;
+
+/**  A scripted event: something the sandbox makes happen at a fixed time. */
+export type ScriptedEvent_Serialize = {
+	/**  Id, unique within the scenario; the attempt's facts name it. */
+	id: string,
+	/**  Seconds after go-live. */
+	atSeconds: number,
+	/**  Which risk point of the brief it trains. */
+	risk: Risk,
+	/**  How long the student has to handle it. */
+	respondWithinSeconds: number,
+	/**  What counts as handled. */
+	handled: Handling_Serialize,
+} & EventKind;
 
 /**  One segment of the run-of-show. */
 export type Segment = Segment_Serialize | Segment_Deserialize;
@@ -1736,6 +2547,14 @@ export type Stretch = {
 	endMs: number,
 };
 
+/**  A student. */
+export type Student = {
+	/**  Student number (学号). */
+	id: string,
+	/**  Name (姓名). */
+	name: string,
+};
+
 /**  The sync badge's data. */
 export type SyncChanged = SyncChanged_Serialize | SyncChanged_Deserialize;
 
@@ -1808,6 +2627,30 @@ export type TestRecording = {
 
 /**  Where a linted text lives. */
 export type TextSource = "productName" | "sellingPoints" | "coupon" | "segmentTitle" | "talkingPoints" | "cues";
+
+/**  Progress over a student's attempts, oldest first. */
+export type Trend = {
+	/**  One point per attempt, oldest first. */
+	points: TrendPoint[],
+	/**  Last total minus first total, one decimal (0 with fewer than two attempts). */
+	change: number | null,
+	/**  The best total. */
+	best: number | null,
+	/**  Index in `points` of the first attempt with the best total. */
+	bestIndex: number,
+	/**  Per criterion: first and last score and the change. */
+	criteria: CriterionTrend[],
+};
+
+/**  One attempt in a trend. */
+export type TrendPoint = {
+	/**  When the attempt went live. */
+	startedAt: string,
+	/**  Scenario rehearsed. */
+	scenarioId: string,
+	/**  Total. */
+	total: number | null,
+};
 
 /**
  *  An error as the UI receives it: a code it branches on, the failed fields for forms, and
