@@ -3,7 +3,7 @@ import { commands, type AppInfo } from '../bindings';
 import { call } from '../api';
 import { i18n, isLocale, type Locale } from '../i18n/index.svelte';
 
-export type Page = 'products' | 'broadcasts' | 'archive' | 'settings' | 'live' | 'report';
+export type Page = 'products' | 'broadcasts' | 'archive' | 'course' | 'settings' | 'live' | 'report';
 
 class AppStore {
   info = $state<AppInfo | null>(null);
