@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
 import { rehearse } from './flows.mjs';
 
@@ -107,22 +108,26 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
   }
 });
 
-test('the app killed with -9 while live: the recording is kept and the broadcast can be closed', async () => {
-  const dataDir = tempDataDir();
-  let browser = await openApp(env, dataDir);
+/** Goes on air with the first product for `ms`, then kills the app with -9. */
+async function rehearseAndKill(dataDir, ms) {
+  const browser = await openApp(env, dataDir);
   try {
     await rehearse(browser);
     await browser.keys(' ');
     await waitForText(browser, '[data-testid="live-on-air"]', '赣南脐橙');
-    await sleep(6000);
+    await sleep(ms);
     const pids = execFileSync('pgrep', ['-f', `anchordesk-app.*${dataDir}`], { encoding: 'utf8' }).trim().split('\n');
     assert.equal(pids.length, 1, `one app process: ${pids}`);
     execFileSync('kill', ['-9', pids[0]]);
   } finally {
     await closeApp(browser);
   }
+}
 
-  browser = await openApp(env, dataDir);
+test('the app killed with -9 while live: the recording is kept and the broadcast can be closed', async () => {
+  const dataDir = tempDataDir();
+  await rehearseAndKill(dataDir, 6000);
+  const browser = await openApp(env, dataDir);
   try {
     const banner = await byTestId(browser, 'interrupted');
     await banner.waitForDisplayed({ timeout: 30000 });
@@ -146,4 +151,35 @@ test('the app killed with -9 while live: the recording is kept and the broadcast
     }),
   );
   assert.ok(Number(probe.format.duration) >= 5, `the killed recording plays ${probe.format.duration} s`);
+});
+
+test('the app killed with -9 while live: resuming goes on air again and keeps the first recording', async () => {
+  const dataDir = tempDataDir();
+  await rehearseAndKill(dataDir, 4000);
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'resume-interrupted')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'resume-interrupted')).click();
+    await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 30000 });
+    await browser.keys(' ');
+    await waitForText(browser, '[data-testid="live-on-air"]', '赣南脐橙');
+    await sleep(3000);
+    await (await byTestId(browser, 'live-stop')).click();
+    await (await byTestId(browser, 'live-stop-confirm')).click();
+    await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 30000 });
+    // Both sessions are in the archive: the interrupted one and the resumed one.
+    await (await byTestId(browser, 'nav-archive')).click();
+    await browser.waitUntil(
+      () => browser.execute(() => document.querySelector('[data-testid="archive"]').textContent.match(/session-\d/g)?.length ?? 0).then((n) => n >= 2),
+      { timeout: 20000, timeoutMsg: 'both sessions archived' },
+    );
+  } finally {
+    await closeApp(browser);
+  }
+  const archived = execFileSync('find', [path.join(dataDir, 'archive'), '-name', '*.mp4'], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(archived.length, 2, archived.join('\n'));
+  for (const file of archived) {
+    const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'json', file], { encoding: 'utf8' }));
+    assert.ok(Number(probe.format.duration) >= 2, `${file} plays ${probe.format.duration} s`);
+  }
 });
