@@ -84,6 +84,10 @@ pub async fn save_course_student(state: State<'_, AppState>, id: String, name: S
 #[specta::specta]
 pub async fn start_rehearsal(state: State<'_, AppState>, scenario_id: String) -> Result<Broadcast, UiError> {
     let scenario = scenario(&state, &scenario_id)?;
+    // A course needs the practice shop (its audience fires the scenario's events).
+    if state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?.is_some() {
+        return Err(UiError::invalid(vec![FieldError::new("platform", FieldErrorCode::UnknownValue, "practice platform needed")]));
+    }
     let student = course_student(state.clone()).await?.ok_or_else(|| UiError::invalid(vec![FieldError::new("studentId", FieldErrorCode::Required, "")]))?;
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     let planned_start = format!("{:04}-{:02}-{:02}T{:02}:{:02}", now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute());

@@ -147,7 +147,10 @@ async fn start_live(
     let path_text = path.display().to_string();
     let (session, lineup, planned_minutes, settings) = state
         .with_store(move |store| {
-            let session = store.go_live(broadcast_id, &env, &path_text, rehearsal)?;
+            // A rehearsal while the desk is set to a real platform tells it nothing; on the
+            // practice platform it runs in full (the audience, a course's scripted events).
+            let silent = rehearsal && anchordesk_desk_sync::platform_settings(store)?.is_some();
+            let session = store.go_live_with(broadcast_id, &env, &path_text, rehearsal, silent)?;
             let planned = store.run_of_show(broadcast_id)?.planned_minutes;
             Ok((session, store.lineup(broadcast_id)?, planned, store.capture_settings()?))
         })

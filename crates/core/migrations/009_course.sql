@@ -22,3 +22,7 @@ ALTER TABLE live_reply ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';
 -- Wall-clock milliseconds at the recording's time 0, so the platform's timestamps can be
 -- placed on the recording's clock (where markers and replies are).
 ALTER TABLE live_session ADD COLUMN media_origin_ms INTEGER;
+
+-- A rehearsal while the desk is set to a real platform tells that platform nothing (no
+-- start, pins or end): only the practice platform may see rehearsals.
+ALTER TABLE live_session ADD COLUMN platform_silent INTEGER NOT NULL DEFAULT 0;

@@ -245,3 +245,19 @@ fn resuming_after_a_crash_does_not_start_the_platform_broadcast_twice() {
     let starts = |store: &Store| store.outbox_pending(1000).unwrap().iter().filter(|r| r.operation == store::START_BROADCAST).count();
     assert_eq!(starts(&store), 1);
 }
+
+#[test]
+fn a_silent_rehearsal_tells_the_platform_nothing() {
+    let (_dir, mut store) = open();
+    let (broadcast, items) = ready(&mut store);
+    let queued = |store: &Store| store.outbox_pending(10_000).unwrap().len();
+    let before = queued(&store);
+    let session = store.go_live_with(broadcast.id, &env(), "/tmp/r.mp4", true, true).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 1_000).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::TakeOff, "下架", Some(items[0].id), 2_000).unwrap();
+    store.end_session(session.id, "/tmp/r.mp4", Some(3_000)).unwrap();
+    assert_eq!(queued(&store), before, "no start, pin, take-off or end for a silent rehearsal");
+    // The next, ordinary go-live is heard again.
+    store.go_live(broadcast.id, &env(), "/tmp/s.mp4", false).unwrap();
+    assert!(queued(&store) > before);
+}

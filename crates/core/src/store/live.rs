@@ -16,6 +16,12 @@ impl Store {
     /// titles) while critical items are open and not overridden, or while the broadcast is
     /// already live.
     pub fn go_live(&mut self, broadcast: BroadcastId, env: &CheckEnv, recording_path: &str, rehearsal: bool) -> Result<LiveSession, StoreError> {
+        self.go_live_with(broadcast, env, recording_path, rehearsal, false)
+    }
+
+    /// [`Store::go_live`], and with `silent` the platform hears nothing of this session (no
+    /// bag, start, pins, replies or end): a rehearsal while the desk is set to a real platform.
+    pub fn go_live_with(&mut self, broadcast: BroadcastId, env: &CheckEnv, recording_path: &str, rehearsal: bool, silent: bool) -> Result<LiveSession, StoreError> {
         let state = self.checklist_state(broadcast, env)?;
         if !state.gate.allowed {
             return Err(StoreError::Invalid(
@@ -29,8 +35,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
         tx.execute(
-            "INSERT INTO live_session (broadcast_id, started_at, status, recording_path, rehearsal) VALUES (?1, ?2, 'live', ?3, ?4)",
-            params![broadcast.0, now_rfc3339(), recording_path, rehearsal],
+            "INSERT INTO live_session (broadcast_id, started_at, status, recording_path, rehearsal, platform_silent) VALUES (?1, ?2, 'live', ?3, ?4, ?5)",
+            params![broadcast.0, now_rfc3339(), recording_path, rehearsal, silent],
         )?;
         let id = SessionId(tx.last_insert_rowid());
         // Tell the platform: the broadcast with its line-up, each item in the bag at its live
@@ -148,6 +154,9 @@ impl Store {
     pub fn end_session(&mut self, session: SessionId, recording_path: &str, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
         let broadcast = self.session(session)?.broadcast_id;
         let tx = self.conn.transaction()?;
+        // Queued while the session is still open, so a silent session stays silent.
+        let platform_id = super::outbox::platform_broadcast_id(broadcast);
+        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::END_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
         let n = tx.execute(
             "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path), \
              duration_ms = ?4 WHERE id = ?3 AND status != 'ended'",
@@ -156,8 +165,6 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
         }
-        let platform_id = super::outbox::platform_broadcast_id(broadcast);
-        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::END_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
         tx.commit()?;
         self.session(session)
     }

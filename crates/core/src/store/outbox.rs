@@ -59,8 +59,18 @@ pub fn platform_broadcast_id(broadcast: crate::model::BroadcastId) -> String {
 }
 
 /// Queues one broadcast operation; all of a broadcast's operations share its entity key,
-/// so they reach the platform in the order they happened.
+/// so they reach the platform in the order they happened. Nothing is queued for a
+/// broadcast on air in a silent session (a rehearsal while the desk is set to a real
+/// platform).
 pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::BroadcastId, operation: &str, payload: serde_json::Value) -> Result<(), StoreError> {
+    let silent: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status IN ('live', 'interrupted') AND platform_silent = 1)",
+        )?
+        .query_row(params![broadcast.0], |r| r.get(0))?;
+    if silent {
+        return Ok(());
+    }
     conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation, payload.to_string(), now_ms()])?;
     Ok(())

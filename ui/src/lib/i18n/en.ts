@@ -392,6 +392,7 @@ export const en: Record<MessageKey, string> = {
   'course.exportSigned': "Export signed report",
   'course.exported': "Signed report saved: {path} (hand this file in)",
   'course.weight': "weight {n}",
+  'course.needsPractice': "Course rehearsals need the practice shop: switch back to the built-in practice platform in Settings → Platform",
   'course.title': "Course rehearsals",
   'course.practice': "Practice",
   'course.class': "Class",

@@ -391,6 +391,7 @@ export const zhCN = {
   'course.exportSigned': "导出签名报告",
   'course.exported': "签名报告已保存：{path}（交给老师即可）",
   'course.weight': "权重 {n}",
+  'course.needsPractice': "课程排练要用练习店铺：请在 设置 → 平台 切回内置练习平台",
   'course.title': "课程排练",
   'course.practice': "练习",
   'course.class': "班级",
