@@ -188,13 +188,11 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
 pub fn device_facts(settings: &CaptureSettings) -> (Result<(), String>, Result<(), String>) {
     anchordesk_capture::init();
     let found = devices();
-    let fact = |chosen: &Option<String>, kind: DeviceKind, none: &str| match chosen {
-        None => Err(none.to_string()),
+    // `Err("")`: none chosen (the test source is used); `Err(name)`: chosen, not connected.
+    let fact = |chosen: &Option<String>, kind: DeviceKind| match chosen {
+        None => Err(String::new()),
         Some(name) if found.iter().any(|d| d.kind == kind && &d.name == name) => Ok(()),
-        Some(name) => Err(format!("{name} is not connected")),
+        Some(name) => Err(name.clone()),
     };
-    (
-        fact(&settings.camera, DeviceKind::Camera, "test picture, no camera chosen"),
-        fact(&settings.microphone, DeviceKind::Microphone, "test tone, no microphone chosen"),
-    )
+    (fact(&settings.camera, DeviceKind::Camera), fact(&settings.microphone, DeviceKind::Microphone))
 }

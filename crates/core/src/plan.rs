@@ -274,8 +274,10 @@ impl std::fmt::Display for CheckProblem {
             "noAfterSalesContact" => "has no after-sales contact",
             "diskTooSmall" => "needs more free disk space (MB needed / free):",
             "claimsUnresolved" => "error findings of the claims linter are neither fixed nor acknowledged:",
-            "cameraMissing" => "camera not ready:",
-            "microphoneMissing" => "microphone not ready:",
+            "cameraMissing" => "camera chosen but not connected:",
+            "microphoneMissing" => "microphone chosen but not connected:",
+            "cameraNotChosen" => "no camera chosen: the test picture is used",
+            "microphoneNotChosen" => "no microphone chosen: the test tone is used",
             "platformUnreachable" => "platform not reachable:",
             other => other,
         };
@@ -503,17 +505,20 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
             Some(0) => CheckOutcome::Pass,
             Some(n) => outcome(vec![problem("claimsUnresolved", "", n.to_string())]),
         },
-        AutoCheck::Camera => device_outcome(&env.camera, "cameraMissing", "captureNotInApp"),
-        AutoCheck::Microphone => device_outcome(&env.microphone, "microphoneMissing", "captureNotInApp"),
-        AutoCheck::Platform => device_outcome(&env.platform, "platformUnreachable", "platformNotInApp"),
+        AutoCheck::Camera => device_outcome(&env.camera, "cameraMissing", "cameraNotChosen", "captureNotInApp"),
+        AutoCheck::Microphone => device_outcome(&env.microphone, "microphoneMissing", "microphoneNotChosen", "captureNotInApp"),
+        AutoCheck::Platform => device_outcome(&env.platform, "platformUnreachable", "platformUnreachable", "platformNotInApp"),
     }
 }
 
-fn device_outcome(fact: &Option<Result<(), String>>, code: &str, unavailable: &str) -> CheckOutcome {
+/// A device fact: `Err("")` means no device was chosen (the test source is used), `Err(name)`
+/// that the chosen device is not connected.
+fn device_outcome(fact: &Option<Result<(), String>>, missing: &str, not_chosen: &str, unavailable: &str) -> CheckOutcome {
     match fact {
         None => CheckOutcome::Unavailable { reason: unavailable.into() },
         Some(Ok(())) => CheckOutcome::Pass,
-        Some(Err(why)) => outcome(vec![problem(code, "", why.clone())]),
+        Some(Err(name)) if name.is_empty() => outcome(vec![problem(not_chosen, "", String::new())]),
+        Some(Err(name)) => outcome(vec![problem(missing, "", name.clone())]),
     }
 }
 

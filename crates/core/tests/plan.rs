@@ -251,11 +251,11 @@ fn each_automatic_check_fails_when_its_condition_is_broken() {
     assert!(matches!(entry(&state, AutoCheck::Camera).outcome, Some(CheckOutcome::Unavailable { .. })));
     assert!(!entry(&state, AutoCheck::Camera).satisfied, "an unavailable check is never a tick");
     let mut with_devices = small_disk.clone();
-    with_devices.camera = Some(Err("no camera chosen".into()));
+    with_devices.camera = Some(Err(String::new()));
     with_devices.microphone = Some(Ok(()));
     with_devices.platform = Some(Err("connection refused".into()));
     let state = store.checklist_state(broadcast.id, &with_devices).unwrap();
-    assert_eq!(problems(&entry(&state, AutoCheck::Camera)), vec![("cameraMissing".into(), "".into())]);
+    assert_eq!(problems(&entry(&state, AutoCheck::Camera)), vec![("cameraNotChosen".into(), "".into())]);
     assert!(entry(&state, AutoCheck::Microphone).satisfied);
     assert_eq!(problems(&entry(&state, AutoCheck::Platform)), vec![("platformUnreachable".into(), "".into())]);
 
