@@ -22,6 +22,8 @@ pub struct SyncChanged {
     pub platform_url: Option<String>,
     /// The platform could not be started or reached at all.
     pub offline_reason: Option<String>,
+    /// The embedded practice platform (not the team's own).
+    pub practice: bool,
 }
 
 /// What the platform link holds while the app runs.
@@ -34,7 +36,7 @@ pub struct PlatformLink {
     pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
-fn changed(status: &SyncStatus, url: Option<String>, offline_reason: Option<String>) -> SyncChanged {
+fn changed(status: &SyncStatus, url: Option<String>, offline_reason: Option<String>, practice: bool) -> SyncChanged {
     SyncChanged {
         pending: status.pending,
         sent: status.sent,
@@ -42,6 +44,7 @@ fn changed(status: &SyncStatus, url: Option<String>, offline_reason: Option<Stri
         last_error: status.last_error.clone(),
         platform_url: url,
         offline_reason,
+        practice,
     }
 }
 
@@ -96,12 +99,13 @@ pub fn start(app: &AppHandle) {
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         tauri::async_runtime::spawn(worker.run(shutdown_rx));
         let mut status = handle.subscribe();
-        let _ = changed(&status.borrow(), Some(url.clone()), None).emit(&app);
+        let practice = sandbox.is_some();
+        let _ = changed(&status.borrow(), Some(url.clone()), None, practice).emit(&app);
         *state.platform.lock().unwrap_or_else(|p| p.into_inner()) = Some(PlatformLink { url: url.clone(), platform, handle, sandbox, shutdown });
-        tracing::info!("practice platform on {url}; syncing the outbox");
+        tracing::info!("{} on {url}; syncing the outbox", if practice { "practice platform" } else { "the team's platform" });
         while status.changed().await.is_ok() {
             let current = status.borrow_and_update().clone();
-            let _ = changed(&current, Some(url.clone()), None).emit(&app);
+            let _ = changed(&current, Some(url.clone()), None, practice).emit(&app);
         }
     });
 }
@@ -109,7 +113,7 @@ pub fn start(app: &AppHandle) {
 fn report_offline(app: &AppHandle, reason: &str) {
     tracing::warn!("platform link unavailable, working offline: {reason}");
     *app.state::<AppState>().platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
-    let _ = changed(&SyncStatus::default(), None, Some(reason.to_string())).emit(app);
+    let _ = changed(&SyncStatus::default(), None, Some(reason.to_string()), false).emit(app);
 }
 
 /// The badge's data now (events carry the changes).
@@ -118,8 +122,8 @@ fn report_offline(app: &AppHandle, reason: &str) {
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncChanged, UiError> {
     let link = state.platform.lock().unwrap_or_else(|p| p.into_inner());
     Ok(match link.as_ref() {
-        Some(link) => changed(&link.handle.status(), Some(link.url.clone()), None),
-        None => changed(&SyncStatus::default(), None, state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+        Some(link) => changed(&link.handle.status(), Some(link.url.clone()), None, link.sandbox.is_some()),
+        None => changed(&SyncStatus::default(), None, state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone(), false),
     })
 }
 

@@ -60,7 +60,7 @@ test('a platform secret is tested, kept in the keyring, never written to the dat
       timeout: 20000,
       timeoutMsg: 'the badge did not switch to the new platform',
     });
-    await waitForText(browser, '[data-testid="sync-badge"]', '已同步', 30000);
+    await waitForText(browser, '[data-testid="sync-badge"]', '已同步到平台', 30000);
     await screenshot(browser, 'zh-settings-platform');
   } finally {
     await closeApp(browser);

@@ -2568,6 +2568,8 @@ export type SyncChanged_Deserialize = {
 	platformUrl?: string | null,
 	/**  The platform could not be started or reached at all. */
 	offlineReason?: string | null,
+	/**  The embedded practice platform (not the team's own). */
+	practice: boolean,
 };
 
 /**  The sync badge's data. */
@@ -2580,6 +2582,8 @@ export type SyncChanged_Serialize = {
 	platformUrl: string | null,
 	/**  The platform could not be started or reached at all. */
 	offlineReason: string | null,
+	/**  The embedded practice platform (not the team's own). */
+	practice: boolean,
 };
 
 /**  What a team changes on top of the default packs. */

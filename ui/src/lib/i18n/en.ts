@@ -467,6 +467,7 @@ export const en: Record<MessageKey, string> = {
   'devices.recording': "Recording…",
   'devices.result': "Test recording: {seconds} s, {frames} frames ({skipped} skipped), {mb} MB",
   'sync.synced': "Synced to the practice platform",
+  'sync.syncedOwn': "Synced to the platform",
   'sync.pending': "{n} changes to sync",
   'sync.retrying': "Platform unreachable; {n} changes queued",
   'sync.offline': "Offline: changes are kept and sync later",

@@ -466,6 +466,7 @@ export const zhCN = {
   'devices.recording': "正在录制…",
   'devices.result': "测试录像：{seconds} 秒，{frames} 帧（跳帧 {skipped}），{mb} MB",
   'sync.synced': "已同步到练习平台",
+  'sync.syncedOwn': "已同步到平台",
   'sync.pending': "待同步 {n} 项",
   'sync.retrying': "平台暂不可达，{n} 项排队重试",
   'sync.offline': "离线：改动已保存，稍后同步",
