@@ -68,6 +68,7 @@ const APP_COMMANDS: &[&str] = &[
     "save_quick_replies",
     "preflight",
     "live_take_off",
+    "live_overlay",
     "course_scenarios",
     "course_student",
     "save_course_student",

@@ -91,6 +91,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             sync::save_quick_replies,
             live::preflight,
             live::live_take_off,
+            live::live_overlay,
             course::course_scenarios,
             course::course_student,
             course::save_course_student,

@@ -22,6 +22,9 @@ pub struct LiveRun {
     /// The line-up item on air (replies are linted with its product's facts).
     on_air_item: Option<anchordesk_core::LineupItemId>,
     push: PushPlan,
+    /// The product card on the picture (kept while hidden, to show it again).
+    overlay: Option<Overlay>,
+    overlay_hidden: bool,
 }
 
 /// Where the picture goes besides the recording, as the console says it.
@@ -62,6 +65,7 @@ pub struct LiveStatus {
     pub on_air: Option<i32>,
     pub recording_path: String,
     pub push: PushPlan,
+    pub overlay_visible: bool,
 }
 
 
@@ -210,9 +214,10 @@ async fn start_live(
     if let Some(preview) = handle.take_preview() {
         forward_preview(app, preview);
     }
-    let status = LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone() };
+    let status =
+        LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone(), overlay_visible: true };
     crate::sync::pull_room_while_live(app, session.clone());
-    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan });
+    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan, overlay: None, overlay_hidden: false });
     crate::sync::wake(state);
     Ok(status)
 }
@@ -304,13 +309,11 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
         run.on_air = Some(target);
         run.on_air_item = Some(item.id);
         let selling_point = first_points[target].clone();
-        run.handle
-            .set_overlay(Some(&Overlay::ProductCard {
-                name: item.product_name.clone(),
-                price_fen: item.terms.live_price.0.max(0) as u32,
-                selling_point,
-            }))
-            .map_err(UiError::internal)?;
+        let card = Overlay::ProductCard { name: item.product_name.clone(), price_fen: item.terms.live_price.0.max(0) as u32, selling_point };
+        if !run.overlay_hidden {
+            run.handle.set_overlay(Some(&card)).map_err(UiError::internal)?;
+        }
+        run.overlay = Some(card);
         let marker = run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
         (run.session.id, item, marker.start_ms as i64)
     };
@@ -346,6 +349,20 @@ pub async fn live_take_off(app: AppHandle, state: State<'_, AppState>, index: i3
     live_status(state).await
 }
 
+/// Hides or shows the product card on the picture (the key O in the console).
+#[tauri::command]
+#[specta::specta]
+pub async fn live_overlay(state: State<'_, AppState>, visible: bool) -> Result<LiveStatus, UiError> {
+    {
+        let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_mut().ok_or_else(not_live)?;
+        run.overlay_hidden = !visible;
+        let shown = if visible { run.overlay.as_ref() } else { None };
+        run.handle.set_overlay(shown).map_err(UiError::internal)?;
+    }
+    live_status(state).await
+}
+
 /// Drops a manual marker at the current media time.
 #[tauri::command]
 #[specta::specta]
@@ -364,14 +381,14 @@ pub async fn live_marker(state: State<'_, AppState>, label: String) -> Result<()
 #[tauri::command]
 #[specta::specta]
 pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiError> {
-    let (session, on_air, push) = {
+    let (session, on_air, push, overlay_visible) = {
         let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_ref().ok_or_else(not_live)?;
-        (run.session.clone(), run.on_air, run.push.clone())
+        (run.session.clone(), run.on_air, run.push.clone(), !run.overlay_hidden)
     };
     let broadcast_id = session.broadcast_id;
     let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
-    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push })
+    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push, overlay_visible })
 }
 
 /// Stops: finalises the recording (chapters and the marker sidecar), ends the session and

@@ -101,6 +101,12 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
       await sleep(2000);
     }
 
+    // O hides the product card on the picture and shows it again.
+    await browser.keys('o');
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'live-overlay')).getAttribute('aria-pressed')) === 'false', { timeoutMsg: 'O did not hide the card' });
+    await browser.keys('o');
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'live-overlay')).getAttribute('aria-pressed')) === 'true', { timeoutMsg: 'O did not show the card' });
+
     // A viewer's comment gets a reply: an absolute claim is held back, a quick reply goes out.
     await browser.waitUntil(async () => (await browser.$$('[data-testid="room-reply"]')).length > 0, {
       timeout: 40000,

@@ -163,6 +163,8 @@ export const commands = {
 	 *  and the platform unlists it; when it was on air, the next item goes on air.
 	 */
 	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
+	/**  Hides or shows the product card on the picture (the key O in the console). */
+	liveOverlay: (visible: boolean) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_overlay", { visible })),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -1515,6 +1517,7 @@ export type LiveStatus_Deserialize = {
 	onAir?: number | null,
 	recordingPath: string,
 	push: PushPlan,
+	overlayVisible: boolean,
 };
 
 /**  The live console's state. */
@@ -1525,6 +1528,7 @@ export type LiveStatus_Serialize = {
 	onAir: number | null,
 	recordingPath: string,
 	push: PushPlan,
+	overlayVisible: boolean,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
