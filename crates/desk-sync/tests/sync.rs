@@ -49,14 +49,14 @@ async fn a_fresh_desk_syncs_its_sample_catalog_and_later_edits() {
         draft.price = anchordesk_core::Fen(4990);
         guard.update_product(product.id, &draft).unwrap();
     }
-    worker.round().await;
+    worker.round().await.expect("the outbox store answers");
     assert_eq!(store.lock().unwrap().outbox_counts().unwrap().pending, 1, "the edit waits while the platform fails");
     running.set_faults(Default::default());
     worker.drain(Duration::from_secs(30)).await.unwrap();
     let orange = all_products(&*platform).await.into_iter().find(|p| p.sku == "SAMPLE-ORANGE-5KG").unwrap();
     assert_eq!(orange.price_fen, 4990);
     assert_eq!(store.lock().unwrap().outbox_counts().unwrap().pending, 0);
-    running.shutdown().await;
+    running.shutdown().await.expect("the sandbox shuts down");
 }
 
 async fn all_products(platform: &dyn Platform) -> Vec<anchordesk_platform::Product> {
@@ -108,7 +108,7 @@ async fn going_live_pins_each_product_on_the_platform_in_order() {
     assert_eq!(store.lock().unwrap().outbox_counts().unwrap().given_up, 0);
     let on_platform = platform.broadcast(&anchordesk_core::store::platform_broadcast_id(broadcast.id)).await.unwrap();
     assert_eq!(on_platform.pinned_sku.as_deref(), Some("SAMPLE-HONEY-500G"), "the last product on air is pinned");
-    running.shutdown().await;
+    running.shutdown().await.expect("the sandbox shuts down");
 }
 
 #[test]
