@@ -69,6 +69,7 @@ const APP_COMMANDS: &[&str] = &[
     "preflight",
     "live_take_off",
     "live_overlay",
+    "live_caption",
     "course_scenarios",
     "course_student",
     "save_course_student",

@@ -92,6 +92,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             live::preflight,
             live::live_take_off,
             live::live_overlay,
+            live::live_caption,
             course::course_scenarios,
             course::course_student,
             course::save_course_student,

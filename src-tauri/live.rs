@@ -25,6 +25,9 @@ pub struct LiveRun {
     /// The product card on the picture (kept while hidden, to show it again).
     overlay: Option<Overlay>,
     overlay_hidden: bool,
+    /// A caption typed live, shown instead of the product card until cleared or the next
+    /// product.
+    caption: Option<String>,
 }
 
 /// Where the picture goes besides the recording, as the console says it.
@@ -66,6 +69,7 @@ pub struct LiveStatus {
     pub recording_path: String,
     pub push: PushPlan,
     pub overlay_visible: bool,
+    pub caption: Option<String>,
 }
 
 
@@ -215,9 +219,9 @@ async fn start_live(
         forward_preview(app, preview);
     }
     let status =
-        LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone(), overlay_visible: true };
+        LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone(), overlay_visible: true, caption: None };
     crate::sync::pull_room_while_live(app, session.clone());
-    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan, overlay: None, overlay_hidden: false });
+    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan, overlay: None, overlay_hidden: false, caption: None });
     crate::sync::wake(state);
     Ok(status)
 }
@@ -314,6 +318,7 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
             run.handle.set_overlay(Some(&card)).map_err(UiError::internal)?;
         }
         run.overlay = Some(card);
+        run.caption = None;
         let marker = run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
         (run.session.id, item, marker.start_ms as i64)
     };
@@ -357,10 +362,47 @@ pub async fn live_overlay(state: State<'_, AppState>, visible: bool) -> Result<L
         let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_mut().ok_or_else(not_live)?;
         run.overlay_hidden = !visible;
-        let shown = if visible { run.overlay.as_ref() } else { None };
+        let caption = run.caption.clone().map(|text| Overlay::Title { text });
+        let shown = if visible { caption.as_ref().or(run.overlay.as_ref()) } else { None };
         run.handle.set_overlay(shown).map_err(UiError::internal)?;
     }
     live_status(state).await
+}
+
+/// Shows a caption typed live on the picture, linted with the product on air first: with
+/// an error finding it is held back (kept as evidence, not shown) and the findings come
+/// back. An empty text clears the caption and brings the product card back.
+#[tauri::command]
+#[specta::specta]
+pub async fn live_caption(state: State<'_, AppState>, text: String) -> Result<crate::sync::ReplyOutcome, UiError> {
+    let text = text.trim().to_string();
+    if text.is_empty() {
+        let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_mut().ok_or_else(not_live)?;
+        run.caption = None;
+        if !run.overlay_hidden {
+            run.handle.set_overlay(run.overlay.as_ref()).map_err(UiError::internal)?;
+        }
+        return Ok(crate::sync::ReplyOutcome { sent: None, findings: Vec::new() });
+    }
+    let (session_id, item, media_ms) = on_air_facts(&state)?;
+    let linter = state.linter();
+    let outcome = state
+        .with_store(move |store| {
+            let findings = store.lint_text_for(&linter, &text, None, item)?;
+            let kept = store.add_reply(session_id, anchordesk_core::store::CAPTION, &text, media_ms, &findings)?;
+            Ok(crate::sync::ReplyOutcome { sent: Some(kept).filter(|k| !k.held), findings })
+        })
+        .await?;
+    if let Some(shown) = &outcome.sent {
+        let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_mut().ok_or_else(not_live)?;
+        run.caption = Some(shown.text.clone());
+        if !run.overlay_hidden {
+            run.handle.set_overlay(Some(&Overlay::Title { text: shown.text.clone() })).map_err(UiError::internal)?;
+        }
+    }
+    Ok(outcome)
 }
 
 /// Drops a manual marker at the current media time.
@@ -381,14 +423,14 @@ pub async fn live_marker(state: State<'_, AppState>, label: String) -> Result<()
 #[tauri::command]
 #[specta::specta]
 pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiError> {
-    let (session, on_air, push, overlay_visible) = {
+    let (session, on_air, push, overlay_visible, caption) = {
         let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_ref().ok_or_else(not_live)?;
-        (run.session.clone(), run.on_air, run.push.clone(), !run.overlay_hidden)
+        (run.session.clone(), run.on_air, run.push.clone(), !run.overlay_hidden, run.caption.clone())
     };
     let broadcast_id = session.broadcast_id;
     let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
-    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push, overlay_visible })
+    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push, overlay_visible, caption })
 }
 
 /// Stops: finalises the recording (chapters and the marker sidecar), ends the session and

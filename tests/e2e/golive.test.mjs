@@ -107,6 +107,17 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     await browser.keys('o');
     await browser.waitUntil(async () => (await (await byTestId(browser, 'live-overlay')).getAttribute('aria-pressed')) === 'true', { timeoutMsg: 'O did not show the card' });
 
+    // A caption typed live is linted first: an absolute claim is held, a plain one shown.
+    await (await byTestId(browser, 'live-caption')).setValue('全网第一好橙子');
+    await (await byTestId(browser, 'live-caption-show')).click();
+    await (await byTestId(browser, 'live-caption-held')).waitForDisplayed({ timeout: 10000 });
+    await (await byTestId(browser, 'live-caption')).clearValue();
+    await (await byTestId(browser, 'live-caption')).setValue('今晚八点加场');
+    await (await byTestId(browser, 'live-caption-show')).click();
+    await waitForText(browser, '[data-testid="live-caption-current"]', '今晚八点加场');
+    await (await byTestId(browser, 'live-caption-clear')).click();
+    await (await byTestId(browser, 'live-caption-current')).waitForDisplayed({ reverse: true, timeout: 10000 });
+
     // A viewer's comment gets a reply: an absolute claim is held back, a quick reply goes out.
     await browser.waitUntil(async () => (await browser.$$('[data-testid="room-reply"]')).length > 0, {
       timeout: 40000,
@@ -144,11 +155,13 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
       report.room.audience.gmv,
       'sales per product add up to the GMV',
     );
-    // Both replies are kept: the one the linter held back (as evidence) and the one sent.
-    const sent = report.replies.filter((r) => !r.held);
+    // Both replies are kept: the one the linter held back (as evidence) and the one sent;
+    // the captions too (kept on the desk, comment -1).
+    assert.equal(report.replies.filter((r) => r.commentSeq === -1).length, 2, JSON.stringify(report.replies));
+    const sent = report.replies.filter((r) => !r.held && r.commentSeq > 0);
     assert.equal(sent.length, 1, 'only the compliant reply went out');
     assert.equal(sent[0].lintErrors, 0);
-    assert.ok(report.replies.some((r) => r.held && r.lintErrors > 0), JSON.stringify(report.replies));
+    assert.ok(report.replies.some((r) => r.held && r.commentSeq > 0 && r.lintErrors > 0), JSON.stringify(report.replies));
   } finally {
     await closeApp(browser);
   }

@@ -303,8 +303,9 @@ pub fn attempt_facts(store: &Store, broadcast: BroadcastId, scenario: &Scenario,
             .filter(|r| !r.held)
             .filter(|r| match (&event.kind, seq) {
                 (EventKind::Comment { .. }, Some(seq)) => r.comment_seq == seq,
-                // Announcements to the room answer a desk-side reminder or a stock-out.
-                (EventKind::CouponDue { .. } | EventKind::StockOut { .. }, _) => r.comment_seq == 0,
+                // Announcements to the room and captions on the picture answer a desk-side
+                // reminder or a stock-out.
+                (EventKind::CouponDue { .. } | EventKind::StockOut { .. }, _) => r.comment_seq <= anchordesk_core::store::ANNOUNCEMENT,
                 _ => false,
             })
             .map(|r| Response { at_ms: r.media_ms, text: r.text.clone(), lint_error_count: r.lint_errors.max(0) as u32 })

@@ -165,6 +165,12 @@ export const commands = {
 	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
 	/**  Hides or shows the product card on the picture (the key O in the console). */
 	liveOverlay: (visible: boolean) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_overlay", { visible })),
+	/**
+	 *  Shows a caption typed live on the picture, linted with the product on air first: with
+	 *  an error finding it is held back (kept as evidence, not shown) and the findings come
+	 *  back. An empty text clears the caption and brings the product card back.
+	 */
+	liveCaption: (text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_caption", { text })),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -1518,6 +1524,7 @@ export type LiveStatus_Deserialize = {
 	recordingPath: string,
 	push: PushPlan,
 	overlayVisible: boolean,
+	caption?: string | null,
 };
 
 /**  The live console's state. */
@@ -1529,6 +1536,7 @@ export type LiveStatus_Serialize = {
 	recordingPath: string,
 	push: PushPlan,
 	overlayVisible: boolean,
+	caption: string | null,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */

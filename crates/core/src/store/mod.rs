@@ -10,6 +10,7 @@ mod products;
 mod room;
 mod course;
 pub use course::CourseAttempt;
+pub use room::{ANNOUNCEMENT, CAPTION};
 
 pub use outbox::{
     CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,

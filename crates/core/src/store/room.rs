@@ -8,6 +8,11 @@ use crate::room::{LiveReply, RoomEvent, RoomEventKind};
 use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{Row, params};
 
+/// `comment_seq` of an announcement to the whole room (kept on the desk).
+pub const ANNOUNCEMENT: i64 = 0;
+/// `comment_seq` of a caption shown on the picture (kept on the desk).
+pub const CAPTION: i64 = -1;
+
 /// Longest reply the platform takes (characters).
 pub const MAX_REPLY_CHARS: usize = 200;
 
@@ -50,8 +55,8 @@ impl Store {
 
     /// Records a reply typed live, with what the claims linter found in it. A reply with an
     /// error finding is held back: kept as evidence, never sent. Otherwise it is queued for
-    /// the platform in the same transaction (`comment_seq` 0 is an announcement to the
-    /// room, kept on the desk only). The text must be 1–200 characters.
+    /// the platform in the same transaction ([`ANNOUNCEMENT`] and [`CAPTION`] are kept on the
+    /// desk only). The text must be 1–200 characters.
     pub fn add_reply(
         &mut self,
         session: SessionId,
