@@ -542,6 +542,15 @@ impl Linter {
                     None
                 }
             }
+            Check::Promise => {
+                // Backed when the promise is written in the product's terms on file.
+                let promised = fold(&text[candidate.start..candidate.end]);
+                if product.policies.iter().any(|policy| fold(policy).contains(promised.as_str())) {
+                    None
+                } else {
+                    Some((rule.severity, None))
+                }
+            }
             Check::Gift => {
                 // The clause around the match, looked for within a bounded window so that a
                 // very long line stays linear.

@@ -21,7 +21,7 @@
 //! ```
 //!
 //! Cross-checks against product facts use `check` (`certificate`, `original-price`,
-//! `stock`, `gift`), `certificate` (`organic`, `green-food`, `geographical-indication`,
+//! `stock`, `gift`, `promise`), `certificate` (`organic`, `green-food`, `geographical-indication`,
 //! `pollution-free`) and `fail_message`, which may use `{value}` and `{limit}`.
 
 use serde::Deserialize;
@@ -74,6 +74,7 @@ pub(crate) enum Check {
     OriginalPrice,
     Stock,
     Gift,
+    Promise,
 }
 
 /// A rule after validation, with its patterns expanded.
@@ -265,10 +266,11 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
                 "original-price" => Check::OriginalPrice,
                 "stock" => Check::Stock,
                 "gift" => Check::Gift,
+                "promise" => Check::Promise,
                 other => {
                     return Err(locator.at(
                         check,
-                        format!("unknown check {other:?} (use certificate, original-price, stock or gift)"),
+                        format!("unknown check {other:?} (use certificate, original-price, stock, gift or promise)"),
                     ));
                 }
             }),

@@ -52,6 +52,9 @@ impl Certificate {
 /// - `仅剩3件` must equal `stock`: above it the orders cannot be filled, below it the
 ///   scarcity is invented (when `None`, the claim stays a warning);
 /// - a gift named after `送` or `赠` must contain one of `lineup_gift_names`;
+/// - a shipping or after-sales promise (`坏果包赔`, `48小时内发货`) disappears when it is
+///   written in one of `policies` (the product's after-sales and shipping terms on file)
+///   and stays a warning otherwise;
 /// - `registered_names` (the product's name, model and registered trademarks) are never
 ///   flagged, since the SAMR guide (CN-ABSG-6(4)) exempts names that happen to contain
 ///   absolute words, such as a brand called 第一坊.
@@ -71,4 +74,6 @@ pub struct ProductContext {
     pub lineup_gift_names: Vec<String>,
     /// The product's name, model and registered trademarks, as on file.
     pub registered_names: Vec<String>,
+    /// The product's written after-sales and shipping terms (售后、发货), as on file.
+    pub policies: Vec<String>,
 }

@@ -85,6 +85,7 @@ proptest! {
             stock: Some(3),
             lineup_gift_names: vec!["开果器".to_owned()],
             registered_names: vec!["第一坊".to_owned()],
+            policies: vec!["坏果包赔".to_owned()],
         };
         check_spans(&text, &LintOptions::default());
         check_spans(&text, &LintOptions { product: Some(&product), ..LintOptions::default() });

@@ -483,6 +483,25 @@ fn gift_cross_check() {
 }
 
 #[test]
+fn a_promise_written_in_the_products_terms_is_backed() {
+    let product = ProductContext {
+        policies: vec!["坏果包赔：签收 48 小时内拍照联系客服".to_owned(), "付款后48小时内发货".to_owned()],
+        ..ProductContext::default()
+    };
+    let options = LintOptions {
+        product: Some(&product),
+        ..LintOptions::default()
+    };
+    assert!(linter().lint("坏果包赔，放心买", &options).is_empty());
+    assert!(linter().lint("48小时内发货", &options).is_empty());
+    // A promise the terms do not hold stays a warning to check, as without a product.
+    let findings = linter().lint("不甜包退", &options);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].severity, Severity::Warning);
+    assert_eq!(lint("坏果包赔")[0].severity, Severity::Warning);
+}
+
+#[test]
 fn registered_names_are_not_flagged() {
     // CN-ABSG-6(4): a trademark that happens to contain 第一 names the goods.
     let product = ProductContext {

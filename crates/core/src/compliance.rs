@@ -122,6 +122,7 @@ pub fn product_context(product: &Product, item: Option<&LineupItem>, lineup: &[L
         // The catalog has no field for registered trademarks yet, and a product name typed
         // by the seller is not one: nothing is exempted as a registered name.
         registered_names: Vec::new(),
+        policies: Some(product.draft.after_sales.trim().to_string()).filter(|terms| !terms.is_empty()).into_iter().collect(),
     }
 }
 

@@ -138,6 +138,7 @@ enum Column {
     Storage,
     ColdChain,
     SellingPoints,
+    AfterSales,
     Certificates,
 }
 
@@ -161,6 +162,7 @@ impl Column {
             "storage" | "储存方式" | "存储方式" | "储存" => Column::Storage,
             "coldchain" | "冷链" => Column::ColdChain,
             "sellingpoints" | "卖点" => Column::SellingPoints,
+            "aftersales" | "售后" | "售后政策" | "售后与发货" => Column::AfterSales,
             "certificates" | "证书" => Column::Certificates,
             _ => return None,
         })
@@ -178,6 +180,7 @@ impl Column {
             Column::Storage => "storage",
             Column::ColdChain => "coldChain",
             Column::SellingPoints => "sellingPoints",
+            Column::AfterSales => "afterSales",
             Column::Certificates => "certificates",
         }
     }
@@ -239,6 +242,7 @@ fn row_to_draft(columns: &HashMap<Column, usize>, cells: &[String]) -> Result<Pr
         storage,
         cold_chain,
         selling_points: cell(Column::SellingPoints).replace("\\n", "\n"),
+        after_sales: cell(Column::AfterSales).to_string(),
         certificates,
     };
     match form.parse() {
@@ -400,8 +404,9 @@ fn reject_duplicate_skus(parsed: &mut ParsedFile) {
 }
 
 /// CSV header written by [`export_csv`]; the importer reads it back.
-const EXPORT_HEADER: [&str; 11] = [
-    "sku", "name", "origin", "spec", "price", "stock", "shelf_life_days", "storage", "cold_chain", "selling_points", "certificates",
+const EXPORT_HEADER: [&str; 12] = [
+    "sku", "name", "origin", "spec", "price", "stock", "shelf_life_days", "storage", "cold_chain", "selling_points", "after_sales",
+    "certificates",
 ];
 
 /// Products as CSV (UTF-8 with a BOM, so that Excel opens Chinese text correctly). Prices in yuan.
@@ -422,6 +427,7 @@ pub fn export_csv(products: &[Product]) -> Vec<u8> {
                 d.storage.code(),
                 if d.cold_chain { "true" } else { "false" },
                 &d.selling_points.replace('\n', "\\n"),
+                &d.after_sales,
                 &format_certificates(&d.certificates),
             ])
             .expect("writing to a Vec cannot fail");

@@ -194,6 +194,9 @@ pub struct ProductDraft {
     pub cold_chain: bool,
     /// 卖点, one per line.
     pub selling_points: String,
+    /// 售后与发货：the written after-sales and shipping terms (坏果包赔, 48小时内发货 …).
+    #[serde(default)]
+    pub after_sales: String,
     pub certificates: Vec<Certificate>,
 }
 

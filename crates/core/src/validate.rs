@@ -84,6 +84,8 @@ pub struct ProductForm {
     pub storage: Storage,
     pub cold_chain: bool,
     pub selling_points: String,
+    #[serde(default)]
+    pub after_sales: String,
     pub certificates: Vec<Certificate>,
 }
 
@@ -101,6 +103,7 @@ impl ProductForm {
             storage: draft.storage,
             cold_chain: draft.cold_chain,
             selling_points: draft.selling_points.clone(),
+            after_sales: draft.after_sales.clone(),
             certificates: draft.certificates.clone(),
         }
     }
@@ -116,6 +119,7 @@ impl ProductForm {
         let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(0);
         let shelf_life_days = count(&mut errors, "shelfLifeDays", &self.shelf_life_days, false);
         let selling_points = optional_text(&mut errors, "sellingPoints", &self.selling_points, MAX_TEXT_CHARS);
+        let after_sales = optional_text(&mut errors, "afterSales", &self.after_sales, MAX_TEXT_CHARS);
         for (idx, certificate) in self.certificates.iter().enumerate() {
             if let Some(date) = &certificate.valid_until
                 && !is_date(date)
@@ -137,6 +141,7 @@ impl ProductForm {
             storage: self.storage,
             cold_chain: self.cold_chain,
             selling_points,
+            after_sales,
             certificates: self
                 .certificates
                 .iter()

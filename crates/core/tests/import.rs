@@ -183,6 +183,7 @@ fn arb_draft() -> impl Strategy<Value = ProductDraft> {
             storage,
             cold_chain: cold,
             selling_points: points.trim().to_string(),
+            after_sales: "坏果包赔".into(),
             certificates: vec![],
         })
         .prop_filter("name must not be blank", |d| !d.name.is_empty())

@@ -18,6 +18,7 @@ fn orange() -> ProductDraft {
         price: "59.90".into(),
         stock: "100".into(),
         shelf_life_days: "30".into(),
+        after_sales: "坏果包赔：签收 48 小时内拍照联系客服".into(),
         certificates: vec![Certificate {
             kind: CertificateKind::GeographicalIndication,
             number: "GI-1".into(),

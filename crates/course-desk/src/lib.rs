@@ -66,6 +66,7 @@ fn product_draft(product: &ScenarioProduct) -> ProductDraft {
         storage: Storage::default(),
         cold_chain: false,
         selling_points: product.selling_points.join("\n"),
+        after_sales: product.after_sales.clone(),
         certificates: product.certificates.iter().map(|c| certificate(c)).collect(),
     }
 }

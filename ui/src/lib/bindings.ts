@@ -1714,6 +1714,8 @@ export type ProductDraft_Deserialize = {
 	coldChain: boolean,
 	/**  卖点, one per line. */
 	sellingPoints: string,
+	/**  售后与发货：the written after-sales and shipping terms (坏果包赔, 48小时内发货 …). */
+	afterSales?: string,
 	certificates: Certificate_Deserialize[],
 };
 
@@ -1737,6 +1739,8 @@ export type ProductDraft_Serialize = {
 	coldChain: boolean,
 	/**  卖点, one per line. */
 	sellingPoints: string,
+	/**  售后与发货：the written after-sales and shipping terms (坏果包赔, 48小时内发货 …). */
+	afterSales: string,
 	certificates: Certificate_Serialize[],
 };
 
@@ -1757,6 +1761,7 @@ export type ProductForm_Deserialize = {
 	storage: Storage,
 	coldChain: boolean,
 	sellingPoints: string,
+	afterSales?: string,
 	certificates: Certificate_Deserialize[],
 };
 
@@ -1774,6 +1779,7 @@ export type ProductForm_Serialize = {
 	storage: Storage,
 	coldChain: boolean,
 	sellingPoints: string,
+	afterSales: string,
 	certificates: Certificate_Serialize[],
 };
 

@@ -36,6 +36,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/007_outbox.sql"),
     include_str!("../../migrations/008_room.sql"),
     include_str!("../../migrations/009_course.sql"),
+    include_str!("../../migrations/010_after_sales.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -8,7 +8,7 @@ use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const PRODUCT_COLUMNS: &str = "id, sku, name, origin, spec, price_fen, stock, shelf_life_days, storage, \
-     cold_chain, selling_points, is_sample, updated_at";
+     cold_chain, selling_points, is_sample, updated_at, after_sales";
 
 /// Whether an upsert added a product or changed an existing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,8 +186,8 @@ fn ensure_sku_free(conn: &Connection, sku: &str, except: Option<ProductId>) -> R
 pub(super) fn insert(conn: &Connection, draft: &ProductDraft, is_sample: bool, now: &str) -> Result<ProductId, StoreError> {
     conn.prepare_cached(
         "INSERT INTO product (sku, name, origin, spec, price_fen, stock, shelf_life_days, storage, cold_chain, \
-         selling_points, is_sample, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+         selling_points, is_sample, created_at, updated_at, after_sales) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
     )?
     .execute(params![
         draft.sku,
@@ -202,6 +202,7 @@ pub(super) fn insert(conn: &Connection, draft: &ProductDraft, is_sample: bool, n
         draft.selling_points,
         is_sample,
         now,
+        draft.after_sales,
     ])?;
     let id = ProductId(conn.last_insert_rowid());
     write_certificates(conn, id, &draft.certificates)?;
@@ -212,8 +213,8 @@ fn update(conn: &Connection, id: ProductId, draft: &ProductDraft, now: &str) -> 
     let n = conn
         .prepare_cached(
             "UPDATE product SET sku = ?1, name = ?2, origin = ?3, spec = ?4, price_fen = ?5, stock = ?6, \
-             shelf_life_days = ?7, storage = ?8, cold_chain = ?9, selling_points = ?10, updated_at = ?11 \
-             WHERE id = ?12 AND deleted_at IS NULL",
+             shelf_life_days = ?7, storage = ?8, cold_chain = ?9, selling_points = ?10, updated_at = ?11, \
+             after_sales = ?13 WHERE id = ?12 AND deleted_at IS NULL",
         )?
         .execute(params![
             draft.sku,
@@ -228,6 +229,7 @@ fn update(conn: &Connection, id: ProductId, draft: &ProductDraft, now: &str) -> 
             draft.selling_points,
             now,
             id.0,
+            draft.after_sales,
         ])?;
     if n == 0 {
         return Err(StoreError::NotFound { entity: "product", id: id.0 });
@@ -268,6 +270,7 @@ fn product_from_row(row: &Row<'_>) -> rusqlite::Result<Product> {
             storage: Storage::parse(&storage).unwrap_or_default(),
             cold_chain: row.get(9)?,
             selling_points: row.get(10)?,
+            after_sales: row.get(13)?,
             certificates: Vec::new(),
         },
         is_sample: row.get(11)?,

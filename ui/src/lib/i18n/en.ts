@@ -34,6 +34,8 @@ export const en: Record<MessageKey, string> = {
   'product.shelfLifeDays': 'Shelf life (days)',
   'product.storage': 'Storage',
   'product.coldChain': 'Ships by cold chain',
+  'product.afterSales': "After-sales and shipping terms (promises made on air are checked against them)",
+  'product.afterSalesPlaceholder': "e.g. Damaged fruit replaced: photo to customer service within 48 h of delivery; ships within 48 h of payment",
   'product.sellingPoints': 'Selling points (one per line)',
   'product.certificates': 'Certificates and test reports',
   'product.searchPlaceholder': 'Search SKU, name, origin or spec (press / to focus)',

@@ -33,6 +33,8 @@ export const zhCN = {
   'product.shelfLifeDays': '保质期（天）',
   'product.storage': '储存方式',
   'product.coldChain': '冷链发货',
+  'product.afterSales': "售后与发货（写明了，直播里说的承诺才有依据）",
+  'product.afterSalesPlaceholder': "例：坏果包赔，签收 48 小时内拍照联系客服；付款后 48 小时内发货",
   'product.sellingPoints': '卖点（每行一条）',
   'product.certificates': '证书与检测报告',
   'product.searchPlaceholder': '搜索货号、名称、产地或规格（按 / 聚焦）',
