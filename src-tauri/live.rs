@@ -245,7 +245,10 @@ async fn platform_ingest(state: &AppState, broadcast_id: BroadcastId) -> Result<
             .await
             .map_err(|err| err.message)?;
         match latest {
-            (Some((id, true)), desk_id) => break (id, desk_id),
+            (Some(start), desk_id) if start.done => break (start.id, desk_id),
+            (Some(start), _) if start.given_up => {
+                return Err(format!("the platform refused the start: {}", start.last_error.unwrap_or_default()));
+            }
             (None, _) => return Err("no start was queued for this broadcast".into()),
             _ if std::time::Instant::now() >= deadline => return Err("the platform did not confirm the start in time; it is queued".into()),
             _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,

@@ -350,9 +350,10 @@ pub async fn save_platform_settings(
         .with_store(move |store| {
             let before = anchordesk_desk_sync::platform_settings(store)?;
             anchordesk_desk_sync::save_platform_settings(store, settings.as_ref())?;
-            // Another platform has never heard of the catalog: tell it everything.
+            // Another platform has heard of nothing: tell it the catalog and every broadcast
+            // not ended, with its line-up.
             if before.map(|b| b.base_url) != settings.map(|s| s.base_url) {
-                store.requeue_catalog()?;
+                store.requeue_for_new_platform()?;
             }
             Ok(())
         })

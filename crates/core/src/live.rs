@@ -66,6 +66,8 @@ pub struct LiveSession {
     /// Wall-clock milliseconds at the recording's time 0 (set when the recording starts).
     #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub media_origin_ms: Option<i64>,
+    /// A rehearsal kept from a real platform: the platform hears nothing of it.
+    pub platform_silent: bool,
 }
 
 /// What a marker marks.

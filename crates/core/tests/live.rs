@@ -261,3 +261,26 @@ fn a_silent_rehearsal_tells_the_platform_nothing() {
     store.go_live(broadcast.id, &env(), "/tmp/s.mp4", false).unwrap();
     assert!(queued(&store) > before);
 }
+
+#[test]
+fn switching_platforms_tells_the_new_one_the_catalog_and_every_open_broadcast() {
+    let (_dir, mut store) = open();
+    let (broadcast, _) = ready(&mut store);
+    let interrupted = {
+        store.go_live(broadcast.id, &env(), "/tmp/a.mp4", false).unwrap();
+        store.mark_interrupted_sessions().unwrap().remove(0)
+    };
+    let ops = |store: &Store, op: &str| {
+        store.outbox_pending(100_000).unwrap().iter().filter(|r| r.operation == op && r.entity == format!("broadcast:b{}", broadcast.id.0)).count()
+    };
+    assert_eq!((ops(&store, store::CREATE_BROADCAST), ops(&store, store::START_BROADCAST)), (1, 1));
+    let queued = store.requeue_for_new_platform().unwrap();
+    assert!(queued > 8, "the sample catalog and the broadcast: {queued}");
+    assert_eq!(ops(&store, store::CREATE_BROADCAST), 2, "the new platform gets the broadcast with its line-up");
+    // Resuming on the new platform starts it there (the old start was for the old platform).
+    store.retire_interrupted(interrupted.id, Some(1_000)).unwrap();
+    store.go_live(broadcast.id, &env(), "/tmp/b.mp4", false).unwrap();
+    assert_eq!(ops(&store, store::START_BROADCAST), 2);
+    let latest = store.outbox_latest(broadcast.id, store::START_BROADCAST).unwrap().unwrap();
+    assert!(!latest.done && !latest.given_up);
+}

@@ -1478,6 +1478,8 @@ export type LiveSession_Deserialize = {
 	pushReconnects?: number | null,
 	/**  Wall-clock milliseconds at the recording's time 0 (set when the recording starts). */
 	mediaOriginMs?: number | null,
+	/**  A rehearsal kept from a real platform: the platform hears nothing of it. */
+	platformSilent: boolean,
 };
 
 /**  One go-live of a broadcast. */
@@ -1497,6 +1499,8 @@ export type LiveSession_Serialize = {
 	pushReconnects: number | null,
 	/**  Wall-clock milliseconds at the recording's time 0 (set when the recording starts). */
 	mediaOriginMs: number | null,
+	/**  A rehearsal kept from a real platform: the platform hears nothing of it. */
+	platformSilent: boolean,
 };
 
 /**  Health figures from the pipeline, once a second. */

@@ -9,7 +9,7 @@ use crate::plan::{CheckEnv, Phase};
 use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{OptionalExtension, Row, params};
 
-const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms, dropped_frames, push_reconnects, media_origin_ms";
+const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms, dropped_frames, push_reconnects, media_origin_ms, platform_silent";
 
 impl Store {
     /// Opens a live session after checking the go-live gate; refused (with the blockers'
@@ -46,13 +46,12 @@ impl Store {
             super::outbox::publish_lineup(&tx, broadcast)?;
         }
         // A broadcast resumed after a crash is still live on the platform: nothing to start.
-        let started = tx
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM outbox s WHERE s.entity = ?1 AND s.operation = ?2 \
-                 AND NOT EXISTS(SELECT 1 FROM outbox e WHERE e.entity = s.entity AND e.operation = ?3 AND e.id > s.id))",
-                params![format!("broadcast:{platform_id}"), super::outbox::START_BROADCAST, super::outbox::END_BROADCAST],
-                |r| r.get::<_, bool>(0),
-            )?;
+        let started = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM outbox s WHERE s.entity = ?1 AND s.operation = ?2 AND s.id > ?4 \
+             AND NOT EXISTS(SELECT 1 FROM outbox e WHERE e.entity = s.entity AND e.operation = ?3 AND e.id > s.id))",
+            params![format!("broadcast:{platform_id}"), super::outbox::START_BROADCAST, super::outbox::END_BROADCAST, super::outbox::platform_epoch(&tx)?],
+            |r| r.get::<_, bool>(0),
+        )?;
         for item in lineup.iter().filter(|_| !started) {
             super::outbox::enqueue_broadcast(
                 &tx,
@@ -154,9 +153,13 @@ impl Store {
     pub fn end_session(&mut self, session: SessionId, recording_path: &str, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
         let broadcast = self.session(session)?.broadcast_id;
         let tx = self.conn.transaction()?;
-        // Queued while the session is still open, so a silent session stays silent.
-        let platform_id = super::outbox::platform_broadcast_id(broadcast);
-        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::END_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+        // A silent session (a rehearsal kept from a real platform) ends silently, also when
+        // it is closed after a crash.
+        let silent: bool = tx.query_row("SELECT platform_silent FROM live_session WHERE id = ?1", params![session.0], |r| r.get(0))?;
+        if !silent {
+            let platform_id = super::outbox::platform_broadcast_id(broadcast);
+            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::END_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+        }
         let n = tx.execute(
             "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path), \
              duration_ms = ?4 WHERE id = ?3 AND status != 'ended'",
@@ -275,5 +278,6 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, Store
         dropped_frames: row.get(8)?,
         push_reconnects: row.get(9)?,
         media_origin_ms: row.get(10)?,
+        platform_silent: row.get(11)?,
     }))
 }

@@ -23,6 +23,15 @@ pub struct OutboxRow {
     pub retry_at_ms: Option<i64>,
 }
 
+/// What became of one queued entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxState {
+    pub id: i64,
+    pub done: bool,
+    pub given_up: bool,
+    pub last_error: Option<String>,
+}
+
 /// The queue's state, for the sync badge.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -64,9 +73,7 @@ pub fn platform_broadcast_id(broadcast: crate::model::BroadcastId) -> String {
 /// platform).
 pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::BroadcastId, operation: &str, payload: serde_json::Value) -> Result<(), StoreError> {
     let silent: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status IN ('live', 'interrupted') AND platform_silent = 1)",
-        )?
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status = 'live' AND platform_silent = 1)")?
         .query_row(params![broadcast.0], |r| r.get(0))?;
     if silent {
         return Ok(());
@@ -96,11 +103,21 @@ pub(super) fn publish_lineup(conn: &Connection, broadcast: crate::model::Broadca
     }
 }
 
-/// Whether the broadcast's creation was ever queued (sent or not).
+/// Whether the broadcast's creation was queued (sent or not) for the current platform.
 pub(super) fn created_on_platform(conn: &Connection, broadcast: crate::model::BroadcastId) -> Result<bool, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM outbox WHERE entity = ?1 AND operation = ?2)")?
-        .query_row(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), CREATE_BROADCAST], |r| r.get(0))?)
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM outbox WHERE entity = ?1 AND operation = ?2 AND id > ?3)")?
+        .query_row(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), CREATE_BROADCAST, platform_epoch(conn)?], |r| r.get(0))?)
+}
+
+/// The last outbox id queued for an earlier platform: entries up to it say nothing of what
+/// the current platform has heard (set when the desk switches platforms).
+pub(super) fn platform_epoch(conn: &Connection) -> Result<i64, StoreError> {
+    let epoch: Option<String> = conn
+        .prepare_cached("SELECT value FROM setting WHERE key = 'platform_epoch'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    Ok(epoch.and_then(|e| e.parse().ok()).unwrap_or(0))
 }
 
 /// The operation code for a product's allocated stock.
@@ -142,30 +159,48 @@ impl Store {
         Ok(out)
     }
 
-    /// The latest entry queued for a broadcast with `operation`: its id and whether it was
-    /// sent. The app uses it to replay the start call (same Idempotency-Key, so the
-    /// platform answers with its first response: the ingest URL and stream key).
-    pub fn outbox_latest(&self, broadcast: crate::model::BroadcastId, operation: &str) -> Result<Option<(i64, bool)>, StoreError> {
+    /// The latest entry queued for a broadcast with `operation` (for the current platform).
+    /// The app uses it to replay the start call (same Idempotency-Key, so the platform
+    /// answers with its first response: the ingest URL and stream key).
+    pub fn outbox_latest(&self, broadcast: crate::model::BroadcastId, operation: &str) -> Result<Option<OutboxState>, StoreError> {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, done_at_ms IS NOT NULL FROM outbox WHERE entity = ?1 AND operation = ?2 ORDER BY id DESC LIMIT 1",
-                params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT id, done_at_ms IS NOT NULL, given_up, last_error FROM outbox WHERE entity = ?1 AND operation = ?2 AND id > ?3 \
+                 ORDER BY id DESC LIMIT 1",
+                params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation, platform_epoch(&self.conn)?],
+                |r| Ok(OutboxState { id: r.get(0)?, done: r.get(1)?, given_up: r.get(2)?, last_error: r.get(3)? }),
             )
             .optional()?)
     }
 
-    /// Queues every product of the catalog again (after switching to another platform,
-    /// which has never heard of them). Returns how many were queued.
-    pub fn requeue_catalog(&mut self) -> Result<usize, StoreError> {
+    /// After switching to another platform, which has heard of nothing: marks the switch
+    /// (earlier entries no longer count as told) and queues every product of the catalog
+    /// and every broadcast not ended, with its line-up, again. Returns how many entries
+    /// were queued. One transaction.
+    pub fn requeue_for_new_platform(&mut self) -> Result<usize, StoreError> {
         let products = self.products("")?;
         let tx = self.conn.transaction()?;
+        let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?;
+        tx.execute(
+            "INSERT INTO setting (key, value) VALUES ('platform_epoch', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![last.to_string()],
+        )?;
         for product in &products {
             enqueue_product(&tx, &product.draft)?;
         }
+        let open: Vec<i64> = tx
+            .prepare(
+                "SELECT b.id FROM broadcast b WHERE b.deleted_at IS NULL \
+                 AND NOT EXISTS(SELECT 1 FROM live_session s WHERE s.broadcast_id = b.id AND s.status = 'ended')",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for broadcast in &open {
+            publish_lineup(&tx, crate::model::BroadcastId(*broadcast))?;
+        }
         tx.commit()?;
-        Ok(products.len())
+        Ok(products.len() + open.len())
     }
 
     /// Marks an entry sent.
