@@ -148,7 +148,9 @@ fn rubric(state: &AppState) -> Result<anchordesk_course::Rubric, UiError> {
     match std::fs::read_to_string(&path) {
         Ok(source) => anchordesk_course::Rubric::parse(&path.display().to_string(), &source)
             .map_err(|err| UiError::invalid(vec![FieldError::new("rubric", FieldErrorCode::UnknownValue, err.to_string())])),
-        Err(_) => Ok(anchordesk_course::Rubric::default_rubric()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(anchordesk_course::Rubric::default_rubric()),
+        // A teacher's rubric that cannot be read is not silently replaced by the default.
+        Err(err) => Err(UiError::invalid(vec![FieldError::new("rubric", FieldErrorCode::UnknownValue, format!("{}: {err}", path.display()))])),
     }
 }
 

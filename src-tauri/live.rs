@@ -8,6 +8,7 @@ use anchordesk_capture::{MarkerKind, Overlay, Pipeline, PipelineHandle, Stats, S
 use anchordesk_core::{archive, preflight};
 use anchordesk_core::live::{BroadcastReport, LiveMarkerKind, LiveSession, report_html};
 use anchordesk_core::plan::CheckEnv;
+use anchordesk_core::validate::{FieldError, FieldErrorCode};
 use anchordesk_core::{BroadcastId, ErrorCode, LineupItem};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,8 @@ pub struct LiveRun {
     /// A caption typed live, shown instead of the product card until cleared or the next
     /// product.
     caption: Option<String>,
+    /// Items taken off the bag (下架): not put on air again.
+    taken_off: Vec<anchordesk_core::LineupItemId>,
 }
 
 /// Where the picture goes besides the recording, as the console says it.
@@ -70,6 +73,7 @@ pub struct LiveStatus {
     pub push: PushPlan,
     pub overlay_visible: bool,
     pub caption: Option<String>,
+    pub taken_off: Vec<anchordesk_core::LineupItemId>,
 }
 
 
@@ -219,9 +223,9 @@ async fn start_live(
         forward_preview(app, preview);
     }
     let status =
-        LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone(), overlay_visible: true, caption: None };
+        LiveStatus { session: session.clone(), lineup, on_air: None, recording_path: path.display().to_string(), push: plan.clone(), overlay_visible: true, caption: None, taken_off: Vec::new() };
     crate::sync::pull_room_while_live(app, session.clone());
-    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan, overlay: None, overlay_hidden: false, caption: None });
+    *state.live.lock().unwrap_or_else(|p| p.into_inner()) = Some(LiveRun { session, handle, on_air: None, on_air_item: None, push: plan, overlay: None, overlay_hidden: false, caption: None, taken_off: Vec::new() });
     crate::sync::wake(state);
     Ok(status)
 }
@@ -311,7 +315,8 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
     let (session_id, item, media_ms) = {
         let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_mut().ok_or_else(not_live)?;
-        let target = anchordesk_core::live::next_on_air(run.on_air, step, index, lineup.len()).ok_or_else(not_live)?;
+        let target = anchordesk_core::live::next_on_air_for_sale(run.on_air, step, index, lineup.len(), |i| run.taken_off.contains(&lineup[i].id))
+            .ok_or_else(|| UiError::invalid(vec![FieldError::new("index", FieldErrorCode::UnknownValue, "taken off")]))?;
         let item = lineup[target].clone();
         run.on_air = Some(target);
         run.on_air_item = Some(item.id);
@@ -340,10 +345,15 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
 pub async fn live_take_off(app: AppHandle, state: State<'_, AppState>, index: i32) -> Result<LiveStatus, UiError> {
     let broadcast_id = state.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().ok_or_else(not_live)?.session.broadcast_id;
     let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
-    let item = lineup.get(index.max(0) as usize).cloned().ok_or_else(not_live)?;
+    let refused = |why: &str| UiError::invalid(vec![FieldError::new("index", FieldErrorCode::UnknownValue, why)]);
+    let item = usize::try_from(index).ok().and_then(|i| lineup.get(i)).cloned().ok_or_else(|| refused("no such item"))?;
     let (session_id, media_ms, was_on_air) = {
-        let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
-        let run = guard.as_ref().ok_or_else(not_live)?;
+        let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
+        let run = guard.as_mut().ok_or_else(not_live)?;
+        if run.taken_off.contains(&item.id) {
+            return Err(refused("taken off"));
+        }
+        run.taken_off.push(item.id);
         let marker = run.handle.marker(MarkerKind::Manual, &format!("下架 {}", item.product_name), Some(&item.product_sku));
         (run.session.id, marker.start_ms as i64, run.on_air_item == Some(item.id))
     };
@@ -351,8 +361,11 @@ pub async fn live_take_off(app: AppHandle, state: State<'_, AppState>, index: i3
     let item_id = item.id;
     state.with_store(move |store| store.add_marker(session_id, LiveMarkerKind::TakeOff, &label, Some(item_id), media_ms)).await?;
     crate::sync::wake(&state);
-    if was_on_air && (index as usize) + 1 < lineup.len() {
-        return live_product(app, state, 1, None).await;
+    if was_on_air {
+        // On to the next item still for sale; with none left the taken-off one stays shown.
+        if let Ok(status) = live_product(app, state.clone(), 1, None).await {
+            return Ok(status);
+        }
     }
     live_status(state).await
 }
@@ -426,14 +439,14 @@ pub async fn live_marker(state: State<'_, AppState>, label: String) -> Result<()
 #[tauri::command]
 #[specta::specta]
 pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiError> {
-    let (session, on_air, push, overlay_visible, caption) = {
+    let (session, on_air, push, overlay_visible, caption, taken_off) = {
         let guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_ref().ok_or_else(not_live)?;
-        (run.session.clone(), run.on_air, run.push.clone(), !run.overlay_hidden, run.caption.clone())
+        (run.session.clone(), run.on_air, run.push.clone(), !run.overlay_hidden, run.caption.clone(), run.taken_off.clone())
     };
     let broadcast_id = session.broadcast_id;
     let lineup = state.with_store(move |store| store.lineup(broadcast_id)).await?;
-    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push, overlay_visible, caption })
+    Ok(LiveStatus { recording_path: session.recording_path.clone(), session, lineup, on_air: on_air.map(|i| i as i32), push, overlay_visible, caption, taken_off })
 }
 
 /// Stops: finalises the recording (chapters and the marker sidecar), ends the session and
@@ -460,7 +473,10 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<StopResult, UiError
     let (path, duration_ms, clips) = match stopped {
         Ok((summary, clips)) => {
             let (id, dropped, reconnects) = (session.id, summary.dropped_frames, summary.push_reconnects);
-            state.with_store(move |store| store.set_session_health(id, dropped, reconnects)).await?;
+            // The session must end whatever happens here: a failure is logged, not returned.
+            if let Err(err) = state.with_store(move |store| store.set_session_health(id, dropped, reconnects)).await {
+                tracing::error!("keeping the session's health figures failed: {}", err.message);
+            }
             (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips)
         }
         Err(err) => {
@@ -470,7 +486,9 @@ pub async fn stop_live(state: State<'_, AppState>) -> Result<StopResult, UiError
     };
     // The last orders and comments, so the report counts them (bounded: an unreachable
     // platform must not hold the stop; the pull resumes from its cursor next time).
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), crate::sync::pull_room_now(&state, &session)).await;
+    if !session.platform_silent {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), crate::sync::pull_room_now(&state, &session)).await;
+    }
     let report = finish(&state, session.id, path, duration_ms).await?;
     Ok(StopResult { report, clips })
 }
@@ -556,9 +574,19 @@ pub async fn close_interrupted(state: State<'_, AppState>, session_id: anchordes
 #[specta::specta]
 pub async fn resume_interrupted(app: AppHandle, state: State<'_, AppState>, session_id: anchordesk_core::live::SessionId) -> Result<LiveStatus, UiError> {
     let session = state.with_store(move |store| store.session(session_id)).await?;
+    // Check what would stop going live before retiring the interrupted session, so that a
+    // refusal leaves it to resume or close later.
+    if state.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() || state.starting.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(UiError::invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "already live")]));
+    }
+    let env = check_env(&state).await;
+    let broadcast_id = session.broadcast_id;
+    let gate = state.with_store(move |store| store.checklist_state(broadcast_id, &env)).await?.gate;
+    if !gate.allowed {
+        return Err(UiError::invalid(gate.blockers.iter().map(|b| FieldError::new("gate", FieldErrorCode::Required, &b.item.title)).collect()));
+    }
     let duration = anchordesk_core::live::elapsed_until_last_write(std::path::Path::new(&session.recording_path), &session.started_at);
     finish_with(&state, session_id, duration, move |store| store.retire_interrupted(session_id, duration).map(|_| ())).await?;
-    let broadcast_id = session.broadcast_id;
     go_live(app, state, broadcast_id, session.rehearsal, None).await
 }
 

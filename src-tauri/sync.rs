@@ -165,15 +165,21 @@ pub struct RoomEvents {
     #[specta(type = i32)]
     pub next_after: i64,
     pub replies: Vec<anchordesk_core::room::LiveReply>,
-    /// Sales per product, viewers and audience figures so far.
-    pub summary: anchordesk_core::room::RoomSummary,
+    /// Sales per product, viewers and audience figures so far, when asked for (it reads the
+    /// whole room, so the console asks every few seconds, not on every poll).
+    pub summary: Option<anchordesk_core::room::RoomSummary>,
 }
 
 /// The session's room as kept by the desk (pulled from the platform while on air), from
 /// a cursor; works offline for everything already pulled.
 #[tauri::command]
 #[specta::specta]
-pub async fn room_events(state: State<'_, AppState>, session_id: anchordesk_core::live::SessionId, after: i32) -> Result<RoomEvents, UiError> {
+pub async fn room_events(
+    state: State<'_, AppState>,
+    session_id: anchordesk_core::live::SessionId,
+    after: i32,
+    with_summary: bool,
+) -> Result<RoomEvents, UiError> {
     state
         .with_store(move |store| {
             let events = store.room_events(session_id, after as i64, 500)?;
@@ -188,7 +194,8 @@ pub async fn room_events(state: State<'_, AppState>, session_id: anchordesk_core
                     RoomItem { event, alert }
                 })
                 .collect();
-            Ok(RoomEvents { events, next_after, replies: store.replies(session_id)?, summary: store.room_summary(session_id)? })
+            let summary = if with_summary { Some(store.room_summary(session_id)?) } else { None };
+            Ok(RoomEvents { events, next_after, replies: store.replies(session_id)?, summary })
         })
         .await
 }
@@ -207,6 +214,10 @@ pub async fn pull_room_now(state: &AppState, session: &anchordesk_core::live::Li
 /// platform away, the broadcast not created there yet) are retried on the next round: the
 /// cursor is in the store, so nothing is missed.
 pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::LiveSession) {
+    // A rehearsal kept from a real platform must not read that platform's room either.
+    if session.platform_silent {
+        return;
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         loop {

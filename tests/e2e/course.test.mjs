@@ -161,6 +161,11 @@ test('a student rehearses a scenario and gets a graded report; the class table n
     await (await byTestId(browser, 'room-stock')).waitForDisplayed({ timeout: 30000 });
     await browser.execute(() => document.querySelectorAll('[data-testid="live-takeoff"]')[0].click());
     await waitForText(browser, '[data-testid="live-on-air"]', '10斤装');
+    await (await byTestId(browser, 'live-taken-off')).waitForDisplayed();
+    // A sold-out item is not put on air again: ← stays on the 10-jin box.
+    await browser.keys('ArrowLeft');
+    await sleep(500);
+    await waitForText(browser, '[data-testid="live-on-air"]', '10斤装');
     await announce(browser, '10斤装直播价 89.90，坏果包赔');
     await sleep(2000);
     await (await byTestId(browser, 'live-stop')).click();

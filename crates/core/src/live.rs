@@ -164,6 +164,25 @@ pub fn next_on_air(current: Option<usize>, step: i32, index: Option<i32>, n_item
     Some(target.clamp(0, last) as usize)
 }
 
+/// [`next_on_air`] that passes over items taken off the bag (`taken_off(i)`): a step goes
+/// on to the next item still for sale in its direction (or stays where it is when there is
+/// none); a jump to a taken-off item, or a line-up with nothing left, gives `None`.
+pub fn next_on_air_for_sale(current: Option<usize>, step: i32, index: Option<i32>, n_items: usize, taken_off: impl Fn(usize) -> bool) -> Option<usize> {
+    let target = next_on_air(current, step, index, n_items)?;
+    if index.is_some() {
+        return (!taken_off(target)).then_some(target);
+    }
+    let direction: i64 = if step < 0 { -1 } else { 1 };
+    let mut at = target as i64;
+    while (0..n_items as i64).contains(&at) {
+        if !taken_off(at as usize) {
+            return Some(at as usize);
+        }
+        at += direction;
+    }
+    current.filter(|&c| !taken_off(c))
+}
+
 /// The line under the product's name on the overlay: the coupon when there is one, else
 /// the first selling point.
 pub fn overlay_line(coupon: &str, selling_points: &str) -> String {
@@ -225,6 +244,17 @@ mod tests {
         assert_eq!(next_on_air(None, 1, None, 0), None);
         assert_eq!(overlay_line("满99减10", "甜"), "满99减10");
         assert_eq!(overlay_line(" ", "\n  果园直发\n第二条"), "果园直发");
+    }
+
+    #[test]
+    fn taken_off_items_are_passed_over() {
+        let off = |i: usize| i == 1;
+        assert_eq!(next_on_air_for_sale(Some(0), 1, None, 3, off), Some(2), "1 is sold out: on to 2");
+        assert_eq!(next_on_air_for_sale(Some(2), -1, None, 3, off), Some(0));
+        assert_eq!(next_on_air_for_sale(None, 1, None, 3, |i| i == 0), Some(1), "the first press skips a sold-out first item");
+        assert_eq!(next_on_air_for_sale(Some(0), 0, Some(1), 3, off), None, "no jump to a taken-off item");
+        assert_eq!(next_on_air_for_sale(Some(2), 1, None, 3, |i| i == 2), None, "nothing left after the last");
+        assert_eq!(next_on_air_for_sale(Some(0), 1, None, 2, |i| i == 1), Some(0), "stays on the last one for sale");
     }
 
     #[test]

@@ -156,6 +156,14 @@ pub struct RoomSummary {
     pub audience: AudienceFigures,
 }
 
+/// Most points the viewer curve keeps: a long broadcast's curve is thinned, not truncated.
+pub const MAX_CURVE_POINTS: usize = 600;
+
+/// Every other point, the highest of each pair (a peak survives thinning).
+fn thin(curve: &[ViewerPoint]) -> Vec<ViewerPoint> {
+    curve.chunks(2).map(|pair| *pair.iter().max_by_key(|p| p.online).expect("chunks are not empty")).collect()
+}
+
 /// Sums the room's events of a session that started at `started_ms` (platform clock).
 pub fn summarise(events: &[RoomEvent], replies: usize, started_ms: i64, skus: &[String]) -> RoomSummary {
     let mut sales: Vec<ProductSales> =
@@ -199,6 +207,9 @@ pub fn summarise(events: &[RoomEvent], replies: usize, started_ms: i64, skus: &[
                     // One point per second: the last count in that second stands.
                     Some(last) if last.second == second => last.online = online,
                     _ => summary.viewer_curve.push(ViewerPoint { second, online }),
+                }
+                if summary.viewer_curve.len() > 2 * MAX_CURVE_POINTS {
+                    summary.viewer_curve = thin(&summary.viewer_curve);
                 }
             }
             _ => {}
@@ -267,5 +278,28 @@ mod tests {
         let svg = viewer_curve_svg(&summary.viewer_curve, 200, 50);
         assert!(svg.starts_with("<svg") && svg.contains("points=\"3.3,"), "{svg}");
         assert_eq!(viewer_curve_svg(&[], 200, 50), "");
+    }
+}
+
+#[cfg(test)]
+mod curve_tests {
+    use super::*;
+
+    #[test]
+    fn a_long_broadcasts_curve_is_thinned_and_keeps_its_peak() {
+        let events: Vec<RoomEvent> = (0..5_000)
+            .map(|i| RoomEvent {
+                seq: i,
+                at_ms: i * 2_000,
+                kind: Some(RoomEventKind::Viewers),
+                online: Some(if i == 3_333 { 999 } else { 10 }),
+                ..RoomEvent::default()
+            })
+            .collect();
+        let summary = summarise(&events, 0, 0, &[]);
+        assert!(summary.viewer_curve.len() <= 2 * MAX_CURVE_POINTS, "{}", summary.viewer_curve.len());
+        assert!(summary.viewer_curve.iter().any(|p| p.online == 999), "the peak survives");
+        assert_eq!(summary.audience.peak_viewers, 999);
+        assert!(summary.viewer_curve.windows(2).all(|w| w[0].second < w[1].second));
     }
 }

@@ -233,7 +233,8 @@ pub fn attempt_facts(store: &Store, broadcast: BroadcastId, scenario: &Scenario,
     let run = store.run_of_show(broadcast)?;
 
     // Products: time on air from the markers; price and after-sales stated in the script
-    // (the product's talking points) or in what was typed while it was on air.
+    // the student wrote (the product's talking points) or in what was typed while it was
+    // on air.
     let products = scenario
         .products
         .iter()
@@ -243,7 +244,8 @@ pub fn attempt_facts(store: &Store, broadcast: BroadcastId, scenario: &Scenario,
                 .segments
                 .iter()
                 .filter(|s| s.product.as_ref().is_some_and(|p| p.sku == product.sku))
-                .map(|s| format!("{}\n{}", s.segment.draft.talking_points, s.segment.draft.cues))
+                // What the student wrote, not the scenario's cues (which say what to state).
+                .map(|s| format!("{}\n", s.segment.draft.talking_points))
                 .collect();
             let typed: String = replies
                 .iter()

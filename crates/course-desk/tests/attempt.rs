@@ -100,3 +100,27 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
     assert!(missed[0].contains("有机"), "{missed:?}");
     assert!(events.score < 100 && events.score > 0);
 }
+
+#[test]
+fn a_student_who_states_nothing_gets_no_credit_for_price_or_after_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+    let student = Student { id: "2024002".into(), name: "王同学".into() };
+    let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
+    let lineup = store.lineup(broadcast.id).unwrap();
+    for item in store.checklist(broadcast.id).unwrap() {
+        if item.auto_check.is_none() {
+            store.set_checklist_done(item.id, true, "王同学").unwrap();
+        }
+    }
+    let session = store.go_live(broadcast.id, &env(), "/tmp/silent.mp4", true).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, &lineup[0].product_name, Some(lineup[0].id), 1_000).unwrap();
+    store.end_session(session.id, "/tmp/silent.mp4", Some(120_000)).unwrap();
+    let linter = anchordesk_claims::Linter::default_packs();
+    let facts = attempt_facts(&store, broadcast.id, &scenario, &linter, &env()).unwrap();
+    assert!(facts.products[0].presented);
+    assert!(!facts.products[0].price_stated && !facts.products[0].after_sales_stated, "{:?}", facts.products[0]);
+    assert!(!facts.products[1].presented);
+    assert!(facts.events.is_empty(), "the shop fired nothing: every scripted event counts as missed");
+}

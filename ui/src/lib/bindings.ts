@@ -121,7 +121,7 @@ export const commands = {
 	 *  The session's room as kept by the desk (pulled from the platform while on air), from
 	 *  a cursor; works offline for everything already pulled.
 	 */
-	roomEvents: (sessionId: SessionId, after: number) => typedError<RoomEvents_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after })),
+	roomEvents: (sessionId: SessionId, after: number, withSummary: boolean) => typedError<RoomEvents_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after, withSummary })),
 	platformSettings: () => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("platform_settings")),
 	/**  Asks the platform for its shop with these credentials; returns the shop's name. */
 	testPlatformConnection: (baseUrl: string, clientId: string, secret: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("test_platform_connection", { baseUrl, clientId, secret })),
@@ -1529,6 +1529,7 @@ export type LiveStatus_Deserialize = {
 	push: PushPlan,
 	overlayVisible: boolean,
 	caption?: string | null,
+	takenOff: LineupItemId[],
 };
 
 /**  The live console's state. */
@@ -1541,6 +1542,7 @@ export type LiveStatus_Serialize = {
 	push: PushPlan,
 	overlayVisible: boolean,
 	caption: string | null,
+	takenOff: LineupItemId[],
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -2024,8 +2026,11 @@ export type RoomEvents_Deserialize = {
 	events: RoomItem_Deserialize[],
 	nextAfter: number,
 	replies: LiveReply[],
-	/**  Sales per product, viewers and audience figures so far. */
-	summary: RoomSummary,
+	/**
+	 *  Sales per product, viewers and audience figures so far, when asked for (it reads the
+	 *  whole room, so the console asks every few seconds, not on every poll).
+	 */
+	summary?: RoomSummary | null,
 };
 
 /**
@@ -2036,8 +2041,11 @@ export type RoomEvents_Serialize = {
 	events: RoomItem_Serialize[],
 	nextAfter: number,
 	replies: LiveReply[],
-	/**  Sales per product, viewers and audience figures so far. */
-	summary: RoomSummary,
+	/**
+	 *  Sales per product, viewers and audience figures so far, when asked for (it reads the
+	 *  whole room, so the console asks every few seconds, not on every poll).
+	 */
+	summary: RoomSummary | null,
 };
 
 /**  One thing that happened in the live room, with an alert when it needs attention. */
