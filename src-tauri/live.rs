@@ -312,23 +312,31 @@ pub async fn live_product(app: AppHandle, state: State<'_, AppState>, step: i32,
     if lineup.is_empty() {
         return Err(not_live());
     }
-    let (session_id, item, media_ms) = {
+    let changed = {
         let mut guard = state.live.lock().unwrap_or_else(|p| p.into_inner());
         let run = guard.as_mut().ok_or_else(not_live)?;
         let target = anchordesk_core::live::next_on_air_for_sale(run.on_air, step, index, lineup.len(), |i| run.taken_off.contains(&lineup[i].id))
             .ok_or_else(|| UiError::invalid(vec![FieldError::new("index", FieldErrorCode::UnknownValue, "taken off")]))?;
-        let item = lineup[target].clone();
-        run.on_air = Some(target);
-        run.on_air_item = Some(item.id);
-        let selling_point = first_points[target].clone();
-        let card = Overlay::ProductCard { name: item.product_name.clone(), price_fen: item.terms.live_price.0.max(0) as u32, selling_point };
-        if !run.overlay_hidden {
-            run.handle.set_overlay(Some(&card)).map_err(UiError::internal)?;
+        // Already on air (the first or last item for sale): no new marker or pin.
+        if run.on_air == Some(target) {
+            None
+        } else {
+            let item = lineup[target].clone();
+            run.on_air = Some(target);
+            run.on_air_item = Some(item.id);
+            let selling_point = first_points[target].clone();
+            let card = Overlay::ProductCard { name: item.product_name.clone(), price_fen: item.terms.live_price.0.max(0) as u32, selling_point };
+            if !run.overlay_hidden {
+                run.handle.set_overlay(Some(&card)).map_err(UiError::internal)?;
+            }
+            run.overlay = Some(card);
+            run.caption = None;
+            let marker = run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
+            Some((run.session.id, item, marker.start_ms as i64))
         }
-        run.overlay = Some(card);
-        run.caption = None;
-        let marker = run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
-        (run.session.id, item, marker.start_ms as i64)
+    };
+    let Some((session_id, item, media_ms)) = changed else {
+        return live_status(state).await;
     };
     let label = item.product_name.clone();
     let item_id = item.id;
