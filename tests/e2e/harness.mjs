@@ -1,7 +1,7 @@
 // Starts what an end-to-end test needs, for real, and stops it again: a private D-Bus
 // session bus, Xvfb, tauri-driver (which starts WebKitWebDriver and the app). Every child
 // is killed by PID and waited for, also when a test fails.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
@@ -111,6 +111,7 @@ export async function openApp(env, dataDir, extraEnv = {}) {
         capabilities: { 'tauri:options': { application: APP_BIN, args: ['--data-dir', dataDir] } },
       });
       browser.driverProcess = driver;
+      browser.dataDir = dataDir;
       return browser;
     } catch (err) {
       lastError = err;
@@ -126,6 +127,22 @@ export async function closeApp(browser) {
     await browser.deleteSession();
   } catch {
     // The app may already be gone; the driver is stopped below either way.
+  }
+  // The app must be gone before the next start on the same data directory (a second
+  // instance would hand over to it and exit). Closing the session closes the window, which
+  // ends the app; should it linger, it is stopped, then killed.
+  const running = () => {
+    try {
+      return execFileSync('pgrep', ['-f', `anchordesk-app --data-dir ${browser.dataDir}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  for (const signal of [null, 'SIGTERM', 'SIGKILL']) {
+    if (signal) for (const pid of running()) process.kill(Number(pid), signal);
+    const deadline = Date.now() + 10000;
+    while (running().length > 0 && Date.now() < deadline) await sleep(100);
+    if (running().length === 0) break;
   }
   await stop(browser.driverProcess);
   const idx = children.indexOf(browser.driverProcess);
