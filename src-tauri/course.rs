@@ -22,19 +22,8 @@ pub struct ScenarioList {
 
 fn scenarios_of(state: &AppState) -> ScenarioList {
     let folder = state.data_dir.join("scenarios");
-    let mut scenarios = anchordesk_course::embedded_scenarios();
-    let mut problems = Vec::new();
-    if folder.is_dir() {
-        match anchordesk_course::load_dir(&folder) {
-            Ok((own, errors)) => {
-                scenarios.retain(|s| !own.iter().any(|o| o.id == s.id));
-                scenarios.extend(own);
-                problems.extend(errors.iter().map(|e| e.to_string()));
-            }
-            Err(err) => problems.push(err.to_string()),
-        }
-    }
-    ScenarioList { scenarios, problems, folder: folder.display().to_string() }
+    let (scenarios, problems) = anchordesk_course::scenarios_with_folder(&folder);
+    ScenarioList { scenarios, problems: problems.iter().map(|e| e.to_string()).collect(), folder: folder.display().to_string() }
 }
 
 fn scenario(state: &AppState, id: &str) -> Result<Scenario, UiError> {

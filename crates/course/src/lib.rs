@@ -56,7 +56,7 @@ pub use rubric::{
 };
 pub use scenario::{
     Action, AudienceMood, AudienceProfile, AudienceSize, EMBEDDED, EventKind, Handling, Risk, Scenario,
-    ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir, parse_scenario,
+    ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir, parse_scenario, scenarios_with_folder,
 };
 pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, sign, verify};
 pub use trend::{CriterionTrend, Trend, TrendPoint, trend};

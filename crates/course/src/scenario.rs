@@ -340,6 +340,24 @@ pub fn embedded_scenarios() -> Vec<Scenario> {
         .collect()
 }
 
+/// The shipped scenarios with a teacher's folder on top (a teacher's scenario replaces a
+/// shipped one with the same id), and the teacher's files that were refused. A folder that
+/// does not exist adds nothing.
+pub fn scenarios_with_folder(dir: &Path) -> (Vec<Scenario>, Vec<ScenarioError>) {
+    let mut scenarios = embedded_scenarios();
+    if !dir.is_dir() {
+        return (scenarios, Vec::new());
+    }
+    match load_dir(dir) {
+        Ok((own, errors)) => {
+            scenarios.retain(|s| !own.iter().any(|o| o.id == s.id));
+            scenarios.extend(own);
+            (scenarios, errors)
+        }
+        Err(err) => (scenarios, vec![err]),
+    }
+}
+
 /// Loads every `*.toml` in `dir` (a teacher's own scenarios), sorted by file name.
 ///
 /// Each bad file is returned with its error and the good ones are still loaded.
