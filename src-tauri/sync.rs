@@ -384,10 +384,7 @@ pub async fn save_platform_settings(
     platform_settings(state).await
 }
 
-/// Bytes sent by the preflight's upload probe: enough to time an uplink of a few Mbit/s.
-const UPLOAD_PROBE_BYTES: usize = 2 << 20;
-
 /// The upload speed to the platform in kbit/s, measured with the contract's probe.
 pub async fn measure_upload(platform: &SandboxPlatform) -> Result<f64, String> {
-    anchordesk_platform::measure_upload_kbps(platform, UPLOAD_PROBE_BYTES).await.map_err(|err| err.to_string())
+    anchordesk_platform::measure_upload_kbps(platform, anchordesk_platform::PROBE_DEFAULT_BYTES).await.map_err(|err| err.to_string())
 }

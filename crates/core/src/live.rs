@@ -404,9 +404,14 @@ pub fn report_html(report: &BroadcastReport) -> String {
 /// recording left by a crash runs. `None` when either cannot be read.
 pub fn elapsed_until_last_write(recording: &std::path::Path, started_at: &str) -> Option<i64> {
     let modified = std::fs::metadata(recording).ok()?.modified().ok()?;
-    let started = time::OffsetDateTime::parse(started_at, &time::format_description::well_known::Rfc3339).ok()?;
-    let modified = time::OffsetDateTime::from(modified);
-    Some((modified - started).whole_milliseconds().max(0) as i64)
+    let modified = time::OffsetDateTime::from(modified).unix_timestamp_nanos() / 1_000_000;
+    Some((modified as i64 - unix_ms(started_at)?).max(0))
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time (as the store writes them).
+pub fn unix_ms(rfc3339: &str) -> Option<i64> {
+    let at = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
+    Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 /// Why a viewer's comment needs the field controller's eye.

@@ -171,10 +171,6 @@ pub fn due_prompts(scenario: &Scenario, elapsed_ms: i64) -> Vec<DuePrompt> {
         .collect()
 }
 
-fn rfc3339_ms(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
 /// Whether `text` states `price` (its figure in yuan, e.g. `49.9` or `49.90` for 4990 fen,
 /// `49` for 4900) or names a price outright.
 pub fn states_price(text: &str, price: Fen) -> bool {
@@ -226,7 +222,7 @@ pub fn attempt_facts(store: &Store, broadcast: BroadcastId, scenario: &Scenario,
     }
     // Everything on the recording's clock: markers and replies carry it; the shop's events
     // carry the wall clock, placed by the recording's origin.
-    let origin_ms = session.media_origin_ms.or_else(|| rfc3339_ms(&session.started_at)).unwrap_or(0);
+    let origin_ms = session.media_origin_ms.or_else(|| anchordesk_core::live::unix_ms(&session.started_at)).unwrap_or(0);
     let report = store.report(broadcast, env, None)?;
     let replies = store.replies(session.id)?;
     let events = store.room_events(session.id, 0, usize::MAX >> 1)?;

@@ -21,10 +21,6 @@ fn env() -> CheckEnv {
     }
 }
 
-fn ms(rfc3339: &str) -> i64 {
-    (time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).unwrap().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 #[test]
 fn a_student_who_misses_the_organic_question_loses_exactly_that() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,7 +48,7 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
         }
     }
     let session = store.go_live(broadcast.id, &env(), "/tmp/rehearsal.mp4", true).unwrap();
-    let start = ms(&session.started_at);
+    let start = anchordesk_core::live::unix_ms(&session.started_at).unwrap();
     store.set_media_origin(session.id, start).unwrap();
     store.add_marker(session.id, LiveMarkerKind::Product, &lineup[0].product_name, Some(lineup[0].id), 1_000).unwrap();
 

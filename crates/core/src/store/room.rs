@@ -131,9 +131,7 @@ impl Store {
         let events = self.room_events(session, 0, i64::MAX as usize)?;
         let replies: i64 =
             self.conn.query_row("SELECT count(*) FROM live_reply WHERE session_id = ?1 AND held = 0", params![session.0], |r| r.get(0))?;
-        let started_ms = time::OffsetDateTime::parse(&live.started_at, &time::format_description::well_known::Rfc3339)
-            .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-            .unwrap_or_else(|_| events.first().map(|e| e.at_ms).unwrap_or(0));
+        let started_ms = crate::live::unix_ms(&live.started_at).unwrap_or_else(|| events.first().map(|e| e.at_ms).unwrap_or(0));
         let skus: Vec<String> = self.lineup(live.broadcast_id)?.into_iter().map(|i| i.product_sku).collect();
         Ok(crate::room::summarise(&events, replies as usize, started_ms, &skus))
     }
