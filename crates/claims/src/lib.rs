@@ -64,6 +64,7 @@
 
 mod finding;
 pub mod laws;
+mod lexicon;
 mod normalize;
 mod pack;
 mod pattern;
@@ -81,10 +82,12 @@ use serde::{Deserialize, Serialize};
 pub use finding::{Category, Finding, LegalRef, Rewrite, RuleSummary, Severity, Span};
 pub use normalize::fold;
 pub use pack::PackError;
-pub use product::{Certificate, ProductContext};
+pub use lexicon::LexiconSummary;
+pub use product::{Certificate, ProductCategory, ProductContext};
 pub use summary::{CategoryCount, ComplianceSummary};
 pub use team::{TeamSettings, TeamWord, team_pack_source};
 
+use lexicon::Lexicons;
 use normalize::{Folded, HARD};
 use pack::{Check, Pack, PackLang, Rule};
 use pattern::Pattern;
@@ -123,38 +126,52 @@ pub struct LintOptions<'a> {
 }
 
 /// Builds a [`Linter`] from the default packs and team packs.
+///
+/// Packs are kept as sources and compiled by [`LinterBuilder::build`], because a team
+/// pack may add words to a lexicon that the default rules use.
 #[derive(Debug, Clone, Default)]
 pub struct LinterBuilder {
-    packs: Vec<Pack>,
+    sources: Vec<(String, String)>,
+    lexicons: Lexicons,
 }
 
 impl LinterBuilder {
-    /// A builder with no packs at all.
+    /// A builder with no packs at all (and the default lexicons, for team packs to use).
     pub fn new() -> LinterBuilder {
-        LinterBuilder::default()
+        LinterBuilder { sources: Vec::new(), lexicons: Lexicons::defaults() }
     }
 
-    /// A builder holding the default packs embedded from `assets/rules/`.
+    /// A builder holding the default packs embedded from `assets/rules/` and the default
+    /// lexicons from `assets/lexicons/`.
     pub fn with_default_packs() -> LinterBuilder {
-        let packs = pack::DEFAULT_PACKS
-            .iter()
-            .map(|(name, source)| {
-                pack::parse(name, source).expect(
-                    "embedded rule packs are valid (the default_packs_load test checks them)",
-                )
-            })
-            .collect();
-        LinterBuilder { packs }
+        LinterBuilder {
+            sources: pack::DEFAULT_PACKS
+                .iter()
+                .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
+                .collect(),
+            lexicons: Lexicons::defaults(),
+        }
     }
 
     /// Adds a pack from TOML source. Rules with an ID already loaded replace the earlier
-    /// rule; `disable = [...]` switches rules off.
+    /// rule; `disable = [...]` switches rules off; `[lexicon]` adds words to lexicons.
     ///
     /// # Errors
     /// A [`PackError`] with the line and column of the first problem; the pack is then
     /// not added and the packs already added stay in force.
     pub fn add_pack(&mut self, name: &str, source: &str) -> Result<&mut LinterBuilder, PackError> {
-        self.packs.push(pack::parse(name, source)?);
+        let mut lexicons = self.lexicons.clone();
+        for (lexicon, entries) in pack::lexicon_additions(source) {
+            lexicons.extend(&lexicon, &entries, name).map_err(|message| PackError {
+                pack: name.to_owned(),
+                line: 0,
+                column: 0,
+                message: format!("lexicon {lexicon}: {message}"),
+            })?;
+        }
+        pack::parse(name, source, &lexicons)?;
+        self.lexicons = lexicons;
+        self.sources.push((name.to_owned(), source.to_owned()));
         Ok(self)
     }
 
@@ -193,10 +210,17 @@ impl LinterBuilder {
 
     /// Compiles the packs into a linter.
     pub fn build(&self) -> Linter {
+        // Every source parsed once already (embedded packs by a test, team packs in
+        // `add_pack`); lexicon additions only add phrases, so they parse again.
+        let packs: Vec<Pack> = self
+            .sources
+            .iter()
+            .filter_map(|(name, source)| pack::parse(name, source, &self.lexicons).ok())
+            .collect();
         let mut rules: Vec<Rule> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut disabled: Vec<&str> = Vec::new();
-        for pack in &self.packs {
+        for pack in &packs {
             for rule in &pack.rules {
                 match index.get(&rule.id) {
                     Some(&at) => rules[at] = rule.clone(),
@@ -208,7 +232,7 @@ impl LinterBuilder {
             }
             disabled.extend(pack.disable.iter().map(String::as_str));
         }
-        let allowed: Vec<&Pattern> = self.packs.iter().flat_map(|pack| &pack.allow).collect();
+        let allowed: Vec<&Pattern> = packs.iter().flat_map(|pack| &pack.allow).collect();
         let enabled: Vec<bool> = rules
             .iter()
             .map(|rule| !disabled.contains(&rule.id.as_str()))
@@ -261,6 +285,14 @@ impl LinterBuilder {
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&keys)
             .expect("an NFA over the pack keys fits the default size limits");
+        let negations: Vec<String> = self
+            .lexicons
+            .entries("negation")
+            .unwrap_or_default()
+            .iter()
+            .map(|entry| fold(entry))
+            .filter(|entry| !entry.is_empty())
+            .collect();
         Linter {
             rules,
             enabled,
@@ -268,6 +300,8 @@ impl LinterBuilder {
             entries,
             patterns,
             index,
+            negations,
+            lexicons: self.lexicons.clone(),
         }
     }
 }
@@ -300,6 +334,9 @@ pub struct Linter {
     entries: Vec<Vec<KeyEntry>>,
     patterns: Vec<Pattern>,
     index: HashMap<String, usize>,
+    /// The folded entries of the `negation` lexicon.
+    negations: Vec<String>,
+    lexicons: Lexicons,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -399,6 +436,13 @@ impl Linter {
                     continue;
                 }
                 let rule = &self.rules[trigger.rule as usize];
+                if rule.negatable && self.negated(&folded.text, trigger.start) {
+                    continue;
+                }
+                if let Some(found) = self.category_allows(rule, trigger, &folded.text, options) {
+                    accepted.push((*trigger, Severity::Info, Some(found)));
+                    continue;
+                }
                 if let Some((severity, message)) =
                     self.cross_check(rule, trigger, &folded.text, options, &gift_names)
                 {
@@ -486,6 +530,68 @@ impl Linter {
                 }
             }
         }
+    }
+
+    /// True when the clause before `start` ends in a denial or a question: a negation
+    /// entry, then at most [`NEGATION_FILLER`] filler characters or words (不敢说这是最便宜的,
+    /// it is not the cheapest, 能不能治咳嗽).
+    fn negated(&self, text: &str, start: usize) -> bool {
+        let clause_start = text[..start].rfind(HARD).map_or(0, |at| at + 1);
+        let window_start = floor_boundary(text, start.saturating_sub(MAX_NEGATION_BYTES).max(clause_start));
+        let mut before = text[window_start..start].trim_end();
+        for step in 0..=NEGATION_FILLER {
+            if self.negations.iter().any(|n| {
+                // A one-character denial (不, 没) counts only right before the claim.
+                (step == 0 || n.chars().nth(1).is_some())
+                    && before.ends_with(n.as_str())
+                    && !before[..before.len() - n.len()].ends_with(|c: char| n.starts_with(|f: char| f.is_ascii_alphanumeric()) && c.is_ascii_alphanumeric())
+            }) {
+                return true;
+            }
+            // Drop one filler: an English word with its space, or one CJK character.
+            if before.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+                let cut = before.rfind(' ').map_or(0, |at| at);
+                before = before[..cut].trim_end();
+            } else if let Some(last) = before.chars().next_back() {
+                before = &before[..before.len() - last.len_utf8()];
+            } else {
+                return false;
+            }
+            if before.is_empty() {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// For a product of a category the rule allows the claim for (a registered 保健食品
+    /// stating its function), the message that says so; `None` when the rule applies.
+    fn category_allows(
+        &self,
+        rule: &Rule,
+        candidate: &Candidate,
+        text: &str,
+        options: &LintOptions<'_>,
+    ) -> Option<String> {
+        let product = options.product?;
+        let category = product.category?;
+        if !rule.allowed_for.contains(&category) {
+            return None;
+        }
+        let claim = &text[candidate.start..candidate.end];
+        if category == ProductCategory::HealthFood {
+            // Only the functions on its registration or filing.
+            let registered = product
+                .registered_functions
+                .iter()
+                .map(|f| fold(f))
+                .find(|f| !f.is_empty() && (claim.contains(f.as_str()) || f.contains(claim)))?;
+            return Some(format!(
+                "保健食品已注册或备案的保健功能“{registered}”可以宣传，须同时说明“本品不能代替药物”（类目：{}）",
+                category.label_zh()
+            ));
+        }
+        Some(format!("类目“{}”可以这样说，须有资料在案", category.label_zh()))
     }
 
     /// Applies the rule's cross-check. `None` drops the finding (the facts back the
@@ -627,6 +733,33 @@ impl Linter {
             out.push_str(&rule.except_sources.join(", "));
             out.push('\n');
         }
+        if !rule.lexicons.is_empty() {
+            out.push_str(if zh { "用到的词表：\n" } else { "Lexicons used:\n" });
+            for name in &rule.lexicons {
+                if let Some(lexicon) = self.lexicons.get(name) {
+                    out.push_str(&format!(
+                        "  {{@{}}} {}: {} {}; {}: {}\n",
+                        lexicon.name,
+                        lexicon.title,
+                        lexicon.expanded.len(),
+                        if zh { "个词" } else { "phrases" },
+                        if zh { "来源" } else { "source" },
+                        lexicon.source
+                    ));
+                }
+            }
+        }
+        if !rule.negatable {
+            out.push_str(if zh { "前面有否定词也报。\n" } else { "Reported even after a denial.\n" });
+        }
+        if !rule.allowed_for.is_empty() {
+            let names: Vec<&str> = rule.allowed_for.iter().map(|c| c.label_zh()).collect();
+            out.push_str(&format!(
+                "{}{}\n",
+                if zh { "以下类目的商品可以这样说（提示）：" } else { "Lawful (info) for products of: " },
+                names.join("、")
+            ));
+        }
         if !self.enabled[*self.index.get(rule_id)?] {
             out.push_str(if zh {
                 "（此规则已被团队规则包停用）\n"
@@ -655,6 +788,12 @@ impl Linter {
             }
         }
         phrases
+    }
+
+    /// The lexicons the rules compose, with their sources and sizes (team additions
+    /// included), by name.
+    pub fn lexicons(&self) -> Vec<LexiconSummary> {
+        self.lexicons.summaries()
     }
 
     /// Every rule, enabled or not, in pack order.
@@ -701,6 +840,13 @@ fn summary(rule: &Rule, enabled: bool) -> RuleSummary {
 
 /// The longest stretch of folded text before a match that an exception may start in.
 const MAX_EXCEPTION_BYTES: usize = 512;
+
+/// How far before a match a denial is looked for (in folded bytes, within the clause).
+const MAX_NEGATION_BYTES: usize = 48;
+
+/// How many filler characters (CJK) or words (English) may stand between a denial and
+/// the claim it denies: 不是(这个)最 …, not (the) best.
+const NEGATION_FILLER: usize = 3;
 
 /// How far around a gift claim the clause naming the gift is looked for.
 const MAX_CLAUSE_BYTES: usize = 240;
@@ -826,6 +972,8 @@ mod testoibits {
         assert_send_sync::<Rewrite>();
         assert_send_sync::<RuleSummary>();
         assert_send_sync::<ProductContext>();
+        assert_send_sync::<ProductCategory>();
+        assert_send_sync::<LexiconSummary>();
         assert_send_sync::<Certificate>();
         assert_send_sync::<PackError>();
         assert_send_sync::<Lang>();

@@ -29,8 +29,10 @@ use toml::Spanned;
 
 use crate::finding::{Category, LegalRef, Rewrite, Severity};
 use crate::laws;
+use crate::lexicon::{self, Lexicons};
 use crate::pattern::{self, Pattern};
-use crate::product::Certificate;
+use crate::product::{Certificate, ProductCategory};
+use std::collections::BTreeMap;
 
 /// A rule pack that could not be loaded, with the place of the problem.
 ///
@@ -95,6 +97,13 @@ pub(crate) struct Rule {
     pub exceptions: Vec<Pattern>,
     pub check: Option<Check>,
     pub fail_message: Option<String>,
+    /// A denial before the match (不能治病, not the cheapest) makes it harmless.
+    pub negatable: bool,
+    /// Product categories for which the claim is lawful (a registered 保健食品 may state
+    /// its approved function): reported as info there, naming the category.
+    pub allowed_for: Vec<ProductCategory>,
+    /// The lexicons the rule's patterns use, in order of first use.
+    pub lexicons: Vec<String>,
 }
 
 /// A validated pack.
@@ -104,6 +113,20 @@ pub(crate) struct Pack {
     pub disable: Vec<String>,
     /// Phrases that cover and silence a match of any rule.
     pub allow: Vec<Pattern>,
+}
+
+/// The lexicon entries a pack adds (`[lexicon] disease = [...]`), read before the rest so
+/// that every pack's rules see every team's words.
+#[derive(Deserialize, Default)]
+struct RawAdditions {
+    #[serde(default)]
+    lexicon: BTreeMap<String, Vec<String>>,
+}
+
+/// The lexicon additions of a pack source (empty when it has none or does not parse; the
+/// full parse reports the problem).
+pub(crate) fn lexicon_additions(source: &str) -> BTreeMap<String, Vec<String>> {
+    toml::from_str::<RawAdditions>(source).map(|raw| raw.lexicon).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -117,6 +140,11 @@ struct RawPack {
     allow: Vec<Spanned<String>>,
     #[serde(default)]
     rule: Vec<RawRule>,
+    /// Read by [`lexicon_additions`].
+    #[serde(default)]
+    #[allow(dead_code)]
+    lexicon: BTreeMap<String, Vec<String>>,
+    negatable: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +166,9 @@ struct RawRule {
     check: Option<Spanned<String>>,
     certificate: Option<Spanned<String>>,
     fail_message: Option<String>,
+    negatable: Option<bool>,
+    #[serde(default)]
+    allowed_for: Vec<Spanned<String>>,
 }
 
 struct Locator<'a> {
@@ -168,7 +199,7 @@ impl Locator<'_> {
 }
 
 /// Parses and validates one pack. `pack` names it in errors and in rule summaries.
-pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
+pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pack, PackError> {
     let locator = Locator { pack, source };
     let raw: RawPack = toml::from_str(source).map_err(|error| {
         let offset = error.span().map_or(0, |span| span.start);
@@ -229,13 +260,13 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
         let mut patterns = Vec::new();
         for source in raw_rule.patterns.get_ref() {
             patterns.extend(
-                pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
+                pattern::expand(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?,
             );
         }
         let mut exceptions = Vec::new();
         for source in &raw_rule.except {
             exceptions.extend(
-                pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
+                pattern::expand(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?,
             );
         }
         if raw_rule.laws.get_ref().is_empty() {
@@ -283,7 +314,25 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
                 format!("every pattern of rule {id:?} needs a {{n}} for its check"),
             ));
         }
+        let mut allowed_for = Vec::new();
+        for name in &raw_rule.allowed_for {
+            allowed_for.push(ProductCategory::parse(name.get_ref()).ok_or_else(|| {
+                let known: Vec<&str> = ProductCategory::ALL.iter().map(|c| c.as_str()).collect();
+                locator.at(name, format!("unknown product category {:?} (known: {})", name.get_ref(), known.join(", ")))
+            })?);
+        }
+        let mut used_lexicons: Vec<String> = Vec::new();
+        for source in raw_rule.patterns.get_ref().iter().chain(&raw_rule.except) {
+            for name in lexicon::references(source.get_ref()) {
+                if !used_lexicons.iter().any(|n| n == name) {
+                    used_lexicons.push(name.to_owned());
+                }
+            }
+        }
         rules.push(Rule {
+            negatable: raw_rule.negatable.or(raw.negatable).unwrap_or(true),
+            allowed_for,
+            lexicons: used_lexicons,
             id,
             category,
             severity,
@@ -317,7 +366,7 @@ pub(crate) fn parse(pack: &str, source: &str) -> Result<Pack, PackError> {
     let mut allow = Vec::new();
     for source in &raw.allow {
         allow.extend(
-            pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
+            pattern::expand(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?,
         );
     }
     Ok(Pack {
@@ -423,7 +472,7 @@ mod tests {
     #[test]
     fn default_packs_load() {
         for (name, source) in DEFAULT_PACKS {
-            if let Err(error) = parse(name, source) {
+            if let Err(error) = parse(name, source, &Lexicons::defaults()) {
                 panic!("{error}");
             }
         }
@@ -432,7 +481,7 @@ mod tests {
     #[test]
     fn errors_point_at_the_line() {
         let source = "lang = \"zh\"\ncategory = \"absolute\"\n\n[[rule]]\nid = \"x\"\nseverity = \"error\"\npatterns = [\"最\"]\nmessage = \"m\"\nlaws = [\"CN-AD-99\"]\n";
-        let error = parse("team.toml", source).unwrap_err();
+        let error = parse("team.toml", source, &Lexicons::defaults()).unwrap_err();
         assert_eq!((error.line, error.column), (9, 9));
         assert_eq!(
             error.to_string(),
@@ -443,14 +492,14 @@ mod tests {
     #[test]
     fn syntax_errors_point_at_the_line() {
         let source = "lang = \"zh\"\n[[rule]]\nid = \"x\nseverity = \"error\"\n";
-        let error = parse("team.toml", source).unwrap_err();
+        let error = parse("team.toml", source, &Lexicons::defaults()).unwrap_err();
         assert_eq!(error.line, 3, "{error}");
     }
 
     #[test]
     fn unknown_fields_are_rejected() {
         let source = "lang = \"zh\"\ncategory = \"absolute\"\n[[rule]]\nid = \"x\"\nseverity = \"error\"\npatterns = [\"最\"]\nmessage = \"m\"\nlaws = [\"CN-AD-9-3\"]\nrewrite = [\"很\"]\n";
-        let error = parse("team.toml", source).unwrap_err();
+        let error = parse("team.toml", source, &Lexicons::defaults()).unwrap_err();
         assert_eq!(error.line, 9, "{error}");
         assert!(error.message.contains("rewrite"), "{error}");
     }

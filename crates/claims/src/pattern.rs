@@ -14,10 +14,11 @@
 //! the same way as the text (see `normalize`), so `最低價`, `最 低 价` and `最低价` in a pack
 //! are one pattern.
 
+use crate::lexicon::Lexicons;
 use crate::normalize::{HARD, fold, is_word};
 
 /// What a placeholder matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Hole {
     /// `{n}`: a number.
     Num,
@@ -65,18 +66,59 @@ pub(crate) struct Hit {
 }
 
 const MAX_EXPANSIONS: usize = 4096;
+/// Lexicon references multiply: an efficacy verb times a disease is thousands of phrases.
+const MAX_LEXICON_EXPANSIONS: usize = 60_000;
 const MAX_WORDS: usize = 20;
 /// The longest gap `{g}` bridges, in characters.
 pub(crate) const MAX_GAP: usize = 6;
 
-/// Expands the pattern syntax into plain patterns.
+/// Expands the pattern syntax into plain patterns; `{@name}` stands for any entry of the
+/// lexicon `name`.
 ///
 /// Errors name the problem in words a pack author understands.
-pub(crate) fn expand(source: &str) -> Result<Vec<Pattern>, String> {
+pub(crate) fn expand(source: &str, lexicons: &Lexicons) -> Result<Vec<Pattern>, String> {
+    let variants = expand_variants(source, Some(lexicons))?;
+    let mut patterns = Vec::with_capacity(variants.len());
+    let mut seen = std::collections::HashSet::with_capacity(variants.len());
+    for variant in variants {
+        let pattern =
+            split_hole(&variant).map_err(|error| format!("{error} in pattern {source:?}"))?;
+        if seen.insert((pattern.prefix.clone(), pattern.hole, pattern.suffix.clone())) {
+            patterns.push(pattern);
+        }
+    }
+    Ok(patterns)
+}
+
+/// Expands `[..]` and `(..|..)` only (lexicon entries), without folding.
+pub(crate) fn expand_alternatives(source: &str) -> Result<Vec<String>, String> {
+    expand_variants(source, None)
+}
+
+fn expand_variants(source: &str, lexicons: Option<&Lexicons>) -> Result<Vec<String>, String> {
+    let limit = if source.contains("{@") { MAX_LEXICON_EXPANSIONS } else { MAX_EXPANSIONS };
     let mut variants: Vec<String> = vec![String::new()];
     let mut chars = source.chars().peekable();
     while let Some(ch) = chars.next() {
         let options: Vec<String> = match ch {
+            '{' if chars.peek() == Some(&'@') => {
+                chars.next();
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => return Err(format!("unclosed `{{@` in pattern {source:?}")),
+                    }
+                }
+                let Some(lexicons) = lexicons else {
+                    return Err(format!("a lexicon entry may not refer to a lexicon ({source:?})"));
+                };
+                lexicons
+                    .entries(&name)
+                    .ok_or_else(|| format!("unknown lexicon {{@{name}}} in pattern {source:?}"))?
+                    .to_vec()
+            }
             '[' => {
                 let mut options = Vec::new();
                 loop {
@@ -116,22 +158,12 @@ pub(crate) fn expand(source: &str) -> Result<Vec<Pattern>, String> {
                 next.push(format!("{variant}{option}"));
             }
         }
-        if next.len() > MAX_EXPANSIONS {
-            return Err(format!(
-                "pattern {source:?} expands to more than {MAX_EXPANSIONS} variants"
-            ));
+        if next.len() > limit {
+            return Err(format!("pattern {source:?} expands to more than {limit} variants"));
         }
         variants = next;
     }
-    let mut patterns = Vec::with_capacity(variants.len());
-    for variant in variants {
-        let pattern =
-            split_hole(&variant).map_err(|error| format!("{error} in pattern {source:?}"))?;
-        if !patterns.contains(&pattern) {
-            patterns.push(pattern);
-        }
-    }
-    Ok(patterns)
+    Ok(variants)
 }
 
 fn split_hole(variant: &str) -> Result<Pattern, String> {
@@ -436,9 +468,13 @@ pub(crate) fn parse_number(digits: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    fn expand_plain(source: &str) -> Result<Vec<Pattern>, String> {
+        expand(source, &Lexicons::default())
+    }
+
     #[test]
     fn classes_and_groups_expand() {
-        let patterns = expand("(仅|只)剩{n}[件单]").unwrap();
+        let patterns = expand_plain("(仅|只)剩{n}[件单]").unwrap();
         let keys: Vec<_> = patterns
             .iter()
             .map(|p| (p.prefix.as_str(), p.suffix.as_str()))
@@ -467,7 +503,7 @@ mod tests {
             ("best[- ]?seller", "`?` is not pattern syntax"),
         ];
         for (source, expected) in table {
-            let error = expand(source).unwrap_err();
+            let error = expand_plain(source).unwrap_err();
             assert!(error.contains(expected), "{source:?}: {error}");
         }
     }
@@ -501,14 +537,14 @@ mod tests {
 
     #[test]
     fn placeholders_extend_the_match() {
-        let pattern = &expand("仅剩{n}件").unwrap()[0];
+        let pattern = &expand_plain("仅剩{n}件").unwrap()[0];
         let text = fold("家人们仅剩3件了");
         let key_start = text.find("仅剩").unwrap();
         let hit = verify(pattern, &text, key_start, key_start + "仅剩".len()).unwrap();
         assert_eq!(&text[hit.start..hit.end], "仅剩3件");
         assert_eq!(hit.value, Some(3.0));
 
-        let pattern = &expand("{n}人在抢").unwrap()[0];
+        let pattern = &expand_plain("{n}人在抢").unwrap()[0];
         let text = fold("直播间10万+人在抢");
         let key_start = text.find("人在抢").unwrap();
         let hit = verify(pattern, &text, key_start, key_start + "人在抢".len()).unwrap();
@@ -518,7 +554,7 @@ mod tests {
 
     #[test]
     fn words_take_the_rest_of_the_clause() {
-        let pattern = &expand("送{w}").unwrap()[0];
+        let pattern = &expand_plain("送{w}").unwrap()[0];
         let text = fold("下单送一个开果器，明天发");
         let key_start = text.find("送").unwrap();
         let hit = verify(pattern, &text, key_start, key_start + "送".len()).unwrap();
@@ -533,7 +569,7 @@ mod tests {
 
     #[test]
     fn gaps_bridge_a_few_characters_of_one_clause() {
-        let pattern = &expand("别家的{g}都是").unwrap()[0];
+        let pattern = &expand_plain("别家的{g}都是").unwrap()[0];
         let check = |input: &str| {
             let text = fold(input);
             let key_start = text.find("别家的")?;
@@ -549,7 +585,7 @@ mod tests {
         assert_eq!(check("别家的那个牌子的黑芝麻丸都是"), None);
 
         // A longer literal after the gap is the key, and the match is found backwards.
-        let pattern = &expand("对{g}病有好处").unwrap()[0];
+        let pattern = &expand_plain("对{g}病有好处").unwrap()[0];
         assert!(pattern.key_is_suffix());
         let text = fold("经常吃对胃病有好处");
         let key_start = text.find("病有好处").unwrap();
@@ -562,7 +598,7 @@ mod tests {
 
     #[test]
     fn ordinals_are_not_counts() {
-        let pattern = &expand("{n}天发货").unwrap()[0];
+        let pattern = &expand_plain("{n}天发货").unwrap()[0];
         let text = fold("第一天发货的是老订单");
         let key_start = text.find("天发货").unwrap();
         assert_eq!(
@@ -576,7 +612,7 @@ mod tests {
 
     #[test]
     fn english_words_keep_their_boundaries() {
-        let pattern = &expand("best").unwrap()[0];
+        let pattern = &expand_plain("best").unwrap()[0];
         let text = fold("bestow the best");
         let hits: Vec<_> = text
             .match_indices("best")

@@ -41,6 +41,95 @@ impl Certificate {
     }
 }
 
+/// What kind of product it is, as the law sorts products: the same words are lawful for
+/// one kind and not for another (a registered 保健食品 may state its approved function,
+/// ordinary food may state none; 化妆品 may not claim a medical effect; 农资 may not
+/// guarantee a yield).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "kebab-case")]
+pub enum ProductCategory {
+    /// 普通食品 (ordinary food and farm produce): no health function may be claimed.
+    Food,
+    /// 保健食品 (registered or filed health food): its approved function may be stated.
+    HealthFood,
+    /// 化妆品 (cosmetics): no medical effect.
+    Cosmetic,
+    /// 医疗器械 (registered medical device): claims within its registration.
+    MedicalDevice,
+    /// 农资 (seeds, fertiliser, pesticide, feed): no yield or income guarantee.
+    FarmInput,
+    /// 日用品 (household goods).
+    Household,
+    /// 服装鞋帽 (clothing and shoes).
+    Apparel,
+    /// 课程/服务 (courses, training, services).
+    Service,
+    /// 其他 (anything else).
+    Other,
+}
+
+impl ProductCategory {
+    /// Every category, in the order forms list them.
+    pub const ALL: [ProductCategory; 9] = [
+        ProductCategory::Food,
+        ProductCategory::HealthFood,
+        ProductCategory::Cosmetic,
+        ProductCategory::MedicalDevice,
+        ProductCategory::FarmInput,
+        ProductCategory::Household,
+        ProductCategory::Apparel,
+        ProductCategory::Service,
+        ProductCategory::Other,
+    ];
+
+    /// The kebab-case name used in rule packs, files and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductCategory::Food => "food",
+            ProductCategory::HealthFood => "health-food",
+            ProductCategory::Cosmetic => "cosmetic",
+            ProductCategory::MedicalDevice => "medical-device",
+            ProductCategory::FarmInput => "farm-input",
+            ProductCategory::Household => "household",
+            ProductCategory::Apparel => "apparel",
+            ProductCategory::Service => "service",
+            ProductCategory::Other => "other",
+        }
+    }
+
+    /// The Chinese name used in forms and import files (类目 column).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ProductCategory::Food => "普通食品",
+            ProductCategory::HealthFood => "保健食品",
+            ProductCategory::Cosmetic => "化妆品",
+            ProductCategory::MedicalDevice => "医疗器械",
+            ProductCategory::FarmInput => "农资",
+            ProductCategory::Household => "日用品",
+            ProductCategory::Apparel => "服装鞋帽",
+            ProductCategory::Service => "课程/服务",
+            ProductCategory::Other => "其他",
+        }
+    }
+
+    /// Parses the kebab-case name or the Chinese name (with a few common variants).
+    pub fn parse(name: &str) -> Option<ProductCategory> {
+        let name = name.trim();
+        ProductCategory::ALL.into_iter().find(|c| c.as_str() == name || c.label_zh() == name).or(
+            match name {
+                "食品" | "农产品" | "生鲜" => Some(ProductCategory::Food),
+                "保健品" => Some(ProductCategory::HealthFood),
+                "器械" => Some(ProductCategory::MedicalDevice),
+                "种子" | "化肥" | "农药" | "饲料" => Some(ProductCategory::FarmInput),
+                "服装" | "鞋帽" => Some(ProductCategory::Apparel),
+                "课程" | "服务" => Some(ProductCategory::Service),
+                _ => None,
+            },
+        )
+    }
+}
+
 /// What the store knows about the product a text is about.
 ///
 /// With a context, cross-check rules turn from "check this" warnings into errors when the
@@ -76,4 +165,8 @@ pub struct ProductContext {
     pub registered_names: Vec<String>,
     /// The product's written after-sales and shipping terms (售后、发货), as on file.
     pub policies: Vec<String>,
+    /// What kind of product it is; rules with `allowed_for` consult it.
+    pub category: Option<ProductCategory>,
+    /// For a 保健食品: the functions on its registration or filing (增强免疫力 …).
+    pub registered_functions: Vec<String>,
 }

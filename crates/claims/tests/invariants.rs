@@ -86,6 +86,8 @@ proptest! {
             lineup_gift_names: vec!["开果器".to_owned()],
             registered_names: vec!["第一坊".to_owned()],
             policies: vec!["坏果包赔".to_owned()],
+            category: Some(anchordesk_claims::ProductCategory::HealthFood),
+            registered_functions: vec!["增强免疫力".to_owned()],
         };
         check_spans(&text, &LintOptions::default());
         check_spans(&text, &LintOptions { product: Some(&product), ..LintOptions::default() });
