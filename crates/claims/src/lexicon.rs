@@ -101,6 +101,7 @@ pub(crate) const DEFAULT_LEXICONS: &[(&str, &str)] = &[
     ("reference-price.toml", include_str!("../../../assets/lexicons/reference-price.toml")),
     ("en-disease.toml", include_str!("../../../assets/lexicons/en-disease.toml")),
     ("en-endorser.toml", include_str!("../../../assets/lexicons/en-endorser.toml")),
+    ("en-efficacy-verb.toml", include_str!("../../../assets/lexicons/en-efficacy-verb.toml")),
 ];
 
 impl Lexicons {

@@ -452,6 +452,10 @@ pub(crate) const DEFAULT_PACKS: &[(&str, &str)] = &[
         include_str!("../../../assets/rules/zh-off-platform.toml"),
     ),
     (
+        "zh-grammar.toml",
+        include_str!("../../../assets/rules/zh-grammar.toml"),
+    ),
+    (
         "en-absolute.toml",
         include_str!("../../../assets/rules/en-absolute.toml"),
     ),
@@ -462,6 +466,10 @@ pub(crate) const DEFAULT_PACKS: &[(&str, &str)] = &[
     (
         "en-claims.toml",
         include_str!("../../../assets/rules/en-claims.toml"),
+    ),
+    (
+        "en-grammar.toml",
+        include_str!("../../../assets/rules/en-grammar.toml"),
     ),
 ];
 

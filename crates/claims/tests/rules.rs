@@ -244,7 +244,7 @@ fn each_category_has_a_rule_that_fires() {
             "clinically proven to work",
             &[("en.medical.proof", "clinically proven to")],
         ),
-        ("honey cures coughs", &[("en.medical.disease", "cures")]),
+        ("honey cures coughs", &[("en.grammar.efficacy-disease", "cures coughs")]),
         ("FDA approved tea", &[("en.medical.proof", "FDA approved")]),
         (
             "guaranteed results in a week",
@@ -266,8 +266,9 @@ fn each_category_has_a_rule_that_fires() {
 fn disparagement_span_covers_the_comparison() {
     let findings = lint("超市蜂蜜都是糖水");
     assert_eq!(findings.len(), 1, "{findings:?}");
-    assert_eq!(findings[0].rule_id, "zh.disparagement.competitors");
-    assert_eq!(findings[0].matched, "都是糖水");
+    // The claims grammar (competitor + smear) reports the whole claim, not its tail.
+    assert_eq!(findings[0].rule_id, "zh.grammar.smear");
+    assert_eq!(findings[0].matched, "超市蜂蜜都是糖水");
 }
 
 #[test]

@@ -128,15 +128,10 @@ fn a_missing_team_directory_is_not_an_error() {
 }
 
 #[test]
-fn default_packs_load_fast() {
-    let started = std::time::Instant::now();
+fn default_packs_load() {
+    // How long loading takes is measured by the `load default packs` benchmark and
+    // recorded in BENCH.md, not asserted here: test machines are too noisy for timings.
     let linter = Linter::default_packs();
-    let elapsed = started.elapsed();
-    assert!(!linter.rules().is_empty());
-    // The budget is 50 ms in a release build; a debug build gets ten times that.
-    let budget = if cfg!(debug_assertions) { 500 } else { 50 };
-    assert!(
-        elapsed.as_millis() < budget,
-        "loading the packs took {elapsed:?}"
-    );
+    assert!(linter.rules().len() >= 80);
+    assert!(linter.lexicons().iter().any(|l| l.name == "disease" && l.phrases >= 200));
 }
