@@ -1,5 +1,5 @@
 # The two commands the README starts with. Both install what is missing first.
-.PHONY: run test app setup
+.PHONY: run test app setup dist
 
 setup:
 	bash scripts/setup.sh
@@ -15,3 +15,9 @@ app: setup
 # real app in a real window under Xvfb.
 test: setup
 	bash scripts/test.sh
+
+# The package users install: a release .deb with every library it needs declared, checked.
+dist: setup
+	node scripts/third-party-notices.mjs
+	npx tauri build --bundles deb
+	bash scripts/check-deb.sh target/release/bundle/deb/AnchorDesk_*_amd64.deb

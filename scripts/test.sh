@@ -23,8 +23,10 @@ npx vite build
 step "Rust: unit, integration and CLI tests (workspace)"
 cargo nextest run --workspace --no-fail-fast
 
-step "the desktop app with its frontend embedded"
-npx tauri build --debug --no-bundle
+step "the desktop app with its frontend embedded, packaged as a .deb and checked"
+node scripts/third-party-notices.mjs
+npx tauri build --debug --bundles deb
+bash scripts/check-deb.sh target/debug/bundle/deb/AnchorDesk_*_amd64.deb
 
 step "end to end: the real app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
 node --test --test-concurrency=1 tests/e2e/
