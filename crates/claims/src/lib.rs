@@ -62,6 +62,7 @@
 
 #![deny(missing_docs)]
 
+mod compound;
 mod finding;
 pub mod laws;
 mod lexicon;
@@ -251,6 +252,7 @@ impl LinterBuilder {
         let mut keys: Vec<String> = Vec::new();
         let mut entries: Vec<Vec<KeyEntry>> = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
+        let mut compounds: Vec<std::sync::Arc<compound::Compound>> = Vec::new();
         for (rule_idx, rule) in rules.iter().enumerate() {
             if !enabled[rule_idx] {
                 continue;
@@ -271,8 +273,30 @@ impl LinterBuilder {
                     rule: rule_idx as u32,
                     pattern: patterns.len() as u32,
                     exception,
+                    compound: false,
                 });
                 patterns.push(pattern.clone());
+            }
+            let all = rule
+                .compounds
+                .iter()
+                .map(|c| (c, false))
+                .chain(rule.exception_compounds.iter().map(|c| (c, true)));
+            for (compiled, exception) in all {
+                for key in compiled.keys() {
+                    let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
+                        keys.push(key.clone());
+                        entries.push(Vec::new());
+                        entries.len() - 1
+                    });
+                    entries[key_idx].push(KeyEntry {
+                        rule: rule_idx as u32,
+                        pattern: compounds.len() as u32,
+                        exception,
+                        compound: true,
+                    });
+                }
+                compounds.push(compiled.clone());
             }
         }
         for pattern in allowed {
@@ -286,6 +310,7 @@ impl LinterBuilder {
                 rule: ALLOW,
                 pattern: patterns.len() as u32,
                 exception: true,
+                compound: false,
             });
             patterns.push(pattern.clone());
         }
@@ -308,6 +333,7 @@ impl LinterBuilder {
             automaton,
             entries,
             patterns,
+            compounds,
             index,
             negations,
             lexicons: self.lexicons.clone(),
@@ -330,8 +356,10 @@ const ALLOW: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 struct KeyEntry {
     rule: u32,
+    /// Index into `patterns`, or into `compounds` when `compound` is set.
     pattern: u32,
     exception: bool,
+    compound: bool,
 }
 
 /// A compiled set of rule packs. Cheap to share: lint takes `&self`.
@@ -342,6 +370,7 @@ pub struct Linter {
     automaton: AhoCorasick,
     entries: Vec<Vec<KeyEntry>>,
     patterns: Vec<Pattern>,
+    compounds: Vec<std::sync::Arc<compound::Compound>>,
     index: HashMap<String, usize>,
     /// The folded entries of the `negation` lexicon.
     negations: Vec<String>,
@@ -527,8 +556,12 @@ impl Linter {
                 if entry.rule != ALLOW && !lang.runs(self.rules[entry.rule as usize].lang) {
                     continue;
                 }
-                let pattern = &self.patterns[entry.pattern as usize];
-                if let Some(hit) = pattern::verify(pattern, text, found.start(), found.end()) {
+                let hit = if entry.compound {
+                    self.compounds[entry.pattern as usize].verify(text, found.start(), found.end())
+                } else {
+                    pattern::verify(&self.patterns[entry.pattern as usize], text, found.start(), found.end())
+                };
+                if let Some(hit) = hit {
                     out.push(Candidate {
                         rule: entry.rule,
                         exception: entry.exception,
@@ -785,7 +818,8 @@ impl Linter {
     pub fn phrases(&self) -> Vec<(String, String, String)> {
         let mut phrases = Vec::new();
         for entries in &self.entries {
-            for entry in entries.iter().filter(|e| !e.exception) {
+            // Compound patterns have no single phrase to export.
+            for entry in entries.iter().filter(|e| !e.exception && !e.compound) {
                 let rule = &self.rules[entry.rule as usize];
                 let phrase = self.patterns[entry.pattern as usize].key().to_owned();
                 let rewrite = rule
@@ -913,8 +947,12 @@ mod exception_tests {
         let linter = Linter::default_packs();
         let mut problems = Vec::new();
         for (rule_idx, rule) in linter.rules.iter().enumerate() {
-            for exception in &rule.exceptions {
-                let text = sample(exception);
+            let samples = rule
+                .exceptions
+                .iter()
+                .map(sample)
+                .chain(rule.exception_compounds.iter().map(|c| c.sample()));
+            for text in samples {
                 let mut candidates = Vec::new();
                 linter.candidates(&text, Lang::Auto, &mut candidates);
                 let triggered = candidates
@@ -946,8 +984,8 @@ mod exception_tests {
         let linter = Linter::default_packs();
         let mut problems = Vec::new();
         for (rule_idx, rule) in linter.rules.iter().enumerate() {
-            for pattern in &rule.patterns {
-                let text = sample(pattern);
+            let samples = rule.patterns.iter().map(sample).chain(rule.compounds.iter().map(|c| c.sample()));
+            for text in samples {
                 let mut candidates = Vec::new();
                 linter.candidates(&text, Lang::Auto, &mut candidates);
                 let whole = candidates

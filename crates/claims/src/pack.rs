@@ -29,7 +29,9 @@ use toml::Spanned;
 
 use crate::finding::{Category, LegalRef, Rewrite, Severity};
 use crate::laws;
+use crate::compound::{self, Compound, Link};
 use crate::lexicon::{self, Lexicons};
+use std::sync::Arc;
 use crate::pattern::{self, Pattern};
 use crate::product::{Certificate, ProductCategory};
 use std::collections::BTreeMap;
@@ -95,6 +97,10 @@ pub(crate) struct Rule {
     pub except_sources: Vec<String>,
     pub patterns: Vec<Pattern>,
     pub exceptions: Vec<Pattern>,
+    /// Patterns with lexicon references.
+    pub compounds: Vec<Arc<Compound>>,
+    /// Exceptions with lexicon references.
+    pub exception_compounds: Vec<Arc<Compound>>,
     pub check: Option<Check>,
     pub fail_message: Option<String>,
     /// A denial before the match (不能治病, not the cheapest) makes it harmless.
@@ -258,16 +264,14 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
             return Err(locator.at(&raw_rule.patterns, format!("rule {id:?} has no patterns")));
         }
         let mut patterns = Vec::new();
+        let mut compounds = Vec::new();
         for source in raw_rule.patterns.get_ref() {
-            patterns.extend(
-                pattern::expand(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?,
-            );
+            compile_source(&locator, source, lexicons, &mut patterns, &mut compounds)?;
         }
         let mut exceptions = Vec::new();
+        let mut exception_compounds = Vec::new();
         for source in &raw_rule.except {
-            exceptions.extend(
-                pattern::expand(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?,
-            );
+            compile_source(&locator, source, lexicons, &mut exceptions, &mut exception_compounds)?;
         }
         if raw_rule.laws.get_ref().is_empty() {
             return Err(locator.at(&raw_rule.laws, format!("rule {id:?} cites no law")));
@@ -307,7 +311,8 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
             }),
         };
         if matches!(check, Some(Check::OriginalPrice | Check::Stock))
-            && patterns.iter().any(|p| p.hole != Some(pattern::Hole::Num))
+            && (patterns.iter().any(|p| p.hole != Some(pattern::Hole::Num))
+                || compounds.iter().any(|c| c.link != Link::Num))
         {
             return Err(locator.at(
                 &raw_rule.patterns,
@@ -359,21 +364,42 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
                 .collect(),
             patterns,
             exceptions,
+            compounds,
+            exception_compounds,
             check,
             fail_message: raw_rule.fail_message,
         });
     }
     let mut allow = Vec::new();
     for source in &raw.allow {
-        allow.extend(
-            pattern::expand(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?,
-        );
+        if source.get_ref().contains("{@") {
+            return Err(locator.at(source, "`allow` takes names, not lexicons"));
+        }
+        allow.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
     }
     Ok(Pack {
         rules,
         disable: raw.disable,
         allow,
     })
+}
+
+/// Compiles one pattern source: plain patterns expand, lexicon references compile to a
+/// compound.
+fn compile_source(
+    locator: &Locator<'_>,
+    source: &Spanned<String>,
+    lexicons: &Lexicons,
+    plain: &mut Vec<Pattern>,
+    compounds: &mut Vec<Arc<Compound>>,
+) -> Result<(), PackError> {
+    if source.get_ref().contains("{@") {
+        let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
+        compounds.push(Arc::new(compiled));
+    } else {
+        plain.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+    }
+    Ok(())
 }
 
 fn parse_lang(locator: &Locator<'_>, lang: &Spanned<String>) -> Result<PackLang, PackError> {

@@ -14,7 +14,6 @@
 //! the same way as the text (see `normalize`), so `最低價`, `最 低 价` and `最低价` in a pack
 //! are one pattern.
 
-use crate::lexicon::Lexicons;
 use crate::normalize::{HARD, fold, is_word};
 
 /// What a placeholder matches.
@@ -66,18 +65,16 @@ pub(crate) struct Hit {
 }
 
 const MAX_EXPANSIONS: usize = 4096;
-/// Lexicon references multiply: an efficacy verb times a disease is thousands of phrases.
-const MAX_LEXICON_EXPANSIONS: usize = 60_000;
 const MAX_WORDS: usize = 20;
 /// The longest gap `{g}` bridges, in characters.
 pub(crate) const MAX_GAP: usize = 6;
 
-/// Expands the pattern syntax into plain patterns; `{@name}` stands for any entry of the
-/// lexicon `name`.
+/// Expands the pattern syntax into plain patterns. (Patterns with `{@lexicon}` references
+/// compile to a [`crate::compound::Compound`] instead.)
 ///
 /// Errors name the problem in words a pack author understands.
-pub(crate) fn expand(source: &str, lexicons: &Lexicons) -> Result<Vec<Pattern>, String> {
-    let variants = expand_variants(source, Some(lexicons))?;
+pub(crate) fn expand(source: &str) -> Result<Vec<Pattern>, String> {
+    let variants = expand_variants(source)?;
     let mut patterns = Vec::with_capacity(variants.len());
     let mut seen = std::collections::HashSet::with_capacity(variants.len());
     for variant in variants {
@@ -92,33 +89,15 @@ pub(crate) fn expand(source: &str, lexicons: &Lexicons) -> Result<Vec<Pattern>, 
 
 /// Expands `[..]` and `(..|..)` only (lexicon entries), without folding.
 pub(crate) fn expand_alternatives(source: &str) -> Result<Vec<String>, String> {
-    expand_variants(source, None)
+    expand_variants(source)
 }
 
-fn expand_variants(source: &str, lexicons: Option<&Lexicons>) -> Result<Vec<String>, String> {
-    let limit = if source.contains("{@") { MAX_LEXICON_EXPANSIONS } else { MAX_EXPANSIONS };
+fn expand_variants(source: &str) -> Result<Vec<String>, String> {
+    let limit = MAX_EXPANSIONS;
     let mut variants: Vec<String> = vec![String::new()];
     let mut chars = source.chars().peekable();
     while let Some(ch) = chars.next() {
         let options: Vec<String> = match ch {
-            '{' if chars.peek() == Some(&'@') => {
-                chars.next();
-                let mut name = String::new();
-                loop {
-                    match chars.next() {
-                        Some('}') => break,
-                        Some(c) => name.push(c),
-                        None => return Err(format!("unclosed `{{@` in pattern {source:?}")),
-                    }
-                }
-                let Some(lexicons) = lexicons else {
-                    return Err(format!("a lexicon entry may not refer to a lexicon ({source:?})"));
-                };
-                lexicons
-                    .entries(&name)
-                    .ok_or_else(|| format!("unknown lexicon {{@{name}}} in pattern {source:?}"))?
-                    .to_vec()
-            }
             '[' => {
                 let mut options = Vec::new();
                 loop {
@@ -276,7 +255,7 @@ fn is_approximate(ch: char) -> bool {
 
 /// Parses a number starting at `from` (after optional spaces, clause breaks and currency
 /// signs), with an optional 万/w/k multiplier and `+`. Returns the value and its end.
-fn number_forward(text: &str, from: usize) -> Option<(f64, usize)> {
+pub(crate) fn number_forward(text: &str, from: usize) -> Option<(f64, usize)> {
     let mut pos = from;
     for _ in 0..3 {
         match text[pos..].chars().next() {
@@ -309,7 +288,7 @@ fn number_forward(text: &str, from: usize) -> Option<(f64, usize)> {
 }
 
 /// Parses a number that ends at `to` (before optional spaces), for patterns like `{n}人在抢`.
-fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
+pub(crate) fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
     let mut end = to;
     if text[..end].ends_with(' ') {
         end -= 1;
@@ -469,7 +448,7 @@ mod tests {
     use super::*;
 
     fn expand_plain(source: &str) -> Result<Vec<Pattern>, String> {
-        expand(source, &Lexicons::default())
+        expand(source)
     }
 
     #[test]
