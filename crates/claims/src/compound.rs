@@ -15,6 +15,9 @@ use crate::lexicon::Lexicons;
 use crate::normalize::{HARD, fold, is_word};
 use crate::pattern::{Hit, MAX_GAP, number_backward, number_forward};
 
+/// The longest stretch `{c}` bridges, in characters.
+const MAX_CLAUSE_GAP: usize = 24;
+
 /// Most alternatives one side of a compound may hold after expansion.
 const MAX_SIDE: usize = 20_000;
 
@@ -91,6 +94,9 @@ pub(crate) enum Link {
     Join,
     /// Up to [`MAX_GAP`] characters of the same clause.
     Gap,
+    /// Anywhere later in the same clause, up to [`MAX_CLAUSE_GAP`] characters on
+    /// (`{c}`: 某某牌那个咖啡就是香精调出来的).
+    Clause,
     /// A number (`{n}`).
     Num,
 }
@@ -111,6 +117,10 @@ enum Unit {
 }
 
 impl Compound {
+    fn max_gap(&self) -> usize {
+        if self.link == Link::Clause { MAX_CLAUSE_GAP } else { MAX_GAP }
+    }
+
     /// The alternatives the automaton searches for.
     pub fn keys(&self) -> &[String] {
         if self.key_right { &self.right.alts } else { &self.left.alts }
@@ -128,7 +138,7 @@ impl Compound {
         };
         match self.link {
             Link::Join => format!("{left}{}{right}", join(&left, &right)),
-            Link::Gap => format!("{left}{}芝麻{}{right}", join(&left, "x"), join("x", &right)),
+            Link::Gap | Link::Clause => format!("{left}{}芝麻{}{right}", join(&left, "x"), join("x", &right)),
             Link::Num => format!("{left}{}3{}{right}", join(&left, "3"), join("3", &right)),
         }
     }
@@ -161,9 +171,9 @@ impl Compound {
                 }
                 self.right.ends_from(text, end).first().map(|&end| (end, Some(value)))
             }
-            Link::Gap => {
+            Link::Gap | Link::Clause => {
                 let mut pos = from;
-                for _ in 0..=MAX_GAP {
+                for _ in 0..=self.max_gap() {
                     if let Some(&end) = self.right.ends_from(text, pos).first() {
                         return Some((end, None));
                     }
@@ -196,9 +206,9 @@ impl Compound {
                 }
                 self.left.starts_to(text, to).first().map(|&start| (start, Some(value)))
             }
-            Link::Gap => {
+            Link::Gap | Link::Clause => {
                 let mut pos = to;
-                for _ in 0..=MAX_GAP {
+                for _ in 0..=self.max_gap() {
                     if let Some(&start) = self.left.starts_to(text, pos).first() {
                         return Some((start, None));
                     }
@@ -256,8 +266,8 @@ pub(crate) fn compile(source: &str, lexicons: &Lexicons) -> Result<Compound, Str
     if left.alts.is_empty() && right.alts.is_empty() {
         return Err(format!("no literal text in pattern {source:?}"));
     }
-    if link == Link::Gap && (left.empty || right.empty) {
-        return Err(format!("`{{g}}` needs text before and after it in pattern {source:?}"));
+    if matches!(link, Link::Gap | Link::Clause) && (left.empty || right.empty) {
+        return Err(format!("`{{g}}` and `{{c}}` need text before and after them in pattern {source:?}"));
     }
     let key_right = left.alts.is_empty() || left.empty || (!right.empty && right.min_len() > left.min_len());
     Ok(Compound { left, link, right, key_right })
@@ -297,6 +307,7 @@ fn units(source: &str, lexicons: &Lexicons) -> Result<Vec<Unit>, String> {
                 }
                 match name.as_str() {
                     "g" => Unit::Hole(Link::Gap),
+                    "c" => Unit::Hole(Link::Clause),
                     "n" => Unit::Hole(Link::Num),
                     "w" => return Err(format!("`{{w}}` cannot be used with a lexicon in pattern {source:?}")),
                     _ => match name.strip_prefix('@') {
@@ -398,6 +409,13 @@ mod tests {
     fn a_gap_stays_in_its_clause() {
         assert_eq!(find("{@verb}{g}{@disease}", "能降你的血压"), Some("降你的血压".into()));
         assert_eq!(find("{@verb}{g}{@disease}", "降价了，血压"), None);
+    }
+
+    #[test]
+    fn a_clause_link_reaches_further_but_not_past_the_clause() {
+        let source = "{@verb}{c}{@disease}";
+        assert_eq!(find(source, "能降我们家老人多年的血压"), Some("降我们家老人多年的血压".into()));
+        assert_eq!(find(source, "降价了，多年的血压"), None);
     }
 
     #[test]

@@ -102,6 +102,9 @@ pub(crate) const DEFAULT_LEXICONS: &[(&str, &str)] = &[
     ("en-disease.toml", include_str!("../../../assets/lexicons/en-disease.toml")),
     ("en-endorser.toml", include_str!("../../../assets/lexicons/en-endorser.toml")),
     ("en-efficacy-verb.toml", include_str!("../../../assets/lexicons/en-efficacy-verb.toml")),
+    ("en-official.toml", include_str!("../../../assets/lexicons/en-official.toml")),
+    ("en-competitor.toml", include_str!("../../../assets/lexicons/en-competitor.toml")),
+    ("en-smear.toml", include_str!("../../../assets/lexicons/en-smear.toml")),
 ];
 
 impl Lexicons {
@@ -232,6 +235,20 @@ mod tests {
             assert!(summary.phrases > 0, "{} is empty", summary.name);
         }
         assert!(lexicons.entries("disease").unwrap().len() >= 200);
+    }
+
+    #[test]
+    fn every_lexicon_file_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/lexicons");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".toml"))
+            .collect();
+        files.sort();
+        let mut embedded: Vec<String> = DEFAULT_LEXICONS.iter().map(|(name, _)| (*name).to_owned()).collect();
+        embedded.sort();
+        assert_eq!(files, embedded);
     }
 
     #[test]

@@ -393,11 +393,19 @@ fn compile_source(
     plain: &mut Vec<Pattern>,
     compounds: &mut Vec<Arc<Compound>>,
 ) -> Result<(), PackError> {
-    if source.get_ref().contains("{@") {
+    if source.get_ref().contains("{@") || source.get_ref().contains("{c}") {
         let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
         compounds.push(Arc::new(compiled));
     } else {
-        plain.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
+        match pattern::expand(source.get_ref()) {
+            Ok(patterns) => plain.extend(patterns),
+            // Too many alternatives to spell out: split into two sides instead.
+            Err(message) if message.contains("variants") && !source.get_ref().contains("{w}") => {
+                let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
+                compounds.push(Arc::new(compiled));
+            }
+            Err(message) => return Err(locator.at(source, message)),
+        }
     }
     Ok(())
 }

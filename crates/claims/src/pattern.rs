@@ -271,7 +271,7 @@ pub(crate) fn number_forward(text: &str, from: usize) -> Option<(f64, usize)> {
         pos += ch.len_utf8();
     }
     if pos == digits_start {
-        return None;
+        return english_forward(text, digits_start);
     }
     let mut value = parse_number(&text[digits_start..pos])?;
     if let Some(ch @ ('w' | 'k')) = text[pos..].chars().next() {
@@ -306,7 +306,7 @@ pub(crate) fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
         start += text[start..].chars().next()?.len_utf8();
     }
     if start == end {
-        return None;
+        return english_backward(text, end);
     }
     // 第一天 is an ordinal, not a count of days.
     if text[..start].ends_with('第') {
@@ -314,6 +314,106 @@ pub(crate) fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
     }
     let (value, parsed_end) = number_forward(text, start)?;
     (parsed_end == end).then_some((value, start))
+}
+
+/// The value of an English number word, and whether it scales what came before.
+fn english_word(word: &str) -> Option<(f64, bool)> {
+    const UNITS: [&str; 20] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    ];
+    const TENS: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+    if let Some(n) = UNITS.iter().position(|u| *u == word) {
+        return Some((n as f64, false));
+    }
+    if let Some(n) = TENS.iter().position(|t| *t == word) {
+        return Some(((n as f64 + 2.0) * 10.0, false));
+    }
+    match word {
+        "hundred" => Some((100.0, true)),
+        "thousand" | "k" | "grand" => Some((1_000.0, true)),
+        "million" => Some((1_000_000.0, true)),
+        "dozen" => Some((12.0, true)),
+        _ => None,
+    }
+}
+
+/// Parses English number words starting at `from` ("a hundred and forty nine", "twelve
+/// thousand", "ten k"). Folded text has single spaces between words.
+fn english_forward(text: &str, from: usize) -> Option<(f64, usize)> {
+    let (mut total, mut current, mut seen, mut end) = (0.0f64, 0.0f64, false, from);
+    let mut pos = from;
+    loop {
+        let rest = &text[pos..];
+        let len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        if len == 0 {
+            break;
+        }
+        let word = &rest[..len];
+        let next_pos = pos + len;
+        match (word, english_word(word)) {
+            (_, Some((value, false))) => {
+                // A new tens or teens word after a complete group starts another number
+                // ("fifty nine ninety nine" is 59, then 99).
+                let group = current % 100.0;
+                let fits = if value >= 10.0 { group == 0.0 } else { group % 10.0 == 0.0 && !(10.0..20.0).contains(&group) };
+                if !fits {
+                    break;
+                }
+                current += value;
+                seen = true;
+                end = next_pos;
+            }
+            (_, Some((scale, true))) if seen || current == 0.0 => {
+                // "a hundred", "hundred" after a unit, "thousand" closing a group.
+                let base = if current == 0.0 { 1.0 } else { current };
+                if scale >= 1_000.0 {
+                    total += base * scale;
+                    current = 0.0;
+                } else {
+                    current = base * scale;
+                }
+                seen = true;
+                end = next_pos;
+            }
+            ("a", None) if !seen => {}
+            ("and", None) if seen => {}
+            _ => break,
+        }
+        if !text[next_pos..].starts_with(' ') {
+            break;
+        }
+        pos = next_pos + 1;
+    }
+    seen.then_some((total + current, end))
+}
+
+/// Parses English number words that end at `to`.
+fn english_backward(text: &str, to: usize) -> Option<(f64, usize)> {
+    let mut start = to;
+    let mut earliest = None;
+    loop {
+        let before = &text[..start];
+        let word_start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphabetic())
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        let word = &before[word_start..];
+        if word.is_empty() || !(english_word(word).is_some() || matches!(word, "a" | "and")) {
+            break;
+        }
+        if english_word(word).is_some() {
+            earliest = Some(word_start);
+        }
+        if word_start == 0 || !text[..word_start].ends_with(' ') {
+            break;
+        }
+        start = word_start - 1;
+    }
+    let start = earliest?;
+    let (value, end) = english_forward(text, start)?;
+    (end == to).then_some((value, start))
 }
 
 /// The end of `suffix` when it starts within [`MAX_GAP`] characters of `from` in the same
@@ -449,6 +549,24 @@ mod tests {
 
     fn expand_plain(source: &str) -> Result<Vec<Pattern>, String> {
         expand(source)
+    }
+
+    #[test]
+    fn english_number_words_are_numbers() {
+        let cases = [
+            ("a hundred and forty nine dollars", 149.0, "a hundred and forty nine"),
+            ("twelve thousand people", 12_000.0, "twelve thousand"),
+            ("two million bottles", 2_000_000.0, "two million"),
+            ("ten k a month", 10_000.0, "ten k"),
+            ("fifty nine ninety nine", 59.0, "fifty nine"),
+        ];
+        for (text, value, words) in cases {
+            let (parsed, end) = number_forward(text, 0).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!((parsed, &text[..end]), (value, words), "{text}");
+        }
+        assert_eq!(number_forward("a box", 0), None);
+        let text = "there are four thousand";
+        assert_eq!(number_backward(text, text.len()), Some((4_000.0, 10)));
     }
 
     #[test]
