@@ -123,10 +123,15 @@ pub fn product_context(product: &Product, item: Option<&LineupItem>, lineup: &[L
         // by the seller is not one: nothing is exempted as a registered name.
         registered_names: Vec::new(),
         policies: Some(product.draft.after_sales.trim().to_string()).filter(|terms| !terms.is_empty()).into_iter().collect(),
-        // The catalog does not record a product category yet (issue 13): every product is
-        // linted as if its category were unknown, which is the strictest reading.
-        category: None,
-        registered_functions: Vec::new(),
+        category: product.draft.category,
+        registered_functions: product
+            .draft
+            .registered_functions
+            .lines()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect(),
     }
 }
 

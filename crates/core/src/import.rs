@@ -140,6 +140,8 @@ enum Column {
     SellingPoints,
     AfterSales,
     Certificates,
+    Category,
+    RegisteredFunctions,
 }
 
 impl Column {
@@ -164,6 +166,8 @@ impl Column {
             "sellingpoints" | "卖点" => Column::SellingPoints,
             "aftersales" | "售后" | "售后政策" | "售后与发货" => Column::AfterSales,
             "certificates" | "证书" => Column::Certificates,
+            "category" | "类目" | "品类" | "商品类目" => Column::Category,
+            "registeredfunctions" | "保健功能" | "注册功能" => Column::RegisteredFunctions,
             _ => return None,
         })
     }
@@ -182,6 +186,8 @@ impl Column {
             Column::SellingPoints => "sellingPoints",
             Column::AfterSales => "afterSales",
             Column::Certificates => "certificates",
+            Column::Category => "category",
+            Column::RegisteredFunctions => "registeredFunctions",
         }
     }
 }
@@ -244,6 +250,8 @@ fn row_to_draft(columns: &HashMap<Column, usize>, cells: &[String]) -> Result<Pr
         selling_points: cell(Column::SellingPoints).replace("\\n", "\n"),
         after_sales: cell(Column::AfterSales).to_string(),
         certificates,
+        category: cell(Column::Category).to_string(),
+        registered_functions: cell(Column::RegisteredFunctions).replace("\\n", "\n"),
     };
     match form.parse() {
         Ok(draft) if errors.is_empty() => Ok(draft),
@@ -404,9 +412,9 @@ fn reject_duplicate_skus(parsed: &mut ParsedFile) {
 }
 
 /// CSV header written by [`export_csv`]; the importer reads it back.
-const EXPORT_HEADER: [&str; 12] = [
+const EXPORT_HEADER: [&str; 14] = [
     "sku", "name", "origin", "spec", "price", "stock", "shelf_life_days", "storage", "cold_chain", "selling_points", "after_sales",
-    "certificates",
+    "certificates", "category", "registered_functions",
 ];
 
 /// Products as CSV (UTF-8 with a BOM, so that Excel opens Chinese text correctly). Prices in yuan.
@@ -429,6 +437,8 @@ pub fn export_csv(products: &[Product]) -> Vec<u8> {
                 &d.selling_points.replace('\n', "\\n"),
                 &d.after_sales,
                 &format_certificates(&d.certificates),
+                d.category.map_or("", |c| c.as_str()),
+                &d.registered_functions.replace('\n', "\\n"),
             ])
             .expect("writing to a Vec cannot fail");
     }

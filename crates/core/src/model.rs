@@ -198,6 +198,15 @@ pub struct ProductDraft {
     #[serde(default)]
     pub after_sales: String,
     pub certificates: Vec<Certificate>,
+    /// 类目: what kind of product it is, as the law sorts products; the claims linter
+    /// judges the same words differently per category. `None` when not set (judged
+    /// strictest).
+    #[serde(default)]
+    pub category: Option<anchordesk_claims::ProductCategory>,
+    /// For a 保健食品: the functions on its registration or filing, one per line
+    /// (增强免疫力 …); they may be stated on air.
+    #[serde(default)]
+    pub registered_functions: String,
 }
 
 /// The role an item plays in the line-up.

@@ -87,6 +87,12 @@ pub struct ProductForm {
     #[serde(default)]
     pub after_sales: String,
     pub certificates: Vec<Certificate>,
+    /// 类目, as chosen or typed (普通食品, health-food …); empty for not set.
+    #[serde(default)]
+    pub category: String,
+    /// For a 保健食品: its registered functions, one per line.
+    #[serde(default)]
+    pub registered_functions: String,
 }
 
 impl ProductForm {
@@ -105,6 +111,8 @@ impl ProductForm {
             selling_points: draft.selling_points.clone(),
             after_sales: draft.after_sales.clone(),
             certificates: draft.certificates.clone(),
+            category: draft.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
+            registered_functions: draft.registered_functions.clone(),
         }
     }
 
@@ -120,6 +128,18 @@ impl ProductForm {
         let shelf_life_days = count(&mut errors, "shelfLifeDays", &self.shelf_life_days, false);
         let selling_points = optional_text(&mut errors, "sellingPoints", &self.selling_points, MAX_TEXT_CHARS);
         let after_sales = optional_text(&mut errors, "afterSales", &self.after_sales, MAX_TEXT_CHARS);
+        let category = match self.category.trim() {
+            "" => None,
+            typed => match anchordesk_claims::ProductCategory::parse(typed) {
+                Some(category) => Some(category),
+                None => {
+                    errors.push(FieldError::new("category", FieldErrorCode::UnknownValue, typed));
+                    None
+                }
+            },
+        };
+        let registered_functions =
+            optional_text(&mut errors, "registeredFunctions", &self.registered_functions, MAX_TEXT_CHARS);
         for (idx, certificate) in self.certificates.iter().enumerate() {
             if let Some(date) = &certificate.valid_until
                 && !is_date(date)
@@ -142,6 +162,8 @@ impl ProductForm {
             cold_chain: self.cold_chain,
             selling_points,
             after_sales,
+            category,
+            registered_functions,
             certificates: self
                 .certificates
                 .iter()

@@ -96,3 +96,37 @@ fn an_organic_claim_without_a_certificate_is_flagged_from_the_product_facts() {
     let report = store.compliance_report(broadcast.id, &Linter::default_packs()).unwrap();
     assert!(!report.findings.iter().any(|f| f.label.contains("小米") && f.finding.severity == Severity::Error));
 }
+
+#[test]
+fn a_registered_health_function_is_lawful_for_a_health_food_only() {
+    let (_dir, mut store, broadcast) = setup();
+    let lint_points = |store: &mut Store, sku: &str, category: &str| {
+        let form = validate::ProductForm {
+            sku: sku.into(),
+            name: "蜂胶软胶囊".into(),
+            price: "168".into(),
+            stock: "20".into(),
+            selling_points: "每天两粒，增强免疫力".into(),
+            category: category.into(),
+            registered_functions: "增强免疫力".into(),
+            ..validate::ProductForm::default()
+        };
+        let product = store.create_product(&form.parse().unwrap()).unwrap();
+        assert_eq!(store.product(product.id).unwrap().draft.registered_functions, "增强免疫力");
+        store.add_lineup_item(broadcast.id, product.id).unwrap();
+        let report = store.compliance_report(broadcast.id, &Linter::default_packs()).unwrap();
+        report
+            .findings
+            .into_iter()
+            .filter(|f| f.key.source == TextSource::SellingPoints && f.finding.matched.contains("免疫力"))
+            .filter(|f| f.key.owner_id == product.id.0)
+            .map(|f| (f.finding.severity, f.finding.message))
+            .collect::<Vec<_>>()
+    };
+    let health_food = lint_points(&mut store, "HF-1", "保健食品");
+    assert!(!health_food.is_empty());
+    assert!(health_food.iter().all(|(severity, _)| *severity == Severity::Info), "{health_food:?}");
+    assert!(health_food[0].1.contains("保健食品"), "the finding names the category: {health_food:?}");
+    let ordinary = lint_points(&mut store, "FOOD-1", "普通食品");
+    assert!(ordinary.iter().any(|(severity, _)| *severity == Severity::Error), "{ordinary:?}");
+}

@@ -185,6 +185,8 @@ fn arb_draft() -> impl Strategy<Value = ProductDraft> {
             selling_points: points.trim().to_string(),
             after_sales: "坏果包赔".into(),
             certificates: vec![],
+            category: Some(anchordesk_claims::ProductCategory::Food),
+            registered_functions: String::new(),
         })
         .prop_filter("name must not be blank", |d| !d.name.is_empty())
 }
@@ -208,4 +210,30 @@ proptest! {
             prop_assert_eq!(&back, &drafts);
         }
     }
+}
+
+#[test]
+fn the_category_column_is_read_and_a_bad_category_is_reported_by_line() {
+    let csv = "货号,名称,价格,类目,保健功能\n\
+               H-1,蓝帽子蜂胶,168,保健食品,增强免疫力\n\
+               H-2,脐橙,39.9,水果,\n\
+               H-3,神奇药丸,99,灵丹,\n\
+               H-4,洗衣液,29,日用品,\n";
+    let parsed = read_products(csv.as_bytes(), Format::Csv).unwrap();
+    let good: Vec<(u64, &str, Option<anchordesk_claims::ProductCategory>)> =
+        parsed.rows.iter().map(|(line, d)| (*line, d.sku.as_str(), d.category)).collect();
+    use anchordesk_claims::ProductCategory::*;
+    assert_eq!(good, vec![(2, "H-1", Some(HealthFood)), (3, "H-2", Some(Food)), (5, "H-4", Some(Household))]);
+    assert_eq!(parsed.rows[0].1.registered_functions, "增强免疫力");
+    assert_eq!(codes(&parsed), vec![(4, "category".into(), FieldErrorCode::UnknownValue)]);
+    // The export writes the category back in a form the importer reads.
+    let exported = export_csv(
+        &parsed
+            .rows
+            .iter()
+            .map(|(_, draft)| Product { id: ProductId(1), draft: draft.clone(), is_sample: false, updated_at: String::new() })
+            .collect::<Vec<_>>(),
+    );
+    let again = read_products(&exported, Format::Csv).unwrap();
+    assert_eq!(again.rows.iter().map(|(_, d)| d.category).collect::<Vec<_>>(), vec![Some(HealthFood), Some(Food), Some(Household)]);
 }

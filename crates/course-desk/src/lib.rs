@@ -68,6 +68,8 @@ fn product_draft(product: &ScenarioProduct) -> ProductDraft {
         selling_points: product.selling_points.join("\n"),
         after_sales: product.after_sales.clone(),
         certificates: product.certificates.iter().map(|c| certificate(c)).collect(),
+        category: anchordesk_claims::ProductCategory::parse(&product.category),
+        registered_functions: String::new(),
     }
 }
 

@@ -37,6 +37,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/008_room.sql"),
     include_str!("../../migrations/009_course.sql"),
     include_str!("../../migrations/010_after_sales.sql"),
+    include_str!("../../migrations/011_category.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

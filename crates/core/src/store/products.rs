@@ -8,7 +8,7 @@ use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const PRODUCT_COLUMNS: &str = "id, sku, name, origin, spec, price_fen, stock, shelf_life_days, storage, \
-     cold_chain, selling_points, is_sample, updated_at, after_sales";
+     cold_chain, selling_points, is_sample, updated_at, after_sales, category, registered_functions";
 
 /// Whether an upsert added a product or changed an existing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,8 +186,8 @@ fn ensure_sku_free(conn: &Connection, sku: &str, except: Option<ProductId>) -> R
 pub(super) fn insert(conn: &Connection, draft: &ProductDraft, is_sample: bool, now: &str) -> Result<ProductId, StoreError> {
     conn.prepare_cached(
         "INSERT INTO product (sku, name, origin, spec, price_fen, stock, shelf_life_days, storage, cold_chain, \
-         selling_points, is_sample, created_at, updated_at, after_sales) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+         selling_points, is_sample, created_at, updated_at, after_sales, category, registered_functions) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         draft.sku,
@@ -203,6 +203,8 @@ pub(super) fn insert(conn: &Connection, draft: &ProductDraft, is_sample: bool, n
         is_sample,
         now,
         draft.after_sales,
+        category_code(draft),
+        draft.registered_functions,
     ])?;
     let id = ProductId(conn.last_insert_rowid());
     write_certificates(conn, id, &draft.certificates)?;
@@ -214,7 +216,7 @@ fn update(conn: &Connection, id: ProductId, draft: &ProductDraft, now: &str) -> 
         .prepare_cached(
             "UPDATE product SET sku = ?1, name = ?2, origin = ?3, spec = ?4, price_fen = ?5, stock = ?6, \
              shelf_life_days = ?7, storage = ?8, cold_chain = ?9, selling_points = ?10, updated_at = ?11, \
-             after_sales = ?13 WHERE id = ?12 AND deleted_at IS NULL",
+             after_sales = ?13, category = ?14, registered_functions = ?15 WHERE id = ?12 AND deleted_at IS NULL",
         )?
         .execute(params![
             draft.sku,
@@ -230,12 +232,19 @@ fn update(conn: &Connection, id: ProductId, draft: &ProductDraft, now: &str) -> 
             now,
             id.0,
             draft.after_sales,
+            category_code(draft),
+            draft.registered_functions,
         ])?;
     if n == 0 {
         return Err(StoreError::NotFound { entity: "product", id: id.0 });
     }
     conn.prepare_cached("DELETE FROM certificate WHERE product_id = ?1")?.execute(params![id.0])?;
     write_certificates(conn, id, &draft.certificates)
+}
+
+/// The category as stored: its kebab-case name, or '' when not set.
+fn category_code(draft: &ProductDraft) -> &'static str {
+    draft.category.map_or("", |c| c.as_str())
 }
 
 fn write_certificates(conn: &Connection, id: ProductId, certificates: &[Certificate]) -> Result<(), StoreError> {
@@ -272,6 +281,8 @@ fn product_from_row(row: &Row<'_>) -> rusqlite::Result<Product> {
             selling_points: row.get(10)?,
             after_sales: row.get(13)?,
             certificates: Vec::new(),
+            category: anchordesk_claims::ProductCategory::parse(&row.get::<_, String>(14)?),
+            registered_functions: row.get(15)?,
         },
         is_sample: row.get(11)?,
         updated_at: row.get(12)?,
