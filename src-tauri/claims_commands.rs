@@ -55,6 +55,8 @@ pub struct RulesOverview {
     pub team: TeamSettings,
     pub errors: Vec<String>,
     pub rules_dir: String,
+    /// The lexicons the rules compose, with sizes, sources and the team's additions.
+    pub lexicons: Vec<anchordesk_claims::LexiconSummary>,
 }
 
 #[tauri::command]
@@ -66,6 +68,7 @@ pub async fn rules_overview(state: State<'_, AppState>) -> Result<RulesOverview,
         team,
         errors: state.rule_errors(),
         rules_dir: state.rules_dir().display().to_string(),
+        lexicons: state.linter().lexicons(),
     })
 }
 

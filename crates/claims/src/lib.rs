@@ -86,7 +86,7 @@ pub use pack::PackError;
 pub use lexicon::LexiconSummary;
 pub use product::{Certificate, ProductCategory, ProductContext};
 pub use summary::{CategoryCount, ComplianceSummary};
-pub use team::{TeamSettings, TeamWord, team_pack_source};
+pub use team::{TeamLexiconWord, TeamSettings, TeamWord, team_pack_source};
 
 use lexicon::Lexicons;
 use normalize::{Folded, HARD};
@@ -1026,6 +1026,7 @@ mod testoibits {
         assert_send_sync::<Lang>();
         assert_send_sync::<TeamSettings>();
         assert_send_sync::<TeamWord>();
+        assert_send_sync::<TeamLexiconWord>();
         assert_send_sync::<ComplianceSummary>();
     }
 }

@@ -24,6 +24,19 @@ pub struct TeamWord {
     pub rewrites: Vec<String>,
 }
 
+/// A word a team adds to one of the lexicons the rules compose (a lay name of a disease
+/// the defaults lack, a local competitor's nickname …): it takes effect in every rule
+/// that uses the lexicon.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct TeamLexiconWord {
+    /// The lexicon's name, as in `{@disease}`.
+    pub lexicon: String,
+    /// The word, in the pattern syntax without placeholders.
+    pub word: String,
+}
+
 /// What a team changes on top of the default packs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -33,6 +46,9 @@ pub struct TeamSettings {
     pub disabled_rules: Vec<String>,
     /// The team's own words.
     pub words: Vec<TeamWord>,
+    /// Words the team adds to the default lexicons.
+    #[serde(default)]
+    pub lexicon_words: Vec<TeamLexiconWord>,
 }
 
 impl Category {
@@ -58,6 +74,8 @@ impl Category {
 #[derive(Serialize)]
 struct PackOut<'a> {
     disable: &'a [String],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    lexicon: std::collections::BTreeMap<&'a str, Vec<&'a str>>,
     rule: Vec<RuleOut<'a>>,
 }
 
@@ -103,8 +121,19 @@ pub fn team_pack_source(settings: &TeamSettings) -> String {
             rewrites: &word.rewrites,
         });
     }
+    let mut lexicon: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    for entry in &settings.lexicon_words {
+        let word = entry.word.trim();
+        if !word.is_empty() {
+            let words = lexicon.entry(entry.lexicon.trim()).or_default();
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+    }
     let pack = PackOut {
         disable: &settings.disabled_rules,
+        lexicon,
         rule: rules,
     };
     let body = toml::to_string(&pack).expect("a pack of strings and arrays serialises to TOML");
@@ -136,6 +165,7 @@ mod tests {
                     rewrites: vec![],
                 },
             ],
+            lexicon_words: vec![],
         };
         let source = team_pack_source(&settings);
         let mut builder = LinterBuilder::with_default_packs();
@@ -156,6 +186,25 @@ mod tests {
         );
         assert_eq!(findings[0].rule_id, "team.super-fruit");
         assert_eq!(findings[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn a_team_word_in_a_lexicon_reaches_every_rule_that_uses_it() {
+        let text = "缓解鼠标手";
+        assert!(LinterBuilder::with_default_packs().build().lint(text, &LintOptions::default()).is_empty());
+        let settings = TeamSettings {
+            lexicon_words: vec![TeamLexiconWord { lexicon: "disease".into(), word: "鼠标手".into() }],
+            ..TeamSettings::default()
+        };
+        let source = team_pack_source(&settings);
+        let mut builder = LinterBuilder::with_default_packs();
+        builder.add_pack("team.toml", &source).unwrap_or_else(|error| panic!("{error}\n{source}"));
+        let linter = builder.build();
+        let findings = linter.lint(text, &LintOptions::default());
+        assert_eq!(findings.len(), 1, "{findings:?}\n{source}");
+        assert_eq!(findings[0].matched, "缓解鼠标手");
+        let disease = linter.lexicons().into_iter().find(|l| l.name == "disease").unwrap();
+        assert_eq!(disease.team_entries, vec!["鼠标手".to_owned()]);
     }
 
     #[test]

@@ -27,6 +27,12 @@ impl Store {
     /// the settings. A pack that does not compile is refused with its line and message, and
     /// nothing is written.
     pub fn save_team_rules(&mut self, settings: &TeamSettings, rules_dir: &Path) -> Result<(), StoreError> {
+        let lexicons = anchordesk_claims::Linter::default_packs().lexicons();
+        for entry in &settings.lexicon_words {
+            if !lexicons.iter().any(|l| l.name == entry.lexicon.trim()) {
+                return Err(StoreError::Invalid(vec![FieldError::new("lexiconWords", FieldErrorCode::UnknownValue, &entry.lexicon)]));
+            }
+        }
         let source = team_pack_source(settings);
         if let Err(err) = LinterBuilder::with_default_packs().add_pack(TEAM_PACK_FILE, &source) {
             return Err(StoreError::Invalid(vec![FieldError::new("words", FieldErrorCode::UnknownValue, err.to_string())]));
@@ -64,6 +70,7 @@ mod tests {
                 message: "品牌禁用词：闭眼入".into(),
                 rewrites: vec!["口感很好".into()],
             }],
+            lexicon_words: vec![],
         };
         store.save_team_rules(&settings, &rules_dir).unwrap();
         assert_eq!(store.team_rules().unwrap(), settings);
@@ -89,9 +96,32 @@ mod tests {
                 message: "x".into(),
                 rewrites: vec![],
             }],
+            lexicon_words: vec![],
         };
         assert!(matches!(store.save_team_rules(&settings, &rules_dir), Err(StoreError::Invalid(_))));
         assert!(!rules_dir.join(TEAM_PACK_FILE).exists());
         assert_eq!(store.team_rules().unwrap(), TeamSettings::default());
+    }
+
+    #[test]
+    fn a_word_for_an_unknown_lexicon_is_refused_and_a_known_one_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let rules_dir = dir.path().join("rules");
+        let bad = TeamSettings {
+            lexicon_words: vec![anchordesk_claims::TeamLexiconWord { lexicon: "diseases".into(), word: "鼠标手".into() }],
+            ..TeamSettings::default()
+        };
+        let Err(StoreError::Invalid(errors)) = store.save_team_rules(&bad, &rules_dir) else { panic!("refused") };
+        assert_eq!(errors[0].field, "lexiconWords");
+        assert!(!rules_dir.join(TEAM_PACK_FILE).exists());
+        let good = TeamSettings {
+            lexicon_words: vec![anchordesk_claims::TeamLexiconWord { lexicon: "disease".into(), word: "鼠标手".into() }],
+            ..TeamSettings::default()
+        };
+        store.save_team_rules(&good, &rules_dir).unwrap();
+        let (linter, errors) = Linter::with_team_packs(&rules_dir);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(linter.lint("缓解鼠标手", &LintOptions::default()).len(), 1);
     }
 }

@@ -70,12 +70,12 @@ export const commands = {
 	complianceReport: (broadcastId: BroadcastId) => typedError<ComplianceReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("compliance_report", { broadcastId })),
 	acknowledgeFinding: (broadcastId: BroadcastId, key: FindingKey, reason: string, by: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("acknowledge_finding", { broadcastId, key, reason, by })),
 	withdrawAcknowledgement: (broadcastId: BroadcastId, key: FindingKey) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("withdraw_acknowledgement", { broadcastId, key })),
-	rulesOverview: () => typedError<RulesOverview, UiError_Serialize>(__TAURI_INVOKE("rules_overview")),
+	rulesOverview: () => typedError<RulesOverview_Serialize, UiError_Serialize>(__TAURI_INVOKE("rules_overview")),
 	/**
 	 *  Saves the team's rules (refused, with the pack error, when they do not compile) and
 	 *  rebuilds the linter.
 	 */
-	saveTeamRules: (settings: TeamSettings) => typedError<RulesOverview, UiError_Serialize>(__TAURI_INVOKE("save_team_rules", { settings })),
+	saveTeamRules: (settings: TeamSettings_Deserialize) => typedError<RulesOverview_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_team_rules", { settings })),
 	/**
 	 *  Goes live: the gate must be open (or overridden), then the recording (and the push to
 	 *  `push_url`, when given) starts. Without a camera the synthetic source is used.
@@ -1361,6 +1361,24 @@ export type LegalRef = {
 	title: string,
 };
 
+/**  What Settings → Rules and `--explain` show of a lexicon. */
+export type LexiconSummary = {
+	/**  The name patterns use, as in `{@disease}`. */
+	name: string,
+	/**  What the list holds, in words. */
+	title: string,
+	/**  Where the entries come from. */
+	source: string,
+	/**  The licence they are used under. */
+	licence: string,
+	/**  Entries as written in the default lexicon. */
+	entries: number,
+	/**  Phrases after expanding `[..]` and `(..|..)`, team additions included. */
+	phrases: number,
+	/**  Entries a team pack added. */
+	teamEntries: string[],
+};
+
 /**  One entry in a broadcast's line-up (排品), with the product's name for display. */
 export type LineupItem = {
 	id: LineupItemId,
@@ -1697,6 +1715,32 @@ export type PreflightStatus = "pass" |
 /**  A product in the catalog (商品库), with the facts the linter and checklists rely on. */
 export type Product = Product_Serialize | Product_Deserialize;
 
+/**
+ *  What kind of product it is, as the law sorts products: the same words are lawful for
+ *  one kind and not for another (a registered 保健食品 may state its approved function,
+ *  ordinary food may state none; 化妆品 may not claim a medical effect; 农资 may not
+ *  guarantee a yield).
+ */
+export type ProductCategory = 
+/**  普通食品 (ordinary food and farm produce): no health function may be claimed. */
+"food" | 
+/**  保健食品 (registered or filed health food): its approved function may be stated. */
+"health-food" | 
+/**  化妆品 (cosmetics): no medical effect. */
+"cosmetic" | 
+/**  医疗器械 (registered medical device): claims within its registration. */
+"medical-device" | 
+/**  农资 (seeds, fertiliser, pesticide, feed): no yield or income guarantee. */
+"farm-input" | 
+/**  日用品 (household goods). */
+"household" | 
+/**  服装鞋帽 (clothing and shoes). */
+"apparel" | 
+/**  课程/服务 (courses, training, services). */
+"service" | 
+/**  其他 (anything else). */
+"other";
+
 /**  The editable fields of a product: what a form or an import row provides. */
 export type ProductDraft = ProductDraft_Serialize | ProductDraft_Deserialize;
 
@@ -1723,6 +1767,17 @@ export type ProductDraft_Deserialize = {
 	/**  售后与发货：the written after-sales and shipping terms (坏果包赔, 48小时内发货 …). */
 	afterSales?: string,
 	certificates: Certificate_Deserialize[],
+	/**
+	 *  类目: what kind of product it is, as the law sorts products; the claims linter
+	 *  judges the same words differently per category. `None` when not set (judged
+	 *  strictest).
+	 */
+	category?: ProductCategory | null,
+	/**
+	 *  For a 保健食品: the functions on its registration or filing, one per line
+	 *  (增强免疫力 …); they may be stated on air.
+	 */
+	registeredFunctions?: string,
 };
 
 /**  The editable fields of a product: what a form or an import row provides. */
@@ -1748,6 +1803,17 @@ export type ProductDraft_Serialize = {
 	/**  售后与发货：the written after-sales and shipping terms (坏果包赔, 48小时内发货 …). */
 	afterSales: string,
 	certificates: Certificate_Serialize[],
+	/**
+	 *  类目: what kind of product it is, as the law sorts products; the claims linter
+	 *  judges the same words differently per category. `None` when not set (judged
+	 *  strictest).
+	 */
+	category: ProductCategory | null,
+	/**
+	 *  For a 保健食品: the functions on its registration or filing, one per line
+	 *  (增强免疫力 …); they may be stated on air.
+	 */
+	registeredFunctions: string,
 };
 
 /**  A product form as the UI holds it: numbers still as typed. */
@@ -1769,6 +1835,10 @@ export type ProductForm_Deserialize = {
 	sellingPoints: string,
 	afterSales?: string,
 	certificates: Certificate_Deserialize[],
+	/**  类目, as chosen or typed (普通食品, health-food …); empty for not set. */
+	category?: string,
+	/**  For a 保健食品: its registered functions, one per line. */
+	registeredFunctions?: string,
 };
 
 /**  A product form as the UI holds it: numbers still as typed. */
@@ -1787,6 +1857,10 @@ export type ProductForm_Serialize = {
 	sellingPoints: string,
 	afterSales: string,
 	certificates: Certificate_Serialize[],
+	/**  类目, as chosen or typed (普通食品, health-food …); empty for not set. */
+	category: string,
+	/**  For a 保健食品: its registered functions, one per line. */
+	registeredFunctions: string,
 };
 
 /**  Row id of a product in the catalog. */
@@ -2113,11 +2187,32 @@ export type RuleSummary = {
  *  What Settings → Rules shows: every rule (with whether it is on), the team's own settings,
  *  and team packs that were refused.
  */
-export type RulesOverview = {
+export type RulesOverview = RulesOverview_Serialize | RulesOverview_Deserialize;
+
+/**
+ *  What Settings → Rules shows: every rule (with whether it is on), the team's own settings,
+ *  and team packs that were refused.
+ */
+export type RulesOverview_Deserialize = {
 	rules: RuleSummary[],
-	team: TeamSettings,
+	team: TeamSettings_Deserialize,
 	errors: string[],
 	rulesDir: string,
+	/**  The lexicons the rules compose, with sizes, sources and the team's additions. */
+	lexicons: LexiconSummary[],
+};
+
+/**
+ *  What Settings → Rules shows: every rule (with whether it is on), the team's own settings,
+ *  and team packs that were refused.
+ */
+export type RulesOverview_Serialize = {
+	rules: RuleSummary[],
+	team: TeamSettings_Serialize,
+	errors: string[],
+	rulesDir: string,
+	/**  The lexicons the rules compose, with sizes, sources and the team's additions. */
+	lexicons: LexiconSummary[],
 };
 
 /**  The whole run-of-show with its timing. */
@@ -2616,12 +2711,39 @@ export type SyncChanged_Serialize = {
 	practice: boolean,
 };
 
+/**
+ *  A word a team adds to one of the lexicons the rules compose (a lay name of a disease
+ *  the defaults lack, a local competitor's nickname …): it takes effect in every rule
+ *  that uses the lexicon.
+ */
+export type TeamLexiconWord = {
+	/**  The lexicon's name, as in `{@disease}`. */
+	lexicon: string,
+	/**  The word, in the pattern syntax without placeholders. */
+	word: string,
+};
+
 /**  What a team changes on top of the default packs. */
-export type TeamSettings = {
+export type TeamSettings = TeamSettings_Serialize | TeamSettings_Deserialize;
+
+/**  What a team changes on top of the default packs. */
+export type TeamSettings_Deserialize = {
 	/**  IDs of rules to switch off. */
 	disabledRules: string[],
 	/**  The team's own words. */
 	words: TeamWord[],
+	/**  Words the team adds to the default lexicons. */
+	lexiconWords?: TeamLexiconWord[],
+};
+
+/**  What a team changes on top of the default packs. */
+export type TeamSettings_Serialize = {
+	/**  IDs of rules to switch off. */
+	disabledRules: string[],
+	/**  The team's own words. */
+	words: TeamWord[],
+	/**  Words the team adds to the default lexicons. */
+	lexiconWords: TeamLexiconWord[],
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */
