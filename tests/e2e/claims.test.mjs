@@ -83,3 +83,53 @@ test('a team word added in Settings → Rules is flagged as you type', async () 
     await closeApp(browser);
   }
 });
+
+test('a word a team adds to a lexicon works in every rule that uses it', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'nav-settings')).click();
+    await waitForText(browser, '[data-testid="lexicons"]', '{@disease}');
+    await (await byTestId(browser, 'lexicon-name')).selectByAttribute('value', 'disease');
+    await (await byTestId(browser, 'lexicon-word')).setValue('鼠标手');
+    await (await byTestId(browser, 'lexicon-add')).click();
+    await waitForText(browser, '[data-testid="rules-settings"]', '团队加了 1 个');
+    await (await byTestId(browser, 'lexicons')).scrollIntoView();
+    await screenshot(browser, 'zh-settings-lexicons');
+
+    await (await byTestId(browser, 'nav-products')).click();
+    await (await byTestId(browser, 'product-new')).click();
+    const points = await browser.$('#p-points');
+    await points.waitForDisplayed();
+    await points.setValue('每天戴着，缓解鼠标手');
+    await waitForText(browser, '[data-testid="p-points-findings"]', '缓解鼠标手');
+  } finally {
+    await closeApp(browser);
+  }
+});
+
+test('a product category changes what the linter allows', async () => {
+  const dataDir = tempDataDir();
+  const browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'product-new')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'product-new')).click();
+    await (await browser.$('#p-sku')).setValue('HF-1');
+    await (await browser.$('#p-name')).setValue('蜂胶软胶囊');
+    await (await browser.$('#p-price')).setValue('168');
+    await (await byTestId(browser, 'p-category')).selectByAttribute('value', 'health-food');
+    await (await byTestId(browser, 'p-functions')).setValue('增强免疫力');
+    await (await browser.$('#p-points')).setValue('每天两粒，增强免疫力');
+    // Not saved yet: the linter still judges it as a product of unknown category.
+    await waitForText(browser, '[data-testid="p-points-findings"]', '增强免疫力');
+    await (await byTestId(browser, 'product-save')).click();
+    await (await byTestId(browser, 'toast')).waitForDisplayed();
+    // Saved as a registered health food: the same words are a note that names the category.
+    await (await browser.$('#p-points')).setValue('每天两粒，增强免疫力。');
+    await waitForText(browser, '[data-testid="p-points-findings"]', '保健食品');
+    await screenshot(browser, 'zh-product-category');
+  } finally {
+    await closeApp(browser);
+  }
+});
