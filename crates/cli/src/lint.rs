@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anchordesk_claims::render::{self, FileFindings};
-use anchordesk_claims::{Finding, Lang, LintOptions, LinterBuilder, ProductContext, Severity};
+use anchordesk_claims::{Finding, Lang, LintOptions, LinterBuilder, ProductCategory, ProductContext, Severity};
 use anyhow::Context;
 
 /// Arguments of `anchordesk lint`.
@@ -35,6 +35,17 @@ pub struct LintArgs {
     /// Cross-check against this catalog product's facts (certificates, price, stock).
     #[arg(long, value_name = "SKU", conflicts_with = "product_json")]
     pub product: Option<String>,
+    /// Lint as for a product of this category (food, health-food, cosmetic, medical-device,
+    /// farm-input, household, apparel, service, other, or the Chinese names 普通食品,
+    /// 保健食品 …); overrides the category of `--product`/`--product-json`.
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: Option<String>,
+    /// A registered function of the health food (repeatable), e.g. `--function 增强免疫力`.
+    #[arg(long = "function", value_name = "FUNCTION")]
+    pub functions: Vec<String>,
+    /// List the lexicons the rules compose (name, size, source, licence) and exit.
+    #[arg(long)]
+    pub lexicons: bool,
 }
 
 /// `--lang`.
@@ -77,6 +88,19 @@ pub fn run(args: &LintArgs) -> anyhow::Result<i32> {
 /// Runs the command with product facts from elsewhere (the store, for `--product SKU`);
 /// `product` takes precedence over `--product-json`.
 pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> anyhow::Result<i32> {
+    let mut product = product.cloned();
+    if let Some(name) = &args.category {
+        let Some(category) = ProductCategory::parse(name) else {
+            let known: Vec<&str> = ProductCategory::ALL.iter().map(|c| c.as_str()).collect();
+            eprintln!("error: unknown category {name:?}; use one of {}", known.join(", "));
+            return Ok(2);
+        };
+        product.get_or_insert_with(ProductContext::default).category = Some(category);
+    }
+    if !args.functions.is_empty() {
+        product.get_or_insert_with(ProductContext::default).registered_functions.extend(args.functions.iter().cloned());
+    }
+    let product = product.as_ref();
     let mut builder = LinterBuilder::with_default_packs();
     if let Some(dir) = &args.rules {
         if !dir.is_dir() {
@@ -88,6 +112,19 @@ pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> an
         }
     }
     let linter = builder.build();
+
+    if args.lexicons {
+        for lexicon in linter.lexicons() {
+            let team = if lexicon.team_entries.is_empty() {
+                String::new()
+            } else {
+                format!(" (+{} from team packs)", lexicon.team_entries.len())
+            };
+            println!("{{@{}}}\t{} phrases{team}\t{}", lexicon.name, lexicon.phrases, lexicon.title);
+            println!("\tsource: {}\n\tlicence: {}", lexicon.source, lexicon.licence);
+        }
+        return Ok(0);
+    }
 
     if let Some(rule_id) = &args.explain {
         let Some(text) = linter.explain(rule_id) else {

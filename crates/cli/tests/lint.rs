@@ -229,3 +229,30 @@ fn issue_4_product_sku_brings_the_catalog_facts() {
     let (code, _) = lint("NO-SUCH", "文本");
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn explain_names_the_lexicons_a_grammar_rule_composes() {
+    let output = anchordesk(&["lint", "--explain", "zh.grammar.efficacy-disease"], b"");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("{@efficacy-verb}") && text.contains("{@disease}") && text.contains("来源"), "{text}");
+    let output = anchordesk(&["lint", "--lexicons"], b"");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("{@disease}") && text.contains("licence:"), "{text}");
+}
+
+#[test]
+fn a_category_changes_the_verdict_on_the_same_words() {
+    let text = "每天两粒，增强免疫力\n".as_bytes();
+    let plain = anchordesk(&["lint", "-", "--category", "普通食品"], text);
+    assert_eq!(plain.status.code(), Some(1), "ordinary food may not claim a health function");
+    let health = anchordesk(&["lint", "-", "--category", "health-food", "--function", "增强免疫力", "--format", "json"], text);
+    assert_eq!(health.status.code(), Some(0), "{}", String::from_utf8_lossy(&health.stdout));
+    let findings: serde_json::Value = serde_json::from_slice(&health.stdout).unwrap();
+    assert!(findings.as_array().unwrap().iter().all(|f| f["severity"] == "info"));
+    assert!(findings[0]["message"].as_str().unwrap().contains("保健食品"));
+    let unknown = anchordesk(&["lint", "-", "--category", "草药"], text);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("health-food"));
+}
