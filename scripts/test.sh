@@ -28,6 +28,9 @@ node scripts/third-party-notices.mjs
 npx tauri build --debug --bundles deb
 bash scripts/check-deb.sh target/debug/bundle/deb/AnchorDesk_*_amd64.deb
 
+step "the .deb installed with apt on a clean Debian 12 root, started from its installed path"
+bash scripts/test-deb-install.sh target/debug/bundle/deb/AnchorDesk_*_amd64.deb
+
 step "end to end: the real app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
 node --test --test-concurrency=1 tests/e2e/
 echo "screenshots: target/e2e-shots/"
