@@ -28,6 +28,9 @@ node scripts/third-party-notices.mjs
 npx tauri build --debug --bundles deb
 bash scripts/check-deb.sh target/debug/bundle/deb/AnchorDesk_*_amd64.deb
 
+step "make run without a display prints a screenshot command that works"
+bash tests/run-screenshot.sh
+
 step "the .deb installed with apt on a clean Debian 12 root, started from its installed path"
 bash scripts/test-deb-install.sh target/debug/bundle/deb/AnchorDesk_*_amd64.deb
 
