@@ -269,7 +269,20 @@ pub(crate) fn compile(source: &str, lexicons: &Lexicons) -> Result<Compound, Str
     if matches!(link, Link::Gap | Link::Clause) && (left.empty || right.empty) {
         return Err(format!("`{{g}}` and `{{c}}` need text before and after them in pattern {source:?}"));
     }
-    let key_right = left.alts.is_empty() || left.empty || (!right.empty && right.min_len() > left.min_len());
+    // The automaton searches one side: one that cannot be empty; of two such, the much
+    // smaller set (fewer keys to build), else the one whose shortest phrase is longer
+    // (fewer false starts).
+    let key_right = if left.alts.is_empty() || left.empty {
+        true
+    } else if right.alts.is_empty() || right.empty {
+        false
+    } else if left.alts.len() * 8 < right.alts.len() {
+        false
+    } else if right.alts.len() * 8 < left.alts.len() {
+        true
+    } else {
+        right.min_len() > left.min_len()
+    };
     Ok(Compound { left, link, right, key_right })
 }
 

@@ -384,6 +384,9 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
     })
 }
 
+/// Above this many variants a plain pattern compiles to a two-sided compound instead.
+const MAX_PLAIN_VARIANTS: usize = 64;
+
 /// Compiles one pattern source: plain patterns expand, lexicon references compile to a
 /// compound.
 fn compile_source(
@@ -398,7 +401,15 @@ fn compile_source(
         compounds.push(Arc::new(compiled));
     } else {
         match pattern::expand(source.get_ref()) {
-            Ok(patterns) => plain.extend(patterns),
+            // Many alternatives multiply keys in the automaton; two sides keep it small.
+            Ok(patterns) => {
+                let large = patterns.len() > MAX_PLAIN_VARIANTS && !source.get_ref().contains("{w}");
+                // A shape only the plain form handles (a `{n}` inside `(..|..)`) stays plain.
+                match large.then(|| compound::compile(source.get_ref(), lexicons).ok()).flatten() {
+                    Some(compiled) => compounds.push(Arc::new(compiled)),
+                    None => plain.extend(patterns),
+                }
+            }
             // Too many alternatives to spell out: split into two sides instead.
             Err(message) if message.contains("variants") && !source.get_ref().contains("{w}") => {
                 let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
