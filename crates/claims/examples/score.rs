@@ -3,9 +3,10 @@
 //! blind protocol in BENCH.md: a new batch is scored with `--figures-only` first, so that
 //! its figures are recorded before anyone reads its sentences.
 //!
-//! `cargo run --release -p anchordesk-claims --example score -- [--figures-only] FILE...`
+//! `cargo run --release -p anchordesk-claims --example score -- [--figures-only] [--model] FILE...`
+//! (`--model` adds the learned backstop to the default packs).
 
-use anchordesk_claims::{Category, LintOptions, Linter, Severity};
+use anchordesk_claims::{Category, LintOptions, Severity};
 
 #[derive(Default, Clone, Copy)]
 struct Tally {
@@ -38,10 +39,13 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 fn main() {
     let mut figures_only = false;
+    let mut with_model = false;
     let mut files = Vec::new();
     for arg in std::env::args().skip(1) {
         if arg == "--figures-only" {
             figures_only = true;
+        } else if arg == "--model" {
+            with_model = true;
         } else {
             files.push(arg);
         }
@@ -50,7 +54,7 @@ fn main() {
         eprintln!("usage: score [--figures-only] FILE...");
         std::process::exit(2);
     }
-    let linter = Linter::default_packs();
+    let linter = anchordesk_claims::LinterBuilder::with_default_packs().with_model(with_model).build();
     let mut total = Tally::default();
     // Per labelled category: hits and misses; false alarms by the category reported.
     let mut per_category: Vec<(Category, usize, usize, usize)> =

@@ -66,6 +66,7 @@ mod compound;
 mod finding;
 pub mod laws;
 mod lexicon;
+pub mod model;
 mod normalize;
 mod pack;
 mod pattern;
@@ -134,12 +135,13 @@ pub struct LintOptions<'a> {
 pub struct LinterBuilder {
     sources: Vec<(String, String)>,
     lexicons: Lexicons,
+    model: bool,
 }
 
 impl LinterBuilder {
     /// A builder with no packs at all (and the default lexicons, for team packs to use).
     pub fn new() -> LinterBuilder {
-        LinterBuilder { sources: Vec::new(), lexicons: Lexicons::defaults() }
+        LinterBuilder { sources: Vec::new(), lexicons: Lexicons::defaults(), model: false }
     }
 
     /// A builder holding the default packs embedded from `assets/rules/` and the default
@@ -151,7 +153,15 @@ impl LinterBuilder {
                 .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
                 .collect(),
             lexicons: Lexicons::defaults(),
+            model: false,
         }
+    }
+
+    /// Adds the learned backstop ([`model`]): a sentence no rule flags but the model
+    /// scores above its threshold gets one warning that says so.
+    pub fn with_model(&mut self, on: bool) -> &mut LinterBuilder {
+        self.model = on;
+        self
     }
 
     /// Adds a pack from TOML source. Rules with an ID already loaded replace the earlier
@@ -337,8 +347,20 @@ impl LinterBuilder {
             index,
             negations,
             lexicons: self.lexicons.clone(),
+            model: self.model.then(embedded_model),
         }
     }
+}
+
+/// The embedded weights of the learned backstop, parsed once per process.
+fn embedded_model() -> std::sync::Arc<model::Model> {
+    static MODEL: std::sync::OnceLock<std::sync::Arc<model::Model>> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let bytes = include_bytes!("../../../assets/model/claims-ngram.bin");
+            std::sync::Arc::new(model::Model::from_bytes(bytes).expect("the embedded model is valid (a test loads it)"))
+        })
+        .clone()
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> PackError {
@@ -375,6 +397,7 @@ pub struct Linter {
     /// The folded entries of the `negation` lexicon.
     negations: Vec<String>,
     lexicons: Lexicons,
+    model: Option<std::sync::Arc<model::Model>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -543,6 +566,9 @@ impl Linter {
                     key: String::new(),
                 });
             }
+            if let Some(model) = &self.model {
+                self.model_findings(model, text, line, line_start, line_idx, options, &mut findings);
+            }
             line_start += line.len() + 1;
         }
         assign_keys(&mut findings);
@@ -571,6 +597,59 @@ impl Linter {
                     });
                 }
             }
+        }
+    }
+
+    /// Adds the model's suspicions for the sentences of one line that no rule flagged at
+    /// warning or above, keeping the findings in text order.
+    #[allow(clippy::too_many_arguments)]
+    fn model_findings(
+        &self,
+        model: &model::Model,
+        text: &str,
+        line: &str,
+        line_start: usize,
+        line_idx: usize,
+        options: &LintOptions<'_>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let first_of_line = findings.partition_point(|f| (f.span.start as usize) < line_start);
+        let mut added = false;
+        for range in model::sentences(line) {
+            let (start, end) = (line_start + range.start, line_start + range.end);
+            let covered = findings[first_of_line..]
+                .iter()
+                .any(|f| f.severity >= Severity::Warning && (f.span.start as usize) < end && (f.span.end as usize) > start);
+            if covered {
+                continue;
+            }
+            let Some((category, score)) = model.suspect(&text[start..end]) else { continue };
+            if !options.lang.runs(if text[start..end].is_ascii() { PackLang::En } else { PackLang::Zh }) {
+                continue;
+            }
+            let zh = !text[start..end].is_ascii();
+            let law = category.default_law();
+            findings.push(Finding {
+                rule_id: format!("model.{}", category.as_str()),
+                category,
+                severity: Severity::Warning,
+                span: Span { start: start as u32, end: end as u32 },
+                line: (line_idx + 1) as u32,
+                column: (text[line_start..start].chars().count() + 1) as u32,
+                matched: text[start..end].to_owned(),
+                message: if zh {
+                    format!("没有规则命中，但模型判断这句像“{}”类说法（把握 {:.0}%），请核对后再说", category.label_zh(), score * 100.0)
+                } else {
+                    format!("No rule matched, but the model reads this as a {} claim ({:.0}% sure); check it before saying it", category.as_str(), score * 100.0)
+                },
+                laws: laws::legal_ref(law).into_iter().collect(),
+                rewrites: Vec::new(),
+                key: String::new(),
+            });
+            added = true;
+        }
+        if added {
+            findings[first_of_line..].sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.span.end)));
         }
     }
 

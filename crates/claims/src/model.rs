@@ -1,0 +1,195 @@
+//! A small learned backstop for recall: one logistic regression per category over hashed
+//! character n-grams of the folded text, trained offline on the labelled corpus
+//! (`examples/train_model.rs`, data in `tests/corpus/`), shipped as a few megabytes of
+//! weights (`assets/model/claims-ngram.bin`) and run in-process.
+//!
+//! It never replaces a rule: a sentence that a rule already flags is left to the rule (the
+//! rule carries the law and the rewrite). A sentence no rule flags but the model scores
+//! above its threshold gets one warning that says it is the model's suspicion, names the
+//! category and cites the category's default law, so the anchor checks it rather than
+//! trusting a green tick.
+
+use crate::finding::Category;
+use crate::normalize::{HARD, fold};
+
+/// Hash buckets per category.
+pub const BUCKETS: usize = 1 << 16;
+const MAGIC: &[u8; 8] = b"ADCLM001";
+
+/// Weights for every category, bias last in each row.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// `Category::ALL.len()` rows of `BUCKETS + 1` weights.
+    pub weights: Vec<f32>,
+    /// Score above which a sentence is reported.
+    pub threshold: f32,
+}
+
+fn fnv(bytes: &[u8], seed: u64) -> u64 {
+    let mut hash = 0xcbf29ce484222325u64 ^ seed;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x100000001b3);
+    }
+    hash
+}
+
+/// The hashed features of a sentence: character 1-, 2- and 3-grams of its folded text.
+pub fn features(sentence: &str) -> Vec<u32> {
+    let folded = fold(sentence);
+    let chars: Vec<char> = folded.chars().collect();
+    let mut out = Vec::with_capacity(chars.len() * 3);
+    let mut buf = [0u8; 16];
+    for i in 0..chars.len() {
+        for n in 1..=3 {
+            if i + n > chars.len() {
+                break;
+            }
+            let mut len = 0;
+            for ch in &chars[i..i + n] {
+                len += ch.encode_utf8(&mut buf[len..]).len();
+            }
+            out.push((fnv(&buf[..len], n as u64) % BUCKETS as u64) as u32);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+impl Model {
+    /// An untrained model.
+    pub fn zeros() -> Model {
+        Model { weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)], threshold: 1.0 }
+    }
+
+    fn row(&self, class: usize) -> &[f32] {
+        &self.weights[class * (BUCKETS + 1)..(class + 1) * (BUCKETS + 1)]
+    }
+
+    /// The probability of each category for a sentence, given its features.
+    pub fn scores(&self, features: &[u32]) -> [f32; 12] {
+        let mut out = [0.0f32; 12];
+        for (class, slot) in out.iter_mut().enumerate() {
+            let row = self.row(class);
+            let z: f32 = row[BUCKETS] + features.iter().map(|&f| row[f as usize]).sum::<f32>();
+            *slot = 1.0 / (1.0 + (-z).exp());
+        }
+        out
+    }
+
+    /// The most likely category of a sentence when it scores above the threshold.
+    pub fn suspect(&self, sentence: &str) -> Option<(Category, f32)> {
+        let scores = self.scores(&features(sentence));
+        let (class, &score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+        (score >= self.threshold).then(|| (Category::ALL[class], score))
+    }
+
+    /// Serialises: magic, threshold, then little-endian f32 weights.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(12 + self.weights.len() * 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.threshold.to_le_bytes());
+        for w in &self.weights {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads what [`Model::to_bytes`] wrote.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Model> {
+        let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+        let threshold = f32::from_le_bytes(rest.get(..4)?.try_into().ok()?);
+        let body = &rest[4..];
+        if body.len() != Category::ALL.len() * (BUCKETS + 1) * 4 {
+            return None;
+        }
+        let weights = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        Some(Model { weights, threshold })
+    }
+
+    /// One pass of AdaGrad over labelled sentences (multi-label, one-vs-rest logistic
+    /// loss, positives weighted by `pos_weight[class]`, L2 `l2`).
+    pub fn train_epoch(
+        &mut self,
+        data: &[(Vec<u32>, Vec<Category>)],
+        order: &[usize],
+        grad_sq: &mut [f32],
+        rate: f32,
+        l2: f32,
+        pos_weight: &[f32; 12],
+    ) {
+        for &idx in order {
+            let (features, labels) = &data[idx];
+            for (class, category) in Category::ALL.iter().enumerate() {
+                let offset = class * (BUCKETS + 1);
+                let row = &self.weights[offset..offset + BUCKETS + 1];
+                let z: f32 = row[BUCKETS] + features.iter().map(|&f| row[f as usize]).sum::<f32>();
+                let p = 1.0 / (1.0 + (-z).exp());
+                let positive = labels.contains(category);
+                let (y, weight) = if positive { (1.0, pos_weight[class]) } else { (0.0, 1.0) };
+                let g = (p - y) * weight;
+                for &f in features.iter().chain(std::iter::once(&(BUCKETS as u32))) {
+                    let at = offset + f as usize;
+                    let grad = g + l2 * self.weights[at];
+                    grad_sq[at] += grad * grad;
+                    self.weights[at] -= rate * grad / (grad_sq[at].sqrt() + 1e-6);
+                }
+            }
+        }
+    }
+}
+
+/// The sentences of a line (split at 。！？!? and hard separators that end a sentence),
+/// as byte ranges of the line, trimmed.
+pub fn sentences(line: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (at, ch) in line.char_indices() {
+        if matches!(ch, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+            push_trimmed(line, start, at + ch.len_utf8(), &mut out);
+            start = at + ch.len_utf8();
+        }
+    }
+    push_trimmed(line, start, line.len(), &mut out);
+    out
+}
+
+fn push_trimmed(line: &str, start: usize, end: usize, out: &mut Vec<std::ops::Range<usize>>) {
+    let piece = &line[start..end];
+    let lead = piece.len() - piece.trim_start().len();
+    let trail = piece.len() - piece.trim_end().len();
+    if lead + trail < piece.len() && fold(piece).chars().any(|c| c != HARD) {
+        out.push(start + lead..end - trail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_stable_and_folded() {
+        assert_eq!(features("最低价"), features("最 低 價"));
+        assert!(!features("治失眠").is_empty());
+        assert!(features("").is_empty());
+    }
+
+    #[test]
+    fn a_model_round_trips_through_bytes() {
+        let mut model = Model::zeros();
+        model.weights[7] = 0.5;
+        model.threshold = 0.8;
+        let back = Model::from_bytes(&model.to_bytes()).unwrap();
+        assert_eq!(back.weights[7], 0.5);
+        assert_eq!(back.threshold, 0.8);
+        assert!(Model::from_bytes(b"nonsense").is_none());
+    }
+
+    #[test]
+    fn sentences_split_at_sentence_ends_and_keep_their_ranges() {
+        let line = "家人们好。 这个橙子很甜！还有吗";
+        let parts: Vec<&str> = sentences(line).into_iter().map(|r| &line[r]).collect();
+        assert_eq!(parts, ["家人们好。", "这个橙子很甜！", "还有吗"]);
+    }
+}
