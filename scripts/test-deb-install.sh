@@ -7,6 +7,10 @@
 # Usage: scripts/test-deb-install.sh path/to/AnchorDesk_….deb
 set -euo pipefail
 deb=$(readlink -f "${1:?usage: test-deb-install.sh AnchorDesk_VERSION_amd64.deb}")
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deb-install: needs root (debootstrap, mount and chroot); run it as root or with sudo" >&2
+  exit 2
+fi
 base=${ANCHORDESK_DEB_ROOT:-/var/cache/anchordesk/debian12-root}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
@@ -24,18 +28,19 @@ mounted=()
 app_pid=""
 xvfb_pid=""
 cleanup() {
-  [ -n "$app_pid" ] && kill -- "-$app_pid" 2>/dev/null && wait "$app_pid" 2>/dev/null
-  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
-  rm -rf "$work"
+  set +e
+  if [ -n "$app_pid" ]; then kill -- "-$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null; fi
+  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null; wait "$xvfb_pid" 2>/dev/null; fi
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -R "${mounted[$i]}" 2>/dev/null || umount -l "${mounted[$i]}" 2>/dev/null; done
+  # Never follow a mount that is somehow still there into the host.
+  rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 cp -a "$base" "$root"
-mount_into() { mkdir -p "$root$2"; mount "$@" 2>/dev/null || mount --bind "$1" "$root$2"; mounted+=("$root$2"); }
 mount -t proc proc "$root/proc"; mounted+=("$root/proc")
-mount --rbind /sys "$root/sys"; mounted+=("$root/sys")
-mount --rbind /dev "$root/dev"; mounted+=("$root/dev")
-mkdir -p "$root/tmp/.X11-unix"
+mount --rbind /sys "$root/sys"; mount --make-rslave "$root/sys"; mounted+=("$root/sys")
+mount --rbind /dev "$root/dev"; mount --make-rslave "$root/dev"; mounted+=("$root/dev")
+mkdir -p /tmp/.X11-unix "$root/tmp/.X11-unix"
 mount --bind /tmp/.X11-unix "$root/tmp/.X11-unix"; mounted+=("$root/tmp/.X11-unix")
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/"

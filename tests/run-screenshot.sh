@@ -6,7 +6,8 @@ work=$(mktemp -d)
 export ANCHORDESK_X_ENV="$work/x.env"
 pid=""
 cleanup() {
-  [ -n "$pid" ] && kill -- "-$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  set +e
+  if [ -n "$pid" ]; then kill -- "-$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
   [ -n "${KEEP_SHOT:-}" ] && cp "$work/shot.png" "$KEEP_SHOT" 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT

@@ -3,8 +3,8 @@
 //! blind protocol in BENCH.md: a new batch is scored with `--figures-only` first, so that
 //! its figures are recorded before anyone reads its sentences.
 //!
-//! `cargo run --release -p anchordesk-claims --example score -- [--figures-only] [--model] FILE...`
-//! (`--model` adds the learned backstop to the default packs).
+//! `cargo run --release -p anchordesk-claims --example score -- [--figures-only] [--rules-only] FILE...`
+//! (`--rules-only` leaves out the learned backstop).
 
 use anchordesk_claims::{Category, LintOptions, Severity};
 
@@ -39,13 +39,13 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 fn main() {
     let mut figures_only = false;
-    let mut with_model = false;
+    let mut with_model = true;
     let mut files = Vec::new();
     for arg in std::env::args().skip(1) {
         if arg == "--figures-only" {
             figures_only = true;
-        } else if arg == "--model" {
-            with_model = true;
+        } else if arg == "--rules-only" {
+            with_model = false;
         } else {
             files.push(arg);
         }

@@ -11,7 +11,8 @@
 //! emoji or zero-width characters between characters, `B E S T`) removed, while a map
 //! keeps every folded byte's place in the original text, so spans always point at what the
 //! anchor wrote. All patterns of all packs go into one Aho-Corasick automaton, so a text is
-//! scanned once however many rules there are, in time linear in its length.
+//! scanned once however many rules there are, in time linear in its length (every check
+//! around a match reads a bounded window).
 //!
 //! Whether a phrase is harmless depends on its neighbours (`最近三天` is a time, `最好吃`
 //! a claim; `第一次` an ordinal, `销量第一` a ranking). Instead of a word segmenter, each
@@ -19,6 +20,20 @@
 //! (`最近`, `第一[次天批]`, `最佳食用期`, `best before`). Exceptions are as visible and
 //! testable as the patterns, and matching stays a single pass. English patterns respect
 //! word boundaries (`best` does not fire inside `bestow`).
+//!
+//! # A claims grammar from lexicons
+//!
+//! Lexicons (`assets/lexicons/`, each with its source and licence) are word lists that
+//! patterns compose: `{@efficacy-verb}{@disease}` is any efficacy verb followed by any
+//! disease, `{@competitor}{c}{@smear}` a competitor and a smear in one clause. Such a
+//! pattern compiles to a two-sided compound (see `compound`) rather than to the product of
+//! its lists, and a finding covers the whole claim. A match right after a denial or a
+//! question from the `negation` lexicon (不能治病, 不是最便宜的, asked if it cures) is not
+//! a claim. Products have a [`ProductCategory`]; a rule's `allowed_for` turns its finding
+//! into a note for the categories it is lawful for.
+//!
+//! A small learned backstop ([`model`]) speaks only for sentences no rule touched, as a
+//! warning that says it is the model's suspicion.
 //!
 //! # Example
 //!
@@ -144,8 +159,8 @@ impl LinterBuilder {
         LinterBuilder { sources: Vec::new(), lexicons: Lexicons::defaults(), model: false }
     }
 
-    /// A builder holding the default packs embedded from `assets/rules/` and the default
-    /// lexicons from `assets/lexicons/`.
+    /// A builder holding the default packs embedded from `assets/rules/`, the default
+    /// lexicons from `assets/lexicons/` and the learned backstop ([`model`]).
     pub fn with_default_packs() -> LinterBuilder {
         LinterBuilder {
             sources: pack::DEFAULT_PACKS
@@ -153,11 +168,12 @@ impl LinterBuilder {
                 .map(|(name, source)| ((*name).to_owned(), (*source).to_owned()))
                 .collect(),
             lexicons: Lexicons::defaults(),
-            model: false,
+            // Switched on by the rule written in BENCH.md before it was measured.
+            model: true,
         }
     }
 
-    /// Adds the learned backstop ([`model`]): a sentence no rule flags but the model
+    /// Adds (or, with `false`, leaves out) the learned backstop ([`model`]): a sentence no rule flags but the model
     /// scores above its threshold gets one warning that says so.
     pub fn with_model(&mut self, on: bool) -> &mut LinterBuilder {
         self.model = on;
@@ -181,6 +197,18 @@ impl LinterBuilder {
             })?;
         }
         pack::parse(name, source, &lexicons)?;
+        // Added words reach every pack that uses the lexicon: each must still compile (a
+        // huge addition can overflow a pattern's expansion), or the addition is refused.
+        if !pack::lexicon_additions(source).is_empty() {
+            for (other, other_source) in &self.sources {
+                pack::parse(other, other_source, &lexicons).map_err(|error| PackError {
+                    pack: name.to_owned(),
+                    line: 0,
+                    column: 0,
+                    message: format!("its lexicon words break {other}: {}", error.message),
+                })?;
+            }
+        }
         self.lexicons = lexicons;
         self.sources.push((name.to_owned(), source.to_owned()));
         Ok(self)
@@ -264,9 +292,10 @@ impl LinterBuilder {
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut compounds: Vec<std::sync::Arc<compound::Compound>> = Vec::new();
         for (rule_idx, rule) in rules.iter().enumerate() {
-            if !enabled[rule_idx] {
-                continue;
-            }
+            // A rule a team switched off still marks where it would match, as an exception
+            // of its own that covers nothing else: the team has decided about that phrase,
+            // so the learned backstop stays out too.
+            let off = !enabled[rule_idx];
             let all = rule
                 .patterns
                 .iter()
@@ -282,7 +311,7 @@ impl LinterBuilder {
                 entries[key_idx].push(KeyEntry {
                     rule: rule_idx as u32,
                     pattern: patterns.len() as u32,
-                    exception,
+                    exception: exception || off,
                     compound: false,
                 });
                 patterns.push(pattern.clone());
@@ -302,7 +331,7 @@ impl LinterBuilder {
                     entries[key_idx].push(KeyEntry {
                         rule: rule_idx as u32,
                         pattern: compounds.len() as u32,
-                        exception,
+                        exception: exception || off,
                         compound: true,
                     });
                 }
@@ -329,14 +358,20 @@ impl LinterBuilder {
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(&keys)
             .expect("an NFA over the pack keys fits the default size limits");
-        let negations: Vec<String> = self
-            .lexicons
-            .entries("negation")
-            .unwrap_or_default()
-            .iter()
-            .map(|entry| fold(entry))
-            .filter(|entry| !entry.is_empty())
-            .collect();
+        // An entry written with a trailing `…` (asked if…) may be followed by any few words
+        // before the claim, not only by function words.
+        let mut negations: Vec<String> = Vec::new();
+        let mut loose_negations: Vec<String> = Vec::new();
+        for entry in self.lexicons.entries("negation").unwrap_or_default() {
+            let (list, raw) = match entry.strip_suffix('…') {
+                Some(raw) => (&mut loose_negations, raw),
+                None => (&mut negations, entry.as_str()),
+            };
+            let folded = fold(raw);
+            if !folded.is_empty() {
+                list.push(folded);
+            }
+        }
         Linter {
             rules,
             enabled,
@@ -346,6 +381,7 @@ impl LinterBuilder {
             compounds,
             index,
             negations,
+            loose_negations,
             lexicons: self.lexicons.clone(),
             model: self.model.then(embedded_model),
         }
@@ -396,6 +432,8 @@ pub struct Linter {
     index: HashMap<String, usize>,
     /// The folded entries of the `negation` lexicon.
     negations: Vec<String>,
+    /// Entries after which any few words may come before the claim (`asked if…`).
+    loose_negations: Vec<String>,
     lexicons: Lexicons,
     model: Option<std::sync::Arc<model::Model>>,
 }
@@ -466,6 +504,19 @@ impl Linter {
         for (line_idx, line) in text.split('\n').enumerate() {
             folded.fold(line, line_start as u32);
             self.candidates(&folded.text, options.lang, &mut candidates);
+            // Where any rule matched (a claim, an exception, an allowed name): the rules
+            // have spoken there, and the learned backstop stays out.
+            let touched: Vec<(usize, usize)> = if self.model.is_some() {
+                candidates
+                    .iter()
+                    .map(|c| {
+                        let (start, end) = folded.original_range(c.start, c.end);
+                        (start as usize, end as usize)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             accepted.clear();
             exceptions.clear();
             exceptions.extend(
@@ -484,6 +535,12 @@ impl Linter {
                 );
             }
             exceptions.sort_unstable();
+            let denied: Vec<(usize, usize, Category)> = candidates
+                .iter()
+                .filter(|c| c.rule != ALLOW && !c.exception)
+                .filter(|c| self.rules[c.rule as usize].negatable && self.negated(&folded.text, c.start))
+                .map(|c| (c.start, c.end, self.rules[c.rule as usize].category))
+                .collect();
             for trigger in candidates.iter().filter(|c| !c.exception) {
                 // Only exceptions starting at or before the trigger, and not too far before,
                 // can cover it; the window keeps a very long line linear.
@@ -497,7 +554,8 @@ impl Linter {
                     continue;
                 }
                 let rule = &self.rules[trigger.rule as usize];
-                if rule.negatable && self.negated(&folded.text, trigger.start) {
+                // Denied, or inside a denied match of its category (最便宜 in 不是全网最便宜).
+                if denied.iter().any(|&(s, e, c)| c == rule.category && s <= trigger.start && e >= trigger.end) {
                     continue;
                 }
                 if let Some(found) = self.category_allows(rule, trigger, &folded.text, options) {
@@ -567,7 +625,7 @@ impl Linter {
                 });
             }
             if let Some(model) = &self.model {
-                self.model_findings(model, text, line, line_start, line_idx, options, &mut findings);
+                self.model_findings(model, text, line, line_start, line_idx, options, &touched, &mut findings);
             }
             line_start += line.len() + 1;
         }
@@ -600,8 +658,8 @@ impl Linter {
         }
     }
 
-    /// Adds the model's suspicions for the sentences of one line that no rule flagged at
-    /// warning or above, keeping the findings in text order.
+    /// Adds the model's suspicions for the sentences of one line that no rule touched (no
+    /// claim, exception, allowed name or denial matched there), in text order.
     #[allow(clippy::too_many_arguments)]
     fn model_findings(
         &self,
@@ -611,6 +669,7 @@ impl Linter {
         line_start: usize,
         line_idx: usize,
         options: &LintOptions<'_>,
+        touched: &[(usize, usize)],
         findings: &mut Vec<Finding>,
     ) {
         let first_of_line = findings.partition_point(|f| (f.span.start as usize) < line_start);
@@ -619,7 +678,8 @@ impl Linter {
             let (start, end) = (line_start + range.start, line_start + range.end);
             let covered = findings[first_of_line..]
                 .iter()
-                .any(|f| f.severity >= Severity::Warning && (f.span.start as usize) < end && (f.span.end as usize) > start);
+                .any(|f| (f.span.start as usize) < end && (f.span.end as usize) > start)
+                || touched.iter().any(|&(s, e)| s < end && e > start);
             if covered {
                 continue;
             }
@@ -657,23 +717,47 @@ impl Linter {
     /// entry, then at most [`NEGATION_FILLER`] filler characters or words (不敢说这是最便宜的,
     /// it is not the cheapest, 能不能治咳嗽).
     fn negated(&self, text: &str, start: usize) -> bool {
-        let clause_start = text[..start].rfind(HARD).map_or(0, |at| at + 1);
-        let window_start = floor_boundary(text, start.saturating_sub(MAX_NEGATION_BYTES).max(clause_start));
-        let mut before = text[window_start..start].trim_end();
+        // Only a bounded window before the match is read, so a long line stays linear.
+        let window_start = floor_boundary(text, start.saturating_sub(MAX_NEGATION_BYTES));
+        let window = &text[window_start..start];
+        let clause = window.rfind(HARD).map_or(window, |at| &window[at + 1..]);
+        let mut before = clause.trim_end();
         for step in 0..=NEGATION_FILLER {
-            if self.negations.iter().any(|n| {
-                // A one-character denial (不, 没) counts only right before the claim.
-                (step == 0 || n.chars().nth(1).is_some())
-                    && before.ends_with(n.as_str())
+            let ends_with = |n: &String| {
+                before.ends_with(n.as_str())
                     && !before[..before.len() - n.len()].ends_with(|c: char| n.starts_with(|f: char| f.is_ascii_alphanumeric()) && c.is_ascii_alphanumeric())
-            }) {
+            };
+            // A one-character denial (不, 没) counts only right before the claim.
+            if self.negations.iter().any(|n| (step == 0 || n.chars().nth(1).is_some()) && ends_with(n))
+                || self.loose_negations.iter().any(ends_with)
+            {
                 return true;
             }
-            // Drop one filler: an English word with its space, or one CJK character.
+            if self.loose_negations.iter().any(|n| before.contains(n.as_str())) {
+                // Step over any word after a loose entry.
+                if before.ends_with(|c: char| c.is_ascii_alphanumeric()) {
+                    let cut = before.rfind(' ').map_or(0, |at| at);
+                    before = before[..cut].trim_end();
+                } else if let Some(last) = before.chars().next_back() {
+                    before = &before[..before.len() - last.len_utf8()];
+                }
+                if before.is_empty() {
+                    return false;
+                }
+                continue;
+            }
+            // Step over one filler between the denial and the claim: only function words
+            // (是, 这, 它 …; the, a, it …), so that 不能错过 or "don't miss" deny nothing.
             if before.ends_with(|c: char| c.is_ascii_alphanumeric()) {
                 let cut = before.rfind(' ').map_or(0, |at| at);
+                if !FILLER_WORDS.contains(&before[cut..].trim()) {
+                    return false;
+                }
                 before = before[..cut].trim_end();
             } else if let Some(last) = before.chars().next_back() {
+                if !FILLER_CHARS.contains(last) {
+                    return false;
+                }
                 before = &before[..before.len() - last.len_utf8()];
             } else {
                 return false;
@@ -969,6 +1053,15 @@ const MAX_NEGATION_BYTES: usize = 48;
 /// How many filler characters (CJK) or words (English) may stand between a denial and
 /// the claim it denies: 不是(这个)最 …, not (the) best.
 const NEGATION_FILLER: usize = 3;
+
+/// The characters that may stand between a denial and what it denies.
+const FILLER_CHARS: &str = "是这那它个的就都也还能会算叫说讲敢太很真在有什么跟你给吃喝用了做";
+
+/// The English words that may stand between a denial and what it denies.
+const FILLER_WORDS: &[&str] = &[
+    "the", "a", "an", "it", "this", "that", "is", "be", "really", "actually", "say", "saying", "claim", "our", "your", "any",
+    "or", "call", "them", "it's", "you", "to",
+];
 
 /// How far around a gift claim the clause naming the gift is looked for.
 const MAX_CLAUSE_BYTES: usize = 240;

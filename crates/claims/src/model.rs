@@ -34,22 +34,41 @@ fn fnv(bytes: &[u8], seed: u64) -> u64 {
     hash
 }
 
-/// The hashed features of a sentence: character 1-, 2- and 3-grams of its folded text.
+/// The hashed features of a sentence: 1-, 2- and 3-grams of its tokens, where a token is
+/// one Chinese (or other non-ASCII) character or one whole English word of the folded
+/// text, so `bestseller` shares nothing with `best`.
 pub fn features(sentence: &str) -> Vec<u32> {
     let folded = fold(sentence);
-    let chars: Vec<char> = folded.chars().collect();
-    let mut out = Vec::with_capacity(chars.len() * 3);
-    let mut buf = [0u8; 16];
-    for i in 0..chars.len() {
+    let mut tokens: Vec<&str> = Vec::new();
+    let mut word_start: Option<usize> = None;
+    for (at, ch) in folded.char_indices() {
+        if ch.is_ascii_alphanumeric() || (word_start.is_some() && matches!(ch, '\'' | '.')) {
+            word_start.get_or_insert(at);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            tokens.push(&folded[start..at]);
+        }
+        if ch != ' ' {
+            tokens.push(&folded[at..at + ch.len_utf8()]);
+        }
+    }
+    if let Some(start) = word_start {
+        tokens.push(&folded[start..]);
+    }
+    let mut out = Vec::with_capacity(tokens.len() * 3);
+    let mut buf: Vec<u8> = Vec::with_capacity(64);
+    for i in 0..tokens.len() {
         for n in 1..=3 {
-            if i + n > chars.len() {
+            if i + n > tokens.len() {
                 break;
             }
-            let mut len = 0;
-            for ch in &chars[i..i + n] {
-                len += ch.encode_utf8(&mut buf[len..]).len();
+            buf.clear();
+            for token in &tokens[i..i + n] {
+                buf.extend_from_slice(token.as_bytes());
+                buf.push(0);
             }
-            out.push((fnv(&buf[..len], n as u64) % BUCKETS as u64) as u32);
+            out.push((fnv(&buf, n as u64) % BUCKETS as u64) as u32);
         }
     }
     out.sort_unstable();
@@ -171,6 +190,8 @@ mod tests {
     #[test]
     fn features_are_stable_and_folded() {
         assert_eq!(features("最低价"), features("最 低 價"));
+        let best = features("the best");
+        assert!(features("the bestseller").iter().filter(|f| best.contains(f)).count() == 1, "only `the` is shared");
         assert!(!features("治失眠").is_empty());
         assert!(features("").is_empty());
     }

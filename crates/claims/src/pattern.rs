@@ -10,6 +10,10 @@
 //!   clause (`别家的{g}都是` matches 别家的芝麻丸都是). A pattern holds at most one of them,
 //!   and `{w}` and `{g}` need literal text before them (`{g}` also after).
 //!
+//! `{n}` also reads English number words (`a hundred and forty nine`, `twelve thousand`).
+//! Patterns with `{@lexicon}` references, a clause link `{c}` or more than a few dozen
+//! alternatives compile to compounds instead (see `compound`).
+//!
 //! Alternatives expand into plain patterns when the pack loads. Each literal part is folded
 //! the same way as the text (see `normalize`), so `最低價`, `最 低 价` and `最低价` in a pack
 //! are one pattern.

@@ -98,6 +98,10 @@ pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> an
         product.get_or_insert_with(ProductContext::default).category = Some(category);
     }
     if !args.functions.is_empty() {
+        if product.as_ref().and_then(|p| p.category) != Some(ProductCategory::HealthFood) {
+            eprintln!("error: --function is a registered function of a health food; add --category health-food");
+            return Ok(2);
+        }
         product.get_or_insert_with(ProductContext::default).registered_functions.extend(args.functions.iter().cloned());
     }
     let product = product.as_ref();
