@@ -379,8 +379,14 @@ fn read_json(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
     let (text, encoding) = decode_text(bytes)?;
     let items: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|err| ImportError::Json(err.to_string()))?;
     let mut parsed = ParsedFile { format: Format::Json, encoding: Some(encoding), rows: Vec::new(), errors: Vec::new(), ignored_columns: Vec::new() };
-    for (idx, item) in items.into_iter().enumerate() {
+    for (idx, mut item) in items.into_iter().enumerate() {
         let line = idx as u64 + 1;
+        // A hand-written file may name the category in Chinese (保健食品) or in the
+        // catalog's own words (水果): read it as the form reads it.
+        let typed_category = match item.get_mut("category") {
+            Some(value @ serde_json::Value::String(_)) => value.take().as_str().map(str::to_string),
+            _ => None,
+        };
         let draft: ProductDraft = match serde_json::from_value(item) {
             Ok(draft) => draft,
             Err(err) => {
@@ -389,7 +395,11 @@ fn read_json(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
             }
         };
         // Same rules as a form: the JSON could have been written by hand.
-        match ProductForm::from_draft(&draft).parse() {
+        let mut form = ProductForm::from_draft(&draft);
+        if let Some(category) = typed_category {
+            form.category = category;
+        }
+        match form.parse() {
             Ok(draft) => parsed.rows.push((line, draft)),
             Err(errors) => parsed.errors.push(RowError { line, errors }),
         }

@@ -237,3 +237,17 @@ fn the_category_column_is_read_and_a_bad_category_is_reported_by_line() {
     let again = read_products(&exported, Format::Csv).unwrap();
     assert_eq!(again.rows.iter().map(|(_, d)| d.category).collect::<Vec<_>>(), vec![Some(HealthFood), Some(Food), Some(Household)]);
 }
+
+#[test]
+fn a_json_category_may_be_written_in_chinese_and_a_bad_one_is_reported() {
+    let json = r#"[
+        {"sku":"J-1","name":"蜂胶","origin":"","spec":"","price":16800,"stock":1,"shelfLifeDays":null,"storage":"ambient","coldChain":false,"sellingPoints":"","certificates":[],"category":"保健食品","registeredFunctions":"增强免疫力"},
+        {"sku":"J-2","name":"脐橙","origin":"","spec":"","price":3990,"stock":1,"shelfLifeDays":null,"storage":"ambient","coldChain":false,"sellingPoints":"","certificates":[],"category":"fruit-ish"},
+        {"sku":"J-3","name":"大米","origin":"","spec":"","price":5900,"stock":1,"shelfLifeDays":null,"storage":"ambient","coldChain":false,"sellingPoints":"","certificates":[],"category":"food"}
+    ]"#;
+    let parsed = read_products(json.as_bytes(), Format::Json).unwrap();
+    use anchordesk_claims::ProductCategory::*;
+    let good: Vec<_> = parsed.rows.iter().map(|(line, d)| (*line, d.category)).collect();
+    assert_eq!(good, vec![(1, Some(HealthFood)), (3, Some(Food))]);
+    assert_eq!(codes(&parsed), vec![(2, "category".into(), FieldErrorCode::UnknownValue)]);
+}
