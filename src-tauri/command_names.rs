@@ -4,6 +4,7 @@
 const APP_COMMANDS: &[&str] = &[
     "app_info",
     "set_locale",
+    "finish_first_run",
     "list_products",
     "validate_product",
     "save_product",

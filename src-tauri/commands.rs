@@ -23,6 +23,11 @@ pub struct AppInfo {
     /// Sessions that were live when the app last stopped (a crash or a kill), with their
     /// broadcast's title; their recordings are kept.
     pub interrupted: Vec<InterruptedSession>,
+    /// The first-run guide is still to be shown (never after it was finished or skipped;
+    /// `ANCHORDESK_SKIP_FIRST_RUN=1` skips it on managed installs).
+    pub first_run: bool,
+    /// The kind of seller chosen in the guide: new broadcasts start from its template.
+    pub seller_kind: Option<anchordesk_core::first_run::SellerKind>,
 }
 
 /// A session found live at start.
@@ -62,7 +67,14 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
                 .await?
         }
     };
+    let (first_run, seller_kind) = match state.startup_error() {
+        Some(_) => (false, None),
+        None => state.with_store(|store| Ok((store.first_run_pending()?, store.seller_kind()?))).await?,
+    };
+    let skip = std::env::var("ANCHORDESK_SKIP_FIRST_RUN").is_ok_and(|v| v == "1");
     Ok(AppInfo {
+        first_run: first_run && !skip,
+        seller_kind,
         interrupted,
         version: env!("CARGO_PKG_VERSION").to_string(),
         data_dir: state.data_dir.display().to_string(),
@@ -70,6 +82,17 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
         locale: locale.filter(|l| LOCALES.contains(&l.as_str())).unwrap_or_else(|| LOCALES[0].to_string()),
         startup_error: state.startup_error(),
     })
+}
+
+/// Ends the first-run guide with the chosen kind of seller (`None` when skipped); returns
+/// the sample products removed for it, so the window can offer undo.
+#[tauri::command]
+#[specta::specta]
+pub async fn finish_first_run(
+    state: State<'_, AppState>,
+    kind: Option<anchordesk_core::first_run::SellerKind>,
+) -> Result<Vec<ProductId>, UiError> {
+    state.with_store(move |store| store.finish_first_run(kind)).await
 }
 
 #[tauri::command]

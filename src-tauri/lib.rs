@@ -24,6 +24,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         .commands(tauri_specta::collect_commands![
             app_info,
             set_locale,
+            finish_first_run,
             list_products,
             validate_product,
             save_product,

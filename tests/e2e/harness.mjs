@@ -97,7 +97,8 @@ export async function openApp(env, dataDir, extraEnv = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const driver = start('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
-    env: { ...env, ...extraEnv, ANCHORDESK_DATA_DIR: dataDir },
+    // Every test starts on a fresh data directory; the first-run guide has its own test.
+    env: { ...env, ANCHORDESK_SKIP_FIRST_RUN: '1', ...extraEnv, ANCHORDESK_DATA_DIR: dataDir },
   });
   let lastError;
   // tauri-driver takes a moment before it accepts sessions: retry.

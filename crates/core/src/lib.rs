@@ -13,6 +13,7 @@ pub mod archive;
 pub mod compliance;
 pub mod devices;
 pub mod error;
+pub mod first_run;
 pub mod html;
 pub mod import;
 pub mod live;

@@ -9,6 +9,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => typedError<AppInfo_Serialize, UiError_Serialize>(__TAURI_INVOKE("app_info")),
 	setLocale: (locale: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("set_locale", { locale })),
+	/**
+	 *  Ends the first-run guide with the chosen kind of seller (`None` when skipped); returns
+	 *  the sample products removed for it, so the window can offer undo.
+	 */
+	finishFirstRun: (kind: SellerKind | null) => typedError<ProductId[], UiError_Serialize>(__TAURI_INVOKE("finish_first_run", { kind })),
 	listProducts: (query: string) => typedError<Product_Serialize[], UiError_Serialize>(__TAURI_INVOKE("list_products", { query })),
 	/**  Checks a product form as the user types; an empty list means it would save. */
 	validateProduct: (form: ProductForm_Deserialize) => __TAURI_INVOKE<FieldError[]>("validate_product", { form }),
@@ -255,6 +260,13 @@ export type AppInfo_Deserialize = {
 	 *  broadcast's title; their recordings are kept.
 	 */
 	interrupted: InterruptedSession_Deserialize[],
+	/**
+	 *  The first-run guide is still to be shown (never after it was finished or skipped;
+	 *  `ANCHORDESK_SKIP_FIRST_RUN=1` skips it on managed installs).
+	 */
+	firstRun: boolean,
+	/**  The kind of seller chosen in the guide: new broadcasts start from its template. */
+	sellerKind?: SellerKind | null,
 };
 
 /**  What the window needs to know at start. */
@@ -271,6 +283,13 @@ export type AppInfo_Serialize = {
 	 *  broadcast's title; their recordings are kept.
 	 */
 	interrupted: InterruptedSession_Serialize[],
+	/**
+	 *  The first-run guide is still to be shown (never after it was finished or skipped;
+	 *  `ANCHORDESK_SKIP_FIRST_RUN=1` skips it on managed installs).
+	 */
+	firstRun: boolean,
+	/**  The kind of seller chosen in the guide: new broadcasts start from its template. */
+	sellerKind: SellerKind | null,
 };
 
 /**  What an archive folder holds, written as `manifest.json` inside it. */
@@ -2514,6 +2533,17 @@ export type Segment_Serialize = {
 	/**  Set for product segments: the line-up item presented. */
 	lineupItemId: LineupItemId | null,
 } & SegmentDraft_Serialize;
+
+/**  What kind of seller uses this desk. */
+export type SellerKind = 
+/**  A farmer or co-operative selling its own produce. */
+"farmer" | 
+/**  A county or township running a charity sale (助农直播). */
+"county" | 
+/**  An MCN studio room with its own catalog. */
+"mcn" | 
+/**  A vocational-college course practising on the practice platform. */
+"course";
 
 /**  Row id of a live session. */
 export type SessionId = number;
