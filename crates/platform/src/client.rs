@@ -38,8 +38,8 @@ impl Default for RetryPolicy {
     }
 }
 
-/// Where the platform is and who we are.
-#[derive(Debug, Clone)]
+/// Where the platform is and who we are. `Debug` shows the secret as `***`.
+#[derive(Clone)]
 pub struct ClientConfig {
     /// Base URL, e.g. `http://127.0.0.1:8787`.
     pub base_url: String,
@@ -51,6 +51,44 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retries of one call.
     pub retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Refuses a base URL that would carry the client secret (and bring back stream keys) in
+/// clear over a network: plain `http://` is accepted only for this computer (loopback).
+fn check_base_url(base: &str) -> Result<(), PlatformError> {
+    let url = reqwest::Url::parse(base).map_err(|err| PlatformError::Config(format!("base URL {base:?} is not a URL: {err}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = url.host_str().unwrap_or("");
+            let loopback = host.eq_ignore_ascii_case("localhost")
+                || host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(())
+            } else {
+                Err(PlatformError::Config(format!(
+                    "base URL {base:?} uses plain http on another computer: the client secret and the stream key would cross the network in clear; use https:// (plain http is accepted only for 127.0.0.1 or localhost)"
+                )))
+            }
+        }
+        other => Err(PlatformError::Config(format!("base URL {base:?} is not http(s) (scheme {other:?})"))),
+    }
 }
 
 impl ClientConfig {
@@ -108,12 +146,11 @@ pub struct Answer {
 impl Client {
     /// Builds a client; no request is sent until the first call.
     ///
-    /// Errors: `Config` when the base URL is not http(s) or the HTTP stack cannot start.
+    /// Errors: `Config` when the base URL is not http(s), is plain http to another computer,
+    /// or the HTTP stack cannot start.
     pub fn new(config: ClientConfig) -> Result<Client, PlatformError> {
         let base = config.base_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(PlatformError::Config(format!("base URL {base:?} is not http(s)")));
-        }
+        check_base_url(&base)?;
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(3))
@@ -456,5 +493,28 @@ mod tests {
         assert!(samples.iter().all(|delay| *delay <= ceiling));
         // Full jitter spreads over the whole range, not just its top.
         assert!(samples.iter().any(|delay| *delay < ceiling / 4));
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_refused_except_on_loopback() {
+        for ok in ["https://shop.example.com", "http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:80"] {
+            assert!(check_base_url(ok).is_ok(), "{ok}");
+        }
+        let Err(PlatformError::Config(message)) = check_base_url("http://192.168.1.20:8787") else { panic!("refused") };
+        assert!(message.contains("https://") && message.contains("in clear"), "{message}");
+        assert!(check_base_url("ftp://127.0.0.1").is_err());
+        assert!(Client::new(ClientConfig::new("http://shop.example.com", "id", "secret")).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let config = ClientConfig::new("https://shop.example.com", "id", "s3cr3t-value");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t-value") && shown.contains("***"), "{shown}");
     }
 }
