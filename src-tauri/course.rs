@@ -173,8 +173,8 @@ pub async fn export_attempt(state: State<'_, AppState>, broadcast_id: BroadcastI
     let stem = format!("{}-{}-{}", safe(&attempt.student_id), safe(&attempt.scenario_id), broadcast_id.0);
     let json_path = dir.join(format!("{stem}.json"));
     let html_path = dir.join(format!("{stem}.html"));
-    std::fs::write(&json_path, signed.to_json_bytes()).map_err(UiError::internal)?;
-    std::fs::write(&html_path, anchordesk_course::report_html(&graded)).map_err(UiError::internal)?;
+    anchordesk_core::paths::write_atomic(&json_path, &signed.to_json_bytes()).map_err(UiError::internal)?;
+    anchordesk_core::paths::write_atomic(&html_path, anchordesk_course::report_html(&graded).as_bytes()).map_err(UiError::internal)?;
     Ok(ExportedAttempt { signed_json: json_path.display().to_string(), html: html_path.display().to_string() })
 }
 
@@ -267,7 +267,7 @@ pub async fn grade_class(
         let dir = state.data_dir.join("exports");
         std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
         let path = dir.join("class-table.csv");
-        std::fs::write(&path, table.to_csv()).map_err(UiError::internal)?;
+        anchordesk_core::paths::write_atomic(&path, &table.to_csv()).map_err(UiError::internal)?;
         Some(path.display().to_string())
     } else {
         None

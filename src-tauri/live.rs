@@ -651,7 +651,7 @@ pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId
     let dir = state.data_dir.join("reports");
     std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
     let path = dir.join(format!("broadcast-{}.html", broadcast_id.0));
-    std::fs::write(&path, report_html(&report)).map_err(UiError::internal)?;
+    anchordesk_core::paths::write_atomic(&path, report_html(&report).as_bytes()).map_err(UiError::internal)?;
     Ok(path.display().to_string())
 }
 

@@ -113,7 +113,7 @@ pub async fn export_script(state: State<'_, AppState>, broadcast_id: BroadcastId
     let dir = state.data_dir.join("exports");
     let path = dir.join(format!("run-of-show-{}.{ext}", broadcast_id.0));
     std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&path, text))
+        .and_then(|()| anchordesk_core::paths::write_atomic(&path, text.as_bytes()))
         .map_err(|err| UiError::from(anchordesk_core::StoreError::Io { path: path.clone(), source: err }))?;
     Ok(path.display().to_string())
 }

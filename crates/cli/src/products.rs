@@ -62,7 +62,7 @@ pub fn run_products(data_dir: &Path, command: ProductsCommand) -> anyhow::Result
                 Some(Format::Json) => import::export_json(&products),
                 _ => bail!("cannot export to {}: use a .csv or .json file name", file.display()),
             };
-            std::fs::write(&file, bytes).with_context(|| format!("writing {}", file.display()))?;
+            anchordesk_core::paths::write_atomic(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
             eprintln!("exported {} products to {}", products.len(), file.display());
             Ok(0)
         }

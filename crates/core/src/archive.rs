@@ -140,8 +140,8 @@ fn move_and_describe(
     }
     let folder = folder.to_path_buf();
     let json = serde_json::to_vec_pretty(report).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
-    std::fs::write(folder.join("report.json"), json).map_err(io(&folder))?;
-    std::fs::write(folder.join("report.html"), report_html(report)).map_err(io(&folder))?;
+    crate::paths::write_atomic(&folder.join("report.json"), &json).map_err(io(&folder))?;
+    crate::paths::write_atomic(&folder.join("report.html"), report_html(report).as_bytes()).map_err(io(&folder))?;
 
     let mut files = Vec::new();
     let mut names: Vec<PathBuf> = std::fs::read_dir(&folder)
@@ -168,7 +168,7 @@ fn move_and_describe(
         files,
     };
     let manifest = serde_json::to_vec_pretty(&entry).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
-    std::fs::write(folder.join(MANIFEST), manifest).map_err(io(&folder))?;
+    crate::paths::write_atomic(&folder.join(MANIFEST), &manifest).map_err(io(&folder))?;
     Ok(entry)
 }
 

@@ -38,10 +38,8 @@ impl Store {
             return Err(StoreError::Invalid(vec![FieldError::new("words", FieldErrorCode::UnknownValue, err.to_string())]));
         }
         std::fs::create_dir_all(rules_dir).map_err(|source| StoreError::Io { path: rules_dir.to_path_buf(), source })?;
-        let tmp = rules_dir.join(format!(".{TEAM_PACK_FILE}.tmp"));
         let path = rules_dir.join(TEAM_PACK_FILE);
-        std::fs::write(&tmp, source).map_err(|source| StoreError::Io { path: tmp.clone(), source })?;
-        std::fs::rename(&tmp, &path).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        crate::paths::write_atomic(&path, source.as_bytes()).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         let json = serde_json::to_string(settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         self.set_setting(TEAM_RULES_KEY, &json)
     }
