@@ -61,6 +61,15 @@ pub enum ImportError {
     UnknownFormat(String),
     #[error("cannot read {path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("the file is {size_mb} MB; a catalog import takes at most {limit_mb} MB: split it into smaller files")]
+    TooLarge { size_mb: u64, limit_mb: u64 },
+}
+
+/// The largest file an import reads (a catalog of 100,000 products as CSV is about 30 MB).
+pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+
+fn too_large(size: u64) -> ImportError {
+    ImportError::TooLarge { size_mb: size.div_ceil(1024 * 1024), limit_mb: MAX_IMPORT_BYTES / 1024 / 1024 }
 }
 
 /// One refused row: where it is and why. For CSV `line` is the line in the file, for a
@@ -96,12 +105,23 @@ pub struct ParsedFile {
 pub fn read_products_file(path: &Path) -> Result<ParsedFile, ImportError> {
     let format = Format::from_path(path)
         .ok_or_else(|| ImportError::UnknownFormat(path.extension().and_then(|e| e.to_str()).unwrap_or("").to_string()))?;
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io { path: path.display().to_string(), source })?;
+    let io = |source| ImportError::Io { path: path.display().to_string(), source };
+    // Look at the size before reading anything, and never read past the limit.
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_IMPORT_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    use std::io::Read;
+    std::fs::File::open(path).map_err(io)?.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     read_products(&bytes, format)
 }
 
 /// Parses product rows from bytes. Never writes anything.
 pub fn read_products(bytes: &[u8], format: Format) -> Result<ParsedFile, ImportError> {
+    if bytes.len() as u64 > MAX_IMPORT_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ImportError::Empty);
     }

@@ -127,8 +127,24 @@ fn a_100_mb_file_of_binary_junk_is_refused_without_panic() {
         x ^= x << 5;
         *byte = (x >> 24) as u8;
     }
+    // Over the size limit: refused before it is decoded, with a message that says what to do.
+    let err = read_products(&junk, Format::Csv).unwrap_err();
+    assert!(matches!(err, ImportError::TooLarge { size_mb: 100, limit_mb: 64 }), "{err}");
+    assert!(err.to_string().contains("split it"), "{err}");
+    // Under it, junk is still refused as junk.
+    junk.truncate(30 * 1024 * 1024);
     let err = read_products(&junk, Format::Csv).unwrap_err();
     assert!(matches!(err, ImportError::Encoding { .. }), "{err}");
+}
+
+#[test]
+fn an_oversized_file_is_refused_by_its_size_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(import::MAX_IMPORT_BYTES + 1).unwrap(); // sparse: nothing is written
+    let err = read_products_file(&path).unwrap_err();
+    assert!(matches!(err, ImportError::TooLarge { .. }), "{err}");
 }
 
 #[test]
