@@ -625,7 +625,7 @@ impl Linter {
                 });
             }
             if let Some(model) = &self.model {
-                self.model_findings(model, text, line, line_start, line_idx, options, &touched, &mut findings);
+                self.model_findings(model, text, &folded, line, line_start, line_idx, options, &touched, &mut findings);
             }
             line_start += line.len() + 1;
         }
@@ -665,6 +665,7 @@ impl Linter {
         &self,
         model: &model::Model,
         text: &str,
+        folded: &Folded,
         line: &str,
         line_start: usize,
         line_idx: usize,
@@ -683,7 +684,10 @@ impl Linter {
             if covered {
                 continue;
             }
-            let Some((category, score)) = model.suspect(&text[start..end]) else { continue };
+            // Scored from the line already folded, not folded again.
+            let range = folded.folded_range(start as u32, end as u32);
+            let features = model::features_of_folded(&folded.text[range]);
+            let Some((category, score)) = model.suspect_features(&features) else { continue };
             if !options.lang.runs(if text[start..end].is_ascii() { PackLang::En } else { PackLang::Zh }) {
                 continue;
             }

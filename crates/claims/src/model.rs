@@ -38,7 +38,12 @@ fn fnv(bytes: &[u8], seed: u64) -> u64 {
 /// one Chinese (or other non-ASCII) character or one whole English word of the folded
 /// text, so `bestseller` shares nothing with `best`.
 pub fn features(sentence: &str) -> Vec<u32> {
-    let folded = fold(sentence);
+    features_of_folded(&fold(sentence))
+}
+
+/// [`features`] of text that is already folded.
+pub fn features_of_folded(folded: &str) -> Vec<u32> {
+    let folded = folded.trim_matches(|c| c == HARD || c == ' ');
     let mut tokens: Vec<&str> = Vec::new();
     let mut word_start: Option<usize> = None;
     for (at, ch) in folded.char_indices() {
@@ -99,7 +104,12 @@ impl Model {
 
     /// The most likely category of a sentence when it scores above the threshold.
     pub fn suspect(&self, sentence: &str) -> Option<(Category, f32)> {
-        let scores = self.scores(&features(sentence));
+        self.suspect_features(&features(sentence))
+    }
+
+    /// [`Model::suspect`] from features already computed.
+    pub fn suspect_features(&self, features: &[u32]) -> Option<(Category, f32)> {
+        let scores = self.scores(features);
         let (class, &score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
         (score >= self.threshold).then(|| (Category::ALL[class], score))
     }

@@ -60,6 +60,23 @@ impl Folded {
         (self.starts[start], self.ends[end - 1])
     }
 
+    /// The folded bytes that come from original bytes `start..end` (offsets as given to
+    /// [`Folded::fold`], base included): a range on char boundaries of `text`, possibly
+    /// empty.
+    pub fn folded_range(&self, start: u32, end: u32) -> std::ops::Range<usize> {
+        let from = self.starts.partition_point(|&s| s < start);
+        let to = self.ends.partition_point(|&e| e <= end).max(from);
+        let mut from = from.min(self.text.len());
+        let mut to = to.min(self.text.len());
+        while !self.text.is_char_boundary(from) {
+            from += 1;
+        }
+        while !self.text.is_char_boundary(to) {
+            to -= 1;
+        }
+        from..to.max(from)
+    }
+
     /// Folds `input` into `self`, reusing the buffers. Offsets in the map are relative to
     /// `input` plus `base`.
     pub fn fold(&mut self, input: &str, base: u32) {
