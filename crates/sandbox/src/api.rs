@@ -67,12 +67,19 @@ async fn create_token(State(state): State<S>, Form(request): Form<TokenRequest>)
         return Err(ApiError::new(ProblemCode::BadRequest, format!("grant_type {:?} is not client_credentials", request.grant_type)));
     }
     let ttl_ms = state.config.token_ttl.as_millis() as i64;
-    state
+    // Guessing secrets: a client id with too many wrong ones is locked out for a while.
+    if let Err(wait_s) = state.check_token_attempts(&request.client_id) {
+        return Err(ApiError::rate_limited(wait_s, format!("too many wrong secrets for client {:?}; try again in {wait_s} s", request.client_id)));
+    }
+    let client_id = request.client_id.clone();
+    let attempts = state.clone();
+    let result = state
         .db(move |conn| {
             let secret: Option<String> = conn
                 .query_row("SELECT secret FROM client WHERE client_id = ?1", params![request.client_id], |row| row.get(0))
                 .optional()?;
-            if secret.as_deref() != Some(request.client_secret.as_str()) {
+            // Compared in constant time, so the answer's timing says nothing of the secret.
+            if !secret.is_some_and(|secret| constant_time_eq(secret.as_bytes(), request.client_secret.as_bytes())) {
                 return Err(ApiError::new(ProblemCode::Unauthorized, format!("client {:?} is unknown or its secret is wrong", request.client_id)));
             }
             let now = now_ms();
@@ -84,7 +91,21 @@ async fn create_token(State(state): State<S>, Form(request): Form<TokenRequest>)
             )?;
             Ok(Json(TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: ttl_ms / 1000 }))
         })
-        .await
+        .await;
+    match &result {
+        Ok(_) => attempts.record_token_attempt(&client_id, true),
+        Err(error) if error.is_unauthorized() => attempts.record_token_attempt(&client_id, false),
+        Err(_) => {}
+    }
+    result
+}
+
+/// Equality whose time depends only on the lengths, not on where the bytes differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn get_openapi() -> Response {

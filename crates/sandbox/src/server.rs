@@ -30,7 +30,14 @@ pub(crate) struct AppState {
     tickers: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
     clocks: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
     pub(crate) injected: std::sync::atomic::AtomicU64,
+    /// Failed token requests per client id: how many, since when (see `check_token_attempts`).
+    failed_logins: Mutex<HashMap<String, (u32, Instant)>>,
 }
+
+/// Wrong secrets a client id may send within [`FAILED_LOGIN_WINDOW`] before `/oauth/token`
+/// answers 429 for it, right secret or not, until the window has passed.
+pub(crate) const MAX_FAILED_LOGINS: u32 = 10;
+pub(crate) const FAILED_LOGIN_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 
 struct Bucket {
     tokens: f64,
@@ -38,6 +45,32 @@ struct Bucket {
 }
 
 impl AppState {
+    /// `Err(seconds to wait)` while a client id is locked out after too many wrong secrets.
+    pub(crate) fn check_token_attempts(&self, client_id: &str) -> Result<(), u64> {
+        let mut failed = self.failed_logins.lock().unwrap_or_else(|p| p.into_inner());
+        match failed.get(client_id) {
+            Some(&(count, since)) if since.elapsed() < FAILED_LOGIN_WINDOW && count >= MAX_FAILED_LOGINS => {
+                Err((FAILED_LOGIN_WINDOW - since.elapsed()).as_secs().max(1))
+            }
+            Some(&(_, since)) if since.elapsed() >= FAILED_LOGIN_WINDOW => {
+                failed.remove(client_id);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a token request's outcome for the lock-out.
+    pub(crate) fn record_token_attempt(&self, client_id: &str, ok: bool) {
+        let mut failed = self.failed_logins.lock().unwrap_or_else(|p| p.into_inner());
+        if ok {
+            failed.remove(client_id);
+        } else {
+            let entry = failed.entry(client_id.to_owned()).or_insert((0, Instant::now()));
+            entry.0 += 1;
+        }
+    }
+
     pub(crate) fn new(config: Config, conn: Connection, shutdown: watch::Receiver<bool>) -> Arc<AppState> {
         let (events, _) = broadcast::channel(4096);
         Arc::new(AppState {
@@ -45,6 +78,7 @@ impl AppState {
             config,
             db: Arc::new(Mutex::new(conn)),
             buckets: Mutex::new(HashMap::new()),
+            failed_logins: Mutex::new(HashMap::new()),
             events,
             shutdown,
             tickers: Mutex::new(HashMap::new()),
@@ -263,8 +297,13 @@ impl ApiError {
         ApiError::new(ProblemCode::Validation, detail)
     }
 
-    fn rate_limited(retry_after_s: u64, detail: impl Into<String>) -> ApiError {
+    pub(crate) fn rate_limited(retry_after_s: u64, detail: impl Into<String>) -> ApiError {
         ApiError { problem: Problem::new(ProblemCode::RateLimited, detail), retry_after_s: Some(retry_after_s) }
+    }
+
+    /// A 401: the caller is not who it says.
+    pub(crate) fn is_unauthorized(&self) -> bool {
+        self.problem.status == 401
     }
 }
 

@@ -103,3 +103,29 @@ async fn a_probe_with_a_bad_signature_is_refused() {
     expect_problem(anonymous, 401, ProblemCode::Unauthorized).await;
     sandbox.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn guessing_a_client_secret_is_locked_out_after_ten_tries() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let token = |secret: &'static str| {
+        let base = sandbox.base_url();
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/oauth/token"))
+                .form(&[("grant_type", "client_credentials"), ("client_id", anchordesk_sandbox::DEMO_CLIENT_ID), ("client_secret", secret)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(token(DEMO_CLIENT_SECRET).await, 200);
+    for _ in 0..10 {
+        assert_eq!(token("guess").await, 401);
+    }
+    // Locked out: even the right secret waits, and the answer says for how long.
+    assert_eq!(token(DEMO_CLIENT_SECRET).await, 429);
+    assert_eq!(token("guess").await, 429);
+}
