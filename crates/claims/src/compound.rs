@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use crate::lexicon::Lexicons;
 use crate::normalize::{HARD, fold, is_word};
-use crate::pattern::{Hit, MAX_GAP, number_backward, number_forward};
+use crate::pattern::{Hit, MAX_GAP, number_backward, number_forward, read_class, read_group};
 
 /// The longest stretch `{c}` bridges, in characters.
 const MAX_CLAUSE_GAP: usize = 24;
@@ -345,27 +345,9 @@ fn units(source: &str, lexicons: &Lexicons) -> Result<Vec<Unit>, String> {
                     },
                 }
             }
-            '[' => {
-                let mut options = Vec::new();
-                loop {
-                    match chars.next() {
-                        Some(']') => break,
-                        Some(option) => options.push(option.to_string()),
-                        None => return Err(format!("unclosed `[` in pattern {source:?}")),
-                    }
-                }
-                Unit::Options(options)
-            }
+            '[' => Unit::Options(read_class(&mut chars, source)?),
             '(' => {
-                let mut body = String::new();
-                loop {
-                    match chars.next() {
-                        Some(')') => break,
-                        Some('(') => return Err(format!("nested `(` in pattern {source:?}")),
-                        Some(inner) => body.push(inner),
-                        None => return Err(format!("unclosed `(` in pattern {source:?}")),
-                    }
-                }
+                let body = read_group(&mut chars, source)?;
                 // An alternative may itself be a lexicon: `(包退|{@recommend-verb})`.
                 let mut options = Vec::new();
                 for alt in body.split('|') {

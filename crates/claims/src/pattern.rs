@@ -102,32 +102,8 @@ fn expand_variants(source: &str) -> Result<Vec<String>, String> {
     let mut chars = source.chars().peekable();
     while let Some(ch) = chars.next() {
         let options: Vec<String> = match ch {
-            '[' => {
-                let mut options = Vec::new();
-                loop {
-                    match chars.next() {
-                        Some(']') => break,
-                        Some(option) => options.push(option.to_string()),
-                        None => return Err(format!("unclosed `[` in pattern {source:?}")),
-                    }
-                }
-                if options.is_empty() {
-                    return Err(format!("empty `[]` in pattern {source:?}"));
-                }
-                options
-            }
-            '(' => {
-                let mut body = String::new();
-                loop {
-                    match chars.next() {
-                        Some(')') => break,
-                        Some('(') => return Err(format!("nested `(` in pattern {source:?}")),
-                        Some(inner) => body.push(inner),
-                        None => return Err(format!("unclosed `(` in pattern {source:?}")),
-                    }
-                }
-                body.split('|').map(str::to_owned).collect()
-            }
+            '[' => read_class(&mut chars, source)?,
+            '(' => read_group(&mut chars, source)?.split('|').map(str::to_owned).collect(),
             ']' | ')' => return Err(format!("unmatched `{ch}` in pattern {source:?}")),
             // Regular-expression habits would silently fold away as punctuation.
             '?' | '*' | '\\' => {
@@ -147,6 +123,35 @@ fn expand_variants(source: &str) -> Result<Vec<String>, String> {
         variants = next;
     }
     Ok(variants)
+}
+
+/// After a `[`: the characters up to `]`, each one option.
+pub(crate) fn read_class(chars: &mut impl Iterator<Item = char>, source: &str) -> Result<Vec<String>, String> {
+    let mut options = Vec::new();
+    loop {
+        match chars.next() {
+            Some(']') => break,
+            Some(option) => options.push(option.to_string()),
+            None => return Err(format!("unclosed `[` in pattern {source:?}")),
+        }
+    }
+    if options.is_empty() {
+        return Err(format!("empty `[]` in pattern {source:?}"));
+    }
+    Ok(options)
+}
+
+/// After a `(`: the text up to `)` (alternatives still joined by `|`).
+pub(crate) fn read_group(chars: &mut impl Iterator<Item = char>, source: &str) -> Result<String, String> {
+    let mut body = String::new();
+    loop {
+        match chars.next() {
+            Some(')') => return Ok(body),
+            Some('(') => return Err(format!("nested `(` in pattern {source:?}")),
+            Some(inner) => body.push(inner),
+            None => return Err(format!("unclosed `(` in pattern {source:?}")),
+        }
+    }
 }
 
 fn split_hole(variant: &str) -> Result<Pattern, String> {
