@@ -173,6 +173,11 @@ impl LinterBuilder {
         }
     }
 
+    /// The lexicons packs may refer to, as they stand (no linter is built).
+    pub fn lexicons(&self) -> Vec<LexiconSummary> {
+        self.lexicons.summaries()
+    }
+
     /// Adds (or, with `false`, leaves out) the learned backstop ([`model`]): a sentence no rule flags but the model
     /// scores above its threshold gets one warning that says so.
     pub fn with_model(&mut self, on: bool) -> &mut LinterBuilder {
@@ -302,12 +307,7 @@ impl LinterBuilder {
                 .map(|p| (p, false))
                 .chain(rule.exceptions.iter().map(|p| (p, true)));
             for (pattern, exception) in all {
-                let key = pattern.key().to_owned();
-                let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
-                    keys.push(key);
-                    entries.push(Vec::new());
-                    entries.len() - 1
-                });
+                let key_idx = intern(&mut key_index, &mut keys, &mut entries, pattern.key());
                 entries[key_idx].push(KeyEntry {
                     rule: rule_idx as u32,
                     pattern: patterns.len() as u32,
@@ -323,11 +323,7 @@ impl LinterBuilder {
                 .chain(rule.exception_compounds.iter().map(|c| (c, true)));
             for (compiled, exception) in all {
                 for key in compiled.keys() {
-                    let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
-                        keys.push(key.clone());
-                        entries.push(Vec::new());
-                        entries.len() - 1
-                    });
+                    let key_idx = intern(&mut key_index, &mut keys, &mut entries, key);
                     entries[key_idx].push(KeyEntry {
                         rule: rule_idx as u32,
                         pattern: compounds.len() as u32,
@@ -339,12 +335,7 @@ impl LinterBuilder {
             }
         }
         for pattern in allowed {
-            let key = pattern.key().to_owned();
-            let key_idx = *key_index.entry(key.clone()).or_insert_with(|| {
-                keys.push(key);
-                entries.push(Vec::new());
-                entries.len() - 1
-            });
+            let key_idx = intern(&mut key_index, &mut keys, &mut entries, pattern.key());
             entries[key_idx].push(KeyEntry {
                 rule: ALLOW,
                 pattern: patterns.len() as u32,
@@ -397,6 +388,15 @@ fn embedded_model() -> std::sync::Arc<model::Model> {
             std::sync::Arc::new(model::Model::from_bytes(bytes).expect("the embedded model is valid (a test loads it)"))
         })
         .clone()
+}
+
+/// The index of `key` among the automaton's keys, added with an empty entry list when new.
+fn intern(index: &mut HashMap<String, usize>, keys: &mut Vec<String>, entries: &mut Vec<Vec<KeyEntry>>, key: &str) -> usize {
+    *index.entry(key.to_owned()).or_insert_with(|| {
+        keys.push(key.to_owned());
+        entries.push(Vec::new());
+        entries.len() - 1
+    })
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> PackError {

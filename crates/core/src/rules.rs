@@ -27,14 +27,15 @@ impl Store {
     /// the settings. A pack that does not compile is refused with its line and message, and
     /// nothing is written.
     pub fn save_team_rules(&mut self, settings: &TeamSettings, rules_dir: &Path) -> Result<(), StoreError> {
-        let lexicons = anchordesk_claims::Linter::default_packs().lexicons();
+        let mut builder = LinterBuilder::with_default_packs();
+        let lexicons = builder.lexicons();
         for entry in &settings.lexicon_words {
             if !lexicons.iter().any(|l| l.name == entry.lexicon.trim()) {
                 return Err(StoreError::Invalid(vec![FieldError::new("lexiconWords", FieldErrorCode::UnknownValue, &entry.lexicon)]));
             }
         }
         let source = team_pack_source(settings);
-        if let Err(err) = LinterBuilder::with_default_packs().add_pack(TEAM_PACK_FILE, &source) {
+        if let Err(err) = builder.add_pack(TEAM_PACK_FILE, &source) {
             return Err(StoreError::Invalid(vec![FieldError::new("words", FieldErrorCode::UnknownValue, err.to_string())]));
         }
         std::fs::create_dir_all(rules_dir).map_err(|source| StoreError::Io { path: rules_dir.to_path_buf(), source })?;
