@@ -40,7 +40,10 @@ impl AltSet {
         let mut set = HashSet::new();
         let mut empty = false;
         for variant in variants {
-            let folded = fold(&variant);
+            // Folded between two stand-ins, so that a clause mark at the side's edge
+            // (再吃，| 口感最佳) is kept as the text's fold keeps it.
+            let folded = fold(&format!("甲{variant}乙"));
+            let folded = folded.strip_prefix('甲').and_then(|f| f.strip_suffix('乙')).unwrap_or(&folded).to_owned();
             if folded.is_empty() {
                 empty = true;
             } else if set.insert(folded.clone()) {
@@ -422,6 +425,14 @@ mod tests {
         let source = "{@verb}{c}{@disease}";
         assert_eq!(find(source, "能降我们家老人多年的血压"), Some("降我们家老人多年的血压".into()));
         assert_eq!(find(source, "降价了，多年的血压"), None);
+    }
+
+    #[test]
+    fn a_clause_mark_at_the_edge_of_a_side_is_kept() {
+        // Split after (，|)(那个|): the left side ends in the comma when it is written.
+        let source = "{@disease}(，|)(那个|)(口感|味道)最";
+        assert_eq!(find(source, "失眠，口感最"), Some("失眠|口感最".into()), "the comma folds to the clause mark");
+        assert_eq!(find(source, "失眠口感最"), Some("失眠口感最".into()));
     }
 
     #[test]

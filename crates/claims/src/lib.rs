@@ -686,6 +686,10 @@ impl Linter {
             }
             // Scored from the line already folded, not folded again.
             let range = folded.folded_range(start as u32, end as u32);
+            // Too short to hold a claim (宝宝们！, 好的): the model would judge a greeting.
+            if folded.text[range.clone()].chars().filter(|&c| c != HARD).count() < MODEL_MIN_CHARS {
+                continue;
+            }
             let features = model::features_of_folded(&folded.text[range]);
             let Some((category, score)) = model.suspect_features(&features) else { continue };
             if !options.lang.runs(if text[start..end].is_ascii() { PackLang::En } else { PackLang::Zh }) {
@@ -719,7 +723,8 @@ impl Linter {
 
     /// True when the clause before `start` ends in a denial or a question: a negation
     /// entry, then at most [`NEGATION_FILLER`] filler characters or words (不敢说这是最便宜的,
-    /// it is not the cheapest, 能不能治咳嗽).
+    /// it is not the cheapest, 能不能治咳嗽); or, anywhere in the clause's window, a loose
+    /// entry (the ones written with a trailing `…`: 不敢说我家葡萄干是最好的).
     fn negated(&self, text: &str, start: usize) -> bool {
         // Only a bounded window before the match is read, so a long line stays linear.
         let window_start = floor_boundary(text, start.saturating_sub(MAX_NEGATION_BYTES));
@@ -737,18 +742,9 @@ impl Linter {
             {
                 return true;
             }
+            // A loose entry (谁跟你说…, asked if…) denies whatever follows it in the clause.
             if self.loose_negations.iter().any(|n| before.contains(n.as_str())) {
-                // Step over any word after a loose entry.
-                if before.ends_with(|c: char| c.is_ascii_alphanumeric()) {
-                    let cut = before.rfind(' ').map_or(0, |at| at);
-                    before = before[..cut].trim_end();
-                } else if let Some(last) = before.chars().next_back() {
-                    before = &before[..before.len() - last.len_utf8()];
-                }
-                if before.is_empty() {
-                    return false;
-                }
-                continue;
+                return true;
             }
             // Step over one filler between the denial and the claim: only function words
             // (是, 这, 它 …; the, a, it …), so that 不能错过 or "don't miss" deny nothing.
@@ -1050,6 +1046,9 @@ fn summary(rule: &Rule, enabled: bool) -> RuleSummary {
 
 /// The longest stretch of folded text before a match that an exception may start in.
 const MAX_EXCEPTION_BYTES: usize = 512;
+
+/// The fewest folded characters a sentence needs before the learned backstop judges it.
+const MODEL_MIN_CHARS: usize = 6;
 
 /// How far before a match a denial is looked for (in folded bytes, within the clause).
 const MAX_NEGATION_BYTES: usize = 48;
