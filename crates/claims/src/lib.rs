@@ -363,6 +363,14 @@ impl LinterBuilder {
                 list.push(folded);
             }
         }
+        let evidence = self
+            .lexicons
+            .entries("evidence")
+            .unwrap_or_default()
+            .iter()
+            .map(|e| fold(e))
+            .filter(|e| !e.is_empty())
+            .collect();
         Linter {
             rules,
             enabled,
@@ -373,6 +381,7 @@ impl LinterBuilder {
             index,
             negations,
             loose_negations,
+            evidence,
             lexicons: self.lexicons.clone(),
             model: self.model.then(embedded_model),
         }
@@ -434,6 +443,8 @@ pub struct Linter {
     negations: Vec<String>,
     /// Entries after which any few words may come before the claim (`asked if…`).
     loose_negations: Vec<String>,
+    /// The folded entries of the `evidence` lexicon (详情页, 证书编号, on the listing).
+    evidence: Vec<String>,
     lexicons: Lexicons,
     model: Option<std::sync::Arc<model::Model>>,
 }
@@ -565,7 +576,19 @@ impl Linter {
                 if let Some((severity, message)) =
                     self.cross_check(rule, trigger, &folded.text, options, &gift_names)
                 {
-                    accepted.push((*trigger, severity, message));
+                    // A claim that needs evidence on file, said together with where the
+                    // evidence is (证书编号在官网能查): a note to keep it true, not a warning.
+                    let cited = (severity == Severity::Warning && message.is_none())
+                        .then(|| self.evidence_cited(&folded.text, trigger))
+                        .flatten();
+                    match cited {
+                        Some(cited) => accepted.push((
+                            *trigger,
+                            Severity::Info,
+                            Some(evidence_message(&rule.message, cited, rule.lang)),
+                        )),
+                        None => accepted.push((*trigger, severity, message)),
+                    }
                 }
             }
             accepted.sort_by(|(a, sa, _), (b, sb, _)| {
@@ -767,6 +790,17 @@ impl Linter {
             }
         }
         false
+    }
+
+    /// The evidence pointer (详情页, 证书编号 …) said near the claim on its line, if any.
+    fn evidence_cited(&self, text: &str, candidate: &Candidate) -> Option<&str> {
+        let from = floor_boundary(text, candidate.start.saturating_sub(MAX_EVIDENCE_BEFORE));
+        let mut to = (candidate.end + MAX_EVIDENCE_AFTER).min(text.len());
+        while !text.is_char_boundary(to) {
+            to -= 1;
+        }
+        let window = &text[from..to];
+        self.evidence.iter().find(|e| window.contains(e.as_str())).map(String::as_str)
     }
 
     /// For a product of a category the rule allows the claim for (a registered 保健食品
@@ -1047,6 +1081,19 @@ fn summary(rule: &Rule, enabled: bool) -> RuleSummary {
 /// The longest stretch of folded text before a match that an exception may start in.
 const MAX_EXCEPTION_BYTES: usize = 512;
 
+/// How far before and after a claim that needs evidence a pointer to the evidence is
+/// looked for on its line (in folded bytes: about 20 and 50 Chinese characters).
+const MAX_EVIDENCE_BEFORE: usize = 60;
+const MAX_EVIDENCE_AFTER: usize = 150;
+
+/// The message of a claim said together with where its evidence is.
+fn evidence_message(message: &str, cited: &str, lang: PackLang) -> String {
+    match lang {
+        PackLang::En => format!("{message} (the evidence is said to be available: \"{cited}\"; keep it on file and make sure it is true)"),
+        _ => format!("{message}（已说明证据出处“{cited}”，请确认证据属实并留存）"),
+    }
+}
+
 /// The fewest folded characters a sentence needs before the learned backstop judges it.
 const MODEL_MIN_CHARS: usize = 6;
 
@@ -1063,7 +1110,9 @@ const FILLER_CHARS: &str = "是这那它个的就都也还能会算叫说讲敢�
 /// The English words that may stand between a denial and what it denies.
 const FILLER_WORDS: &[&str] = &[
     "the", "a", "an", "it", "this", "that", "is", "be", "really", "actually", "say", "saying", "claim", "our", "your", "any",
-    "or", "call", "them", "it's", "you", "to",
+    "or", "call", "them", "you", "to",
+    // Folding splits a contraction at its apostrophe (it's → it s, they're → they re).
+    "s", "re",
 ];
 
 /// How far around a gift claim the clause naming the gift is looked for.

@@ -566,3 +566,29 @@ fn every_default_rule_cites_known_law_and_has_a_message() {
         );
     }
 }
+
+#[test]
+fn a_claim_said_with_where_its_evidence_is_becomes_a_note() {
+    // Needs a certificate on file: a warning to check.
+    let bare = lint("这个大米是有机的");
+    assert_eq!(bare[0].severity, Severity::Warning);
+    // The speaker says where the certificate is: a note to keep it true.
+    let cited = lint("有机证书编号印在包装背面，扫码能查到认证机构");
+    assert_eq!(cited.len(), 1, "{cited:?}");
+    assert_eq!(cited[0].severity, Severity::Info);
+    assert!(cited[0].message.contains("证书编号"), "{}", cited[0].message);
+    assert_eq!(lint("It is certified organic")[0].severity, Severity::Warning);
+    let cited = lint("It is certified organic, the certificate number is on the listing");
+    assert_eq!(cited.len(), 1, "{cited:?}");
+    assert_eq!(cited[0].severity, Severity::Info);
+    // An error stays an error whatever evidence is named: 最 is banned, not unproven.
+    let banned = lint("全网最低价，证书编号在详情页");
+    assert!(banned.iter().any(|f| f.severity == Severity::Error), "{banned:?}");
+}
+
+#[test]
+fn a_lottery_is_a_promise_to_write_down() {
+    let findings = lint("点赞到一万就抽一台手机");
+    assert!(findings.iter().any(|f| f.rule_id == "zh.gift-delivery.lottery"), "{findings:?}");
+    assert!(lint("我们今天不搞抽奖，大家按需购买").iter().all(|f| f.rule_id != "zh.gift-delivery.lottery"));
+}
