@@ -42,8 +42,13 @@ impl AltSet {
         for variant in variants {
             // Folded between two stand-ins, so that a clause mark at the side's edge
             // (再吃，| 口感最佳) is kept as the text's fold keeps it.
-            let folded = fold(&format!("甲{variant}乙"));
-            let folded = folded.strip_prefix('甲').and_then(|f| f.strip_suffix('乙')).unwrap_or(&folded).to_owned();
+            let mark = |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric());
+            let folded = if mark(variant.chars().next()) || mark(variant.chars().next_back()) {
+                let folded = fold(&format!("甲{variant}乙"));
+                folded.strip_prefix('甲').and_then(|f| f.strip_suffix('乙')).unwrap_or(&folded).to_owned()
+            } else {
+                fold(&variant)
+            };
             if folded.is_empty() {
                 empty = true;
             } else if set.insert(folded.clone()) {
