@@ -25,6 +25,48 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    /// The request does not fit the state things are in (already live, gate closed …).
+    #[error("{0}")]
+    Conflict(Conflict),
+}
+
+/// A request refused because of the state it met, with what the UI needs to say why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum Conflict {
+    /// A broadcast is already on air (or going on air) on this desk.
+    #[error("a broadcast is already live")]
+    AlreadyLive,
+    /// The request needs a broadcast on air and none is.
+    #[error("nothing is live")]
+    NotLive,
+    /// The go-live gate is closed: these critical checklist items are open.
+    #[error("the go-live gate is closed: {}", .blockers.join("; "))]
+    GateClosed { blockers: Vec<String> },
+    /// The line-up item was taken off the bag (下架) and cannot go on air again.
+    #[error("the line-up item was taken off the bag")]
+    TakenOff,
+    /// The line-up has no item to put on air.
+    #[error("the line-up is empty")]
+    EmptyLineup,
+    /// A course attempt runs only against the built-in practice platform.
+    #[error("a course attempt needs the built-in practice platform")]
+    PracticePlatformNeeded,
+}
+
+impl Conflict {
+    /// The code the UI branches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Conflict::AlreadyLive => ErrorCode::AlreadyLive,
+            Conflict::NotLive => ErrorCode::NotLive,
+            Conflict::GateClosed { .. } => ErrorCode::GateClosed,
+            Conflict::TakenOff => ErrorCode::TakenOff,
+            Conflict::EmptyLineup => ErrorCode::EmptyLineup,
+            Conflict::PracticePlatformNeeded => ErrorCode::PracticePlatformNeeded,
+        }
+    }
 }
 
 fn fields_summary(fields: &[FieldError]) -> String {
@@ -43,6 +85,12 @@ pub enum ErrorCode {
     Invalid,
     Io,
     Internal,
+    AlreadyLive,
+    NotLive,
+    GateClosed,
+    TakenOff,
+    EmptyLineup,
+    PracticePlatformNeeded,
 }
 
 impl StoreError {
@@ -55,6 +103,7 @@ impl StoreError {
             StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::Invalid(_) => ErrorCode::Invalid,
             StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Corrupt(_) => ErrorCode::Internal,
+            StoreError::Conflict(conflict) => conflict.code(),
         }
     }
 }

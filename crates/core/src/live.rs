@@ -106,6 +106,19 @@ impl LiveMarkerKind {
     }
 }
 
+/// What is on air for a broadcast, as kept in the store at each step (a resumed session
+/// starts from it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OnAirState {
+    pub on_air_item: Option<LineupItemId>,
+    pub overlay_visible: bool,
+    pub caption: Option<String>,
+    /// Taken off the bag (下架), in the order they were: never put on air again.
+    pub taken_off: Vec<LineupItemId>,
+}
+
 /// A moment in the recording.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -57,7 +57,7 @@ fn going_live_is_refused_while_the_gate_is_closed() {
     let draft = BroadcastDraft { title: "x".into(), planned_start: "2026-12-05T19:00".into(), platform: "sandbox".into(), ..Default::default() };
     let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("farmer").unwrap()).unwrap();
     match store.go_live(broadcast.id, &env(), "/tmp/x.mp4", false) {
-        Err(StoreError::Invalid(blockers)) => assert!(blockers.iter().any(|b| b.value.contains("售后"))),
+        Err(StoreError::Conflict(Conflict::GateClosed { blockers })) => assert!(blockers.iter().any(|b| b.contains("售后")), "{blockers:?}"),
         other => panic!("expected the gate to refuse, got {other:?}"),
     }
 }
@@ -68,7 +68,10 @@ fn markers_become_per_product_times_in_the_report() {
     let (broadcast, items) = ready(&mut store);
     let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mp4", false).unwrap();
     assert_eq!(session.status, SessionStatus::Live);
-    assert!(store.go_live(broadcast.id, &env(), "/tmp/rec2.mp4", false).is_err(), "one live session at a time");
+    assert!(
+        matches!(store.go_live(broadcast.id, &env(), "/tmp/rec2.mp4", false), Err(StoreError::Conflict(Conflict::AlreadyLive))),
+        "one live session at a time"
+    );
 
     store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 2_000).unwrap();
     store.add_marker(session.id, LiveMarkerKind::Manual, "观众提问", None, 30_000).unwrap();
@@ -283,4 +286,66 @@ fn switching_platforms_tells_the_new_one_the_catalog_and_every_open_broadcast() 
     assert_eq!(ops(&store, store::START_BROADCAST), 2);
     let latest = store.outbox_latest(broadcast.id, store::START_BROADCAST).unwrap().unwrap();
     assert!(!latest.done && !latest.given_up);
+}
+
+#[test]
+fn the_on_air_state_is_kept_at_each_step_and_survives_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    let (broadcast, items) = {
+        let mut store = Store::open(&path).unwrap();
+        store.seed_sample_catalog_once().unwrap();
+        let (broadcast, items) = ready(&mut store);
+        let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mkv", true).unwrap();
+        store.put_on_air(session.id, items[0].id, 1_000).unwrap();
+        store.take_off(session.id, items[1].id, 2_000).unwrap();
+        assert!(matches!(store.take_off(session.id, items[1].id, 2_500), Err(StoreError::Conflict(Conflict::TakenOff))));
+        assert!(matches!(store.put_on_air(session.id, items[1].id, 3_000), Err(StoreError::Conflict(Conflict::TakenOff))));
+        store.set_caption(broadcast.id, Some("今晚包邮")).unwrap();
+        store.set_overlay_visible(broadcast.id, false).unwrap();
+        (broadcast, items)
+        // Dropped with the session live, as a kill leaves it.
+    };
+    let mut store = Store::open(&path).unwrap();
+    let interrupted = store.mark_interrupted_sessions().unwrap();
+    let state = store.on_air_state(broadcast.id).unwrap();
+    assert_eq!(
+        state,
+        OnAirState { on_air_item: Some(items[0].id), overlay_visible: false, caption: Some("今晚包邮".into()), taken_off: vec![items[1].id] }
+    );
+    // Resuming keeps it; putting a product on air clears the caption typed for the last one.
+    store.retire_interrupted(interrupted[0].id, Some(3_000)).unwrap();
+    let resumed = store.go_live(broadcast.id, &env(), "/tmp/rec2.mkv", true).unwrap();
+    assert_eq!(store.on_air_state(broadcast.id).unwrap().taken_off, vec![items[1].id]);
+    store.put_on_air(resumed.id, items[0].id, 0).unwrap();
+    assert_eq!(store.on_air_state(broadcast.id).unwrap().caption, None);
+    // The take-off and the pin reached the outbox with their markers.
+    let markers = store.markers(interrupted[0].id).unwrap();
+    assert_eq!(markers.iter().map(|m| m.kind).collect::<Vec<_>>(), vec![LiveMarkerKind::Product, LiveMarkerKind::TakeOff]);
+    // A normal end clears it: the next go-live has the whole line-up for sale.
+    store.end_session(resumed.id, "", Some(1_000)).unwrap();
+    let cleared = store.on_air_state(broadcast.id).unwrap();
+    assert_eq!(cleared.on_air_item, None);
+    assert!(cleared.taken_off.is_empty() && cleared.overlay_visible);
+}
+
+#[test]
+fn a_session_interrupted_before_the_upgrade_resumes_with_its_take_offs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db.sqlite3");
+    let (broadcast, items) = {
+        // The build before the on-air state was kept: take-offs only as markers.
+        let mut store = Store::open_at_version(&path, (store::SCHEMA_VERSION - 1) as usize).unwrap();
+        store.seed_sample_catalog_once().unwrap();
+        let (broadcast, items) = ready(&mut store);
+        let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mkv", true).unwrap();
+        store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 1_000).unwrap();
+        store.add_marker(session.id, LiveMarkerKind::TakeOff, "下架 土蜂蜜", Some(items[1].id), 2_000).unwrap();
+        (broadcast, items)
+    };
+    let mut store = Store::open(&path).unwrap();
+    store.mark_interrupted_sessions().unwrap();
+    let state = store.on_air_state(broadcast.id).unwrap();
+    assert_eq!(state.on_air_item, Some(items[0].id));
+    assert_eq!(state.taken_off, vec![items[1].id]);
 }

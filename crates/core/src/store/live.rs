@@ -2,11 +2,10 @@
 
 use super::broadcasts::ensure_live_broadcast;
 use super::{Store, now_rfc3339};
-use crate::error::StoreError;
+use crate::error::{Conflict, StoreError};
 use crate::live::*;
 use crate::model::{BroadcastId, LineupItemId};
 use crate::plan::{CheckEnv, Phase};
-use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{OptionalExtension, Row, params};
 
 const SESSION_COLUMNS: &str = "id, broadcast_id, started_at, ended_at, status, recording_path, rehearsal, duration_ms, dropped_frames, push_reconnects, media_origin_ms, platform_silent";
@@ -24,12 +23,12 @@ impl Store {
     pub fn go_live_with(&mut self, broadcast: BroadcastId, env: &CheckEnv, recording_path: &str, rehearsal: bool, silent: bool) -> Result<LiveSession, StoreError> {
         let state = self.checklist_state(broadcast, env)?;
         if !state.gate.allowed {
-            return Err(StoreError::Invalid(
-                state.gate.blockers.iter().map(|b| FieldError::new("gate", FieldErrorCode::Required, &b.item.title)).collect(),
-            ));
+            return Err(StoreError::Conflict(Conflict::GateClosed {
+                blockers: state.gate.blockers.iter().map(|b| b.item.title.clone()).collect(),
+            }));
         }
         if self.sessions(broadcast)?.iter().any(|s| s.status == SessionStatus::Live) {
-            return Err(StoreError::Invalid(vec![FieldError::new("session", FieldErrorCode::UnknownValue, "already live")]));
+            return Err(StoreError::Conflict(Conflict::AlreadyLive));
         }
         let lineup = self.lineup(broadcast)?;
         let tx = self.conn.transaction()?;
@@ -93,28 +92,94 @@ impl Store {
         lineup_item: Option<LineupItemId>,
         media_ms: i64,
     ) -> Result<LiveMarker, StoreError> {
-        let sku: Option<String> = match lineup_item {
+        let (broadcast, sku) = self.marker_facts(session, lineup_item)?;
+        let tx = self.conn.transaction()?;
+        let marker = insert_marker(&tx, session, broadcast, kind, label, lineup_item, sku, media_ms)?;
+        tx.commit()?;
+        Ok(marker)
+    }
+
+    /// The session's broadcast and the SKU of a line-up item, for a marker.
+    fn marker_facts(&self, session: SessionId, lineup_item: Option<LineupItemId>) -> Result<(BroadcastId, Option<String>), StoreError> {
+        let sku = match lineup_item {
             Some(item) => Some(self.lineup_item(item)?.product_sku),
             None => None,
         };
-        let at = now_rfc3339();
-        let broadcast = self.session(session)?.broadcast_id;
+        Ok((self.session(session)?.broadcast_id, sku))
+    }
+
+    /// What is on air for the broadcast, as last written: the state a resumed session
+    /// starts from. A broadcast never on air (or whose last session ended) has the default.
+    pub fn on_air_state(&self, broadcast: BroadcastId) -> Result<OnAirState, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT on_air_item_id, overlay_visible, caption FROM live_state WHERE broadcast_id = ?1",
+                params![broadcast.0],
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?)),
+            )
+            .optional()?;
+        let mut stmt = self.conn.prepare_cached("SELECT lineup_item_id FROM live_taken_off WHERE broadcast_id = ?1 ORDER BY at, lineup_item_id")?;
+        let taken_off = stmt.query_map(params![broadcast.0], |r| r.get::<_, i64>(0).map(LineupItemId))?.collect::<Result<Vec<_>, _>>()?;
+        let (on_air_item, overlay_visible, caption) = row.unwrap_or((None, true, None));
+        Ok(OnAirState { on_air_item: on_air_item.map(LineupItemId), overlay_visible, caption, taken_off })
+    }
+
+    /// Puts a line-up item on air, in one transaction: the product marker, the pin on the
+    /// platform and the on-air state (a caption typed for the previous product is cleared).
+    pub fn put_on_air(&mut self, session: SessionId, item: LineupItemId, media_ms: i64) -> Result<LiveMarker, StoreError> {
+        let (broadcast, sku) = self.marker_facts(session, Some(item))?;
+        if self.on_air_state(broadcast)?.taken_off.contains(&item) {
+            return Err(StoreError::Conflict(Conflict::TakenOff));
+        }
+        let label = self.lineup_item(item)?.product_name;
         let tx = self.conn.transaction()?;
+        let marker = insert_marker(&tx, session, broadcast, LiveMarkerKind::Product, &label, Some(item), sku, media_ms)?;
         tx.execute(
-            "INSERT INTO live_marker (session_id, kind, label, lineup_item_id, sku, media_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![session.0, kind.code(), label, lineup_item.map(|i| i.0), sku, media_ms.max(0), at],
+            "INSERT INTO live_state (broadcast_id, on_air_item_id, caption, updated_at) VALUES (?1, ?2, NULL, ?3) \
+             ON CONFLICT(broadcast_id) DO UPDATE SET on_air_item_id = excluded.on_air_item_id, caption = NULL, updated_at = excluded.updated_at",
+            params![broadcast.0, item.0, now_rfc3339()],
         )?;
-        // A product on air is pinned (讲解) on the platform.
-        let platform_id = super::outbox::platform_broadcast_id(broadcast);
-        if kind == LiveMarkerKind::Product {
-            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::PIN, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
-        }
-        // A product taken off (下架, e.g. sold out) leaves the platform's shopping bag.
-        if let (LiveMarkerKind::TakeOff, Some(sku)) = (kind, &sku) {
-            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::UNLIST_FROM_BAG, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
-        }
         tx.commit()?;
-        Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
+        Ok(marker)
+    }
+
+    /// Takes a line-up item off the bag (下架), in one transaction: the marker, the unlisting
+    /// on the platform and the taken-off list. Refused when it already was.
+    pub fn take_off(&mut self, session: SessionId, item: LineupItemId, media_ms: i64) -> Result<LiveMarker, StoreError> {
+        let (broadcast, sku) = self.marker_facts(session, Some(item))?;
+        if self.on_air_state(broadcast)?.taken_off.contains(&item) {
+            return Err(StoreError::Conflict(Conflict::TakenOff));
+        }
+        let label = format!("下架 {}", self.lineup_item(item)?.product_name);
+        let tx = self.conn.transaction()?;
+        let marker = insert_marker(&tx, session, broadcast, LiveMarkerKind::TakeOff, &label, Some(item), sku, media_ms)?;
+        tx.execute(
+            "INSERT INTO live_taken_off (broadcast_id, lineup_item_id, at) VALUES (?1, ?2, ?3)",
+            params![broadcast.0, item.0, marker.at],
+        )?;
+        tx.commit()?;
+        Ok(marker)
+    }
+
+    /// Shows or hides the product card for the broadcast on air.
+    pub fn set_overlay_visible(&mut self, broadcast: BroadcastId, visible: bool) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO live_state (broadcast_id, overlay_visible, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(broadcast_id) DO UPDATE SET overlay_visible = excluded.overlay_visible, updated_at = excluded.updated_at",
+            params![broadcast.0, visible, now_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The caption on the picture instead of the product card; `None` clears it.
+    pub fn set_caption(&mut self, broadcast: BroadcastId, caption: Option<&str>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO live_state (broadcast_id, caption, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(broadcast_id) DO UPDATE SET caption = excluded.caption, updated_at = excluded.updated_at",
+            params![broadcast.0, caption, now_rfc3339()],
+        )?;
+        Ok(())
     }
 
     /// The session's markers in recording order.
@@ -168,6 +233,10 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
         }
+        // The broadcast is over: the next go-live starts with nothing on air and the whole
+        // line-up for sale.
+        tx.execute("DELETE FROM live_state WHERE broadcast_id = ?1", params![broadcast.0])?;
+        tx.execute("DELETE FROM live_taken_off WHERE broadcast_id = ?1", params![broadcast.0])?;
         tx.commit()?;
         self.session(session)
     }
@@ -280,4 +349,32 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, Store
         media_origin_ms: row.get(10)?,
         platform_silent: row.get(11)?,
     }))
+}
+
+/// Inserts a marker, and queues what the platform hears of it: a product on air is pinned
+/// (讲解), a product taken off (下架) leaves the shopping bag.
+#[allow(clippy::too_many_arguments)]
+fn insert_marker(
+    tx: &rusqlite::Transaction<'_>,
+    session: SessionId,
+    broadcast: BroadcastId,
+    kind: LiveMarkerKind,
+    label: &str,
+    lineup_item: Option<LineupItemId>,
+    sku: Option<String>,
+    media_ms: i64,
+) -> Result<LiveMarker, StoreError> {
+    let at = now_rfc3339();
+    tx.execute(
+        "INSERT INTO live_marker (session_id, kind, label, lineup_item_id, sku, media_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![session.0, kind.code(), label, lineup_item.map(|i| i.0), sku, media_ms.max(0), at],
+    )?;
+    let platform_id = super::outbox::platform_broadcast_id(broadcast);
+    if kind == LiveMarkerKind::Product {
+        super::outbox::enqueue_broadcast(tx, broadcast, super::outbox::PIN, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
+    }
+    if let (LiveMarkerKind::TakeOff, Some(sku)) = (kind, &sku) {
+        super::outbox::enqueue_broadcast(tx, broadcast, super::outbox::UNLIST_FROM_BAG, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
+    }
+    Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
 }

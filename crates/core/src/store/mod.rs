@@ -38,6 +38,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/009_course.sql"),
     include_str!("../../migrations/010_after_sales.sql"),
     include_str!("../../migrations/011_category.sql"),
+    include_str!("../../migrations/012_live_state.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
