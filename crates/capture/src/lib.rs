@@ -56,7 +56,7 @@ pub use encode::{PresetProbe, available_encoders, choose_preset};
 pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};
-pub use pipeline::{Pipeline, PipelineHandle, PreviewFrame, StopReason};
+pub use pipeline::{MediaClock, Pipeline, PipelineHandle, PreviewFrame, StopReason};
 pub use stats::{AudioLevel, PushState, Stats, skipped_alarm};
 pub use url::StreamUrl;
 pub use writer::RecordingSummary;

@@ -182,6 +182,17 @@ pub struct PreviewFrame {
     pub media_time_ms: f64,
 }
 
+/// The recording's clock (time written so far), readable from any thread.
+#[derive(Clone)]
+pub struct MediaClock(Arc<Shared>);
+
+impl MediaClock {
+    /// The media time written so far.
+    pub fn now(&self) -> Duration {
+        Duration::from_micros(self.0.media_us.load(Ordering::Relaxed).max(0) as u64)
+    }
+}
+
 /// Entry point: `Pipeline::start(config)`.
 pub struct Pipeline;
 
@@ -590,7 +601,12 @@ impl PipelineHandle {
 
     /// Media time of the newest frame.
     pub fn media_time(&self) -> Duration {
-        Duration::from_micros(self.shared.media_us.load(Ordering::Relaxed).max(0) as u64)
+        self.media_clock().now()
+    }
+
+    /// A handle on the recording's clock that other threads may keep and read.
+    pub fn media_clock(&self) -> MediaClock {
+        MediaClock(self.shared.clone())
     }
 
     /// The encoder in use (a hardware encoder may have fallen back to x264).

@@ -6,6 +6,7 @@
 //! It is the one place that knows both the domain (`core`) and the contract (`platform`),
 //! so neither of them has to know the other.
 
+pub mod ingest;
 pub mod room;
 pub mod secrets;
 

@@ -1,0 +1,51 @@
+//! The saved camera and microphone as the capture pipeline's configuration, and whether
+//! they are connected (a fact the go-live checklist needs).
+
+use anchordesk_capture::{AudioSource, Config, DeviceKind, VideoSource, devices, pick_mode};
+use anchordesk_core::devices::CaptureSettings;
+use std::path::Path;
+
+/// The pipeline configuration for the saved settings, writing to `output`. A camera or
+/// microphone that is no longer listed falls back to the test picture or tone, and says so
+/// in the log.
+pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
+    anchordesk_capture::init();
+    let found = devices();
+    let mut config = Config::new(output);
+    config.video.width = settings.width as u32;
+    config.video.height = settings.height as u32;
+    config.video.fps = settings.fps as u32;
+    config.video.bitrate_kbps = settings.bitrate_kbps as u32;
+    config.video_source = match settings.camera.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Camera && d.name == name)) {
+        Some(camera) => {
+            let mode = pick_mode(&camera.modes, settings.width as u32, settings.height as u32, settings.fps as u32);
+            VideoSource::Input(camera.input(mode))
+        }
+        None => {
+            if let Some(name) = &settings.camera {
+                tracing::warn!("camera {name} is not connected; using the test picture");
+            }
+            VideoSource::Test
+        }
+    };
+    config.audio_source = match settings.microphone.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Microphone && d.name == name)) {
+        Some(microphone) => AudioSource::Input(microphone.input(None)),
+        None => AudioSource::Test,
+    };
+    config
+}
+
+/// Whether the chosen camera and microphone are connected. The test picture and tone are
+/// not devices: a broadcast without a camera shows that here. `Err("")`: none chosen (the
+/// test source is used); `Err(name)`: chosen, not connected. Lists devices: call it from a
+/// blocking thread.
+pub fn device_facts(settings: &CaptureSettings) -> (Result<(), String>, Result<(), String>) {
+    anchordesk_capture::init();
+    let found = devices();
+    let fact = |chosen: &Option<String>, kind: DeviceKind| match chosen {
+        None => Err(String::new()),
+        Some(name) if found.iter().any(|d| d.kind == kind && &d.name == name) => Ok(()),
+        Some(name) => Err(name.clone()),
+    };
+    (fact(&settings.camera, DeviceKind::Camera), fact(&settings.microphone, DeviceKind::Microphone))
+}

@@ -1,0 +1,328 @@
+//! The live session (直播中): one actor owns the capture pipeline and what is on air, takes
+//! messages (go live, next, pin, take off, overlay, caption, marker, reply, stop, resume)
+//! one at a time, and writes every step to the store in one transaction before it answers,
+//! so that a restart rebuilds the exact state (the item on air, the items taken off, the card
+//! shown or hidden, the caption) from SQLite. Stopping finalises the recording, cuts one clip
+//! per product, builds the report and archives the session: one path for the app and the CLI.
+//!
+//! What the actor needs from outside (the facts the gate checks, the platform's ingest, the
+//! window) comes through [`Surroundings`], which the desktop shell and the CLI implement.
+//!
+//! ```text
+//!  window / CLI ──Command──▶ LiveDesk ──mpsc──▶ actor thread ──▶ Store (one transaction per step)
+//!                                                      │ └──────▶ PipelineHandle (overlay, markers)
+//!                 ◀──LiveEvent (status, stats, preview)┘
+//! ```
+
+mod actor;
+pub mod devices;
+
+use anchordesk_capture::Stats;
+use anchordesk_core::live::{BroadcastReport, LiveSession, OnAirState, SessionId};
+use anchordesk_core::plan::CheckEnv;
+use anchordesk_core::{BroadcastId, ErrorCode, LineupItem, LineupItemId, Store, StoreError};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where the picture goes besides the recording, as the console says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum PushPlan {
+    /// To the platform's ingest, from its answer to the start call (key masked).
+    Platform { url: String },
+    /// To an ingest URL the team typed (key masked).
+    Typed { url: String },
+    /// A rehearsal without an ingest: recording only.
+    Rehearsal,
+    /// The platform did not answer in time: recording only, the start is queued.
+    PlatformUnreachable { reason: String },
+}
+
+/// The live console's state.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LiveStatus {
+    pub session: LiveSession,
+    pub lineup: Vec<LineupItem>,
+    /// Index into `lineup` of the product on air.
+    pub on_air: Option<i32>,
+    pub recording_path: String,
+    pub push: PushPlan,
+    pub overlay_visible: bool,
+    pub caption: Option<String>,
+    pub taken_off: Vec<LineupItemId>,
+}
+
+/// What stopping produced: the report and the per-product clips (切片).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct StopResult {
+    pub report: BroadcastReport,
+    pub clips: Vec<anchordesk_capture::Clip>,
+}
+
+/// What became of a reply or a caption: sent (with any warnings), or held back with the
+/// findings (kept as evidence, not sent).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ReplyOutcome {
+    pub sent: Option<anchordesk_core::room::LiveReply>,
+    pub findings: Vec<anchordesk_claims::Finding>,
+}
+
+/// Going live.
+#[derive(Debug, Clone)]
+pub struct GoLive {
+    pub broadcast_id: BroadcastId,
+    /// A rehearsal (课程排练): recorded; on a team's real platform nothing is sent.
+    pub rehearsal: bool,
+    /// An ingest URL typed by the team instead of the platform's (the key is never logged).
+    pub push_url: Option<String>,
+}
+
+/// The messages the actor takes, answered in the order they were sent.
+#[derive(Debug, Clone)]
+pub enum Command {
+    GoLive(GoLive),
+    /// The next (`step` 1), previous (-1) or a given (`index`) line-up item on air.
+    Product { step: i32, index: Option<i32> },
+    /// Takes a line-up item off the bag (下架); the next one goes on air if it was on air.
+    TakeOff { index: i32 },
+    /// Shows or hides the product card.
+    Overlay { visible: bool },
+    /// A caption typed live (empty clears it), linted first with the product on air.
+    Caption { text: String },
+    /// A manual marker at the current media time.
+    Marker { label: String },
+    /// A reply to a viewer's comment (`comment_seq` 0: an announcement to the room).
+    Reply { comment_seq: i64, text: String },
+    Status,
+    Stop,
+    /// Archives an interrupted session and goes on air again in a new one.
+    Resume { session: SessionId },
+    /// Archives an interrupted session and builds its report.
+    CloseInterrupted { session: SessionId },
+}
+
+/// The actor's answer to a [`Command`].
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Status(Box<LiveStatus>),
+    Stopped(Box<StopResult>),
+    Reply(ReplyOutcome),
+    Report(Box<BroadcastReport>),
+    Done,
+}
+
+/// Something the window should show now.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    /// On air: the session and everything the console shows.
+    Status(Box<LiveStatus>),
+    /// Health figures from the pipeline (about once a second).
+    Stats(Box<Stats>),
+    /// A small preview picture (JPEG bytes).
+    Preview(Vec<u8>),
+    /// The session ended (stopped, or the recording finished by itself).
+    Ended { session: SessionId },
+}
+
+/// What the actor needs from around it. Called on the actor's thread: blocking is allowed,
+/// but each call should be bounded (the ingest waits a few seconds at most).
+pub trait Surroundings: Send + Sync + 'static {
+    /// The facts the go-live gate needs from outside the database (disk, the linter,
+    /// devices, the platform link).
+    fn check_env(&self) -> CheckEnv;
+    /// The claims linter with the team's rules.
+    fn linter(&self) -> Arc<anchordesk_claims::Linter>;
+    /// The platform's ingest URL with its stream key for a broadcast going live, or why
+    /// there is none (the recording then goes on without a push).
+    fn ingest(&self, broadcast: BroadcastId) -> Result<String, String>;
+    /// Something was queued in the outbox: a good moment to send it.
+    fn outbox_changed(&self) {}
+    /// Tells the window.
+    fn publish(&self, _event: LiveEvent) {}
+    /// The camera and microphone are about to be taken by the broadcast (a device preview
+    /// must let them go).
+    fn release_devices(&self) {}
+    /// A product went on air (the teleprompter follows).
+    fn product_on_air(&self, _item: LineupItemId) {}
+    /// The session is about to be reported: the room's last orders and comments can be
+    /// pulled now (bounded).
+    fn before_report(&self, _session: &LiveSession) {}
+}
+
+/// Why a live command was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// The store refused (a state conflict such as already live, or a missing row).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The push URL typed for this broadcast cannot be used.
+    #[error("the push URL cannot be used: {0}")]
+    PushUrl(String),
+    /// The recording could not start (nothing was recorded; the session is closed).
+    #[error("the recording could not start: {0}")]
+    Capture(String),
+    /// The actor is gone (the app is closing).
+    #[error("the live session's worker stopped")]
+    Stopped,
+}
+
+impl LiveError {
+    /// The code the UI branches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            LiveError::Store(err) => err.code(),
+            LiveError::PushUrl(_) => ErrorCode::Invalid,
+            LiveError::Capture(_) | LiveError::Stopped => ErrorCode::Internal,
+        }
+    }
+
+    fn conflict(conflict: anchordesk_core::Conflict) -> LiveError {
+        LiveError::Store(StoreError::Conflict(conflict))
+    }
+}
+
+/// The facts of the session on air, readable without waiting for the actor.
+#[derive(Clone)]
+struct OnAirFacts {
+    session: LiveSession,
+    item: Option<LineupItemId>,
+    clock: anchordesk_capture::MediaClock,
+}
+
+/// The handle on the live session's actor. Cheap to share; every method waits for the
+/// actor's answer, so call it from a blocking thread, not from an async task.
+pub struct LiveDesk {
+    tx: std::sync::mpsc::Sender<actor::Envelope>,
+    facts: Arc<Mutex<Option<OnAirFacts>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl LiveDesk {
+    /// Starts the actor on its own thread. Recordings go to `<data_dir>/recordings`, clips
+    /// to `<data_dir>/clips`, the archive to `<data_dir>/archive`.
+    pub fn start(store: Arc<Mutex<Store>>, data_dir: PathBuf, around: Arc<dyn Surroundings>) -> LiveDesk {
+        let facts = Arc::new(Mutex::new(None));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut actor = actor::Actor::new(store, data_dir, around, facts.clone());
+        let thread = std::thread::Builder::new()
+            .name("live-session".into())
+            .spawn(move || actor.serve(rx))
+            .expect("a thread for the live session starts");
+        LiveDesk { tx, facts, thread: Mutex::new(Some(thread)) }
+    }
+
+    /// Sends a command and waits for the answer.
+    pub fn ask(&self, command: Command) -> Result<Answer, LiveError> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.tx.send(actor::Envelope { command: Some(command), reply }).map_err(|_| LiveError::Stopped)?;
+        answer.recv().map_err(|_| LiveError::Stopped)?
+    }
+
+    fn status_of(&self, command: Command) -> Result<LiveStatus, LiveError> {
+        match self.ask(command)? {
+            Answer::Status(status) => Ok(*status),
+            other => unreachable!("the actor answers a status command with a status, not {other:?}"),
+        }
+    }
+
+    pub fn go_live(&self, request: GoLive) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::GoLive(request))
+    }
+
+    pub fn product(&self, step: i32, index: Option<i32>) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::Product { step, index })
+    }
+
+    pub fn take_off(&self, index: i32) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::TakeOff { index })
+    }
+
+    pub fn overlay(&self, visible: bool) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::Overlay { visible })
+    }
+
+    pub fn status(&self) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::Status)
+    }
+
+    pub fn resume(&self, session: SessionId) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::Resume { session })
+    }
+
+    pub fn marker(&self, label: String) -> Result<(), LiveError> {
+        self.ask(Command::Marker { label }).map(|_| ())
+    }
+
+    pub fn caption(&self, text: String) -> Result<ReplyOutcome, LiveError> {
+        match self.ask(Command::Caption { text })? {
+            Answer::Reply(outcome) => Ok(outcome),
+            other => unreachable!("a caption is answered with its outcome, not {other:?}"),
+        }
+    }
+
+    pub fn reply(&self, comment_seq: i64, text: String) -> Result<ReplyOutcome, LiveError> {
+        match self.ask(Command::Reply { comment_seq, text })? {
+            Answer::Reply(outcome) => Ok(outcome),
+            other => unreachable!("a reply is answered with its outcome, not {other:?}"),
+        }
+    }
+
+    pub fn stop(&self) -> Result<StopResult, LiveError> {
+        match self.ask(Command::Stop)? {
+            Answer::Stopped(result) => Ok(*result),
+            other => unreachable!("stop is answered with the report, not {other:?}"),
+        }
+    }
+
+    pub fn close_interrupted(&self, session: SessionId) -> Result<BroadcastReport, LiveError> {
+        match self.ask(Command::CloseInterrupted { session })? {
+            Answer::Report(report) => Ok(*report),
+            other => unreachable!("closing is answered with the report, not {other:?}"),
+        }
+    }
+
+    /// The session on air, the line-up item on air and the media time now; `None` when
+    /// nothing is live. Does not wait for the actor.
+    pub fn on_air(&self) -> Option<(LiveSession, Option<LineupItemId>, i64)> {
+        let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
+        facts.as_ref().map(|f| (f.session.clone(), f.item, f.clock.now().as_millis() as i64))
+    }
+
+    /// Stops what is on air (if anything) and the actor, finalising the recording: for the
+    /// window closing. Waits for the actor's thread.
+    pub fn shutdown(&self) {
+        if self.on_air().is_some()
+            && let Err(err) = self.stop()
+        {
+            tracing::error!("stopping the broadcast on exit: {err}");
+        }
+        let (reply, _answer) = std::sync::mpsc::sync_channel(1);
+        let _ = self.tx.send(actor::Envelope { command: None, reply });
+        if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The on-air state as the console shows it, from the store's [`OnAirState`].
+fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, push: &PushPlan) -> LiveStatus {
+    let on_air = state.on_air_item.and_then(|item| lineup.iter().position(|i| i.id == item)).map(|i| i as i32);
+    LiveStatus {
+        session: session.clone(),
+        lineup,
+        on_air,
+        recording_path: session.recording_path.clone(),
+        push: push.clone(),
+        overlay_visible: state.overlay_visible,
+        caption: state.caption.clone(),
+        taken_off: state.taken_off.clone(),
+    }
+}

@@ -1,0 +1,170 @@
+//! A whole broadcast through the actor, with the test picture and tone: go live, products,
+//! a take-off, a caption, stop → report and archive; and a resume that rebuilds what was on
+//! air from the store.
+
+use anchordesk_core::live::{OnAirState, SessionStatus};
+use anchordesk_core::plan::CheckEnv;
+use anchordesk_core::validate::LineupTermsForm;
+use anchordesk_core::*;
+use anchordesk_live::*;
+use std::sync::{Arc, Mutex};
+
+struct Quiet {
+    events: Mutex<Vec<String>>,
+}
+
+impl Surroundings for Quiet {
+    fn check_env(&self) -> CheckEnv {
+        CheckEnv {
+            today: time::macros::date!(2026 - 12 - 06),
+            free_disk_bytes: Some(50 << 30),
+            shipping_days: 3,
+            bitrate_kbps: 2628,
+            linter: Some(self.linter()),
+            camera: None,
+            microphone: None,
+            platform: None,
+        }
+    }
+    fn linter(&self) -> Arc<anchordesk_claims::Linter> {
+        static LINTER: std::sync::OnceLock<Arc<anchordesk_claims::Linter>> = std::sync::OnceLock::new();
+        LINTER.get_or_init(|| Arc::new(anchordesk_claims::Linter::default_packs())).clone()
+    }
+    fn ingest(&self, _broadcast: BroadcastId) -> Result<String, String> {
+        Err("no platform in this test".into())
+    }
+    fn publish(&self, event: LiveEvent) {
+        let name = match event {
+            LiveEvent::Status(_) => "status",
+            LiveEvent::Stats(_) => "stats",
+            LiveEvent::Preview(_) => "preview",
+            LiveEvent::Ended { .. } => "ended",
+        };
+        self.events.lock().unwrap().push(name.into());
+    }
+}
+
+/// A farmer broadcast with three sample products, ready to go live.
+fn ready(store: &mut Store) -> Broadcast {
+    let draft = BroadcastDraft {
+        title: "周五果园直播".into(),
+        planned_start: "2026-12-05T19:00".into(),
+        platform: "sandbox".into(),
+        after_sales_contact: "客服 400-000-0000".into(),
+        ..BroadcastDraft::default()
+    };
+    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("farmer").unwrap()).unwrap();
+    for sku in ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G", "SAMPLE-WALNUT-1KG"] {
+        let product = store.product_by_sku(sku).unwrap().unwrap();
+        let item = store.add_lineup_item(broadcast.id, product.id).unwrap();
+        let terms = LineupTermsForm { live_price: "49.90".into(), stock: "50".into(), planned_minutes: "1".into(), ..Default::default() };
+        store.update_lineup_terms(item.id, &terms.parse().unwrap()).unwrap();
+    }
+    for item in store.checklist(broadcast.id).unwrap() {
+        if item.auto_check.is_none() {
+            store.set_checklist_done(item.id, true, "小王").unwrap();
+        }
+    }
+    broadcast
+}
+
+fn desk() -> (tempfile::TempDir, Arc<Mutex<Store>>, Arc<Quiet>, LiveDesk) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    store.seed_sample_catalog_once().unwrap();
+    let store = Arc::new(Mutex::new(store));
+    let around = Arc::new(Quiet { events: Mutex::new(Vec::new()) });
+    let desk = LiveDesk::start(store.clone(), dir.path().to_path_buf(), around.clone());
+    (dir, store, around, desk)
+}
+
+/// The state as another connection to the database file reads it: what a restart would see.
+fn on_disk(dir: &std::path::Path, broadcast: BroadcastId) -> OnAirState {
+    Store::open(&dir.join("db.sqlite3")).unwrap().on_air_state(broadcast).unwrap()
+}
+
+#[test]
+fn a_broadcast_runs_through_the_actor_and_each_step_is_on_disk_before_the_answer() {
+    let (dir, store, around, desk) = desk();
+    let broadcast = ready(&mut store.lock().unwrap());
+    let status = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).unwrap();
+    assert_eq!(status.push, PushPlan::Rehearsal);
+    assert_eq!(status.on_air, None);
+    assert!(matches!(
+        desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }),
+        Err(LiveError::Store(StoreError::Conflict(Conflict::AlreadyLive)))
+    ));
+
+    let status = desk.product(1, None).unwrap();
+    assert_eq!(status.on_air, Some(0));
+    let first = status.lineup[0].id;
+    assert_eq!(on_disk(dir.path(), broadcast.id).on_air_item, Some(first));
+    std::thread::sleep(std::time::Duration::from_millis(600));
+
+    // Taking off the item on air puts the next one on air.
+    let status = desk.take_off(0).unwrap();
+    assert_eq!(status.on_air, Some(1));
+    assert_eq!(status.taken_off, vec![first]);
+    let kept = on_disk(dir.path(), broadcast.id);
+    assert_eq!((kept.on_air_item, kept.taken_off.clone()), (Some(status.lineup[1].id), vec![first]));
+    assert!(matches!(desk.product(0, Some(0)), Err(LiveError::Store(StoreError::Conflict(Conflict::TakenOff)))));
+    assert!(matches!(desk.take_off(0), Err(LiveError::Store(StoreError::Conflict(Conflict::TakenOff)))));
+
+    // A caption with a banned claim is held back; a clean one is shown and kept.
+    let held = desk.caption("全网最低价".into()).unwrap();
+    assert!(held.sent.is_none() && !held.findings.is_empty());
+    let shown = desk.caption("今晚下单包邮".into()).unwrap();
+    assert!(shown.sent.is_some());
+    assert_eq!(on_disk(dir.path(), broadcast.id).caption.as_deref(), Some("今晚下单包邮"));
+    let status = desk.overlay(false).unwrap();
+    assert!(!status.overlay_visible);
+    assert!(!on_disk(dir.path(), broadcast.id).overlay_visible);
+    desk.marker("观众提问".into()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(600));
+
+    let stopped = desk.stop().unwrap();
+    let report = stopped.report;
+    assert_eq!(report.session.as_ref().unwrap().status, SessionStatus::Ended);
+    let recording = std::path::PathBuf::from(&report.session.as_ref().unwrap().recording_path);
+    assert!(recording.starts_with(dir.path().join("archive")), "{}", recording.display());
+    assert!(recording.exists());
+    assert!(!stopped.clips.is_empty(), "one clip per product on air");
+    assert!(matches!(desk.status(), Err(LiveError::Store(StoreError::Conflict(Conflict::NotLive)))));
+    // A normal stop clears the on-air state: the next go-live has the whole line-up.
+    assert_eq!(on_disk(dir.path(), broadcast.id).taken_off, Vec::<LineupItemId>::new());
+    let events = around.events.lock().unwrap().clone();
+    assert!(events.contains(&"status".to_string()) && events.contains(&"stats".to_string()) && events.last() == Some(&"ended".to_string()), "{events:?}");
+    desk.shutdown();
+}
+
+#[test]
+fn a_resumed_broadcast_starts_from_what_the_store_kept() {
+    let (dir, store, _around, desk) = desk();
+    let (broadcast, interrupted, lineup) = {
+        let mut store = store.lock().unwrap();
+        let broadcast = ready(&mut store);
+        let env = Quiet { events: Mutex::new(Vec::new()) }.check_env();
+        // The state a killed app leaves: a session still live, an item on air, one taken off.
+        let recording = dir.path().join("killed.mp4");
+        std::fs::write(&recording, b"").unwrap();
+        let session = store.go_live(broadcast.id, &env, &recording.display().to_string(), true).unwrap();
+        let lineup = store.lineup(broadcast.id).unwrap();
+        store.put_on_air(session.id, lineup[1].id, 1_000).unwrap();
+        store.take_off(session.id, lineup[2].id, 2_000).unwrap();
+        store.mark_interrupted_sessions().unwrap();
+        (broadcast, session, lineup)
+    };
+    let status = desk.resume(interrupted.id).unwrap();
+    assert_ne!(status.session.id, interrupted.id, "a new session, a new recording");
+    assert_eq!(status.on_air, Some(1), "the same item is on air again");
+    assert_eq!(status.taken_off, vec![lineup[2].id], "what was taken off stays off");
+    // The take-off holds for the rest of the broadcast: next skips it.
+    assert_eq!(desk.product(1, None).unwrap().on_air, Some(1), "nothing for sale after it: it stays on air");
+    let status = desk.product(-1, None).unwrap();
+    assert_eq!(status.on_air, Some(0));
+    assert!(matches!(desk.product(0, Some(2)), Err(LiveError::Store(StoreError::Conflict(Conflict::TakenOff)))));
+    let old = store.lock().unwrap().session(interrupted.id).unwrap();
+    assert_eq!(old.status, SessionStatus::Ended);
+    assert_eq!(old.broadcast_id, broadcast.id);
+    desk.shutdown();
+}
