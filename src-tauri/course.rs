@@ -75,7 +75,7 @@ pub async fn start_rehearsal(state: State<'_, AppState>, scenario_id: String) ->
     let scenario = scenario(&state, &scenario_id)?;
     // A course needs the practice shop (its audience fires the scenario's events).
     if state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?.is_some() {
-        return Err(UiError::invalid(vec![FieldError::new("platform", FieldErrorCode::UnknownValue, "practice platform needed")]));
+        return Err(UiError::conflict(anchordesk_core::Conflict::PracticePlatformNeeded));
     }
     let student = course_student(state.clone()).await?.ok_or_else(|| UiError::invalid(vec![FieldError::new("studentId", FieldErrorCode::Required, "")]))?;
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
@@ -288,10 +288,9 @@ pub struct DuePrompt {
 #[tauri::command]
 #[specta::specta]
 pub async fn rehearsal_prompts(state: State<'_, AppState>) -> Result<Vec<DuePrompt>, UiError> {
-    let Ok((session_id, _, media_ms)) = crate::live::on_air_facts(&state) else {
+    let Some((session, _, media_ms)) = state.on_air_session() else {
         return Ok(Vec::new());
     };
-    let session = state.with_store(move |store| store.session(session_id)).await?;
     let broadcast_id = session.broadcast_id;
     let Some(attempt) = state.with_store(move |store| store.course_attempt(broadcast_id)).await? else {
         return Ok(Vec::new());

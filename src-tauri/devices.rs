@@ -2,11 +2,10 @@
 //! and turn the saved choice into the capture pipeline's configuration.
 
 use crate::state::{AppState, UiError};
-use anchordesk_capture::{AudioSource, Config, Device, DeviceKind, DevicePreview, Pipeline, VideoSource, devices, pick_mode};
+use anchordesk_capture::{Device, DeviceKind, DevicePreview, Pipeline, devices};
 use anchordesk_core::devices::CaptureSettings;
 use base64::Engine as _;
 use serde::Serialize;
-use std::path::Path;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
 
@@ -39,36 +38,6 @@ pub struct TestRecording {
 }
 
 
-/// The pipeline configuration for the saved settings, writing to `output`. A camera or
-/// microphone that is no longer listed falls back to the test picture or tone, and says so
-/// in the log.
-pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
-    anchordesk_capture::init();
-    let found = devices();
-    let mut config = Config::new(output);
-    config.video.width = settings.width as u32;
-    config.video.height = settings.height as u32;
-    config.video.fps = settings.fps as u32;
-    config.video.bitrate_kbps = settings.bitrate_kbps as u32;
-    config.video_source = match settings.camera.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Camera && d.name == name)) {
-        Some(camera) => {
-            let mode = pick_mode(&camera.modes, settings.width as u32, settings.height as u32, settings.fps as u32);
-            VideoSource::Input(camera.input(mode))
-        }
-        None => {
-            if let Some(name) = &settings.camera {
-                tracing::warn!("camera {name} is not connected; using the test picture");
-            }
-            VideoSource::Test
-        }
-    };
-    config.audio_source = match settings.microphone.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Microphone && d.name == name)) {
-        Some(microphone) => AudioSource::Input(microphone.input(None)),
-        None => AudioSource::Test,
-    };
-    config
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview, UiError> {
@@ -99,7 +68,7 @@ pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) ->
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let preview_dir = state.data_dir.join("preview");
     let mut preview = tauri::async_runtime::spawn_blocking(move || {
-        let mut config = config_for(&settings, &preview_dir.join("unused.mp4"));
+        let mut config = anchordesk_live::devices::config_for(&settings, &preview_dir.join("unused.mp4"));
         config.preview_fps = 4;
         config.preview_width = 480;
         DevicePreview::start(&config)
@@ -133,16 +102,12 @@ pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) ->
 /// The camera and microphone belong to the broadcast while it is live.
 fn refuse_while_on_air(state: &AppState) -> Result<(), UiError> {
     if state.on_air() {
-        return Err(UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
-            "device",
-            anchordesk_core::validate::FieldErrorCode::UnknownValue,
-            "on air",
-        )]));
+        return Err(UiError::conflict(anchordesk_core::Conflict::AlreadyLive));
     }
     Ok(())
 }
 
-fn stop_preview(state: &AppState) {
+pub(crate) fn stop_preview(state: &AppState) {
     if let Some(preview) = state.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
         preview.stop();
     }
@@ -167,7 +132,7 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
     let path = dir.join("test-recording.mp4");
     let _ = std::fs::remove_file(&path);
     let summary = tauri::async_runtime::spawn_blocking(move || {
-        let mut config = config_for(&settings, &path);
+        let mut config = anchordesk_live::devices::config_for(&settings, &path);
         config.duration_ms = Some(seconds.clamp(1, 30) * 1000);
         Pipeline::start(config)?.wait()
     })
@@ -181,18 +146,4 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
         skipped_frames: summary.skipped_frames,
         bytes: summary.bytes,
     })
-}
-
-/// Whether the chosen camera and microphone are connected. The test picture and tone are
-/// not devices: a broadcast without a camera shows that here.
-pub fn device_facts(settings: &CaptureSettings) -> (Result<(), String>, Result<(), String>) {
-    anchordesk_capture::init();
-    let found = devices();
-    // `Err("")`: none chosen (the test source is used); `Err(name)`: chosen, not connected.
-    let fact = |chosen: &Option<String>, kind: DeviceKind| match chosen {
-        None => Err(String::new()),
-        Some(name) if found.iter().any(|d| d.kind == kind && &d.name == name) => Ok(()),
-        Some(name) => Err(name.clone()),
-    };
-    (fact(&settings.camera, DeviceKind::Camera), fact(&settings.microphone, DeviceKind::Microphone))
 }

@@ -2,6 +2,7 @@
 //! command unpacks its arguments, calls `anchordesk_core` on the store's thread and maps
 //! the error. See ARCHITECTURE.md.
 
+mod archive_commands;
 mod claims_commands;
 mod commands;
 mod course;
@@ -71,9 +72,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             live::live_marker,
             live::live_status,
             live::stop_live,
-            live::broadcast_report,
-            live::export_report,
-            live::list_archive,
+            archive_commands::broadcast_report,
+            archive_commands::export_report,
+            archive_commands::list_archive,
             live::close_interrupted,
             devices::list_devices,
             devices::save_capture_settings,
@@ -85,12 +86,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             sync::platform_settings,
             sync::test_platform_connection,
             sync::save_platform_settings,
-            live::export_archive,
+            archive_commands::export_archive,
             live::resume_interrupted,
-            sync::send_reply,
+            live::send_reply,
             sync::quick_replies,
             sync::save_quick_replies,
-            live::preflight,
+            archive_commands::preflight,
             live::live_take_off,
             live::live_overlay,
             live::live_caption,
@@ -105,7 +106,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             course::grade_class,
             course::rehearsal_prompts,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, devices::DeviceLevel, sync::SyncChanged])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 
@@ -145,6 +146,7 @@ pub fn run() {
             builder.mount_events(app);
             prompter::register_shortcuts(app.handle());
             sync::start(app.handle());
+            live::start(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -44,7 +44,7 @@ fn now_ms() -> i64 {
 }
 
 fn no_prompter() -> UiError {
-    UiError { code: ErrorCode::NotFound, message: "the prompter is not open".into(), fields: Vec::new(), path: None }
+    UiError { code: ErrorCode::NotFound, message: "the prompter is not open".into(), fields: Vec::new(), path: None, conflict: None }
 }
 
 /// Opens (or focuses) the prompter window on the first segment of a broadcast.

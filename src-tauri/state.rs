@@ -15,6 +15,9 @@ pub struct UiError {
     pub fields: Vec<FieldError>,
     /// The file concerned, for database refusals.
     pub path: Option<String>,
+    /// For a refusal because of the state things are in: which, with what the UI shows
+    /// (the open checklist items when the gate is closed).
+    pub conflict: Option<anchordesk_core::Conflict>,
 }
 
 impl From<StoreError> for UiError {
@@ -32,7 +35,11 @@ impl From<StoreError> for UiError {
         if err.code() == ErrorCode::Internal {
             tracing::error!("{err}");
         }
-        UiError { code: err.code(), message: err.to_string(), fields, path }
+        let conflict = match &err {
+            StoreError::Conflict(conflict) => Some(conflict.clone()),
+            _ => None,
+        };
+        UiError { code: err.code(), message: err.to_string(), fields, path, conflict }
     }
 }
 
@@ -43,7 +50,27 @@ impl UiError {
 
     /// Something the user cannot fix by changing input; the message is for the log.
     pub fn internal(message: impl std::fmt::Display) -> UiError {
-        UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None }
+        UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None, conflict: None }
+    }
+
+    /// A refusal because of the state things are in.
+    pub fn conflict(conflict: anchordesk_core::Conflict) -> UiError {
+        UiError::from(StoreError::Conflict(conflict))
+    }
+}
+
+impl From<anchordesk_live::LiveError> for UiError {
+    fn from(err: anchordesk_live::LiveError) -> UiError {
+        match err {
+            anchordesk_live::LiveError::Store(err) => UiError::from(err),
+            // The push URL is a form field of the go-live dialog.
+            anchordesk_live::LiveError::PushUrl(why) => UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
+                "pushUrl",
+                anchordesk_core::validate::FieldErrorCode::UnknownValue,
+                why,
+            )]),
+            other => UiError::internal(other),
+        }
     }
 }
 
@@ -59,8 +86,8 @@ pub struct AppState {
     linter: std::sync::RwLock<Arc<anchordesk_claims::Linter>>,
     /// Team packs that could not be loaded (file:line and why); the defaults stay in force.
     rule_errors: std::sync::RwLock<Vec<String>>,
-    /// The broadcast on air, when one is.
-    pub live: Mutex<Option<crate::live::LiveRun>>,
+    /// The live session's actor (started with the window; absent when the store was refused).
+    pub live: std::sync::OnceLock<Arc<anchordesk_live::LiveDesk>>,
     /// Set while going live is under way (before the pipeline runs).
     pub starting: std::sync::atomic::AtomicBool,
     /// Why the platform link could not start, when it could not.
@@ -103,7 +130,7 @@ impl AppState {
             prompter: Mutex::new(None),
             linter: std::sync::RwLock::new(linter),
             rule_errors: std::sync::RwLock::new(rule_errors),
-            live: Mutex::new(None),
+            live: std::sync::OnceLock::new(),
             starting: std::sync::atomic::AtomicBool::new(false),
             platform_offline: Mutex::new(None),
             device_preview: Mutex::new(None),
@@ -114,7 +141,20 @@ impl AppState {
 
     /// Whether a broadcast is live or going live: the devices belong to it then.
     pub fn on_air(&self) -> bool {
-        self.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() || self.starting.load(std::sync::atomic::Ordering::SeqCst)
+        self.on_air_session().is_some() || self.starting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The session on air, the line-up item on air and the media time now.
+    pub fn on_air_session(&self) -> Option<(anchordesk_core::live::LiveSession, Option<anchordesk_core::LineupItemId>, i64)> {
+        self.live.get().and_then(|desk| desk.on_air())
+    }
+
+    /// The live session's actor, or why there is none.
+    pub fn live_desk(&self) -> Result<Arc<anchordesk_live::LiveDesk>, UiError> {
+        match self.live.get() {
+            Some(desk) => Ok(desk.clone()),
+            None => Err(self.startup_error().unwrap_or_else(|| UiError::internal("the live session has not started"))),
+        }
     }
 
     /// The shared store, for the sync worker; `None` when the database was refused.
@@ -168,6 +208,7 @@ impl AppState {
             message: format!("store task failed: {err}"),
             fields: Vec::new(),
             path: None,
+            conflict: None,
         })?
     }
 }

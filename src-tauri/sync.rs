@@ -223,7 +223,7 @@ pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::Liv
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             let state = app.state::<AppState>();
-            let on_air = state.live.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|run| run.session_id()) == Some(session.id);
+            let on_air = state.on_air_session().map(|(on_air, _, _)| on_air.id) == Some(session.id);
             if !on_air {
                 break;
             }
@@ -232,33 +232,6 @@ pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::Liv
             }
         }
     });
-}
-
-/// Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
-/// room, kept on the desk): linted first with the product on air; with an error finding it
-/// is held back (kept as evidence, not sent) and the findings come back to show.
-#[tauri::command]
-#[specta::specta]
-pub async fn send_reply(state: State<'_, AppState>, comment_seq: i32, text: String) -> Result<ReplyOutcome, UiError> {
-    let (session_id, item, media_ms) = crate::live::on_air_facts(&state)?;
-    let linter = state.linter();
-    let outcome = state
-        .with_store(move |store| {
-            let findings = store.lint_text_for(&linter, &text, None, item)?;
-            let reply = store.add_reply(session_id, comment_seq as i64, &text, media_ms, &findings)?;
-            Ok(ReplyOutcome { sent: Some(reply).filter(|r| !r.held), findings })
-        })
-        .await?;
-    wake(&state);
-    Ok(outcome)
-}
-
-/// What became of a reply: sent (with any warnings), or held back with the findings.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ReplyOutcome {
-    pub sent: Option<anchordesk_core::room::LiveReply>,
-    pub findings: Vec<anchordesk_claims::Finding>,
 }
 
 #[tauri::command]
@@ -341,12 +314,8 @@ pub async fn save_platform_settings(
     client_id: Option<String>,
     secret: Option<String>,
 ) -> Result<PlatformView, UiError> {
-    if state.live.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
-        return Err(UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
-            "platform",
-            anchordesk_core::validate::FieldErrorCode::UnknownValue,
-            "on air",
-        )]));
+    if state.on_air() {
+        return Err(UiError::conflict(anchordesk_core::Conflict::AlreadyLive));
     }
     let settings = match (base_url, client_id) {
         (Some(base_url), Some(client_id)) if !base_url.trim().is_empty() && !client_id.trim().is_empty() => {

@@ -161,7 +161,7 @@ test('the app killed with -9 while live: resuming goes on air again and keeps th
     await (await byTestId(browser, 'resume-interrupted')).waitForDisplayed({ timeout: 30000 });
     await (await byTestId(browser, 'resume-interrupted')).click();
     await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 30000 });
-    await browser.keys(' ');
+    // The product on air when the app died is on air again, from the store.
     await waitForText(browser, '[data-testid="live-on-air"]', '赣南脐橙');
     await sleep(3000);
     await (await byTestId(browser, 'live-stop')).click();
@@ -181,5 +181,45 @@ test('the app killed with -9 while live: resuming goes on air again and keeps th
   for (const file of archived) {
     const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'json', file], { encoding: 'utf8' }));
     assert.ok(Number(probe.format.duration) >= 2, `${file} plays ${probe.format.duration} s`);
+  }
+});
+
+test('killed while a product is taken off: after resuming it stays off and the same product is on air', async () => {
+  const dataDir = tempDataDir();
+  let browser = await openApp(env, dataDir);
+  try {
+    await rehearse(browser);
+    await browser.keys(' ');
+    await waitForText(browser, '[data-testid="live-on-air"]', '赣南脐橙');
+    // The oranges sell out: off the bag, and the rice goes on air.
+    await browser.execute(() => document.querySelectorAll('[data-testid="live-takeoff"]')[0].click());
+    await waitForText(browser, '[data-testid="live-on-air"]', '五常');
+    await (await byTestId(browser, 'live-taken-off')).waitForDisplayed();
+    await sleep(2000);
+    const pids = execFileSync('pgrep', ['-f', `anchordesk-app.*${dataDir}`], { encoding: 'utf8' }).trim().split('\n');
+    execFileSync('kill', ['-9', pids[0]]);
+  } finally {
+    await closeApp(browser);
+  }
+  browser = await openApp(env, dataDir);
+  try {
+    await (await byTestId(browser, 'resume-interrupted')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(browser, 'resume-interrupted')).click();
+    await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 30000 });
+    // Rebuilt from the store: the rice on air, the oranges still off the bag.
+    await waitForText(browser, '[data-testid="live-on-air"]', '五常');
+    await (await byTestId(browser, 'live-taken-off')).waitForDisplayed({ timeout: 10000 });
+    const takenOff = await browser.execute(() => document.querySelector('[data-testid="live-taken-off"]').closest('li').textContent);
+    assert.match(takenOff, /赣南脐橙/);
+    // ← would go back to the oranges: it stays on the rice.
+    await browser.keys('ArrowLeft');
+    await sleep(800);
+    await waitForText(browser, '[data-testid="live-on-air"]', '五常');
+    await screenshot(browser, 'zh-resumed-taken-off');
+    await (await byTestId(browser, 'live-stop')).click();
+    await (await byTestId(browser, 'live-stop-confirm')).click();
+    await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 30000 });
+  } finally {
+    await closeApp(browser);
   }
 });

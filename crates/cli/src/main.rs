@@ -6,6 +6,7 @@
 mod clips;
 mod course;
 mod lint;
+mod live;
 mod plan;
 mod products;
 mod report;
@@ -60,6 +61,10 @@ enum Command {
     /// Courses: rehearsal scenarios and grading a class's signed reports.
     #[command(subcommand)]
     Course(course::CourseCommand),
+    /// A whole broadcast through the live session, as the window runs it: go live, the
+    /// line-up on air in turn, stop → report and archive.
+    #[command(subcommand)]
+    Live(live::LiveCommand),
 }
 
 #[derive(Subcommand)]
@@ -114,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Report(args) => report::run(&data_dir, args),
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
         Command::Course(command) => course::run(command),
+        Command::Live(command) => live::run(&data_dir, command),
     }
 }
 

@@ -44,7 +44,10 @@ impl Actor {
     pub fn serve(&mut self, rx: Receiver<Envelope>) {
         while let Ok(Envelope { command, reply }) = rx.recv() {
             let Some(command) = command else { break };
-            let answer = self.handle(command);
+            // A panic in one command must not leave the desk without its live session: it is
+            // answered as an error and the actor goes on with what it holds.
+            let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(command)))
+                .unwrap_or_else(|panic| Err(LiveError::Panicked(panic_message(&panic))));
             let _ = reply.send(answer);
         }
         // The desk is going away with a broadcast on air: finalise the recording.
@@ -431,4 +434,8 @@ fn forward(handle: &mut PipelineHandle, around: Arc<dyn Surroundings>) -> Option
             None
         }
     }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "a panic".into())
 }

@@ -172,6 +172,9 @@ pub enum LiveError {
     /// The actor is gone (the app is closing).
     #[error("the live session's worker stopped")]
     Stopped,
+    /// A step failed with a bug; the session goes on as it was before the step.
+    #[error("the live session hit a bug: {0}")]
+    Panicked(String),
 }
 
 impl LiveError {
@@ -180,7 +183,7 @@ impl LiveError {
         match self {
             LiveError::Store(err) => err.code(),
             LiveError::PushUrl(_) => ErrorCode::Invalid,
-            LiveError::Capture(_) | LiveError::Stopped => ErrorCode::Internal,
+            LiveError::Capture(_) | LiveError::Stopped | LiveError::Panicked(_) => ErrorCode::Internal,
         }
     }
 

@@ -83,7 +83,7 @@ export const commands = {
 	saveTeamRules: (settings: TeamSettings_Deserialize) => typedError<RulesOverview_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_team_rules", { settings })),
 	/**
 	 *  Goes live: the gate must be open (or overridden), then the recording (and the push to
-	 *  `push_url`, when given) starts. Without a camera the synthetic source is used.
+	 *  `push_url`, or to the platform's ingest) starts. Without a camera the test picture is used.
 	 */
 	goLive: (broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("go_live", { broadcastId, rehearsal, pushUrl })),
 	/**
@@ -93,11 +93,11 @@ export const commands = {
 	liveProduct: (step: number, index: number | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_product", { step, index })),
 	/**  Drops a manual marker at the current media time. */
 	liveMarker: (label: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("live_marker", { label })),
-	/**  The live console's state, or `NotFound` when nothing is live. */
+	/**  The live console's state, or `NotLive` when nothing is live. */
 	liveStatus: () => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_status")),
 	/**
-	 *  Stops: finalises the recording (chapters and the marker sidecar), ends the session and
-	 *  returns the report.
+	 *  Stops: finalises the recording (chapters and the marker sidecar), cuts the product
+	 *  clips, ends the session, archives it and returns the report.
 	 */
 	stopLive: () => typedError<StopResult_Serialize, UiError_Serialize>(__TAURI_INVOKE("stop_live")),
 	/**  The report of a broadcast's latest session. */
@@ -142,16 +142,13 @@ export const commands = {
 	 */
 	exportArchive: (name: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_archive", { name })),
 	/**
-	 *  Resumes a broadcast whose session was interrupted by a crash: the interrupted session
-	 *  keeps its recording and markers (and is archived), and the broadcast goes on air again
-	 *  in a new session and a new recording; the platform broadcast, still live, is not
-	 *  started again.
+	 *  Resumes a broadcast interrupted by a crash in a new session and recording, with what was
+	 *  on air, taken off and captioned rebuilt from the store.
 	 */
 	resumeInterrupted: (sessionId: SessionId) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("resume_interrupted", { sessionId })),
 	/**
 	 *  Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
-	 *  room, kept on the desk): linted first with the product on air; with an error finding it
-	 *  is held back (kept as evidence, not sent) and the findings come back to show.
+	 *  room), linted first with the product on air; with an error finding it is held back.
 	 */
 	sendReply: (commentSeq: number, text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("send_reply", { commentSeq, text })),
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
@@ -164,16 +161,15 @@ export const commands = {
 	 */
 	preflight: (broadcastId: BroadcastId) => typedError<PreflightItem_Serialize[], UiError_Serialize>(__TAURI_INVOKE("preflight", { broadcastId })),
 	/**
-	 *  Takes a line-up item off the shopping bag (下架, e.g. it sold out): a marker is stamped
-	 *  and the platform unlists it; when it was on air, the next item goes on air.
+	 *  Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
+	 *  the next item goes on air.
 	 */
 	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
 	/**  Hides or shows the product card on the picture (the key O in the console). */
 	liveOverlay: (visible: boolean) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_overlay", { visible })),
 	/**
-	 *  Shows a caption typed live on the picture, linted with the product on air first: with
-	 *  an error finding it is held back (kept as evidence, not shown) and the findings come
-	 *  back. An empty text clears the caption and brings the product card back.
+	 *  Shows a caption typed live, linted with the product on air first: with an error finding
+	 *  it is held back and the findings come back. An empty text brings the product card back.
 	 */
 	liveCaption: (text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_caption", { text })),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
@@ -204,6 +200,7 @@ export const commands = {
 /** Events */
 export const events = {
 	deviceLevel: makeEvent<DeviceLevel, DeviceLevel>("device-level"),
+	liveChanged: makeEvent<LiveChanged_Serialize, LiveChanged_Deserialize>("live-changed"),
 	livePreview: makeEvent<LivePreview, LivePreview>("live-preview"),
 	liveStats: makeEvent<LiveStats_Serialize, LiveStats_Deserialize>("live-stats"),
 	prompterMoved: makeEvent<PrompterMoved, PrompterMoved>("prompter-moved"),
@@ -928,6 +925,21 @@ export type ComplianceReport_Serialize = {
 	nTexts: number,
 };
 
+/**  A request refused because of the state it met, with what the UI needs to say why. */
+export type Conflict = 
+/**  A broadcast is already on air (or going on air) on this desk. */
+{ kind: "alreadyLive" } | 
+/**  The request needs a broadcast on air and none is. */
+{ kind: "notLive" } | 
+/**  The go-live gate is closed: these critical checklist items are open. */
+{ kind: "gateClosed"; blockers: string[] } | 
+/**  The line-up item was taken off the bag (下架) and cannot go on air again. */
+{ kind: "takenOff" } | 
+/**  The line-up has no item to put on air. */
+{ kind: "emptyLineup" } | 
+/**  A course attempt runs only against the built-in practice platform. */
+{ kind: "practicePlatformNeeded" };
+
 /**  How urgent the countdown looks. */
 export type CountdownLevel = "normal" | 
 /**  Less than a fifth of the segment (or one minute) left. */
@@ -1065,7 +1077,7 @@ export type DuePrompt = {
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
  */
-export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal";
+export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded";
 
 /**  What a scripted event does in the practice shop. */
 export type EventKind = 
@@ -1442,6 +1454,28 @@ export type LineupTermsForm = {
 	stock: string,
 	plannedMinutes: string,
 	role: LineupRole,
+};
+
+/**
+ *  The console's state after a change, pushed so that no window has to poll for it;
+ *  `status` is `None` once the session ended.
+ */
+export type LiveChanged = LiveChanged_Serialize | LiveChanged_Deserialize;
+
+/**
+ *  The console's state after a change, pushed so that no window has to poll for it;
+ *  `status` is `None` once the session ended.
+ */
+export type LiveChanged_Deserialize = {
+	status?: LiveStatus_Deserialize | null,
+};
+
+/**
+ *  The console's state after a change, pushed so that no window has to poll for it;
+ *  `status` is `None` once the session ended.
+ */
+export type LiveChanged_Serialize = {
+	status: LiveStatus_Serialize | null,
 };
 
 /**  A moment in the recording. */
@@ -2008,16 +2042,25 @@ export type Qualification_Serialize = {
 	validUntil: string | null,
 };
 
-/**  What became of a reply: sent (with any warnings), or held back with the findings. */
+/**
+ *  What became of a reply or a caption: sent (with any warnings), or held back with the
+ *  findings (kept as evidence, not sent).
+ */
 export type ReplyOutcome = ReplyOutcome_Serialize | ReplyOutcome_Deserialize;
 
-/**  What became of a reply: sent (with any warnings), or held back with the findings. */
+/**
+ *  What became of a reply or a caption: sent (with any warnings), or held back with the
+ *  findings (kept as evidence, not sent).
+ */
 export type ReplyOutcome_Deserialize = {
 	sent?: LiveReply | null,
 	findings: Finding[],
 };
 
-/**  What became of a reply: sent (with any warnings), or held back with the findings. */
+/**
+ *  What became of a reply or a caption: sent (with any warnings), or held back with the
+ *  findings (kept as evidence, not sent).
+ */
 export type ReplyOutcome_Serialize = {
 	sent: LiveReply | null,
 	findings: Finding[],
@@ -2854,6 +2897,11 @@ export type UiError_Deserialize = {
 	fields: FieldError[],
 	/**  The file concerned, for database refusals. */
 	path?: string | null,
+	/**
+	 *  For a refusal because of the state things are in: which, with what the UI shows
+	 *  (the open checklist items when the gate is closed).
+	 */
+	conflict?: Conflict | null,
 };
 
 /**
@@ -2866,6 +2914,11 @@ export type UiError_Serialize = {
 	fields: FieldError[],
 	/**  The file concerned, for database refusals. */
 	path: string | null,
+	/**
+	 *  For a refusal because of the state things are in: which, with what the UI shows
+	 *  (the open checklist items when the gate is closed).
+	 */
+	conflict: Conflict | null,
 };
 
 /**  Viewers online at a moment of the session. */

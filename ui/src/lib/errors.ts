@@ -1,7 +1,7 @@
 // Turning error codes from Rust into sentences that say what to do.
 import type { FieldError } from './bindings';
 import { ApiError } from './api';
-import { t, type MessageKey } from './i18n/index.svelte';
+import { i18n, t, type MessageKey } from './i18n/index.svelte';
 
 /** field name → message, for showing next to each input. */
 export function fieldMessages(fields: readonly FieldError[]): Record<string, string> {
@@ -26,6 +26,16 @@ export function describeError(err: unknown): string {
         return t('error.newerSchemaBody', { path: err.error.path ?? '' });
       case 'io':
         return t('error.ioBody', { path: err.error.path ?? '' });
+      case 'gateClosed': {
+        const blockers = err.error.conflict?.kind === 'gateClosed' ? err.error.conflict.blockers : [];
+        return t('error.gateClosed', { blockers: blockers.join(i18n.locale === 'en' ? '; ' : '；') });
+      }
+      case 'alreadyLive':
+      case 'notLive':
+      case 'takenOff':
+      case 'emptyLineup':
+      case 'practicePlatformNeeded':
+        return t(`error.${err.error.code}`);
       default:
         return t('error.internal', { message: err.error.message });
     }

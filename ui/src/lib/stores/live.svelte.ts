@@ -1,5 +1,5 @@
 // The broadcast on air: status from Rust, health figures and preview from events.
-import { commands, events, type BroadcastId, type BroadcastReport, type Clip, type LiveStatus, type Stats } from '../bindings';
+import { commands, events, type BroadcastId, type BroadcastReport, type Clip, type DuePrompt, type LiveStatus, type ReplyOutcome, type Stats } from '../bindings';
 import { call } from '../api';
 import { app } from './app.svelte';
 
@@ -23,6 +23,35 @@ class LiveStore {
     if (this.#unlisten.length > 0) return;
     this.#unlisten.push(await events.liveStats.listen((event) => (this.stats = event.payload.stats)));
     this.#unlisten.push(await events.livePreview.listen((event) => (this.preview = `data:image/jpeg;base64,${event.payload.jpegBase64}`)));
+    // Every change on air is pushed by the live session (the end is handled by stop()).
+    this.#unlisten.push(
+      await events.liveChanged.listen((event) => {
+        if (event.payload.status) this.status = event.payload.status;
+      }),
+    );
+  }
+
+  /** A caption on the picture (empty clears it); the new state arrives as an event. */
+  caption(text: string): Promise<ReplyOutcome> {
+    return call(commands.liveCaption(text));
+  }
+
+  /** An announcement to the whole room, linted like a reply. */
+  announce(text: string): Promise<ReplyOutcome> {
+    return call(commands.sendReply(0, text));
+  }
+
+  async overlay(visible: boolean) {
+    this.status = await call(commands.liveOverlay(visible));
+  }
+
+  async takeOff(index: number) {
+    this.status = await call(commands.liveTakeOff(index));
+  }
+
+  /** A rehearsal's reminders due now (a coupon to announce). */
+  rehearsalPrompts(): Promise<DuePrompt[]> {
+    return call(commands.rehearsalPrompts());
   }
 
   async product(step: number, index: number | null = null) {

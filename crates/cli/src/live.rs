@@ -1,0 +1,155 @@
+//! `anchordesk live`: a whole broadcast from the shell through the same live session as the
+//! window (`anchordesk_live`): go live, each product on air in turn, stop → report and
+//! archive. Also resumes or closes a broadcast interrupted by a crash.
+
+use anchordesk_core::live::SessionId;
+use anchordesk_core::plan::CheckEnv;
+use anchordesk_core::{BroadcastId, LineupItemId};
+use anchordesk_live::{GoLive, LiveDesk, LiveEvent, LiveStatus, Surroundings};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Subcommand)]
+pub enum LiveCommand {
+    /// Go live, put each product of the line-up on air in turn, stop, and print the report.
+    Run(RunArgs),
+    /// Resume a broadcast interrupted by a crash (what was on air and taken off is kept),
+    /// go through the rest of the line-up, stop, and print the report. Not while the app is
+    /// open on the same data directory.
+    Resume(ResumeArgs),
+    /// Close a broadcast interrupted by a crash: archive its recording and print the report.
+    /// Not while the app is open on the same data directory.
+    Close {
+        /// The interrupted session's id (the app lists it at start; `anchordesk report`).
+        session: i64,
+    },
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Broadcast id (see `anchordesk broadcasts list`).
+    broadcast: i64,
+    /// A rehearsal (课程排练): recording only, the platform hears nothing.
+    #[arg(long)]
+    rehearsal: bool,
+    /// RTMP(S) ingest URL with stream key; the key is never printed.
+    #[arg(long, env = "ANCHORDESK_PUSH_URL", hide_env_values = true)]
+    push: Option<String>,
+    #[command(flatten)]
+    pace: Pace,
+}
+
+#[derive(Args)]
+pub struct ResumeArgs {
+    /// The interrupted session's id.
+    session: i64,
+    #[command(flatten)]
+    pace: Pace,
+}
+
+#[derive(Args)]
+pub struct Pace {
+    /// Seconds each product stays on air.
+    #[arg(long, default_value_t = 5)]
+    each: u64,
+    /// Line-up positions (1 = first) to take off the bag (下架) after they have been on air.
+    #[arg(long = "take-off", value_name = "POSITION")]
+    take_off: Vec<usize>,
+}
+
+/// The CLI's surroundings: no devices or platform link; progress on standard error.
+struct Terminal {
+    data_dir: PathBuf,
+    linter: Arc<anchordesk_claims::Linter>,
+}
+
+impl Surroundings for Terminal {
+    fn check_env(&self) -> CheckEnv {
+        let mut env = CheckEnv::for_data_dir(&self.data_dir);
+        env.linter = Some(self.linter.clone());
+        env
+    }
+
+    fn linter(&self) -> Arc<anchordesk_claims::Linter> {
+        self.linter.clone()
+    }
+
+    fn ingest(&self, _broadcast: BroadcastId) -> Result<String, String> {
+        Err("the command line pushes only to --push; without it the broadcast is recorded".into())
+    }
+
+    fn publish(&self, event: LiveEvent) {
+        if let LiveEvent::Status(status) = event
+            && let Some(item) = status.on_air.and_then(|i| status.lineup.get(i as usize))
+        {
+            eprintln!("on air: {} ({})", item.product_name, item.product_sku);
+        }
+    }
+}
+
+pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
+    let mut store = crate::open_store(data_dir)?;
+    if matches!(command, LiveCommand::Resume(_) | LiveCommand::Close { .. }) {
+        // A session still marked live was left by a desk that is gone.
+        store.mark_interrupted_sessions()?;
+    }
+    let (linter, refused) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
+    for error in refused {
+        eprintln!("warning: rule pack refused: {error}");
+    }
+    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter) });
+    let desk = LiveDesk::start(Arc::new(std::sync::Mutex::new(store)), data_dir.to_path_buf(), around);
+    let result = match command {
+        LiveCommand::Run(args) => desk
+            .go_live(GoLive { broadcast_id: BroadcastId(args.broadcast), rehearsal: args.rehearsal, push_url: args.push })
+            .map_err(anyhow::Error::from)
+            .and_then(|status| through_the_lineup(&desk, status, &args.pace)),
+        LiveCommand::Resume(args) => desk
+            .resume(SessionId(args.session))
+            .map_err(anyhow::Error::from)
+            .and_then(|status| through_the_lineup(&desk, status, &args.pace)),
+        LiveCommand::Close { session } => desk.close_interrupted(SessionId(session)).map_err(anyhow::Error::from),
+    };
+    desk.shutdown();
+    let report = result.context("the broadcast did not run to its end")?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(0)
+}
+
+/// From the item on air (or the first) to the end of the line-up, `each` seconds apiece,
+/// taking off the positions asked for; then stops and returns the report.
+fn through_the_lineup(desk: &LiveDesk, mut status: LiveStatus, pace: &Pace) -> anyhow::Result<anchordesk_core::live::BroadcastReport> {
+    eprintln!("live: session {}, recording {}", status.session.id.0, status.recording_path);
+    let take_off: Vec<LineupItemId> = pace.take_off.iter().filter_map(|&p| status.lineup.get(p.checked_sub(1)?).map(|i| i.id)).collect();
+    if status.on_air.is_none() {
+        status = desk.product(1, None)?;
+    }
+    loop {
+        std::thread::sleep(Duration::from_secs(pace.each));
+        let on_air = status.on_air.map(|i| i as usize);
+        if let Some(index) = on_air
+            && take_off.contains(&status.lineup[index].id)
+        {
+            status = desk.take_off(index as i32)?;
+            eprintln!("taken off: {}", status.lineup[index].product_name);
+            if status.on_air.map(|i| i as usize) != on_air {
+                continue;
+            }
+        }
+        let next = desk.product(1, None);
+        match next {
+            Ok(next) if next.on_air != status.on_air => status = next,
+            // The last item for sale: done.
+            Ok(_) | Err(anchordesk_live::LiveError::Store(anchordesk_core::StoreError::Conflict(anchordesk_core::Conflict::TakenOff))) => break,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    let stopped = desk.stop()?;
+    for clip in &stopped.clips {
+        eprintln!("clip: {}", clip.path.display());
+    }
+    Ok(stopped.report)
+}
