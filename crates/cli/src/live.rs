@@ -64,6 +64,8 @@ pub struct Pace {
 struct Terminal {
     data_dir: PathBuf,
     linter: Arc<anchordesk_claims::Linter>,
+    /// The item last said to be on air (each change is said once).
+    said: std::sync::Mutex<Option<LineupItemId>>,
 }
 
 impl Surroundings for Terminal {
@@ -84,6 +86,7 @@ impl Surroundings for Terminal {
     fn publish(&self, event: LiveEvent) {
         if let LiveEvent::Status(status) = event
             && let Some(item) = status.on_air.and_then(|i| status.lineup.get(i as usize))
+            && self.said.lock().unwrap_or_else(|p| p.into_inner()).replace(item.id) != Some(item.id)
         {
             eprintln!("on air: {} ({})", item.product_name, item.product_sku);
         }
@@ -100,7 +103,7 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
     for error in refused {
         eprintln!("warning: rule pack refused: {error}");
     }
-    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter) });
+    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter), said: std::sync::Mutex::new(None) });
     let desk = LiveDesk::start(Arc::new(std::sync::Mutex::new(store)), data_dir.to_path_buf(), around);
     let result = match command {
         LiveCommand::Run(args) => desk
