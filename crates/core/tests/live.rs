@@ -159,23 +159,23 @@ fn line_up_edits_before_going_live_reach_the_platform_in_order() {
     let (_dir, mut store) = open();
     let (broadcast, items) = ready(&mut store);
     let platform_id = store::platform_broadcast_id(broadcast.id);
-    let broadcast_ops = |store: &Store| -> Vec<(String, serde_json::Value)> {
+    let broadcast_ops = |store: &Store| -> Vec<(String, store::OutboxOp)> {
         store
             .outbox_pending(1000)
             .unwrap()
             .into_iter()
             .filter(|r| r.entity == format!("broadcast:{platform_id}"))
-            .map(|r| (r.operation, r.payload))
+            .map(|r| (r.operation, r.op.unwrap()))
             .collect()
     };
     let before = broadcast_ops(&store);
     assert_eq!(before[0].0, store::CREATE_BROADCAST, "the first line-up change creates the broadcast");
-    assert_eq!(before[0].1["skus"], serde_json::json!(["SAMPLE-ORANGE-5KG"]));
+    assert!(matches!(&before[0].1, store::OutboxOp::CreateBroadcast { skus, .. } if skus == &["SAMPLE-ORANGE-5KG"]), "{before:?}");
     assert!(before[1..].iter().all(|(op, _)| op == store::SET_LINEUP), "{before:?}");
 
     store.reorder_lineup(broadcast.id, &[items[1].id, items[0].id]).unwrap();
-    let (op, payload) = broadcast_ops(&store).pop().unwrap();
-    assert_eq!((op.as_str(), payload["skus"].clone()), (store::SET_LINEUP, serde_json::json!(["SAMPLE-HONEY-500G", "SAMPLE-ORANGE-5KG"])));
+    let (_, op) = broadcast_ops(&store).pop().unwrap();
+    assert_eq!(op, store::OutboxOp::SetLineup { broadcast_id: platform_id.clone(), skus: vec!["SAMPLE-HONEY-500G".into(), "SAMPLE-ORANGE-5KG".into()] });
 
     // Going live creates nothing twice; the bag gets the live prices, then the start.
     let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mp4", false).unwrap();
@@ -186,8 +186,8 @@ fn line_up_edits_before_going_live_reach_the_platform_in_order() {
     // A live price changed on air goes straight to the bag.
     let terms = LineupTermsForm { live_price: "39.90".into(), stock: "50".into(), planned_minutes: "2".into(), ..Default::default() };
     store.update_lineup_terms(items[0].id, &terms.parse().unwrap()).unwrap();
-    let (op, payload) = broadcast_ops(&store).pop().unwrap();
-    assert_eq!((op.as_str(), payload["livePriceFen"].as_i64()), (store::LIST_IN_BAG, Some(3990)));
+    let (_, op) = broadcast_ops(&store).pop().unwrap();
+    assert!(matches!(op, store::OutboxOp::ListInBag { live_price_fen: 3990, .. }), "{op:?}");
     store.end_session(session.id, "/tmp/rec.mp4", Some(1000)).unwrap();
 }
 
@@ -220,8 +220,8 @@ fn the_room_is_kept_once_per_seq_and_counted_in_the_report() {
     assert!(held.held && held.lint_errors > 0, "{held:?}");
     store.add_reply(session.id, 3, "抱歉，已为您登记退款，请在平台订单里申请", 5_000, &[]).unwrap();
     assert_eq!(store.outbox_pending(1000).unwrap().iter().filter(|r| r.operation == store::REPLY).count(), 1, "the held reply is not sent");
-    let (op, payload) = store.outbox_pending(1000).unwrap().into_iter().map(|r| (r.operation, r.payload)).last().unwrap();
-    assert_eq!((op.as_str(), payload["commentSeq"].as_i64()), (store::REPLY, Some(3)));
+    let last = store.outbox_pending(1000).unwrap().into_iter().last().unwrap().op.unwrap();
+    assert!(matches!(last, store::OutboxOp::Reply { comment_seq: 3, .. }), "{last:?}");
 
     store.set_session_health(session.id, 4, 1).unwrap();
     store.end_session(session.id, "/tmp/rec.mp4", Some(60_000)).unwrap();

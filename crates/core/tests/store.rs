@@ -275,7 +275,7 @@ fn every_product_write_queues_a_platform_change_in_the_same_transaction() {
     let last = pending.last().unwrap();
     assert_eq!(last.entity, "product:ORANGE-1");
     assert_eq!(last.operation, store::UPSERT_PRODUCT);
-    assert_eq!(last.payload["price"], 4990);
+    assert!(matches!(&last.op, Ok(store::OutboxOp::UpsertProduct(draft)) if draft.price == Fen(4990)), "{:?}", last.op);
 
     // A refused write queues nothing.
     assert!(store.create_product(&orange()).is_err());
@@ -310,4 +310,28 @@ fn deleting_renaming_and_restoring_tell_the_platform() {
             ("product:ORANGE-2".into(), "upsertProduct".into()),
         ]
     );
+}
+
+#[test]
+fn outbox_rows_written_before_the_typed_operations_read_back() {
+    // Rows exactly as the build before `OutboxOp` wrote them (operation code + JSON payload).
+    let written_before = [
+        ("startBroadcast", r#"{"broadcastId":"b1"}"#),
+        ("listInBag", r#"{"broadcastId":"b1","sku":"A","livePriceFen":3990}"#),
+        ("pin", r#"{"broadcastId":"b1","sku":null}"#),
+        ("reply", r#"{"broadcastId":"b1","commentSeq":4,"text":"好的"}"#),
+        ("setStock", r#"{"sku":"A","stock":0}"#),
+        ("setScript", r#"{"broadcastId":"b1","events":[{"id":"e1","afterMs":5000,"user":"小李","text":"有机吗"},{"id":"e2","afterMs":9000,"stockOutSku":"A"}]}"#),
+        ("createBroadcast", r#"{"broadcastId":"b1","title":"周五","skus":["A","B"]}"#),
+    ];
+    for (operation, payload) in written_before {
+        let op = store::OutboxOp::from_columns(operation, payload).unwrap_or_else(|err| panic!("{operation}: {err}"));
+        assert_eq!(op.code(), operation);
+    }
+    let script = store::OutboxOp::from_columns(written_before[5].0, written_before[5].1).unwrap();
+    assert!(matches!(script, store::OutboxOp::SetScript { ref events, .. } if matches!(events[1], store::ScriptEvent::StockOut { ref stock_out_sku, .. } if stock_out_sku == "A")));
+    // A row this build cannot read says why; nothing is guessed.
+    let err = store::OutboxOp::from_columns("teleport", "{}").unwrap_err();
+    assert!(err.contains("teleport"), "{err}");
+    assert!(store::OutboxOp::from_columns("pin", r#"{"sku":"A"}"#).unwrap_err().contains("broadcastId"));
 }

@@ -10,6 +10,7 @@ use anchordesk_core::model::{Broadcast, BroadcastDraft, BroadcastId, Certificate
 use anchordesk_core::money::Fen;
 use anchordesk_core::plan::{CheckEnv, Phase as PlanPhase};
 use anchordesk_core::room::RoomEventKind;
+use anchordesk_core::store::ScriptEvent;
 use anchordesk_core::{Store, StoreError, templates};
 use anchordesk_course::{
     AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, EventKind, FindingSource, LintFact, Phase, ProductFacts, Response, Scenario,
@@ -75,20 +76,19 @@ fn product_draft(product: &ScenarioProduct) -> ProductDraft {
 
 /// The scenario's events the practice shop fires (comments and stock-outs), in the desk's
 /// words for the outbox. Coupon reminders stay on the desk: see [`due_prompts`].
-pub fn shop_script(scenario: &Scenario) -> serde_json::Value {
-    let events: Vec<serde_json::Value> = scenario
+pub fn shop_script(scenario: &Scenario) -> Vec<ScriptEvent> {
+    scenario
         .events
         .iter()
         .filter_map(|event| {
-            let after_ms = event.at_seconds as i64 * 1000;
+            let (id, after_ms) = (event.id.clone(), event.at_seconds as i64 * 1000);
             match &event.kind {
-                EventKind::Comment { user, text } => Some(serde_json::json!({ "id": event.id, "afterMs": after_ms, "user": user, "text": text })),
-                EventKind::StockOut { sku } => Some(serde_json::json!({ "id": event.id, "afterMs": after_ms, "stockOutSku": sku })),
+                EventKind::Comment { user, text } => Some(ScriptEvent::Comment { id, after_ms, user: user.clone(), text: text.clone() }),
+                EventKind::StockOut { sku } => Some(ScriptEvent::StockOut { id, after_ms, stock_out_sku: sku.clone() }),
                 EventKind::CouponDue { .. } => None,
             }
         })
-        .collect();
-    serde_json::Value::Array(events)
+        .collect()
 }
 
 /// Prepares `student`'s rehearsal of `scenario`: the scenario's products in the catalog
@@ -378,7 +378,7 @@ mod tests {
         for scenario in anchordesk_course::embedded_scenarios() {
             let script = shop_script(&scenario);
             let shop_events = scenario.events.iter().filter(|e| !matches!(e.kind, EventKind::CouponDue { .. })).count();
-            assert_eq!(script.as_array().unwrap().len(), shop_events, "{}", scenario.id);
+            assert_eq!(script.len(), shop_events, "{}", scenario.id);
             let coupons = scenario.events.iter().filter(|e| matches!(e.kind, EventKind::CouponDue { .. })).count();
             assert_eq!(due_prompts(&scenario, i64::MAX).len(), coupons);
             assert!(due_prompts(&scenario, -1).is_empty());

@@ -32,7 +32,10 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
     assert_eq!(lineup.len(), scenario.products.len());
     assert_eq!(lineup[0].terms.live_price.0, scenario.products[0].live_price_fen);
     let script = store.outbox_pending(1000).unwrap().into_iter().find(|r| r.operation == store::SET_SCRIPT).expect("the script is queued");
-    assert_eq!(script.payload["events"].as_array().unwrap().len(), 3);
+    match script.op {
+        Ok(store::OutboxOp::SetScript { events, .. }) => assert_eq!(events.len(), 3),
+        other => panic!("expected the scenario's script, got {other:?}"),
+    }
 
     // The student writes the script: price and after-sales for each product.
     for view in store.run_of_show(broadcast.id).unwrap().segments {

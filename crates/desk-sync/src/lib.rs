@@ -11,115 +11,58 @@ pub mod room;
 pub mod secrets;
 
 use anchordesk_core::Store;
-use anchordesk_core::model::ProductDraft;
-use anchordesk_core::store::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxRow, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,
-};
+use anchordesk_core::store::{OutboxOp, OutboxRow, ScriptEvent};
 use anchordesk_platform::{BroadcastCreate, BroadcastScript, ProductUpsert, ReplyCreate, ScriptedEvent, ScriptedKind};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
 use std::sync::{Arc, Mutex};
 
-/// A row the desk wrote that this build cannot turn into a platform command.
+/// A row the desk wrote that this build cannot read (a newer build's, or damaged).
 #[derive(Debug, thiserror::Error)]
-pub enum MappingError {
-    #[error("outbox {id}: unknown operation {operation:?}")]
-    UnknownOperation { id: i64, operation: String },
-    #[error("outbox {id}: payload does not read as {what}: {message}")]
-    Payload { id: i64, what: &'static str, message: String },
+#[error("outbox {id}: {reason}")]
+pub struct MappingError {
+    pub id: i64,
+    pub reason: String,
 }
 
-/// The platform command for one outbox row.
+/// The platform command for one outbox row: every operation the desk writes has exactly one
+/// command (the match is exhaustive, so a new operation does not compile until it is mapped).
 pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
-    match row.operation.as_str() {
-        UPSERT_PRODUCT => {
-            let draft: ProductDraft = serde_json::from_value(row.payload.clone())
-                .map_err(|err| MappingError::Payload { id: row.id, what: "a product", message: err.to_string() })?;
-            Ok(Command::UpsertProduct {
-                sku: draft.sku.clone(),
-                product: ProductUpsert {
-                    title: draft.name,
-                    description: draft.selling_points,
-                    price_fen: draft.price.0,
-                    stock: draft.stock as i64,
-                    origin: Some(draft.origin).filter(|o| !o.is_empty()),
-                },
-            })
-        }
-        CREATE_BROADCAST => Ok(Command::CreateBroadcast {
-            broadcast: BroadcastCreate {
-                id: text(row, "broadcastId")?,
-                title: text(row, "title")?,
-                anchor_id: None,
-                products: skus(row)?,
-                scheduled_start_ms: None,
+    let op = row.op.clone().map_err(|reason| MappingError { id: row.id, reason })?;
+    Ok(match op {
+        OutboxOp::UpsertProduct(draft) => Command::UpsertProduct {
+            sku: draft.sku.clone(),
+            product: ProductUpsert {
+                title: draft.name,
+                description: draft.selling_points,
+                price_fen: draft.price.0,
+                stock: draft.stock as i64,
+                origin: Some(draft.origin).filter(|o| !o.is_empty()),
             },
-        }),
-        UNLIST_FROM_BAG => Ok(Command::UnlistFromBag { broadcast_id: text(row, "broadcastId")?, sku: text(row, "sku")? }),
-        SET_LINEUP => Ok(Command::SetLineup { broadcast_id: text(row, "broadcastId")?, products: skus(row)? }),
-        LIST_IN_BAG => Ok(Command::ListInBag {
-            broadcast_id: text(row, "broadcastId")?,
-            sku: text(row, "sku")?,
-            live_price_fen: row.payload["livePriceFen"]
-                .as_i64()
-                .ok_or_else(|| MappingError::Payload { id: row.id, what: "a bag listing", message: "no livePriceFen".into() })?,
-        }),
-        SET_STOCK => Ok(Command::SetStock {
-            sku: text(row, "sku")?,
-            stock: row.payload["stock"]
-                .as_i64()
-                .ok_or_else(|| MappingError::Payload { id: row.id, what: "a stock change", message: "no stock".into() })?,
-        }),
-        START_BROADCAST => Ok(Command::StartBroadcast { broadcast_id: text(row, "broadcastId")? }),
-        END_BROADCAST => Ok(Command::EndBroadcast { broadcast_id: text(row, "broadcastId")? }),
-        PIN => Ok(Command::Pin { broadcast_id: text(row, "broadcastId")?, sku: row.payload["sku"].as_str().map(str::to_string) }),
-        REPLY => Ok(Command::Reply {
-            broadcast_id: text(row, "broadcastId")?,
-            reply: ReplyCreate {
-                comment_seq: row.payload["commentSeq"]
-                    .as_i64()
-                    .ok_or_else(|| MappingError::Payload { id: row.id, what: "a reply", message: "no commentSeq".into() })?,
-                text: text(row, "text")?,
+        },
+        OutboxOp::SetStock { sku, stock } => Command::SetStock { sku, stock },
+        OutboxOp::CreateBroadcast { broadcast_id, title, skus } => Command::CreateBroadcast {
+            broadcast: BroadcastCreate { id: broadcast_id, title, anchor_id: None, products: skus, scheduled_start_ms: None },
+        },
+        OutboxOp::SetLineup { broadcast_id, skus } => Command::SetLineup { broadcast_id, products: skus },
+        OutboxOp::ListInBag { broadcast_id, sku, live_price_fen } => Command::ListInBag { broadcast_id, sku, live_price_fen },
+        OutboxOp::StartBroadcast { broadcast_id } => Command::StartBroadcast { broadcast_id },
+        OutboxOp::Pin { broadcast_id, sku } => Command::Pin { broadcast_id, sku },
+        OutboxOp::UnlistFromBag { broadcast_id, sku } => Command::UnlistFromBag { broadcast_id, sku },
+        OutboxOp::EndBroadcast { broadcast_id } => Command::EndBroadcast { broadcast_id },
+        OutboxOp::Reply { broadcast_id, comment_seq, text } => Command::Reply { broadcast_id, reply: ReplyCreate { comment_seq, text } },
+        OutboxOp::SetScript { broadcast_id, events } => Command::SetScript {
+            broadcast_id,
+            script: BroadcastScript {
+                events: events
+                    .into_iter()
+                    .map(|event| match event {
+                        ScriptEvent::StockOut { id, after_ms, stock_out_sku } => ScriptedEvent { id, after_ms, kind: ScriptedKind::StockOut { sku: stock_out_sku } },
+                        ScriptEvent::Comment { id, after_ms, user, text } => ScriptedEvent { id, after_ms, kind: ScriptedKind::Comment { user, text } },
+                    })
+                    .collect(),
             },
-        }),
-        SET_SCRIPT => Ok(Command::SetScript { broadcast_id: text(row, "broadcastId")?, script: script(row)? }),
-        other => Err(MappingError::UnknownOperation { id: row.id, operation: other.to_string() }),
-    }
-}
-
-/// A rehearsal's scripted events, in the desk's words: `{id, afterMs, user, text}` for a
-/// viewer's comment, `{id, afterMs, stockOutSku}` for a stock-out.
-fn script(row: &OutboxRow) -> Result<BroadcastScript, MappingError> {
-    let bad = |message: String| MappingError::Payload { id: row.id, what: "a script", message };
-    let events = row.payload["events"].as_array().ok_or_else(|| bad("no events".into()))?;
-    let events = events
-        .iter()
-        .map(|event| {
-            let field = |name: &str| event[name].as_str().map(str::to_string);
-            let id = field("id").ok_or_else(|| bad(format!("an event without an id: {event}")))?;
-            let after_ms = event["afterMs"].as_i64().ok_or_else(|| bad(format!("event {id} has no afterMs")))?;
-            let kind = match (field("stockOutSku"), field("user"), field("text")) {
-                (Some(sku), _, _) => ScriptedKind::StockOut { sku },
-                (None, Some(user), Some(text)) => ScriptedKind::Comment { user, text },
-                _ => return Err(bad(format!("event {id} is neither a comment nor a stock-out"))),
-            };
-            Ok(ScriptedEvent { id, after_ms, kind })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(BroadcastScript { events })
-}
-
-fn skus(row: &OutboxRow) -> Result<Vec<String>, MappingError> {
-    row.payload["skus"]
-        .as_array()
-        .map(|skus| skus.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
-        .ok_or_else(|| MappingError::Payload { id: row.id, what: "a line-up", message: "no skus".into() })
-}
-
-fn text(row: &OutboxRow, field: &'static str) -> Result<String, MappingError> {
-    row.payload[field]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| MappingError::Payload { id: row.id, what: field, message: format!("missing in {}", row.payload) })
+        },
+    })
 }
 
 /// The app's store as the sync worker's outbox.
@@ -142,15 +85,9 @@ impl DeskOutbox {
 
 impl OutboxStore for DeskOutbox {
     fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
+        // Order across entities (a line-up after its products) is the worker's to keep, from
+        // each command's `depends_on`: one place decides it.
         let rows = self.with(|store| store.outbox_pending(limit))?;
-        // The worker keeps order within an entity, not across them, but a broadcast names its
-        // products: hold back broadcast changes queued after a product change that is still
-        // pending, so the platform never hears of a line-up before its products.
-        let first_product = rows.iter().find(|row| row.entity.starts_with("product:")).map(|row| row.id);
-        let rows: Vec<OutboxRow> = rows
-            .into_iter()
-            .filter(|row| !(row.entity.starts_with("broadcast:") && first_product.is_some_and(|first| row.id > first)))
-            .collect();
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             match command_for(&row) {

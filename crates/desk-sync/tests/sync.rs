@@ -111,10 +111,12 @@ async fn going_live_pins_each_product_on_the_platform_in_order() {
     running.shutdown().await.expect("the sandbox shuts down");
 }
 
-#[test]
-fn broadcast_changes_wait_for_earlier_product_changes() {
-    use anchordesk_platform::sync::OutboxStore;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_sends_the_products_before_the_broadcast_that_names_them() {
+    // The desk hands over every pending row; the order across entities is the worker's,
+    // from each command's dependencies (one place decides it).
     let dir = tempfile::tempdir().unwrap();
+    let running = sandbox(dir.path()).await;
     let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
     store.seed_sample_catalog_once().unwrap();
     let broadcast = store
@@ -130,12 +132,19 @@ fn broadcast_changes_wait_for_earlier_product_changes() {
     let env = anchordesk_core::plan::CheckEnv { linter: None, ..anchordesk_core::plan::CheckEnv::measure(dir.path()) };
     store.go_live(broadcast.id, &env, "/tmp/x.mp4", true).unwrap();
     let store = Arc::new(Mutex::new(store));
-    let outbox = DeskOutbox::new(store.clone());
-    let first = outbox.pending(1000).unwrap();
-    assert!(first.iter().all(|e| e.entity.starts_with("product:")), "no broadcast change before the products are out");
-    for entry in &first {
-        outbox.mark_done(entry.id).unwrap();
+    {
+        use anchordesk_platform::sync::OutboxStore;
+        let pending = DeskOutbox::new(store.clone()).pending(1000).unwrap();
+        assert!(pending.iter().any(|e| e.entity.starts_with("broadcast:")), "nothing is held back by the desk");
     }
-    let next = outbox.pending(1000).unwrap();
-    assert!(!next.is_empty() && next.iter().all(|e| e.entity.starts_with("broadcast:")));
+    let platform = Arc::new(
+        SandboxPlatform::new(ClientConfig::new(running.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET)).unwrap(),
+    );
+    let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store.clone())), SyncConfig { key_prefix: "order-".into(), ..SyncConfig::default() });
+    worker.drain(Duration::from_secs(30)).await.unwrap();
+    let counts = store.lock().unwrap().outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.given_up), (0, 0), "every row went out, none refused for a missing product");
+    let on_platform = platform.broadcast(&anchordesk_core::store::platform_broadcast_id(broadcast.id)).await.unwrap();
+    assert!(on_platform.products.iter().any(|sku| sku == "SAMPLE-ORANGE-5KG"), "{:?}", on_platform.products);
+    running.shutdown().await.expect("the sandbox shuts down");
 }

@@ -174,8 +174,11 @@ impl Store {
             super::outbox::enqueue_broadcast(
                 &tx,
                 BroadcastId(broadcast),
-                super::outbox::LIST_IN_BAG,
-                serde_json::json!({ "broadcastId": super::outbox::platform_broadcast_id(BroadcastId(broadcast)), "sku": sku, "livePriceFen": terms.live_price.0 }),
+                super::outbox::OutboxOp::ListInBag {
+                    broadcast_id: super::outbox::platform_broadcast_id(BroadcastId(broadcast)),
+                    sku,
+                    live_price_fen: terms.live_price.0,
+                },
             )?;
         }
         tx.commit()?;

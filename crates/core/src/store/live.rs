@@ -1,6 +1,7 @@
 //! Tables `live_session` and `live_marker`, and the report.
 
 use super::broadcasts::ensure_live_broadcast;
+use super::outbox::OutboxOp;
 use super::{Store, now_rfc3339};
 use crate::error::{Conflict, StoreError};
 use crate::live::*;
@@ -55,12 +56,11 @@ impl Store {
             super::outbox::enqueue_broadcast(
                 &tx,
                 broadcast,
-                super::outbox::LIST_IN_BAG,
-                serde_json::json!({ "broadcastId": platform_id, "sku": item.product_sku, "livePriceFen": item.terms.live_price.0 }),
+                OutboxOp::ListInBag { broadcast_id: platform_id.clone(), sku: item.product_sku.clone(), live_price_fen: item.terms.live_price.0 },
             )?;
         }
         if !started {
-            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::START_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+            super::outbox::enqueue_broadcast(&tx, broadcast, OutboxOp::StartBroadcast { broadcast_id: platform_id })?;
         }
         tx.commit()?;
         self.session(id)
@@ -223,7 +223,7 @@ impl Store {
         let silent: bool = tx.query_row("SELECT platform_silent FROM live_session WHERE id = ?1", params![session.0], |r| r.get(0))?;
         if !silent {
             let platform_id = super::outbox::platform_broadcast_id(broadcast);
-            super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::END_BROADCAST, serde_json::json!({ "broadcastId": platform_id }))?;
+            super::outbox::enqueue_broadcast(&tx, broadcast, OutboxOp::EndBroadcast { broadcast_id: platform_id })?;
         }
         let n = tx.execute(
             "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path), \
@@ -371,10 +371,10 @@ fn insert_marker(
     )?;
     let platform_id = super::outbox::platform_broadcast_id(broadcast);
     if kind == LiveMarkerKind::Product {
-        super::outbox::enqueue_broadcast(tx, broadcast, super::outbox::PIN, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
+        super::outbox::enqueue_broadcast(tx, broadcast, OutboxOp::Pin { broadcast_id: platform_id.clone(), sku: sku.clone() })?;
     }
     if let (LiveMarkerKind::TakeOff, Some(sku)) = (kind, &sku) {
-        super::outbox::enqueue_broadcast(tx, broadcast, super::outbox::UNLIST_FROM_BAG, serde_json::json!({ "broadcastId": platform_id, "sku": sku }))?;
+        super::outbox::enqueue_broadcast(tx, broadcast, OutboxOp::UnlistFromBag { broadcast_id: platform_id, sku: sku.clone() })?;
     }
     Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
 }

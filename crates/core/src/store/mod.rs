@@ -13,7 +13,7 @@ pub use course::CourseAttempt;
 pub use room::{ANNOUNCEMENT, CAPTION};
 
 pub use outbox::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxRow, OutboxState, PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxOp, OutboxRow, OutboxState, PIN, ScriptEvent, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,
     platform_broadcast_id,
 };
 pub use products::Upserted;

@@ -8,19 +8,89 @@ use crate::model::ProductDraft;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-/// One queued change. `operation` and `payload` are the desk's words (`upsertProduct` with
-/// a [`ProductDraft`]); the sync layer turns them into the platform's commands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// One queued change, as read back.
+#[derive(Clone, Debug, PartialEq)]
 pub struct OutboxRow {
     pub id: i64,
     /// What it is about, e.g. `product:SAMPLE-ORANGE-5KG`; changes to one entity go in order.
     pub entity: String,
+    /// The operation's code as stored (the tag of [`OutboxOp`]).
     pub operation: String,
-    pub payload: serde_json::Value,
+    /// The operation; `Err` says why a row does not read as one (written by a newer build, or
+    /// damaged): the sync gives it up with that reason instead of guessing.
+    pub op: Result<OutboxOp, String>,
     pub created_at_ms: i64,
     pub attempts: u32,
     pub retry_at_ms: Option<i64>,
+}
+
+/// What the platform must be told, in the desk's words; the sync layer turns each variant
+/// into the platform contract's command with an exhaustive match. Stored as two columns: the
+/// variant's tag in `operation` and its fields (camelCase JSON) in `payload`. Rows written
+/// before this type existed have exactly that form (the same tags and field names, checked
+/// by a test on such rows), so they read back without a migration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "operation", content = "payload", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum OutboxOp {
+    UpsertProduct(ProductDraft),
+    /// A product's stock for sale (0: withdrawn, the contract has no delete).
+    SetStock { sku: String, stock: i64 },
+    CreateBroadcast { broadcast_id: String, title: String, skus: Vec<String> },
+    SetLineup { broadcast_id: String, skus: Vec<String> },
+    ListInBag { broadcast_id: String, sku: String, live_price_fen: i64 },
+    StartBroadcast { broadcast_id: String },
+    /// A product on air is pinned (讲解).
+    Pin { broadcast_id: String, sku: Option<String> },
+    /// A product taken off (下架) leaves the shopping bag.
+    UnlistFromBag { broadcast_id: String, sku: String },
+    EndBroadcast { broadcast_id: String },
+    /// A reply from the desk to a viewer's comment.
+    Reply { broadcast_id: String, comment_seq: i64, text: String },
+    /// The scripted events of a rehearsal (a course scenario) for the practice shop.
+    SetScript { broadcast_id: String, events: Vec<ScriptEvent> },
+}
+
+/// One scripted event of a rehearsal, in the desk's words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum ScriptEvent {
+    /// The product sells out `after_ms` into the broadcast.
+    StockOut { id: String, after_ms: i64, stock_out_sku: String },
+    /// A viewer comments.
+    Comment { id: String, after_ms: i64, user: String, text: String },
+}
+
+impl OutboxOp {
+    /// The code stored in the `operation` column.
+    pub fn code(&self) -> &'static str {
+        match self {
+            OutboxOp::UpsertProduct(_) => UPSERT_PRODUCT,
+            OutboxOp::SetStock { .. } => SET_STOCK,
+            OutboxOp::CreateBroadcast { .. } => CREATE_BROADCAST,
+            OutboxOp::SetLineup { .. } => SET_LINEUP,
+            OutboxOp::ListInBag { .. } => LIST_IN_BAG,
+            OutboxOp::StartBroadcast { .. } => START_BROADCAST,
+            OutboxOp::Pin { .. } => PIN,
+            OutboxOp::UnlistFromBag { .. } => UNLIST_FROM_BAG,
+            OutboxOp::EndBroadcast { .. } => END_BROADCAST,
+            OutboxOp::Reply { .. } => REPLY,
+            OutboxOp::SetScript { .. } => SET_SCRIPT,
+        }
+    }
+
+    /// The two stored columns: the code and the payload's JSON text.
+    fn columns(&self) -> Result<(&'static str, String), StoreError> {
+        let mut value = serde_json::to_value(self).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let payload = value.get_mut("payload").map(serde_json::Value::take).unwrap_or(serde_json::Value::Null);
+        Ok((self.code(), payload.to_string()))
+    }
+
+    /// Reads the two stored columns back.
+    pub fn from_columns(operation: &str, payload: &str) -> Result<OutboxOp, String> {
+        let payload: serde_json::Value = serde_json::from_str(payload).map_err(|err| format!("payload is not JSON: {err}"))?;
+        serde_json::from_value(serde_json::json!({ "operation": operation, "payload": payload }))
+            .map_err(|err| format!("operation {operation:?} does not read: {err}"))
+    }
 }
 
 /// What became of one queued entry.
@@ -71,15 +141,21 @@ pub fn platform_broadcast_id(broadcast: crate::model::BroadcastId) -> String {
 /// so they reach the platform in the order they happened. Nothing is queued for a
 /// broadcast on air in a silent session (a rehearsal while the desk is set to a real
 /// platform).
-pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::BroadcastId, operation: &str, payload: serde_json::Value) -> Result<(), StoreError> {
+pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::BroadcastId, op: OutboxOp) -> Result<(), StoreError> {
     let silent: bool = conn
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status = 'live' AND platform_silent = 1)")?
         .query_row(params![broadcast.0], |r| r.get(0))?;
     if silent {
         return Ok(());
     }
+    enqueue(conn, &format!("broadcast:{}", platform_broadcast_id(broadcast)), &op)
+}
+
+/// Queues one operation about `entity`.
+fn enqueue(conn: &Connection, entity: &str, op: &OutboxOp) -> Result<(), StoreError> {
+    let (operation, payload) = op.columns()?;
     conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), operation, payload.to_string(), now_ms()])?;
+        .execute(params![entity, operation, payload, now_ms()])?;
     Ok(())
 }
 
@@ -96,10 +172,10 @@ pub(super) fn publish_lineup(conn: &Connection, broadcast: crate::model::Broadca
         .query_map(params![broadcast.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if created_on_platform(conn, broadcast)? {
-        enqueue_broadcast(conn, broadcast, SET_LINEUP, serde_json::json!({ "broadcastId": platform_id, "skus": skus }))
+        enqueue_broadcast(conn, broadcast, OutboxOp::SetLineup { broadcast_id: platform_id, skus })
     } else {
         let title: String = conn.query_row("SELECT title FROM broadcast WHERE id = ?1", params![broadcast.0], |r| r.get(0))?;
-        enqueue_broadcast(conn, broadcast, CREATE_BROADCAST, serde_json::json!({ "broadcastId": platform_id, "title": title, "skus": skus }))
+        enqueue_broadcast(conn, broadcast, OutboxOp::CreateBroadcast { broadcast_id: platform_id, title, skus })
     }
 }
 
@@ -126,17 +202,12 @@ pub const SET_STOCK: &str = "setStock";
 /// Queues "no more stock for this SKU" (the contract has no delete: a deleted or renamed
 /// product stops selling); call inside the transaction that deletes it.
 pub(super) fn enqueue_withdraw(conn: &Connection, sku: &str) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![format!("product:{sku}"), SET_STOCK, serde_json::json!({ "sku": sku, "stock": 0 }).to_string(), now_ms()])?;
-    Ok(())
+    enqueue(conn, &format!("product:{sku}"), &OutboxOp::SetStock { sku: sku.to_string(), stock: 0 })
 }
 
 /// Queues a product upsert; call inside the transaction that writes the product.
 pub(super) fn enqueue_product(conn: &Connection, draft: &ProductDraft) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(draft).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![format!("product:{}", draft.sku), UPSERT_PRODUCT, payload, now_ms()])?;
-    Ok(())
+    enqueue(conn, &format!("product:{}", draft.sku), &OutboxOp::UpsertProduct(draft.clone()))
 }
 
 impl Store {
@@ -148,13 +219,13 @@ impl Store {
              WHERE done_at_ms IS NULL AND given_up = 0 ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get::<_, i64>(5)?, r.get(6)?))
+            Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get::<_, i64>(5)?, r.get(6)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, entity, operation, payload, created_at_ms, attempts, retry_at_ms) = row?;
-            let payload = serde_json::from_str(&payload).map_err(|err| StoreError::Corrupt(format!("outbox {id}: {err}")))?;
-            out.push(OutboxRow { id, entity, operation, payload, created_at_ms, attempts: attempts as u32, retry_at_ms });
+            let op = OutboxOp::from_columns(&operation, &payload);
+            out.push(OutboxRow { id, entity, operation, op, created_at_ms, attempts: attempts as u32, retry_at_ms });
         }
         Ok(out)
     }

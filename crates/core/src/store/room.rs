@@ -88,8 +88,7 @@ impl Store {
             super::outbox::enqueue_broadcast(
                 &tx,
                 live.broadcast_id,
-                super::outbox::REPLY,
-                serde_json::json!({ "broadcastId": platform_id, "commentSeq": comment_seq, "text": text }),
+                super::outbox::OutboxOp::Reply { broadcast_id: platform_id, comment_seq, text: text.to_string() },
             )?;
         }
         tx.commit()?;
@@ -217,14 +216,14 @@ impl Store {
     /// Queues a rehearsal's scripted events for the practice shop (after the broadcast's
     /// creation, since they share its entity key). `events` are in the desk's words: see
     /// `anchordesk-desk-sync`.
-    pub fn queue_script(&mut self, broadcast: crate::model::BroadcastId, events: serde_json::Value) -> Result<(), StoreError> {
+    pub fn queue_script(&mut self, broadcast: crate::model::BroadcastId, events: Vec<super::outbox::ScriptEvent>) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         super::broadcasts::ensure_live_broadcast(&tx, broadcast)?;
         if !super::outbox::created_on_platform(&tx, broadcast)? {
             super::outbox::publish_lineup(&tx, broadcast)?;
         }
         let platform_id = super::outbox::platform_broadcast_id(broadcast);
-        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::SET_SCRIPT, serde_json::json!({ "broadcastId": platform_id, "events": events }))?;
+        super::outbox::enqueue_broadcast(&tx, broadcast, super::outbox::OutboxOp::SetScript { broadcast_id: platform_id, events })?;
         tx.commit()?;
         Ok(())
     }
