@@ -567,18 +567,21 @@ fn audience(params: &AudienceParams, scenario: &Scenario, facts: &AttemptFacts) 
     let actual = &facts.audience;
     let mut score = 0.0;
     let mut evidence = Vec::new();
-    let figures: [(&str, &str, i64, i64, u32); 3] = [
-        ("峰值观众", "peak viewers", actual.peak_viewers as i64, expected.expected_peak_viewers as i64, params.peak_viewers_points),
-        ("订单", "orders", actual.orders as i64, expected.expected_orders as i64, params.orders_points),
-        ("GMV（分）", "GMV (fen)", actual.gmv_fen, expected.expected_gmv_fen, params.gmv_points),
+    // Counts as numbers, money as yuan with two decimals (not fen).
+    let yuan = |fen: i64| format!("¥{}.{:02}", fen / 100, (fen % 100).abs());
+    let figures: [(&str, &str, i64, i64, u32, bool); 3] = [
+        ("峰值观众", "peak viewers", actual.peak_viewers as i64, expected.expected_peak_viewers as i64, params.peak_viewers_points, false),
+        ("订单", "orders", actual.orders as i64, expected.expected_orders as i64, params.orders_points, false),
+        ("GMV", "GMV", actual.gmv_fen, expected.expected_gmv_fen, params.gmv_points, true),
     ];
-    for (zh, en, got, want, points) in figures {
+    for (zh, en, got, want, points, money) in figures {
         let ratio = if want <= 0 { 1.0 } else { (got.max(0) as f64 / want as f64).min(1.0) };
         score += ratio * points as f64;
+        let (got_text, want_text) = if money { (yuan(got), yuan(want)) } else { (got.to_string(), want.to_string()) };
         evidence.push(Evidence::new(
             got >= want,
-            format!("{zh}：{got}，预期 {want}"),
-            format!("{en}: {got}, expected {want}"),
+            format!("{zh}：{got_text}，预期 {want_text}"),
+            format!("{en}: {got_text}, expected {want_text}"),
             None,
         ));
     }

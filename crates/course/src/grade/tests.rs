@@ -301,7 +301,7 @@ fn audience_below_expectation_scores_in_proportion() {
     facts.audience.gmv_fen = 0;
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::Audience), 70, "beating one figure does not make up for another");
-    assert!(report.criterion(CriterionId::Audience).unwrap().evidence[2].text_zh.contains("GMV（分）：0，预期 60000"));
+    assert!(report.criterion(CriterionId::Audience).unwrap().evidence[2].text_zh.contains("GMV：¥0.00，预期 ¥600.00"));
 }
 
 #[test]
