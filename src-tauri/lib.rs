@@ -106,7 +106,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             course::grade_class,
             course::rehearsal_prompts,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, sync::RoomAppended])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 

@@ -184,16 +184,7 @@ pub async fn room_events(
         .with_store(move |store| {
             let events = store.room_events(session_id, after as i64, 500)?;
             let next_after = events.last().map(|e| e.seq).unwrap_or(after as i64);
-            let events = events
-                .into_iter()
-                .map(|event| {
-                    let alert = match event.kind {
-                        Some(anchordesk_core::room::RoomEventKind::Comment) => event.text.as_deref().and_then(anchordesk_core::live::comment_alert),
-                        _ => None,
-                    };
-                    RoomItem { event, alert }
-                })
-                .collect();
+            let events = events.into_iter().map(room_item).collect();
             let summary = if with_summary { Some(store.room_summary(session_id)?) } else { None };
             Ok(RoomEvents { events, next_after, replies: store.replies(session_id)?, summary })
         })
@@ -210,9 +201,27 @@ pub async fn pull_room_now(state: &AppState, session: &anchordesk_core::live::Li
     anchordesk_desk_sync::room::pull_room(&*platform, &store, session.id, &id).await.map_err(|err| err.to_string())
 }
 
-/// Pulls the room of `session` every second while it is the session on air. Failures (the
-/// platform away, the broadcast not created there yet) are retried on the next round: the
-/// cursor is in the store, so nothing is missed.
+/// What arrived in the live room since the last push: only the new events, and the
+/// figures (sales per product, viewers) as they stand now.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomAppended {
+    pub session_id: anchordesk_core::live::SessionId,
+    pub events: Vec<RoomItem>,
+    pub summary: anchordesk_core::room::RoomSummary,
+}
+
+fn room_item(event: anchordesk_core::room::RoomEvent) -> RoomItem {
+    let alert = match event.kind {
+        Some(anchordesk_core::room::RoomEventKind::Comment) => event.text.as_deref().and_then(anchordesk_core::live::comment_alert),
+        _ => None,
+    };
+    RoomItem { event, alert }
+}
+
+/// Pulls the room of `session` every second while it is the session on air, and pushes what
+/// is new to the window. Failures (the platform away, the broadcast not created there yet)
+/// are retried on the next round: the cursor is in the store, so nothing is missed.
 pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::LiveSession) {
     // A rehearsal kept from a real platform must not read that platform's room either.
     if session.platform_silent {
@@ -220,6 +229,8 @@ pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::Liv
     }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
+        // Pushed up to here (the window loaded what came before when it opened the room).
+        let mut pushed: Option<i64> = None;
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             let state = app.state::<AppState>();
@@ -227,8 +238,25 @@ pub fn pull_room_while_live(app: &AppHandle, session: anchordesk_core::live::Liv
             if !on_air {
                 break;
             }
-            if let Err(err) = pull_room_now(&state, &session).await {
-                tracing::debug!("room pull: {err}");
+            match pull_room_now(&state, &session).await {
+                Ok(0) if pushed.is_some() => continue,
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::debug!("room pull: {err}");
+                    continue;
+                }
+            }
+            let (id, after) = (session.id, pushed.unwrap_or(0));
+            let appended = state
+                .with_store(move |store| {
+                    let events = store.room_events(id, after, 500)?;
+                    Ok((events, store.room_summary(id)?))
+                })
+                .await;
+            if let Ok((events, summary)) = appended {
+                pushed = Some(events.last().map(|e| e.seq).unwrap_or(after));
+                let events = events.into_iter().map(room_item).collect();
+                let _ = RoomAppended { session_id: id, events, summary }.emit(&app);
             }
         }
     });

@@ -204,6 +204,7 @@ export const events = {
 	livePreview: makeEvent<LivePreview, LivePreview>("live-preview"),
 	liveStats: makeEvent<LiveStats_Serialize, LiveStats_Deserialize>("live-stats"),
 	prompterMoved: makeEvent<PrompterMoved, PrompterMoved>("prompter-moved"),
+	roomAppended: makeEvent<RoomAppended_Serialize, RoomAppended_Deserialize>("room-appended"),
 	syncChanged: makeEvent<SyncChanged_Serialize, SyncChanged_Deserialize>("sync-changed"),
 };
 
@@ -2091,6 +2092,32 @@ export type Risk =
 
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
+
+/**
+ *  What arrived in the live room since the last push: only the new events, and the
+ *  figures (sales per product, viewers) as they stand now.
+ */
+export type RoomAppended = RoomAppended_Serialize | RoomAppended_Deserialize;
+
+/**
+ *  What arrived in the live room since the last push: only the new events, and the
+ *  figures (sales per product, viewers) as they stand now.
+ */
+export type RoomAppended_Deserialize = {
+	sessionId: SessionId,
+	events: RoomItem_Deserialize[],
+	summary: RoomSummary,
+};
+
+/**
+ *  What arrived in the live room since the last push: only the new events, and the
+ *  figures (sales per product, viewers) as they stand now.
+ */
+export type RoomAppended_Serialize = {
+	sessionId: SessionId,
+	events: RoomItem_Serialize[],
+	summary: RoomSummary,
+};
 
 /**  One event of the live room, flattened: which fields are set depends on `kind`. */
 export type RoomEvent = RoomEvent_Serialize | RoomEvent_Deserialize;

@@ -2,6 +2,7 @@
 import { commands, events, type BroadcastId, type BroadcastReport, type Clip, type DuePrompt, type LiveStatus, type ReplyOutcome, type Stats } from '../bindings';
 import { call } from '../api';
 import { app } from './app.svelte';
+import { room } from './room.svelte';
 
 class LiveStore {
   status = $state<LiveStatus | null>(null);
@@ -64,6 +65,7 @@ class LiveStore {
 
   async stop() {
     const result = await call(commands.stopLive());
+    room.close();
     this.report = result.report;
     this.clips = result.clips;
     this.status = null;
