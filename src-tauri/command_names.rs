@@ -80,7 +80,6 @@ const APP_COMMANDS: &[&str] = &[
     "export_attempt",
     "course_history",
     "grade_class",
-    "rehearsal_prompts",
     "platform_settings",
     "test_platform_connection",
     "save_platform_settings",

@@ -8,7 +8,8 @@ use anchordesk_core::validate::{FieldError, FieldErrorCode};
 use anchordesk_core::{BroadcastId, model::Broadcast};
 use anchordesk_course::{ClassTable, GradedReport, RowFilter, Scenario, SortKey, Student, Trend};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
+use tauri_specta::Event;
 
 /// The scenarios a student can rehearse: the shipped ones and a teacher's own in
 /// `<data dir>/scenarios`, with the files that were refused (file:line and why).
@@ -277,7 +278,7 @@ pub async fn grade_class(
 
 /// Desk-side reminders due now in a rehearsal on air (a coupon to announce), with the
 /// seconds left to do it.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DuePrompt {
     pub event_id: String,
@@ -285,20 +286,38 @@ pub struct DuePrompt {
     pub seconds_left: i32,
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn rehearsal_prompts(state: State<'_, AppState>) -> Result<Vec<DuePrompt>, UiError> {
-    let Some((session, _, media_ms)) = state.on_air_session() else {
-        return Ok(Vec::new());
-    };
-    let broadcast_id = session.broadcast_id;
-    let Some(attempt) = state.with_store(move |store| store.course_attempt(broadcast_id)).await? else {
-        return Ok(Vec::new());
-    };
-    let scenario = scenario(&state, &attempt.scenario_id)?;
-    Ok(anchordesk_course_desk::due_prompts(&scenario, media_ms)
-        .into_iter()
-        .filter(|p| p.until_ms > media_ms)
-        .map(|p| DuePrompt { event_id: p.event_id, sku: p.sku, seconds_left: ((p.until_ms - media_ms) / 1000) as i32 })
-        .collect())
+/// A rehearsal's reminders due now (a coupon to announce), pushed while it is on air.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct PromptsDue {
+    pub session_id: anchordesk_core::live::SessionId,
+    pub prompts: Vec<DuePrompt>,
+}
+
+/// While `session` is on air and is a course rehearsal, tells the window each second which
+/// reminders are due, when that changes. The scenario is read once, at the start.
+pub fn prompts_while_live(app: &AppHandle, session: anchordesk_core::live::LiveSession) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let state = app.state::<AppState>();
+        let broadcast_id = session.broadcast_id;
+        let Ok(Some(attempt)) = state.with_store(move |store| store.course_attempt(broadcast_id)).await else { return };
+        let Ok(scenario) = scenario(&state, &attempt.scenario_id) else { return };
+        let mut last: Option<Vec<DuePrompt>> = None;
+        loop {
+            let Some((on_air, _, media_ms)) = state.on_air_session().filter(|(on_air, _, _)| on_air.id == session.id) else {
+                break;
+            };
+            let prompts: Vec<DuePrompt> = anchordesk_course_desk::due_prompts(&scenario, media_ms)
+                .into_iter()
+                .filter(|p| p.until_ms > media_ms)
+                .map(|p| DuePrompt { event_id: p.event_id, sku: p.sku, seconds_left: ((p.until_ms - media_ms) / 1000) as i32 })
+                .collect();
+            if last.as_ref() != Some(&prompts) {
+                let _ = PromptsDue { session_id: on_air.id, prompts: prompts.clone() }.emit(&app);
+                last = Some(prompts);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
 }

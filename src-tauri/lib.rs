@@ -104,9 +104,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             course::export_attempt,
             course::course_history,
             course::grade_class,
-            course::rehearsal_prompts,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, sync::RoomAppended])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, sync::RoomAppended, course::PromptsDue])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 

@@ -149,8 +149,15 @@ async fn with_desk<T: Send + 'static>(
 #[specta::specta]
 pub async fn go_live(app: AppHandle, state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>) -> Result<LiveStatus, UiError> {
     let status = with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url }))).await?;
-    crate::sync::pull_room_while_live(&app, status.session.clone());
+    follow_while_live(&app, &status);
     Ok(status)
+}
+
+/// What the window is told while on air besides the console's state: the live room, and a
+/// rehearsal's reminders.
+fn follow_while_live(app: &AppHandle, status: &LiveStatus) {
+    crate::sync::pull_room_while_live(app, status.session.clone());
+    crate::course::prompts_while_live(app, status.session.clone());
 }
 
 /// Marks going live as under way, so the devices are not taken by a preview meanwhile.
@@ -228,7 +235,7 @@ pub async fn close_interrupted(state: State<'_, AppState>, session_id: SessionId
 #[specta::specta]
 pub async fn resume_interrupted(app: AppHandle, state: State<'_, AppState>, session_id: SessionId) -> Result<LiveStatus, UiError> {
     let status = with_starting(&state, with_desk(&state, move |desk| desk.resume(session_id))).await?;
-    crate::sync::pull_room_while_live(&app, status.session.clone());
+    follow_while_live(&app, &status);
     Ok(status)
 }
 

@@ -91,6 +91,17 @@ respond_within_seconds = 90
 must_say_any = ["客服", "订单号", "帮您查"]
 
 [[events]]
+id = "coupon"
+at_seconds = 8
+kind = "coupon_due"
+sku = "E2E-ORANGE-10"
+risk = "coupon"
+respond_within_seconds = 90
+
+[events.handled]
+must_say_any = ["领券", "优惠券"]
+
+[[events]]
 id = "sold-out"
 at_seconds = 9
 kind = "stock_out"
@@ -166,7 +177,9 @@ test('a student rehearses a scenario and gets a graded report; the class table n
     await browser.keys('ArrowLeft');
     await sleep(500);
     await waitForText(browser, '[data-testid="live-on-air"]', '10斤装');
-    await announce(browser, '10斤装直播价 89.90，坏果包赔');
+    // The coupon reminder is pushed to the console when it is due; announcing it handles it.
+    await waitForText(browser, '[data-testid="live-prompt"]', '10斤装');
+    await announce(browser, '10斤装直播价 89.90，坏果包赔，下单前先领券');
     await sleep(2000);
     await (await byTestId(browser, 'live-stop')).click();
     await (await byTestId(browser, 'live-stop-confirm')).click();

@@ -194,7 +194,6 @@ export const commands = {
 	exportAttempt: (broadcastId: BroadcastId) => typedError<ExportedAttempt, UiError_Serialize>(__TAURI_INVOKE("export_attempt", { broadcastId })),
 	courseHistory: (studentId: string) => typedError<AttemptHistory_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_history", { studentId })),
 	gradeClass: (folder: string, roster: string | null, sort: string, descending: boolean, onlyProblems: boolean, exportCsv: boolean) => typedError<ClassView_Serialize, UiError_Serialize>(__TAURI_INVOKE("grade_class", { folder, roster, sort, descending, onlyProblems, exportCsv })),
-	rehearsalPrompts: () => typedError<DuePrompt[], UiError_Serialize>(__TAURI_INVOKE("rehearsal_prompts")),
 };
 
 /** Events */
@@ -204,6 +203,7 @@ export const events = {
 	livePreview: makeEvent<LivePreview, LivePreview>("live-preview"),
 	liveStats: makeEvent<LiveStats_Serialize, LiveStats_Deserialize>("live-stats"),
 	prompterMoved: makeEvent<PrompterMoved, PrompterMoved>("prompter-moved"),
+	promptsDue: makeEvent<PromptsDue, PromptsDue>("prompts-due"),
 	roomAppended: makeEvent<RoomAppended_Serialize, RoomAppended_Deserialize>("room-appended"),
 	syncChanged: makeEvent<SyncChanged_Serialize, SyncChanged_Deserialize>("sync-changed"),
 };
@@ -1992,6 +1992,12 @@ export type PrompterView_Serialize = {
 	/**  Seconds left in the current segment; negative when over time. */
 	secondsLeft: number,
 	level: CountdownLevel,
+};
+
+/**  A rehearsal's reminders due now (a coupon to announce), pushed while it is on air. */
+export type PromptsDue = {
+	sessionId: SessionId,
+	prompts: DuePrompt[],
 };
 
 /**  Where the picture goes besides the recording, as the console says it. */

@@ -9,6 +9,8 @@ class LiveStore {
   stats = $state<Stats | null>(null);
   preview = $state<string | null>(null);
   report = $state<BroadcastReport | null>(null);
+  /** A rehearsal's reminders due now (a coupon to announce), pushed by the app. */
+  prompts = $state<DuePrompt[]>([]);
   /** Clips cut when the broadcast stopped (shown with the report right after). */
   clips = $state<Clip[]>([]);
   #unlisten: (() => void)[] = [];
@@ -24,6 +26,11 @@ class LiveStore {
     if (this.#unlisten.length > 0) return;
     this.#unlisten.push(await events.liveStats.listen((event) => (this.stats = event.payload.stats)));
     this.#unlisten.push(await events.livePreview.listen((event) => (this.preview = `data:image/jpeg;base64,${event.payload.jpegBase64}`)));
+    this.#unlisten.push(
+      await events.promptsDue.listen((event) => {
+        if (event.payload.sessionId === this.status?.session.id) this.prompts = event.payload.prompts;
+      }),
+    );
     // Every change on air is pushed by the live session (the end is handled by stop()).
     this.#unlisten.push(
       await events.liveChanged.listen((event) => {
@@ -50,10 +57,7 @@ class LiveStore {
     this.status = await call(commands.liveTakeOff(index));
   }
 
-  /** A rehearsal's reminders due now (a coupon to announce). */
-  rehearsalPrompts(): Promise<DuePrompt[]> {
-    return call(commands.rehearsalPrompts());
-  }
+
 
   async product(step: number, index: number | null = null) {
     this.status = await call(commands.liveProduct(step, index));
@@ -66,6 +70,7 @@ class LiveStore {
   async stop() {
     const result = await call(commands.stopLive());
     room.close();
+    this.prompts = [];
     this.report = result.report;
     this.clips = result.clips;
     this.status = null;
