@@ -220,23 +220,10 @@ pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> an
 
 /// UTF-8 (with or without a byte-order mark) or UTF-16 with a byte-order mark (Notepad's
 /// "Unicode"), else GB18030, which covers GBK.
+/// UTF-8 (with or without BOM), UTF-16 with a BOM, or GBK/GB18030: the one reader of
+/// `anchordesk_core::import`, shared with the catalog importer.
 fn decode(bytes: &[u8]) -> anyhow::Result<String> {
-    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
-        anyhow::ensure!(
-            !had_errors,
-            "the input starts with a {} byte-order mark but is not valid {}",
-            encoding.name(),
-            encoding.name()
-        );
-        return Ok(text.into_owned());
-    }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
-    }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-    anyhow::ensure!(!had_errors, "the input is neither UTF-8 nor GBK/GB18030");
-    Ok(text.into_owned())
+    Ok(anchordesk_core::import::decode_text(bytes)?.0)
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ impl Format {
 pub enum Encoding {
     Utf8,
     Gb18030,
+    /// UTF-16 with a byte-order mark.
+    Utf16,
 }
 
 /// A whole file that cannot be imported at all.
@@ -136,6 +138,15 @@ pub fn read_products(bytes: &[u8], format: Format) -> Result<ParsedFile, ImportE
 
 /// Decodes text as UTF-8 (with or without BOM), else as GB18030 (a superset of GBK).
 pub fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), ImportError> {
+    // A UTF-16 file (Windows Notepad's "Unicode") says so with its byte-order mark.
+    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes)
+        && encoding != encoding_rs::UTF_8
+    {
+        return encoding
+            .decode_without_bom_handling_and_without_replacement(&bytes[bom_len..])
+            .map(|text| (text.into_owned(), Encoding::Utf16))
+            .ok_or(ImportError::Encoding { offset: bom_len });
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
         Ok(text) => Ok((text.to_string(), Encoding::Utf8)),
