@@ -4,7 +4,7 @@
 use crate::state::{AppState, UiError};
 use anchordesk_desk_sync::DeskOutbox;
 use anchordesk_platform::sync::{SyncConfig, SyncStatus, SyncWorker};
-use anchordesk_platform::{ClientConfig, SandboxPlatform};
+use anchordesk_platform::{ClientConfig, ContractClient};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
@@ -29,7 +29,7 @@ pub struct SyncChanged {
 /// What the platform link holds while the app runs.
 pub struct PlatformLink {
     pub url: String,
-    pub platform: Arc<SandboxPlatform>,
+    pub platform: Arc<ContractClient>,
     pub handle: anchordesk_platform::sync::SyncHandle,
     /// The embedded practice platform, when the desk uses it (no platform of its own set).
     pub sandbox: Option<anchordesk_sandbox::RunningSandbox>,
@@ -90,7 +90,7 @@ pub fn start(app: &AppHandle) {
             }
         };
         let url = client.base_url.clone();
-        let platform = match SandboxPlatform::new(client) {
+        let platform = match ContractClient::new(client) {
             Ok(platform) => Arc::new(platform),
             Err(err) => return report_offline(&app, &err.to_string()),
         };
@@ -324,7 +324,7 @@ fn platform_error(err: impl std::fmt::Display) -> UiError {
 #[tauri::command]
 #[specta::specta]
 pub async fn test_platform_connection(base_url: String, client_id: String, secret: String) -> Result<String, UiError> {
-    let platform = SandboxPlatform::new(ClientConfig::new(base_url, client_id, secret)).map_err(platform_error)?;
+    let platform = ContractClient::new(ClientConfig::new(base_url, client_id, secret)).map_err(platform_error)?;
     use anchordesk_platform::Platform as _;
     let shop = platform.shop().await.map_err(platform_error)?;
     Ok(shop.name)
@@ -382,6 +382,6 @@ pub async fn save_platform_settings(
 }
 
 /// The upload speed to the platform in kbit/s, measured with the contract's probe.
-pub async fn measure_upload(platform: &SandboxPlatform) -> Result<f64, String> {
+pub async fn measure_upload(platform: &ContractClient) -> Result<f64, String> {
     anchordesk_platform::measure_upload_kbps(platform, anchordesk_platform::PROBE_DEFAULT_BYTES).await.map_err(|err| err.to_string())
 }

@@ -3,7 +3,7 @@
 use anchordesk_core::Store;
 use anchordesk_desk_sync::DeskOutbox;
 use anchordesk_platform::sync::{SyncConfig, SyncWorker};
-use anchordesk_platform::{ClientConfig, Platform, SandboxPlatform};
+use anchordesk_platform::{ClientConfig, Platform, ContractClient};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ async fn a_fresh_desk_syncs_its_sample_catalog_and_later_edits() {
     let store = Arc::new(Mutex::new(store));
 
     let platform = Arc::new(
-        SandboxPlatform::new(ClientConfig::new(
+        ContractClient::new(ClientConfig::new(
             running.base_url(),
             anchordesk_sandbox::DEMO_CLIENT_ID,
             anchordesk_sandbox::DEMO_CLIENT_SECRET,
@@ -100,7 +100,7 @@ async fn going_live_pins_each_product_on_the_platform_in_order() {
     let store = Arc::new(Mutex::new(store));
 
     let platform = Arc::new(
-        SandboxPlatform::new(ClientConfig::new(running.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET))
+        ContractClient::new(ClientConfig::new(running.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET))
             .unwrap(),
     );
     let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store.clone())), SyncConfig { key_prefix: "live-".into(), ..SyncConfig::default() });
@@ -138,7 +138,7 @@ async fn the_worker_sends_the_products_before_the_broadcast_that_names_them() {
         assert!(pending.iter().any(|e| e.entity.starts_with("broadcast:")), "nothing is held back by the desk");
     }
     let platform = Arc::new(
-        SandboxPlatform::new(ClientConfig::new(running.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET)).unwrap(),
+        ContractClient::new(ClientConfig::new(running.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET)).unwrap(),
     );
     let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store.clone())), SyncConfig { key_prefix: "order-".into(), ..SyncConfig::default() });
     worker.drain(Duration::from_secs(30)).await.unwrap();

@@ -1,6 +1,6 @@
 //! The adapter trait every platform implements, and its first implementation.
 //!
-//! A platform adapter turns the desk's calls into one platform's API. [`SandboxPlatform`]
+//! A platform adapter turns the desk's calls into one platform's API. [`ContractClient`]
 //! speaks the open contract directly (the sandbox and any server implementing the
 //! OpenAPI document); a Douyin or Taobao adapter is one more file implementing
 //! [`Platform`] with its own client, mapping the desk's SKUs and broadcast ids to that
@@ -106,21 +106,22 @@ pub trait Platform: Send + Sync {
     }
 }
 
-/// The adapter of the open contract: the sandbox, or any server implementing the document.
+/// The client of the open contract: the practice sandbox, or a team's own platform (any
+/// server implementing the OpenAPI document).
 #[derive(Debug, Clone)]
-pub struct SandboxPlatform {
+pub struct ContractClient {
     client: Client,
 }
 
-impl SandboxPlatform {
+impl ContractClient {
     /// An adapter over a new [`Client`].
-    pub fn new(config: ClientConfig) -> Result<SandboxPlatform, PlatformError> {
-        Ok(SandboxPlatform { client: Client::new(config)? })
+    pub fn new(config: ClientConfig) -> Result<ContractClient, PlatformError> {
+        Ok(ContractClient { client: Client::new(config)? })
     }
 
     /// An adapter over an existing client.
-    pub fn from_client(client: Client) -> SandboxPlatform {
-        SandboxPlatform { client }
+    pub fn from_client(client: Client) -> ContractClient {
+        ContractClient { client }
     }
 
     /// The underlying client.
@@ -133,7 +134,7 @@ fn broadcast_path(broadcast_id: &str, rest: &str) -> String {
     format!("/v1/broadcasts/{}{}", encode_segment(broadcast_id), rest)
 }
 
-impl Platform for SandboxPlatform {
+impl Platform for ContractClient {
     fn name(&self) -> &str {
         "sandbox"
     }

@@ -12,7 +12,7 @@
 //! - [`Client`]: the HTTP client of the open contract (OAuth2 client credentials, signing,
 //!   an `Idempotency-Key` on every write, retries with full jitter that honour
 //!   `Retry-After`, RFC 9457 problem details as errors);
-//! - [`Platform`] and [`SandboxPlatform`]: the adapter trait and its first implementation;
+//! - [`Platform`] and [`ContractClient`]: the adapter trait and its first implementation;
 //! - [`sync`]: the worker that drains the desk's outbox through a [`Platform`];
 //! - [`pull`]: cursored, resumable pulls of events and orders;
 //! - [`probe`]: the upload-speed probe of the go-live preflight.
@@ -26,12 +26,12 @@
 //!
 //! ```no_run
 //! use anchordesk_platform::sync::{OutboxStore, SyncConfig, SyncWorker};
-//! use anchordesk_platform::{ClientConfig, Platform, SandboxPlatform};
+//! use anchordesk_platform::{ClientConfig, Platform, ContractClient};
 //! use std::sync::Arc;
 //!
 //! # async fn wire(store: Arc<dyn OutboxStore>) -> Result<(), anchordesk_platform::PlatformError> {
 //! let config = ClientConfig::new("http://127.0.0.1:8787", "demo-desk", "secret from the keyring");
-//! let platform: Arc<dyn Platform> = Arc::new(SandboxPlatform::new(config)?);
+//! let platform: Arc<dyn Platform> = Arc::new(ContractClient::new(config)?);
 //! println!("connected to {}", platform.shop().await?.name); // "test connection"
 //! let sync = SyncConfig { key_prefix: "desk-7f3a-".into(), ..SyncConfig::default() };
 //! let worker = SyncWorker::new(platform, store, sync);
@@ -55,7 +55,7 @@ pub mod sign;
 pub mod sync;
 pub mod types;
 
-pub use adapter::{BoxFuture, Platform, SandboxPlatform};
+pub use adapter::{BoxFuture, Platform, ContractClient};
 pub use client::{Client, ClientConfig, RetryPolicy};
 pub use error::PlatformError;
 pub use probe::measure_upload_kbps;
@@ -77,7 +77,7 @@ mod send_sync {
     #[test]
     fn public_handles_are_send_and_sync() {
         assert_send_sync::<crate::Client>();
-        assert_send_sync::<crate::SandboxPlatform>();
+        assert_send_sync::<crate::ContractClient>();
         assert_send_sync::<std::sync::Arc<dyn crate::Platform>>();
         assert_send_sync::<crate::sync::SyncWorker>();
         assert_send_sync::<crate::sync::SyncHandle>();

@@ -816,7 +816,7 @@ mod tests {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut config = crate::ClientConfig::new(format!("http://127.0.0.1:{port}"), "desk", "secret");
         config.retry = crate::RetryPolicy { max_retries: 1, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
-        let platform = Arc::new(crate::SandboxPlatform::new(config).unwrap());
+        let platform = Arc::new(crate::ContractClient::new(config).unwrap());
         let bag = Command::ListInBag { broadcast_id: "b1".into(), sku: "A".into(), live_price_fen: 990 };
         let store = Arc::new(MemoryOutbox::with(&[product("A", 1), product("B", 1), product("A", 2), bag]));
         let sync = SyncConfig { min_backoff: Duration::from_secs(10), ..SyncConfig::default() };

@@ -6,7 +6,7 @@
 mod outbox;
 
 use anchordesk_platform::sync::{Command, OutboxStore, SyncConfig, SyncWorker};
-use anchordesk_platform::{ClientConfig, Platform, ProductUpsert, SandboxPlatform};
+use anchordesk_platform::{ClientConfig, Platform, ProductUpsert, ContractClient};
 use anchordesk_sandbox::{Config, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox};
 use outbox::SqliteOutbox;
 use std::net::SocketAddr;
@@ -51,7 +51,7 @@ fn main() -> anyhow::Result<()> {
         config.audience_tick = None;
         let sandbox = Sandbox::start(config).await?;
         let platform: Arc<dyn Platform> =
-            Arc::new(SandboxPlatform::new(ClientConfig::new(sandbox.base_url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))?);
+            Arc::new(ContractClient::new(ClientConfig::new(sandbox.base_url(), DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))?);
         for (label, n_skus) in [("10,000 distinct SKUs", N), ("the same 100 SKUs edited 100 times each", 100)] {
             let outbox = Arc::new(SqliteOutbox::open(&dir.path().join(format!("sync-{n_skus}.sqlite3")))?);
             let commands: Vec<Command> = (0..N).map(|idx| upsert(idx, n_skus)).collect();

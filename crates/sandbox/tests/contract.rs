@@ -607,7 +607,7 @@ async fn shops_are_isolated_from_each_other() {
     let response = reqwest::Client::new().post(format!("{base}/admin/shops")).json(&ShopCreate { name: "学生练习店 3 号".into() }).send().await.unwrap();
     assert_eq!(response.status(), 201);
     let student: ShopCredentials = response.json().await.unwrap();
-    let student_platform = SandboxPlatform::new(ClientConfig::new(base.clone(), student.client_id.clone(), student.client_secret.clone())).unwrap();
+    let student_platform = ContractClient::new(ClientConfig::new(base.clone(), student.client_id.clone(), student.client_secret.clone())).unwrap();
     let demo = common::platform(&base);
 
     assert_eq!(student_platform.shop().await.unwrap(), student.shop);
@@ -618,7 +618,7 @@ async fn shops_are_isolated_from_each_other() {
     assert_eq!(demo.list_products(None, 10).await.unwrap().items[0].title, "赣南脐橙");
     assert_eq!(student_platform.list_products(None, 10).await.unwrap().items.len(), 1);
     // One shop's secret does not sign for the other's token.
-    let wrong = SandboxPlatform::new(ClientConfig::new(base.clone(), student.client_id.clone(), DEMO_CLIENT_SECRET)).unwrap();
+    let wrong = ContractClient::new(ClientConfig::new(base.clone(), student.client_id.clone(), DEMO_CLIENT_SECRET)).unwrap();
     match wrong.shop().await {
         Err(PlatformError::Problem { problem, .. }) => assert_eq!(problem.code, ProblemCode::Unauthorized),
         other => panic!("expected unauthorized, got {other:?}"),

@@ -24,7 +24,7 @@ async fn tick(base: &str, ticks: i32) {
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 
-async fn all_events(platform: &SandboxPlatform, broadcast_id: &str) -> Vec<LiveEvent> {
+async fn all_events(platform: &ContractClient, broadcast_id: &str) -> Vec<LiveEvent> {
     pull::events(platform, broadcast_id, 0, 100_000).await.unwrap().0
 }
 

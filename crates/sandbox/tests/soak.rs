@@ -9,7 +9,7 @@
 mod common;
 
 use anchordesk_platform::sync::{OutboxStore, SyncConfig, SyncWorker};
-use anchordesk_platform::{ClientConfig, FaultConfig, FaultSettings, Platform, RetryPolicy, SandboxPlatform};
+use anchordesk_platform::{ClientConfig, FaultConfig, FaultSettings, Platform, RetryPolicy, ContractClient};
 use common::outbox::SqliteOutbox;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -116,7 +116,7 @@ async fn run_desk(outbox: &Path, base_url: &str) {
     let mut client_config = ClientConfig::new(base_url, anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET);
     client_config.timeout = Duration::from_secs(3);
     client_config.retry = RetryPolicy { max_retries: 3, min_delay: Duration::from_millis(20), max_delay: Duration::from_millis(300) };
-    let platform: Arc<dyn Platform> = Arc::new(SandboxPlatform::new(client_config).unwrap());
+    let platform: Arc<dyn Platform> = Arc::new(ContractClient::new(client_config).unwrap());
     let outbox = Arc::new(SqliteOutbox::open(outbox).unwrap());
     let config = SyncConfig {
         key_prefix: "soak-".into(),

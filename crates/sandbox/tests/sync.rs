@@ -135,7 +135,7 @@ async fn pulls_resume_from_their_cursor_across_a_restart_and_take_nothing_twice(
 
 #[tokio::test]
 async fn wrong_credentials_keep_every_entry_pending_until_they_are_fixed() {
-    use anchordesk_platform::{ClientConfig, RetryPolicy, SandboxPlatform};
+    use anchordesk_platform::{ClientConfig, RetryPolicy, ContractClient};
     let dir = tempfile::tempdir().unwrap();
     let sandbox = common::start(&dir.path().join("platform")).await;
     let outbox = Arc::new(SqliteOutbox::open(&dir.path().join("desk.sqlite3")).unwrap());
@@ -143,7 +143,7 @@ async fn wrong_credentials_keep_every_entry_pending_until_they_are_fixed() {
     outbox.enqueue(&desk.commands).unwrap();
     let mut config = ClientConfig::new(sandbox.base_url(), anchordesk_sandbox::DEMO_CLIENT_ID, "a-mistyped-secret");
     config.retry = RetryPolicy { max_retries: 0, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(1) };
-    let wrong: Arc<dyn Platform> = Arc::new(SandboxPlatform::new(config).unwrap());
+    let wrong: Arc<dyn Platform> = Arc::new(ContractClient::new(config).unwrap());
     let worker = SyncWorker::new(wrong, outbox.clone() as Arc<dyn OutboxStore>, worker_config());
 
     let report = worker.round().await.unwrap();

@@ -5,7 +5,7 @@ pub mod desk;
 pub mod outbox;
 
 use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use anchordesk_platform::{AnchorUpsert, BroadcastCreate, Client, ClientConfig, Platform, Problem, ProblemCode, RetryPolicy, SandboxPlatform};
+use anchordesk_platform::{AnchorUpsert, BroadcastCreate, Client, ClientConfig, Platform, Problem, ProblemCode, RetryPolicy, ContractClient};
 use anchordesk_sandbox::{Config, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, RunningSandbox, Sandbox};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -32,8 +32,8 @@ pub fn client(base_url: &str) -> Client {
     Client::new(config).expect("client config is valid")
 }
 
-pub fn platform(base_url: &str) -> SandboxPlatform {
-    SandboxPlatform::from_client(client(base_url))
+pub fn platform(base_url: &str) -> ContractClient {
+    ContractClient::from_client(client(base_url))
 }
 
 /// A client with no retries, to see each answer as it is.
@@ -55,7 +55,7 @@ pub fn product(title: &str, price_fen: i64, stock: i64) -> anchordesk_platform::
 
 /// Anchor a1, product GN-1 (¥59.90, 100 in stock) and broadcast b1, live, with GN-1 in
 /// the bag at ¥39.90.
-pub async fn setup_live_broadcast(platform: &SandboxPlatform) {
+pub async fn setup_live_broadcast(platform: &ContractClient) {
     platform.upsert_anchor("setup-a1", "a1", &AnchorUpsert { name: "李主播".into(), qualifications: vec![] }).await.unwrap();
     platform.upsert_product("setup-p1", "GN-1", &product("赣南脐橙 5kg", 5990, 100)).await.unwrap();
     let broadcast = BroadcastCreate {
