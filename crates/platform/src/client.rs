@@ -7,7 +7,7 @@
 //! corrects the clock offset before the next attempt.
 
 use crate::error::PlatformError;
-use crate::sign::{self, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::sign::{self, IDEMPOTENCY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::types::{LiveEvent, Problem, ProblemCode, TokenResponse};
 use backon::{ExponentialBuilder, Retryable};
 use futures_util::{Stream, StreamExt};
@@ -250,13 +250,25 @@ impl Client {
         let token = self.token().await?;
         let timestamp = now_s() + self.clock_offset_s();
         let body = body.unwrap_or_default();
-        let signature = sign::sign(&self.inner.secret, method.as_str(), path_and_query, timestamp, body);
+        // A fresh nonce for each attempt: a retry is a new request (the idempotency key makes
+        // it the same write), a captured copy is refused.
+        let nonce = sign::new_nonce();
+        let signed = sign::Signed {
+            method: method.as_str(),
+            path_and_query,
+            timestamp_s: timestamp,
+            nonce: &nonce,
+            idempotency_key: idempotency_key.unwrap_or_default(),
+            body,
+        };
+        let signature = sign::sign(&self.inner.secret, &signed);
         let mut request = self
             .inner
             .http
             .request(method.clone(), format!("{}{}", self.inner.base, path_and_query))
             .bearer_auth(&token)
             .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(NONCE_HEADER, nonce.as_str())
             .header(SIGNATURE_HEADER, signature);
         if let Some(key) = idempotency_key {
             request = request.header(IDEMPOTENCY_HEADER, key);
@@ -346,7 +358,11 @@ impl Client {
     ) -> Result<impl Stream<Item = Result<LiveEvent, PlatformError>> + Send + 'static, PlatformError> {
         let token = self.token().await?;
         let timestamp = now_s() + self.clock_offset_s();
-        let signature = sign::sign(&self.inner.secret, "GET", path_and_query, timestamp, b"");
+        let nonce = sign::new_nonce();
+        let signature = sign::sign(
+            &self.inner.secret,
+            &sign::Signed { method: "GET", path_and_query, timestamp_s: timestamp, nonce: &nonce, idempotency_key: "", body: b"" },
+        );
         // The stream stays open, so it gets no overall timeout; a client-wide timeout
         // would cut it, hence a dedicated client.
         let http = reqwest::Client::builder()
@@ -357,6 +373,7 @@ impl Client {
             .get(format!("{}{}", self.inner.base, path_and_query))
             .bearer_auth(&token)
             .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(NONCE_HEADER, nonce.as_str())
             .header(SIGNATURE_HEADER, signature)
             .header(reqwest::header::ACCEPT, "text/event-stream");
         let path = path_and_query.to_owned();

@@ -5,7 +5,7 @@
 //! when the two differ (`UPDATE_OPENAPI=1` rewrites the file).
 
 use crate::routes::{Access, Body, ROUTES};
-use crate::sign::{IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::sign::{IDEMPOTENCY_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::types::*;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -100,10 +100,16 @@ pub fn document() -> OpenApi {
                     Some("Unix seconds; must be within the skew window of the server's clock"),
                 ))
                 .parameter(string_param(
+                    NONCE_HEADER,
+                    ParameterIn::Header,
+                    true,
+                    Some("16-128 characters, unique per request; a nonce seen within the skew window is refused (replay)"),
+                ))
+                .parameter(string_param(
                     SIGNATURE_HEADER,
                     ParameterIn::Header,
                     true,
-                    Some("hex HMAC-SHA256 of METHOD\\nPATH?QUERY\\nTIMESTAMP\\nhex(SHA-256(body)) keyed by the client secret"),
+                    Some("hex HMAC-SHA256 of METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nIDEMPOTENCY-KEY (empty for reads)\\nhex(SHA-256(body)) keyed by the client secret"),
                 ));
         }
         if route.is_write() {

@@ -627,6 +627,8 @@ contract! {
         BadSignature,
         /// The request timestamp is outside the skew window.
         ClockSkew,
+        /// The request's nonce was seen before within the skew window: a replay.
+        ReplayedRequest,
         /// A write came without an `Idempotency-Key`.
         MissingIdempotencyKey,
         /// The `Idempotency-Key` was used before with a different request.
@@ -738,6 +740,7 @@ impl ProblemCode {
             ProblemCode::ClockSkew => "clock-skew",
             ProblemCode::MissingIdempotencyKey => "missing-idempotency-key",
             ProblemCode::IdempotencyMismatch => "idempotency-mismatch",
+            ProblemCode::ReplayedRequest => "replayed-request",
             ProblemCode::NotFound => "not-found",
             ProblemCode::NoRoute => "no-route",
             ProblemCode::MethodNotAllowed => "method-not-allowed",
@@ -757,7 +760,8 @@ impl ProblemCode {
             ProblemCode::Unauthorized
             | ProblemCode::InvalidToken
             | ProblemCode::BadSignature
-            | ProblemCode::ClockSkew => 401,
+            | ProblemCode::ClockSkew
+            | ProblemCode::ReplayedRequest => 401,
             ProblemCode::NotFound | ProblemCode::NoRoute => 404,
             ProblemCode::MethodNotAllowed => 405,
             ProblemCode::Conflict | ProblemCode::InvalidState => 409,
@@ -776,6 +780,7 @@ impl ProblemCode {
             ProblemCode::InvalidToken => "Invalid or expired token",
             ProblemCode::BadSignature => "Signature does not match",
             ProblemCode::ClockSkew => "Timestamp outside the skew window",
+            ProblemCode::ReplayedRequest => "Request replayed",
             ProblemCode::MissingIdempotencyKey => "Idempotency-Key required",
             ProblemCode::IdempotencyMismatch => "Idempotency-Key reused with another request",
             ProblemCode::NotFound => "Not found",

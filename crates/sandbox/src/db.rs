@@ -130,6 +130,15 @@ CREATE TABLE scripted_event (
     PRIMARY KEY (shop_id, broadcast_id, id)
 );
 CREATE INDEX event_by_kind ON event (shop_id, broadcast_id, kind, seq);
+"#, r#"
+-- Nonces of signed requests seen within the skew window: one seen again is a replay.
+CREATE TABLE seen_nonce (
+    shop_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (shop_id, nonce)
+);
+CREATE INDEX seen_nonce_expiry ON seen_nonce (expires_at_ms);
 "#];
 
 /// Why the database could not be opened.

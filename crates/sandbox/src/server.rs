@@ -4,7 +4,7 @@
 use crate::audience::{self, Audience, CouponOffer, Happening, Offer, Room};
 use crate::{Config, RateLimit, api, script};
 use anchordesk_platform::routes::{self, ROUTES, Route};
-use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER};
+use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, NONCE_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER};
 use anchordesk_platform::{BroadcastStatus, FaultConfig, FaultSettings, LiveEvent, LiveEventKind, Problem, ProblemCode, now_ms};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, MatchedPath, Request, State};
@@ -390,15 +390,17 @@ impl FromRequest<Arc<AppState>> for Signed {
         let skewed_ms = now + state.fault_for(&route_key).clock_skew_s as i64 * 1000;
         let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
         let method = parts.method.as_str().to_owned();
-        sign::verify(
-            &secret,
-            &method,
-            &path,
-            header(TIMESTAMP_HEADER).as_deref(),
-            header(SIGNATURE_HEADER).as_deref(),
-            &body,
-            skewed_ms.div_euclid(1000),
-        )
+        let key = header(IDEMPOTENCY_HEADER);
+        let nonce = header(NONCE_HEADER).unwrap_or_default();
+        let signed = sign::Signed {
+            method: &method,
+            path_and_query: &path,
+            timestamp_s: 0,
+            nonce: &nonce,
+            idempotency_key: key.as_deref().unwrap_or_default(),
+            body: &body,
+        };
+        sign::verify(&secret, &signed, header(TIMESTAMP_HEADER).as_deref(), header(SIGNATURE_HEADER).as_deref(), skewed_ms.div_euclid(1000))
         .map_err(|err| match err {
             SignatureError::Skew { .. } => {
                 let mut error = ApiError::new(ProblemCode::ClockSkew, err.to_string());
@@ -406,9 +408,21 @@ impl FromRequest<Arc<AppState>> for Signed {
                 error
             }
             SignatureError::Mismatch(_) => ApiError::new(ProblemCode::BadSignature, err.to_string()),
-            SignatureError::Missing(_) | SignatureError::BadTimestamp(_) => ApiError::new(ProblemCode::Unauthorized, err.to_string()),
+            SignatureError::Missing(_) | SignatureError::BadTimestamp(_) | SignatureError::BadNonce(_) => {
+                ApiError::new(ProblemCode::Unauthorized, err.to_string())
+            }
         })?;
-        let key = header(IDEMPOTENCY_HEADER);
+        // An authentic request whose nonce was seen within the window is a captured copy.
+        let (shop, seen, expires) = (shop_id.clone(), nonce.clone(), now + 2 * sign::SKEW_WINDOW_S * 1000);
+        let fresh = state
+            .db(move |conn| {
+                conn.execute("DELETE FROM seen_nonce WHERE expires_at_ms < ?1", params![now])?;
+                Ok(conn.execute("INSERT OR IGNORE INTO seen_nonce (shop_id, nonce, expires_at_ms) VALUES (?1, ?2, ?3)", params![shop, seen, expires])? == 1)
+            })
+            .await?;
+        if !fresh {
+            return Err(ApiError::new(ProblemCode::ReplayedRequest, format!("nonce {nonce} was used before; every request needs a new one")));
+        }
         if route.is_some_and(Route::is_write) {
             match &key {
                 Some(key) if !key.is_empty() && key.len() <= 255 => {}

@@ -205,11 +205,16 @@ async fn bad_signatures_and_stale_timestamps_are_refused_and_the_client_corrects
     assert!((server_ms - now_ms()).abs() < 5_000);
     // A body changed after signing breaks the signature.
     let good = br#"{"stock": 5}"#;
-    let signature = sign::sign(DEMO_CLIENT_SECRET, "PUT", "/v1/products/X/stock", now_s(), good);
+    let nonce = sign::new_nonce();
+    let signature = sign::sign(
+        DEMO_CLIENT_SECRET,
+        &sign::Signed { method: "PUT", path_and_query: "/v1/products/X/stock", timestamp_s: now_s(), nonce: &nonce, idempotency_key: "t1", body: good },
+    );
     let tampered = reqwest::Client::new()
         .put(format!("{base}/v1/products/X/stock"))
         .bearer_auth(&token)
         .header(TIMESTAMP_HEADER, now_s().to_string())
+        .header(sign::NONCE_HEADER, nonce)
         .header(SIGNATURE_HEADER, signature)
         .header(IDEMPOTENCY_HEADER, "t1")
         .body(&br#"{"stock": 500}"#[..])
@@ -390,7 +395,14 @@ async fn the_event_stream_delivers_live_events_and_resumes_after_a_cursor() {
         .get(format!("{}{path}", client.base_url()))
         .bearer_auth(&token)
         .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, sign::sign(DEMO_CLIENT_SECRET, "GET", path, timestamp, b""))
+        .header(sign::NONCE_HEADER, "stream-resume-nonce-1")
+        .header(
+            SIGNATURE_HEADER,
+            sign::sign(
+                DEMO_CLIENT_SECRET,
+                &sign::Signed { method: "GET", path_and_query: path, timestamp_s: timestamp, nonce: "stream-resume-nonce-1", idempotency_key: "", body: b"" },
+            ),
+        )
         .header("last-event-id", first.seq.to_string())
         .send()
         .await
@@ -623,5 +635,45 @@ async fn shops_are_isolated_from_each_other() {
         Err(PlatformError::Problem { problem, .. }) => assert_eq!(problem.code, ProblemCode::Unauthorized),
         other => panic!("expected unauthorized, got {other:?}"),
     }
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_captured_write_cannot_be_sent_again_with_the_same_or_a_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let client = common::client(&base);
+    let token = client.token().await.unwrap();
+
+    // A product upsert, signed and sent once: revision 1.
+    let body = serde_json::to_vec(&common::product("五常大米 10kg", 8990, 50)).unwrap();
+    let path = "/v1/products/RICE-10";
+    let (request, signature) = common::signed_request(&base, &token, "PUT", path, &body, now_s(), Some("put-1"), DEMO_CLIENT_SECRET, &sign::new_nonce());
+    let captured = request.try_clone().unwrap();
+    assert!(request.send().await.unwrap().status().is_success());
+
+    // Sent again as captured (same nonce, same key): refused as a replay.
+    expect_problem(captured.send().await.unwrap(), 401, ProblemCode::ReplayedRequest).await;
+
+    // Sent again under a new key, which would apply the write again: the key is signed, so
+    // the captured signature no longer matches.
+    let rekeyed = reqwest::Client::new()
+        .put(format!("{base}{path}"))
+        .bearer_auth(&token)
+        .header(TIMESTAMP_HEADER, now_s().to_string())
+        .header(sign::NONCE_HEADER, sign::new_nonce())
+        .header(SIGNATURE_HEADER, signature)
+        .header(IDEMPOTENCY_HEADER, "put-2")
+        .header("content-type", "application/json")
+        .body(body.clone());
+    expect_problem(rekeyed.send().await.unwrap(), 401, ProblemCode::BadSignature).await;
+
+    // A request without a nonce is refused; the desk's own client sends a fresh one each time.
+    let (no_nonce, _) = common::signed_request(&base, &token, "GET", "/v1/shop", b"", now_s(), None, DEMO_CLIENT_SECRET, "");
+    expect_problem(no_nonce.send().await.unwrap(), 401, ProblemCode::Unauthorized).await;
+
+    let product: Product = client.get(path).await.unwrap();
+    assert_eq!(product.revision, 1, "written once");
     sandbox.shutdown().await.unwrap();
 }

@@ -13,11 +13,14 @@ const MIB: usize = 1 << 20;
 /// Sends `body` to the probe as raw bytes, signed over `signed_body` with `secret`.
 async fn post_probe(base: &str, token: &str, body: Vec<u8>, signed_body: &[u8], secret: &str) -> reqwest::Response {
     let timestamp = now_s();
-    let signature = sign::sign(secret, "POST", "/v1/probe/upload", timestamp, signed_body);
+    let nonce = sign::new_nonce();
+    let signed = sign::Signed { method: "POST", path_and_query: "/v1/probe/upload", timestamp_s: timestamp, nonce: &nonce, idempotency_key: "", body: signed_body };
+    let signature = sign::sign(secret, &signed);
     reqwest::Client::new()
         .post(format!("{base}/v1/probe/upload"))
         .bearer_auth(token)
         .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(sign::NONCE_HEADER, nonce)
         .header(SIGNATURE_HEADER, signature)
         .header("content-type", "application/octet-stream")
         .body(body)

@@ -73,18 +73,40 @@ pub async fn setup_live_broadcast(platform: &ContractClient) {
 /// Sends a signed request by hand, so tests can break it on purpose.
 #[allow(clippy::too_many_arguments)]
 pub async fn signed(base: &str, token: &str, method: &str, path: &str, body: &[u8], timestamp: i64, key: Option<&str>, secret: &str) -> reqwest::Response {
-    let signature = sign::sign(secret, method, path, timestamp, body);
+    let (request, _) = signed_request(base, token, method, path, body, timestamp, key, secret, &sign::new_nonce());
+    request.send().await.unwrap()
+}
+
+/// A signed request with the given nonce, built but not sent (it can be cloned and sent
+/// again, as an attacker who captured it would), and its signature.
+#[allow(clippy::too_many_arguments)]
+pub fn signed_request(
+    base: &str,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    timestamp: i64,
+    key: Option<&str>,
+    secret: &str,
+    nonce: &str,
+) -> (reqwest::RequestBuilder, String) {
+    let signature = sign::sign(
+        secret,
+        &sign::Signed { method, path_and_query: path, timestamp_s: timestamp, nonce, idempotency_key: key.unwrap_or_default(), body },
+    );
     let mut request = reqwest::Client::new()
         .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), format!("{base}{path}"))
         .bearer_auth(token)
         .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, signature)
+        .header(sign::NONCE_HEADER, nonce)
+        .header(SIGNATURE_HEADER, signature.clone())
         .header("content-type", "application/json")
         .body(body.to_vec());
     if let Some(key) = key {
         request = request.header(IDEMPOTENCY_HEADER, key);
     }
-    request.send().await.unwrap()
+    (request, signature)
 }
 
 /// Checks that `response` is an `application/problem+json` answer with this status and code.
