@@ -23,6 +23,9 @@ npx vite build
 step "Rust: unit, integration and CLI tests (workspace)"
 cargo nextest run --workspace --no-fail-fast
 
+step "Rust: doc examples (nextest does not run them, and several assert)"
+cargo test --doc --workspace
+
 step "the desktop app with its frontend embedded, packaged as a .deb and checked"
 node scripts/third-party-notices.mjs
 npx tauri build --debug --bundles deb
