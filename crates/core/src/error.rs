@@ -53,6 +53,10 @@ pub enum Conflict {
     /// A course attempt runs only against the built-in practice platform.
     #[error("a course attempt needs the built-in practice platform")]
     PracticePlatformNeeded,
+    /// Going live on a real platform with no camera or microphone connected would push the
+    /// test picture or tone to real viewers.
+    #[error("{} not connected: the test {} would go to a real platform", if *.camera { "the camera is" } else { "the microphone is" }, if *.camera { "picture" } else { "tone" })]
+    TestSourceOnRealPlatform { camera: bool, microphone: bool },
 }
 
 impl Conflict {
@@ -65,6 +69,7 @@ impl Conflict {
             Conflict::TakenOff => ErrorCode::TakenOff,
             Conflict::EmptyLineup => ErrorCode::EmptyLineup,
             Conflict::PracticePlatformNeeded => ErrorCode::PracticePlatformNeeded,
+            Conflict::TestSourceOnRealPlatform { .. } => ErrorCode::TestSourceOnRealPlatform,
         }
     }
 }
@@ -91,6 +96,7 @@ pub enum ErrorCode {
     TakenOff,
     EmptyLineup,
     PracticePlatformNeeded,
+    TestSourceOnRealPlatform,
 }
 
 impl StoreError {

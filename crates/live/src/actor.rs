@@ -111,13 +111,25 @@ impl Actor {
         let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
         let env = self.around.check_env();
         let path_text = path.display().to_string();
-        let (session, planned_minutes, settings, state) = self.with_store(|store| {
+        // The devices as they are now: a camera or microphone that is missing becomes the
+        // test picture or tone, which must never reach real viewers.
+        let settings = self.with_store(|store| store.capture_settings())?;
+        let config = crate::devices::config_for(&settings, &path);
+        let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some();
+        if real_platform && !rehearsal {
+            let camera = matches!(config.video_source, anchordesk_capture::VideoSource::Test);
+            let microphone = matches!(config.audio_source, anchordesk_capture::AudioSource::Test);
+            if camera || microphone {
+                return Err(LiveError::conflict(Conflict::TestSourceOnRealPlatform { camera, microphone }));
+            }
+        }
+        let (session, planned_minutes, state) = self.with_store(|store| {
             // A rehearsal while the desk is set to a real platform tells it nothing; on the
             // practice platform it runs in full (the audience, a course's scripted events).
-            let silent = rehearsal && anchordesk_desk_sync::platform_settings(store)?.is_some();
+            let silent = rehearsal && real_platform;
             let session = store.go_live_with(broadcast_id, &env, &path_text, rehearsal, silent)?;
             let planned = store.run_of_show(broadcast_id)?.planned_minutes;
-            Ok((session, planned, store.capture_settings()?, store.on_air_state(broadcast_id)?))
+            Ok((session, planned, store.on_air_state(broadcast_id)?))
         })?;
 
         let (push, plan) = match typed {
@@ -139,7 +151,7 @@ impl Actor {
         };
 
         self.around.release_devices();
-        let mut config = crate::devices::config_for(&settings, &path);
+        let mut config = config;
         config.push = push;
         // The ingest may come back later; the recording never waits for it.
         config.start_push_offline = true;

@@ -168,3 +168,27 @@ fn a_resumed_broadcast_starts_from_what_the_store_kept() {
     assert_eq!(old.broadcast_id, broadcast.id);
     desk.shutdown();
 }
+
+#[test]
+fn the_test_picture_and_tone_never_go_to_a_real_platform() {
+    let (_dir, store, _around, desk) = desk();
+    let broadcast = {
+        let mut store = store.lock().unwrap();
+        let broadcast = ready(&mut store);
+        // The team's own platform, and no camera or microphone connected here.
+        let settings = anchordesk_desk_sync::PlatformSettings { base_url: "https://live.example.com".into(), client_id: "team".into() };
+        anchordesk_desk_sync::save_platform_settings(&store, Some(&settings)).unwrap();
+        broadcast
+    };
+    let refused = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: false, push_url: None });
+    assert!(
+        matches!(refused, Err(LiveError::Store(StoreError::Conflict(Conflict::TestSourceOnRealPlatform { camera: true, microphone: true })))),
+        "{refused:?}"
+    );
+    assert!(store.lock().unwrap().sessions(broadcast.id).unwrap().is_empty(), "nothing was started");
+    // A rehearsal stays on the desk (the platform hears nothing): allowed.
+    let rehearsal = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).unwrap();
+    assert!(rehearsal.session.platform_silent);
+    desk.stop().unwrap();
+    desk.shutdown();
+}

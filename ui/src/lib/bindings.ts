@@ -939,7 +939,12 @@ export type Conflict =
 /**  The line-up has no item to put on air. */
 { kind: "emptyLineup" } | 
 /**  A course attempt runs only against the built-in practice platform. */
-{ kind: "practicePlatformNeeded" };
+{ kind: "practicePlatformNeeded" } | 
+/**
+ *  Going live on a real platform with no camera or microphone connected would push the
+ *  test picture or tone to real viewers.
+ */
+{ kind: "testSourceOnRealPlatform"; camera: boolean; microphone: boolean };
 
 /**  How urgent the countdown looks. */
 export type CountdownLevel = "normal" | 
@@ -1078,7 +1083,7 @@ export type DuePrompt = {
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
  */
-export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded";
+export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform";
 
 /**  What a scripted event does in the practice shop. */
 export type EventKind = 

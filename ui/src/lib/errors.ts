@@ -36,6 +36,8 @@ export function describeError(err: unknown): string {
       case 'emptyLineup':
       case 'practicePlatformNeeded':
         return t(`error.${err.error.code}`);
+      case 'testSourceOnRealPlatform':
+        return t('error.testSourceOnRealPlatform');
       default:
         return t('error.internal', { message: err.error.message });
     }

@@ -196,6 +196,7 @@ export const en: Record<MessageKey, string> = {
   'error.takenOff': 'That product was taken off the bag and cannot go on air again in this broadcast.',
   'error.emptyLineup': 'The line-up is empty: add products to the line-up first.',
   'error.practicePlatformNeeded': 'Course rehearsals run only on the built-in practice platform: switch to it in Settings → Platform.',
+  'error.testSourceOnRealPlatform': 'No camera or microphone is connected, and the test picture and tone must not go to real viewers. Connect them in Settings → Devices, or rehearse instead.',
   'broadcast.template': "Template",
   'broadcast.noTemplate': "No template (blank broadcast)",
   'broadcast.targetMinutes': "Target duration (min)",

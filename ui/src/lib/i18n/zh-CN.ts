@@ -195,6 +195,7 @@ export const zhCN = {
   'error.takenOff': '这个商品已经下架，本场不能再上播。',
   'error.emptyLineup': '排品是空的，请先把商品加入排品。',
   'error.practicePlatformNeeded': '课程排练只能在内置练习平台上进行：请在“设置 → 平台”中切换到练习平台。',
+  'error.testSourceOnRealPlatform': '摄像头或麦克风没有连接，测试画面和测试音不能推给真实观众。请在“设置 → 设备”中连接好，或者先用排练模式。',
   'broadcast.template': "模板",
   'broadcast.noTemplate': "不使用模板（空白场次）",
   'broadcast.targetMinutes': "目标时长（分钟）",
