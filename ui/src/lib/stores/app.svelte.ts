@@ -1,5 +1,5 @@
 // App-wide state: what the backend said at start, the current page, the locale.
-import { commands, type AppInfo } from '../bindings';
+import { commands, type AppInfo, type ProductId, type SellerKind } from '../bindings';
 import { call } from '../api';
 import { i18n, isLocale, type Locale } from '../i18n/index.svelte';
 
@@ -18,6 +18,16 @@ class AppStore {
     } catch (err) {
       this.loadError = err instanceof Error ? err.message : String(err);
     }
+  }
+
+  /** The first-run guide's choice; returns the sample products it removed (for undo). */
+  finishFirstRun(kind: SellerKind | null): Promise<ProductId[]> {
+    return call(commands.finishFirstRun(kind));
+  }
+
+  /** Puts back products the guide removed. */
+  restoreProducts(removed: ProductId[]): Promise<null> {
+    return call(commands.restoreProducts(removed));
   }
 
   async setLocale(locale: Locale) {

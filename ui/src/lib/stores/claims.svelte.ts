@@ -7,10 +7,21 @@ import {
   type FindingKey,
   type LineupItemId,
   type ProductId,
+  type RulesOverview,
+  type TeamSettings,
 } from '../bindings';
 import { call } from '../api';
 
 class ClaimsStore {
+  /** Settings → Rules: every rule and lexicon, and the team's own. */
+  rulesOverview(): Promise<RulesOverview> {
+    return call(commands.rulesOverview());
+  }
+
+  saveTeamRules(team: TeamSettings): Promise<RulesOverview> {
+    return call(commands.saveTeamRules(team));
+  }
+
   report = $state<ComplianceReport | null>(null);
 
   lint(text: string, productId: ProductId | null = null, lineupItemId: LineupItemId | null = null): Promise<Finding[]> {

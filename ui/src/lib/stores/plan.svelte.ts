@@ -1,5 +1,6 @@
 // The run-of-show and the checklist of the broadcast being edited.
 import {
+  type PreflightItem,
   commands,
   type BroadcastId,
   type ChecklistItemId,
@@ -35,6 +36,11 @@ class PlanStore {
 
   async loadShow(broadcastId: BroadcastId) {
     this.show = await call(commands.runOfShow(broadcastId));
+  }
+
+  /** The measured preflight (devices, encoder speed, disk, platform, upload). */
+  preflight(broadcastId: BroadcastId): Promise<PreflightItem[]> {
+    return call(commands.preflight(broadcastId));
   }
 
   async loadChecklist(broadcastId: BroadcastId) {
