@@ -6,7 +6,8 @@
 use crate::state::{AppState, UiError};
 use anchordesk_core::validate::{FieldError, FieldErrorCode};
 use anchordesk_core::{BroadcastId, model::Broadcast};
-use anchordesk_course::{ClassTable, GradedReport, RowFilter, Scenario, SortKey, Student, Trend};
+use anchordesk_course::{ClassTable, GradedReport, Scenario, Student, Trend};
+use anchordesk_course_desk::grading;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event;
@@ -111,36 +112,32 @@ pub async fn course_attempt(state: State<'_, AppState>, broadcast_id: BroadcastI
 #[tauri::command]
 #[specta::specta]
 pub async fn grade_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<GradedReport, UiError> {
-    let attempt = state
-        .with_store(move |store| store.course_attempt(broadcast_id))
-        .await?
-        .ok_or_else(|| UiError::invalid(vec![FieldError::new("broadcastId", FieldErrorCode::UnknownValue, broadcast_id.0.to_string())]))?;
+    let attempt = state.with_store(move |store| store.course_attempt(broadcast_id)).await?.ok_or_else(|| no_attempt(broadcast_id))?;
     let scenario = scenario(&state, &attempt.scenario_id)?;
-    let rubric = rubric(&state)?;
-    let linter = state.linter();
-    let env = crate::live::check_env(&state).await;
-    state
-        .with_store(move |store| {
-            let facts = anchordesk_course_desk::attempt_facts(store, broadcast_id, &scenario, &linter, &env)
-                .map_err(|err| anchordesk_core::StoreError::Invalid(vec![FieldError::new("attempt", FieldErrorCode::UnknownValue, err.to_string())]))?;
-            let graded = anchordesk_course::grade(&scenario, &rubric, &facts)
-                .map_err(|err| anchordesk_core::StoreError::Invalid(vec![FieldError::new("attempt", FieldErrorCode::UnknownValue, err.to_string())]))?;
-            let facts_json = serde_json::to_value(&facts).map_err(|err| anchordesk_core::StoreError::Corrupt(err.to_string()))?;
-            let graded_json = serde_json::to_value(&graded).map_err(|err| anchordesk_core::StoreError::Corrupt(err.to_string()))?;
-            store.save_course_grade(broadcast_id, &facts_json, &graded_json, graded.total)?;
-            Ok(graded)
-        })
-        .await
+    let rubric = grading::rubric_in(&state.data_dir).map_err(graded_error)?;
+    let (linter, env) = (state.linter(), crate::live::check_env(&state).await);
+    state.with_store_as(move |store| grading::grade_and_keep(store, broadcast_id, &scenario, &rubric, &linter, &env), graded_error).await
 }
 
-fn rubric(state: &AppState) -> Result<anchordesk_course::Rubric, UiError> {
-    let path = state.data_dir.join("rubric.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(source) => anchordesk_course::Rubric::parse(&path.display().to_string(), &source)
-            .map_err(|err| UiError::invalid(vec![FieldError::new("rubric", FieldErrorCode::UnknownValue, err.to_string())])),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(anchordesk_course::Rubric::default_rubric()),
-        // A teacher's rubric that cannot be read is not silently replaced by the default.
-        Err(err) => Err(UiError::invalid(vec![FieldError::new("rubric", FieldErrorCode::UnknownValue, format!("{}: {err}", path.display()))])),
+fn no_attempt(broadcast_id: BroadcastId) -> UiError {
+    UiError::invalid(vec![FieldError::new("broadcastId", FieldErrorCode::UnknownValue, broadcast_id.0.to_string())])
+}
+
+/// A grading error as the window's forms show it: the field concerned, or the log.
+fn graded_error(err: grading::GradingError) -> UiError {
+    use grading::GradingError as E;
+    let field = |name: &str, code: FieldErrorCode, message: String| UiError::invalid(vec![FieldError::new(name, code, message)]);
+    match err {
+        E::Store(err) => UiError::from(err),
+        E::NoAttempt(id) => field("broadcastId", FieldErrorCode::UnknownValue, id.to_string()),
+        E::NotGraded => field("attempt", FieldErrorCode::Required, "grade it first".into()),
+        E::Rubric(why) => field("rubric", FieldErrorCode::UnknownValue, why),
+        E::Facts(err) => field("attempt", FieldErrorCode::UnknownValue, err.to_string()),
+        E::Grade(why) => field("attempt", FieldErrorCode::UnknownValue, why),
+        E::Folder(why) => field("folder", FieldErrorCode::UnknownValue, why),
+        E::Roster(why) => field("roster", FieldErrorCode::UnknownValue, why),
+        E::Sort(key) => field("sort", FieldErrorCode::UnknownValue, key),
+        E::Io(why) => UiError::internal(why),
     }
 }
 
@@ -157,31 +154,10 @@ pub struct ExportedAttempt {
 #[tauri::command]
 #[specta::specta]
 pub async fn export_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ExportedAttempt, UiError> {
-    let attempt = state
-        .with_store(move |store| store.course_attempt(broadcast_id))
-        .await?
-        .ok_or_else(|| UiError::invalid(vec![FieldError::new("broadcastId", FieldErrorCode::UnknownValue, broadcast_id.0.to_string())]))?;
-    let (Some(facts), Some(graded)) = (attempt.facts, attempt.graded) else {
-        return Err(UiError::invalid(vec![FieldError::new("attempt", FieldErrorCode::Required, "grade it first")]));
-    };
-    let facts: anchordesk_course::AttemptFacts = serde_json::from_value(facts).map_err(UiError::internal)?;
-    let graded: GradedReport = serde_json::from_value(graded).map_err(UiError::internal)?;
     let seed = anchordesk_desk_sync::secrets::course_signing_seed().map_err(UiError::internal)?;
-    let key = anchordesk_course::SigningKey::from_bytes(&seed);
-    let signed = anchordesk_course::sign(&graded, &facts, &key);
     let dir = state.data_dir.join("course-reports");
-    std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
-    let stem = format!("{}-{}-{}", safe(&attempt.student_id), safe(&attempt.scenario_id), broadcast_id.0);
-    let json_path = dir.join(format!("{stem}.json"));
-    let html_path = dir.join(format!("{stem}.html"));
-    anchordesk_core::paths::write_atomic(&json_path, &signed.to_json_bytes()).map_err(UiError::internal)?;
-    anchordesk_core::paths::write_atomic(&html_path, anchordesk_course::report_html(&graded).as_bytes()).map_err(UiError::internal)?;
-    Ok(ExportedAttempt { signed_json: json_path.display().to_string(), html: html_path.display().to_string() })
-}
-
-/// Keeps letters, digits, `-` and `_` of a name for a file name.
-fn safe(text: &str) -> String {
-    text.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    let exported = state.with_store_as(move |store| grading::export_signed(store, broadcast_id, &seed, &dir), graded_error).await?;
+    Ok(ExportedAttempt { signed_json: exported.signed_json.display().to_string(), html: exported.html.display().to_string() })
 }
 
 /// A student's graded attempts, oldest first, and the trend across them.
@@ -204,15 +180,12 @@ pub struct HistoryRow {
 #[tauri::command]
 #[specta::specta]
 pub async fn course_history(state: State<'_, AppState>, student_id: String) -> Result<AttemptHistory, UiError> {
-    let attempts = state.with_store(move |store| store.course_attempts(Some(&student_id))).await?;
-    let graded: Vec<GradedReport> = attempts.iter().filter_map(|a| a.graded.clone().and_then(|g| serde_json::from_value(g).ok())).collect();
-    Ok(AttemptHistory {
-        trend: anchordesk_course::trend(&graded),
-        attempts: attempts
-            .into_iter()
-            .map(|a| HistoryRow { broadcast_id: a.broadcast_id, scenario_id: a.scenario_id, created_at: a.created_at, total: a.total })
-            .collect(),
-    })
+    let (rows, trend) = state.with_store_as(move |store| grading::history(store, &student_id), graded_error).await?;
+    let attempts = rows
+        .into_iter()
+        .map(|r| HistoryRow { broadcast_id: r.broadcast_id, scenario_id: r.scenario_id, created_at: r.created_at, total: r.total })
+        .collect();
+    Ok(AttemptHistory { attempts, trend })
 }
 
 /// The class table of a folder of handed-in reports (and a roster, when given): tampered
@@ -238,42 +211,26 @@ pub async fn grade_class(
     only_problems: bool,
     export_csv: bool,
 ) -> Result<ClassView, UiError> {
-    let folder_path = std::path::PathBuf::from(folder.trim());
-    let field = |name: &str, message: String| UiError::invalid(vec![FieldError::new(name, FieldErrorCode::UnknownValue, message)]);
-    let (submissions, unreadable) = anchordesk_course::read_submissions(&folder_path).map_err(|err| field("folder", format!("{}: {err}", folder_path.display())))?;
-    let (roster, roster_errors) = match roster.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-        Some(path) => {
-            let import = anchordesk_course::read_roster_file(std::path::Path::new(path)).map_err(|err| field("roster", err.to_string()))?;
-            let errors = import.errors.iter().map(|e| format!("{path}:{}: {}", e.line, e.message)).collect();
-            (Some(import.roster), errors)
-        }
-        None => (None, Vec::new()),
-    };
-    let pins: anchordesk_course::KeyPins =
-        state.with_store(|store| store.setting("course_key_pins")).await?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
-    let mut table = ClassTable::build_with_pins(roster.as_ref(), submissions, &pins);
-    let pins_json = serde_json::to_string(&table.pins).map_err(UiError::internal)?;
-    state.with_store(move |store| store.set_setting("course_key_pins", &pins_json)).await?;
-    let key = SortKey::parse(&sort).ok_or_else(|| field("sort", sort.clone()))?;
-    table.sort(key, descending);
-    if only_problems {
-        use anchordesk_course::RowStatus;
-        table.retain(&RowFilter {
-            statuses: vec![RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged],
-            min_total: None,
-            max_total_exclusive: None,
-        });
-    }
-    let csv = if export_csv {
-        let dir = state.data_dir.join("exports");
-        std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
-        let path = dir.join("class-table.csv");
-        anchordesk_core::paths::write_atomic(&path, &table.to_csv()).map_err(UiError::internal)?;
-        Some(path.display().to_string())
-    } else {
-        None
-    };
-    Ok(ClassView { table, unreadable, roster_errors, csv })
+    let csv_dir = export_csv.then(|| state.data_dir.join("exports"));
+    let outcome = state
+        .with_store_as(
+            move |store| {
+                let roster = roster.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(std::path::PathBuf::from);
+                let request = grading::ClassRequest {
+                    folder: std::path::Path::new(folder.trim()),
+                    roster: roster.as_deref(),
+                    sort: &sort,
+                    descending,
+                    only_problems,
+                    csv_dir: csv_dir.as_deref(),
+                };
+                grading::grade_class(store, &request)
+            },
+            graded_error,
+        )
+        .await?;
+    let csv = outcome.csv.map(|path| path.display().to_string());
+    Ok(ClassView { table: outcome.table, unreadable: outcome.unreadable, roster_errors: outcome.roster_errors, csv })
 }
 
 /// Desk-side reminders due now in a rehearsal on air (a coupon to announce), with the

@@ -10,6 +10,7 @@ mod devices;
 mod live;
 mod plan_commands;
 mod prompter;
+mod room;
 mod state;
 mod sync;
 
@@ -82,15 +83,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             devices::stop_device_preview,
             devices::test_recording,
             sync::sync_status,
-            sync::room_events,
+            room::room_events,
             sync::platform_settings,
             sync::test_platform_connection,
             sync::save_platform_settings,
             archive_commands::export_archive,
             live::resume_interrupted,
             live::send_reply,
-            sync::quick_replies,
-            sync::save_quick_replies,
+            room::quick_replies,
+            room::save_quick_replies,
             archive_commands::preflight,
             live::live_take_off,
             live::live_overlay,
@@ -105,7 +106,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             course::course_history,
             course::grade_class,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, sync::RoomAppended, course::PromptsDue])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, room::RoomAppended, course::PromptsDue])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 

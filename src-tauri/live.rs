@@ -87,7 +87,7 @@ impl Surroundings for Shell {
         // Bounded: an unreachable platform must not hold the stop; the pull resumes from its
         // cursor next time.
         // The timer is made inside the runtime (this is the actor's thread, not the runtime's).
-        let _ = tauri::async_runtime::block_on(async { tokio::time::timeout(std::time::Duration::from_secs(3), crate::sync::pull_room_now(&state, session)).await });
+        let _ = tauri::async_runtime::block_on(async { tokio::time::timeout(std::time::Duration::from_secs(3), crate::room::pull_room_now(&state, session)).await });
     }
 }
 
@@ -156,7 +156,7 @@ pub async fn go_live(app: AppHandle, state: State<'_, AppState>, broadcast_id: B
 /// What the window is told while on air besides the console's state: the live room, and a
 /// rehearsal's reminders.
 fn follow_while_live(app: &AppHandle, status: &LiveStatus) {
-    crate::sync::pull_room_while_live(app, status.session.clone());
+    crate::room::pull_room_while_live(app, status.session.clone());
     crate::course::prompts_while_live(app, status.session.clone());
 }
 

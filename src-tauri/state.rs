@@ -189,27 +189,29 @@ impl AppState {
         self.store.as_ref().err().cloned()
     }
 
+    /// [`AppState::with_store`] for a crate whose errors are its own: `to_ui` maps them.
+    pub async fn with_store_as<T, E, F>(&self, f: F, to_ui: fn(E) -> UiError) -> Result<T, UiError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.store.as_ref().map_err(Clone::clone)?.clone();
+        // A panic while holding the lock poisons it; the store itself stays consistent
+        // because every change is one transaction, so carry on with the inner value.
+        tauri::async_runtime::spawn_blocking(move || f(&mut store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())))
+            .await
+            .map_err(|err| UiError::internal(format!("store task failed: {err}")))?
+            .map_err(to_ui)
+    }
+
     /// Runs `f` with the store on a blocking thread, never on the UI thread.
     pub async fn with_store<T, F>(&self, f: F) -> Result<T, UiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
-        let store = self.store.as_ref().map_err(Clone::clone)?.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            // A panic while holding the lock poisons it; the store itself stays consistent
-            // because every change is one transaction, so carry on with the inner value.
-            let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            f(&mut guard).map_err(UiError::from)
-        })
-        .await
-        .map_err(|err| UiError {
-            code: ErrorCode::Internal,
-            message: format!("store task failed: {err}"),
-            fields: Vec::new(),
-            path: None,
-            conflict: None,
-        })?
+        self.with_store_as(f, UiError::from).await
     }
 }
 

@@ -17,6 +17,8 @@ use anchordesk_course::{
     ScenarioProduct, Severity, Student,
 };
 
+pub mod grading;
+
 /// Why an attempt could not be measured.
 #[derive(Debug, thiserror::Error)]
 pub enum FactsError {
