@@ -39,6 +39,7 @@ mod marker;
 mod overlay;
 mod pipeline;
 mod push;
+mod shared;
 mod source;
 mod stats;
 mod url;

@@ -7,8 +7,8 @@
 //! ```
 //! Each box is a thread that owns its FFmpeg context; channels between them are bounded.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,155 +20,12 @@ use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
 use crate::source::{self, AudioFeed, VideoMsg};
-use crate::stats::{AudioLevel, Counters, PushState, Stats};
+use crate::stats::{AudioLevel, Counters, Stats};
 use crate::writer::{self, RecordingSummary, StreamSetup};
 use crate::{CaptureError, encode};
 
-/// Why the pipeline stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub enum StopReason {
-    /// Still running.
-    Running,
-    /// [`PipelineHandle::stop`] was called.
-    Requested,
-    /// The configured duration was reached.
-    Duration,
-    /// The disk filled up (or came within a few seconds of it).
-    DiskFull,
-    /// Writing the recording failed for another reason.
-    WriteFailed,
-}
-
-pub(crate) enum WriterMsg {
-    Video(codec::packet::Packet),
-    Audio(codec::packet::Packet),
-    VideoEnd,
-    AudioEnd,
-}
-
-/// State the pipeline threads share; each FFmpeg resource stays with its own thread.
-pub(crate) struct Shared {
-    pub stop: AtomicBool,
-    stop_info: Mutex<(StopReason, Option<Instant>)>,
-    pub realtime: bool,
-    fps: u32,
-    t0: Mutex<Option<Instant>>,
-    t0_set: Condvar,
-    /// End of media in µs once the compositor has stopped, else -1.
-    end_us: AtomicI64,
-    /// Media time of the newest composed frame, µs.
-    pub media_us: AtomicI64,
-    pub counters: Counters,
-    push_state: Mutex<PushState>,
-    pub push_reconnects: AtomicU64,
-    pub markers: Mutex<Vec<Marker>>,
-    pub finished: AtomicBool,
-    /// Microphone level, every 100 ms.
-    pub audio_level: tokio::sync::watch::Sender<AudioLevel>,
-}
-
-impl Shared {
-    pub(crate) fn new(realtime: bool, fps: u32, push: bool) -> Shared {
-        let push_state = if push {
-            PushState::Reconnecting {
-                attempt: 0,
-                retry_in_ms: 0,
-                last_error: String::new(),
-            }
-        } else {
-            PushState::Off
-        };
-        Shared {
-            stop: AtomicBool::new(false),
-            stop_info: Mutex::new((StopReason::Running, None)),
-            realtime,
-            fps,
-            t0: Mutex::new(None),
-            t0_set: Condvar::new(),
-            end_us: AtomicI64::new(-1),
-            media_us: AtomicI64::new(0),
-            counters: Counters::default(),
-            push_state: Mutex::new(push_state),
-            push_reconnects: AtomicU64::new(0),
-            markers: Mutex::new(Vec::new()),
-            finished: AtomicBool::new(false),
-            audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
-        }
-    }
-
-    pub(crate) fn request_stop(&self, reason: StopReason) {
-        let mut info = self.stop_info.lock().unwrap_or_else(|p| p.into_inner());
-        if info.0 == StopReason::Running {
-            *info = (reason, Some(Instant::now()));
-        }
-        self.stop.store(true, Ordering::SeqCst);
-        drop(info);
-        // Wake the audio thread if it still waits for media time 0; holding the lock
-        // while notifying makes sure it is either waiting or will see the flag.
-        let _t0 = self.t0.lock().unwrap_or_else(|p| p.into_inner());
-        self.t0_set.notify_all();
-    }
-
-    pub(crate) fn stop_reason(&self) -> StopReason {
-        self.stop_info.lock().unwrap_or_else(|p| p.into_inner()).0
-    }
-
-    pub(crate) fn stop_requested_for(&self) -> Duration {
-        self.stop_info
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .1
-            .map_or(Duration::ZERO, |t| t.elapsed())
-    }
-
-    fn set_t0(&self, t0: Instant) {
-        *self.t0.lock().unwrap_or_else(|p| p.into_inner()) = Some(t0);
-        self.t0_set.notify_all();
-    }
-
-    /// Waits for the compositor to fix media time 0 on the wall clock.
-    pub(crate) fn wait_t0(&self, timeout: Duration) -> Option<Instant> {
-        let guard = self.t0.lock().unwrap_or_else(|p| p.into_inner());
-        let (guard, _) = self
-            .t0_set
-            .wait_timeout_while(guard, timeout, |t0| {
-                t0.is_none() && !self.stop.load(Ordering::Relaxed)
-            })
-            .unwrap_or_else(|p| p.into_inner());
-        *guard
-    }
-
-    /// Where audio must end, in samples at `rate`, once known.
-    pub(crate) fn end_samples(&self, rate: u32) -> Option<i64> {
-        let end = self.end_us.load(Ordering::SeqCst);
-        (end >= 0).then(|| end * rate as i64 / 1_000_000)
-    }
-
-    pub(crate) fn set_push_state(&self, state: PushState) {
-        *self.push_state.lock().unwrap_or_else(|p| p.into_inner()) = state;
-    }
-
-    fn push_state(&self) -> PushState {
-        self.push_state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    pub(crate) fn fps(&self) -> u32 {
-        self.fps
-    }
-
-    pub(crate) fn media_ms(&self) -> u32 {
-        (self.media_us.load(Ordering::Relaxed).max(0) / 1000) as u32
-    }
-
-    pub(crate) fn frame_us(&self, n: i64) -> i64 {
-        n * 1_000_000 / self.fps as i64
-    }
-}
+pub use crate::shared::StopReason;
+pub(crate) use crate::shared::{Shared, WriterMsg};
 
 /// A preview picture for the UI.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -295,255 +152,243 @@ impl Pipeline {
         crate::init();
         config.validate()?;
         check_output(&config)?;
-        if let Some(url) = &config.push {
-            match push::check_reachable(url, Duration::from_secs(3)) {
-                Ok(()) => {}
-                Err(e) if config.start_push_offline => {
-                    tracing::warn!(%e, "ingest unreachable; recording starts and the push keeps trying")
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let fonts = match Fonts::load(config.font.as_deref()) {
-            Ok(f) => Some(f),
-            Err(e) if config.overlay.is_some() || config.font.is_some() => return Err(e),
-            Err(e) => {
-                tracing::warn!(%e, "no overlay font; the camera-lost slate will have no text");
-                None
-            }
-        };
+        check_ingest(&config)?;
+        let fonts = load_fonts(&config)?;
         let claims = claim_devices(&config)?;
         let video = encode::open_video(&config.video)?;
         let audio = encode::open_audio(config.audio_bitrate_kbps)?;
-        let video_setup = StreamSetup {
-            params: codec::Parameters::from(&*video.encoder),
-            time_base: video.time_base,
-        };
-        let audio_setup = StreamSetup {
-            params: codec::Parameters::from(&*audio),
-            time_base: Rational::new(1, encode::AUDIO_RATE as i32),
-        };
-        let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+        let setups = (
+            StreamSetup { params: codec::Parameters::from(&*video.encoder), time_base: video.time_base },
+            StreamSetup { params: codec::Parameters::from(&*audio), time_base: Rational::new(1, encode::AUDIO_RATE as i32) },
+        );
         let realtime = config.realtime || !matches!(config.video_source, VideoSource::Test);
-
-        let shared = Arc::new(Shared::new(realtime, fps, config.push.is_some()));
-        let mut threads: Vec<(&'static str, JoinHandle<()>)> = Vec::new();
-        let abort = |threads: Vec<(&'static str, JoinHandle<()>)>, shared: &Shared| {
-            shared.request_stop(StopReason::Requested);
-            for (_, t) in threads {
-                let _ = t.join();
-            }
-        };
+        let shared = Arc::new(Shared::new(realtime, config.video.fps, config.push.is_some()));
+        let mut started = Started::default();
 
         // Sources first: a missing camera must fail before the ingest or the file is touched.
-        let (video_tx, video_rx) = bounded::<VideoMsg>(4);
-        let (writer_tx, writer_rx) = bounded::<WriterMsg>(256);
-        let video_spec = match &config.video_source {
-            VideoSource::Test => source::test_video_spec(w, h, fps, realtime),
-            VideoSource::Input(spec) => spec.clone(),
+        let (video_rx, writer_tx, writer_rx) = match start_sources(&config, realtime, audio, &shared, &mut started) {
+            Ok(sources) => sources,
+            Err(e) => return Err(started.abort(&shared, e)),
         };
-        let (ready_tx, ready_rx) = bounded(1);
-        {
-            let shared = shared.clone();
-            threads.push((
-                "video-source",
-                spawn("video-source", move || {
-                    source::video_thread(video_spec, w, h, video_tx, shared, ready_tx)
-                })?,
-            ));
-        }
-        let ready = ready_rx
-            .recv_timeout(Duration::from_secs(15))
-            .unwrap_or(Err(CaptureError::ThreadLost("video-source")));
-        if let Err(e) = ready {
-            abort(threads, &shared);
-            return Err(e);
-        }
-        let feed = match &config.audio_source {
-            AudioSource::Test => AudioFeed::Input(source::test_audio_spec(realtime)),
-            AudioSource::Silence => AudioFeed::Silence,
-            AudioSource::Input(spec) => AudioFeed::Input(spec.clone()),
-        };
-        let (ready_tx, ready_rx) = bounded(1);
-        {
-            let shared = shared.clone();
-            let writer_tx = writer_tx.clone();
-            threads.push((
-                "audio",
-                spawn("audio", move || {
-                    source::audio_thread(feed, audio, writer_tx, shared, ready_tx)
-                })?,
-            ));
-        }
-        let ready = ready_rx
-            .recv_timeout(Duration::from_secs(15))
-            .unwrap_or(Err(CaptureError::ThreadLost("audio")));
-        if let Err(e) = ready {
-            drop(video_rx);
-            abort(threads, &shared);
-            return Err(e);
-        }
-
-        let push_target = config.push.clone().map(|url| PushTarget {
-            url,
-            video: video_setup.clone(),
-            audio: audio_setup.clone(),
-        });
-        let first_connection = match &push_target {
-            Some(target) => match push::connect(target) {
-                Ok(c) => Some(c),
-                Err(e) if config.start_push_offline => {
-                    tracing::warn!(%e, "push not connected at start; it keeps trying");
-                    None
-                }
-                Err(e) => {
-                    drop(video_rx);
-                    drop(writer_rx);
-                    abort(threads, &shared);
-                    return Err(e);
-                }
-            },
-            None => None,
-        };
-        if config.overwrite && config.output.exists() {
-            let _ = std::fs::remove_file(&config.output);
-        }
-        let recording = match writer::open_recording(
-            &config.output,
-            config.container(),
-            &video_setup,
-            &audio_setup,
-        ) {
-            Ok(r) => r,
+        // Then the outputs: the push (connected now, or trying) and the recording's writer.
+        let writer = match start_outputs(&config, setups, writer_rx, &shared, &mut started) {
+            Ok(writer) => writer,
             Err(e) => {
                 drop(video_rx);
-                drop(writer_rx);
-                abort(threads, &shared);
+                return Err(started.abort(&shared, e));
+            }
+        };
+        // Then what turns frames into packets and pictures, and the clock that drives them.
+        // (A hardware encoder may have fallen back to x264: the handle reports the one used.)
+        let used = video.used;
+        let running = start_encoding(&config, video, fonts.as_ref(), video_rx, writer_tx, &shared, &mut started);
+        let (preview_rx, overlay_tx, stats_rx) = match running {
+            Ok(running) => running,
+            Err(e) => {
+                let e = started.abort(&shared, e);
+                let _ = writer.join();
                 return Err(e);
             }
         };
-
-        let (push_tx, push_thread) = match (push_target, first_connection) {
-            (Some(target), conn) => {
-                let (tx, rx) = bounded::<PushMsg>(512);
-                let shared = shared.clone();
-                let policy = config.reconnect.clone();
-                (
-                    Some(tx),
-                    Some(spawn("push", move || {
-                        push::push_thread(target, conn, rx, shared, policy)
-                    })?),
-                )
-            }
-            _ => (None, None),
-        };
-        if let Some(t) = push_thread {
-            threads.push(("push", t));
-        }
-        let writer = {
-            let shared = shared.clone();
-            let finish = writer::Finish {
-                remux_mp4: config.remux_on_stop,
-            };
-            spawn("writer", move || {
-                let result =
-                    writer::writer_thread(recording, writer_rx, push_tx, shared.clone(), finish);
-                shared.finished.store(true, Ordering::SeqCst);
-                result
-            })?
-        };
-
-        // A second of frames: the encoder may stall that long (a CPU spike) before the
-        // compositor has to skip frames.
-        let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
-        {
-            let shared = shared.clone();
-            let writer_tx = writer_tx.clone();
-            let encoder = video.encoder;
-            let tb = video.time_base;
-            threads.push((
-                "video-encoder",
-                spawn("video-encoder", move || {
-                    video_encode_thread(enc_rx, encoder, tb, writer_tx, shared)
-                })?,
-            ));
-        }
-        drop(writer_tx);
-
-        let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
-        let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
-        let preview_every = if config.preview_fps == 0 {
-            0
-        } else {
-            (fps / config.preview_fps.min(fps)).max(1)
-        };
-        if preview_every > 0 {
-            let pw = config.preview_width.clamp(64, w) & !1;
-            let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
-            let shared = shared.clone();
-            let pfps = config.preview_fps;
-            threads.push((
-                "preview",
-                spawn("preview", move || {
-                    preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, shared)
-                })?,
-            ));
-        }
-
-        let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
-        let initial_overlay = match (&config.overlay, &fonts) {
-            (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, w, h))),
-            _ => None,
-        };
-        let slate = overlay::slate(fonts.as_ref(), w, h);
-        let max_frames = config
-            .duration_ms
-            .map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
-        if let Some(frames) = max_frames {
-            // Known up front, so a source-paced audio thread does not run far past the end.
-            shared
-                .end_us
-                .store(shared.frame_us(frames), Ordering::SeqCst);
-        }
-        {
-            let shared = shared.clone();
-            let comp = Compositor {
-                rx: video_rx,
-                enc_tx,
-                preview_tx: (preview_every > 0).then_some(preview_frame_tx),
-                preview_every: preview_every as i64,
-                overlay_rx,
-                overlay: initial_overlay,
-                slate,
-                shared,
-                fps,
-                max_frames,
-            };
-            threads.push(("compositor", spawn("compositor", move || comp.run())?));
-        }
-
-        let (stats_tx, stats_rx) = tokio::sync::watch::channel(Stats::default());
-        {
-            let shared = shared.clone();
-            let output = config.output.clone();
-            threads.push((
-                "stats",
-                spawn("stats", move || stats_thread(stats_tx, shared, output))?,
-            ));
-        }
         Ok(PipelineHandle {
             shared,
-            threads,
+            threads: started.threads,
             writer: Some(writer),
             stats: stats_rx,
             preview: Some(preview_rx),
             overlay_tx,
             fonts,
-            size: (w, h),
-            encoder: video.used,
+            size: (config.video.width, config.video.height),
+            encoder: used,
             _claims: claims,
         })
     }
+}
+
+/// The threads started so far; on a failure part-way they are stopped and joined.
+#[derive(Default)]
+struct Started {
+    threads: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl Started {
+    fn push(&mut self, name: &'static str, thread: JoinHandle<()>) {
+        self.threads.push((name, thread));
+    }
+
+    /// Stops and joins every thread started; returns `error` for the caller to return.
+    fn abort(self, shared: &Shared, error: CaptureError) -> CaptureError {
+        shared.request_stop(StopReason::Requested);
+        for (_, thread) in self.threads {
+            let _ = thread.join();
+        }
+        error
+    }
+}
+
+/// An ingest that does not answer refuses the start, unless the recording may start
+/// without it (the push then keeps trying).
+fn check_ingest(config: &Config) -> Result<(), CaptureError> {
+    if let Some(url) = &config.push {
+        match push::check_reachable(url, Duration::from_secs(3)) {
+            Ok(()) => {}
+            Err(e) if config.start_push_offline => tracing::warn!(%e, "ingest unreachable; recording starts and the push keeps trying"),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// The overlay's font: required when an overlay or a font is asked for; otherwise the slate
+/// goes without text when none is found.
+fn load_fonts(config: &Config) -> Result<Option<Fonts>, CaptureError> {
+    match Fonts::load(config.font.as_deref()) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if config.overlay.is_some() || config.font.is_some() => Err(e),
+        Err(e) => {
+            tracing::warn!(%e, "no overlay font; the camera-lost slate will have no text");
+            Ok(None)
+        }
+    }
+}
+
+/// Starts the video and audio sources and waits until each delivers (15 s at most).
+/// Returns the frames' receiver and the writer's channel.
+fn start_sources(
+    config: &Config,
+    realtime: bool,
+    audio: ffmpeg::encoder::Audio,
+    shared: &Arc<Shared>,
+    started: &mut Started,
+) -> Result<(Receiver<VideoMsg>, Sender<WriterMsg>, Receiver<WriterMsg>), CaptureError> {
+    let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+    let (video_tx, video_rx) = bounded::<VideoMsg>(4);
+    let (writer_tx, writer_rx) = bounded::<WriterMsg>(256);
+    let video_spec = match &config.video_source {
+        VideoSource::Test => source::test_video_spec(w, h, fps, realtime),
+        VideoSource::Input(spec) => spec.clone(),
+    };
+    let (ready_tx, ready_rx) = bounded(1);
+    let thread_shared = shared.clone();
+    started.push("video-source", spawn("video-source", move || source::video_thread(video_spec, w, h, video_tx, thread_shared, ready_tx))?);
+    ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("video-source")))?;
+    let feed = match &config.audio_source {
+        AudioSource::Test => AudioFeed::Input(source::test_audio_spec(realtime)),
+        AudioSource::Silence => AudioFeed::Silence,
+        AudioSource::Input(spec) => AudioFeed::Input(spec.clone()),
+    };
+    let (ready_tx, ready_rx) = bounded(1);
+    let (thread_shared, audio_tx) = (shared.clone(), writer_tx.clone());
+    started.push("audio", spawn("audio", move || source::audio_thread(feed, audio, audio_tx, thread_shared, ready_tx))?);
+    ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("audio")))?;
+    Ok((video_rx, writer_tx, writer_rx))
+}
+
+/// Connects the push (or leaves it trying, when the recording may start without it), opens
+/// the recording and starts the writer, which feeds both. Returns the writer's thread.
+fn start_outputs(
+    config: &Config,
+    (video_setup, audio_setup): (StreamSetup, StreamSetup),
+    writer_rx: Receiver<WriterMsg>,
+    shared: &Arc<Shared>,
+    started: &mut Started,
+) -> Result<JoinHandle<Result<RecordingSummary, CaptureError>>, CaptureError> {
+    let push_target = config.push.clone().map(|url| PushTarget { url, video: video_setup.clone(), audio: audio_setup.clone() });
+    let first_connection = match &push_target {
+        Some(target) => match push::connect(target) {
+            Ok(c) => Some(c),
+            Err(e) if config.start_push_offline => {
+                tracing::warn!(%e, "push not connected at start; it keeps trying");
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    if config.overwrite && config.output.exists() {
+        let _ = std::fs::remove_file(&config.output);
+    }
+    let recording = writer::open_recording(&config.output, config.container(), &video_setup, &audio_setup)?;
+    let push_tx = match push_target {
+        Some(target) => {
+            let (tx, rx) = bounded::<PushMsg>(512);
+            let (thread_shared, policy) = (shared.clone(), config.reconnect.clone());
+            started.push("push", spawn("push", move || push::push_thread(target, first_connection, rx, thread_shared, policy))?);
+            Some(tx)
+        }
+        None => None,
+    };
+    let thread_shared = shared.clone();
+    let finish = writer::Finish { remux_mp4: config.remux_on_stop };
+    spawn("writer", move || {
+        let result = writer::writer_thread(recording, writer_rx, push_tx, thread_shared.clone(), finish);
+        thread_shared.finished.store(true, Ordering::SeqCst);
+        result
+    })
+}
+
+type Running = (
+    tokio::sync::mpsc::Receiver<PreviewFrame>,
+    Sender<Option<Arc<OverlayImage>>>,
+    tokio::sync::watch::Receiver<Stats>,
+);
+
+/// Starts the video encoder, the preview, the compositor (the clock, the overlay and the
+/// slate) and the stats; returns what the handle keeps of them.
+fn start_encoding(
+    config: &Config,
+    video: encode::OpenedVideo,
+    fonts: Option<&Fonts>,
+    video_rx: Receiver<VideoMsg>,
+    writer_tx: Sender<WriterMsg>,
+    shared: &Arc<Shared>,
+    started: &mut Started,
+) -> Result<Running, CaptureError> {
+    let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+    // A second of frames: the encoder may stall that long (a CPU spike) before the
+    // compositor has to skip frames.
+    let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
+    let (thread_shared, encoder, tb) = (shared.clone(), video.encoder, video.time_base);
+    started.push("video-encoder", spawn("video-encoder", move || video_encode_thread(enc_rx, encoder, tb, writer_tx, thread_shared))?);
+
+    let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
+    let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
+    let preview_every = if config.preview_fps == 0 { 0 } else { (fps / config.preview_fps.min(fps)).max(1) };
+    if preview_every > 0 {
+        let pw = config.preview_width.clamp(64, w) & !1;
+        let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
+        let (thread_shared, pfps) = (shared.clone(), config.preview_fps);
+        started.push("preview", spawn("preview", move || preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, thread_shared))?);
+    }
+
+    let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
+    let initial_overlay = match (&config.overlay, fonts) {
+        (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, w, h))),
+        _ => None,
+    };
+    let max_frames = config.duration_ms.map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
+    if let Some(frames) = max_frames {
+        // Known up front, so a source-paced audio thread does not run far past the end.
+        shared.end_us.store(shared.frame_us(frames), Ordering::SeqCst);
+    }
+    let comp = Compositor {
+        rx: video_rx,
+        enc_tx,
+        preview_tx: (preview_every > 0).then_some(preview_frame_tx),
+        preview_every: preview_every as i64,
+        overlay_rx,
+        overlay: initial_overlay,
+        slate: overlay::slate(fonts, w, h),
+        shared: shared.clone(),
+        fps,
+        max_frames,
+    };
+    started.push("compositor", spawn("compositor", move || comp.run())?);
+
+    let (stats_tx, stats_rx) = tokio::sync::watch::channel(Stats::default());
+    let (thread_shared, output) = (shared.clone(), config.output.clone());
+    started.push("stats", spawn("stats", move || stats_thread(stats_tx, thread_shared, output))?);
+    Ok((preview_rx, overlay_tx, stats_rx))
 }
 
 impl PipelineHandle {

@@ -1,0 +1,159 @@
+//! What the pipeline's threads share: the stop flag and why, media time 0 on the wall
+//! clock, the newest media time, counters, the push state, markers; and the messages the
+//! encoders send the writer. Each FFmpeg resource stays with its own thread.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use ffmpeg_next::codec;
+
+use crate::marker::Marker;
+use crate::stats::{AudioLevel, Counters, PushState};
+
+/// Why the pipeline stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum StopReason {
+    /// Still running.
+    Running,
+    /// [`PipelineHandle::stop`] was called.
+    Requested,
+    /// The configured duration was reached.
+    Duration,
+    /// The disk filled up (or came within a few seconds of it).
+    DiskFull,
+    /// Writing the recording failed for another reason.
+    WriteFailed,
+}
+
+pub(crate) enum WriterMsg {
+    Video(codec::packet::Packet),
+    Audio(codec::packet::Packet),
+    VideoEnd,
+    AudioEnd,
+}
+
+/// State the pipeline threads share; each FFmpeg resource stays with its own thread.
+pub(crate) struct Shared {
+    pub stop: AtomicBool,
+    pub(crate) stop_info: Mutex<(StopReason, Option<Instant>)>,
+    pub realtime: bool,
+    pub(crate) fps: u32,
+    pub(crate) t0: Mutex<Option<Instant>>,
+    pub(crate) t0_set: Condvar,
+    /// End of media in µs once the compositor has stopped, else -1.
+    pub(crate) end_us: AtomicI64,
+    /// Media time of the newest composed frame, µs.
+    pub media_us: AtomicI64,
+    pub counters: Counters,
+    pub(crate) push_state: Mutex<PushState>,
+    pub push_reconnects: AtomicU64,
+    pub markers: Mutex<Vec<Marker>>,
+    pub finished: AtomicBool,
+    /// Microphone level, every 100 ms.
+    pub audio_level: tokio::sync::watch::Sender<AudioLevel>,
+}
+
+impl Shared {
+    pub(crate) fn new(realtime: bool, fps: u32, push: bool) -> Shared {
+        let push_state = if push {
+            PushState::Reconnecting {
+                attempt: 0,
+                retry_in_ms: 0,
+                last_error: String::new(),
+            }
+        } else {
+            PushState::Off
+        };
+        Shared {
+            stop: AtomicBool::new(false),
+            stop_info: Mutex::new((StopReason::Running, None)),
+            realtime,
+            fps,
+            t0: Mutex::new(None),
+            t0_set: Condvar::new(),
+            end_us: AtomicI64::new(-1),
+            media_us: AtomicI64::new(0),
+            counters: Counters::default(),
+            push_state: Mutex::new(push_state),
+            push_reconnects: AtomicU64::new(0),
+            markers: Mutex::new(Vec::new()),
+            finished: AtomicBool::new(false),
+            audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
+        }
+    }
+
+    pub(crate) fn request_stop(&self, reason: StopReason) {
+        let mut info = self.stop_info.lock().unwrap_or_else(|p| p.into_inner());
+        if info.0 == StopReason::Running {
+            *info = (reason, Some(Instant::now()));
+        }
+        self.stop.store(true, Ordering::SeqCst);
+        drop(info);
+        // Wake the audio thread if it still waits for media time 0; holding the lock
+        // while notifying makes sure it is either waiting or will see the flag.
+        let _t0 = self.t0.lock().unwrap_or_else(|p| p.into_inner());
+        self.t0_set.notify_all();
+    }
+
+    pub(crate) fn stop_reason(&self) -> StopReason {
+        self.stop_info.lock().unwrap_or_else(|p| p.into_inner()).0
+    }
+
+    pub(crate) fn stop_requested_for(&self) -> Duration {
+        self.stop_info
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .map_or(Duration::ZERO, |t| t.elapsed())
+    }
+
+    pub(crate) fn set_t0(&self, t0: Instant) {
+        *self.t0.lock().unwrap_or_else(|p| p.into_inner()) = Some(t0);
+        self.t0_set.notify_all();
+    }
+
+    /// Waits for the compositor to fix media time 0 on the wall clock.
+    pub(crate) fn wait_t0(&self, timeout: Duration) -> Option<Instant> {
+        let guard = self.t0.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = self
+            .t0_set
+            .wait_timeout_while(guard, timeout, |t0| {
+                t0.is_none() && !self.stop.load(Ordering::Relaxed)
+            })
+            .unwrap_or_else(|p| p.into_inner());
+        *guard
+    }
+
+    /// Where audio must end, in samples at `rate`, once known.
+    pub(crate) fn end_samples(&self, rate: u32) -> Option<i64> {
+        let end = self.end_us.load(Ordering::SeqCst);
+        (end >= 0).then(|| end * rate as i64 / 1_000_000)
+    }
+
+    pub(crate) fn set_push_state(&self, state: PushState) {
+        *self.push_state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    pub(crate) fn push_state(&self) -> PushState {
+        self.push_state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn fps(&self) -> u32 {
+        self.fps
+    }
+
+    pub(crate) fn media_ms(&self) -> u32 {
+        (self.media_us.load(Ordering::Relaxed).max(0) / 1000) as u32
+    }
+
+    pub(crate) fn frame_us(&self, n: i64) -> i64 {
+        n * 1_000_000 / self.fps as i64
+    }
+}
+
