@@ -21,6 +21,9 @@ pub struct SandboxArgs {
     /// Milliseconds between audience steps while live (0: only via POST /admin/broadcasts/{id}/tick).
     #[arg(long, default_value_t = 1000)]
     tick_ms: u64,
+    /// The admin routes' credential (faults, shops, ticks); a random one when not given.
+    #[arg(long, env = "ANCHORDESK_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 /// Serves until Ctrl+C or SIGTERM. The database lives in `<data-dir>/sandbox/`.
@@ -30,6 +33,7 @@ pub fn run(data_dir: &Path, args: SandboxArgs) -> anyhow::Result<u8> {
     config.seed = args.seed;
     config.rate_limit = (args.rate_limit > 0.0).then_some(RateLimit { per_second: args.rate_limit, burst: args.rate_limit * 2.0 });
     config.audience_tick = (args.tick_ms > 0).then(|| Duration::from_millis(args.tick_ms));
+    config.admin_token = args.admin_token;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let running = Sandbox::start(config).await.context("starting the sandbox")?;
@@ -39,6 +43,7 @@ pub fn run(data_dir: &Path, args: SandboxArgs) -> anyhow::Result<u8> {
         println!("shop page:        {base}/shop/{DEMO_SHOP_ID}");
         println!("client id:        {DEMO_CLIENT_ID}");
         println!("client secret:    {DEMO_CLIENT_SECRET}");
+        println!("admin credential: {} (header {})", running.admin_token(), anchordesk_sandbox::ADMIN_TOKEN_HEADER);
         println!("data:             {}", data_dir.join("sandbox").display());
         anchordesk_sandbox::stop_signal().await.context("waiting for Ctrl+C")?;
         running.shutdown().await.context("stopping the sandbox")?;

@@ -112,6 +112,14 @@ pub fn document() -> OpenApi {
                     Some("hex HMAC-SHA256 of METHOD\\nPATH?QUERY\\nTIMESTAMP\\nNONCE\\nIDEMPOTENCY-KEY (empty for reads)\\nhex(SHA-256(body)) keyed by the client secret"),
                 ));
         }
+        if route.access == Access::Admin {
+            operation = operation.parameter(string_param(
+                crate::routes::ADMIN_TOKEN_HEADER,
+                ParameterIn::Header,
+                true,
+                Some("the sandbox's admin credential (printed by `anchordesk sandbox` at start)"),
+            ));
+        }
         if route.is_write() {
             operation = operation.parameter(string_param(
                 IDEMPOTENCY_HEADER,

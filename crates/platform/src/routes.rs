@@ -3,6 +3,9 @@
 //! The OpenAPI document is generated from this table, and the sandbox builds its router
 //! from the same paths, so a route cannot be served without being documented.
 
+/// Header carrying the admin credential of a sandbox's admin routes.
+pub const ADMIN_TOKEN_HEADER: &str = "x-ad-admin-token";
+
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -10,7 +13,7 @@ pub enum Access {
     Public,
     /// A bearer token and a request signature.
     Signed,
-    /// The sandbox's admin switches (loopback only).
+    /// The sandbox's admin switches (the admin credential, [`ADMIN_TOKEN_HEADER`]).
     Admin,
 }
 

@@ -101,7 +101,7 @@ async fn create_token(State(state): State<S>, Form(request): Form<TokenRequest>)
 }
 
 /// Equality whose time depends only on the lengths, not on where the bytes differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -857,7 +857,7 @@ async fn probe_upload(signed: Signed) -> Json<UploadProbe> {
     Json(UploadProbe { received_bytes: signed.body.len() as i64, server_ms: signed.receive_time.as_secs_f64() * 1000.0 })
 }
 
-async fn admin_create_shop(State(state): State<S>, Json(request): Json<ShopCreate>) -> Result<(StatusCode, Json<ShopCredentials>), ApiError> {
+async fn admin_create_shop(_admin: crate::server::Admin, State(state): State<S>, Json(request): Json<ShopCreate>) -> Result<(StatusCode, Json<ShopCredentials>), ApiError> {
     if request.name.trim().is_empty() {
         return Err(ApiError::validation("shop name is empty"));
     }
@@ -874,11 +874,11 @@ async fn admin_create_shop(State(state): State<S>, Json(request): Json<ShopCreat
         .await
 }
 
-async fn admin_get_faults(State(state): State<S>) -> Json<FaultSettings> {
+async fn admin_get_faults(_admin: crate::server::Admin, State(state): State<S>) -> Json<FaultSettings> {
     Json(state.faults())
 }
 
-async fn admin_set_faults(State(state): State<S>, Json(faults): Json<FaultSettings>) -> Result<Json<FaultSettings>, ApiError> {
+async fn admin_set_faults(_admin: crate::server::Admin, State(state): State<S>, Json(faults): Json<FaultSettings>) -> Result<Json<FaultSettings>, ApiError> {
     let configs = std::iter::once(("global", &faults.global)).chain(faults.routes.iter().map(|(key, config)| (key.as_str(), config)));
     for (key, config) in configs {
         for (name, rate) in [("error_rate", config.error_rate), ("rate_limit_rate", config.rate_limit_rate), ("drop_rate", config.drop_rate)] {
@@ -894,7 +894,7 @@ async fn admin_set_faults(State(state): State<S>, Json(faults): Json<FaultSettin
     Ok(Json(faults))
 }
 
-async fn admin_tick(State(state): State<S>, Path(id): Path<String>, Json(request): Json<TickRequest>) -> Result<Json<TickResult>, ApiError> {
+async fn admin_tick(_admin: crate::server::Admin, State(state): State<S>, Path(id): Path<String>, Json(request): Json<TickRequest>) -> Result<Json<TickResult>, ApiError> {
     if !(1..=10_000).contains(&request.ticks) {
         return Err(ApiError::validation(format!("ticks {} is not between 1 and 10000", request.ticks)));
     }

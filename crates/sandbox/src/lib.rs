@@ -76,7 +76,13 @@ pub struct Config {
     pub token_ttl: Duration,
     /// Fault switches at start.
     pub faults: FaultSettings,
+    /// The credential of the admin routes (faults, shops, ticks), sent as
+    /// `x-ad-admin-token`; `None` makes a random one at start (see
+    /// [`RunningSandbox::admin_token`]).
+    pub admin_token: Option<String>,
 }
+
+pub use anchordesk_platform::routes::ADMIN_TOKEN_HEADER;
 
 impl Config {
     /// Defaults: 127.0.0.1:8787, seed 0, a tick a second, 100 requests/s (burst 200).
@@ -90,6 +96,7 @@ impl Config {
             ingest_url: "rtmp://127.0.0.1:1935/live".to_owned(),
             token_ttl: Duration::from_secs(3600),
             faults: FaultSettings::default(),
+            admin_token: None,
         }
     }
 }
@@ -129,16 +136,15 @@ pub struct Sandbox;
 
 impl Sandbox {
     /// Opens the database, binds `config.addr` and serves in a background task.
-    pub async fn start(config: Config) -> Result<RunningSandbox, SandboxError> {
+    pub async fn start(mut config: Config) -> Result<RunningSandbox, SandboxError> {
+        if config.admin_token.as_deref().is_none_or(str::is_empty) {
+            config.admin_token = Some(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
+        }
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| SandboxError::DataDir { path: config.data_dir.display().to_string(), source })?;
         let conn = db::open(&config.data_dir.join("sandbox.sqlite3"))?;
         db::ensure_shop(&conn, DEMO_SHOP_ID, "助农示范店 (demo)", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, anchordesk_platform::now_ms())
             .map_err(SandboxError::Seed)?;
-        if !config.addr.ip().is_loopback() {
-            // The admin routes (faults, shops) have no authentication of their own.
-            tracing::warn!(addr = %config.addr, "sandbox bound beyond loopback: anyone who can reach it can change its faults");
-        }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
@@ -178,6 +184,11 @@ impl RunningSandbox {
     /// `http://<addr>`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The admin routes' credential (header [`ADMIN_TOKEN_HEADER`]).
+    pub fn admin_token(&self) -> &str {
+        self.state.config.admin_token.as_deref().unwrap_or_default()
     }
 
     /// Replaces the fault switches (what `PUT /admin/faults` does).

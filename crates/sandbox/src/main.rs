@@ -28,6 +28,9 @@ struct Args {
     /// Milliseconds between audience steps (0: only through the admin tick route).
     #[arg(long, default_value_t = 1000)]
     tick_ms: u64,
+    /// The admin routes' credential (faults, shops, ticks); a random one when not given.
+    #[arg(long, env = "ANCHORDESK_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,11 +41,14 @@ fn main() -> anyhow::Result<()> {
     config.seed = args.seed;
     config.rate_limit = (args.rate_limit > 0.0).then_some(RateLimit { per_second: args.rate_limit, burst: args.rate_limit * 2.0 });
     config.audience_tick = (args.tick_ms > 0).then(|| Duration::from_millis(args.tick_ms));
+    config.admin_token = args.admin_token;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let running = Sandbox::start(config).await?;
         // Tests read this line to learn the port.
         println!("listening on {}", running.base_url());
+        // On standard error: a caller may read only the first line of standard output.
+        eprintln!("admin credential: {} (header {})", running.admin_token(), anchordesk_sandbox::ADMIN_TOKEN_HEADER);
         anchordesk_sandbox::stop_signal().await?;
         running.shutdown().await?;
         anyhow::Ok(())

@@ -358,11 +358,6 @@ impl FromRequest<Arc<AppState>> for Signed {
         let token = header(header::AUTHORIZATION.as_str())
             .and_then(|value| value.strip_prefix("Bearer ").map(str::to_owned))
             .ok_or_else(|| ApiError::new(ProblemCode::Unauthorized, "no bearer token; get one from POST /oauth/token"))?;
-        let max_bytes = match route.map(|route| route.request) {
-            Some(routes::Body::Binary(max_bytes)) => max_bytes,
-            _ => JSON_MAX_BYTES,
-        };
-        let (body, receive_time) = read_body(body, max_bytes, &parts.method, &template).await?;
         let now = now_ms();
         let lookup = token.clone();
         let found: Option<(String, String)> = state
@@ -386,6 +381,12 @@ impl FromRequest<Arc<AppState>> for Signed {
                 format!("shop {shop_id} sent more than {} requests/s (burst {})", limit.per_second, limit.burst),
             ));
         }
+        // Only a known token gets its body read, and no more of it than the route takes.
+        let max_bytes = match route.map(|route| route.request) {
+            Some(routes::Body::Binary(max_bytes)) => max_bytes,
+            _ => JSON_MAX_BYTES,
+        };
+        let (body, receive_time) = read_body(body, max_bytes, &parts.method, &template).await?;
         let route_key = format!("{} {}", parts.method, template);
         let skewed_ms = now + state.fault_for(&route_key).clock_skew_s as i64 * 1000;
         let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
@@ -430,6 +431,25 @@ impl FromRequest<Arc<AppState>> for Signed {
             }
         }
         Ok(Signed { shop_id, key, body, receive_time, method, path })
+    }
+}
+
+/// The admin credential, checked (in constant time) before anything else of the request.
+pub(crate) struct Admin;
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &Arc<AppState>) -> Result<Admin, ApiError> {
+        let given = parts.headers.get(crate::ADMIN_TOKEN_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
+        let expected = state.config.admin_token.as_deref().unwrap_or_default();
+        if expected.is_empty() || !crate::api::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            return Err(ApiError::new(
+                ProblemCode::Unauthorized,
+                format!("the admin routes need the {} header (printed by `anchordesk sandbox` at start)", crate::ADMIN_TOKEN_HEADER),
+            ));
+        }
+        Ok(Admin)
     }
 }
 

@@ -97,6 +97,9 @@ async fn every_documented_route_answers_and_nothing_else_does() {
             }
             Access::Public | Access::Admin => {
                 let mut request = http.request(method, format!("{base}{path}"));
+                if route.access == Access::Admin {
+                    request = request.header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN);
+                }
                 if route.operation_id == "createToken" {
                     request = request.form(&[
                         ("grant_type", "client_credentials"),
@@ -313,7 +316,7 @@ async fn audience_run(seed: u64, ticks: i32) -> (Vec<LiveEventKind>, BroadcastMe
     let coupon = CouponCreate { id: "c1".into(), title: "立减5元".into(), discount_fen: 500, threshold_fen: 0, quantity: 10, sku: None };
     platform.create_coupon("coupon", "b1", &coupon).await.unwrap();
     let tick = reqwest::Client::new()
-        .post(format!("{base}/admin/broadcasts/b1/tick"))
+        .post(format!("{base}/admin/broadcasts/b1/tick")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN)
         .json(&TickRequest { ticks })
         .send()
         .await
@@ -450,7 +453,7 @@ async fn the_desk_owns_descriptions_and_prices_and_the_platform_owns_sold_counts
     let platform = common::platform(&base);
     setup_live_broadcast(&platform).await;
     platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
-    reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks: 80 }).send().await.unwrap();
+    reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&TickRequest { ticks: 80 }).send().await.unwrap();
     let sold = platform.list_products(None, 10).await.unwrap().items[0].sold;
     assert!(sold > 0, "the audience bought nothing");
 
@@ -480,9 +483,9 @@ async fn fault_switches_apply_per_route_and_refuse_unknown_routes() {
     let mut faults = FaultSettings::default();
     faults.routes.insert("GET /v1/shop".into(), FaultConfig { latency_ms: 800, ..FaultConfig::default() });
     faults.routes.insert("GET /v1/products".into(), FaultConfig { error_rate: 1.0, ..FaultConfig::default() });
-    let response = http.put(format!("{base}/admin/faults")).json(&faults).send().await.unwrap();
+    let response = http.put(format!("{base}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&faults).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(http.get(format!("{base}/admin/faults")).send().await.unwrap().json::<FaultSettings>().await.unwrap(), faults);
+    assert_eq!(http.get(format!("{base}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).send().await.unwrap().json::<FaultSettings>().await.unwrap(), faults);
 
     let started = Instant::now();
     client.get::<Shop>("/v1/shop").await.unwrap();
@@ -502,10 +505,10 @@ async fn fault_switches_apply_per_route_and_refuse_unknown_routes() {
     assert!(matches!(dropped, PlatformError::Transport { .. }) && dropped.is_retriable(), "{dropped:?}");
 
     let bad = serde_json::json!({"routes": {"GET /v1/nothing": {"error_rate": 0.5}}});
-    let refused = http.put(format!("{base}/admin/faults")).json(&bad).send().await.unwrap();
+    let refused = http.put(format!("{base}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&bad).send().await.unwrap();
     expect_problem(refused, 422, ProblemCode::Validation).await;
     let bad = serde_json::json!({"global": {"error_rate": 1.5}});
-    let refused = http.put(format!("{base}/admin/faults")).json(&bad).send().await.unwrap();
+    let refused = http.put(format!("{base}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&bad).send().await.unwrap();
     expect_problem(refused, 422, ProblemCode::Validation).await;
     sandbox.shutdown().await.unwrap();
 }
@@ -519,7 +522,7 @@ async fn the_shop_page_shows_the_bag_the_product_on_air_and_orders() {
     setup_live_broadcast(&platform).await;
     platform.pin("pin", "b1", Some("GN-1")).await.unwrap();
     let http = reqwest::Client::new();
-    http.post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks: 60 }).send().await.unwrap();
+    http.post(format!("{base}/admin/broadcasts/b1/tick")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&TickRequest { ticks: 60 }).send().await.unwrap();
     let orders = platform.orders("b1", 0, 1000).await.unwrap().items;
     assert!(!orders.is_empty());
     let response = http.get(format!("{base}/shop/{}", anchordesk_sandbox::DEMO_SHOP_ID)).send().await.unwrap();
@@ -616,7 +619,7 @@ async fn shops_are_isolated_from_each_other() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = common::start(dir.path()).await;
     let base = sandbox.base_url();
-    let response = reqwest::Client::new().post(format!("{base}/admin/shops")).json(&ShopCreate { name: "学生练习店 3 号".into() }).send().await.unwrap();
+    let response = reqwest::Client::new().post(format!("{base}/admin/shops")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&ShopCreate { name: "学生练习店 3 号".into() }).send().await.unwrap();
     assert_eq!(response.status(), 201);
     let student: ShopCredentials = response.json().await.unwrap();
     let student_platform = ContractClient::new(ClientConfig::new(base.clone(), student.client_id.clone(), student.client_secret.clone())).unwrap();
@@ -675,5 +678,38 @@ async fn a_captured_write_cannot_be_sent_again_with_the_same_or_a_new_key() {
 
     let product: Product = client.get(path).await.unwrap();
     assert_eq!(product.revision, 1, "written once");
+    sandbox.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_write_in_the_openapi_document_refuses_an_anonymous_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = common::start(dir.path()).await;
+    let base = sandbox.base_url();
+    let http = reqwest::Client::new();
+    let document: serde_json::Value = http.get(format!("{base}/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut walked = Vec::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, _) in operations.as_object().unwrap() {
+            // Writes only; getting a token is how a caller stops being anonymous.
+            if method == "get" || path == "/oauth/token" {
+                continue;
+            }
+            let concrete = path.replace('{', "").replace('}', "");
+            let request = http
+                .request(reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(), format!("{base}{concrete}"))
+                .header("content-type", "application/json")
+                .header("idempotency-key", "anonymous-1")
+                .body("{}");
+            let status = request.send().await.unwrap().status().as_u16();
+            assert!(status == 401 || status == 403, "{} {path} answered {status} to an anonymous caller", method.to_uppercase());
+            walked.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    assert!(walked.len() >= 15, "the document lists the writes: {walked:?}");
+    assert!(walked.iter().any(|w| w.starts_with("PUT /admin/faults")), "{walked:?}");
+    // The admin credential of another sandbox does not open this one.
+    let wrong = http.put(format!("{base}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, "guess").json(&FaultSettings::default()).send().await.unwrap();
+    expect_problem(wrong, 401, ProblemCode::Unauthorized).await;
     sandbox.shutdown().await.unwrap();
 }

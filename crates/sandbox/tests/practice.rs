@@ -20,7 +20,7 @@ fn stock_out(id: &str, after_ms: i64, sku: &str) -> ScriptedEvent {
 }
 
 async fn tick(base: &str, ticks: i32) {
-    let response = reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks }).send().await.unwrap();
+    let response = reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&TickRequest { ticks }).send().await.unwrap();
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
 

@@ -40,7 +40,7 @@ impl SandboxChild {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let mut child = Command::new(env!("CARGO_BIN_EXE_anchordesk-sandbox"))
-                .args(["--port", &port.to_string(), "--rate-limit", "0", "--tick-ms", "200", "--seed", "7", "--data-dir"])
+                .args(["--port", &port.to_string(), "--rate-limit", "0", "--tick-ms", "200", "--seed", "7", "--admin-token", common::ADMIN, "--data-dir"])
                 .arg(data_dir)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -133,7 +133,7 @@ async fn run_desk(outbox: &Path, base_url: &str) {
 }
 
 async fn set_faults(base_url: &str, faults: &FaultSettings) {
-    let response = reqwest::Client::new().put(format!("{base_url}/admin/faults")).json(faults).send().await.expect("setting faults");
+    let response = reqwest::Client::new().put(format!("{base_url}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(faults).send().await.expect("setting faults");
     assert_eq!(response.status(), 200);
 }
 

@@ -105,7 +105,7 @@ async fn pulls_resume_from_their_cursor_across_a_restart_and_take_nothing_twice(
     let tick = |ticks| {
         let base = base.clone();
         async move {
-            reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).json(&TickRequest { ticks }).send().await.unwrap();
+            reqwest::Client::new().post(format!("{base}/admin/broadcasts/b1/tick")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(&TickRequest { ticks }).send().await.unwrap();
         }
     };
     tick(40).await;

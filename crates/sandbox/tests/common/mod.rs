@@ -11,9 +11,13 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+/// The admin credential of the test sandboxes.
+pub const ADMIN: &str = "sandbox-tests-admin-credential";
+
 /// A config for tests: a free loopback port, no rate limit, audience only on demand.
 pub fn test_config(dir: &Path) -> Config {
     let mut config = Config::new(dir);
+    config.admin_token = Some(ADMIN.to_owned());
     config.addr = SocketAddr::from(([127, 0, 0, 1], 0));
     config.rate_limit = None;
     config.audience_tick = None;
