@@ -212,6 +212,9 @@ pub async fn grade_class(
     export_csv: bool,
 ) -> Result<ClassView, UiError> {
     let csv_dir = export_csv.then(|| state.data_dir.join("exports"));
+    // Every report is re-graded from its facts with the class's scenarios and rubric.
+    let scenarios = scenarios_of(&state).scenarios;
+    let rubric = grading::rubric_in(&state.data_dir).map_err(graded_error)?;
     let outcome = state
         .with_store_as(
             move |store| {
@@ -223,6 +226,7 @@ pub async fn grade_class(
                     descending,
                     only_problems,
                     csv_dir: csv_dir.as_deref(),
+                    regrade: Some(&anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric }),
                 };
                 grading::grade_class(store, &request)
             },

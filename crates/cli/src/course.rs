@@ -46,7 +46,7 @@ pub struct GradeArgs {
     #[arg(long, default_value = "total", value_parser = parse_sort_key)]
     pub sort: SortKey,
     /// Show only rows with this status (repeatable): submitted, missing, tampered,
-    /// unknownStudent, keyChanged.
+    /// unknownStudent, keyChanged, gradeMismatch.
     #[arg(long, value_parser = parse_status)]
     pub status: Vec<RowStatus>,
     /// Show only rows whose total is at least this.
@@ -55,6 +55,14 @@ pub struct GradeArgs {
     /// Show only rows whose total is below this.
     #[arg(long, value_name = "SCORE")]
     pub below_total: Option<f64>,
+    /// A teacher's scenario folder, besides the shipped scenarios: each report is re-graded
+    /// from its facts with its scenario and the rubric (the grade written in a file is not
+    /// taken on trust).
+    #[arg(long, value_name = "DIR")]
+    pub scenarios: Option<PathBuf>,
+    /// The class's rubric (TOML); the default rubric when not given.
+    #[arg(long, value_name = "FILE")]
+    pub rubric: Option<PathBuf>,
 }
 
 /// `anchordesk course show`.
@@ -95,10 +103,10 @@ fn parse_sort_key(text: &str) -> Result<SortKey, String> {
 }
 
 fn parse_status(text: &str) -> Result<RowStatus, String> {
-    [RowStatus::Submitted, RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged]
+    [RowStatus::Submitted, RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged, RowStatus::GradeMismatch]
         .into_iter()
         .find(|s| s.as_str() == text)
-        .ok_or_else(|| format!("unknown status {text:?}; use submitted, missing, tampered, unknownStudent or keyChanged"))
+        .ok_or_else(|| format!("unknown status {text:?}; use submitted, missing, tampered, unknownStudent, keyChanged or gradeMismatch"))
 }
 
 /// Runs a course command and returns the exit code.
@@ -148,7 +156,19 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
     };
     let (submissions, unreadable) = anchordesk_course::read_submissions(&args.dir)
         .with_context(|| format!("reading the report folder {}", args.dir.display()))?;
-    let mut table = ClassTable::build(roster.as_ref(), submissions);
+    let scenarios = match &args.scenarios {
+        Some(dir) => anchordesk_course::scenarios_with_folder(dir).0,
+        None => anchordesk_course::embedded_scenarios(),
+    };
+    let rubric = match &args.rubric {
+        Some(path) => {
+            let source = std::fs::read_to_string(path).with_context(|| format!("reading the rubric {}", path.display()))?;
+            anchordesk_course::Rubric::parse(&path.display().to_string(), &source)?
+        }
+        None => anchordesk_course::Rubric::default_rubric(),
+    };
+    let regrade = anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric };
+    let mut table = ClassTable::build_checked(roster.as_ref(), submissions, &Default::default(), Some(&regrade));
     let descending = matches!(args.sort, SortKey::Total | SortKey::Attempts | SortKey::Criterion(_));
     table.sort(args.sort, descending);
     table.retain(&RowFilter { statuses: args.status, min_total: args.min_total, max_total_exclusive: args.below_total });
@@ -165,6 +185,11 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
     }
     for problem in &table.problems {
         eprintln!("{}: {} ({})", problem.file, problem.message, problem.message_zh);
+    }
+    for row in table.rows.iter().filter(|r| !r.regrade_notes.is_empty()) {
+        for note in &row.regrade_notes {
+            eprintln!("{}: student {}: {note}", row.latest_file.as_deref().unwrap_or("?"), row.student_id);
+        }
     }
     for row in table.rows.iter().filter(|r| r.status == RowStatus::KeyChanged) {
         for file in &row.problem_files {

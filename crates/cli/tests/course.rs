@@ -149,3 +149,26 @@ fn show_prints_a_verified_report_as_html_and_refuses_an_edited_one() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("成绩单在签名后被修改过"));
 }
+
+#[test]
+fn grade_re_computes_a_grade_written_higher_than_its_facts_and_exits_non_zero() {
+    let dir = class_folder();
+    // 张三's facts give one grade; the file says full marks, re-signed with his own key.
+    let honest = facts("2024001", "张三", 1);
+    let scenario = embedded_scenarios().into_iter().find(|s| s.id == honest.scenario_id).unwrap();
+    let mut written = grade(&scenario, &Rubric::default_rubric(), &honest).unwrap();
+    let true_total = written.total;
+    written.total = 100.0;
+    for criterion in &mut written.criteria {
+        criterion.score = 100;
+    }
+    let signed = sign(&written, &honest, &SigningKey::from_bytes(&[1; 32]));
+    std::fs::write(dir.path().join("2024001-张三.json"), signed.to_json_bytes()).unwrap();
+    let output = anchordesk(&["course", "grade", &dir.path().display().to_string(), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("→"), "{}", text(&output.stderr));
+    let table: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let zhang = table["rows"].as_array().unwrap().iter().find(|r| r["studentId"] == "2024001").unwrap();
+    assert_eq!(zhang["status"], "gradeMismatch");
+    assert!((zhang["total"].as_f64().unwrap() - true_total).abs() < 0.01, "{zhang}");
+}

@@ -117,6 +117,8 @@ pub struct ClassRequest<'a> {
     pub only_problems: bool,
     /// Also write the table as CSV into this folder.
     pub csv_dir: Option<&'a Path>,
+    /// Re-grade each latest report from its facts with these scenarios and rubric.
+    pub regrade: Option<&'a anchordesk_course::Regrade<'a>>,
 }
 
 /// The class table with the files that could not be read and the roster's bad lines.
@@ -142,12 +144,12 @@ pub fn grade_class(store: &Store, request: &ClassRequest<'_>) -> Result<ClassOut
     };
     let key = SortKey::parse(request.sort).ok_or_else(|| GradingError::Sort(request.sort.to_string()))?;
     let pins: KeyPins = store.setting(PINS_KEY)?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
-    let mut table = ClassTable::build_with_pins(roster.as_ref(), submissions, &pins);
+    let mut table = ClassTable::build_checked(roster.as_ref(), submissions, &pins, request.regrade);
     store.set_setting(PINS_KEY, &serde_json::to_string(&table.pins).map_err(|err| StoreError::Corrupt(err.to_string()))?)?;
     table.sort(key, request.descending);
     if request.only_problems {
         table.retain(&RowFilter {
-            statuses: vec![RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged],
+            statuses: vec![RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged, RowStatus::GradeMismatch],
             min_total: None,
             max_total_exclusive: None,
         });

@@ -35,6 +35,9 @@ pub enum RowStatus {
     UnknownStudent,
     /// A file was signed by a key other than the one pinned for this student.
     KeyChanged,
+    /// The grade written in the latest report is not what its facts give under the
+    /// scenario and the class's rubric (see `regrade_notes`); the table shows the re-computed one.
+    GradeMismatch,
 }
 
 impl RowStatus {
@@ -46,6 +49,7 @@ impl RowStatus {
             RowStatus::Tampered => "被篡改",
             RowStatus::UnknownStudent => "不在名单",
             RowStatus::KeyChanged => "密钥变更",
+            RowStatus::GradeMismatch => "分数不符",
         }
     }
 
@@ -57,6 +61,7 @@ impl RowStatus {
             RowStatus::Tampered => "tampered",
             RowStatus::UnknownStudent => "unknownStudent",
             RowStatus::KeyChanged => "keyChanged",
+            RowStatus::GradeMismatch => "gradeMismatch",
         }
     }
 }
@@ -99,6 +104,44 @@ pub struct ClassRow {
     pub latest_file: Option<String>,
     /// Files that were tampered with or signed by a changed key.
     pub problem_files: Vec<String>,
+    /// What re-grading the latest report from its facts found: each criterion whose
+    /// written score differs (written → re-computed), or why it could not be re-graded.
+    pub regrade_notes: Vec<String>,
+}
+
+/// What the class table re-grades each student's latest report with: the scenarios the
+/// class uses and the class's rubric. The score written in a file is never taken on trust.
+#[derive(Debug, Clone, Copy)]
+pub struct Regrade<'a> {
+    /// The scenarios of the class (the shipped ones and the teacher's own).
+    pub scenarios: &'a [crate::Scenario],
+    /// The class's rubric.
+    pub rubric: &'a crate::Rubric,
+}
+
+impl Regrade<'_> {
+    /// The report re-computed from its facts, and the differences from the written one; or
+    /// why it could not be re-graded.
+    fn check(&self, written: &GradedReport, facts: &crate::AttemptFacts) -> Result<(GradedReport, Vec<String>), String> {
+        let scenario = self
+            .scenarios
+            .iter()
+            .find(|s| s.id == written.scenario_id)
+            .ok_or_else(|| format!("scenario {} is not in this class's scenarios: not re-graded", written.scenario_id))?;
+        let recomputed = crate::grade(scenario, self.rubric, facts).map_err(|err| format!("not re-graded: {err}"))?;
+        let mut differences = Vec::new();
+        for score in &recomputed.criteria {
+            let was = written.criterion(score.id).map(|c| c.score);
+            if was != Some(score.score) {
+                let was = was.map_or_else(|| "—".to_owned(), |w| w.to_string());
+                differences.push(format!("{} / {}: {was} → {}", score.title_zh, score.title_en, score.score));
+            }
+        }
+        if (recomputed.total - written.total).abs() > 0.05 {
+            differences.push(format!("总分 / total: {:.1} → {:.1}", written.total, recomputed.total));
+        }
+        Ok((recomputed, differences))
+    }
 }
 
 /// A file that was not accepted.
@@ -205,10 +248,18 @@ impl ClassTable {
     }
 
     /// Builds the table, trusting `pins` (from an earlier session) over first-seen keys.
-    pub fn build_with_pins(
+    pub fn build_with_pins(roster: Option<&Roster>, submissions: Vec<(String, Vec<u8>)>, pins: &KeyPins) -> ClassTable {
+        ClassTable::build_checked(roster, submissions, pins, None)
+    }
+
+    /// [`ClassTable::build_with_pins`], re-grading each student's latest report from its
+    /// facts with `regrade`: a written grade that differs marks the row
+    /// [`RowStatus::GradeMismatch`] and the table shows the re-computed grade.
+    pub fn build_checked(
         roster: Option<&Roster>,
         mut submissions: Vec<(String, Vec<u8>)>,
         pins: &KeyPins,
+        regrade: Option<&Regrade<'_>>,
     ) -> ClassTable {
         submissions.sort_by(|a, b| a.0.cmp(&b.0));
         let mut by_student: BTreeMap<String, Vec<Attempt>> = BTreeMap::new();
@@ -273,10 +324,26 @@ impl ClassTable {
                 }
             }
             let latest_attempt = trusted.last();
+            // The written grade is re-computed from the facts; the table shows what they give.
+            let mut regrade_notes = Vec::new();
+            let mut mismatch = false;
+            let mut shown: Option<GradedReport> = latest_attempt.map(|a| a.verified.report.clone());
+            if let (Some(attempt), Some(regrade)) = (latest_attempt, regrade) {
+                match regrade.check(&attempt.verified.report, &attempt.verified.facts) {
+                    Ok((recomputed, differences)) => {
+                        mismatch = !differences.is_empty();
+                        regrade_notes = differences;
+                        shown = Some(recomputed);
+                    }
+                    Err(why) => regrade_notes.push(why),
+                }
+            }
             let status = if tampered {
                 RowStatus::Tampered
             } else if key_changed {
                 RowStatus::KeyChanged
+            } else if mismatch {
+                RowStatus::GradeMismatch
             } else if roster.is_some() && on_roster.is_none() {
                 RowStatus::UnknownStudent
             } else if latest_attempt.is_some() {
@@ -288,8 +355,8 @@ impl ClassTable {
                 .map(|s| s.name.clone())
                 .or_else(|| attempts.first().map(|a| a.verified.report.student.name.clone()))
                 .unwrap_or_default();
-            if let Some(attempt) = latest_attempt {
-                trusted_latest.insert(id.clone(), attempt.verified.report.clone());
+            if let Some(report) = &shown {
+                trusted_latest.insert(id.clone(), report.clone());
             }
             rows.push(ClassRow {
                 student_id: id.clone(),
@@ -297,11 +364,12 @@ impl ClassTable {
                 class: on_roster.map(|s| s.class.clone()).unwrap_or_default(),
                 status,
                 scores: Vec::new(),
-                total: latest_attempt.map(|a| a.verified.report.total),
+                total: shown.as_ref().map(|r| r.total),
                 attempts: trusted.len() as u32,
                 scenario_id: latest_attempt.map(|a| a.verified.report.scenario_id.clone()),
                 latest_file: latest_attempt.map(|a| a.file.clone()),
                 problem_files,
+                regrade_notes,
             });
         }
         latest.extend(trusted_latest.values());
@@ -345,7 +413,7 @@ impl ClassTable {
 
     /// Whether any file was tampered with or unreadable; the CLI exits non-zero then.
     pub fn has_problems(&self) -> bool {
-        !self.problems.is_empty() || self.rows.iter().any(|r| r.status == RowStatus::KeyChanged)
+        !self.problems.is_empty() || self.rows.iter().any(|r| matches!(r.status, RowStatus::KeyChanged | RowStatus::GradeMismatch))
     }
 
     /// Sorts the rows by a column; missing values go last in either direction. Ties keep

@@ -61,7 +61,7 @@ pub use scenario::{
 pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, sign, verify};
 pub use trend::{CriterionTrend, Trend, TrendPoint, trend};
 pub use roster::{Roster, RosterError, RosterFormat, RosterImport, RosterRowError, RosterStudent, read_roster};
-pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, RowFilter, RowStatus, SortKey};
+pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, Regrade, RowFilter, RowStatus, SortKey};
 
 #[cfg(test)]
 mod testoibits {

@@ -759,6 +759,11 @@ export type ClassRow_Deserialize = {
 	latestFile?: string | null,
 	/**  Files that were tampered with or signed by a changed key. */
 	problemFiles: string[],
+	/**
+	 *  What re-grading the latest report from its facts found: each criterion whose
+	 *  written score differs (written → re-computed), or why it could not be re-graded.
+	 */
+	regradeNotes: string[],
 };
 
 /**  One student's row. */
@@ -783,6 +788,11 @@ export type ClassRow_Serialize = {
 	latestFile: string | null,
 	/**  Files that were tampered with or signed by a changed key. */
 	problemFiles: string[],
+	/**
+	 *  What re-grading the latest report from its facts found: each criterion whose
+	 *  written score differs (written → re-computed), or why it could not be re-graded.
+	 */
+	regradeNotes: string[],
 };
 
 /**  The class table. */
@@ -2259,7 +2269,12 @@ export type RowStatus =
 /**  Valid reports from a student not on the roster. */
 "unknownStudent" | 
 /**  A file was signed by a key other than the one pinned for this student. */
-"keyChanged";
+"keyChanged" | 
+/**
+ *  The grade written in the latest report is not what its facts give under the
+ *  scenario and the class's rubric (see `regrade_notes`); the table shows the re-computed one.
+ */
+"gradeMismatch";
 
 /**  A rule as listed in Settings → Rules. */
 export type RuleSummary = {

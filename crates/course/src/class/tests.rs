@@ -160,3 +160,38 @@ fn csv_has_a_bom_and_chinese_headers_and_text_is_aligned_by_display_width() {
     assert_eq!(json["rows"][0]["status"], "submitted");
     assert_eq!(json["criteria"][1]["id"], "risky_events");
 }
+
+#[test]
+fn a_grade_written_higher_than_its_facts_give_is_re_computed_and_marked() {
+    let scenarios = embedded_scenarios();
+    let scenario = scenarios[0].clone();
+    let rubric = Rubric::default_rubric();
+    // The student said 全网最低价 on air: the facts say so, and the honest grade is lower.
+    let mut honest = facts("001", "张三", 1);
+    honest.lint_findings.push(lowest_price(1000));
+    let true_grade = grade(&scenario, &rubric, &honest).unwrap();
+    // The student edits the grade (not the facts) and signs the file with the desk's key,
+    // which is theirs to read.
+    let mut forged = true_grade.clone();
+    forged.total = 100.0;
+    for criterion in &mut forged.criteria {
+        criterion.score = 100;
+    }
+    let key = SigningKey::from_bytes(&[1; 32]);
+    let submissions = vec![
+        ("zhang.json".to_string(), sign(&forged, &honest, &key).to_json_bytes()),
+        ("li.json".to_string(), file(&facts("002", "李四", 1), 2)),
+    ];
+    let regrade = Regrade { scenarios: &scenarios, rubric: &rubric };
+    let table = ClassTable::build_checked(Some(&roster()), submissions.clone(), &KeyPins::new(), Some(&regrade));
+    let zhang = row(&table, "001");
+    assert_eq!(zhang.status, RowStatus::GradeMismatch);
+    assert_eq!(zhang.total, Some(true_grade.total), "the table shows what the facts give");
+    assert!(zhang.regrade_notes.iter().any(|n| n.contains("→")), "{:?}", zhang.regrade_notes);
+    assert_eq!(row(&table, "002").status, RowStatus::Submitted, "an honest report re-grades to itself");
+    assert!(row(&table, "002").regrade_notes.is_empty());
+    assert!(table.has_problems());
+    // Without re-grading the forged total would have been taken on trust.
+    let trusting = ClassTable::build(Some(&roster()), submissions);
+    assert_eq!(row(&trusting, "001").total, Some(100.0));
+}

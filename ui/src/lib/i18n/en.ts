@@ -513,6 +513,7 @@ export const en: Record<MessageKey, string> = {
   'course.rowStatus.tampered': "Edited",
   'course.rowStatus.unknownStudent': "Not on roster",
   'course.rowStatus.keyChanged': "Key changed",
+  'course.rowStatus.gradeMismatch': "Grade does not match its facts",
   'course.risk.certificate': "Certificate",
   'course.risk.complaint': "Complaint",
   'course.risk.off_platform': "Off-platform",

@@ -512,6 +512,7 @@ export const zhCN = {
   'course.rowStatus.tampered': "被改动",
   'course.rowStatus.unknownStudent': "名单外",
   'course.rowStatus.keyChanged': "密钥变更",
+  'course.rowStatus.gradeMismatch': "分数与记录不符",
   'course.risk.certificate': "资质/认证",
   'course.risk.complaint': "客诉",
   'course.risk.off_platform': "站外交易",
