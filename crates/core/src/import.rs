@@ -65,6 +65,38 @@ pub enum ImportError {
     Io { path: String, source: std::io::Error },
     #[error("the file is {size_mb} MB; a catalog import takes at most {limit_mb} MB: split it into smaller files")]
     TooLarge { size_mb: u64, limit_mb: u64 },
+    #[error("the spreadsheet unpacks to {unpacked_mb} MB (at most {limit_mb} MB): it is not a product list; save the products alone as a new .xlsx or as CSV")]
+    UnpacksTooLarge { unpacked_mb: u64, limit_mb: u64 },
+    #[error("the sheet has {rows} rows × {columns} columns; a catalog import takes at most {max_rows} rows and {max_cells} cells: split it into smaller files")]
+    SheetTooLarge { rows: usize, columns: usize, max_rows: usize, max_cells: usize },
+}
+
+/// The most a spreadsheet may unpack to (its ZIP entries' sizes added up).
+pub const MAX_XLSX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+/// The most rows and cells one imported sheet may hold.
+pub const MAX_SHEET_ROWS: usize = 200_000;
+pub const MAX_SHEET_CELLS: usize = 4_000_000;
+
+/// Refuses a spreadsheet (an .xlsx or .ods is a ZIP archive) that would unpack to more than
+/// [`MAX_XLSX_UNPACKED_BYTES`], before anything is decompressed: a few kilobytes can hold
+/// gigabytes of zeros. The sizes are those the archive declares; the decompressor stops at
+/// them.
+fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), ImportError> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let spreadsheet = |err: zip::result::ZipError| ImportError::Spreadsheet(err.to_string());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(spreadsheet)?;
+    // The sizes the central directory declares, entry by entry (also for entries written
+    // with data descriptors).
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(index).map_err(spreadsheet)?.size());
+    }
+    if total > limit {
+        return Err(ImportError::UnpacksTooLarge { unpacked_mb: total.div_ceil(1024 * 1024), limit_mb: limit / (1024 * 1024) });
+    }
+    Ok(())
 }
 
 /// The largest file an import reads (a catalog of 100,000 products as CSV is about 30 MB).
@@ -362,12 +394,17 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
 
 fn read_xlsx(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
     use calamine::{Data, Reader};
+    check_unpacked_size(bytes, MAX_XLSX_UNPACKED_BYTES)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|err| ImportError::Spreadsheet(err.to_string()))?;
     let range = workbook
         .worksheet_range_at(0)
         .ok_or(ImportError::NoSheet)?
         .map_err(|err| ImportError::Spreadsheet(err.to_string()))?;
+    let (rows, columns) = range.get_size();
+    if rows > MAX_SHEET_ROWS || rows.saturating_mul(columns) > MAX_SHEET_CELLS {
+        return Err(ImportError::SheetTooLarge { rows, columns, max_rows: MAX_SHEET_ROWS, max_cells: MAX_SHEET_CELLS });
+    }
     let first_row = range.start().map(|(row, _)| row as u64).unwrap_or(0);
     let mut rows = range.rows();
     let cell_text = |cell: &Data| match cell {
@@ -490,4 +527,40 @@ pub fn export_csv(products: &[Product]) -> Vec<u8> {
 pub fn export_json(products: &[Product]) -> Vec<u8> {
     let drafts: Vec<&ProductDraft> = products.iter().map(|p| &p.draft).collect();
     serde_json::to_vec_pretty(&drafts).expect("product drafts serialise")
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    fn workbook(cells: &[(u32, u16)]) -> Vec<u8> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (row, col) in cells {
+            sheet.write_string(*row, *col, "x").unwrap();
+        }
+        workbook.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_spreadsheet_is_refused_by_what_it_would_unpack_to_before_it_is_unpacked() {
+        let bytes = workbook(&[(0, 0)]);
+        assert!(check_unpacked_size(&bytes, MAX_XLSX_UNPACKED_BYTES).is_ok());
+        // The same file against a limit below what its entries declare.
+        let refused = check_unpacked_size(&bytes, 1024).unwrap_err();
+        assert!(matches!(refused, ImportError::UnpacksTooLarge { .. }), "{refused}");
+        assert!(refused.to_string().contains("CSV"), "the message says what to do: {refused}");
+        // Not a ZIP (an old .xls): left to the reader.
+        assert!(check_unpacked_size(b"\xD0\xCF\x11\xE0", 1).is_ok());
+    }
+
+    #[test]
+    fn a_sheet_over_the_cell_limit_is_refused_with_its_size() {
+        // Two cells far apart make a used range of 1,001 × 4,100 = 4.1 million cells.
+        let bytes = workbook(&[(0, 0), (1000, 4099)]);
+        match read_xlsx(&bytes) {
+            Err(ImportError::SheetTooLarge { rows, columns, .. }) => assert_eq!((rows, columns), (1001, 4100)),
+            other => panic!("expected the sheet to be refused, got {other:?}"),
+        }
+    }
 }
