@@ -48,6 +48,12 @@ impl MediaClock {
     pub fn now(&self) -> Duration {
         Duration::from_micros(self.0.media_us.load(Ordering::Relaxed).max(0) as u64)
     }
+
+    /// The media time of the first frame that showed the last overlay change, if any.
+    pub fn overlay_applied(&self) -> Option<Duration> {
+        let us = self.0.overlay_applied_us.load(Ordering::Relaxed);
+        (us >= 0).then(|| Duration::from_micros(us as u64))
+    }
 }
 
 /// Entry point: `Pipeline::start(config)`.
@@ -537,8 +543,14 @@ impl Compositor {
 
     /// Emits frame `n`: overlay on a copy, hand to the encoder (skip if it lags), preview.
     fn emit(&mut self, picture: &frame::Video, n: i64, block: bool) -> bool {
+        let mut changed = false;
         while let Ok(update) = self.overlay_rx.try_recv() {
             self.overlay = update;
+            changed = true;
+        }
+        if changed {
+            // The first frame that shows the change: what the overlay latency is measured to.
+            self.shared.overlay_applied_us.store(self.shared.frame_us(n), Ordering::Relaxed);
         }
         let mut out = picture.clone();
         if let Some(o) = &self.overlay {

@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) end_us: AtomicI64,
     /// Media time of the newest composed frame, µs.
     pub media_us: AtomicI64,
+    /// Media time of the first frame that showed the last overlay change, µs; -1 before any.
+    pub overlay_applied_us: AtomicI64,
     pub counters: Counters,
     pub(crate) push_state: Mutex<PushState>,
     pub push_reconnects: AtomicU64,
@@ -76,6 +78,7 @@ impl Shared {
             t0_set: Condvar::new(),
             end_us: AtomicI64::new(-1),
             media_us: AtomicI64::new(0),
+            overlay_applied_us: AtomicI64::new(-1),
             counters: Counters::default(),
             push_state: Mutex::new(push_state),
             push_reconnects: AtomicU64::new(0),

@@ -299,6 +299,13 @@ impl LiveDesk {
         facts.as_ref().map(|f| (f.session.clone(), f.item, f.clock.now().as_millis() as i64))
     }
 
+    /// The media time (ms) of the first recorded frame that showed the last change of the
+    /// picture's card or caption; `None` before any or when nothing is live.
+    pub fn overlay_shown_at_ms(&self) -> Option<i64> {
+        let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
+        facts.as_ref().and_then(|f| f.clock.overlay_applied()).map(|at| at.as_millis() as i64)
+    }
+
     /// Stops what is on air (if anything) and the actor, finalising the recording: for the
     /// window closing. Waits for the actor's thread.
     pub fn shutdown(&self) {
