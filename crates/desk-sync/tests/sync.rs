@@ -72,13 +72,10 @@ async fn all_products(platform: &dyn Platform) -> Vec<anchordesk_platform::Produ
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn going_live_pins_each_product_on_the_platform_in_order() {
-    use anchordesk_core::live::LiveMarkerKind;
-    use anchordesk_core::plan::CheckEnv;
-    let dir = tempfile::tempdir().unwrap();
-    let running = sandbox(dir.path()).await;
-    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
+/// A desk with the sample catalog and a broadcast on air (rehearsal) with these SKUs in its
+/// line-up, in that order; the session and the line-up items.
+fn live_desk(dir: &std::path::Path, skus: &[&str]) -> (Store, anchordesk_core::Broadcast, anchordesk_core::live::LiveSession, Vec<anchordesk_core::LineupItem>) {
+    let mut store = Store::open(&dir.join("desk.sqlite3")).unwrap();
     store.seed_sample_catalog_once().unwrap();
     let broadcast = store
         .create_broadcast(&anchordesk_core::BroadcastDraft {
@@ -88,13 +85,26 @@ async fn going_live_pins_each_product_on_the_platform_in_order() {
             ..Default::default()
         })
         .unwrap();
-    let orange = store.product_by_sku("SAMPLE-ORANGE-5KG").unwrap().unwrap();
-    let honey = store.product_by_sku("SAMPLE-HONEY-500G").unwrap().unwrap();
-    let a = store.add_lineup_item(broadcast.id, orange.id).unwrap();
-    let b = store.add_lineup_item(broadcast.id, honey.id).unwrap();
+    let items = skus
+        .iter()
+        .map(|sku| {
+            let product = store.product_by_sku(sku).unwrap().unwrap();
+            store.add_lineup_item(broadcast.id, product.id).unwrap()
+        })
+        .collect();
     // A broadcast without a checklist has nothing blocking it.
-    let env = CheckEnv { linter: None, ..CheckEnv::measure(dir.path()) };
+    let env = anchordesk_core::plan::CheckEnv { linter: None, ..anchordesk_core::plan::CheckEnv::measure(dir) };
     let session = store.go_live(broadcast.id, &env, "/tmp/x.mp4", true).unwrap();
+    (store, broadcast, session, items)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn going_live_pins_each_product_on_the_platform_in_order() {
+    use anchordesk_core::live::LiveMarkerKind;
+    let dir = tempfile::tempdir().unwrap();
+    let running = sandbox(dir.path()).await;
+    let (mut store, broadcast, session, items) = live_desk(dir.path(), &["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G"]);
+    let (a, b) = (&items[0], &items[1]);
     store.add_marker(session.id, LiveMarkerKind::Product, "脐橙", Some(a.id), 1_000).unwrap();
     store.add_marker(session.id, LiveMarkerKind::Product, "蜂蜜", Some(b.id), 9_000).unwrap();
     let store = Arc::new(Mutex::new(store));
@@ -117,20 +127,7 @@ async fn the_worker_sends_the_products_before_the_broadcast_that_names_them() {
     // from each command's dependencies (one place decides it).
     let dir = tempfile::tempdir().unwrap();
     let running = sandbox(dir.path()).await;
-    let mut store = Store::open(&dir.path().join("desk.sqlite3")).unwrap();
-    store.seed_sample_catalog_once().unwrap();
-    let broadcast = store
-        .create_broadcast(&anchordesk_core::BroadcastDraft {
-            title: "次序".into(),
-            planned_start: "2026-12-01T19:00".into(),
-            platform: "sandbox".into(),
-            ..Default::default()
-        })
-        .unwrap();
-    let orange = store.product_by_sku("SAMPLE-ORANGE-5KG").unwrap().unwrap();
-    store.add_lineup_item(broadcast.id, orange.id).unwrap();
-    let env = anchordesk_core::plan::CheckEnv { linter: None, ..anchordesk_core::plan::CheckEnv::measure(dir.path()) };
-    store.go_live(broadcast.id, &env, "/tmp/x.mp4", true).unwrap();
+    let (store, broadcast, _, _) = live_desk(dir.path(), &["SAMPLE-ORANGE-5KG"]);
     let store = Arc::new(Mutex::new(store));
     {
         use anchordesk_platform::sync::OutboxStore;
