@@ -170,23 +170,13 @@ pub fn read_products(bytes: &[u8], format: Format) -> Result<ParsedFile, ImportE
 
 /// Decodes text as UTF-8 (with or without BOM), else as GB18030 (a superset of GBK).
 pub fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), ImportError> {
-    // A UTF-16 file (Windows Notepad's "Unicode") says so with its byte-order mark.
-    if let Some((encoding, bom_len)) = encoding_rs::Encoding::for_bom(bytes)
-        && encoding != encoding_rs::UTF_8
-    {
-        return encoding
-            .decode_without_bom_handling_and_without_replacement(&bytes[bom_len..])
-            .map(|text| (text.into_owned(), Encoding::Utf16))
-            .ok_or(ImportError::Encoding { offset: bom_len });
-    }
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok((text.to_string(), Encoding::Utf8)),
-        Err(utf8_err) => encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(body)
-            .map(|text| (text.into_owned(), Encoding::Gb18030))
-            .ok_or(ImportError::Encoding { offset: utf8_err.valid_up_to() }),
-    }
+    let (text, encoding) = anchordesk_text::decode(bytes).map_err(|not_text| ImportError::Encoding { offset: not_text.offset })?;
+    let encoding = match encoding {
+        anchordesk_text::Encoding::Utf8 => Encoding::Utf8,
+        anchordesk_text::Encoding::Gb18030 => Encoding::Gb18030,
+        anchordesk_text::Encoding::Utf16 => Encoding::Utf16,
+    };
+    Ok((text, encoding))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -4,21 +4,7 @@ use std::fmt::Write;
 
 use crate::grade::{Evidence, GradedReport};
 
-/// Escapes text for HTML element content and double-quoted attributes.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use anchordesk_text::escape_html as escape;
 
 fn clock(ms: i64) -> String {
     let seconds = ms.max(0) / 1000;

@@ -169,14 +169,8 @@ pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, R
 }
 
 fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, RosterError> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = match std::str::from_utf8(body) {
-        Ok(text) => text.to_string(),
-        Err(err) => encoding_rs::GB18030
-            .decode_without_bom_handling_and_without_replacement(body)
-            .map(|text| text.into_owned())
-            .ok_or(RosterError::Encoding { offset: err.valid_up_to() })?,
-    };
+    // The one decoder shared with the catalog importer.
+    let (text, _) = anchordesk_text::decode(bytes).map_err(|not_text| RosterError::Encoding { offset: not_text.offset })?;
     if text.trim().is_empty() {
         return Err(RosterError::Empty);
     }

@@ -8,20 +8,7 @@ use rusqlite::{OptionalExtension, params};
 use std::fmt::Write;
 use std::sync::Arc;
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
+use anchordesk_text::escape_html as escape;
 
 fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
