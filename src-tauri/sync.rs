@@ -2,11 +2,9 @@
 //! the worker that drains the desk's outbox into it. Status reaches the window as events.
 
 use crate::state::{AppState, UiError};
-use anchordesk_desk_sync::DeskOutbox;
-use anchordesk_platform::sync::{SyncConfig, SyncStatus, SyncWorker};
+use anchordesk_platform::sync::SyncStatus;
 use anchordesk_platform::{ClientConfig, ContractClient};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event;
 
@@ -26,15 +24,7 @@ pub struct SyncChanged {
     pub practice: bool,
 }
 
-/// What the platform link holds while the app runs.
-pub struct PlatformLink {
-    pub url: String,
-    pub platform: Arc<ContractClient>,
-    pub handle: anchordesk_platform::sync::SyncHandle,
-    /// The embedded practice platform, when the desk uses it (no platform of its own set).
-    pub sandbox: Option<anchordesk_sandbox::RunningSandbox>,
-    pub shutdown: tokio::sync::watch::Sender<bool>,
-}
+pub use anchordesk_desk_sync::link::PlatformLink;
 
 fn changed(status: &SyncStatus, url: Option<String>, offline_reason: Option<String>, practice: bool) -> SyncChanged {
     SyncChanged {
@@ -48,7 +38,8 @@ fn changed(status: &SyncStatus, url: Option<String>, offline_reason: Option<Stri
     }
 }
 
-/// Starts the embedded practice platform on a free loopback port and the sync worker.
+/// Starts the platform link (the team's platform, or the embedded practice platform on a
+/// free loopback port) and its sync worker; status changes reach the window as events.
 /// Failures leave the app working offline: the outbox keeps every change.
 pub fn start(app: &AppHandle) {
     let app = app.clone();
@@ -57,51 +48,14 @@ pub fn start(app: &AppHandle) {
         let Some(store) = state.store_arc() else {
             return report_offline(&app, "the database was refused");
         };
-        let desk_id = match state.with_store(|store| store.desk_id()).await {
-            Ok(id) => id,
-            Err(err) => return report_offline(&app, &err.message),
+        let link = match PlatformLink::start(store, &state.data_dir).await {
+            Ok(link) => link,
+            Err(reason) => return report_offline(&app, &reason),
         };
-        let own = match state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await {
-            Ok(own) => own,
-            Err(err) => return report_offline(&app, &err.message),
-        };
-        let (client, sandbox) = match own {
-            // The team's own platform: its secret comes from the OS credential store.
-            Some(settings) => match anchordesk_desk_sync::secrets::client_secret(&settings.client_id) {
-                Ok(Some(secret)) => (ClientConfig::new(settings.base_url.clone(), settings.client_id.clone(), secret), None),
-                Ok(None) => return report_offline(&app, "no client secret kept for this platform: enter it in Settings → Platform"),
-                Err(err) => return report_offline(&app, &err.to_string()),
-            },
-            None => {
-                let mut config = anchordesk_sandbox::Config::new(state.data_dir.join("sandbox"));
-                config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                // Where the practice platform tells the desk to push (a local nginx-rtmp, say).
-                if let Ok(ingest) = std::env::var("ANCHORDESK_SANDBOX_INGEST")
-                    && !ingest.trim().is_empty()
-                {
-                    config.ingest_url = ingest;
-                }
-                let sandbox = match anchordesk_sandbox::Sandbox::start(config).await {
-                    Ok(sandbox) => sandbox,
-                    Err(err) => return report_offline(&app, &err.to_string()),
-                };
-                let url = sandbox.base_url();
-                (ClientConfig::new(url, anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET), Some(sandbox))
-            }
-        };
-        let url = client.base_url.clone();
-        let platform = match ContractClient::new(client) {
-            Ok(platform) => Arc::new(platform),
-            Err(err) => return report_offline(&app, &err.to_string()),
-        };
-        let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store)), SyncConfig { key_prefix: format!("{desk_id}-"), ..SyncConfig::default() });
-        let handle = worker.handle();
-        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
-        tauri::async_runtime::spawn(worker.run(shutdown_rx));
-        let mut status = handle.subscribe();
-        let practice = sandbox.is_some();
+        let (url, practice) = (link.url.clone(), link.practice());
+        let mut status = link.handle.subscribe();
         let _ = changed(&status.borrow(), Some(url.clone()), None, practice).emit(&app);
-        *state.platform.lock().unwrap_or_else(|p| p.into_inner()) = Some(PlatformLink { url: url.clone(), platform, handle, sandbox, shutdown });
+        *state.platform.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
         tracing::info!("{} on {url}; syncing the outbox", if practice { "practice platform" } else { "the team's platform" });
         while status.changed().await.is_ok() {
             let current = status.borrow_and_update().clone();
@@ -139,12 +93,7 @@ pub fn stop(app: &AppHandle) {
     let state = app.state::<AppState>();
     let link = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
     if let Some(link) = link {
-        let _ = link.shutdown.send(true);
-        if let Some(sandbox) = link.sandbox
-            && let Err(err) = tauri::async_runtime::block_on(sandbox.shutdown())
-        {
-            tracing::warn!("the practice platform did not shut down cleanly: {err}");
-        }
+        tauri::async_runtime::block_on(link.stop());
     }
 }
 
@@ -244,12 +193,7 @@ pub async fn save_platform_settings(
     let old = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
     *state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = None;
     if let Some(old) = old {
-        let _ = old.shutdown.send(true);
-        if let Some(sandbox) = old.sandbox
-            && let Err(err) = sandbox.shutdown().await
-        {
-            tracing::warn!("the practice platform did not shut down cleanly: {err}");
-        }
+        old.stop().await;
     }
     start(&app);
     platform_settings(state).await

@@ -7,6 +7,7 @@
 //! so neither of them has to know the other.
 
 pub mod ingest;
+pub mod link;
 pub mod room;
 pub mod secrets;
 
