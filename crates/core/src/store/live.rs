@@ -108,6 +108,21 @@ impl Store {
         Ok((self.session(session)?.broadcast_id, sku))
     }
 
+    /// The session's broadcast and the line-up item, refused when the item was taken off the
+    /// bag in this broadcast.
+    fn still_for_sale(&self, session: SessionId, item: LineupItemId) -> Result<(BroadcastId, crate::model::LineupItem), StoreError> {
+        let broadcast = self.session(session)?.broadcast_id;
+        let taken_off: bool = self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM live_taken_off WHERE broadcast_id = ?1 AND lineup_item_id = ?2)",
+            params![broadcast.0, item.0],
+            |r| r.get(0),
+        )?;
+        if taken_off {
+            return Err(StoreError::Conflict(Conflict::TakenOff));
+        }
+        Ok((broadcast, self.lineup_item(item)?))
+    }
+
     /// What is on air for the broadcast, as last written: the state a resumed session
     /// starts from. A broadcast never on air (or whose last session ended) has the default.
     pub fn on_air_state(&self, broadcast: BroadcastId) -> Result<OnAirState, StoreError> {
@@ -128,13 +143,10 @@ impl Store {
     /// Puts a line-up item on air, in one transaction: the product marker, the pin on the
     /// platform and the on-air state (a caption typed for the previous product is cleared).
     pub fn put_on_air(&mut self, session: SessionId, item: LineupItemId, media_ms: i64) -> Result<LiveMarker, StoreError> {
-        let (broadcast, sku) = self.marker_facts(session, Some(item))?;
-        if self.on_air_state(broadcast)?.taken_off.contains(&item) {
-            return Err(StoreError::Conflict(Conflict::TakenOff));
-        }
-        let label = self.lineup_item(item)?.product_name;
+        let (broadcast, on_sale) = self.still_for_sale(session, item)?;
         let tx = self.conn.transaction()?;
-        let marker = insert_marker(&tx, session, broadcast, LiveMarkerKind::Product, &label, Some(item), sku, media_ms)?;
+        let marker =
+            insert_marker(&tx, session, broadcast, LiveMarkerKind::Product, &on_sale.product_name, Some(item), Some(on_sale.product_sku), media_ms)?;
         tx.execute(
             "INSERT INTO live_state (broadcast_id, on_air_item_id, caption, updated_at) VALUES (?1, ?2, NULL, ?3) \
              ON CONFLICT(broadcast_id) DO UPDATE SET on_air_item_id = excluded.on_air_item_id, caption = NULL, updated_at = excluded.updated_at",
@@ -147,13 +159,10 @@ impl Store {
     /// Takes a line-up item off the bag (下架), in one transaction: the marker, the unlisting
     /// on the platform and the taken-off list. Refused when it already was.
     pub fn take_off(&mut self, session: SessionId, item: LineupItemId, media_ms: i64) -> Result<LiveMarker, StoreError> {
-        let (broadcast, sku) = self.marker_facts(session, Some(item))?;
-        if self.on_air_state(broadcast)?.taken_off.contains(&item) {
-            return Err(StoreError::Conflict(Conflict::TakenOff));
-        }
-        let label = format!("下架 {}", self.lineup_item(item)?.product_name);
+        let (broadcast, on_sale) = self.still_for_sale(session, item)?;
+        let label = format!("下架 {}", on_sale.product_name);
         let tx = self.conn.transaction()?;
-        let marker = insert_marker(&tx, session, broadcast, LiveMarkerKind::TakeOff, &label, Some(item), sku, media_ms)?;
+        let marker = insert_marker(&tx, session, broadcast, LiveMarkerKind::TakeOff, &label, Some(item), Some(on_sale.product_sku), media_ms)?;
         tx.execute(
             "INSERT INTO live_taken_off (broadcast_id, lineup_item_id, at) VALUES (?1, ?2, ?3)",
             params![broadcast.0, item.0, marker.at],
