@@ -30,6 +30,8 @@ pub(crate) struct AppState {
     tickers: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
     clocks: Mutex<HashMap<(String, String), tokio::task::JoinHandle<()>>>,
     pub(crate) injected: std::sync::atomic::AtomicU64,
+    /// When expired nonces are next deleted (ms): every few seconds, not on every request.
+    next_nonce_prune_ms: std::sync::atomic::AtomicI64,
     /// Failed token requests per client id: how many, since when (see `check_token_attempts`).
     failed_logins: Mutex<HashMap<String, (u32, Instant)>>,
 }
@@ -84,6 +86,7 @@ impl AppState {
             tickers: Mutex::new(HashMap::new()),
             clocks: Mutex::new(HashMap::new()),
             injected: std::sync::atomic::AtomicU64::new(0),
+            next_nonce_prune_ms: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -415,9 +418,12 @@ impl FromRequest<Arc<AppState>> for Signed {
         })?;
         // An authentic request whose nonce was seen within the window is a captured copy.
         let (shop, seen, expires) = (shop_id.clone(), nonce.clone(), now + 2 * sign::SKEW_WINDOW_S * 1000);
+        let prune = state.next_nonce_prune_ms.fetch_max(now + NONCE_PRUNE_EVERY_MS, std::sync::atomic::Ordering::Relaxed) <= now;
         let fresh = state
             .db(move |conn| {
-                conn.execute("DELETE FROM seen_nonce WHERE expires_at_ms < ?1", params![now])?;
+                if prune {
+                    conn.execute("DELETE FROM seen_nonce WHERE expires_at_ms < ?1", params![now])?;
+                }
                 Ok(conn.execute("INSERT OR IGNORE INTO seen_nonce (shop_id, nonce, expires_at_ms) VALUES (?1, ?2, ?3)", params![shop, seen, expires])? == 1)
             })
             .await?;
@@ -452,6 +458,10 @@ impl axum::extract::FromRequestParts<Arc<AppState>> for Admin {
         Ok(Admin)
     }
 }
+
+/// How often expired nonces are deleted (an expired one is harmless meanwhile: its
+/// timestamp is outside the window, so the request is refused as stale first).
+const NONCE_PRUNE_EVERY_MS: i64 = 10_000;
 
 /// Largest body of a JSON route, in bytes.
 const JSON_MAX_BYTES: usize = 1 << 20;
