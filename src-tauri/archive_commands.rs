@@ -48,7 +48,7 @@ pub async fn export_archive(state: State<'_, AppState>, name: String) -> Result<
 #[tauri::command]
 #[specta::specta]
 pub async fn broadcast_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<BroadcastReport, UiError> {
-    let env = crate::live::check_env(&state).await;
+    let env = state.check_env().await;
     state.with_store(move |store| store.report(broadcast_id, &env, None)).await
 }
 
@@ -56,7 +56,7 @@ pub async fn broadcast_report(state: State<'_, AppState>, broadcast_id: Broadcas
 #[tauri::command]
 #[specta::specta]
 pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<String, UiError> {
-    let env = crate::live::check_env(&state).await;
+    let env = state.check_env().await;
     let report = state.with_store(move |store| store.report(broadcast_id, &env, None)).await?;
     let dir = state.data_dir.join("reports");
     std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
@@ -65,61 +65,11 @@ pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId
     Ok(path.display().to_string())
 }
 
-/// The automatic preflight: devices, the encoder's speed at the chosen size (a second of
-/// the test pattern through each preset), free disk for the planned length, the platform
-/// (reachable and authorised) and the upload speed to it. Each result says what was
-/// measured against what is needed.
+/// The automatic preflight: devices, the encoder's speed at the chosen size, free disk for
+/// the planned length, the platform and the upload speed to it (`anchordesk_live::preflight`).
 #[tauri::command]
 #[specta::specta]
 pub async fn preflight(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Vec<preflight::PreflightItem>, UiError> {
-    let (settings, planned_minutes) =
-        state.with_store(move |store| Ok((store.capture_settings()?, store.run_of_show(broadcast_id)?.planned_minutes))).await?;
-    let mut items = Vec::new();
-    // Listing devices runs FFmpeg's probes: on a blocking thread.
-    let (camera, microphone, video) = tauri::async_runtime::spawn_blocking({
-        let settings = settings.clone();
-        move || {
-            let (camera, microphone) = anchordesk_live::devices::device_facts(&settings);
-            (camera, microphone, anchordesk_live::devices::config_for(&settings, std::path::Path::new("preflight.mp4")).video)
-        }
-    })
-    .await
-    .map_err(UiError::internal)?;
-    items.push(preflight::device(preflight::PreflightCheck::Camera, settings.camera.as_deref(), camera.is_ok()));
-    items.push(preflight::device(preflight::PreflightCheck::Microphone, settings.microphone.as_deref(), microphone.is_ok()));
-
-    let fps = video.fps;
-    let probed = tauri::async_runtime::spawn_blocking(move || anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN))
-        .await
-        .map_err(UiError::internal)?;
-    items.push(match probed {
-        Ok(probe) => {
-            let measured = probe.measured.iter().find(|(preset, _)| *preset == probe.preset).map(|(_, fps)| *fps).unwrap_or(0.0);
-            preflight::encoder(measured, fps, probe.preset.name())
-        }
-        Err(err) => preflight::failed(preflight::PreflightCheck::Encoder, err.to_string()),
-    });
-
-    items.push(match anchordesk_capture::available_bytes(&state.data_dir) {
-        Some(free) => preflight::disk(free, planned_minutes.max(1) as u32, settings.bitrate_kbps.max(0) as u32),
-        None => preflight::failed(preflight::PreflightCheck::Disk, "the data directory's disk could not be measured"),
-    });
-
-    let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
-    match platform {
-        Some(platform) => {
-            use anchordesk_platform::Platform as _;
-            items.push(preflight::platform(platform.shop().await.map(|shop| shop.name).map_err(|err| err.to_string())));
-            items.push(match crate::sync::measure_upload(&platform).await {
-                Ok(kbps) => preflight::bandwidth(kbps, settings.bitrate_kbps.max(0) as u32),
-                Err(err) => preflight::failed(preflight::PreflightCheck::Bandwidth, err),
-            });
-        }
-        None => {
-            let reason = state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(|| "starting".into());
-            items.push(preflight::failed(preflight::PreflightCheck::Platform, reason.clone()));
-            items.push(preflight::failed(preflight::PreflightCheck::Bandwidth, reason));
-        }
-    }
-    Ok(items)
+    let store = state.store_arc().ok_or_else(|| state.startup_error().unwrap_or_else(|| UiError::internal("no database")))?;
+    Ok(anchordesk_live::preflight::run(store, &state.data_dir, &state.link, broadcast_id).await?)
 }

@@ -61,6 +61,7 @@ const APP_COMMANDS: &[&str] = &[
     "start_device_preview",
     "stop_device_preview",
     "test_recording",
+    "watch_preview",
     "sync_status",
     "room_events",
     "resume_interrupted",

@@ -131,7 +131,7 @@ pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, for
             None => store.create_product(&draft),
         })
         .await?;
-    crate::sync::wake(&state);
+    state.wake();
     Ok(saved)
 }
 
@@ -139,7 +139,7 @@ pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, for
 #[specta::specta]
 pub async fn delete_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
     state.with_store(move |store| store.delete_products(&ids)).await?;
-    crate::sync::wake(&state);
+    state.wake();
     Ok(())
 }
 
@@ -147,7 +147,7 @@ pub async fn delete_products(state: State<'_, AppState>, ids: Vec<ProductId>) ->
 #[specta::specta]
 pub async fn restore_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
     state.with_store(move |store| store.restore_products(&ids)).await?;
-    crate::sync::wake(&state);
+    state.wake();
     Ok(())
 }
 

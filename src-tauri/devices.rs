@@ -1,10 +1,9 @@
 //! Settings → Devices: list cameras and microphones, preview them, make a test recording,
 //! and turn the saved choice into the capture pipeline's configuration.
 
-use crate::state::{AppState, UiError};
+use crate::state::{AppState, PreviewFrame, UiError};
 use anchordesk_capture::{Device, DeviceKind, DevicePreview, Pipeline, devices};
 use anchordesk_core::devices::CaptureSettings;
-use base64::Engine as _;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -23,6 +22,14 @@ pub struct DevicesOverview {
 #[serde(rename_all = "camelCase")]
 pub struct DeviceLevel {
     pub peak_dbfs: f64,
+}
+
+/// Where preview pictures (of the Devices page and of the broadcast on air) go from now on;
+/// the window opens one channel and keeps it.
+#[tauri::command]
+#[specta::specta]
+pub fn watch_preview(state: State<'_, AppState>, frames: tauri::ipc::Channel<PreviewFrame>) {
+    *state.preview_frames.lock().unwrap_or_else(|p| p.into_inner()) = Some(frames);
 }
 
 /// What a test recording produced.
@@ -59,12 +66,12 @@ pub async fn save_capture_settings(state: State<'_, AppState>, settings: Capture
 }
 
 /// Starts the live preview of the chosen camera and microphone (nothing is written).
-/// Frames arrive as `LivePreview` events, the level as `DeviceLevel` events.
+/// Frames go to the preview channel, the level arrives as `DeviceLevel` events.
 #[tauri::command]
 #[specta::specta]
 pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
     refuse_while_on_air(&state)?;
-    stop_preview(&state);
+    state.stop_device_preview();
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let preview_dir = state.data_dir.join("preview");
     let mut preview = tauri::async_runtime::spawn_blocking(move || {
@@ -79,9 +86,9 @@ pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) ->
     if let Some(mut frames) = preview.take_frames() {
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
+            use tauri::Manager as _;
             while let Some(frame) = frames.recv().await {
-                let jpeg_base64 = base64::engine::general_purpose::STANDARD.encode(&frame.jpeg);
-                let _ = crate::live::LivePreview { jpeg_base64 }.emit(&app);
+                app.state::<AppState>().send_preview(frame.jpeg);
             }
         });
     }
@@ -107,16 +114,10 @@ fn refuse_while_on_air(state: &AppState) -> Result<(), UiError> {
     Ok(())
 }
 
-pub(crate) fn stop_preview(state: &AppState) {
-    if let Some(preview) = state.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        preview.stop();
-    }
-}
-
 #[tauri::command]
 #[specta::specta]
 pub async fn stop_device_preview(state: State<'_, AppState>) -> Result<(), UiError> {
-    stop_preview(&state);
+    state.stop_device_preview();
     Ok(())
 }
 
@@ -125,7 +126,7 @@ pub async fn stop_device_preview(state: State<'_, AppState>) -> Result<(), UiErr
 #[specta::specta]
 pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<TestRecording, UiError> {
     refuse_while_on_air(&state)?;
-    stop_preview(&state);
+    state.stop_device_preview();
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let dir = state.data_dir.join("tests");
     std::fs::create_dir_all(&dir).map_err(UiError::internal)?;

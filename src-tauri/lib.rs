@@ -82,6 +82,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             devices::start_device_preview,
             devices::stop_device_preview,
             devices::test_recording,
+            devices::watch_preview,
             sync::sync_status,
             room::room_events,
             sync::platform_settings,
@@ -106,7 +107,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             course::course_history,
             course::grade_class,
         ])
-        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LivePreview, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, room::RoomAppended, course::PromptsDue])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, live::RoomAppended, live::PromptsDue])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 

@@ -8,7 +8,6 @@ use anchordesk_core::live::{BroadcastReport, SessionId};
 use anchordesk_core::plan::CheckEnv;
 use anchordesk_core::{BroadcastId, LineupItemId};
 use anchordesk_live::{GoLive, LiveDesk, LiveEvent, LiveStatus, ReplyOutcome, StopResult, Surroundings};
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
@@ -21,13 +20,6 @@ pub struct LiveStats {
     pub stats: anchordesk_capture::Stats,
 }
 
-/// A small preview picture (JPEG, base64), a few times a second.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-#[serde(rename_all = "camelCase")]
-pub struct LivePreview {
-    pub jpeg_base64: String,
-}
-
 /// The console's state after a change, pushed so that no window has to poll for it;
 /// `status` is `None` once the session ended.
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
@@ -36,14 +28,36 @@ pub struct LiveChanged {
     pub status: Option<LiveStatus>,
 }
 
+/// What arrived in the live room since the last push (see [`anchordesk_live::RoomUpdate`]).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(transparent)]
+#[specta(transparent)]
+pub struct RoomAppended(pub anchordesk_live::RoomUpdate);
+
+/// A rehearsal's reminders due now (see [`anchordesk_live::PromptsUpdate`]).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(transparent)]
+#[specta(transparent)]
+pub struct PromptsDue(pub anchordesk_live::PromptsUpdate);
+
 /// What the live session's actor gets from the app.
 pub struct Shell {
     app: AppHandle,
 }
 
+impl Shell {
+    fn store(&self) -> Result<Arc<std::sync::Mutex<anchordesk_core::Store>>, String> {
+        self.app.state::<AppState>().store_arc().ok_or_else(|| "the database was refused".to_string())
+    }
+}
+
 impl Surroundings for Shell {
     fn check_env(&self) -> CheckEnv {
-        check_env_blocking(&self.app.state::<AppState>())
+        let state = self.app.state::<AppState>();
+        match state.store_arc() {
+            Some(store) => anchordesk_live::devices::check_env(&state.data_dir, state.linter(), &store, state.link.fact()),
+            None => CheckEnv::measure(&state.data_dir),
+        }
     }
 
     fn linter(&self) -> Arc<anchordesk_claims::Linter> {
@@ -51,17 +65,12 @@ impl Surroundings for Shell {
     }
 
     fn ingest(&self, broadcast: BroadcastId) -> Result<String, String> {
-        let state = self.app.state::<AppState>();
-        let platform = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|link| link.platform.clone());
-        let (Some(platform), Some(store)) = (platform, state.store_arc()) else {
-            return Err("the platform link is not running".into());
-        };
-        let wake = || crate::sync::wake(&state);
-        tauri::async_runtime::block_on(anchordesk_desk_sync::ingest::platform_ingest(&*platform, &store, broadcast, &wake))
+        let store = self.store()?;
+        tauri::async_runtime::block_on(self.app.state::<AppState>().link.ingest(&store, broadcast))
     }
 
     fn outbox_changed(&self) {
-        crate::sync::wake(&self.app.state::<AppState>());
+        self.app.state::<AppState>().wake();
     }
 
     fn publish(&self, event: LiveEvent) {
@@ -69,12 +78,14 @@ impl Surroundings for Shell {
             LiveEvent::Status(status) => LiveChanged { status: Some(*status) }.emit(&self.app),
             LiveEvent::Ended { .. } => LiveChanged { status: None }.emit(&self.app),
             LiveEvent::Stats(stats) => LiveStats { stats: *stats }.emit(&self.app),
-            LiveEvent::Preview(jpeg) => LivePreview { jpeg_base64: base64::engine::general_purpose::STANDARD.encode(&jpeg) }.emit(&self.app),
+            LiveEvent::Preview(jpeg) => Ok(self.app.state::<AppState>().send_preview(jpeg)),
+            LiveEvent::Room(update) => RoomAppended(*update).emit(&self.app),
+            LiveEvent::Prompts(update) => PromptsDue(update).emit(&self.app),
         };
     }
 
     fn release_devices(&self) {
-        crate::devices::stop_preview(&self.app.state::<AppState>());
+        self.app.state::<AppState>().stop_device_preview();
     }
 
     fn product_on_air(&self, item: LineupItemId) {
@@ -82,12 +93,15 @@ impl Surroundings for Shell {
         tauri::async_runtime::spawn(async move { crate::prompter::follow_product(&app, &app.state::<AppState>(), item).await });
     }
 
-    fn before_report(&self, session: &anchordesk_core::live::LiveSession) {
+    fn pull_room(&self, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
+        let store = self.store()?;
         let state = self.app.state::<AppState>();
-        // Bounded: an unreachable platform must not hold the stop; the pull resumes from its
-        // cursor next time.
-        // The timer is made inside the runtime (this is the actor's thread, not the runtime's).
-        let _ = tauri::async_runtime::block_on(async { tokio::time::timeout(std::time::Duration::from_secs(3), crate::room::pull_room_now(&state, session)).await });
+        // Bounded: an unreachable platform must not hold the console or the stop; the pull
+        // resumes from its cursor next time. The timer is made inside the runtime (this is
+        // the actor's or the follower's thread, not the runtime's).
+        tauri::async_runtime::block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(3), state.link.pull_room(&store, session)).await.unwrap_or_else(|_| Err("the platform did not answer in 3 s".into()))
+        })
     }
 }
 
@@ -98,39 +112,6 @@ pub fn start(app: &AppHandle) {
         let desk = LiveDesk::start(store, state.data_dir.clone(), Arc::new(Shell { app: app.clone() }));
         let _ = state.live.set(Arc::new(desk));
     }
-}
-
-/// The facts the checklist needs from outside the database: disk, the linter with the
-/// team's rules, whether the chosen camera and microphone are connected (FFmpeg's device
-/// listing: on a blocking thread), and the platform.
-fn check_env_blocking(state: &AppState) -> CheckEnv {
-    measure_env(state.data_dir.clone(), state.linter(), state.store_arc(), crate::sync::platform_fact(state))
-}
-
-fn measure_env(
-    data_dir: std::path::PathBuf,
-    linter: Arc<anchordesk_claims::Linter>,
-    store: Option<Arc<std::sync::Mutex<anchordesk_core::Store>>>,
-    platform: Result<(), String>,
-) -> CheckEnv {
-    let mut env = CheckEnv::measure(&data_dir);
-    env.linter = Some(linter);
-    if let Some(settings) = store.and_then(|store| store.lock().unwrap_or_else(|p| p.into_inner()).capture_settings().ok()) {
-        let (camera, microphone) = anchordesk_live::devices::device_facts(&settings);
-        env.camera = Some(camera);
-        env.microphone = Some(microphone);
-    }
-    env.platform = Some(platform);
-    env
-}
-
-/// [`check_env_blocking`] from an async command.
-pub(crate) async fn check_env(state: &AppState) -> CheckEnv {
-    let (data_dir, linter, store, platform) = (state.data_dir.clone(), state.linter(), state.store_arc(), crate::sync::platform_fact(state));
-    let fallback = data_dir.clone();
-    tauri::async_runtime::spawn_blocking(move || measure_env(data_dir, linter, store, platform))
-        .await
-        .unwrap_or_else(|_| CheckEnv::measure(&fallback))
 }
 
 /// Runs `f` with the live session on a blocking thread (the actor answers when the step is
@@ -147,17 +128,8 @@ async fn with_desk<T: Send + 'static>(
 /// `push_url`, or to the platform's ingest) starts. Without a camera the test picture is used.
 #[tauri::command]
 #[specta::specta]
-pub async fn go_live(app: AppHandle, state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>) -> Result<LiveStatus, UiError> {
-    let status = with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url }))).await?;
-    follow_while_live(&app, &status);
-    Ok(status)
-}
-
-/// What the window is told while on air besides the console's state: the live room, and a
-/// rehearsal's reminders.
-fn follow_while_live(app: &AppHandle, status: &LiveStatus) {
-    crate::room::pull_room_while_live(app, status.session.clone());
-    crate::course::prompts_while_live(app, status.session.clone());
+pub async fn go_live(state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>) -> Result<LiveStatus, UiError> {
+    with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url }))).await
 }
 
 /// Marks going live as under way, so the devices are not taken by a preview meanwhile.
@@ -233,10 +205,8 @@ pub async fn close_interrupted(state: State<'_, AppState>, session_id: SessionId
 /// on air, taken off and captioned rebuilt from the store.
 #[tauri::command]
 #[specta::specta]
-pub async fn resume_interrupted(app: AppHandle, state: State<'_, AppState>, session_id: SessionId) -> Result<LiveStatus, UiError> {
-    let status = with_starting(&state, with_desk(&state, move |desk| desk.resume(session_id))).await?;
-    follow_while_live(&app, &status);
-    Ok(status)
+pub async fn resume_interrupted(state: State<'_, AppState>, session_id: SessionId) -> Result<LiveStatus, UiError> {
+    with_starting(&state, with_desk(&state, move |desk| desk.resume(session_id))).await
 }
 
 /// Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the

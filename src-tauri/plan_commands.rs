@@ -68,7 +68,7 @@ pub async fn reorder_segments(
 #[tauri::command]
 #[specta::specta]
 pub async fn checklist_state(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ChecklistState, UiError> {
-    let env = crate::live::check_env(&state).await;
+    let env = state.check_env().await;
     state.with_store(move |store| store.checklist_state(broadcast_id, &env)).await
 }
 

@@ -1,76 +1,18 @@
 //! What the app holds while it runs: the store (or why it could not be opened).
 
-use anchordesk_core::{ErrorCode, Store, StoreError, paths, validate::FieldError};
-use serde::Serialize;
+pub use anchordesk_core::UiError;
+use anchordesk_core::{Store, StoreError, paths};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// An error as the UI receives it: a code it branches on, the failed fields for forms, and
-/// a message for logs and bug reports. The UI never shows `message` as the only text.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct UiError {
-    pub code: ErrorCode,
-    pub message: String,
-    pub fields: Vec<FieldError>,
-    /// The file concerned, for database refusals.
-    pub path: Option<String>,
-    /// For a refusal because of the state things are in: which, with what the UI shows
-    /// (the open checklist items when the gate is closed).
-    pub conflict: Option<anchordesk_core::Conflict>,
-}
+/// A preview picture (JPEG), sent over the window's channel as raw bytes: the window gets
+/// an `ArrayBuffer`, not JSON.
+#[derive(Debug, Clone, specta::Type)]
+pub struct PreviewFrame(pub Vec<u8>);
 
-impl From<StoreError> for UiError {
-    fn from(err: StoreError) -> UiError {
-        let path = match &err {
-            StoreError::NotADatabase { path } | StoreError::NewerSchema { path, .. } | StoreError::Io { path, .. } => {
-                Some(path.display().to_string())
-            }
-            _ => None,
-        };
-        let fields = match &err {
-            StoreError::Invalid(fields) => fields.clone(),
-            _ => Vec::new(),
-        };
-        if err.code() == ErrorCode::Internal {
-            tracing::error!("{err}");
-        }
-        let conflict = match &err {
-            StoreError::Conflict(conflict) => Some(conflict.clone()),
-            _ => None,
-        };
-        UiError { code: err.code(), message: err.to_string(), fields, path, conflict }
-    }
-}
-
-impl UiError {
-    pub fn invalid(fields: Vec<FieldError>) -> UiError {
-        UiError::from(StoreError::Invalid(fields))
-    }
-
-    /// Something the user cannot fix by changing input; the message is for the log.
-    pub fn internal(message: impl std::fmt::Display) -> UiError {
-        UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None, conflict: None }
-    }
-
-    /// A refusal because of the state things are in.
-    pub fn conflict(conflict: anchordesk_core::Conflict) -> UiError {
-        UiError::from(StoreError::Conflict(conflict))
-    }
-}
-
-impl From<anchordesk_live::LiveError> for UiError {
-    fn from(err: anchordesk_live::LiveError) -> UiError {
-        match err {
-            anchordesk_live::LiveError::Store(err) => UiError::from(err),
-            // The push URL is a form field of the go-live dialog.
-            anchordesk_live::LiveError::PushUrl(why) => UiError::invalid(vec![anchordesk_core::validate::FieldError::new(
-                "pushUrl",
-                anchordesk_core::validate::FieldErrorCode::UnknownValue,
-                why,
-            )]),
-            other => UiError::internal(other),
-        }
+impl tauri::ipc::IpcResponse for PreviewFrame {
+    fn body(self) -> tauri::Result<tauri::ipc::InvokeResponseBody> {
+        Ok(tauri::ipc::InvokeResponseBody::Raw(self.0))
     }
 }
 
@@ -90,12 +32,13 @@ pub struct AppState {
     pub live: std::sync::OnceLock<Arc<anchordesk_live::LiveDesk>>,
     /// Set while going live is under way (before the pipeline runs).
     pub starting: std::sync::atomic::AtomicBool,
-    /// Why the platform link could not start, when it could not.
-    pub platform_offline: Mutex<Option<String>>,
-    /// The platform link (embedded practice platform and sync worker), once started.
-    pub platform: Mutex<Option<crate::sync::PlatformLink>>,
+    /// The platform link (the team's platform or the embedded practice one, and the sync
+    /// worker), or why there is none.
+    pub link: anchordesk_desk_sync::link::LinkSlot,
     /// The Devices page's preview, while it runs.
     pub device_preview: Mutex<Option<anchordesk_capture::DevicePreview>>,
+    /// Where preview pictures go (the window's channel), once the window asked for them.
+    pub preview_frames: Mutex<Option<tauri::ipc::Channel<PreviewFrame>>>,
     /// Sessions found still live at start (the app was killed while on air).
     pub interrupted: Vec<anchordesk_core::live::LiveSession>,
 }
@@ -132,9 +75,9 @@ impl AppState {
             rule_errors: std::sync::RwLock::new(rule_errors),
             live: std::sync::OnceLock::new(),
             starting: std::sync::atomic::AtomicBool::new(false),
-            platform_offline: Mutex::new(None),
+            link: Default::default(),
             device_preview: Mutex::new(None),
-            platform: Mutex::new(None),
+            preview_frames: Mutex::new(None),
             interrupted,
         }
     }
@@ -142,6 +85,34 @@ impl AppState {
     /// Whether a broadcast is live or going live: the devices belong to it then.
     pub fn on_air(&self) -> bool {
         self.on_air_session().is_some() || self.starting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Wakes the sync worker after a change, so it goes out now.
+    pub fn wake(&self) {
+        self.link.wake();
+    }
+
+    /// Stops the Devices page's preview (the broadcast or a test recording takes the devices).
+    pub fn stop_device_preview(&self) {
+        if let Some(preview) = self.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            preview.stop();
+        }
+    }
+
+    /// Sends a preview picture to the window, when it listens.
+    pub fn send_preview(&self, jpeg: Vec<u8>) {
+        if let Some(channel) = self.preview_frames.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = channel.send(PreviewFrame(jpeg));
+        }
+    }
+
+    /// The go-live gate's outside facts (devices listed on a blocking thread), for reports
+    /// and grading.
+    pub async fn check_env(&self) -> anchordesk_core::plan::CheckEnv {
+        match self.live_desk() {
+            Ok(desk) => tauri::async_runtime::spawn_blocking(move || desk.check_env()).await.unwrap_or_else(|_| anchordesk_core::plan::CheckEnv::measure(&self.data_dir)),
+            Err(_) => anchordesk_core::plan::CheckEnv::measure(&self.data_dir),
+        }
     }
 
     /// The session on air, the line-up item on air and the media time now.

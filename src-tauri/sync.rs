@@ -2,41 +2,17 @@
 //! the worker that drains the desk's outbox into it. Status reaches the window as events.
 
 use crate::state::{AppState, UiError};
-use anchordesk_platform::sync::SyncStatus;
+use anchordesk_desk_sync::link::LinkStatus;
 use anchordesk_platform::{ClientConfig, ContractClient};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
 use tauri_specta::Event;
 
-/// The sync badge's data.
-#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncChanged {
-    pub pending: u32,
-    pub sent: u32,
-    pub given_up: u32,
-    pub last_error: Option<String>,
-    /// Where the platform is (the embedded practice platform's address).
-    pub platform_url: Option<String>,
-    /// The platform could not be started or reached at all.
-    pub offline_reason: Option<String>,
-    /// The embedded practice platform (not the team's own).
-    pub practice: bool,
-}
-
-pub use anchordesk_desk_sync::link::PlatformLink;
-
-fn changed(status: &SyncStatus, url: Option<String>, offline_reason: Option<String>, practice: bool) -> SyncChanged {
-    SyncChanged {
-        pending: status.pending,
-        sent: status.sent,
-        given_up: status.given_up,
-        last_error: status.last_error.clone(),
-        platform_url: url,
-        offline_reason,
-        practice,
-    }
-}
+/// The sync badge's data (see [`LinkStatus`]), pushed when it changes.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+#[serde(transparent)]
+#[specta(transparent)]
+pub struct SyncChanged(pub LinkStatus);
 
 /// Starts the platform link (the team's platform, or the embedded practice platform on a
 /// free loopback port) and its sync worker; status changes reach the window as events.
@@ -46,69 +22,30 @@ pub fn start(app: &AppHandle) {
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
         let Some(store) = state.store_arc() else {
-            return report_offline(&app, "the database was refused");
+            state.link.set_offline("the database was refused");
+            let _ = SyncChanged(state.link.status()).emit(&app);
+            return;
         };
-        let link = match PlatformLink::start(store, &state.data_dir).await {
-            Ok(link) => link,
-            Err(reason) => return report_offline(&app, &reason),
-        };
-        let (url, practice) = (link.url.clone(), link.practice());
-        let mut status = link.handle.subscribe();
-        let _ = changed(&status.borrow(), Some(url.clone()), None, practice).emit(&app);
-        *state.platform.lock().unwrap_or_else(|p| p.into_inner()) = Some(link);
-        tracing::info!("{} on {url}; syncing the outbox", if practice { "practice platform" } else { "the team's platform" });
-        while status.changed().await.is_ok() {
-            let current = status.borrow_and_update().clone();
-            let _ = changed(&current, Some(url.clone()), None, practice).emit(&app);
+        let started = state.link.start(store, &state.data_dir).await;
+        let _ = SyncChanged(state.link.status()).emit(&app);
+        if let Ok(mut changes) = started {
+            while changes.changed().await.is_ok() {
+                let _ = SyncChanged(state.link.status()).emit(&app);
+            }
         }
     });
-}
-
-fn report_offline(app: &AppHandle, reason: &str) {
-    tracing::warn!("platform link unavailable, working offline: {reason}");
-    *app.state::<AppState>().platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
-    let _ = changed(&SyncStatus::default(), None, Some(reason.to_string()), false).emit(app);
 }
 
 /// The badge's data now (events carry the changes).
 #[tauri::command]
 #[specta::specta]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncChanged, UiError> {
-    let link = state.platform.lock().unwrap_or_else(|p| p.into_inner());
-    Ok(match link.as_ref() {
-        Some(link) => changed(&link.handle.status(), Some(link.url.clone()), None, link.sandbox.is_some()),
-        None => changed(&SyncStatus::default(), None, state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone(), false),
-    })
-}
-
-/// Wakes the worker after a change, so it goes out now rather than at the next poll.
-pub fn wake(state: &AppState) {
-    if let Some(link) = state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        link.handle.wake();
-    }
+    Ok(SyncChanged(state.link.status()))
 }
 
 /// Stops the worker and the embedded platform when the app exits.
 pub fn stop(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    let link = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
-    if let Some(link) = link {
-        tauri::async_runtime::block_on(link.stop());
-    }
-}
-
-/// Whether the platform link runs and has not failed its last send.
-pub fn platform_fact(state: &AppState) -> Result<(), String> {
-    if let Some(reason) = state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-        return Err(reason);
-    }
-    match state.platform.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        None => Err("starting".into()),
-        Some(link) => match link.handle.status().last_error {
-            Some(error) if link.handle.status().pending > 0 => Err(error),
-            _ => Ok(()),
-        },
-    }
+    tauri::async_runtime::block_on(app.state::<AppState>().link.stop());
 }
 
 /// Settings → Platform: where the desk syncs to, and whether a secret is kept.
@@ -190,16 +127,7 @@ pub async fn save_platform_settings(
         })
         .await?;
     // Switch now: stop the current link (and the embedded platform), start the new one.
-    let old = state.platform.lock().unwrap_or_else(|p| p.into_inner()).take();
-    *state.platform_offline.lock().unwrap_or_else(|p| p.into_inner()) = None;
-    if let Some(old) = old {
-        old.stop().await;
-    }
+    state.link.stop().await;
     start(&app);
     platform_settings(state).await
-}
-
-/// The upload speed to the platform in kbit/s, measured with the contract's probe.
-pub async fn measure_upload(platform: &ContractClient) -> Result<f64, String> {
-    anchordesk_platform::measure_upload_kbps(platform, anchordesk_platform::PROBE_DEFAULT_BYTES).await.map_err(|err| err.to_string())
 }

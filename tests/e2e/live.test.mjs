@@ -43,6 +43,17 @@ test('rehearse a broadcast: go live, three products by hotkey, stop, report and 
       timeout: 30000,
       timeoutMsg: 'no comments or orders arrived from the practice platform',
     });
+    // How long a pushed room event took from the desk's store to the painted feed (the
+    // console promises 300 ms): measured by the window with the desk's timestamp, printed
+    // for the README, not asserted against a clock (these machines are noisy).
+    const shownAfter = async () => {
+      const value = await (await byTestId(browser, 'room-feed')).getAttribute('data-shown-after-ms');
+      return value === null || value === '' ? NaN : Number(value);
+    };
+    await browser.waitUntil(async () => Number.isFinite(await shownAfter()), { timeout: 30000, timeoutMsg: 'no room push was measured' });
+    const latency = await shownAfter();
+    assert.ok(latency >= 0, `a room push is shown after it was pulled, not before (${latency} ms)`);
+    console.log(`room: pulled → shown in ${latency} ms`);
     await screenshot(browser, 'zh-live-console');
     await (await byTestId(browser, 'live-stop')).click();
     await (await byTestId(browser, 'live-stop-confirm')).click();

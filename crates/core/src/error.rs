@@ -113,3 +113,63 @@ impl StoreError {
         }
     }
 }
+
+/// An error as a user interface receives it: a code it branches on, the failed fields for
+/// forms, and a message for logs and bug reports (never the only text shown). Each crate
+/// says how its own errors become one (`From` impls next to the errors).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+    /// The file concerned, for database refusals.
+    pub path: Option<String>,
+    /// For a refusal because of the state things are in: which, with what the UI shows
+    /// (the open checklist items when the gate is closed).
+    pub conflict: Option<Conflict>,
+}
+
+impl From<StoreError> for UiError {
+    fn from(err: StoreError) -> UiError {
+        let path = match &err {
+            StoreError::NotADatabase { path } | StoreError::NewerSchema { path, .. } | StoreError::Io { path, .. } => Some(path.display().to_string()),
+            _ => None,
+        };
+        let fields = match &err {
+            StoreError::Invalid(fields) => fields.clone(),
+            _ => Vec::new(),
+        };
+        if err.code() == ErrorCode::Internal {
+            tracing::error!("{err}");
+        }
+        let conflict = match &err {
+            StoreError::Conflict(conflict) => Some(conflict.clone()),
+            _ => None,
+        };
+        UiError { code: err.code(), message: err.to_string(), fields, path, conflict }
+    }
+}
+
+impl UiError {
+    /// Form fields that failed.
+    pub fn invalid(fields: Vec<FieldError>) -> UiError {
+        UiError::from(StoreError::Invalid(fields))
+    }
+
+    /// One form field that failed.
+    pub fn field(name: &str, code: crate::validate::FieldErrorCode, value: impl Into<String>) -> UiError {
+        UiError::invalid(vec![FieldError::new(name, code, value)])
+    }
+
+    /// Something the user cannot fix by changing input; the message is for the log.
+    pub fn internal(message: impl std::fmt::Display) -> UiError {
+        UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None, conflict: None }
+    }
+
+    /// A refusal because of the state things are in.
+    pub fn conflict(conflict: Conflict) -> UiError {
+        UiError::from(StoreError::Conflict(conflict))
+    }
+}

@@ -31,7 +31,7 @@ pub mod store;
 pub mod templates;
 pub mod validate;
 
-pub use error::{Conflict, ErrorCode, StoreError};
+pub use error::{Conflict, ErrorCode, StoreError, UiError};
 pub use model::*;
 pub use money::Fen;
 pub use store::Store;

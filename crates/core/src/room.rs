@@ -86,6 +86,41 @@ pub struct RoomEvent {
     pub scripted: Option<String>,
 }
 
+/// One thing that happened in the live room, with the alert the console shows for it
+/// (a complaint, an attempt to trade off the platform, a minor, a question).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RoomItem {
+    pub event: RoomEvent,
+    pub alert: Option<crate::live::CommentAlert>,
+}
+
+impl RoomItem {
+    /// The event with its alert: only comments are classified.
+    pub fn of(event: RoomEvent) -> RoomItem {
+        let alert = match event.kind {
+            Some(RoomEventKind::Comment) => event.text.as_deref().and_then(crate::live::comment_alert),
+            _ => None,
+        };
+        RoomItem { event, alert }
+    }
+}
+
+/// A page of the room as the desk keeps it: the events after a cursor, where the next page
+/// starts, the desk's replies so far and, when asked for, the figures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct RoomPage {
+    pub events: Vec<RoomItem>,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub next_after: i64,
+    pub replies: Vec<LiveReply>,
+    /// Sales per product, viewers and audience figures so far (it reads the whole room).
+    pub summary: Option<RoomSummary>,
+}
+
 /// A reply the desk sent to a viewer's comment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

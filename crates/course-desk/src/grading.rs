@@ -33,6 +33,72 @@ pub enum GradingError {
     Sort(String),
     #[error("writing {0}")]
     Io(String),
+    #[error("no scenario {0:?} (neither shipped nor in the scenarios folder)")]
+    UnknownScenario(String),
+}
+
+impl From<GradingError> for anchordesk_core::UiError {
+    /// A grading error as a window's forms show it: the field concerned, or the log.
+    fn from(err: GradingError) -> anchordesk_core::UiError {
+        use anchordesk_core::UiError;
+        use anchordesk_core::validate::FieldErrorCode::{Required, UnknownValue};
+        match err {
+            GradingError::Store(err) => err.into(),
+            GradingError::NoAttempt(id) => UiError::field("broadcastId", UnknownValue, id.to_string()),
+            GradingError::NotGraded => UiError::field("attempt", Required, "grade it first"),
+            GradingError::Rubric(why) => UiError::field("rubric", UnknownValue, why),
+            GradingError::Facts(err) => UiError::field("attempt", UnknownValue, err.to_string()),
+            GradingError::Grade(why) => UiError::field("attempt", UnknownValue, why),
+            GradingError::Folder(why) => UiError::field("folder", UnknownValue, why),
+            GradingError::Roster(why) => UiError::field("roster", UnknownValue, why),
+            GradingError::Sort(key) => UiError::field("sort", UnknownValue, key),
+            GradingError::UnknownScenario(id) => UiError::field("scenarioId", UnknownValue, id),
+            GradingError::Io(why) => UiError::internal(why),
+        }
+    }
+}
+
+/// The scenarios a student can rehearse: the shipped ones and a teacher's own in
+/// `<data dir>/scenarios`, with the files that were refused (file:line and why).
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ScenarioList {
+    pub scenarios: Vec<Scenario>,
+    pub problems: Vec<String>,
+    pub folder: String,
+}
+
+/// The scenarios of a desk whose data directory is `data_dir`.
+pub fn scenarios(data_dir: &Path) -> ScenarioList {
+    let folder = data_dir.join("scenarios");
+    let (scenarios, problems) = anchordesk_course::scenarios_with_folder(&folder);
+    ScenarioList { scenarios, problems: problems.iter().map(|e| e.to_string()).collect(), folder: folder.display().to_string() }
+}
+
+/// One scenario by id.
+pub fn scenario(data_dir: &Path, id: &str) -> Result<Scenario, GradingError> {
+    scenarios(data_dir).scenarios.into_iter().find(|s| s.id == id).ok_or_else(|| GradingError::UnknownScenario(id.to_string()))
+}
+
+/// A rehearsal broadcast's attempt: the scenario, the student and, once graded, the report.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AttemptView {
+    pub scenario: Scenario,
+    pub student: anchordesk_course::Student,
+    pub graded: Option<GradedReport>,
+}
+
+/// The attempt of `broadcast`, or `None` when it is not a rehearsal.
+pub fn attempt_view(store: &Store, data_dir: &Path, broadcast: BroadcastId) -> Result<Option<AttemptView>, GradingError> {
+    let Some(attempt) = store.course_attempt(broadcast)? else {
+        return Ok(None);
+    };
+    let scenario = scenario(data_dir, &attempt.scenario_id)?;
+    let graded = attempt.graded.and_then(|json| serde_json::from_value(json).ok());
+    Ok(Some(AttemptView { scenario, student: anchordesk_course::Student { id: attempt.student_id, name: attempt.student_name }, graded }))
 }
 
 /// The rubric in force: the teacher's `<data dir>/rubric.toml`, else the default. A teacher's
@@ -87,7 +153,9 @@ fn file_safe(text: &str) -> String {
 }
 
 /// One graded attempt of a student.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HistoryRow {
     pub broadcast_id: BroadcastId,
     pub scenario_id: String,
@@ -96,14 +164,23 @@ pub struct HistoryRow {
 }
 
 /// A student's attempts, oldest first, and the trend across the graded ones.
-pub fn history(store: &Store, student_id: &str) -> Result<(Vec<HistoryRow>, Option<Trend>), GradingError> {
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AttemptHistory {
+    pub attempts: Vec<HistoryRow>,
+    pub trend: Option<Trend>,
+}
+
+/// A student's attempts, oldest first, and the trend across the graded ones.
+pub fn history(store: &Store, student_id: &str) -> Result<AttemptHistory, GradingError> {
     let attempts = store.course_attempts(Some(student_id))?;
     let graded: Vec<GradedReport> = attempts.iter().filter_map(|a| a.graded.clone().and_then(|g| serde_json::from_value(g).ok())).collect();
     let rows = attempts
         .into_iter()
         .map(|a| HistoryRow { broadcast_id: a.broadcast_id, scenario_id: a.scenario_id, created_at: a.created_at, total: a.total })
         .collect();
-    Ok((rows, anchordesk_course::trend(&graded)))
+    Ok(AttemptHistory { attempts: rows, trend: anchordesk_course::trend(&graded) })
 }
 
 /// How a teacher wants the class table.
@@ -122,12 +199,15 @@ pub struct ClassRequest<'a> {
 }
 
 /// The class table with the files that could not be read and the roster's bad lines.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ClassOutcome {
     pub table: ClassTable,
     pub unreadable: Vec<String>,
     pub roster_errors: Vec<String>,
-    pub csv: Option<PathBuf>,
+    /// Where the CSV export went, when asked for.
+    pub csv: Option<String>,
 }
 
 /// Grades a folder of handed-in reports into a class table; the key pins live in the store
@@ -159,7 +239,7 @@ pub fn grade_class(store: &Store, request: &ClassRequest<'_>) -> Result<ClassOut
             std::fs::create_dir_all(dir).map_err(|err| GradingError::Io(format!("{}: {err}", dir.display())))?;
             let path = dir.join("class-table.csv");
             anchordesk_core::paths::write_atomic(&path, &table.to_csv()).map_err(|err| GradingError::Io(format!("{}: {err}", path.display())))?;
-            Some(path)
+            Some(path.display().to_string())
         }
         None => None,
     };

@@ -75,3 +75,136 @@ impl PlatformLink {
         }
     }
 }
+
+/// What the sync badge shows: the outbox worker's figures, where the platform is, and why
+/// the desk works offline when it does.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LinkStatus {
+    pub pending: u32,
+    pub sent: u32,
+    pub given_up: u32,
+    pub last_error: Option<String>,
+    /// Where the platform is (the embedded practice platform's address).
+    pub platform_url: Option<String>,
+    /// The platform could not be started or reached at all.
+    pub offline_reason: Option<String>,
+    /// The embedded practice platform (not the team's own).
+    pub practice: bool,
+}
+
+/// The desk's place for its platform link: empty while it starts, the running link, or why
+/// there is none. Shared by the window's commands and the live session.
+#[derive(Default)]
+pub struct LinkSlot {
+    link: Mutex<Option<PlatformLink>>,
+    offline: Mutex<Option<String>>,
+}
+
+impl LinkSlot {
+    fn link(&self) -> std::sync::MutexGuard<'_, Option<PlatformLink>> {
+        self.link.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn offline(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.offline.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts the link for the store's settings into the slot and returns its status
+    /// changes; `Err` says why the desk works offline (kept for the badge and the gate).
+    pub async fn start(&self, store: Arc<Mutex<Store>>, data_dir: &Path) -> Result<tokio::sync::watch::Receiver<anchordesk_platform::sync::SyncStatus>, String> {
+        match PlatformLink::start(store, data_dir).await {
+            Ok(link) => {
+                tracing::info!("{} on {}; syncing the outbox", if link.practice() { "practice platform" } else { "the team's platform" }, link.url);
+                let changes = link.handle.subscribe();
+                *self.offline() = None;
+                *self.link() = Some(link);
+                Ok(changes)
+            }
+            Err(reason) => {
+                tracing::warn!("platform link unavailable, working offline: {reason}");
+                *self.offline() = Some(reason.clone());
+                Err(reason)
+            }
+        }
+    }
+
+    /// Marks the desk offline without trying (the database was refused, say).
+    pub fn set_offline(&self, reason: &str) {
+        tracing::warn!("platform link unavailable, working offline: {reason}");
+        *self.offline() = Some(reason.to_string());
+    }
+
+    /// Stops the link in the slot, if any (to switch platforms, or as the desk closes).
+    pub async fn stop(&self) {
+        let link = self.link().take();
+        *self.offline() = None;
+        if let Some(link) = link {
+            link.stop().await;
+        }
+    }
+
+    /// Wakes the worker after a change, so it goes out now rather than at the next poll.
+    pub fn wake(&self) {
+        if let Some(link) = self.link().as_ref() {
+            link.handle.wake();
+        }
+    }
+
+    /// The platform's client, while the link runs.
+    pub fn client(&self) -> Option<Arc<ContractClient>> {
+        self.link().as_ref().map(|link| link.platform.clone())
+    }
+
+    /// The badge's data now.
+    pub fn status(&self) -> LinkStatus {
+        let link = self.link();
+        let (status, url, practice) = match link.as_ref() {
+            Some(link) => (link.handle.status(), Some(link.url.clone()), link.practice()),
+            None => (Default::default(), None, false),
+        };
+        LinkStatus {
+            pending: status.pending,
+            sent: status.sent,
+            given_up: status.given_up,
+            last_error: status.last_error,
+            platform_url: url,
+            offline_reason: self.offline().clone(),
+            practice,
+        }
+    }
+
+    /// The go-live gate's platform fact: the link runs and its last send did not fail with
+    /// changes still waiting.
+    pub fn fact(&self) -> Result<(), String> {
+        if let Some(reason) = self.offline().clone() {
+            return Err(reason);
+        }
+        match self.link().as_ref() {
+            None => Err("starting".into()),
+            Some(link) => {
+                let status = link.handle.status();
+                match status.last_error {
+                    Some(error) if status.pending > 0 => Err(error),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// The ingest URL (with its key) for a broadcast going live: see
+    /// [`crate::ingest::platform_ingest`].
+    pub async fn ingest(&self, store: &Arc<Mutex<Store>>, broadcast: anchordesk_core::BroadcastId) -> Result<String, String> {
+        let client = self.client().ok_or("the platform link is not running")?;
+        crate::ingest::platform_ingest(&*client, store, broadcast, &|| self.wake()).await
+    }
+
+    /// Pulls the room of a session on air into the store once; returns how many events
+    /// were new.
+    pub async fn pull_room(&self, store: &Arc<Mutex<Store>>, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
+        let client = self.client().ok_or("the platform link is not running")?;
+        let id = anchordesk_core::store::platform_broadcast_id(session.broadcast_id);
+        crate::room::pull_room(&*client, store, session.id, &id).await.map_err(|err| err.to_string())
+    }
+}

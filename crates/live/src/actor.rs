@@ -26,6 +26,8 @@ struct Run {
     card: Option<Overlay>,
     /// Forwards health figures and preview frames to the window; joined at stop.
     forwarder: Option<std::thread::JoinHandle<()>>,
+    /// Pushes the live room and a rehearsal's reminders; joined at stop.
+    follower: Option<crate::follow::Follower>,
 }
 
 pub(crate) struct Actor {
@@ -177,8 +179,10 @@ impl Actor {
         let forwarder = forward(&mut handle, self.around.clone());
         let clock = handle.media_clock();
         let resumed_item = state.on_air_item;
-        self.run = Some(Run { session: session.clone(), handle, push: plan, state: OnAirState { on_air_item: None, ..state }, card: None, forwarder });
-        *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session, item: None, clock });
+        *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
+        let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
+        let follower = Some(crate::follow::start(session.clone(), sources));
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, ..state }, card: None, forwarder, follower });
         // Resumed after a crash: the same item goes on air again (a marker in the new
         // recording, the card on the picture), then the caption typed before, if any.
         if let Some(item) = resumed_item {
@@ -326,7 +330,10 @@ impl Actor {
     fn stop(&mut self) -> Result<StopResult, LiveError> {
         let run = self.run.take().ok_or_else(|| LiveError::conflict(Conflict::NotLive))?;
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        let Run { session, handle, forwarder, .. } = run;
+        let Run { session, handle, forwarder, follower, .. } = run;
+        if let Some(follower) = follower {
+            follower.join();
+        }
         let clips_dir = self.data_dir.join("clips").join(format!("broadcast-{}-session-{}", session.broadcast_id.0, session.id.0));
         // Stop, then cut one clip per product marker by stream copy (seconds, not minutes,
         // even for hours of recording), before the recording moves into the archive.
@@ -352,8 +359,10 @@ impl Actor {
             let _ = forwarder.join();
         }
         // The last orders and comments, so the report counts them.
-        if !session.platform_silent {
-            self.around.before_report(&session);
+        if !session.platform_silent
+            && let Err(err) = self.around.pull_room(&session)
+        {
+            tracing::warn!("the room's last events could not be pulled before the report: {err}");
         }
         let id = session.id;
         let report = self.finish(id, duration_ms, move |store| store.end_session(id, &path, duration_ms).map(|_| ()))?;

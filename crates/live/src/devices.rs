@@ -49,3 +49,25 @@ pub fn device_facts(settings: &CaptureSettings) -> (Result<(), String>, Result<(
     };
     (fact(&settings.camera, DeviceKind::Camera), fact(&settings.microphone, DeviceKind::Microphone))
 }
+
+/// The facts the go-live checklist needs from outside the database: the date and free disk
+/// under `data_dir`, the linter with the team's rules, whether the chosen camera and
+/// microphone are connected (FFmpeg's device listing: call it from a blocking thread), and
+/// the platform link's state.
+pub fn check_env(
+    data_dir: &Path,
+    linter: std::sync::Arc<anchordesk_claims::Linter>,
+    store: &std::sync::Mutex<anchordesk_core::Store>,
+    platform: Result<(), String>,
+) -> anchordesk_core::plan::CheckEnv {
+    let mut env = anchordesk_core::plan::CheckEnv::measure(data_dir);
+    env.linter = Some(linter);
+    let settings = store.lock().unwrap_or_else(|p| p.into_inner()).capture_settings();
+    if let Ok(settings) = settings {
+        let (camera, microphone) = device_facts(&settings);
+        env.camera = Some(camera);
+        env.microphone = Some(microphone);
+    }
+    env.platform = Some(platform);
+    env
+}

@@ -16,6 +16,10 @@
 
 mod actor;
 pub mod devices;
+mod follow;
+pub mod preflight;
+
+pub use follow::{DuePrompt, PromptsUpdate, RoomUpdate, due_prompts};
 
 use anchordesk_capture::Stats;
 use anchordesk_core::live::{BroadcastReport, LiveSession, OnAirState, SessionId};
@@ -130,13 +134,17 @@ pub enum LiveEvent {
     Preview(Vec<u8>),
     /// The session ended (stopped, or the recording finished by itself).
     Ended { session: SessionId },
+    /// New events in the live room, pulled from the platform.
+    Room(Box<RoomUpdate>),
+    /// A rehearsal's reminders due now (when they change).
+    Prompts(PromptsUpdate),
 }
 
 /// What the actor needs from around it. Called on the actor's thread: blocking is allowed,
 /// but each call should be bounded (the ingest waits a few seconds at most).
 pub trait Surroundings: Send + Sync + 'static {
     /// The facts the go-live gate needs from outside the database (disk, the linter,
-    /// devices, the platform link).
+    /// devices, the platform link): the desk's are [`devices::check_env`].
     fn check_env(&self) -> CheckEnv;
     /// The claims linter with the team's rules.
     fn linter(&self) -> Arc<anchordesk_claims::Linter>;
@@ -152,9 +160,11 @@ pub trait Surroundings: Send + Sync + 'static {
     fn release_devices(&self) {}
     /// A product went on air (the teleprompter follows).
     fn product_on_air(&self, _item: LineupItemId) {}
-    /// The session is about to be reported: the room's last orders and comments can be
-    /// pulled now (bounded).
-    fn before_report(&self, _session: &LiveSession) {}
+    /// Pulls the live room of a session on air from the platform into the store, once
+    /// (bounded: a few seconds at most); how many events were new.
+    fn pull_room(&self, _session: &LiveSession) -> Result<usize, String> {
+        Err("no platform link".into())
+    }
 }
 
 /// Why a live command was refused.
@@ -192,6 +202,17 @@ impl LiveError {
     }
 }
 
+impl From<LiveError> for anchordesk_core::UiError {
+    fn from(err: LiveError) -> anchordesk_core::UiError {
+        match err {
+            LiveError::Store(err) => err.into(),
+            // The push URL is a form field of the go-live dialog.
+            LiveError::PushUrl(why) => anchordesk_core::UiError::field("pushUrl", anchordesk_core::validate::FieldErrorCode::UnknownValue, why),
+            other => anchordesk_core::UiError::internal(other),
+        }
+    }
+}
+
 /// The facts of the session on air, readable without waiting for the actor.
 #[derive(Clone)]
 struct OnAirFacts {
@@ -204,6 +225,7 @@ struct OnAirFacts {
 /// actor's answer, so call it from a blocking thread, not from an async task.
 pub struct LiveDesk {
     tx: std::sync::mpsc::Sender<actor::Envelope>,
+    around: Arc<dyn Surroundings>,
     facts: Arc<Mutex<Option<OnAirFacts>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
@@ -214,12 +236,18 @@ impl LiveDesk {
     pub fn start(store: Arc<Mutex<Store>>, data_dir: PathBuf, around: Arc<dyn Surroundings>) -> LiveDesk {
         let facts = Arc::new(Mutex::new(None));
         let (tx, rx) = std::sync::mpsc::channel();
-        let mut actor = actor::Actor::new(store, data_dir, around, facts.clone());
+        let mut actor = actor::Actor::new(store, data_dir, around.clone(), facts.clone());
         let thread = std::thread::Builder::new()
             .name("live-session".into())
             .spawn(move || actor.serve(rx))
             .expect("a thread for the live session starts");
-        LiveDesk { tx, facts, thread: Mutex::new(Some(thread)) }
+        LiveDesk { tx, around, facts, thread: Mutex::new(Some(thread)) }
+    }
+
+    /// The go-live gate's outside facts now (may list the devices: call from a blocking
+    /// thread).
+    pub fn check_env(&self) -> CheckEnv {
+        self.around.check_env()
     }
 
     /// Sends a command and waits for the answer.

@@ -11,6 +11,16 @@ use std::sync::{Arc, Mutex};
 
 struct Quiet {
     events: Mutex<Vec<String>>,
+    /// The room updates published, in order.
+    rooms: Mutex<Vec<RoomUpdate>>,
+    /// Where `pull_room` keeps what a platform would have sent (one comment per pull).
+    store: std::sync::OnceLock<Arc<Mutex<Store>>>,
+}
+
+impl Quiet {
+    fn new() -> Quiet {
+        Quiet { events: Mutex::new(Vec::new()), rooms: Mutex::new(Vec::new()), store: std::sync::OnceLock::new() }
+    }
 }
 
 impl Surroundings for Quiet {
@@ -39,8 +49,26 @@ impl Surroundings for Quiet {
             LiveEvent::Stats(_) => "stats",
             LiveEvent::Preview(_) => "preview",
             LiveEvent::Ended { .. } => "ended",
+            LiveEvent::Room(update) => {
+                self.rooms.lock().unwrap().push(*update);
+                "room"
+            }
+            LiveEvent::Prompts(_) => "prompts",
         };
         self.events.lock().unwrap().push(name.into());
+    }
+    fn pull_room(&self, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
+        let store = self.store.get().ok_or("no platform in this test")?;
+        let mut store = store.lock().unwrap();
+        let seq = store.room_cursor(session.id).unwrap() + 1;
+        let comment = anchordesk_core::room::RoomEvent {
+            seq,
+            at_ms: seq * 1000,
+            kind: Some(anchordesk_core::room::RoomEventKind::Comment),
+            text: Some(format!("第{seq}条：这个多少钱？")),
+            ..Default::default()
+        };
+        store.keep_room_events(session.id, &[comment]).map_err(|err| err.to_string())
     }
 }
 
@@ -73,7 +101,7 @@ fn desk() -> (tempfile::TempDir, Arc<Mutex<Store>>, Arc<Quiet>, LiveDesk) {
     let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     store.seed_sample_catalog_once().unwrap();
     let store = Arc::new(Mutex::new(store));
-    let around = Arc::new(Quiet { events: Mutex::new(Vec::new()) });
+    let around = Arc::new(Quiet::new());
     let desk = LiveDesk::start(store.clone(), dir.path().to_path_buf(), around.clone());
     (dir, store, around, desk)
 }
@@ -138,12 +166,40 @@ fn a_broadcast_runs_through_the_actor_and_each_step_is_on_disk_before_the_answer
 }
 
 #[test]
+fn while_on_air_the_room_is_pulled_and_only_what_is_new_is_pushed() {
+    let (_dir, store, around, desk) = desk();
+    let _ = around.store.set(store.clone());
+    let broadcast = ready(&mut store.lock().unwrap());
+    let status = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let stopped = desk.stop().unwrap();
+    let rooms = around.rooms.lock().unwrap().clone();
+    assert!(rooms.len() >= 2, "a push per pull that brought something: {}", rooms.len());
+    let mut seen = Vec::new();
+    for update in &rooms {
+        assert_eq!(update.session_id, status.session.id);
+        assert!(update.pulled_at_ms > 0);
+        for item in &update.events {
+            assert!(!seen.contains(&item.event.seq), "event {} pushed twice", item.event.seq);
+            seen.push(item.event.seq);
+            assert_eq!(item.alert, Some(anchordesk_core::live::CommentAlert::Question), "{:?}", item.event.text);
+        }
+    }
+    assert_eq!(seen, (1..=seen.len() as i64).collect::<Vec<_>>(), "every comment pushed once, in order");
+    // The last pull before the report brought one more; the report counts every comment.
+    let kept = store.lock().unwrap().room_events(status.session.id, 0, 100).unwrap().len();
+    assert_eq!(kept, seen.len() + 1);
+    assert!(stopped.report.session.is_some());
+    desk.shutdown();
+}
+
+#[test]
 fn a_resumed_broadcast_starts_from_what_the_store_kept() {
     let (dir, store, _around, desk) = desk();
     let (broadcast, interrupted, lineup) = {
         let mut store = store.lock().unwrap();
         let broadcast = ready(&mut store);
-        let env = Quiet { events: Mutex::new(Vec::new()) }.check_env();
+        let env = Quiet::new().check_env();
         // The state a killed app leaves: a session still live, an item on air, one taken off.
         let recording = dir.path().join("killed.mp4");
         std::fs::write(&recording, b"").unwrap();

@@ -53,6 +53,20 @@ impl Store {
         Ok(events)
     }
 
+    /// A page of the room: at most 500 events after `after` with their alerts, the replies,
+    /// and the figures when `with_summary`.
+    pub fn room_page(&self, session: SessionId, after: i64, with_summary: bool) -> Result<crate::room::RoomPage, StoreError> {
+        let events = self.room_events(session, after, 500)?;
+        let next_after = events.last().map(|e| e.seq).unwrap_or(after);
+        let summary = if with_summary { Some(self.room_summary(session)?) } else { None };
+        Ok(crate::room::RoomPage {
+            events: events.into_iter().map(crate::room::RoomItem::of).collect(),
+            next_after,
+            replies: self.replies(session)?,
+            summary,
+        })
+    }
+
     /// Records a reply typed live, with what the claims linter found in it. A reply with an
     /// error finding is held back: kept as evidence, never sent. Otherwise it is queued for
     /// the platform in the same transaction ([`ANNOUNCEMENT`] and [`CAPTION`] are kept on the

@@ -1,12 +1,12 @@
 // Courses: the student on this desk, the scenarios, a rehearsal's grade and the class table.
-import { commands, type AttemptHistory, type AttemptView, type ClassView, type ScenarioList, type Student } from '../bindings';
+import { commands, type AttemptHistory, type AttemptView, type ClassOutcome, type ScenarioList, type Student } from '../bindings';
 import { call } from '../api';
 
 class CourseStore {
   list = $state<ScenarioList | null>(null);
   student = $state<Student | null>(null);
   history = $state<AttemptHistory | null>(null);
-  klass = $state<ClassView | null>(null);
+  klass = $state<ClassOutcome | null>(null);
 
   async load() {
     const [list, student] = await Promise.all([call(commands.courseScenarios()), call(commands.courseStudent())]);

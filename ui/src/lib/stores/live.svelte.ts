@@ -1,13 +1,14 @@
-// The broadcast on air: status from Rust, health figures and preview from events.
+// The broadcast on air: status from Rust, health figures from events, the picture over the
+// preview channel (preview.svelte.ts).
 import { commands, events, type BroadcastId, type BroadcastReport, type Clip, type DuePrompt, type LiveStatus, type ReplyOutcome, type Stats } from '../bindings';
 import { call } from '../api';
 import { app } from './app.svelte';
+import { preview } from './preview.svelte';
 import { room } from './room.svelte';
 
 class LiveStore {
   status = $state<LiveStatus | null>(null);
   stats = $state<Stats | null>(null);
-  preview = $state<string | null>(null);
   report = $state<BroadcastReport | null>(null);
   /** A rehearsal's reminders due now (a coupon to announce), pushed by the app. */
   prompts = $state<DuePrompt[]>([]);
@@ -25,7 +26,7 @@ class LiveStore {
   async #listen() {
     if (this.#unlisten.length > 0) return;
     this.#unlisten.push(await events.liveStats.listen((event) => (this.stats = event.payload.stats)));
-    this.#unlisten.push(await events.livePreview.listen((event) => (this.preview = `data:image/jpeg;base64,${event.payload.jpegBase64}`)));
+    await preview.open();
     this.#unlisten.push(
       await events.promptsDue.listen((event) => {
         if (event.payload.sessionId === this.status?.session.id) this.prompts = event.payload.prompts;
@@ -75,7 +76,7 @@ class LiveStore {
     this.clips = result.clips;
     this.status = null;
     this.stats = null;
-    this.preview = null;
+    preview.clear();
     app.page = 'report';
   }
 

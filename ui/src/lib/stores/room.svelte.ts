@@ -2,6 +2,7 @@
 // opens, then kept current by the `roomAppended` events the app pushes after each pull
 // (only what is new). Replies go out through here, linted first by the live session.
 import { commands, events, type LiveReply, type ReplyOutcome, type RoomItem, type RoomSummary, type SessionId } from '../bindings';
+import { tick } from 'svelte';
 import { call } from '../api';
 
 /** Kinds the console shows (likes and viewer counts feed the figures only). */
@@ -16,6 +17,9 @@ class RoomStore {
   summary = $state<RoomSummary | null>(null);
   quick = $state<string[]>([]);
   error = $state(false);
+  /** How long the last push took from the desk's store to the screen (ms), measured after
+   *  the feed rendered it: the console's promise is 300 ms. */
+  shownAfterMs = $state<number | null>(null);
   #after = 0;
   #unlisten: (() => void) | null = null;
 
@@ -28,10 +32,16 @@ class RoomStore {
     this.replies = [];
     this.summary = null;
     this.#after = 0;
-    this.#unlisten = await events.roomAppended.listen((event) => {
+    this.#unlisten = await events.roomAppended.listen(async (event) => {
       if (event.payload.sessionId !== this.sessionId) return;
-      this.#append(event.payload.events);
+      const shown = this.#append(event.payload.events);
       this.summary = event.payload.summary;
+      const pulledAt = event.payload.pulledAtMs;
+      if (shown && pulledAt != null) {
+        await tick();
+        // Painted on the next frame after the DOM changed.
+        requestAnimationFrame(() => (this.shownAfterMs = Date.now() - pulledAt));
+      }
     });
     try {
       const page = await call(commands.roomEvents(sessionId, 0, true));
@@ -54,12 +64,14 @@ class RoomStore {
     this.sessionId = null;
   }
 
-  #append(items: RoomItem[]) {
+  /** Adds what is new; whether any of it is shown in the feed. */
+  #append(items: RoomItem[]): boolean {
     const fresh = items.filter((item) => item.event.seq > this.#after);
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return false;
     this.#after = fresh[fresh.length - 1].event.seq;
     const shown = fresh.filter((item) => SHOWN.has(item.event.kind ?? ''));
     this.events = [...shown.reverse(), ...this.events].slice(0, KEEP);
+    return shown.length > 0;
   }
 
   /** A reply to comment `seq`, linted with the product on air; held back with an error. */
