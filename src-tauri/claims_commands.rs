@@ -28,22 +28,9 @@ pub async fn compliance_report(state: State<'_, AppState>, broadcast_id: Broadca
     state.with_store(move |store| store.compliance_report(broadcast_id, &linter)).await
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn acknowledge_finding(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-    key: FindingKey,
-    reason: String,
-    by: String,
-) -> Result<(), UiError> {
-    state.with_store(move |store| store.acknowledge_finding(broadcast_id, &key, &reason, &by)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn withdraw_acknowledgement(state: State<'_, AppState>, broadcast_id: BroadcastId, key: FindingKey) -> Result<(), UiError> {
-    state.with_store(move |store| store.withdraw_acknowledgement(broadcast_id, &key)).await
+crate::state::store_commands! {
+    fn acknowledge_finding(broadcast_id: BroadcastId, key: FindingKey, reason: String, by: String) -> () = |store| store.acknowledge_finding(broadcast_id, &key, &reason, &by);
+    fn withdraw_acknowledgement(broadcast_id: BroadcastId, key: FindingKey) -> () = |store| store.withdraw_acknowledgement(broadcast_id, &key);
 }
 
 /// What Settings → Rules shows: every rule (with whether it is on), the team's own settings,

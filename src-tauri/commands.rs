@@ -22,20 +22,12 @@ pub struct AppInfo {
     pub startup_error: Option<UiError>,
     /// Sessions that were live when the app last stopped (a crash or a kill), with their
     /// broadcast's title; their recordings are kept.
-    pub interrupted: Vec<InterruptedSession>,
+    pub interrupted: Vec<anchordesk_core::live::InterruptedSession>,
     /// The first-run guide is still to be shown (never after it was finished or skipped;
     /// `ANCHORDESK_SKIP_FIRST_RUN=1` skips it on managed installs).
     pub first_run: bool,
     /// The kind of seller chosen in the guide: new broadcasts start from its template.
     pub seller_kind: Option<anchordesk_core::first_run::SellerKind>,
-}
-
-/// A session found live at start.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct InterruptedSession {
-    pub session: anchordesk_core::live::LiveSession,
-    pub broadcast_title: String,
 }
 
 const LOCALE_KEY: &str = "locale";
@@ -51,21 +43,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
     let sessions = state.interrupted.clone();
     let interrupted = match state.startup_error() {
         Some(_) => Vec::new(),
-        None => {
-            state
-                .with_store(move |store| {
-                    sessions
-                        .into_iter()
-                        // Only those the team has not closed yet.
-                        .filter(|s| store.session(s.id).map(|now| now.status == anchordesk_core::live::SessionStatus::Interrupted).unwrap_or(false))
-                        .map(|session| {
-                            let broadcast_title = store.broadcast(session.broadcast_id)?.draft.title;
-                            Ok(InterruptedSession { session, broadcast_title })
-                        })
-                        .collect()
-                })
-                .await?
-        }
+        None => state.with_store(move |store| store.still_interrupted(&sessions)).await?,
     };
     let (first_run, seller_kind) = match state.startup_error() {
         Some(_) => (false, None),
@@ -84,15 +62,23 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
     })
 }
 
-/// Ends the first-run guide with the chosen kind of seller (`None` when skipped); returns
-/// the sample products removed for it, so the window can offer undo.
-#[tauri::command]
-#[specta::specta]
-pub async fn finish_first_run(
-    state: State<'_, AppState>,
-    kind: Option<anchordesk_core::first_run::SellerKind>,
-) -> Result<Vec<ProductId>, UiError> {
-    state.with_store(move |store| store.finish_first_run(kind)).await
+crate::state::store_commands! {
+    /// Ends the first-run guide with the chosen kind of seller (`None` when skipped); returns
+    /// the sample products removed for it, so the window can offer undo.
+    fn delete_products(ids: Vec<ProductId>) -> () = |store| store.delete_products(&ids), then wake;
+    fn restore_products(ids: Vec<ProductId>) -> () = |store| store.restore_products(&ids), then wake;
+    fn finish_first_run(kind: Option<anchordesk_core::first_run::SellerKind>) -> Vec<ProductId> = |store| store.finish_first_run(kind);
+    fn list_products(query: String) -> Vec<Product> = |store| store.products(&query);
+    fn list_broadcasts() -> Vec<Broadcast> = |store| store.broadcasts();
+    fn delete_broadcast(id: BroadcastId) -> () = |store| store.delete_broadcast(id);
+    fn restore_broadcast(id: BroadcastId) -> () = |store| store.restore_broadcast(id);
+    fn get_lineup(broadcast_id: BroadcastId) -> Vec<LineupItem> = |store| store.lineup(broadcast_id);
+    fn add_lineup_item(broadcast_id: BroadcastId, product_id: ProductId) -> LineupItem = |store| store.add_lineup_item(broadcast_id, product_id);
+    /// Removes an item; returns it so the UI can offer undo.
+    fn remove_lineup_item(id: LineupItemId) -> LineupItem = |store| store.remove_lineup_item(id);
+    fn restore_lineup_item(item: LineupItem) -> LineupItem = |store| store.restore_lineup_item(&item);
+    fn reorder_lineup(broadcast_id: BroadcastId, order: Vec<LineupItemId>) -> Vec<LineupItem> = |store| store.reorder_lineup(broadcast_id, &order);
+    fn list_anchors() -> Vec<AnchorProfile> = |store| store.anchors();
 }
 
 #[tauri::command]
@@ -106,12 +92,6 @@ pub async fn set_locale(state: State<'_, AppState>, locale: String) -> Result<()
         )]));
     }
     state.with_store(move |store| store.set_setting(LOCALE_KEY, &locale)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn list_products(state: State<'_, AppState>, query: String) -> Result<Vec<Product>, UiError> {
-    state.with_store(move |store| store.products(&query)).await
 }
 
 /// Checks a product form as the user types; an empty list means it would save.
@@ -135,21 +115,7 @@ pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, for
     Ok(saved)
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn delete_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
-    state.with_store(move |store| store.delete_products(&ids)).await?;
-    state.wake();
-    Ok(())
-}
 
-#[tauri::command]
-#[specta::specta]
-pub async fn restore_products(state: State<'_, AppState>, ids: Vec<ProductId>) -> Result<(), UiError> {
-    state.with_store(move |store| store.restore_products(&ids)).await?;
-    state.wake();
-    Ok(())
-}
 
 /// Removes every sample product; returns their ids so the UI can offer undo.
 #[tauri::command]
@@ -162,12 +128,6 @@ pub async fn remove_sample_catalog(state: State<'_, AppState>) -> Result<Vec<Pro
             Ok(ids)
         })
         .await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn list_broadcasts(state: State<'_, AppState>) -> Result<Vec<Broadcast>, UiError> {
-    state.with_store(|store| store.broadcasts()).await
 }
 
 #[tauri::command]
@@ -194,34 +154,6 @@ pub async fn save_broadcast(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn delete_broadcast(state: State<'_, AppState>, id: BroadcastId) -> Result<(), UiError> {
-    state.with_store(move |store| store.delete_broadcast(id)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn restore_broadcast(state: State<'_, AppState>, id: BroadcastId) -> Result<(), UiError> {
-    state.with_store(move |store| store.restore_broadcast(id)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn get_lineup(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Vec<LineupItem>, UiError> {
-    state.with_store(move |store| store.lineup(broadcast_id)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn add_lineup_item(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-    product_id: ProductId,
-) -> Result<LineupItem, UiError> {
-    state.with_store(move |store| store.add_lineup_item(broadcast_id, product_id)).await
-}
-
-#[tauri::command]
-#[specta::specta]
 pub async fn update_lineup_terms(
     state: State<'_, AppState>,
     id: LineupItemId,
@@ -229,35 +161,6 @@ pub async fn update_lineup_terms(
 ) -> Result<LineupItem, UiError> {
     let terms = form.parse().map_err(UiError::invalid)?;
     state.with_store(move |store| store.update_lineup_terms(id, &terms)).await
-}
-
-/// Removes an item; returns it so the UI can offer undo.
-#[tauri::command]
-#[specta::specta]
-pub async fn remove_lineup_item(state: State<'_, AppState>, id: LineupItemId) -> Result<LineupItem, UiError> {
-    state.with_store(move |store| store.remove_lineup_item(id)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn restore_lineup_item(state: State<'_, AppState>, item: LineupItem) -> Result<LineupItem, UiError> {
-    state.with_store(move |store| store.restore_lineup_item(&item)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn reorder_lineup(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-    order: Vec<LineupItemId>,
-) -> Result<Vec<LineupItem>, UiError> {
-    state.with_store(move |store| store.reorder_lineup(broadcast_id, &order)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn list_anchors(state: State<'_, AppState>) -> Result<Vec<AnchorProfile>, UiError> {
-    state.with_store(|store| store.anchors()).await
 }
 
 #[tauri::command]

@@ -2,20 +2,12 @@
 //! and turn the saved choice into the capture pipeline's configuration.
 
 use crate::state::{AppState, PreviewFrame, UiError};
-use anchordesk_capture::{Device, DeviceKind, DevicePreview, Pipeline, devices};
+use anchordesk_capture::DevicePreview;
+use anchordesk_live::devices::{self, DevicesOverview, TestRecording};
 use anchordesk_core::devices::CaptureSettings;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
-
-/// Cameras and microphones found, and the saved choice.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct DevicesOverview {
-    pub cameras: Vec<Device>,
-    pub microphones: Vec<Device>,
-    pub settings: CaptureSettings,
-}
 
 /// The microphone's level while previewing, in dBFS.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
@@ -32,37 +24,15 @@ pub fn watch_preview(state: State<'_, AppState>, frames: tauri::ipc::Channel<Pre
     *state.preview_frames.lock().unwrap_or_else(|p| p.into_inner()) = Some(frames);
 }
 
-/// What a test recording produced.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct TestRecording {
-    pub path: String,
-    pub duration_ms: u32,
-    pub video_frames: u32,
-    pub skipped_frames: u32,
-    #[specta(type = i32)]
-    pub bytes: u64,
-}
-
-
 #[tauri::command]
 #[specta::specta]
 pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview, UiError> {
     let settings = state.with_store(|store| store.capture_settings()).await?;
-    let found = tauri::async_runtime::spawn_blocking(|| {
-        anchordesk_capture::init();
-        devices()
-    })
-    .await
-    .map_err(UiError::internal)?;
-    let (cameras, microphones) = found.into_iter().partition(|d| d.kind == DeviceKind::Camera);
-    Ok(DevicesOverview { cameras, microphones, settings })
+    tauri::async_runtime::spawn_blocking(move || devices::overview(settings)).await.map_err(UiError::internal)
 }
 
-#[tauri::command]
-#[specta::specta]
-pub async fn save_capture_settings(state: State<'_, AppState>, settings: CaptureSettings) -> Result<CaptureSettings, UiError> {
-    state.with_store(move |store| store.save_capture_settings(&settings)).await
+crate::state::store_commands! {
+    fn save_capture_settings(settings: CaptureSettings) -> CaptureSettings = |store| store.save_capture_settings(&settings);
 }
 
 /// Starts the live preview of the chosen camera and microphone (nothing is written).
@@ -75,7 +45,7 @@ pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) ->
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let preview_dir = state.data_dir.join("preview");
     let mut preview = tauri::async_runtime::spawn_blocking(move || {
-        let mut config = anchordesk_live::devices::config_for(&settings, &preview_dir.join("unused.mp4"));
+        let mut config = devices::config_for(&settings, &preview_dir.join("unused.mp4"));
         config.preview_fps = 4;
         config.preview_width = 480;
         DevicePreview::start(&config)
@@ -129,22 +99,6 @@ pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<
     state.stop_device_preview();
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let dir = state.data_dir.join("tests");
-    std::fs::create_dir_all(&dir).map_err(UiError::internal)?;
-    let path = dir.join("test-recording.mp4");
-    let _ = std::fs::remove_file(&path);
-    let summary = tauri::async_runtime::spawn_blocking(move || {
-        let mut config = anchordesk_live::devices::config_for(&settings, &path);
-        config.duration_ms = Some(seconds.clamp(1, 30) * 1000);
-        Pipeline::start(config)?.wait()
-    })
-    .await
-    .map_err(UiError::internal)?
-    .map_err(UiError::internal)?;
-    Ok(TestRecording {
-        path: summary.path.display().to_string(),
-        duration_ms: summary.duration_ms,
-        video_frames: summary.video_frames,
-        skipped_frames: summary.skipped_frames,
-        bytes: summary.bytes,
-    })
+    let recorded = tauri::async_runtime::spawn_blocking(move || devices::test_recording(&settings, &dir, seconds)).await;
+    recorded.map_err(UiError::internal)?.map_err(UiError::internal)
 }

@@ -21,92 +21,13 @@ include!("command_names.rs");
 /// Every command and type the UI sees, listed once. `tests/bindings.rs` writes
 /// `ui/src/lib/bindings.ts` from it and fails when the committed file is stale.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::*;
+    macro_rules! register {
+        ($($module:ident: [$($name:ident),* $(,)?]),* $(,)?) => {
+            tauri_specta::collect_commands![$($($module::$name),*),*]
+        };
+    }
     tauri_specta::Builder::<tauri::Wry>::new()
-        .commands(tauri_specta::collect_commands![
-            app_info,
-            set_locale,
-            finish_first_run,
-            list_products,
-            validate_product,
-            save_product,
-            delete_products,
-            restore_products,
-            remove_sample_catalog,
-            list_broadcasts,
-            save_broadcast,
-            delete_broadcast,
-            restore_broadcast,
-            get_lineup,
-            add_lineup_item,
-            update_lineup_terms,
-            remove_lineup_item,
-            restore_lineup_item,
-            reorder_lineup,
-            list_anchors,
-            save_anchor,
-            plan_commands::list_templates,
-            plan_commands::duplicate_broadcast,
-            plan_commands::run_of_show,
-            plan_commands::add_segment,
-            plan_commands::update_segment,
-            plan_commands::remove_segment,
-            plan_commands::restore_segment,
-            plan_commands::reorder_segments,
-            plan_commands::checklist_state,
-            plan_commands::set_checklist_done,
-            plan_commands::override_go_live,
-            plan_commands::clear_go_live_override,
-            plan_commands::export_script,
-            plan_commands::import_script,
-            prompter::open_prompter,
-            prompter::prompter_state,
-            prompter::prompter_move,
-            claims_commands::lint_text,
-            claims_commands::compliance_report,
-            claims_commands::acknowledge_finding,
-            claims_commands::withdraw_acknowledgement,
-            claims_commands::rules_overview,
-            claims_commands::save_team_rules,
-            live::go_live,
-            live::live_product,
-            live::live_marker,
-            live::live_status,
-            live::stop_live,
-            archive_commands::broadcast_report,
-            archive_commands::export_report,
-            archive_commands::list_archive,
-            live::close_interrupted,
-            devices::list_devices,
-            devices::save_capture_settings,
-            devices::start_device_preview,
-            devices::stop_device_preview,
-            devices::test_recording,
-            devices::watch_preview,
-            sync::sync_status,
-            room::room_events,
-            sync::platform_settings,
-            sync::test_platform_connection,
-            sync::save_platform_settings,
-            archive_commands::export_archive,
-            live::resume_interrupted,
-            live::send_reply,
-            room::quick_replies,
-            room::save_quick_replies,
-            archive_commands::preflight,
-            live::live_take_off,
-            live::live_overlay,
-            live::live_caption,
-            course::course_scenarios,
-            course::course_student,
-            course::save_course_student,
-            course::start_rehearsal,
-            course::course_attempt,
-            course::grade_attempt,
-            course::export_attempt,
-            course::course_history,
-            course::grade_class,
-        ])
+        .commands(app_commands!(register))
         .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, live::RoomAppended, live::PromptsDue])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
@@ -176,23 +97,6 @@ fn data_dir_flag(args: impl Iterator<Item = String>) -> Option<std::path::PathBu
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn every_registered_command_has_a_permission_and_back() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("bindings.ts");
-        super::specta_builder().export(super::typescript_exporter(), &path).expect("bindings export");
-        let exported = std::fs::read_to_string(&path).expect("exported bindings");
-        for name in super::APP_COMMANDS {
-            assert!(
-                exported.contains(&format!("__TAURI_INVOKE(\"{name}\"")) || exported.contains(&format!(">(\"{name}\"")),
-                "command {name} is listed in command_names.rs but not registered in specta_builder()"
-            );
-        }
-        // One invoke per registered command, plus the import line.
-        let n_registered = exported.matches("__TAURI_INVOKE").count() - 1;
-        assert_eq!(n_registered, super::APP_COMMANDS.len(), "command_names.rs and specta_builder() disagree");
-    }
-
     #[test]
     fn the_permission_set_lists_exactly_the_commands() {
         let toml = include_str!("permissions/app-commands.toml");

@@ -140,65 +140,44 @@ async fn with_starting<T>(state: &AppState, going: impl std::future::Future<Outp
     result
 }
 
-/// Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
-/// changes and a marker is stamped in the recording and in the database.
-#[tauri::command]
-#[specta::specta]
-pub async fn live_product(state: State<'_, AppState>, step: i32, index: Option<i32>) -> Result<LiveStatus, UiError> {
-    with_desk(&state, move |desk| desk.product(step, index)).await
+/// Commands that hand a message to the live session on a blocking thread (the actor answers
+/// once the step is written): `fn name(args) -> T = |desk| body;`.
+macro_rules! desk_commands {
+    ($($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = |$desk:ident| $body:expr;)*) => {$(
+        $(#[$meta])*
+        #[tauri::command]
+        #[specta::specta]
+        pub async fn $name(state: State<'_, AppState>, $($arg: $ty),*) -> Result<$ret, UiError> {
+            with_desk(&state, move |$desk| $body).await
+        }
+    )*};
 }
 
-/// Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
-/// the next item goes on air.
-#[tauri::command]
-#[specta::specta]
-pub async fn live_take_off(state: State<'_, AppState>, index: i32) -> Result<LiveStatus, UiError> {
-    with_desk(&state, move |desk| desk.take_off(index)).await
-}
-
-/// Hides or shows the product card on the picture (the key O in the console).
-#[tauri::command]
-#[specta::specta]
-pub async fn live_overlay(state: State<'_, AppState>, visible: bool) -> Result<LiveStatus, UiError> {
-    with_desk(&state, move |desk| desk.overlay(visible)).await
-}
-
-/// Shows a caption typed live, linted with the product on air first: with an error finding
-/// it is held back and the findings come back. An empty text brings the product card back.
-#[tauri::command]
-#[specta::specta]
-pub async fn live_caption(state: State<'_, AppState>, text: String) -> Result<ReplyOutcome, UiError> {
-    with_desk(&state, move |desk| desk.caption(text)).await
-}
-
-/// Drops a manual marker at the current media time.
-#[tauri::command]
-#[specta::specta]
-pub async fn live_marker(state: State<'_, AppState>, label: String) -> Result<(), UiError> {
-    with_desk(&state, move |desk| desk.marker(label)).await
-}
-
-/// The live console's state, or `NotLive` when nothing is live.
-#[tauri::command]
-#[specta::specta]
-pub async fn live_status(state: State<'_, AppState>) -> Result<LiveStatus, UiError> {
-    with_desk(&state, |desk| desk.status()).await
-}
-
-/// Stops: finalises the recording (chapters and the marker sidecar), cuts the product
-/// clips, ends the session, archives it and returns the report.
-#[tauri::command]
-#[specta::specta]
-pub async fn stop_live(state: State<'_, AppState>) -> Result<StopResult, UiError> {
-    with_desk(&state, |desk| desk.stop()).await
-}
-
-/// Closes a session left interrupted by a crash: its recording (fragmented, so playable up
-/// to the last second written) is measured, archived, and the report built.
-#[tauri::command]
-#[specta::specta]
-pub async fn close_interrupted(state: State<'_, AppState>, session_id: SessionId) -> Result<BroadcastReport, UiError> {
-    with_desk(&state, move |desk| desk.close_interrupted(session_id)).await
+desk_commands! {
+    /// Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
+    /// changes and a marker is stamped in the recording and in the database.
+    fn live_product(step: i32, index: Option<i32>) -> LiveStatus = |desk| desk.product(step, index);
+    /// Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
+    /// the next item goes on air.
+    fn live_take_off(index: i32) -> LiveStatus = |desk| desk.take_off(index);
+    /// Hides or shows the product card on the picture (the key O in the console).
+    fn live_overlay(visible: bool) -> LiveStatus = |desk| desk.overlay(visible);
+    /// Shows a caption typed live, linted with the product on air first: with an error finding
+    /// it is held back and the findings come back. An empty text brings the product card back.
+    fn live_caption(text: String) -> ReplyOutcome = |desk| desk.caption(text);
+    /// Drops a manual marker at the current media time.
+    fn live_marker(label: String) -> () = |desk| desk.marker(label);
+    /// The live console's state, or `NotLive` when nothing is live.
+    fn live_status() -> LiveStatus = |desk| desk.status();
+    /// Stops: finalises the recording (chapters and the marker sidecar), cuts the product
+    /// clips, ends the session, archives it and returns the report.
+    fn stop_live() -> StopResult = |desk| desk.stop();
+    /// Closes a session left interrupted by a crash: its recording (fragmented, so playable up
+    /// to the last second written) is measured, archived, and the report built.
+    fn close_interrupted(session_id: SessionId) -> BroadcastReport = |desk| desk.close_interrupted(session_id);
+    /// Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
+    /// room), linted first with the product on air; with an error finding it is held back.
+    fn send_reply(comment_seq: i32, text: String) -> ReplyOutcome = |desk| desk.reply(comment_seq as i64, text);
 }
 
 /// Resumes a broadcast interrupted by a crash in a new session and recording, with what was
@@ -207,14 +186,6 @@ pub async fn close_interrupted(state: State<'_, AppState>, session_id: SessionId
 #[specta::specta]
 pub async fn resume_interrupted(state: State<'_, AppState>, session_id: SessionId) -> Result<LiveStatus, UiError> {
     with_starting(&state, with_desk(&state, move |desk| desk.resume(session_id))).await
-}
-
-/// Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
-/// room), linted first with the product on air; with an error finding it is held back.
-#[tauri::command]
-#[specta::specta]
-pub async fn send_reply(state: State<'_, AppState>, comment_seq: i32, text: String) -> Result<ReplyOutcome, UiError> {
-    with_desk(&state, move |desk| desk.reply(comment_seq as i64, text)).await
 }
 
 /// Stops what is on air when the window closes, so the recording is finalised.

@@ -14,17 +14,17 @@ pub fn list_templates() -> Vec<TemplateSummary> {
     templates::built_in().iter().map(|t| t.summary()).collect()
 }
 
-/// Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title.
-#[tauri::command]
-#[specta::specta]
-pub async fn duplicate_broadcast(state: State<'_, AppState>, id: BroadcastId, title: String) -> Result<Broadcast, UiError> {
-    state.with_store(move |store| store.duplicate_broadcast(id, &title)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn run_of_show(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<RunOfShow, UiError> {
-    state.with_store(move |store| store.run_of_show(broadcast_id)).await
+crate::state::store_commands! {
+    /// Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title.
+    fn duplicate_broadcast(id: BroadcastId, title: String) -> Broadcast = |store| store.duplicate_broadcast(id, &title);
+    fn run_of_show(broadcast_id: BroadcastId) -> RunOfShow = |store| store.run_of_show(broadcast_id);
+    /// Removes a segment; returns it so the UI can offer undo.
+    fn remove_segment(id: SegmentId) -> Segment = |store| store.remove_segment(id);
+    fn restore_segment(segment: Segment) -> Segment = |store| store.restore_segment(&segment);
+    fn reorder_segments(broadcast_id: BroadcastId, order: Vec<SegmentId>) -> RunOfShow = |store| store.reorder_segments(broadcast_id, &order);
+    fn set_checklist_done(id: ChecklistItemId, done: bool, by: String) -> ChecklistItem = |store| store.set_checklist_done(id, done, &by);
+    fn override_go_live(broadcast_id: BroadcastId, reason: String, by: String) -> GoLiveOverride = |store| store.override_go_live(broadcast_id, &reason, &by);
+    fn clear_go_live_override(broadcast_id: BroadcastId) -> () = |store| store.clear_go_live_override(broadcast_id);
 }
 
 #[tauri::command]
@@ -41,63 +41,12 @@ pub async fn update_segment(state: State<'_, AppState>, id: SegmentId, draft: Se
     state.with_store(move |store| store.update_segment(id, &draft)).await
 }
 
-/// Removes a segment; returns it so the UI can offer undo.
-#[tauri::command]
-#[specta::specta]
-pub async fn remove_segment(state: State<'_, AppState>, id: SegmentId) -> Result<Segment, UiError> {
-    state.with_store(move |store| store.remove_segment(id)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn restore_segment(state: State<'_, AppState>, segment: Segment) -> Result<Segment, UiError> {
-    state.with_store(move |store| store.restore_segment(&segment)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn reorder_segments(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-    order: Vec<SegmentId>,
-) -> Result<RunOfShow, UiError> {
-    state.with_store(move |store| store.reorder_segments(broadcast_id, &order)).await
-}
-
 /// The checklist with every automatic check evaluated now, and the go-live gate.
 #[tauri::command]
 #[specta::specta]
 pub async fn checklist_state(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ChecklistState, UiError> {
     let env = state.check_env().await;
     state.with_store(move |store| store.checklist_state(broadcast_id, &env)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn set_checklist_done(
-    state: State<'_, AppState>,
-    id: ChecklistItemId,
-    done: bool,
-    by: String,
-) -> Result<ChecklistItem, UiError> {
-    state.with_store(move |store| store.set_checklist_done(id, done, &by)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn override_go_live(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-    reason: String,
-    by: String,
-) -> Result<GoLiveOverride, UiError> {
-    state.with_store(move |store| store.override_go_live(broadcast_id, &reason, &by)).await
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn clear_go_live_override(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<(), UiError> {
-    state.with_store(move |store| store.clear_go_live_override(broadcast_id)).await
 }
 
 /// Writes the run-of-show as Markdown (`md`) or a printable page (`html`) under

@@ -1,11 +1,10 @@
-//! The teleprompter window and its cursor. The cursor lives here, in the app, so that the
-//! main window, the prompter window and the global hotkey all move the same one; the
-//! countdown arithmetic is `anchordesk_core::prompter`.
+//! The teleprompter window, its hotkeys and its commands. The cursor is the app's one
+//! `anchordesk_core::prompter::Prompter`, so that the main window, the prompter window, the
+//! global hotkeys and the product on air all move the same one.
 
 use crate::state::{AppState, UiError};
-use anchordesk_core::plan::RunOfShow;
-use anchordesk_core::prompter::{CountdownLevel, PrompterCursor, countdown};
-use anchordesk_core::{BroadcastId, ErrorCode};
+use anchordesk_core::BroadcastId;
+use anchordesk_core::prompter::{PrompterCursor, PrompterView};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State, WebviewUrl, WebviewWindowBuilder};
 use tauri_specta::Event;
@@ -24,27 +23,8 @@ pub struct PrompterMoved {
     pub cursor: PrompterCursor,
 }
 
-/// What the prompter shows now.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct PrompterView {
-    pub cursor: PrompterCursor,
-    pub show: RunOfShow,
-    /// Seconds left in the current segment; negative when over time.
-    #[specta(type = i32)]
-    pub seconds_left: i64,
-    pub level: CountdownLevel,
-}
-
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-fn no_prompter() -> UiError {
-    UiError { code: ErrorCode::NotFound, message: "the prompter is not open".into(), fields: Vec::new(), path: None, conflict: None }
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Opens (or focuses) the prompter window on the first segment of a broadcast.
@@ -52,18 +32,7 @@ fn no_prompter() -> UiError {
 #[specta::specta]
 pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<(), UiError> {
     let show = state.with_store(move |store| store.run_of_show(broadcast_id)).await?;
-    // Bringing the prompter forward mid-show keeps its place; another broadcast starts over.
-    let cursor = {
-        let mut guard = state.prompter.lock().unwrap_or_else(|p| p.into_inner());
-        match guard.as_ref() {
-            Some(cursor) if cursor.broadcast_id == show.broadcast_id => cursor.clone(),
-            _ => {
-                let cursor = PrompterCursor::start(show.broadcast_id, now_ms());
-                *guard = Some(cursor.clone());
-                cursor
-            }
-        }
-    };
+    let cursor = state.prompter.open(show.broadcast_id, now_ms());
     match app.get_webview_window(PROMPTER_LABEL) {
         Some(window) => {
             let _ = window.set_focus();
@@ -84,11 +53,8 @@ pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast
 #[tauri::command]
 #[specta::specta]
 pub async fn prompter_state(state: State<'_, AppState>) -> Result<PrompterView, UiError> {
-    let cursor = state.prompter.lock().unwrap_or_else(|p| p.into_inner()).clone().ok_or_else(no_prompter)?;
-    let broadcast_id = cursor.broadcast_id;
-    let show = state.with_store(move |store| store.run_of_show(broadcast_id)).await?;
-    let (seconds_left, level) = countdown(&show, &cursor, now_ms()).unwrap_or((0, CountdownLevel::Normal));
-    Ok(PrompterView { cursor, show, seconds_left, level })
+    let prompter = state.prompter.clone();
+    state.with_store(move |store| prompter.view(store, now_ms())).await
 }
 
 /// Moves the prompter by `step` segments (1 = next, -1 = previous).
@@ -99,14 +65,8 @@ pub async fn prompter_move(app: AppHandle, state: State<'_, AppState>, step: i32
 }
 
 async fn move_cursor(app: &AppHandle, state: &AppState, step: i32) -> Result<PrompterCursor, UiError> {
-    let broadcast_id = state.prompter.lock().unwrap_or_else(|p| p.into_inner()).as_ref().ok_or_else(no_prompter)?.broadcast_id;
-    let n_segments = state.with_store(move |store| store.run_of_show(broadcast_id)).await?.segments.len();
-    let cursor = {
-        let mut guard = state.prompter.lock().unwrap_or_else(|p| p.into_inner());
-        let cursor = guard.as_mut().ok_or_else(no_prompter)?;
-        cursor.advance(step, n_segments, now_ms());
-        cursor.clone()
-    };
+    let prompter = state.prompter.clone();
+    let cursor = state.with_store(move |store| prompter.step(store, step, now_ms())).await?;
     let _ = PrompterMoved { cursor: cursor.clone() }.emit(app);
     Ok(cursor)
 }
@@ -134,20 +94,10 @@ pub fn register_shortcuts(app: &AppHandle) {
     }
 }
 
-/// Moves an open prompter to the segment of the product now on air, so the anchor reads
-/// that product's talking points.
+/// Moves an open prompter to the segment of the product now on air.
 pub async fn follow_product(app: &AppHandle, state: &AppState, item: anchordesk_core::LineupItemId) {
-    let Some(broadcast_id) = state.prompter.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|c| c.broadcast_id) else {
-        return;
-    };
-    let Ok(show) = state.with_store(move |store| store.run_of_show(broadcast_id)).await else { return };
-    let Some(idx) = show.segments.iter().position(|s| s.segment.lineup_item_id == Some(item)) else { return };
-    let cursor = {
-        let mut guard = state.prompter.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(cursor) = guard.as_mut() else { return };
-        let step = idx as i32 - cursor.segment_idx;
-        cursor.advance(step, show.segments.len(), now_ms());
-        cursor.clone()
-    };
-    let _ = PrompterMoved { cursor }.emit(app);
+    let prompter = state.prompter.clone();
+    if let Ok(Some(cursor)) = state.with_store(move |store| prompter.follow(store, item, now_ms())).await {
+        let _ = PrompterMoved { cursor }.emit(app);
+    }
 }

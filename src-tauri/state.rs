@@ -22,7 +22,7 @@ pub struct AppState {
     pub db_path: PathBuf,
     store: Result<Arc<Mutex<Store>>, UiError>,
     /// The teleprompter's position, when it is open.
-    pub prompter: Mutex<Option<anchordesk_core::prompter::PrompterCursor>>,
+    pub prompter: Arc<anchordesk_core::prompter::Prompter>,
     /// The claims linter: default packs plus the team's packs in `<data dir>/rules`;
     /// rebuilt when the team's rules change.
     linter: std::sync::RwLock<Arc<anchordesk_claims::Linter>>,
@@ -70,7 +70,7 @@ impl AppState {
             data_dir,
             db_path,
             store,
-            prompter: Mutex::new(None),
+            prompter: Default::default(),
             linter: std::sync::RwLock::new(linter),
             rule_errors: std::sync::RwLock::new(rule_errors),
             live: std::sync::OnceLock::new(),
@@ -196,3 +196,23 @@ fn load_linter(data_dir: &Path) -> (Arc<anchordesk_claims::Linter>, Vec<String>)
     }
     (Arc::new(linter), errors)
 }
+
+/// Commands that hand their arguments to the store on its thread and return what it
+/// answered: `fn name(args) -> T = |store| body;` is the command `name(args) -> Result<T,
+/// UiError>` running `body` with the store; `…, then wake;` also wakes the sync worker after
+/// a change (it goes out now rather than at the next poll).
+macro_rules! store_commands {
+    ($($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty = |$store:ident| $body:expr $(, then $after:ident)?;)*) => {$(
+        $(#[$meta])*
+        #[tauri::command]
+        #[specta::specta]
+        pub async fn $name(state: tauri::State<'_, $crate::state::AppState>, $($arg: $ty),*) -> Result<$ret, $crate::state::UiError> {
+            let answer = state.with_store(move |$store| $body).await;
+            $(if answer.is_ok() {
+                state.$after();
+            })?
+            answer
+        }
+    )*};
+}
+pub(crate) use store_commands;

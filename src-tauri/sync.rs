@@ -2,6 +2,7 @@
 //! the worker that drains the desk's outbox into it. Status reaches the window as events.
 
 use crate::state::{AppState, UiError};
+use anchordesk_desk_sync::PlatformView;
 use anchordesk_desk_sync::link::LinkStatus;
 use anchordesk_platform::{ClientConfig, ContractClient};
 use serde::Serialize;
@@ -48,86 +49,34 @@ pub fn stop(app: &AppHandle) {
     tauri::async_runtime::block_on(app.state::<AppState>().link.stop());
 }
 
-/// Settings → Platform: where the desk syncs to, and whether a secret is kept.
-#[derive(Debug, Clone, Serialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct PlatformView {
-    /// `None`: the embedded practice platform.
-    pub base_url: Option<String>,
-    pub client_id: Option<String>,
-    /// The kept secret, masked (first two characters), when one is kept.
-    pub secret_masked: Option<String>,
-}
-
-#[tauri::command]
-#[specta::specta]
-pub async fn platform_settings(state: State<'_, AppState>) -> Result<PlatformView, UiError> {
-    let own = state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?;
-    Ok(match own {
-        None => PlatformView { base_url: None, client_id: None, secret_masked: None },
-        Some(settings) => {
-            let secret = anchordesk_desk_sync::secrets::client_secret(&settings.client_id).ok().flatten();
-            PlatformView {
-                secret_masked: secret.as_deref().map(anchordesk_desk_sync::secrets::masked),
-                base_url: Some(settings.base_url),
-                client_id: Some(settings.client_id),
-            }
-        }
-    })
-}
-
-fn platform_error(err: impl std::fmt::Display) -> UiError {
-    UiError::internal(err)
+crate::state::store_commands! {
+    /// Settings → Platform: where the desk syncs to, and whether a secret is kept.
+    fn platform_settings() -> PlatformView = |store| anchordesk_desk_sync::platform_view(store);
 }
 
 /// Asks the platform for its shop with these credentials; returns the shop's name.
 #[tauri::command]
 #[specta::specta]
 pub async fn test_platform_connection(base_url: String, client_id: String, secret: String) -> Result<String, UiError> {
-    let platform = ContractClient::new(ClientConfig::new(base_url, client_id, secret)).map_err(platform_error)?;
     use anchordesk_platform::Platform as _;
-    let shop = platform.shop().await.map_err(platform_error)?;
-    Ok(shop.name)
+    let platform = ContractClient::new(ClientConfig::new(base_url, client_id, secret)).map_err(UiError::internal)?;
+    Ok(platform.shop().await.map_err(UiError::internal)?.name)
 }
 
 /// Saves the platform (address and client id in the database, the secret in the OS
-/// credential store) and switches the link to it at once (refused while on air). `None`
+/// credential store) and switches the link to it at once (refused while on air). Blank
 /// returns to the embedded practice platform.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_platform_settings(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    base_url: Option<String>,
-    client_id: Option<String>,
-    secret: Option<String>,
-) -> Result<PlatformView, UiError> {
+pub async fn save_platform_settings(app: AppHandle, state: State<'_, AppState>, base_url: Option<String>, client_id: Option<String>, secret: Option<String>) -> Result<PlatformView, UiError> {
     if state.on_air() {
         return Err(UiError::conflict(anchordesk_core::Conflict::AlreadyLive));
     }
-    let settings = match (base_url, client_id) {
-        (Some(base_url), Some(client_id)) if !base_url.trim().is_empty() && !client_id.trim().is_empty() => {
-            Some(anchordesk_desk_sync::PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string() })
-        }
-        _ => None,
-    };
-    if let (Some(settings), Some(secret)) = (&settings, secret.filter(|s| !s.is_empty())) {
-        anchordesk_desk_sync::secrets::save_client_secret(&settings.client_id, &secret).map_err(platform_error)?;
-    }
-    state
-        .with_store(move |store| {
-            let before = anchordesk_desk_sync::platform_settings(store)?;
-            anchordesk_desk_sync::save_platform_settings(store, settings.as_ref())?;
-            // Another platform has heard of nothing: tell it the catalog and every broadcast
-            // not ended, with its line-up.
-            if before.map(|b| b.base_url) != settings.map(|s| s.base_url) {
-                store.requeue_for_new_platform()?;
-            }
-            Ok(())
-        })
-        .await?;
+    let (base_url, client_id) = (base_url.unwrap_or_default(), client_id.unwrap_or_default());
+    let switch = move |store: &mut anchordesk_core::Store| anchordesk_desk_sync::switch_platform(store, &base_url, &client_id, secret.as_deref());
+    state.with_store_as(switch, |err| err).await?;
     // Switch now: stop the current link (and the embedded platform), start the new one.
     state.link.stop().await;
     start(&app);
-    platform_settings(state).await
+    state.with_store(|store| anchordesk_desk_sync::platform_view(store)).await
 }

@@ -44,6 +44,16 @@ impl SessionStatus {
     }
 }
 
+/// A session found live at start (a crash or a kill), with its broadcast's title; its
+/// recording is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct InterruptedSession {
+    pub session: LiveSession,
+    pub broadcast_title: String,
+}
+
 /// One go-live of a broadcast.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -69,6 +69,81 @@ pub fn countdown(show: &RunOfShow, cursor: &PrompterCursor, now_ms: i64) -> Opti
     Some((left, level))
 }
 
+/// What the prompter shows now.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PrompterView {
+    pub cursor: PrompterCursor,
+    pub show: RunOfShow,
+    /// Seconds left in the current segment; negative when over time.
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub seconds_left: i64,
+    pub level: CountdownLevel,
+}
+
+/// The desk's one teleprompter cursor: the main window, the prompter window, the global
+/// hotkeys and the product on air all move the same one. Closed until first opened.
+#[derive(Debug, Default)]
+pub struct Prompter {
+    cursor: std::sync::Mutex<Option<PrompterCursor>>,
+}
+
+impl Prompter {
+    fn cursor(&self) -> std::sync::MutexGuard<'_, Option<PrompterCursor>> {
+        self.cursor.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn closed() -> crate::StoreError {
+        crate::StoreError::NotFound { entity: "open prompter", id: 0 }
+    }
+
+    /// Opens on a broadcast: brought forward mid-show it keeps its place; another broadcast
+    /// starts over at the first segment.
+    pub fn open(&self, broadcast_id: BroadcastId, now_ms: i64) -> PrompterCursor {
+        let mut cursor = self.cursor();
+        match cursor.as_ref() {
+            Some(open) if open.broadcast_id == broadcast_id => open.clone(),
+            _ => cursor.insert(PrompterCursor::start(broadcast_id, now_ms)).clone(),
+        }
+    }
+
+    /// The broadcast the prompter is open on.
+    pub fn broadcast(&self) -> Option<BroadcastId> {
+        self.cursor().as_ref().map(|c| c.broadcast_id)
+    }
+
+    /// The segment, the run-of-show and the countdown as of `now_ms`.
+    pub fn view(&self, store: &crate::Store, now_ms: i64) -> Result<PrompterView, crate::StoreError> {
+        let cursor = self.cursor().clone().ok_or_else(Prompter::closed)?;
+        let show = store.run_of_show(cursor.broadcast_id)?;
+        let (seconds_left, level) = countdown(&show, &cursor, now_ms).unwrap_or((0, CountdownLevel::Normal));
+        Ok(PrompterView { cursor, show, seconds_left, level })
+    }
+
+    /// Moves by `step` segments (1 = next, -1 = previous).
+    pub fn step(&self, store: &crate::Store, step: i32, now_ms: i64) -> Result<PrompterCursor, crate::StoreError> {
+        let broadcast = self.broadcast().ok_or_else(Prompter::closed)?;
+        let n_segments = store.run_of_show(broadcast)?.segments.len();
+        let mut cursor = self.cursor();
+        let cursor = cursor.as_mut().ok_or_else(Prompter::closed)?;
+        cursor.advance(step, n_segments, now_ms);
+        Ok(cursor.clone())
+    }
+
+    /// Moves to the segment of the line-up item now on air, so the anchor reads that
+    /// product's talking points; `None` when closed or the item has no segment.
+    pub fn follow(&self, store: &crate::Store, item: crate::LineupItemId, now_ms: i64) -> Result<Option<PrompterCursor>, crate::StoreError> {
+        let Some(broadcast) = self.broadcast() else { return Ok(None) };
+        let show = store.run_of_show(broadcast)?;
+        let Some(idx) = show.segments.iter().position(|s| s.segment.lineup_item_id == Some(item)) else { return Ok(None) };
+        let mut cursor = self.cursor();
+        let Some(cursor) = cursor.as_mut() else { return Ok(None) };
+        cursor.advance(idx as i32 - cursor.segment_idx, show.segments.len(), now_ms);
+        Ok(Some(cursor.clone()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -152,3 +152,45 @@ pub fn save_platform_settings(store: &Store, settings: Option<&PlatformSettings>
     };
     store.set_setting(PLATFORM_KEY, &json)
 }
+
+/// Settings → Platform: where the desk syncs to, and whether a secret is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PlatformView {
+    /// `None`: the embedded practice platform.
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    /// The kept secret, masked (first two characters), when one is kept.
+    pub secret_masked: Option<String>,
+}
+
+/// The saved platform as Settings shows it (the secret read from the keyring, masked).
+pub fn platform_view(store: &Store) -> Result<PlatformView, anchordesk_core::StoreError> {
+    Ok(match platform_settings(store)? {
+        None => PlatformView::default(),
+        Some(settings) => PlatformView {
+            secret_masked: secrets::client_secret(&settings.client_id).ok().flatten().as_deref().map(secrets::masked),
+            base_url: Some(settings.base_url),
+            client_id: Some(settings.client_id),
+        },
+    })
+}
+
+/// Switches the desk to a platform of the team's own (address and client id in the store,
+/// a new secret in the OS keyring) or, with a blank address or client id, back to the
+/// embedded practice platform. A platform that differs from the last is told the catalog
+/// and every broadcast not ended (it has heard of nothing). The caller restarts the link.
+pub fn switch_platform(store: &mut Store, base_url: &str, client_id: &str, secret: Option<&str>) -> Result<(), anchordesk_core::UiError> {
+    let settings = (!base_url.trim().is_empty() && !client_id.trim().is_empty())
+        .then(|| PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string() });
+    if let (Some(settings), Some(secret)) = (&settings, secret.filter(|s| !s.is_empty())) {
+        secrets::save_client_secret(&settings.client_id, secret).map_err(anchordesk_core::UiError::internal)?;
+    }
+    let before = platform_settings(store)?;
+    save_platform_settings(store, settings.as_ref())?;
+    if before.map(|b| b.base_url) != settings.map(|s| s.base_url) {
+        store.requeue_for_new_platform()?;
+    }
+    Ok(())
+}

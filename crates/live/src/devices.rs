@@ -71,3 +71,51 @@ pub fn check_env(
     env.platform = Some(platform);
     env
 }
+
+/// Cameras and microphones found, and the saved choice.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct DevicesOverview {
+    pub cameras: Vec<anchordesk_capture::Device>,
+    pub microphones: Vec<anchordesk_capture::Device>,
+    pub settings: CaptureSettings,
+}
+
+/// Lists the devices (FFmpeg's probes: call from a blocking thread) beside the saved choice.
+pub fn overview(settings: CaptureSettings) -> DevicesOverview {
+    anchordesk_capture::init();
+    let (cameras, microphones) = devices().into_iter().partition(|d| d.kind == DeviceKind::Camera);
+    DevicesOverview { cameras, microphones, settings }
+}
+
+/// What a test recording produced.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TestRecording {
+    pub path: String,
+    pub duration_ms: u32,
+    pub video_frames: u32,
+    pub skipped_frames: u32,
+    #[cfg_attr(feature = "specta", specta(type = i32))]
+    pub bytes: u64,
+}
+
+/// Records `seconds` (1 to 30) with the saved devices into `dir/test-recording.mp4`,
+/// replacing the last one. Blocks for the recording's length.
+pub fn test_recording(settings: &CaptureSettings, dir: &Path, seconds: u32) -> Result<TestRecording, String> {
+    std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+    let path = dir.join("test-recording.mp4");
+    let _ = std::fs::remove_file(&path);
+    let mut config = config_for(settings, &path);
+    config.duration_ms = Some(seconds.clamp(1, 30) * 1000);
+    let summary = anchordesk_capture::Pipeline::start(config).and_then(|p| p.wait()).map_err(|err| err.to_string())?;
+    Ok(TestRecording {
+        path: summary.path.display().to_string(),
+        duration_ms: summary.duration_ms,
+        video_frames: summary.video_frames,
+        skipped_frames: summary.skipped_frames,
+        bytes: summary.bytes,
+    })
+}

@@ -9,15 +9,15 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => typedError<AppInfo_Serialize, UiError_Serialize>(__TAURI_INVOKE("app_info")),
 	setLocale: (locale: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("set_locale", { locale })),
-	/**
-	 *  Ends the first-run guide with the chosen kind of seller (`None` when skipped); returns
-	 *  the sample products removed for it, so the window can offer undo.
-	 */
 	finishFirstRun: (kind: SellerKind | null) => typedError<ProductId[], UiError_Serialize>(__TAURI_INVOKE("finish_first_run", { kind })),
 	listProducts: (query: string) => typedError<Product_Serialize[], UiError_Serialize>(__TAURI_INVOKE("list_products", { query })),
 	/**  Checks a product form as the user types; an empty list means it would save. */
 	validateProduct: (form: ProductForm_Deserialize) => __TAURI_INVOKE<FieldError[]>("validate_product", { form }),
 	saveProduct: (id: ProductId | null, form: ProductForm_Deserialize) => typedError<Product_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_product", { id, form })),
+	/**
+	 *  Ends the first-run guide with the chosen kind of seller (`None` when skipped); returns
+	 *  the sample products removed for it, so the window can offer undo.
+	 */
 	deleteProducts: (ids: ProductId[]) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("delete_products", { ids })),
 	restoreProducts: (ids: ProductId[]) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("restore_products", { ids })),
 	/**  Removes every sample product; returns their ids so the UI can offer undo. */
@@ -100,16 +100,48 @@ export const commands = {
 	 *  clips, ends the session, archives it and returns the report.
 	 */
 	stopLive: () => typedError<StopResult_Serialize, UiError_Serialize>(__TAURI_INVOKE("stop_live")),
+	/**
+	 *  Closes a session left interrupted by a crash: its recording (fragmented, so playable up
+	 *  to the last second written) is measured, archived, and the report built.
+	 */
+	closeInterrupted: (sessionId: SessionId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("close_interrupted", { sessionId })),
+	/**
+	 *  Resumes a broadcast interrupted by a crash in a new session and recording, with what was
+	 *  on air, taken off and captioned rebuilt from the store.
+	 */
+	resumeInterrupted: (sessionId: SessionId) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("resume_interrupted", { sessionId })),
+	/**
+	 *  Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
+	 *  room), linted first with the product on air; with an error finding it is held back.
+	 */
+	sendReply: (commentSeq: number, text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("send_reply", { commentSeq, text })),
+	/**
+	 *  Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
+	 *  the next item goes on air.
+	 */
+	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
+	/**  Hides or shows the product card on the picture (the key O in the console). */
+	liveOverlay: (visible: boolean) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_overlay", { visible })),
+	/**
+	 *  Shows a caption typed live, linted with the product on air first: with an error finding
+	 *  it is held back and the findings come back. An empty text brings the product card back.
+	 */
+	liveCaption: (text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_caption", { text })),
 	/**  The report of a broadcast's latest session. */
 	broadcastReport: (broadcastId: BroadcastId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("broadcast_report", { broadcastId })),
 	/**  Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path. */
 	exportReport: (broadcastId: BroadcastId) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_report", { broadcastId })),
 	listArchive: () => typedError<ArchiveListing, UiError_Serialize>(__TAURI_INVOKE("list_archive")),
 	/**
-	 *  Closes a session left interrupted by a crash: its recording (fragmented, so playable up
-	 *  to the last second written) is measured, archived, and the report built.
+	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
+	 *  folder's path. A file that changed since archiving refuses the export.
 	 */
-	closeInterrupted: (sessionId: SessionId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("close_interrupted", { sessionId })),
+	exportArchive: (name: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_archive", { name })),
+	/**
+	 *  The automatic preflight: devices, the encoder's speed at the chosen size, free disk for
+	 *  the planned length, the platform and the upload speed to it (`anchordesk_live::preflight`).
+	 */
+	preflight: (broadcastId: BroadcastId) => typedError<PreflightItem_Serialize[], UiError_Serialize>(__TAURI_INVOKE("preflight", { broadcastId })),
 	listDevices: () => typedError<DevicesOverview_Serialize, UiError_Serialize>(__TAURI_INVOKE("list_devices")),
 	saveCaptureSettings: (settings: CaptureSettings_Deserialize) => typedError<CaptureSettings_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_capture_settings", { settings })),
 	/**
@@ -127,54 +159,23 @@ export const commands = {
 	watchPreview: (frames: Channel<PreviewFrame>) => __TAURI_INVOKE<void>("watch_preview", { frames }),
 	/**  The badge's data now (events carry the changes). */
 	syncStatus: () => typedError<SyncChanged_Serialize, UiError_Serialize>(__TAURI_INVOKE("sync_status")),
-	/**
-	 *  The session's room as kept by the desk, from a cursor (at most 500 events), with the
-	 *  replies and, when asked for, the figures; works offline for everything already pulled.
-	 */
-	roomEvents: (sessionId: SessionId, after: number, withSummary: boolean) => typedError<RoomPage_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after, withSummary })),
+	/**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */
 	platformSettings: () => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("platform_settings")),
 	/**  Asks the platform for its shop with these credentials; returns the shop's name. */
 	testPlatformConnection: (baseUrl: string, clientId: string, secret: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("test_platform_connection", { baseUrl, clientId, secret })),
 	/**
 	 *  Saves the platform (address and client id in the database, the secret in the OS
-	 *  credential store) and switches the link to it at once (refused while on air). `None`
+	 *  credential store) and switches the link to it at once (refused while on air). Blank
 	 *  returns to the embedded practice platform.
 	 */
 	savePlatformSettings: (baseUrl: string | null, clientId: string | null, secret: string | null) => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_platform_settings", { baseUrl, clientId, secret })),
 	/**
-	 *  Checks an archive folder's digests and copies it to `<data dir>/exports/`; returns the
-	 *  folder's path. A file that changed since archiving refuses the export.
+	 *  The session's room as kept by the desk, from a cursor (at most 500 events), with the
+	 *  replies and, when asked for, the figures; works offline for everything already pulled.
 	 */
-	exportArchive: (name: string) => typedError<string, UiError_Serialize>(__TAURI_INVOKE("export_archive", { name })),
-	/**
-	 *  Resumes a broadcast interrupted by a crash in a new session and recording, with what was
-	 *  on air, taken off and captioned rebuilt from the store.
-	 */
-	resumeInterrupted: (sessionId: SessionId) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("resume_interrupted", { sessionId })),
-	/**
-	 *  Sends a reply to a viewer's comment (or, with `comment_seq` 0, an announcement to the
-	 *  room), linted first with the product on air; with an error finding it is held back.
-	 */
-	sendReply: (commentSeq: number, text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("send_reply", { commentSeq, text })),
+	roomEvents: (sessionId: SessionId, after: number, withSummary: boolean) => typedError<RoomPage_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after, withSummary })),
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
 	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
-	/**
-	 *  The automatic preflight: devices, the encoder's speed at the chosen size, free disk for
-	 *  the planned length, the platform and the upload speed to it (`anchordesk_live::preflight`).
-	 */
-	preflight: (broadcastId: BroadcastId) => typedError<PreflightItem_Serialize[], UiError_Serialize>(__TAURI_INVOKE("preflight", { broadcastId })),
-	/**
-	 *  Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
-	 *  the next item goes on air.
-	 */
-	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
-	/**  Hides or shows the product card on the picture (the key O in the console). */
-	liveOverlay: (visible: boolean) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_overlay", { visible })),
-	/**
-	 *  Shows a caption typed live, linted with the product on air first: with an error finding
-	 *  it is held back and the findings come back. An empty text brings the product card back.
-	 */
-	liveCaption: (text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_caption", { text })),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -1387,16 +1388,25 @@ export type HistoryRow_Serialize = {
 	total: number | null,
 };
 
-/**  A session found live at start. */
+/**
+ *  A session found live at start (a crash or a kill), with its broadcast's title; its
+ *  recording is kept.
+ */
 export type InterruptedSession = InterruptedSession_Serialize | InterruptedSession_Deserialize;
 
-/**  A session found live at start. */
+/**
+ *  A session found live at start (a crash or a kill), with its broadcast's title; its
+ *  recording is kept.
+ */
 export type InterruptedSession_Deserialize = {
 	session: LiveSession_Deserialize,
 	broadcastTitle: string,
 };
 
-/**  A session found live at start. */
+/**
+ *  A session found live at start (a crash or a kill), with its broadcast's title; its
+ *  recording is kept.
+ */
 export type InterruptedSession_Serialize = {
 	session: LiveSession_Serialize,
 	broadcastTitle: string,

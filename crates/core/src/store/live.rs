@@ -66,6 +66,19 @@ impl Store {
         self.session(id)
     }
 
+    /// Of `sessions` (found live at start: the app was killed while on air), those the team
+    /// has not closed or resumed yet, with their broadcast's title.
+    pub fn still_interrupted(&self, sessions: &[LiveSession]) -> Result<Vec<crate::live::InterruptedSession>, StoreError> {
+        let mut open = Vec::new();
+        for session in sessions {
+            if self.session(session.id).is_ok_and(|now| now.status == crate::live::SessionStatus::Interrupted) {
+                let broadcast_title = self.broadcast(session.broadcast_id)?.draft.title;
+                open.push(crate::live::InterruptedSession { session: session.clone(), broadcast_title });
+            }
+        }
+        Ok(open)
+    }
+
     /// One session.
     pub fn session(&self, id: SessionId) -> Result<LiveSession, StoreError> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM live_session WHERE id = ?1");
