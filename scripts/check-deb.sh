@@ -35,6 +35,10 @@ while read -r p; do closure[$p]=1; done < <(dpkg-query -W -f='${Package} ${Essen
 
 bin="$work/root/usr/bin/anchordesk-app"
 [ -x "$bin" ] || problem "no executable usr/bin/anchordesk-app in the package"
+# The archive's crash hook (core's `crash-points` feature) is for tests only.
+if grep -q 'ANCHORDESK_CRASH_AT' "$bin" 2>/dev/null; then
+  problem "the packaged binary carries the test-only crash hook (ANCHORDESK_CRASH_AT)"
+fi
 if [ -x "$bin" ]; then
   missing_libs=$(ldd "$bin" | grep 'not found' || true)
   [ -z "$missing_libs" ] || problem "libraries not found on this machine: $missing_libs"

@@ -53,6 +53,13 @@ impl AppState {
         let store = Store::open(&db_path)
             .and_then(|mut store| {
                 store.seed_sample_catalog_once()?;
+                // An archiving cut short by a crash is finished before anything reads it.
+                for (session, outcome) in anchordesk_core::archive::finish_pending(&mut store) {
+                    match outcome {
+                        Ok(entry) => tracing::warn!("finished archiving session {} into {}", session.0, entry.name),
+                        Err(err) => tracing::error!("archiving session {} could not be finished: {err}", session.0),
+                    }
+                }
                 interrupted = store.mark_interrupted_sessions()?;
                 Ok(store)
             })

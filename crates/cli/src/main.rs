@@ -128,5 +128,12 @@ pub(crate) fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
     let path = paths::db_path(data_dir);
     let mut store = Store::open(&path).with_context(|| format!("opening the database {}", path.display()))?;
     store.seed_sample_catalog_once().context("seeding the sample catalog")?;
+    // An archiving cut short by a crash is finished before anything reads it.
+    for (session, outcome) in anchordesk_core::archive::finish_pending(&mut store) {
+        match outcome {
+            Ok(entry) => eprintln!("finished archiving session {} (cut short earlier) into {}", session.0, entry.name),
+            Err(err) => eprintln!("archiving session {} could not be finished: {err}", session.0),
+        }
+    }
     Ok(store)
 }

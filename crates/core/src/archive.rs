@@ -60,6 +60,8 @@ pub enum ArchiveError {
     Manifest { path: PathBuf, message: String },
     #[error("{name} changed since it was archived (SHA-256 {found}, expected {expected})")]
     Tampered { name: String, found: String, expected: String },
+    #[error(transparent)]
+    Store(#[from] crate::StoreError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
@@ -81,95 +83,190 @@ pub fn sha256_file(path: &Path) -> Result<String, ArchiveError> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Moves the session's recording (and its marker sidecar, when present) into
-/// `<archive_dir>/<name>/`, writes the report as JSON and HTML, and a manifest with every
-/// file's SHA-256. Returns the entry.
+/// What archiving one session needs, kept in the journal (the `archive_job` table) from the
+/// intent to the commit, so that the next start can finish an archiving cut short.
+#[derive(Clone, Debug)]
+pub struct ArchiveJob {
+    pub session: crate::live::SessionId,
+    /// `<archive dir>/broadcast-B-session-S`.
+    pub folder: PathBuf,
+    pub report: BroadcastReport,
+    /// Keep until this date (`YYYY-MM-DD`).
+    pub keep_until: String,
+}
+
+impl ArchiveJob {
+    /// The job for a report's session; refused when the session has no recording.
+    pub fn new(archive_dir: &Path, report: &BroadcastReport, today: time::Date, retention_years: i32) -> Result<ArchiveJob, ArchiveError> {
+        let session = report.session.as_ref().filter(|s| !s.recording_path.is_empty()).ok_or(ArchiveError::NoRecording)?;
+        Ok(ArchiveJob {
+            session: session.id,
+            folder: archive_dir.join(format!("broadcast-{}-session-{}", report.broadcast.id.0, session.id.0)),
+            report: report.clone(),
+            keep_until: keep_until(today, retention_years).to_string(),
+        })
+    }
+
+    fn name(&self) -> String {
+        self.folder.file_name().unwrap_or_default().to_string_lossy().into_owned()
+    }
+
+    /// The recording and its marker sidecar where they were, and where they go.
+    fn moves(&self) -> [(PathBuf, PathBuf); 2] {
+        let recording = PathBuf::from(self.report.session.as_ref().map(|s| s.recording_path.as_str()).unwrap_or_default());
+        let mut sidecar = recording.clone().into_os_string();
+        sidecar.push(".markers.json");
+        let sidecar = PathBuf::from(sidecar);
+        [&recording, &sidecar].map(|source| (source.clone(), self.folder.join(source.file_name().unwrap_or_default())))
+    }
+
+    /// Where the recording is now: moved into the archive, or still where it was.
+    pub fn recording_now(&self) -> Option<PathBuf> {
+        let [(source, target), _] = self.moves();
+        [target, source].into_iter().find(|path| path.exists())
+    }
+}
+
+/// The steps of archiving, in order. With the `crash-points` feature (tests only), setting
+/// `ANCHORDESK_CRASH_AT=archive:<step>` aborts the process right after that step.
+pub const STEPS: [&str; 5] = ["intent", "described", "moved", "manifest", "committed"];
+
+fn crash_point(step: &str) {
+    #[cfg(feature = "crash-points")]
+    if std::env::var("ANCHORDESK_CRASH_AT").is_ok_and(|at| at.strip_prefix("archive:") == Some(step)) {
+        eprintln!("crash injected after archive step {step}");
+        std::process::abort();
+    }
+    #[cfg(not(feature = "crash-points"))]
+    let _ = step;
+}
+
+fn lock(store: &std::sync::Mutex<crate::Store>) -> std::sync::MutexGuard<'_, crate::Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Archives a session as a journaled sequence: the intent (with the report) in SQLite; the
+/// report written into the folder (temporary file, fsync, rename, folder fsync); the
+/// recording and its marker sidecar moved in (a rename, or a copy made durable before the
+/// original is removed); the manifest of SHA-256 digests; then, in one transaction, the
+/// session pointed at the archived recording and the intent deleted. The store is locked
+/// only for the intent and the commit, not while hours of video are hashed. A crash at any
+/// step is finished by [`finish_pending`] at the next start. Returns the entry.
 pub fn archive_session(
+    store: &std::sync::Mutex<crate::Store>,
     archive_dir: &Path,
     report: &BroadcastReport,
     today: time::Date,
     retention_years: i32,
 ) -> Result<ArchiveEntry, ArchiveError> {
-    let session = report.session.as_ref().ok_or(ArchiveError::NoRecording)?;
-    let recording = PathBuf::from(&session.recording_path);
-    if session.recording_path.is_empty() || !recording.exists() {
+    let job = ArchiveJob::new(archive_dir, report, today, retention_years)?;
+    if job.recording_now().is_none() {
         return Err(ArchiveError::NoRecording);
     }
-    let name = format!("broadcast-{}-session-{}", report.broadcast.id.0, session.id.0);
-    let folder = archive_dir.join(&name);
-    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
-    let mut sources = vec![recording.clone()];
-    let mut sidecar = recording.clone().into_os_string();
-    sidecar.push(".markers.json");
-    let sidecar = PathBuf::from(sidecar);
-    if sidecar.exists() {
-        sources.push(sidecar);
-    }
-    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let result = move_and_describe(&folder, &sources, &mut moved, report, today, retention_years, &name);
-    if result.is_err() {
-        // Put the recording back where the database says it is, and drop the half folder.
-        for (source, target) in moved.iter().rev() {
-            if std::fs::rename(target, source).is_err() {
-                let _ = std::fs::copy(target, source);
-            }
+    lock(store).begin_archive_job(&job)?;
+    crash_point("intent");
+    match carry_out(&job) {
+        Ok((entry, recording)) => {
+            lock(store).commit_archive_job(job.session, &recording.display().to_string())?;
+            crash_point("committed");
+            Ok(entry)
         }
-        let _ = std::fs::remove_dir_all(&folder);
+        Err(err) => {
+            // The database must name the recording where it is, even if the job stays for
+            // the next start to finish.
+            if let Some(now) = job.recording_now() {
+                lock(store).move_recording(job.session, &now.display().to_string())?;
+            }
+            Err(err)
+        }
     }
-    result
 }
 
-fn move_and_describe(
-    folder: &Path,
-    sources: &[PathBuf],
-    moved: &mut Vec<(PathBuf, PathBuf)>,
-    report: &BroadcastReport,
-    today: time::Date,
-    retention_years: i32,
-    name: &str,
-) -> Result<ArchiveEntry, ArchiveError> {
-    let session = report.session.as_ref().ok_or(ArchiveError::NoRecording)?;
-    for source in sources {
-        let target = folder.join(source.file_name().unwrap_or_default());
-        // A rename within one disk is atomic; across disks, copy then remove.
-        if std::fs::rename(source, &target).is_err() {
-            std::fs::copy(source, &target).map_err(io(source))?;
-            std::fs::remove_file(source).map_err(io(source))?;
-        }
-        moved.push((source.clone(), target));
-    }
-    let folder = folder.to_path_buf();
-    let json = serde_json::to_vec_pretty(report).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
-    crate::paths::write_atomic(&folder.join("report.json"), &json).map_err(io(&folder))?;
-    crate::paths::write_atomic(&folder.join("report.html"), report_html(report).as_bytes()).map_err(io(&folder))?;
+/// Finishes every archiving cut short by a crash, carrying each on from where it stopped
+/// (every step can run again). A job whose recording is gone from both places is dropped.
+/// Returns what became of each.
+pub fn finish_pending(store: &mut crate::Store) -> Vec<(crate::live::SessionId, Result<ArchiveEntry, ArchiveError>)> {
+    let jobs = match store.archive_jobs() {
+        Ok(jobs) => jobs,
+        Err(err) => return vec![(crate::live::SessionId(0), Err(err.into()))],
+    };
+    jobs.into_iter()
+        .map(|job| {
+            let outcome = match carry_out(&job) {
+                Ok((entry, recording)) => store.commit_archive_job(job.session, &recording.display().to_string()).map(|()| entry).map_err(ArchiveError::from),
+                Err(ArchiveError::NoRecording) => store.abandon_archive_job(job.session).map_err(ArchiveError::from).and(Err(ArchiveError::NoRecording)),
+                Err(err) => Err(err),
+            };
+            (job.session, outcome)
+        })
+        .collect()
+}
 
-    let mut files = Vec::new();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&folder)
-        .map_err(io(&folder))?
+/// The file steps of a job, each safe to run again: returns the entry and the recording's
+/// path in the archive.
+fn carry_out(job: &ArchiveJob) -> Result<(ArchiveEntry, PathBuf), ArchiveError> {
+    let folder = &job.folder;
+    std::fs::create_dir_all(folder).map_err(io(folder))?;
+    let json = serde_json::to_vec_pretty(&job.report).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
+    crate::paths::write_atomic(&folder.join("report.json"), &json).map_err(io(folder))?;
+    crate::paths::write_atomic(&folder.join("report.html"), report_html(&job.report).as_bytes()).map_err(io(folder))?;
+    crash_point("described");
+
+    let [(recording, archived), (sidecar, archived_sidecar)] = job.moves();
+    if !move_durably(&recording, &archived)? {
+        return Err(ArchiveError::NoRecording);
+    }
+    move_durably(&sidecar, &archived_sidecar)?;
+    crash_point("moved");
+
+    let mut names: Vec<PathBuf> = std::fs::read_dir(folder)
+        .map_err(io(folder))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n != MANIFEST))
+        .filter(|p| p.file_name().is_some_and(|n| n != MANIFEST && !n.to_string_lossy().starts_with('.')))
         .collect();
     names.sort();
+    let mut files = Vec::new();
     for path in names {
         let bytes = std::fs::metadata(&path).map_err(io(&path))?.len();
-        files.push(ArchivedFile {
-            name: path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
-            bytes,
-            sha256: sha256_file(&path)?,
-        });
+        files.push(ArchivedFile { name: path.file_name().unwrap_or_default().to_string_lossy().into_owned(), bytes, sha256: sha256_file(&path)? });
     }
-    let keep_until = keep_until(today, retention_years);
     let entry = ArchiveEntry {
-        name: name.to_string(),
-        broadcast_title: report.broadcast.draft.title.clone(),
-        started_at: session.started_at.clone(),
-        keep_until: keep_until.to_string(),
+        name: job.name(),
+        broadcast_title: job.report.broadcast.draft.title.clone(),
+        started_at: job.report.session.as_ref().map(|s| s.started_at.clone()).unwrap_or_default(),
+        keep_until: job.keep_until.clone(),
         files,
     };
     let manifest = serde_json::to_vec_pretty(&entry).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
-    crate::paths::write_atomic(&folder.join(MANIFEST), &manifest).map_err(io(&folder))?;
-    Ok(entry)
+    crate::paths::write_atomic(&folder.join(MANIFEST), &manifest).map_err(io(folder))?;
+    crash_point("manifest");
+    Ok((entry, archived))
+}
+
+/// Moves `source` to `target` so that the move survives a power cut: a rename (then both
+/// folders flushed), or across disks a copy to a temporary file flushed and renamed into
+/// place before the original is removed. `Ok(false)`: neither exists; `Ok(true)` also when
+/// it had been moved before.
+fn move_durably(source: &Path, target: &Path) -> Result<bool, ArchiveError> {
+    if !source.exists() {
+        return Ok(target.exists());
+    }
+    let sync_dir = |file: &Path| match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir)),
+        _ => Ok(()),
+    };
+    if std::fs::rename(source, target).is_err() {
+        let tmp = target.with_file_name(format!(".{}.partial", target.file_name().unwrap_or_default().to_string_lossy()));
+        std::fs::copy(source, &tmp).map_err(io(source))?;
+        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, target).map_err(io(target))?;
+        sync_dir(target)?;
+        std::fs::remove_file(source).map_err(io(source))?;
+    }
+    sync_dir(target)?;
+    sync_dir(source)?;
+    Ok(true)
 }
 
 #[cfg(test)]

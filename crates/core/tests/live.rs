@@ -137,8 +137,12 @@ fn an_ended_session_is_archived_with_digests_verified_and_exported() {
     let report = store.report(broadcast.id, &env(), None).unwrap();
 
     let archive_dir = dir.path().join("archive");
-    let entry = archive::archive_session(&archive_dir, &report, time::macros::date!(2026 - 11 - 25), archive::DEFAULT_RETENTION_YEARS).unwrap();
+    let store = std::sync::Mutex::new(store);
+    let entry = archive::archive_session(&store, &archive_dir, &report, time::macros::date!(2026 - 11 - 25), archive::DEFAULT_RETENTION_YEARS).unwrap();
+    let store = store.into_inner().unwrap();
     assert_eq!(entry.keep_until, "2029-11-25");
+    assert_eq!(store.session(session.id).unwrap().recording_path, archive_dir.join(&entry.name).join("rec.mp4").display().to_string());
+    assert!(store.archive_jobs().unwrap().is_empty(), "the journal is empty once committed");
     let names: Vec<&str> = entry.files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, vec!["rec.mp4", "rec.mp4.markers.json", "report.html", "report.json"]);
     assert!(!recording.exists(), "the recording moved into the archive");
@@ -152,6 +156,39 @@ fn an_ended_session_is_archived_with_digests_verified_and_exported() {
     // A changed byte is caught.
     std::fs::write(archive_dir.join(&entry.name).join("rec.mp4"), b"edited afterwards").unwrap();
     assert!(matches!(archive::verify(&archive_dir, &entry.name), Err(archive::ArchiveError::Tampered { .. })));
+}
+
+#[test]
+fn an_archiving_cut_short_after_the_move_is_finished_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    store.seed_sample_catalog_once().unwrap();
+    let (broadcast, _) = ready(&mut store);
+    let recording = dir.path().join("cut.mp4");
+    std::fs::write(&recording, b"bytes of a recording").unwrap();
+    let session = store.go_live(broadcast.id, &env(), recording.to_str().unwrap(), false).unwrap();
+    store.end_session(session.id, "", Some(5_000)).unwrap();
+    let report = store.report(broadcast.id, &env(), None).unwrap();
+    // What a crash right after the move leaves: the intent, the file in the archive folder,
+    // no manifest, the database still naming the old place.
+    let job = archive::ArchiveJob::new(&dir.path().join("archive"), &report, time::macros::date!(2026 - 12 - 06), 3).unwrap();
+    store.begin_archive_job(&job).unwrap();
+    std::fs::create_dir_all(&job.folder).unwrap();
+    std::fs::rename(&recording, job.folder.join("cut.mp4")).unwrap();
+    assert_eq!(store.session(session.id).unwrap().recording_path, recording.display().to_string());
+
+    let drop_store = store;
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    drop(drop_store);
+    let finished = archive::finish_pending(&mut store);
+    assert_eq!(finished.len(), 1);
+    let entry = finished.into_iter().next().unwrap().1.unwrap();
+    let archived = job.folder.join("cut.mp4");
+    assert_eq!(store.session(session.id).unwrap().recording_path, archived.display().to_string());
+    assert!(archive::verify(&dir.path().join("archive"), &entry.name).is_ok());
+    assert!(store.archive_jobs().unwrap().is_empty());
+    // Nothing is left to finish the time after.
+    assert!(archive::finish_pending(&mut store).is_empty());
 }
 
 #[test]
@@ -334,8 +371,9 @@ fn a_session_interrupted_before_the_upgrade_resumes_with_its_take_offs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     let (broadcast, items) = {
-        // The build before the on-air state was kept: take-offs only as markers.
-        let mut store = Store::open_at_version(&path, (store::SCHEMA_VERSION - 1) as usize).unwrap();
+        // The build before the on-air state was kept (schema 11, before 012_live_state):
+        // take-offs only as markers.
+        let mut store = Store::open_at_version(&path, 11).unwrap();
         store.seed_sample_catalog_once().unwrap();
         let (broadcast, items) = ready(&mut store);
         let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mkv", true).unwrap();

@@ -382,18 +382,13 @@ impl Actor {
             store.report(broadcast, &env, duration_ms)
         })?;
         let archive_dir = self.data_dir.join("archive");
-        match archive::archive_session(&archive_dir, &report, today, archive::DEFAULT_RETENTION_YEARS) {
-            Ok(entry) => {
-                let recording = report.session.as_ref().map(|s| s.recording_path.clone()).unwrap_or_default();
-                if let Some(name) = Path::new(&recording).file_name() {
-                    let moved = archive_dir.join(&entry.name).join(name).display().to_string();
-                    self.with_store(|store| store.move_recording(session, &moved))?;
-                    if let Some(s) = report.session.as_mut() {
-                        s.recording_path = moved;
-                    }
-                }
-            }
-            Err(err) => tracing::error!("archiving the session failed, the recording stays where it is: {err}"),
+        if let Err(err) = archive::archive_session(&self.store, &archive_dir, &report, today, archive::DEFAULT_RETENTION_YEARS) {
+            tracing::error!("archiving the session failed; the next start carries it on: {err}");
+        }
+        // The report names the recording where the database says it is now.
+        let now = self.with_store(|store| store.session(session))?.recording_path;
+        if let Some(s) = report.session.as_mut() {
+            s.recording_path = now;
         }
         Ok(report)
     }

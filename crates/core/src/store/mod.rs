@@ -1,6 +1,7 @@
 //! The SQLite store: one connection, WAL, foreign keys, append-only migrations.
 
 mod anchors;
+mod archive_job;
 mod broadcasts;
 mod compliance;
 mod live;
@@ -39,6 +40,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/010_after_sales.sql"),
     include_str!("../../migrations/011_category.sql"),
     include_str!("../../migrations/012_live_state.sql"),
+    include_str!("../../migrations/013_archive_job.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
