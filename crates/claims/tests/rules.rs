@@ -245,7 +245,7 @@ fn each_category_has_a_rule_that_fires() {
             &[("en.medical.proof", "clinically proven to")],
         ),
         ("honey cures coughs", &[("en.grammar.efficacy-disease", "cures coughs")]),
-        ("FDA approved tea", &[("en.medical.proof", "FDA approved"), ("en.grammar.official", "FDA approved")]),
+        ("FDA approved tea", &[("en.medical.proof", "FDA approved"), ("en.grammar.official", "FDA approved"), ("en.grammar.certification", "FDA approved")]),
         (
             "guaranteed results in a week",
             &[("en.guarantee.results", "guaranteed results")],
