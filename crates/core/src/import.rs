@@ -82,17 +82,7 @@ pub const MAX_SHEET_CELLS: usize = 4_000_000;
 /// gigabytes of zeros. The sizes are those the archive declares; the decompressor stops at
 /// them.
 fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), ImportError> {
-    if !bytes.starts_with(b"PK") {
-        return Ok(());
-    }
-    let spreadsheet = |err: zip::result::ZipError| ImportError::Spreadsheet(err.to_string());
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(spreadsheet)?;
-    // The sizes the central directory declares, entry by entry (also for entries written
-    // with data descriptors).
-    let mut total: u64 = 0;
-    for index in 0..archive.len() {
-        total = total.saturating_add(archive.by_index_raw(index).map_err(spreadsheet)?.size());
-    }
+    let total = anchordesk_text::declared_unpacked_bytes(bytes).map_err(ImportError::Spreadsheet)?;
     if total > limit {
         return Err(ImportError::UnpacksTooLarge { unpacked_mb: total.div_ceil(1024 * 1024), limit_mb: limit / (1024 * 1024) });
     }

@@ -103,7 +103,29 @@ pub enum RosterError {
     /// The workbook cannot be read.
     #[error("spreadsheet cannot be read: {0}")]
     Spreadsheet(String),
+    /// The workbook would unpack to more than a roster needs (a ZIP bomb, or the wrong file).
+    #[error("the spreadsheet unpacks to {unpacked_mb} MB (a roster needs far less than {limit_mb} MB): save the class list alone as CSV or a new .xlsx")]
+    UnpacksTooLarge {
+        /// What the archive declares, rounded up.
+        unpacked_mb: u64,
+        /// [`MAX_ROSTER_UNPACKED_BYTES`] in MB.
+        limit_mb: u64,
+    },
+    /// More rows than any class has.
+    #[error("{rows} rows: a roster has at most {limit} students; is this the right file?")]
+    TooManyRows {
+        /// Rows found.
+        rows: usize,
+        /// [`MAX_ROSTER_ROWS`].
+        limit: usize,
+    },
 }
+
+/// The most a roster spreadsheet may unpack to, checked before anything is decompressed.
+pub const MAX_ROSTER_UNPACKED_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The most rows a roster may have (a whole school year is a few thousand).
+pub const MAX_ROSTER_ROWS: usize = 20_000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
@@ -134,6 +156,9 @@ pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, R
         RosterFormat::Csv => csv_rows(bytes)?,
         RosterFormat::Xlsx => xlsx_rows(bytes)?,
     };
+    if rows.len() > MAX_ROSTER_ROWS + 1 {
+        return Err(RosterError::TooManyRows { rows: rows.len() - 1, limit: MAX_ROSTER_ROWS });
+    }
     let mut rows = rows.into_iter();
     let (_, headers) = rows.next().ok_or(RosterError::Empty)?;
     let columns: Vec<Option<Column>> = headers.iter().map(|h| column(h)).collect();
@@ -189,6 +214,10 @@ fn csv_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, RosterError> {
 
 fn xlsx_rows(bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, RosterError> {
     use calamine::{Data, Reader};
+    let unpacked = anchordesk_text::declared_unpacked_bytes(bytes).map_err(RosterError::Spreadsheet)?;
+    if unpacked > MAX_ROSTER_UNPACKED_BYTES {
+        return Err(RosterError::UnpacksTooLarge { unpacked_mb: unpacked.div_ceil(1024 * 1024), limit_mb: MAX_ROSTER_UNPACKED_BYTES / (1024 * 1024) });
+    }
     let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
         .map_err(|err| RosterError::Spreadsheet(err.to_string()))?;
     let range = workbook
@@ -243,6 +272,32 @@ mod tests {
         let err = read_roster("学号,班级\n1,一班\n".as_bytes(), RosterFormat::Csv).unwrap_err();
         assert!(err.to_string().starts_with("no 姓名 column"), "{err}");
         assert!(matches!(read_roster(b"  \n", RosterFormat::Csv), Err(RosterError::Empty)));
+    }
+
+    #[test]
+    fn a_roster_spreadsheet_that_would_unpack_past_the_cap_is_refused_before_unpacking() {
+        // 40 MB of zeros deflate to a few dozen kilobytes: under the 4 MB file limit.
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        writer.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default()).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..40 {
+            std::io::Write::write_all(&mut writer, &zeros).unwrap();
+        }
+        let bytes = writer.finish().unwrap().into_inner();
+        assert!(bytes.len() < 4 * 1024 * 1024, "{} bytes", bytes.len());
+        let refused = read_roster(&bytes, RosterFormat::Xlsx).err().expect("refused");
+        assert!(matches!(refused, RosterError::UnpacksTooLarge { unpacked_mb: 40, limit_mb: 32 }), "{refused}");
+        assert!(refused.to_string().contains("CSV"), "the message says what to do: {refused}");
+    }
+
+    #[test]
+    fn a_roster_with_more_rows_than_a_school_is_refused() {
+        let mut csv = String::from("学号,姓名\n");
+        for n in 0..=MAX_ROSTER_ROWS {
+            csv.push_str(&format!("{n},学生{n}\n"));
+        }
+        let refused = read_roster(csv.as_bytes(), RosterFormat::Csv).err().expect("refused");
+        assert!(matches!(refused, RosterError::TooManyRows { limit: MAX_ROSTER_ROWS, .. }), "{refused}");
     }
 
     #[test]

@@ -78,3 +78,20 @@ mod tests {
         assert!(decode(&[0x81, 0x20, 0xFF]).is_err());
     }
 }
+
+/// What a spreadsheet (an .xlsx or .ods is a ZIP archive) declares it unpacks to, in bytes,
+/// read from its central directory before anything is decompressed: a few kilobytes can
+/// hold gigabytes of zeros, and the decompressor stops at the declared sizes. `Ok(0)` for
+/// bytes that are not a ZIP archive (an old .xls, say); `Err` names what is wrong with one.
+pub fn declared_unpacked_bytes(bytes: &[u8]) -> Result<u64, String> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(0);
+    }
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|err| err.to_string())?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        // The central directory's size, also for entries written with data descriptors.
+        total = total.saturating_add(archive.by_index_raw(index).map_err(|err| err.to_string())?.size());
+    }
+    Ok(total)
+}
