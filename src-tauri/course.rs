@@ -106,6 +106,15 @@ pub async fn export_attempt(state: State<'_, AppState>, broadcast_id: BroadcastI
     Ok(ExportedAttempt { signed_json: exported.signed_json.display().to_string(), html: exported.html.display().to_string() })
 }
 
+/// The fingerprint of this desk's report-signing key (kept in the OS keyring), which the
+/// teacher records in the class roster.
+#[tauri::command]
+#[specta::specta]
+pub async fn course_key_fingerprint() -> Result<String, UiError> {
+    let seed = tauri::async_runtime::spawn_blocking(anchordesk_desk_sync::secrets::course_signing_seed).await.map_err(UiError::internal)?.map_err(UiError::internal)?;
+    Ok(anchordesk_course::signing_key_fingerprint(&anchordesk_course::SigningKey::from_bytes(&seed)))
+}
+
 /// A student's graded attempts, oldest first, and the trend across them.
 #[tauri::command]
 #[specta::specta]
@@ -126,6 +135,7 @@ pub async fn grade_class(
     descending: bool,
     only_problems: bool,
     export_csv: bool,
+    trust_first_key: bool,
 ) -> Result<ClassOutcome, UiError> {
     let csv_dir = export_csv.then(|| state.data_dir.join("exports"));
     let scenarios = grading::scenarios(&state.data_dir).scenarios;
@@ -142,6 +152,7 @@ pub async fn grade_class(
                     only_problems,
                     csv_dir: csv_dir.as_deref(),
                     regrade: Some(&anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric }),
+                    trust: if trust_first_key { anchordesk_course::KeyTrust::FirstUse } else { anchordesk_course::KeyTrust::Registered },
                 };
                 grading::grade_class(store, &request)
             },

@@ -140,6 +140,7 @@ test('a student rehearses a scenario and gets a graded report; the class table n
   writeFileSync(path.join(dataDir, 'scenarios', 'e2e-orange.toml'), SCENARIO);
   const browser = await openApp(env, dataDir);
   let exported;
+  let fingerprint;
   try {
     await (await byTestId(browser, 'nav-course')).waitForDisplayed({ timeout: 30000 });
     await waitForText(browser, '[data-testid="sync-badge"]', '已同步', 30000);
@@ -210,9 +211,15 @@ test('a student rehearses a scenario and gets a graded report; the class table n
     const signed = JSON.parse(readFileSync(exported, 'utf8'));
     signed.payload.report.total = 99.5;
     writeFileSync(path.join(folder, 'zz-edited.json'), JSON.stringify(signed));
-    writeFileSync(path.join(dataDir, 'roster.csv'), '学号,姓名,班级\n2024017,林小满,电商2401\n2024018,赵一,电商2401\n');
-
+    // The student reads this desk's key fingerprint off the course page; the teacher
+    // registers it in the roster. 赵一 hands in nothing.
     await (await byTestId(browser, 'nav-course')).click();
+    await (await byTestId(browser, 'course-key-show')).click();
+    await (await byTestId(browser, 'course-key')).waitForDisplayed();
+    fingerprint = (await (await byTestId(browser, 'course-key')).getText()).trim();
+    assert.match(fingerprint, /^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+    writeFileSync(path.join(dataDir, 'roster.csv'), `学号,姓名,班级,公钥指纹\n2024017,林小满,电商2401,${fingerprint}\n2024018,赵一,电商2401,\n`);
+
     await (await byTestId(browser, 'course-tab-class')).click();
     await (await byTestId(browser, 'class-folder')).setValue(folder);
     await (await byTestId(browser, 'class-roster')).setValue(path.join(dataDir, 'roster.csv'));
@@ -220,6 +227,9 @@ test('a student rehearses a scenario and gets a graded report; the class table n
     await waitForText(browser, '[data-testid="class-problems"]', 'zz-edited.json');
     await waitForText(browser, '[data-testid="class-table"]', '林小满');
     await waitForText(browser, '[data-testid="class-table"]', '未交');
+    const statusOf = (name) =>
+      browser.execute((who) => [...document.querySelectorAll('[data-testid="class-row"]')].find((r) => r.textContent.includes(who))?.className ?? '', name);
+    assert.match(await statusOf('林小满'), /submitted/, 'the report signed with the registered key counts');
     await screenshot(browser, 'zh-course-class');
   } finally {
     await closeApp(browser);
@@ -231,6 +241,8 @@ test('a student rehearses a scenario and gets a graded report; the class table n
   assert.equal(result.status, 1, result.stdout + result.stderr);
   assert.match(result.stderr, /zz-edited\.json/);
   assert.match(result.stdout, /林小满/);
+  // The command line reads the same key from the keyring and prints the same fingerprint.
+  assert.equal(execFileSync(cli, ['course', 'key'], { encoding: 'utf8', env }).trim(), fingerprint);
   const verified = JSON.parse(execFileSync(cli, ['course', 'show', exported, '--format', 'json'], { encoding: 'utf8' }));
   assert.equal(verified.report.student.id, '2024017');
   assert.ok(verified.report.total < 99.5);

@@ -18,6 +18,9 @@ pub enum CourseCommand {
     Grade(GradeArgs),
     /// Verify one signed report file and print it as printable HTML or JSON.
     Show(ShowArgs),
+    /// Print the fingerprint of this desk's report-signing key (kept in the OS keyring), for
+    /// the teacher's roster (公钥指纹 column).
+    Key,
 }
 
 /// `anchordesk course scenarios`.
@@ -46,7 +49,7 @@ pub struct GradeArgs {
     #[arg(long, default_value = "total", value_parser = parse_sort_key)]
     pub sort: SortKey,
     /// Show only rows with this status (repeatable): submitted, missing, tampered,
-    /// unknownStudent, keyChanged, gradeMismatch.
+    /// unknownStudent, keyChanged, keyUnregistered, gradeMismatch.
     #[arg(long, value_parser = parse_status)]
     pub status: Vec<RowStatus>,
     /// Show only rows whose total is at least this.
@@ -63,6 +66,11 @@ pub struct GradeArgs {
     /// The class's rubric (TOML); the default rubric when not given.
     #[arg(long, value_name = "FILE")]
     pub rubric: Option<PathBuf>,
+    /// For students the roster registers no key fingerprint for (公钥指纹 column), accept the
+    /// first key seen (trust on first use). Without it their reports do not count
+    /// (keyUnregistered) until the roster lists their desk's fingerprint.
+    #[arg(long)]
+    pub trust_first_key: bool,
 }
 
 /// `anchordesk course show`.
@@ -103,10 +111,10 @@ fn parse_sort_key(text: &str) -> Result<SortKey, String> {
 }
 
 fn parse_status(text: &str) -> Result<RowStatus, String> {
-    [RowStatus::Submitted, RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged, RowStatus::GradeMismatch]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| format!("unknown status {text:?}; use submitted, missing, tampered, unknownStudent, keyChanged or gradeMismatch"))
+    RowStatus::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| {
+        let all: Vec<&str> = RowStatus::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown status {text:?}; use one of {}", all.join(", "))
+    })
 }
 
 /// Runs a course command and returns the exit code.
@@ -114,6 +122,12 @@ pub fn run(command: CourseCommand) -> anyhow::Result<u8> {
     match command {
         CourseCommand::Scenarios(args) => scenarios(args),
         CourseCommand::Grade(args) => grade(args),
+        CourseCommand::Key => {
+            let seed = anchordesk_desk_sync::secrets::course_signing_seed()
+                .context("reading this desk's signing key from the OS keyring (is a keyring service running?)")?;
+            println!("{}", anchordesk_course::signing_key_fingerprint(&anchordesk_course::SigningKey::from_bytes(&seed)));
+            Ok(0)
+        }
         CourseCommand::Show(args) => show(args),
     }
 }
@@ -168,7 +182,13 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
         None => anchordesk_course::Rubric::default_rubric(),
     };
     let regrade = anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric };
-    let mut table = ClassTable::build_checked(roster.as_ref(), submissions, &Default::default(), Some(&regrade));
+    let mut table = ClassTable::build_checked(
+        roster.as_ref(),
+        submissions,
+        &Default::default(),
+        if args.trust_first_key { anchordesk_course::KeyTrust::FirstUse } else { anchordesk_course::KeyTrust::Registered },
+        Some(&regrade),
+    );
     let descending = matches!(args.sort, SortKey::Total | SortKey::Attempts | SortKey::Criterion(_));
     table.sort(args.sort, descending);
     table.retain(&RowFilter { statuses: args.status, min_total: args.min_total, max_total_exclusive: args.below_total });
@@ -194,10 +214,17 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
     for row in table.rows.iter().filter(|r| r.status == RowStatus::KeyChanged) {
         for file in &row.problem_files {
             eprintln!(
-                "{file}: signed by a different key than student {}'s earlier reports; ask the student why before accepting it (密钥变更)",
+                "{file}: signed by another key than the one registered (or first seen) for student {}; ask the student why before accepting it (密钥变更)",
                 row.student_id
             );
         }
+    }
+    for row in table.rows.iter().filter(|r| r.status == RowStatus::KeyUnregistered) {
+        eprintln!(
+            "student {}: no key fingerprint in the roster, so {} report(s) do not count; add the fingerprint the student's desk shows (anchordesk course key) to a 公钥指纹 column, or pass --trust-first-key (密钥未登记)",
+            row.student_id,
+            row.problem_files.len()
+        );
     }
     Ok(if table.has_problems() || !unreadable.is_empty() { 1 } else { 0 })
 }

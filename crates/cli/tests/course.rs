@@ -37,9 +37,15 @@ fn class_folder() -> tempfile::TempDir {
     write_report(dir.path(), "2024001-张三.json", &facts("2024001", "张三", 12), 1);
     write_report(dir.path(), "2024002-李四.json", &facts("2024002", "李四", 6), 2);
     std::fs::write(dir.path().join("notes.txt"), "not a report").unwrap();
+    // The keys' fingerprints as the students' desks show them, collected by the teacher.
+    let fingerprint = |seed: u8| anchordesk_course::signing_key_fingerprint(&SigningKey::from_bytes(&[seed; 32]));
     std::fs::write(
         dir.path().join("roster.csv"),
-        "学号,姓名,班级\n2024001,张三,电商1班\n2024002,李四,电商1班\n2024003,王五,电商1班\n,空学号,电商1班\n",
+        format!(
+            "学号,姓名,班级,公钥指纹\n2024001,张三,电商1班,{}\n2024002,李四,电商1班,{}\n2024003,王五,电商1班,\n,空学号,电商1班,\n",
+            fingerprint(1),
+            fingerprint(2).to_lowercase().replace('-', " ")
+        ),
     )
     .unwrap();
     dir
@@ -164,11 +170,59 @@ fn grade_re_computes_a_grade_written_higher_than_its_facts_and_exits_non_zero() 
     }
     let signed = sign(&written, &honest, &SigningKey::from_bytes(&[1; 32]));
     std::fs::write(dir.path().join("2024001-张三.json"), signed.to_json_bytes()).unwrap();
-    let output = anchordesk(&["course", "grade", &dir.path().display().to_string(), "--format", "json"]);
+    let output = anchordesk(&["course", "grade", &dir.path().display().to_string(), "--format", "json", "--trust-first-key"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains("→"), "{}", text(&output.stderr));
     let table: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let zhang = table["rows"].as_array().unwrap().iter().find(|r| r["studentId"] == "2024001").unwrap();
     assert_eq!(zhang["status"], "gradeMismatch");
     assert!((zhang["total"].as_f64().unwrap() - true_total).abs() < 0.01, "{zhang}");
+}
+
+#[test]
+fn only_keys_registered_in_the_roster_count_unless_the_teacher_trusts_first_use() {
+    let dir = class_folder();
+    let roster = dir.path().join("roster.csv");
+    // Someone else signs a report in 张三's name with their own key; 王五 hands one in with a
+    // key the roster does not register.
+    write_report(dir.path(), "2024001-张三-重交.json", &{
+        let mut late = facts("2024001", "张三", 30);
+        late.started_at = "2026-03-09T09:00:00+08:00".into();
+        late
+    }, 9);
+    write_report(dir.path(), "2024003-王五.json", &facts("2024003", "王五", 3), 3);
+    let grade = |extra: &[&str]| {
+        let mut args = vec!["course", "grade", dir.path().to_str().unwrap(), "--roster", roster.to_str().unwrap(), "--format", "json"];
+        args.extend_from_slice(extra);
+        anchordesk(&args)
+    };
+    let output = grade(&[]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let table: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let row = |id: &str| table["rows"].as_array().unwrap().iter().find(|r| r["studentId"] == id).unwrap().clone();
+    assert_eq!(row("2024001")["status"], "keyChanged");
+    assert_eq!(row("2024001")["problemFiles"][0], "2024001-张三-重交.json");
+    assert_eq!(row("2024001")["attempts"], 1, "only the report signed with the registered key counts");
+    assert_eq!(row("2024002")["status"], "submitted", "a fingerprint typed in lower case with spaces still matches");
+    assert_eq!(row("2024003")["status"], "keyUnregistered");
+    assert!(row("2024003")["total"].is_null(), "an unregistered key's report does not count");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("student 2024003: no key fingerprint in the roster") && stderr.contains("--trust-first-key"), "{stderr}");
+
+    // The teacher's explicit choice: 王五's first key is trusted; 张三's registered key still rules.
+    let output = grade(&["--trust-first-key"]);
+    let table: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let row = |id: &str| table["rows"].as_array().unwrap().iter().find(|r| r["studentId"] == id).unwrap().clone();
+    assert_eq!(row("2024003")["status"], "submitted");
+    assert_eq!(row("2024001")["status"], "keyChanged");
+}
+
+#[test]
+fn a_roster_fingerprint_that_is_not_one_is_reported_with_its_line() {
+    let dir = class_folder();
+    let roster = dir.path().join("bad-roster.csv");
+    std::fs::write(&roster, "学号,姓名,公钥指纹\n2024001,张三,not-a-key\n2024002,李四,\n").unwrap();
+    let output = anchordesk(&["course", "grade", dir.path().to_str().unwrap(), "--roster", roster.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("bad-roster.csv:2: 学号 2024001 的公钥指纹“not-a-key”不是 16 位十六进制"), "{stderr}");
 }

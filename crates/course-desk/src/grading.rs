@@ -196,6 +196,8 @@ pub struct ClassRequest<'a> {
     pub csv_dir: Option<&'a Path>,
     /// Re-grade each latest report from its facts with these scenarios and rubric.
     pub regrade: Option<&'a anchordesk_course::Regrade<'a>>,
+    /// Which key counts for a student the roster registers none for.
+    pub trust: anchordesk_course::KeyTrust,
 }
 
 /// The class table with the files that could not be read and the roster's bad lines.
@@ -210,8 +212,9 @@ pub struct ClassOutcome {
     pub csv: Option<String>,
 }
 
-/// Grades a folder of handed-in reports into a class table; the key pins live in the store
-/// between gradings (trust on first use, per student).
+/// Grades a folder of handed-in reports into a class table. Keys registered in the roster
+/// decide whose reports count; with [`anchordesk_course::KeyTrust::FirstUse`] the first key
+/// seen is pinned for a student without one, and the pins live in the store between gradings.
 pub fn grade_class(store: &Store, request: &ClassRequest<'_>) -> Result<ClassOutcome, GradingError> {
     let (submissions, unreadable) = anchordesk_course::read_submissions(request.folder).map_err(|err| GradingError::Folder(format!("{}: {err}", request.folder.display())))?;
     let (roster, roster_errors) = match request.roster {
@@ -224,12 +227,12 @@ pub fn grade_class(store: &Store, request: &ClassRequest<'_>) -> Result<ClassOut
     };
     let key = SortKey::parse(request.sort).ok_or_else(|| GradingError::Sort(request.sort.to_string()))?;
     let pins: KeyPins = store.setting(PINS_KEY)?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
-    let mut table = ClassTable::build_checked(roster.as_ref(), submissions, &pins, request.regrade);
+    let mut table = ClassTable::build_checked(roster.as_ref(), submissions, &pins, request.trust, request.regrade);
     store.set_setting(PINS_KEY, &serde_json::to_string(&table.pins).map_err(|err| StoreError::Corrupt(err.to_string()))?)?;
     table.sort(key, request.descending);
     if request.only_problems {
         table.retain(&RowFilter {
-            statuses: vec![RowStatus::Missing, RowStatus::Tampered, RowStatus::UnknownStudent, RowStatus::KeyChanged, RowStatus::GradeMismatch],
+            statuses: RowStatus::ALL.into_iter().filter(|s| *s != RowStatus::Submitted).collect(),
             min_total: None,
             max_total_exclusive: None,
         });

@@ -1,10 +1,13 @@
 //! The teacher's class table (班级成绩表): a roster and a folder of signed report files in,
 //! one row per student out.
 //!
-//! Trust on first use: a signature only proves that *some* key signed a file, so the table
-//! pins the first key it sees per student (the earliest attempt, or a key pinned in an
-//! earlier session and passed in as [`KeyPins`]) and flags any file signed by another key
-//! as [`RowStatus::KeyChanged`]; such files do not count towards the scores.
+//! A signature only proves that *some* key signed a file. Which key is a student's: the one
+//! whose fingerprint the roster registers for them (a 公钥指纹 column the class collects from
+//! each desk), or, only when the teacher chooses [`KeyTrust::FirstUse`], the first key seen
+//! for the student (the earliest attempt, or a key pinned in an earlier session and passed in
+//! as [`KeyPins`]). A file signed by another key is [`RowStatus::KeyChanged`]; a student with
+//! no registered key under [`KeyTrust::Registered`] is [`RowStatus::KeyUnregistered`]. Such
+//! files do not count towards the scores.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -38,9 +41,36 @@ pub enum RowStatus {
     /// The grade written in the latest report is not what its facts give under the
     /// scenario and the class's rubric (see `regrade_notes`); the table shows the re-computed one.
     GradeMismatch,
+    /// Reports came in, but the roster registers no key for this student (and the teacher
+    /// did not choose trust on first use): they do not count until the key is registered.
+    KeyUnregistered,
+}
+
+/// Which key the table accepts for a student the roster registers no key for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum KeyTrust {
+    /// Only keys registered in the roster (the default).
+    #[default]
+    Registered,
+    /// The first key seen for the student, pinned from then on (the teacher's explicit
+    /// choice, for a class that has not collected fingerprints).
+    FirstUse,
 }
 
 impl RowStatus {
+    /// Every status, in the order the CLI lists them.
+    pub const ALL: [RowStatus; 7] = [
+        RowStatus::Submitted,
+        RowStatus::Missing,
+        RowStatus::Tampered,
+        RowStatus::UnknownStudent,
+        RowStatus::KeyChanged,
+        RowStatus::KeyUnregistered,
+        RowStatus::GradeMismatch,
+    ];
+
     /// Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {
@@ -50,6 +80,7 @@ impl RowStatus {
             RowStatus::UnknownStudent => "不在名单",
             RowStatus::KeyChanged => "密钥变更",
             RowStatus::GradeMismatch => "分数不符",
+            RowStatus::KeyUnregistered => "密钥未登记",
         }
     }
 
@@ -62,6 +93,7 @@ impl RowStatus {
             RowStatus::UnknownStudent => "unknownStudent",
             RowStatus::KeyChanged => "keyChanged",
             RowStatus::GradeMismatch => "gradeMismatch",
+            RowStatus::KeyUnregistered => "keyUnregistered",
         }
     }
 }
@@ -242,23 +274,25 @@ struct Attempt {
 }
 
 impl ClassTable {
-    /// Builds the table with no earlier key pins. `roster: None` lists whoever submitted.
+    /// Builds the table with no earlier key pins, trusting first-seen keys for students the
+    /// roster registers no key for. `roster: None` lists whoever submitted.
     pub fn build(roster: Option<&Roster>, submissions: Vec<(String, Vec<u8>)>) -> ClassTable {
         ClassTable::build_with_pins(roster, submissions, &KeyPins::new())
     }
 
     /// Builds the table, trusting `pins` (from an earlier session) over first-seen keys.
     pub fn build_with_pins(roster: Option<&Roster>, submissions: Vec<(String, Vec<u8>)>, pins: &KeyPins) -> ClassTable {
-        ClassTable::build_checked(roster, submissions, pins, None)
+        ClassTable::build_checked(roster, submissions, pins, KeyTrust::FirstUse, None)
     }
 
-    /// [`ClassTable::build_with_pins`], re-grading each student's latest report from its
-    /// facts with `regrade`: a written grade that differs marks the row
+    /// Builds the table with the teacher's key policy, re-grading each student's latest
+    /// report from its facts with `regrade`: a written grade that differs marks the row
     /// [`RowStatus::GradeMismatch`] and the table shows the re-computed grade.
     pub fn build_checked(
         roster: Option<&Roster>,
         mut submissions: Vec<(String, Vec<u8>)>,
         pins: &KeyPins,
+        trust: KeyTrust,
         regrade: Option<&Regrade<'_>>,
     ) -> ClassTable {
         submissions.sort_by(|a, b| a.0.cmp(&b.0));
@@ -311,15 +345,31 @@ impl ClassTable {
                 .collect();
             let tampered = !problem_files.is_empty();
             let mut key_changed = false;
+            let mut key_unregistered = false;
             let mut trusted: Vec<&Attempt> = Vec::new();
+            let registered = on_roster.map(|s| s.key_fingerprint.as_str()).filter(|k| !k.is_empty());
             if let Some(first) = attempts.first() {
-                let pinned = pins.entry(id.clone()).or_insert_with(|| first.verified.public_key.clone()).clone();
+                // The key this student signs with: registered in the roster, else (only by
+                // the teacher's choice) the first one seen.
+                let accepted: Option<String> = match (registered, trust) {
+                    (Some(fingerprint), _) => Some(fingerprint.to_string()),
+                    (None, KeyTrust::FirstUse) => {
+                        let pinned = pins.entry(id.clone()).or_insert_with(|| first.verified.public_key.clone());
+                        Some(crate::sign::key_fingerprint(pinned))
+                    }
+                    (None, KeyTrust::Registered) => None,
+                };
                 for attempt in &attempts {
-                    if attempt.verified.public_key == pinned {
-                        trusted.push(attempt);
-                    } else {
-                        key_changed = true;
-                        problem_files.push(attempt.file.clone());
+                    match &accepted {
+                        Some(fingerprint) if crate::sign::key_fingerprint(&attempt.verified.public_key) == *fingerprint => trusted.push(attempt),
+                        Some(_) => {
+                            key_changed = true;
+                            problem_files.push(attempt.file.clone());
+                        }
+                        None => {
+                            key_unregistered = true;
+                            problem_files.push(attempt.file.clone());
+                        }
                     }
                 }
             }
@@ -346,6 +396,8 @@ impl ClassTable {
                 RowStatus::GradeMismatch
             } else if roster.is_some() && on_roster.is_none() {
                 RowStatus::UnknownStudent
+            } else if key_unregistered {
+                RowStatus::KeyUnregistered
             } else if latest_attempt.is_some() {
                 RowStatus::Submitted
             } else {
@@ -413,7 +465,7 @@ impl ClassTable {
 
     /// Whether any file was tampered with or unreadable; the CLI exits non-zero then.
     pub fn has_problems(&self) -> bool {
-        !self.problems.is_empty() || self.rows.iter().any(|r| matches!(r.status, RowStatus::KeyChanged | RowStatus::GradeMismatch))
+        !self.problems.is_empty() || self.rows.iter().any(|r| matches!(r.status, RowStatus::KeyChanged | RowStatus::GradeMismatch | RowStatus::KeyUnregistered))
     }
 
     /// Sorts the rows by a column; missing values go last in either direction. Ties keep

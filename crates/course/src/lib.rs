@@ -58,10 +58,10 @@ pub use scenario::{
     Action, AudienceMood, AudienceProfile, AudienceSize, EMBEDDED, EventKind, Handling, Risk, Scenario,
     ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir, parse_scenario, scenarios_with_folder,
 };
-pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, sign, verify};
+pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, key_fingerprint, normalize_fingerprint, sign, signing_key_fingerprint, verify};
 pub use trend::{CriterionTrend, Trend, TrendPoint, trend};
 pub use roster::{Roster, RosterError, RosterFormat, RosterImport, RosterRowError, RosterStudent, read_roster};
-pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, Regrade, RowFilter, RowStatus, SortKey};
+pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, KeyTrust, Regrade, RowFilter, RowStatus, SortKey};
 
 #[cfg(test)]
 mod testoibits {

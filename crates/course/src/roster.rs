@@ -32,6 +32,10 @@ pub struct RosterStudent {
     pub name: String,
     /// Class (班级); empty when the file has no such column.
     pub class: String,
+    /// The fingerprint of the student's report-signing key (公钥指纹), as the student's desk
+    /// shows it; empty when the roster has no such column or the cell is blank.
+    #[serde(default)]
+    pub key_fingerprint: String,
 }
 
 /// A roster file's format.
@@ -132,6 +136,7 @@ enum Column {
     Id,
     Name,
     Class,
+    Key,
 }
 
 fn column(header: &str) -> Option<Column> {
@@ -146,6 +151,7 @@ fn column(header: &str) -> Option<Column> {
         "学号" | "studentid" | "id" | "学生编号" => Some(Column::Id),
         "姓名" | "name" | "学生姓名" => Some(Column::Name),
         "班级" | "class" | "班" => Some(Column::Class),
+        "公钥指纹" | "密钥指纹" | "指纹" | "keyfingerprint" | "fingerprint" | "key" => Some(Column::Key),
         _ => None,
     }
 }
@@ -166,6 +172,7 @@ pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, R
     let id_idx = position(Column::Id).ok_or(RosterError::MissingColumn("学号"))?;
     let name_idx = position(Column::Name).ok_or(RosterError::MissingColumn("姓名"))?;
     let class_idx = position(Column::Class);
+    let key_idx = position(Column::Key);
     let mut import = RosterImport { roster: Roster::default(), errors: Vec::new() };
     let mut first_line: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     for (line, cells) in rows {
@@ -178,6 +185,8 @@ pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, R
             Some("学号为空，请填写学号".to_string())
         } else if name.is_empty() {
             Some(format!("学号 {id} 的姓名为空，请填写姓名"))
+        } else if let Some(typed) = key_idx.map(cell).filter(|k| !k.is_empty() && crate::sign::normalize_fingerprint(k).is_none()) {
+            Some(format!("学号 {id} 的公钥指纹“{typed}”不是 16 位十六进制（如 3F2A-91C0-5B7E-D406），请照学生桌面“课程”页上显示的抄写"))
         } else {
             first_line.get(&id).map(|first| format!("学号 {id} 与第 {first} 行重复，请删除重复行或改正学号"))
         };
@@ -186,7 +195,8 @@ pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, R
             None => {
                 first_line.insert(id.clone(), line);
                 let class = class_idx.map(cell).unwrap_or_default();
-                import.roster.students.push(RosterStudent { id, name, class });
+                let key_fingerprint = key_idx.map(cell).and_then(|k| crate::sign::normalize_fingerprint(&k)).unwrap_or_default();
+                import.roster.students.push(RosterStudent { id, name, class, key_fingerprint });
             }
         }
     }
@@ -264,7 +274,7 @@ mod tests {
     fn gb18030_csv_with_english_headers_and_no_class_column() {
         let (bytes, _, _) = encoding_rs::GB18030.encode("Student_ID,Name\n2024009,赵六\n");
         let import = read_roster(&bytes, RosterFormat::Csv).unwrap();
-        assert_eq!(import.roster.students, [RosterStudent { id: "2024009".into(), name: "赵六".into(), class: String::new() }]);
+        assert_eq!(import.roster.students, [RosterStudent { id: "2024009".into(), name: "赵六".into(), class: String::new(), key_fingerprint: String::new() }]);
     }
 
     #[test]

@@ -166,6 +166,29 @@ impl SignedReport {
     }
 }
 
+/// The fingerprint a student reads from their desk and the class roster records: the first
+/// 16 hex digits of the SHA-256 of the public key, in groups of four (`3F2A-91C0-5B7E-D406`).
+/// 64 bits: enough that no student can make a second key with a classmate's fingerprint.
+pub fn key_fingerprint(public_key_hex: &str) -> String {
+    let key = hex::decode(public_key_hex).unwrap_or_else(|_| public_key_hex.as_bytes().to_vec());
+    let digest = hex::encode_upper(Sha256::digest(&key));
+    digest.as_bytes()[..16].chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+}
+
+/// The fingerprint of a signing key's public half: what a student's desk shows and the
+/// roster records.
+pub fn signing_key_fingerprint(key: &SigningKey) -> String {
+    key_fingerprint(&hex::encode(key.verifying_key().to_bytes()))
+}
+
+/// A fingerprint as typed (any case, with spaces or dashes) in the form [`key_fingerprint`]
+/// gives, or `None` when it is not 16 hex digits.
+pub fn normalize_fingerprint(typed: &str) -> Option<String> {
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '－' && *c != ':').collect::<String>().to_uppercase();
+    (digits.len() == 16 && digits.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| digits.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-"))
+}
+
 /// Reads and verifies a signed report file.
 pub fn verify(bytes: &[u8]) -> Result<VerifiedReport, VerifyError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -203,7 +203,12 @@ export const commands = {
 	 *  report re-graded from its facts: tampered and unreadable files named, key pins kept in
 	 *  the store between gradings.
 	 */
-	gradeClass: (folder: string, roster: string | null, sort: string, descending: boolean, onlyProblems: boolean, exportCsv: boolean) => typedError<ClassOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("grade_class", { folder, roster, sort, descending, onlyProblems, exportCsv })),
+	gradeClass: (folder: string, roster: string | null, sort: string, descending: boolean, onlyProblems: boolean, exportCsv: boolean, trustFirstKey: boolean) => typedError<ClassOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("grade_class", { folder, roster, sort, descending, onlyProblems, exportCsv, trustFirstKey })),
+	/**
+	 *  The fingerprint of this desk's report-signing key (kept in the OS keyring), which the
+	 *  teacher records in the class roster.
+	 */
+	courseKeyFingerprint: () => typedError<string, UiError_Serialize>(__TAURI_INVOKE("course_key_fingerprint")),
 };
 
 /** Events */
@@ -2352,7 +2357,12 @@ export type RowStatus =
  *  The grade written in the latest report is not what its facts give under the
  *  scenario and the class's rubric (see `regrade_notes`); the table shows the re-computed one.
  */
-"gradeMismatch";
+"gradeMismatch" | 
+/**
+ *  Reports came in, but the roster registers no key for this student (and the teacher
+ *  did not choose trust on first use): they do not count until the key is registered.
+ */
+"keyUnregistered";
 
 /**  A rule as listed in Settings → Rules. */
 export type RuleSummary = {

@@ -3,7 +3,7 @@ use crate::roster::RosterStudent;
 use crate::{AttemptFacts, LintFact, FindingSource, Rubric, Severity, SigningKey, Student, embedded_scenarios, grade, model_attempt, sign};
 
 fn roster() -> Roster {
-    let student = |id: &str, name: &str| RosterStudent { id: id.into(), name: name.into(), class: "电商1班".into() };
+    let student = |id: &str, name: &str| RosterStudent { id: id.into(), name: name.into(), class: "电商1班".into(), key_fingerprint: String::new() };
     Roster { students: vec![student("001", "张三"), student("002", "李四"), student("003", "王五")] }
 }
 
@@ -183,7 +183,7 @@ fn a_grade_written_higher_than_its_facts_give_is_re_computed_and_marked() {
         ("li.json".to_string(), file(&facts("002", "李四", 1), 2)),
     ];
     let regrade = Regrade { scenarios: &scenarios, rubric: &rubric };
-    let table = ClassTable::build_checked(Some(&roster()), submissions.clone(), &KeyPins::new(), Some(&regrade));
+    let table = ClassTable::build_checked(Some(&roster()), submissions.clone(), &KeyPins::new(), KeyTrust::FirstUse, Some(&regrade));
     let zhang = row(&table, "001");
     assert_eq!(zhang.status, RowStatus::GradeMismatch);
     assert_eq!(zhang.total, Some(true_grade.total), "the table shows what the facts give");
@@ -194,4 +194,40 @@ fn a_grade_written_higher_than_its_facts_give_is_re_computed_and_marked() {
     // Without re-grading the forged total would have been taken on trust.
     let trusting = ClassTable::build(Some(&roster()), submissions);
     assert_eq!(row(&trusting, "001").total, Some(100.0));
+}
+
+#[test]
+fn a_registered_key_decides_and_without_one_nothing_counts_unless_first_use_is_chosen() {
+    let mut roster = roster();
+    roster.students[0].key_fingerprint = crate::signing_key_fingerprint(&SigningKey::from_bytes(&[1; 32]));
+    let submissions = vec![
+        ("zhang-own.json".to_string(), file(&facts("001", "张三", 1), 1)),
+        // Signed first, by someone else: trust on first use would have pinned this key.
+        ("zhang-other.json".to_string(), file(&facts("001", "张三", 0), 7)),
+        ("li.json".to_string(), file(&facts("002", "李四", 1), 2)),
+    ];
+    let table = ClassTable::build_checked(Some(&roster), submissions.clone(), &KeyPins::new(), KeyTrust::Registered, None);
+    let zhang = row(&table, "001");
+    assert_eq!(zhang.status, RowStatus::KeyChanged);
+    assert_eq!(zhang.problem_files, ["zhang-other.json"]);
+    assert_eq!(zhang.attempts, 1);
+    let li = row(&table, "002");
+    assert_eq!(li.status, RowStatus::KeyUnregistered);
+    assert_eq!((li.attempts, li.total), (0, None));
+    assert!(table.has_problems());
+    // Trust on first use, chosen: 李四's key is pinned; 张三's registered key still decides.
+    let table = ClassTable::build_checked(Some(&roster), submissions, &KeyPins::new(), KeyTrust::FirstUse, None);
+    assert_eq!(row(&table, "002").status, RowStatus::Submitted);
+    assert_eq!(row(&table, "001").status, RowStatus::KeyChanged);
+    assert!(!table.pins.contains_key("001"), "a registered student is not pinned");
+}
+
+#[test]
+fn fingerprints_are_read_in_any_case_and_grouping() {
+    let fingerprint = crate::signing_key_fingerprint(&SigningKey::from_bytes(&[1; 32]));
+    assert_eq!(fingerprint.len(), 19);
+    assert_eq!(crate::normalize_fingerprint(&fingerprint.to_lowercase().replace('-', " ")), Some(fingerprint.clone()));
+    assert_eq!(crate::normalize_fingerprint(&fingerprint.replace('-', "")), Some(fingerprint));
+    assert_eq!(crate::normalize_fingerprint("3F2A-91C0"), None);
+    assert_eq!(crate::normalize_fingerprint("ZZZZ-91C0-5B7E-D406"), None);
 }

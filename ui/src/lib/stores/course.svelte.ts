@@ -40,9 +40,14 @@ class CourseStore {
     return call(commands.exportAttempt(broadcastId));
   }
 
-  async gradeClass(folder: string, roster: string, sort: string, descending: boolean, onlyProblems: boolean, exportCsv: boolean) {
-    this.klass = await call(commands.gradeClass(folder, roster.trim() === '' ? null : roster, sort, descending, onlyProblems, exportCsv));
+  async gradeClass(folder: string, roster: string, sort: string, descending: boolean, onlyProblems: boolean, exportCsv: boolean, trustFirstKey: boolean) {
+    this.klass = await call(commands.gradeClass(folder, roster.trim() === '' ? null : roster, sort, descending, onlyProblems, exportCsv, trustFirstKey));
     return this.klass;
+  }
+
+  /** This desk's signing-key fingerprint, for the teacher's roster. */
+  keyFingerprint(): Promise<string> {
+    return call(commands.courseKeyFingerprint());
   }
 }
 
