@@ -229,7 +229,8 @@ test('a student rehearses a scenario and gets a graded report; the class table n
     await waitForText(browser, '[data-testid="class-table"]', '未交');
     const statusOf = (name) =>
       browser.execute((who) => [...document.querySelectorAll('[data-testid="class-row"]')].find((r) => r.textContent.includes(who))?.className ?? '', name);
-    assert.match(await statusOf('林小满'), /submitted/, 'the report signed with the registered key counts');
+    // The edited copy marks the row; the report signed with the registered key is not refused.
+    assert.doesNotMatch(await statusOf('林小满'), /keyUnregistered|keyChanged/);
     await screenshot(browser, 'zh-course-class');
   } finally {
     await closeApp(browser);
@@ -240,6 +241,9 @@ test('a student rehearses a scenario and gets a graded report; the class table n
   const result = spawnSync(cli, ['course', 'grade', path.join(dataDir, 'handed-in'), '--roster', path.join(dataDir, 'roster.csv')], { encoding: 'utf8' });
   assert.equal(result.status, 1, result.stdout + result.stderr);
   assert.match(result.stderr, /zz-edited\.json/);
+  assert.doesNotMatch(result.stderr, /keyUnregistered|密钥未登记|密钥变更/, 'the registered key is the one the report was signed with');
+  const asJson = JSON.parse(spawnSync(cli, ['course', 'grade', path.join(dataDir, 'handed-in'), '--roster', path.join(dataDir, 'roster.csv'), '--format', 'json'], { encoding: 'utf8' }).stdout);
+  assert.equal(asJson.rows.find((r) => r.studentId === '2024017').attempts, 1, 'the signed report counts');
   assert.match(result.stdout, /林小满/);
   // The command line reads the same key from the keyring and prints the same fingerprint.
   assert.equal(execFileSync(cli, ['course', 'key'], { encoding: 'utf8', env }).trim(), fingerprint);

@@ -3,7 +3,6 @@
 //! hook); the next command that opens the data directory finishes the job. Afterwards the
 //! database, the archive folder and its manifest agree, and the recording plays.
 
-use anchordesk_core::validate::LineupTermsForm;
 use anchordesk_core::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,17 +34,8 @@ fn record(path: &Path) {
 fn interrupted(data_dir: &Path) -> (BroadcastId, live::SessionId, PathBuf) {
     let mut store = Store::open(&paths::db_path(data_dir)).unwrap();
     store.seed_sample_catalog_once().unwrap();
-    let draft = BroadcastDraft { title: "断电测试".into(), planned_start: "2026-12-06T19:00".into(), platform: "sandbox".into(), after_sales_contact: "客服 400-000-0000".into(), ..BroadcastDraft::default() };
-    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("course").unwrap()).unwrap();
-    let product = store.product_by_sku("SAMPLE-ORANGE-5KG").unwrap().unwrap();
-    let item = store.add_lineup_item(broadcast.id, product.id).unwrap();
-    let terms = LineupTermsForm { live_price: "39.90".into(), stock: "50".into(), planned_minutes: "1".into(), ..Default::default() };
-    store.update_lineup_terms(item.id, &terms.parse().unwrap()).unwrap();
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "学生甲").unwrap();
-        }
-    }
+    let spec = testkit::ReadyBroadcast { title: "断电测试", template: "course", skus: &["SAMPLE-ORANGE-5KG"], live_price: "39.90", operator: "学生甲", ..Default::default() };
+    let (broadcast, _) = testkit::ready_broadcast(&mut store, &spec);
     let recordings = data_dir.join("recordings");
     std::fs::create_dir_all(&recordings).unwrap();
     let recording = recordings.join("broadcast-cut.mp4");

@@ -1,7 +1,6 @@
 //! `anchordesk live`: a whole broadcast through the live session from the shell, as the real
 //! binary on a real data directory, and a resume after a session left live by a crash.
 
-use anchordesk_core::validate::LineupTermsForm;
 use anchordesk_core::*;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -14,26 +13,9 @@ fn anchordesk(data_dir: &Path, args: &[&str]) -> Output {
 fn ready(data_dir: &Path) -> (BroadcastId, Vec<LineupItem>) {
     let mut store = Store::open(&paths::db_path(data_dir)).unwrap();
     store.seed_sample_catalog_once().unwrap();
-    let draft = BroadcastDraft {
-        title: "命令行排练".into(),
-        planned_start: "2026-12-06T19:00".into(),
-        platform: "sandbox".into(),
-        after_sales_contact: "客服 400-000-0000".into(),
-        ..BroadcastDraft::default()
-    };
-    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("course").unwrap()).unwrap();
-    for sku in ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G", "SAMPLE-WALNUT-1KG"] {
-        let product = store.product_by_sku(sku).unwrap().unwrap();
-        let item = store.add_lineup_item(broadcast.id, product.id).unwrap();
-        let terms = LineupTermsForm { live_price: "39.90".into(), stock: "50".into(), planned_minutes: "1".into(), ..Default::default() };
-        store.update_lineup_terms(item.id, &terms.parse().unwrap()).unwrap();
-    }
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "学生甲").unwrap();
-        }
-    }
-    (broadcast.id, store.lineup(broadcast.id).unwrap())
+    let spec = testkit::ReadyBroadcast { title: "命令行排练", template: "course", live_price: "39.90", operator: "学生甲", ..Default::default() };
+    let (broadcast, lineup) = testkit::ready_broadcast(&mut store, &spec);
+    (broadcast.id, lineup)
 }
 
 #[test]

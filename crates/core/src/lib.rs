@@ -24,6 +24,8 @@ pub mod plan;
 pub mod room;
 pub mod rules;
 pub mod preflight;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod prompter;
 pub mod sample;
 pub mod script;

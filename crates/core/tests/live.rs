@@ -21,27 +21,8 @@ fn env() -> CheckEnv {
 /// A farmer broadcast with two sample products, every manual item ticked and the
 /// after-sales contact set: ready to go live.
 fn ready(store: &mut Store) -> (Broadcast, Vec<LineupItem>) {
-    let draft = BroadcastDraft {
-        title: "周五果园直播".into(),
-        planned_start: "2026-12-05T19:00".into(),
-        platform: "sandbox".into(),
-        after_sales_contact: "客服 400-000-0000".into(),
-        ..BroadcastDraft::default()
-    };
-    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("farmer").unwrap()).unwrap();
-    let mut items = Vec::new();
-    for sku in ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G"] {
-        let product = store.product_by_sku(sku).unwrap().unwrap();
-        let item = store.add_lineup_item(broadcast.id, product.id).unwrap();
-        let terms = LineupTermsForm { live_price: "49.90".into(), stock: "50".into(), planned_minutes: "2".into(), ..Default::default() };
-        items.push(store.update_lineup_terms(item.id, &terms.parse().unwrap()).unwrap());
-    }
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "小王").unwrap();
-        }
-    }
-    (broadcast, items)
+    let skus = ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G"];
+    testkit::ready_broadcast(store, &testkit::ReadyBroadcast { skus: &skus, planned_minutes: "2", ..Default::default() })
 }
 
 fn open() -> (tempfile::TempDir, Store) {

@@ -7,8 +7,7 @@
 //! `cargo run --release -p anchordesk-live --example overlay_latency`
 
 use anchordesk_core::plan::CheckEnv;
-use anchordesk_core::validate::LineupTermsForm;
-use anchordesk_core::{BroadcastDraft, BroadcastId, Store, templates};
+use anchordesk_core::{BroadcastId, Store, testkit};
 use anchordesk_live::{GoLive, LiveDesk, Surroundings};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,25 +33,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut store = Store::open(&dir.path().join("db.sqlite3")).expect("a store");
     store.seed_sample_catalog_once().expect("the sample catalog");
-    let draft = BroadcastDraft {
-        title: "延迟测量".into(),
-        planned_start: "2026-12-06T19:00".into(),
-        platform: "sandbox".into(),
-        after_sales_contact: "客服 400-000-0000".into(),
-        ..BroadcastDraft::default()
-    };
-    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("course").expect("the course template")).expect("a broadcast");
-    for sku in ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G", "SAMPLE-WALNUT-1KG"] {
-        let product = store.product_by_sku(sku).expect("read").expect("a sample product");
-        let item = store.add_lineup_item(broadcast.id, product.id).expect("line-up");
-        let terms = LineupTermsForm { live_price: "39.90".into(), stock: "50".into(), planned_minutes: "5".into(), ..Default::default() };
-        store.update_lineup_terms(item.id, &terms.parse().expect("terms")).expect("terms saved");
-    }
-    for item in store.checklist(broadcast.id).expect("checklist") {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "bench").expect("ticked");
-        }
-    }
+    let spec = testkit::ReadyBroadcast { title: "延迟测量", template: "course", live_price: "39.90", planned_minutes: "5", operator: "bench", ..Default::default() };
+    let (broadcast, _) = testkit::ready_broadcast(&mut store, &spec);
     let fps = store.capture_settings().expect("settings").fps.max(1) as f64;
     let desk = LiveDesk::start(Arc::new(Mutex::new(store)), dir.path().to_path_buf(), Arc::new(Bench));
     desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).expect("on air");

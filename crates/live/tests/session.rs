@@ -4,7 +4,6 @@
 
 use anchordesk_core::live::{OnAirState, SessionStatus};
 use anchordesk_core::plan::CheckEnv;
-use anchordesk_core::validate::LineupTermsForm;
 use anchordesk_core::*;
 use anchordesk_live::*;
 use std::sync::{Arc, Mutex};
@@ -74,26 +73,7 @@ impl Surroundings for Quiet {
 
 /// A farmer broadcast with three sample products, ready to go live.
 fn ready(store: &mut Store) -> Broadcast {
-    let draft = BroadcastDraft {
-        title: "周五果园直播".into(),
-        planned_start: "2026-12-05T19:00".into(),
-        platform: "sandbox".into(),
-        after_sales_contact: "客服 400-000-0000".into(),
-        ..BroadcastDraft::default()
-    };
-    let broadcast = store.create_broadcast_from_template(&draft, &templates::by_name("farmer").unwrap()).unwrap();
-    for sku in ["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G", "SAMPLE-WALNUT-1KG"] {
-        let product = store.product_by_sku(sku).unwrap().unwrap();
-        let item = store.add_lineup_item(broadcast.id, product.id).unwrap();
-        let terms = LineupTermsForm { live_price: "49.90".into(), stock: "50".into(), planned_minutes: "1".into(), ..Default::default() };
-        store.update_lineup_terms(item.id, &terms.parse().unwrap()).unwrap();
-    }
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "小王").unwrap();
-        }
-    }
-    broadcast
+    testkit::ready_broadcast(store, &testkit::ReadyBroadcast { title: "周五果园直播", ..Default::default() }).0
 }
 
 fn desk() -> (tempfile::TempDir, Arc<Mutex<Store>>, Arc<Quiet>, LiveDesk) {
