@@ -1,7 +1,7 @@
 //! Every parser that reads a file a user or a teacher hands to the desk, fed mutated and
 //! random input: the catalog importer (CSV, JSON, XLSX), the run-of-show Markdown, the class
 //! roster (CSV, XLSX), course scenarios and rubrics, signed course reports, the team's rule
-//! pack, and the text decoder. Each must answer with a value or an error, never panic or
+//! pack, ingest URLs typed for a push (RTMP/RTMPS), and the text decoder. Each must answer with a value or an error, never panic or
 //! hang. Seeds are real files (the fixtures, the shipped scenarios and rubric, a signed
 //! report made here); each case flips, inserts, deletes, duplicates or truncates bytes.
 //!
@@ -103,6 +103,7 @@ fn fuzz(name: &str, seeds: Vec<Vec<u8>>, parse: impl Fn(&[u8])) {
     if let Err(failure) = result {
         panic!("{name}: {failure}");
     }
+    eprintln!("fuzz {name}: {} inputs, no panic", cases());
 }
 
 fn read(path: &str) -> Vec<u8> {
@@ -178,4 +179,10 @@ fn the_team_rule_pack_and_the_text_decoder_never_panic() {
     let pack = read("assets/rules/zh-absolute.toml");
     fuzz("rule pack TOML", vec![pack], |bytes| drop(anchordesk_claims::LinterBuilder::new().add_pack("fuzz.toml", &text(bytes)).map(|_| ())));
     fuzz("text decoder", vec![read("tests/fixtures/import/gbk.csv"), read("tests/fixtures/import/mixed.csv")], |bytes| drop(anchordesk_text::decode(bytes)));
+}
+
+#[test]
+fn push_urls_never_panic_the_parser() {
+    let seeds = ["rtmp://127.0.0.1:1935/live/abcDEF123", "rtmps://push.example.com:443/app/stream-key?auth=xyz", "rtmp://[::1]/live/key", "srt://10.0.0.2:9000?streamid=a"];
+    fuzz("push URL", seeds.iter().map(|s| s.as_bytes().to_vec()).collect(), |bytes| drop(anchordesk_capture::StreamUrl::parse(&text(bytes))));
 }
