@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libswscale-dev
   libswresample-dev libavutil-dev clang libclang-dev ffmpeg
   xvfb xauth webkit2gtk-driver nginx libnginx-mod-rtmp fonts-noto-cjk
-  imagemagick x11-apps xdotool dbus-x11 gnome-keyring libsecret-1-dev libdbus-1-dev procps debootstrap
+  imagemagick x11-apps xdotool dbus-x11 gnome-keyring libsecret-1-dev libdbus-1-dev procps debootstrap postgresql
 )
 
 missing=()

@@ -61,6 +61,10 @@ enum Command {
     /// Courses: rehearsal scenarios and grading a class's signed reports.
     #[command(subcommand)]
     Course(course::CourseCommand),
+    /// The team server on PostgreSQL (the same as `anchordesk-server`): serve, or create an
+    /// organisation.
+    #[command(subcommand)]
+    Server(anchordesk_server::cli::ServerCommand),
     /// A whole broadcast through the live session, as the window runs it: go live, the
     /// line-up on air in turn, stop → report and archive.
     #[command(subcommand)]
@@ -120,6 +124,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
         Command::Course(command) => course::run(command),
         Command::Live(command) => live::run(&data_dir, command),
+        Command::Server(command) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+            runtime.block_on(anchordesk_server::cli::run(command))
+        }
     }
 }
 

@@ -1,0 +1,439 @@
+//! The HTTP API (`/api/v1`). Every route but sign-in needs `Authorization: Bearer TOKEN`;
+//! routes under `/orgs/{org}` answer 404 for another organisation's id and 403 when the
+//! caller's role may not do it. Writes take an `Idempotency-Key`: the same key returns the
+//! first answer and changes nothing again.
+
+use crate::auth;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: deadpool_postgres::Pool,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/sign-in", post(sign_in))
+        .route("/api/v1/sign-out", post(sign_out))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/password", put(change_password))
+        .route("/api/v1/orgs/{org}/products", get(list_products))
+        .route("/api/v1/orgs/{org}/products/{sku}", put(put_product).delete(delete_product))
+        .route("/api/v1/orgs/{org}/changes", get(changes))
+        .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
+        .route("/api/v1/orgs/{org}/audit", get(audit))
+        .layer(DefaultBodyLimit::max(1 << 20))
+        .with_state(state)
+}
+
+/// An error as the API answers it: `{"error": code, "message": …}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+    fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first: the token is missing, expired or revoked")
+    }
+    fn not_found() -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such thing in your organisation")
+    }
+    fn forbidden(what: &str) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
+    }
+    fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.code, "message": self.message }))).into_response()
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(err: tokio_postgres::Error) -> ApiError {
+        tracing::error!("database: {err}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the database failed; try again")
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(err: deadpool_postgres::PoolError) -> ApiError {
+        tracing::error!("database pool: {err}");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is not reachable; try again")
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The member a request comes from, read from its bearer token.
+pub struct Caller {
+    pub member_id: i64,
+    pub org_id: i64,
+    pub role: String,
+    token_hash: String,
+}
+
+impl Caller {
+    /// 404 for another organisation's id.
+    fn in_org(&self, org: i64) -> ApiResult<()> {
+        if org == self.org_id { Ok(()) } else { Err(ApiError::not_found()) }
+    }
+
+    fn may(&self, roles: &[&str], what: &str) -> ApiResult<()> {
+        if roles.contains(&self.role.as_str()) { Ok(()) } else { Err(ApiError::forbidden(what)) }
+    }
+}
+
+/// Who may change the shared catalog.
+const CATALOG_WRITERS: &[&str] = &["owner", "operator", "teacher"];
+/// Who may add members and read the audit log.
+const MEMBER_ADMINS: &[&str] = &["owner"];
+/// The roles a member can be given.
+const ROLES: &[&str] = &["owner", "operator", "anchor", "controller", "assistant", "teacher", "student"];
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        let token_hash = auth::token_hash(token.trim());
+        let client = state.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT m.id, m.org_id, m.role FROM member_session s JOIN member m ON m.id = s.member_id
+                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()",
+                &[&token_hash],
+            )
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(Caller { member_id: row.get(0), org_id: row.get(1), role: row.get(2), token_hash })
+    }
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Session {
+    token: String,
+    member: MemberView,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberView {
+    id: i64,
+    email: String,
+    role: String,
+    org_id: i64,
+    org_name: String,
+    must_change_password: bool,
+}
+
+async fn member_view(client: &deadpool_postgres::Object, member_id: i64) -> ApiResult<MemberView> {
+    let row = client
+        .query_one("SELECT m.id, m.email, m.role, m.org_id, o.name, m.must_change_password FROM member m JOIN org o ON o.id = m.org_id WHERE m.id = $1", &[&member_id])
+        .await?;
+    Ok(MemberView { id: row.get(0), email: row.get(1), role: row.get(2), org_id: row.get(3), org_name: row.get(4), must_change_password: row.get(5) })
+}
+
+async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> ApiResult<Json<Session>> {
+    let email = body.email.trim().to_lowercase();
+    let client = state.pool.get().await?;
+    let row = client
+        .query_opt("SELECT id, password_hash, locked_until > now() FROM member WHERE email = $1", &[&email])
+        .await?;
+    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", "the email or the password is wrong");
+    let Some(row) = row else {
+        // The same work as for a known email, so timing does not tell which emails exist.
+        auth::verify_password(&body.password, auth::decoy_hash());
+        return Err(wrong());
+    };
+    let (member_id, hash, locked): (i64, String, Option<bool>) = (row.get(0), row.get(1), row.get(2));
+    if locked == Some(true) {
+        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", format!("too many wrong passwords: try again in {} minutes", auth::LOCKOUT_MINUTES)));
+    }
+    let password = body.password.clone();
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await.unwrap_or(false);
+    if !matches {
+        client
+            .execute(
+                "UPDATE member SET failed_sign_ins = failed_sign_ins + 1,
+                   locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
+                 WHERE id = $1",
+                &[&member_id, &auth::MAX_FAILED_SIGN_INS, &auth::LOCKOUT_MINUTES],
+            )
+            .await?;
+        return Err(wrong());
+    }
+    let token = auth::new_token();
+    client.execute("UPDATE member SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1", &[&member_id]).await?;
+    client
+        .execute(
+            "INSERT INTO member_session (token_hash, member_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))",
+            &[&auth::token_hash(&token), &member_id, &auth::SESSION_DAYS],
+        )
+        .await?;
+    Ok(Json(Session { token, member: member_view(&client, member_id).await? }))
+}
+
+async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    let client = state.pool.get().await?;
+    client.execute("UPDATE member_session SET revoked_at = now() WHERE token_hash = $1", &[&caller.token_hash]).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MemberView>> {
+    let client = state.pool.get().await?;
+    Ok(Json(member_view(&client, caller.member_id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NewPassword {
+    current: String,
+    new: String,
+}
+
+/// Changes the caller's password; every other session of the member is revoked.
+async fn change_password(State(state): State<AppState>, caller: Caller, Json(body): Json<NewPassword>) -> ApiResult<StatusCode> {
+    if body.new.chars().count() < 10 {
+        return Err(ApiError::invalid("a password needs at least 10 characters"));
+    }
+    let client = state.pool.get().await?;
+    let hash: String = client.query_one("SELECT password_hash FROM member WHERE id = $1", &[&caller.member_id]).await?.get(0);
+    if !auth::verify_password(&body.current, &hash) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", "the current password is wrong"));
+    }
+    let new_hash = auth::hash_password(&body.new);
+    client.execute("UPDATE member SET password_hash = $2, must_change_password = FALSE WHERE id = $1", &[&caller.member_id, &new_hash]).await?;
+    client
+        .execute("UPDATE member_session SET revoked_at = now() WHERE member_id = $1 AND token_hash <> $2 AND revoked_at IS NULL", &[&caller.member_id, &caller.token_hash])
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductRow {
+    sku: String,
+    version: i64,
+    body: Value,
+}
+
+async fn list_products(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Vec<ProductRow>>> {
+    caller.in_org(org)?;
+    let client = state.pool.get().await?;
+    let rows = client.query("SELECT sku, version, body FROM product WHERE org_id = $1 AND body IS NOT NULL ORDER BY sku", &[&org]).await?;
+    Ok(Json(rows.iter().map(|r| ProductRow { sku: r.get(0), version: r.get(1), body: r.get(2) }).collect()))
+}
+
+/// What a write answers: the new version and its place in the change feed; `replaced`
+/// holds the body the write overwrote when the writer had not seen it (their `baseVersion`
+/// was older): last writer by server sequence wins, the loser's text stays in the history.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Written {
+    sku: String,
+    version: i64,
+    seq: i64,
+    replaced: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProductWrite {
+    /// The product as the desk describes it (name, price, certificates …): a JSON object
+    /// with at least a name.
+    body: Value,
+    /// The version the writer last saw (absent for a new product).
+    base_version: Option<i64>,
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    match headers.get("idempotency-key").map(|v| v.to_str()) {
+        None => Ok(None),
+        Some(Ok(key)) if !key.trim().is_empty() && key.len() <= 200 => Ok(Some(key.trim().to_string())),
+        Some(_) => Err(ApiError::invalid("the Idempotency-Key must be 1 to 200 visible characters")),
+    }
+}
+
+async fn put_product(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((org, sku)): Path<(i64, String)>,
+    headers: HeaderMap,
+    Json(write): Json<ProductWrite>,
+) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    caller.may(CATALOG_WRITERS, "change the shared catalog")?;
+    if write.body.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
+        return Err(ApiError::invalid("a product needs a name (body.name)"));
+    }
+    write_product(&state, &caller, org, &sku, Some(write.body), write.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+async fn delete_product(State(state): State<AppState>, caller: Caller, Path((org, sku)): Path<(i64, String)>, headers: HeaderMap) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    caller.may(CATALOG_WRITERS, "change the shared catalog")?;
+    write_product(&state, &caller, org, &sku, None, None, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// One write of the catalog in one transaction: the row, the change feed, the audit log and
+/// the idempotency record.
+async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
+    let sku = sku.trim();
+    if sku.is_empty() || sku.len() > 64 {
+        return Err(ApiError::invalid("a SKU is 1 to 64 characters"));
+    }
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    if let Some(key) = &key {
+        // Serialises writers of one key; the second waits and then finds the first's answer.
+        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))", &[key, &org]).await?;
+        if let Some(row) = tx.query_opt("SELECT response FROM idempotent_write WHERE org_id = $1 AND key = $2", &[&org, key]).await? {
+            let response: Value = row.get(0);
+            return serde_json::from_value(response).map_err(|err| ApiError::invalid(format!("the Idempotency-Key was used for another request: {err}")));
+        }
+    }
+    let current = tx.query_opt("SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE", &[&org, &sku]).await?;
+    let (version, previous): (i64, Option<Value>) = match &current {
+        Some(row) => (row.get::<_, i64>(0) + 1, row.get(1)),
+        None if body.is_none() => return Err(ApiError::not_found()),
+        None => (1, None),
+    };
+    let seen = base.is_some_and(|b| b >= version - 1) || current.is_none();
+    tx.execute(
+        "INSERT INTO product (org_id, sku, body, version, updated_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (org_id, sku) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()",
+        &[&org, &sku, &body, &version, &caller.member_id],
+    )
+    .await?;
+    let seq: i64 = tx
+        .query_one(
+            "INSERT INTO change (org_id, entity, key, version, body, previous, member_id) VALUES ($1, 'product', $2, $3, $4, $5, $6) RETURNING seq",
+            &[&org, &sku, &version, &body, &previous, &caller.member_id],
+        )
+        .await?
+        .get(0);
+    let action = if body.is_some() { "put-product" } else { "delete-product" };
+    tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &sku]).await?;
+    let written = Written { sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous } };
+    if let Some(key) = &key {
+        let response = serde_json::to_value(&written).map_err(|err| ApiError::invalid(err.to_string()))?;
+        tx.execute("INSERT INTO idempotent_write (org_id, key, response) VALUES ($1, $2, $3)", &[&org, key, &response]).await?;
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
+#[derive(Deserialize)]
+struct Cursor {
+    #[serde(default)]
+    after: i64,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangeRow {
+    seq: i64,
+    entity: String,
+    key: String,
+    version: i64,
+    body: Option<Value>,
+}
+
+/// The organisation's changes after a cursor, in the server's order (at most 500).
+async fn changes(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, Query(cursor): Query<Cursor>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    let limit = cursor.limit.unwrap_or(500).clamp(1, 500);
+    let client = state.pool.get().await?;
+    let rows = client
+        .query("SELECT seq, entity, key, version, body FROM change WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", &[&org, &cursor.after, &limit])
+        .await?;
+    let changes: Vec<ChangeRow> = rows.iter().map(|r| ChangeRow { seq: r.get(0), entity: r.get(1), key: r.get(2), version: r.get(3), body: r.get(4) }).collect();
+    let next = changes.last().map(|c| c.seq).unwrap_or(cursor.after);
+    Ok(Json(json!({ "changes": changes, "next": next })))
+}
+
+#[derive(Deserialize)]
+struct NewMember {
+    email: String,
+    role: String,
+}
+
+async fn add_member(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, Json(body): Json<NewMember>) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.in_org(org)?;
+    caller.may(MEMBER_ADMINS, "add members")?;
+    let email = body.email.trim().to_lowercase();
+    if !email.contains('@') {
+        return Err(ApiError::invalid(format!("{email:?} is not an email address")));
+    }
+    if !ROLES.contains(&body.role.as_str()) {
+        return Err(ApiError::invalid(format!("unknown role {:?}; use one of {}", body.role, ROLES.join(", "))));
+    }
+    let password = auth::one_time_password();
+    let hash = auth::hash_password(&password);
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    if tx.query_opt("SELECT 1 FROM member WHERE email = $1", &[&email]).await?.is_some() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "exists", format!("{email} is already a member")));
+    }
+    let id: i64 = tx
+        .query_one("INSERT INTO member (org_id, email, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id", &[&org, &email, &body.role, &hash])
+        .await?
+        .get(0);
+    tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, 'add-member', $3)", &[&org, &caller.member_id, &format!("{email} ({})", body.role)]).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "email": email, "role": body.role, "oneTimePassword": password }))))
+}
+
+async fn list_members(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    let client = state.pool.get().await?;
+    let rows = client.query("SELECT id, email, role FROM member WHERE org_id = $1 ORDER BY id", &[&org]).await?;
+    Ok(Json(Value::Array(rows.iter().map(|r| json!({ "id": r.get::<_, i64>(0), "email": r.get::<_, String>(1), "role": r.get::<_, String>(2) })).collect())))
+}
+
+async fn audit(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    caller.may(MEMBER_ADMINS, "read the audit log")?;
+    let client = state.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT a.id, coalesce(m.email, ''), a.action, a.target, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+             FROM audit a LEFT JOIN member m ON m.id = a.member_id WHERE a.org_id = $1 ORDER BY a.id DESC LIMIT 500",
+            &[&org],
+        )
+        .await?;
+    Ok(Json(Value::Array(
+        rows.iter()
+            .map(|r| json!({ "id": r.get::<_, i64>(0), "by": r.get::<_, String>(1), "action": r.get::<_, String>(2), "target": r.get::<_, String>(3), "at": r.get::<_, String>(4) }))
+            .collect(),
+    )))
+}
