@@ -12,6 +12,7 @@ mod products;
 mod report;
 mod record;
 mod sandbox;
+mod team;
 
 use anchordesk_core::{Store, paths};
 use anyhow::Context;
@@ -61,6 +62,9 @@ enum Command {
     /// Courses: rehearsal scenarios and grading a class's signed reports.
     #[command(subcommand)]
     Course(course::CourseCommand),
+    /// This desk in a team: join a team server, sync the shared catalog, leave.
+    #[command(subcommand)]
+    Team(team::TeamCommand),
     /// The team server on PostgreSQL (the same as `anchordesk-server`): serve, or create an
     /// organisation.
     #[command(subcommand)]
@@ -124,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
         Command::Course(command) => course::run(command),
         Command::Live(command) => live::run(&data_dir, command),
+        Command::Team(command) => team::run(&data_dir, command),
         Command::Server(command) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
             runtime.block_on(anchordesk_server::cli::run(command))

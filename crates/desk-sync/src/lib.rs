@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod link;
 pub mod room;
 pub mod secrets;
+pub mod team;
 
 use anchordesk_core::Store;
 use anchordesk_core::store::{OutboxOp, OutboxRow, ScriptEvent};

@@ -77,3 +77,30 @@ pub fn course_signing_seed() -> Result<[u8; 32], SecretError> {
         Err(err) => Err(err.into()),
     }
 }
+
+fn team_entry(server: &str, email: &str) -> Result<keyring::Entry, SecretError> {
+    Ok(keyring::Entry::new(SERVICE, &format!("team-session:{server}:{email}"))?)
+}
+
+/// Keeps the desk's session token for a team server.
+pub fn save_team_token(server: &str, email: &str, token: &str) -> Result<(), SecretError> {
+    team_entry(server, email)?.set_password(token)?;
+    Ok(())
+}
+
+/// The desk's session token for a team server, if one is kept.
+pub fn team_token(server: &str, email: &str) -> Result<Option<String>, SecretError> {
+    match team_entry(server, email)?.get_password() {
+        Ok(token) => Ok(Some(token)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Forgets the desk's session token for a team server.
+pub fn delete_team_token(server: &str, email: &str) -> Result<(), SecretError> {
+    match team_entry(server, email)?.delete_credential() {
+        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}

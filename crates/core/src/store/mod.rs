@@ -8,6 +8,8 @@ mod live;
 mod outbox;
 mod plan;
 mod products;
+mod team;
+pub use team::CatalogChange;
 mod room;
 mod course;
 pub use course::CourseAttempt;

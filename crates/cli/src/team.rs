@@ -1,0 +1,73 @@
+//! `anchordesk team`: this desk in a team server's organisation — join, status, sync, leave.
+
+use anyhow::Context;
+use clap::Subcommand;
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Subcommand)]
+pub enum TeamCommand {
+    /// Sign in to a team server and join its organisation; the session token is kept in the
+    /// OS keyring.
+    Join {
+        /// The server, e.g. https://team.example.cn (http:// only to 127.0.0.1).
+        url: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from standard input (one line), not from the command line.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// The team this desk is in, and how far it has synced.
+    Status,
+    /// Send this desk's catalog changes and apply the team's.
+    Sync,
+    /// Leave the team: the token is forgotten, syncing stops, the local data is kept.
+    Leave,
+}
+
+pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
+    let store = Mutex::new(crate::open_store(data_dir)?);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    match command {
+        TeamCommand::Join { url, email, password_stdin } => {
+            anyhow::ensure!(password_stdin, "pass the password on standard input with --password-stdin (never on the command line)");
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            let link = runtime.block_on(anchordesk_desk_sync::team::join(&store, &url, &email, password.trim_end_matches(['\r', '\n'])))?;
+            println!("joined {} ({}) as {} ({})", link.org_name, link.server, link.email, link.role);
+            Ok(0)
+        }
+        TeamCommand::Status => {
+            let link = anchordesk_desk_sync::team::link(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
+            match link {
+                None => println!("not in a team"),
+                Some(link) => println!(
+                    "{} ({}) as {} ({}); change feed applied up to {}; {} products known to the team",
+                    link.org_name,
+                    link.server,
+                    link.email,
+                    link.role,
+                    link.cursor,
+                    link.versions.len()
+                ),
+            }
+            Ok(0)
+        }
+        TeamCommand::Sync => {
+            let report = runtime.block_on(anchordesk_desk_sync::team::sync(&store))?;
+            println!("sent {}, received {}", report.sent, report.received);
+            for sku in &report.overwrote {
+                eprintln!("{sku}: this desk's change replaced one it had not seen; the team server keeps both in its history");
+            }
+            Ok(0)
+        }
+        TeamCommand::Leave => {
+            match anchordesk_desk_sync::team::leave(&store)? {
+                Some(link) => println!("left {}; the local catalog is kept", link.org_name),
+                None => println!("not in a team"),
+            }
+            Ok(0)
+        }
+    }
+}

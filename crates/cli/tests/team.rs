@@ -1,0 +1,125 @@
+//! Two desks in one team, through `anchordesk team` as real binaries, against a real team
+//! server on a real PostgreSQL, with the session tokens in a real Secret Service (GNOME
+//! Keyring on a private D-Bus session bus): a product made on one desk reaches the other, an
+//! edit comes back, nothing is sent twice or echoed, and leaving keeps the local catalog.
+
+use anchordesk_core::{Fen, ProductDraft, Store, paths};
+use anchordesk_server::testkit::TestPostgres;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+/// A private session bus with an unlocked GNOME Keyring on it, as a desktop session has.
+struct Keyring {
+    bus: Child,
+    daemon: Child,
+    address: String,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Keyring {
+    fn start() -> Keyring {
+        let mut bus = Command::new("dbus-daemon").args(["--session", "--nofork", "--print-address"]).stdout(Stdio::piped()).spawn().expect("dbus-daemon (make test installs it)");
+        let mut address = String::new();
+        BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
+        let address = address.trim().to_string();
+        let (runtime, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut daemon = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("XDG_DATA_HOME", data.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("gnome-keyring-daemon");
+        daemon.stdin.take().unwrap().write_all(b"anchordesk-test").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        Keyring { bus, daemon, address, _dirs: (runtime, data) }
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        for child in [&mut self.daemon, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn desk(keyring: &Keyring, data_dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anchordesk"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("DBUS_SESSION_BUS_ADDRESS", &keyring.address)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(output: &Output) -> String {
+    assert!(output.status.success(), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn store(data_dir: &Path) -> Store {
+    Store::open(&paths::db_path(data_dir)).unwrap()
+}
+
+#[test]
+fn two_desks_share_the_catalog_through_the_team_server() {
+    let pg = TestPostgres::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = runtime
+        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false }))
+        .unwrap();
+    let url = server.base_url();
+    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
+    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn")).unwrap();
+    let keyring = Keyring::start();
+    let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+
+    // Room 1 joins and makes a product; sync sends it (and only it: samples stay local).
+    let joined = ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n", org.one_time_password))));
+    assert!(joined.contains("joined 星火MCN") && joined.contains("owner"), "{joined}");
+    let draft = ProductDraft { sku: "ORANGE-5KG".into(), name: "赣南脐橙 5kg".into(), price: Fen(5990), stock: 100, ..ProductDraft::default() };
+    store(room1.path()).create_product(&draft).unwrap();
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "nothing twice, no echo");
+    let setting = store(room1.path()).setting("team").unwrap().unwrap();
+    assert!(!setting.to_lowercase().contains("token"), "the token is in the keyring, not in SQLite: {setting}");
+
+    // Room 2 (the same owner at another desk) joins and receives it, edits the price.
+    ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n", org.one_time_password))));
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
+    let mut there = store(room2.path()).product_by_sku("ORANGE-5KG").unwrap().expect("the product reached room 2");
+    assert_eq!(there.draft.name, "赣南脐橙 5kg");
+    there.draft.price = Fen(4990);
+    store(room2.path()).update_product(there.id, &there.draft).unwrap();
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
+
+    // Back in room 1: the edit arrives, and is not sent back.
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
+    assert_eq!(store(room1.path()).product_by_sku("ORANGE-5KG").unwrap().unwrap().draft.price, Fen(4990));
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 0");
+    let status = ok(&desk(&keyring, room1.path(), &["team", "status"], None));
+    assert!(status.contains("星火MCN") && status.contains("1 products known"), "{status}");
+
+    // Leaving keeps the local catalog; syncing then says to join.
+    assert!(ok(&desk(&keyring, room1.path(), &["team", "leave"], None)).contains("local catalog is kept"));
+    assert!(store(room1.path()).product_by_sku("ORANGE-5KG").unwrap().is_some());
+    let after = desk(&keyring, room1.path(), &["team", "sync"], None);
+    assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("join one first"), "{}", String::from_utf8_lossy(&after.stderr));
+
+    // Plain HTTP to another machine is refused before anything is sent.
+    let insecure = desk(&keyring, room1.path(), &["team", "join", "http://team.example.cn", "--email", "boss@xinghuo.cn", "--password-stdin"], Some("x\n"));
+    assert!(String::from_utf8_lossy(&insecure.stderr).contains("https://"), "{}", String::from_utf8_lossy(&insecure.stderr));
+    runtime.block_on(server.shutdown()).unwrap();
+}

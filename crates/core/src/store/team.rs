@@ -1,0 +1,56 @@
+//! The catalog as the team server exchanges it: what changed on this desk since a moment,
+//! and a change from the team applied by SKU.
+
+use super::Store;
+use crate::error::StoreError;
+use crate::model::ProductDraft;
+use rusqlite::params;
+
+/// A product written or deleted on this desk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogChange {
+    pub sku: String,
+    /// The product as it is now; `None` when it was deleted.
+    pub draft: Option<ProductDraft>,
+    /// When (RFC 3339), the product's `updated_at` or `deleted_at`.
+    pub at: String,
+}
+
+impl Store {
+    /// Products written or deleted at or after `since` (RFC 3339; empty for all), oldest
+    /// first (at, not after: two changes can share a moment; the caller skips what it sent).
+    /// Samples are the desk's own and are left out.
+    pub fn catalog_changes_since(&self, since: &str) -> Result<Vec<CatalogChange>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, sku, CASE WHEN deleted_at IS NULL THEN updated_at ELSE deleted_at END AS at, deleted_at IS NOT NULL
+             FROM product WHERE is_sample = 0 AND (updated_at >= ?1 OR coalesce(deleted_at, '') >= ?1) ORDER BY at, id",
+        )?;
+        let rows: Vec<(i64, String, String, bool)> = stmt.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+        let mut changes = Vec::new();
+        for (id, sku, at, deleted) in rows {
+            // A deleted product whose SKU lives on in another product is that product's change.
+            if deleted && self.product_by_sku(&sku)?.is_some() {
+                continue;
+            }
+            let draft = if deleted { None } else { Some(self.product(crate::ProductId(id))?.draft) };
+            changes.push(CatalogChange { sku, draft, at });
+        }
+        Ok(changes)
+    }
+
+    /// Applies a product from the team by SKU: created, replaced, or (with `None`) deleted.
+    /// Returns the local moment of the change (the product's `updated_at` or `deleted_at`),
+    /// so that the desk does not send it back as its own.
+    pub fn apply_team_product(&mut self, sku: &str, draft: Option<&ProductDraft>) -> Result<Option<String>, StoreError> {
+        let existing = self.product_by_sku(sku)?;
+        match (existing, draft) {
+            (Some(product), Some(draft)) => Ok(Some(self.update_product(product.id, draft)?.updated_at)),
+            (None, Some(draft)) => Ok(Some(self.create_product(draft)?.updated_at)),
+            (Some(product), None) => {
+                self.delete_products(&[product.id])?;
+                Ok(self.conn.query_row("SELECT deleted_at FROM product WHERE id = ?1", params![product.id.0], |r| r.get(0))?)
+            }
+            (None, None) => Ok(None),
+        }
+    }
+}

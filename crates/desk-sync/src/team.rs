@@ -1,0 +1,211 @@
+//! The desk in a team: it signs in to the team server once (the session token goes to the OS
+//! keyring), then syncs the catalog both ways on request, offline-first. Its own changes go
+//! out with idempotency keys (a retry after a lost answer changes nothing twice); the team's
+//! come in from the server's change feed by sequence, from a cursor kept in the store.
+//! What the team already has (sent from here, or applied here from the team) is remembered
+//! by product and moment, so that nothing is sent twice or sent back. Conflicts follow the server's rule: the last write in the server's order wins,
+//! and a desk that overwrote a change it had not seen is told whose text it replaced.
+
+use anchordesk_core::{ProductDraft, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+const SETTING: &str = "team";
+
+/// What the desk keeps of its team (in SQLite; the token is in the keyring).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamLink {
+    pub server: String,
+    pub email: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub role: String,
+    /// The server's change feed up to here is applied.
+    pub cursor: i64,
+    /// The desk's changes before this moment (RFC 3339) were sent.
+    pub sent_until: String,
+    /// The version of each product the desk last saw.
+    pub versions: BTreeMap<String, i64>,
+    /// The moment of each product's last local write the team already has (sent from here,
+    /// or applied here from the team): not to be sent (again).
+    pub known: BTreeMap<String, String>,
+}
+
+/// Why joining or syncing failed; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error("this desk is not in a team: join one first (anchordesk team join URL --email …)")]
+    NotJoined,
+    #[error("{0}: use https://, or http:// only to a server on this machine (127.0.0.1)")]
+    InsecureUrl(String),
+    #[error("the team server is not reachable: {0}; your changes stay on this desk and go out at the next sync")]
+    Unreachable(String),
+    #[error("the team server no longer accepts this desk's session (signed out, password changed or removed from the team): join again; the local data is kept")]
+    SignedOut,
+    #[error("the team server refused: {0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    pub sent: u32,
+    pub received: u32,
+    /// Products whose change from this desk replaced one it had not seen (the server keeps
+    /// both in its history).
+    pub overwrote: Vec<String>,
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The team this desk is in, if any.
+pub fn link(store: &Store) -> Result<Option<TeamLink>, StoreError> {
+    Ok(store.setting(SETTING)?.filter(|json| !json.is_empty()).and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+fn save_link(store: &Store, link: &TeamLink) -> Result<(), StoreError> {
+    store.set_setting(SETTING, &serde_json::to_string(link).map_err(|err| StoreError::Corrupt(err.to_string()))?)
+}
+
+fn check_url(server: &str) -> Result<String, TeamError> {
+    let server = server.trim().trim_end_matches('/').to_string();
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| server.starts_with(p));
+    if server.starts_with("https://") || loopback { Ok(server) } else { Err(TeamError::InsecureUrl(server)) }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("an HTTP client")
+}
+
+async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<Value, TeamError> {
+    let response = response.map_err(|err| TeamError::Unreachable(err.to_string()))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(TeamError::SignedOut);
+    }
+    if !status.is_success() {
+        return Err(TeamError::Refused(body["message"].as_str().map(str::to_string).unwrap_or_else(|| status.to_string())));
+    }
+    Ok(body)
+}
+
+/// Signs in to `server` as `email` and joins its organisation: the token goes to the
+/// keyring, the team to the store. Joining another team starts its feed from the start.
+pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &str) -> Result<TeamLink, TeamError> {
+    let server = check_url(server)?;
+    let email = email.trim().to_lowercase();
+    let session = answer(client().post(format!("{server}/api/v1/sign-in")).json(&json!({ "email": email, "password": password })).send().await).await?;
+    let token = session["token"].as_str().ok_or_else(|| TeamError::Refused("no token in the answer".into()))?;
+    crate::secrets::save_team_token(&server, &email, token)?;
+    let member = &session["member"];
+    let link = TeamLink {
+        server,
+        email,
+        org_id: member["orgId"].as_i64().unwrap_or_default(),
+        org_name: member["orgName"].as_str().unwrap_or_default().to_string(),
+        role: member["role"].as_str().unwrap_or_default().to_string(),
+        ..TeamLink::default()
+    };
+    save_link(&lock(store), &link)?;
+    Ok(link)
+}
+
+/// Leaves the team: the token is forgotten and syncing stops; the local data is kept.
+pub fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> {
+    let store = lock(store);
+    let Some(link) = link(&store)? else { return Ok(None) };
+    crate::secrets::delete_team_token(&link.server, &link.email)?;
+    store.set_setting(SETTING, "")?;
+    Ok(Some(link))
+}
+
+/// Sends this desk's catalog changes, then applies the team's from the cursor.
+pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
+    let (mut link, desk_id) = {
+        let store = lock(store);
+        (link(&store)?.ok_or(TeamError::NotJoined)?, store.desk_id()?)
+    };
+    let token = crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
+    let http = client();
+    let products = format!("{}/api/v1/orgs/{}/products", link.server, link.org_id);
+    let mut report = SyncReport::default();
+
+    let changes = lock(store).catalog_changes_since(&link.sent_until)?;
+    for change in &changes {
+        if link.known.get(&change.sku) == Some(&change.at) {
+            continue; // the team has it already
+        }
+        let url = format!("{products}/{}", change.sku);
+        let key = format!("{desk_id}-{}-{}", change.sku, change.at);
+        let request = match &change.draft {
+            Some(draft) => http.put(&url).json(&json!({ "body": draft, "baseVersion": link.versions.get(&change.sku) })),
+            None => http.delete(&url),
+        };
+        let sent = request.bearer_auth(&token).header("Idempotency-Key", key).send().await;
+        let written = match answer(sent).await {
+            Ok(written) => written,
+            // A deletion of a product the team never had.
+            Err(TeamError::Refused(_)) if change.draft.is_none() => continue,
+            Err(err) => {
+                // What was sent so far stays sent; the rest goes next time.
+                save_link(&lock(store), &link)?;
+                return Err(err);
+            }
+        };
+        link.versions.insert(change.sku.clone(), written["version"].as_i64().unwrap_or_default());
+        if !written["replaced"].is_null() {
+            report.overwrote.push(change.sku.clone());
+        }
+        link.sent_until = change.at.clone();
+        link.known.insert(change.sku.clone(), change.at.clone());
+        report.sent += 1;
+    }
+
+    loop {
+        let page = answer(http.get(format!("{}/api/v1/orgs/{}/changes?after={}", link.server, link.org_id, link.cursor)).bearer_auth(&token).send().await).await?;
+        let entries = page["changes"].as_array().cloned().unwrap_or_default();
+        if entries.is_empty() {
+            break;
+        }
+        for entry in entries {
+            let (sku, version) = (entry["key"].as_str().unwrap_or_default().to_string(), entry["version"].as_i64().unwrap_or_default());
+            link.cursor = entry["seq"].as_i64().unwrap_or(link.cursor);
+            if entry["entity"] != "product" || link.versions.get(&sku).is_some_and(|seen| *seen >= version) {
+                continue; // this desk's own write, or one it already has
+            }
+            let draft: Option<ProductDraft> = match &entry["body"] {
+                Value::Null => None,
+                body => match serde_json::from_value::<ProductDraft>(body.clone()) {
+                    Ok(mut draft) => {
+                        draft.sku = sku.clone();
+                        Some(draft)
+                    }
+                    Err(err) => {
+                        tracing::warn!("team product {sku} v{version} is not a product this desk can read ({err}); skipped");
+                        continue;
+                    }
+                },
+            };
+            let applied = lock(store).apply_team_product(&sku, draft.as_ref())?;
+            if let Some(at) = applied {
+                link.known.insert(sku.clone(), at);
+            }
+            link.versions.insert(sku, version);
+            report.received += 1;
+        }
+        save_link(&lock(store), &link)?;
+    }
+    save_link(&lock(store), &link)?;
+    Ok(report)
+}
