@@ -70,6 +70,5 @@ pub async fn export_report(state: State<'_, AppState>, broadcast_id: BroadcastId
 #[tauri::command]
 #[specta::specta]
 pub async fn preflight(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Vec<preflight::PreflightItem>, UiError> {
-    let store = state.store_arc().ok_or_else(|| state.startup_error().unwrap_or_else(|| UiError::internal("no database")))?;
-    Ok(anchordesk_live::preflight::run(store, &state.data_dir, &state.link, broadcast_id).await?)
+    Ok(anchordesk_live::preflight::run(state.shared_store()?, &state.data_dir, &state.link, broadcast_id).await?)
 }

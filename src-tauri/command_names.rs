@@ -22,6 +22,7 @@ macro_rules! app_commands {
                 test_recording, watch_preview],
             sync: [sync_status, platform_settings, test_platform_connection, save_platform_settings],
             room: [room_events, quick_replies, save_quick_replies],
+            team: [team_status, join_team, sync_team, leave_team],
             course: [course_scenarios, course_student, save_course_student, start_rehearsal,
                 course_attempt, grade_attempt, export_attempt, course_history, grade_class, course_key_fingerprint],
         }

@@ -36,18 +36,15 @@ const LOCALES: [&str; 2] = ["zh-CN", "en"];
 #[tauri::command]
 #[specta::specta]
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
-    let locale = match state.startup_error() {
-        Some(_) => None,
-        None => state.with_store(|store| store.setting(LOCALE_KEY)).await?,
-    };
     let sessions = state.interrupted.clone();
-    let interrupted = match state.startup_error() {
-        Some(_) => Vec::new(),
-        None => state.with_store(move |store| store.still_interrupted(&sessions)).await?,
-    };
-    let (first_run, seller_kind) = match state.startup_error() {
-        Some(_) => (false, None),
-        None => state.with_store(|store| Ok((store.first_run_pending()?, store.seller_kind()?))).await?,
+    let (locale, interrupted, first_run, seller_kind) = match state.startup_error() {
+        Some(_) => (None, Vec::new(), false, None),
+        None => {
+            let facts = move |store: &mut anchordesk_core::Store| -> Result<_, anchordesk_core::StoreError> {
+                Ok((store.setting(LOCALE_KEY)?, store.still_interrupted(&sessions)?, store.first_run_pending()?, store.seller_kind()?))
+            };
+            state.with_store(facts).await?
+        }
     };
     let skip = std::env::var("ANCHORDESK_SKIP_FIRST_RUN").is_ok_and(|v| v == "1");
     Ok(AppInfo {

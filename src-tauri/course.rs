@@ -65,7 +65,7 @@ pub async fn start_rehearsal(state: State<'_, AppState>, scenario_id: String) ->
 #[specta::specta]
 pub async fn course_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Option<AttemptView>, UiError> {
     let data_dir = state.data_dir.clone();
-    state.with_store_as(move |store| grading::attempt_view(store, &data_dir, broadcast_id), UiError::from).await
+    state.with_store_as(move |store| grading::attempt_view(store, &data_dir, broadcast_id)).await
 }
 
 /// Measures a finished rehearsal and grades it with the default rubric (or the teacher's
@@ -82,7 +82,6 @@ pub async fn grade_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId
                 let scenario = grading::scenario(&data_dir, &attempt.scenario_id)?;
                 grading::grade_and_keep(store, broadcast_id, &scenario, &rubric, &linter, &env)
             },
-            UiError::from,
         )
         .await
 }
@@ -102,7 +101,7 @@ pub struct ExportedAttempt {
 pub async fn export_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ExportedAttempt, UiError> {
     let seed = anchordesk_desk_sync::secrets::course_signing_seed().map_err(UiError::internal)?;
     let dir = state.data_dir.join("course-reports");
-    let exported = state.with_store_as(move |store| grading::export_signed(store, broadcast_id, &seed, &dir), UiError::from).await?;
+    let exported = state.with_store_as(move |store| grading::export_signed(store, broadcast_id, &seed, &dir)).await?;
     Ok(ExportedAttempt { signed_json: exported.signed_json.display().to_string(), html: exported.html.display().to_string() })
 }
 
@@ -119,7 +118,7 @@ pub async fn course_key_fingerprint() -> Result<String, UiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn course_history(state: State<'_, AppState>, student_id: String) -> Result<AttemptHistory, UiError> {
-    state.with_store_as(move |store| grading::history(store, &student_id), UiError::from).await
+    state.with_store_as(move |store| grading::history(store, &student_id)).await
 }
 
 /// The class table of a folder of handed-in reports (and a roster, when given), every
@@ -156,7 +155,6 @@ pub async fn grade_class(
                 };
                 grading::grade_class(store, &request)
             },
-            UiError::from,
         )
         .await
 }

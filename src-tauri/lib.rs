@@ -13,6 +13,7 @@ mod prompter;
 mod room;
 mod state;
 mod sync;
+mod team;
 
 pub use state::AppState;
 
@@ -47,7 +48,7 @@ pub fn run() {
         .with_writer(std::io::stderr)
         .init();
 
-    let data_dir_flag = data_dir_flag(std::env::args());
+    let data_dir_flag = anchordesk_core::paths::data_dir_flag(std::env::args());
     let state = AppState::open(data_dir_flag.as_deref());
     let builder = specta_builder();
 
@@ -82,19 +83,6 @@ pub fn run() {
         });
 }
 
-fn data_dir_flag(args: impl Iterator<Item = String>) -> Option<std::path::PathBuf> {
-    let mut args = args.skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--data-dir" {
-            return args.next().map(Into::into);
-        }
-        if let Some(dir) = arg.strip_prefix("--data-dir=") {
-            return Some(dir.into());
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -105,13 +93,5 @@ mod tests {
             assert!(toml.contains(&permission), "permissions/app-commands.toml lacks {permission}");
         }
         assert_eq!(toml.matches("\"allow-").count(), super::APP_COMMANDS.len() + 1, "one permission per command, plus the set's own name");
-    }
-
-    #[test]
-    fn data_dir_flag_is_read_in_both_spellings() {
-        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
-        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir", "/x"])), Some("/x".into()));
-        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir=/y"])), Some("/y".into()));
-        assert_eq!(super::data_dir_flag(args(&["app"])), None);
     }
 }

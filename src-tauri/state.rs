@@ -91,7 +91,7 @@ impl AppState {
 
     /// Whether a broadcast is live or going live: the devices belong to it then.
     pub fn on_air(&self) -> bool {
-        self.on_air_session().is_some() || self.starting.load(std::sync::atomic::Ordering::SeqCst)
+        self.live.get().is_some_and(|desk| desk.on_air().is_some()) || self.starting.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Wakes the sync worker after a change, so it goes out now.
@@ -122,11 +122,6 @@ impl AppState {
         }
     }
 
-    /// The session on air, the line-up item on air and the media time now.
-    pub fn on_air_session(&self) -> Option<(anchordesk_core::live::LiveSession, Option<anchordesk_core::LineupItemId>, i64)> {
-        self.live.get().and_then(|desk| desk.on_air())
-    }
-
     /// The live session's actor, or why there is none.
     pub fn live_desk(&self) -> Result<Arc<anchordesk_live::LiveDesk>, UiError> {
         match self.live.get() {
@@ -138,6 +133,11 @@ impl AppState {
     /// The shared store, for the sync worker; `None` when the database was refused.
     pub fn store_arc(&self) -> Option<Arc<Mutex<Store>>> {
         self.store.as_ref().ok().cloned()
+    }
+
+    /// The shared store, or why the database was refused.
+    pub fn shared_store(&self) -> Result<Arc<Mutex<Store>>, UiError> {
+        self.store.clone()
     }
 
     /// The linter as it is now.
@@ -167,11 +167,12 @@ impl AppState {
         self.store.as_ref().err().cloned()
     }
 
-    /// [`AppState::with_store`] for a crate whose errors are its own: `to_ui` maps them.
-    pub async fn with_store_as<T, E, F>(&self, f: F, to_ui: fn(E) -> UiError) -> Result<T, UiError>
+    /// Runs `f` with the store on a blocking thread, never on the UI thread; the error is
+    /// any crate's that says how it reaches the window (`Into<UiError>`).
+    pub async fn with_store_as<T, E, F>(&self, f: F) -> Result<T, UiError>
     where
         T: Send + 'static,
-        E: Send + 'static,
+        E: Into<UiError> + Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
     {
         let store = self.store.as_ref().map_err(Clone::clone)?.clone();
@@ -180,16 +181,12 @@ impl AppState {
         tauri::async_runtime::spawn_blocking(move || f(&mut store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())))
             .await
             .map_err(|err| UiError::internal(format!("store task failed: {err}")))?
-            .map_err(to_ui)
+            .map_err(Into::into)
     }
 
-    /// Runs `f` with the store on a blocking thread, never on the UI thread.
-    pub async fn with_store<T, F>(&self, f: F) -> Result<T, UiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-    {
-        self.with_store_as(f, UiError::from).await
+    /// [`AppState::with_store_as`] with the store's own errors.
+    pub async fn with_store<T: Send + 'static>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static) -> Result<T, UiError> {
+        self.with_store_as(f).await
     }
 }
 

@@ -74,7 +74,7 @@ pub async fn save_platform_settings(app: AppHandle, state: State<'_, AppState>, 
     }
     let (base_url, client_id) = (base_url.unwrap_or_default(), client_id.unwrap_or_default());
     let switch = move |store: &mut anchordesk_core::Store| anchordesk_desk_sync::switch_platform(store, &base_url, &client_id, secret.as_deref());
-    state.with_store_as(switch, |err| err).await?;
+    state.with_store_as(switch).await?;
     // Switch now: stop the current link (and the embedded platform), start the new one.
     state.link.stop().await;
     start(&app);

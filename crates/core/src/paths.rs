@@ -47,6 +47,21 @@ pub fn data_dir(flag: Option<&Path>) -> Option<PathBuf> {
     directories::ProjectDirs::from("net", "AnchorDesk", "anchordesk").map(|dirs| dirs.data_dir().to_path_buf())
 }
 
+/// The `--data-dir DIR` (or `--data-dir=DIR`) among a program's arguments (the first is the
+/// program itself), for programs that take no other flags of their own.
+pub fn data_dir_flag(args: impl Iterator<Item = String>) -> Option<PathBuf> {
+    let mut args = args.skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir" {
+            return args.next().map(Into::into);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return Some(dir.into());
+        }
+    }
+    None
+}
+
 /// The database file inside a data directory.
 pub fn db_path(data_dir: &Path) -> PathBuf {
     data_dir.join(DB_FILE_NAME)
@@ -80,5 +95,16 @@ mod atomic_tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old plan");
         let leftovers = std::fs::read_dir(dir.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp")).count();
         assert_eq!(leftovers, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_data_dir_flag_is_read_in_both_spellings() {
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir", "/x"])), Some("/x".into()));
+        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir=/y"])), Some("/y".into()));
+        assert_eq!(super::data_dir_flag(args(&["app"])), None);
     }
 }

@@ -43,6 +43,8 @@ pub enum TeamError {
     InsecureUrl(String),
     #[error("the team server is not reachable: {0}; your changes stay on this desk and go out at the next sync")]
     Unreachable(String),
+    #[error("the email or the password is wrong")]
+    WrongCredentials,
     #[error("the team server no longer accepts this desk's session (signed out, password changed or removed from the team): join again; the local data is kept")]
     SignedOut,
     #[error("the team server refused: {0}")]
@@ -56,12 +58,57 @@ pub enum TeamError {
 /// What a sync did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncReport {
     pub sent: u32,
     pub received: u32,
     /// Products whose change from this desk replaced one it had not seen (the server keeps
     /// both in its history).
     pub overwrote: Vec<String>,
+}
+
+/// The team as Settings → Team shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TeamView {
+    pub server: String,
+    pub email: String,
+    pub org_name: String,
+    pub role: String,
+    /// Products the team and this desk share.
+    pub products: u32,
+    /// How far the team's change feed is applied here.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub feed_position: i64,
+}
+
+impl TeamLink {
+    pub fn view(&self) -> TeamView {
+        TeamView {
+            server: self.server.clone(),
+            email: self.email.clone(),
+            org_name: self.org_name.clone(),
+            role: self.role.clone(),
+            products: self.versions.len() as u32,
+            feed_position: self.cursor,
+        }
+    }
+}
+
+impl From<TeamError> for anchordesk_core::UiError {
+    /// Join-form mistakes are the form's fields; the rest is said as it is.
+    fn from(err: TeamError) -> anchordesk_core::UiError {
+        use anchordesk_core::UiError;
+        use anchordesk_core::validate::FieldErrorCode::UnknownValue;
+        match err {
+            TeamError::InsecureUrl(url) => UiError::field("teamUrl", UnknownValue, url),
+            TeamError::Unreachable(why) => UiError::field("teamUrl", UnknownValue, why),
+            TeamError::WrongCredentials => UiError::field("teamPassword", UnknownValue, "wrong-credentials"),
+            TeamError::Store(err) => err.into(),
+            other => UiError::internal(other),
+        }
+    }
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -92,7 +139,7 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if status == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(TeamError::SignedOut);
+        return Err(if body["error"] == "wrong-credentials" { TeamError::WrongCredentials } else { TeamError::SignedOut });
     }
     if !status.is_success() {
         return Err(TeamError::Refused(body["message"].as_str().map(str::to_string).unwrap_or_else(|| status.to_string())));

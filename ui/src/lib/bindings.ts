@@ -176,6 +176,10 @@ export const commands = {
 	roomEvents: (sessionId: SessionId, after: number, withSummary: boolean) => typedError<RoomPage_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after, withSummary })),
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
 	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
+	teamStatus: () => typedError<TeamView | null, UiError_Serialize>(__TAURI_INVOKE("team_status")),
+	joinTeam: (url: string, email: string, password: string) => typedError<TeamView, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password })),
+	syncTeam: () => typedError<SyncReport, UiError_Serialize>(__TAURI_INVOKE("sync_team")),
+	leaveTeam: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("leave_team")),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -2903,6 +2907,17 @@ export type SyncChanged_Deserialize = LinkStatus_Deserialize;
 /**  The sync badge's data (see [`LinkStatus`]), pushed when it changes. */
 export type SyncChanged_Serialize = LinkStatus_Serialize;
 
+/**  What a sync did. */
+export type SyncReport = {
+	sent: number,
+	received: number,
+	/**
+	 *  Products whose change from this desk replaced one it had not seen (the server keeps
+	 *  both in its history).
+	 */
+	overwrote: string[],
+};
+
 /**
  *  A word a team adds to one of the lexicons the rules compose (a lay name of a disease
  *  the defaults lack, a local competitor's nickname …): it takes effect in every rule
@@ -2936,6 +2951,18 @@ export type TeamSettings_Serialize = {
 	words: TeamWord[],
 	/**  Words the team adds to the default lexicons. */
 	lexiconWords: TeamLexiconWord[],
+};
+
+/**  The team as Settings → Team shows it. */
+export type TeamView = {
+	server: string,
+	email: string,
+	orgName: string,
+	role: string,
+	/**  Products the team and this desk share. */
+	products: number,
+	/**  How far the team's change feed is applied here. */
+	feedPosition: number | null,
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */

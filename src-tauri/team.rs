@@ -1,0 +1,33 @@
+//! Settings → Team: this desk in a team server's organisation (`anchordesk_desk_sync::team`):
+//! join (the token goes to the OS keyring), sync the shared catalog, leave.
+
+use crate::state::{AppState, UiError};
+use anchordesk_desk_sync::team::{self, SyncReport, TeamView};
+use tauri::State;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamView>, UiError> {
+    Ok(state.with_store(|store| team::link(store)).await?.map(|link| link.view()))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn join_team(state: State<'_, AppState>, url: String, email: String, password: String) -> Result<TeamView, UiError> {
+    Ok(team::join(&*state.shared_store()?, &url, &email, &password).await?.view())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_team(state: State<'_, AppState>) -> Result<SyncReport, UiError> {
+    let report = team::sync(&*state.shared_store()?).await?;
+    state.wake();
+    Ok(report)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn leave_team(state: State<'_, AppState>) -> Result<(), UiError> {
+    team::leave(&*state.shared_store()?)?;
+    Ok(())
+}

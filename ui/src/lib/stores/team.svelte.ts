@@ -1,0 +1,31 @@
+// Settings → Team: this desk in a team server's organisation. The session token stays in the
+// OS keyring (Rust keeps it); the window sees the team's name, the role and how far it synced.
+import { commands, type SyncReport, type TeamView } from '../bindings';
+import { call } from '../api';
+
+class TeamStore {
+  view = $state<TeamView | null>(null);
+  loaded = $state(false);
+
+  async load() {
+    this.view = await call(commands.teamStatus());
+    this.loaded = true;
+  }
+
+  async join(url: string, email: string, password: string) {
+    this.view = await call(commands.joinTeam(url, email, password));
+  }
+
+  async sync(): Promise<SyncReport> {
+    const report = await call(commands.syncTeam());
+    await this.load();
+    return report;
+  }
+
+  async leave() {
+    await call(commands.leaveTeam());
+    this.view = null;
+  }
+}
+
+export const team = new TeamStore();
