@@ -1,0 +1,117 @@
+// Settings → Team in the real window: two desks (two data directories) join one team on a
+// real team server backed by a real PostgreSQL; a product made on the first desk reaches the
+// second through the server. The session token is kept in the test's Secret Service.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { byTestId, closeApp, freePort, openApp, ROOT, screenshot, start, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
+
+let env;
+let postgres;
+before(async () => {
+  env = await startDisplay();
+});
+after(async () => {
+  await stopAll();
+  postgres?.stop();
+});
+
+/** PostgreSQL as the unprivileged postgres user in a temp dir on a free port (it refuses root). */
+async function startPostgres() {
+  const bin = execFileSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).trim();
+  const dir = mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-pg-'));
+  chmodSync(dir, 0o755);
+  execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  const data = path.join(dir, 'data');
+  const as = (tool, args) => execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { encoding: 'utf8' });
+  as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const port = await freePort();
+  as('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', path.join(dir, 'log'), '-w', 'start']);
+  as('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'anchordesk']);
+  return { url: `postgres://postgres@127.0.0.1:${port}/anchordesk`, stop: () => as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']) };
+}
+
+async function typeInto(browser, selector, text) {
+  const field = await browser.$(selector);
+  await field.waitForDisplayed();
+  await field.clearValue();
+  await field.setValue(text);
+}
+
+/** Clicks a control by test id from script: the settings page is long and toasts can cover
+ *  its bottom card, which WebDriver's pointer click refuses. */
+async function press(browser, id) {
+  const element = await byTestId(browser, id);
+  await element.waitForExist();
+  await browser.execute((el) => {
+    el.scrollIntoView({ block: 'center' });
+    el.click();
+  }, element);
+}
+
+async function fillJoin(browser, url, email, password) {
+  await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
+  await (await byTestId(browser, 'nav-settings')).click();
+  await typeInto(browser, '[data-testid="team-url"]', url);
+  await typeInto(browser, '[data-testid="team-email"]', email);
+  await typeInto(browser, '[data-testid="team-password"]', password);
+  await press(browser, 'team-join');
+}
+
+test('two desks join one team: a product made on one reaches the other through the team server', async () => {
+  postgres = await startPostgres();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  start(path.join(ROOT, 'target/debug/anchordesk-server'), ['serve', '--database-url', postgres.url, '--listen', `127.0.0.1:${port}`]);
+  await waitFor(async () => {
+    try {
+      return (await fetch(`${url}/api/v1/me`)).status === 401;
+    } catch {
+      return false;
+    }
+  }, 'the team server');
+  const created = execFileSync(path.join(ROOT, 'target/debug/anchordesk'), ['server', 'admin', 'create-org', '星火MCN', '--owner', 'boss@xinghuo.cn', '--database-url', postgres.url], { encoding: 'utf8' });
+  const password = created.match(/one-time password: (\S+)/)[1];
+
+  // Desk 1 joins (a wrong password first), makes a product and syncs.
+  const first = await openApp(env, tempDataDir());
+  try {
+    await fillJoin(first, url, 'boss@xinghuo.cn', 'not-the-password');
+    await waitForText(first, '[data-testid="team-problem"]', '邮箱或密码不对');
+    await typeInto(first, '[data-testid="team-password"]', password);
+    await press(first, 'team-join');
+    await waitForText(first, '[data-testid="team-current"]', '负责人');
+    await (await byTestId(first, 'nav-products')).click();
+    await (await byTestId(first, 'product-new')).click();
+    await typeInto(first, '#p-name', '团队共享 高山云雾茶');
+    await typeInto(first, '#p-sku', 'TEAM-TEA-1');
+    await typeInto(first, '#p-price', '88.00');
+    await typeInto(first, '#p-stock', '30');
+    await press(first, 'product-save');
+    await waitForText(first, '.list', '团队共享 高山云雾茶');
+    await (await byTestId(first, 'nav-settings')).click();
+    await press(first, 'team-sync');
+    await waitForText(first, 'body', '发出 1 项');
+    await waitForText(first, '[data-testid="team-settings"]', '共用 1 件商品');
+    await (await byTestId(first, 'team-settings')).scrollIntoView();
+    await screenshot(first, 'zh-settings-team');
+  } finally {
+    await closeApp(first);
+  }
+
+  // Desk 2 joins the same team and receives it.
+  const second = await openApp(env, tempDataDir());
+  try {
+    await fillJoin(second, url, 'boss@xinghuo.cn', password);
+    await waitForText(second, '[data-testid="team-current"]', '星火MCN');
+    await press(second, 'team-sync');
+    await waitForText(second, 'body', '收到 1 项');
+    await (await byTestId(second, 'nav-products')).click();
+    await waitForText(second, '.list', '团队共享 高山云雾茶');
+  } finally {
+    await closeApp(second);
+  }
+});
