@@ -13,8 +13,8 @@ pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamView>,
 
 #[tauri::command]
 #[specta::specta]
-pub async fn join_team(state: State<'_, AppState>, url: String, email: String, password: String) -> Result<TeamView, UiError> {
-    Ok(team::join(&*state.shared_store()?, &url, &email, &password).await?.view())
+pub async fn join_team(state: State<'_, AppState>, url: String, email: String, password: String, new_password: Option<String>) -> Result<TeamView, UiError> {
+    Ok(team::join(&*state.shared_store()?, &url, &email, &password, new_password.as_deref()).await?.view())
 }
 
 #[tauri::command]
@@ -28,6 +28,6 @@ pub async fn sync_team(state: State<'_, AppState>) -> Result<SyncReport, UiError
 #[tauri::command]
 #[specta::specta]
 pub async fn leave_team(state: State<'_, AppState>) -> Result<(), UiError> {
-    team::leave(&*state.shared_store()?)?;
+    team::leave(&*state.shared_store()?).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { byTestId, closeApp, freePort, openApp, ROOT, screenshot, start, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
 
+const OWN_PASSWORD = '星火的新密码-2026';
 let env;
 let postgres;
 before(async () => {
@@ -83,6 +84,10 @@ test('two desks join one team: a product made on one reaches the other through t
     await waitForText(first, '[data-testid="team-problem"]', '邮箱或密码不对');
     await typeInto(first, '[data-testid="team-password"]', password);
     await press(first, 'team-join');
+    // A one-time password: the desk asks for the owner's own before joining.
+    await waitForText(first, '[data-testid="team-problem"]', '一次性密码');
+    await typeInto(first, '[data-testid="team-new-password"]', OWN_PASSWORD);
+    await press(first, 'team-join');
     await waitForText(first, '[data-testid="team-current"]', '负责人');
     await (await byTestId(first, 'nav-products')).click();
     await (await byTestId(first, 'product-new')).click();
@@ -105,7 +110,7 @@ test('two desks join one team: a product made on one reaches the other through t
   // Desk 2 joins the same team and receives it.
   const second = await openApp(env, tempDataDir());
   try {
-    await fillJoin(second, url, 'boss@xinghuo.cn', password);
+    await fillJoin(second, url, 'boss@xinghuo.cn', OWN_PASSWORD);
     await waitForText(second, '[data-testid="team-current"]', '星火MCN');
     await press(second, 'team-sync');
     await waitForText(second, 'body', '收到 1 项');

@@ -14,7 +14,8 @@ pub enum TeamCommand {
         url: String,
         #[arg(long)]
         email: String,
-        /// Read the password from standard input (one line), not from the command line.
+        /// Read the password from standard input (one line), not from the command line. With a
+        /// one-time password, the second line is the member's own new password.
         #[arg(long)]
         password_stdin: bool,
     },
@@ -32,9 +33,10 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
     match command {
         TeamCommand::Join { url, email, password_stdin } => {
             anyhow::ensure!(password_stdin, "pass the password on standard input with --password-stdin (never on the command line)");
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
-            let link = runtime.block_on(anchordesk_desk_sync::team::join(&store, &url, &email, password.trim_end_matches(['\r', '\n'])))?;
+            let mut lines = std::io::stdin().lines();
+            let password = lines.next().transpose().context("reading the password from standard input")?.unwrap_or_default();
+            let new_password = lines.next().transpose().context("reading the new password from standard input")?;
+            let link = runtime.block_on(anchordesk_desk_sync::team::join(&store, &url, &email, password.trim_end_matches('\r'), new_password.as_deref().map(|p| p.trim_end_matches('\r'))))?;
             println!("joined {} ({}) as {} ({})", link.org_name, link.server, link.email, link.role);
             Ok(0)
         }
@@ -57,13 +59,19 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
         TeamCommand::Sync => {
             let report = runtime.block_on(anchordesk_desk_sync::team::sync(&store))?;
             println!("sent {}, received {}", report.sent, report.received);
+            if report.kept_local > 0 {
+                eprintln!("{} local change(s) kept on this desk: your role in the team may not change the shared catalog", report.kept_local);
+            }
+            for sku in &report.skipped {
+                eprintln!("{sku}: the team's product could not be taken into this desk's catalog (see the log); later changes went on");
+            }
             for sku in &report.overwrote {
                 eprintln!("{sku}: this desk's change replaced one it had not seen; the team server keeps both in its history");
             }
             Ok(0)
         }
         TeamCommand::Leave => {
-            match anchordesk_desk_sync::team::leave(&store)? {
+            match runtime.block_on(anchordesk_desk_sync::team::leave(&store))? {
                 Some(link) => println!("left {}; the local catalog is kept", link.org_name),
                 None => println!("not in a team"),
             }

@@ -87,7 +87,11 @@ fn two_desks_share_the_catalog_through_the_team_server() {
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
     // Room 1 joins and makes a product; sync sends it (and only it: samples stay local).
-    let joined = ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n", org.one_time_password))));
+    // A one-time password alone does not join: the owner chooses their own on the next line.
+    let refused = desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n", org.one_time_password)));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("one-time password"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let own = "星火的新密码-2026";
+    let joined = ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n{own}\n", org.one_time_password))));
     assert!(joined.contains("joined 星火MCN") && joined.contains("owner"), "{joined}");
     let draft = ProductDraft { sku: "ORANGE-5KG".into(), name: "赣南脐橙 5kg".into(), price: Fen(5990), stock: 100, ..ProductDraft::default() };
     store(room1.path()).create_product(&draft).unwrap();
@@ -97,7 +101,7 @@ fn two_desks_share_the_catalog_through_the_team_server() {
     assert!(!setting.to_lowercase().contains("token"), "the token is in the keyring, not in SQLite: {setting}");
 
     // Room 2 (the same owner at another desk) joins and receives it, edits the price.
-    ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n", org.one_time_password))));
+    ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{own}\n"))));
     assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
     let mut there = store(room2.path()).product_by_sku("ORANGE-5KG").unwrap().expect("the product reached room 2");
     assert_eq!(there.draft.name, "赣南脐橙 5kg");

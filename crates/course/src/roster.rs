@@ -187,6 +187,12 @@ pub fn read_roster(bytes: &[u8], format: RosterFormat) -> Result<RosterImport, R
             Some(format!("学号 {id} 的姓名为空，请填写姓名"))
         } else if let Some(typed) = key_idx.map(cell).filter(|k| !k.is_empty() && crate::sign::normalize_fingerprint(k).is_none()) {
             Some(format!("学号 {id} 的公钥指纹“{typed}”不是 16 位十六进制（如 3F2A-91C0-5B7E-D406），请照学生桌面“课程”页上显示的抄写"))
+        } else if let Some((other, first)) = key_idx
+            .map(cell)
+            .and_then(|k| crate::sign::normalize_fingerprint(&k))
+            .and_then(|k| import.roster.students.iter().find(|s| s.key_fingerprint == k).map(|s| (s.id.clone(), first_line.get(&s.id).copied().unwrap_or(0))))
+        {
+            Some(format!("学号 {id} 的公钥指纹与第 {first} 行学号 {other} 的相同：一台电脑的密钥只能登记给一个学生，请核对"))
         } else {
             first_line.get(&id).map(|first| format!("学号 {id} 与第 {first} 行重复，请删除重复行或改正学号"))
         };

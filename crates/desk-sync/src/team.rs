@@ -10,6 +10,7 @@ use anchordesk_core::{ProductDraft, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use sha2::Digest as _;
 use std::sync::Mutex;
 
 const SETTING: &str = "team";
@@ -32,6 +33,10 @@ pub struct TeamLink {
     /// The moment of each product's last local write the team already has (sent from here,
     /// or applied here from the team): not to be sent (again).
     pub known: BTreeMap<String, String>,
+    /// Joined but not yet synced: the first sync receives first, then sends only products
+    /// the team does not have, and no old deletions.
+    #[serde(default)]
+    pub first_sync_pending: bool,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -45,6 +50,12 @@ pub enum TeamError {
     Unreachable(String),
     #[error("the email or the password is wrong")]
     WrongCredentials,
+    #[error("this is a one-time password: choose your own to join (at least 10 characters)")]
+    MustChangePassword,
+    #[error("the team server has no such product")]
+    NotFound,
+    #[error("your role in the team may not change the shared catalog")]
+    Forbidden,
     #[error("the team server no longer accepts this desk's session (signed out, password changed or removed from the team): join again; the local data is kept")]
     SignedOut,
     #[error("the team server refused: {0}")]
@@ -62,6 +73,10 @@ pub enum TeamError {
 pub struct SyncReport {
     pub sent: u32,
     pub received: u32,
+    /// Local changes not sent: the member's role may not change the shared catalog.
+    pub kept_local: u32,
+    /// Team products this desk could not take (named; later changes went on).
+    pub skipped: Vec<String>,
     /// Products whose change from this desk replaced one it had not seen (the server keeps
     /// both in its history).
     pub overwrote: Vec<String>,
@@ -105,6 +120,7 @@ impl From<TeamError> for anchordesk_core::UiError {
             TeamError::InsecureUrl(url) => UiError::field("teamUrl", UnknownValue, url),
             TeamError::Unreachable(why) => UiError::field("teamUrl", UnknownValue, why),
             TeamError::WrongCredentials => UiError::field("teamPassword", UnknownValue, "wrong-credentials"),
+            TeamError::MustChangePassword => UiError::field("teamNewPassword", anchordesk_core::validate::FieldErrorCode::Required, "must-change"),
             TeamError::Store(err) => err.into(),
             other => UiError::internal(other),
         }
@@ -126,9 +142,30 @@ fn save_link(store: &Store, link: &TeamLink) -> Result<(), StoreError> {
 
 fn check_url(server: &str) -> Result<String, TeamError> {
     let server = server.trim().trim_end_matches('/').to_string();
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"].iter().any(|p| server.starts_with(p));
-    if server.starts_with("https://") || loopback { Ok(server) } else { Err(TeamError::InsecureUrl(server)) }
+    let url = reqwest::Url::parse(&server).map_err(|_| TeamError::InsecureUrl(server.clone()))?;
+    // The host itself, not a prefix of the text: http://127.0.0.1@elsewhere goes elsewhere.
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let plain_ok = url.scheme() == "http" && loopback && url.username().is_empty() && url.password().is_none();
+    if url.scheme() == "https" || plain_ok { Ok(server) } else { Err(TeamError::InsecureUrl(server)) }
 }
+
+/// Who may change the shared catalog (the server decides; the desk does not try otherwise).
+const CATALOG_WRITERS: &[&str] = &["owner", "operator", "teacher"];
+
+/// A product's address on the server: the SKU as one path segment, whatever it holds.
+fn product_url(link: &TeamLink, sku: &str) -> Result<reqwest::Url, TeamError> {
+    let mut url = reqwest::Url::parse(&format!("{}/api/v1/orgs/{}/products", link.server, link.org_id)).map_err(|_| TeamError::InsecureUrl(link.server.clone()))?;
+    url.path_segments_mut().map_err(|_| TeamError::InsecureUrl(link.server.clone()))?.push(sku);
+    Ok(url)
+}
+
+/// One sync at a time in this process (two would both apply the same entries).
+static SYNCING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("an HTTP client")
@@ -141,6 +178,12 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
     if status == reqwest::StatusCode::UNAUTHORIZED {
         return Err(if body["error"] == "wrong-credentials" { TeamError::WrongCredentials } else { TeamError::SignedOut });
     }
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Err(TeamError::NotFound);
+    }
+    if status == reqwest::StatusCode::FORBIDDEN {
+        return Err(if body["error"] == "change-password" { TeamError::MustChangePassword } else { TeamError::Forbidden });
+    }
     if !status.is_success() {
         return Err(TeamError::Refused(body["message"].as_str().map(str::to_string).unwrap_or_else(|| status.to_string())));
     }
@@ -148,82 +191,138 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
 }
 
 /// Signs in to `server` as `email` and joins its organisation: the token goes to the
-/// keyring, the team to the store. Joining another team starts its feed from the start.
-pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &str) -> Result<TeamLink, TeamError> {
+/// keyring, the team to the store. With a one-time password the member must choose their
+/// own (`new_password`). Joining the same team again (a session that expired) keeps how far
+/// the desk had synced; joining another starts afresh, and its first sync sends only the
+/// products the team does not have.
+pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &str, new_password: Option<&str>) -> Result<TeamLink, TeamError> {
     let server = check_url(server)?;
     let email = email.trim().to_lowercase();
-    let session = answer(client().post(format!("{server}/api/v1/sign-in")).json(&json!({ "email": email, "password": password })).send().await).await?;
+    let http = client();
+    let session = answer(http.post(format!("{server}/api/v1/sign-in")).json(&json!({ "email": email, "password": password })).send().await).await?;
     let token = session["token"].as_str().ok_or_else(|| TeamError::Refused("no token in the answer".into()))?;
-    crate::secrets::save_team_token(&server, &email, token)?;
+    if session["member"]["mustChangePassword"] == true {
+        let new_password = new_password.filter(|p| !p.is_empty()).ok_or(TeamError::MustChangePassword)?;
+        answer(http.put(format!("{server}/api/v1/password")).bearer_auth(token).json(&json!({ "current": password, "new": new_password })).send().await).await?;
+    }
     let member = &session["member"];
-    let link = TeamLink {
-        server,
-        email,
-        org_id: member["orgId"].as_i64().unwrap_or_default(),
-        org_name: member["orgName"].as_str().unwrap_or_default().to_string(),
-        role: member["role"].as_str().unwrap_or_default().to_string(),
-        ..TeamLink::default()
+    let org_id = member["orgId"].as_i64().unwrap_or_default();
+    let store = lock(store);
+    let previous = link(&store)?;
+    if let Some(old) = previous.as_ref().filter(|old| old.server != server || old.email != email) {
+        crate::secrets::delete_team_token(&old.server, &old.email)?;
+    }
+    crate::secrets::save_team_token(&server, &email, token)?;
+    let mut link = match previous {
+        Some(old) if old.server == server && old.org_id == org_id => old,
+        _ => TeamLink { first_sync_pending: true, ..TeamLink::default() },
     };
-    save_link(&lock(store), &link)?;
+    link.server = server;
+    link.email = email;
+    link.org_id = org_id;
+    link.org_name = member["orgName"].as_str().unwrap_or_default().to_string();
+    link.role = member["role"].as_str().unwrap_or_default().to_string();
+    save_link(&store, &link)?;
     Ok(link)
 }
 
-/// Leaves the team: the token is forgotten and syncing stops; the local data is kept.
-pub fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> {
-    let store = lock(store);
-    let Some(link) = link(&store)? else { return Ok(None) };
+/// Leaves the team: the session is ended on the server (when it answers), the token
+/// forgotten and syncing stops; the local data is kept.
+pub async fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> {
+    let Some(link) = link(&lock(store))? else { return Ok(None) };
+    if let Some(token) = crate::secrets::team_token(&link.server, &link.email)? {
+        let signed_out = client().post(format!("{}/api/v1/sign-out", link.server)).bearer_auth(token).send().await;
+        if let Err(err) = signed_out {
+            tracing::warn!("the team server did not hear the sign-out ({err}); the session ends when it expires");
+        }
+    }
     crate::secrets::delete_team_token(&link.server, &link.email)?;
-    store.set_setting(SETTING, "")?;
+    lock(store).set_setting(SETTING, "")?;
     Ok(Some(link))
 }
 
-/// Sends this desk's catalog changes, then applies the team's from the cursor.
+/// Sends this desk's catalog changes, then applies the team's from the cursor (a fresh
+/// join receives first). A member whose role may not change the catalog only receives; its
+/// local edits stay local.
 pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
+    let _one_at_a_time = SYNCING.lock().await;
     let (mut link, desk_id) = {
         let store = lock(store);
         (link(&store)?.ok_or(TeamError::NotJoined)?, store.desk_id()?)
     };
     let token = crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
     let http = client();
-    let products = format!("{}/api/v1/orgs/{}/products", link.server, link.org_id);
     let mut report = SyncReport::default();
+    let first = link.first_sync_pending;
+    if first {
+        receive(store, &http, &token, &mut link, &mut report).await?;
+    }
+    if CATALOG_WRITERS.contains(&link.role.as_str()) {
+        send(store, &http, &token, &desk_id, &mut link, &mut report, first).await?;
+    } else {
+        report.kept_local = lock(store).catalog_changes_since(&link.sent_until)?.iter().filter(|c| link.known.get(&c.sku) != Some(&c.at)).count() as u32;
+    }
+    if !first {
+        receive(store, &http, &token, &mut link, &mut report).await?;
+    }
+    link.first_sync_pending = false;
+    save_link(&lock(store), &link)?;
+    Ok(report)
+}
 
+/// Sends the desk's changes since the last send, each with its own idempotency key.
+async fn send(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id: &str, link: &mut TeamLink, report: &mut SyncReport, first: bool) -> Result<(), TeamError> {
     let changes = lock(store).catalog_changes_since(&link.sent_until)?;
     for change in &changes {
         if link.known.get(&change.sku) == Some(&change.at) {
             continue; // the team has it already
         }
-        let url = format!("{products}/{}", change.sku);
-        let key = format!("{desk_id}-{}-{}", change.sku, change.at);
+        // A fresh join shares what the team lacks; it does not overwrite or delete the team's.
+        if first && (change.draft.is_none() || link.versions.contains_key(&change.sku)) {
+            link.known.insert(change.sku.clone(), change.at.clone());
+            link.sent_until = change.at.clone();
+            continue;
+        }
+        let url = product_url(link, &change.sku)?;
+        // ASCII whatever the SKU holds (a header cannot carry 赣南脐橙).
+        let digest = sha2::Sha256::digest(format!("{}|{}", change.sku, change.at).as_bytes());
+        let key = format!("{desk_id}-{}", &hex::encode(digest)[..32]);
         let request = match &change.draft {
-            Some(draft) => http.put(&url).json(&json!({ "body": draft, "baseVersion": link.versions.get(&change.sku) })),
-            None => http.delete(&url),
+            Some(draft) => http.put(url).json(&json!({ "body": draft, "baseVersion": link.versions.get(&change.sku) })),
+            None => http.delete(url),
         };
-        let sent = request.bearer_auth(&token).header("Idempotency-Key", key).send().await;
-        let written = match answer(sent).await {
+        let written = match answer(request.bearer_auth(token).header("Idempotency-Key", key).send().await).await {
             Ok(written) => written,
-            // A deletion of a product the team never had.
-            Err(TeamError::Refused(_)) if change.draft.is_none() => continue,
+            // A deletion of a product the team never had: nothing to tell it.
+            Err(TeamError::NotFound) if change.draft.is_none() => Value::Null,
             Err(err) => {
                 // What was sent so far stays sent; the rest goes next time.
-                save_link(&lock(store), &link)?;
+                save_link(&lock(store), link)?;
                 return Err(err);
             }
         };
-        link.versions.insert(change.sku.clone(), written["version"].as_i64().unwrap_or_default());
+        if let Some(version) = written["version"].as_i64() {
+            link.versions.insert(change.sku.clone(), version);
+            report.sent += 1;
+        }
         if !written["replaced"].is_null() {
             report.overwrote.push(change.sku.clone());
         }
         link.sent_until = change.at.clone();
         link.known.insert(change.sku.clone(), change.at.clone());
-        report.sent += 1;
+        save_link(&lock(store), link)?;
     }
+    Ok(())
+}
 
+/// Applies the team's changes from the cursor; the link is saved with every entry, so a
+/// crash never leaves an applied change looking like the desk's own.
+async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
     loop {
-        let page = answer(http.get(format!("{}/api/v1/orgs/{}/changes?after={}", link.server, link.org_id, link.cursor)).bearer_auth(&token).send().await).await?;
+        let page = answer(http.get(format!("{}/api/v1/orgs/{}/changes?after={}", link.server, link.org_id, link.cursor)).bearer_auth(token).send().await).await?;
         let entries = page["changes"].as_array().cloned().unwrap_or_default();
         if entries.is_empty() {
-            break;
+            return Ok(());
         }
         for entry in entries {
             let (sku, version) = (entry["key"].as_str().unwrap_or_default().to_string(), entry["version"].as_i64().unwrap_or_default());
@@ -240,19 +339,28 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
                     }
                     Err(err) => {
                         tracing::warn!("team product {sku} v{version} is not a product this desk can read ({err}); skipped");
+                        report.skipped.push(sku);
                         continue;
                     }
                 },
             };
-            let applied = lock(store).apply_team_product(&sku, draft.as_ref())?;
-            if let Some(at) = applied {
-                link.known.insert(sku.clone(), at);
+            let mut store = lock(store);
+            // One product the desk's catalog refuses (a SKU clash, a negative stock) must
+            // not stop every later change: it is skipped and named.
+            match store.apply_team_product(&sku, draft.as_ref()) {
+                Ok(applied) => {
+                    if let Some(at) = applied {
+                        link.known.insert(sku.clone(), at);
+                    }
+                    link.versions.insert(sku, version);
+                    report.received += 1;
+                }
+                Err(err) => {
+                    tracing::warn!("team product {sku} v{version} refused by this desk's catalog: {err}");
+                    report.skipped.push(sku);
+                }
             }
-            link.versions.insert(sku, version);
-            report.received += 1;
+            save_link(&store, link)?;
         }
-        save_link(&lock(store), &link)?;
     }
-    save_link(&lock(store), &link)?;
-    Ok(report)
 }

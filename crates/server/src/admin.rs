@@ -21,7 +21,7 @@ pub async fn create_org(pool: &deadpool_postgres::Pool, name: &str, owner_email:
         return Err(ServerError::Invalid(format!("{email:?} is not an email address")));
     }
     let password = crate::auth::one_time_password();
-    let hash = crate::auth::hash_password(&password);
+    let hash = crate::auth::hash_blocking(password.clone()).await;
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     if tx.query_opt("SELECT 1 FROM member WHERE email = $1", &[&email]).await?.is_some() {

@@ -28,6 +28,17 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
+/// [`hash_password`] on a blocking thread: argon2 takes tens of milliseconds and 19 MiB, which
+/// must not hold up the async workers.
+pub async fn hash_blocking(password: String) -> String {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.expect("hashing does not panic")
+}
+
+/// [`verify_password`] on a blocking thread.
+pub async fn verify_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+}
+
 /// A hash that matches no password, verified against when the email is unknown so that a
 /// wrong email costs the same time as a wrong password.
 pub fn decoy_hash() -> &'static str {

@@ -120,12 +120,17 @@ impl FromRequestParts<AppState> for Caller {
         let client = state.pool.get().await?;
         let row = client
             .query_opt(
-                "SELECT m.id, m.org_id, m.role FROM member_session s JOIN member m ON m.id = s.member_id
+                "SELECT m.id, m.org_id, m.role, m.must_change_password FROM member_session s JOIN member m ON m.id = s.member_id
                  WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()",
                 &[&token_hash],
             )
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        // A one-time password opens only the door to choosing one's own.
+        let must_change: bool = row.get(3);
+        if must_change && !["/api/v1/me", "/api/v1/password", "/api/v1/sign-out"].contains(&parts.uri.path()) {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "change-password", "choose your own password first (PUT /api/v1/password); the one-time password opens nothing else"));
+        }
         Ok(Caller { member_id: row.get(0), org_id: row.get(1), role: row.get(2), token_hash })
     }
 }
@@ -163,34 +168,30 @@ async fn member_view(client: &deadpool_postgres::Object, member_id: i64) -> ApiR
 
 async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> ApiResult<Json<Session>> {
     let email = body.email.trim().to_lowercase();
-    let client = state.pool.get().await?;
-    let row = client
-        .query_opt("SELECT id, password_hash, locked_until > now() FROM member WHERE email = $1", &[&email])
-        .await?;
-    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", "the email or the password is wrong");
-    let Some(row) = row else {
-        // The same work as for a known email, so timing does not tell which emails exist.
-        auth::verify_password(&body.password, auth::decoy_hash());
+    let row = {
+        let client = state.pool.get().await?;
+        client.query_opt("SELECT id, password_hash, coalesce(locked_until > now(), false) FROM member WHERE email = $1", &[&email]).await?
+    };
+    // Locked, unknown and wrong all get the same answer after the same work, so that the
+    // answers do not tell which emails exist.
+    let wrong = || {
+        let message = format!("the email or the password is wrong (after {} wrong passwords an account waits {} minutes)", auth::MAX_FAILED_SIGN_INS, auth::LOCKOUT_MINUTES);
+        ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", message)
+    };
+    let (member_id, hash, locked) = match &row {
+        Some(row) => (Some(row.get::<_, i64>(0)), row.get::<_, String>(1), row.get::<_, bool>(2)),
+        None => (None, auth::decoy_hash().to_string(), false),
+    };
+    let password = body.password.clone();
+    let matches = auth::verify_blocking(password, hash).await;
+    let Some(member_id) = member_id.filter(|_| matches && !locked) else {
+        if let Some(id) = member_id.filter(|_| !locked) {
+            count_failure(&state, id).await?;
+        }
         return Err(wrong());
     };
-    let (member_id, hash, locked): (i64, String, Option<bool>) = (row.get(0), row.get(1), row.get(2));
-    if locked == Some(true) {
-        return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", format!("too many wrong passwords: try again in {} minutes", auth::LOCKOUT_MINUTES)));
-    }
-    let password = body.password.clone();
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash)).await.unwrap_or(false);
-    if !matches {
-        client
-            .execute(
-                "UPDATE member SET failed_sign_ins = failed_sign_ins + 1,
-                   locked_until = CASE WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END
-                 WHERE id = $1",
-                &[&member_id, &auth::MAX_FAILED_SIGN_INS, &auth::LOCKOUT_MINUTES],
-            )
-            .await?;
-        return Err(wrong());
-    }
     let token = auth::new_token();
+    let client = state.pool.get().await?;
     client.execute("UPDATE member SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1", &[&member_id]).await?;
     client
         .execute(
@@ -199,6 +200,25 @@ async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> Api
         )
         .await?;
     Ok(Json(Session { token, member: member_view(&client, member_id).await? }))
+}
+
+/// One more wrong password: after [`auth::MAX_FAILED_SIGN_INS`] the member waits; the count
+/// starts again once a lock has passed (one wrong try then does not lock again).
+async fn count_failure(state: &AppState, member_id: i64) -> ApiResult<bool> {
+    let client = state.pool.get().await?;
+    let row = client
+        .query_one(
+            "UPDATE member SET
+               failed_sign_ins = CASE WHEN locked_until IS NOT NULL AND locked_until <= now() THEN 1 ELSE failed_sign_ins + 1 END,
+               locked_until = CASE
+                 WHEN locked_until IS NOT NULL AND locked_until <= now() THEN NULL
+                 WHEN failed_sign_ins + 1 >= $2 THEN now() + make_interval(mins => $3)
+                 ELSE locked_until END
+             WHERE id = $1 RETURNING locked_until IS NOT NULL",
+            &[&member_id, &auth::MAX_FAILED_SIGN_INS, &auth::LOCKOUT_MINUTES],
+        )
+        .await?;
+    Ok(row.get(0))
 }
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
@@ -224,13 +244,18 @@ async fn change_password(State(state): State<AppState>, caller: Caller, Json(bod
     if body.new.chars().count() < 10 {
         return Err(ApiError::invalid("a password needs at least 10 characters"));
     }
-    let client = state.pool.get().await?;
-    let hash: String = client.query_one("SELECT password_hash FROM member WHERE id = $1", &[&caller.member_id]).await?.get(0);
-    if !auth::verify_password(&body.current, &hash) {
+    let hash: String = state.pool.get().await?.query_one("SELECT password_hash FROM member WHERE id = $1", &[&caller.member_id]).await?.get(0);
+    if !auth::verify_blocking(body.current.clone(), hash).await {
+        // Guessing the current password with a stolen token is counted like sign-ins; a
+        // lock ends this session too.
+        if count_failure(&state, caller.member_id).await? {
+            state.pool.get().await?.execute("UPDATE member_session SET revoked_at = now() WHERE token_hash = $1", &[&caller.token_hash]).await?;
+        }
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", "the current password is wrong"));
     }
-    let new_hash = auth::hash_password(&body.new);
-    client.execute("UPDATE member SET password_hash = $2, must_change_password = FALSE WHERE id = $1", &[&caller.member_id, &new_hash]).await?;
+    let new_hash = auth::hash_blocking(body.new.clone()).await;
+    let client = state.pool.get().await?;
+    client.execute("UPDATE member SET password_hash = $2, must_change_password = FALSE, failed_sign_ins = 0 WHERE id = $1", &[&caller.member_id, &new_hash]).await?;
     client
         .execute("UPDATE member_session SET revoked_at = now() WHERE member_id = $1 AND token_hash <> $2 AND revoked_at IS NULL", &[&caller.member_id, &caller.token_hash])
         .await?;
@@ -262,6 +287,8 @@ struct Written {
     version: i64,
     seq: i64,
     replaced: Option<Value>,
+    #[serde(default)]
+    deleted: bool,
 }
 
 #[derive(Deserialize)]
@@ -307,18 +334,26 @@ async fn delete_product(State(state): State<AppState>, caller: Caller, Path((org
 /// the idempotency record.
 async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
     let sku = sku.trim();
-    if sku.is_empty() || sku.len() > 64 {
-        return Err(ApiError::invalid("a SKU is 1 to 64 characters"));
+    if sku.is_empty() || sku.chars().count() > 120 {
+        return Err(ApiError::invalid("a SKU is 1 to 120 characters"));
     }
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    if let Some(key) = &key {
-        // Serialises writers of one key; the second waits and then finds the first's answer.
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))", &[key, &org]).await?;
-        if let Some(row) = tx.query_opt("SELECT response FROM idempotent_write WHERE org_id = $1 AND key = $2", &[&org, key]).await? {
-            let response: Value = row.get(0);
-            return serde_json::from_value(response).map_err(|err| ApiError::invalid(format!("the Idempotency-Key was used for another request: {err}")));
+    // One writer per organisation at a time: a change's place in the feed (its `seq`) is
+    // taken and committed before the next writer takes one, so a desk that read up to a
+    // `seq` never misses a change committed later with a smaller one.
+    let org_key = i32::try_from(org).map_err(|_| ApiError::not_found())?;
+    tx.execute("SELECT pg_advisory_xact_lock(7, $1)", &[&org_key]).await?;
+    if let Some(key) = &key
+        && let Some(row) = tx.query_opt("SELECT response FROM idempotent_write WHERE org_id = $1 AND key = $2", &[&org, key]).await?
+    {
+        let first: Written = serde_json::from_value(row.get(0)).map_err(|err| ApiError::invalid(err.to_string()))?;
+        // The same key for another request (another SKU, a delete for a write) is a mistake,
+        // not a retry: refuse it rather than answer for a write that did not happen.
+        if first.sku != sku || first.deleted != body.is_none() {
+            return Err(ApiError::invalid("this Idempotency-Key was used for another request; use a new key"));
         }
+        return Ok(first);
     }
     let current = tx.query_opt("SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE", &[&org, &sku]).await?;
     let (version, previous): (i64, Option<Value>) = match &current {
@@ -342,7 +377,7 @@ async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, b
         .get(0);
     let action = if body.is_some() { "put-product" } else { "delete-product" };
     tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &sku]).await?;
-    let written = Written { sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous } };
+    let written = Written { sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous }, deleted: body.is_none() };
     if let Some(key) = &key {
         let response = serde_json::to_value(&written).map_err(|err| ApiError::invalid(err.to_string()))?;
         tx.execute("INSERT INTO idempotent_write (org_id, key, response) VALUES ($1, $2, $3)", &[&org, key, &response]).await?;
@@ -398,7 +433,7 @@ async fn add_member(State(state): State<AppState>, caller: Caller, Path(org): Pa
         return Err(ApiError::invalid(format!("unknown role {:?}; use one of {}", body.role, ROLES.join(", "))));
     }
     let password = auth::one_time_password();
-    let hash = auth::hash_password(&password);
+    let hash = auth::hash_blocking(password.clone()).await;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     if tx.query_opt("SELECT 1 FROM member WHERE email = $1", &[&email]).await?.is_some() {

@@ -177,7 +177,7 @@ export const commands = {
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
 	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
 	teamStatus: () => typedError<TeamView | null, UiError_Serialize>(__TAURI_INVOKE("team_status")),
-	joinTeam: (url: string, email: string, password: string) => typedError<TeamView, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password })),
+	joinTeam: (url: string, email: string, password: string, newPassword: string | null) => typedError<TeamView, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password, newPassword })),
 	syncTeam: () => typedError<SyncReport, UiError_Serialize>(__TAURI_INVOKE("sync_team")),
 	leaveTeam: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("leave_team")),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
@@ -2911,6 +2911,10 @@ export type SyncChanged_Serialize = LinkStatus_Serialize;
 export type SyncReport = {
 	sent: number,
 	received: number,
+	/**  Local changes not sent: the member's role may not change the shared catalog. */
+	keptLocal: number,
+	/**  Team products this desk could not take (named; later changes went on). */
+	skipped: string[],
 	/**
 	 *  Products whose change from this desk replaced one it had not seen (the server keeps
 	 *  both in its history).

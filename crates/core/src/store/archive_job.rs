@@ -15,6 +15,9 @@ impl Store {
             "INSERT OR IGNORE INTO archive_job (session_id, folder, report_json, keep_until, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![job.session.0, job.folder.display().to_string(), report, job.keep_until, now_rfc3339()],
         )?;
+        // The store commits without an fsync (WAL, synchronous=NORMAL); the intent must be on
+        // disk before any file moves, or a power cut could keep the move and lose the intent.
+        self.conn.query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()))?;
         Ok(())
     }
 

@@ -104,7 +104,8 @@ impl Store {
                 .optional()?
                 .ok_or(StoreError::NotFound { entity: "product", id: id.0 })?;
             ensure_sku_free(&tx, &sku, Some(*id))?;
-            tx.execute("UPDATE product SET deleted_at = NULL WHERE id = ?1", params![id.0])?;
+            // A restore is a change of its own (a team must hear the product is back).
+            tx.execute("UPDATE product SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1", params![id.0, now_rfc3339()])?;
             let restored = product_draft(&tx, *id)?;
             super::outbox::enqueue_product(&tx, &restored)?;
         }

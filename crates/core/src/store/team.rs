@@ -22,8 +22,12 @@ impl Store {
     /// Samples are the desk's own and are left out.
     pub fn catalog_changes_since(&self, since: &str) -> Result<Vec<CatalogChange>, StoreError> {
         let mut stmt = self.conn.prepare(
+            // By time value, not by text: RFC 3339 text drops trailing zeros of the fraction,
+            // so `…05.12Z` would sort after `…05.123Z`.
             "SELECT id, sku, CASE WHEN deleted_at IS NULL THEN updated_at ELSE deleted_at END AS at, deleted_at IS NOT NULL
-             FROM product WHERE is_sample = 0 AND (updated_at >= ?1 OR coalesce(deleted_at, '') >= ?1) ORDER BY at, id",
+             FROM product WHERE is_sample = 0
+               AND (?1 = '' OR julianday(updated_at) >= julianday(?1) OR julianday(deleted_at) >= julianday(?1))
+             ORDER BY julianday(at), id",
         )?;
         let rows: Vec<(i64, String, String, bool)> = stmt.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
         let mut changes = Vec::new();

@@ -231,3 +231,13 @@ fn fingerprints_are_read_in_any_case_and_grouping() {
     assert_eq!(crate::normalize_fingerprint("3F2A-91C0"), None);
     assert_eq!(crate::normalize_fingerprint("ZZZZ-91C0-5B7E-D406"), None);
 }
+
+#[test]
+fn one_fingerprint_is_registered_for_one_student_only() {
+    let fingerprint = crate::signing_key_fingerprint(&SigningKey::from_bytes(&[1; 32]));
+    let csv = format!("学号,姓名,公钥指纹\n001,张三,{fingerprint}\n002,李四,{}\n", fingerprint.to_lowercase());
+    let import = crate::read_roster(csv.as_bytes(), crate::RosterFormat::Csv).unwrap();
+    assert_eq!(import.roster.students.len(), 1);
+    assert_eq!(import.errors.len(), 1);
+    assert!(import.errors[0].message.contains("第 2 行学号 001"), "{}", import.errors[0].message);
+}

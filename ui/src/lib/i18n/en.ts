@@ -596,6 +596,8 @@ export const en: Record<MessageKey, string> = {
   'report.postLive': "After the broadcast: shipping, after-sales, returns, backup",
   'checklist.role': "Role",
   'checklist.allRoles': "All roles",
+  'team.chooseOwn': "That is a one-time password: choose your own in New password (at least 10 characters), then Join again",
+  'team.newPassword': "New password",
   'team.title': "Team",
   'team.hint': "Join a team server (run by your MCN, county or college) to share one catalog. This desk keeps working offline; Sync now sends and receives changes. The sign-in stays in the system keyring.",
   'team.url': "Server address",

@@ -595,6 +595,8 @@ export const zhCN = {
   'report.postLive': "下播清单：发货、售后、退货、备份",
   'checklist.role': "岗位",
   'checklist.allRoles': "全部岗位",
+  'team.chooseOwn': "这是一次性密码：请在「新密码」里设置你自己的密码（至少 10 个字符），再点加入",
+  'team.newPassword': "新密码",
   'team.title': "团队",
   'team.hint': "加入团队服务器（MCN、县里或学校自建）后，共用一份商品库。本机照常离线工作，点「立即同步」收发改动；登录凭证保存在系统钥匙串中。",
   'team.url': "服务器地址",

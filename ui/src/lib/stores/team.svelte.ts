@@ -12,8 +12,9 @@ class TeamStore {
     this.loaded = true;
   }
 
-  async join(url: string, email: string, password: string) {
-    this.view = await call(commands.joinTeam(url, email, password));
+  /** `newPassword`: the member's own, when the server gave a one-time password. */
+  async join(url: string, email: string, password: string, newPassword: string | null) {
+    this.view = await call(commands.joinTeam(url, email, password, newPassword));
   }
 
   async sync(): Promise<SyncReport> {
