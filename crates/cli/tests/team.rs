@@ -127,3 +127,51 @@ fn two_desks_share_the_catalog_through_the_team_server() {
     assert!(String::from_utf8_lossy(&insecure.stderr).contains("https://"), "{}", String::from_utf8_lossy(&insecure.stderr));
     runtime.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
+    let pg = TestPostgres::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = runtime
+        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false }))
+        .unwrap();
+    let url = server.base_url();
+    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
+    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "县域助农", "chief@county.cn")).unwrap();
+    let keyring = Keyring::start();
+    let (office, anchor_desk) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+
+    // The county office shares a product, then adds an anchor through the API.
+    ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "chief@county.cn", "--password-stdin"], Some(&format!("{}\n县里的新密码-2026\n", org.one_time_password))));
+    let honey = ProductDraft { sku: "HONEY-500G".into(), name: "山区土蜂蜜 500g".into(), price: Fen(6800), stock: 40, ..ProductDraft::default() };
+    store(office.path()).create_product(&honey).unwrap();
+    assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
+    let anchor_password = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": "chief@county.cn", "password": "县里的新密码-2026" })).send().await.unwrap().json().await.unwrap();
+        let added: serde_json::Value = http
+            .post(format!("{url}/api/v1/orgs/{}/members", org.org_id))
+            .bearer_auth(session["token"].as_str().unwrap())
+            .json(&serde_json::json!({ "email": "farmer@county.cn", "role": "anchor" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        added["oneTimePassword"].as_str().unwrap().to_string()
+    });
+
+    // The farmer's desk has a product of its own; joining as an anchor it receives the
+    // county's, and its own edit stays on the desk (an anchor may not change the catalog).
+    let mine = ProductDraft { sku: "MY-EGGS".into(), name: "自家土鸡蛋 30枚".into(), price: Fen(3900), stock: 20, ..ProductDraft::default() };
+    store(anchor_desk.path()).create_product(&mine).unwrap();
+    ok(&desk(&keyring, anchor_desk.path(), &["team", "join", &url, "--email", "farmer@county.cn", "--password-stdin"], Some(&format!("{anchor_password}\n农户自己的密码-2026\n"))));
+    let synced = desk(&keyring, anchor_desk.path(), &["team", "sync"], None);
+    assert_eq!(ok(&synced).trim(), "sent 0, received 1");
+    assert!(String::from_utf8_lossy(&synced.stderr).contains("1 local change(s) kept on this desk"), "{}", String::from_utf8_lossy(&synced.stderr));
+    assert!(store(anchor_desk.path()).product_by_sku("HONEY-500G").unwrap().is_some());
+    assert!(store(anchor_desk.path()).product_by_sku("MY-EGGS").unwrap().is_some(), "its own product stays");
+    assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "the anchor's product did not reach the team");
+    runtime.block_on(server.shutdown()).unwrap();
+}
