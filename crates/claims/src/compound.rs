@@ -19,6 +19,12 @@ use crate::pattern::{Hit, MAX_GAP, number_backward, number_forward, read_class, 
 /// The longest stretch `{c}` bridges, in characters.
 const MAX_CLAUSE_GAP: usize = 24;
 
+/// The longest stretch `{s}` bridges, in characters.
+const MAX_SENTENCE_GAP: usize = 40;
+
+/// How many clause marks `{s}` may cross.
+const MAX_SENTENCE_MARKS: usize = 2;
+
 /// Most alternatives one side of a compound may hold after expansion.
 const MAX_SIDE: usize = 20_000;
 
@@ -106,6 +112,10 @@ pub(crate) enum Link {
     /// Anywhere later in the same clause, up to [`MAX_CLAUSE_GAP`] characters on
     /// (`{c}`: 某某牌那个咖啡就是香精调出来的).
     Clause,
+    /// Anywhere later in the same sentence, up to [`MAX_SENTENCE_GAP`] characters on and
+    /// across at most [`MAX_SENTENCE_MARKS`] clause marks (`{s}`: 拼夕夕那些帐篷，下点雨就漏，
+    /// 垃圾中的垃圾). For claims whose two halves a speaker puts in separate clauses.
+    Sentence,
     /// A number (`{n}`).
     Num,
 }
@@ -127,7 +137,16 @@ enum Unit {
 
 impl Compound {
     fn max_gap(&self) -> usize {
-        if self.link == Link::Clause { MAX_CLAUSE_GAP } else { MAX_GAP }
+        match self.link {
+            Link::Clause => MAX_CLAUSE_GAP,
+            Link::Sentence => MAX_SENTENCE_GAP,
+            _ => MAX_GAP,
+        }
+    }
+
+    /// How many clause marks the link may cross.
+    fn max_marks(&self) -> usize {
+        if self.link == Link::Sentence { MAX_SENTENCE_MARKS } else { 0 }
     }
 
     /// The alternatives the automaton searches for.
@@ -147,7 +166,7 @@ impl Compound {
         };
         match self.link {
             Link::Join => format!("{left}{}{right}", join(&left, &right)),
-            Link::Gap | Link::Clause => format!("{left}{}芝麻{}{right}", join(&left, "x"), join("x", &right)),
+            Link::Gap | Link::Clause | Link::Sentence => format!("{left}{}芝麻{}{right}", join(&left, "x"), join("x", &right)),
             Link::Num => format!("{left}{}3{}{right}", join(&left, "3"), join("3", &right)),
         }
     }
@@ -180,15 +199,19 @@ impl Compound {
                 }
                 self.right.ends_from(text, end).first().map(|&end| (end, Some(value)))
             }
-            Link::Gap | Link::Clause => {
+            Link::Gap | Link::Clause | Link::Sentence => {
                 let mut pos = from;
+                let mut marks = 0;
                 for _ in 0..=self.max_gap() {
                     if let Some(&end) = self.right.ends_from(text, pos).first() {
                         return Some((end, None));
                     }
                     let ch = text[pos..].chars().next()?;
                     if ch == HARD {
-                        return None;
+                        marks += 1;
+                        if marks > self.max_marks() {
+                            return None;
+                        }
                     }
                     pos += ch.len_utf8();
                 }
@@ -215,15 +238,19 @@ impl Compound {
                 }
                 self.left.starts_to(text, to).first().map(|&start| (start, Some(value)))
             }
-            Link::Gap | Link::Clause => {
+            Link::Gap | Link::Clause | Link::Sentence => {
                 let mut pos = to;
+                let mut marks = 0;
                 for _ in 0..=self.max_gap() {
                     if let Some(&start) = self.left.starts_to(text, pos).first() {
                         return Some((start, None));
                     }
                     let ch = text[..pos].chars().next_back()?;
                     if ch == HARD {
-                        return None;
+                        marks += 1;
+                        if marks > self.max_marks() {
+                            return None;
+                        }
                     }
                     pos -= ch.len_utf8();
                 }
@@ -285,8 +312,8 @@ pub(crate) fn compile(source: &str, lexicons: &Lexicons) -> Result<Compound, Str
     if left.alts.is_empty() && right.alts.is_empty() {
         return Err(format!("no literal text in pattern {source:?}"));
     }
-    if matches!(link, Link::Gap | Link::Clause) && (left.empty || right.empty) {
-        return Err(format!("`{{g}}` and `{{c}}` need text before and after them in pattern {source:?}"));
+    if matches!(link, Link::Gap | Link::Clause | Link::Sentence) && (left.empty || right.empty) {
+        return Err(format!("`{{g}}`, `{{c}}` and `{{s}}` need text before and after them in pattern {source:?}"));
     }
     // The automaton searches one side: one that cannot be empty; of two such, the much
     // smaller set (fewer keys to build), else the one whose shortest phrase is longer
@@ -340,6 +367,7 @@ fn units(source: &str, lexicons: &Lexicons) -> Result<Vec<Unit>, String> {
                 match name.as_str() {
                     "g" => Unit::Hole(Link::Gap),
                     "c" => Unit::Hole(Link::Clause),
+                    "s" => Unit::Hole(Link::Sentence),
                     "n" => Unit::Hole(Link::Num),
                     "w" => return Err(format!("`{{w}}` cannot be used with a lexicon in pattern {source:?}")),
                     _ => match name.strip_prefix('@') {

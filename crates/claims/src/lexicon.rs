@@ -106,6 +106,8 @@ pub(crate) const DEFAULT_LEXICONS: &[(&str, &str)] = &[
     ("en-official.toml", include_str!("../../../assets/lexicons/en-official.toml")),
     ("en-competitor.toml", include_str!("../../../assets/lexicons/en-competitor.toml")),
     ("en-smear.toml", include_str!("../../../assets/lexicons/en-smear.toml")),
+    ("measure-unit.toml", include_str!("../../../assets/lexicons/measure-unit.toml")),
+    ("comparison-scope.toml", include_str!("../../../assets/lexicons/comparison-scope.toml")),
 ];
 
 impl Lexicons {

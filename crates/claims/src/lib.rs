@@ -371,6 +371,21 @@ impl LinterBuilder {
             .map(|e| fold(e))
             .filter(|e| !e.is_empty())
             .collect();
+        let folded_entries = |name: &str| -> Vec<String> {
+            let mut list: Vec<String> = self
+                .lexicons
+                .entries(name)
+                .unwrap_or_default()
+                .iter()
+                .map(|e| fold(e))
+                .filter(|e| !e.is_empty())
+                .collect();
+            // Longest first, so that 毫升 is read before 毫.
+            list.sort_by_key(|e| std::cmp::Reverse(e.len()));
+            list
+        };
+        let measure_units = folded_entries("measure-unit");
+        let comparators = [folded_entries("competitor"), folded_entries("comparison-scope")].concat();
         Linter {
             rules,
             enabled,
@@ -382,6 +397,8 @@ impl LinterBuilder {
             negations,
             loose_negations,
             evidence,
+            measure_units,
+            comparators,
             lexicons: self.lexicons.clone(),
             model: self.model.then(embedded_model),
         }
@@ -445,6 +462,11 @@ pub struct Linter {
     loose_negations: Vec<String>,
     /// The folded entries of the `evidence` lexicon (详情页, 证书编号, on the listing).
     evidence: Vec<String>,
+    /// The folded entries of the `measure-unit` lexicon (毫升, 瓦, 流明, %), longest first.
+    measure_units: Vec<String>,
+    /// The folded entries of the `competitor` and `comparison-scope` lexicons (别家, 全网,
+    /// 市面上): a superlative said against these compares with others.
+    comparators: Vec<String>,
     lexicons: Lexicons,
     model: Option<std::sync::Arc<model::Model>>,
 }
@@ -567,6 +589,9 @@ impl Linter {
                 let rule = &self.rules[trigger.rule as usize];
                 // Denied, or inside a denied match of its category (最便宜 in 不是全网最便宜).
                 if denied.iter().any(|&(s, e, c)| c == rule.category && s <= trigger.start && e >= trigger.end) {
+                    continue;
+                }
+                if rule.id == "zh.absolute.superlative" && self.states_a_measure(&folded.text, trigger) {
                     continue;
                 }
                 if let Some(found) = self.category_allows(rule, trigger, &folded.text, options) {
@@ -787,6 +812,62 @@ impl Linter {
             }
             if before.is_empty() {
                 return false;
+            }
+        }
+        false
+    }
+
+    /// 最大吸力8000Pa, 最大那只公蟹五两二, 最长的一把，刀刃30厘米: a superlative of size or
+    /// amount (最 and one of 大小高低长短宽深重轻厚薄) followed shortly in the same sentence by a
+    /// measured figure with its unit states a specification of the goods, which the SAMR
+    /// guide (item 6) does not count as an absolute term — unless the sentence compares with
+    /// others (全网, 别家, 市面上). Prices are not measures: 元 and 块 are not units here.
+    fn states_a_measure(&self, text: &str, candidate: &Candidate) -> bool {
+        const DIMENSIONS: &str = "大小高低长短宽深重轻厚薄";
+        const LOOK_AHEAD: usize = 16;
+        let after = &text[candidate.end..];
+        // Where the dimension ends: the trigger is 最 alone or 最 with its adjective.
+        let dimension_end = match text[candidate.start..candidate.end].chars().collect::<Vec<_>>().as_slice() {
+            ['最'] => after.chars().next().filter(|&c| DIMENSIONS.contains(c)).map(|c| candidate.end + c.len_utf8()),
+            ['最', c] if DIMENSIONS.contains(*c) => Some(candidate.end),
+            _ => None,
+        };
+        let Some(dimension_end) = dimension_end else { return false };
+        if text[dimension_end..].starts_with('价') {
+            return false;
+        }
+        // The sentence around the claim: back to the line start or two clause marks, on
+        // to LOOK_AHEAD characters.
+        let sentence_start = text[..candidate.start].char_indices().rev().filter(|&(_, c)| c == HARD).nth(1).map_or(0, |(at, _)| at);
+        if self.comparators.iter().any(|c| text[sentence_start..candidate.start].contains(c.as_str())) {
+            return false;
+        }
+        let after = &text[dimension_end..];
+        let mut marks = 0;
+        for (offset, ch) in after.char_indices().take(LOOK_AHEAD) {
+            if ch == HARD {
+                marks += 1;
+                if marks > 1 {
+                    return false;
+                }
+                continue;
+            }
+            let at = dimension_end + offset;
+            // A number starts here (not in the middle of one).
+            let previous = text[..at].chars().next_back();
+            if previous.is_some_and(|p| p.is_ascii_digit()) {
+                continue;
+            }
+            let unit_at = |end: usize| self.measure_units.iter().any(|u| text[end..].trim_start().starts_with(u.as_str()));
+            if let Some((_, end)) = pattern::number_forward(text, at)
+                && end > at
+                && unit_at(end)
+            {
+                return true;
+            }
+            // A Chinese numeral read as part of a longer number (五两二: 五 then 两 the unit).
+            if "一二两三四五六七八九十半".contains(ch) && unit_at(at + ch.len_utf8()) {
+                return true;
             }
         }
         false

@@ -396,7 +396,7 @@ fn compile_source(
     plain: &mut Vec<Pattern>,
     compounds: &mut Vec<Arc<Compound>>,
 ) -> Result<(), PackError> {
-    if source.get_ref().contains("{@") || source.get_ref().contains("{c}") {
+    if source.get_ref().contains("{@") || source.get_ref().contains("{c}") || source.get_ref().contains("{s}") {
         let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
         compounds.push(Arc::new(compiled));
     } else {

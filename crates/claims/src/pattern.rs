@@ -11,7 +11,7 @@
 //!   and `{w}` and `{g}` need literal text before them (`{g}` also after).
 //!
 //! `{n}` also reads English number words (`a hundred and forty nine`, `twelve thousand`).
-//! Patterns with `{@lexicon}` references, a clause link `{c}` or more than a few dozen
+//! Patterns with `{@lexicon}` references, a clause link `{c}`, a sentence link `{s}` or more than a few dozen
 //! alternatives compile to compounds instead (see `compound`).
 //!
 //! Alternatives expand into plain patterns when the pack loads. Each literal part is folded

@@ -592,3 +592,31 @@ fn a_lottery_is_a_promise_to_write_down() {
     assert!(findings.iter().any(|f| f.rule_id == "zh.gift-delivery.lottery"), "{findings:?}");
     assert!(lint("我们今天不搞抽奖，大家按需购买").iter().all(|f| f.rule_id != "zh.gift-delivery.lottery"));
 }
+
+/// A superlative of size or amount followed by a measured figure is a specification
+/// (执法指南第六项); said against others, or about a price, it stays a claim.
+#[test]
+fn measured_specifications_are_not_superlatives() {
+    let table: &[(&str, &[(&str, &str)])] = &[
+        ("这台吸尘器最大吸力8000Pa，参数在详情页", &[]),
+        ("天幕最大展开3乘4米，支撑杆另配", &[]),
+        ("这是目前最长的一把，刀刃30厘米", &[]),
+        ("最大那只公蟹五两二", &[]),
+        ("市面上最大吸力8000Pa，别家都做不到", &[("zh.absolute.superlative", "最")]),
+        ("这款吸尘器吸力最大，谁都比不了", &[("zh.absolute.superlative", "最")]),
+        ("今天最低价99元", &[("zh.absolute.lowest-price", "最低价")]),
+    ];
+    for (text, expected) in table {
+        check(text, expected);
+    }
+}
+
+/// `{s}` joins two halves of a claim said in separate clauses of one sentence, and no
+/// further than the sentence.
+#[test]
+fn a_sentence_link_reaches_across_clauses() {
+    let smear = lint("拼夕夕那些百来块的帐篷，下点雨就漏，垃圾中的垃圾");
+    assert!(smear.iter().any(|f| f.rule_id == "zh.grammar.smear"), "{smear:?}");
+    let apart = lint("拼夕夕上也能买到。我们说说今天的帐篷。底下是防潮垫。那个不是垃圾袋。");
+    assert!(apart.iter().all(|f| f.rule_id != "zh.grammar.smear"), "{apart:?}");
+}
