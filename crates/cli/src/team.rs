@@ -18,6 +18,10 @@ pub enum TeamCommand {
         /// one-time password, the second line is the member's own new password.
         #[arg(long)]
         password_stdin: bool,
+        /// The server's own certificate (PEM), when a public authority did not sign it (a
+        /// server on the office network started with --tls-cert).
+        #[arg(long)]
+        ca_file: Option<std::path::PathBuf>,
     },
     /// The team this desk is in, and how far it has synced.
     Status,
@@ -31,12 +35,14 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
     let store = Mutex::new(crate::open_store(data_dir)?);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     match command {
-        TeamCommand::Join { url, email, password_stdin } => {
+        TeamCommand::Join { url, email, password_stdin, ca_file } => {
             anyhow::ensure!(password_stdin, "pass the password on standard input with --password-stdin (never on the command line)");
             let mut lines = std::io::stdin().lines();
             let password = lines.next().transpose().context("reading the password from standard input")?.unwrap_or_default();
             let new_password = lines.next().transpose().context("reading the new password from standard input")?;
-            let link = runtime.block_on(anchordesk_desk_sync::team::join(&store, &url, &email, password.trim_end_matches('\r'), new_password.as_deref().map(|p| p.trim_end_matches('\r'))))?;
+            let ca_pem = ca_file.map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading the certificate {}", path.display()))).transpose()?;
+            let (password, new_password) = (password.trim_end_matches('\r'), new_password.as_deref().map(|p| p.trim_end_matches('\r')));
+            let link = runtime.block_on(anchordesk_desk_sync::team::join(&store, &url, &email, password, new_password, ca_pem.as_deref()))?;
             println!("joined {} ({}) as {} ({})", link.org_name, link.server, link.email, link.role);
             Ok(0)
         }
@@ -45,9 +51,10 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             match link {
                 None => println!("not in a team"),
                 Some(link) => println!(
-                    "{} ({}) as {} ({}); change feed applied up to {}; {} products known to the team",
+                    "{} ({}{}) as {} ({}); change feed applied up to {}; {} products known to the team",
                     link.org_name,
                     link.server,
+                    if link.ca_pem.is_some() { ", its own certificate trusted" } else { "" },
                     link.email,
                     link.role,
                     link.cursor,

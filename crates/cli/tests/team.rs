@@ -78,7 +78,7 @@ fn two_desks_share_the_catalog_through_the_team_server() {
     let pg = TestPostgres::start();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let server = runtime
-        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false }))
+        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }))
         .unwrap();
     let url = server.base_url();
     let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
@@ -133,7 +133,7 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
     let pg = TestPostgres::start();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let server = runtime
-        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false }))
+        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }))
         .unwrap();
     let url = server.base_url();
     let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
@@ -173,5 +173,45 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
     assert!(store(anchor_desk.path()).product_by_sku("HONEY-500G").unwrap().is_some());
     assert!(store(anchor_desk.path()).product_by_sku("MY-EGGS").unwrap().is_some(), "its own product stays");
     assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "the anchor's product did not reach the team");
+    runtime.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
+    let pg = TestPostgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let tls = anchordesk_server::TlsFiles { cert: dir.path().join("team.crt"), key: dir.path().join("team.key") };
+    std::fs::write(&tls.cert, generated.cert.pem()).unwrap();
+    std::fs::write(&tls.key, generated.key_pair.serialize_pem()).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = runtime
+        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: Some(tls.clone()) }))
+        .unwrap();
+    let url = server.base_url();
+    assert!(url.starts_with("https://"), "{url}");
+    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
+    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "县电商中心", "it@county.cn")).unwrap();
+    let keyring = Keyring::start();
+    let office = tempfile::tempdir().unwrap();
+    let password = format!("{}\n县中心的新密码-2026\n", org.one_time_password);
+
+    // Without the certificate the desk does not trust the server, and says so.
+    let untrusted = desk(&keyring, office.path(), &["team", "join", &url, "--email", "it@county.cn", "--password-stdin"], Some(&password));
+    assert!(!untrusted.status.success());
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not reachable"), "{}", String::from_utf8_lossy(&untrusted.stderr));
+    // A file that is not a certificate is named as such.
+    let not_pem = dir.path().join("notes.txt");
+    std::fs::write(&not_pem, "ask the IT office").unwrap();
+    let wrong = desk(&keyring, office.path(), &["team", "join", &url, "--email", "it@county.cn", "--password-stdin", "--ca-file", not_pem.to_str().unwrap()], Some(&password));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("certificate"), "{}", String::from_utf8_lossy(&wrong.stderr));
+
+    // With it, the desk joins, and syncs over TLS later on its own.
+    let joined = ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "it@county.cn", "--password-stdin", "--ca-file", tls.cert.to_str().unwrap()], Some(&password)));
+    assert!(joined.contains("joined 县电商中心"), "{joined}");
+    assert!(ok(&desk(&keyring, office.path(), &["team", "status"], None)).contains("its own certificate trusted"));
+    let tea = ProductDraft { sku: "TEA-250G".into(), name: "高山绿茶 250g".into(), price: Fen(8800), stock: 30, ..ProductDraft::default() };
+    store(office.path()).create_product(&tea).unwrap();
+    assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
     runtime.block_on(server.shutdown()).unwrap();
 }

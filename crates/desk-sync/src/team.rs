@@ -37,6 +37,11 @@ pub struct TeamLink {
     /// the team does not have, and no old deletions.
     #[serde(default)]
     pub first_sync_pending: bool,
+    /// The certificate (PEM) this desk trusts for the server, when the server uses its own
+    /// (a county's server on the office network) rather than one a public authority signed.
+    /// Public, not a secret.
+    #[serde(default)]
+    pub ca_pem: Option<String>,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -60,6 +65,8 @@ pub enum TeamError {
     SignedOut,
     #[error("the team server refused: {0}")]
     Refused(String),
+    #[error("the server's certificate file cannot be used: {0} (give the PEM certificate the server was started with, or its authority's)")]
+    BadCertificate(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -96,6 +103,8 @@ pub struct TeamView {
     /// How far the team's change feed is applied here.
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub feed_position: i64,
+    /// The desk trusts a certificate of the server's own (not a public authority's).
+    pub own_certificate: bool,
 }
 
 impl TeamLink {
@@ -107,6 +116,7 @@ impl TeamLink {
             role: self.role.clone(),
             products: self.versions.len() as u32,
             feed_position: self.cursor,
+            own_certificate: self.ca_pem.is_some(),
         }
     }
 }
@@ -119,6 +129,7 @@ impl From<TeamError> for anchordesk_core::UiError {
         match err {
             TeamError::InsecureUrl(url) => UiError::field("teamUrl", UnknownValue, url),
             TeamError::Unreachable(why) => UiError::field("teamUrl", UnknownValue, why),
+            TeamError::BadCertificate(why) => UiError::field("teamCertificate", UnknownValue, why),
             TeamError::WrongCredentials => UiError::field("teamPassword", UnknownValue, "wrong-credentials"),
             TeamError::MustChangePassword => UiError::field("teamNewPassword", anchordesk_core::validate::FieldErrorCode::Required, "must-change"),
             TeamError::Store(err) => err.into(),
@@ -167,8 +178,18 @@ fn product_url(link: &TeamLink, sku: &str) -> Result<reqwest::Url, TeamError> {
 /// One sync at a time in this process (two would both apply the same entries).
 static SYNCING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("an HTTP client")
+/// An HTTP client that trusts the public authorities and, when given, the server's own
+/// certificate (PEM).
+fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, TeamError> {
+    let mut builder = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20));
+    if let Some(pem) = ca_pem {
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(TeamError::BadCertificate("no PEM certificate in it".into()));
+        }
+        let certificate = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|err| TeamError::BadCertificate(err.to_string()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    builder.build().map_err(|err| TeamError::BadCertificate(err.to_string()))
 }
 
 async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<Value, TeamError> {
@@ -194,11 +215,13 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
 /// keyring, the team to the store. With a one-time password the member must choose their
 /// own (`new_password`). Joining the same team again (a session that expired) keeps how far
 /// the desk had synced; joining another starts afresh, and its first sync sends only the
-/// products the team does not have.
-pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &str, new_password: Option<&str>) -> Result<TeamLink, TeamError> {
+/// products the team does not have. `ca_pem` is the server's own certificate, when a public
+/// authority did not sign it.
+pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &str, new_password: Option<&str>, ca_pem: Option<&str>) -> Result<TeamLink, TeamError> {
     let server = check_url(server)?;
     let email = email.trim().to_lowercase();
-    let http = client();
+    let ca_pem = ca_pem.map(str::trim).filter(|pem| !pem.is_empty());
+    let http = client(ca_pem)?;
     let session = answer(http.post(format!("{server}/api/v1/sign-in")).json(&json!({ "email": email, "password": password })).send().await).await?;
     let token = session["token"].as_str().ok_or_else(|| TeamError::Refused("no token in the answer".into()))?;
     if session["member"]["mustChangePassword"] == true {
@@ -222,6 +245,7 @@ pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &st
     link.org_id = org_id;
     link.org_name = member["orgName"].as_str().unwrap_or_default().to_string();
     link.role = member["role"].as_str().unwrap_or_default().to_string();
+    link.ca_pem = ca_pem.map(str::to_string);
     save_link(&store, &link)?;
     Ok(link)
 }
@@ -231,7 +255,7 @@ pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &st
 pub async fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> {
     let Some(link) = link(&lock(store))? else { return Ok(None) };
     if let Some(token) = crate::secrets::team_token(&link.server, &link.email)? {
-        let signed_out = client().post(format!("{}/api/v1/sign-out", link.server)).bearer_auth(token).send().await;
+        let signed_out = client(link.ca_pem.as_deref())?.post(format!("{}/api/v1/sign-out", link.server)).bearer_auth(token).send().await;
         if let Err(err) = signed_out {
             tracing::warn!("the team server did not hear the sign-out ({err}); the session ends when it expires");
         }
@@ -251,7 +275,7 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
         (link(&store)?.ok_or(TeamError::NotJoined)?, store.desk_id()?)
     };
     let token = crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
-    let http = client();
+    let http = client(link.ca_pem.as_deref())?;
     let mut report = SyncReport::default();
     let first = link.first_sync_pending;
     if first {

@@ -24,6 +24,12 @@ pub struct ServeArgs {
     /// A TLS-terminating proxy (nginx, Caddy) is in front: plain HTTP on other addresses too.
     #[arg(long)]
     pub behind_proxy: bool,
+    /// Serve HTTPS with this PEM certificate chain (server certificate first), on any address.
+    #[arg(long, env = "ANCHORDESK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "ANCHORDESK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -48,7 +54,12 @@ pub struct CreateOrgArgs {
 pub async fn run(command: ServerCommand) -> anyhow::Result<u8> {
     match command {
         ServerCommand::Serve(args) => {
-            let running = crate::start(crate::Config { database_url: args.database_url, listen: args.listen, behind_proxy: args.behind_proxy }).await?;
+            let running = crate::start(crate::Config {
+                database_url: args.database_url,
+                listen: args.listen,
+                behind_proxy: args.behind_proxy,
+                tls: args.tls_cert.zip(args.tls_key).map(|(cert, key)| crate::TlsFiles { cert, key }),
+            }).await?;
             // The address on standard output (first line), for scripts that pick port 0.
             println!("{}", running.base_url());
             wait_for_stop().await;

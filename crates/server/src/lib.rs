@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 mod routes;
+mod tls;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -35,6 +36,15 @@ pub struct Config {
     /// Plain HTTP on a non-loopback address is allowed only behind a TLS-terminating proxy
     /// (the passwords and tokens would travel in clear otherwise).
     pub behind_proxy: bool,
+    /// Serve HTTPS with this certificate chain and key (PEM files), on any address.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The server's certificate chain and private key, PEM files (`--tls-cert`, `--tls-key`).
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
 }
 
 /// Why the server could not start or a request failed inside it.
@@ -50,6 +60,8 @@ pub enum ServerError {
     Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
+    #[error("cannot use the TLS certificate or key: {0} (give --tls-cert a PEM certificate chain, server certificate first, and --tls-key its PEM private key)")]
+    Tls(String),
 }
 
 impl From<tokio_postgres::Error> for ServerError {
@@ -67,6 +79,7 @@ impl From<deadpool_postgres::PoolError> for ServerError {
 /// A server that is running; [`RunningServer::shutdown`] stops it.
 pub struct RunningServer {
     addr: SocketAddr,
+    https: bool,
     shutdown_tx: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -76,9 +89,9 @@ impl RunningServer {
         self.addr
     }
 
-    /// `http://<addr>`.
+    /// `http://<addr>`, or `https://<addr>` with TLS.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr)
     }
 
     /// Stops accepting, finishes the requests under way and returns.
@@ -90,22 +103,28 @@ impl RunningServer {
 
 /// Connects, runs the migrations (refusing a database a newer server migrated) and serves.
 pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
-    if !config.listen.ip().is_loopback() && !config.behind_proxy {
+    if !config.listen.ip().is_loopback() && !config.behind_proxy && config.tls.is_none() {
         return Err(ServerError::PlainHttpOutsideLoopback(config.listen));
     }
+    // The certificate is read before anything else, so a wrong path fails at once.
+    let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
     let pool = db::connect(&config.database_url)?;
     db::migrate(&pool, &config.database_url).await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = routes::router(routes::AppState { pool });
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = shutdown_rx.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
-    tracing::info!("team server on http://{addr}");
-    Ok(RunningServer { addr, shutdown_tx, task })
+    let https = acceptor.is_some();
+    let task = match acceptor {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = shutdown_rx.wait_for(|stop| *stop).await;
+                })
+                .await
+        }),
+        Some(acceptor) => tokio::spawn(tls::serve(listener, acceptor, app, shutdown_rx)),
+    };
+    tracing::info!("team server on {}://{addr}", if https { "https" } else { "http" });
+    Ok(RunningServer { addr, https, shutdown_tx, task })
 }

@@ -177,7 +177,7 @@ export const commands = {
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
 	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
 	teamStatus: () => typedError<TeamView | null, UiError_Serialize>(__TAURI_INVOKE("team_status")),
-	joinTeam: (url: string, email: string, password: string, newPassword: string | null) => typedError<TeamView, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password, newPassword })),
+	joinTeam: (url: string, email: string, password: string, newPassword: string | null, certificate: string | null) => typedError<TeamView, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password, newPassword, certificate })),
 	syncTeam: () => typedError<SyncReport, UiError_Serialize>(__TAURI_INVOKE("sync_team")),
 	leaveTeam: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("leave_team")),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
@@ -2967,6 +2967,8 @@ export type TeamView = {
 	products: number,
 	/**  How far the team's change feed is applied here. */
 	feedPosition: number | null,
+	/**  The desk trusts a certificate of the server's own (not a public authority's). */
+	ownCertificate: boolean,
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */

@@ -12,9 +12,10 @@ class TeamStore {
     this.loaded = true;
   }
 
-  /** `newPassword`: the member's own, when the server gave a one-time password. */
-  async join(url: string, email: string, password: string, newPassword: string | null) {
-    this.view = await call(commands.joinTeam(url, email, password, newPassword));
+  /** `newPassword`: the member's own, when the server gave a one-time password;
+   * `certificate`: the server's own certificate (PEM), when no public authority signed it. */
+  async join(url: string, email: string, password: string, newPassword: string | null, certificate: string | null) {
+    this.view = await call(commands.joinTeam(url, email, password, newPassword, certificate));
   }
 
   async sync(): Promise<SyncReport> {
