@@ -107,15 +107,17 @@ test('two desks join one team: a product made on one reaches the other through t
     await closeApp(first);
   }
 
-  // Desk 2 joins the same team and receives it.
-  const second = await openApp(env, tempDataDir());
+  // Desk 2 joins the same team and receives it on its own (its background sync runs every
+  // 2 s here instead of every two minutes): nobody presses Sync now, the product list loads
+  // again when the team's product arrives, and Settings → Team says when it synced.
+  const second = await openApp(env, tempDataDir(), { ANCHORDESK_TEAM_SYNC_SECONDS: '2' });
   try {
     await fillJoin(second, url, 'boss@xinghuo.cn', OWN_PASSWORD);
     await waitForText(second, '[data-testid="team-current"]', '星火MCN');
-    await press(second, 'team-sync');
-    await waitForText(second, 'body', '收到 1 项');
     await (await byTestId(second, 'nav-products')).click();
-    await waitForText(second, '.list', '团队共享 高山云雾茶');
+    await waitForText(second, '.list', '团队共享 高山云雾茶', 30000);
+    await (await byTestId(second, 'nav-settings')).click();
+    await waitForText(second, '[data-testid="team-auto"]', '自动与团队同步', 30000);
   } finally {
     await closeApp(second);
   }

@@ -215,3 +215,56 @@ fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
     assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
     runtime.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
+    use anchordesk_desk_sync::team;
+    use std::sync::{Arc, Mutex};
+    let pg = TestPostgres::start();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let server = runtime
+        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }))
+        .unwrap();
+    let url = server.base_url();
+    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
+    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn")).unwrap();
+    let keyring = Keyring::start();
+    let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
+    let melon = ProductDraft { sku: "MELON-2".into(), name: "哈密瓜 2个装".into(), price: Fen(3990), stock: 50, ..ProductDraft::default() };
+    store(room1.path()).create_product(&melon).unwrap();
+
+    // The desk's background sync, as the app runs it, with this test's keyring.
+    // SAFETY: set before any thread of this test process reads the environment.
+    unsafe { std::env::set_var("DBUS_SESSION_BUS_ADDRESS", &keyring.address) };
+    let shared = Arc::new(Mutex::new(store(room1.path())));
+    let run_until_recorded = |shared: Arc<Mutex<Store>>, previous: Option<i64>| {
+        runtime.block_on(async {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_millis(300), stopped, |_| {}));
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let link = team::link(&shared.lock().unwrap()).unwrap().unwrap();
+                if link.auto_synced_at_ms.is_some() && link.auto_synced_at_ms != previous {
+                    break;
+                }
+            }
+            stop.send(true).unwrap();
+            task.await.unwrap();
+        });
+        team::link(&shared.lock().unwrap()).unwrap().unwrap()
+    };
+    let after = run_until_recorded(shared.clone(), None);
+    assert!(after.auto_synced_at_ms.is_some() && after.auto_error.is_none(), "{after:?}");
+    // Nobody pressed sync: the product is on the server, and another room receives it.
+    ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some("星火的新密码-2026\n")));
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
+
+    // With the server gone, the run fails, says why for Settings → Team, and loses nothing.
+    runtime.block_on(server.shutdown()).unwrap();
+    let tea = ProductDraft { sku: "TEA-1".into(), name: "红茶".into(), price: Fen(2900), stock: 5, ..ProductDraft::default() };
+    shared.lock().unwrap().create_product(&tea).unwrap();
+    let failed = run_until_recorded(shared.clone(), after.auto_synced_at_ms);
+    assert!(failed.auto_error.as_deref().is_some_and(|e| e.contains("not reachable")), "{failed:?}");
+    assert!(shared.lock().unwrap().product_by_sku("TEA-1").unwrap().is_some());
+}

@@ -92,6 +92,9 @@ pub struct LinkStatus {
     pub offline_reason: Option<String>,
     /// The embedded practice platform (not the team's own).
     pub practice: bool,
+    /// Team products the background team sync has applied here since the desk opened (the
+    /// window reloads its lists when this grows).
+    pub team_received: u32,
 }
 
 /// The desk's place for its platform link: empty while it starts, the running link, or why
@@ -100,6 +103,10 @@ pub struct LinkStatus {
 pub struct LinkSlot {
     link: Mutex<Option<PlatformLink>>,
     offline: Mutex<Option<String>>,
+    /// Stops the background team sync ([`crate::team::run_background`]), while it runs.
+    team: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
+    /// Team products the background team sync applied since the desk opened.
+    team_received: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl LinkSlot {
@@ -111,13 +118,33 @@ impl LinkSlot {
         self.offline.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts the link for the store's settings into the slot and returns its status
-    /// changes; `Err` says why the desk works offline (kept for the badge and the gate).
-    pub async fn start(&self, store: Arc<Mutex<Store>>, data_dir: &Path) -> Result<tokio::sync::watch::Receiver<anchordesk_platform::sync::SyncStatus>, String> {
+    /// Starts the link for the store's settings into the slot, and the background team
+    /// sync with it whatever becomes of the platform; returns what changes the sync badge
+    /// (the platform worker's status, team products applied). `Err` says why the desk
+    /// works offline (kept for the badge and the gate).
+    pub async fn start(&self, store: Arc<Mutex<Store>>, data_dir: &Path) -> Result<tokio::sync::watch::Receiver<u64>, String> {
+        let (team_stop, team_stopped) = tokio::sync::watch::channel(false);
+        if let Some(previous) = self.team.lock().unwrap_or_else(|p| p.into_inner()).replace(team_stop) {
+            let _ = previous.send(true);
+        }
+        // One count per start, held by the two tasks that bump it: when both end (the link
+        // stopped), the caller's receiver ends too.
+        let (count, changes) = tokio::sync::watch::channel(0u64);
+        let (team_count, received_total) = (count.clone(), self.team_received.clone());
+        let on_received = move |received: u32| {
+            received_total.fetch_add(received, std::sync::atomic::Ordering::SeqCst);
+            team_count.send_modify(|n| *n += 1);
+        };
+        tokio::spawn(crate::team::run_background(store.clone(), crate::team::background_interval(), team_stopped, on_received));
         match PlatformLink::start(store, data_dir).await {
             Ok(link) => {
                 tracing::info!("{} on {}; syncing the outbox", if link.practice() { "practice platform" } else { "the team's platform" }, link.url);
-                let changes = link.handle.subscribe();
+                let mut platform = link.handle.subscribe();
+                tokio::spawn(async move {
+                    while platform.changed().await.is_ok() {
+                        count.send_modify(|n| *n += 1);
+                    }
+                });
                 *self.offline() = None;
                 *self.link() = Some(link);
                 Ok(changes)
@@ -138,6 +165,9 @@ impl LinkSlot {
 
     /// Stops the link in the slot, if any (to switch platforms, or as the desk closes).
     pub async fn stop(&self) {
+        if let Some(team) = self.team.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = team.send(true);
+        }
         let link = self.link().take();
         *self.offline() = None;
         if let Some(link) = link {
@@ -172,6 +202,7 @@ impl LinkSlot {
             platform_url: url,
             offline_reason: self.offline().clone(),
             practice,
+            team_received: self.team_received.load(std::sync::atomic::Ordering::SeqCst),
         }
     }
 

@@ -42,6 +42,11 @@ pub struct TeamLink {
     /// Public, not a secret.
     #[serde(default)]
     pub ca_pem: Option<String>,
+    /// When the background sync last ran (Unix ms), and why it failed if it did.
+    #[serde(default)]
+    pub auto_synced_at_ms: Option<i64>,
+    #[serde(default)]
+    pub auto_error: Option<String>,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -105,6 +110,10 @@ pub struct TeamView {
     pub feed_position: i64,
     /// The desk trusts a certificate of the server's own (not a public authority's).
     pub own_certificate: bool,
+    /// When the background sync last ran (Unix ms), and why it failed if it did.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub auto_synced_at_ms: Option<i64>,
+    pub auto_error: Option<String>,
 }
 
 impl TeamLink {
@@ -117,6 +126,8 @@ impl TeamLink {
             products: self.versions.len() as u32,
             feed_position: self.cursor,
             own_certificate: self.ca_pem.is_some(),
+            auto_synced_at_ms: self.auto_synced_at_ms,
+            auto_error: self.auto_error.clone(),
         }
     }
 }
@@ -385,6 +396,50 @@ async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link
                 }
             }
             save_link(&store, link)?;
+        }
+    }
+}
+
+/// How often the desk syncs with its team on its own: `ANCHORDESK_TEAM_SYNC_SECONDS`, else
+/// every two minutes.
+pub fn background_interval() -> std::time::Duration {
+    let seconds = std::env::var("ANCHORDESK_TEAM_SYNC_SECONDS").ok().and_then(|s| s.trim().parse::<u64>().ok()).filter(|s| *s > 0);
+    std::time::Duration::from_secs(seconds.unwrap_or(120))
+}
+
+/// Syncs with the team every `every` while the desk runs, when it is in one, until `stop`
+/// says so; each run's time and failure are kept with the team link for Settings → Team.
+/// A failure (the server unreachable, say) changes nothing on the desk: the next run, or a
+/// sync on request, sends what is waiting. `on_received` hears how many team products a run
+/// applied, when it applied any.
+pub async fn run_background(store: std::sync::Arc<Mutex<Store>>, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>, on_received: impl Fn(u32) + Send + 'static) {
+    // The first run soon after the desk opens, so it starts from the team's latest.
+    let mut wait = every.min(std::time::Duration::from_secs(10));
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+        wait = every;
+        let joined = link(&lock(&store)).ok().flatten();
+        let Some(before) = joined else { continue };
+        let outcome = sync(&store).await;
+        match &outcome {
+            Ok(report) if report.received > 0 => on_received(report.received),
+            Ok(_) => {}
+            Err(err) => tracing::warn!("background team sync failed: {err}"),
+        }
+        // Kept only if the desk is still in the same team (it may have left meanwhile).
+        let guard = lock(&store);
+        if let Ok(Some(mut now)) = link(&guard)
+            && now.server == before.server
+            && now.email == before.email
+        {
+            now.auto_synced_at_ms = Some(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
+            now.auto_error = outcome.err().map(|err| err.to_string());
+            if let Err(err) = save_link(&guard, &now) {
+                tracing::warn!("the background sync's time was not kept: {err}");
+            }
         }
     }
 }

@@ -176,8 +176,8 @@ export const commands = {
 	roomEvents: (sessionId: SessionId, after: number, withSummary: boolean) => typedError<RoomPage_Serialize, UiError_Serialize>(__TAURI_INVOKE("room_events", { sessionId, after, withSummary })),
 	quickReplies: () => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("quick_replies")),
 	saveQuickReplies: (replies: string[]) => typedError<string[], UiError_Serialize>(__TAURI_INVOKE("save_quick_replies", { replies })),
-	teamStatus: () => typedError<TeamView | null, UiError_Serialize>(__TAURI_INVOKE("team_status")),
-	joinTeam: (url: string, email: string, password: string, newPassword: string | null, certificate: string | null) => typedError<TeamView, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password, newPassword, certificate })),
+	teamStatus: () => typedError<TeamView_Serialize | null, UiError_Serialize>(__TAURI_INVOKE("team_status")),
+	joinTeam: (url: string, email: string, password: string, newPassword: string | null, certificate: string | null) => typedError<TeamView_Serialize, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password, newPassword, certificate })),
 	syncTeam: () => typedError<SyncReport, UiError_Serialize>(__TAURI_INVOKE("sync_team")),
 	leaveTeam: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("leave_team")),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
@@ -1514,6 +1514,11 @@ export type LinkStatus_Deserialize = {
 	offlineReason?: string | null,
 	/**  The embedded practice platform (not the team's own). */
 	practice: boolean,
+	/**
+	 *  Team products the background team sync has applied here since the desk opened (the
+	 *  window reloads its lists when this grows).
+	 */
+	teamReceived: number,
 };
 
 /**
@@ -1531,6 +1536,11 @@ export type LinkStatus_Serialize = {
 	offlineReason: string | null,
 	/**  The embedded practice platform (not the team's own). */
 	practice: boolean,
+	/**
+	 *  Team products the background team sync has applied here since the desk opened (the
+	 *  window reloads its lists when this grows).
+	 */
+	teamReceived: number,
 };
 
 /**
@@ -2958,7 +2968,10 @@ export type TeamSettings_Serialize = {
 };
 
 /**  The team as Settings → Team shows it. */
-export type TeamView = {
+export type TeamView = TeamView_Serialize | TeamView_Deserialize;
+
+/**  The team as Settings → Team shows it. */
+export type TeamView_Deserialize = {
 	server: string,
 	email: string,
 	orgName: string,
@@ -2969,6 +2982,26 @@ export type TeamView = {
 	feedPosition: number | null,
 	/**  The desk trusts a certificate of the server's own (not a public authority's). */
 	ownCertificate: boolean,
+	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
+	autoSyncedAtMs?: number | null,
+	autoError?: string | null,
+};
+
+/**  The team as Settings → Team shows it. */
+export type TeamView_Serialize = {
+	server: string,
+	email: string,
+	orgName: string,
+	role: string,
+	/**  Products the team and this desk share. */
+	products: number,
+	/**  How far the team's change feed is applied here. */
+	feedPosition: number | null,
+	/**  The desk trusts a certificate of the server's own (not a public authority's). */
+	ownCertificate: boolean,
+	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
+	autoSyncedAtMs: number | null,
+	autoError: string | null,
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */

@@ -1,6 +1,9 @@
-// The sync badge: how many changes wait for the platform, and the last error.
+// The sync badge: how many changes wait for the platform, and the last error. Team products
+// the background team sync applied make the lists that show them load again.
 import { commands, events, type PlatformView, type SyncChanged } from '../bindings';
 import { call } from '../api';
+import { products } from './products.svelte';
+import { team } from './team.svelte';
 
 class SyncStore {
   status = $state<SyncChanged | null>(null);
@@ -9,7 +12,14 @@ class SyncStore {
   async start() {
     if (this.#listening) return;
     this.#listening = true;
-    await events.syncChanged.listen((event) => (this.status = event.payload));
+    await events.syncChanged.listen((event) => {
+      const before = this.status?.teamReceived ?? 0;
+      this.status = event.payload;
+      if (event.payload.teamReceived > before) {
+        products.load().catch(() => {});
+        if (team.loaded) team.load().catch(() => {});
+      }
+    });
     this.status = await call(commands.syncStatus());
   }
 }
