@@ -86,7 +86,14 @@ measure() { # name binary -> "rss_kb pss_kb paint_ms nprocs"
   local tree; tree=$(tree_pids "$app" | tr '\n' ' ')
   # shellcheck disable=SC2086
   echo "$(sum_kb Rss $tree) $(sum_kb Pss $tree) $paint_ms $(echo $tree | wc -w)"
-  kill -- "-$app" 2>/dev/null; wait "$app" 2>/dev/null || true
+  # WebKit's helper processes leave the app's process group: end every process of the
+  # tree by PID and wait until they are gone, so none runs on into the next round.
+  # shellcheck disable=SC2086
+  kill -- "-$app" $tree 2>/dev/null; wait "$app" 2>/dev/null || true
+  for _ in $(seq 50); do
+    # shellcheck disable=SC2086
+    ps -p "$(echo $tree | tr ' ' ',')" >/dev/null 2>&1 || break; sleep 0.1
+  done
   kill "$xvfb" 2>/dev/null; wait "$xvfb" 2>/dev/null || true
 }
 

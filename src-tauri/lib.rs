@@ -41,6 +41,10 @@ pub fn typescript_exporter() -> specta_typescript::Typescript {
 /// Starts the app. The data directory comes from `--data-dir DIR`, else
 /// `ANCHORDESK_DATA_DIR`, else the OS app-data directory.
 pub fn run() {
+    // Without a GPU, WebKit composites on software GL for nothing but memory: off then.
+    if anchordesk_capture::software_rendering_only() && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") }; // SAFETY: no other thread yet
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
@@ -68,9 +72,22 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             prompter::register_shortcuts(app.handle());
-            sync::start(app.handle());
             live::start(app.handle());
             Ok(())
+        })
+        .on_page_load({
+            // The practice platform, its sync worker and the linter start after the first paint.
+            let once = std::sync::Once::new();
+            move |webview, payload| {
+                use tauri::Manager;
+                if webview.label() == "main" && payload.event() == tauri::webview::PageLoadEvent::Finished {
+                    once.call_once(|| {
+                        sync::start(webview.app_handle());
+                        let app = webview.app_handle().clone();
+                        std::thread::spawn(move || app.state::<AppState>().linter());
+                    });
+                }
+            }
         })
         .build(tauri::generate_context!())
         .expect("the Tauri runtime failed to start (is there a display? try xvfb-run)")

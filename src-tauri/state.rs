@@ -23,11 +23,9 @@ pub struct AppState {
     store: Result<Arc<Mutex<Store>>, UiError>,
     /// The teleprompter's position, when it is open.
     pub prompter: Arc<anchordesk_core::prompter::Prompter>,
-    /// The claims linter: default packs plus the team's packs in `<data dir>/rules`;
-    /// rebuilt when the team's rules change.
-    linter: std::sync::RwLock<Arc<anchordesk_claims::Linter>>,
-    /// Team packs that could not be loaded (file:line and why); the defaults stay in force.
-    rule_errors: std::sync::RwLock<Vec<String>>,
+    /// The claims linter with the team's packs in `<data dir>/rules`, built on first use or
+    /// on its own thread once the window shows (`lib.rs`); rebuilt when the rules change.
+    linter: anchordesk_claims::TeamLinter,
     /// The live session's actor (started with the window; absent when the store was refused).
     pub live: std::sync::OnceLock<Arc<anchordesk_live::LiveDesk>>,
     /// Set while going live is under way (before the pipeline runs).
@@ -69,17 +67,16 @@ impl AppState {
                 UiError::from(err)
             });
         tracing::info!(data_dir = %data_dir.display(), "store opened: {}", store.is_ok());
-        let (linter, rule_errors) = load_linter(&data_dir);
         for session in &interrupted {
             tracing::warn!(recording = %session.recording_path, "broadcast {} was interrupted while live", session.broadcast_id);
         }
+        let linter = anchordesk_claims::TeamLinter::new(data_dir.join("rules"));
         AppState {
             data_dir,
             db_path,
             store,
             prompter: Default::default(),
-            linter: std::sync::RwLock::new(linter),
-            rule_errors: std::sync::RwLock::new(rule_errors),
+            linter,
             live: std::sync::OnceLock::new(),
             starting: std::sync::atomic::AtomicBool::new(false),
             link: Default::default(),
@@ -142,24 +139,22 @@ impl AppState {
 
     /// The linter as it is now.
     pub fn linter(&self) -> Arc<anchordesk_claims::Linter> {
-        self.linter.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.linter.get()
     }
 
     /// Team packs refused when the linter was last built.
     pub fn rule_errors(&self) -> Vec<String> {
-        self.rule_errors.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.linter.errors()
     }
 
     /// The directory of team rule packs.
     pub fn rules_dir(&self) -> PathBuf {
-        self.data_dir.join("rules")
+        self.linter.dir().to_path_buf()
     }
 
     /// Rebuilds the linter from the default packs and the team packs on disk.
     pub fn reload_linter(&self) {
-        let (linter, errors) = load_linter(&self.data_dir);
-        *self.linter.write().unwrap_or_else(|p| p.into_inner()) = linter;
-        *self.rule_errors.write().unwrap_or_else(|p| p.into_inner()) = errors;
+        self.linter.reload();
     }
 
     /// Why the store could not be opened, if it could not.
@@ -188,17 +183,6 @@ impl AppState {
     pub async fn with_store<T: Send + 'static>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static) -> Result<T, UiError> {
         self.with_store_as(f).await
     }
-}
-
-/// The default packs plus the team packs in `<data dir>/rules`; refused packs are logged and
-/// returned, and the others stay in force.
-fn load_linter(data_dir: &Path) -> (Arc<anchordesk_claims::Linter>, Vec<String>) {
-    let (linter, errors) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
-    let errors: Vec<String> = errors.iter().map(|err| err.to_string()).collect();
-    for error in &errors {
-        tracing::warn!("rule pack refused: {error}");
-    }
-    (Arc::new(linter), errors)
 }
 
 /// Commands that hand their arguments to the store on its thread and return what it

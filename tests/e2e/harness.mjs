@@ -113,6 +113,7 @@ export async function openApp(env, dataDir, extraEnv = {}) {
       });
       browser.driverProcess = driver;
       browser.dataDir = dataDir;
+      browser.display = env.DISPLAY;
       return browser;
     } catch (err) {
       lastError = err;
@@ -150,9 +151,12 @@ export async function closeApp(browser) {
   if (idx >= 0) children.splice(idx, 1);
 }
 
+/** The display's pixels as a user sees them (the X server's, not WebKit's snapshot: with
+ * compositing off on a machine without a GPU, WebKitWebDriver's snapshot of a page that
+ * does not change never returns). The window fills the 1280×800 screen. */
 export async function screenshot(browser, name) {
   await sleep(500);
-  await browser.saveScreenshot(path.join(SHOTS, `${name}.png`));
+  execFileSync('import', ['-display', browser.display, '-window', 'root', path.join(SHOTS, `${name}.png`)], { timeout: 20000 });
 }
 
 export { freePort, sleep, start, stop, waitFor };

@@ -458,3 +458,15 @@ impl Drop for DeviceClaim {
             .retain(|k| k != &self.0);
     }
 }
+
+/// Whether this machine renders only in software: no GPU render node (`/dev/dri/renderD*`)
+/// on Linux. The desk then turns WebKit's compositing off, which there runs on Mesa's
+/// software GL and costs about 80 MB in the web process (BENCH.md) while drawing nothing the
+/// window needs; with a GPU it stays on.
+pub fn software_rendering_only() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let render_node = |entry: std::io::Result<std::fs::DirEntry>| entry.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD"));
+    !std::fs::read_dir("/dev/dri").is_ok_and(|mut dir| dir.any(render_node))
+}

@@ -51,7 +51,7 @@ pub use config::{
     VideoSettings, VideoSource,
 };
 pub use device_preview::DevicePreview;
-pub use devices::{Device, DeviceKind, Mode, devices, pick_mode};
+pub use devices::{Device, DeviceKind, Mode, devices, pick_mode, software_rendering_only};
 pub use disk::available_bytes;
 pub use encode::{PresetProbe, available_encoders, choose_preset};
 pub use error::{CaptureError, ErrorCode};

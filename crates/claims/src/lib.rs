@@ -102,7 +102,7 @@ pub use pack::PackError;
 pub use lexicon::LexiconSummary;
 pub use product::{Certificate, ProductCategory, ProductContext};
 pub use summary::{CategoryCount, ComplianceSummary};
-pub use team::{TeamLexiconWord, TeamSettings, TeamWord, team_pack_source};
+pub use team::{TeamLexiconWord, TeamLinter, TeamSettings, TeamWord, team_pack_source};
 
 use lexicon::Lexicons;
 use normalize::{Folded, HARD};

@@ -217,3 +217,76 @@ mod tests {
         }
     }
 }
+
+/// The linter a desk uses: the default packs plus the team's packs in one directory,
+/// built on first use (so it never delays a window's first paint) and rebuilt when the
+/// team's rules change. Packs that fail to load are kept as messages (file:line and why);
+/// the others stay in force.
+#[derive(Debug)]
+pub struct TeamLinter {
+    dir: std::path::PathBuf,
+    built: std::sync::RwLock<Option<(std::sync::Arc<crate::Linter>, Vec<String>)>>,
+}
+
+impl TeamLinter {
+    /// A linter for the team packs in `dir` (missing is fine); nothing is loaded yet.
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> TeamLinter {
+        TeamLinter { dir: dir.into(), built: std::sync::RwLock::new(None) }
+    }
+
+    /// The directory of team packs.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// The linter as it is now, built here if nothing has built it yet.
+    pub fn get(&self) -> std::sync::Arc<crate::Linter> {
+        self.built().0
+    }
+
+    /// The team packs refused when the linter was last built.
+    pub fn errors(&self) -> Vec<String> {
+        self.built().1
+    }
+
+    /// Rebuilds from the packs on disk now.
+    pub fn reload(&self) {
+        *self.built.write().unwrap_or_else(|p| p.into_inner()) = Some(self.build());
+    }
+
+    fn built(&self) -> (std::sync::Arc<crate::Linter>, Vec<String>) {
+        if let Some(built) = self.built.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            return built.clone();
+        }
+        // Built once even when several threads ask at the same moment.
+        self.built.write().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(|| self.build()).clone()
+    }
+
+    fn build(&self) -> (std::sync::Arc<crate::Linter>, Vec<String>) {
+        let (linter, errors) = crate::Linter::with_team_packs(&self.dir);
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        for error in &errors {
+            tracing::warn!("rule pack refused: {error}");
+        }
+        (std::sync::Arc::new(linter), errors)
+    }
+}
+
+#[cfg(test)]
+mod team_linter_tests {
+    use super::TeamLinter;
+
+    #[test]
+    fn builds_once_on_first_use_and_again_on_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let linter = TeamLinter::new(dir.path());
+        let first = linter.get();
+        assert!(std::sync::Arc::ptr_eq(&first, &linter.get()), "built once");
+        assert!(linter.errors().is_empty());
+        std::fs::write(dir.path().join("broken.toml"), "lang = \"zh\"\n[[rule]]\nid = 3\n").unwrap();
+        linter.reload();
+        assert!(!std::sync::Arc::ptr_eq(&first, &linter.get()), "rebuilt");
+        assert_eq!(linter.errors().len(), 1, "{:?}", linter.errors());
+        assert!(linter.errors()[0].contains("broken.toml"));
+    }
+}
