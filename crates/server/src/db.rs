@@ -11,11 +11,25 @@ pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_tenancy.sql")]
 /// The lock key migrations hold (any constant shared by every server of this kind).
 const MIGRATION_LOCK: i64 = 0x_4144_5345_5256; // "ADSERV"
 
+/// How long a request waits for a free connection of the pool.
+pub const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long opening (or checking) one connection may take.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A pool of up to 16 connections to `url`.
 pub fn connect(url: &str) -> Result<Pool, ServerError> {
     let config = tokio_postgres::Config::from_str(url).map_err(|err| ServerError::Invalid(format!("the database URL: {err}")))?;
     let manager = Manager::from_config(config, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-    Pool::builder(manager).max_size(16).build().map_err(|err| ServerError::Database(err.to_string()))
+    // No request waits for ever: a database that stops answering, or a pool worn out by slow
+    // requests, gives the caller a 503 ("try again") after these limits.
+    Pool::builder(manager)
+        .max_size(16)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
+        .build()
+        .map_err(|err| ServerError::Database(err.to_string()))
 }
 
 /// Runs the migrations not yet run; refuses a database whose schema is newer than this

@@ -189,3 +189,17 @@ async fn a_database_migrated_by_a_newer_server_is_refused_and_left_alone() {
         Ok(_) => panic!("a newer database was accepted"),
     }
 }
+
+/// A database that accepts connections and never answers (a hung host, a full backlog) does
+/// not hold a request for ever: the pool gives up after its connect limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_that_never_answers_does_not_hold_a_request_for_ever() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("postgres://anchordesk@{}/anchordesk", silent.local_addr().unwrap());
+    let pool = db::connect(&url).unwrap();
+    let started = std::time::Instant::now();
+    let outcome = tokio::time::timeout(db::CONNECT_TIMEOUT * 4, pool.get()).await;
+    let Ok(Err(err)) = outcome else { panic!("the pool must give up with an error, not wait (waited {:?})", started.elapsed()) };
+    assert!(matches!(err, deadpool_postgres::PoolError::Timeout(_)), "{err}");
+    drop(silent);
+}
