@@ -116,9 +116,19 @@ fn two_desks_share_the_catalog_through_the_team_server() {
     let status = ok(&desk(&keyring, room1.path(), &["team", "status"], None));
     assert!(status.contains("星火MCN") && status.contains("1 products known"), "{status}");
 
+    // A renamed SKU: the team withdraws the old one, and room 2 follows.
+    let mut orange = store(room1.path()).product_by_sku("ORANGE-5KG").unwrap().unwrap();
+    orange.draft.sku = "ORANGE-GN-5KG".into();
+    store(room1.path()).update_product(orange.id, &orange.draft).unwrap();
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 2, received 0");
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 2");
+    assert!(store(room2.path()).product_by_sku("ORANGE-5KG").unwrap().is_none(), "the old SKU is withdrawn");
+    assert_eq!(store(room2.path()).product_by_sku("ORANGE-GN-5KG").unwrap().unwrap().draft.price, Fen(4990));
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "nothing echoed");
+
     // Leaving keeps the local catalog; syncing then says to join.
     assert!(ok(&desk(&keyring, room1.path(), &["team", "leave"], None)).contains("local catalog is kept"));
-    assert!(store(room1.path()).product_by_sku("ORANGE-5KG").unwrap().is_some());
+    assert!(store(room1.path()).product_by_sku("ORANGE-GN-5KG").unwrap().is_some());
     let after = desk(&keyring, room1.path(), &["team", "sync"], None);
     assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("join one first"), "{}", String::from_utf8_lossy(&after.stderr));
 

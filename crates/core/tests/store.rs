@@ -335,3 +335,22 @@ fn outbox_rows_written_before_the_typed_operations_read_back() {
     assert!(err.contains("teleport"), "{err}");
     assert!(store::OutboxOp::from_columns("pin", r#"{"sku":"A"}"#).unwrap_err().contains("broadcastId"));
 }
+
+#[test]
+fn a_renamed_sku_is_a_deletion_of_the_old_one_for_the_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
+    let draft = ProductDraft { sku: "RICE-5KG".into(), name: "五常大米 5kg".into(), price: Fen(6900), stock: 10, ..ProductDraft::default() };
+    let product = store.create_product(&draft).unwrap();
+    let before = store.catalog_changes_since("").unwrap();
+    let mark = before.last().unwrap().at.clone();
+    let renamed = ProductDraft { sku: "RICE-WC-5KG".into(), ..draft.clone() };
+    store.update_product(product.id, &renamed).unwrap();
+    let changes = store.catalog_changes_since(&mark).unwrap();
+    let skus: Vec<(&str, bool)> = changes.iter().map(|c| (c.sku.as_str(), c.draft.is_some())).collect();
+    assert_eq!(skus, [("RICE-5KG", false), ("RICE-WC-5KG", true)], "the old SKU withdrawn first, then the product under its new SKU");
+    // Given back to a product, the old SKU is that product's change, not a deletion.
+    store.create_product(&draft).unwrap();
+    let again = store.catalog_changes_since(&mark).unwrap();
+    assert!(again.iter().filter(|c| c.sku == "RICE-5KG").all(|c| c.draft.is_some()), "{again:?}");
+}

@@ -43,6 +43,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/011_category.sql"),
     include_str!("../../migrations/012_live_state.sql"),
     include_str!("../../migrations/013_archive_job.sql"),
+    include_str!("../../migrations/014_retired_sku.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -65,11 +65,14 @@ impl Store {
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, Some(id))?;
         let old_sku: Option<String> = tx.query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0)).optional()?;
+        let now = now_rfc3339();
         if let Some(old_sku) = old_sku.filter(|old| old != &draft.sku) {
-            // A renamed SKU is a new listing on the platform; the old one stops selling.
+            // A renamed SKU is a new listing on the platform; the old one stops selling, and
+            // a team this desk shares with withdraws it (`catalog_changes_since`).
             super::outbox::enqueue_withdraw(&tx, &old_sku)?;
+            tx.execute("INSERT INTO retired_sku (sku, product_id, retired_at) VALUES (?1, ?2, ?3)", params![old_sku, id.0, now])?;
         }
-        update(&tx, id, draft, &now_rfc3339())?;
+        update(&tx, id, draft, &now)?;
         super::outbox::enqueue_product(&tx, draft)?;
         tx.commit()?;
         self.product(id)

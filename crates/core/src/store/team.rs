@@ -16,6 +16,13 @@ pub struct CatalogChange {
     pub at: String,
 }
 
+/// An RFC 3339 moment as a number that orders like time (text does not: `…05.12Z` sorts
+/// after `…05.123Z`).
+fn julian(at: &str) -> i128 {
+    let parsed = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339);
+    parsed.map_or(0, |t| t.unix_timestamp_nanos())
+}
+
 impl Store {
     /// Products written or deleted at or after `since` (RFC 3339; empty for all), oldest
     /// first (at, not after: two changes can share a moment; the caller skips what it sent).
@@ -38,6 +45,21 @@ impl Store {
             }
             let draft = if deleted { None } else { Some(self.product(crate::ProductId(id))?.draft) };
             changes.push(CatalogChange { sku, draft, at });
+        }
+        // An SKU a product was renamed from is a deletion of that SKU, unless a product
+        // carries it again; a moment before the renamed product's own change.
+        let mut retired = self.conn.prepare(
+            "SELECT r.sku, r.retired_at FROM retired_sku r JOIN product p ON p.id = r.product_id
+             WHERE p.is_sample = 0 AND (?1 = '' OR julianday(r.retired_at) >= julianday(?1))
+               AND NOT EXISTS (SELECT 1 FROM product q WHERE q.sku = r.sku AND q.deleted_at IS NULL)
+             ORDER BY julianday(r.retired_at)",
+        )?;
+        let retired: Vec<(String, String)> = retired.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        for (sku, at) in retired {
+            if !changes.iter().any(|c| c.sku == sku) {
+                let position = changes.partition_point(|c| julian(&c.at) < julian(&at));
+                changes.insert(position, CatalogChange { sku, draft: None, at });
+            }
         }
         Ok(changes)
     }
