@@ -183,6 +183,22 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
     assert!(store(anchor_desk.path()).product_by_sku("HONEY-500G").unwrap().is_some());
     assert!(store(anchor_desk.path()).product_by_sku("MY-EGGS").unwrap().is_some(), "its own product stays");
     assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "the anchor's product did not reach the team");
+
+    // Another process syncing the same desk (the app, here this test holding its lock): the
+    // CLI waits for it rather than applying the same entries at the same time.
+    let db = paths::db_path(anchor_desk.path());
+    let held = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(db.with_extension("team-sync.lock")).unwrap();
+    held.lock().unwrap();
+    let started = std::time::Instant::now();
+    let waiting = std::thread::scope(|scope| {
+        let cli = scope.spawn(|| desk(&keyring, anchor_desk.path(), &["team", "sync"], None));
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        assert!(!cli.is_finished(), "the sync waits for the other process");
+        held.unlock().unwrap();
+        cli.join().unwrap()
+    });
+    assert_eq!(ok(&waiting).trim(), "sent 0, received 0");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500));
     runtime.block_on(server.shutdown()).unwrap();
 }
 

@@ -70,6 +70,8 @@ pub enum TeamError {
     SignedOut,
     #[error("the team server refused: {0}")]
     Refused(String),
+    #[error("{0}: try again when it has finished")]
+    Busy(String),
     #[error("the server's certificate file cannot be used: {0} (give the PEM certificate the server was started with, or its authority's)")]
     BadCertificate(String),
     #[error(transparent)]
@@ -189,6 +191,38 @@ fn product_url(link: &TeamLink, sku: &str) -> Result<reqwest::Url, TeamError> {
 /// One sync at a time in this process (two would both apply the same entries).
 static SYNCING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// How long a sync waits for another process syncing the same desk (the app and
+/// `anchordesk team sync` on one data directory) before it gives up.
+const CROSS_PROCESS_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One sync at a time per data directory across processes: an exclusive lock on a file
+/// beside the database, released when dropped (or when the process ends).
+struct SyncFileLock(#[allow(dead_code)] std::fs::File);
+
+impl SyncFileLock {
+    async fn acquire(path: &std::path::Path) -> Result<SyncFileLock, TeamError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(|err| TeamError::Busy(format!("{}: {err}", path.display())))?;
+        let deadline = std::time::Instant::now() + CROSS_PROCESS_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(SyncFileLock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(TeamError::Busy("another AnchorDesk on this computer is still syncing this desk with its team".into()));
+                }
+                Err(std::fs::TryLockError::Error(err)) => return Err(TeamError::Busy(format!("{}: {err}", path.display()))),
+            }
+        }
+    }
+}
+
 /// An HTTP client that trusts the public authorities and, when given, the server's own
 /// certificate (PEM).
 fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, TeamError> {
@@ -281,6 +315,8 @@ pub async fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> 
 /// local edits stay local.
 pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     let _one_at_a_time = SYNCING.lock().await;
+    let lock_path = lock(store).path().with_extension("team-sync.lock");
+    let _one_process_at_a_time = SyncFileLock::acquire(&lock_path).await?;
     let (mut link, desk_id) = {
         let store = lock(store);
         (link(&store)?.ok_or(TeamError::NotJoined)?, store.desk_id()?)
