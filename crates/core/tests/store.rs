@@ -354,3 +354,25 @@ fn a_renamed_sku_is_a_deletion_of_the_old_one_for_the_team() {
     let again = store.catalog_changes_since(&mark).unwrap();
     assert!(again.iter().filter(|c| c.sku == "RICE-5KG").all(|c| c.draft.is_some()), "{again:?}");
 }
+
+/// The clock goes back an hour (it had been set ahead): a product written afterwards is
+/// still a change after the last one the team has seen.
+#[test]
+fn a_clock_set_back_does_not_hide_a_later_change_from_the_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.sqlite3");
+    let mut store = Store::open(&path).unwrap();
+    let first = store.create_product(&ProductDraft { sku: "A-1".into(), name: "甲".into(), price: Fen(100), stock: 1, ..ProductDraft::default() }).unwrap();
+    drop(store);
+    // Written while the clock was an hour ahead.
+    let ahead = (time::OffsetDateTime::now_utc() + time::Duration::hours(1)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE product SET updated_at = ?1 WHERE id = ?2", rusqlite::params![ahead, first.id.0]).unwrap();
+    drop(conn);
+    let mut store = Store::open(&path).unwrap();
+    let sent_until = store.catalog_changes_since("").unwrap().last().unwrap().at.clone();
+    assert_eq!(sent_until, ahead);
+    store.create_product(&ProductDraft { sku: "B-2".into(), name: "乙".into(), price: Fen(200), stock: 2, ..ProductDraft::default() }).unwrap();
+    let after: Vec<String> = store.catalog_changes_since(&sent_until).unwrap().into_iter().map(|c| c.sku).collect();
+    assert!(after.contains(&"B-2".to_string()), "{after:?}");
+}

@@ -109,6 +109,9 @@ impl Store {
             None => MIGRATIONS.to_latest(&mut conn)?,
             Some(v) => MIGRATIONS.to_version(&mut conn, v)?,
         }
+        if version.is_none() {
+            raise_clock_floor(&conn)?;
+        }
         Ok(Store { conn, path })
     }
 
@@ -169,11 +172,40 @@ impl Store {
 
 const SAMPLE_SEEDED_KEY: &str = "sample_catalog_seeded_at";
 
-/// The current time as RFC 3339 UTC, for `created_at`/`updated_at` columns.
+/// The current time as RFC 3339 UTC, for `created_at`/`updated_at` columns. Never earlier
+/// than a moment already written: if the clock goes back (set by hand, a wrong network
+/// time), writes carry on just after the latest one, so that "what changed since" (the team
+/// sync's `catalog_changes_since`) never misses a change written after the jump.
 pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
+    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    let mut floor = CLOCK_FLOOR.lock().unwrap_or_else(|p| p.into_inner());
+    // Microseconds: the text keeps them, so each moment is distinct and ordered.
+    let at = now.max(*floor + 1_000);
+    *floor = at;
+    time::OffsetDateTime::from_unix_timestamp_nanos(at)
+        .expect("a moment within the calendar")
         .format(&time::format_description::well_known::Rfc3339)
         .expect("formatting the current UTC time as RFC 3339 cannot fail")
+}
+
+/// The latest moment written by this process or found in an opened store (Unix ns).
+static CLOCK_FLOOR: std::sync::Mutex<i128> = std::sync::Mutex::new(0);
+
+/// Raises the floor of [`now_rfc3339`] to the latest product change in the store.
+fn raise_clock_floor(conn: &Connection) -> Result<(), StoreError> {
+    let latest: Option<String> = conn
+        .query_row(
+            "SELECT at FROM (SELECT updated_at AS at FROM product UNION ALL SELECT deleted_at FROM product WHERE deleted_at IS NOT NULL)
+             ORDER BY julianday(at) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(latest) = latest.and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok()) {
+        let mut floor = CLOCK_FLOOR.lock().unwrap_or_else(|p| p.into_inner());
+        *floor = (*floor).max(latest.unix_timestamp_nanos());
+    }
+    Ok(())
 }
 
 /// Refuses, by its first 16 bytes, a file that exists, is not empty and is not SQLite.
