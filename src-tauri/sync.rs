@@ -27,12 +27,10 @@ pub fn start(app: &AppHandle) {
             let _ = SyncChanged(state.link.status()).emit(&app);
             return;
         };
-        let started = state.link.start(store, &state.data_dir).await;
+        let mut changes = state.link.start(store, &state.data_dir).await;
         let _ = SyncChanged(state.link.status()).emit(&app);
-        if let Ok(mut changes) = started {
-            while changes.changed().await.is_ok() {
-                let _ = SyncChanged(state.link.status()).emit(&app);
-            }
+        while changes.changed().await.is_ok() {
+            let _ = SyncChanged(state.link.status()).emit(&app);
         }
     });
 }

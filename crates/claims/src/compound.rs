@@ -112,9 +112,10 @@ pub(crate) enum Link {
     /// Anywhere later in the same clause, up to [`MAX_CLAUSE_GAP`] characters on
     /// (`{c}`: 某某牌那个咖啡就是香精调出来的).
     Clause,
-    /// Anywhere later in the same sentence, up to [`MAX_SENTENCE_GAP`] characters on and
-    /// across at most [`MAX_SENTENCE_MARKS`] clause marks (`{s}`: 拼夕夕那些帐篷，下点雨就漏，
-    /// 垃圾中的垃圾). For claims whose two halves a speaker puts in separate clauses.
+    /// Up to [`MAX_SENTENCE_GAP`] characters on and across at most [`MAX_SENTENCE_MARKS`]
+    /// clause marks (`{s}`: 拼夕夕那些帐篷，下点雨就漏，垃圾中的垃圾). For claims whose two
+    /// halves a speaker puts in separate clauses. Folding makes every mark one, so a full
+    /// stop counts as a comma here: the limits keep the reach short.
     Sentence,
     /// A number (`{n}`).
     Num,

@@ -842,6 +842,16 @@ impl Linter {
         if self.comparators.iter().any(|c| text[sentence_start..candidate.start].contains(c.as_str())) {
             return false;
         }
+        // A price or a discount said with it is a price claim, not a size (最低到手价99元).
+        let window_end = text[dimension_end..].char_indices().nth(LOOK_AHEAD).map_or(text.len(), |(at, _)| dimension_end + at);
+        let window = &text[dimension_end..window_end];
+        if ["价", "元", "块钱", "¥", "$", "折", "优惠", "便宜"].iter().any(|price| window.contains(price)) {
+            return false;
+        }
+        // So is a comparison with others said after it (最大吸力比别家高30%).
+        if self.comparators.iter().any(|c| window.contains(c.as_str())) || window.contains('比') {
+            return false;
+        }
         let after = &text[dimension_end..];
         let mut marks = 0;
         for (offset, ch) in after.char_indices().take(LOOK_AHEAD) {

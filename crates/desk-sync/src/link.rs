@@ -120,9 +120,9 @@ impl LinkSlot {
 
     /// Starts the link for the store's settings into the slot, and the background team
     /// sync with it whatever becomes of the platform; returns what changes the sync badge
-    /// (the platform worker's status, team products applied). `Err` says why the desk
-    /// works offline (kept for the badge and the gate).
-    pub async fn start(&self, store: Arc<Mutex<Store>>, data_dir: &Path) -> Result<tokio::sync::watch::Receiver<u64>, String> {
+    /// (the platform worker's status, team products applied), also when the platform
+    /// could not start: why the desk then works offline is kept for the badge and the gate.
+    pub async fn start(&self, store: Arc<Mutex<Store>>, data_dir: &Path) -> tokio::sync::watch::Receiver<u64> {
         let (team_stop, team_stopped) = tokio::sync::watch::channel(false);
         if let Some(previous) = self.team.lock().unwrap_or_else(|p| p.into_inner()).replace(team_stop) {
             let _ = previous.send(true);
@@ -147,14 +147,13 @@ impl LinkSlot {
                 });
                 *self.offline() = None;
                 *self.link() = Some(link);
-                Ok(changes)
             }
             Err(reason) => {
                 tracing::warn!("platform link unavailable, working offline: {reason}");
-                *self.offline() = Some(reason.clone());
-                Err(reason)
+                *self.offline() = Some(reason);
             }
         }
+        changes
     }
 
     /// Marks the desk offline without trying (the database was refused, say).

@@ -199,6 +199,11 @@ const CROSS_PROCESS_WAIT: std::time::Duration = std::time::Duration::from_secs(3
 /// beside the database, released when dropped (or when the process ends).
 struct SyncFileLock(#[allow(dead_code)] std::fs::File);
 
+/// The lock file beside the desk's database.
+fn sync_lock_path(store: &Mutex<Store>) -> std::path::PathBuf {
+    lock(store).path().with_extension("team-sync.lock")
+}
+
 impl SyncFileLock {
     async fn acquire(path: &std::path::Path) -> Result<SyncFileLock, TeamError> {
         let file = std::fs::OpenOptions::new()
@@ -266,6 +271,9 @@ pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &st
     let server = check_url(server)?;
     let email = email.trim().to_lowercase();
     let ca_pem = ca_pem.map(str::trim).filter(|pem| !pem.is_empty());
+    // Not while a sync is under way: it would save the team it started with over this one.
+    let _no_sync = SYNCING.lock().await;
+    let _no_sync_elsewhere = SyncFileLock::acquire(&sync_lock_path(store)).await?;
     let http = client(ca_pem)?;
     let session = answer(http.post(format!("{server}/api/v1/sign-in")).json(&json!({ "email": email, "password": password })).send().await).await?;
     let token = session["token"].as_str().ok_or_else(|| TeamError::Refused("no token in the answer".into()))?;
@@ -298,6 +306,9 @@ pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &st
 /// Leaves the team: the session is ended on the server (when it answers), the token
 /// forgotten and syncing stops; the local data is kept.
 pub async fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> {
+    // Not while a sync is under way: it would save the team back after the token is gone.
+    let _no_sync = SYNCING.lock().await;
+    let _no_sync_elsewhere = SyncFileLock::acquire(&sync_lock_path(store)).await?;
     let Some(link) = link(&lock(store))? else { return Ok(None) };
     if let Some(token) = crate::secrets::team_token(&link.server, &link.email)? {
         let signed_out = client(link.ca_pem.as_deref())?.post(format!("{}/api/v1/sign-out", link.server)).bearer_auth(token).send().await;
@@ -315,8 +326,7 @@ pub async fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> 
 /// local edits stay local.
 pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     let _one_at_a_time = SYNCING.lock().await;
-    let lock_path = lock(store).path().with_extension("team-sync.lock");
-    let _one_process_at_a_time = SyncFileLock::acquire(&lock_path).await?;
+    let _one_process_at_a_time = SyncFileLock::acquire(&sync_lock_path(store)).await?;
     let (mut link, desk_id) = {
         let store = lock(store);
         (link(&store)?.ok_or(TeamError::NotJoined)?, store.desk_id()?)

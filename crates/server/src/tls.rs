@@ -28,33 +28,52 @@ pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServerError> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Accepts until told to stop; each connection's handshake and requests run on their own
-/// task, so a slow or failed handshake holds up no one else. Requests under way when the
-/// server stops are finished on their tasks.
+/// Accepts until told to stop; each connection's handshake and requests run on a task of
+/// their own, so a slow or failed handshake holds up no one else. When told to stop, open
+/// connections finish the request under way and close (keep-alive ones at once), and this
+/// returns when they have, or after 10 s.
 pub(crate) async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: axum::Router, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
-            _ = stop.wait_for(|stop| *stop) => return Ok(()),
+            () = async { let _ = stop.wait_for(|stop| *stop).await; } => break,
+            // Finished connections are reaped as they end.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
-                // A full accept queue or a reset before accept: keep serving the others.
+                // Out of file descriptors, say: wait a moment rather than spin.
                 Err(err) => {
                     tracing::warn!("accept failed: {err}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     continue;
                 }
             },
         };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
+        let (acceptor, app, mut stop) = (acceptor.clone(), app.clone(), stop.clone());
+        connections.spawn(async move {
             let stream = match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp)).await {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(err)) => return tracing::debug!(%peer, "TLS handshake failed: {err}"),
                 Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
             };
             let service = hyper_util::service::TowerToHyperService::new(app);
-            if let Err(err) = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await {
+            // With a timer, hyper drops a client that takes over 30 s to send its headers.
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = async { let _ = stop.wait_for(|stop| *stop).await; } => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.as_mut().await
+                }
+            };
+            if let Err(err) = ended {
                 tracing::debug!(%peer, "connection ended: {err}");
             }
         });
     }
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), async { while connections.join_next().await.is_some() {} }).await;
+    Ok(())
 }

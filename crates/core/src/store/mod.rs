@@ -59,6 +59,8 @@ pub const DB_FILE_NAME: &str = "anchordesk.sqlite3";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The latest moment a product was written at (Unix ns): see [`Store::product_now`].
+    product_clock: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,10 +111,19 @@ impl Store {
             None => MIGRATIONS.to_latest(&mut conn)?,
             Some(v) => MIGRATIONS.to_version(&mut conn, v)?,
         }
-        if version.is_none() {
-            raise_clock_floor(&conn)?;
-        }
-        Ok(Store { conn, path })
+        let latest = if version.is_none() { latest_product_moment(&conn)? } else { 0 };
+        Ok(Store { conn, path, product_clock: std::sync::atomic::AtomicI64::new(latest) })
+    }
+
+    /// The moment of a product write: now, or a microsecond after the latest product write
+    /// if the wall clock went back (set by hand, a wrong network time), so that "what
+    /// changed since" (the team sync's `catalog_changes_since`) never misses a change written
+    /// after the jump. Only product rows use it; other times stay the wall clock's.
+    pub(crate) fn product_now(&self) -> String {
+        use std::sync::atomic::Ordering;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64;
+        let previous = self.product_clock.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |latest| Some(now.max(latest + 1_000))).unwrap_or(now);
+        format_unix_nanos(i128::from(now.max(previous + 1_000)))
     }
 
     /// The file this store lives in.
@@ -155,8 +166,8 @@ impl Store {
             return Ok(0);
         }
         let drafts = crate::sample::catalog();
+        let now = self.product_now();
         let tx = self.conn.transaction()?;
-        let now = now_rfc3339();
         for draft in &drafts {
             products::insert(&tx, draft, true, &now)?;
             outbox::enqueue_product(&tx, draft)?;
@@ -172,27 +183,20 @@ impl Store {
 
 const SAMPLE_SEEDED_KEY: &str = "sample_catalog_seeded_at";
 
-/// The current time as RFC 3339 UTC, for `created_at`/`updated_at` columns. Never earlier
-/// than a moment already written: if the clock goes back (set by hand, a wrong network
-/// time), writes carry on just after the latest one, so that "what changed since" (the team
-/// sync's `catalog_changes_since`) never misses a change written after the jump.
+/// The current time as RFC 3339 UTC, for `created_at`/`updated_at` columns.
 pub(crate) fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let mut floor = CLOCK_FLOOR.lock().unwrap_or_else(|p| p.into_inner());
-    // Microseconds: the text keeps them, so each moment is distinct and ordered.
-    let at = now.max(*floor + 1_000);
-    *floor = at;
+    format_unix_nanos(time::OffsetDateTime::now_utc().unix_timestamp_nanos())
+}
+
+fn format_unix_nanos(at: i128) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(at)
         .expect("a moment within the calendar")
         .format(&time::format_description::well_known::Rfc3339)
-        .expect("formatting the current UTC time as RFC 3339 cannot fail")
+        .expect("formatting a UTC time as RFC 3339 cannot fail")
 }
 
-/// The latest moment written by this process or found in an opened store (Unix ns).
-static CLOCK_FLOOR: std::sync::Mutex<i128> = std::sync::Mutex::new(0);
-
-/// Raises the floor of [`now_rfc3339`] to the latest product change in the store.
-fn raise_clock_floor(conn: &Connection) -> Result<(), StoreError> {
+/// The latest product change in the store (Unix ns), where [`Store::product_now`] starts.
+fn latest_product_moment(conn: &Connection) -> Result<i64, StoreError> {
     let latest: Option<String> = conn
         .query_row(
             "SELECT at FROM (SELECT updated_at AS at FROM product UNION ALL SELECT deleted_at FROM product WHERE deleted_at IS NOT NULL)
@@ -201,11 +205,8 @@ fn raise_clock_floor(conn: &Connection) -> Result<(), StoreError> {
             |r| r.get(0),
         )
         .optional()?;
-    if let Some(latest) = latest.and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok()) {
-        let mut floor = CLOCK_FLOOR.lock().unwrap_or_else(|p| p.into_inner());
-        *floor = (*floor).max(latest.unix_timestamp_nanos());
-    }
-    Ok(())
+    let parsed = latest.and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok());
+    Ok(parsed.map_or(0, |at| at.unix_timestamp_nanos() as i64))
 }
 
 /// Refuses, by its first 16 bytes, a file that exists, is not empty and is not SQLite.

@@ -1,6 +1,6 @@
 //! Table `product` and its `certificate`s.
 
-use super::{Store, now_rfc3339};
+use super::Store;
 use crate::error::StoreError;
 use crate::model::{Certificate, CertificateKind, Product, ProductDraft, ProductId, Storage};
 use crate::money::Fen;
@@ -52,9 +52,10 @@ impl Store {
 
     /// Adds a product. Refuses a SKU that a live product already has.
     pub fn create_product(&mut self, draft: &ProductDraft) -> Result<Product, StoreError> {
+        let now = self.product_now();
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, None)?;
-        let id = insert(&tx, draft, false, &now_rfc3339())?;
+        let id = insert(&tx, draft, false, &now)?;
         super::outbox::enqueue_product(&tx, draft)?;
         tx.commit()?;
         self.product(id)
@@ -62,10 +63,10 @@ impl Store {
 
     /// Replaces a product's fields and certificates. Editing a sample keeps it a sample.
     pub fn update_product(&mut self, id: ProductId, draft: &ProductDraft) -> Result<Product, StoreError> {
+        let now = self.product_now();
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, Some(id))?;
         let old_sku: Option<String> = tx.query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0)).optional()?;
-        let now = now_rfc3339();
         if let Some(old_sku) = old_sku.filter(|old| old != &draft.sku) {
             // A renamed SKU is a new listing on the platform; the old one stops selling, and
             // a team this desk shares with withdraws it (`catalog_changes_since`).
@@ -80,8 +81,8 @@ impl Store {
 
     /// Soft-deletes products; [`Store::restore_products`] undoes it. Line-ups keep their items.
     pub fn delete_products(&mut self, ids: &[ProductId]) -> Result<(), StoreError> {
+        let now = self.product_now();
         let tx = self.conn.transaction()?;
-        let now = now_rfc3339();
         for id in ids {
             let n = tx.execute(
                 "UPDATE product SET deleted_at = ?1 WHERE id = ?2 AND deleted_at IS NULL",
@@ -100,6 +101,7 @@ impl Store {
     /// Undoes [`Store::delete_products`]. Refused (nothing restored) when another live
     /// product took one of their SKUs meanwhile.
     pub fn restore_products(&mut self, ids: &[ProductId]) -> Result<(), StoreError> {
+        let now = self.product_now();
         let tx = self.conn.transaction()?;
         for id in ids {
             let sku: String = tx
@@ -108,7 +110,7 @@ impl Store {
                 .ok_or(StoreError::NotFound { entity: "product", id: id.0 })?;
             ensure_sku_free(&tx, &sku, Some(*id))?;
             // A restore is a change of its own (a team must hear the product is back).
-            tx.execute("UPDATE product SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1", params![id.0, now_rfc3339()])?;
+            tx.execute("UPDATE product SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1", params![id.0, now])?;
             let restored = product_draft(&tx, *id)?;
             super::outbox::enqueue_product(&tx, &restored)?;
         }
@@ -130,8 +132,8 @@ impl Store {
         drafts: &[ProductDraft],
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<Upserted>, StoreError> {
+        let now = self.product_now();
         let tx = self.conn.transaction()?;
-        let now = now_rfc3339();
         let mut outcomes = Vec::with_capacity(drafts.len());
         for (idx, draft) in drafts.iter().enumerate() {
             let existing: Option<i64> = tx

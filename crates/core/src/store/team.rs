@@ -54,8 +54,14 @@ impl Store {
                AND NOT EXISTS (SELECT 1 FROM product q WHERE q.sku = r.sku AND q.deleted_at IS NULL)
              ORDER BY julianday(r.retired_at)",
         )?;
-        let retired: Vec<(String, String)> = retired.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        for (sku, at) in retired {
+        let rows: Vec<(String, String)> = retired.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        // The latest retirement of each SKU (retired twice, A→B then A→C, is one deletion).
+        let mut latest: Vec<(String, String)> = Vec::new();
+        for (sku, at) in rows {
+            latest.retain(|(seen, _)| seen != &sku);
+            latest.push((sku, at));
+        }
+        for (sku, at) in latest {
             if !changes.iter().any(|c| c.sku == sku) {
                 let position = changes.partition_point(|c| julian(&c.at) < julian(&at));
                 changes.insert(position, CatalogChange { sku, draft: None, at });
