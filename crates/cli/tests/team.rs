@@ -69,20 +69,35 @@ fn ok(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// A real team server on a real PostgreSQL with one organisation, for the desks to join.
+struct TeamServer {
+    runtime: tokio::runtime::Runtime,
+    server: anchordesk_server::RunningServer,
+    url: String,
+    org: anchordesk_server::admin::CreatedOrg,
+    /// Kept until the test ends (dropping it stops PostgreSQL).
+    _pg: TestPostgres,
+}
+
+impl TeamServer {
+    fn start(org: &str, owner: &str, tls: Option<anchordesk_server::TlsFiles>) -> TeamServer {
+        let pg = TestPostgres::start();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let config = anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls };
+        let server = runtime.block_on(anchordesk_server::start(config)).unwrap();
+        let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
+        let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, org, owner)).unwrap();
+        TeamServer { runtime, url: server.base_url(), server, org, _pg: pg }
+    }
+}
+
 fn store(data_dir: &Path) -> Store {
     Store::open(&paths::db_path(data_dir)).unwrap()
 }
 
 #[test]
 fn two_desks_share_the_catalog_through_the_team_server() {
-    let pg = TestPostgres::start();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = runtime
-        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }))
-        .unwrap();
-    let url = server.base_url();
-    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
-    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn")).unwrap();
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
@@ -140,14 +155,7 @@ fn two_desks_share_the_catalog_through_the_team_server() {
 
 #[test]
 fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
-    let pg = TestPostgres::start();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = runtime
-        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }))
-        .unwrap();
-    let url = server.base_url();
-    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
-    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "县域助农", "chief@county.cn")).unwrap();
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("县域助农", "chief@county.cn", None);
     let keyring = Keyring::start();
     let (office, anchor_desk) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
@@ -204,20 +212,13 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
 
 #[test]
 fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
-    let pg = TestPostgres::start();
     let dir = tempfile::tempdir().unwrap();
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
     let tls = anchordesk_server::TlsFiles { cert: dir.path().join("team.crt"), key: dir.path().join("team.key") };
     std::fs::write(&tls.cert, generated.cert.pem()).unwrap();
     std::fs::write(&tls.key, generated.key_pair.serialize_pem()).unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = runtime
-        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: Some(tls.clone()) }))
-        .unwrap();
-    let url = server.base_url();
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("县电商中心", "it@county.cn", Some(tls.clone()));
     assert!(url.starts_with("https://"), "{url}");
-    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
-    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "县电商中心", "it@county.cn")).unwrap();
     let keyring = Keyring::start();
     let office = tempfile::tempdir().unwrap();
     let password = format!("{}\n县中心的新密码-2026\n", org.one_time_password);
@@ -246,14 +247,7 @@ fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
 fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     use anchordesk_desk_sync::team;
     use std::sync::{Arc, Mutex};
-    let pg = TestPostgres::start();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let server = runtime
-        .block_on(anchordesk_server::start(anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }))
-        .unwrap();
-    let url = server.base_url();
-    let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
-    let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn")).unwrap();
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));

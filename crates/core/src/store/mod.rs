@@ -188,6 +188,12 @@ pub(crate) fn now_rfc3339() -> String {
     format_unix_nanos(time::OffsetDateTime::now_utc().unix_timestamp_nanos())
 }
 
+/// An RFC 3339 moment as Unix ns, a number that orders like time (the text does not:
+/// `…05.12Z` sorts after `…05.123Z`).
+pub(crate) fn unix_nanos(at: &str) -> Option<i128> {
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp_nanos())
+}
+
 fn format_unix_nanos(at: i128) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(at)
         .expect("a moment within the calendar")
@@ -205,8 +211,7 @@ fn latest_product_moment(conn: &Connection) -> Result<i64, StoreError> {
             |r| r.get(0),
         )
         .optional()?;
-    let parsed = latest.and_then(|at| time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok());
-    Ok(parsed.map_or(0, |at| at.unix_timestamp_nanos() as i64))
+    Ok(latest.as_deref().and_then(unix_nanos).map_or(0, |at| at as i64))
 }
 
 /// Refuses, by its first 16 bytes, a file that exists, is not empty and is not SQLite.

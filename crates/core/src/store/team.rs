@@ -16,13 +16,6 @@ pub struct CatalogChange {
     pub at: String,
 }
 
-/// An RFC 3339 moment as a number that orders like time (text does not: `…05.12Z` sorts
-/// after `…05.123Z`).
-fn julian(at: &str) -> i128 {
-    let parsed = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339);
-    parsed.map_or(0, |t| t.unix_timestamp_nanos())
-}
-
 impl Store {
     /// Products written or deleted at or after `since` (RFC 3339; empty for all), oldest
     /// first (at, not after: two changes can share a moment; the caller skips what it sent).
@@ -63,7 +56,7 @@ impl Store {
         }
         for (sku, at) in latest {
             if !changes.iter().any(|c| c.sku == sku) {
-                let position = changes.partition_point(|c| julian(&c.at) < julian(&at));
+                let position = changes.partition_point(|c| super::unix_nanos(&c.at) < super::unix_nanos(&at));
                 changes.insert(position, CatalogChange { sku, draft: None, at });
             }
         }
