@@ -35,7 +35,8 @@ async fn the_api_is_served_over_tls_with_the_given_certificate() {
     // One that does not trust it is refused by its own check; plain HTTP gets no answer.
     assert!(reqwest::Client::new().get(format!("{url}/api/v1/me")).send().await.is_err(), "an unknown certificate is not accepted silently");
     let plain = url.replacen("https://", "http://", 1);
-    assert!(reqwest::Client::new().get(format!("{plain}/api/v1/me")).send().await.map(|r| r.status().is_success()).unwrap_or(false) == false);
+    let answered_plain = reqwest::Client::new().get(format!("{plain}/api/v1/me")).send().await.is_ok_and(|r| r.status().is_success());
+    assert!(!answered_plain, "plain HTTP is not served on the TLS port");
     // The server goes on serving after a failed handshake.
     let again = trusted.get(format!("{url}/api/v1/me")).send().await.unwrap();
     assert_eq!(again.status(), reqwest::StatusCode::UNAUTHORIZED);
