@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
+import { byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitFor, waitForText, waitGone } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -131,7 +131,7 @@ async function reply(browser, text, answer) {
   }, text);
   await (await byTestId(browser, 'reply-text')).setValue(answer);
   await (await byTestId(browser, 'reply-send')).click();
-  await (await byTestId(browser, 'reply-dialog')).waitForDisplayed({ reverse: true, timeout: 10000 });
+  await waitGone(browser, 'reply-dialog');
 }
 
 test('a student rehearses a scenario and gets a graded report; the class table names an edited report', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { byTestId, closeApp, freePort, openApp, screenshot, sleep, start, startDisplay, stop, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
+import { byTestId, closeApp, freePort, openApp, screenshot, sleep, start, startDisplay, stop, stopAll, tempDataDir, waitFor, waitForText, waitGone } from './harness.mjs';
 import { prepare } from './flows.mjs';
 
 let env;
@@ -116,7 +116,7 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     await (await byTestId(browser, 'live-caption-show')).click();
     await waitForText(browser, '[data-testid="live-caption-current"]', '今晚八点加场');
     await (await byTestId(browser, 'live-caption-clear')).click();
-    await (await byTestId(browser, 'live-caption-current')).waitForDisplayed({ reverse: true, timeout: 10000 });
+    await waitGone(browser, 'live-caption-current');
 
     // A viewer's comment gets a reply: an absolute claim is held back, a quick reply goes out.
     await browser.waitUntil(async () => (await browser.$$('[data-testid="room-reply"]')).length > 0, {
@@ -132,7 +132,7 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     await browser.execute(() => document.querySelectorAll('[data-testid="quick-reply"]')[0].click());
     const quick = await browser.execute(() => document.querySelectorAll('[data-testid="quick-reply"]')[0].textContent.trim());
     await (await byTestId(browser, 'reply-send')).click();
-    await (await byTestId(browser, 'reply-dialog')).waitForDisplayed({ reverse: true, timeout: 10000 });
+    await waitGone(browser, 'reply-dialog');
     await waitForText(browser, '[data-testid="room-feed"]', quick, 20000);
     await waitFor(async () => (await shopPage(platformUrl)).includes(quick), 'the platform shows the reply', 20000);
     // The simulated audience buys: the console counts the platform's orders.

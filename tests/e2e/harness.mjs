@@ -164,6 +164,17 @@ export { freePort, sleep, start, stop, waitFor };
 /** The element with `data-testid="id"`. */
 export const byTestId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
+/**
+ * Waits until no element with `data-testid=id` is in the page. Asked inside the page:
+ * a WebDriver element handle found just as Svelte removes the node is stale.
+ */
+export async function waitGone(browser, id, timeout = 10000) {
+  await browser.waitUntil(
+    async () => browser.execute((testId) => document.querySelector(`[data-testid="${testId}"]`) === null, id),
+    { timeout, timeoutMsg: `${id} is still shown` },
+  );
+}
+
 /** Waits until the text of `selector` contains `text`. */
 export async function waitForText(browser, selector, text, timeout = 15000) {
   await browser.waitUntil(async () => (await browser.$(selector).getText()).includes(text), {
