@@ -236,6 +236,10 @@ impl Default for ReconnectPolicy {
     }
 }
 
+/// How many destinations one encode may feed: each push costs upload bandwidth the
+/// anchor's line rarely has more of.
+pub const MAX_PUSHES: usize = 4;
+
 /// Everything a pipeline needs to start.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -250,11 +254,12 @@ pub struct Config {
     pub output: PathBuf,
     /// Replace an existing file at `output` instead of refusing to start.
     pub overwrite: bool,
-    /// RTMP(S) ingest with stream key.
-    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
-    pub push: Option<StreamUrl>,
+    /// RTMP(S) destinations with their stream keys: the platform's ingest first, then any
+    /// other. One encode feeds them all; each has its own connection, queue and reconnect.
+    #[cfg_attr(feature = "specta", specta(type = Vec<String>))]
+    pub pushes: Vec<StreamUrl>,
     pub reconnect: ReconnectPolicy,
-    /// Start recording even when the ingest cannot be reached; the push then keeps
+    /// Start recording even when an ingest cannot be reached; that push then keeps
     /// trying in the background. Off by default: an unreachable ingest is an error
     /// before anything starts.
     pub start_push_offline: bool,
@@ -287,7 +292,7 @@ impl Config {
             audio_bitrate_kbps: 128,
             output: output.into(),
             overwrite: false,
-            push: None,
+            pushes: Vec::new(),
             reconnect: ReconnectPolicy::default(),
             start_push_offline: false,
             duration_ms: None,
@@ -348,6 +353,23 @@ impl Config {
                 "keyframe interval {} s must be 1 to 10",
                 v.keyframe_interval_s
             ));
+        }
+        if self.pushes.len() > MAX_PUSHES {
+            return bad(format!(
+                "{} push destinations; at most {MAX_PUSHES} can be fed by one encode",
+                self.pushes.len()
+            ));
+        }
+        for (i, url) in self.pushes.iter().enumerate() {
+            if self.pushes[..i]
+                .iter()
+                .any(|earlier| earlier.expose() == url.expose())
+            {
+                return bad(format!(
+                    "{} is given twice as a push destination",
+                    url.masked()
+                ));
+            }
         }
         if !(0.0..=0.5).contains(&self.reconnect.jitter) || self.reconnect.initial_delay_ms == 0 {
             return bad("reconnect jitter must be 0.0–0.5 and the first delay above 0".to_owned());

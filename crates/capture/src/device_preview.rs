@@ -34,7 +34,7 @@ impl DevicePreview {
         config.validate()?;
         let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
         let claims = crate::pipeline::claim_devices(config)?;
-        let shared = Arc::new(Shared::new(true, fps, false));
+        let shared = Arc::new(Shared::new(true, fps, &[]));
         let mut threads = Vec::new();
         let stop_all = |threads: Vec<JoinHandle<()>>, shared: &Shared| {
             shared.request_stop(StopReason::Requested);

@@ -58,7 +58,7 @@ pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};
 pub use pipeline::{MediaClock, Pipeline, PipelineHandle, PreviewFrame, StopReason};
-pub use stats::{AudioLevel, PushState, Stats, skipped_alarm};
+pub use stats::{AudioLevel, DestinationStats, PushState, Stats, skipped_alarm};
 pub use url::StreamUrl;
 pub use writer::RecordingSummary;
 

@@ -7,8 +7,8 @@
 //! ```
 //! Each box is a thread that owns its FFmpeg context; channels between them are bounded.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,7 @@ use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
 use crate::source::{self, AudioFeed, VideoMsg};
-use crate::stats::{AudioLevel, Counters, Stats};
+use crate::stats::{AudioLevel, Counters, PushState, Stats};
 use crate::writer::{self, RecordingSummary, StreamSetup};
 use crate::{CaptureError, encode};
 
@@ -164,18 +164,25 @@ impl Pipeline {
         let video = encode::open_video(&config.video)?;
         let audio = encode::open_audio(config.audio_bitrate_kbps)?;
         let setups = (
-            StreamSetup { params: codec::Parameters::from(&*video.encoder), time_base: video.time_base },
-            StreamSetup { params: codec::Parameters::from(&*audio), time_base: Rational::new(1, encode::AUDIO_RATE as i32) },
+            StreamSetup {
+                params: codec::Parameters::from(&*video.encoder),
+                time_base: video.time_base,
+            },
+            StreamSetup {
+                params: codec::Parameters::from(&*audio),
+                time_base: Rational::new(1, encode::AUDIO_RATE as i32),
+            },
         );
         let realtime = config.realtime || !matches!(config.video_source, VideoSource::Test);
-        let shared = Arc::new(Shared::new(realtime, config.video.fps, config.push.is_some()));
+        let shared = Arc::new(Shared::new(realtime, config.video.fps, &config.pushes));
         let mut started = Started::default();
 
         // Sources first: a missing camera must fail before the ingest or the file is touched.
-        let (video_rx, writer_tx, writer_rx) = match start_sources(&config, realtime, audio, &shared, &mut started) {
-            Ok(sources) => sources,
-            Err(e) => return Err(started.abort(&shared, e)),
-        };
+        let (video_rx, writer_tx, writer_rx) =
+            match start_sources(&config, realtime, audio, &shared, &mut started) {
+                Ok(sources) => sources,
+                Err(e) => return Err(started.abort(&shared, e)),
+            };
         // Then the outputs: the push (connected now, or trying) and the recording's writer.
         let writer = match start_outputs(&config, setups, writer_rx, &shared, &mut started) {
             Ok(writer) => writer,
@@ -187,7 +194,15 @@ impl Pipeline {
         // Then what turns frames into packets and pictures, and the clock that drives them.
         // (A hardware encoder may have fallen back to x264: the handle reports the one used.)
         let used = video.used;
-        let running = start_encoding(&config, video, fonts.as_ref(), video_rx, writer_tx, &shared, &mut started);
+        let running = start_encoding(
+            &config,
+            video,
+            fonts.as_ref(),
+            video_rx,
+            writer_tx,
+            &shared,
+            &mut started,
+        );
         let (preview_rx, overlay_tx, stats_rx) = match running {
             Ok(running) => running,
             Err(e) => {
@@ -235,10 +250,12 @@ impl Started {
 /// An ingest that does not answer refuses the start, unless the recording may start
 /// without it (the push then keeps trying).
 fn check_ingest(config: &Config) -> Result<(), CaptureError> {
-    if let Some(url) = &config.push {
+    for url in &config.pushes {
         match push::check_reachable(url, Duration::from_secs(3)) {
             Ok(()) => {}
-            Err(e) if config.start_push_offline => tracing::warn!(%e, "ingest unreachable; recording starts and the push keeps trying"),
+            Err(e) if config.start_push_offline => {
+                tracing::warn!(%e, "ingest unreachable; recording starts and the push keeps trying")
+            }
             Err(e) => return Err(e),
         }
     }
@@ -276,8 +293,15 @@ fn start_sources(
     };
     let (ready_tx, ready_rx) = bounded(1);
     let thread_shared = shared.clone();
-    started.push("video-source", spawn("video-source", move || source::video_thread(video_spec, w, h, video_tx, thread_shared, ready_tx))?);
-    ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("video-source")))?;
+    started.push(
+        "video-source",
+        spawn("video-source", move || {
+            source::video_thread(video_spec, w, h, video_tx, thread_shared, ready_tx)
+        })?,
+    );
+    ready_rx
+        .recv_timeout(Duration::from_secs(15))
+        .unwrap_or(Err(CaptureError::ThreadLost("video-source")))?;
     let feed = match &config.audio_source {
         AudioSource::Test => AudioFeed::Input(source::test_audio_spec(realtime)),
         AudioSource::Silence => AudioFeed::Silence,
@@ -285,8 +309,15 @@ fn start_sources(
     };
     let (ready_tx, ready_rx) = bounded(1);
     let (thread_shared, audio_tx) = (shared.clone(), writer_tx.clone());
-    started.push("audio", spawn("audio", move || source::audio_thread(feed, audio, audio_tx, thread_shared, ready_tx))?);
-    ready_rx.recv_timeout(Duration::from_secs(15)).unwrap_or(Err(CaptureError::ThreadLost("audio")))?;
+    started.push(
+        "audio",
+        spawn("audio", move || {
+            source::audio_thread(feed, audio, audio_tx, thread_shared, ready_tx)
+        })?,
+    );
+    ready_rx
+        .recv_timeout(Duration::from_secs(15))
+        .unwrap_or(Err(CaptureError::ThreadLost("audio")))?;
     Ok((video_rx, writer_tx, writer_rx))
 }
 
@@ -299,35 +330,56 @@ fn start_outputs(
     shared: &Arc<Shared>,
     started: &mut Started,
 ) -> Result<JoinHandle<Result<RecordingSummary, CaptureError>>, CaptureError> {
-    let push_target = config.push.clone().map(|url| PushTarget { url, video: video_setup.clone(), audio: audio_setup.clone() });
-    let first_connection = match &push_target {
-        Some(target) => match push::connect(target) {
+    let mut targets = Vec::new();
+    for url in &config.pushes {
+        let target = PushTarget {
+            url: url.clone(),
+            video: video_setup.clone(),
+            audio: audio_setup.clone(),
+        };
+        let first = match push::connect(&target) {
             Ok(c) => Some(c),
             Err(e) if config.start_push_offline => {
                 tracing::warn!(%e, "push not connected at start; it keeps trying");
                 None
             }
             Err(e) => return Err(e),
-        },
-        None => None,
-    };
+        };
+        targets.push((target, first));
+    }
     if config.overwrite && config.output.exists() {
         let _ = std::fs::remove_file(&config.output);
     }
-    let recording = writer::open_recording(&config.output, config.container(), &video_setup, &audio_setup)?;
-    let push_tx = match push_target {
-        Some(target) => {
-            let (tx, rx) = bounded::<PushMsg>(512);
-            let (thread_shared, policy) = (shared.clone(), config.reconnect.clone());
-            started.push("push", spawn("push", move || push::push_thread(target, first_connection, rx, thread_shared, policy))?);
-            Some(tx)
-        }
-        None => None,
-    };
+    let recording = writer::open_recording(
+        &config.output,
+        config.container(),
+        &video_setup,
+        &audio_setup,
+    )?;
+    let mut push_txs = Vec::new();
+    for (index, (target, first)) in targets.into_iter().enumerate() {
+        let (tx, rx) = bounded::<PushMsg>(512);
+        let (thread_shared, policy) = (shared.clone(), config.reconnect.clone());
+        started.push(
+            "push",
+            spawn("push", move || {
+                push::push_thread(target, first, rx, thread_shared, index, policy)
+            })?,
+        );
+        push_txs.push(tx);
+    }
     let thread_shared = shared.clone();
-    let finish = writer::Finish { remux_mp4: config.remux_on_stop };
+    let finish = writer::Finish {
+        remux_mp4: config.remux_on_stop,
+    };
     spawn("writer", move || {
-        let result = writer::writer_thread(recording, writer_rx, push_tx, thread_shared.clone(), finish);
+        let result = writer::writer_thread(
+            recording,
+            writer_rx,
+            push_txs,
+            thread_shared.clone(),
+            finish,
+        );
         thread_shared.finished.store(true, Ordering::SeqCst);
         result
     })
@@ -355,16 +407,30 @@ fn start_encoding(
     // compositor has to skip frames.
     let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
     let (thread_shared, encoder, tb) = (shared.clone(), video.encoder, video.time_base);
-    started.push("video-encoder", spawn("video-encoder", move || video_encode_thread(enc_rx, encoder, tb, writer_tx, thread_shared))?);
+    started.push(
+        "video-encoder",
+        spawn("video-encoder", move || {
+            video_encode_thread(enc_rx, encoder, tb, writer_tx, thread_shared)
+        })?,
+    );
 
     let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
     let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
-    let preview_every = if config.preview_fps == 0 { 0 } else { (fps / config.preview_fps.min(fps)).max(1) };
+    let preview_every = if config.preview_fps == 0 {
+        0
+    } else {
+        (fps / config.preview_fps.min(fps)).max(1)
+    };
     if preview_every > 0 {
         let pw = config.preview_width.clamp(64, w) & !1;
         let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
         let (thread_shared, pfps) = (shared.clone(), config.preview_fps);
-        started.push("preview", spawn("preview", move || preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, thread_shared))?);
+        started.push(
+            "preview",
+            spawn("preview", move || {
+                preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, thread_shared)
+            })?,
+        );
     }
 
     let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
@@ -372,10 +438,14 @@ fn start_encoding(
         (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, w, h))),
         _ => None,
     };
-    let max_frames = config.duration_ms.map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
+    let max_frames = config
+        .duration_ms
+        .map(|ms| (ms as i64 * fps as i64 + 999) / 1000);
     if let Some(frames) = max_frames {
         // Known up front, so a source-paced audio thread does not run far past the end.
-        shared.end_us.store(shared.frame_us(frames), Ordering::SeqCst);
+        shared
+            .end_us
+            .store(shared.frame_us(frames), Ordering::SeqCst);
     }
     let comp = Compositor {
         rx: video_rx,
@@ -393,7 +463,12 @@ fn start_encoding(
 
     let (stats_tx, stats_rx) = tokio::sync::watch::channel(Stats::default());
     let (thread_shared, output) = (shared.clone(), config.output.clone());
-    started.push("stats", spawn("stats", move || stats_thread(stats_tx, thread_shared, output))?);
+    started.push(
+        "stats",
+        spawn("stats", move || {
+            stats_thread(stats_tx, thread_shared, output)
+        })?,
+    );
     Ok((preview_rx, overlay_tx, stats_rx))
 }
 
@@ -458,6 +533,20 @@ impl PipelineHandle {
     /// A handle on the recording's clock that other threads may keep and read.
     pub fn media_clock(&self) -> MediaClock {
         MediaClock(self.shared.clone())
+    }
+
+    /// Makes push destination `index` (in the order of `Config::pushes`) try to connect
+    /// at once instead of waiting out its backoff. A live destination is left alone.
+    pub fn reconnect_now(&self, index: usize) -> Result<(), CaptureError> {
+        let dest = self.shared.destinations.get(index).ok_or_else(|| {
+            CaptureError::BadConfig(format!(
+                "no push destination {}; this broadcast has {}",
+                index + 1,
+                self.shared.destinations.len()
+            ))
+        })?;
+        dest.reconnect_now.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The encoder in use (a hardware encoder may have fallen back to x264).
@@ -550,7 +639,9 @@ impl Compositor {
         }
         if changed {
             // The first frame that shows the change: what the overlay latency is measured to.
-            self.shared.overlay_applied_us.store(self.shared.frame_us(n), Ordering::Relaxed);
+            self.shared
+                .overlay_applied_us
+                .store(self.shared.frame_us(n), Ordering::Relaxed);
         }
         let mut out = picture.clone();
         if let Some(o) = &self.overlay {
@@ -795,7 +886,7 @@ fn stats_thread(
     let c = &shared.counters;
     let mut prev_encoded = 0u64;
     let mut prev_bytes = 0u64;
-    let mut prev_push = 0u64;
+    let mut prev_push: Vec<u64> = vec![0; shared.destinations.len()];
     let mut prev_skipped = 0u64;
     let mut prev_ns = 0u64;
     let mut prev_at = Instant::now();
@@ -812,7 +903,12 @@ fn stats_thread(
         prev_at = Instant::now();
         let encoded = Counters::get(&c.frames_encoded);
         let bytes = Counters::get(&c.encoded_bytes);
-        let push_bytes = Counters::get(&c.push_bytes);
+        let destinations: Vec<_> = shared
+            .destinations
+            .iter()
+            .zip(&prev_push)
+            .map(|(d, &prev)| d.stats(prev, secs))
+            .collect();
         let skipped = Counters::get(&c.frames_skipped);
         let ns = Counters::get(&c.encode_ns);
         let total = Counters::get(&c.frames_composed);
@@ -832,13 +928,16 @@ fn stats_thread(
             },
             skipped_frames: skipped as u32,
             skipped_last_second: skipped_last,
-            dropped_frames: Counters::get(&c.push_dropped) as u32,
+            dropped_frames: shared.push_dropped() as u32,
             duplicated_frames: Counters::get(&c.frames_duplicated) as u32,
             total_frames: total as u32,
             skipped_alarm: crate::stats::skipped_alarm(skipped_last, skipped as u32, total as u32),
             bitrate_kbps: (bytes - prev_bytes) as f64 * 8.0 / 1000.0 / secs,
-            push: shared.push_state(),
-            push_bitrate_kbps: (push_bytes - prev_push) as f64 * 8.0 / 1000.0 / secs,
+            push: destinations
+                .first()
+                .map_or(PushState::Off, |d| d.state.clone()),
+            push_bitrate_kbps: destinations.first().map_or(0.0, |d| d.bitrate_kbps),
+            destinations,
             recording_bytes: std::fs::metadata(&output)
                 .map(|m| m.len() as f64)
                 .unwrap_or(0.0),
@@ -865,12 +964,19 @@ fn stats_thread(
             stats.fps = last.fps;
             stats.bitrate_kbps = last.bitrate_kbps;
             stats.push_bitrate_kbps = last.push_bitrate_kbps;
+            for (now, before) in stats.destinations.iter_mut().zip(&last.destinations) {
+                now.bitrate_kbps = before.bitrate_kbps;
+            }
             stats.encode_ms_per_frame = last.encode_ms_per_frame;
             stats.encoder_lag_ms = last.encoder_lag_ms;
         }
         prev_encoded = encoded;
         prev_bytes = bytes;
-        prev_push = push_bytes;
+        prev_push = shared
+            .destinations
+            .iter()
+            .map(|d| Counters::get(&d.bytes))
+            .collect();
         prev_skipped = skipped;
         prev_ns = ns;
         let _ = tx.send(stats);

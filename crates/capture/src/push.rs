@@ -152,67 +152,70 @@ impl Jitter {
     }
 }
 
+/// The longest a disconnected push waits before it looks at the "reconnect now" flag.
+const RECONNECT_POLL: Duration = Duration::from_millis(200);
+
+/// One destination's thread: sends what the writer hands it and reconnects on its own,
+/// with its own backoff; nothing it does reaches another destination or the recording.
 pub(crate) fn push_thread(
     target: PushTarget,
     first: Option<Connection>,
     rx: Receiver<PushMsg>,
     shared: Arc<Shared>,
+    index: usize,
     policy: ReconnectPolicy,
 ) {
-    let c = &shared.counters;
+    let dest = &shared.destinations[index];
     let mut jitter = Jitter::new();
     let mut attempt: u32 = 0;
     let mut next_try = Instant::now();
+    let retry = |attempt: u32, last_error: String, jitter: &mut Jitter| -> Instant {
+        let delay = backoff(&policy, attempt, jitter.next_unit());
+        dest.set_state(PushState::Reconnecting {
+            attempt,
+            retry_in_ms: delay.as_millis() as u32,
+            last_error,
+        });
+        Instant::now() + delay
+    };
     if first.is_some() {
-        shared.set_push_state(PushState::Live);
+        dest.set_state(PushState::Live);
     } else {
         // Started offline (Config::start_push_offline): begin with the first retry.
         attempt = 1;
-        let delay = backoff(&policy, attempt, jitter.next_unit());
-        next_try = Instant::now() + delay;
-        shared.set_push_state(PushState::Reconnecting {
-            attempt,
-            retry_in_ms: delay.as_millis() as u32,
-            last_error: "not connected at start".to_owned(),
-        });
+        next_try = retry(attempt, "not connected at start".to_owned(), &mut jitter);
     }
     let mut conn = first;
     loop {
         let msg = if conn.is_some() {
             rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
         } else {
-            rx.recv_timeout(
-                next_try
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1)),
-            )
+            let wait = next_try.saturating_duration_since(Instant::now());
+            rx.recv_timeout(wait.clamp(Duration::from_millis(1), RECONNECT_POLL))
         };
         match msg {
             Ok(PushMsg::End) | Err(RecvTimeoutError::Disconnected) => break,
             Ok(PushMsg::Packet { video, packet }) => {
                 if let Some(live) = conn.as_mut() {
                     match live.send(&target, video, packet) {
-                        Ok(size) => Counters::add(&c.push_bytes, size as u64),
+                        Ok(size) => Counters::add(&dest.bytes, size as u64),
                         Err(e) => {
                             tracing::warn!(url = %target.url, %e, "push connection lost; the recording continues");
                             conn = None;
                             attempt = 1;
-                            let delay = backoff(&policy, attempt, jitter.next_unit());
-                            next_try = Instant::now() + delay;
-                            shared.set_push_state(PushState::Reconnecting {
-                                attempt,
-                                retry_in_ms: delay.as_millis() as u32,
-                                last_error: e.to_string(),
-                            });
+                            next_try = retry(attempt, e.to_string(), &mut jitter);
                         }
                     }
                 } else {
-                    // Packets that arrive while disconnected are gone for the push; the
-                    // recording has them.
-                    Counters::add(&c.push_dropped, 1);
+                    // Packets that arrive while disconnected are gone for this push; the
+                    // recording and the other pushes have them.
+                    Counters::add(&dest.dropped, 1);
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
+        }
+        if conn.is_none() && dest.reconnect_now.swap(false, Ordering::Relaxed) {
+            next_try = Instant::now();
         }
         if conn.is_none() && Instant::now() >= next_try {
             if shared.stop.load(Ordering::Relaxed) {
@@ -222,19 +225,13 @@ pub(crate) fn push_thread(
                 Ok(fresh) => {
                     tracing::info!(url = %target.url, attempt, "push reconnected");
                     conn = Some(fresh);
-                    shared.push_reconnects.fetch_add(1, Ordering::Relaxed);
-                    shared.set_push_state(PushState::Live);
+                    Counters::add(&dest.reconnects, 1);
+                    dest.set_state(PushState::Live);
                 }
                 Err(e) => {
                     attempt += 1;
-                    let delay = backoff(&policy, attempt, jitter.next_unit());
-                    next_try = Instant::now() + delay;
                     tracing::debug!(url = %target.url, %e, attempt, "push reconnect failed");
-                    shared.set_push_state(PushState::Reconnecting {
-                        attempt,
-                        retry_in_ms: delay.as_millis() as u32,
-                        last_error: e.to_string(),
-                    });
+                    next_try = retry(attempt, e.to_string(), &mut jitter);
                 }
             }
         }
@@ -242,7 +239,7 @@ pub(crate) fn push_thread(
     if let Some(mut live) = conn {
         let _ = live.octx.write_trailer();
     }
-    shared.set_push_state(PushState::Stopped);
+    dest.set_state(PushState::Stopped);
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ffmpeg_next::codec;
 
 use crate::marker::Marker;
-use crate::stats::{AudioLevel, Counters, PushState};
+use crate::stats::{AudioLevel, Counters, DestinationStats, PushState};
 
 /// Why the pipeline stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -50,8 +50,8 @@ pub(crate) struct Shared {
     /// Media time of the first frame that showed the last overlay change, µs; -1 before any.
     pub overlay_applied_us: AtomicI64,
     pub counters: Counters,
-    pub(crate) push_state: Mutex<PushState>,
-    pub push_reconnects: AtomicU64,
+    /// One per push destination, in the order of `Config::pushes`.
+    pub(crate) destinations: Vec<Destination>,
     pub markers: Mutex<Vec<Marker>>,
     pub finished: AtomicBool,
     /// Microphone level, every 100 ms.
@@ -59,16 +59,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(realtime: bool, fps: u32, push: bool) -> Shared {
-        let push_state = if push {
-            PushState::Reconnecting {
-                attempt: 0,
-                retry_in_ms: 0,
-                last_error: String::new(),
-            }
-        } else {
-            PushState::Off
-        };
+    pub(crate) fn new(realtime: bool, fps: u32, destinations: &[crate::StreamUrl]) -> Shared {
         Shared {
             stop: AtomicBool::new(false),
             stop_info: Mutex::new((StopReason::Running, None)),
@@ -80,8 +71,7 @@ impl Shared {
             media_us: AtomicI64::new(0),
             overlay_applied_us: AtomicI64::new(-1),
             counters: Counters::default(),
-            push_state: Mutex::new(push_state),
-            push_reconnects: AtomicU64::new(0),
+            destinations: destinations.iter().map(Destination::new).collect(),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),
             audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
@@ -136,15 +126,20 @@ impl Shared {
         (end >= 0).then(|| end * rate as i64 / 1_000_000)
     }
 
-    pub(crate) fn set_push_state(&self, state: PushState) {
-        *self.push_state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    /// Packets dropped for any push, in total.
+    pub(crate) fn push_dropped(&self) -> u64 {
+        self.destinations
+            .iter()
+            .map(|d| Counters::get(&d.dropped))
+            .sum()
     }
 
-    pub(crate) fn push_state(&self) -> PushState {
-        self.push_state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// Reconnections of any push, in total.
+    pub(crate) fn push_reconnects(&self) -> u64 {
+        self.destinations
+            .iter()
+            .map(|d| Counters::get(&d.reconnects))
+            .sum()
     }
 
     pub(crate) fn fps(&self) -> u32 {
@@ -160,3 +155,51 @@ impl Shared {
     }
 }
 
+/// What one push destination's thread shares with the writer, the stats and the handle.
+pub(crate) struct Destination {
+    /// The URL with its stream key masked: safe for logs and the window.
+    pub masked: String,
+    state: Mutex<PushState>,
+    pub reconnects: AtomicU64,
+    pub bytes: AtomicU64,
+    pub dropped: AtomicU64,
+    /// Set by [`crate::PipelineHandle::reconnect_now`]: skip the wait before the next attempt.
+    pub reconnect_now: AtomicBool,
+}
+
+impl Destination {
+    fn new(url: &crate::StreamUrl) -> Destination {
+        Destination {
+            masked: url.masked(),
+            state: Mutex::new(PushState::Reconnecting {
+                attempt: 0,
+                retry_in_ms: 0,
+                last_error: String::new(),
+            }),
+            reconnects: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+            reconnect_now: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn set_state(&self, state: PushState) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    pub(crate) fn state(&self) -> PushState {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The figures for the window, with the bitrate since `prev_bytes` over `secs`.
+    pub(crate) fn stats(&self, prev_bytes: u64, secs: f64) -> DestinationStats {
+        let bytes = Counters::get(&self.bytes);
+        DestinationStats {
+            url: self.masked.clone(),
+            state: self.state(),
+            bitrate_kbps: bytes.saturating_sub(prev_bytes) as f64 * 8.0 / 1000.0 / secs,
+            dropped_packets: Counters::get(&self.dropped) as u32,
+            reconnects: Counters::get(&self.reconnects) as u32,
+        }
+    }
+}

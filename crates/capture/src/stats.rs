@@ -22,6 +22,21 @@ pub enum PushState {
     Stopped,
 }
 
+/// One push destination's second of health.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct DestinationStats {
+    /// The URL with its stream key masked.
+    pub url: String,
+    pub state: PushState,
+    pub bitrate_kbps: f64,
+    /// Packets this push could not send in time.
+    pub dropped_packets: u32,
+    /// Times this push connected again after losing its connection.
+    pub reconnects: u32,
+}
+
 /// One second of pipeline health.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -38,7 +53,8 @@ pub struct Stats {
     /// Frames the encoder could not take in time (OBS: "skipped frames due to encoding lag").
     pub skipped_frames: u32,
     pub skipped_last_second: u32,
-    /// Packets the push could not send in time (OBS: "dropped frames").
+    /// Packets the pushes could not send in time, all destinations together (OBS:
+    /// "dropped frames").
     pub dropped_frames: u32,
     /// Frames repeated because the camera delivered none in time.
     pub duplicated_frames: u32,
@@ -48,8 +64,12 @@ pub struct Stats {
     pub skipped_alarm: bool,
     /// Encoded bits per second (video and audio) over the last second.
     pub bitrate_kbps: f64,
+    /// The first destination's state (the platform's ingest when there is one); `Off`
+    /// without any.
     pub push: PushState,
     pub push_bitrate_kbps: f64,
+    /// Every push destination in the order they were configured, each with its own state.
+    pub destinations: Vec<DestinationStats>,
     pub recording_bytes: f64,
     pub disk_free_bytes: Option<f64>,
     /// The camera is lost and the slate is on air.
@@ -81,6 +101,7 @@ impl Default for Stats {
             bitrate_kbps: 0.0,
             push: PushState::Off,
             push_bitrate_kbps: 0.0,
+            destinations: Vec::new(),
             recording_bytes: 0.0,
             disk_free_bytes: None,
             source_lost: false,
@@ -173,9 +194,7 @@ pub(crate) struct Counters {
     pub frames_encoded: AtomicU64,
     pub frames_skipped: AtomicU64,
     pub frames_duplicated: AtomicU64,
-    pub push_dropped: AtomicU64,
     pub encoded_bytes: AtomicU64,
-    pub push_bytes: AtomicU64,
     pub encode_ns: AtomicU64,
     /// Media time of the newest encoded video packet, in microseconds.
     pub encoded_media_us: AtomicU64,

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
@@ -157,13 +156,14 @@ pub(crate) struct Finish {
 pub(crate) fn writer_thread(
     mut recording: Recording,
     rx: Receiver<WriterMsg>,
-    push: Option<Sender<PushMsg>>,
+    pushes: Vec<Sender<PushMsg>>,
     shared: Arc<Shared>,
     finish: Finish,
 ) -> Result<RecordingSummary, CaptureError> {
     let c = &shared.counters;
     let (mut video_done, mut audio_done) = (false, false);
-    let mut push_gap = false;
+    // Per destination: a packet was lost for it, so it waits for the next keyframe.
+    let mut push_gap = vec![false; pushes.len()];
     let mut write_failed: Option<ffmpeg::Error> = None;
     let mut last_video_end_us: i64 = 0;
     let mut video_frames: u32 = 0;
@@ -195,26 +195,27 @@ pub(crate) fn writer_thread(
                 last_video_end_us = last_video_end_us.max(end);
             }
         }
-        if let Some(push) = &push {
-            // A packet lost for the push breaks decoding until the next keyframe, so
-            // after a drop the push waits for one (the way OBS drops frames).
-            if push_gap && video && packet.is_key() {
-                push_gap = false;
+        for (i, push) in pushes.iter().enumerate() {
+            // A packet lost for a push breaks decoding until the next keyframe, so after a
+            // drop that push waits for one (the way OBS drops frames). Each destination has
+            // its own queue: one that falls behind never holds back another.
+            let dropped = &shared.destinations[i].dropped;
+            if push_gap[i] && video && packet.is_key() {
+                push_gap[i] = false;
             }
-            if !push_gap {
-                match push.try_send(PushMsg::Packet {
-                    video,
-                    packet: packet.clone(),
-                }) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
-                        push_gap = true;
-                        Counters::add(&c.push_dropped, 1);
-                    }
-                    Err(TrySendError::Disconnected(_)) => {}
+            if push_gap[i] {
+                Counters::add(dropped, 1);
+                continue;
+            }
+            match push.try_send(PushMsg::Packet {
+                video,
+                packet: packet.clone(),
+            }) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                Err(TrySendError::Full(_)) => {
+                    push_gap[i] = true;
+                    Counters::add(dropped, 1);
                 }
-            } else {
-                Counters::add(&c.push_dropped, 1);
             }
         }
         if write_failed.is_none()
@@ -238,11 +239,10 @@ pub(crate) fn writer_thread(
             last_sync = Instant::now();
         }
     }
-    if let Some(push) = push {
-        // Never wait for the push here: it may be inside a reconnect attempt. Closing
+    for push in pushes {
+        // Never wait for a push here: it may be inside a reconnect attempt. Closing
         // the channel ends it once it has sent what is queued.
         let _ = push.try_send(PushMsg::End);
-        drop(push);
     }
 
     let duration_ms = (last_video_end_us / 1000).max(0) as u32;
@@ -309,8 +309,8 @@ pub(crate) fn writer_thread(
         bytes,
         video_frames,
         skipped_frames: Counters::get(&c.frames_skipped) as u32,
-        dropped_frames: Counters::get(&c.push_dropped) as u32,
-        push_reconnects: shared.push_reconnects.load(Ordering::Relaxed) as u32,
+        dropped_frames: shared.push_dropped() as u32,
+        push_reconnects: shared.push_reconnects() as u32,
         markers,
         chapters_in_file,
         stop_reason: shared.stop_reason(),

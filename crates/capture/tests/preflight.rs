@@ -56,8 +56,8 @@ fn unreachable_ingest_is_refused_before_the_file_exists() {
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
     let closed = common::free_port();
-    config.push =
-        Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{closed}/live/sk_SECRET")).unwrap());
+    config.pushes =
+        vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{closed}/live/sk_SECRET")).unwrap()];
     let err = refused(config);
     assert_eq!(err.code(), ErrorCode::IngestUnreachable);
     assert!(err.to_string().contains(&closed.to_string()), "{err}");
@@ -74,8 +74,8 @@ fn an_ingest_host_that_does_not_resolve_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = small(&dir.path().join("a.mp4"));
     // .invalid never resolves (RFC 6761).
-    config.push =
-        Some(StreamUrl::parse("rtmp://ingest.anchordesk.invalid/live/sk_SECRET").unwrap());
+    config.pushes =
+        vec![StreamUrl::parse("rtmp://ingest.anchordesk.invalid/live/sk_SECRET").unwrap()];
     let err = refused(config);
     assert_eq!(err.code(), ErrorCode::IngestUnreachable);
     assert!(
@@ -99,8 +99,8 @@ fn an_ingest_that_is_not_rtmp_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
-    config.push =
-        Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap());
+    config.pushes =
+        vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap()];
     let started = std::time::Instant::now();
     let err = refused(config);
     // The sources were already running; they must wind down at once, not after a timeout.
@@ -190,5 +190,21 @@ fn impossible_settings_are_refused() {
     let mut config = small(&dir.path().join("a.mp4"));
     config.video.width = 641;
     assert_eq!(refused(config).code(), ErrorCode::BadConfig);
+    assert!(entries(dir.path()).is_empty());
+}
+
+#[test]
+fn the_same_destination_twice_or_too_many_destinations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = small(&dir.path().join("a.mp4"));
+    let url = |n: u16| StreamUrl::parse(&format!("rtmp://127.0.0.1:{n}/live/sk_SECRET")).unwrap();
+    config.pushes = vec![url(1935), url(1936), url(1935)];
+    let err = refused(config.clone());
+    assert_eq!(err.code(), ErrorCode::BadConfig);
+    assert!(err.to_string().contains("given twice"), "{err}");
+    assert!(!err.to_string().contains("SECRET"), "{err}");
+    config.pushes = (0..5).map(|i| url(1935 + i)).collect();
+    let err = refused(config);
+    assert!(err.to_string().contains("at most 4"), "{err}");
     assert!(entries(dir.path()).is_empty());
 }

@@ -48,8 +48,8 @@ fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
     config.video.height = 360;
     config.video.bitrate_kbps = 800;
     config.duration_ms = Some(24_000);
-    config.push =
-        Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_live_SECRET42")).unwrap());
+    config.pushes =
+        vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_live_SECRET42")).unwrap()];
     // Shorter than the default so the test sees several attempts inside one outage.
     config.reconnect = ReconnectPolicy {
         initial_delay_ms: 500,
@@ -153,7 +153,7 @@ fn recording_can_start_while_the_ingest_is_down_and_the_push_joins_later() {
     config.video.height = 360;
     config.video.bitrate_kbps = 800;
     config.duration_ms = Some(12_000);
-    config.push = Some(StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/key")).unwrap());
+    config.pushes = vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/key")).unwrap()];
     config.reconnect = ReconnectPolicy {
         initial_delay_ms: 500,
         max_delay_ms: 1500,

@@ -28,10 +28,12 @@ pub struct RecordArgs {
     /// The recording: `.mp4` (fragmented while recording) or `.mkv`.
     #[arg(long)]
     out: PathBuf,
-    /// RTMP(S) ingest URL with stream key; the key is never printed.
+    /// RTMP(S) ingest URL with stream key; the key is never printed. Repeat it to push to
+    /// several destinations at once (at most 4): one encode feeds them all, and each
+    /// reconnects on its own.
     #[arg(long, env = "ANCHORDESK_PUSH_URL", hide_env_values = true)]
-    push: Option<String>,
-    /// Start recording even when the ingest is down; the push keeps trying.
+    push: Vec<String>,
+    /// Start recording even when an ingest is down; that push keeps trying.
     #[arg(long, requires = "push")]
     start_push_offline: bool,
     /// Text shown in the lower third.
@@ -137,12 +139,12 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
     config.duration_ms = args
         .duration
         .map(|d| d.as_millis().min(u32::MAX as u128) as u32);
-    config.push = args
+    config.pushes = args
         .push
-        .as_deref()
-        .map(StreamUrl::parse)
-        .transpose()
-        .context("--push")?;
+        .iter()
+        .enumerate()
+        .map(|(i, url)| StreamUrl::parse(url).with_context(|| format!("--push number {}", i + 1)))
+        .collect::<anyhow::Result<_>>()?;
     config.overlay = args.overlay.clone().map(|text| Overlay::Title { text });
     config.start_push_offline = args.start_push_offline;
     config.overwrite = args.overwrite;
@@ -151,19 +153,32 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-fn push_text(state: &PushState) -> String {
+fn push_state_text(state: &PushState) -> String {
     match state {
-        PushState::Off => String::new(),
-        PushState::Live => " push=live".to_owned(),
+        PushState::Off => "off".to_owned(),
+        PushState::Live => "live".to_owned(),
         PushState::Reconnecting {
             attempt,
             retry_in_ms,
             ..
         } => format!(
-            " push=reconnecting(#{attempt}, {:.1}s)",
+            "reconnecting(#{attempt}, {:.1}s)",
             *retry_in_ms as f64 / 1000.0
         ),
-        PushState::Stopped => " push=stopped".to_owned(),
+        PushState::Stopped => "stopped".to_owned(),
+    }
+}
+
+/// ` push=live` for one destination, ` push1=live push2=reconnecting(…)` for several.
+fn push_text(stats: &Stats) -> String {
+    match stats.destinations.as_slice() {
+        [] => String::new(),
+        [only] => format!(" push={}", push_state_text(&only.state)),
+        several => several
+            .iter()
+            .enumerate()
+            .map(|(i, d)| format!(" push{}={}", i + 1, push_state_text(&d.state)))
+            .collect(),
     }
 }
 
@@ -176,7 +191,7 @@ fn progress_line(stats: &Stats) -> String {
         stats.dropped_frames,
         stats.recording_bytes / 1_000_000.0,
         stats.bitrate_kbps,
-        push_text(&stats.push),
+        push_text(stats),
         if stats.source_lost {
             " CAMERA-LOST"
         } else {
@@ -193,10 +208,11 @@ fn progress_line(stats: &Stats) -> String {
 /// Runs `anchordesk record`; returns the exit code.
 pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
     let config = config_from(&args)?;
-    let target = match &config.push {
-        Some(url) => format!(" and pushing to {url}"),
-        None => String::new(),
-    };
+    let target: String = config
+        .pushes
+        .iter()
+        .map(|url| format!(" and pushing to {url}"))
+        .collect();
     eprintln!("recording to {}{target}", config.output.display());
     let handle = Pipeline::start(config)
         .with_context(|| format!("starting the recording to {}", args.out.display()))?;
@@ -274,6 +290,7 @@ pub fn run_devices(args: DevicesArgs) -> anyhow::Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anchordesk_capture::DestinationStats;
 
     #[test]
     fn durations_parse_with_units() {
@@ -299,15 +316,34 @@ mod tests {
 
     #[test]
     fn progress_never_shows_the_stream_key() {
-        let stats = Stats {
-            push: PushState::Reconnecting {
-                attempt: 2,
-                retry_in_ms: 2000,
-                last_error: "Connection refused".into(),
-            },
+        let destination = |state| DestinationStats {
+            url: "rtmp://127.0.0.1/live/****".into(),
+            state,
+            bitrate_kbps: 0.0,
+            dropped_packets: 0,
+            reconnects: 0,
+        };
+        let retrying = PushState::Reconnecting {
+            attempt: 2,
+            retry_in_ms: 2000,
+            last_error: "Connection refused".into(),
+        };
+        let mut stats = Stats {
+            destinations: vec![destination(retrying.clone())],
             ..Stats::default()
         };
         let line = progress_line(&stats);
-        assert!(line.contains("push=reconnecting(#2, 2.0s)"), "{line}");
+        assert!(line.contains(" push=reconnecting(#2, 2.0s)"), "{line}");
+        stats.destinations = vec![destination(PushState::Live), destination(retrying)];
+        let line = progress_line(&stats);
+        assert!(
+            line.contains(" push1=live push2=reconnecting(#2, 2.0s)"),
+            "{line}"
+        );
+        assert!(
+            progress_line(&Stats::default())
+                .split_whitespace()
+                .all(|w| !w.starts_with("push"))
+        );
     }
 }

@@ -68,11 +68,7 @@ fn record_test_source_for_10s_gives_h264_and_aac() {
 fn record_refuses_an_unreachable_ingest_without_printing_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.mp4");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let run = anchordesk()
         .args([
             "record",
@@ -98,6 +94,51 @@ fn record_refuses_an_unreachable_ingest_without_printing_the_key() {
     );
     assert!(!all.contains("SECRET"), "{all}");
     assert!(!out.exists());
+}
+
+#[test]
+fn record_pushes_to_several_destinations_each_with_its_own_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("two.mkv");
+    let (a, b) = (free_port(), free_port());
+    let run = anchordesk()
+        .args([
+            "record",
+            "--duration",
+            "3s",
+            "--start-push-offline",
+            "--size",
+            "320x180",
+        ])
+        .args(["--push", &format!("rtmp://127.0.0.1:{a}/live/sk_SECRET_A")])
+        .args(["--push", &format!("rtmp://127.0.0.1:{b}/live/sk_SECRET_B")])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains(&format!("pushing to rtmp://127.0.0.1:{a}/live/****")),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("pushing to rtmp://127.0.0.1:{b}/live/****")),
+        "{all}"
+    );
+    assert!(
+        all.contains("push1=reconnecting(") && all.contains("push2=reconnecting("),
+        "{all}"
+    );
+    assert!(!all.contains("SECRET"), "{all}");
+    assert!(
+        out.exists(),
+        "the recording is kept while no ingest answers"
+    );
 }
 
 #[test]
@@ -132,4 +173,13 @@ fn devices_lists_the_test_source_and_says_when_there_is_no_camera() {
     let json = anchordesk().args(["devices", "--json"]).output().unwrap();
     let list: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert!(list.is_array());
+}
+
+/// A loopback port nothing listens on (the listener is closed again at once).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -1051,6 +1051,18 @@ export type CriterionTrend = {
 	delta: number,
 };
 
+/**  One push destination's second of health. */
+export type DestinationStats = {
+	/**  The URL with its stream key masked. */
+	url: string,
+	state: PushState,
+	bitrateKbps: number | null,
+	/**  Packets this push could not send in time. */
+	droppedPackets: number,
+	/**  Times this push connected again after losing its connection. */
+	reconnects: number,
+};
+
 /**  A capture device FFmpeg can open. */
 export type Device = {
 	kind: DeviceKind,
@@ -2797,7 +2809,10 @@ export type Stats_Deserialize = {
 	/**  Frames the encoder could not take in time (OBS: "skipped frames due to encoding lag"). */
 	skippedFrames: number,
 	skippedLastSecond: number,
-	/**  Packets the push could not send in time (OBS: "dropped frames"). */
+	/**
+	 *  Packets the pushes could not send in time, all destinations together (OBS:
+	 *  "dropped frames").
+	 */
 	droppedFrames: number,
 	/**  Frames repeated because the camera delivered none in time. */
 	duplicatedFrames: number,
@@ -2807,8 +2822,14 @@ export type Stats_Deserialize = {
 	skippedAlarm: boolean,
 	/**  Encoded bits per second (video and audio) over the last second. */
 	bitrateKbps: number | null,
+	/**
+	 *  The first destination's state (the platform's ingest when there is one); `Off`
+	 *  without any.
+	 */
 	push: PushState,
 	pushBitrateKbps: number | null,
+	/**  Every push destination in the order they were configured, each with its own state. */
+	destinations: DestinationStats[],
 	recordingBytes: number | null,
 	diskFreeBytes?: number | null,
 	/**  The camera is lost and the slate is on air. */
@@ -2839,7 +2860,10 @@ export type Stats_Serialize = {
 	/**  Frames the encoder could not take in time (OBS: "skipped frames due to encoding lag"). */
 	skippedFrames: number,
 	skippedLastSecond: number,
-	/**  Packets the push could not send in time (OBS: "dropped frames"). */
+	/**
+	 *  Packets the pushes could not send in time, all destinations together (OBS:
+	 *  "dropped frames").
+	 */
 	droppedFrames: number,
 	/**  Frames repeated because the camera delivered none in time. */
 	duplicatedFrames: number,
@@ -2849,8 +2873,14 @@ export type Stats_Serialize = {
 	skippedAlarm: boolean,
 	/**  Encoded bits per second (video and audio) over the last second. */
 	bitrateKbps: number | null,
+	/**
+	 *  The first destination's state (the platform's ingest when there is one); `Off`
+	 *  without any.
+	 */
 	push: PushState,
 	pushBitrateKbps: number | null,
+	/**  Every push destination in the order they were configured, each with its own state. */
+	destinations: DestinationStats[],
 	recordingBytes: number | null,
 	diskFreeBytes: number | null,
 	/**  The camera is lost and the slate is on air. */
