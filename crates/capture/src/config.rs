@@ -273,6 +273,9 @@ pub struct Config {
     pub remux_on_stop: bool,
     /// Overlay shown from the first frame.
     pub overlay: Option<Overlay>,
+    /// Several sources composed on a canvas; its canvas sets the picture's size. Without
+    /// it, the video source fills the picture.
+    pub scene: Option<crate::scene::Scene>,
     /// Preview frames per second (0 turns preview off).
     pub preview_fps: u32,
     /// Preview width in pixels; the height follows the aspect ratio.
@@ -300,6 +303,7 @@ impl Config {
             realtime: true,
             remux_on_stop: true,
             overlay: None,
+            scene: None,
             preview_fps: 4,
             preview_width: 320,
             font: None,

@@ -39,6 +39,8 @@ mod marker;
 mod overlay;
 mod pipeline;
 mod push;
+mod scene;
+mod scene_mix;
 mod shared;
 mod source;
 mod stats;
@@ -58,6 +60,9 @@ pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};
 pub use pipeline::{MediaClock, Pipeline, PipelineHandle, PreviewFrame, StopReason};
+pub use scene::{
+    CANVASES, Crop, Fit, Layer, LayerSource, Layout, MAX_LAYERS, Rect, Scene, parse_color,
+};
 pub use stats::{AudioLevel, DestinationStats, PushState, Stats, skipped_alarm};
 pub use url::StreamUrl;
 pub use writer::RecordingSummary;

@@ -526,14 +526,7 @@ pub(crate) fn render(overlay: &Overlay, fonts: &Fonts, width: u32, height: u32) 
 /// Draws the "camera lost" slate as a full YUV420P frame.
 pub(crate) fn slate(fonts: Option<&Fonts>, width: u32, height: u32) -> ffmpeg_next::frame::Video {
     let t = template();
-    let mut frame =
-        ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::YUV420P, width, height);
-    let [r, g, b] = t.slate.background;
-    let (y, u, v) = rgb_to_yuv(r as f32 / 255.0, g as f32 / 255.0, b as f32 / 255.0);
-    for (plane, value) in [(0usize, y), (1, u), (2, v)] {
-        let fill = value.round().clamp(0.0, 255.0) as u8;
-        frame.data_mut(plane).fill(fill);
-    }
+    let mut frame = solid(t.slate.background, width, height);
     if let Some(fonts) = fonts {
         let (fw, fh) = (width as f32, height as f32);
         let size = t.slate.size * fh;
@@ -561,6 +554,72 @@ pub(crate) fn slate(fonts: Option<&Fonts>, width: u32, height: u32) -> ffmpeg_ne
         let x = ((fw - w) / 2.0).max(0.0) as usize;
         let y = ((fh - canvas.h as f32) / 2.0).max(0.0) as usize;
         OverlayImage::from_canvas(&canvas, x, y).blend(&mut frame);
+    }
+    frame
+}
+
+/// A `width`×`height` YUV420P frame of one colour.
+pub(crate) fn solid(rgb: [u8; 3], width: u32, height: u32) -> ffmpeg_next::frame::Video {
+    let mut frame =
+        ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::YUV420P, width, height);
+    let [r, g, b] = rgb;
+    let (y, u, v) = rgb_to_yuv(r as f32 / 255.0, g as f32 / 255.0, b as f32 / 255.0);
+    for (plane, value) in [(0usize, y), (1, u), (2, v)] {
+        frame
+            .data_mut(plane)
+            .fill(value.round().clamp(0.0, 255.0) as u8);
+    }
+    frame
+}
+
+/// A scene's text layer: one line in white on a translucent dark band, the text sized to
+/// the band's height and shortened with an ellipsis when it does not fit. RGBA.
+pub(crate) fn text_frame(
+    fonts: &Fonts,
+    text: &str,
+    width: u32,
+    height: u32,
+) -> ffmpeg_next::frame::Video {
+    let (w, h) = (width as usize, height as usize);
+    let mut canvas = Canvas::new(w, h);
+    canvas.rounded_rect(
+        0.0,
+        0.0,
+        w as f32,
+        h as f32,
+        h as f32 * 0.2,
+        [20, 20, 20, 190],
+    );
+    let px = h as f32 * 0.62;
+    let pad = h as f32 * 0.3;
+    let line = fit(&fonts.bold, px, text, w as f32 - 2.0 * pad);
+    let ascent = fonts.bold.as_scaled(PxScale::from(px)).ascent();
+    let descent = fonts.bold.as_scaled(PxScale::from(px)).descent();
+    let baseline = (h as f32 + ascent + descent) / 2.0;
+    let x = ((w as f32 - text_width(&fonts.bold, px, &line)) / 2.0).max(pad);
+    canvas.text(&fonts.bold, px, x, baseline, &line, [255, 255, 255, 255]);
+    let mut frame = ffmpeg_next::frame::Video::new(ffmpeg_next::format::Pixel::RGBA, width, height);
+    let stride = frame.stride(0);
+    let data = frame.data_mut(0);
+    for row in 0..h {
+        for col in 0..w {
+            let p = canvas.px[row * w + col];
+            let a = p[3];
+            let un = |c: f32| {
+                if a > 0.0 {
+                    (c / a * 255.0).round().clamp(0.0, 255.0) as u8
+                } else {
+                    0
+                }
+            };
+            let at = row * stride + col * 4;
+            data[at..at + 4].copy_from_slice(&[
+                un(p[0]),
+                un(p[1]),
+                un(p[2]),
+                (a * 255.0).round() as u8,
+            ]);
+        }
     }
     frame
 }

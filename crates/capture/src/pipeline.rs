@@ -15,10 +15,12 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use ffmpeg_next::{self as ffmpeg, Rational, Rescale, codec, format, frame};
 
-use crate::config::{AudioSource, Config, VideoSource};
+use crate::config::{AudioSource, Config, InputSpec, VideoSource};
 use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
+use crate::scene::LayerSource;
+use crate::scene_mix::SceneMixer;
 use crate::source::{self, AudioFeed, VideoMsg};
 use crate::stats::{AudioLevel, Counters, PushState, Stats};
 use crate::writer::{self, RecordingSummary, StreamSetup};
@@ -84,6 +86,11 @@ pub(crate) fn claim_devices(
     }
     if let AudioSource::Input(spec) = &config.audio_source {
         claims.extend(crate::devices::DeviceClaim::claim("audio", spec)?);
+    }
+    for layer in config.scene.iter().flat_map(|s| &s.layers) {
+        if let LayerSource::Input { input } = &layer.source {
+            claims.extend(crate::devices::DeviceClaim::claim("video", input)?);
+        }
     }
     Ok(claims)
 }
@@ -154,8 +161,13 @@ impl Pipeline {
     ///
     /// Errors (a bad push URL, an unreachable ingest, a missing device, an unwritable
     /// path, too little disk) come back before any file is created.
-    pub fn start(config: Config) -> Result<PipelineHandle, CaptureError> {
+    pub fn start(mut config: Config) -> Result<PipelineHandle, CaptureError> {
         crate::init();
+        if let Some(scene) = &config.scene {
+            // The scene's canvas is the picture's size.
+            scene.validate()?;
+            (config.video.width, config.video.height) = (scene.width, scene.height);
+        }
         config.validate()?;
         check_output(&config)?;
         check_ingest(&config)?;
@@ -173,16 +185,25 @@ impl Pipeline {
                 time_base: Rational::new(1, encode::AUDIO_RATE as i32),
             },
         );
-        let realtime = config.realtime || !matches!(config.video_source, VideoSource::Test);
+        // A scene's sources are paced by the clock: it composes what each has at each tick.
+        let realtime = config.realtime
+            || config.scene.is_some()
+            || !matches!(config.video_source, VideoSource::Test);
         let shared = Arc::new(Shared::new(realtime, config.video.fps, &config.pushes));
         let mut started = Started::default();
 
         // Sources first: a missing camera must fail before the ingest or the file is touched.
-        let (video_rx, writer_tx, writer_rx) =
-            match start_sources(&config, realtime, audio, &shared, &mut started) {
-                Ok(sources) => sources,
-                Err(e) => return Err(started.abort(&shared, e)),
-            };
+        let (video_rx, writer_tx, writer_rx) = match start_sources(
+            &config,
+            realtime,
+            audio,
+            fonts.as_ref(),
+            &shared,
+            &mut started,
+        ) {
+            Ok(sources) => sources,
+            Err(e) => return Err(started.abort(&shared, e)),
+        };
         // Then the outputs: the push (connected now, or trying) and the recording's writer.
         let writer = match start_outputs(&config, setups, writer_rx, &shared, &mut started) {
             Ok(writer) => writer,
@@ -275,33 +296,81 @@ fn load_fonts(config: &Config) -> Result<Option<Fonts>, CaptureError> {
     }
 }
 
-/// Starts the video and audio sources and waits until each delivers (15 s at most).
-/// Returns the frames' receiver and the writer's channel.
-fn start_sources(
-    config: &Config,
-    realtime: bool,
-    audio: ffmpeg::encoder::Audio,
+/// Where the compositor's pictures come from.
+enum VideoFeed {
+    /// One source, fitted to the canvas by its thread.
+    Single(Receiver<VideoMsg>),
+    /// A scene: a thread per live layer, composed by a filter graph.
+    Scene(Box<SceneMixer>),
+}
+
+/// Starts one video source thread and waits (15 s at most) for it to open its input.
+fn start_video_thread(
+    spec: InputSpec,
+    shape: source::VideoShape,
     shared: &Arc<Shared>,
     started: &mut Started,
-) -> Result<(Receiver<VideoMsg>, Sender<WriterMsg>, Receiver<WriterMsg>), CaptureError> {
-    let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+) -> Result<Receiver<VideoMsg>, CaptureError> {
     let (video_tx, video_rx) = bounded::<VideoMsg>(4);
-    let (writer_tx, writer_rx) = bounded::<WriterMsg>(256);
-    let video_spec = match &config.video_source {
-        VideoSource::Test => source::test_video_spec(w, h, fps, realtime),
-        VideoSource::Input(spec) => spec.clone(),
-    };
     let (ready_tx, ready_rx) = bounded(1);
     let thread_shared = shared.clone();
     started.push(
         "video-source",
         spawn("video-source", move || {
-            source::video_thread(video_spec, w, h, video_tx, thread_shared, ready_tx)
+            source::video_thread(spec, shape, video_tx, thread_shared, ready_tx)
         })?,
     );
     ready_rx
         .recv_timeout(Duration::from_secs(15))
         .unwrap_or(Err(CaptureError::ThreadLost("video-source")))?;
+    Ok(video_rx)
+}
+
+/// Starts the video and audio sources and waits until each delivers (15 s at most).
+/// Returns the pictures' feed and the writer's channel.
+fn start_sources(
+    config: &Config,
+    realtime: bool,
+    audio: ffmpeg::encoder::Audio,
+    fonts: Option<&Fonts>,
+    shared: &Arc<Shared>,
+    started: &mut Started,
+) -> Result<(VideoFeed, Sender<WriterMsg>, Receiver<WriterMsg>), CaptureError> {
+    let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+    let (writer_tx, writer_rx) = bounded::<WriterMsg>(256);
+    let camera = |width, height| match &config.video_source {
+        VideoSource::Test => source::test_video_spec(width, height, fps, realtime),
+        VideoSource::Input(spec) => spec.clone(),
+    };
+    let video = match &config.scene {
+        None => {
+            let shape = source::VideoShape {
+                width: w,
+                height: h,
+                keep_size: false,
+            };
+            VideoFeed::Single(start_video_thread(camera(w, h), shape, shared, started)?)
+        }
+        Some(scene) => {
+            let mut live = Vec::new();
+            for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
+                let (_, _, lw, lh) = layer.rect.pixels(w, h);
+                let spec = match &layer.source {
+                    LayerSource::Camera => camera(lw, lh),
+                    LayerSource::Input { input } => input.clone(),
+                    _ => source::test_video_spec(lw, lh, fps, realtime),
+                };
+                // A camera is asked for the mode nearest the canvas; the graph fits it.
+                let shape = source::VideoShape {
+                    width: w,
+                    height: h,
+                    keep_size: true,
+                };
+                live.push(start_video_thread(spec, shape, shared, started)?);
+            }
+            VideoFeed::Scene(Box::new(SceneMixer::new(scene, fps, fonts, live)?))
+        }
+    };
     let feed = match &config.audio_source {
         AudioSource::Test => AudioFeed::Input(source::test_audio_spec(realtime)),
         AudioSource::Silence => AudioFeed::Silence,
@@ -318,7 +387,7 @@ fn start_sources(
     ready_rx
         .recv_timeout(Duration::from_secs(15))
         .unwrap_or(Err(CaptureError::ThreadLost("audio")))?;
-    Ok((video_rx, writer_tx, writer_rx))
+    Ok((video, writer_tx, writer_rx))
 }
 
 /// Connects the push (or leaves it trying, when the recording may start without it), opens
@@ -397,7 +466,7 @@ fn start_encoding(
     config: &Config,
     video: encode::OpenedVideo,
     fonts: Option<&Fonts>,
-    video_rx: Receiver<VideoMsg>,
+    video_rx: VideoFeed,
     writer_tx: Sender<WriterMsg>,
     shared: &Arc<Shared>,
     started: &mut Started,
@@ -448,7 +517,7 @@ fn start_encoding(
             .store(shared.frame_us(frames), Ordering::SeqCst);
     }
     let comp = Compositor {
-        rx: video_rx,
+        feed: Some(video_rx),
         enc_tx,
         preview_tx: (preview_every > 0).then_some(preview_frame_tx),
         preview_every: preview_every as i64,
@@ -595,7 +664,8 @@ impl Drop for PipelineHandle {
 }
 
 struct Compositor {
-    rx: Receiver<VideoMsg>,
+    /// Taken by the loop that runs it.
+    feed: Option<VideoFeed>,
     enc_tx: Sender<frame::Video>,
     preview_tx: Option<Sender<frame::Video>>,
     preview_every: i64,
@@ -612,10 +682,11 @@ const LOST_AFTER: Duration = Duration::from_millis(1500);
 
 impl Compositor {
     fn run(mut self) {
-        let n = if self.shared.realtime {
-            self.run_wall_clock()
-        } else {
-            self.run_source_paced()
+        let n = match self.feed.take() {
+            Some(VideoFeed::Scene(mixer)) => self.run_scene(*mixer),
+            Some(VideoFeed::Single(rx)) if self.shared.realtime => self.run_wall_clock(rx),
+            Some(VideoFeed::Single(rx)) => self.run_source_paced(rx),
+            None => 0,
         };
         self.shared
             .end_us
@@ -673,14 +744,14 @@ impl Compositor {
 
     /// Constant frame rate on the wall clock: each tick takes the newest camera frame,
     /// repeats the last one if none came, or shows the slate if the camera is gone.
-    fn run_wall_clock(&mut self) -> i64 {
+    fn run_wall_clock(&mut self, rx: Receiver<VideoMsg>) -> i64 {
         let frame_dur = Duration::from_secs_f64(1.0 / self.fps as f64);
         let mut latest: Option<frame::Video> = None;
         let mut fresh = false;
         let mut last_frame_at = Instant::now();
         let mut lost = false;
         // Media time 0 is the first camera frame (or 5 s of nothing: start on the slate).
-        match self.rx.recv_timeout(Duration::from_secs(5)) {
+        match rx.recv_timeout(Duration::from_secs(5)) {
             Ok(VideoMsg::Frame(f)) => {
                 latest = Some(f);
                 fresh = true;
@@ -697,7 +768,7 @@ impl Compositor {
         while !self.done(n) {
             let deadline = t0 + frame_dur.mul_f64(n as f64 + 0.5);
             loop {
-                match self.rx.recv_deadline(deadline) {
+                match rx.recv_deadline(deadline) {
                     Ok(VideoMsg::Frame(f)) => {
                         latest = Some(f);
                         fresh = true;
@@ -744,11 +815,11 @@ impl Compositor {
     }
 
     /// As fast as the source delivers: one output frame per source frame (benchmarks).
-    fn run_source_paced(&mut self) -> i64 {
+    fn run_source_paced(&mut self, rx: Receiver<VideoMsg>) -> i64 {
         self.shared.set_t0(Instant::now());
         let mut n: i64 = 0;
         while !self.done(n) {
-            match self.rx.recv() {
+            match rx.recv() {
                 Ok(VideoMsg::Frame(f)) => {
                     if !self.emit(&f, n, true) {
                         break;
@@ -756,6 +827,56 @@ impl Compositor {
                     n += 1;
                 }
                 Ok(VideoMsg::Lost(_)) | Err(_) => break,
+            }
+        }
+        n
+    }
+}
+
+impl Compositor {
+    /// A scene on the wall clock: at each tick, what every layer has now, composed by the
+    /// scene's graph. A layer without pictures shows its slate; the others go on.
+    fn run_scene(&mut self, mut mixer: SceneMixer) -> i64 {
+        let frame_dur = Duration::from_secs_f64(1.0 / self.fps as f64);
+        // Media time 0 is the camera's first frame, or 5 s of nothing.
+        mixer.wait_first(Duration::from_secs(5));
+        let t0 = Instant::now();
+        self.shared.set_t0(t0);
+        let shared = self.shared.clone();
+        let c = &shared.counters;
+        let slate = std::mem::replace(&mut self.slate, frame::Video::empty());
+        let mut failing = false;
+        let mut n: i64 = 0;
+        while !self.done(n) {
+            let deadline = t0 + frame_dur.mul_f64(n as f64 + 0.5);
+            std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            let poll = mixer.poll();
+            c.source_lost.store(poll.lost, Ordering::Relaxed);
+            if !poll.fresh {
+                Counters::add(&c.frames_duplicated, 1);
+            }
+            let ok = match mixer.compose(n) {
+                Ok(canvas) => {
+                    failing = false;
+                    let canvas = canvas.clone();
+                    self.emit(&canvas, n, false)
+                }
+                Err(e) => {
+                    if !failing {
+                        tracing::error!(%e, graph = %mixer.current_description(), "the scene cannot be composed; the slate shows");
+                    }
+                    failing = true;
+                    self.emit(&slate, n, false)
+                }
+            };
+            if !ok {
+                break;
+            }
+            n += 1;
+            let behind = (t0.elapsed().as_secs_f64() * self.fps as f64) as i64 - n;
+            if behind > self.fps as i64 {
+                Counters::add(&c.frames_skipped, behind as u64);
+                n += behind;
             }
         }
         n

@@ -44,16 +44,21 @@ pub(crate) enum VideoMsg {
 }
 
 /// Converts any decoded picture to the output size in YUV420P, keeping the aspect
-/// ratio (black bars where it differs).
+/// ratio (black bars where it differs). A scene's layer keeps the source's own size
+/// (`keep_size`): its filter graph crops and fits it.
 struct Converter {
     scaler: Option<(scaling::Context, (format::Pixel, u32, u32))>,
     width: u32,
     height: u32,
+    keep_size: bool,
 }
 
 impl Converter {
     fn convert(&mut self, input: frame::Video) -> Result<frame::Video, ffmpeg::Error> {
         let (fmt, w, h) = (input.format(), input.width(), input.height());
+        if self.keep_size {
+            (self.width, self.height) = ((w & !1).max(2), (h & !1).max(2));
+        }
         if fmt == format::Pixel::YUV420P && w == self.width && h == self.height {
             return Ok(input);
         }
@@ -131,15 +136,29 @@ pub(crate) fn test_video_spec(width: u32, height: u32, fps: u32, realtime: bool)
     )
 }
 
+/// How a video source thread delivers its pictures.
+#[derive(Clone, Copy)]
+pub(crate) struct VideoShape {
+    /// The size asked of a camera, and the size delivered unless `keep_size`.
+    pub width: u32,
+    pub height: u32,
+    /// Deliver the source's own size (a scene layer, fitted later by the filter graph).
+    pub keep_size: bool,
+}
+
 /// Runs the video source until the pipeline stops. Reports the first open on `ready`.
 pub(crate) fn video_thread(
     spec: InputSpec,
-    width: u32,
-    height: u32,
+    shape: VideoShape,
     tx: Sender<VideoMsg>,
     shared: Arc<Shared>,
     ready: Sender<Result<(), CaptureError>>,
 ) {
+    let VideoShape {
+        width,
+        height,
+        keep_size,
+    } = shape;
     let describe = format!("{}:{}", spec.format, spec.url);
     // A camera opened without a mode gets the one that fits the output best.
     let spec = crate::devices::default_v4l2_options(&spec, width, height, shared.fps());
@@ -162,6 +181,7 @@ pub(crate) fn video_thread(
         scaler: None,
         width,
         height,
+        keep_size,
     };
     let mut last_attempt = Instant::now();
     while !shared.stop.load(Ordering::Relaxed) {

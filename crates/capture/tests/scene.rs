@@ -1,0 +1,236 @@
+//! Scenes: several sources composed by one filter graph on a portrait canvas, recorded and
+//! pushed to two real nginx-rtmp servers; a layer whose source drops shows its slate in its
+//! own rectangle and comes back by itself.
+#![cfg(unix)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anchordesk_capture::{
+    Config, InputSpec, Layer, LayerSource, Layout, Pipeline, Rect, StreamUrl,
+};
+use common::{Nginx, assert_monotonic_without_gaps, ffprobe_json, free_port, probe};
+
+/// A still picture of one colour, made with the ffmpeg CLI.
+fn picture(dir: &Path, color: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{color}.png"));
+    let status = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("color=c={color}:s=400x300"),
+            "-frames:v",
+            "1",
+        ])
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    path
+}
+
+/// The RGB pixel at (x, y) of the frame at `at` seconds, decoded by the ffmpeg CLI.
+fn pixel(video: &Path, at: f64, (width, height): (u32, u32), (x, y): (u32, u32)) -> [u8; 3] {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-ss", &format!("{at}"), "-i"])
+        .arg(video)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.stdout.len(),
+        (width * height * 3) as usize,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let at = ((y * width + x) * 3) as usize;
+    [out.stdout[at], out.stdout[at + 1], out.stdout[at + 2]]
+}
+
+fn video_stream(path: &Path) -> (u64, u64, String) {
+    let v = ffprobe_json(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height,avg_frame_rate",
+        ],
+    );
+    let s = &v["streams"][0];
+    (
+        s["width"].as_u64().unwrap(),
+        s["height"].as_u64().unwrap(),
+        s["avg_frame_rate"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn a_portrait_picture_in_picture_scene_is_recorded_and_pushed_to_two_servers() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_max_level(tracing::Level::WARN)
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = picture(dir.path(), "red");
+    let (port_a, port_b) = (free_port(), free_port());
+    let mut a = Nginx::start(&dir.path().join("nginx-a"), port_a);
+    let mut b = Nginx::start(&dir.path().join("nginx-b"), port_b);
+    let out = dir.path().join("portrait.mp4");
+    let mut config = Config::new(&out);
+    let mut scene =
+        Layout::PictureInPicture.scene((1080, 1920), LayerSource::Image { path: photo });
+    scene.layers.push(Layer::new(
+        LayerSource::Text {
+            text: "今晚8点 赣南脐橙".into(),
+        },
+        Rect {
+            x: 0.05,
+            y: 0.80,
+            w: 0.9,
+            h: 0.05,
+        },
+    ));
+    config.scene = Some(scene.clone());
+    config.video.bitrate_kbps = 2500;
+    config.duration_ms = Some(6_000);
+    config.pushes = vec![
+        StreamUrl::parse(&format!("rtmp://127.0.0.1:{port_a}/live/a")).unwrap(),
+        StreamUrl::parse(&format!("rtmp://127.0.0.1:{port_b}/live/b")).unwrap(),
+    ];
+    let handle = Pipeline::start(config).unwrap();
+    let stats = handle.stats();
+    let summary = handle.wait().unwrap();
+    a.stop();
+    b.stop();
+    let last = stats.borrow().clone();
+    assert!(
+        last.destinations.iter().all(|d| d.dropped_packets == 0),
+        "{last:?}"
+    );
+    assert!(!last.source_lost, "{last:?}");
+
+    for file in [
+        out.clone(),
+        a.recordings()[0].clone(),
+        b.recordings()[0].clone(),
+    ] {
+        let (w, h, rate) = video_stream(&file);
+        assert_eq!((w, h), (1080, 1920), "{}", file.display());
+        // FLV keeps milliseconds: 1000/33 is 30 fps there.
+        let (num, den) = rate.split_once('/').unwrap();
+        let fps = num.parse::<f64>().unwrap() / den.parse::<f64>().unwrap();
+        assert!((29.5..=30.5).contains(&fps), "{rate} in {}", file.display());
+        assert_eq!(
+            probe(&file).codec("audio"),
+            Some("aac"),
+            "{}",
+            file.display()
+        );
+    }
+    let local = probe(&out);
+    assert!((5.9..=6.2).contains(&local.duration), "{}", local.duration);
+    assert!(summary.video_frames >= 178, "{summary:?}");
+    assert_monotonic_without_gaps(&out, "v:0", 1.0 / 30.0 + 0.002);
+
+    // The photo fills the close-up rectangle (top right), the pattern the rest.
+    let (x, y, w, h) = scene.layers[1].rect.pixels(1080, 1920);
+    let inside = pixel(&out, 3.0, (1080, 1920), (x + w / 2, y + h / 2));
+    assert!(
+        inside[0] > 180 && inside[1] < 70 && inside[2] < 70,
+        "red close-up: {inside:?}"
+    );
+    let outside = pixel(&out, 3.0, (1080, 1920), (x.saturating_sub(40), y + h / 2));
+    assert!(
+        !(outside[0] > 180 && outside[1] < 70 && outside[2] < 70),
+        "the camera around it: {outside:?}"
+    );
+    // The text band is dark with white letters somewhere along its middle row.
+    let (tx, ty, tw, th) = scene.layers[2].rect.pixels(1080, 1920);
+    let band = pixel(&out, 3.0, (1080, 1920), (tx + 8, ty + th / 2));
+    assert!(band.iter().all(|&c| c < 90), "dark band: {band:?}");
+    let bright = (0..tw)
+        .step_by(4)
+        .filter(|dx| pixel_row_white(&out, (tx + dx, ty + th / 2)))
+        .count();
+    assert!(bright > 0, "letters in the band");
+}
+
+/// One sample of the text row; kept cheap by sampling a single frame once.
+fn pixel_row_white(video: &Path, (x, y): (u32, u32)) -> bool {
+    use std::sync::OnceLock;
+    static FRAME: OnceLock<Vec<u8>> = OnceLock::new();
+    let frame = FRAME.get_or_init(|| {
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-ss", "3", "-i"])
+            .arg(video)
+            .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .output()
+            .unwrap()
+            .stdout
+    });
+    let at = ((y * 1080 + x) * 3) as usize;
+    frame[at..at + 3].iter().all(|&c| c > 200)
+}
+
+#[test]
+fn a_layer_whose_source_drops_shows_its_slate_and_comes_back() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_max_level(tracing::Level::WARN)
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("drop.mp4");
+    let mut config = Config::new(&out);
+    // The "phone": a source that ends after 2 s, and opens again a second later.
+    let phone = InputSpec::new("lavfi", "testsrc2=size=320x240:rate=30:duration=2,realtime");
+    let mut scene = Layout::SideBySide.scene((640, 360), LayerSource::Input { input: phone });
+    scene.layers[0].source = LayerSource::Test;
+    config.scene = Some(scene);
+    config.duration_ms = Some(9_000);
+    let handle = Pipeline::start(config).unwrap();
+    let stats = handle.stats();
+    let deadline = Instant::now() + Duration::from_secs(6);
+    while !stats.borrow().source_lost {
+        assert!(Instant::now() < deadline, "the slate never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let lost_at = stats.borrow().media_time_ms;
+    while stats.borrow().source_lost {
+        assert!(
+            Instant::now() < deadline + Duration::from_secs(3),
+            "the source never came back"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let back_at = stats.borrow().media_time_ms;
+    let summary = handle.wait().unwrap();
+    assert!(
+        back_at > lost_at,
+        "lost at {lost_at} ms, back at {back_at} ms"
+    );
+    assert!(
+        (8.9..=9.2).contains(&probe(&out).duration),
+        "the broadcast went on"
+    );
+    assert_eq!(summary.duration_ms / 100, 90, "{summary:?}");
+    assert_monotonic_without_gaps(&out, "v:0", 1.0 / 30.0 + 0.002);
+    // While the phone is gone its half shows the dark slate; the camera's half does not.
+    let during = (lost_at / 1000.0) + 0.3;
+    let slate = pixel(&out, during, (640, 360), (480, 60));
+    assert!(
+        slate.iter().all(|&c| c < 80),
+        "slate in the phone's half: {slate:?}"
+    );
+    let camera = pixel(&out, during, (640, 360), (160, 60));
+    assert!(
+        camera.iter().any(|&c| c > 80),
+        "the camera's half goes on: {camera:?}"
+    );
+}
