@@ -239,11 +239,13 @@ impl Layout {
                 let side = width.min(height) as f32 * 0.36;
                 let (w, h) = (side / width as f32, side / height as f32);
                 let margin = width.min(height) as f32 * 0.04;
+                // Four decimals: a scene file is read and edited by people.
+                let round = |v: f32| (v * 10_000.0).round() / 10_000.0;
                 let rect = Rect {
-                    x: 1.0 - w - margin / width as f32,
-                    y: margin / height as f32,
-                    w,
-                    h,
+                    x: round(1.0 - w - margin / width as f32),
+                    y: round(margin / height as f32),
+                    w: round(w),
+                    h: round(h),
                 };
                 vec![camera(Rect::FULL), Layer::new(close_up, rect)]
             }

@@ -12,6 +12,7 @@ mod products;
 mod record;
 mod report;
 mod sandbox;
+mod scenes;
 mod team;
 
 use anchordesk_core::{Store, paths};
@@ -51,6 +52,9 @@ enum Command {
     Clips(clips::ClipsArgs),
     /// List cameras and microphones with their modes.
     Devices(record::DevicesArgs),
+    /// Scenes: the layouts to start from, and scene files for `record --scene`.
+    #[command(subcommand)]
+    Scenes(scenes::ScenesCommand),
     /// Check a script for banned or unprovable claims (the claims linter).
     Lint(lint::LintArgs),
     /// A broadcast's run-of-show and checklist.
@@ -109,6 +113,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Record(args) => record::run(args),
         Command::Clips(args) => clips::run(args),
         Command::Devices(args) => record::run_devices(args),
+        Command::Scenes(command) => scenes::run(command),
         Command::Lint(mut args) => {
             // The team's rules of this data directory apply, as in the window.
             if args.rules.is_none() && data_dir.join("rules").is_dir() {

@@ -39,9 +39,17 @@ pub struct RecordArgs {
     /// Text shown in the lower third.
     #[arg(long)]
     overlay: Option<String>,
-    /// Output size, WIDTHxHEIGHT.
-    #[arg(long, default_value = "1280x720")]
-    size: String,
+    /// Output size, WIDTHxHEIGHT (1280x720 unless a scene sets it).
+    #[arg(long, visible_alias = "canvas")]
+    size: Option<String>,
+    /// Compose several sources: a layout (`single`, `pip`, `split`, `portrait`, or 单机位,
+    /// 人+商品特写, 左右分屏, 竖屏全身) or a scene file (see `anchordesk scenes`). The
+    /// camera layer is --source.
+    #[arg(long)]
+    scene: Option<String>,
+    /// What fills the layout's second rectangle: `test`, a picture, `#RRGGBB`, an input.
+    #[arg(long, requires = "scene")]
+    close_up: Option<String>,
     #[arg(long, default_value_t = 30)]
     fps: u32,
     /// Video bitrate in kbit/s.
@@ -95,12 +103,19 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
     let mut config = Config::new(&args.out);
-    let (w, h) = args
-        .size
-        .split_once('x')
-        .context("--size must look like 1280x720")?;
-    config.video.width = w.parse().context("--size width is not a number")?;
-    config.video.height = h.parse().context("--size height is not a number")?;
+    (config.video.width, config.video.height) = match &args.size {
+        Some(size) => crate::scenes::parse_canvas(size).context("--size")?,
+        None => (1280, 720),
+    };
+    if let Some(spec) = &args.scene {
+        let options = crate::scenes::SceneOptions {
+            canvas: args.size.clone(),
+            close_up: args.close_up.clone(),
+        };
+        let scene = crate::scenes::scene_from(spec, &options).context("--scene")?;
+        (config.video.width, config.video.height) = (scene.width, scene.height);
+        config.scene = Some(scene);
+    }
     config.video.fps = args.fps;
     config.video.bitrate_kbps = args.bitrate;
     config.video.preset = match args.preset.as_str() {

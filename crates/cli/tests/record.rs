@@ -183,3 +183,74 @@ fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+#[test]
+fn scenes_are_listed_shown_and_recorded_from_a_file_on_a_portrait_canvas() {
+    let list = anchordesk().args(["scenes", "list"]).output().unwrap();
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(list.status.success());
+    for name in ["单机位", "人+商品特写", "左右分屏", "竖屏全身"] {
+        assert!(listed.contains(name), "{listed}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let show = anchordesk()
+        .args([
+            "scenes",
+            "show",
+            "人+商品特写",
+            "--canvas",
+            "1080x1920",
+            "--close-up",
+            "#FF8800",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    let file = dir.path().join("pip.json");
+    std::fs::write(&file, &show.stdout).unwrap();
+    let out = dir.path().join("pip.mp4");
+    let run = anchordesk()
+        .args(["record", "--duration", "2s", "--bitrate", "1500", "--scene"])
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "1080,1920");
+
+    let unknown = anchordesk()
+        .args(["record", "--duration", "1s", "--scene", "studio9", "--out"])
+        .arg(dir.path().join("x.mp4"))
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("no layout or scene file") && stderr.contains("portrait"),
+        "{stderr}"
+    );
+}
