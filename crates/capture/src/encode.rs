@@ -134,29 +134,67 @@ pub(crate) fn open_audio(bitrate_kbps: u32) -> Result<encoder::Audio, CaptureErr
 pub(crate) const AUDIO_RATE: u32 = 48_000;
 pub(crate) const AUDIO_FRAME: usize = 1024;
 
-/// Encoders this FFmpeg build has, hardware ones first; libx264 is always last.
-pub fn available_encoders() -> Vec<VideoEncoder> {
+/// What the probe found out about one H.264 encoder.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct EncoderProbe {
+    pub encoder: VideoEncoder,
+    /// FFmpeg's name, e.g. `h264_nvenc`.
+    pub name: String,
+    /// It opened for real at 256×144 with the pixel format it needs.
+    pub usable: bool,
+    /// Why it cannot be used here, when it cannot.
+    pub reason: Option<String>,
+}
+
+/// The hardware encoders this platform may have, in the order they are preferred.
+fn hardware_candidates() -> &'static [VideoEncoder] {
+    if cfg!(target_os = "macos") {
+        &[VideoEncoder::VideoToolbox]
+    } else if cfg!(target_os = "windows") {
+        &[VideoEncoder::Nvenc, VideoEncoder::Qsv]
+    } else {
+        &[VideoEncoder::Nvenc, VideoEncoder::Qsv, VideoEncoder::Vaapi]
+    }
+}
+
+/// Tries every H.264 encoder of this platform by opening it (compiled in is not the same
+/// as present: a build may carry NVENC on a machine without an NVIDIA card). Hardware
+/// ones first; libx264 last.
+pub fn probe_encoders() -> Vec<EncoderProbe> {
     crate::init();
-    let mut found: Vec<VideoEncoder> = [
-        VideoEncoder::Nvenc,
-        VideoEncoder::Qsv,
-        VideoEncoder::VideoToolbox,
-    ]
-    .into_iter()
-    .filter(|e| encoder::find_by_name(e.ffmpeg_name()).is_some())
-    .filter(|e| {
-        // Compiled in is not the same as present: probe by opening a tiny encoder.
-        let probe = VideoSettings {
-            width: 256,
-            height: 144,
-            encoder: *e,
-            ..VideoSettings::default()
-        };
-        open_video_as(&probe, *e).is_ok()
-    })
-    .collect();
-    found.push(VideoEncoder::X264);
-    found
+    hardware_candidates()
+        .iter()
+        .chain([&VideoEncoder::X264])
+        .map(|&e| {
+            let probe = VideoSettings {
+                width: 256,
+                height: 144,
+                encoder: e,
+                ..VideoSettings::default()
+            };
+            let opened = open_video_as(&probe, e);
+            EncoderProbe {
+                encoder: e,
+                name: e.ffmpeg_name().to_owned(),
+                usable: opened.is_ok(),
+                reason: opened.err().map(|err| match err {
+                    CaptureError::Encoder { message, .. } => message,
+                    other => other.to_string(),
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Encoders that open here, hardware ones first; libx264 is always last.
+pub fn available_encoders() -> Vec<VideoEncoder> {
+    probe_encoders()
+        .into_iter()
+        .filter(|p| p.usable)
+        .map(|p| p.encoder)
+        .collect()
 }
 
 /// The outcome of [`choose_preset`].

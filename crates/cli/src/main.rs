@@ -52,6 +52,8 @@ enum Command {
     Clips(clips::ClipsArgs),
     /// List cameras and microphones with their modes.
     Devices(record::DevicesArgs),
+    /// Which H.264 encoders open on this machine (hardware ones and libx264).
+    Encoders(record::EncodersArgs),
     /// Scenes: the layouts to start from, and scene files for `record --scene`.
     #[command(subcommand)]
     Scenes(scenes::ScenesCommand),
@@ -114,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Clips(args) => clips::run(args),
         Command::Devices(args) => record::run_devices(args),
         Command::Scenes(command) => scenes::run(command),
+        Command::Encoders(args) => record::run_encoders(args),
         Command::Lint(mut args) => {
             // The team's rules of this data directory apply, as in the window.
             if args.rules.is_none() && data_dir.join("rules").is_dir() {

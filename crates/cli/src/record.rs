@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anchordesk_capture::{
     AudioSource, Config, DeviceKind, InputSpec, Overlay, Pipeline, Preset, PushState, Stats,
-    StreamUrl, VideoSource,
+    StreamUrl, VideoEncoder, VideoSource,
 };
 use anyhow::{Context, bail};
 
@@ -59,6 +59,10 @@ pub struct RecordArgs {
     /// picks the slowest preset that runs at twice real time here).
     #[arg(long, default_value = "veryfast")]
     preset: String,
+    /// H.264 encoder: auto (the first that opens here, hardware first), x264, nvenc, qsv,
+    /// vaapi or videotoolbox. A hardware encoder that fails falls back to x264.
+    #[arg(long, default_value = "x264")]
+    encoder: String,
     /// Replace an existing file at --out.
     #[arg(long)]
     overwrite: bool,
@@ -117,6 +121,17 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         config.scene = Some(scene);
     }
     config.video.fps = args.fps;
+    config.video.encoder = match args.encoder.as_str() {
+        "auto" => anchordesk_capture::available_encoders()[0],
+        "x264" | "libx264" => VideoEncoder::X264,
+        "nvenc" => VideoEncoder::Nvenc,
+        "qsv" => VideoEncoder::Qsv,
+        "vaapi" => VideoEncoder::Vaapi,
+        "videotoolbox" => VideoEncoder::VideoToolbox,
+        other => bail!(
+            "unknown encoder {other:?}; use auto, x264, nvenc, qsv, vaapi or videotoolbox (see `anchordesk encoders`)"
+        ),
+    };
     config.video.bitrate_kbps = args.bitrate;
     config.video.preset = match args.preset.as_str() {
         "ultrafast" => Preset::Ultrafast,
@@ -229,8 +244,18 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
         .map(|url| format!(" and pushing to {url}"))
         .collect();
     eprintln!("recording to {}{target}", config.output.display());
+    let asked = config.video.encoder;
     let handle = Pipeline::start(config)
         .with_context(|| format!("starting the recording to {}", args.out.display()))?;
+    if handle.encoder() != asked {
+        eprintln!(
+            "{} did not open here; recording with {} (see `anchordesk encoders`)",
+            asked.ffmpeg_name(),
+            handle.encoder().ffmpeg_name()
+        );
+    } else {
+        eprintln!("encoder {}", asked.ffmpeg_name());
+    }
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let interrupted = interrupted.clone();
@@ -268,6 +293,43 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
         summary.push_reconnects,
         summary.sidecar.display()
     );
+    Ok(0)
+}
+
+/// Arguments of `anchordesk encoders`.
+#[derive(clap::Args, Debug)]
+pub struct EncodersArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `anchordesk encoders`: opens every H.264 encoder for real and says which work.
+pub fn run_encoders(args: EncodersArgs) -> anyhow::Result<u8> {
+    let probes = anchordesk_capture::probe_encoders();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&probes)?);
+        return Ok(0);
+    }
+    for p in &probes {
+        match &p.reason {
+            None => println!("{}	works", p.name),
+            Some(reason) => println!("{}	no: {reason}", p.name),
+        }
+    }
+    let hardware: Vec<&str> = probes
+        .iter()
+        .filter(|p| p.usable && p.encoder != VideoEncoder::X264)
+        .map(|p| p.name.as_str())
+        .collect();
+    if hardware.is_empty() {
+        println!("hardware encoder: none; recordings use libx264");
+    } else {
+        println!(
+            "hardware encoder: {} (record --encoder auto uses it)",
+            hardware[0]
+        );
+    }
     Ok(0)
 }
 

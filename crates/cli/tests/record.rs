@@ -254,3 +254,80 @@ fn scenes_are_listed_shown_and_recorded_from_a_file_on_a_portrait_canvas() {
         "{stderr}"
     );
 }
+
+#[test]
+fn encoders_are_probed_for_real_and_a_hardware_one_that_fails_falls_back_to_x264() {
+    let run = anchordesk().arg("encoders").output().unwrap();
+    assert!(run.status.success());
+    let table = String::from_utf8_lossy(&run.stdout);
+    assert!(table.contains("libx264\tworks"), "{table}");
+    // Each line says whether it works, and why not when not.
+    for name in ["h264_nvenc", "h264_qsv", "h264_vaapi"] {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} probed: {table}"));
+        assert!(
+            line.contains("\tworks") || line.contains("\tno: "),
+            "{line}"
+        );
+    }
+    let has_nvenc = table.contains("h264_nvenc\tworks");
+    assert_eq!(
+        table.contains("hardware encoder: none"),
+        !table
+            .lines()
+            .any(|l| l.contains("works") && !l.starts_with("libx264")),
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &anchordesk()
+            .args(["encoders", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json.as_array().unwrap().last().unwrap()["name"], "libx264");
+
+    // Asked for NVENC on a machine without it: the recording is made with libx264 and says so.
+    if !has_nvenc {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("fallback.mp4");
+        let run = anchordesk()
+            .args([
+                "record",
+                "--encoder",
+                "nvenc",
+                "--duration",
+                "1s",
+                "--size",
+                "320x180",
+                "--out",
+            ])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(0), "{stderr}");
+        assert!(
+            stderr.contains("h264_nvenc did not open here; recording with libx264"),
+            "{stderr}"
+        );
+        assert!(out.exists());
+    }
+    let bad = anchordesk()
+        .args([
+            "record",
+            "--encoder",
+            "gpu",
+            "--duration",
+            "1s",
+            "--out",
+            "/tmp/never.mp4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("anchordesk encoders"));
+}
