@@ -15,6 +15,8 @@ pub enum MarkerKind {
     Segment,
     /// A point the operator wants to find again.
     Manual,
+    /// A scene goes on air; it lasts until the next scene marker.
+    Scene,
 }
 
 /// One marker, stamped with media time in milliseconds from the start of the recording.

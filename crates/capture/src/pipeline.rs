@@ -19,7 +19,7 @@ use crate::config::{AudioSource, Config, InputSpec, VideoSource};
 use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
-use crate::scene::LayerSource;
+use crate::scene::{LayerSource, Scene};
 use crate::scene_mix::SceneMixer;
 use crate::source::{self, AudioFeed, VideoMsg};
 use crate::stats::{AudioLevel, Counters, PushState, Stats};
@@ -69,6 +69,8 @@ pub struct PipelineHandle {
     stats: tokio::sync::watch::Receiver<Stats>,
     preview: Option<tokio::sync::mpsc::Receiver<PreviewFrame>>,
     overlay_tx: Sender<Option<Arc<OverlayImage>>>,
+    /// To the compositor, when the pipeline runs a scene.
+    scene_tx: Option<Sender<Scene>>,
     fonts: Option<Fonts>,
     size: (u32, u32),
     encoder: crate::config::VideoEncoder,
@@ -224,7 +226,7 @@ impl Pipeline {
             &shared,
             &mut started,
         );
-        let (preview_rx, overlay_tx, stats_rx) = match running {
+        let (preview_rx, overlay_tx, scene_tx, stats_rx) = match running {
             Ok(running) => running,
             Err(e) => {
                 let e = started.abort(&shared, e);
@@ -232,6 +234,20 @@ impl Pipeline {
                 return Err(e);
             }
         };
+        if let Some(scene) = &config.scene {
+            // The first scene is on air from media time 0, for the report.
+            shared
+                .markers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Marker {
+                    kind: MarkerKind::Scene,
+                    label: scene.name.clone(),
+                    sku: None,
+                    start_ms: 0,
+                    end_ms: None,
+                });
+        }
         Ok(PipelineHandle {
             shared,
             threads: started.threads,
@@ -239,6 +255,7 @@ impl Pipeline {
             stats: stats_rx,
             preview: Some(preview_rx),
             overlay_tx,
+            scene_tx,
             fonts,
             size: (config.video.width, config.video.height),
             encoder: used,
@@ -326,6 +343,54 @@ fn start_video_thread(
     Ok(video_rx)
 }
 
+/// The FFmpeg input of a live layer `lw`×`lh` pixels big: the broadcast's camera, another
+/// input, or the test pattern at the layer's size.
+fn layer_input(
+    source: &LayerSource,
+    camera: &VideoSource,
+    (lw, lh): (u32, u32),
+    fps: u32,
+    realtime: bool,
+) -> InputSpec {
+    match (source, camera) {
+        (LayerSource::Camera, VideoSource::Input(spec)) => spec.clone(),
+        (LayerSource::Input { input }, _) => input.clone(),
+        _ => source::test_video_spec(lw, lh, fps, realtime),
+    }
+}
+
+/// Starts the live sources of a scene switched to on air (no waiting: a new source shows
+/// its slate until its first picture). The compositor joins the threads at its end.
+struct SourceStarter {
+    shared: Arc<Shared>,
+    camera: VideoSource,
+    canvas: (u32, u32),
+    realtime: bool,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl SourceStarter {
+    fn start(
+        &mut self,
+        layer: &LayerSource,
+        size: (u32, u32),
+    ) -> Result<Receiver<VideoMsg>, CaptureError> {
+        let spec = layer_input(layer, &self.camera, size, self.shared.fps(), self.realtime);
+        let shape = source::VideoShape {
+            width: self.canvas.0,
+            height: self.canvas.1,
+            keep_size: true,
+        };
+        let (video_tx, video_rx) = bounded::<VideoMsg>(4);
+        let (ready_tx, _) = bounded(1);
+        let shared = self.shared.clone();
+        self.threads.push(spawn("video-source", move || {
+            source::video_thread(spec, shape, video_tx, shared, ready_tx)
+        })?);
+        Ok(video_rx)
+    }
+}
+
 /// Starts the video and audio sources and waits until each delivers (15 s at most).
 /// Returns the pictures' feed and the writer's channel.
 fn start_sources(
@@ -355,11 +420,8 @@ fn start_sources(
             let mut live = Vec::new();
             for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
                 let (_, _, lw, lh) = layer.rect.pixels(w, h);
-                let spec = match &layer.source {
-                    LayerSource::Camera => camera(lw, lh),
-                    LayerSource::Input { input } => input.clone(),
-                    _ => source::test_video_spec(lw, lh, fps, realtime),
-                };
+                let spec =
+                    layer_input(&layer.source, &config.video_source, (lw, lh), fps, realtime);
                 // A camera is asked for the mode nearest the canvas; the graph fits it.
                 let shape = source::VideoShape {
                     width: w,
@@ -457,6 +519,7 @@ fn start_outputs(
 type Running = (
     tokio::sync::mpsc::Receiver<PreviewFrame>,
     Sender<Option<Arc<OverlayImage>>>,
+    Option<Sender<Scene>>,
     tokio::sync::watch::Receiver<Stats>,
 );
 
@@ -516,7 +579,19 @@ fn start_encoding(
             .end_us
             .store(shared.frame_us(frames), Ordering::SeqCst);
     }
+    let (scene_tx, scene_rx) = bounded::<Scene>(2);
+    let starter = SourceStarter {
+        shared: shared.clone(),
+        camera: config.video_source.clone(),
+        canvas: (w, h),
+        realtime: shared.realtime,
+        threads: Vec::new(),
+    };
+    let is_scene = matches!(video_rx, VideoFeed::Scene(_));
     let comp = Compositor {
+        scene_rx,
+        starter,
+        fonts: fonts.cloned(),
         feed: Some(video_rx),
         enc_tx,
         preview_tx: (preview_every > 0).then_some(preview_frame_tx),
@@ -538,7 +613,12 @@ fn start_encoding(
             stats_thread(stats_tx, thread_shared, output)
         })?,
     );
-    Ok((preview_rx, overlay_tx, stats_rx))
+    Ok((
+        preview_rx,
+        overlay_tx,
+        is_scene.then_some(scene_tx),
+        stats_rx,
+    ))
 }
 
 impl PipelineHandle {
@@ -559,6 +639,29 @@ impl PipelineHandle {
         self.overlay_tx
             .send(image)
             .map_err(|_| CaptureError::ThreadLost("compositor"))
+    }
+
+    /// Puts `scene` on air from the next frame, without a gap in the recording or the
+    /// pushes: sources both scenes show keep running, new ones show their slate until
+    /// their first picture. The canvas stays (a portrait picture beside a landscape one
+    /// needs its own canvas). Returns the scene marker stamped for the report.
+    pub fn set_scene(&self, scene: &Scene) -> Result<Marker, CaptureError> {
+        let Some(tx) = &self.scene_tx else {
+            return Err(CaptureError::BadConfig(
+                "this broadcast was started without a scene; start it with one to switch scenes"
+                    .to_owned(),
+            ));
+        };
+        scene.validate()?;
+        if (scene.width, scene.height) != self.size {
+            return Err(CaptureError::BadConfig(format!(
+                "scene {:?} is {}x{}, the picture on air is {}x{}; a scene switch keeps the canvas",
+                scene.name, scene.width, scene.height, self.size.0, self.size.1
+            )));
+        }
+        tx.send(scene.clone())
+            .map_err(|_| CaptureError::ThreadLost("compositor"))?;
+        Ok(self.marker(MarkerKind::Scene, &scene.name, None))
     }
 
     /// Stamps a marker at the current media time.
@@ -666,6 +769,10 @@ impl Drop for PipelineHandle {
 struct Compositor {
     /// Taken by the loop that runs it.
     feed: Option<VideoFeed>,
+    /// Scenes switched to on air.
+    scene_rx: Receiver<Scene>,
+    starter: SourceStarter,
+    fonts: Option<Fonts>,
     enc_tx: Sender<frame::Video>,
     preview_tx: Option<Sender<frame::Video>>,
     preview_every: i64,
@@ -693,6 +800,10 @@ impl Compositor {
             .store(self.shared.frame_us(n), Ordering::SeqCst);
         if self.shared.stop_reason() == StopReason::Running {
             self.shared.request_stop(StopReason::Duration);
+        }
+        // Sources started by a scene switch; they see the stop flag or their closed channel.
+        for thread in self.starter.threads.drain(..) {
+            let _ = thread.join();
         }
         tracing::debug!(frames = n, "compositor finished");
     }
@@ -850,6 +961,17 @@ impl Compositor {
         while !self.done(n) {
             let deadline = t0 + frame_dur.mul_f64(n as f64 + 0.5);
             std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            while let Ok(next) = self.scene_rx.try_recv() {
+                let starter = &mut self.starter;
+                match mixer.switch(&next, self.fonts.as_ref(), |source, size| {
+                    starter.start(source, size)
+                }) {
+                    Ok(()) => tracing::info!(scene = %next.name, "scene switched"),
+                    Err(e) => {
+                        tracing::error!(%e, scene = %next.name, "cannot switch to the scene; the scene before stays")
+                    }
+                }
+            }
             let poll = mixer.poll();
             c.source_lost.store(poll.lost, Ordering::Relaxed);
             if !poll.fresh {

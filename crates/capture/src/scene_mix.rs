@@ -72,23 +72,45 @@ impl SceneMixer {
         scene: &Scene,
         fps: u32,
         fonts: Option<&Fonts>,
-        mut live: Vec<Receiver<VideoMsg>>,
+        live: Vec<Receiver<VideoMsg>>,
     ) -> Result<SceneMixer, CaptureError> {
+        let background = overlay::solid(parse_color(&scene.background)?, scene.width, scene.height);
+        let layers = SceneMixer::build_layers(scene, fonts, live.into_iter().map(Err).collect())?;
+        Ok(SceneMixer {
+            fps,
+            background,
+            layers,
+            graph: None,
+            last: None,
+        })
+    }
+
+    /// The layers of `scene`; `live` holds, per live layer in order, a feed kept from the
+    /// scene before (`Ok`) or the receiver of a source just started (`Err`).
+    fn build_layers(
+        scene: &Scene,
+        fonts: Option<&Fonts>,
+        mut live: Vec<Result<LiveFeed, Receiver<VideoMsg>>>,
+    ) -> Result<Vec<MixLayer>, CaptureError> {
         let (cw, ch) = (scene.width, scene.height);
-        let background = overlay::solid(parse_color(&scene.background)?, cw, ch);
         let mut layers = Vec::new();
         live.reverse();
         for layer in &scene.layers {
             let px = layer.rect.pixels(cw, ch);
             let feed = match &layer.source {
-                s if s.is_live() => Feed::Live(LiveFeed {
-                    rx: live.pop().ok_or(CaptureError::ThreadLost("scene source"))?,
-                    latest: None,
-                    lost: false,
-                    last_at: Instant::now(),
-                    slate: overlay::slate(fonts, px.2, px.3),
-                    on_slate: true,
-                }),
+                s if s.is_live() => Feed::Live(
+                    match live.pop().ok_or(CaptureError::ThreadLost("scene source"))? {
+                        Ok(kept) => kept,
+                        Err(rx) => LiveFeed {
+                            rx,
+                            latest: None,
+                            lost: false,
+                            last_at: Instant::now(),
+                            slate: overlay::slate(fonts, px.2, px.3),
+                            on_slate: true,
+                        },
+                    },
+                ),
                 LayerSource::Image { path } => Feed::Still(read_picture(path)?),
                 LayerSource::Color { color } => {
                     Feed::Still(overlay::solid(parse_color(color)?, px.2, px.3))
@@ -110,13 +132,49 @@ impl SceneMixer {
                 feed,
             });
         }
-        Ok(SceneMixer {
-            fps,
-            background,
-            layers,
-            graph: None,
-            last: None,
-        })
+        Ok(layers)
+    }
+
+    /// The next scene on the same canvas: live sources both scenes show keep running (and
+    /// keep their latest picture, so the switch has no gap); new ones are started by
+    /// `start` and show their slate until their first picture; the rest stop.
+    pub(crate) fn switch(
+        &mut self,
+        scene: &Scene,
+        fonts: Option<&Fonts>,
+        mut start: impl FnMut(&LayerSource, (u32, u32)) -> Result<Receiver<VideoMsg>, CaptureError>,
+    ) -> Result<(), CaptureError> {
+        let mut running: Vec<(LayerSource, LiveFeed)> = self
+            .layers
+            .drain(..)
+            .filter_map(|l| match l.feed {
+                Feed::Live(feed) => Some((l.layer.source, feed)),
+                Feed::Still(_) => None,
+            })
+            .collect();
+        let mut live = Vec::new();
+        for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
+            let px = layer.rect.pixels(scene.width, scene.height);
+            match running
+                .iter()
+                .position(|(source, _)| *source == layer.source)
+            {
+                Some(at) => {
+                    let (_, mut feed) = running.remove(at);
+                    feed.slate = overlay::slate(fonts, px.2, px.3);
+                    live.push(Ok(feed));
+                }
+                None => live.push(Err(start(&layer.source, (px.2, px.3))?)),
+            }
+        }
+        // Dropping the receivers of the sources left over ends their threads.
+        drop(running);
+        let next = SceneMixer::build_layers(scene, fonts, live)?;
+        self.background =
+            overlay::solid(parse_color(&scene.background)?, scene.width, scene.height);
+        self.layers = next;
+        self.graph = None;
+        Ok(())
     }
 
     /// Waits up to `timeout` for the first picture of the first live layer (media time 0

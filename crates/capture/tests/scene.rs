@@ -234,3 +234,77 @@ fn a_layer_whose_source_drops_shows_its_slate_and_comes_back() {
         "the camera's half goes on: {camera:?}"
     );
 }
+
+#[test]
+fn scenes_switch_on_air_without_a_gap_and_each_switch_is_a_marker() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_max_level(tracing::Level::WARN)
+        .try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("switch.mp4");
+    let mut config = Config::new(&out);
+    let orange = LayerSource::Color {
+        color: "#FF8800".into(),
+    };
+    let pip = Layout::PictureInPicture.scene((640, 360), orange);
+    config.scene = Some(pip.clone());
+    config.duration_ms = Some(7_000);
+    let handle = Pipeline::start(config).unwrap();
+    let wait_media = |ms: f64| {
+        while handle.media_time().as_secs_f64() * 1000.0 < ms {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    wait_media(2000.0);
+    let single = Layout::Single.scene((640, 360), LayerSource::Test);
+    let at_single = handle.set_scene(&single).unwrap();
+    wait_media(4500.0);
+    // A scene with a source the broadcast did not have: it starts now.
+    let second = InputSpec::new("lavfi", "testsrc2=size=320x240:rate=30,hue=s=0,realtime");
+    let split = Layout::SideBySide.scene((640, 360), LayerSource::Input { input: second });
+    let at_split = handle.set_scene(&split).unwrap();
+    let portrait = Layout::PortraitFull.scene((1080, 1920), LayerSource::Test);
+    assert!(
+        handle
+            .set_scene(&portrait)
+            .unwrap_err()
+            .to_string()
+            .contains("keeps the canvas")
+    );
+    let summary = handle.wait().unwrap();
+
+    assert_monotonic_without_gaps(&out, "v:0", 1.0 / 30.0 + 0.002);
+    assert!((6.9..=7.2).contains(&probe(&out).duration));
+    let scenes: Vec<(&str, u32)> = summary
+        .markers
+        .iter()
+        .filter(|m| m.kind == anchordesk_capture::MarkerKind::Scene)
+        .map(|m| (m.label.as_str(), m.start_ms))
+        .collect();
+    assert_eq!(
+        scenes,
+        vec![
+            ("人+商品特写", 0),
+            ("单机位", at_single.start_ms),
+            ("左右分屏", at_split.start_ms)
+        ]
+    );
+    // Before the first switch the close-up is orange; after it, the camera fills that spot.
+    let (x, y, w, h) = pip.layers[1].rect.pixels(640, 360);
+    let spot = (x + w / 2, y + h / 2);
+    let before = pixel(&out, 1.0, (640, 360), spot);
+    assert!(
+        before[0] > 200 && (100..190).contains(&before[1]) && before[2] < 60,
+        "orange: {before:?}"
+    );
+    let after = pixel(&out, 3.5, (640, 360), spot);
+    assert!(
+        !(after[0] > 200 && (100..190).contains(&after[1]) && after[2] < 60),
+        "no orange after the switch: {after:?}"
+    );
+    // After the second switch the new source fills the right half (grey: its hue is off).
+    let right = pixel(&out, 6.5, (640, 360), (480, 180));
+    let spread = right.iter().max().unwrap() - right.iter().min().unwrap();
+    assert!(spread < 30, "the new grey source on the right: {right:?}");
+}
