@@ -8,6 +8,5 @@ fn main() {
                 .commands(APP_COMMANDS)
                 .permissions_path_pattern("./src-tauri/permissions/**/*"),
         );
-    tauri_build::try_build(attributes)
-        .expect("tauri-build: failed to prepare the app (see the message above)");
+    tauri_build::try_build(attributes).expect("tauri-build: failed to prepare the app (see the message above)");
 }

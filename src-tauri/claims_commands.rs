@@ -17,22 +17,15 @@ pub async fn lint_text(
     lineup_item_id: Option<LineupItemId>,
 ) -> Result<Vec<Finding>, UiError> {
     let linter = state.linter();
-    state
-        .with_store(move |store| store.lint_text_for(&linter, &text, product_id, lineup_item_id))
-        .await
+    state.with_store(move |store| store.lint_text_for(&linter, &text, product_id, lineup_item_id)).await
 }
 
 /// Lints everything the broadcast will say and show.
 #[tauri::command]
 #[specta::specta]
-pub async fn compliance_report(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-) -> Result<ComplianceReport, UiError> {
+pub async fn compliance_report(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ComplianceReport, UiError> {
     let linter = state.linter();
-    state
-        .with_store(move |store| store.compliance_report(broadcast_id, &linter))
-        .await
+    state.with_store(move |store| store.compliance_report(broadcast_id, &linter)).await
 }
 
 crate::state::store_commands! {
@@ -70,14 +63,9 @@ pub async fn rules_overview(state: State<'_, AppState>) -> Result<RulesOverview,
 /// rebuilds the linter.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_team_rules(
-    state: State<'_, AppState>,
-    settings: TeamSettings,
-) -> Result<RulesOverview, UiError> {
+pub async fn save_team_rules(state: State<'_, AppState>, settings: TeamSettings) -> Result<RulesOverview, UiError> {
     let dir = state.rules_dir();
-    state
-        .with_store(move |store| store.save_team_rules(&settings, &dir))
-        .await?;
+    state.with_store(move |store| store.save_team_rules(&settings, &dir)).await?;
     state.reload_linter();
     rules_overview(state).await
 }

@@ -3,8 +3,8 @@
 use crate::state::{AppState, UiError};
 use anchordesk_core::validate::{FieldError, FieldErrorCode, LineupTermsForm, ProductForm};
 use anchordesk_core::{
-    AnchorId, AnchorProfile, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId,
-    Product, ProductId, Qualification,
+    AnchorId, AnchorProfile, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, Product, ProductId,
+    Qualification,
 };
 use serde::Serialize;
 use tauri::State;
@@ -54,9 +54,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, UiError> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         data_dir: state.data_dir.display().to_string(),
         db_path: state.db_path.display().to_string(),
-        locale: locale
-            .filter(|l| LOCALES.contains(&l.as_str()))
-            .unwrap_or_else(|| LOCALES[0].to_string()),
+        locale: locale.filter(|l| LOCALES.contains(&l.as_str())).unwrap_or_else(|| LOCALES[0].to_string()),
         startup_error: state.startup_error(),
     })
 }
@@ -90,9 +88,7 @@ pub async fn set_locale(state: State<'_, AppState>, locale: String) -> Result<()
             locale,
         )]));
     }
-    state
-        .with_store(move |store| store.set_setting(LOCALE_KEY, &locale))
-        .await
+    state.with_store(move |store| store.set_setting(LOCALE_KEY, &locale)).await
 }
 
 /// Checks a product form as the user types; an empty list means it would save.
@@ -104,11 +100,7 @@ pub fn validate_product(form: ProductForm) -> Vec<FieldError> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn save_product(
-    state: State<'_, AppState>,
-    id: Option<ProductId>,
-    form: ProductForm,
-) -> Result<Product, UiError> {
+pub async fn save_product(state: State<'_, AppState>, id: Option<ProductId>, form: ProductForm) -> Result<Product, UiError> {
     let draft = form.parse().map_err(UiError::invalid)?;
     let saved = state
         .with_store(move |store| match id {
@@ -119,6 +111,8 @@ pub async fn save_product(
     state.wake();
     Ok(saved)
 }
+
+
 
 /// Removes every sample product; returns their ids so the UI can offer undo.
 #[tauri::command]
@@ -145,13 +139,7 @@ pub async fn save_broadcast(
     let template = template
         .map(|name| anchordesk_core::templates::by_name(&name))
         .transpose()
-        .map_err(|err| {
-            UiError::invalid(vec![FieldError::new(
-                "template",
-                FieldErrorCode::UnknownValue,
-                err.to_string(),
-            )])
-        })?;
+        .map_err(|err| UiError::invalid(vec![FieldError::new("template", FieldErrorCode::UnknownValue, err.to_string())]))?;
     state
         .with_store(move |store| match (id, template) {
             (Some(id), _) => store.update_broadcast(id, &draft),
@@ -169,9 +157,7 @@ pub async fn update_lineup_terms(
     form: LineupTermsForm,
 ) -> Result<LineupItem, UiError> {
     let terms = form.parse().map_err(UiError::invalid)?;
-    state
-        .with_store(move |store| store.update_lineup_terms(id, &terms))
-        .await
+    state.with_store(move |store| store.update_lineup_terms(id, &terms)).await
 }
 
 #[tauri::command]
@@ -189,7 +175,5 @@ pub async fn save_anchor(
             name,
         )]));
     }
-    state
-        .with_store(move |store| store.save_anchor(id, &name, &qualifications))
-        .await
+    state.with_store(move |store| store.save_anchor(id, &name, &qualifications)).await
 }

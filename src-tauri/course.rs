@@ -7,9 +7,7 @@ use crate::state::{AppState, UiError};
 use anchordesk_core::validate::FieldErrorCode;
 use anchordesk_core::{BroadcastId, model::Broadcast};
 use anchordesk_course::{GradedReport, Student};
-use anchordesk_course_desk::grading::{
-    self, AttemptHistory, AttemptView, ClassOutcome, ScenarioList,
-};
+use anchordesk_course_desk::grading::{self, AttemptHistory, AttemptView, ClassOutcome, ScenarioList};
 use serde::Serialize;
 use tauri::State;
 
@@ -23,40 +21,25 @@ pub async fn course_scenarios(state: State<'_, AppState>) -> Result<ScenarioList
 #[tauri::command]
 #[specta::specta]
 pub async fn course_student(state: State<'_, AppState>) -> Result<Option<Student>, UiError> {
-    let saved = state
-        .with_store(|store| store.setting("course_student"))
-        .await?;
+    let saved = state.with_store(|store| store.setting("course_student")).await?;
     Ok(saved.and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn save_course_student(
-    state: State<'_, AppState>,
-    id: String,
-    name: String,
-) -> Result<Student, UiError> {
-    let student = Student {
-        id: id.trim().to_string(),
-        name: name.trim().to_string(),
-    };
+pub async fn save_course_student(state: State<'_, AppState>, id: String, name: String) -> Result<Student, UiError> {
+    let student = Student { id: id.trim().to_string(), name: name.trim().to_string() };
     let mut errors = Vec::new();
     for (field, value) in [("studentId", &student.id), ("studentName", &student.name)] {
         if value.is_empty() {
-            errors.push(anchordesk_core::validate::FieldError::new(
-                field,
-                FieldErrorCode::Required,
-                "",
-            ));
+            errors.push(anchordesk_core::validate::FieldError::new(field, FieldErrorCode::Required, ""));
         }
     }
     if !errors.is_empty() {
         return Err(UiError::invalid(errors));
     }
     let json = serde_json::to_string(&student).map_err(UiError::internal)?;
-    state
-        .with_store(move |store| store.set_setting("course_student", &json))
-        .await?;
+    state.with_store(move |store| store.set_setting("course_student", &json)).await?;
     Ok(student)
 }
 
@@ -64,76 +47,42 @@ pub async fn save_course_student(
 /// practice shop's scripted events. Returns the new broadcast.
 #[tauri::command]
 #[specta::specta]
-pub async fn start_rehearsal(
-    state: State<'_, AppState>,
-    scenario_id: String,
-) -> Result<Broadcast, UiError> {
+pub async fn start_rehearsal(state: State<'_, AppState>, scenario_id: String) -> Result<Broadcast, UiError> {
     let scenario = grading::scenario(&state.data_dir, &scenario_id)?;
     // A course needs the practice shop (its audience fires the scenario's events).
-    if state
-        .with_store(|store| anchordesk_desk_sync::platform_settings(store))
-        .await?
-        .is_some()
-    {
-        return Err(UiError::conflict(
-            anchordesk_core::Conflict::PracticePlatformNeeded,
-        ));
+    if state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?.is_some() {
+        return Err(UiError::conflict(anchordesk_core::Conflict::PracticePlatformNeeded));
     }
-    let student = course_student(state.clone())
-        .await?
-        .ok_or_else(|| UiError::field("studentId", FieldErrorCode::Required, ""))?;
+    let student = course_student(state.clone()).await?.ok_or_else(|| UiError::field("studentId", FieldErrorCode::Required, ""))?;
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let planned_start = format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute()
-    );
-    let broadcast = state
-        .with_store(move |store| {
-            anchordesk_course_desk::prepare_rehearsal(store, &scenario, &student, &planned_start)
-        })
-        .await?;
+    let planned_start = format!("{:04}-{:02}-{:02}T{:02}:{:02}", now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute());
+    let broadcast = state.with_store(move |store| anchordesk_course_desk::prepare_rehearsal(store, &scenario, &student, &planned_start)).await?;
     state.wake();
     Ok(broadcast)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn course_attempt(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-) -> Result<Option<AttemptView>, UiError> {
+pub async fn course_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<Option<AttemptView>, UiError> {
     let data_dir = state.data_dir.clone();
-    state
-        .with_store_as(move |store| grading::attempt_view(store, &data_dir, broadcast_id))
-        .await
+    state.with_store_as(move |store| grading::attempt_view(store, &data_dir, broadcast_id)).await
 }
 
 /// Measures a finished rehearsal and grades it with the default rubric (or the teacher's
 /// `<data dir>/rubric.toml`); the facts and the grade are kept with the attempt.
 #[tauri::command]
 #[specta::specta]
-pub async fn grade_attempt(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-) -> Result<GradedReport, UiError> {
-    let (linter, env, data_dir) = (
-        state.linter(),
-        state.check_env().await,
-        state.data_dir.clone(),
-    );
+pub async fn grade_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<GradedReport, UiError> {
+    let (linter, env, data_dir) = (state.linter(), state.check_env().await, state.data_dir.clone());
     let rubric = grading::rubric_in(&data_dir)?;
     state
-        .with_store_as(move |store| {
-            let attempt = store
-                .course_attempt(broadcast_id)?
-                .ok_or(grading::GradingError::NoAttempt(broadcast_id.0))?;
-            let scenario = grading::scenario(&data_dir, &attempt.scenario_id)?;
-            grading::grade_and_keep(store, broadcast_id, &scenario, &rubric, &linter, &env)
-        })
+        .with_store_as(
+            move |store| {
+                let attempt = store.course_attempt(broadcast_id)?.ok_or(grading::GradingError::NoAttempt(broadcast_id.0))?;
+                let scenario = grading::scenario(&data_dir, &attempt.scenario_id)?;
+                grading::grade_and_keep(store, broadcast_id, &scenario, &rubric, &linter, &env)
+            },
+        )
         .await
 }
 
@@ -149,19 +98,11 @@ pub struct ExportedAttempt {
 /// `<data dir>/course-reports/`.
 #[tauri::command]
 #[specta::specta]
-pub async fn export_attempt(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-) -> Result<ExportedAttempt, UiError> {
+pub async fn export_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<ExportedAttempt, UiError> {
     let seed = anchordesk_desk_sync::secrets::course_signing_seed().map_err(UiError::internal)?;
     let dir = state.data_dir.join("course-reports");
-    let exported = state
-        .with_store_as(move |store| grading::export_signed(store, broadcast_id, &seed, &dir))
-        .await?;
-    Ok(ExportedAttempt {
-        signed_json: exported.signed_json.display().to_string(),
-        html: exported.html.display().to_string(),
-    })
+    let exported = state.with_store_as(move |store| grading::export_signed(store, broadcast_id, &seed, &dir)).await?;
+    Ok(ExportedAttempt { signed_json: exported.signed_json.display().to_string(), html: exported.html.display().to_string() })
 }
 
 /// The fingerprint of this desk's report-signing key (kept in the OS keyring), which the
@@ -169,26 +110,15 @@ pub async fn export_attempt(
 #[tauri::command]
 #[specta::specta]
 pub async fn course_key_fingerprint() -> Result<String, UiError> {
-    let seed =
-        tauri::async_runtime::spawn_blocking(anchordesk_desk_sync::secrets::course_signing_seed)
-            .await
-            .map_err(UiError::internal)?
-            .map_err(UiError::internal)?;
-    Ok(anchordesk_course::signing_key_fingerprint(
-        &anchordesk_course::SigningKey::from_bytes(&seed),
-    ))
+    let seed = tauri::async_runtime::spawn_blocking(anchordesk_desk_sync::secrets::course_signing_seed).await.map_err(UiError::internal)?.map_err(UiError::internal)?;
+    Ok(anchordesk_course::signing_key_fingerprint(&anchordesk_course::SigningKey::from_bytes(&seed)))
 }
 
 /// A student's graded attempts, oldest first, and the trend across them.
 #[tauri::command]
 #[specta::specta]
-pub async fn course_history(
-    state: State<'_, AppState>,
-    student_id: String,
-) -> Result<AttemptHistory, UiError> {
-    state
-        .with_store_as(move |store| grading::history(store, &student_id))
-        .await
+pub async fn course_history(state: State<'_, AppState>, student_id: String) -> Result<AttemptHistory, UiError> {
+    state.with_store_as(move |store| grading::history(store, &student_id)).await
 }
 
 /// The class table of a folder of handed-in reports (and a roster, when given), every
@@ -209,30 +139,22 @@ pub async fn grade_class(
     let csv_dir = export_csv.then(|| state.data_dir.join("exports"));
     let scenarios = grading::scenarios(&state.data_dir).scenarios;
     let rubric = grading::rubric_in(&state.data_dir)?;
-    let roster = roster
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .map(std::path::PathBuf::from);
+    let roster = roster.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).map(std::path::PathBuf::from);
     state
-        .with_store_as(move |store| {
-            let request = grading::ClassRequest {
-                folder: std::path::Path::new(folder.trim()),
-                roster: roster.as_deref(),
-                sort: &sort,
-                descending,
-                only_problems,
-                csv_dir: csv_dir.as_deref(),
-                regrade: Some(&anchordesk_course::Regrade {
-                    scenarios: &scenarios,
-                    rubric: &rubric,
-                }),
-                trust: if trust_first_key {
-                    anchordesk_course::KeyTrust::FirstUse
-                } else {
-                    anchordesk_course::KeyTrust::Registered
-                },
-            };
-            grading::grade_class(store, &request)
-        })
+        .with_store_as(
+            move |store| {
+                let request = grading::ClassRequest {
+                    folder: std::path::Path::new(folder.trim()),
+                    roster: roster.as_deref(),
+                    sort: &sort,
+                    descending,
+                    only_problems,
+                    csv_dir: csv_dir.as_deref(),
+                    regrade: Some(&anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric }),
+                    trust: if trust_first_key { anchordesk_course::KeyTrust::FirstUse } else { anchordesk_course::KeyTrust::Registered },
+                };
+                grading::grade_class(store, &request)
+            },
+        )
         .await
 }

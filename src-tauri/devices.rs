@@ -3,8 +3,8 @@
 
 use crate::state::{AppState, PreviewFrame, UiError};
 use anchordesk_capture::DevicePreview;
-use anchordesk_core::devices::CaptureSettings;
 use anchordesk_live::devices::{self, DevicesOverview, TestRecording};
+use anchordesk_core::devices::CaptureSettings;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_specta::Event;
@@ -21,19 +21,14 @@ pub struct DeviceLevel {
 #[tauri::command]
 #[specta::specta]
 pub fn watch_preview(state: State<'_, AppState>, frames: tauri::ipc::Channel<PreviewFrame>) {
-    *state
-        .preview_frames
-        .lock()
-        .unwrap_or_else(|p| p.into_inner()) = Some(frames);
+    *state.preview_frames.lock().unwrap_or_else(|p| p.into_inner()) = Some(frames);
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview, UiError> {
     let settings = state.with_store(|store| store.capture_settings()).await?;
-    tauri::async_runtime::spawn_blocking(move || devices::overview(settings))
-        .await
-        .map_err(UiError::internal)
+    tauri::async_runtime::spawn_blocking(move || devices::overview(settings)).await.map_err(UiError::internal)
 }
 
 crate::state::store_commands! {
@@ -44,10 +39,7 @@ crate::state::store_commands! {
 /// Frames go to the preview channel, the level arrives as `DeviceLevel` events.
 #[tauri::command]
 #[specta::specta]
-pub async fn start_device_preview(
-    app: AppHandle,
-    state: State<'_, AppState>,
-) -> Result<(), UiError> {
+pub async fn start_device_preview(app: AppHandle, state: State<'_, AppState>) -> Result<(), UiError> {
     refuse_while_on_air(&state)?;
     state.stop_device_preview();
     let settings = state.with_store(|store| store.capture_settings()).await?;
@@ -80,10 +72,7 @@ pub async fn start_device_preview(
             }
         }
     });
-    *state
-        .device_preview
-        .lock()
-        .unwrap_or_else(|p| p.into_inner()) = Some(preview);
+    *state.device_preview.lock().unwrap_or_else(|p| p.into_inner()) = Some(preview);
     Ok(())
 }
 
@@ -105,19 +94,11 @@ pub async fn stop_device_preview(state: State<'_, AppState>) -> Result<(), UiErr
 /// Records `seconds` (at most 30) with the chosen devices into `<data dir>/tests/`.
 #[tauri::command]
 #[specta::specta]
-pub async fn test_recording(
-    state: State<'_, AppState>,
-    seconds: u32,
-) -> Result<TestRecording, UiError> {
+pub async fn test_recording(state: State<'_, AppState>, seconds: u32) -> Result<TestRecording, UiError> {
     refuse_while_on_air(&state)?;
     state.stop_device_preview();
     let settings = state.with_store(|store| store.capture_settings()).await?;
     let dir = state.data_dir.join("tests");
-    let recorded = tauri::async_runtime::spawn_blocking(move || {
-        devices::test_recording(&settings, &dir, seconds)
-    })
-    .await;
-    recorded
-        .map_err(UiError::internal)?
-        .map_err(UiError::internal)
+    let recorded = tauri::async_runtime::spawn_blocking(move || devices::test_recording(&settings, &dir, seconds)).await;
+    recorded.map_err(UiError::internal)?.map_err(UiError::internal)
 }

@@ -29,37 +29,25 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     }
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(app_commands!(register))
-        .events(tauri_specta::collect_events![
-            prompter::PrompterMoved,
-            live::LiveStats,
-            live::LiveChanged,
-            devices::DeviceLevel,
-            sync::SyncChanged,
-            live::RoomAppended,
-            live::PromptsDue
-        ])
+        .events(tauri_specta::collect_events![prompter::PrompterMoved, live::LiveStats, live::LiveChanged, devices::DeviceLevel, sync::SyncChanged, live::RoomAppended, live::PromptsDue])
         .error_handling(tauri_specta::ErrorHandlingMode::Result)
 }
 
 /// The TypeScript exporter settings used for `ui/src/lib/bindings.ts`.
 pub fn typescript_exporter() -> specta_typescript::Typescript {
-    specta_typescript::Typescript::default()
-        .header("// Generated from the Rust types by src-tauri/tests/bindings.rs. Do not edit.\n")
+    specta_typescript::Typescript::default().header("// Generated from the Rust types by src-tauri/tests/bindings.rs. Do not edit.\n")
 }
 
 /// Starts the app. The data directory comes from `--data-dir DIR`, else
 /// `ANCHORDESK_DATA_DIR`, else the OS app-data directory.
 pub fn run() {
     // Without a GPU, WebKit composites on software GL for nothing but memory: off then.
-    if anchordesk_capture::software_rendering_only()
-        && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
-    {
+    if anchordesk_capture::software_rendering_only() && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
         unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") }; // SAFETY: no other thread yet
     }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -92,9 +80,7 @@ pub fn run() {
             let once = std::sync::Once::new();
             move |webview, payload| {
                 use tauri::Manager;
-                if webview.label() == "main"
-                    && payload.event() == tauri::webview::PageLoadEvent::Finished
-                {
+                if webview.label() == "main" && payload.event() == tauri::webview::PageLoadEvent::Finished {
                     once.call_once(|| {
                         sync::start(webview.app_handle());
                         let app = webview.app_handle().clone();
@@ -121,15 +107,8 @@ mod tests {
         let toml = include_str!("permissions/app-commands.toml");
         for name in super::APP_COMMANDS {
             let permission = format!("\"allow-{}\"", name.replace('_', "-"));
-            assert!(
-                toml.contains(&permission),
-                "permissions/app-commands.toml lacks {permission}"
-            );
+            assert!(toml.contains(&permission), "permissions/app-commands.toml lacks {permission}");
         }
-        assert_eq!(
-            toml.matches("\"allow-").count(),
-            super::APP_COMMANDS.len() + 1,
-            "one permission per command, plus the set's own name"
-        );
+        assert_eq!(toml.matches("\"allow-").count(), super::APP_COMMANDS.len() + 1, "one permission per command, plus the set's own name");
     }
 }

@@ -7,9 +7,7 @@ use crate::state::{AppState, UiError};
 use anchordesk_core::live::{BroadcastReport, SessionId};
 use anchordesk_core::plan::CheckEnv;
 use anchordesk_core::{BroadcastId, LineupItemId};
-use anchordesk_live::{
-    GoLive, LiveDesk, LiveEvent, LiveStatus, ReplyOutcome, StopResult, Surroundings,
-};
+use anchordesk_live::{GoLive, LiveDesk, LiveEvent, LiveStatus, ReplyOutcome, StopResult, Surroundings};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
@@ -49,10 +47,7 @@ pub struct Shell {
 
 impl Shell {
     fn store(&self) -> Result<Arc<std::sync::Mutex<anchordesk_core::Store>>, String> {
-        self.app
-            .state::<AppState>()
-            .store_arc()
-            .ok_or_else(|| "the database was refused".to_string())
+        self.app.state::<AppState>().store_arc().ok_or_else(|| "the database was refused".to_string())
     }
 }
 
@@ -60,12 +55,7 @@ impl Surroundings for Shell {
     fn check_env(&self) -> CheckEnv {
         let state = self.app.state::<AppState>();
         match state.store_arc() {
-            Some(store) => anchordesk_live::devices::check_env(
-                &state.data_dir,
-                state.linter(),
-                &store,
-                state.link.fact(),
-            ),
+            Some(store) => anchordesk_live::devices::check_env(&state.data_dir, state.linter(), &store, state.link.fact()),
             None => CheckEnv::measure(&state.data_dir),
         }
     }
@@ -85,10 +75,7 @@ impl Surroundings for Shell {
 
     fn publish(&self, event: LiveEvent) {
         let _ = match event {
-            LiveEvent::Status(status) => LiveChanged {
-                status: Some(*status),
-            }
-            .emit(&self.app),
+            LiveEvent::Status(status) => LiveChanged { status: Some(*status) }.emit(&self.app),
             LiveEvent::Ended { .. } => LiveChanged { status: None }.emit(&self.app),
             LiveEvent::Stats(stats) => LiveStats { stats: *stats }.emit(&self.app),
             LiveEvent::Preview(jpeg) => Ok(self.app.state::<AppState>().send_preview(jpeg)),
@@ -103,9 +90,7 @@ impl Surroundings for Shell {
 
     fn product_on_air(&self, item: LineupItemId) {
         let app = self.app.clone();
-        tauri::async_runtime::spawn(async move {
-            crate::prompter::follow_product(&app, &app.state::<AppState>(), item).await
-        });
+        tauri::async_runtime::spawn(async move { crate::prompter::follow_product(&app, &app.state::<AppState>(), item).await });
     }
 
     fn pull_room(&self, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
@@ -115,12 +100,7 @@ impl Surroundings for Shell {
         // resumes from its cursor next time. The timer is made inside the runtime (this is
         // the actor's or the follower's thread, not the runtime's).
         tauri::async_runtime::block_on(async {
-            tokio::time::timeout(
-                std::time::Duration::from_secs(3),
-                state.link.pull_room(&store, session),
-            )
-            .await
-            .unwrap_or_else(|_| Err("the platform did not answer in 3 s".into()))
+            tokio::time::timeout(std::time::Duration::from_secs(3), state.link.pull_room(&store, session)).await.unwrap_or_else(|_| Err("the platform did not answer in 3 s".into()))
         })
     }
 }
@@ -129,11 +109,7 @@ impl Surroundings for Shell {
 pub fn start(app: &AppHandle) {
     let state = app.state::<AppState>();
     if let Some(store) = state.store_arc() {
-        let desk = LiveDesk::start(
-            store,
-            state.data_dir.clone(),
-            Arc::new(Shell { app: app.clone() }),
-        );
+        let desk = LiveDesk::start(store, state.data_dir.clone(), Arc::new(Shell { app: app.clone() }));
         let _ = state.live.set(Arc::new(desk));
     }
 }
@@ -145,47 +121,22 @@ async fn with_desk<T: Send + 'static>(
     f: impl FnOnce(&LiveDesk) -> Result<T, anchordesk_live::LiveError> + Send + 'static,
 ) -> Result<T, UiError> {
     let desk = state.live_desk()?;
-    tauri::async_runtime::spawn_blocking(move || f(&desk))
-        .await
-        .map_err(UiError::internal)?
-        .map_err(UiError::from)
+    tauri::async_runtime::spawn_blocking(move || f(&desk)).await.map_err(UiError::internal)?.map_err(UiError::from)
 }
 
 /// Goes live: the gate must be open (or overridden), then the recording (and the push to
 /// `push_url`, or to the platform's ingest) starts. Without a camera the test picture is used.
 #[tauri::command]
 #[specta::specta]
-pub async fn go_live(
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-    rehearsal: bool,
-    push_url: Option<String>,
-) -> Result<LiveStatus, UiError> {
-    with_starting(
-        &state,
-        with_desk(&state, move |desk| {
-            desk.go_live(GoLive {
-                broadcast_id,
-                rehearsal,
-                push_url,
-            })
-        }),
-    )
-    .await
+pub async fn go_live(state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>) -> Result<LiveStatus, UiError> {
+    with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url }))).await
 }
 
 /// Marks going live as under way, so the devices are not taken by a preview meanwhile.
-async fn with_starting<T>(
-    state: &AppState,
-    going: impl std::future::Future<Output = Result<T, UiError>>,
-) -> Result<T, UiError> {
-    state
-        .starting
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+async fn with_starting<T>(state: &AppState, going: impl std::future::Future<Output = Result<T, UiError>>) -> Result<T, UiError> {
+    state.starting.store(true, std::sync::atomic::Ordering::SeqCst);
     let result = going.await;
-    state
-        .starting
-        .store(false, std::sync::atomic::Ordering::SeqCst);
+    state.starting.store(false, std::sync::atomic::Ordering::SeqCst);
     result
 }
 
@@ -233,15 +184,8 @@ desk_commands! {
 /// on air, taken off and captioned rebuilt from the store.
 #[tauri::command]
 #[specta::specta]
-pub async fn resume_interrupted(
-    state: State<'_, AppState>,
-    session_id: SessionId,
-) -> Result<LiveStatus, UiError> {
-    with_starting(
-        &state,
-        with_desk(&state, move |desk| desk.resume(session_id)),
-    )
-    .await
+pub async fn resume_interrupted(state: State<'_, AppState>, session_id: SessionId) -> Result<LiveStatus, UiError> {
+    with_starting(&state, with_desk(&state, move |desk| desk.resume(session_id))).await
 }
 
 /// Stops what is on air when the window closes, so the recording is finalised.

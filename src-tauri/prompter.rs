@@ -24,38 +24,25 @@ pub struct PrompterMoved {
 }
 
 fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Opens (or focuses) the prompter window on the first segment of a broadcast.
 #[tauri::command]
 #[specta::specta]
-pub async fn open_prompter(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    broadcast_id: BroadcastId,
-) -> Result<(), UiError> {
-    let show = state
-        .with_store(move |store| store.run_of_show(broadcast_id))
-        .await?;
+pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<(), UiError> {
+    let show = state.with_store(move |store| store.run_of_show(broadcast_id)).await?;
     let cursor = state.prompter.open(show.broadcast_id, now_ms());
     match app.get_webview_window(PROMPTER_LABEL) {
         Some(window) => {
             let _ = window.set_focus();
         }
         None => {
-            WebviewWindowBuilder::new(
-                &app,
-                PROMPTER_LABEL,
-                WebviewUrl::App("index.html#prompter".into()),
-            )
-            .title("提词器 / Prompter — AnchorDesk")
-            .inner_size(960.0, 640.0)
-            .build()
-            .map_err(UiError::internal)?;
+            WebviewWindowBuilder::new(&app, PROMPTER_LABEL, WebviewUrl::App("index.html#prompter".into()))
+                .title("提词器 / Prompter — AnchorDesk")
+                .inner_size(960.0, 640.0)
+                .build()
+                .map_err(UiError::internal)?;
         }
     }
     let _ = PrompterMoved { cursor }.emit(&app);
@@ -67,35 +54,20 @@ pub async fn open_prompter(
 #[specta::specta]
 pub async fn prompter_state(state: State<'_, AppState>) -> Result<PrompterView, UiError> {
     let prompter = state.prompter.clone();
-    state
-        .with_store(move |store| prompter.view(store, now_ms()))
-        .await
+    state.with_store(move |store| prompter.view(store, now_ms())).await
 }
 
 /// Moves the prompter by `step` segments (1 = next, -1 = previous).
 #[tauri::command]
 #[specta::specta]
-pub async fn prompter_move(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    step: i32,
-) -> Result<PrompterCursor, UiError> {
+pub async fn prompter_move(app: AppHandle, state: State<'_, AppState>, step: i32) -> Result<PrompterCursor, UiError> {
     move_cursor(&app, &state, step).await
 }
 
-async fn move_cursor(
-    app: &AppHandle,
-    state: &AppState,
-    step: i32,
-) -> Result<PrompterCursor, UiError> {
+async fn move_cursor(app: &AppHandle, state: &AppState, step: i32) -> Result<PrompterCursor, UiError> {
     let prompter = state.prompter.clone();
-    let cursor = state
-        .with_store(move |store| prompter.step(store, step, now_ms()))
-        .await?;
-    let _ = PrompterMoved {
-        cursor: cursor.clone(),
-    }
-    .emit(app);
+    let cursor = state.with_store(move |store| prompter.step(store, step, now_ms())).await?;
+    let _ = PrompterMoved { cursor: cursor.clone() }.emit(app);
     Ok(cursor)
 }
 
@@ -104,20 +76,18 @@ async fn move_cursor(
 pub fn register_shortcuts(app: &AppHandle) {
     use tauri_plugin_global_shortcut::{GlobalShortcutExt, ShortcutState};
     for (shortcut, step) in [(NEXT_SHORTCUT, 1), (PREVIOUS_SHORTCUT, -1)] {
-        let result = app
-            .global_shortcut()
-            .on_shortcut(shortcut, move |app, _shortcut, event| {
-                if event.state() != ShortcutState::Pressed {
-                    return;
+        let result = app.global_shortcut().on_shortcut(shortcut, move |app, _shortcut, event| {
+            if event.state() != ShortcutState::Pressed {
+                return;
+            }
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                if let Err(err) = move_cursor(&app, &state, step).await {
+                    tracing::debug!("prompter hotkey ignored: {}", err.message);
                 }
-                let app = app.clone();
-                tauri::async_runtime::spawn(async move {
-                    let state = app.state::<AppState>();
-                    if let Err(err) = move_cursor(&app, &state, step).await {
-                        tracing::debug!("prompter hotkey ignored: {}", err.message);
-                    }
-                });
             });
+        });
         if let Err(err) = result {
             tracing::warn!("global shortcut {shortcut} unavailable: {err}");
         }
@@ -125,16 +95,9 @@ pub fn register_shortcuts(app: &AppHandle) {
 }
 
 /// Moves an open prompter to the segment of the product now on air.
-pub async fn follow_product(
-    app: &AppHandle,
-    state: &AppState,
-    item: anchordesk_core::LineupItemId,
-) {
+pub async fn follow_product(app: &AppHandle, state: &AppState, item: anchordesk_core::LineupItemId) {
     let prompter = state.prompter.clone();
-    if let Ok(Some(cursor)) = state
-        .with_store(move |store| prompter.follow(store, item, now_ms()))
-        .await
-    {
+    if let Ok(Some(cursor)) = state.with_store(move |store| prompter.follow(store, item, now_ms())).await {
         let _ = PrompterMoved { cursor }.emit(app);
     }
 }

@@ -45,8 +45,7 @@ impl AppState {
     /// Opens the store in the resolved data directory and seeds the sample catalog on first
     /// start. A refused database does not stop the app: the window explains what to do.
     pub fn open(data_dir_flag: Option<&Path>) -> AppState {
-        let data_dir =
-            paths::data_dir(data_dir_flag).unwrap_or_else(|| PathBuf::from("anchordesk-data"));
+        let data_dir = paths::data_dir(data_dir_flag).unwrap_or_else(|| PathBuf::from("anchordesk-data"));
         let db_path = paths::db_path(&data_dir);
         let mut interrupted = Vec::new();
         let store = Store::open(&db_path)
@@ -55,15 +54,8 @@ impl AppState {
                 // An archiving cut short by a crash is finished before anything reads it.
                 for (session, outcome) in anchordesk_core::archive::finish_pending(&mut store) {
                     match outcome {
-                        Ok(entry) => tracing::warn!(
-                            "finished archiving session {} into {}",
-                            session.0,
-                            entry.name
-                        ),
-                        Err(err) => tracing::error!(
-                            "archiving session {} could not be finished: {err}",
-                            session.0
-                        ),
+                        Ok(entry) => tracing::warn!("finished archiving session {} into {}", session.0, entry.name),
+                        Err(err) => tracing::error!("archiving session {} could not be finished: {err}", session.0),
                     }
                 }
                 interrupted = store.mark_interrupted_sessions()?;
@@ -96,8 +88,7 @@ impl AppState {
 
     /// Whether a broadcast is live or going live: the devices belong to it then.
     pub fn on_air(&self) -> bool {
-        self.live.get().is_some_and(|desk| desk.on_air().is_some())
-            || self.starting.load(std::sync::atomic::Ordering::SeqCst)
+        self.live.get().is_some_and(|desk| desk.on_air().is_some()) || self.starting.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Wakes the sync worker after a change, so it goes out now.
@@ -107,24 +98,14 @@ impl AppState {
 
     /// Stops the Devices page's preview (the broadcast or a test recording takes the devices).
     pub fn stop_device_preview(&self) {
-        if let Some(preview) = self
-            .device_preview
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-        {
+        if let Some(preview) = self.device_preview.lock().unwrap_or_else(|p| p.into_inner()).take() {
             preview.stop();
         }
     }
 
     /// Sends a preview picture to the window, when it listens.
     pub fn send_preview(&self, jpeg: Vec<u8>) {
-        if let Some(channel) = self
-            .preview_frames
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        if let Some(channel) = self.preview_frames.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             let _ = channel.send(PreviewFrame(jpeg));
         }
     }
@@ -133,9 +114,7 @@ impl AppState {
     /// and grading.
     pub async fn check_env(&self) -> anchordesk_core::plan::CheckEnv {
         match self.live_desk() {
-            Ok(desk) => tauri::async_runtime::spawn_blocking(move || desk.check_env())
-                .await
-                .unwrap_or_else(|_| anchordesk_core::plan::CheckEnv::measure(&self.data_dir)),
+            Ok(desk) => tauri::async_runtime::spawn_blocking(move || desk.check_env()).await.unwrap_or_else(|_| anchordesk_core::plan::CheckEnv::measure(&self.data_dir)),
             Err(_) => anchordesk_core::plan::CheckEnv::measure(&self.data_dir),
         }
     }
@@ -144,9 +123,7 @@ impl AppState {
     pub fn live_desk(&self) -> Result<Arc<anchordesk_live::LiveDesk>, UiError> {
         match self.live.get() {
             Some(desk) => Ok(desk.clone()),
-            None => Err(self
-                .startup_error()
-                .unwrap_or_else(|| UiError::internal("the live session has not started"))),
+            None => Err(self.startup_error().unwrap_or_else(|| UiError::internal("the live session has not started"))),
         }
     }
 
@@ -196,21 +173,14 @@ impl AppState {
         let store = self.store.as_ref().map_err(Clone::clone)?.clone();
         // A panic while holding the lock poisons it; the store itself stays consistent
         // because every change is one transaction, so carry on with the inner value.
-        tauri::async_runtime::spawn_blocking(move || {
-            f(&mut store
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()))
-        })
-        .await
-        .map_err(|err| UiError::internal(format!("store task failed: {err}")))?
-        .map_err(Into::into)
+        tauri::async_runtime::spawn_blocking(move || f(&mut store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())))
+            .await
+            .map_err(|err| UiError::internal(format!("store task failed: {err}")))?
+            .map_err(Into::into)
     }
 
     /// [`AppState::with_store_as`] with the store's own errors.
-    pub async fn with_store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, UiError> {
+    pub async fn with_store<T: Send + 'static>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static) -> Result<T, UiError> {
         self.with_store_as(f).await
     }
 }

@@ -55,14 +55,9 @@ crate::state::store_commands! {
 /// Asks the platform for its shop with these credentials; returns the shop's name.
 #[tauri::command]
 #[specta::specta]
-pub async fn test_platform_connection(
-    base_url: String,
-    client_id: String,
-    secret: String,
-) -> Result<String, UiError> {
+pub async fn test_platform_connection(base_url: String, client_id: String, secret: String) -> Result<String, UiError> {
     use anchordesk_platform::Platform as _;
-    let platform = ContractClient::new(ClientConfig::new(base_url, client_id, secret))
-        .map_err(UiError::internal)?;
+    let platform = ContractClient::new(ClientConfig::new(base_url, client_id, secret)).map_err(UiError::internal)?;
     Ok(platform.shop().await.map_err(UiError::internal)?.name)
 }
 
@@ -71,25 +66,15 @@ pub async fn test_platform_connection(
 /// returns to the embedded practice platform.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_platform_settings(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    base_url: Option<String>,
-    client_id: Option<String>,
-    secret: Option<String>,
-) -> Result<PlatformView, UiError> {
+pub async fn save_platform_settings(app: AppHandle, state: State<'_, AppState>, base_url: Option<String>, client_id: Option<String>, secret: Option<String>) -> Result<PlatformView, UiError> {
     if state.on_air() {
         return Err(UiError::conflict(anchordesk_core::Conflict::AlreadyLive));
     }
     let (base_url, client_id) = (base_url.unwrap_or_default(), client_id.unwrap_or_default());
-    let switch = move |store: &mut anchordesk_core::Store| {
-        anchordesk_desk_sync::switch_platform(store, &base_url, &client_id, secret.as_deref())
-    };
+    let switch = move |store: &mut anchordesk_core::Store| anchordesk_desk_sync::switch_platform(store, &base_url, &client_id, secret.as_deref());
     state.with_store_as(switch).await?;
     // Switch now: stop the current link (and the embedded platform), start the new one.
     state.link.stop().await;
     start(&app);
-    state
-        .with_store(|store| anchordesk_desk_sync::platform_view(store))
-        .await
+    state.with_store(|store| anchordesk_desk_sync::platform_view(store)).await
 }

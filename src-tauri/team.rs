@@ -8,32 +8,13 @@ use tauri::State;
 #[tauri::command]
 #[specta::specta]
 pub async fn team_status(state: State<'_, AppState>) -> Result<Option<TeamView>, UiError> {
-    Ok(state
-        .with_store(|store| team::link(store))
-        .await?
-        .map(|link| link.view()))
+    Ok(state.with_store(|store| team::link(store)).await?.map(|link| link.view()))
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn join_team(
-    state: State<'_, AppState>,
-    url: String,
-    email: String,
-    password: String,
-    new_password: Option<String>,
-    certificate: Option<String>,
-) -> Result<TeamView, UiError> {
-    Ok(team::join(
-        &*state.shared_store()?,
-        &url,
-        &email,
-        &password,
-        new_password.as_deref(),
-        certificate.as_deref(),
-    )
-    .await?
-    .view())
+pub async fn join_team(state: State<'_, AppState>, url: String, email: String, password: String, new_password: Option<String>, certificate: Option<String>) -> Result<TeamView, UiError> {
+    Ok(team::join(&*state.shared_store()?, &url, &email, &password, new_password.as_deref(), certificate.as_deref()).await?.view())
 }
 
 #[tauri::command]

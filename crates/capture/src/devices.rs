@@ -467,8 +467,6 @@ pub fn software_rendering_only() -> bool {
     if !cfg!(target_os = "linux") {
         return false;
     }
-    let render_node = |entry: std::io::Result<std::fs::DirEntry>| {
-        entry.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD"))
-    };
+    let render_node = |entry: std::io::Result<std::fs::DirEntry>| entry.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("renderD"));
     !std::fs::read_dir("/dev/dri").is_ok_and(|mut dir| dir.any(render_node))
 }

@@ -56,8 +56,7 @@ fn unreachable_ingest_is_refused_before_the_file_exists() {
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
     let closed = common::free_port();
-    config.pushes =
-        vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{closed}/live/sk_SECRET")).unwrap()];
+    config.pushes = vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{closed}/live/sk_SECRET")).unwrap()];
     let err = refused(config);
     assert_eq!(err.code(), ErrorCode::IngestUnreachable);
     assert!(err.to_string().contains(&closed.to_string()), "{err}");
@@ -74,8 +73,7 @@ fn an_ingest_host_that_does_not_resolve_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = small(&dir.path().join("a.mp4"));
     // .invalid never resolves (RFC 6761).
-    config.pushes =
-        vec![StreamUrl::parse("rtmp://ingest.anchordesk.invalid/live/sk_SECRET").unwrap()];
+    config.pushes = vec![StreamUrl::parse("rtmp://ingest.anchordesk.invalid/live/sk_SECRET").unwrap()];
     let err = refused(config);
     assert_eq!(err.code(), ErrorCode::IngestUnreachable);
     assert!(
@@ -99,8 +97,7 @@ fn an_ingest_that_is_not_rtmp_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.mp4");
     let mut config = small(&out);
-    config.pushes =
-        vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap()];
+    config.pushes = vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_SECRET")).unwrap()];
     let started = std::time::Instant::now();
     let err = refused(config);
     // The sources were already running; they must wind down at once, not after a timeout.

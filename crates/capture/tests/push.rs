@@ -48,8 +48,7 @@ fn push_survives_an_ingest_outage_and_the_recording_has_no_gap() {
     config.video.height = 360;
     config.video.bitrate_kbps = 800;
     config.duration_ms = Some(24_000);
-    config.pushes =
-        vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_live_SECRET42")).unwrap()];
+    config.pushes = vec![StreamUrl::parse(&format!("rtmp://127.0.0.1:{port}/live/sk_live_SECRET42")).unwrap()];
     // Shorter than the default so the test sees several attempts inside one outage.
     config.reconnect = ReconnectPolicy {
         initial_delay_ms: 500,

@@ -54,9 +54,7 @@ fn main() {
         eprintln!("usage: score [--figures-only] FILE...");
         std::process::exit(2);
     }
-    let linter = anchordesk_claims::LinterBuilder::with_default_packs()
-        .with_model(with_model)
-        .build();
+    let linter = anchordesk_claims::LinterBuilder::with_default_packs().with_model(with_model).build();
     let mut total = Tally::default();
     // Per labelled category: hits and misses; false alarms by the category reported.
     let mut per_category: Vec<(Category, usize, usize, usize)> =
@@ -109,10 +107,7 @@ fn main() {
                     for f in &findings {
                         per_category[f.category as usize].3 += 1;
                     }
-                    details.push(format!(
-                        "{file}:{}: false alarm {found:?}: {sentence}",
-                        idx + 1
-                    ));
+                    details.push(format!("{file}:{}: false alarm {found:?}: {sentence}", idx + 1));
                 }
                 (false, _, true) => {
                     tally.tp += 1;
@@ -128,10 +123,7 @@ fn main() {
                     if flagged {
                         tally.fp += 1;
                     }
-                    details.push(format!(
-                        "{file}:{}: missed {label} (got {found:?}): {sentence}",
-                        idx + 1
-                    ));
+                    details.push(format!("{file}:{}: missed {label} (got {found:?}): {sentence}", idx + 1));
                 }
             }
         }

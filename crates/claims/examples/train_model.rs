@@ -24,16 +24,11 @@ fn read(paths: &[String]) -> Vec<(String, Vec<Category>)> {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let Some((label, sentence)) = line.split_once('\t') else {
-                continue;
-            };
+            let Some((label, sentence)) = line.split_once('\t') else { continue };
             let labels = if label.trim() == "clean" {
                 Vec::new()
             } else {
-                label
-                    .split(',')
-                    .filter_map(|l| Category::parse(l.trim()))
-                    .collect()
+                label.split(',').filter_map(|l| Category::parse(l.trim())).collect()
             };
             rows.push((sentence.to_owned(), labels));
         }
@@ -45,9 +40,7 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     let mut state = seed;
     for i in (1..n).rev() {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let j = (state >> 33) as usize % (i + 1);
         order.swap(i, j);
     }
@@ -57,14 +50,8 @@ fn shuffled(n: usize, seed: u64) -> Vec<usize> {
 fn train(data: &[(Vec<u32>, Vec<Category>)]) -> Model {
     let mut pos_weight = [1.0f32; 12];
     for (class, category) in Category::ALL.iter().enumerate() {
-        let positives = data
-            .iter()
-            .filter(|(_, labels)| labels.contains(category))
-            .count()
-            .max(1);
-        pos_weight[class] = ((data.len() - positives) as f32 / positives as f32)
-            .sqrt()
-            .clamp(1.0, 8.0);
+        let positives = data.iter().filter(|(_, labels)| labels.contains(category)).count().max(1);
+        pos_weight[class] = ((data.len() - positives) as f32 / positives as f32).sqrt().clamp(1.0, 8.0);
     }
     let mut model = Model::zeros();
     let mut grad_sq = vec![0.0f32; model.weights.len()];
@@ -78,36 +65,21 @@ fn train(data: &[(Vec<u32>, Vec<Category>)]) -> Model {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/");
-    let paths = if args.is_empty() {
-        vec![format!("{root}zh.tsv"), format!("{root}en.tsv")]
-    } else {
-        args
-    };
+    let paths = if args.is_empty() { vec![format!("{root}zh.tsv"), format!("{root}en.tsv")] } else { args };
     let rows = read(&paths);
-    let data: Vec<(Vec<u32>, Vec<Category>)> =
-        rows.iter().map(|(s, l)| (features(s), l.clone())).collect();
-    println!(
-        "{} sentences, {} labelled, {} buckets per category",
-        data.len(),
-        data.iter().filter(|(_, l)| !l.is_empty()).count(),
-        BUCKETS
-    );
+    let data: Vec<(Vec<u32>, Vec<Category>)> = rows.iter().map(|(s, l)| (features(s), l.clone())).collect();
+    println!("{} sentences, {} labelled, {} buckets per category", data.len(), data.iter().filter(|(_, l)| !l.is_empty()).count(), BUCKETS);
 
     // Held-out scores from 5 folds: (best score, its category, the labels).
     let order = shuffled(data.len(), 7);
     let mut held: Vec<(f32, Category, Vec<Category>)> = Vec::new();
     for fold in 0..5 {
-        let (test, train_idx): (Vec<usize>, Vec<usize>) =
-            order.iter().partition(|&&i| i % 5 == fold);
+        let (test, train_idx): (Vec<usize>, Vec<usize>) = order.iter().partition(|&&i| i % 5 == fold);
         let train_set: Vec<_> = train_idx.iter().map(|&i| data[i].clone()).collect();
         let model = train(&train_set);
         for &i in &test {
             let scores = model.scores(&data[i].0);
-            let (class, &score) = scores
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .unwrap();
+            let (class, &score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap();
             held.push((score, Category::ALL[class], data[i].1.clone()));
         }
     }
@@ -118,28 +90,19 @@ fn main() {
         if flagged.is_empty() {
             continue;
         }
-        let right = flagged
-            .iter()
-            .filter(|(_, c, labels)| labels.contains(c))
-            .count();
+        let right = flagged.iter().filter(|(_, c, labels)| labels.contains(c)).count();
         let precision = right as f32 / flagged.len() as f32;
         let labelled = held.iter().filter(|(_, _, l)| !l.is_empty()).count();
         if precision >= TARGET_PRECISION {
             threshold = t;
-            println!(
-                "threshold {t:.2}: held-out precision {precision:.3}, recall of the model alone {:.3}",
-                right as f32 / labelled as f32
-            );
+            println!("threshold {t:.2}: held-out precision {precision:.3}, recall of the model alone {:.3}", right as f32 / labelled as f32);
         } else {
             break;
         }
     }
     let mut model = train(&data);
     model.threshold = threshold;
-    let out = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../assets/model/claims-ngram.bin"
-    );
+    let out = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/model/claims-ngram.bin");
     std::fs::create_dir_all(std::path::Path::new(out).parent().unwrap()).unwrap();
     std::fs::write(out, model.to_bytes()).unwrap();
     println!("wrote {out} (threshold {threshold:.2})");

@@ -83,106 +83,31 @@ pub(crate) struct Lexicons {
 
 /// The default lexicons, embedded in the binary: `(file name, source)`.
 pub(crate) const DEFAULT_LEXICONS: &[(&str, &str)] = &[
-    (
-        "negation.toml",
-        include_str!("../../../assets/lexicons/negation.toml"),
-    ),
-    (
-        "evidence.toml",
-        include_str!("../../../assets/lexicons/evidence.toml"),
-    ),
-    (
-        "disease.toml",
-        include_str!("../../../assets/lexicons/disease.toml"),
-    ),
-    (
-        "body-function.toml",
-        include_str!("../../../assets/lexicons/body-function.toml"),
-    ),
-    (
-        "efficacy-verb.toml",
-        include_str!("../../../assets/lexicons/efficacy-verb.toml"),
-    ),
-    (
-        "own-scope.toml",
-        include_str!("../../../assets/lexicons/own-scope.toml"),
-    ),
-    (
-        "usage.toml",
-        include_str!("../../../assets/lexicons/usage.toml"),
-    ),
-    (
-        "position.toml",
-        include_str!("../../../assets/lexicons/position.toml"),
-    ),
-    (
-        "official.toml",
-        include_str!("../../../assets/lexicons/official.toml"),
-    ),
-    (
-        "endorser.toml",
-        include_str!("../../../assets/lexicons/endorser.toml"),
-    ),
-    (
-        "recommend-verb.toml",
-        include_str!("../../../assets/lexicons/recommend-verb.toml"),
-    ),
-    (
-        "guarantee.toml",
-        include_str!("../../../assets/lexicons/guarantee.toml"),
-    ),
-    (
-        "outcome.toml",
-        include_str!("../../../assets/lexicons/outcome.toml"),
-    ),
-    (
-        "competitor.toml",
-        include_str!("../../../assets/lexicons/competitor.toml"),
-    ),
-    (
-        "smear.toml",
-        include_str!("../../../assets/lexicons/smear.toml"),
-    ),
-    (
-        "contact.toml",
-        include_str!("../../../assets/lexicons/contact.toml"),
-    ),
-    (
-        "reference-price.toml",
-        include_str!("../../../assets/lexicons/reference-price.toml"),
-    ),
-    (
-        "en-disease.toml",
-        include_str!("../../../assets/lexicons/en-disease.toml"),
-    ),
-    (
-        "en-endorser.toml",
-        include_str!("../../../assets/lexicons/en-endorser.toml"),
-    ),
-    (
-        "en-efficacy-verb.toml",
-        include_str!("../../../assets/lexicons/en-efficacy-verb.toml"),
-    ),
-    (
-        "en-official.toml",
-        include_str!("../../../assets/lexicons/en-official.toml"),
-    ),
-    (
-        "en-competitor.toml",
-        include_str!("../../../assets/lexicons/en-competitor.toml"),
-    ),
-    (
-        "en-smear.toml",
-        include_str!("../../../assets/lexicons/en-smear.toml"),
-    ),
-    (
-        "measure-unit.toml",
-        include_str!("../../../assets/lexicons/measure-unit.toml"),
-    ),
-    (
-        "comparison-scope.toml",
-        include_str!("../../../assets/lexicons/comparison-scope.toml"),
-    ),
+    ("negation.toml", include_str!("../../../assets/lexicons/negation.toml")),
+    ("evidence.toml", include_str!("../../../assets/lexicons/evidence.toml")),
+    ("disease.toml", include_str!("../../../assets/lexicons/disease.toml")),
+    ("body-function.toml", include_str!("../../../assets/lexicons/body-function.toml")),
+    ("efficacy-verb.toml", include_str!("../../../assets/lexicons/efficacy-verb.toml")),
+    ("own-scope.toml", include_str!("../../../assets/lexicons/own-scope.toml")),
+    ("usage.toml", include_str!("../../../assets/lexicons/usage.toml")),
+    ("position.toml", include_str!("../../../assets/lexicons/position.toml")),
+    ("official.toml", include_str!("../../../assets/lexicons/official.toml")),
+    ("endorser.toml", include_str!("../../../assets/lexicons/endorser.toml")),
+    ("recommend-verb.toml", include_str!("../../../assets/lexicons/recommend-verb.toml")),
+    ("guarantee.toml", include_str!("../../../assets/lexicons/guarantee.toml")),
+    ("outcome.toml", include_str!("../../../assets/lexicons/outcome.toml")),
+    ("competitor.toml", include_str!("../../../assets/lexicons/competitor.toml")),
+    ("smear.toml", include_str!("../../../assets/lexicons/smear.toml")),
+    ("contact.toml", include_str!("../../../assets/lexicons/contact.toml")),
+    ("reference-price.toml", include_str!("../../../assets/lexicons/reference-price.toml")),
+    ("en-disease.toml", include_str!("../../../assets/lexicons/en-disease.toml")),
+    ("en-endorser.toml", include_str!("../../../assets/lexicons/en-endorser.toml")),
+    ("en-efficacy-verb.toml", include_str!("../../../assets/lexicons/en-efficacy-verb.toml")),
+    ("en-official.toml", include_str!("../../../assets/lexicons/en-official.toml")),
+    ("en-competitor.toml", include_str!("../../../assets/lexicons/en-competitor.toml")),
+    ("en-smear.toml", include_str!("../../../assets/lexicons/en-smear.toml")),
+    ("measure-unit.toml", include_str!("../../../assets/lexicons/measure-unit.toml")),
+    ("comparison-scope.toml", include_str!("../../../assets/lexicons/comparison-scope.toml")),
 ];
 
 impl Lexicons {
@@ -200,15 +125,8 @@ impl Lexicons {
     /// Adds a lexicon file. Errors name the problem.
     pub fn add_file(&mut self, file: &str, source: &str) -> Result<(), String> {
         let raw: RawLexicon = toml::from_str(source).map_err(|e| e.message().trim().to_owned())?;
-        if !raw
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
-        {
-            return Err(format!(
-                "lexicon name {:?} must be lowercase ASCII with dashes",
-                raw.name
-            ));
+        if !raw.name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()) {
+            return Err(format!("lexicon name {:?} must be lowercase ASCII with dashes", raw.name));
         }
         if self.by_name.contains_key(&raw.name) {
             return Err(format!("lexicon {:?} is defined twice ({file})", raw.name));
@@ -232,18 +150,15 @@ impl Lexicons {
     /// Adds a team's entries to a lexicon (creating it when new).
     pub fn extend(&mut self, name: &str, entries: &[String], pack: &str) -> Result<(), String> {
         let expanded = expand_entries(entries)?;
-        let lexicon = self
-            .by_name
-            .entry(name.to_owned())
-            .or_insert_with(|| Lexicon {
-                name: name.to_owned(),
-                title: format!("team words ({pack})"),
-                source: pack.to_owned(),
-                licence: String::new(),
-                sources: Vec::new(),
-                expanded: Vec::new(),
-                team_sources: Vec::new(),
-            });
+        let lexicon = self.by_name.entry(name.to_owned()).or_insert_with(|| Lexicon {
+            name: name.to_owned(),
+            title: format!("team words ({pack})"),
+            source: pack.to_owned(),
+            licence: String::new(),
+            sources: Vec::new(),
+            expanded: Vec::new(),
+            team_sources: Vec::new(),
+        });
         for entry in expanded {
             if !lexicon.expanded.contains(&entry) {
                 lexicon.expanded.push(entry);
@@ -282,9 +197,7 @@ fn expand_entries(entries: &[String]) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for entry in entries {
         if entry.contains('{') {
-            return Err(format!(
-                "lexicon entry {entry:?} may not hold a placeholder"
-            ));
+            return Err(format!("lexicon entry {entry:?} may not hold a placeholder"));
         }
         for variant in pattern::expand_alternatives(entry)? {
             if !variant.trim().is_empty() && !out.contains(&variant) {
@@ -320,16 +233,8 @@ mod tests {
     fn default_lexicons_load_with_source_and_licence() {
         let lexicons = Lexicons::defaults();
         for summary in lexicons.summaries() {
-            assert!(
-                !summary.source.trim().is_empty(),
-                "{} has no source",
-                summary.name
-            );
-            assert!(
-                !summary.licence.trim().is_empty(),
-                "{} has no licence",
-                summary.name
-            );
+            assert!(!summary.source.trim().is_empty(), "{} has no source", summary.name);
+            assert!(!summary.licence.trim().is_empty(), "{} has no licence", summary.name);
             assert!(summary.phrases > 0, "{} is empty", summary.name);
         }
         assert!(lexicons.entries("disease").unwrap().len() >= 200);
@@ -344,20 +249,14 @@ mod tests {
             .filter(|name| name.ends_with(".toml"))
             .collect();
         files.sort();
-        let mut embedded: Vec<String> = DEFAULT_LEXICONS
-            .iter()
-            .map(|(name, _)| (*name).to_owned())
-            .collect();
+        let mut embedded: Vec<String> = DEFAULT_LEXICONS.iter().map(|(name, _)| (*name).to_owned()).collect();
         embedded.sort();
         assert_eq!(files, embedded);
     }
 
     #[test]
     fn references_are_found_in_order() {
-        assert_eq!(
-            references("{@efficacy-verb}{g}{@disease}"),
-            ["efficacy-verb", "disease"]
-        );
+        assert_eq!(references("{@efficacy-verb}{g}{@disease}"), ["efficacy-verb", "disease"]);
         assert!(references("最低价").is_empty());
     }
 
@@ -365,9 +264,7 @@ mod tests {
     fn a_team_extends_a_lexicon() {
         let mut lexicons = Lexicons::defaults();
         let before = lexicons.entries("disease").unwrap().len();
-        lexicons
-            .extend("disease", &["(痛风|尿酸)石".to_owned()], "team.toml")
-            .unwrap();
+        lexicons.extend("disease", &["(痛风|尿酸)石".to_owned()], "team.toml").unwrap();
         let after = lexicons.entries("disease").unwrap();
         assert_eq!(after.len(), before + 2);
         assert!(after.contains(&"痛风石".to_owned()));

@@ -84,10 +84,7 @@ pub fn features_of_folded(folded: &str) -> Vec<u32> {
 impl Model {
     /// An untrained model.
     pub fn zeros() -> Model {
-        Model {
-            weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)],
-            threshold: 1.0,
-        }
+        Model { weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)], threshold: 1.0 }
     }
 
     fn row(&self, class: usize) -> &[f32] {
@@ -113,10 +110,7 @@ impl Model {
     /// [`Model::suspect`] from features already computed.
     pub fn suspect_features(&self, features: &[u32]) -> Option<(Category, f32)> {
         let scores = self.scores(features);
-        let (class, &score) = scores
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1))?;
+        let (class, &score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
         (score >= self.threshold).then(|| (Category::ALL[class], score))
     }
 
@@ -139,10 +133,7 @@ impl Model {
         if body.len() != Category::ALL.len() * (BUCKETS + 1) * 4 {
             return None;
         }
-        let weights = body
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let weights = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         Some(Model { weights, threshold })
     }
 
@@ -165,11 +156,7 @@ impl Model {
                 let z: f32 = row[BUCKETS] + features.iter().map(|&f| row[f as usize]).sum::<f32>();
                 let p = 1.0 / (1.0 + (-z).exp());
                 let positive = labels.contains(category);
-                let (y, weight) = if positive {
-                    (1.0, pos_weight[class])
-                } else {
-                    (0.0, 1.0)
-                };
+                let (y, weight) = if positive { (1.0, pos_weight[class]) } else { (0.0, 1.0) };
                 let g = (p - y) * weight;
                 for &f in features.iter().chain(std::iter::once(&(BUCKETS as u32))) {
                     let at = offset + f as usize;
@@ -214,14 +201,7 @@ mod tests {
     fn features_are_stable_and_folded() {
         assert_eq!(features("最低价"), features("最 低 價"));
         let best = features("the best");
-        assert!(
-            features("the bestseller")
-                .iter()
-                .filter(|f| best.contains(f))
-                .count()
-                == 1,
-            "only `the` is shared"
-        );
+        assert!(features("the bestseller").iter().filter(|f| best.contains(f)).count() == 1, "only `the` is shared");
         assert!(!features("治失眠").is_empty());
         assert!(features("").is_empty());
     }

@@ -27,14 +27,14 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::compound::{self, Compound, Link};
 use crate::finding::{Category, LegalRef, Rewrite, Severity};
 use crate::laws;
+use crate::compound::{self, Compound, Link};
 use crate::lexicon::{self, Lexicons};
+use std::sync::Arc;
 use crate::pattern::{self, Pattern};
 use crate::product::{Certificate, ProductCategory};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// A rule pack that could not be loaded, with the place of the problem.
 ///
@@ -132,9 +132,7 @@ struct RawAdditions {
 /// The lexicon additions of a pack source (empty when it has none or does not parse; the
 /// full parse reports the problem).
 pub(crate) fn lexicon_additions(source: &str) -> BTreeMap<String, Vec<String>> {
-    toml::from_str::<RawAdditions>(source)
-        .map(|raw| raw.lexicon)
-        .unwrap_or_default()
+    toml::from_str::<RawAdditions>(source).map(|raw| raw.lexicon).unwrap_or_default()
 }
 
 #[derive(Deserialize)]
@@ -273,13 +271,7 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
         let mut exceptions = Vec::new();
         let mut exception_compounds = Vec::new();
         for source in &raw_rule.except {
-            compile_source(
-                &locator,
-                source,
-                lexicons,
-                &mut exceptions,
-                &mut exception_compounds,
-            )?;
+            compile_source(&locator, source, lexicons, &mut exceptions, &mut exception_compounds)?;
         }
         if raw_rule.laws.get_ref().is_empty() {
             return Err(locator.at(&raw_rule.laws, format!("rule {id:?} cites no law")));
@@ -331,14 +323,7 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
         for name in &raw_rule.allowed_for {
             allowed_for.push(ProductCategory::parse(name.get_ref()).ok_or_else(|| {
                 let known: Vec<&str> = ProductCategory::ALL.iter().map(|c| c.as_str()).collect();
-                locator.at(
-                    name,
-                    format!(
-                        "unknown product category {:?} (known: {})",
-                        name.get_ref(),
-                        known.join(", ")
-                    ),
-                )
+                locator.at(name, format!("unknown product category {:?} (known: {})", name.get_ref(), known.join(", ")))
             })?);
         }
         let mut used_lexicons: Vec<String> = Vec::new();
@@ -390,9 +375,7 @@ pub(crate) fn parse(pack: &str, source: &str, lexicons: &Lexicons) -> Result<Pac
         if source.get_ref().contains("{@") {
             return Err(locator.at(source, "`allow` takes names, not lexicons"));
         }
-        allow.extend(
-            pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?,
-        );
+        allow.extend(pattern::expand(source.get_ref()).map_err(|message| locator.at(source, message))?);
     }
     Ok(Pack {
         rules,
@@ -413,32 +396,23 @@ fn compile_source(
     plain: &mut Vec<Pattern>,
     compounds: &mut Vec<Arc<Compound>>,
 ) -> Result<(), PackError> {
-    if source.get_ref().contains("{@")
-        || source.get_ref().contains("{c}")
-        || source.get_ref().contains("{s}")
-    {
-        let compiled = compound::compile(source.get_ref(), lexicons)
-            .map_err(|message| locator.at(source, message))?;
+    if source.get_ref().contains("{@") || source.get_ref().contains("{c}") || source.get_ref().contains("{s}") {
+        let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
         compounds.push(Arc::new(compiled));
     } else {
         match pattern::expand(source.get_ref()) {
             // Many alternatives multiply keys in the automaton; two sides keep it small.
             Ok(patterns) => {
-                let large =
-                    patterns.len() > MAX_PLAIN_VARIANTS && !source.get_ref().contains("{w}");
+                let large = patterns.len() > MAX_PLAIN_VARIANTS && !source.get_ref().contains("{w}");
                 // A shape only the plain form handles (a `{n}` inside `(..|..)`) stays plain.
-                match large
-                    .then(|| compound::compile(source.get_ref(), lexicons).ok())
-                    .flatten()
-                {
+                match large.then(|| compound::compile(source.get_ref(), lexicons).ok()).flatten() {
                     Some(compiled) => compounds.push(Arc::new(compiled)),
                     None => plain.extend(patterns),
                 }
             }
             // Too many alternatives to spell out: split into two sides instead.
             Err(message) if message.contains("variants") && !source.get_ref().contains("{w}") => {
-                let compiled = compound::compile(source.get_ref(), lexicons)
-                    .map_err(|message| locator.at(source, message))?;
+                let compiled = compound::compile(source.get_ref(), lexicons).map_err(|message| locator.at(source, message))?;
                 compounds.push(Arc::new(compiled));
             }
             Err(message) => return Err(locator.at(source, message)),

@@ -55,8 +55,7 @@ impl Pattern {
     /// 病有好处, not by the common 对).
     pub fn key_is_suffix(&self) -> bool {
         self.prefix.is_empty()
-            || (self.hole == Some(Hole::Gap)
-                && self.suffix.chars().count() > self.prefix.chars().count())
+            || (self.hole == Some(Hole::Gap) && self.suffix.chars().count() > self.prefix.chars().count())
     }
 }
 
@@ -104,16 +103,11 @@ fn expand_variants(source: &str) -> Result<Vec<String>, String> {
     while let Some(ch) = chars.next() {
         let options: Vec<String> = match ch {
             '[' => read_class(&mut chars, source)?,
-            '(' => read_group(&mut chars, source)?
-                .split('|')
-                .map(str::to_owned)
-                .collect(),
+            '(' => read_group(&mut chars, source)?.split('|').map(str::to_owned).collect(),
             ']' | ')' => return Err(format!("unmatched `{ch}` in pattern {source:?}")),
             // Regular-expression habits would silently fold away as punctuation.
             '?' | '*' | '\\' => {
-                return Err(format!(
-                    "`{ch}` is not pattern syntax in {source:?} (write optional text as `(text|)`)"
-                ));
+                return Err(format!("`{ch}` is not pattern syntax in {source:?} (write optional text as `(text|)`)"));
             }
             _ => vec![ch.to_string()],
         };
@@ -124,9 +118,7 @@ fn expand_variants(source: &str) -> Result<Vec<String>, String> {
             }
         }
         if next.len() > limit {
-            return Err(format!(
-                "pattern {source:?} expands to more than {limit} variants"
-            ));
+            return Err(format!("pattern {source:?} expands to more than {limit} variants"));
         }
         variants = next;
     }
@@ -134,10 +126,7 @@ fn expand_variants(source: &str) -> Result<Vec<String>, String> {
 }
 
 /// After a `[`: the characters up to `]`, each one option.
-pub(crate) fn read_class(
-    chars: &mut impl Iterator<Item = char>,
-    source: &str,
-) -> Result<Vec<String>, String> {
+pub(crate) fn read_class(chars: &mut impl Iterator<Item = char>, source: &str) -> Result<Vec<String>, String> {
     let mut options = Vec::new();
     loop {
         match chars.next() {
@@ -153,10 +142,7 @@ pub(crate) fn read_class(
 }
 
 /// After a `(`: the text up to `)` (alternatives still joined by `|`).
-pub(crate) fn read_group(
-    chars: &mut impl Iterator<Item = char>,
-    source: &str,
-) -> Result<String, String> {
+pub(crate) fn read_group(chars: &mut impl Iterator<Item = char>, source: &str) -> Result<String, String> {
     let mut body = String::new();
     loop {
         match chars.next() {
@@ -342,30 +328,10 @@ pub(crate) fn number_backward(text: &str, to: usize) -> Option<(f64, usize)> {
 /// The value of an English number word, and whether it scales what came before.
 fn english_word(word: &str) -> Option<(f64, bool)> {
     const UNITS: [&str; 20] = [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
     ];
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
+    const TENS: [&str; 8] = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
     if let Some(n) = UNITS.iter().position(|u| *u == word) {
         return Some((n as f64, false));
     }
@@ -388,9 +354,7 @@ fn english_forward(text: &str, from: usize) -> Option<(f64, usize)> {
     let mut pos = from;
     loop {
         let rest = &text[pos..];
-        let len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         if len == 0 {
             break;
         }
@@ -401,11 +365,7 @@ fn english_forward(text: &str, from: usize) -> Option<(f64, usize)> {
                 // A new tens or teens word after a complete group starts another number
                 // ("fifty nine ninety nine" is 59, then 99).
                 let group = current % 100.0;
-                let fits = if value >= 10.0 {
-                    group == 0.0
-                } else {
-                    group % 10.0 == 0.0 && !(10.0..20.0).contains(&group)
-                };
+                let fits = if value >= 10.0 { group == 0.0 } else { group % 10.0 == 0.0 && !(10.0..20.0).contains(&group) };
                 if !fits {
                     break;
                 }
@@ -603,11 +563,7 @@ mod tests {
     #[test]
     fn english_number_words_are_numbers() {
         let cases = [
-            (
-                "a hundred and forty nine dollars",
-                149.0,
-                "a hundred and forty nine",
-            ),
+            ("a hundred and forty nine dollars", 149.0, "a hundred and forty nine"),
             ("twelve thousand people", 12_000.0, "twelve thousand"),
             ("two million bottles", 2_000_000.0, "two million"),
             ("ten k a month", 10_000.0, "ten k"),
@@ -743,10 +699,7 @@ mod tests {
         assert_eq!(&text[hit.start..hit.end], "对胃病有好处");
         let text = fold("对，病有好处");
         let key_start = text.find("病有好处").unwrap();
-        assert_eq!(
-            verify(pattern, &text, key_start, key_start + "病有好处".len()),
-            None
-        );
+        assert_eq!(verify(pattern, &text, key_start, key_start + "病有好处".len()), None);
     }
 
     #[test]

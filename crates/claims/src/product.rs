@@ -116,13 +116,10 @@ impl ProductCategory {
     /// Parses the kebab-case name or the Chinese name (with a few common variants).
     pub fn parse(name: &str) -> Option<ProductCategory> {
         let name = name.trim();
-        ProductCategory::ALL
-            .into_iter()
-            .find(|c| c.as_str() == name || c.label_zh() == name)
-            .or(match name {
-                "食品" | "农产品" | "生鲜" | "水果" | "蔬菜" | "蜂蜜" | "大米" | "粮油"
-                | "茶叶" | "茶" | "肉类" | "禽蛋" | "水产" | "零食" | "干货" | "饮料" | "酒水"
-                | "特产" => Some(ProductCategory::Food),
+        ProductCategory::ALL.into_iter().find(|c| c.as_str() == name || c.label_zh() == name).or(
+            match name {
+                "食品" | "农产品" | "生鲜" | "水果" | "蔬菜" | "蜂蜜" | "大米" | "粮油" | "茶叶" | "茶" | "肉类" | "禽蛋"
+                | "水产" | "零食" | "干货" | "饮料" | "酒水" | "特产" => Some(ProductCategory::Food),
                 "保健品" | "蓝帽子" => Some(ProductCategory::HealthFood),
                 "美妆" | "护肤品" | "彩妆" => Some(ProductCategory::Cosmetic),
                 "家居" | "日化" | "家电" | "厨具" => Some(ProductCategory::Household),
@@ -131,7 +128,8 @@ impl ProductCategory {
                 "服装" | "鞋帽" => Some(ProductCategory::Apparel),
                 "课程" | "服务" => Some(ProductCategory::Service),
                 _ => None,
-            })
+            },
+        )
     }
 }
 

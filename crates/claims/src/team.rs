@@ -121,8 +121,7 @@ pub fn team_pack_source(settings: &TeamSettings) -> String {
             rewrites: &word.rewrites,
         });
     }
-    let mut lexicon: std::collections::BTreeMap<&str, Vec<&str>> =
-        std::collections::BTreeMap::new();
+    let mut lexicon: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
     for entry in &settings.lexicon_words {
         let word = entry.word.trim();
         if !word.is_empty() {
@@ -192,33 +191,19 @@ mod tests {
     #[test]
     fn a_team_word_in_a_lexicon_reaches_every_rule_that_uses_it() {
         let text = "缓解鼠标手";
-        assert!(
-            LinterBuilder::with_default_packs()
-                .build()
-                .lint(text, &LintOptions::default())
-                .is_empty()
-        );
+        assert!(LinterBuilder::with_default_packs().build().lint(text, &LintOptions::default()).is_empty());
         let settings = TeamSettings {
-            lexicon_words: vec![TeamLexiconWord {
-                lexicon: "disease".into(),
-                word: "鼠标手".into(),
-            }],
+            lexicon_words: vec![TeamLexiconWord { lexicon: "disease".into(), word: "鼠标手".into() }],
             ..TeamSettings::default()
         };
         let source = team_pack_source(&settings);
         let mut builder = LinterBuilder::with_default_packs();
-        builder
-            .add_pack("team.toml", &source)
-            .unwrap_or_else(|error| panic!("{error}\n{source}"));
+        builder.add_pack("team.toml", &source).unwrap_or_else(|error| panic!("{error}\n{source}"));
         let linter = builder.build();
         let findings = linter.lint(text, &LintOptions::default());
         assert_eq!(findings.len(), 1, "{findings:?}\n{source}");
         assert_eq!(findings[0].matched, "缓解鼠标手");
-        let disease = linter
-            .lexicons()
-            .into_iter()
-            .find(|l| l.name == "disease")
-            .unwrap();
+        let disease = linter.lexicons().into_iter().find(|l| l.name == "disease").unwrap();
         assert_eq!(disease.team_entries, vec!["鼠标手".to_owned()]);
     }
 
@@ -246,10 +231,7 @@ pub struct TeamLinter {
 impl TeamLinter {
     /// A linter for the team packs in `dir` (missing is fine); nothing is loaded yet.
     pub fn new(dir: impl Into<std::path::PathBuf>) -> TeamLinter {
-        TeamLinter {
-            dir: dir.into(),
-            built: std::sync::RwLock::new(None),
-        }
+        TeamLinter { dir: dir.into(), built: std::sync::RwLock::new(None) }
     }
 
     /// The directory of team packs.
@@ -273,20 +255,11 @@ impl TeamLinter {
     }
 
     fn built(&self) -> (std::sync::Arc<crate::Linter>, Vec<String>) {
-        if let Some(built) = self
-            .built
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        if let Some(built) = self.built.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
             return built.clone();
         }
         // Built once even when several threads ask at the same moment.
-        self.built
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_or_insert_with(|| self.build())
-            .clone()
+        self.built.write().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(|| self.build()).clone()
     }
 
     fn build(&self) -> (std::sync::Arc<crate::Linter>, Vec<String>) {
@@ -310,11 +283,7 @@ mod team_linter_tests {
         let first = linter.get();
         assert!(std::sync::Arc::ptr_eq(&first, &linter.get()), "built once");
         assert!(linter.errors().is_empty());
-        std::fs::write(
-            dir.path().join("broken.toml"),
-            "lang = \"zh\"\n[[rule]]\nid = 3\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("broken.toml"), "lang = \"zh\"\n[[rule]]\nid = 3\n").unwrap();
         linter.reload();
         assert!(!std::sync::Arc::ptr_eq(&first, &linter.get()), "rebuilt");
         assert_eq!(linter.errors().len(), 1, "{:?}", linter.errors());

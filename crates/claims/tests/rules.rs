@@ -120,10 +120,7 @@ fn samr_guide_exceptions_are_not_flagged() {
     }
     // A time word in a delivery promise is not an absolute term, but the promise itself is
     // flagged for a check that it is on file.
-    check(
-        "最快明天就能发出",
-        &[("zh.gift-delivery.promise", "最快明天就能发出")],
-    );
+    check("最快明天就能发出", &[("zh.gift-delivery.promise", "最快明天就能发出")]);
 }
 
 #[test]
@@ -149,10 +146,7 @@ fn evasions_are_caught_and_spans_point_at_the_original() {
         ("ＮＯ．１好茶", &[("zh.absolute.first", "ＮＯ．１")]),
         ("the B E S T honey", &[("en.absolute.best", "the B E S T")]),
         ("The BEST honey", &[("en.absolute.best", "The BEST")]),
-        (
-            "C-U-R-E-S colds",
-            &[("en.medical.disease", "C-U-R-E-S colds")],
-        ),
+        ("C-U-R-E-S colds", &[("en.medical.disease", "C-U-R-E-S colds")]),
     ];
     for (text, expected) in table {
         check(text, expected);
@@ -250,18 +244,8 @@ fn each_category_has_a_rule_that_fires() {
             "clinically proven to work",
             &[("en.medical.proof", "clinically proven to")],
         ),
-        (
-            "honey cures coughs",
-            &[("en.grammar.efficacy-disease", "cures coughs")],
-        ),
-        (
-            "FDA approved tea",
-            &[
-                ("en.medical.proof", "FDA approved"),
-                ("en.grammar.official", "FDA approved"),
-                ("en.grammar.certification", "FDA approved"),
-            ],
-        ),
+        ("honey cures coughs", &[("en.grammar.efficacy-disease", "cures coughs")]),
+        ("FDA approved tea", &[("en.medical.proof", "FDA approved"), ("en.grammar.official", "FDA approved"), ("en.grammar.certification", "FDA approved")]),
         (
             "guaranteed results in a week",
             &[("en.guarantee.results", "guaranteed results")],
@@ -502,10 +486,7 @@ fn gift_cross_check() {
 #[test]
 fn a_promise_written_in_the_products_terms_is_backed() {
     let product = ProductContext {
-        policies: vec![
-            "坏果包赔：签收 48 小时内拍照联系客服".to_owned(),
-            "付款后48小时内发货".to_owned(),
-        ],
+        policies: vec!["坏果包赔：签收 48 小时内拍照联系客服".to_owned(), "付款后48小时内发货".to_owned()],
         ..ProductContext::default()
     };
     let options = LintOptions {
@@ -595,40 +576,21 @@ fn a_claim_said_with_where_its_evidence_is_becomes_a_note() {
     let cited = lint("有机证书编号印在包装背面，扫码能查到认证机构");
     assert_eq!(cited.len(), 1, "{cited:?}");
     assert_eq!(cited[0].severity, Severity::Info);
-    assert!(
-        cited[0].message.contains("证书编号"),
-        "{}",
-        cited[0].message
-    );
-    assert_eq!(
-        lint("It is certified organic")[0].severity,
-        Severity::Warning
-    );
+    assert!(cited[0].message.contains("证书编号"), "{}", cited[0].message);
+    assert_eq!(lint("It is certified organic")[0].severity, Severity::Warning);
     let cited = lint("It is certified organic, the certificate number is on the listing");
     assert_eq!(cited.len(), 1, "{cited:?}");
     assert_eq!(cited[0].severity, Severity::Info);
     // An error stays an error whatever evidence is named: 最 is banned, not unproven.
     let banned = lint("全网最低价，证书编号在详情页");
-    assert!(
-        banned.iter().any(|f| f.severity == Severity::Error),
-        "{banned:?}"
-    );
+    assert!(banned.iter().any(|f| f.severity == Severity::Error), "{banned:?}");
 }
 
 #[test]
 fn a_lottery_is_a_promise_to_write_down() {
     let findings = lint("点赞到一万就抽一台手机");
-    assert!(
-        findings
-            .iter()
-            .any(|f| f.rule_id == "zh.gift-delivery.lottery"),
-        "{findings:?}"
-    );
-    assert!(
-        lint("我们今天不搞抽奖，大家按需购买")
-            .iter()
-            .all(|f| f.rule_id != "zh.gift-delivery.lottery")
-    );
+    assert!(findings.iter().any(|f| f.rule_id == "zh.gift-delivery.lottery"), "{findings:?}");
+    assert!(lint("我们今天不搞抽奖，大家按需购买").iter().all(|f| f.rule_id != "zh.gift-delivery.lottery"));
 }
 
 /// A superlative of size or amount followed by a measured figure is a specification
@@ -640,14 +602,8 @@ fn measured_specifications_are_not_superlatives() {
         ("天幕最大展开3乘4米，支撑杆另配", &[]),
         ("这是目前最长的一把，刀刃30厘米", &[]),
         ("最大那只公蟹五两二", &[]),
-        (
-            "市面上最大吸力8000Pa，别家都做不到",
-            &[("zh.absolute.superlative", "最")],
-        ),
-        (
-            "这款吸尘器吸力最大，谁都比不了",
-            &[("zh.absolute.superlative", "最")],
-        ),
+        ("市面上最大吸力8000Pa，别家都做不到", &[("zh.absolute.superlative", "最")]),
+        ("这款吸尘器吸力最大，谁都比不了", &[("zh.absolute.superlative", "最")]),
         ("今天最低价99元", &[("zh.absolute.lowest-price", "最低价")]),
     ];
     for (text, expected) in table {
@@ -660,13 +616,7 @@ fn measured_specifications_are_not_superlatives() {
 #[test]
 fn a_sentence_link_reaches_across_clauses() {
     let smear = lint("拼夕夕那些百来块的帐篷，下点雨就漏，垃圾中的垃圾");
-    assert!(
-        smear.iter().any(|f| f.rule_id == "zh.grammar.smear"),
-        "{smear:?}"
-    );
+    assert!(smear.iter().any(|f| f.rule_id == "zh.grammar.smear"), "{smear:?}");
     let apart = lint("拼夕夕上也能买到。我们说说今天的帐篷。底下是防潮垫。那个不是垃圾袋。");
-    assert!(
-        apart.iter().all(|f| f.rule_id != "zh.grammar.smear"),
-        "{apart:?}"
-    );
+    assert!(apart.iter().all(|f| f.rule_id != "zh.grammar.smear"), "{apart:?}");
 }

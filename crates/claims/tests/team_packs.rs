@@ -133,10 +133,5 @@ fn default_packs_load() {
     // recorded in BENCH.md, not asserted here: test machines are too noisy for timings.
     let linter = Linter::default_packs();
     assert!(linter.rules().len() >= 80);
-    assert!(
-        linter
-            .lexicons()
-            .iter()
-            .any(|l| l.name == "disease" && l.phrases >= 200)
-    );
+    assert!(linter.lexicons().iter().any(|l| l.name == "disease" && l.phrases >= 200));
 }

@@ -111,13 +111,10 @@ fn parse_sort_key(text: &str) -> Result<SortKey, String> {
 }
 
 fn parse_status(text: &str) -> Result<RowStatus, String> {
-    RowStatus::ALL
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| {
-            let all: Vec<&str> = RowStatus::ALL.iter().map(|s| s.as_str()).collect();
-            format!("unknown status {text:?}; use one of {}", all.join(", "))
-        })
+    RowStatus::ALL.into_iter().find(|s| s.as_str() == text).ok_or_else(|| {
+        let all: Vec<&str> = RowStatus::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown status {text:?}; use one of {}", all.join(", "))
+    })
 }
 
 /// Runs a course command and returns the exit code.
@@ -128,12 +125,7 @@ pub fn run(command: CourseCommand) -> anyhow::Result<u8> {
         CourseCommand::Key => {
             let seed = anchordesk_desk_sync::secrets::course_signing_seed()
                 .context("reading this desk's signing key from the OS keyring (is a keyring service running?)")?;
-            println!(
-                "{}",
-                anchordesk_course::signing_key_fingerprint(
-                    &anchordesk_course::SigningKey::from_bytes(&seed)
-                )
-            );
+            println!("{}", anchordesk_course::signing_key_fingerprint(&anchordesk_course::SigningKey::from_bytes(&seed)));
             Ok(0)
         }
         CourseCommand::Show(args) => show(args),
@@ -141,25 +133,19 @@ pub fn run(command: CourseCommand) -> anyhow::Result<u8> {
 }
 
 fn scenarios(args: ScenariosArgs) -> anyhow::Result<u8> {
-    let mut listed: Vec<(String, anchordesk_course::Scenario)> = embedded_scenarios()
-        .into_iter()
-        .map(|s| ("built-in".to_string(), s))
-        .collect();
+    let mut listed: Vec<(String, anchordesk_course::Scenario)> =
+        embedded_scenarios().into_iter().map(|s| ("built-in".to_string(), s)).collect();
     let mut code = 0;
     if let Some(dir) = &args.dir {
-        let (scenarios, errors) = load_dir(dir)
-            .with_context(|| format!("reading the scenario folder {}", dir.display()))?;
+        let (scenarios, errors) =
+            load_dir(dir).with_context(|| format!("reading the scenario folder {}", dir.display()))?;
         for error in &errors {
             eprintln!("{error}");
         }
         if !errors.is_empty() {
             code = 1;
         }
-        listed.extend(
-            scenarios
-                .into_iter()
-                .map(|s| (dir.display().to_string(), s)),
-        );
+        listed.extend(scenarios.into_iter().map(|s| (dir.display().to_string(), s)));
     }
     for (source, scenario) in &listed {
         let risks: Vec<&str> = scenario.events.iter().map(|e| e.risk.label_en()).collect();
@@ -171,11 +157,7 @@ fn scenarios(args: ScenariosArgs) -> anyhow::Result<u8> {
             scenario.title_zh,
             scenario.title_en,
             scenario.products.len(),
-            if risks.is_empty() {
-                "none".to_string()
-            } else {
-                risks.join(", ")
-            },
+            if risks.is_empty() { "none".to_string() } else { risks.join(", ") },
         );
     }
     Ok(code)
@@ -194,70 +176,42 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
     };
     let rubric = match &args.rubric {
         Some(path) => {
-            let source = std::fs::read_to_string(path)
-                .with_context(|| format!("reading the rubric {}", path.display()))?;
+            let source = std::fs::read_to_string(path).with_context(|| format!("reading the rubric {}", path.display()))?;
             anchordesk_course::Rubric::parse(&path.display().to_string(), &source)?
         }
         None => anchordesk_course::Rubric::default_rubric(),
     };
-    let regrade = anchordesk_course::Regrade {
-        scenarios: &scenarios,
-        rubric: &rubric,
-    };
+    let regrade = anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric };
     let mut table = ClassTable::build_checked(
         roster.as_ref(),
         submissions,
         &Default::default(),
-        if args.trust_first_key {
-            anchordesk_course::KeyTrust::FirstUse
-        } else {
-            anchordesk_course::KeyTrust::Registered
-        },
+        if args.trust_first_key { anchordesk_course::KeyTrust::FirstUse } else { anchordesk_course::KeyTrust::Registered },
         Some(&regrade),
     );
-    let descending = matches!(
-        args.sort,
-        SortKey::Total | SortKey::Attempts | SortKey::Criterion(_)
-    );
+    let descending = matches!(args.sort, SortKey::Total | SortKey::Attempts | SortKey::Criterion(_));
     table.sort(args.sort, descending);
-    table.retain(&RowFilter {
-        statuses: args.status,
-        min_total: args.min_total,
-        max_total_exclusive: args.below_total,
-    });
+    table.retain(&RowFilter { statuses: args.status, min_total: args.min_total, max_total_exclusive: args.below_total });
     match args.format {
         TableFormat::Text => print!("{}", table.to_text()),
         TableFormat::Json => println!("{}", String::from_utf8_lossy(&table.to_json())),
         TableFormat::Csv => {
             use std::io::Write;
-            std::io::stdout()
-                .write_all(&table.to_csv())
-                .context("writing the CSV to standard output")?;
+            std::io::stdout().write_all(&table.to_csv()).context("writing the CSV to standard output")?;
         }
     }
     for line in &unreadable {
         eprintln!("{line}");
     }
     for problem in &table.problems {
-        eprintln!(
-            "{}: {} ({})",
-            problem.file, problem.message, problem.message_zh
-        );
+        eprintln!("{}: {} ({})", problem.file, problem.message, problem.message_zh);
     }
     for row in table.rows.iter().filter(|r| !r.regrade_notes.is_empty()) {
         for note in &row.regrade_notes {
-            eprintln!(
-                "{}: student {}: {note}",
-                row.latest_file.as_deref().unwrap_or("?"),
-                row.student_id
-            );
+            eprintln!("{}: student {}: {note}", row.latest_file.as_deref().unwrap_or("?"), row.student_id);
         }
     }
-    for row in table
-        .rows
-        .iter()
-        .filter(|r| r.status == RowStatus::KeyChanged)
-    {
+    for row in table.rows.iter().filter(|r| r.status == RowStatus::KeyChanged) {
         for file in &row.problem_files {
             eprintln!(
                 "{file}: signed by another key than the one registered (or first seen) for student {}; ask the student why before accepting it (密钥变更)",
@@ -265,22 +219,14 @@ fn grade(args: GradeArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    for row in table
-        .rows
-        .iter()
-        .filter(|r| r.status == RowStatus::KeyUnregistered)
-    {
+    for row in table.rows.iter().filter(|r| r.status == RowStatus::KeyUnregistered) {
         eprintln!(
             "student {}: no key fingerprint in the roster, so {} report(s) do not count; add the fingerprint the student's desk shows (anchordesk course key) to a 公钥指纹 column, or pass --trust-first-key (密钥未登记)",
             row.student_id,
             row.problem_files.len()
         );
     }
-    Ok(if table.has_problems() || !unreadable.is_empty() {
-        1
-    } else {
-        0
-    })
+    Ok(if table.has_problems() || !unreadable.is_empty() { 1 } else { 0 })
 }
 
 fn read_roster(path: &Path) -> anyhow::Result<anchordesk_course::Roster> {
@@ -292,8 +238,7 @@ fn read_roster(path: &Path) -> anyhow::Result<anchordesk_course::Roster> {
 }
 
 fn show(args: ShowArgs) -> anyhow::Result<u8> {
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let verified = match anchordesk_course::verify(&bytes) {
         Ok(verified) => verified,
         Err(err) => {
@@ -307,3 +252,4 @@ fn show(args: ShowArgs) -> anyhow::Result<u8> {
     }
     Ok(0)
 }
+

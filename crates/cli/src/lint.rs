@@ -7,9 +7,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anchordesk_claims::render::{self, FileFindings};
-use anchordesk_claims::{
-    Finding, Lang, LintOptions, LinterBuilder, ProductCategory, ProductContext, Severity,
-};
+use anchordesk_claims::{Finding, Lang, LintOptions, LinterBuilder, ProductCategory, ProductContext, Severity};
 use anyhow::Context;
 
 /// Arguments of `anchordesk lint`.
@@ -94,25 +92,17 @@ pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> an
     if let Some(name) = &args.category {
         let Some(category) = ProductCategory::parse(name) else {
             let known: Vec<&str> = ProductCategory::ALL.iter().map(|c| c.as_str()).collect();
-            eprintln!(
-                "error: unknown category {name:?}; use one of {}",
-                known.join(", ")
-            );
+            eprintln!("error: unknown category {name:?}; use one of {}", known.join(", "));
             return Ok(2);
         };
         product.get_or_insert_with(ProductContext::default).category = Some(category);
     }
     if !args.functions.is_empty() {
         if product.as_ref().and_then(|p| p.category) != Some(ProductCategory::HealthFood) {
-            eprintln!(
-                "error: --function is a registered function of a health food; add --category health-food"
-            );
+            eprintln!("error: --function is a registered function of a health food; add --category health-food");
             return Ok(2);
         }
-        product
-            .get_or_insert_with(ProductContext::default)
-            .registered_functions
-            .extend(args.functions.iter().cloned());
+        product.get_or_insert_with(ProductContext::default).registered_functions.extend(args.functions.iter().cloned());
     }
     let product = product.as_ref();
     let mut builder = LinterBuilder::with_default_packs();
@@ -134,14 +124,8 @@ pub fn run_with_product(args: &LintArgs, product: Option<&ProductContext>) -> an
             } else {
                 format!(" (+{} from team packs)", lexicon.team_entries.len())
             };
-            println!(
-                "{{@{}}}\t{} phrases{team}\t{}",
-                lexicon.name, lexicon.phrases, lexicon.title
-            );
-            println!(
-                "\tsource: {}\n\tlicence: {}",
-                lexicon.source, lexicon.licence
-            );
+            println!("{{@{}}}\t{} phrases{team}\t{}", lexicon.name, lexicon.phrases, lexicon.title);
+            println!("\tsource: {}\n\tlicence: {}", lexicon.source, lexicon.licence);
         }
         return Ok(0);
     }

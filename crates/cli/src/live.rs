@@ -86,12 +86,7 @@ impl Surroundings for Terminal {
     fn publish(&self, event: LiveEvent) {
         if let LiveEvent::Status(status) = event
             && let Some(item) = status.on_air.and_then(|i| status.lineup.get(i as usize))
-            && self
-                .said
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .replace(item.id)
-                != Some(item.id)
+            && self.said.lock().unwrap_or_else(|p| p.into_inner()).replace(item.id) != Some(item.id)
         {
             eprintln!("on air: {} ({})", item.product_name, item.product_sku);
         }
@@ -108,32 +103,18 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
     for error in refused {
         eprintln!("warning: rule pack refused: {error}");
     }
-    let around = Arc::new(Terminal {
-        data_dir: data_dir.to_path_buf(),
-        linter: Arc::new(linter),
-        said: std::sync::Mutex::new(None),
-    });
-    let desk = LiveDesk::start(
-        Arc::new(std::sync::Mutex::new(store)),
-        data_dir.to_path_buf(),
-        around,
-    );
+    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter), said: std::sync::Mutex::new(None) });
+    let desk = LiveDesk::start(Arc::new(std::sync::Mutex::new(store)), data_dir.to_path_buf(), around);
     let result = match command {
         LiveCommand::Run(args) => desk
-            .go_live(GoLive {
-                broadcast_id: BroadcastId(args.broadcast),
-                rehearsal: args.rehearsal,
-                push_url: args.push,
-            })
+            .go_live(GoLive { broadcast_id: BroadcastId(args.broadcast), rehearsal: args.rehearsal, push_url: args.push })
             .map_err(anyhow::Error::from)
             .and_then(|status| through_the_lineup(&desk, status, &args.pace)),
         LiveCommand::Resume(args) => desk
             .resume(SessionId(args.session))
             .map_err(anyhow::Error::from)
             .and_then(|status| through_the_lineup(&desk, status, &args.pace)),
-        LiveCommand::Close { session } => desk
-            .close_interrupted(SessionId(session))
-            .map_err(anyhow::Error::from),
+        LiveCommand::Close { session } => desk.close_interrupted(SessionId(session)).map_err(anyhow::Error::from),
     };
     desk.shutdown();
     let report = result.context("the broadcast did not run to its end")?;
@@ -143,20 +124,9 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
 
 /// From the item on air (or the first) to the end of the line-up, `each` seconds apiece,
 /// taking off the positions asked for; then stops and returns the report.
-fn through_the_lineup(
-    desk: &LiveDesk,
-    mut status: LiveStatus,
-    pace: &Pace,
-) -> anyhow::Result<anchordesk_core::live::BroadcastReport> {
-    eprintln!(
-        "live: session {}, recording {}",
-        status.session.id.0, status.recording_path
-    );
-    let take_off: Vec<LineupItemId> = pace
-        .take_off
-        .iter()
-        .filter_map(|&p| status.lineup.get(p.checked_sub(1)?).map(|i| i.id))
-        .collect();
+fn through_the_lineup(desk: &LiveDesk, mut status: LiveStatus, pace: &Pace) -> anyhow::Result<anchordesk_core::live::BroadcastReport> {
+    eprintln!("live: session {}, recording {}", status.session.id.0, status.recording_path);
+    let take_off: Vec<LineupItemId> = pace.take_off.iter().filter_map(|&p| status.lineup.get(p.checked_sub(1)?).map(|i| i.id)).collect();
     if status.on_air.is_none() {
         status = desk.product(1, None)?;
     }
@@ -176,10 +146,7 @@ fn through_the_lineup(
         match next {
             Ok(next) if next.on_air != status.on_air => status = next,
             // The last item for sale: done.
-            Ok(_)
-            | Err(anchordesk_live::LiveError::Store(anchordesk_core::StoreError::Conflict(
-                anchordesk_core::Conflict::TakenOff,
-            ))) => break,
+            Ok(_) | Err(anchordesk_live::LiveError::Store(anchordesk_core::StoreError::Conflict(anchordesk_core::Conflict::TakenOff))) => break,
             Err(err) => return Err(err.into()),
         }
     }

@@ -9,10 +9,10 @@ mod lint;
 mod live;
 mod plan;
 mod products;
-mod record;
 mod report;
-mod sandbox;
 mod scenes;
+mod record;
+mod sandbox;
 mod team;
 
 use anchordesk_core::{Store, paths};
@@ -22,11 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "anchordesk",
-    version,
-    about = "AnchorDesk (主播工作台) on the command line"
-)]
+#[command(name = "anchordesk", version, about = "AnchorDesk (主播工作台) on the command line")]
 struct Cli {
     /// Data directory (default: $ANCHORDESK_DATA_DIR, else the OS app-data directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -142,10 +138,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Live(command) => live::run(&data_dir, command),
         Command::Team(command) => team::run(&data_dir, command),
         Command::Server(command) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
             runtime.block_on(anchordesk_server::cli::run(command))
         }
     }
@@ -154,22 +147,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 /// Opens the store in `data_dir`, seeding the sample catalog on first use as the app does.
 pub(crate) fn open_store(data_dir: &Path) -> anyhow::Result<Store> {
     let path = paths::db_path(data_dir);
-    let mut store =
-        Store::open(&path).with_context(|| format!("opening the database {}", path.display()))?;
-    store
-        .seed_sample_catalog_once()
-        .context("seeding the sample catalog")?;
+    let mut store = Store::open(&path).with_context(|| format!("opening the database {}", path.display()))?;
+    store.seed_sample_catalog_once().context("seeding the sample catalog")?;
     // An archiving cut short by a crash is finished before anything reads it.
     for (session, outcome) in anchordesk_core::archive::finish_pending(&mut store) {
         match outcome {
-            Ok(entry) => eprintln!(
-                "finished archiving session {} (cut short earlier) into {}",
-                session.0, entry.name
-            ),
-            Err(err) => eprintln!(
-                "archiving session {} could not be finished: {err}",
-                session.0
-            ),
+            Ok(entry) => eprintln!("finished archiving session {} (cut short earlier) into {}", session.0, entry.name),
+            Err(err) => eprintln!("archiving session {} could not be finished: {err}", session.0),
         }
     }
     Ok(store)

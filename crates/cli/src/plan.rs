@@ -65,10 +65,8 @@ pub fn run_plan(data_dir: &Path, command: PlanCommand) -> anyhow::Result<u8> {
     let mut store = crate::open_store(data_dir)?;
     match command {
         PlanCommand::Import { broadcast, file } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let (text, _) = anchordesk_core::import::decode_text(&bytes)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (text, _) = anchordesk_core::import::decode_text(&bytes).with_context(|| format!("reading {}", file.display()))?;
             let segments = match script::parse_markdown(&text) {
                 Ok(segments) => segments,
                 Err(errors) => {
@@ -80,11 +78,7 @@ pub fn run_plan(data_dir: &Path, command: PlanCommand) -> anyhow::Result<u8> {
             };
             match store.import_script(BroadcastId(broadcast), &segments) {
                 Ok(show) => {
-                    println!(
-                        "imported {} segments ({} min planned)",
-                        show.segments.len(),
-                        show.planned_minutes
-                    );
+                    println!("imported {} segments ({} min planned)", show.segments.len(), show.planned_minutes);
                     Ok(0)
                 }
                 Err(anchordesk_core::StoreError::Invalid(fields)) => {
@@ -97,19 +91,11 @@ pub fn run_plan(data_dir: &Path, command: PlanCommand) -> anyhow::Result<u8> {
             }
         }
         PlanCommand::Show { broadcast, format } => {
-            let show = store
-                .run_of_show(BroadcastId(broadcast))
-                .with_context(|| format!("reading broadcast {broadcast}"))?;
+            let show = store.run_of_show(BroadcastId(broadcast)).with_context(|| format!("reading broadcast {broadcast}"))?;
             match format {
                 ShowFormat::Json => println!("{}", serde_json::to_string_pretty(&show)?),
-                ShowFormat::Md => print!(
-                    "{}",
-                    script::to_markdown(&store.broadcast(show.broadcast_id)?, &show)
-                ),
-                ShowFormat::Html => print!(
-                    "{}",
-                    script::to_html(&store.broadcast(show.broadcast_id)?, &show)
-                ),
+                ShowFormat::Md => print!("{}", script::to_markdown(&store.broadcast(show.broadcast_id)?, &show)),
+                ShowFormat::Html => print!("{}", script::to_html(&store.broadcast(show.broadcast_id)?, &show)),
             }
             Ok(0)
         }
@@ -134,12 +120,7 @@ pub fn run_templates(command: TemplatesCommand) -> anyhow::Result<u8> {
                 let summary = template.summary();
                 println!(
                     "{:<8} {}  ({} min, {} segments, {} checklist items)\n         {}",
-                    summary.name,
-                    summary.title,
-                    summary.target_minutes,
-                    summary.n_segments,
-                    summary.n_checklist_items,
-                    summary.description
+                    summary.name, summary.title, summary.target_minutes, summary.n_segments, summary.n_checklist_items, summary.description
                 );
             }
             Ok(0)
@@ -149,12 +130,7 @@ pub fn run_templates(command: TemplatesCommand) -> anyhow::Result<u8> {
 
 pub fn run_new(data_dir: &Path, args: NewBroadcastArgs) -> anyhow::Result<u8> {
     let mut store = crate::open_store(data_dir)?;
-    let draft = BroadcastDraft {
-        title: args.title,
-        planned_start: args.start,
-        platform: args.platform,
-        ..BroadcastDraft::default()
-    };
+    let draft = BroadcastDraft { title: args.title, planned_start: args.start, platform: args.platform, ..BroadcastDraft::default() };
     let draft = match draft.validated() {
         Ok(draft) => draft,
         Err(errors) => {
@@ -167,21 +143,14 @@ pub fn run_new(data_dir: &Path, args: NewBroadcastArgs) -> anyhow::Result<u8> {
         None => store.create_broadcast(&draft)?,
     };
     println!("{}", broadcast.id);
-    eprintln!(
-        "created broadcast {} \"{}\"",
-        broadcast.id, broadcast.draft.title
-    );
+    eprintln!("created broadcast {} \"{}\"", broadcast.id, broadcast.draft.title);
     Ok(0)
 }
 
 fn checklist_text(state: &ChecklistState) -> String {
     let mut out = String::new();
     for phase in Phase::ALL {
-        let entries: Vec<_> = state
-            .entries
-            .iter()
-            .filter(|e| e.item.phase == *phase)
-            .collect();
+        let entries: Vec<_> = state.entries.iter().filter(|e| e.item.phase == *phase).collect();
         if entries.is_empty() {
             continue;
         }
@@ -192,17 +161,8 @@ fn checklist_text(state: &ChecklistState) -> String {
                 (_, true) => "[x]",
                 (_, false) => "[ ]",
             };
-            let critical = if entry.item.critical {
-                " (critical)"
-            } else {
-                ""
-            };
-            let law = entry
-                .item
-                .law_ref
-                .as_deref()
-                .map(|l| format!(" [{l}]"))
-                .unwrap_or_default();
+            let critical = if entry.item.critical { " (critical)" } else { "" };
+            let law = entry.item.law_ref.as_deref().map(|l| format!(" [{l}]")).unwrap_or_default();
             let _ = writeln!(out, "  {mark} {}{critical}{law}", entry.item.title);
             match &entry.outcome {
                 Some(CheckOutcome::Fail { problems }) => {
@@ -220,22 +180,14 @@ fn checklist_text(state: &ChecklistState) -> String {
     if state.gate.allowed {
         match &state.gate.override_reason {
             Some(o) => {
-                let _ = writeln!(
-                    out,
-                    "\nGo live: allowed by override of {} ({}): {}",
-                    o.given_by, o.given_at, o.reason
-                );
+                let _ = writeln!(out, "\nGo live: allowed by override of {} ({}): {}", o.given_by, o.given_at, o.reason);
             }
             None => {
                 let _ = writeln!(out, "\nGo live: allowed");
             }
         }
     } else {
-        let _ = writeln!(
-            out,
-            "\nGo live: blocked by {} critical item(s):",
-            state.gate.blockers.len()
-        );
+        let _ = writeln!(out, "\nGo live: blocked by {} critical item(s):", state.gate.blockers.len());
         for blocker in &state.gate.blockers {
             let _ = writeln!(out, "  - {}", blocker.item.title);
         }

@@ -60,13 +60,9 @@ pub fn run_products(data_dir: &Path, command: ProductsCommand) -> anyhow::Result
             let bytes = match Format::from_path(&file) {
                 Some(Format::Csv) => import::export_csv(&products),
                 Some(Format::Json) => import::export_json(&products),
-                _ => bail!(
-                    "cannot export to {}: use a .csv or .json file name",
-                    file.display()
-                ),
+                _ => bail!("cannot export to {}: use a .csv or .json file name", file.display()),
             };
-            anchordesk_core::paths::write_atomic(&file, &bytes)
-                .with_context(|| format!("writing {}", file.display()))?;
+            anchordesk_core::paths::write_atomic(&file, &bytes).with_context(|| format!("writing {}", file.display()))?;
             eprintln!("exported {} products to {}", products.len(), file.display());
             Ok(0)
         }
@@ -81,9 +77,7 @@ pub fn run_broadcasts(data_dir: &Path, command: BroadcastsCommand) -> anyhow::Re
             if json {
                 let with_lineups = broadcasts
                     .iter()
-                    .map(|b| {
-                        Ok(serde_json::json!({ "broadcast": b, "lineup": store.lineup(b.id)? }))
-                    })
+                    .map(|b| Ok(serde_json::json!({ "broadcast": b, "lineup": store.lineup(b.id)? })))
                     .collect::<anyhow::Result<Vec<_>>>()?;
                 println!("{}", serde_json::to_string_pretty(&with_lineups)?);
             } else if broadcasts.is_empty() {
@@ -92,12 +86,7 @@ pub fn run_broadcasts(data_dir: &Path, command: BroadcastsCommand) -> anyhow::Re
                 for b in &broadcasts {
                     println!(
                         "{:>4}  {}  {:<10}  {:>2} items  {:>4} min  {}",
-                        b.id,
-                        b.draft.planned_start,
-                        b.draft.platform,
-                        b.n_items,
-                        b.planned_minutes,
-                        b.draft.title
+                        b.id, b.draft.planned_start, b.draft.platform, b.n_items, b.planned_minutes, b.draft.title
                     );
                 }
             }
@@ -109,9 +98,7 @@ pub fn run_broadcasts(data_dir: &Path, command: BroadcastsCommand) -> anyhow::Re
 
 fn print_products(products: &[Product]) {
     if products.is_empty() {
-        println!(
-            "the catalog is empty: add products in the app or run `anchordesk products import FILE`"
-        );
+        println!("the catalog is empty: add products in the app or run `anchordesk products import FILE`");
         return;
     }
     for p in products {
@@ -129,8 +116,7 @@ fn print_products(products: &[Product]) {
 
 fn import_file(data_dir: &Path, file: &Path, dry_run: bool) -> anyhow::Result<u8> {
     let started = Instant::now();
-    let parsed = import::read_products_file(file)
-        .with_context(|| format!("importing {}", file.display()))?;
+    let parsed = import::read_products_file(file).with_context(|| format!("importing {}", file.display()))?;
     for error in &parsed.errors {
         eprintln!("{}:{error}", file.display());
     }
@@ -139,11 +125,7 @@ fn import_file(data_dir: &Path, file: &Path, dry_run: bool) -> anyhow::Result<u8
     }
     let drafts: Vec<_> = parsed.rows.iter().map(|(_, d)| d.clone()).collect();
     if dry_run {
-        println!(
-            "dry run: {} rows would import, {} rows have errors; nothing was written",
-            drafts.len(),
-            parsed.errors.len()
-        );
+        println!("dry run: {} rows would import, {} rows have errors; nothing was written", drafts.len(), parsed.errors.len());
     } else {
         let mut store = crate::open_store(data_dir)?;
         let bar = indicatif::ProgressBar::new(drafts.len() as u64).with_style(
@@ -160,10 +142,7 @@ fn import_file(data_dir: &Path, file: &Path, dry_run: bool) -> anyhow::Result<u8
         };
         let outcomes = store.upsert_products(&drafts, &mut progress)?;
         bar.finish_and_clear();
-        let n_inserted = outcomes
-            .iter()
-            .filter(|o| matches!(o, anchordesk_core::store::Upserted::Inserted(_)))
-            .count();
+        let n_inserted = outcomes.iter().filter(|o| matches!(o, anchordesk_core::store::Upserted::Inserted(_))).count();
         println!(
             "imported {} rows ({} new, {} updated); {} rows with errors were skipped",
             outcomes.len(),

@@ -37,8 +37,7 @@ pub fn run(data_dir: &Path, args: ReportArgs) -> anyhow::Result<u8> {
     };
     match &args.out {
         Some(path) => {
-            anchordesk_core::paths::write_atomic(path, text.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
+            anchordesk_core::paths::write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
         None => print!("{text}"),

@@ -33,69 +33,28 @@ pub enum TeamCommand {
 
 pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
     let store = Mutex::new(crate::open_store(data_dir)?);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     match command {
-        TeamCommand::Join {
-            url,
-            email,
-            password_stdin,
-            ca_file,
-        } => {
-            anyhow::ensure!(
-                password_stdin,
-                "pass the password on standard input with --password-stdin (never on the command line)"
-            );
+        TeamCommand::Join { url, email, password_stdin, ca_file } => {
+            anyhow::ensure!(password_stdin, "pass the password on standard input with --password-stdin (never on the command line)");
             let mut lines = std::io::stdin().lines();
-            let password = lines
-                .next()
-                .transpose()
-                .context("reading the password from standard input")?
-                .unwrap_or_default();
-            let new_password = lines
-                .next()
-                .transpose()
-                .context("reading the new password from standard input")?;
-            let ca_pem = ca_file
-                .map(|path| {
-                    std::fs::read_to_string(&path)
-                        .with_context(|| format!("reading the certificate {}", path.display()))
-                })
-                .transpose()?;
-            let (password, new_password) = (
-                password.trim_end_matches('\r'),
-                new_password.as_deref().map(|p| p.trim_end_matches('\r')),
-            );
-            let link = runtime.block_on(anchordesk_desk_sync::team::join(
-                &store,
-                &url,
-                &email,
-                password,
-                new_password,
-                ca_pem.as_deref(),
-            ))?;
-            println!(
-                "joined {} ({}) as {} ({})",
-                link.org_name, link.server, link.email, link.role
-            );
+            let password = lines.next().transpose().context("reading the password from standard input")?.unwrap_or_default();
+            let new_password = lines.next().transpose().context("reading the new password from standard input")?;
+            let ca_pem = ca_file.map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading the certificate {}", path.display()))).transpose()?;
+            let (password, new_password) = (password.trim_end_matches('\r'), new_password.as_deref().map(|p| p.trim_end_matches('\r')));
+            let link = runtime.block_on(anchordesk_desk_sync::team::join(&store, &url, &email, password, new_password, ca_pem.as_deref()))?;
+            println!("joined {} ({}) as {} ({})", link.org_name, link.server, link.email, link.role);
             Ok(0)
         }
         TeamCommand::Status => {
-            let link =
-                anchordesk_desk_sync::team::link(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
+            let link = anchordesk_desk_sync::team::link(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
             match link {
                 None => println!("not in a team"),
                 Some(link) => println!(
                     "{} ({}{}) as {} ({}); change feed applied up to {}; {} products known to the team",
                     link.org_name,
                     link.server,
-                    if link.ca_pem.is_some() {
-                        ", its own certificate trusted"
-                    } else {
-                        ""
-                    },
+                    if link.ca_pem.is_some() { ", its own certificate trusted" } else { "" },
                     link.email,
                     link.role,
                     link.cursor,
@@ -108,20 +67,13 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             let report = runtime.block_on(anchordesk_desk_sync::team::sync(&store))?;
             println!("sent {}, received {}", report.sent, report.received);
             if report.kept_local > 0 {
-                eprintln!(
-                    "{} local change(s) kept on this desk: your role in the team may not change the shared catalog",
-                    report.kept_local
-                );
+                eprintln!("{} local change(s) kept on this desk: your role in the team may not change the shared catalog", report.kept_local);
             }
             for sku in &report.skipped {
-                eprintln!(
-                    "{sku}: the team's product could not be taken into this desk's catalog (see the log); later changes went on"
-                );
+                eprintln!("{sku}: the team's product could not be taken into this desk's catalog (see the log); later changes went on");
             }
             for sku in &report.overwrote {
-                eprintln!(
-                    "{sku}: this desk's change replaced one it had not seen; the team server keeps both in its history"
-                );
+                eprintln!("{sku}: this desk's change replaced one it had not seen; the team server keeps both in its history");
             }
             Ok(0)
         }

@@ -214,17 +214,9 @@ fn issue_4_product_sku_brings_the_catalog_facts() {
             .spawn()
             .unwrap();
         use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
         let output = child.wait_with_output().unwrap();
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-        )
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
     };
     // The sample millet has its organic certificate on file: 有机 is no error for it.
     let (code, out) = lint("SAMPLE-MILLET-ORG-2KG", "这款有机小米熬粥特别香");
@@ -243,61 +235,23 @@ fn explain_names_the_lexicons_a_grammar_rule_composes() {
     let output = anchordesk(&["lint", "--explain", "zh.grammar.efficacy-disease"], b"");
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        text.contains("{@efficacy-verb}") && text.contains("{@disease}") && text.contains("来源"),
-        "{text}"
-    );
+    assert!(text.contains("{@efficacy-verb}") && text.contains("{@disease}") && text.contains("来源"), "{text}");
     let output = anchordesk(&["lint", "--lexicons"], b"");
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        text.contains("{@disease}") && text.contains("licence:"),
-        "{text}"
-    );
+    assert!(text.contains("{@disease}") && text.contains("licence:"), "{text}");
 }
 
 #[test]
 fn a_category_changes_the_verdict_on_the_same_words() {
     let text = "每天两粒，增强免疫力\n".as_bytes();
     let plain = anchordesk(&["lint", "-", "--category", "普通食品"], text);
-    assert_eq!(
-        plain.status.code(),
-        Some(1),
-        "ordinary food may not claim a health function"
-    );
-    let health = anchordesk(
-        &[
-            "lint",
-            "-",
-            "--category",
-            "health-food",
-            "--function",
-            "增强免疫力",
-            "--format",
-            "json",
-        ],
-        text,
-    );
-    assert_eq!(
-        health.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&health.stdout)
-    );
+    assert_eq!(plain.status.code(), Some(1), "ordinary food may not claim a health function");
+    let health = anchordesk(&["lint", "-", "--category", "health-food", "--function", "增强免疫力", "--format", "json"], text);
+    assert_eq!(health.status.code(), Some(0), "{}", String::from_utf8_lossy(&health.stdout));
     let findings: serde_json::Value = serde_json::from_slice(&health.stdout).unwrap();
-    assert!(
-        findings
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["severity"] == "info")
-    );
-    assert!(
-        findings[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("保健食品")
-    );
+    assert!(findings.as_array().unwrap().iter().all(|f| f["severity"] == "info"));
+    assert!(findings[0]["message"].as_str().unwrap().contains("保健食品"));
     let unknown = anchordesk(&["lint", "-", "--category", "草药"], text);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("health-food"));

@@ -8,11 +8,7 @@ use std::time::{Duration, Instant};
 
 fn get(addr: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(addr).expect("connecting to the sandbox");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     answer
@@ -32,27 +28,17 @@ fn sandbox_serves_the_openapi_document_and_stops_on_sigterm() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("unexpected first line {line:?}")).to_owned();
 
     let document = get(&addr, "/openapi.json");
     assert!(document.starts_with("HTTP/1.1 200"), "{document}");
     assert!(document.contains("\"openapi\": \"3.1.0\""));
     assert!(document.contains("/v1/broadcasts/{broadcast_id}/pin"));
     let page = get(&addr, "/shop/demo");
-    assert!(
-        page.starts_with("HTTP/1.1 200") && page.contains("暂无直播"),
-        "{page}"
-    );
+    assert!(page.starts_with("HTTP/1.1 200") && page.contains("暂无直播"), "{page}");
     assert!(dir.path().join("sandbox").join("sandbox.sqlite3").exists());
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     let exit = loop {

@@ -8,28 +8,12 @@ use std::process::Command;
 fn anchordesk_server_admin_creates_an_organisation_on_a_real_postgres() {
     let pg = TestPostgres::start();
     let output = Command::new(env!("CARGO_BIN_EXE_anchordesk"))
-        .args([
-            "server",
-            "admin",
-            "create-org",
-            "青山县商务局",
-            "--owner",
-            "Chief@QingShan.gov.cn",
-            "--database-url",
-            &pg.url(),
-        ])
+        .args(["server", "admin", "create-org", "青山县商务局", "--owner", "Chief@QingShan.gov.cn", "--database-url", &pg.url()])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let password = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("one-time password: "))
-        .expect("printed once");
+    let password = stdout.lines().find_map(|l| l.strip_prefix("one-time password: ")).expect("printed once");
     assert_eq!(pg.psql("SELECT o.name || ' ' || m.email || ' ' || m.role FROM member m JOIN org o ON o.id = m.org_id"), "青山县商务局 chief@qingshan.gov.cn owner");
     let hash = pg.psql("SELECT password_hash FROM member");
     assert!(anchordesk_server::auth::verify_password(password, &hash));

@@ -19,15 +19,9 @@ struct Keyring {
 
 impl Keyring {
     fn start() -> Keyring {
-        let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("dbus-daemon (make test installs it)");
+        let mut bus = Command::new("dbus-daemon").args(["--session", "--nofork", "--print-address"]).stdout(Stdio::piped()).spawn().expect("dbus-daemon (make test installs it)");
         let mut address = String::new();
-        BufReader::new(bus.stdout.take().unwrap())
-            .read_line(&mut address)
-            .unwrap();
+        BufReader::new(bus.stdout.take().unwrap()).read_line(&mut address).unwrap();
         let address = address.trim().to_string();
         let (runtime, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let mut daemon = Command::new("gnome-keyring-daemon")
@@ -40,19 +34,9 @@ impl Keyring {
             .stderr(Stdio::null())
             .spawn()
             .expect("gnome-keyring-daemon");
-        daemon
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"anchordesk-test")
-            .unwrap();
+        daemon.stdin.take().unwrap().write_all(b"anchordesk-test").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(700));
-        Keyring {
-            bus,
-            daemon,
-            address,
-            _dirs: (runtime, data),
-        }
+        Keyring { bus, daemon, address, _dirs: (runtime, data) }
     }
 }
 
@@ -76,22 +60,12 @@ fn desk(keyring: &Keyring, data_dir: &Path, args: &[&str], stdin: Option<&str>) 
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or_default().as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -108,29 +82,12 @@ struct TeamServer {
 impl TeamServer {
     fn start(org: &str, owner: &str, tls: Option<anchordesk_server::TlsFiles>) -> TeamServer {
         let pg = TestPostgres::start();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let config = anchordesk_server::Config {
-            database_url: pg.url(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            behind_proxy: false,
-            tls,
-        };
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let config = anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls };
         let server = runtime.block_on(anchordesk_server::start(config)).unwrap();
         let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
-        let org = runtime
-            .block_on(anchordesk_server::admin::create_org(&pool, org, owner))
-            .unwrap();
-        TeamServer {
-            runtime,
-            url: server.base_url(),
-            server,
-            org,
-            _pg: pg,
-        }
+        let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, org, owner)).unwrap();
+        TeamServer { runtime, url: server.base_url(), server, org, _pg: pg }
     }
 }
 
@@ -140,264 +97,76 @@ fn store(data_dir: &Path) -> Store {
 
 #[test]
 fn two_desks_share_the_catalog_through_the_team_server() {
-    let TeamServer {
-        runtime,
-        server,
-        url,
-        org,
-        _pg,
-    } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
     // Room 1 joins and makes a product; sync sends it (and only it: samples stay local).
     // A one-time password alone does not join: the owner chooses their own on the next line.
-    let refused = desk(
-        &keyring,
-        room1.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "boss@xinghuo.cn",
-            "--password-stdin",
-        ],
-        Some(&format!("{}\n", org.one_time_password)),
-    );
-    assert!(
-        String::from_utf8_lossy(&refused.stderr).contains("one-time password"),
-        "{}",
-        String::from_utf8_lossy(&refused.stderr)
-    );
+    let refused = desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n", org.one_time_password)));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("one-time password"), "{}", String::from_utf8_lossy(&refused.stderr));
     let own = "星火的新密码-2026";
-    let joined = ok(&desk(
-        &keyring,
-        room1.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "boss@xinghuo.cn",
-            "--password-stdin",
-        ],
-        Some(&format!("{}\n{own}\n", org.one_time_password)),
-    ));
-    assert!(
-        joined.contains("joined 星火MCN") && joined.contains("owner"),
-        "{joined}"
-    );
-    let draft = ProductDraft {
-        sku: "ORANGE-5KG".into(),
-        name: "赣南脐橙 5kg".into(),
-        price: Fen(5990),
-        stock: 100,
-        ..ProductDraft::default()
-    };
+    let joined = ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n{own}\n", org.one_time_password))));
+    assert!(joined.contains("joined 星火MCN") && joined.contains("owner"), "{joined}");
+    let draft = ProductDraft { sku: "ORANGE-5KG".into(), name: "赣南脐橙 5kg".into(), price: Fen(5990), stock: 100, ..ProductDraft::default() };
     store(room1.path()).create_product(&draft).unwrap();
-    assert_eq!(
-        ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(),
-        "sent 1, received 0"
-    );
-    assert_eq!(
-        ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 0",
-        "nothing twice, no echo"
-    );
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "nothing twice, no echo");
     let setting = store(room1.path()).setting("team").unwrap().unwrap();
-    assert!(
-        !setting.to_lowercase().contains("token"),
-        "the token is in the keyring, not in SQLite: {setting}"
-    );
+    assert!(!setting.to_lowercase().contains("token"), "the token is in the keyring, not in SQLite: {setting}");
 
     // Room 2 (the same owner at another desk) joins and receives it, edits the price.
-    ok(&desk(
-        &keyring,
-        room2.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "boss@xinghuo.cn",
-            "--password-stdin",
-        ],
-        Some(&format!("{own}\n")),
-    ));
-    assert_eq!(
-        ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 1"
-    );
-    let mut there = store(room2.path())
-        .product_by_sku("ORANGE-5KG")
-        .unwrap()
-        .expect("the product reached room 2");
+    ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{own}\n"))));
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
+    let mut there = store(room2.path()).product_by_sku("ORANGE-5KG").unwrap().expect("the product reached room 2");
     assert_eq!(there.draft.name, "赣南脐橙 5kg");
     there.draft.price = Fen(4990);
-    store(room2.path())
-        .update_product(there.id, &there.draft)
-        .unwrap();
-    assert_eq!(
-        ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(),
-        "sent 1, received 0"
-    );
+    store(room2.path()).update_product(there.id, &there.draft).unwrap();
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
 
     // Back in room 1: the edit arrives, and is not sent back.
-    assert_eq!(
-        ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 1"
-    );
-    assert_eq!(
-        store(room1.path())
-            .product_by_sku("ORANGE-5KG")
-            .unwrap()
-            .unwrap()
-            .draft
-            .price,
-        Fen(4990)
-    );
-    assert_eq!(
-        ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 0"
-    );
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
+    assert_eq!(store(room1.path()).product_by_sku("ORANGE-5KG").unwrap().unwrap().draft.price, Fen(4990));
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 0");
     let status = ok(&desk(&keyring, room1.path(), &["team", "status"], None));
-    assert!(
-        status.contains("星火MCN") && status.contains("1 products known"),
-        "{status}"
-    );
+    assert!(status.contains("星火MCN") && status.contains("1 products known"), "{status}");
 
     // A renamed SKU: the team withdraws the old one, and room 2 follows.
-    let mut orange = store(room1.path())
-        .product_by_sku("ORANGE-5KG")
-        .unwrap()
-        .unwrap();
+    let mut orange = store(room1.path()).product_by_sku("ORANGE-5KG").unwrap().unwrap();
     orange.draft.sku = "ORANGE-GN-5KG".into();
-    store(room1.path())
-        .update_product(orange.id, &orange.draft)
-        .unwrap();
-    assert_eq!(
-        ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(),
-        "sent 2, received 0"
-    );
-    assert_eq!(
-        ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 2"
-    );
-    assert!(
-        store(room2.path())
-            .product_by_sku("ORANGE-5KG")
-            .unwrap()
-            .is_none(),
-        "the old SKU is withdrawn"
-    );
-    assert_eq!(
-        store(room2.path())
-            .product_by_sku("ORANGE-GN-5KG")
-            .unwrap()
-            .unwrap()
-            .draft
-            .price,
-        Fen(4990)
-    );
-    assert_eq!(
-        ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 0",
-        "nothing echoed"
-    );
+    store(room1.path()).update_product(orange.id, &orange.draft).unwrap();
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 2, received 0");
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 2");
+    assert!(store(room2.path()).product_by_sku("ORANGE-5KG").unwrap().is_none(), "the old SKU is withdrawn");
+    assert_eq!(store(room2.path()).product_by_sku("ORANGE-GN-5KG").unwrap().unwrap().draft.price, Fen(4990));
+    assert_eq!(ok(&desk(&keyring, room1.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "nothing echoed");
 
     // Leaving keeps the local catalog; syncing then says to join.
-    assert!(
-        ok(&desk(&keyring, room1.path(), &["team", "leave"], None))
-            .contains("local catalog is kept")
-    );
-    assert!(
-        store(room1.path())
-            .product_by_sku("ORANGE-GN-5KG")
-            .unwrap()
-            .is_some()
-    );
+    assert!(ok(&desk(&keyring, room1.path(), &["team", "leave"], None)).contains("local catalog is kept"));
+    assert!(store(room1.path()).product_by_sku("ORANGE-GN-5KG").unwrap().is_some());
     let after = desk(&keyring, room1.path(), &["team", "sync"], None);
-    assert!(
-        !after.status.success()
-            && String::from_utf8_lossy(&after.stderr).contains("join one first"),
-        "{}",
-        String::from_utf8_lossy(&after.stderr)
-    );
+    assert!(!after.status.success() && String::from_utf8_lossy(&after.stderr).contains("join one first"), "{}", String::from_utf8_lossy(&after.stderr));
 
     // Plain HTTP to another machine is refused before anything is sent.
-    let insecure = desk(
-        &keyring,
-        room1.path(),
-        &[
-            "team",
-            "join",
-            "http://team.example.cn",
-            "--email",
-            "boss@xinghuo.cn",
-            "--password-stdin",
-        ],
-        Some("x\n"),
-    );
-    assert!(
-        String::from_utf8_lossy(&insecure.stderr).contains("https://"),
-        "{}",
-        String::from_utf8_lossy(&insecure.stderr)
-    );
+    let insecure = desk(&keyring, room1.path(), &["team", "join", "http://team.example.cn", "--email", "boss@xinghuo.cn", "--password-stdin"], Some("x\n"));
+    assert!(String::from_utf8_lossy(&insecure.stderr).contains("https://"), "{}", String::from_utf8_lossy(&insecure.stderr));
     runtime.block_on(server.shutdown()).unwrap();
 }
 
 #[test]
 fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
-    let TeamServer {
-        runtime,
-        server,
-        url,
-        org,
-        _pg,
-    } = TeamServer::start("县域助农", "chief@county.cn", None);
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("县域助农", "chief@county.cn", None);
     let keyring = Keyring::start();
     let (office, anchor_desk) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
     // The county office shares a product, then adds an anchor through the API.
-    ok(&desk(
-        &keyring,
-        office.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "chief@county.cn",
-            "--password-stdin",
-        ],
-        Some(&format!("{}\n县里的新密码-2026\n", org.one_time_password)),
-    ));
-    let honey = ProductDraft {
-        sku: "HONEY-500G".into(),
-        name: "山区土蜂蜜 500g".into(),
-        price: Fen(6800),
-        stock: 40,
-        ..ProductDraft::default()
-    };
+    ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "chief@county.cn", "--password-stdin"], Some(&format!("{}\n县里的新密码-2026\n", org.one_time_password))));
+    let honey = ProductDraft { sku: "HONEY-500G".into(), name: "山区土蜂蜜 500g".into(), price: Fen(6800), stock: 40, ..ProductDraft::default() };
     store(office.path()).create_product(&honey).unwrap();
-    assert_eq!(
-        ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(),
-        "sent 1, received 0"
-    );
+    assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
     let anchor_password = runtime.block_on(async {
         let http = reqwest::Client::new();
-        let session: serde_json::Value = http
-            .post(format!("{url}/api/v1/sign-in"))
-            .json(
-                &serde_json::json!({ "email": "chief@county.cn", "password": "县里的新密码-2026" }),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": "chief@county.cn", "password": "县里的新密码-2026" })).send().await.unwrap().json().await.unwrap();
         let added: serde_json::Value = http
             .post(format!("{url}/api/v1/orgs/{}/members", org.org_id))
             .bearer_auth(session["token"].as_str().unwrap())
@@ -413,62 +182,20 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
 
     // The farmer's desk has a product of its own; joining as an anchor it receives the
     // county's, and its own edit stays on the desk (an anchor may not change the catalog).
-    let mine = ProductDraft {
-        sku: "MY-EGGS".into(),
-        name: "自家土鸡蛋 30枚".into(),
-        price: Fen(3900),
-        stock: 20,
-        ..ProductDraft::default()
-    };
+    let mine = ProductDraft { sku: "MY-EGGS".into(), name: "自家土鸡蛋 30枚".into(), price: Fen(3900), stock: 20, ..ProductDraft::default() };
     store(anchor_desk.path()).create_product(&mine).unwrap();
-    ok(&desk(
-        &keyring,
-        anchor_desk.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "farmer@county.cn",
-            "--password-stdin",
-        ],
-        Some(&format!("{anchor_password}\n农户自己的密码-2026\n")),
-    ));
+    ok(&desk(&keyring, anchor_desk.path(), &["team", "join", &url, "--email", "farmer@county.cn", "--password-stdin"], Some(&format!("{anchor_password}\n农户自己的密码-2026\n"))));
     let synced = desk(&keyring, anchor_desk.path(), &["team", "sync"], None);
     assert_eq!(ok(&synced).trim(), "sent 0, received 1");
-    assert!(
-        String::from_utf8_lossy(&synced.stderr).contains("1 local change(s) kept on this desk"),
-        "{}",
-        String::from_utf8_lossy(&synced.stderr)
-    );
-    assert!(
-        store(anchor_desk.path())
-            .product_by_sku("HONEY-500G")
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        store(anchor_desk.path())
-            .product_by_sku("MY-EGGS")
-            .unwrap()
-            .is_some(),
-        "its own product stays"
-    );
-    assert_eq!(
-        ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 0",
-        "the anchor's product did not reach the team"
-    );
+    assert!(String::from_utf8_lossy(&synced.stderr).contains("1 local change(s) kept on this desk"), "{}", String::from_utf8_lossy(&synced.stderr));
+    assert!(store(anchor_desk.path()).product_by_sku("HONEY-500G").unwrap().is_some());
+    assert!(store(anchor_desk.path()).product_by_sku("MY-EGGS").unwrap().is_some(), "its own product stays");
+    assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 0, received 0", "the anchor's product did not reach the team");
 
     // Another process syncing the same desk (the app, here this test holding its lock): the
     // CLI waits for it rather than applying the same entries at the same time.
     let db = paths::db_path(anchor_desk.path());
-    let held = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(db.with_extension("team-sync.lock"))
-        .unwrap();
+    let held = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(db.with_extension("team-sync.lock")).unwrap();
     held.lock().unwrap();
     let started = std::time::Instant::now();
     let waiting = std::thread::scope(|scope| {
@@ -486,104 +213,33 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
 #[test]
 fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
     let dir = tempfile::tempdir().unwrap();
-    let generated =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .unwrap();
-    let tls = anchordesk_server::TlsFiles {
-        cert: dir.path().join("team.crt"),
-        key: dir.path().join("team.key"),
-    };
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let tls = anchordesk_server::TlsFiles { cert: dir.path().join("team.crt"), key: dir.path().join("team.key") };
     std::fs::write(&tls.cert, generated.cert.pem()).unwrap();
     std::fs::write(&tls.key, generated.key_pair.serialize_pem()).unwrap();
-    let TeamServer {
-        runtime,
-        server,
-        url,
-        org,
-        _pg,
-    } = TeamServer::start("县电商中心", "it@county.cn", Some(tls.clone()));
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("县电商中心", "it@county.cn", Some(tls.clone()));
     assert!(url.starts_with("https://"), "{url}");
     let keyring = Keyring::start();
     let office = tempfile::tempdir().unwrap();
     let password = format!("{}\n县中心的新密码-2026\n", org.one_time_password);
 
     // Without the certificate the desk does not trust the server, and says so.
-    let untrusted = desk(
-        &keyring,
-        office.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "it@county.cn",
-            "--password-stdin",
-        ],
-        Some(&password),
-    );
+    let untrusted = desk(&keyring, office.path(), &["team", "join", &url, "--email", "it@county.cn", "--password-stdin"], Some(&password));
     assert!(!untrusted.status.success());
-    assert!(
-        String::from_utf8_lossy(&untrusted.stderr).contains("not reachable"),
-        "{}",
-        String::from_utf8_lossy(&untrusted.stderr)
-    );
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not reachable"), "{}", String::from_utf8_lossy(&untrusted.stderr));
     // A file that is not a certificate is named as such.
     let not_pem = dir.path().join("notes.txt");
     std::fs::write(&not_pem, "ask the IT office").unwrap();
-    let wrong = desk(
-        &keyring,
-        office.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "it@county.cn",
-            "--password-stdin",
-            "--ca-file",
-            not_pem.to_str().unwrap(),
-        ],
-        Some(&password),
-    );
-    assert!(
-        String::from_utf8_lossy(&wrong.stderr).contains("certificate"),
-        "{}",
-        String::from_utf8_lossy(&wrong.stderr)
-    );
+    let wrong = desk(&keyring, office.path(), &["team", "join", &url, "--email", "it@county.cn", "--password-stdin", "--ca-file", not_pem.to_str().unwrap()], Some(&password));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("certificate"), "{}", String::from_utf8_lossy(&wrong.stderr));
 
     // With it, the desk joins, and syncs over TLS later on its own.
-    let joined = ok(&desk(
-        &keyring,
-        office.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "it@county.cn",
-            "--password-stdin",
-            "--ca-file",
-            tls.cert.to_str().unwrap(),
-        ],
-        Some(&password),
-    ));
+    let joined = ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "it@county.cn", "--password-stdin", "--ca-file", tls.cert.to_str().unwrap()], Some(&password)));
     assert!(joined.contains("joined 县电商中心"), "{joined}");
-    assert!(
-        ok(&desk(&keyring, office.path(), &["team", "status"], None))
-            .contains("its own certificate trusted")
-    );
-    let tea = ProductDraft {
-        sku: "TEA-250G".into(),
-        name: "高山绿茶 250g".into(),
-        price: Fen(8800),
-        stock: 30,
-        ..ProductDraft::default()
-    };
+    assert!(ok(&desk(&keyring, office.path(), &["team", "status"], None)).contains("its own certificate trusted"));
+    let tea = ProductDraft { sku: "TEA-250G".into(), name: "高山绿茶 250g".into(), price: Fen(8800), stock: 30, ..ProductDraft::default() };
     store(office.path()).create_product(&tea).unwrap();
-    assert_eq!(
-        ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(),
-        "sent 1, received 0"
-    );
+    assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
     runtime.block_on(server.shutdown()).unwrap();
 }
 
@@ -591,35 +247,11 @@ fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
 fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     use anchordesk_desk_sync::team;
     use std::sync::{Arc, Mutex};
-    let TeamServer {
-        runtime,
-        server,
-        url,
-        org,
-        _pg,
-    } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    ok(&desk(
-        &keyring,
-        room1.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "boss@xinghuo.cn",
-            "--password-stdin",
-        ],
-        Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password)),
-    ));
-    let melon = ProductDraft {
-        sku: "MELON-2".into(),
-        name: "哈密瓜 2个装".into(),
-        price: Fen(3990),
-        stock: 50,
-        ..ProductDraft::default()
-    };
+    ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
+    let melon = ProductDraft { sku: "MELON-2".into(), name: "哈密瓜 2个装".into(), price: Fen(3990), stock: 50, ..ProductDraft::default() };
     store(room1.path()).create_product(&melon).unwrap();
 
     // The desk's background sync, as the app runs it, with this test's keyring.
@@ -629,12 +261,7 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     let run_until_recorded = |shared: Arc<Mutex<Store>>, previous: Option<i64>| {
         runtime.block_on(async {
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            let task = tokio::spawn(team::run_background(
-                shared.clone(),
-                std::time::Duration::from_millis(300),
-                stopped,
-                |_| {},
-            ));
+            let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_millis(300), stopped, |_| {}));
             for _ in 0..100 {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 let link = team::link(&shared.lock().unwrap()).unwrap().unwrap();
@@ -648,53 +275,16 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
         team::link(&shared.lock().unwrap()).unwrap().unwrap()
     };
     let after = run_until_recorded(shared.clone(), None);
-    assert!(
-        after.auto_synced_at_ms.is_some() && after.auto_error.is_none(),
-        "{after:?}"
-    );
+    assert!(after.auto_synced_at_ms.is_some() && after.auto_error.is_none(), "{after:?}");
     // Nobody pressed sync: the product is on the server, and another room receives it.
-    ok(&desk(
-        &keyring,
-        room2.path(),
-        &[
-            "team",
-            "join",
-            &url,
-            "--email",
-            "boss@xinghuo.cn",
-            "--password-stdin",
-        ],
-        Some("星火的新密码-2026\n"),
-    ));
-    assert_eq!(
-        ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(),
-        "sent 0, received 1"
-    );
+    ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some("星火的新密码-2026\n")));
+    assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
 
     // With the server gone, the run fails, says why for Settings → Team, and loses nothing.
     runtime.block_on(server.shutdown()).unwrap();
-    let tea = ProductDraft {
-        sku: "TEA-1".into(),
-        name: "红茶".into(),
-        price: Fen(2900),
-        stock: 5,
-        ..ProductDraft::default()
-    };
+    let tea = ProductDraft { sku: "TEA-1".into(), name: "红茶".into(), price: Fen(2900), stock: 5, ..ProductDraft::default() };
     shared.lock().unwrap().create_product(&tea).unwrap();
     let failed = run_until_recorded(shared.clone(), after.auto_synced_at_ms);
-    assert!(
-        failed
-            .auto_error
-            .as_deref()
-            .is_some_and(|e| e.contains("not reachable")),
-        "{failed:?}"
-    );
-    assert!(
-        shared
-            .lock()
-            .unwrap()
-            .product_by_sku("TEA-1")
-            .unwrap()
-            .is_some()
-    );
+    assert!(failed.auto_error.as_deref().is_some_and(|e| e.contains("not reachable")), "{failed:?}");
+    assert!(shared.lock().unwrap().product_by_sku("TEA-1").unwrap().is_some());
 }

@@ -53,29 +53,19 @@ pub fn keep_until(today: time::Date, years: i32) -> time::Date {
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("the session has no recording to archive")]
     NoRecording,
     #[error("{path}: {message}")]
     Manifest { path: PathBuf, message: String },
     #[error("{name} changed since it was archived (SHA-256 {found}, expected {expected})")]
-    Tampered {
-        name: String,
-        found: String,
-        expected: String,
-    },
+    Tampered { name: String, found: String, expected: String },
     #[error(transparent)]
     Store(#[from] crate::StoreError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
-    move |source| ArchiveError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| ArchiveError::Io { path: path.to_path_buf(), source }
 }
 
 /// SHA-256 of a file, as lowercase hex, read in chunks.
@@ -90,11 +80,7 @@ pub fn sha256_file(path: &Path) -> Result<String, ArchiveError> {
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// What archiving one session needs, kept in the journal (the `archive_job` table) from the
@@ -111,54 +97,27 @@ pub struct ArchiveJob {
 
 impl ArchiveJob {
     /// The job for a report's session; refused when the session has no recording.
-    pub fn new(
-        archive_dir: &Path,
-        report: &BroadcastReport,
-        today: time::Date,
-        retention_years: i32,
-    ) -> Result<ArchiveJob, ArchiveError> {
-        let session = report
-            .session
-            .as_ref()
-            .filter(|s| !s.recording_path.is_empty())
-            .ok_or(ArchiveError::NoRecording)?;
+    pub fn new(archive_dir: &Path, report: &BroadcastReport, today: time::Date, retention_years: i32) -> Result<ArchiveJob, ArchiveError> {
+        let session = report.session.as_ref().filter(|s| !s.recording_path.is_empty()).ok_or(ArchiveError::NoRecording)?;
         Ok(ArchiveJob {
             session: session.id,
-            folder: archive_dir.join(format!(
-                "broadcast-{}-session-{}",
-                report.broadcast.id.0, session.id.0
-            )),
+            folder: archive_dir.join(format!("broadcast-{}-session-{}", report.broadcast.id.0, session.id.0)),
             report: report.clone(),
             keep_until: keep_until(today, retention_years).to_string(),
         })
     }
 
     fn name(&self) -> String {
-        self.folder
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned()
+        self.folder.file_name().unwrap_or_default().to_string_lossy().into_owned()
     }
 
     /// The recording and its marker sidecar where they were, and where they go.
     fn moves(&self) -> [(PathBuf, PathBuf); 2] {
-        let recording = PathBuf::from(
-            self.report
-                .session
-                .as_ref()
-                .map(|s| s.recording_path.as_str())
-                .unwrap_or_default(),
-        );
+        let recording = PathBuf::from(self.report.session.as_ref().map(|s| s.recording_path.as_str()).unwrap_or_default());
         let mut sidecar = recording.clone().into_os_string();
         sidecar.push(".markers.json");
         let sidecar = PathBuf::from(sidecar);
-        [&recording, &sidecar].map(|source| {
-            (
-                source.clone(),
-                self.folder.join(source.file_name().unwrap_or_default()),
-            )
-        })
+        [&recording, &sidecar].map(|source| (source.clone(), self.folder.join(source.file_name().unwrap_or_default())))
     }
 
     /// Where the recording is now: moved into the archive, or still where it was.
@@ -174,9 +133,7 @@ pub const STEPS: [&str; 5] = ["intent", "described", "moved", "manifest", "commi
 
 fn crash_point(step: &str) {
     #[cfg(feature = "crash-points")]
-    if std::env::var("ANCHORDESK_CRASH_AT")
-        .is_ok_and(|at| at.strip_prefix("archive:") == Some(step))
-    {
+    if std::env::var("ANCHORDESK_CRASH_AT").is_ok_and(|at| at.strip_prefix("archive:") == Some(step)) {
         eprintln!("crash injected after archive step {step}");
         std::process::abort();
     }
@@ -228,9 +185,7 @@ pub fn archive_session(
 /// Finishes every archiving cut short by a crash, carrying each on from where it stopped
 /// (every step can run again). A job whose recording is gone from both places is dropped.
 /// Returns what became of each.
-pub fn finish_pending(
-    store: &mut crate::Store,
-) -> Vec<(crate::live::SessionId, Result<ArchiveEntry, ArchiveError>)> {
+pub fn finish_pending(store: &mut crate::Store) -> Vec<(crate::live::SessionId, Result<ArchiveEntry, ArchiveError>)> {
     let jobs = match store.archive_jobs() {
         Ok(jobs) => jobs,
         Err(err) => return vec![(crate::live::SessionId(0), Err(err.into()))],
@@ -238,14 +193,8 @@ pub fn finish_pending(
     jobs.into_iter()
         .map(|job| {
             let outcome = match carry_out(&job) {
-                Ok((entry, recording)) => store
-                    .commit_archive_job(job.session, &recording.display().to_string())
-                    .map(|()| entry)
-                    .map_err(ArchiveError::from),
-                Err(ArchiveError::NoRecording) => store
-                    .abandon_archive_job(job.session)
-                    .map_err(ArchiveError::from)
-                    .and(Err(ArchiveError::NoRecording)),
+                Ok((entry, recording)) => store.commit_archive_job(job.session, &recording.display().to_string()).map(|()| entry).map_err(ArchiveError::from),
+                Err(ArchiveError::NoRecording) => store.abandon_archive_job(job.session).map_err(ArchiveError::from).and(Err(ArchiveError::NoRecording)),
                 Err(err) => Err(err),
             };
             (job.session, outcome)
@@ -258,16 +207,9 @@ pub fn finish_pending(
 fn carry_out(job: &ArchiveJob) -> Result<(ArchiveEntry, PathBuf), ArchiveError> {
     let folder = &job.folder;
     std::fs::create_dir_all(folder).map_err(io(folder))?;
-    let json = serde_json::to_vec_pretty(&job.report).map_err(|e| ArchiveError::Manifest {
-        path: folder.clone(),
-        message: e.to_string(),
-    })?;
+    let json = serde_json::to_vec_pretty(&job.report).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
     crate::paths::write_atomic(&folder.join("report.json"), &json).map_err(io(folder))?;
-    crate::paths::write_atomic(
-        &folder.join("report.html"),
-        report_html(&job.report).as_bytes(),
-    )
-    .map_err(io(folder))?;
+    crate::paths::write_atomic(&folder.join("report.html"), report_html(&job.report).as_bytes()).map_err(io(folder))?;
     crash_point("described");
 
     let [(recording, archived), (sidecar, archived_sidecar)] = job.moves();
@@ -281,41 +223,22 @@ fn carry_out(job: &ArchiveJob) -> Result<(ArchiveEntry, PathBuf), ArchiveError> 
         .map_err(io(folder))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n != MANIFEST && !n.to_string_lossy().starts_with('.'))
-        })
+        .filter(|p| p.file_name().is_some_and(|n| n != MANIFEST && !n.to_string_lossy().starts_with('.')))
         .collect();
     names.sort();
     let mut files = Vec::new();
     for path in names {
         let bytes = std::fs::metadata(&path).map_err(io(&path))?.len();
-        files.push(ArchivedFile {
-            name: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-            bytes,
-            sha256: sha256_file(&path)?,
-        });
+        files.push(ArchivedFile { name: path.file_name().unwrap_or_default().to_string_lossy().into_owned(), bytes, sha256: sha256_file(&path)? });
     }
     let entry = ArchiveEntry {
         name: job.name(),
         broadcast_title: job.report.broadcast.draft.title.clone(),
-        started_at: job
-            .report
-            .session
-            .as_ref()
-            .map(|s| s.started_at.clone())
-            .unwrap_or_default(),
+        started_at: job.report.session.as_ref().map(|s| s.started_at.clone()).unwrap_or_default(),
         keep_until: job.keep_until.clone(),
         files,
     };
-    let manifest = serde_json::to_vec_pretty(&entry).map_err(|e| ArchiveError::Manifest {
-        path: folder.clone(),
-        message: e.to_string(),
-    })?;
+    let manifest = serde_json::to_vec_pretty(&entry).map_err(|e| ArchiveError::Manifest { path: folder.clone(), message: e.to_string() })?;
     crate::paths::write_atomic(&folder.join(MANIFEST), &manifest).map_err(io(folder))?;
     crash_point("manifest");
     Ok((entry, archived))
@@ -330,20 +253,13 @@ fn move_durably(source: &Path, target: &Path) -> Result<bool, ArchiveError> {
         return Ok(target.exists());
     }
     let sync_dir = |file: &Path| match file.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(dir)),
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir)),
         _ => Ok(()),
     };
     if std::fs::rename(source, target).is_err() {
-        let tmp = target.with_file_name(format!(
-            ".{}.partial",
-            target.file_name().unwrap_or_default().to_string_lossy()
-        ));
+        let tmp = target.with_file_name(format!(".{}.partial", target.file_name().unwrap_or_default().to_string_lossy()));
         std::fs::copy(source, &tmp).map_err(io(source))?;
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&tmp))?;
+        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
         std::fs::rename(&tmp, target).map_err(io(target))?;
         sync_dir(target)?;
         std::fs::remove_file(source).map_err(io(source))?;
@@ -359,14 +275,8 @@ mod tests {
 
     #[test]
     fn keep_until_handles_leap_days() {
-        assert_eq!(
-            keep_until(time::macros::date!(2026 - 11 - 25), 3),
-            time::macros::date!(2029 - 11 - 25)
-        );
-        assert_eq!(
-            keep_until(time::macros::date!(2028 - 02 - 29), 3),
-            time::macros::date!(2031 - 02 - 28)
-        );
+        assert_eq!(keep_until(time::macros::date!(2026 - 11 - 25), 3), time::macros::date!(2029 - 11 - 25));
+        assert_eq!(keep_until(time::macros::date!(2028 - 02 - 29), 3), time::macros::date!(2031 - 02 - 28));
     }
 
     #[test]
@@ -383,17 +293,10 @@ mod tests {
             broadcast_title: "x".into(),
             started_at: "x".into(),
             keep_until: "x".into(),
-            files: vec![ArchivedFile {
-                name: "../../secret".into(),
-                bytes: 0,
-                sha256: String::new(),
-            }],
+            files: vec![ArchivedFile { name: "../../secret".into(), bytes: 0, sha256: String::new() }],
         };
         std::fs::write(folder.join(MANIFEST), serde_json::to_vec(&entry).unwrap()).unwrap();
-        assert!(matches!(
-            verify(dir.path(), "broadcast-1-session-1"),
-            Err(ArchiveError::Manifest { .. })
-        ));
+        assert!(matches!(verify(dir.path(), "broadcast-1-session-1"), Err(ArchiveError::Manifest { .. })));
     }
 }
 
@@ -402,19 +305,10 @@ mod tests {
 pub fn list(archive_dir: &Path) -> (Vec<ArchiveEntry>, Vec<String>) {
     let mut entries = Vec::new();
     let mut problems = Vec::new();
-    let Ok(dirs) = std::fs::read_dir(archive_dir) else {
-        return (entries, problems);
-    };
-    for dir in dirs
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-    {
+    let Ok(dirs) = std::fs::read_dir(archive_dir) else { return (entries, problems) };
+    for dir in dirs.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()) {
         let manifest = dir.join(MANIFEST);
-        match std::fs::read(&manifest)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<ArchiveEntry>(&bytes).ok())
-        {
+        match std::fs::read(&manifest).ok().and_then(|bytes| serde_json::from_slice::<ArchiveEntry>(&bytes).ok()) {
             Some(entry) => entries.push(entry),
             None => problems.push(dir.display().to_string()),
         }
@@ -427,47 +321,26 @@ pub fn list(archive_dir: &Path) -> (Vec<ArchiveEntry>, Vec<String>) {
 /// no separators, not absolute.
 fn plain_name(name: &str) -> bool {
     let mut components = Path::new(name).components();
-    matches!(
-        (components.next(), components.next()),
-        (Some(std::path::Component::Normal(_)), None)
-    )
+    matches!((components.next(), components.next()), (Some(std::path::Component::Normal(_)), None))
 }
 
 /// Checks every file of an archive folder against its manifest.
 pub fn verify(archive_dir: &Path, name: &str) -> Result<ArchiveEntry, ArchiveError> {
     if !plain_name(name) {
-        return Err(ArchiveError::Manifest {
-            path: archive_dir.to_path_buf(),
-            message: format!("{name:?} is not an archive folder name"),
-        });
+        return Err(ArchiveError::Manifest { path: archive_dir.to_path_buf(), message: format!("{name:?} is not an archive folder name") });
     }
     let folder = archive_dir.join(name);
     let manifest = folder.join(MANIFEST);
     let bytes = std::fs::read(&manifest).map_err(io(&manifest))?;
     let entry: ArchiveEntry =
-        serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Manifest {
-            path: manifest.clone(),
-            message: e.to_string(),
-        })?;
-    if entry.name != name
-        || entry
-            .files
-            .iter()
-            .any(|f| !plain_name(&f.name) || f.name == MANIFEST)
-    {
-        return Err(ArchiveError::Manifest {
-            path: manifest,
-            message: "the manifest names files outside its folder".into(),
-        });
+        serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Manifest { path: manifest.clone(), message: e.to_string() })?;
+    if entry.name != name || entry.files.iter().any(|f| !plain_name(&f.name) || f.name == MANIFEST) {
+        return Err(ArchiveError::Manifest { path: manifest, message: "the manifest names files outside its folder".into() });
     }
     for file in &entry.files {
         let found = sha256_file(&folder.join(&file.name))?;
         if found != file.sha256 {
-            return Err(ArchiveError::Tampered {
-                name: file.name.clone(),
-                found,
-                expected: file.sha256.clone(),
-            });
+            return Err(ArchiveError::Tampered { name: file.name.clone(), found, expected: file.sha256.clone() });
         }
     }
     Ok(entry)
@@ -478,12 +351,7 @@ pub fn export(archive_dir: &Path, name: &str, destination: &Path) -> Result<Path
     let entry = verify(archive_dir, name)?;
     let target = destination.join(name);
     std::fs::create_dir_all(&target).map_err(io(&target))?;
-    for file in entry
-        .files
-        .iter()
-        .map(|f| f.name.as_str())
-        .chain([MANIFEST])
-    {
+    for file in entry.files.iter().map(|f| f.name.as_str()).chain([MANIFEST]) {
         std::fs::copy(archive_dir.join(name).join(file), target.join(file)).map_err(io(&target))?;
     }
     Ok(target)

@@ -95,11 +95,7 @@ pub struct ComplianceReport {
 }
 
 /// The facts the linter cross-checks a product's texts against.
-pub fn product_context(
-    product: &Product,
-    item: Option<&LineupItem>,
-    lineup: &[LineupItem],
-) -> ProductContext {
+pub fn product_context(product: &Product, item: Option<&LineupItem>, lineup: &[LineupItem]) -> ProductContext {
     let certificates = product
         .draft
         .certificates
@@ -107,9 +103,7 @@ pub fn product_context(
         .filter_map(|c| match c.kind {
             CertificateKind::Organic => Some(anchordesk_claims::Certificate::Organic),
             CertificateKind::GreenFood => Some(anchordesk_claims::Certificate::GreenFood),
-            CertificateKind::GeographicalIndication => {
-                Some(anchordesk_claims::Certificate::GeographicalIndication)
-            }
+            CertificateKind::GeographicalIndication => Some(anchordesk_claims::Certificate::GeographicalIndication),
             CertificateKind::PollutionFree => Some(anchordesk_claims::Certificate::PollutionFree),
             _ => None,
         })
@@ -123,19 +117,12 @@ pub fn product_context(
     ProductContext {
         certificates,
         recent_prices_fen,
-        stock: Some(
-            item.map(|i| i.terms.stock)
-                .unwrap_or(product.draft.stock)
-                .max(0) as u32,
-        ),
+        stock: Some(item.map(|i| i.terms.stock).unwrap_or(product.draft.stock).max(0) as u32),
         lineup_gift_names: lineup.iter().map(|i| i.product_name.clone()).collect(),
         // The catalog has no field for registered trademarks yet, and a product name typed
         // by the seller is not one: nothing is exempted as a registered name.
         registered_names: Vec::new(),
-        policies: Some(product.draft.after_sales.trim().to_string())
-            .filter(|terms| !terms.is_empty())
-            .into_iter()
-            .collect(),
+        policies: Some(product.draft.after_sales.trim().to_string()).filter(|terms| !terms.is_empty()).into_iter().collect(),
         category: product.draft.category,
         registered_functions: product
             .draft
@@ -166,10 +153,7 @@ pub(crate) fn review(
 ) -> ComplianceReport {
     let mut findings = Vec::new();
     for text in texts {
-        let options = LintOptions {
-            product: text.context.as_ref(),
-            ..LintOptions::default()
-        };
+        let options = LintOptions { product: text.context.as_ref(), ..LintOptions::default() };
         for finding in linter.lint(&text.text, &options) {
             let key = FindingKey {
                 source: text.source,
@@ -178,35 +162,17 @@ pub(crate) fn review(
                 matched: finding.matched.clone(),
             };
             let acknowledgement = acknowledged(&key);
-            findings.push(LocatedFinding {
-                key,
-                label: text.label.clone(),
-                finding,
-                acknowledgement,
-            });
+            findings.push(LocatedFinding { key, label: text.label.clone(), finding, acknowledgement });
         }
     }
-    let count = |severity: Severity| {
-        findings
-            .iter()
-            .filter(|f| f.finding.severity == severity)
-            .count() as i32
-    };
-    let n_unresolved_errors = findings
-        .iter()
-        .filter(|f| f.finding.severity == Severity::Error && f.acknowledgement.is_none())
-        .count() as i32;
+    let count = |severity: Severity| findings.iter().filter(|f| f.finding.severity == severity).count() as i32;
+    let n_unresolved_errors =
+        findings.iter().filter(|f| f.finding.severity == Severity::Error && f.acknowledgement.is_none()).count() as i32;
     let mut by_category: Vec<CategoryCount> = Vec::new();
     for f in &findings {
-        match by_category
-            .iter_mut()
-            .find(|c| c.category == f.finding.category)
-        {
+        match by_category.iter_mut().find(|c| c.category == f.finding.category) {
             Some(c) => c.count += 1,
-            None => by_category.push(CategoryCount {
-                category: f.finding.category,
-                count: 1,
-            }),
+            None => by_category.push(CategoryCount { category: f.finding.category, count: 1 }),
         }
     }
     by_category.sort_by_key(|c| std::cmp::Reverse(c.count));

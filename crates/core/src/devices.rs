@@ -27,14 +27,7 @@ pub struct CaptureSettings {
 impl Default for CaptureSettings {
     /// 720p30 at 2.5 Mbit/s: what a two-core laptop encodes comfortably.
     fn default() -> Self {
-        CaptureSettings {
-            camera: None,
-            microphone: None,
-            width: 1280,
-            height: 720,
-            fps: 30,
-            bitrate_kbps: 2500,
-        }
+        CaptureSettings { camera: None, microphone: None, width: 1280, height: 720, fps: 30, bitrate_kbps: 2500 }
     }
 }
 
@@ -46,31 +39,15 @@ impl CaptureSettings {
     pub fn validated(&self) -> Result<CaptureSettings, Vec<FieldError>> {
         let mut errors = Vec::new();
         if !SIZES.contains(&(self.width, self.height)) {
-            errors.push(FieldError::new(
-                "size",
-                FieldErrorCode::UnknownValue,
-                format!("{}x{}", self.width, self.height),
-            ));
+            errors.push(FieldError::new("size", FieldErrorCode::UnknownValue, format!("{}x{}", self.width, self.height)));
         }
         if !(15..=60).contains(&self.fps) {
-            errors.push(FieldError::new(
-                "fps",
-                FieldErrorCode::UnknownValue,
-                self.fps.to_string(),
-            ));
+            errors.push(FieldError::new("fps", FieldErrorCode::UnknownValue, self.fps.to_string()));
         }
         if !(500..=20_000).contains(&self.bitrate_kbps) {
-            errors.push(FieldError::new(
-                "bitrateKbps",
-                FieldErrorCode::UnknownValue,
-                self.bitrate_kbps.to_string(),
-            ));
+            errors.push(FieldError::new("bitrateKbps", FieldErrorCode::UnknownValue, self.bitrate_kbps.to_string()));
         }
-        if errors.is_empty() {
-            Ok(self.clone())
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(self.clone()) } else { Err(errors) }
     }
 }
 
@@ -78,20 +55,15 @@ impl Store {
     /// The saved capture settings, or the defaults.
     pub fn capture_settings(&self) -> Result<CaptureSettings, StoreError> {
         match self.setting(KEY)? {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|err| StoreError::Corrupt(format!("capture settings: {err}"))),
+            Some(json) => serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(format!("capture settings: {err}"))),
             None => Ok(CaptureSettings::default()),
         }
     }
 
     /// Saves capture settings after checking them.
-    pub fn save_capture_settings(
-        &mut self,
-        settings: &CaptureSettings,
-    ) -> Result<CaptureSettings, StoreError> {
+    pub fn save_capture_settings(&mut self, settings: &CaptureSettings) -> Result<CaptureSettings, StoreError> {
         let settings = settings.validated().map_err(StoreError::Invalid)?;
-        let json =
-            serde_json::to_string(&settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let json = serde_json::to_string(&settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         self.set_setting(KEY, &json)?;
         Ok(settings)
     }
@@ -105,25 +77,11 @@ mod tests {
     fn settings_round_trip_and_bad_numbers_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-        assert_eq!(
-            store.capture_settings().unwrap(),
-            CaptureSettings::default()
-        );
-        let chosen = CaptureSettings {
-            camera: Some("/dev/video0".into()),
-            width: 960,
-            height: 540,
-            bitrate_kbps: 1800,
-            ..Default::default()
-        };
+        assert_eq!(store.capture_settings().unwrap(), CaptureSettings::default());
+        let chosen = CaptureSettings { camera: Some("/dev/video0".into()), width: 960, height: 540, bitrate_kbps: 1800, ..Default::default() };
         store.save_capture_settings(&chosen).unwrap();
         assert_eq!(store.capture_settings().unwrap(), chosen);
-        let bad = CaptureSettings {
-            width: 1000,
-            fps: 5,
-            bitrate_kbps: 100,
-            ..Default::default()
-        };
+        let bad = CaptureSettings { width: 1000, fps: 5, bitrate_kbps: 100, ..Default::default() };
         match store.save_capture_settings(&bad) {
             Err(StoreError::Invalid(fields)) => assert_eq!(fields.len(), 3),
             other => panic!("expected a refusal, got {other:?}"),

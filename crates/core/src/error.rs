@@ -7,23 +7,14 @@ use std::path::PathBuf;
 /// What went wrong in the store. `Display` is for logs; the UI uses [`StoreError::code`].
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "{path} is not an AnchorDesk database and was left untouched: restore it from a backup, or move it away and AnchorDesk creates a new one"
-    )]
+    #[error("{path} is not an AnchorDesk database and was left untouched: restore it from a backup, or move it away and AnchorDesk creates a new one")]
     NotADatabase { path: PathBuf },
     #[error(
         "{path} was written by a newer AnchorDesk (schema {found}, this build knows up to {supported}) and was left untouched: update AnchorDesk to open it"
     )]
-    NewerSchema {
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
     #[error("cannot read or create {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{entity} {id} does not exist")]
     NotFound { entity: &'static str, id: i64 },
     #[error("invalid input: {}", fields_summary(.0))]
@@ -84,11 +75,7 @@ impl Conflict {
 }
 
 fn fields_summary(fields: &[FieldError]) -> String {
-    fields
-        .iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join("; ")
+    fields.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ")
 }
 
 /// The codes the UI acts on. Closed: add a variant only where the UI does something
@@ -121,9 +108,7 @@ impl StoreError {
             StoreError::Io { .. } => ErrorCode::Io,
             StoreError::NotFound { .. } => ErrorCode::NotFound,
             StoreError::Invalid(_) => ErrorCode::Invalid,
-            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Corrupt(_) => {
-                ErrorCode::Internal
-            }
+            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Corrupt(_) => ErrorCode::Internal,
             StoreError::Conflict(conflict) => conflict.code(),
         }
     }
@@ -149,9 +134,7 @@ pub struct UiError {
 impl From<StoreError> for UiError {
     fn from(err: StoreError) -> UiError {
         let path = match &err {
-            StoreError::NotADatabase { path }
-            | StoreError::NewerSchema { path, .. }
-            | StoreError::Io { path, .. } => Some(path.display().to_string()),
+            StoreError::NotADatabase { path } | StoreError::NewerSchema { path, .. } | StoreError::Io { path, .. } => Some(path.display().to_string()),
             _ => None,
         };
         let fields = match &err {
@@ -165,13 +148,7 @@ impl From<StoreError> for UiError {
             StoreError::Conflict(conflict) => Some(conflict.clone()),
             _ => None,
         };
-        UiError {
-            code: err.code(),
-            message: err.to_string(),
-            fields,
-            path,
-            conflict,
-        }
+        UiError { code: err.code(), message: err.to_string(), fields, path, conflict }
     }
 }
 
@@ -182,23 +159,13 @@ impl UiError {
     }
 
     /// One form field that failed.
-    pub fn field(
-        name: &str,
-        code: crate::validate::FieldErrorCode,
-        value: impl Into<String>,
-    ) -> UiError {
+    pub fn field(name: &str, code: crate::validate::FieldErrorCode, value: impl Into<String>) -> UiError {
         UiError::invalid(vec![FieldError::new(name, code, value)])
     }
 
     /// Something the user cannot fix by changing input; the message is for the log.
     pub fn internal(message: impl std::fmt::Display) -> UiError {
-        UiError {
-            code: ErrorCode::Internal,
-            message: message.to_string(),
-            fields: Vec::new(),
-            path: None,
-            conflict: None,
-        }
+        UiError { code: ErrorCode::Internal, message: message.to_string(), fields: Vec::new(), path: None, conflict: None }
     }
 
     /// A refusal because of the state things are in.

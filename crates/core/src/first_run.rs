@@ -44,14 +44,9 @@ impl SellerKind {
     }
 
     fn parse(code: &str) -> Option<SellerKind> {
-        [
-            SellerKind::Farmer,
-            SellerKind::County,
-            SellerKind::Mcn,
-            SellerKind::Course,
-        ]
-        .into_iter()
-        .find(|kind| kind.template() == code)
+        [SellerKind::Farmer, SellerKind::County, SellerKind::Mcn, SellerKind::Course]
+            .into_iter()
+            .find(|kind| kind.template() == code)
     }
 }
 
@@ -63,19 +58,13 @@ impl Store {
 
     /// The kind of seller chosen in the guide, if any.
     pub fn seller_kind(&self) -> Result<Option<SellerKind>, StoreError> {
-        Ok(self
-            .setting(KIND_KEY)?
-            .as_deref()
-            .and_then(SellerKind::parse))
+        Ok(self.setting(KIND_KEY)?.as_deref().and_then(SellerKind::parse))
     }
 
     /// Ends the guide: records the choice (or none, when skipped) and, for a kind that
     /// does not use it, removes the sample catalog. Returns the removed products' ids, so
     /// the window can offer undo.
-    pub fn finish_first_run(
-        &mut self,
-        kind: Option<SellerKind>,
-    ) -> Result<Vec<ProductId>, StoreError> {
+    pub fn finish_first_run(&mut self, kind: Option<SellerKind>) -> Result<Vec<ProductId>, StoreError> {
         let mut removed = Vec::new();
         if let Some(kind) = kind {
             self.set_setting(KIND_KEY, kind.template())?;
@@ -115,28 +104,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
         store.seed_sample_catalog_once().unwrap();
-        assert!(
-            store
-                .finish_first_run(Some(SellerKind::County))
-                .unwrap()
-                .is_empty()
-        );
+        assert!(store.finish_first_run(Some(SellerKind::County)).unwrap().is_empty());
         assert!(!store.sample_product_ids().unwrap().is_empty());
         let other = tempfile::tempdir().unwrap();
         let mut skipped = Store::open(&other.path().join("db.sqlite3")).unwrap();
         skipped.finish_first_run(None).unwrap();
         assert_eq!(skipped.seller_kind().unwrap(), None);
         assert!(!skipped.first_run_pending().unwrap());
-        for kind in [
-            SellerKind::Farmer,
-            SellerKind::County,
-            SellerKind::Mcn,
-            SellerKind::Course,
-        ] {
-            assert!(
-                crate::templates::by_name(kind.template()).is_ok(),
-                "{kind:?}"
-            );
+        for kind in [SellerKind::Farmer, SellerKind::County, SellerKind::Mcn, SellerKind::Course] {
+            assert!(crate::templates::by_name(kind.template()).is_ok(), "{kind:?}");
         }
     }
 }

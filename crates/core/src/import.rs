@@ -50,10 +50,7 @@ pub enum ImportError {
     #[error("the file is neither UTF-8 nor GBK/GB18030 text (first bad byte at offset {offset})")]
     Encoding { offset: usize },
     #[error("missing required column(s) {missing:?}; the header has {found:?}")]
-    MissingColumns {
-        missing: Vec<&'static str>,
-        found: Vec<String>,
-    },
+    MissingColumns { missing: Vec<&'static str>, found: Vec<String> },
     #[error("line {line}: {message}")]
     Csv { line: u64, message: String },
     #[error("not a readable spreadsheet: {0}")]
@@ -65,27 +62,13 @@ pub enum ImportError {
     #[error("unknown file type {0:?}: use .csv, .xlsx or .json")]
     UnknownFormat(String),
     #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error(
-        "the file is {size_mb} MB; a catalog import takes at most {limit_mb} MB: split it into smaller files"
-    )]
+    Io { path: String, source: std::io::Error },
+    #[error("the file is {size_mb} MB; a catalog import takes at most {limit_mb} MB: split it into smaller files")]
     TooLarge { size_mb: u64, limit_mb: u64 },
-    #[error(
-        "the spreadsheet unpacks to {unpacked_mb} MB (at most {limit_mb} MB): it is not a product list; save the products alone as a new .xlsx or as CSV"
-    )]
+    #[error("the spreadsheet unpacks to {unpacked_mb} MB (at most {limit_mb} MB): it is not a product list; save the products alone as a new .xlsx or as CSV")]
     UnpacksTooLarge { unpacked_mb: u64, limit_mb: u64 },
-    #[error(
-        "the sheet has {rows} rows × {columns} columns; a catalog import takes at most {max_rows} rows and {max_cells} cells: split it into smaller files"
-    )]
-    SheetTooLarge {
-        rows: usize,
-        columns: usize,
-        max_rows: usize,
-        max_cells: usize,
-    },
+    #[error("the sheet has {rows} rows × {columns} columns; a catalog import takes at most {max_rows} rows and {max_cells} cells: split it into smaller files")]
+    SheetTooLarge { rows: usize, columns: usize, max_rows: usize, max_cells: usize },
 }
 
 /// The most a spreadsheet may unpack to (its ZIP entries' sizes added up).
@@ -99,13 +82,9 @@ pub const MAX_SHEET_CELLS: usize = 4_000_000;
 /// gigabytes of zeros. The sizes are those the archive declares; the decompressor stops at
 /// them.
 fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), ImportError> {
-    let total =
-        anchordesk_text::declared_unpacked_bytes(bytes).map_err(ImportError::Spreadsheet)?;
+    let total = anchordesk_text::declared_unpacked_bytes(bytes).map_err(ImportError::Spreadsheet)?;
     if total > limit {
-        return Err(ImportError::UnpacksTooLarge {
-            unpacked_mb: total.div_ceil(1024 * 1024),
-            limit_mb: limit / (1024 * 1024),
-        });
+        return Err(ImportError::UnpacksTooLarge { unpacked_mb: total.div_ceil(1024 * 1024), limit_mb: limit / (1024 * 1024) });
     }
     Ok(())
 }
@@ -114,10 +93,7 @@ fn check_unpacked_size(bytes: &[u8], limit: u64) -> Result<(), ImportError> {
 pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 
 fn too_large(size: u64) -> ImportError {
-    ImportError::TooLarge {
-        size_mb: size.div_ceil(1024 * 1024),
-        limit_mb: MAX_IMPORT_BYTES / 1024 / 1024,
-    }
+    ImportError::TooLarge { size_mb: size.div_ceil(1024 * 1024), limit_mb: MAX_IMPORT_BYTES / 1024 / 1024 }
 }
 
 /// One refused row: where it is and why. For CSV `line` is the line in the file, for a
@@ -151,18 +127,9 @@ pub struct ParsedFile {
 
 /// Reads a product file from disk; the format comes from the extension.
 pub fn read_products_file(path: &Path) -> Result<ParsedFile, ImportError> {
-    let format = Format::from_path(path).ok_or_else(|| {
-        ImportError::UnknownFormat(
-            path.extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_string(),
-        )
-    })?;
-    let io = |source| ImportError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let format = Format::from_path(path)
+        .ok_or_else(|| ImportError::UnknownFormat(path.extension().and_then(|e| e.to_str()).unwrap_or("").to_string()))?;
+    let io = |source| ImportError::Io { path: path.display().to_string(), source };
     // Look at the size before reading anything, and never read past the limit.
     let size = std::fs::metadata(path).map_err(io)?.len();
     if size > MAX_IMPORT_BYTES {
@@ -170,11 +137,7 @@ pub fn read_products_file(path: &Path) -> Result<ParsedFile, ImportError> {
     }
     let mut bytes = Vec::with_capacity(size as usize);
     use std::io::Read;
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(MAX_IMPORT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    std::fs::File::open(path).map_err(io)?.take(MAX_IMPORT_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     read_products(&bytes, format)
 }
 
@@ -197,10 +160,7 @@ pub fn read_products(bytes: &[u8], format: Format) -> Result<ParsedFile, ImportE
 
 /// Decodes text as UTF-8 (with or without BOM), else as GB18030 (a superset of GBK).
 pub fn decode_text(bytes: &[u8]) -> Result<(String, Encoding), ImportError> {
-    let (text, encoding) =
-        anchordesk_text::decode(bytes).map_err(|not_text| ImportError::Encoding {
-            offset: not_text.offset,
-        })?;
+    let (text, encoding) = anchordesk_text::decode(bytes).map_err(|not_text| ImportError::Encoding { offset: not_text.offset })?;
     let encoding = match encoding {
         anchordesk_text::Encoding::Utf8 => Encoding::Utf8,
         anchordesk_text::Encoding::Gb18030 => Encoding::Gb18030,
@@ -241,13 +201,9 @@ impl Column {
             "name" | "商品名称" | "名称" | "品名" => Column::Name,
             "origin" | "产地" => Column::Origin,
             "spec" | "规格" => Column::Spec,
-            "price" | "价格" | "日常价" | "售价" | "价格(元)" | "价格（元）" => {
-                Column::Price
-            }
+            "price" | "价格" | "日常价" | "售价" | "价格(元)" | "价格（元）" => Column::Price,
             "stock" | "库存" => Column::Stock,
-            "shelflifedays" | "shelflife" | "保质期" | "保质期(天)" | "保质期（天）" => {
-                Column::ShelfLifeDays
-            }
+            "shelflifedays" | "shelflife" | "保质期" | "保质期(天)" | "保质期（天）" => Column::ShelfLifeDays,
             "storage" | "储存方式" | "存储方式" | "储存" => Column::Storage,
             "coldchain" | "冷链" => Column::ColdChain,
             "sellingpoints" | "卖点" => Column::SellingPoints,
@@ -294,50 +250,26 @@ fn map_header(headers: &[String]) -> Result<(HashMap<Column, usize>, Vec<String>
             None => ignored.push(header.trim().to_string()),
         }
     }
-    let missing: Vec<&'static str> = REQUIRED
-        .iter()
-        .filter(|c| !columns.contains_key(c))
-        .map(|c| c.name())
-        .collect();
+    let missing: Vec<&'static str> = REQUIRED.iter().filter(|c| !columns.contains_key(c)).map(|c| c.name()).collect();
     if !missing.is_empty() {
-        return Err(ImportError::MissingColumns {
-            missing,
-            found: headers.iter().map(|h| h.trim().to_string()).collect(),
-        });
+        return Err(ImportError::MissingColumns { missing, found: headers.iter().map(|h| h.trim().to_string()).collect() });
     }
     Ok((columns, ignored))
 }
 
 /// Turns one row of cells into a draft, with every problem in the row.
-fn row_to_draft(
-    columns: &HashMap<Column, usize>,
-    cells: &[String],
-) -> Result<ProductDraft, Vec<FieldError>> {
-    let cell = |column: Column| {
-        columns
-            .get(&column)
-            .and_then(|&idx| cells.get(idx))
-            .map(|s| s.trim())
-            .unwrap_or("")
-    };
+fn row_to_draft(columns: &HashMap<Column, usize>, cells: &[String]) -> Result<ProductDraft, Vec<FieldError>> {
+    let cell = |column: Column| columns.get(&column).and_then(|&idx| cells.get(idx)).map(|s| s.trim()).unwrap_or("");
     let mut errors = Vec::new();
     let storage = Storage::parse(cell(Column::Storage)).unwrap_or_else(|| {
-        errors.push(FieldError::new(
-            "storage",
-            FieldErrorCode::UnknownValue,
-            cell(Column::Storage),
-        ));
+        errors.push(FieldError::new("storage", FieldErrorCode::UnknownValue, cell(Column::Storage)));
         Storage::Ambient
     });
     let cold_chain = match cell(Column::ColdChain).to_lowercase().as_str() {
         "" | "0" | "no" | "false" | "否" | "n" => false,
         "1" | "yes" | "true" | "是" | "y" => true,
         other => {
-            errors.push(FieldError::new(
-                "coldChain",
-                FieldErrorCode::UnknownValue,
-                other,
-            ));
+            errors.push(FieldError::new("coldChain", FieldErrorCode::UnknownValue, other));
             false
         }
     };
@@ -377,11 +309,7 @@ fn row_to_draft(
 /// Certificates in one cell: `kind|number|issuer|valid_until` entries separated by `;`.
 fn parse_certificates(text: &str) -> Result<Vec<Certificate>, FieldError> {
     let mut certificates = Vec::new();
-    for entry in text
-        .split([';', '；'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
+    for entry in text.split([';', '；']).map(str::trim).filter(|e| !e.is_empty()) {
         let parts: Vec<&str> = entry.split('|').map(str::trim).collect();
         let kind = CertificateKind::parse(parts[0])
             .ok_or_else(|| FieldError::new("certificates", FieldErrorCode::UnknownValue, entry))?;
@@ -389,10 +317,7 @@ fn parse_certificates(text: &str) -> Result<Vec<Certificate>, FieldError> {
             kind,
             number: parts.get(1).unwrap_or(&"").to_string(),
             issuer: parts.get(2).unwrap_or(&"").to_string(),
-            valid_until: parts
-                .get(3)
-                .filter(|d| !d.is_empty())
-                .map(|d| d.to_string()),
+            valid_until: parts.get(3).filter(|d| !d.is_empty()).map(|d| d.to_string()),
         });
     }
     Ok(certificates)
@@ -401,41 +326,22 @@ fn parse_certificates(text: &str) -> Result<Vec<Certificate>, FieldError> {
 fn format_certificates(certificates: &[Certificate]) -> String {
     certificates
         .iter()
-        .map(|c| {
-            format!(
-                "{}|{}|{}|{}",
-                c.kind.code(),
-                c.number,
-                c.issuer,
-                c.valid_until.as_deref().unwrap_or("")
-            )
-        })
+        .map(|c| format!("{}|{}|{}|{}", c.kind.code(), c.number, c.issuer, c.valid_until.as_deref().unwrap_or("")))
         .collect::<Vec<_>>()
         .join(";")
 }
 
 fn read_csv(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
     let (text, encoding) = decode_text(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|err| ImportError::Csv {
-            line: 1,
-            message: err.to_string(),
-        })?
+        .map_err(|err| ImportError::Csv { line: 1, message: err.to_string() })?
         .iter()
         .map(str::to_string)
         .collect();
     let (columns, ignored_columns) = map_header(&headers)?;
-    let mut parsed = ParsedFile {
-        format: Format::Csv,
-        encoding: Some(encoding),
-        rows: Vec::new(),
-        errors: Vec::new(),
-        ignored_columns,
-    };
+    let mut parsed = ParsedFile { format: Format::Csv, encoding: Some(encoding), rows: Vec::new(), errors: Vec::new(), ignored_columns };
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -455,16 +361,9 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
                 let line = err.position().map(|p| p.line()).unwrap_or(0);
                 parsed.errors.push(RowError {
                     line,
-                    errors: vec![FieldError::new(
-                        "row",
-                        FieldErrorCode::UnknownValue,
-                        err.to_string(),
-                    )],
+                    errors: vec![FieldError::new("row", FieldErrorCode::UnknownValue, err.to_string())],
                 });
-                if !matches!(
-                    err.kind(),
-                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
-                ) {
+                if !matches!(err.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
                     break;
                 }
             }
@@ -484,12 +383,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
         .map_err(|err| ImportError::Spreadsheet(err.to_string()))?;
     let (rows, columns) = range.get_size();
     if rows > MAX_SHEET_ROWS || rows.saturating_mul(columns) > MAX_SHEET_CELLS {
-        return Err(ImportError::SheetTooLarge {
-            rows,
-            columns,
-            max_rows: MAX_SHEET_ROWS,
-            max_cells: MAX_SHEET_CELLS,
-        });
+        return Err(ImportError::SheetTooLarge { rows, columns, max_rows: MAX_SHEET_ROWS, max_cells: MAX_SHEET_CELLS });
     }
     let first_row = range.start().map(|(row, _)| row as u64).unwrap_or(0);
     let mut rows = range.rows();
@@ -503,20 +397,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
         Data::Error(e) => format!("#{e:?}"),
     };
-    let headers: Vec<String> = rows
-        .next()
-        .ok_or(ImportError::Empty)?
-        .iter()
-        .map(cell_text)
-        .collect();
+    let headers: Vec<String> = rows.next().ok_or(ImportError::Empty)?.iter().map(cell_text).collect();
     let (columns, ignored_columns) = map_header(&headers)?;
-    let mut parsed = ParsedFile {
-        format: Format::Xlsx,
-        encoding: None,
-        rows: Vec::new(),
-        errors: Vec::new(),
-        ignored_columns,
-    };
+    let mut parsed = ParsedFile { format: Format::Xlsx, encoding: None, rows: Vec::new(), errors: Vec::new(), ignored_columns };
     for (idx, row) in rows.enumerate() {
         let line = first_row + idx as u64 + 2;
         let cells: Vec<String> = row.iter().map(cell_text).collect();
@@ -542,15 +425,8 @@ fn excel_serial_to_date(serial: f64) -> String {
 
 fn read_json(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
     let (text, encoding) = decode_text(bytes)?;
-    let items: Vec<serde_json::Value> =
-        serde_json::from_str(&text).map_err(|err| ImportError::Json(err.to_string()))?;
-    let mut parsed = ParsedFile {
-        format: Format::Json,
-        encoding: Some(encoding),
-        rows: Vec::new(),
-        errors: Vec::new(),
-        ignored_columns: Vec::new(),
-    };
+    let items: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|err| ImportError::Json(err.to_string()))?;
+    let mut parsed = ParsedFile { format: Format::Json, encoding: Some(encoding), rows: Vec::new(), errors: Vec::new(), ignored_columns: Vec::new() };
     for (idx, mut item) in items.into_iter().enumerate() {
         let line = idx as u64 + 1;
         // A hand-written file may name the category in Chinese (保健食品) or in the
@@ -562,14 +438,7 @@ fn read_json(bytes: &[u8]) -> Result<ParsedFile, ImportError> {
         let draft: ProductDraft = match serde_json::from_value(item) {
             Ok(draft) => draft,
             Err(err) => {
-                parsed.errors.push(RowError {
-                    line,
-                    errors: vec![FieldError::new(
-                        "item",
-                        FieldErrorCode::UnknownValue,
-                        err.to_string(),
-                    )],
-                });
+                parsed.errors.push(RowError { line, errors: vec![FieldError::new("item", FieldErrorCode::UnknownValue, err.to_string())] });
                 continue;
             }
         };
@@ -594,14 +463,7 @@ fn reject_duplicate_skus(parsed: &mut ParsedFile) {
         if seen.insert(draft.sku.clone()) {
             parsed.rows.push((line, draft));
         } else {
-            parsed.errors.push(RowError {
-                line,
-                errors: vec![FieldError::new(
-                    "sku",
-                    FieldErrorCode::DuplicateSku,
-                    &draft.sku,
-                )],
-            });
+            parsed.errors.push(RowError { line, errors: vec![FieldError::new("sku", FieldErrorCode::DuplicateSku, &draft.sku)] });
         }
     }
     parsed.errors.sort_by_key(|e| e.line);
@@ -609,28 +471,14 @@ fn reject_duplicate_skus(parsed: &mut ParsedFile) {
 
 /// CSV header written by [`export_csv`]; the importer reads it back.
 const EXPORT_HEADER: [&str; 14] = [
-    "sku",
-    "name",
-    "origin",
-    "spec",
-    "price",
-    "stock",
-    "shelf_life_days",
-    "storage",
-    "cold_chain",
-    "selling_points",
-    "after_sales",
-    "certificates",
-    "category",
-    "registered_functions",
+    "sku", "name", "origin", "spec", "price", "stock", "shelf_life_days", "storage", "cold_chain", "selling_points", "after_sales",
+    "certificates", "category", "registered_functions",
 ];
 
 /// Products as CSV (UTF-8 with a BOM, so that Excel opens Chinese text correctly). Prices in yuan.
 pub fn export_csv(products: &[Product]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    writer
-        .write_record(EXPORT_HEADER)
-        .expect("writing to a Vec cannot fail");
+    writer.write_record(EXPORT_HEADER).expect("writing to a Vec cannot fail");
     for product in products {
         let d = &product.draft;
         writer
@@ -680,14 +528,8 @@ mod limits {
         assert!(check_unpacked_size(&bytes, MAX_XLSX_UNPACKED_BYTES).is_ok());
         // The same file against a limit below what its entries declare.
         let refused = check_unpacked_size(&bytes, 1024).unwrap_err();
-        assert!(
-            matches!(refused, ImportError::UnpacksTooLarge { .. }),
-            "{refused}"
-        );
-        assert!(
-            refused.to_string().contains("CSV"),
-            "the message says what to do: {refused}"
-        );
+        assert!(matches!(refused, ImportError::UnpacksTooLarge { .. }), "{refused}");
+        assert!(refused.to_string().contains("CSV"), "the message says what to do: {refused}");
         // Not a ZIP (an old .xls): left to the reader.
         assert!(check_unpacked_size(b"\xD0\xCF\x11\xE0", 1).is_ok());
     }
@@ -697,9 +539,7 @@ mod limits {
         // Two cells far apart make a used range of 1,001 × 4,100 = 4.1 million cells.
         let bytes = workbook(&[(0, 0), (1000, 4099)]);
         match read_xlsx(&bytes) {
-            Err(ImportError::SheetTooLarge { rows, columns, .. }) => {
-                assert_eq!((rows, columns), (1001, 4100))
-            }
+            Err(ImportError::SheetTooLarge { rows, columns, .. }) => assert_eq!((rows, columns), (1001, 4100)),
             other => panic!("expected the sheet to be refused, got {other:?}"),
         }
     }

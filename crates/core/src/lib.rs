@@ -21,16 +21,16 @@ pub mod model;
 pub mod money;
 pub mod paths;
 pub mod plan;
-pub mod preflight;
-pub mod prompter;
 pub mod room;
 pub mod rules;
+pub mod preflight;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod prompter;
 pub mod sample;
 pub mod script;
 pub mod store;
 pub mod templates;
-#[cfg(feature = "testkit")]
-pub mod testkit;
 pub mod validate;
 
 pub use error::{Conflict, ErrorCode, StoreError, UiError};

@@ -174,12 +174,7 @@ pub struct Stretch {
 /// Which line-up position goes on air: `index` when given (a jump), else `step` from the
 /// current one (the first item when nothing is on air yet), kept inside the line-up.
 /// `None` for an empty line-up.
-pub fn next_on_air(
-    current: Option<usize>,
-    step: i32,
-    index: Option<i32>,
-    n_items: usize,
-) -> Option<usize> {
+pub fn next_on_air(current: Option<usize>, step: i32, index: Option<i32>, n_items: usize) -> Option<usize> {
     if n_items == 0 {
         return None;
     }
@@ -195,13 +190,7 @@ pub fn next_on_air(
 /// [`next_on_air`] that passes over items taken off the bag (`taken_off(i)`): a step goes
 /// on to the next item still for sale in its direction (or stays where it is when there is
 /// none); a jump to a taken-off item, or a line-up with nothing left, gives `None`.
-pub fn next_on_air_for_sale(
-    current: Option<usize>,
-    step: i32,
-    index: Option<i32>,
-    n_items: usize,
-    taken_off: impl Fn(usize) -> bool,
-) -> Option<usize> {
+pub fn next_on_air_for_sale(current: Option<usize>, step: i32, index: Option<i32>, n_items: usize, taken_off: impl Fn(usize) -> bool) -> Option<usize> {
     let target = next_on_air(current, step, index, n_items)?;
     if index.is_some() {
         return (!taken_off(target)).then_some(target);
@@ -223,40 +212,20 @@ pub fn overlay_line(coupon: &str, selling_points: &str) -> String {
     if !coupon.trim().is_empty() {
         return coupon.trim().to_string();
     }
-    selling_points
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("")
-        .to_string()
+    selling_points.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
 }
 
 /// Turns product markers into stretches per line-up item: a product is on air from its
 /// marker until the next product marker, or until `end_ms`.
 pub fn product_stretches(markers: &[LiveMarker], end_ms: i64) -> Vec<(LineupItemId, Stretch)> {
-    let mut products: Vec<&LiveMarker> = markers
-        .iter()
-        .filter(|m| m.kind == LiveMarkerKind::Product)
-        .collect();
+    let mut products: Vec<&LiveMarker> = markers.iter().filter(|m| m.kind == LiveMarkerKind::Product).collect();
     products.sort_by_key(|m| m.media_ms);
     let mut stretches = Vec::new();
     for (idx, marker) in products.iter().enumerate() {
-        let Some(item) = marker.lineup_item_id else {
-            continue;
-        };
-        let end = products
-            .get(idx + 1)
-            .map(|next| next.media_ms)
-            .unwrap_or(end_ms)
-            .max(marker.media_ms);
+        let Some(item) = marker.lineup_item_id else { continue };
+        let end = products.get(idx + 1).map(|next| next.media_ms).unwrap_or(end_ms).max(marker.media_ms);
         if end > marker.media_ms {
-            stretches.push((
-                item,
-                Stretch {
-                    start_ms: marker.media_ms,
-                    end_ms: end,
-                },
-            ));
+            stretches.push((item, Stretch { start_ms: marker.media_ms, end_ms: end }));
         }
     }
     stretches
@@ -267,14 +236,7 @@ mod tests {
     use super::*;
 
     fn marker(kind: LiveMarkerKind, item: Option<i64>, ms: i64) -> LiveMarker {
-        LiveMarker {
-            kind,
-            label: String::new(),
-            lineup_item_id: item.map(LineupItemId),
-            sku: None,
-            media_ms: ms,
-            at: String::new(),
-        }
+        LiveMarker { kind, label: String::new(), lineup_item_id: item.map(LineupItemId), sku: None, media_ms: ms, at: String::new() }
     }
 
     #[test]
@@ -288,50 +250,20 @@ mod tests {
         assert_eq!(
             product_stretches(&markers, 120_000),
             vec![
-                (
-                    LineupItemId(1),
-                    Stretch {
-                        start_ms: 1_000,
-                        end_ms: 61_000
-                    }
-                ),
-                (
-                    LineupItemId(2),
-                    Stretch {
-                        start_ms: 61_000,
-                        end_ms: 90_000
-                    }
-                ),
-                (
-                    LineupItemId(1),
-                    Stretch {
-                        start_ms: 90_000,
-                        end_ms: 120_000
-                    }
-                ),
+                (LineupItemId(1), Stretch { start_ms: 1_000, end_ms: 61_000 }),
+                (LineupItemId(2), Stretch { start_ms: 61_000, end_ms: 90_000 }),
+                (LineupItemId(1), Stretch { start_ms: 90_000, end_ms: 120_000 }),
             ]
         );
     }
 
     #[test]
     fn the_next_product_stays_inside_the_line_up() {
-        assert_eq!(
-            next_on_air(None, 1, None, 3),
-            Some(0),
-            "the first press starts with the first item"
-        );
+        assert_eq!(next_on_air(None, 1, None, 3), Some(0), "the first press starts with the first item");
         assert_eq!(next_on_air(Some(0), 1, None, 3), Some(1));
-        assert_eq!(
-            next_on_air(Some(2), 1, None, 3),
-            Some(2),
-            "no item after the last"
-        );
+        assert_eq!(next_on_air(Some(2), 1, None, 3), Some(2), "no item after the last");
         assert_eq!(next_on_air(Some(0), -1, None, 3), Some(0));
-        assert_eq!(
-            next_on_air(Some(0), 0, Some(7), 3),
-            Some(2),
-            "a jump past the end lands on the last"
-        );
+        assert_eq!(next_on_air(Some(0), 0, Some(7), 3), Some(2), "a jump past the end lands on the last");
         assert_eq!(next_on_air(None, 1, None, 0), None);
         assert_eq!(overlay_line("满99减10", "甜"), "满99减10");
         assert_eq!(overlay_line(" ", "\n  果园直发\n第二条"), "果园直发");
@@ -340,32 +272,12 @@ mod tests {
     #[test]
     fn taken_off_items_are_passed_over() {
         let off = |i: usize| i == 1;
-        assert_eq!(
-            next_on_air_for_sale(Some(0), 1, None, 3, off),
-            Some(2),
-            "1 is sold out: on to 2"
-        );
+        assert_eq!(next_on_air_for_sale(Some(0), 1, None, 3, off), Some(2), "1 is sold out: on to 2");
         assert_eq!(next_on_air_for_sale(Some(2), -1, None, 3, off), Some(0));
-        assert_eq!(
-            next_on_air_for_sale(None, 1, None, 3, |i| i == 0),
-            Some(1),
-            "the first press skips a sold-out first item"
-        );
-        assert_eq!(
-            next_on_air_for_sale(Some(0), 0, Some(1), 3, off),
-            None,
-            "no jump to a taken-off item"
-        );
-        assert_eq!(
-            next_on_air_for_sale(Some(2), 1, None, 3, |i| i == 2),
-            None,
-            "nothing left after the last"
-        );
-        assert_eq!(
-            next_on_air_for_sale(Some(0), 1, None, 2, |i| i == 1),
-            Some(0),
-            "stays on the last one for sale"
-        );
+        assert_eq!(next_on_air_for_sale(None, 1, None, 3, |i| i == 0), Some(1), "the first press skips a sold-out first item");
+        assert_eq!(next_on_air_for_sale(Some(0), 0, Some(1), 3, off), None, "no jump to a taken-off item");
+        assert_eq!(next_on_air_for_sale(Some(2), 1, None, 3, |i| i == 2), None, "nothing left after the last");
+        assert_eq!(next_on_air_for_sale(Some(0), 1, None, 2, |i| i == 1), Some(0), "stays on the last one for sale");
     }
 
     #[test]
@@ -413,8 +325,8 @@ pub struct BroadcastReport {
 /// The report as a self-contained, printable HTML page (no scripts, inline styles only in
 /// a `<style>` element).
 pub fn report_html(report: &BroadcastReport) -> String {
-    use crate::html::escape;
     use std::fmt::Write as _;
+    use crate::html::escape;
     let mut html = String::new();
     let title = escape(&report.broadcast.draft.title);
     let _ = write!(
@@ -426,12 +338,7 @@ pub fn report_html(report: &BroadcastReport) -> String {
          @media print{{body{{margin:12mm}}}}</style></head><body>"
     );
     let _ = write!(html, "<h1>复盘报告 · {title}</h1>");
-    let _ = write!(
-        html,
-        "<p>计划开播 {} · 平台 {}</p>",
-        escape(&report.broadcast.draft.planned_start),
-        escape(&report.broadcast.draft.platform)
-    );
+    let _ = write!(html, "<p>计划开播 {} · 平台 {}</p>", escape(&report.broadcast.draft.planned_start), escape(&report.broadcast.draft.platform));
     match &report.session {
         Some(session) => {
             let _ = write!(
@@ -450,17 +357,8 @@ pub fn report_html(report: &BroadcastReport) -> String {
             let _ = write!(html, "<p>这个场次还没有开播记录。</p>");
         }
     }
-    let _ = write!(
-        html,
-        "<h2>商品讲解：计划与实际</h2><table><tr><th>商品</th><th>直播价</th><th>计划</th><th>实际</th><th></th></tr>"
-    );
-    let scale = report
-        .products
-        .iter()
-        .map(|p| (p.planned_minutes * 60).max(p.actual_seconds))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+    let _ = write!(html, "<h2>商品讲解：计划与实际</h2><table><tr><th>商品</th><th>直播价</th><th>计划</th><th>实际</th><th></th></tr>");
+    let scale = report.products.iter().map(|p| (p.planned_minutes * 60).max(p.actual_seconds)).max().unwrap_or(1).max(1) as f64;
     for p in &report.products {
         let over = p.actual_seconds > p.planned_minutes * 60;
         let _ = write!(
@@ -484,24 +382,12 @@ pub fn report_html(report: &BroadcastReport) -> String {
         a.peak_viewers, a.comments, a.risky_comments, a.likes, a.orders, a.units, a.gmv, a.replies
     );
     if !room.viewer_curve.is_empty() {
-        let _ = write!(
-            html,
-            "<p>在线人数</p>{}",
-            crate::room::viewer_curve_svg(&room.viewer_curve, 640, 120)
-        );
+        let _ = write!(html, "<p>在线人数</p>{}", crate::room::viewer_curve_svg(&room.viewer_curve, 640, 120));
     }
-    let _ = write!(
-        html,
-        "<table><tr><th>商品</th><th>订单</th><th>件数</th><th>成交额</th><th></th></tr>"
-    );
+    let _ = write!(html, "<table><tr><th>商品</th><th>订单</th><th>件数</th><th>成交额</th><th></th></tr>");
     let top = room.sales.iter().map(|s| s.gmv.0).max().unwrap_or(1).max(1) as f64;
     for sale in &room.sales {
-        let name = report
-            .products
-            .iter()
-            .find(|p| p.sku == sale.sku)
-            .map(|p| p.name.as_str())
-            .unwrap_or(&sale.sku);
+        let name = report.products.iter().find(|p| p.sku == sale.sku).map(|p| p.name.as_str()).unwrap_or(&sale.sku);
         let _ = write!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\" style=\"width:{:.0}px\"></span></td></tr>",
@@ -517,57 +403,21 @@ pub fn report_html(report: &BroadcastReport) -> String {
         let _ = write!(
             html,
             "<h2>推流与录制</h2><p>丢帧 {} · 推流重连 {}</p>",
-            session
-                .dropped_frames
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "—".into()),
-            session
-                .push_reconnects
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "—".into())
+            session.dropped_frames.map(|n| n.to_string()).unwrap_or_else(|| "—".into()),
+            session.push_reconnects.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
         );
     }
-    let _ = write!(
-        html,
-        "<h2>合规</h2><p>违规 {} 处，未处理 {} 处</p>",
-        report.compliance_errors, report.compliance_unresolved
-    );
+    let _ = write!(html, "<h2>合规</h2><p>违规 {} 处，未处理 {} 处</p>", report.compliance_errors, report.compliance_unresolved);
     if let Some(o) = &report.override_reason {
-        let _ = write!(
-            html,
-            "<p class=\"over\">带条件开播：{}（{}，{}）</p>",
-            escape(&o.reason),
-            escape(&o.given_by),
-            escape(&o.given_at)
-        );
+        let _ = write!(html, "<p class=\"over\">带条件开播：{}（{}，{}）</p>", escape(&o.reason), escape(&o.given_by), escape(&o.given_at));
     }
-    let _ = write!(
-        html,
-        "<h2>场控清单</h2><table><tr><th>阶段</th><th>完成</th><th>未完成的必须项</th></tr>"
-    );
+    let _ = write!(html, "<h2>场控清单</h2><table><tr><th>阶段</th><th>完成</th><th>未完成的必须项</th></tr>");
     for c in &report.checklist {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}/{}</td><td>{}</td></tr>",
-            c.phase.code(),
-            c.satisfied,
-            c.total,
-            escape(&c.open_critical.join("；"))
-        );
+        let _ = write!(html, "<tr><td>{}</td><td>{}/{}</td><td>{}</td></tr>", c.phase.code(), c.satisfied, c.total, escape(&c.open_critical.join("；")));
     }
-    let _ = write!(
-        html,
-        "</table><h2>标记</h2><table><tr><th>时间</th><th>类型</th><th>内容</th></tr>"
-    );
+    let _ = write!(html, "</table><h2>标记</h2><table><tr><th>时间</th><th>类型</th><th>内容</th></tr>");
     for m in &report.markers {
-        let _ = write!(
-            html,
-            "<tr><td>{}:{:02}</td><td>{}</td><td>{}</td></tr>",
-            m.media_ms / 60_000,
-            (m.media_ms / 1000) % 60,
-            m.kind.code(),
-            escape(&m.label)
-        );
+        let _ = write!(html, "<tr><td>{}:{:02}</td><td>{}</td><td>{}</td></tr>", m.media_ms / 60_000, (m.media_ms / 1000) % 60, m.kind.code(), escape(&m.label));
     }
     html.push_str("</table></body></html>\n");
     html
@@ -583,8 +433,7 @@ pub fn elapsed_until_last_write(recording: &std::path::Path, started_at: &str) -
 
 /// Milliseconds since the epoch of an RFC 3339 time (as the store writes them).
 pub fn unix_ms(rfc3339: &str) -> Option<i64> {
-    let at = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .ok()?;
+    let at = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339).ok()?;
     Some((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
@@ -608,48 +457,13 @@ pub enum CommentAlert {
 /// flagged can always be explained.
 pub fn comment_alert(text: &str) -> Option<CommentAlert> {
     let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    if has(&[
-        "加微信",
-        "加v",
-        "加V",
-        "vx",
-        "VX",
-        "微信转账",
-        "私下",
-        "转账给你",
-        "支付宝转",
-        "线下交易",
-        "私聊",
-    ]) {
+    if has(&["加微信", "加v", "加V", "vx", "VX", "微信转账", "私下", "转账给你", "支付宝转", "线下交易", "私聊"]) {
         Some(CommentAlert::OffPlatform)
-    } else if has(&[
-        "投诉",
-        "坏了",
-        "烂了",
-        "退款",
-        "骗子",
-        "假货",
-        "没收到",
-        "还没发货",
-        "发货太慢",
-        "差评",
-        "漏发",
-        "少发",
-    ]) {
+    } else if has(&["投诉", "坏了", "烂了", "退款", "骗子", "假货", "没收到", "还没发货", "发货太慢", "差评", "漏发", "少发"]) {
         Some(CommentAlert::Complaint)
     } else if has(&["我是学生", "未成年", "我才1", "初中", "小学生"]) {
         Some(CommentAlert::Minor)
-    } else if has(&[
-        "?",
-        "？",
-        "吗",
-        "多少",
-        "怎么",
-        "几天",
-        "哪里",
-        "能不能",
-        "可以吗",
-    ]) {
+    } else if has(&["?", "？", "吗", "多少", "怎么", "几天", "哪里", "能不能", "可以吗"]) {
         Some(CommentAlert::Question)
     } else {
         None
@@ -664,10 +478,7 @@ mod comment_tests {
     fn comments_are_sorted_by_what_needs_attention() {
         let cases = [
             ("主播加微信私下买便宜点", Some(CommentAlert::OffPlatform)),
-            (
-                "上次买的橙子坏了一半，要投诉",
-                Some(CommentAlert::Complaint),
-            ),
+            ("上次买的橙子坏了一半，要投诉", Some(CommentAlert::Complaint)),
             ("我是学生可以买吗", Some(CommentAlert::Minor)),
             ("几天能到上海？", Some(CommentAlert::Question)),
             ("好看，支持家乡", None),

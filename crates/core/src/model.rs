@@ -54,12 +54,7 @@ pub enum Storage {
 
 impl Storage {
     /// All variants, in the order the UI lists them.
-    pub const ALL: [Storage; 4] = [
-        Storage::Ambient,
-        Storage::Cool,
-        Storage::Chilled,
-        Storage::Frozen,
-    ];
+    pub const ALL: [Storage; 4] = [Storage::Ambient, Storage::Cool, Storage::Chilled, Storage::Frozen];
 
     /// Stable code used in SQLite and in CSV files.
     pub fn code(self) -> &'static str {
@@ -141,9 +136,7 @@ impl CertificateKind {
                 "地理标志" | "地标" => Some(CertificateKind::GeographicalIndication),
                 "无公害" => Some(CertificateKind::PollutionFree),
                 "检测报告" | "检验报告" => Some(CertificateKind::InspectionReport),
-                "SC" | "生产许可" | "食品生产许可" => {
-                    Some(CertificateKind::FoodProductionLicense)
-                }
+                "SC" | "生产许可" | "食品生产许可" => Some(CertificateKind::FoodProductionLicense),
                 "其他" => Some(CertificateKind::Other),
                 _ => None,
             })

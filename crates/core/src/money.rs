@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in fen (分). Never a float.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Fen(#[cfg_attr(feature = "specta", specta(type = i32))] pub i64);
@@ -57,14 +55,8 @@ impl Fen {
         if frac_part.len() > 2 {
             return Err(MoneyParseError::TooPrecise(original));
         }
-        let yuan: i64 = int_part
-            .parse()
-            .map_err(|_| MoneyParseError::TooLarge(original.clone()))?;
-        let mut frac: i64 = if frac_part.is_empty() {
-            0
-        } else {
-            frac_part.parse().unwrap_or(0)
-        };
+        let yuan: i64 = int_part.parse().map_err(|_| MoneyParseError::TooLarge(original.clone()))?;
+        let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().unwrap_or(0) };
         if frac_part.len() == 1 {
             frac *= 10;
         }
@@ -110,39 +102,18 @@ mod tests {
 
     #[test]
     fn refuses_bad_amounts() {
-        assert!(matches!(
-            Fen::parse_yuan(""),
-            Err(MoneyParseError::Empty(_))
-        ));
-        assert!(matches!(
-            Fen::parse_yuan("abc"),
-            Err(MoneyParseError::NotANumber(_))
-        ));
-        assert!(matches!(
-            Fen::parse_yuan("1.2.3"),
-            Err(MoneyParseError::NotANumber(_))
-        ));
-        assert!(matches!(
-            Fen::parse_yuan("-3"),
-            Err(MoneyParseError::Negative(_))
-        ));
-        assert!(matches!(
-            Fen::parse_yuan("1.999"),
-            Err(MoneyParseError::TooPrecise(_))
-        ));
-        assert!(matches!(
-            Fen::parse_yuan("99999999999999999999"),
-            Err(MoneyParseError::TooLarge(_))
-        ));
+        assert!(matches!(Fen::parse_yuan(""), Err(MoneyParseError::Empty(_))));
+        assert!(matches!(Fen::parse_yuan("abc"), Err(MoneyParseError::NotANumber(_))));
+        assert!(matches!(Fen::parse_yuan("1.2.3"), Err(MoneyParseError::NotANumber(_))));
+        assert!(matches!(Fen::parse_yuan("-3"), Err(MoneyParseError::Negative(_))));
+        assert!(matches!(Fen::parse_yuan("1.999"), Err(MoneyParseError::TooPrecise(_))));
+        assert!(matches!(Fen::parse_yuan("99999999999999999999"), Err(MoneyParseError::TooLarge(_))));
     }
 
     #[test]
     fn formats_back() {
         assert_eq!(Fen(1990).to_yuan_string(), "19.90");
         assert_eq!(Fen(5).to_string(), "¥0.05");
-        assert_eq!(
-            Fen::parse_yuan(&Fen(123_456).to_yuan_string()),
-            Ok(Fen(123_456))
-        );
+        assert_eq!(Fen::parse_yuan(&Fen(123_456).to_yuan_string()), Ok(Fen(123_456)));
     }
 }

@@ -15,10 +15,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
@@ -47,8 +44,7 @@ pub fn data_dir(flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(dir));
     }
-    directories::ProjectDirs::from("net", "AnchorDesk", "anchordesk")
-        .map(|dirs| dirs.data_dir().to_path_buf())
+    directories::ProjectDirs::from("net", "AnchorDesk", "anchordesk").map(|dirs| dirs.data_dir().to_path_buf())
 }
 
 /// The `--data-dir DIR` (or `--data-dir=DIR`) among a program's arguments (the first is the
@@ -82,10 +78,7 @@ mod atomic_tests {
         std::fs::write(&path, "old").unwrap();
         write_atomic(&path, "新的报告".as_bytes()).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "新的报告");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 
@@ -100,16 +93,7 @@ mod atomic_tests {
         std::fs::write(blocked.join("inside"), "x").unwrap();
         assert!(write_atomic(&blocked, b"new").is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old plan");
-        let leftovers = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter(|e| {
-                e.as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .ends_with(".tmp")
-            })
-            .count();
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp")).count();
         assert_eq!(leftovers, 0);
     }
 }
@@ -118,20 +102,9 @@ mod atomic_tests {
 mod tests {
     #[test]
     fn the_data_dir_flag_is_read_in_both_spellings() {
-        let args = |v: &[&str]| {
-            v.iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>()
-                .into_iter()
-        };
-        assert_eq!(
-            super::data_dir_flag(args(&["app", "--data-dir", "/x"])),
-            Some("/x".into())
-        );
-        assert_eq!(
-            super::data_dir_flag(args(&["app", "--data-dir=/y"])),
-            Some("/y".into())
-        );
+        let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>().into_iter();
+        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir", "/x"])), Some("/x".into()));
+        assert_eq!(super::data_dir_flag(args(&["app", "--data-dir=/y"])), Some("/y".into()));
         assert_eq!(super::data_dir_flag(args(&["app"])), None);
     }
 }

@@ -162,33 +162,17 @@ impl SegmentDraft {
         use crate::validate::{FieldError, FieldErrorCode};
         let mut errors = Vec::new();
         if self.title.trim().is_empty() {
-            errors.push(FieldError::new(
-                "title",
-                FieldErrorCode::Required,
-                &self.title,
-            ));
+            errors.push(FieldError::new("title", FieldErrorCode::Required, &self.title));
         }
         if self.planned_minutes < 0 {
-            errors.push(FieldError::new(
-                "plannedMinutes",
-                FieldErrorCode::Negative,
-                self.planned_minutes.to_string(),
-            ));
+            errors.push(FieldError::new("plannedMinutes", FieldErrorCode::Negative, self.planned_minutes.to_string()));
         } else if self.planned_minutes > 600 {
-            errors.push(FieldError::new(
-                "plannedMinutes",
-                FieldErrorCode::TooLarge,
-                self.planned_minutes.to_string(),
-            ));
+            errors.push(FieldError::new("plannedMinutes", FieldErrorCode::TooLarge, self.planned_minutes.to_string()));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(SegmentDraft {
-            title: self.title.trim().to_string(),
-            title_en: self.title_en.trim().to_string(),
-            ..self.clone()
-        })
+        Ok(SegmentDraft { title: self.title.trim().to_string(), title_en: self.title_en.trim().to_string(), ..self.clone() })
     }
 }
 
@@ -259,13 +243,9 @@ pub struct ChecklistItem {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum CheckOutcome {
     Pass,
-    Fail {
-        problems: Vec<CheckProblem>,
-    },
+    Fail { problems: Vec<CheckProblem> },
     /// The capability this check needs is not in the app yet, or could not be measured.
-    Unavailable {
-        reason: String,
-    },
+    Unavailable { reason: String },
 }
 
 /// One problem an automatic check found: a code the UI words, and what it is about.
@@ -293,9 +273,7 @@ impl std::fmt::Display for CheckProblem {
             "giftNotInLineup" => "is promised as a gift but is not in the line-up",
             "noAfterSalesContact" => "has no after-sales contact",
             "diskTooSmall" => "needs more free disk space (MB needed / free):",
-            "claimsUnresolved" => {
-                "error findings of the claims linter are neither fixed nor acknowledged:"
-            }
+            "claimsUnresolved" => "error findings of the claims linter are neither fixed nor acknowledged:",
             "cameraMissing" => "camera chosen but not connected:",
             "microphoneMissing" => "microphone chosen but not connected:",
             "cameraNotChosen" => "no camera chosen: the test picture is used",
@@ -376,9 +354,7 @@ pub struct CheckEnv {
 impl CheckEnv {
     /// Today's date, the free space under `dir`, 3 shipping days and a 720p30 bitrate.
     pub fn measure(dir: &std::path::Path) -> CheckEnv {
-        let today = time::OffsetDateTime::now_local()
-            .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
-            .date();
+        let today = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc()).date();
         let probe = std::iter::successors(Some(dir), |d| d.parent()).find(|d| d.exists());
         CheckEnv {
             today,
@@ -398,10 +374,7 @@ impl CheckEnv {
     /// `<data_dir>/rules`, as the app uses them: for tools that do not keep a linter around.
     pub fn for_data_dir(data_dir: &std::path::Path) -> CheckEnv {
         let (linter, _) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
-        CheckEnv {
-            linter: Some(std::sync::Arc::new(linter)),
-            ..CheckEnv::measure(data_dir)
-        }
+        CheckEnv { linter: Some(std::sync::Arc::new(linter)), ..CheckEnv::measure(data_dir) }
     }
 }
 
@@ -417,19 +390,11 @@ pub struct CheckInput<'a> {
 }
 
 fn problem(code: &str, subject: &str, detail: impl Into<String>) -> CheckProblem {
-    CheckProblem {
-        code: code.to_string(),
-        subject: subject.to_string(),
-        detail: detail.into(),
-    }
+    CheckProblem { code: code.to_string(), subject: subject.to_string(), detail: detail.into() }
 }
 
 fn outcome(problems: Vec<CheckProblem>) -> CheckOutcome {
-    if problems.is_empty() {
-        CheckOutcome::Pass
-    } else {
-        CheckOutcome::Fail { problems }
-    }
+    if problems.is_empty() { CheckOutcome::Pass } else { CheckOutcome::Fail { problems } }
 }
 
 /// Words in a product's name or selling points that claim a certificate.
@@ -465,14 +430,8 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
             for (_, product) in input.items {
                 let text = format!("{} {}", product.draft.name, product.draft.selling_points);
                 for (word, kind) in CERTIFICATE_CLAIMS {
-                    if text.contains(word)
-                        && !product.draft.certificates.iter().any(|c| c.kind == *kind)
-                    {
-                        problems.push(problem(
-                            "certificateMissing",
-                            &product.draft.name,
-                            kind.code(),
-                        ));
+                    if text.contains(word) && !product.draft.certificates.iter().any(|c| c.kind == *kind) {
+                        problems.push(problem("certificateMissing", &product.draft.name, kind.code()));
                     }
                 }
                 for certificate in &product.draft.certificates {
@@ -497,11 +456,9 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
                 .items
                 .iter()
                 .filter_map(|(_, product)| match product.draft.shelf_life_days {
-                    Some(days) if days <= env.shipping_days => Some(problem(
-                        "shelfLifeTooShort",
-                        &product.draft.name,
-                        format!("{days} <= {}", env.shipping_days),
-                    )),
+                    Some(days) if days <= env.shipping_days => {
+                        Some(problem("shelfLifeTooShort", &product.draft.name, format!("{days} <= {}", env.shipping_days)))
+                    }
                     _ => None,
                 })
                 .collect(),
@@ -510,19 +467,12 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
             input
                 .items
                 .iter()
-                .filter(|(_, p)| {
-                    matches!(p.draft.storage, Storage::Chilled | Storage::Frozen)
-                        && !p.draft.cold_chain
-                })
+                .filter(|(_, p)| matches!(p.draft.storage, Storage::Chilled | Storage::Frozen) && !p.draft.cold_chain)
                 .map(|(_, p)| problem("notColdChain", &p.draft.name, p.draft.storage.code()))
                 .collect(),
         ),
         AutoCheck::GiftsInLineup => {
-            let names: Vec<&str> = input
-                .items
-                .iter()
-                .map(|(item, _)| item.product_name.as_str())
-                .collect();
+            let names: Vec<&str> = input.items.iter().map(|(item, _)| item.product_name.as_str()).collect();
             let problems = input
                 .talking_points
                 .iter()
@@ -540,62 +490,32 @@ pub fn evaluate(check: AutoCheck, input: &CheckInput<'_>, env: &CheckEnv) -> Che
             }
         }
         AutoCheck::DiskSpace => match env.free_disk_bytes {
-            None => CheckOutcome::Unavailable {
-                reason: "diskUnreadable".into(),
-            },
+            None => CheckOutcome::Unavailable { reason: "diskUnreadable".into() },
             Some(free) => {
                 let needed = recording_bytes(env.bitrate_kbps, input.planned_minutes.max(0) as u64);
                 if free >= needed {
                     CheckOutcome::Pass
                 } else {
-                    outcome(vec![problem(
-                        "diskTooSmall",
-                        "",
-                        format!("{} / {}", needed >> 20, free >> 20),
-                    )])
+                    outcome(vec![problem("diskTooSmall", "", format!("{} / {}", needed >> 20, free >> 20))])
                 }
             }
         },
         AutoCheck::ClaimsReviewed => match input.unresolved_claim_errors {
-            None => CheckOutcome::Unavailable {
-                reason: "linterNotLoaded".into(),
-            },
+            None => CheckOutcome::Unavailable { reason: "linterNotLoaded".into() },
             Some(0) => CheckOutcome::Pass,
             Some(n) => outcome(vec![problem("claimsUnresolved", "", n.to_string())]),
         },
-        AutoCheck::Camera => device_outcome(
-            &env.camera,
-            "cameraMissing",
-            "cameraNotChosen",
-            "captureNotInApp",
-        ),
-        AutoCheck::Microphone => device_outcome(
-            &env.microphone,
-            "microphoneMissing",
-            "microphoneNotChosen",
-            "captureNotInApp",
-        ),
-        AutoCheck::Platform => device_outcome(
-            &env.platform,
-            "platformUnreachable",
-            "platformUnreachable",
-            "platformNotInApp",
-        ),
+        AutoCheck::Camera => device_outcome(&env.camera, "cameraMissing", "cameraNotChosen", "captureNotInApp"),
+        AutoCheck::Microphone => device_outcome(&env.microphone, "microphoneMissing", "microphoneNotChosen", "captureNotInApp"),
+        AutoCheck::Platform => device_outcome(&env.platform, "platformUnreachable", "platformUnreachable", "platformNotInApp"),
     }
 }
 
 /// A device fact: `Err("")` means no device was chosen (the test source is used), `Err(name)`
 /// that the chosen device is not connected.
-fn device_outcome(
-    fact: &Option<Result<(), String>>,
-    missing: &str,
-    not_chosen: &str,
-    unavailable: &str,
-) -> CheckOutcome {
+fn device_outcome(fact: &Option<Result<(), String>>, missing: &str, not_chosen: &str, unavailable: &str) -> CheckOutcome {
     match fact {
-        None => CheckOutcome::Unavailable {
-            reason: unavailable.into(),
-        },
+        None => CheckOutcome::Unavailable { reason: unavailable.into() },
         Some(Ok(())) => CheckOutcome::Pass,
         Some(Err(name)) if name.is_empty() => outcome(vec![problem(not_chosen, "", String::new())]),
         Some(Err(name)) => outcome(vec![problem(missing, "", name.clone())]),
@@ -617,10 +537,8 @@ pub fn promised_gifts(text: &str) -> Vec<String> {
         // 送达/送货/配送/运送/赠品说明 are about delivery or the word itself, not a promised gift.
         let next = chars.get(idx + 1).copied();
         let previous = idx.checked_sub(1).map(|i| chars[i]);
-        let delivery = matches!(
-            next,
-            Some('达' | '货' | '到' | '出' | '品' | '送' | '的' | '至')
-        ) || matches!(previous, Some('配' | '运' | '递' | '输' | '护' | '发'));
+        let delivery = matches!(next, Some('达' | '货' | '到' | '出' | '品' | '送' | '的' | '至'))
+            || matches!(previous, Some('配' | '运' | '递' | '输' | '护' | '发'));
         if is_marker && !delivery {
             let mut start = idx + 1;
             while start < chars.len() && chars[start].is_whitespace() {
@@ -630,11 +548,7 @@ pub fn promised_gifts(text: &str) -> Vec<String> {
             while end < chars.len() && end - start < 12 && !is_break(chars[end]) {
                 end += 1;
             }
-            let gift: String = chars[start..end]
-                .iter()
-                .collect::<String>()
-                .trim_start_matches(['一', '个', '份', '盒', '袋', '瓶'])
-                .to_string();
+            let gift: String = chars[start..end].iter().collect::<String>().trim_start_matches(['一', '个', '份', '盒', '袋', '瓶']).to_string();
             if gift.chars().count() >= 2 {
                 gifts.push(gift);
             }
@@ -653,9 +567,7 @@ fn is_break(c: char) -> bool {
 /// A gift matches a line-up product when they share a run of two characters.
 fn gift_matches(gift: &str, product_name: &str) -> bool {
     let chars: Vec<char> = gift.chars().collect();
-    chars
-        .windows(2)
-        .any(|pair| product_name.contains(&pair.iter().collect::<String>()))
+    chars.windows(2).any(|pair| product_name.contains(&pair.iter().collect::<String>()))
 }
 
 /// Builds the gate from evaluated entries and an override, if any.
@@ -665,11 +577,7 @@ pub fn gate(entries: &[ChecklistEntry], override_reason: Option<GoLiveOverride>)
         .filter(|e| e.item.phase == Phase::PreLive && e.item.critical && !e.satisfied)
         .cloned()
         .collect();
-    GoLiveGate {
-        allowed: blockers.is_empty() || override_reason.is_some(),
-        blockers,
-        override_reason,
-    }
+    GoLiveGate { allowed: blockers.is_empty() || override_reason.is_some(), blockers, override_reason }
 }
 
 #[cfg(test)]
@@ -678,24 +586,11 @@ mod tests {
 
     #[test]
     fn gifts_are_read_from_script_lines() {
-        assert_eq!(
-            promised_gifts("拍两箱送一袋核桃，数量有限"),
-            vec!["核桃".to_string()]
-        );
-        assert_eq!(
-            promised_gifts("下单就赠 土鸡蛋10枚！"),
-            vec!["土鸡蛋10枚".to_string()]
-        );
-        assert_eq!(
-            promised_gifts("48小时内送达，顺丰送货上门"),
-            Vec::<String>::new()
-        );
+        assert_eq!(promised_gifts("拍两箱送一袋核桃，数量有限"), vec!["核桃".to_string()]);
+        assert_eq!(promised_gifts("下单就赠 土鸡蛋10枚！"), vec!["土鸡蛋10枚".to_string()]);
+        assert_eq!(promised_gifts("48小时内送达，顺丰送货上门"), Vec::<String>::new());
         assert_eq!(promised_gifts("冷链商品的配送范围"), Vec::<String>::new());
-        assert_eq!(
-            promised_gifts("买一送一"),
-            Vec::<String>::new(),
-            "one character is not a named gift"
-        );
+        assert_eq!(promised_gifts("买一送一"), Vec::<String>::new(), "one character is not a named gift");
     }
 
     #[test]

@@ -112,36 +112,18 @@ pub fn device(check: PreflightCheck, chosen: Option<&str>, connected: bool) -> P
         (None, _) => PreflightStatus::Warn,
         (Some(_), false) => PreflightStatus::Fail,
     };
-    PreflightItem {
-        check,
-        status,
-        measured: None,
-        needed: None,
-        note: chosen.map(str::to_string),
-    }
+    PreflightItem { check, status, measured: None, needed: None, note: chosen.map(str::to_string) }
 }
 
 /// A check that could not be measured at all.
 pub fn failed(check: PreflightCheck, reason: impl Into<String>) -> PreflightItem {
-    PreflightItem {
-        check,
-        status: PreflightStatus::Fail,
-        measured: None,
-        needed: None,
-        note: Some(reason.into()),
-    }
+    PreflightItem { check, status: PreflightStatus::Fail, measured: None, needed: None, note: Some(reason.into()) }
 }
 
 /// The platform: reachable and authorised (its shop's name), or why not.
 pub fn platform(result: Result<String, String>) -> PreflightItem {
     match result {
-        Ok(shop) => PreflightItem {
-            check: PreflightCheck::Platform,
-            status: PreflightStatus::Pass,
-            measured: None,
-            needed: None,
-            note: Some(shop),
-        },
+        Ok(shop) => PreflightItem { check: PreflightCheck::Platform, status: PreflightStatus::Pass, measured: None, needed: None, note: Some(shop) },
         Err(reason) => failed(PreflightCheck::Platform, reason),
     }
 }
@@ -156,29 +138,16 @@ mod tests {
         assert_eq!(encoder(31.0, 30, "ultrafast").status, PreflightStatus::Warn);
         assert_eq!(encoder(20.0, 30, "ultrafast").status, PreflightStatus::Fail);
         assert_eq!(bandwidth(5_000.0, 2_500).status, PreflightStatus::Pass);
-        assert_eq!(
-            bandwidth(3_000.0, 2_500).status,
-            PreflightStatus::Warn,
-            "carries it, without margin"
-        );
+        assert_eq!(bandwidth(3_000.0, 2_500).status, PreflightStatus::Warn, "carries it, without margin");
         assert_eq!(bandwidth(1_000.0, 2_500).status, PreflightStatus::Fail);
         // 2.5 Mbit/s + audio for an hour is about 1.1 GB.
         assert_eq!(recording_bytes(60, 2_500), 1_182_600_000);
         assert_eq!(disk(10 << 30, 60, 2_500).status, PreflightStatus::Pass);
         assert_eq!(disk(1_200_000_000, 60, 2_500).status, PreflightStatus::Warn);
         assert_eq!(disk(500 << 20, 60, 2_500).status, PreflightStatus::Fail);
-        assert_eq!(
-            device(PreflightCheck::Camera, Some("C920"), true).status,
-            PreflightStatus::Pass
-        );
-        assert_eq!(
-            device(PreflightCheck::Camera, None, false).status,
-            PreflightStatus::Warn
-        );
-        assert_eq!(
-            device(PreflightCheck::Camera, Some("C920"), false).status,
-            PreflightStatus::Fail
-        );
+        assert_eq!(device(PreflightCheck::Camera, Some("C920"), true).status, PreflightStatus::Pass);
+        assert_eq!(device(PreflightCheck::Camera, None, false).status, PreflightStatus::Warn);
+        assert_eq!(device(PreflightCheck::Camera, Some("C920"), false).status, PreflightStatus::Fail);
         assert_eq!(platform(Err("401".into())).status, PreflightStatus::Fail);
     }
 }

@@ -33,11 +33,7 @@ pub enum CountdownLevel {
 impl PrompterCursor {
     /// A cursor on the first segment, starting now.
     pub fn start(broadcast_id: BroadcastId, now_ms: i64) -> PrompterCursor {
-        PrompterCursor {
-            broadcast_id,
-            segment_idx: 0,
-            segment_started_ms: now_ms,
-        }
+        PrompterCursor { broadcast_id, segment_idx: 0, segment_started_ms: now_ms }
     }
 
     /// Moves by `step` segments (clamped to the run-of-show) and restarts the segment clock
@@ -58,14 +54,8 @@ impl PrompterCursor {
 }
 
 /// Seconds left in the current segment (negative when over) and how urgent that is.
-pub fn countdown(
-    show: &RunOfShow,
-    cursor: &PrompterCursor,
-    now_ms: i64,
-) -> Option<(i64, CountdownLevel)> {
-    let segment = show
-        .segments
-        .get(usize::try_from(cursor.segment_idx).ok()?)?;
+pub fn countdown(show: &RunOfShow, cursor: &PrompterCursor, now_ms: i64) -> Option<(i64, CountdownLevel)> {
+    let segment = show.segments.get(usize::try_from(cursor.segment_idx).ok()?)?;
     let planned = segment.minutes as i64 * 60;
     let elapsed = (now_ms - cursor.segment_started_ms).max(0) / 1000;
     let left = planned - elapsed;
@@ -105,10 +95,7 @@ impl Prompter {
     }
 
     fn closed() -> crate::StoreError {
-        crate::StoreError::NotFound {
-            entity: "open prompter",
-            id: 0,
-        }
+        crate::StoreError::NotFound { entity: "open prompter", id: 0 }
     }
 
     /// Opens on a broadcast: brought forward mid-show it keeps its place; another broadcast
@@ -117,9 +104,7 @@ impl Prompter {
         let mut cursor = self.cursor();
         match cursor.as_ref() {
             Some(open) if open.broadcast_id == broadcast_id => open.clone(),
-            _ => cursor
-                .insert(PrompterCursor::start(broadcast_id, now_ms))
-                .clone(),
+            _ => cursor.insert(PrompterCursor::start(broadcast_id, now_ms)).clone(),
         }
     }
 
@@ -129,30 +114,15 @@ impl Prompter {
     }
 
     /// The segment, the run-of-show and the countdown as of `now_ms`.
-    pub fn view(
-        &self,
-        store: &crate::Store,
-        now_ms: i64,
-    ) -> Result<PrompterView, crate::StoreError> {
+    pub fn view(&self, store: &crate::Store, now_ms: i64) -> Result<PrompterView, crate::StoreError> {
         let cursor = self.cursor().clone().ok_or_else(Prompter::closed)?;
         let show = store.run_of_show(cursor.broadcast_id)?;
-        let (seconds_left, level) =
-            countdown(&show, &cursor, now_ms).unwrap_or((0, CountdownLevel::Normal));
-        Ok(PrompterView {
-            cursor,
-            show,
-            seconds_left,
-            level,
-        })
+        let (seconds_left, level) = countdown(&show, &cursor, now_ms).unwrap_or((0, CountdownLevel::Normal));
+        Ok(PrompterView { cursor, show, seconds_left, level })
     }
 
     /// Moves by `step` segments (1 = next, -1 = previous).
-    pub fn step(
-        &self,
-        store: &crate::Store,
-        step: i32,
-        now_ms: i64,
-    ) -> Result<PrompterCursor, crate::StoreError> {
+    pub fn step(&self, store: &crate::Store, step: i32, now_ms: i64) -> Result<PrompterCursor, crate::StoreError> {
         let broadcast = self.broadcast().ok_or_else(Prompter::closed)?;
         let n_segments = store.run_of_show(broadcast)?.segments.len();
         let mut cursor = self.cursor();
@@ -163,27 +133,12 @@ impl Prompter {
 
     /// Moves to the segment of the line-up item now on air, so the anchor reads that
     /// product's talking points; `None` when closed or the item has no segment.
-    pub fn follow(
-        &self,
-        store: &crate::Store,
-        item: crate::LineupItemId,
-        now_ms: i64,
-    ) -> Result<Option<PrompterCursor>, crate::StoreError> {
-        let Some(broadcast) = self.broadcast() else {
-            return Ok(None);
-        };
+    pub fn follow(&self, store: &crate::Store, item: crate::LineupItemId, now_ms: i64) -> Result<Option<PrompterCursor>, crate::StoreError> {
+        let Some(broadcast) = self.broadcast() else { return Ok(None) };
         let show = store.run_of_show(broadcast)?;
-        let Some(idx) = show
-            .segments
-            .iter()
-            .position(|s| s.segment.lineup_item_id == Some(item))
-        else {
-            return Ok(None);
-        };
+        let Some(idx) = show.segments.iter().position(|s| s.segment.lineup_item_id == Some(item)) else { return Ok(None) };
         let mut cursor = self.cursor();
-        let Some(cursor) = cursor.as_mut() else {
-            return Ok(None);
-        };
+        let Some(cursor) = cursor.as_mut() else { return Ok(None) };
         cursor.advance(idx as i32 - cursor.segment_idx, show.segments.len(), now_ms);
         Ok(Some(cursor.clone()))
     }
@@ -219,48 +174,25 @@ mod tests {
                 product: None,
             })
             .collect();
-        RunOfShow {
-            broadcast_id: BroadcastId(1),
-            segments,
-            planned_minutes: minutes.iter().sum(),
-            target_minutes: 0,
-        }
+        RunOfShow { broadcast_id: BroadcastId(1), segments, planned_minutes: minutes.iter().sum(), target_minutes: 0 }
     }
 
     #[test]
     fn the_countdown_turns_amber_then_red() {
         let show = show(&[10]);
         let cursor = PrompterCursor::start(BroadcastId(1), 0);
-        assert_eq!(
-            countdown(&show, &cursor, 0),
-            Some((600, CountdownLevel::Normal))
-        );
-        assert_eq!(
-            countdown(&show, &cursor, 479_000),
-            Some((121, CountdownLevel::Normal))
-        );
-        assert_eq!(
-            countdown(&show, &cursor, 480_000),
-            Some((120, CountdownLevel::Amber))
-        );
-        assert_eq!(
-            countdown(&show, &cursor, 601_000),
-            Some((-1, CountdownLevel::Red))
-        );
+        assert_eq!(countdown(&show, &cursor, 0), Some((600, CountdownLevel::Normal)));
+        assert_eq!(countdown(&show, &cursor, 479_000), Some((121, CountdownLevel::Normal)));
+        assert_eq!(countdown(&show, &cursor, 480_000), Some((120, CountdownLevel::Amber)));
+        assert_eq!(countdown(&show, &cursor, 601_000), Some((-1, CountdownLevel::Red)));
     }
 
     #[test]
     fn a_short_segment_is_amber_in_its_last_minute() {
         let show = show(&[2]);
         let cursor = PrompterCursor::start(BroadcastId(1), 0);
-        assert_eq!(
-            countdown(&show, &cursor, 59_000).unwrap().1,
-            CountdownLevel::Normal
-        );
-        assert_eq!(
-            countdown(&show, &cursor, 60_000).unwrap().1,
-            CountdownLevel::Amber
-        );
+        assert_eq!(countdown(&show, &cursor, 59_000).unwrap().1, CountdownLevel::Normal);
+        assert_eq!(countdown(&show, &cursor, 60_000).unwrap().1, CountdownLevel::Amber);
     }
 
     #[test]
@@ -272,13 +204,7 @@ mod tests {
         assert!(cursor.advance(5, 3, 9_000));
         assert_eq!(cursor.segment_idx, 2);
         assert!(!cursor.advance(1, 3, 10_000));
-        assert_eq!(
-            cursor.segment_started_ms, 9_000,
-            "not moving keeps the clock"
-        );
-        assert!(
-            !cursor.advance(1, 0, 0),
-            "an empty run-of-show has nowhere to go"
-        );
+        assert_eq!(cursor.segment_started_ms, 9_000, "not moving keeps the clock");
+        assert!(!cursor.advance(1, 0, 0), "an empty run-of-show has nowhere to go");
     }
 }

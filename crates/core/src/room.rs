@@ -100,9 +100,7 @@ impl RoomItem {
     /// The event with its alert: only comments are classified.
     pub fn of(event: RoomEvent) -> RoomItem {
         let alert = match event.kind {
-            Some(RoomEventKind::Comment) => {
-                event.text.as_deref().and_then(crate::live::comment_alert)
-            }
+            Some(RoomEventKind::Comment) => event.text.as_deref().and_then(crate::live::comment_alert),
             _ => None,
         };
         RoomItem { event, alert }
@@ -198,40 +196,14 @@ pub const MAX_CURVE_POINTS: usize = 600;
 
 /// Every other point, the highest of each pair (a peak survives thinning).
 fn thin(curve: &[ViewerPoint]) -> Vec<ViewerPoint> {
-    curve
-        .chunks(2)
-        .map(|pair| {
-            *pair
-                .iter()
-                .max_by_key(|p| p.online)
-                .expect("chunks are not empty")
-        })
-        .collect()
+    curve.chunks(2).map(|pair| *pair.iter().max_by_key(|p| p.online).expect("chunks are not empty")).collect()
 }
 
 /// Sums the room's events of a session that started at `started_ms` (platform clock).
-pub fn summarise(
-    events: &[RoomEvent],
-    replies: usize,
-    started_ms: i64,
-    skus: &[String],
-) -> RoomSummary {
-    let mut sales: Vec<ProductSales> = skus
-        .iter()
-        .map(|sku| ProductSales {
-            sku: sku.clone(),
-            orders: 0,
-            units: 0,
-            gmv: Fen(0),
-        })
-        .collect();
-    let mut summary = RoomSummary {
-        audience: AudienceFigures {
-            replies: replies as i32,
-            ..AudienceFigures::default()
-        },
-        ..RoomSummary::default()
-    };
+pub fn summarise(events: &[RoomEvent], replies: usize, started_ms: i64, skus: &[String]) -> RoomSummary {
+    let mut sales: Vec<ProductSales> =
+        skus.iter().map(|sku| ProductSales { sku: sku.clone(), orders: 0, units: 0, gmv: Fen(0) }).collect();
+    let mut summary = RoomSummary { audience: AudienceFigures { replies: replies as i32, ..AudienceFigures::default() }, ..RoomSummary::default() };
     for event in events {
         let audience = &mut summary.audience;
         match event.kind {
@@ -253,12 +225,7 @@ pub fn summarise(
                 let row = match sales.iter().position(|s| s.sku == sku) {
                     Some(index) => &mut sales[index],
                     None => {
-                        sales.push(ProductSales {
-                            sku,
-                            orders: 0,
-                            units: 0,
-                            gmv: Fen(0),
-                        });
+                        sales.push(ProductSales { sku, orders: 0, units: 0, gmv: Fen(0) });
                         sales.last_mut().expect("just pushed")
                     }
                 };
@@ -314,117 +281,37 @@ mod tests {
     use super::*;
 
     fn event(seq: i64, at_ms: i64, kind: RoomEventKind) -> RoomEvent {
-        RoomEvent {
-            seq,
-            at_ms,
-            kind: Some(kind),
-            ..RoomEvent::default()
-        }
+        RoomEvent { seq, at_ms, kind: Some(kind), ..RoomEvent::default() }
     }
 
     #[test]
     fn orders_viewers_and_comments_add_up_per_product() {
         let skus = vec!["A".to_string(), "B".to_string()];
         let events = vec![
-            RoomEvent {
-                online: Some(10),
-                ..event(1, 1_000, RoomEventKind::Viewers)
-            },
-            RoomEvent {
-                online: Some(14),
-                ..event(2, 1_500, RoomEventKind::Viewers)
-            },
-            RoomEvent {
-                sku: Some("A".into()),
-                quantity: Some(2),
-                amount_fen: Some(9_980),
-                ..event(3, 2_000, RoomEventKind::Order)
-            },
-            RoomEvent {
-                sku: Some("A".into()),
-                quantity: Some(1),
-                amount_fen: Some(4_990),
-                ..event(4, 3_000, RoomEventKind::Order)
-            },
-            RoomEvent {
-                sku: Some("Z".into()),
-                quantity: Some(1),
-                amount_fen: Some(100),
-                ..event(5, 3_500, RoomEventKind::Order)
-            },
-            RoomEvent {
-                text: Some("加微信私下转账".into()),
-                ..event(6, 4_000, RoomEventKind::Comment)
-            },
-            RoomEvent {
-                text: Some("几天到？".into()),
-                ..event(7, 4_000, RoomEventKind::Comment)
-            },
-            RoomEvent {
-                quantity: Some(30),
-                ..event(8, 5_000, RoomEventKind::Like)
-            },
-            RoomEvent {
-                online: Some(8),
-                ..event(9, 61_000, RoomEventKind::Viewers)
-            },
+            RoomEvent { online: Some(10), ..event(1, 1_000, RoomEventKind::Viewers) },
+            RoomEvent { online: Some(14), ..event(2, 1_500, RoomEventKind::Viewers) },
+            RoomEvent { sku: Some("A".into()), quantity: Some(2), amount_fen: Some(9_980), ..event(3, 2_000, RoomEventKind::Order) },
+            RoomEvent { sku: Some("A".into()), quantity: Some(1), amount_fen: Some(4_990), ..event(4, 3_000, RoomEventKind::Order) },
+            RoomEvent { sku: Some("Z".into()), quantity: Some(1), amount_fen: Some(100), ..event(5, 3_500, RoomEventKind::Order) },
+            RoomEvent { text: Some("加微信私下转账".into()), ..event(6, 4_000, RoomEventKind::Comment) },
+            RoomEvent { text: Some("几天到？".into()), ..event(7, 4_000, RoomEventKind::Comment) },
+            RoomEvent { quantity: Some(30), ..event(8, 5_000, RoomEventKind::Like) },
+            RoomEvent { online: Some(8), ..event(9, 61_000, RoomEventKind::Viewers) },
         ];
         let summary = summarise(&events, 1, 0, &skus);
         assert_eq!(
             summary.sales,
             vec![
-                ProductSales {
-                    sku: "A".into(),
-                    orders: 2,
-                    units: 3,
-                    gmv: Fen(14_970)
-                },
-                ProductSales {
-                    sku: "B".into(),
-                    orders: 0,
-                    units: 0,
-                    gmv: Fen(0)
-                },
-                ProductSales {
-                    sku: "Z".into(),
-                    orders: 1,
-                    units: 1,
-                    gmv: Fen(100)
-                },
+                ProductSales { sku: "A".into(), orders: 2, units: 3, gmv: Fen(14_970) },
+                ProductSales { sku: "B".into(), orders: 0, units: 0, gmv: Fen(0) },
+                ProductSales { sku: "Z".into(), orders: 1, units: 1, gmv: Fen(100) },
             ]
         );
-        assert_eq!(
-            summary.viewer_curve,
-            vec![
-                ViewerPoint {
-                    second: 1,
-                    online: 14
-                },
-                ViewerPoint {
-                    second: 61,
-                    online: 8
-                }
-            ]
-        );
+        assert_eq!(summary.viewer_curve, vec![ViewerPoint { second: 1, online: 14 }, ViewerPoint { second: 61, online: 8 }]);
         let a = &summary.audience;
-        assert_eq!(
-            (
-                a.peak_viewers,
-                a.comments,
-                a.risky_comments,
-                a.likes,
-                a.orders,
-                a.units,
-                a.gmv,
-                a.replies
-            ),
-            (14, 2, 1, 30, 3, 4, Fen(15_070), 1)
-        );
+        assert_eq!((a.peak_viewers, a.comments, a.risky_comments, a.likes, a.orders, a.units, a.gmv, a.replies), (14, 2, 1, 30, 3, 4, Fen(15_070), 1));
         let svg = viewer_curve_svg(&summary.viewer_curve, 200, 50);
-        assert!(
-            svg.starts_with("<svg") && svg.contains("points=\"3.3,"),
-            "{svg}"
-        );
+        assert!(svg.starts_with("<svg") && svg.contains("points=\"3.3,"), "{svg}");
         assert_eq!(viewer_curve_svg(&[], 200, 50), "");
     }
 }
@@ -445,21 +332,9 @@ mod curve_tests {
             })
             .collect();
         let summary = summarise(&events, 0, 0, &[]);
-        assert!(
-            summary.viewer_curve.len() <= 2 * MAX_CURVE_POINTS,
-            "{}",
-            summary.viewer_curve.len()
-        );
-        assert!(
-            summary.viewer_curve.iter().any(|p| p.online == 999),
-            "the peak survives"
-        );
+        assert!(summary.viewer_curve.len() <= 2 * MAX_CURVE_POINTS, "{}", summary.viewer_curve.len());
+        assert!(summary.viewer_curve.iter().any(|p| p.online == 999), "the peak survives");
         assert_eq!(summary.audience.peak_viewers, 999);
-        assert!(
-            summary
-                .viewer_curve
-                .windows(2)
-                .all(|w| w[0].second < w[1].second)
-        );
+        assert!(summary.viewer_curve.windows(2).all(|w| w[0].second < w[1].second));
     }
 }

@@ -17,8 +17,7 @@ impl Store {
     /// The team's rule settings (empty when never saved).
     pub fn team_rules(&self) -> Result<TeamSettings, StoreError> {
         match self.setting(TEAM_RULES_KEY)? {
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|err| StoreError::Corrupt(format!("team rules: {err}"))),
+            Some(json) => serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(format!("team rules: {err}"))),
             None => Ok(TeamSettings::default()),
         }
     }
@@ -27,41 +26,22 @@ impl Store {
     /// `rules_dir` (through a temporary file, so a crash never leaves half a pack) and keeps
     /// the settings. A pack that does not compile is refused with its line and message, and
     /// nothing is written.
-    pub fn save_team_rules(
-        &mut self,
-        settings: &TeamSettings,
-        rules_dir: &Path,
-    ) -> Result<(), StoreError> {
+    pub fn save_team_rules(&mut self, settings: &TeamSettings, rules_dir: &Path) -> Result<(), StoreError> {
         let mut builder = LinterBuilder::with_default_packs();
         let lexicons = builder.lexicons();
         for entry in &settings.lexicon_words {
             if !lexicons.iter().any(|l| l.name == entry.lexicon.trim()) {
-                return Err(StoreError::Invalid(vec![FieldError::new(
-                    "lexiconWords",
-                    FieldErrorCode::UnknownValue,
-                    &entry.lexicon,
-                )]));
+                return Err(StoreError::Invalid(vec![FieldError::new("lexiconWords", FieldErrorCode::UnknownValue, &entry.lexicon)]));
             }
         }
         let source = team_pack_source(settings);
         if let Err(err) = builder.add_pack(TEAM_PACK_FILE, &source) {
-            return Err(StoreError::Invalid(vec![FieldError::new(
-                "words",
-                FieldErrorCode::UnknownValue,
-                err.to_string(),
-            )]));
+            return Err(StoreError::Invalid(vec![FieldError::new("words", FieldErrorCode::UnknownValue, err.to_string())]));
         }
-        std::fs::create_dir_all(rules_dir).map_err(|source| StoreError::Io {
-            path: rules_dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(rules_dir).map_err(|source| StoreError::Io { path: rules_dir.to_path_buf(), source })?;
         let path = rules_dir.join(TEAM_PACK_FILE);
-        crate::paths::write_atomic(&path, source.as_bytes()).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let json =
-            serde_json::to_string(settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        crate::paths::write_atomic(&path, source.as_bytes()).map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        let json = serde_json::to_string(settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         self.set_setting(TEAM_RULES_KEY, &json)
     }
 }
@@ -77,15 +57,8 @@ mod tests {
         let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
         let rules_dir = dir.path().join("rules");
         let text = "这款蜂蜜闭眼入，全网最低价";
-        let before = Linter::with_team_packs(&rules_dir)
-            .0
-            .lint(text, &LintOptions::default());
-        let lowest = before
-            .iter()
-            .find(|f| f.matched == "全网最低价")
-            .expect("a default rule fires")
-            .rule_id
-            .clone();
+        let before = Linter::with_team_packs(&rules_dir).0.lint(text, &LintOptions::default());
+        let lowest = before.iter().find(|f| f.matched == "全网最低价").expect("a default rule fires").rule_id.clone();
 
         let settings = TeamSettings {
             disabled_rules: vec![lowest.clone()],
@@ -104,15 +77,8 @@ mod tests {
         let (linter, errors) = Linter::with_team_packs(&rules_dir);
         assert!(errors.is_empty(), "{errors:?}");
         let after = linter.lint(text, &LintOptions::default());
-        assert!(
-            after
-                .iter()
-                .any(|f| f.matched == "闭眼入" && f.severity == Severity::Warning)
-        );
-        assert!(
-            !after.iter().any(|f| f.rule_id == lowest),
-            "the disabled rule is off"
-        );
+        assert!(after.iter().any(|f| f.matched == "闭眼入" && f.severity == Severity::Warning));
+        assert!(!after.iter().any(|f| f.rule_id == lowest), "the disabled rule is off");
     }
 
     #[test]
@@ -131,10 +97,7 @@ mod tests {
             }],
             lexicon_words: vec![],
         };
-        assert!(matches!(
-            store.save_team_rules(&settings, &rules_dir),
-            Err(StoreError::Invalid(_))
-        ));
+        assert!(matches!(store.save_team_rules(&settings, &rules_dir), Err(StoreError::Invalid(_))));
         assert!(!rules_dir.join(TEAM_PACK_FILE).exists());
         assert_eq!(store.team_rules().unwrap(), TeamSettings::default());
     }
@@ -145,22 +108,14 @@ mod tests {
         let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
         let rules_dir = dir.path().join("rules");
         let bad = TeamSettings {
-            lexicon_words: vec![anchordesk_claims::TeamLexiconWord {
-                lexicon: "diseases".into(),
-                word: "鼠标手".into(),
-            }],
+            lexicon_words: vec![anchordesk_claims::TeamLexiconWord { lexicon: "diseases".into(), word: "鼠标手".into() }],
             ..TeamSettings::default()
         };
-        let Err(StoreError::Invalid(errors)) = store.save_team_rules(&bad, &rules_dir) else {
-            panic!("refused")
-        };
+        let Err(StoreError::Invalid(errors)) = store.save_team_rules(&bad, &rules_dir) else { panic!("refused") };
         assert_eq!(errors[0].field, "lexiconWords");
         assert!(!rules_dir.join(TEAM_PACK_FILE).exists());
         let good = TeamSettings {
-            lexicon_words: vec![anchordesk_claims::TeamLexiconWord {
-                lexicon: "disease".into(),
-                word: "鼠标手".into(),
-            }],
+            lexicon_words: vec![anchordesk_claims::TeamLexiconWord { lexicon: "disease".into(), word: "鼠标手".into() }],
             ..TeamSettings::default()
         };
         store.save_team_rules(&good, &rules_dir).unwrap();

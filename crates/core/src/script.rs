@@ -14,60 +14,31 @@
 //! A heading that starts with `[SKU]` is the product segment of that line-up item; lines
 //! starting with `提示：` or `cue:` are cues; other `-` lines are talking points.
 
-use crate::model::Broadcast;
 use crate::plan::{Person, RunOfShow, SegmentKind};
+use crate::model::Broadcast;
 use std::fmt::Write as _;
 
 /// The run-of-show as Markdown in the format above.
 pub fn to_markdown(broadcast: &Broadcast, show: &RunOfShow) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", broadcast.draft.title);
-    let _ = writeln!(
-        out,
-        "<!-- 开播 {} · 平台 {} · 计划 {} 分钟 / 目标 {} 分钟 -->\n",
-        broadcast.draft.planned_start,
-        broadcast.draft.platform,
-        show.planned_minutes,
-        show.target_minutes
-    );
+    let _ = writeln!(out, "<!-- 开播 {} · 平台 {} · 计划 {} 分钟 / 目标 {} 分钟 -->\n", broadcast.draft.planned_start, broadcast.draft.platform, show.planned_minutes, show.target_minutes);
     for view in &show.segments {
         let segment = &view.segment.draft;
         let person = person_zh(segment.person);
         match &view.product {
             Some(product) => {
-                let _ = writeln!(
-                    out,
-                    "## [{}] {}（{} 分钟，{}）",
-                    product.sku, segment.title, view.minutes, person
-                );
-                let _ = writeln!(
-                    out,
-                    "<!-- 直播价 {} · 日常价 {} · 库存 {} -->",
-                    product.live_price, product.everyday_price, product.stock
-                );
+                let _ = writeln!(out, "## [{}] {}（{} 分钟，{}）", product.sku, segment.title, view.minutes, person);
+                let _ = writeln!(out, "<!-- 直播价 {} · 日常价 {} · 库存 {} -->", product.live_price, product.everyday_price, product.stock);
             }
             None => {
-                let _ = writeln!(
-                    out,
-                    "## {}（{} 分钟，{}）",
-                    segment.title, view.minutes, person
-                );
+                let _ = writeln!(out, "## {}（{} 分钟，{}）", segment.title, view.minutes, person);
             }
         }
-        for line in segment
-            .talking_points
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        for line in segment.talking_points.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let _ = writeln!(out, "- {line}");
         }
-        for cue in segment
-            .cues
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        for cue in segment.cues.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let _ = writeln!(out, "- 提示：{cue}");
         }
         out.push('\n');
@@ -102,27 +73,13 @@ pub fn to_html(broadcast: &Broadcast, show: &RunOfShow) -> String {
             person_zh(segment.person)
         );
         if let Some(product) = &view.product {
-            let _ = write!(
-                html,
-                " · 直播价 {} · 库存 {}",
-                product.live_price, product.stock
-            );
+            let _ = write!(html, " · 直播价 {} · 库存 {}", product.live_price, product.stock);
         }
         html.push_str("</p><ul>");
-        for line in segment
-            .talking_points
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        for line in segment.talking_points.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let _ = write!(html, "<li>{}</li>", escape(line));
         }
-        for cue in segment
-            .cues
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-        {
+        for cue in segment.cues.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let _ = write!(html, "<li class=\"cue\">提示：{}</li>", escape(cue));
         }
         html.push_str("</ul></div>");
@@ -171,21 +128,14 @@ pub fn parse_markdown(text: &str) -> Result<Vec<ImportedSegment>, Vec<ScriptErro
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx + 1;
         let line = raw.trim();
-        if line.is_empty()
-            || line.starts_with("<!--")
-            || (line.starts_with("# ") && !line.starts_with("## "))
-        {
+        if line.is_empty() || line.starts_with("<!--") || (line.starts_with("# ") && !line.starts_with("## ")) {
             continue;
         }
         if let Some(heading) = line.strip_prefix("## ") {
             match parse_heading(heading.trim()) {
                 Ok((sku, title, minutes, person)) => segments.push(ImportedSegment {
                     line: line_no,
-                    kind: if sku.is_some() {
-                        SegmentKind::Product
-                    } else {
-                        kind_of(&title)
-                    },
+                    kind: if sku.is_some() { SegmentKind::Product } else { kind_of(&title) },
                     sku,
                     title,
                     minutes,
@@ -193,30 +143,16 @@ pub fn parse_markdown(text: &str) -> Result<Vec<ImportedSegment>, Vec<ScriptErro
                     talking_points: String::new(),
                     cues: String::new(),
                 }),
-                Err(message) => errors.push(ScriptError {
-                    line: line_no,
-                    message,
-                }),
+                Err(message) => errors.push(ScriptError { line: line_no, message }),
             }
             continue;
         }
-        let Some(item) = line
-            .strip_prefix("- ")
-            .or_else(|| line.strip_prefix("* "))
-            .or(Some(line))
-        else {
-            continue;
-        };
+        let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")).or(Some(line)) else { continue };
         let Some(segment) = segments.last_mut() else {
-            errors.push(ScriptError {
-                line: line_no,
-                message: "text before the first `## ` segment heading".into(),
-            });
+            errors.push(ScriptError { line: line_no, message: "text before the first `## ` segment heading".into() });
             continue;
         };
-        let cue = ["提示：", "提示:", "提示 cue:", "cue:", "Cue:"]
-            .iter()
-            .find_map(|p| item.strip_prefix(p));
+        let cue = ["提示：", "提示:", "提示 cue:", "cue:", "Cue:"].iter().find_map(|p| item.strip_prefix(p));
         let (target, value) = match cue {
             Some(cue) => (&mut segment.cues, cue.trim()),
             None => (&mut segment.talking_points, item.trim()),
@@ -227,25 +163,16 @@ pub fn parse_markdown(text: &str) -> Result<Vec<ImportedSegment>, Vec<ScriptErro
         target.push_str(value);
     }
     if segments.is_empty() && errors.is_empty() {
-        errors.push(ScriptError {
-            line: 1,
-            message: "no `## ` segment heading found".into(),
-        });
+        errors.push(ScriptError { line: 1, message: "no `## ` segment heading found".into() });
     }
-    if errors.is_empty() {
-        Ok(segments)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(segments) } else { Err(errors) }
 }
 
 /// `[SKU] 标题（8 分钟，主播）` → parts. Minutes and person are optional.
 fn parse_heading(heading: &str) -> Result<(Option<String>, String, Option<i32>, Person), String> {
     let (sku, rest) = match heading.strip_prefix('[') {
         Some(rest) => match rest.split_once(']') {
-            Some((sku, rest)) if !sku.trim().is_empty() => {
-                (Some(sku.trim().to_string()), rest.trim())
-            }
+            Some((sku, rest)) if !sku.trim().is_empty() => (Some(sku.trim().to_string()), rest.trim()),
             _ => return Err("a `[SKU]` heading needs a closing `]` and a SKU".into()),
         },
         None => (None, heading),
@@ -263,24 +190,12 @@ fn parse_heading(heading: &str) -> Result<(Option<String>, String, Option<i32>, 
     }
     let mut minutes = None;
     let mut person = Person::Anchor;
-    for part in details
-        .unwrap_or("")
-        .split(['，', ','])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        let number: String = part
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '-')
-            .collect();
+    for part in details.unwrap_or("").split(['，', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+        let number: String = part.chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
         if !number.is_empty() && (part.contains("分钟") || part.contains("min")) {
             match number.parse::<i32>() {
                 Ok(n) if n >= 0 => minutes = Some(n),
-                _ => {
-                    return Err(format!(
-                        "minutes {number:?} must be a whole number of 0 or more"
-                    ));
-                }
+                _ => return Err(format!("minutes {number:?} must be a whole number of 0 or more")),
             }
         } else {
             person = match part {
@@ -288,11 +203,7 @@ fn parse_heading(heading: &str) -> Result<(Option<String>, String, Option<i32>, 
                 "助播" | "assistant" => Person::Assistant,
                 "嘉宾" | "guest" => Person::Guest,
                 "场控" | "field control" | "fieldControl" => Person::FieldControl,
-                other => {
-                    return Err(format!(
-                        "{other:?} is neither minutes (如 8 分钟) nor a person (主播/助播/嘉宾/场控)"
-                    ));
-                }
+                other => return Err(format!("{other:?} is neither minutes (如 8 分钟) nor a person (主播/助播/嘉宾/场控)")),
             };
         }
     }
@@ -337,8 +248,7 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_reported_with_its_number() {
-        let text =
-            "开场白没有标题\n## 答疑（-3 分钟）\n## [未闭合 脐橙\n## 福利（5 分钟，主持人）\n";
+        let text = "开场白没有标题\n## 答疑（-3 分钟）\n## [未闭合 脐橙\n## 福利（5 分钟，主持人）\n";
         let errors = parse_markdown(text).unwrap_err();
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 3, 4]);

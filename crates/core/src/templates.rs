@@ -5,19 +5,10 @@ use crate::plan::{AutoCheck, Person, Phase, Role, SegmentKind};
 use serde::{Deserialize, Serialize};
 
 const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "farmer",
-        include_str!("../../../assets/templates/farmer.toml"),
-    ),
-    (
-        "county",
-        include_str!("../../../assets/templates/county.toml"),
-    ),
+    ("farmer", include_str!("../../../assets/templates/farmer.toml")),
+    ("county", include_str!("../../../assets/templates/county.toml")),
     ("mcn", include_str!("../../../assets/templates/mcn.toml")),
-    (
-        "course",
-        include_str!("../../../assets/templates/course.toml"),
-    ),
+    ("course", include_str!("../../../assets/templates/course.toml")),
 ];
 
 /// A template, as written in its TOML file.
@@ -103,24 +94,11 @@ pub struct TemplateChecklistItem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
     #[error("{file}:{line}: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        message: String,
-    },
+    Syntax { file: String, line: usize, message: String },
     #[error("{file}: {what} {value:?} is not one of {allowed}")]
-    UnknownCode {
-        file: String,
-        what: &'static str,
-        value: String,
-        allowed: String,
-    },
+    UnknownCode { file: String, what: &'static str, value: String, allowed: String },
     #[error("{file}: {what} must not be negative (found {value})")]
-    Negative {
-        file: String,
-        what: &'static str,
-        value: i32,
-    },
+    Negative { file: String, what: &'static str, value: i32 },
     #[error("no template named {0:?}; run `anchordesk templates list`")]
     NotFound(String),
 }
@@ -134,25 +112,12 @@ pub(crate) struct Resolved {
 /// Parses a template file; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Template, TemplateError> {
     toml::from_str::<Template>(text).map_err(|err| {
-        let line = err
-            .span()
-            .map(|span| text[..span.start].matches('\n').count() + 1)
-            .unwrap_or(0);
-        TemplateError::Syntax {
-            file: file.to_string(),
-            line,
-            message: err.message().to_string(),
-        }
+        let line = err.span().map(|span| text[..span.start].matches('\n').count() + 1).unwrap_or(0);
+        TemplateError::Syntax { file: file.to_string(), line, message: err.message().to_string() }
     })
 }
 
-fn code<T: Copy>(
-    file: &str,
-    what: &'static str,
-    value: &str,
-    parse: fn(&str) -> Option<T>,
-    all: &[&str],
-) -> Result<T, TemplateError> {
+fn code<T: Copy>(file: &str, what: &'static str, value: &str, parse: fn(&str) -> Option<T>, all: &[&str]) -> Result<T, TemplateError> {
     parse(value).ok_or_else(|| TemplateError::UnknownCode {
         file: file.to_string(),
         what,
@@ -171,28 +136,14 @@ impl Template {
         let roles: Vec<&str> = Role::ALL.iter().map(|k| k.code()).collect();
         let autos: Vec<&str> = AutoCheck::ALL.iter().map(|k| k.code()).collect();
         if self.target_minutes < 0 {
-            return Err(TemplateError::Negative {
-                file,
-                what: "target_minutes",
-                value: self.target_minutes,
-            });
+            return Err(TemplateError::Negative { file, what: "target_minutes", value: self.target_minutes });
         }
         let mut segments = Vec::new();
         for segment in &self.segments {
             if segment.minutes < 0 {
-                return Err(TemplateError::Negative {
-                    file,
-                    what: "segment minutes",
-                    value: segment.minutes,
-                });
+                return Err(TemplateError::Negative { file, what: "segment minutes", value: segment.minutes });
             }
-            let kind = code(
-                &file,
-                "segment kind",
-                &segment.kind,
-                SegmentKind::parse,
-                &kinds,
-            )?;
+            let kind = code(&file, "segment kind", &segment.kind, SegmentKind::parse, &kinds)?;
             let person = code(&file, "person", &segment.person, Person::parse, &persons)?;
             segments.push((kind, person, segment.clone()));
         }
@@ -206,10 +157,7 @@ impl Template {
             };
             checklist.push((phase, role, auto, item.clone()));
         }
-        Ok(Resolved {
-            segments,
-            checklist,
-        })
+        Ok(Resolved { segments, checklist })
     }
 }
 
@@ -218,8 +166,7 @@ pub fn built_in() -> Vec<Template> {
     BUILT_IN
         .iter()
         .map(|(name, text)| {
-            let mut template = parse(&format!("{name}.toml"), text)
-                .expect("built-in templates parse (checked by a test)");
+            let mut template = parse(&format!("{name}.toml"), text).expect("built-in templates parse (checked by a test)");
             template.name = name.to_string();
             template
         })
@@ -228,10 +175,7 @@ pub fn built_in() -> Vec<Template> {
 
 /// One built-in template by name.
 pub fn by_name(name: &str) -> Result<Template, TemplateError> {
-    built_in()
-        .into_iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| TemplateError::NotFound(name.to_string()))
+    built_in().into_iter().find(|t| t.name == name).ok_or_else(|| TemplateError::NotFound(name.to_string()))
 }
 
 #[cfg(test)]
@@ -241,41 +185,13 @@ mod tests {
     #[test]
     fn every_built_in_template_parses_and_resolves() {
         let templates = built_in();
-        assert_eq!(
-            templates
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>(),
-            vec!["farmer", "county", "mcn", "course"]
-        );
+        assert_eq!(templates.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), vec!["farmer", "county", "mcn", "course"]);
         for template in &templates {
             let resolved = template.resolve().unwrap_or_else(|e| panic!("{e}"));
-            assert!(
-                !resolved.segments.is_empty(),
-                "{} has segments",
-                template.name
-            );
-            assert!(
-                resolved
-                    .checklist
-                    .iter()
-                    .any(|(phase, ..)| *phase == Phase::PreLive),
-                "{} has pre-live items",
-                template.name
-            );
-            assert!(
-                resolved
-                    .checklist
-                    .iter()
-                    .any(|(phase, ..)| *phase == Phase::PostLive),
-                "{} has post-live items",
-                template.name
-            );
-            assert!(
-                resolved.checklist.iter().any(|(.., item)| item.critical),
-                "{} has critical items",
-                template.name
-            );
+            assert!(!resolved.segments.is_empty(), "{} has segments", template.name);
+            assert!(resolved.checklist.iter().any(|(phase, ..)| *phase == Phase::PreLive), "{} has pre-live items", template.name);
+            assert!(resolved.checklist.iter().any(|(phase, ..)| *phase == Phase::PostLive), "{} has post-live items", template.name);
+            assert!(resolved.checklist.iter().any(|(.., item)| item.critical), "{} has critical items", template.name);
         }
     }
 
@@ -284,10 +200,7 @@ mod tests {
         let county = by_name("county").unwrap();
         let titles: String = county.segments.iter().map(|s| s.title.as_str()).collect();
         for needle in ["县", "故事", "证书", "冷链"] {
-            assert!(
-                titles.contains(needle),
-                "county template lacks a segment about {needle}"
-            );
+            assert!(titles.contains(needle), "county template lacks a segment about {needle}");
         }
     }
 
@@ -307,18 +220,9 @@ mod tests {
     fn unknown_codes_and_negative_minutes_are_refused() {
         let mut template = by_name("farmer").unwrap();
         template.segments[0].kind = "dance".into();
-        assert!(matches!(
-            template.resolve(),
-            Err(TemplateError::UnknownCode {
-                what: "segment kind",
-                ..
-            })
-        ));
+        assert!(matches!(template.resolve(), Err(TemplateError::UnknownCode { what: "segment kind", .. })));
         let mut template = by_name("farmer").unwrap();
         template.segments[0].minutes = -5;
-        assert!(matches!(
-            template.resolve(),
-            Err(TemplateError::Negative { .. })
-        ));
+        assert!(matches!(template.resolve(), Err(TemplateError::Negative { .. })));
     }
 }

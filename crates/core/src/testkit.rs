@@ -26,11 +26,7 @@ impl Default for ReadyBroadcast<'_> {
         ReadyBroadcast {
             title: "周五果园直播",
             template: "farmer",
-            skus: &[
-                "SAMPLE-ORANGE-5KG",
-                "SAMPLE-HONEY-500G",
-                "SAMPLE-WALNUT-1KG",
-            ],
+            skus: &["SAMPLE-ORANGE-5KG", "SAMPLE-HONEY-500G", "SAMPLE-WALNUT-1KG"],
             live_price: "49.90",
             planned_minutes: "1",
             operator: "小王",
@@ -40,10 +36,7 @@ impl Default for ReadyBroadcast<'_> {
 
 /// Makes the broadcast in `store` (whose sample catalog is seeded); panics with what failed,
 /// as a fixture should.
-pub fn ready_broadcast(
-    store: &mut Store,
-    spec: &ReadyBroadcast<'_>,
-) -> (Broadcast, Vec<LineupItem>) {
+pub fn ready_broadcast(store: &mut Store, spec: &ReadyBroadcast<'_>) -> (Broadcast, Vec<LineupItem>) {
     let draft = BroadcastDraft {
         title: spec.title.into(),
         planned_start: "2026-12-06T19:00".into(),
@@ -52,35 +45,17 @@ pub fn ready_broadcast(
         ..BroadcastDraft::default()
     };
     let template = templates::by_name(spec.template).expect("a built-in template");
-    let broadcast = store
-        .create_broadcast_from_template(&draft, &template)
-        .expect("the broadcast is created");
+    let broadcast = store.create_broadcast_from_template(&draft, &template).expect("the broadcast is created");
     let mut items = Vec::new();
     for sku in spec.skus {
-        let product = store
-            .product_by_sku(sku)
-            .expect("the catalog reads")
-            .unwrap_or_else(|| panic!("no sample product {sku}: seed the sample catalog first"));
-        let item = store
-            .add_lineup_item(broadcast.id, product.id)
-            .expect("the line-up takes the product");
-        let terms = LineupTermsForm {
-            live_price: spec.live_price.into(),
-            stock: "50".into(),
-            planned_minutes: spec.planned_minutes.into(),
-            ..Default::default()
-        };
-        items.push(
-            store
-                .update_lineup_terms(item.id, &terms.parse().expect("valid terms"))
-                .expect("the terms are saved"),
-        );
+        let product = store.product_by_sku(sku).expect("the catalog reads").unwrap_or_else(|| panic!("no sample product {sku}: seed the sample catalog first"));
+        let item = store.add_lineup_item(broadcast.id, product.id).expect("the line-up takes the product");
+        let terms = LineupTermsForm { live_price: spec.live_price.into(), stock: "50".into(), planned_minutes: spec.planned_minutes.into(), ..Default::default() };
+        items.push(store.update_lineup_terms(item.id, &terms.parse().expect("valid terms")).expect("the terms are saved"));
     }
     for item in store.checklist(broadcast.id).expect("the checklist reads") {
         if item.auto_check.is_none() {
-            store
-                .set_checklist_done(item.id, true, spec.operator)
-                .expect("the item is ticked");
+            store.set_checklist_done(item.id, true, spec.operator).expect("the item is ticked");
         }
     }
     (broadcast, items)

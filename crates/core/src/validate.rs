@@ -39,11 +39,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: FieldErrorCode, value: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            code,
-            value: value.into(),
-        }
+        FieldError { field: field.to_string(), code, value: value.into() }
     }
 }
 
@@ -109,19 +105,13 @@ impl ProductForm {
             spec: draft.spec.clone(),
             price: draft.price.to_yuan_string(),
             stock: draft.stock.to_string(),
-            shelf_life_days: draft
-                .shelf_life_days
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            shelf_life_days: draft.shelf_life_days.map(|d| d.to_string()).unwrap_or_default(),
             storage: draft.storage,
             cold_chain: draft.cold_chain,
             selling_points: draft.selling_points.clone(),
             after_sales: draft.after_sales.clone(),
             certificates: draft.certificates.clone(),
-            category: draft
-                .category
-                .map(|c| c.as_str().to_string())
-                .unwrap_or_default(),
+            category: draft.category.map(|c| c.as_str().to_string()).unwrap_or_default(),
             registered_functions: draft.registered_functions.clone(),
         }
     }
@@ -136,43 +126,25 @@ impl ProductForm {
         let price = money(&mut errors, "price", &self.price);
         let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(0);
         let shelf_life_days = count(&mut errors, "shelfLifeDays", &self.shelf_life_days, false);
-        let selling_points = optional_text(
-            &mut errors,
-            "sellingPoints",
-            &self.selling_points,
-            MAX_TEXT_CHARS,
-        );
-        let after_sales =
-            optional_text(&mut errors, "afterSales", &self.after_sales, MAX_TEXT_CHARS);
+        let selling_points = optional_text(&mut errors, "sellingPoints", &self.selling_points, MAX_TEXT_CHARS);
+        let after_sales = optional_text(&mut errors, "afterSales", &self.after_sales, MAX_TEXT_CHARS);
         let category = match self.category.trim() {
             "" => None,
             typed => match anchordesk_claims::ProductCategory::parse(typed) {
                 Some(category) => Some(category),
                 None => {
-                    errors.push(FieldError::new(
-                        "category",
-                        FieldErrorCode::UnknownValue,
-                        typed,
-                    ));
+                    errors.push(FieldError::new("category", FieldErrorCode::UnknownValue, typed));
                     None
                 }
             },
         };
-        let registered_functions = optional_text(
-            &mut errors,
-            "registeredFunctions",
-            &self.registered_functions,
-            MAX_TEXT_CHARS,
-        );
+        let registered_functions =
+            optional_text(&mut errors, "registeredFunctions", &self.registered_functions, MAX_TEXT_CHARS);
         for (idx, certificate) in self.certificates.iter().enumerate() {
             if let Some(date) = &certificate.valid_until
                 && !is_date(date)
             {
-                errors.push(FieldError::new(
-                    &format!("certificates.{idx}.validUntil"),
-                    FieldErrorCode::BadDate,
-                    date,
-                ));
+                errors.push(FieldError::new(&format!("certificates.{idx}.validUntil"), FieldErrorCode::BadDate, date));
             }
         }
         if !errors.is_empty() {
@@ -199,11 +171,7 @@ impl ProductForm {
                     kind: c.kind,
                     number: c.number.trim().to_string(),
                     issuer: c.issuer.trim().to_string(),
-                    valid_until: c
-                        .valid_until
-                        .as_ref()
-                        .map(|d| d.trim().to_string())
-                        .filter(|d| !d.is_empty()),
+                    valid_until: c.valid_until.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty()),
                 })
                 .collect(),
         })
@@ -229,25 +197,14 @@ impl LineupTermsForm {
         let live_price = money(&mut errors, "livePrice", &self.live_price);
         let coupon = optional_text(&mut errors, "coupon", &self.coupon, MAX_NAME_CHARS);
         let stock = count(&mut errors, "stock", &self.stock, true).unwrap_or(0);
-        let planned_minutes =
-            count(&mut errors, "plannedMinutes", &self.planned_minutes, true).unwrap_or(0);
+        let planned_minutes = count(&mut errors, "plannedMinutes", &self.planned_minutes, true).unwrap_or(0);
         if planned_minutes > 24 * 60 {
-            errors.push(FieldError::new(
-                "plannedMinutes",
-                FieldErrorCode::TooLarge,
-                &self.planned_minutes,
-            ));
+            errors.push(FieldError::new("plannedMinutes", FieldErrorCode::TooLarge, &self.planned_minutes));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(LineupTerms {
-            live_price,
-            coupon,
-            stock,
-            planned_minutes,
-            role: self.role,
-        })
+        Ok(LineupTerms { live_price, coupon, stock, planned_minutes, role: self.role })
     }
 }
 
@@ -258,32 +215,15 @@ impl BroadcastDraft {
         let title = required_text(&mut errors, "title", &self.title, MAX_NAME_CHARS);
         let planned_start = self.planned_start.trim().to_string();
         if planned_start.is_empty() {
-            errors.push(FieldError::new(
-                "plannedStart",
-                FieldErrorCode::Required,
-                "",
-            ));
+            errors.push(FieldError::new("plannedStart", FieldErrorCode::Required, ""));
         } else if !is_date_time(&planned_start) {
-            errors.push(FieldError::new(
-                "plannedStart",
-                FieldErrorCode::BadDateTime,
-                &planned_start,
-            ));
+            errors.push(FieldError::new("plannedStart", FieldErrorCode::BadDateTime, &planned_start));
         }
         let platform = required_text(&mut errors, "platform", &self.platform, MAX_NAME_CHARS);
         if self.target_minutes < 0 {
-            errors.push(FieldError::new(
-                "targetMinutes",
-                FieldErrorCode::Negative,
-                self.target_minutes.to_string(),
-            ));
+            errors.push(FieldError::new("targetMinutes", FieldErrorCode::Negative, self.target_minutes.to_string()));
         }
-        let after_sales_contact = optional_text(
-            &mut errors,
-            "afterSalesContact",
-            &self.after_sales_contact,
-            MAX_NAME_CHARS,
-        );
+        let after_sales_contact = optional_text(&mut errors, "afterSalesContact", &self.after_sales_contact, MAX_NAME_CHARS);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -303,11 +243,7 @@ fn required_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: us
     if trimmed.is_empty() {
         errors.push(FieldError::new(field, FieldErrorCode::Required, value));
     } else if trimmed.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            FieldErrorCode::TooLong,
-            truncate(trimmed),
-        ));
+        errors.push(FieldError::new(field, FieldErrorCode::TooLong, truncate(trimmed)));
     }
     trimmed.to_string()
 }
@@ -315,11 +251,7 @@ fn required_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: us
 fn optional_text(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) -> String {
     let trimmed = value.trim();
     if trimmed.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            FieldErrorCode::TooLong,
-            truncate(trimmed),
-        ));
+        errors.push(FieldError::new(field, FieldErrorCode::TooLong, truncate(trimmed)));
     }
     trimmed.to_string()
 }
@@ -348,12 +280,7 @@ pub fn money(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Fen {
 
 /// Parses a whole, non-negative count. `None` for empty text, and after recording a field
 /// error (an empty text is an error when `required`).
-pub fn count(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    value: &str,
-    required: bool,
-) -> Option<i32> {
+pub fn count(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool) -> Option<i32> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         if required {
@@ -367,11 +294,7 @@ pub fn count(
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         let looks_decimal = digits.parse::<f64>().is_ok();
-        let code = if looks_decimal {
-            FieldErrorCode::NotAnInteger
-        } else {
-            FieldErrorCode::NotANumber
-        };
+        let code = if looks_decimal { FieldErrorCode::NotAnInteger } else { FieldErrorCode::NotANumber };
         errors.push(FieldError::new(field, code, value));
         return None;
     }
@@ -398,8 +321,7 @@ pub fn is_date(text: &str) -> bool {
 pub fn is_date_time(text: &str) -> bool {
     let short = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     let long = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    time::PrimitiveDateTime::parse(text, short).is_ok()
-        || time::PrimitiveDateTime::parse(text, long).is_ok()
+    time::PrimitiveDateTime::parse(text, short).is_ok() || time::PrimitiveDateTime::parse(text, long).is_ok()
 }
 
 #[cfg(test)]
@@ -417,11 +339,7 @@ mod tests {
     }
 
     fn codes(result: Result<ProductDraft, Vec<FieldError>>) -> Vec<(String, FieldErrorCode)> {
-        result
-            .unwrap_err()
-            .into_iter()
-            .map(|e| (e.field, e.code))
-            .collect()
+        result.unwrap_err().into_iter().map(|e| (e.field, e.code)).collect()
     }
 
     #[test]
@@ -463,10 +381,7 @@ mod tests {
             }],
             ..form()
         };
-        assert_eq!(
-            codes(bad.parse()),
-            vec![("certificates.0.validUntil".into(), FieldErrorCode::BadDate)]
-        );
+        assert_eq!(codes(bad.parse()), vec![("certificates.0.validUntil".into(), FieldErrorCode::BadDate)]);
     }
 
     #[test]
@@ -477,18 +392,10 @@ mod tests {
             planned_minutes: "-3".into(),
             ..LineupTermsForm::default()
         };
-        let errors: Vec<_> = terms
-            .parse()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| (e.field, e.code))
-            .collect();
+        let errors: Vec<_> = terms.parse().unwrap_err().into_iter().map(|e| (e.field, e.code)).collect();
         assert_eq!(
             errors,
-            vec![
-                ("livePrice".into(), FieldErrorCode::NotANumber),
-                ("plannedMinutes".into(), FieldErrorCode::Negative)
-            ]
+            vec![("livePrice".into(), FieldErrorCode::NotANumber), ("plannedMinutes".into(), FieldErrorCode::Negative)]
         );
     }
 
@@ -501,16 +408,8 @@ mod tests {
             anchor_id: None,
             ..BroadcastDraft::default()
         };
-        let errors: Vec<_> = draft
-            .validated()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.code)
-            .collect();
-        assert_eq!(
-            errors,
-            vec![FieldErrorCode::Required, FieldErrorCode::BadDateTime]
-        );
+        let errors: Vec<_> = draft.validated().unwrap_err().into_iter().map(|e| e.code).collect();
+        assert_eq!(errors, vec![FieldErrorCode::Required, FieldErrorCode::BadDateTime]);
         assert!(is_date_time("2026-12-01T19:30"));
     }
 }

@@ -1,29 +1,21 @@
 //! Import fixtures from tests/fixtures/import: good rows import, bad rows are reported
 //! with their line and reason, nothing is half-written.
 
-use anchordesk_core::import::{
-    Encoding, Format, ImportError, export_csv, export_json, read_products, read_products_file,
-};
+use anchordesk_core::import::{Encoding, Format, ImportError, export_csv, export_json, read_products, read_products_file};
 use anchordesk_core::validate::FieldErrorCode;
 use anchordesk_core::*;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/import")
-        .join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/import").join(name)
 }
 
 fn codes(parsed: &import::ParsedFile) -> Vec<(u64, String, FieldErrorCode)> {
     parsed
         .errors
         .iter()
-        .flat_map(|row| {
-            row.errors
-                .iter()
-                .map(move |e| (row.line, e.field.clone(), e.code))
-        })
+        .flat_map(|row| row.errors.iter().map(move |e| (row.line, e.field.clone(), e.code)))
         .collect()
 }
 
@@ -31,11 +23,7 @@ fn codes(parsed: &import::ParsedFile) -> Vec<(u64, String, FieldErrorCode)> {
 fn mixed_csv_reports_each_bad_row_by_line_and_keeps_the_good_ones() {
     let parsed = read_products_file(&fixture("mixed.csv")).unwrap();
     assert_eq!(parsed.encoding, Some(Encoding::Utf8));
-    let good: Vec<(u64, &str)> = parsed
-        .rows
-        .iter()
-        .map(|(line, d)| (*line, d.sku.as_str()))
-        .collect();
+    let good: Vec<(u64, &str)> = parsed.rows.iter().map(|(line, d)| (*line, d.sku.as_str())).collect();
     assert_eq!(good, vec![(2, "T-1"), (6, "T-5")]);
     assert_eq!(
         codes(&parsed),
@@ -47,16 +35,10 @@ fn mixed_csv_reports_each_bad_row_by_line_and_keeps_the_good_ones() {
             (7, "sku".into(), FieldErrorCode::DuplicateSku),
         ]
     );
-    assert_eq!(
-        parsed.errors[0].to_string(),
-        "line 3: price \"abc\" is not a number"
-    );
+    assert_eq!(parsed.errors[0].to_string(), "line 3: price \"abc\" is not a number");
     let t5 = &parsed.rows[1].1;
     assert_eq!(t5.storage, Storage::Cool, "阴凉 is read as cool");
-    assert_eq!(
-        parsed.rows[0].1.certificates[0].kind,
-        CertificateKind::GeographicalIndication
-    );
+    assert_eq!(parsed.rows[0].1.certificates[0].kind, CertificateKind::GeographicalIndication);
 }
 
 #[test]
@@ -88,14 +70,8 @@ fn wrong_columns_name_what_is_missing() {
 
 #[test]
 fn empty_and_undecodable_files_are_refused_as_a_whole() {
-    assert!(matches!(
-        read_products_file(&fixture("empty.csv")),
-        Err(ImportError::Empty)
-    ));
-    assert!(matches!(
-        read_products_file(&fixture("bad-encoding.csv")),
-        Err(ImportError::Encoding { .. })
-    ));
+    assert!(matches!(read_products_file(&fixture("empty.csv")), Err(ImportError::Empty)));
+    assert!(matches!(read_products_file(&fixture("bad-encoding.csv")), Err(ImportError::Encoding { .. })));
 }
 
 #[test]
@@ -113,10 +89,7 @@ fn xlsx_rows_import_and_bad_cells_are_reported_by_row() {
     let path = dir.path().join("catalog.xlsx");
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, header) in ["货号", "商品名称", "价格", "库存", "冷链"]
-        .iter()
-        .enumerate()
-    {
+    for (col, header) in ["货号", "商品名称", "价格", "库存", "冷链"].iter().enumerate() {
         sheet.write_string(0, col as u16, *header).unwrap();
     }
     sheet.write_string(1, 0, "X-1").unwrap();
@@ -135,10 +108,7 @@ fn xlsx_rows_import_and_bad_cells_are_reported_by_row() {
     assert_eq!(parsed.rows[0].1.price, Fen(9990));
     assert_eq!(parsed.rows[0].1.stock, 40);
     assert!(parsed.rows[0].1.cold_chain);
-    assert_eq!(
-        codes(&parsed),
-        vec![(3, "price".into(), FieldErrorCode::NotANumber)]
-    );
+    assert_eq!(codes(&parsed), vec![(3, "price".into(), FieldErrorCode::NotANumber)]);
 }
 
 #[test]
@@ -159,16 +129,7 @@ fn a_100_mb_file_of_binary_junk_is_refused_without_panic() {
     }
     // Over the size limit: refused before it is decoded, with a message that says what to do.
     let err = read_products(&junk, Format::Csv).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ImportError::TooLarge {
-                size_mb: 100,
-                limit_mb: 64
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, ImportError::TooLarge { size_mb: 100, limit_mb: 64 }), "{err}");
     assert!(err.to_string().contains("split it"), "{err}");
     // Under it, junk is still refused as junk.
     junk.truncate(30 * 1024 * 1024);
@@ -190,12 +151,7 @@ fn an_oversized_file_is_refused_by_its_size_without_reading_it() {
 fn a_large_csv_with_a_ragged_row_keeps_going() {
     let mut text = String::from("sku,name,price,stock\n");
     for i in 0..20_000 {
-        text.push_str(&format!(
-            "S-{i},商品{i},{}.{:02},{}\n",
-            i % 500,
-            i % 100,
-            i % 70
-        ));
+        text.push_str(&format!("S-{i},商品{i},{}.{:02},{}\n", i % 500, i % 100, i % 70));
     }
     text.push_str("S-RAGGED,只有两列\n");
     text.push_str("S-LAST,最后一个,1,1\n");
@@ -212,17 +168,11 @@ fn upsert_is_all_in_one_transaction_and_updates_by_sku() {
     let parsed = read_products_file(&fixture("mixed.csv")).unwrap();
     let drafts: Vec<ProductDraft> = parsed.rows.iter().map(|(_, d)| d.clone()).collect();
     let mut calls = Vec::new();
-    let outcomes = store
-        .upsert_products(&drafts, &mut |n| calls.push(n))
-        .unwrap();
+    let outcomes = store.upsert_products(&drafts, &mut |n| calls.push(n)).unwrap();
     assert_eq!(outcomes.len(), 2);
     assert_eq!(calls.last(), Some(&2));
     let again = store.upsert_products(&drafts, &mut |_| {}).unwrap();
-    assert!(
-        again
-            .iter()
-            .all(|o| matches!(o, store::Upserted::Updated(_)))
-    );
+    assert!(again.iter().all(|o| matches!(o, store::Upserted::Updated(_))));
     assert_eq!(store.count_products().unwrap(), 2);
 }
 
@@ -238,24 +188,22 @@ fn arb_draft() -> impl Strategy<Value = ProductDraft> {
         proptest::sample::select(Storage::ALL.to_vec()),
         any::<bool>(),
     )
-        .prop_map(
-            |(sku, name, points, price, stock, shelf, storage, cold)| ProductDraft {
-                sku,
-                name: name.trim().to_string(),
-                origin: "产地".into(),
-                spec: String::new(),
-                price: Fen(price),
-                stock,
-                shelf_life_days: shelf,
-                storage,
-                cold_chain: cold,
-                selling_points: points.trim().to_string(),
-                after_sales: "坏果包赔".into(),
-                certificates: vec![],
-                category: Some(anchordesk_claims::ProductCategory::Food),
-                registered_functions: String::new(),
-            },
-        )
+        .prop_map(|(sku, name, points, price, stock, shelf, storage, cold)| ProductDraft {
+            sku,
+            name: name.trim().to_string(),
+            origin: "产地".into(),
+            spec: String::new(),
+            price: Fen(price),
+            stock,
+            shelf_life_days: shelf,
+            storage,
+            cold_chain: cold,
+            selling_points: points.trim().to_string(),
+            after_sales: "坏果包赔".into(),
+            certificates: vec![],
+            category: Some(anchordesk_claims::ProductCategory::Food),
+            registered_functions: String::new(),
+        })
         .prop_filter("name must not be blank", |d| !d.name.is_empty())
 }
 
@@ -288,47 +236,22 @@ fn the_category_column_is_read_and_a_bad_category_is_reported_by_line() {
                H-3,神奇药丸,99,灵丹,\n\
                H-4,洗衣液,29,日用品,\n";
     let parsed = read_products(csv.as_bytes(), Format::Csv).unwrap();
-    let good: Vec<(u64, &str, Option<anchordesk_claims::ProductCategory>)> = parsed
-        .rows
-        .iter()
-        .map(|(line, d)| (*line, d.sku.as_str(), d.category))
-        .collect();
+    let good: Vec<(u64, &str, Option<anchordesk_claims::ProductCategory>)> =
+        parsed.rows.iter().map(|(line, d)| (*line, d.sku.as_str(), d.category)).collect();
     use anchordesk_claims::ProductCategory::*;
-    assert_eq!(
-        good,
-        vec![
-            (2, "H-1", Some(HealthFood)),
-            (3, "H-2", Some(Food)),
-            (5, "H-4", Some(Household))
-        ]
-    );
+    assert_eq!(good, vec![(2, "H-1", Some(HealthFood)), (3, "H-2", Some(Food)), (5, "H-4", Some(Household))]);
     assert_eq!(parsed.rows[0].1.registered_functions, "增强免疫力");
-    assert_eq!(
-        codes(&parsed),
-        vec![(4, "category".into(), FieldErrorCode::UnknownValue)]
-    );
+    assert_eq!(codes(&parsed), vec![(4, "category".into(), FieldErrorCode::UnknownValue)]);
     // The export writes the category back in a form the importer reads.
     let exported = export_csv(
         &parsed
             .rows
             .iter()
-            .map(|(_, draft)| Product {
-                id: ProductId(1),
-                draft: draft.clone(),
-                is_sample: false,
-                updated_at: String::new(),
-            })
+            .map(|(_, draft)| Product { id: ProductId(1), draft: draft.clone(), is_sample: false, updated_at: String::new() })
             .collect::<Vec<_>>(),
     );
     let again = read_products(&exported, Format::Csv).unwrap();
-    assert_eq!(
-        again
-            .rows
-            .iter()
-            .map(|(_, d)| d.category)
-            .collect::<Vec<_>>(),
-        vec![Some(HealthFood), Some(Food), Some(Household)]
-    );
+    assert_eq!(again.rows.iter().map(|(_, d)| d.category).collect::<Vec<_>>(), vec![Some(HealthFood), Some(Food), Some(Household)]);
 }
 
 #[test]
@@ -340,14 +263,7 @@ fn a_json_category_may_be_written_in_chinese_and_a_bad_one_is_reported() {
     ]"#;
     let parsed = read_products(json.as_bytes(), Format::Json).unwrap();
     use anchordesk_claims::ProductCategory::*;
-    let good: Vec<_> = parsed
-        .rows
-        .iter()
-        .map(|(line, d)| (*line, d.category))
-        .collect();
+    let good: Vec<_> = parsed.rows.iter().map(|(line, d)| (*line, d.category)).collect();
     assert_eq!(good, vec![(1, Some(HealthFood)), (3, Some(Food))]);
-    assert_eq!(
-        codes(&parsed),
-        vec![(2, "category".into(), FieldErrorCode::UnknownValue)]
-    );
+    assert_eq!(codes(&parsed), vec![(2, "category".into(), FieldErrorCode::UnknownValue)]);
 }

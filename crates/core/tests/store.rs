@@ -87,10 +87,7 @@ fn undo_is_refused_when_the_sku_was_taken_meanwhile() {
     let id = store.create_product(&orange()).unwrap().id;
     store.delete_products(&[id]).unwrap();
     store.create_product(&orange()).unwrap();
-    assert!(matches!(
-        store.restore_products(&[id]),
-        Err(StoreError::Invalid(_))
-    ));
+    assert!(matches!(store.restore_products(&[id]), Err(StoreError::Invalid(_))));
     assert_eq!(store.count_products().unwrap(), 1);
 }
 
@@ -108,11 +105,7 @@ fn sample_catalog_is_seeded_once_and_removable_for_good() {
         n
     };
     let mut store = open(dir.path());
-    assert_eq!(
-        store.seed_sample_catalog_once().unwrap(),
-        0,
-        "removed samples stay removed"
-    );
+    assert_eq!(store.seed_sample_catalog_once().unwrap(), 0, "removed samples stay removed");
     assert_eq!(store.count_products().unwrap(), 0);
     assert!(n > 0);
 }
@@ -128,24 +121,13 @@ fn lineup_add_reorder_terms_remove_and_restore() {
     let b = store.add_lineup_item(broadcast.id, products[1].id).unwrap();
     let c = store.add_lineup_item(broadcast.id, products[2].id).unwrap();
     assert_eq!((a.position, b.position, c.position), (0, 1, 2));
-    assert_eq!(
-        a.terms.live_price, products[0].draft.price,
-        "live price starts at the everyday price"
-    );
+    assert_eq!(a.terms.live_price, products[0].draft.price, "live price starts at the everyday price");
 
     // Adding the same product twice is refused.
-    assert!(matches!(
-        store.add_lineup_item(broadcast.id, products[0].id),
-        Err(StoreError::Invalid(_))
-    ));
+    assert!(matches!(store.add_lineup_item(broadcast.id, products[0].id), Err(StoreError::Invalid(_))));
 
-    let order = store
-        .reorder_lineup(broadcast.id, &[c.id, a.id, b.id])
-        .unwrap();
-    assert_eq!(
-        order.iter().map(|i| i.id).collect::<Vec<_>>(),
-        vec![c.id, a.id, b.id]
-    );
+    let order = store.reorder_lineup(broadcast.id, &[c.id, a.id, b.id]).unwrap();
+    assert_eq!(order.iter().map(|i| i.id).collect::<Vec<_>>(), vec![c.id, a.id, b.id]);
     // A wrong set of ids changes nothing.
     assert!(store.reorder_lineup(broadcast.id, &[c.id, a.id]).is_err());
     assert_eq!(store.lineup(broadcast.id).unwrap()[0].id, c.id);
@@ -164,17 +146,10 @@ fn lineup_add_reorder_terms_remove_and_restore() {
 
     let removed = store.remove_lineup_item(a.id).unwrap();
     let after_remove = store.lineup(broadcast.id).unwrap();
-    assert_eq!(
-        after_remove.iter().map(|i| i.position).collect::<Vec<_>>(),
-        vec![0, 1],
-        "no gap"
-    );
+    assert_eq!(after_remove.iter().map(|i| i.position).collect::<Vec<_>>(), vec![0, 1], "no gap");
     store.restore_lineup_item(&removed).unwrap();
     let restored = store.lineup(broadcast.id).unwrap();
-    assert_eq!(
-        restored.iter().map(|i| i.id).collect::<Vec<_>>(),
-        vec![c.id, a.id, b.id]
-    );
+    assert_eq!(restored.iter().map(|i| i.id).collect::<Vec<_>>(), vec![c.id, a.id, b.id]);
     assert_eq!(restored[1].terms, terms);
 
     let summary = store.broadcast(broadcast.id).unwrap();
@@ -205,9 +180,7 @@ fn anchors_keep_their_qualifications() {
         number: "NO-77".into(),
         valid_until: None,
     };
-    let anchor = store
-        .save_anchor(None, "李主播", std::slice::from_ref(&q))
-        .unwrap();
+    let anchor = store.save_anchor(None, "李主播", std::slice::from_ref(&q)).unwrap();
     let mut draft = broadcast_draft();
     draft.anchor_id = Some(anchor.id);
     let broadcast = store.create_broadcast(&draft).unwrap();
@@ -221,28 +194,15 @@ fn a_newer_database_is_refused_and_left_untouched() {
     let path = dir.path().join("anchordesk.sqlite3");
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(&format!(
-            "CREATE TABLE future (x); PRAGMA user_version = {};",
-            SCHEMA_VERSION + 1
-        ))
-        .unwrap();
+        conn.execute_batch(&format!("CREATE TABLE future (x); PRAGMA user_version = {};", SCHEMA_VERSION + 1)).unwrap();
     }
     let before = std::fs::read(&path).unwrap();
     let err = Store::open(&path).unwrap_err();
-    assert!(
-        matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
-        "{err}"
-    );
+    assert!(matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
     assert_eq!(err.code(), ErrorCode::NewerSchema);
-    assert!(
-        err.to_string().contains("anchordesk.sqlite3"),
-        "names the file: {err}"
-    );
+    assert!(err.to_string().contains("anchordesk.sqlite3"), "names the file: {err}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "file unchanged");
-    assert!(
-        !dir.path().join("anchordesk.sqlite3-wal").exists(),
-        "no WAL created"
-    );
+    assert!(!dir.path().join("anchordesk.sqlite3-wal").exists(), "no WAL created");
 }
 
 #[test]
@@ -260,10 +220,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
     fake.extend(std::iter::repeat_n(0xAB, 4096));
     std::fs::write(&path, &fake).unwrap();
     let err = Store::open(&path).unwrap_err();
-    assert!(
-        matches!(err.code(), ErrorCode::NotADatabase | ErrorCode::Internal),
-        "{err}"
-    );
+    assert!(matches!(err.code(), ErrorCode::NotADatabase | ErrorCode::Internal), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), fake, "file unchanged");
 }
 
@@ -297,10 +254,7 @@ fn upgrading_from_the_previous_version_keeps_the_data() {
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    let old = store
-        .product_by_sku("OLD-1")
-        .unwrap()
-        .expect("the old row survives the upgrade");
+    let old = store.product_by_sku("OLD-1").unwrap().expect("the old row survives the upgrade");
     assert_eq!(old.draft.name, "老版本的脐橙");
     assert_eq!(old.draft.price, Fen(5990));
     store.set_setting("locale", "en").unwrap();
@@ -312,11 +266,7 @@ fn every_product_write_queues_a_platform_change_in_the_same_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(dir.path());
     let n_samples = store.seed_sample_catalog_once().unwrap();
-    assert_eq!(
-        store.outbox_counts().unwrap().pending,
-        n_samples as i32,
-        "the sample catalog is queued for the platform"
-    );
+    assert_eq!(store.outbox_counts().unwrap().pending, n_samples as i32, "the sample catalog is queued for the platform");
     let product = store.create_product(&orange()).unwrap();
     let mut edited = orange();
     edited.price = Fen(4990);
@@ -325,23 +275,15 @@ fn every_product_write_queues_a_platform_change_in_the_same_transaction() {
     let last = pending.last().unwrap();
     assert_eq!(last.entity, "product:ORANGE-1");
     assert_eq!(last.operation, store::UPSERT_PRODUCT);
-    assert!(
-        matches!(&last.op, Ok(store::OutboxOp::UpsertProduct(draft)) if draft.price == Fen(4990)),
-        "{:?}",
-        last.op
-    );
+    assert!(matches!(&last.op, Ok(store::OutboxOp::UpsertProduct(draft)) if draft.price == Fen(4990)), "{:?}", last.op);
 
     // A refused write queues nothing.
     assert!(store.create_product(&orange()).is_err());
     assert_eq!(store.outbox_pending(100).unwrap().len(), pending.len());
 
-    store
-        .outbox_mark_failed(last.id, "network down", Some(1))
-        .unwrap();
+    store.outbox_mark_failed(last.id, "network down", Some(1)).unwrap();
     store.outbox_mark_done(last.id).unwrap();
-    store
-        .outbox_mark_failed(pending[0].id, "refused", None)
-        .unwrap();
+    store.outbox_mark_failed(pending[0].id, "refused", None).unwrap();
     let counts = store.outbox_counts().unwrap();
     assert_eq!((counts.done, counts.given_up), (1, 1));
     assert_eq!(counts.pending as usize, pending.len() - 2);
@@ -357,12 +299,7 @@ fn deleting_renaming_and_restoring_tell_the_platform() {
     store.update_product(product.id, &renamed).unwrap();
     store.delete_products(&[product.id]).unwrap();
     store.restore_products(&[product.id]).unwrap();
-    let ops: Vec<(String, String)> = store
-        .outbox_pending(100)
-        .unwrap()
-        .into_iter()
-        .map(|r| (r.entity, r.operation))
-        .collect();
+    let ops: Vec<(String, String)> = store.outbox_pending(100).unwrap().into_iter().map(|r| (r.entity, r.operation)).collect();
     assert_eq!(
         ops,
         vec![
@@ -380,83 +317,42 @@ fn outbox_rows_written_before_the_typed_operations_read_back() {
     // Rows exactly as the build before `OutboxOp` wrote them (operation code + JSON payload).
     let written_before = [
         ("startBroadcast", r#"{"broadcastId":"b1"}"#),
-        (
-            "listInBag",
-            r#"{"broadcastId":"b1","sku":"A","livePriceFen":3990}"#,
-        ),
+        ("listInBag", r#"{"broadcastId":"b1","sku":"A","livePriceFen":3990}"#),
         ("pin", r#"{"broadcastId":"b1","sku":null}"#),
-        (
-            "reply",
-            r#"{"broadcastId":"b1","commentSeq":4,"text":"好的"}"#,
-        ),
+        ("reply", r#"{"broadcastId":"b1","commentSeq":4,"text":"好的"}"#),
         ("setStock", r#"{"sku":"A","stock":0}"#),
-        (
-            "setScript",
-            r#"{"broadcastId":"b1","events":[{"id":"e1","afterMs":5000,"user":"小李","text":"有机吗"},{"id":"e2","afterMs":9000,"stockOutSku":"A"}]}"#,
-        ),
-        (
-            "createBroadcast",
-            r#"{"broadcastId":"b1","title":"周五","skus":["A","B"]}"#,
-        ),
+        ("setScript", r#"{"broadcastId":"b1","events":[{"id":"e1","afterMs":5000,"user":"小李","text":"有机吗"},{"id":"e2","afterMs":9000,"stockOutSku":"A"}]}"#),
+        ("createBroadcast", r#"{"broadcastId":"b1","title":"周五","skus":["A","B"]}"#),
     ];
     for (operation, payload) in written_before {
-        let op = store::OutboxOp::from_columns(operation, payload)
-            .unwrap_or_else(|err| panic!("{operation}: {err}"));
+        let op = store::OutboxOp::from_columns(operation, payload).unwrap_or_else(|err| panic!("{operation}: {err}"));
         assert_eq!(op.code(), operation);
     }
     let script = store::OutboxOp::from_columns(written_before[5].0, written_before[5].1).unwrap();
-    assert!(
-        matches!(script, store::OutboxOp::SetScript { ref events, .. } if matches!(events[1], store::ScriptEvent::StockOut { ref stock_out_sku, .. } if stock_out_sku == "A"))
-    );
+    assert!(matches!(script, store::OutboxOp::SetScript { ref events, .. } if matches!(events[1], store::ScriptEvent::StockOut { ref stock_out_sku, .. } if stock_out_sku == "A")));
     // A row this build cannot read says why; nothing is guessed.
     let err = store::OutboxOp::from_columns("teleport", "{}").unwrap_err();
     assert!(err.contains("teleport"), "{err}");
-    assert!(
-        store::OutboxOp::from_columns("pin", r#"{"sku":"A"}"#)
-            .unwrap_err()
-            .contains("broadcastId")
-    );
+    assert!(store::OutboxOp::from_columns("pin", r#"{"sku":"A"}"#).unwrap_err().contains("broadcastId"));
 }
 
 #[test]
 fn a_renamed_sku_is_a_deletion_of_the_old_one_for_the_team() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("a.sqlite3")).unwrap();
-    let draft = ProductDraft {
-        sku: "RICE-5KG".into(),
-        name: "五常大米 5kg".into(),
-        price: Fen(6900),
-        stock: 10,
-        ..ProductDraft::default()
-    };
+    let draft = ProductDraft { sku: "RICE-5KG".into(), name: "五常大米 5kg".into(), price: Fen(6900), stock: 10, ..ProductDraft::default() };
     let product = store.create_product(&draft).unwrap();
     let before = store.catalog_changes_since("").unwrap();
     let mark = before.last().unwrap().at.clone();
-    let renamed = ProductDraft {
-        sku: "RICE-WC-5KG".into(),
-        ..draft.clone()
-    };
+    let renamed = ProductDraft { sku: "RICE-WC-5KG".into(), ..draft.clone() };
     store.update_product(product.id, &renamed).unwrap();
     let changes = store.catalog_changes_since(&mark).unwrap();
-    let skus: Vec<(&str, bool)> = changes
-        .iter()
-        .map(|c| (c.sku.as_str(), c.draft.is_some()))
-        .collect();
-    assert_eq!(
-        skus,
-        [("RICE-5KG", false), ("RICE-WC-5KG", true)],
-        "the old SKU withdrawn first, then the product under its new SKU"
-    );
+    let skus: Vec<(&str, bool)> = changes.iter().map(|c| (c.sku.as_str(), c.draft.is_some())).collect();
+    assert_eq!(skus, [("RICE-5KG", false), ("RICE-WC-5KG", true)], "the old SKU withdrawn first, then the product under its new SKU");
     // Given back to a product, the old SKU is that product's change, not a deletion.
     store.create_product(&draft).unwrap();
     let again = store.catalog_changes_since(&mark).unwrap();
-    assert!(
-        again
-            .iter()
-            .filter(|c| c.sku == "RICE-5KG")
-            .all(|c| c.draft.is_some()),
-        "{again:?}"
-    );
+    assert!(again.iter().filter(|c| c.sku == "RICE-5KG").all(|c| c.draft.is_some()), "{again:?}");
 }
 
 /// The clock goes back an hour (it had been set ahead): a product written afterwards is
@@ -466,50 +362,17 @@ fn a_clock_set_back_does_not_hide_a_later_change_from_the_team() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.sqlite3");
     let mut store = Store::open(&path).unwrap();
-    let first = store
-        .create_product(&ProductDraft {
-            sku: "A-1".into(),
-            name: "甲".into(),
-            price: Fen(100),
-            stock: 1,
-            ..ProductDraft::default()
-        })
-        .unwrap();
+    let first = store.create_product(&ProductDraft { sku: "A-1".into(), name: "甲".into(), price: Fen(100), stock: 1, ..ProductDraft::default() }).unwrap();
     drop(store);
     // Written while the clock was an hour ahead.
-    let ahead = (time::OffsetDateTime::now_utc() + time::Duration::hours(1))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
+    let ahead = (time::OffsetDateTime::now_utc() + time::Duration::hours(1)).format(&time::format_description::well_known::Rfc3339).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute(
-        "UPDATE product SET updated_at = ?1 WHERE id = ?2",
-        rusqlite::params![ahead, first.id.0],
-    )
-    .unwrap();
+    conn.execute("UPDATE product SET updated_at = ?1 WHERE id = ?2", rusqlite::params![ahead, first.id.0]).unwrap();
     drop(conn);
     let mut store = Store::open(&path).unwrap();
-    let sent_until = store
-        .catalog_changes_since("")
-        .unwrap()
-        .last()
-        .unwrap()
-        .at
-        .clone();
+    let sent_until = store.catalog_changes_since("").unwrap().last().unwrap().at.clone();
     assert_eq!(sent_until, ahead);
-    store
-        .create_product(&ProductDraft {
-            sku: "B-2".into(),
-            name: "乙".into(),
-            price: Fen(200),
-            stock: 2,
-            ..ProductDraft::default()
-        })
-        .unwrap();
-    let after: Vec<String> = store
-        .catalog_changes_since(&sent_until)
-        .unwrap()
-        .into_iter()
-        .map(|c| c.sku)
-        .collect();
+    store.create_product(&ProductDraft { sku: "B-2".into(), name: "乙".into(), price: Fen(200), stock: 2, ..ProductDraft::default() }).unwrap();
+    let after: Vec<String> = store.catalog_changes_since(&sent_until).unwrap().into_iter().map(|c| c.sku).collect();
     assert!(after.contains(&"B-2".to_string()), "{after:?}");
 }

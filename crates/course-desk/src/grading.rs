@@ -7,10 +7,7 @@ use anchordesk_claims::Linter;
 use anchordesk_core::model::BroadcastId;
 use anchordesk_core::plan::CheckEnv;
 use anchordesk_core::{Store, StoreError};
-use anchordesk_course::{
-    AttemptFacts, ClassTable, GradedReport, KeyPins, RowFilter, RowStatus, Rubric, Scenario,
-    SortKey, Trend,
-};
+use anchordesk_course::{AttemptFacts, ClassTable, GradedReport, KeyPins, RowFilter, RowStatus, Rubric, Scenario, SortKey, Trend};
 use std::path::{Path, PathBuf};
 
 /// Why a grading step could not be done; each names what to fix.
@@ -47,9 +44,7 @@ impl From<GradingError> for anchordesk_core::UiError {
         use anchordesk_core::validate::FieldErrorCode::{Required, UnknownValue};
         match err {
             GradingError::Store(err) => err.into(),
-            GradingError::NoAttempt(id) => {
-                UiError::field("broadcastId", UnknownValue, id.to_string())
-            }
+            GradingError::NoAttempt(id) => UiError::field("broadcastId", UnknownValue, id.to_string()),
             GradingError::NotGraded => UiError::field("attempt", Required, "grade it first"),
             GradingError::Rubric(why) => UiError::field("rubric", UnknownValue, why),
             GradingError::Facts(err) => UiError::field("attempt", UnknownValue, err.to_string()),
@@ -78,20 +73,12 @@ pub struct ScenarioList {
 pub fn scenarios(data_dir: &Path) -> ScenarioList {
     let folder = data_dir.join("scenarios");
     let (scenarios, problems) = anchordesk_course::scenarios_with_folder(&folder);
-    ScenarioList {
-        scenarios,
-        problems: problems.iter().map(|e| e.to_string()).collect(),
-        folder: folder.display().to_string(),
-    }
+    ScenarioList { scenarios, problems: problems.iter().map(|e| e.to_string()).collect(), folder: folder.display().to_string() }
 }
 
 /// One scenario by id.
 pub fn scenario(data_dir: &Path, id: &str) -> Result<Scenario, GradingError> {
-    scenarios(data_dir)
-        .scenarios
-        .into_iter()
-        .find(|s| s.id == id)
-        .ok_or_else(|| GradingError::UnknownScenario(id.to_string()))
+    scenarios(data_dir).scenarios.into_iter().find(|s| s.id == id).ok_or_else(|| GradingError::UnknownScenario(id.to_string()))
 }
 
 /// A rehearsal broadcast's attempt: the scenario, the student and, once graded, the report.
@@ -105,26 +92,13 @@ pub struct AttemptView {
 }
 
 /// The attempt of `broadcast`, or `None` when it is not a rehearsal.
-pub fn attempt_view(
-    store: &Store,
-    data_dir: &Path,
-    broadcast: BroadcastId,
-) -> Result<Option<AttemptView>, GradingError> {
+pub fn attempt_view(store: &Store, data_dir: &Path, broadcast: BroadcastId) -> Result<Option<AttemptView>, GradingError> {
     let Some(attempt) = store.course_attempt(broadcast)? else {
         return Ok(None);
     };
     let scenario = scenario(data_dir, &attempt.scenario_id)?;
-    let graded = attempt
-        .graded
-        .and_then(|json| serde_json::from_value(json).ok());
-    Ok(Some(AttemptView {
-        scenario,
-        student: anchordesk_course::Student {
-            id: attempt.student_id,
-            name: attempt.student_name,
-        },
-        graded,
-    }))
+    let graded = attempt.graded.and_then(|json| serde_json::from_value(json).ok());
+    Ok(Some(AttemptView { scenario, student: anchordesk_course::Student { id: attempt.student_id, name: attempt.student_name }, graded }))
 }
 
 /// The rubric in force: the teacher's `<data dir>/rubric.toml`, else the default. A teacher's
@@ -132,8 +106,7 @@ pub fn attempt_view(
 pub fn rubric_in(data_dir: &Path) -> Result<Rubric, GradingError> {
     let path = data_dir.join("rubric.toml");
     match std::fs::read_to_string(&path) {
-        Ok(source) => Rubric::parse(&path.display().to_string(), &source)
-            .map_err(|err| GradingError::Rubric(err.to_string())),
+        Ok(source) => Rubric::parse(&path.display().to_string(), &source).map_err(|err| GradingError::Rubric(err.to_string())),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Rubric::default_rubric()),
         Err(err) => Err(GradingError::Rubric(format!("{}: {err}", path.display()))),
     }
@@ -141,26 +114,11 @@ pub fn rubric_in(data_dir: &Path) -> Result<Rubric, GradingError> {
 
 /// Measures a finished rehearsal, grades it and keeps the facts and the grade with the
 /// attempt.
-pub fn grade_and_keep(
-    store: &mut Store,
-    broadcast: BroadcastId,
-    scenario: &Scenario,
-    rubric: &Rubric,
-    linter: &Linter,
-    env: &CheckEnv,
-) -> Result<GradedReport, GradingError> {
+pub fn grade_and_keep(store: &mut Store, broadcast: BroadcastId, scenario: &Scenario, rubric: &Rubric, linter: &Linter, env: &CheckEnv) -> Result<GradedReport, GradingError> {
     let facts = attempt_facts(store, broadcast, scenario, linter, env)?;
-    let graded = anchordesk_course::grade(scenario, rubric, &facts)
-        .map_err(|err| GradingError::Grade(err.to_string()))?;
-    let json = |value: serde_json::Result<serde_json::Value>| {
-        value.map_err(|err| StoreError::Corrupt(err.to_string()))
-    };
-    store.save_course_grade(
-        broadcast,
-        &json(serde_json::to_value(&facts))?,
-        &json(serde_json::to_value(&graded))?,
-        graded.total,
-    )?;
+    let graded = anchordesk_course::grade(scenario, rubric, &facts).map_err(|err| GradingError::Grade(err.to_string()))?;
+    let json = |value: serde_json::Result<serde_json::Value>| value.map_err(|err| StoreError::Corrupt(err.to_string()));
+    store.save_course_grade(broadcast, &json(serde_json::to_value(&facts))?, &json(serde_json::to_value(&graded))?, graded.total)?;
     Ok(graded)
 }
 
@@ -172,62 +130,26 @@ pub struct Exported {
 }
 
 /// Writes the graded report of `broadcast`, signed with `seed` (the desk's key), into `dir`.
-pub fn export_signed(
-    store: &Store,
-    broadcast: BroadcastId,
-    seed: &[u8; 32],
-    dir: &Path,
-) -> Result<Exported, GradingError> {
-    let attempt = store
-        .course_attempt(broadcast)?
-        .ok_or(GradingError::NoAttempt(broadcast.0))?;
+pub fn export_signed(store: &Store, broadcast: BroadcastId, seed: &[u8; 32], dir: &Path) -> Result<Exported, GradingError> {
+    let attempt = store.course_attempt(broadcast)?.ok_or(GradingError::NoAttempt(broadcast.0))?;
     let (Some(facts), Some(graded)) = (attempt.facts, attempt.graded) else {
         return Err(GradingError::NotGraded);
     };
-    let facts: AttemptFacts =
-        serde_json::from_value(facts).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let graded: GradedReport =
-        serde_json::from_value(graded).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-    let signed = anchordesk_course::sign(
-        &graded,
-        &facts,
-        &anchordesk_course::SigningKey::from_bytes(seed),
-    );
-    std::fs::create_dir_all(dir)
-        .map_err(|err| GradingError::Io(format!("{}: {err}", dir.display())))?;
-    let stem = format!(
-        "{}-{}-{}",
-        file_safe(&attempt.student_id),
-        file_safe(&attempt.scenario_id),
-        broadcast.0
-    );
-    let exported = Exported {
-        signed_json: dir.join(format!("{stem}.json")),
-        html: dir.join(format!("{stem}.html")),
-    };
-    let write = |path: &Path, bytes: &[u8]| {
-        anchordesk_core::paths::write_atomic(path, bytes)
-            .map_err(|err| GradingError::Io(format!("{}: {err}", path.display())))
-    };
+    let facts: AttemptFacts = serde_json::from_value(facts).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let graded: GradedReport = serde_json::from_value(graded).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let signed = anchordesk_course::sign(&graded, &facts, &anchordesk_course::SigningKey::from_bytes(seed));
+    std::fs::create_dir_all(dir).map_err(|err| GradingError::Io(format!("{}: {err}", dir.display())))?;
+    let stem = format!("{}-{}-{}", file_safe(&attempt.student_id), file_safe(&attempt.scenario_id), broadcast.0);
+    let exported = Exported { signed_json: dir.join(format!("{stem}.json")), html: dir.join(format!("{stem}.html")) };
+    let write = |path: &Path, bytes: &[u8]| anchordesk_core::paths::write_atomic(path, bytes).map_err(|err| GradingError::Io(format!("{}: {err}", path.display())));
     write(&exported.signed_json, &signed.to_json_bytes())?;
-    write(
-        &exported.html,
-        anchordesk_course::report_html(&graded).as_bytes(),
-    )?;
+    write(&exported.html, anchordesk_course::report_html(&graded).as_bytes())?;
     Ok(exported)
 }
 
 /// Keeps letters, digits, `-` and `_` of a name for a file name.
 fn file_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    text.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
 /// One graded attempt of a student.
@@ -253,27 +175,12 @@ pub struct AttemptHistory {
 /// A student's attempts, oldest first, and the trend across the graded ones.
 pub fn history(store: &Store, student_id: &str) -> Result<AttemptHistory, GradingError> {
     let attempts = store.course_attempts(Some(student_id))?;
-    let graded: Vec<GradedReport> = attempts
-        .iter()
-        .filter_map(|a| {
-            a.graded
-                .clone()
-                .and_then(|g| serde_json::from_value(g).ok())
-        })
-        .collect();
+    let graded: Vec<GradedReport> = attempts.iter().filter_map(|a| a.graded.clone().and_then(|g| serde_json::from_value(g).ok())).collect();
     let rows = attempts
         .into_iter()
-        .map(|a| HistoryRow {
-            broadcast_id: a.broadcast_id,
-            scenario_id: a.scenario_id,
-            created_at: a.created_at,
-            total: a.total,
-        })
+        .map(|a| HistoryRow { broadcast_id: a.broadcast_id, scenario_id: a.scenario_id, created_at: a.created_at, total: a.total })
         .collect();
-    Ok(AttemptHistory {
-        attempts: rows,
-        trend: anchordesk_course::trend(&graded),
-    })
+    Ok(AttemptHistory { attempts: rows, trend: anchordesk_course::trend(&graded) })
 }
 
 /// How a teacher wants the class table.
@@ -308,70 +215,38 @@ pub struct ClassOutcome {
 /// Grades a folder of handed-in reports into a class table. Keys registered in the roster
 /// decide whose reports count; with [`anchordesk_course::KeyTrust::FirstUse`] the first key
 /// seen is pinned for a student without one, and the pins live in the store between gradings.
-pub fn grade_class(
-    store: &Store,
-    request: &ClassRequest<'_>,
-) -> Result<ClassOutcome, GradingError> {
-    let (submissions, unreadable) = anchordesk_course::read_submissions(request.folder)
-        .map_err(|err| GradingError::Folder(format!("{}: {err}", request.folder.display())))?;
+pub fn grade_class(store: &Store, request: &ClassRequest<'_>) -> Result<ClassOutcome, GradingError> {
+    let (submissions, unreadable) = anchordesk_course::read_submissions(request.folder).map_err(|err| GradingError::Folder(format!("{}: {err}", request.folder.display())))?;
     let (roster, roster_errors) = match request.roster {
         Some(path) => {
-            let import = anchordesk_course::read_roster_file(path)
-                .map_err(|err| GradingError::Roster(err.to_string()))?;
-            let errors = import
-                .errors
-                .iter()
-                .map(|e| format!("{}:{}: {}", path.display(), e.line, e.message))
-                .collect();
+            let import = anchordesk_course::read_roster_file(path).map_err(|err| GradingError::Roster(err.to_string()))?;
+            let errors = import.errors.iter().map(|e| format!("{}:{}: {}", path.display(), e.line, e.message)).collect();
             (Some(import.roster), errors)
         }
         None => (None, Vec::new()),
     };
-    let key =
-        SortKey::parse(request.sort).ok_or_else(|| GradingError::Sort(request.sort.to_string()))?;
-    let pins: KeyPins = store
-        .setting(PINS_KEY)?
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default();
-    let mut table = ClassTable::build_checked(
-        roster.as_ref(),
-        submissions,
-        &pins,
-        request.trust,
-        request.regrade,
-    );
-    store.set_setting(
-        PINS_KEY,
-        &serde_json::to_string(&table.pins).map_err(|err| StoreError::Corrupt(err.to_string()))?,
-    )?;
+    let key = SortKey::parse(request.sort).ok_or_else(|| GradingError::Sort(request.sort.to_string()))?;
+    let pins: KeyPins = store.setting(PINS_KEY)?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+    let mut table = ClassTable::build_checked(roster.as_ref(), submissions, &pins, request.trust, request.regrade);
+    store.set_setting(PINS_KEY, &serde_json::to_string(&table.pins).map_err(|err| StoreError::Corrupt(err.to_string()))?)?;
     table.sort(key, request.descending);
     if request.only_problems {
         table.retain(&RowFilter {
-            statuses: RowStatus::ALL
-                .into_iter()
-                .filter(|s| *s != RowStatus::Submitted)
-                .collect(),
+            statuses: RowStatus::ALL.into_iter().filter(|s| *s != RowStatus::Submitted).collect(),
             min_total: None,
             max_total_exclusive: None,
         });
     }
     let csv = match request.csv_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| GradingError::Io(format!("{}: {err}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|err| GradingError::Io(format!("{}: {err}", dir.display())))?;
             let path = dir.join("class-table.csv");
-            anchordesk_core::paths::write_atomic(&path, &table.to_csv())
-                .map_err(|err| GradingError::Io(format!("{}: {err}", path.display())))?;
+            anchordesk_core::paths::write_atomic(&path, &table.to_csv()).map_err(|err| GradingError::Io(format!("{}: {err}", path.display())))?;
             Some(path.display().to_string())
         }
         None => None,
     };
-    Ok(ClassOutcome {
-        table,
-        unreadable,
-        roster_errors,
-        csv,
-    })
+    Ok(ClassOutcome { table, unreadable, roster_errors, csv })
 }
 
 /// Where the class table's key pins are kept.

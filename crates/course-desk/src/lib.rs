@@ -6,18 +6,15 @@
 
 use anchordesk_claims::Linter;
 use anchordesk_core::live::{LiveMarkerKind, LiveSession};
-use anchordesk_core::model::{
-    Broadcast, BroadcastDraft, BroadcastId, Certificate, CertificateKind, LineupRole, LineupTerms,
-    ProductDraft, Storage,
-};
+use anchordesk_core::model::{Broadcast, BroadcastDraft, BroadcastId, Certificate, CertificateKind, LineupRole, LineupTerms, ProductDraft, Storage};
 use anchordesk_core::money::Fen;
 use anchordesk_core::plan::{CheckEnv, Phase as PlanPhase};
 use anchordesk_core::room::RoomEventKind;
 use anchordesk_core::store::ScriptEvent;
 use anchordesk_core::{Store, StoreError, templates};
 use anchordesk_course::{
-    AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, EventKind, FindingSource, LintFact,
-    Phase, ProductFacts, Response, Scenario, ScenarioProduct, Severity, Student,
+    AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, EventKind, FindingSource, LintFact, Phase, ProductFacts, Response, Scenario,
+    ScenarioProduct, Severity, Student,
 };
 
 pub mod grading;
@@ -36,19 +33,7 @@ pub enum FactsError {
 }
 
 /// Words that say an after-sales policy was stated.
-const AFTER_SALES_WORDS: &[&str] = &[
-    "售后",
-    "包赔",
-    "退款",
-    "退货",
-    "换货",
-    "客服",
-    "坏果",
-    "破损",
-    "补发",
-    "七天无理由",
-    "7天无理由",
-];
+const AFTER_SALES_WORDS: &[&str] = &["售后", "包赔", "退款", "退货", "换货", "客服", "坏果", "破损", "补发", "七天无理由", "7天无理由"];
 
 /// Words that say a price was stated, besides the live price's figure.
 const PRICE_WORDS: &[&str] = &["直播价", "到手价", "日常价"];
@@ -69,12 +54,7 @@ fn certificate(name: &str) -> Certificate {
     } else {
         CertificateKind::Other
     };
-    Certificate {
-        kind,
-        number: name.to_string(),
-        issuer: "课程档案".into(),
-        valid_until: None,
-    }
+    Certificate { kind, number: name.to_string(), issuer: "课程档案".into(), valid_until: None }
 }
 
 fn product_draft(product: &ScenarioProduct) -> ProductDraft {
@@ -90,11 +70,7 @@ fn product_draft(product: &ScenarioProduct) -> ProductDraft {
         cold_chain: false,
         selling_points: product.selling_points.join("\n"),
         after_sales: product.after_sales.clone(),
-        certificates: product
-            .certificates
-            .iter()
-            .map(|c| certificate(c))
-            .collect(),
+        certificates: product.certificates.iter().map(|c| certificate(c)).collect(),
         category: anchordesk_claims::ProductCategory::parse(&product.category),
         registered_functions: String::new(),
     }
@@ -109,17 +85,8 @@ pub fn shop_script(scenario: &Scenario) -> Vec<ScriptEvent> {
         .filter_map(|event| {
             let (id, after_ms) = (event.id.clone(), event.at_seconds as i64 * 1000);
             match &event.kind {
-                EventKind::Comment { user, text } => Some(ScriptEvent::Comment {
-                    id,
-                    after_ms,
-                    user: user.clone(),
-                    text: text.clone(),
-                }),
-                EventKind::StockOut { sku } => Some(ScriptEvent::StockOut {
-                    id,
-                    after_ms,
-                    stock_out_sku: sku.clone(),
-                }),
+                EventKind::Comment { user, text } => Some(ScriptEvent::Comment { id, after_ms, user: user.clone(), text: text.clone() }),
+                EventKind::StockOut { sku } => Some(ScriptEvent::StockOut { id, after_ms, stock_out_sku: sku.clone() }),
                 EventKind::CouponDue { .. } => None,
             }
         })
@@ -131,26 +98,16 @@ pub fn shop_script(scenario: &Scenario) -> Vec<ScriptEvent> {
 /// template with the line-up at the scenario's live prices, each product segment's cues from
 /// the outline, the practice shop's scripted events queued, and the attempt recorded. On
 /// a failure part-way the new broadcast is deleted again.
-pub fn prepare_rehearsal(
-    store: &mut Store,
-    scenario: &Scenario,
-    student: &Student,
-    planned_start: &str,
-) -> Result<Broadcast, StoreError> {
+pub fn prepare_rehearsal(store: &mut Store, scenario: &Scenario, student: &Student, planned_start: &str) -> Result<Broadcast, StoreError> {
     let draft = BroadcastDraft {
         title: format!("排练 · {} · {}", scenario.title_zh, student.name),
         planned_start: planned_start.to_string(),
         platform: "sandbox".into(),
         anchor_id: None,
         target_minutes: scenario.target_minutes.min(i32::MAX as u32) as i32,
-        after_sales_contact: scenario
-            .products
-            .first()
-            .map(|p| p.after_sales.clone())
-            .unwrap_or_default(),
+        after_sales_contact: scenario.products.first().map(|p| p.after_sales.clone()).unwrap_or_default(),
     };
-    let template =
-        templates::by_name("course").map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    let template = templates::by_name("course").map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let broadcast = store.create_broadcast_from_template(&draft, &template)?;
     match fill(store, broadcast.id, scenario, student) {
         Ok(()) => store.broadcast(broadcast.id),
@@ -161,12 +118,7 @@ pub fn prepare_rehearsal(
     }
 }
 
-fn fill(
-    store: &mut Store,
-    broadcast: BroadcastId,
-    scenario: &Scenario,
-    student: &Student,
-) -> Result<(), StoreError> {
+fn fill(store: &mut Store, broadcast: BroadcastId, scenario: &Scenario, student: &Student) -> Result<(), StoreError> {
     for product in &scenario.products {
         let draft = product_draft(product);
         let id = match store.product_by_sku(&product.sku)? {
@@ -184,13 +136,7 @@ fn fill(
         store.update_lineup_terms(item.id, &terms)?;
     }
     for view in store.run_of_show(broadcast)?.segments {
-        let Some(product) = view
-            .product
-            .as_ref()
-            .and_then(|p| scenario.products.iter().find(|s| s.sku == p.sku))
-        else {
-            continue;
-        };
+        let Some(product) = view.product.as_ref().and_then(|p| scenario.products.iter().find(|s| s.sku == p.sku)) else { continue };
         let mut draft = view.segment.draft.clone();
         draft.cues = product.outline.join("\n");
         store.update_segment(view.segment.id, &draft)?;
@@ -242,8 +188,7 @@ pub fn states_price(text: &str, price: Fen) -> bool {
         figures.push(format!("{yuan}元"));
         figures.push(format!("{yuan} 元"));
     }
-    figures.iter().any(|f| text.contains(f.as_str()))
-        || PRICE_WORDS.iter().any(|w| text.contains(w))
+    figures.iter().any(|f| text.contains(f.as_str())) || PRICE_WORDS.iter().any(|w| text.contains(w))
 }
 
 /// Whether `text` states an after-sales policy.
@@ -259,11 +204,7 @@ fn severity(severity: anchordesk_claims::Severity) -> Severity {
     }
 }
 
-fn lint_fact(
-    source: FindingSource,
-    finding: &anchordesk_claims::Finding,
-    at_ms: Option<i64>,
-) -> LintFact {
+fn lint_fact(source: FindingSource, finding: &anchordesk_claims::Finding, at_ms: Option<i64>) -> LintFact {
     LintFact {
         source,
         rule_id: finding.rule_id.clone(),
@@ -277,29 +218,15 @@ fn lint_fact(
 /// Measures a finished rehearsal: every figure comes from the store (markers, replies,
 /// the room's events as the practice shop reported them, the checklist, the linter's
 /// findings in the script). Times are milliseconds of the recording.
-pub fn attempt_facts(
-    store: &Store,
-    broadcast: BroadcastId,
-    scenario: &Scenario,
-    linter: &Linter,
-    env: &CheckEnv,
-) -> Result<AttemptFacts, FactsError> {
-    let attempt = store
-        .course_attempt(broadcast)?
-        .ok_or(FactsError::NotAnAttempt(broadcast.0))?;
-    let session: LiveSession = store
-        .sessions(broadcast)?
-        .pop()
-        .ok_or(FactsError::NotOnAir)?;
+pub fn attempt_facts(store: &Store, broadcast: BroadcastId, scenario: &Scenario, linter: &Linter, env: &CheckEnv) -> Result<AttemptFacts, FactsError> {
+    let attempt = store.course_attempt(broadcast)?.ok_or(FactsError::NotAnAttempt(broadcast.0))?;
+    let session: LiveSession = store.sessions(broadcast)?.pop().ok_or(FactsError::NotOnAir)?;
     if session.status == anchordesk_core::live::SessionStatus::Live {
         return Err(FactsError::StillLive);
     }
     // Everything on the recording's clock: markers and replies carry it; the shop's events
     // carry the wall clock, placed by the recording's origin.
-    let origin_ms = session
-        .media_origin_ms
-        .or_else(|| anchordesk_core::live::unix_ms(&session.started_at))
-        .unwrap_or(0);
+    let origin_ms = session.media_origin_ms.or_else(|| anchordesk_core::live::unix_ms(&session.started_at)).unwrap_or(0);
     let report = store.report(broadcast, env, None)?;
     let replies = store.replies(session.id)?;
     let events = store.room_events(session.id, 0, usize::MAX >> 1)?;
@@ -322,20 +249,11 @@ pub fn attempt_facts(
                 .collect();
             let typed: String = replies
                 .iter()
-                .filter(|r| {
-                    !r.held
-                        && timing.is_some_and(|t| {
-                            t.stretches
-                                .iter()
-                                .any(|s| r.media_ms >= s.start_ms && r.media_ms < s.end_ms)
-                        })
-                })
+                .filter(|r| !r.held && timing.is_some_and(|t| t.stretches.iter().any(|s| r.media_ms >= s.start_ms && r.media_ms < s.end_ms)))
                 .map(|r| format!("{}\n", r.text))
                 .collect();
             let said = format!("{script}\n{typed}");
-            let live_price = timing
-                .map(|t| t.live_price)
-                .unwrap_or(Fen(product.live_price_fen));
+            let live_price = timing.map(|t| t.live_price).unwrap_or(Fen(product.live_price_fen));
             ProductFacts {
                 sku: product.sku.clone(),
                 name: product.name.clone(),
@@ -358,12 +276,7 @@ pub fn attempt_facts(
         .collect();
     for reply in &replies {
         let at = reply.media_ms;
-        lint_findings.extend(
-            reply
-                .findings
-                .iter()
-                .map(|finding| lint_fact(FindingSource::Live, finding, Some(at))),
-        );
+        lint_findings.extend(reply.findings.iter().map(|finding| lint_fact(FindingSource::Live, finding, Some(at))));
     }
 
     // Scripted events: when the shop fired each, the replies to it, and when a product that
@@ -384,15 +297,10 @@ pub fn attempt_facts(
             }
             _ => events
                 .iter()
-                .find(|e| {
-                    e.scripted.as_deref() == Some(event.id.as_str())
-                        && matches!(e.kind, Some(RoomEventKind::Comment | RoomEventKind::Stock))
-                })
+                .find(|e| e.scripted.as_deref() == Some(event.id.as_str()) && matches!(e.kind, Some(RoomEventKind::Comment | RoomEventKind::Stock)))
                 .map(|e| ((e.at_ms - origin_ms).max(0), Some(e.seq))),
         };
-        let Some((fired_at_ms, seq)) = fired else {
-            continue;
-        };
+        let Some((fired_at_ms, seq)) = fired else { continue };
         let responses = replies
             .iter()
             .filter(|r| !r.held)
@@ -400,32 +308,16 @@ pub fn attempt_facts(
                 (EventKind::Comment { .. }, Some(seq)) => r.comment_seq == seq,
                 // Announcements to the room and captions on the picture answer a desk-side
                 // reminder or a stock-out.
-                (EventKind::CouponDue { .. } | EventKind::StockOut { .. }, _) => {
-                    r.comment_seq <= anchordesk_core::store::ANNOUNCEMENT
-                }
+                (EventKind::CouponDue { .. } | EventKind::StockOut { .. }, _) => r.comment_seq <= anchordesk_core::store::ANNOUNCEMENT,
                 _ => false,
             })
-            .map(|r| Response {
-                at_ms: r.media_ms,
-                text: r.text.clone(),
-                lint_error_count: r.lint_errors.max(0) as u32,
-            })
+            .map(|r| Response { at_ms: r.media_ms, text: r.text.clone(), lint_error_count: r.lint_errors.max(0) as u32 })
             .collect();
         let product_taken_off_at_ms = match &event.kind {
-            EventKind::StockOut { sku } => take_offs
-                .iter()
-                .filter(|(s, at)| s == sku && *at >= fired_at_ms)
-                .map(|(_, at)| *at)
-                .min(),
+            EventKind::StockOut { sku } => take_offs.iter().filter(|(s, at)| s == sku && *at >= fired_at_ms).map(|(_, at)| *at).min(),
             _ => None,
         };
-        event_facts.push(EventFacts {
-            event_id: event.id.clone(),
-            risk: event.risk,
-            fired_at_ms,
-            responses,
-            product_taken_off_at_ms,
-        });
+        event_facts.push(EventFacts { event_id: event.id.clone(), risk: event.risk, fired_at_ms, responses, product_taken_off_at_ms });
     }
 
     let checklist = report
@@ -452,10 +344,7 @@ pub fn attempt_facts(
         gmv_fen: a.gmv.0,
     };
     Ok(AttemptFacts {
-        student: Student {
-            id: attempt.student_id,
-            name: attempt.student_name,
-        },
+        student: Student { id: attempt.student_id, name: attempt.student_name },
         scenario_id: scenario.id.clone(),
         scenario_version: scenario.version,
         scenario_hash: scenario.source_hash.clone(),
@@ -490,17 +379,9 @@ mod tests {
     fn every_shop_event_of_the_scenarios_is_scripted_and_coupons_stay_on_the_desk() {
         for scenario in anchordesk_course::embedded_scenarios() {
             let script = shop_script(&scenario);
-            let shop_events = scenario
-                .events
-                .iter()
-                .filter(|e| !matches!(e.kind, EventKind::CouponDue { .. }))
-                .count();
+            let shop_events = scenario.events.iter().filter(|e| !matches!(e.kind, EventKind::CouponDue { .. })).count();
             assert_eq!(script.len(), shop_events, "{}", scenario.id);
-            let coupons = scenario
-                .events
-                .iter()
-                .filter(|e| matches!(e.kind, EventKind::CouponDue { .. }))
-                .count();
+            let coupons = scenario.events.iter().filter(|e| matches!(e.kind, EventKind::CouponDue { .. })).count();
             assert_eq!(due_prompts(&scenario, i64::MAX).len(), coupons);
             assert!(due_prompts(&scenario, -1).is_empty());
         }

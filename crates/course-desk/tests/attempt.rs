@@ -14,9 +14,7 @@ fn env() -> CheckEnv {
         free_disk_bytes: Some(50 << 30),
         shipping_days: 3,
         bitrate_kbps: 2628,
-        linter: Some(std::sync::Arc::new(
-            anchordesk_claims::Linter::default_packs(),
-        )),
+        linter: Some(std::sync::Arc::new(anchordesk_claims::Linter::default_packs())),
         camera: None,
         microphone: None,
         platform: None,
@@ -27,27 +25,13 @@ fn env() -> CheckEnv {
 fn a_student_who_misses_the_organic_question_loses_exactly_that() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-    let scenario = embedded_scenarios()
-        .into_iter()
-        .find(|s| s.id == "orange-organic")
-        .unwrap();
-    let student = Student {
-        id: "2024001".into(),
-        name: "李同学".into(),
-    };
+    let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+    let student = Student { id: "2024001".into(), name: "李同学".into() };
     let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
     let lineup = store.lineup(broadcast.id).unwrap();
     assert_eq!(lineup.len(), scenario.products.len());
-    assert_eq!(
-        lineup[0].terms.live_price.0,
-        scenario.products[0].live_price_fen
-    );
-    let script = store
-        .outbox_pending(1000)
-        .unwrap()
-        .into_iter()
-        .find(|r| r.operation == store::SET_SCRIPT)
-        .expect("the script is queued");
+    assert_eq!(lineup[0].terms.live_price.0, scenario.products[0].live_price_fen);
+    let script = store.outbox_pending(1000).unwrap().into_iter().find(|r| r.operation == store::SET_SCRIPT).expect("the script is queued");
     match script.op {
         Ok(store::OutboxOp::SetScript { events, .. }) => assert_eq!(events.len(), 3),
         other => panic!("expected the scenario's script, got {other:?}"),
@@ -57,10 +41,7 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
     for view in store.run_of_show(broadcast.id).unwrap().segments {
         if let Some(product) = &view.product {
             let mut draft = view.segment.draft.clone();
-            draft.talking_points = format!(
-                "{} 直播价 {}，坏果包赔，联系客服",
-                product.name, product.live_price
-            );
+            draft.talking_points = format!("{} 直播价 {}，坏果包赔，联系客服", product.name, product.live_price);
             store.update_segment(view.segment.id, &draft).unwrap();
         }
     }
@@ -69,20 +50,10 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
             store.set_checklist_done(item.id, true, "李同学").unwrap();
         }
     }
-    let session = store
-        .go_live(broadcast.id, &env(), "/tmp/rehearsal.mp4", true)
-        .unwrap();
+    let session = store.go_live(broadcast.id, &env(), "/tmp/rehearsal.mp4", true).unwrap();
     let start = anchordesk_core::live::unix_ms(&session.started_at).unwrap();
     store.set_media_origin(session.id, start).unwrap();
-    store
-        .add_marker(
-            session.id,
-            LiveMarkerKind::Product,
-            &lineup[0].product_name,
-            Some(lineup[0].id),
-            1_000,
-        )
-        .unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, &lineup[0].product_name, Some(lineup[0].id), 1_000).unwrap();
 
     // The practice shop fires the scripted events (here written as the pull would keep them).
     let comment = |seq: i64, at_s: i64, id: &str, text: &str| RoomEvent {
@@ -104,78 +75,26 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
         ..RoomEvent::default()
     };
     store
-        .keep_room_events(
-            session.id,
-            &[
-                comment(1, 90, "organic-question", "这橙子是有机的吗?"),
-                comment(2, 200, "late-delivery", "快递太慢了！"),
-                stock_out,
-            ],
-        )
+        .keep_room_events(session.id, &[comment(1, 90, "organic-question", "这橙子是有机的吗?"), comment(2, 200, "late-delivery", "快递太慢了！"), stock_out])
         .unwrap();
     // The organic question: the student claims 有机 (held back by the linter: no certificate), and
     // never sends a compliant answer. The complaint gets a proper answer.
     let linter = anchordesk_claims::Linter::default_packs();
     let organic = "是有机的，放心买";
-    let findings = store
-        .lint_text_for(&linter, organic, None, Some(lineup[0].id))
-        .unwrap();
-    assert!(
-        store
-            .add_reply(session.id, 1, organic, 95_000, &findings)
-            .unwrap()
-            .held,
-        "{findings:?}"
-    );
-    store
-        .add_reply(
-            session.id,
-            2,
-            "抱歉久等，请把订单号发给客服，我们马上帮您查",
-            210_000,
-            &[],
-        )
-        .unwrap();
-    store
-        .add_marker(
-            session.id,
-            LiveMarkerKind::TakeOff,
-            "下架",
-            Some(lineup[0].id),
-            310_000,
-        )
-        .unwrap();
-    store
-        .add_marker(
-            session.id,
-            LiveMarkerKind::Product,
-            &lineup[1].product_name,
-            Some(lineup[1].id),
-            310_500,
-        )
-        .unwrap();
-    store
-        .end_session(session.id, "/tmp/rehearsal.mp4", Some(600_000))
-        .unwrap();
+    let findings = store.lint_text_for(&linter, organic, None, Some(lineup[0].id)).unwrap();
+    assert!(store.add_reply(session.id, 1, organic, 95_000, &findings).unwrap().held, "{findings:?}");
+    store.add_reply(session.id, 2, "抱歉久等，请把订单号发给客服，我们马上帮您查", 210_000, &[]).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::TakeOff, "下架", Some(lineup[0].id), 310_000).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, &lineup[1].product_name, Some(lineup[1].id), 310_500).unwrap();
+    store.end_session(session.id, "/tmp/rehearsal.mp4", Some(600_000)).unwrap();
 
     let facts = attempt_facts(&store, broadcast.id, &scenario, &linter, &env()).unwrap();
     assert_eq!(facts.events.len(), 3);
-    assert!(
-        facts
-            .lint_findings
-            .iter()
-            .any(|f| f.source == anchordesk_course::FindingSource::Live),
-        "the held reply is evidence"
-    );
+    assert!(facts.lint_findings.iter().any(|f| f.source == anchordesk_course::FindingSource::Live), "the held reply is evidence");
     assert!(facts.products[0].price_stated && facts.products[0].after_sales_stated);
     let graded = grade(&scenario, &Rubric::default_rubric(), &facts).unwrap();
     let events = graded.criterion(CriterionId::RiskyEvents).unwrap();
-    let missed: Vec<&str> = events
-        .evidence
-        .iter()
-        .filter(|e| !e.ok)
-        .map(|e| e.text_zh.as_str())
-        .collect();
+    let missed: Vec<&str> = events.evidence.iter().filter(|e| !e.ok).map(|e| e.text_zh.as_str()).collect();
     assert_eq!(missed.len(), 1, "{:#?}", events.evidence);
     assert!(missed[0].contains("有机"), "{missed:?}");
     assert!(events.score < 100 && events.score > 0);
@@ -185,14 +104,8 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
 fn a_student_who_states_nothing_gets_no_credit_for_price_or_after_sales() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-    let scenario = embedded_scenarios()
-        .into_iter()
-        .find(|s| s.id == "orange-organic")
-        .unwrap();
-    let student = Student {
-        id: "2024002".into(),
-        name: "王同学".into(),
-    };
+    let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+    let student = Student { id: "2024002".into(), name: "王同学".into() };
     let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
     let lineup = store.lineup(broadcast.id).unwrap();
     for item in store.checklist(broadcast.id).unwrap() {
@@ -200,32 +113,13 @@ fn a_student_who_states_nothing_gets_no_credit_for_price_or_after_sales() {
             store.set_checklist_done(item.id, true, "王同学").unwrap();
         }
     }
-    let session = store
-        .go_live(broadcast.id, &env(), "/tmp/silent.mp4", true)
-        .unwrap();
-    store
-        .add_marker(
-            session.id,
-            LiveMarkerKind::Product,
-            &lineup[0].product_name,
-            Some(lineup[0].id),
-            1_000,
-        )
-        .unwrap();
-    store
-        .end_session(session.id, "/tmp/silent.mp4", Some(120_000))
-        .unwrap();
+    let session = store.go_live(broadcast.id, &env(), "/tmp/silent.mp4", true).unwrap();
+    store.add_marker(session.id, LiveMarkerKind::Product, &lineup[0].product_name, Some(lineup[0].id), 1_000).unwrap();
+    store.end_session(session.id, "/tmp/silent.mp4", Some(120_000)).unwrap();
     let linter = anchordesk_claims::Linter::default_packs();
     let facts = attempt_facts(&store, broadcast.id, &scenario, &linter, &env()).unwrap();
     assert!(facts.products[0].presented);
-    assert!(
-        !facts.products[0].price_stated && !facts.products[0].after_sales_stated,
-        "{:?}",
-        facts.products[0]
-    );
+    assert!(!facts.products[0].price_stated && !facts.products[0].after_sales_stated, "{:?}", facts.products[0]);
     assert!(!facts.products[1].presented);
-    assert!(
-        facts.events.is_empty(),
-        "the shop fired nothing: every scripted event counts as missed"
-    );
+    assert!(facts.events.is_empty(), "the shop fired nothing: every scripted event counts as missed");
 }

@@ -154,39 +154,23 @@ pub struct Regrade<'a> {
 impl Regrade<'_> {
     /// The report re-computed from its facts, and the differences from the written one; or
     /// why it could not be re-graded.
-    fn check(
-        &self,
-        written: &GradedReport,
-        facts: &crate::AttemptFacts,
-    ) -> Result<(GradedReport, Vec<String>), String> {
+    fn check(&self, written: &GradedReport, facts: &crate::AttemptFacts) -> Result<(GradedReport, Vec<String>), String> {
         let scenario = self
             .scenarios
             .iter()
             .find(|s| s.id == written.scenario_id)
-            .ok_or_else(|| {
-                format!(
-                    "scenario {} is not in this class's scenarios: not re-graded",
-                    written.scenario_id
-                )
-            })?;
-        let recomputed = crate::grade(scenario, self.rubric, facts)
-            .map_err(|err| format!("not re-graded: {err}"))?;
+            .ok_or_else(|| format!("scenario {} is not in this class's scenarios: not re-graded", written.scenario_id))?;
+        let recomputed = crate::grade(scenario, self.rubric, facts).map_err(|err| format!("not re-graded: {err}"))?;
         let mut differences = Vec::new();
         for score in &recomputed.criteria {
             let was = written.criterion(score.id).map(|c| c.score);
             if was != Some(score.score) {
                 let was = was.map_or_else(|| "—".to_owned(), |w| w.to_string());
-                differences.push(format!(
-                    "{} / {}: {was} → {}",
-                    score.title_zh, score.title_en, score.score
-                ));
+                differences.push(format!("{} / {}: {was} → {}", score.title_zh, score.title_en, score.score));
             }
         }
         if (recomputed.total - written.total).abs() > 0.05 {
-            differences.push(format!(
-                "总分 / total: {:.1} → {:.1}",
-                written.total, recomputed.total
-            ));
+            differences.push(format!("总分 / total: {:.1} → {:.1}", written.total, recomputed.total));
         }
         Ok((recomputed, differences))
     }
@@ -297,11 +281,7 @@ impl ClassTable {
     }
 
     /// Builds the table, trusting `pins` (from an earlier session) over first-seen keys.
-    pub fn build_with_pins(
-        roster: Option<&Roster>,
-        submissions: Vec<(String, Vec<u8>)>,
-        pins: &KeyPins,
-    ) -> ClassTable {
+    pub fn build_with_pins(roster: Option<&Roster>, submissions: Vec<(String, Vec<u8>)>, pins: &KeyPins) -> ClassTable {
         ClassTable::build_checked(roster, submissions, pins, KeyTrust::FirstUse, None)
     }
 
@@ -320,10 +300,9 @@ impl ClassTable {
         let mut problems = Vec::new();
         for (file, bytes) in submissions {
             match verify(&bytes) {
-                Ok(verified) => by_student
-                    .entry(verified.report.student.id.clone())
-                    .or_default()
-                    .push(Attempt { file, verified }),
+                Ok(verified) => {
+                    by_student.entry(verified.report.student.id.clone()).or_default().push(Attempt { file, verified })
+                }
                 Err(err) => problems.push(problem(file, &bytes, &err)),
             }
         }
@@ -331,14 +310,9 @@ impl ClassTable {
         let mut rows = Vec::new();
         let mut latest: Vec<&GradedReport> = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
-        let roster_ids: Vec<&str> = roster
-            .map(|r| r.students.iter().map(|s| s.id.as_str()).collect())
-            .unwrap_or_default();
-        let unknown_ids: Vec<&str> = by_student
-            .keys()
-            .map(String::as_str)
-            .filter(|id| !roster_ids.contains(id))
-            .collect();
+        let roster_ids: Vec<&str> = roster.map(|r| r.students.iter().map(|s| s.id.as_str()).collect()).unwrap_or_default();
+        let unknown_ids: Vec<&str> =
+            by_student.keys().map(String::as_str).filter(|id| !roster_ids.contains(id)).collect();
         for id in roster_ids.iter().chain(unknown_ids.iter()) {
             seen.insert(id.to_string());
         }
@@ -362,11 +336,7 @@ impl ClassTable {
             let on_roster = roster.and_then(|r| r.student(id));
             let mut attempts = attempts_of.remove(id).unwrap_or_default();
             attempts.sort_by(|a, b| {
-                a.verified
-                    .report
-                    .started_at
-                    .cmp(&b.verified.report.started_at)
-                    .then(a.file.cmp(&b.file))
+                a.verified.report.started_at.cmp(&b.verified.report.started_at).then(a.file.cmp(&b.file))
             });
             let mut problem_files: Vec<String> = problems
                 .iter()
@@ -377,30 +347,21 @@ impl ClassTable {
             let mut key_changed = false;
             let mut key_unregistered = false;
             let mut trusted: Vec<&Attempt> = Vec::new();
-            let registered = on_roster
-                .map(|s| s.key_fingerprint.as_str())
-                .filter(|k| !k.is_empty());
+            let registered = on_roster.map(|s| s.key_fingerprint.as_str()).filter(|k| !k.is_empty());
             if let Some(first) = attempts.first() {
                 // The key this student signs with: registered in the roster, else (only by
                 // the teacher's choice) the first one seen.
                 let accepted: Option<String> = match (registered, trust) {
                     (Some(fingerprint), _) => Some(fingerprint.to_string()),
                     (None, KeyTrust::FirstUse) => {
-                        let pinned = pins
-                            .entry(id.clone())
-                            .or_insert_with(|| first.verified.public_key.clone());
+                        let pinned = pins.entry(id.clone()).or_insert_with(|| first.verified.public_key.clone());
                         Some(crate::sign::key_fingerprint(pinned))
                     }
                     (None, KeyTrust::Registered) => None,
                 };
                 for attempt in &attempts {
                     match &accepted {
-                        Some(fingerprint)
-                            if crate::sign::key_fingerprint(&attempt.verified.public_key)
-                                == *fingerprint =>
-                        {
-                            trusted.push(attempt)
-                        }
+                        Some(fingerprint) if crate::sign::key_fingerprint(&attempt.verified.public_key) == *fingerprint => trusted.push(attempt),
                         Some(_) => {
                             key_changed = true;
                             problem_files.push(attempt.file.clone());
@@ -444,11 +405,7 @@ impl ClassTable {
             };
             let name = on_roster
                 .map(|s| s.name.clone())
-                .or_else(|| {
-                    attempts
-                        .first()
-                        .map(|a| a.verified.report.student.name.clone())
-                })
+                .or_else(|| attempts.first().map(|a| a.verified.report.student.name.clone()))
                 .unwrap_or_default();
             if let Some(report) = &shown {
                 trusted_latest.insert(id.clone(), report.clone());
@@ -472,11 +429,7 @@ impl ClassTable {
             .into_iter()
             .filter_map(|id| {
                 let score = latest.iter().find_map(|r| r.criterion(id))?;
-                Some(CriterionColumn {
-                    id,
-                    title_zh: score.title_zh.clone(),
-                    title_en: score.title_en.clone(),
-                })
+                Some(CriterionColumn { id, title_zh: score.title_zh.clone(), title_en: score.title_en.clone() })
             })
             .collect();
         for row in &mut rows {
@@ -489,14 +442,11 @@ impl ClassTable {
         let mut mistakes: BTreeMap<String, ClassMistake> = BTreeMap::new();
         for report in &latest {
             for mistake in &report.mistakes {
-                let entry =
-                    mistakes
-                        .entry(mistake.rule_id.clone())
-                        .or_insert_with(|| ClassMistake {
-                            rule_id: mistake.rule_id.clone(),
-                            count: 0,
-                            students: Vec::new(),
-                        });
+                let entry = mistakes.entry(mistake.rule_id.clone()).or_insert_with(|| ClassMistake {
+                    rule_id: mistake.rule_id.clone(),
+                    count: 0,
+                    students: Vec::new(),
+                });
                 entry.count += mistake.count;
                 if !entry.students.contains(&report.student.id) {
                     entry.students.push(report.student.id.clone());
@@ -508,30 +458,14 @@ impl ClassTable {
             mistake.students.sort();
         }
         common_mistakes.sort_by(|a, b| {
-            b.students
-                .len()
-                .cmp(&a.students.len())
-                .then(b.count.cmp(&a.count))
-                .then(a.rule_id.cmp(&b.rule_id))
+            b.students.len().cmp(&a.students.len()).then(b.count.cmp(&a.count)).then(a.rule_id.cmp(&b.rule_id))
         });
-        ClassTable {
-            criteria,
-            rows,
-            problems,
-            common_mistakes,
-            pins,
-        }
+        ClassTable { criteria, rows, problems, common_mistakes, pins }
     }
 
     /// Whether any file was tampered with or unreadable; the CLI exits non-zero then.
     pub fn has_problems(&self) -> bool {
-        !self.problems.is_empty()
-            || self.rows.iter().any(|r| {
-                matches!(
-                    r.status,
-                    RowStatus::KeyChanged | RowStatus::GradeMismatch | RowStatus::KeyUnregistered
-                )
-            })
+        !self.problems.is_empty() || self.rows.iter().any(|r| matches!(r.status, RowStatus::KeyChanged | RowStatus::GradeMismatch | RowStatus::KeyUnregistered))
     }
 
     /// Sorts the rows by a column; missing values go last in either direction. Ties keep
@@ -560,11 +494,7 @@ impl ClassTable {
                     return match (value(a), value(b)) {
                         (Some(x), Some(y)) => {
                             let ordering = x.total_cmp(&y);
-                            if descending {
-                                ordering.reverse()
-                            } else {
-                                ordering
-                            }
+                            if descending { ordering.reverse() } else { ordering }
                         }
                         (Some(_), None) => std::cmp::Ordering::Less,
                         (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -572,11 +502,7 @@ impl ClassTable {
                     };
                 }
             };
-            if descending {
-                ordering.reverse()
-            } else {
-                ordering
-            }
+            if descending { ordering.reverse() } else { ordering }
         });
     }
 
@@ -584,27 +510,19 @@ impl ClassTable {
     pub fn retain(&mut self, filter: &RowFilter) {
         self.rows.retain(|row| {
             (filter.statuses.is_empty() || filter.statuses.contains(&row.status))
-                && filter
-                    .min_total
-                    .is_none_or(|min| row.total.is_some_and(|t| t >= min))
-                && filter
-                    .max_total_exclusive
-                    .is_none_or(|max| row.total.is_some_and(|t| t < max))
+                && filter.min_total.is_none_or(|min| row.total.is_some_and(|t| t >= min))
+                && filter.max_total_exclusive.is_none_or(|max| row.total.is_some_and(|t| t < max))
         });
     }
 
     /// CSV for Excel: UTF-8 with BOM, Chinese headers.
     pub fn to_csv(&self) -> Vec<u8> {
         let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        let mut header: Vec<String> = ["学号", "姓名", "班级", "状态", "提交次数", "总分"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut header: Vec<String> =
+            ["学号", "姓名", "班级", "状态", "提交次数", "总分"].iter().map(|s| s.to_string()).collect();
         header.extend(self.criteria.iter().map(|c| c.title_zh.clone()));
         header.push("问题文件".into());
-        writer
-            .write_record(&header)
-            .expect("writing CSV to memory cannot fail");
+        writer.write_record(&header).expect("writing CSV to memory cannot fail");
         for row in &self.rows {
             let mut record = vec![
                 row.student_id.clone(),
@@ -614,19 +532,11 @@ impl ClassTable {
                 row.attempts.to_string(),
                 row.total.map(|t| format!("{t:.1}")).unwrap_or_default(),
             ];
-            record.extend(
-                row.scores
-                    .iter()
-                    .map(|s| s.map(|s| s.to_string()).unwrap_or_default()),
-            );
+            record.extend(row.scores.iter().map(|s| s.map(|s| s.to_string()).unwrap_or_default()));
             record.push(row.problem_files.join("; "));
-            writer
-                .write_record(&record)
-                .expect("writing CSV to memory cannot fail");
+            writer.write_record(&record).expect("writing CSV to memory cannot fail");
         }
-        writer
-            .into_inner()
-            .expect("flushing CSV to memory cannot fail")
+        writer.into_inner().expect("flushing CSV to memory cannot fail")
     }
 
     /// Pretty JSON (camelCase), UTF-8.
@@ -636,10 +546,8 @@ impl ClassTable {
 
     /// Aligned text for a terminal, with CJK characters counted as two columns.
     pub fn to_text(&self) -> String {
-        let mut header: Vec<String> = ["学号", "姓名", "班级", "状态", "次数", "总分"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut header: Vec<String> =
+            ["学号", "姓名", "班级", "状态", "次数", "总分"].iter().map(|s| s.to_string()).collect();
         header.extend(self.criteria.iter().map(|c| c.title_zh.clone()));
         let mut lines: Vec<Vec<String>> = vec![header];
         for row in &self.rows {
@@ -649,21 +557,14 @@ impl ClassTable {
                 row.class.clone(),
                 row.status.label_zh().to_string(),
                 row.attempts.to_string(),
-                row.total
-                    .map(|t| format!("{t:.1}"))
-                    .unwrap_or_else(|| "-".into()),
+                row.total.map(|t| format!("{t:.1}")).unwrap_or_else(|| "-".into()),
             ];
-            cells.extend(
-                row.scores
-                    .iter()
-                    .map(|s| s.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
-            );
+            cells.extend(row.scores.iter().map(|s| s.map(|s| s.to_string()).unwrap_or_else(|| "-".into())));
             lines.push(cells);
         }
         let n_columns = lines[0].len();
-        let widths: Vec<usize> = (0..n_columns)
-            .map(|idx| lines.iter().map(|l| l[idx].width()).max().unwrap_or(0))
-            .collect();
+        let widths: Vec<usize> =
+            (0..n_columns).map(|idx| lines.iter().map(|l| l[idx].width()).max().unwrap_or(0)).collect();
         let mut out = String::new();
         for line in &lines {
             let mut text = String::new();
@@ -679,23 +580,11 @@ impl ClassTable {
         if !self.common_mistakes.is_empty() {
             out.push_str("\n常见违规（规则 · 次数 · 学生）:\n");
             for mistake in self.common_mistakes.iter().take(10) {
-                let _ = writeln!(
-                    out,
-                    "  {} · {} · {}",
-                    mistake.rule_id,
-                    mistake.count,
-                    mistake.students.join(", ")
-                );
+                let _ = writeln!(out, "  {} · {} · {}", mistake.rule_id, mistake.count, mistake.students.join(", "));
             }
         }
         for row in self.rows.iter().filter(|r| !r.problem_files.is_empty()) {
-            let _ = writeln!(
-                out,
-                "{} {}: {}",
-                row.status.label_zh(),
-                row.student_id,
-                row.problem_files.join(", ")
-            );
+            let _ = writeln!(out, "{} {}: {}", row.status.label_zh(), row.student_id, row.problem_files.join(", "));
         }
         out
     }
@@ -705,11 +594,7 @@ fn problem(file: String, bytes: &[u8], err: &VerifyError) -> FileProblem {
     // Only for naming the row; the claim is not trusted.
     let student_id = serde_json::from_slice::<serde_json::Value>(bytes)
         .ok()
-        .and_then(|v| {
-            v.pointer("/payload/report/student/id")
-                .and_then(|id| id.as_str())
-                .map(str::to_string)
-        });
+        .and_then(|v| v.pointer("/payload/report/student/id").and_then(|id| id.as_str()).map(str::to_string));
     FileProblem {
         file,
         student_id,

@@ -12,12 +12,7 @@ use crate::scenario::{Action, Scenario};
 ///
 /// The app's demo shows what a full-marks report looks like with it; tests start from it
 /// and remove one fact at a time.
-pub fn model_attempt(
-    scenario: &Scenario,
-    student: Student,
-    started_at: &str,
-    ended_at: &str,
-) -> AttemptFacts {
+pub fn model_attempt(scenario: &Scenario, student: Student, started_at: &str, ended_at: &str) -> AttemptFacts {
     let products = scenario
         .products
         .iter()
@@ -41,34 +36,19 @@ pub fn model_attempt(
                     Some(word) => format!("这位朋友，{word}，谢谢关注"),
                     None => "这位朋友，谢谢关注，我们按平台规则处理".to_string(),
                 };
-                vec![Response {
-                    at_ms: fired_at_ms + 10_000,
-                    text,
-                    lint_error_count: 0,
-                }]
+                vec![Response { at_ms: fired_at_ms + 10_000, text, lint_error_count: 0 }]
             } else {
                 Vec::new()
             };
             let product_taken_off_at_ms = event.handled.action.map(|action| match action {
                 Action::TakeOff => fired_at_ms + 5_000,
             });
-            EventFacts {
-                event_id: event.id.clone(),
-                risk: event.risk,
-                fired_at_ms,
-                responses,
-                product_taken_off_at_ms,
-            }
+            EventFacts { event_id: event.id.clone(), risk: event.risk, fired_at_ms, responses, product_taken_off_at_ms }
         })
         .collect();
     let checklist = [Phase::Before, Phase::During, Phase::After]
         .into_iter()
-        .map(|phase| ChecklistFacts {
-            phase,
-            satisfied: 5,
-            total: 5,
-            critical_open: Vec::new(),
-        })
+        .map(|phase| ChecklistFacts { phase, satisfied: 5, total: 5, critical_open: Vec::new() })
         .collect();
     AttemptFacts {
         student,

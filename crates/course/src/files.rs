@@ -19,11 +19,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
         return Err("is not a file".to_owned());
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "is {} KB, over the {} KB a report or roster may have",
-            meta.len() / 1024,
-            MAX_FILE_BYTES / 1024
-        ));
+        return Err(format!("is {} KB, over the {} KB a report or roster may have", meta.len() / 1024, MAX_FILE_BYTES / 1024));
     }
     std::fs::read(path).map_err(|err| format!("cannot be read: {err}"))
 }
@@ -36,10 +32,7 @@ pub fn read_submissions(dir: &Path) -> std::io::Result<(Vec<(String, Vec<u8>)>, 
     let mut unreadable = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
-        if !path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("json"))
-        {
+        if !path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("json")) {
             continue;
         }
         let name = file_name(&path);
@@ -70,19 +63,14 @@ pub enum RosterFileError {
 /// the import, the others kept.
 pub fn read_roster_file(path: &Path) -> Result<RosterImport, RosterFileError> {
     let shown = path.display().to_string();
-    let format = RosterFormat::from_file_name(&file_name(path))
-        .ok_or_else(|| RosterFileError::Kind(shown.clone()))?;
-    let bytes = read_bounded(path)
-        .map_err(|why| RosterFileError::Io(shown.clone(), std::io::Error::other(why)))?;
+    let format = RosterFormat::from_file_name(&file_name(path)).ok_or_else(|| RosterFileError::Kind(shown.clone()))?;
+    let bytes = read_bounded(path).map_err(|why| RosterFileError::Io(shown.clone(), std::io::Error::other(why)))?;
     read_roster(&bytes, format).map_err(|err| RosterFileError::Roster(shown, err))
 }
 
 /// A path's file name, or the whole path when it has none.
 pub fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
@@ -96,30 +84,13 @@ mod tests {
         std::fs::write(dir.path().join("a.json"), b"{}").unwrap();
         let outside = tempfile::tempdir().unwrap();
         std::fs::write(outside.path().join("secret.json"), b"{}").unwrap();
-        std::os::unix::fs::symlink(
-            outside.path().join("secret.json"),
-            dir.path().join("b.json"),
-        )
-        .unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.json"), dir.path().join("b.json")).unwrap();
         let big = std::fs::File::create(dir.path().join("c.json")).unwrap();
         big.set_len(MAX_FILE_BYTES + 1).unwrap();
         let (read, refused) = read_submissions(dir.path()).unwrap();
-        assert_eq!(
-            read.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-            ["a.json"]
-        );
+        assert_eq!(read.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["a.json"]);
         assert_eq!(refused.len(), 2, "{refused:?}");
-        assert!(
-            refused
-                .iter()
-                .any(|r| r.starts_with("b.json") && r.contains("symbolic link")),
-            "{refused:?}"
-        );
-        assert!(
-            refused
-                .iter()
-                .any(|r| r.starts_with("c.json") && r.contains("KB")),
-            "{refused:?}"
-        );
+        assert!(refused.iter().any(|r| r.starts_with("b.json") && r.contains("symbolic link")), "{refused:?}");
+        assert!(refused.iter().any(|r| r.starts_with("c.json") && r.contains("KB")), "{refused:?}");
     }
 }

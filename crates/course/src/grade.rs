@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::facts::{AttemptFacts, EventFacts, FindingSource, Phase, Severity, Student};
 use crate::rubric::{
-    AudienceParams, ChecklistParams, ComplianceParams, CriterionId, CriterionParams,
-    ProductCoverageParams, RiskyEventsParams, Rubric, TimingParams,
+    AudienceParams, ChecklistParams, ComplianceParams, CriterionId, CriterionParams, ProductCoverageParams,
+    Rubric, RiskyEventsParams, TimingParams,
 };
 use crate::scenario::{Action, Risk, Scenario, ScriptedEvent};
 
@@ -97,12 +97,7 @@ pub struct Evidence {
 
 impl Evidence {
     fn new(ok: bool, text_zh: String, text_en: String, at_ms: Option<i64>) -> Evidence {
-        Evidence {
-            ok,
-            text_zh,
-            text_en,
-            at_ms,
-        }
+        Evidence { ok, text_zh, text_en, at_ms }
     }
 }
 
@@ -125,9 +120,7 @@ pub struct Mistake {
 #[derive(Debug, thiserror::Error)]
 pub enum GradeError {
     /// The facts belong to another scenario.
-    #[error(
-        "the attempt is of scenario {facts:?}, not {scenario:?}; grade it with its own scenario"
-    )]
+    #[error("the attempt is of scenario {facts:?}, not {scenario:?}; grade it with its own scenario")]
     WrongScenario {
         /// Scenario named by the facts.
         facts: String,
@@ -135,9 +128,7 @@ pub enum GradeError {
         scenario: String,
     },
     /// The facts were measured against another version of the scenario.
-    #[error(
-        "the attempt is of {id:?} version {facts}, but the scenario loaded is version {scenario}; load the version the student rehearsed"
-    )]
+    #[error("the attempt is of {id:?} version {facts}, but the scenario loaded is version {scenario}; load the version the student rehearsed")]
     WrongVersion {
         /// Scenario id.
         id: String,
@@ -149,16 +140,9 @@ pub enum GradeError {
 }
 
 /// Grades an attempt. Deterministic: no clock, no randomness, no model.
-pub fn grade(
-    scenario: &Scenario,
-    rubric: &Rubric,
-    facts: &AttemptFacts,
-) -> Result<GradedReport, GradeError> {
+pub fn grade(scenario: &Scenario, rubric: &Rubric, facts: &AttemptFacts) -> Result<GradedReport, GradeError> {
     if facts.scenario_id != scenario.id {
-        return Err(GradeError::WrongScenario {
-            facts: facts.scenario_id.clone(),
-            scenario: scenario.id.clone(),
-        });
+        return Err(GradeError::WrongScenario { facts: facts.scenario_id.clone(), scenario: scenario.id.clone() });
     }
     if facts.scenario_version != scenario.version {
         return Err(GradeError::WrongVersion {
@@ -211,12 +195,7 @@ pub fn grade(
             }
         })
         .collect();
-    let total = tenths(
-        criteria
-            .iter()
-            .map(|c| c.score as u64 * c.weight as u64)
-            .sum(),
-    );
+    let total = tenths(criteria.iter().map(|c| c.score as u64 * c.weight as u64).sum());
     Ok(GradedReport {
         student: facts.student.clone(),
         scenario_id: scenario.id.clone(),
@@ -243,11 +222,7 @@ fn tenths(hundredths: u64) -> f64 {
 
 fn mistakes(facts: &AttemptFacts) -> Vec<Mistake> {
     let mut by_rule: std::collections::BTreeMap<&str, Mistake> = std::collections::BTreeMap::new();
-    for finding in facts
-        .lint_findings
-        .iter()
-        .filter(|f| f.severity != Severity::Info)
-    {
+    for finding in facts.lint_findings.iter().filter(|f| f.severity != Severity::Info) {
         let mistake = by_rule.entry(&finding.rule_id).or_insert_with(|| Mistake {
             rule_id: finding.rule_id.clone(),
             severity: finding.severity,
@@ -258,12 +233,7 @@ fn mistakes(facts: &AttemptFacts) -> Vec<Mistake> {
         mistake.severity = mistake.severity.min(finding.severity);
     }
     let mut mistakes: Vec<Mistake> = by_rule.into_values().collect();
-    mistakes.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then(a.severity.cmp(&b.severity))
-            .then(a.rule_id.cmp(&b.rule_id))
-    });
+    mistakes.sort_by(|a, b| b.count.cmp(&a.count).then(a.severity.cmp(&b.severity)).then(a.rule_id.cmp(&b.rule_id)));
     mistakes
 }
 
@@ -282,26 +252,12 @@ fn compliance(params: &ComplianceParams, facts: &AttemptFacts) -> (u32, Vec<Evid
             FindingSource::Script => ("脚本", "script"),
             FindingSource::Live => ("直播中", "live"),
         };
-        let law = finding
-            .law
-            .as_deref()
-            .map(|law| format!("，{law}"))
-            .unwrap_or_default();
-        let law_en = finding
-            .law
-            .as_deref()
-            .map(|law| format!(", {law}"))
-            .unwrap_or_default();
+        let law = finding.law.as_deref().map(|law| format!("，{law}")).unwrap_or_default();
+        let law_en = finding.law.as_deref().map(|law| format!(", {law}")).unwrap_or_default();
         evidence.push(Evidence::new(
             false,
-            format!(
-                "{where_zh}「{}」违反 {}{law}，扣 {cost} 分",
-                finding.excerpt, finding.rule_id
-            ),
-            format!(
-                "{where_en} \"{}\" breaks {}{law_en}: −{cost}",
-                finding.excerpt, finding.rule_id
-            ),
+            format!("{where_zh}「{}」违反 {}{law}，扣 {cost} 分", finding.excerpt, finding.rule_id),
+            format!("{where_en} \"{}\" breaks {}{law_en}: −{cost}", finding.excerpt, finding.rule_id),
             finding.at_ms,
         ));
     }
@@ -319,24 +275,13 @@ fn compliance(params: &ComplianceParams, facts: &AttemptFacts) -> (u32, Vec<Evid
 /// How one scripted event went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Outcome {
-    Handled {
-        at_ms: i64,
-    },
-    Late {
-        at_ms: i64,
-    },
-    Missed {
-        at_ms: Option<i64>,
-        why_zh: String,
-        why_en: String,
-    },
+    Handled { at_ms: i64 },
+    Late { at_ms: i64 },
+    Missed { at_ms: Option<i64>, why_zh: String, why_en: String },
 }
 
 fn normalize(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect()
 }
 
 fn judge(event: &ScriptedEvent, facts: Option<&EventFacts>) -> Outcome {
@@ -348,27 +293,15 @@ fn judge(event: &ScriptedEvent, facts: Option<&EventFacts>) -> Outcome {
         };
     };
     let window_end = facts.fired_at_ms + event.respond_within_seconds as i64 * 1000;
-    let mut responses: Vec<_> = facts
-        .responses
-        .iter()
-        .filter(|r| r.at_ms >= facts.fired_at_ms)
-        .collect();
+    let mut responses: Vec<_> = facts.responses.iter().filter(|r| r.at_ms >= facts.fired_at_ms).collect();
     responses.sort_by_key(|r| r.at_ms);
     for response in &responses {
         let text = normalize(&response.text);
-        if let Some(word) = event
-            .handled
-            .must_not_say
-            .iter()
-            .find(|w| text.contains(&normalize(w)))
-        {
+        if let Some(word) = event.handled.must_not_say.iter().find(|w| text.contains(&normalize(w))) {
             return Outcome::Missed {
                 at_ms: Some(response.at_ms),
                 why_zh: format!("回复「{}」说了不该说的「{word}」", response.text),
-                why_en: format!(
-                    "the reply \"{}\" says the forbidden \"{word}\"",
-                    response.text
-                ),
+                why_en: format!("the reply \"{}\" says the forbidden \"{word}\"", response.text),
             };
         }
     }
@@ -377,16 +310,9 @@ fn judge(event: &ScriptedEvent, facts: Option<&EventFacts>) -> Outcome {
         let says_required = |text: &str| {
             let text = normalize(text);
             event.handled.must_say_any.is_empty()
-                || event
-                    .handled
-                    .must_say_any
-                    .iter()
-                    .any(|w| text.contains(&normalize(w)))
+                || event.handled.must_say_any.iter().any(|w| text.contains(&normalize(w)))
         };
-        match responses
-            .iter()
-            .find(|r| r.lint_error_count == 0 && says_required(&r.text))
-        {
+        match responses.iter().find(|r| r.lint_error_count == 0 && says_required(&r.text)) {
             Some(reply) => done_at = Some(reply.at_ms),
             None => {
                 return match responses.first() {
@@ -398,14 +324,8 @@ fn judge(event: &ScriptedEvent, facts: Option<&EventFacts>) -> Outcome {
                     Some(_) => match responses.iter().find(|r| r.lint_error_count > 0) {
                         Some(bad) => Outcome::Missed {
                             at_ms: Some(bad.at_ms),
-                            why_zh: format!(
-                                "回复「{}」有 {} 处违规用语",
-                                bad.text, bad.lint_error_count
-                            ),
-                            why_en: format!(
-                                "the reply \"{}\" has {} linter errors",
-                                bad.text, bad.lint_error_count
-                            ),
+                            why_zh: format!("回复「{}」有 {} 处违规用语", bad.text, bad.lint_error_count),
+                            why_en: format!("the reply \"{}\" has {} linter errors", bad.text, bad.lint_error_count),
                         },
                         None => Outcome::Missed {
                             at_ms: Some(responses[0].at_ms),
@@ -438,11 +358,7 @@ fn judge(event: &ScriptedEvent, facts: Option<&EventFacts>) -> Outcome {
         }
     }
     let at_ms = done_at.unwrap_or(facts.fired_at_ms);
-    if at_ms <= window_end {
-        Outcome::Handled { at_ms }
-    } else {
-        Outcome::Late { at_ms }
-    }
+    if at_ms <= window_end { Outcome::Handled { at_ms } } else { Outcome::Late { at_ms } }
 }
 
 fn seconds_text(ms: i64) -> String {
@@ -456,12 +372,7 @@ fn risky_events(
     facts: &AttemptFacts,
 ) -> (u32, Vec<Evidence>, Vec<String>) {
     if scenario.events.is_empty() {
-        let evidence = vec![Evidence::new(
-            true,
-            "本场景没有风险事件".into(),
-            "the scenario has no scripted events".into(),
-            None,
-        )];
+        let evidence = vec![Evidence::new(true, "本场景没有风险事件".into(), "the scenario has no scripted events".into(), None)];
         return (100, evidence, Vec::new());
     }
     let mut credit = 0u32;
@@ -502,11 +413,7 @@ fn risky_events(
                     Some(at_ms),
                 ));
             }
-            Outcome::Missed {
-                at_ms,
-                why_zh,
-                why_en,
-            } => {
+            Outcome::Missed { at_ms, why_zh, why_en } => {
                 missed.push(event.id.clone());
                 evidence.push(Evidence::new(
                     false,
@@ -525,47 +432,26 @@ fn risk_zh(risk: Risk) -> &'static str {
     risk.label_zh()
 }
 
-fn timing(
-    params: &TimingParams,
-    scenario: &Scenario,
-    facts: &AttemptFacts,
-) -> (u32, Vec<Evidence>) {
+fn timing(params: &TimingParams, scenario: &Scenario, facts: &AttemptFacts) -> (u32, Vec<Evidence>) {
     let mut sum = 0u64;
     let mut evidence = Vec::new();
     for product in &scenario.products {
         let planned_seconds = product.planned_minutes as i64 * 60;
-        let actual = facts
-            .products
-            .iter()
-            .find(|p| p.sku == product.sku)
-            .filter(|p| p.presented);
+        let actual = facts.products.iter().find(|p| p.sku == product.sku).filter(|p| p.presented);
         let Some(actual) = actual else {
             evidence.push(Evidence::new(
                 false,
-                format!(
-                    "{}：没有讲解，计划 {} 分钟",
-                    product.name, product.planned_minutes
-                ),
-                format!(
-                    "{}: not presented, {} min planned",
-                    product.name, product.planned_minutes
-                ),
+                format!("{}：没有讲解，计划 {} 分钟", product.name, product.planned_minutes),
+                format!("{}: not presented, {} min planned", product.name, product.planned_minutes),
                 None,
             ));
             continue;
         };
-        let deviation_percent =
-            ((actual.actual_seconds - planned_seconds).abs() * 100) as f64 / planned_seconds as f64;
+        let deviation_percent = ((actual.actual_seconds - planned_seconds).abs() * 100) as f64 / planned_seconds as f64;
         let outside = (deviation_percent - params.tolerance_percent as f64).max(0.0);
-        let score = (100.0 - outside * params.points_per_percent_outside as f64)
-            .clamp(0.0, 100.0)
-            .round() as u64;
+        let score = (100.0 - outside * params.points_per_percent_outside as f64).clamp(0.0, 100.0).round() as u64;
         sum += score;
-        let sign = if actual.actual_seconds >= planned_seconds {
-            "+"
-        } else {
-            "−"
-        };
+        let sign = if actual.actual_seconds >= planned_seconds { "+" } else { "−" };
         let ok = outside == 0.0;
         evidence.push(Evidence::new(
             ok,
@@ -588,21 +474,16 @@ fn timing(
             None,
         ));
     }
-    (
-        (sum as f64 / scenario.products.len() as f64).round() as u32,
-        evidence,
-    )
+    ((sum as f64 / scenario.products.len() as f64).round() as u32, evidence)
 }
 
 fn checklist(params: &ChecklistParams, facts: &AttemptFacts) -> (u32, Vec<Evidence>) {
     let mut weighted = 0.0;
     let mut evidence = Vec::new();
     let mut n_critical_open = 0u32;
-    for (phase, share) in [
-        (Phase::Before, params.before_percent),
-        (Phase::During, params.during_percent),
-        (Phase::After, params.after_percent),
-    ] {
+    for (phase, share) in
+        [(Phase::Before, params.before_percent), (Phase::During, params.during_percent), (Phase::After, params.after_percent)]
+    {
         let Some(phase_facts) = facts.checklist.iter().find(|c| c.phase == phase) else {
             evidence.push(Evidence::new(
                 false,
@@ -620,48 +501,25 @@ fn checklist(params: &ChecklistParams, facts: &AttemptFacts) -> (u32, Vec<Eviden
         weighted += ratio * share as f64;
         evidence.push(Evidence::new(
             phase_facts.satisfied >= phase_facts.total,
-            format!(
-                "{}清单完成 {}/{}",
-                phase.label_zh(),
-                phase_facts.satisfied,
-                phase_facts.total
-            ),
-            format!(
-                "{} checklist {}/{} done",
-                phase.label_en(),
-                phase_facts.satisfied,
-                phase_facts.total
-            ),
+            format!("{}清单完成 {}/{}", phase.label_zh(), phase_facts.satisfied, phase_facts.total),
+            format!("{} checklist {}/{} done", phase.label_en(), phase_facts.satisfied, phase_facts.total),
             None,
         ));
         for title in &phase_facts.critical_open {
             n_critical_open += 1;
             evidence.push(Evidence::new(
                 false,
-                format!(
-                    "{}关键项未完成：{title}，扣 {} 分",
-                    phase.label_zh(),
-                    params.critical_open_points
-                ),
-                format!(
-                    "{} critical item open: {title}: −{}",
-                    phase.label_en(),
-                    params.critical_open_points
-                ),
+                format!("{}关键项未完成：{title}，扣 {} 分", phase.label_zh(), params.critical_open_points),
+                format!("{} critical item open: {title}: −{}", phase.label_en(), params.critical_open_points),
                 None,
             ));
         }
     }
-    let score =
-        (weighted.round() as u32).saturating_sub(n_critical_open * params.critical_open_points);
+    let score = (weighted.round() as u32).saturating_sub(n_critical_open * params.critical_open_points);
     (score, evidence)
 }
 
-fn product_coverage(
-    params: &ProductCoverageParams,
-    scenario: &Scenario,
-    facts: &AttemptFacts,
-) -> (u32, Vec<Evidence>) {
+fn product_coverage(params: &ProductCoverageParams, scenario: &Scenario, facts: &AttemptFacts) -> (u32, Vec<Evidence>) {
     let mut sum = 0u64;
     let mut evidence = Vec::new();
     for product in &scenario.products {
@@ -675,12 +533,7 @@ fn product_coverage(
         for (done, value, zh, en) in [
             (presented, params.presented_points, "讲解", "presentation"),
             (price, params.price_points, "报价", "price"),
-            (
-                after_sales,
-                params.after_sales_points,
-                "售后说明",
-                "after-sales policy",
-            ),
+            (after_sales, params.after_sales_points, "售后说明", "after-sales policy"),
         ] {
             if done {
                 points += value;
@@ -706,17 +559,10 @@ fn product_coverage(
             ));
         }
     }
-    (
-        (sum as f64 / scenario.products.len() as f64).round() as u32,
-        evidence,
-    )
+    ((sum as f64 / scenario.products.len() as f64).round() as u32, evidence)
 }
 
-fn audience(
-    params: &AudienceParams,
-    scenario: &Scenario,
-    facts: &AttemptFacts,
-) -> (u32, Vec<Evidence>) {
+fn audience(params: &AudienceParams, scenario: &Scenario, facts: &AttemptFacts) -> (u32, Vec<Evidence>) {
     let expected = &scenario.audience;
     let actual = &facts.audience;
     let mut score = 0.0;
@@ -724,43 +570,14 @@ fn audience(
     // Counts as numbers, money as yuan with two decimals (not fen).
     let yuan = |fen: i64| format!("¥{}.{:02}", fen / 100, (fen % 100).abs());
     let figures: [(&str, &str, i64, i64, u32, bool); 3] = [
-        (
-            "峰值观众",
-            "peak viewers",
-            actual.peak_viewers as i64,
-            expected.expected_peak_viewers as i64,
-            params.peak_viewers_points,
-            false,
-        ),
-        (
-            "订单",
-            "orders",
-            actual.orders as i64,
-            expected.expected_orders as i64,
-            params.orders_points,
-            false,
-        ),
-        (
-            "GMV",
-            "GMV",
-            actual.gmv_fen,
-            expected.expected_gmv_fen,
-            params.gmv_points,
-            true,
-        ),
+        ("峰值观众", "peak viewers", actual.peak_viewers as i64, expected.expected_peak_viewers as i64, params.peak_viewers_points, false),
+        ("订单", "orders", actual.orders as i64, expected.expected_orders as i64, params.orders_points, false),
+        ("GMV", "GMV", actual.gmv_fen, expected.expected_gmv_fen, params.gmv_points, true),
     ];
     for (zh, en, got, want, points, money) in figures {
-        let ratio = if want <= 0 {
-            1.0
-        } else {
-            (got.max(0) as f64 / want as f64).min(1.0)
-        };
+        let ratio = if want <= 0 { 1.0 } else { (got.max(0) as f64 / want as f64).min(1.0) };
         score += ratio * points as f64;
-        let (got_text, want_text) = if money {
-            (yuan(got), yuan(want))
-        } else {
-            (got.to_string(), want.to_string())
-        };
+        let (got_text, want_text) = if money { (yuan(got), yuan(want)) } else { (got.to_string(), want.to_string()) };
         evidence.push(Evidence::new(
             got >= want,
             format!("{zh}：{got_text}，预期 {want_text}"),

@@ -47,11 +47,7 @@ pub fn report_html(report: &GradedReport) -> String {
         escape(&report.ended_at),
         clock(report.duration_seconds * 1000),
     );
-    let _ = writeln!(
-        html,
-        "<p>总分 <span class=\"total\">{:.1}</span> / 100</p>",
-        report.total
-    );
+    let _ = writeln!(html, "<p>总分 <span class=\"total\">{:.1}</span> / 100</p>", report.total);
     html.push_str("<h2>各项得分</h2>\n<table><tr><th>评分项</th><th>权重</th><th>得分</th><th>折算</th></tr>\n");
     for criterion in &report.criteria {
         let _ = writeln!(
@@ -69,12 +65,7 @@ pub fn report_html(report: &GradedReport) -> String {
         evidence_table(&mut html, &report.notes);
     }
     for criterion in &report.criteria {
-        let _ = writeln!(
-            html,
-            "<h2>{} · {} 分</h2>",
-            escape(&criterion.title_zh),
-            criterion.score
-        );
+        let _ = writeln!(html, "<h2>{} · {} 分</h2>", escape(&criterion.title_zh), criterion.score);
         evidence_table(&mut html, &criterion.evidence);
     }
     html.push_str("<h2>违规用语汇总</h2>\n");
@@ -95,11 +86,7 @@ pub fn report_html(report: &GradedReport) -> String {
     }
     if !report.missed_events.is_empty() {
         let missed: Vec<String> = report.missed_events.iter().map(|id| escape(id)).collect();
-        let _ = writeln!(
-            html,
-            "<p class=\"bad\">未处理的风险事件：{}</p>",
-            missed.join("、")
-        );
+        let _ = writeln!(html, "<p class=\"bad\">未处理的风险事件：{}</p>", missed.join("、"));
     }
     html.push_str("</body></html>\n");
     html
@@ -108,11 +95,7 @@ pub fn report_html(report: &GradedReport) -> String {
 fn evidence_table(html: &mut String, evidence: &[Evidence]) {
     html.push_str("<table><tr><th></th><th>时间</th><th>依据</th></tr>\n");
     for line in evidence {
-        let (class, mark) = if line.ok {
-            ("ok", "✓")
-        } else {
-            ("bad", "✗")
-        };
+        let (class, mark) = if line.ok { ("ok", "✓") } else { ("bad", "✗") };
         let _ = writeln!(
             html,
             "<tr><td class=\"{class}\">{mark}</td><td>{}</td><td>{}</td></tr>",
@@ -130,45 +113,21 @@ mod tests {
 
     #[test]
     fn the_page_has_chinese_labels_the_evidence_and_no_script_and_escapes_text() {
-        let scenario = embedded_scenarios()
-            .into_iter()
-            .find(|s| s.id == "orange-organic")
-            .unwrap();
-        let student = Student {
-            id: "2024<01>".into(),
-            name: "张三 & <script>alert(1)</script>".into(),
-        };
-        let mut facts = model_attempt(
-            &scenario,
-            student,
-            "2026-03-02T09:00:00+08:00",
-            "2026-03-02T09:10:00+08:00",
-        );
-        facts.events[0].responses = vec![Response {
-            at_ms: 95_000,
-            text: "都是有机的\"<b>\"".into(),
-            lint_error_count: 0,
-        }];
+        let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+        let student = Student { id: "2024<01>".into(), name: "张三 & <script>alert(1)</script>".into() };
+        let mut facts = model_attempt(&scenario, student, "2026-03-02T09:00:00+08:00", "2026-03-02T09:10:00+08:00");
+        facts.events[0].responses =
+            vec![Response { at_ms: 95_000, text: "都是有机的\"<b>\"".into(), lint_error_count: 0 }];
         let report = grade(&scenario, &Rubric::default_rubric(), &facts).unwrap();
         let html = report_html(&report);
         assert!(html.starts_with("<!DOCTYPE html>"));
-        assert!(
-            html.contains("直播演练成绩单")
-                && html.contains("风险事件处置")
-                && html.contains("总分")
-        );
+        assert!(html.contains("直播演练成绩单") && html.contains("风险事件处置") && html.contains("总分"));
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("张三 &amp; &lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(html.contains("2024&lt;01&gt;"));
         assert!(html.contains("都是有机的&quot;&lt;b&gt;&quot;"));
-        assert!(
-            html.contains("<td>1:35</td>"),
-            "the missed reply's time is shown"
-        );
+        assert!(html.contains("<td>1:35</td>"), "the missed reply's time is shown");
         assert!(html.contains("未处理的风险事件：organic-question"));
-        assert!(
-            !html.contains("http://") && !html.contains("https://"),
-            "no external resources"
-        );
+        assert!(!html.contains("http://") && !html.contains("https://"), "no external resources");
     }
 }

@@ -29,48 +29,39 @@
 
 #![deny(missing_docs)]
 
+mod files;
 mod class;
 mod demo;
 mod facts;
-mod files;
 mod grade;
 mod html;
-mod roster;
 mod rubric;
 mod scenario;
+mod roster;
 mod sign;
 mod trend;
 
-pub use class::{
-    ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, KeyTrust, Regrade,
-    RowFilter, RowStatus, SortKey,
-};
 pub use demo::model_attempt;
-pub use ed25519_dalek::SigningKey;
-pub use facts::{
-    AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, FindingSource, LintFact, Phase,
-    ProductFacts, Response, Severity, Student,
-};
 pub use files::{RosterFileError, file_name, read_roster_file, read_submissions};
+pub use facts::{
+    AttemptFacts, AudienceFacts, ChecklistFacts, EventFacts, FindingSource, LintFact, Phase, ProductFacts,
+    Response, Severity, Student,
+};
+pub use ed25519_dalek::SigningKey;
 pub use grade::{CriterionScore, Evidence, GradeError, GradedReport, Mistake, grade};
 pub use html::report_html;
-pub use roster::{
-    Roster, RosterError, RosterFormat, RosterImport, RosterRowError, RosterStudent, read_roster,
-};
 pub use rubric::{
-    AudienceParams, ChecklistParams, ComplianceParams, Criterion, CriterionId, CriterionParams,
-    DEFAULT_RUBRIC, ProductCoverageParams, RiskyEventsParams, Rubric, RubricError, TimingParams,
+    AudienceParams, ChecklistParams, ComplianceParams, Criterion, CriterionId, CriterionParams, DEFAULT_RUBRIC,
+    ProductCoverageParams, Rubric, RubricError, RiskyEventsParams, TimingParams,
 };
 pub use scenario::{
-    Action, AudienceMood, AudienceProfile, AudienceSize, EMBEDDED, EventKind, Handling, Risk,
-    Scenario, ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir,
-    parse_scenario, scenarios_with_folder,
+    Action, AudienceMood, AudienceProfile, AudienceSize, EMBEDDED, EventKind, Handling, Risk, Scenario,
+    ScenarioError, ScenarioProduct, ScriptedEvent, embedded_scenarios, load_dir, parse_scenario, scenarios_with_folder,
 };
-pub use sign::{
-    REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json,
-    key_fingerprint, normalize_fingerprint, sign, signing_key_fingerprint, verify,
-};
+pub use sign::{REPORT_FORMAT, ReportPayload, SignedReport, VerifiedReport, VerifyError, canonical_json, key_fingerprint, normalize_fingerprint, sign, signing_key_fingerprint, verify};
 pub use trend::{CriterionTrend, Trend, TrendPoint, trend};
+pub use roster::{Roster, RosterError, RosterFormat, RosterImport, RosterRowError, RosterStudent, read_roster};
+pub use class::{ClassMistake, ClassRow, ClassTable, CriterionColumn, FileProblem, KeyPins, KeyTrust, Regrade, RowFilter, RowStatus, SortKey};
 
 #[cfg(test)]
 mod testoibits {

@@ -200,9 +200,7 @@ pub enum RubricError {
         message: String,
     },
     /// A criterion id that `grade` does not know.
-    #[error(
-        "{file}: unknown criterion {id:?}; use one of compliance, risky_events, timing, checklist, product_coverage, audience"
-    )]
+    #[error("{file}: unknown criterion {id:?}; use one of compliance, risky_events, timing, checklist, product_coverage, audience")]
     UnknownCriterion {
         /// The file's name.
         file: String,
@@ -266,70 +264,38 @@ impl Rubric {
     /// Parses and validates a rubric; `file` names it in errors.
     pub fn parse(file: &str, source: &str) -> Result<Rubric, RubricError> {
         let parse_error = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = span
-                .map(|span| line_column(source, span.start))
-                .unwrap_or((0, 0));
-            RubricError::Parse {
-                file: file.to_string(),
-                line,
-                column,
-                message,
-            }
+            let (line, column) = span.map(|span| line_column(source, span.start)).unwrap_or((0, 0));
+            RubricError::Parse { file: file.to_string(), line, column, message }
         };
-        let raw: RawRubric = toml::from_str(source)
-            .map_err(|err| parse_error(err.span(), err.message().to_string()))?;
+        let raw: RawRubric =
+            toml::from_str(source).map_err(|err| parse_error(err.span(), err.message().to_string()))?;
         let mut criteria: Vec<Criterion> = Vec::new();
         for spanned in raw.criteria {
             let span = spanned.span();
             let raw_criterion = spanned.into_inner();
-            let id = CriterionId::parse(&raw_criterion.id).ok_or_else(|| {
-                RubricError::UnknownCriterion {
-                    file: file.to_string(),
-                    id: raw_criterion.id.clone(),
-                }
-            })?;
+            let id = CriterionId::parse(&raw_criterion.id)
+                .ok_or_else(|| RubricError::UnknownCriterion { file: file.to_string(), id: raw_criterion.id.clone() })?;
             if criteria.iter().any(|c| c.id() == id) {
-                return Err(RubricError::DuplicateCriterion {
-                    file: file.to_string(),
-                    id: raw_criterion.id,
-                });
+                return Err(RubricError::DuplicateCriterion { file: file.to_string(), id: raw_criterion.id });
             }
             let table = toml::Value::Table(raw_criterion.params);
             let params_error = |err: toml::de::Error| {
-                parse_error(
-                    Some(span.clone()),
-                    format!("criterion {:?}: {}", raw_criterion.id, err.message()),
-                )
+                parse_error(Some(span.clone()), format!("criterion {:?}: {}", raw_criterion.id, err.message()))
             };
             let params = match id {
-                CriterionId::Compliance => {
-                    CriterionParams::Compliance(table.try_into().map_err(params_error)?)
-                }
-                CriterionId::RiskyEvents => {
-                    CriterionParams::RiskyEvents(table.try_into().map_err(params_error)?)
-                }
-                CriterionId::Timing => {
-                    CriterionParams::Timing(table.try_into().map_err(params_error)?)
-                }
-                CriterionId::Checklist => {
-                    CriterionParams::Checklist(table.try_into().map_err(params_error)?)
-                }
+                CriterionId::Compliance => CriterionParams::Compliance(table.try_into().map_err(params_error)?),
+                CriterionId::RiskyEvents => CriterionParams::RiskyEvents(table.try_into().map_err(params_error)?),
+                CriterionId::Timing => CriterionParams::Timing(table.try_into().map_err(params_error)?),
+                CriterionId::Checklist => CriterionParams::Checklist(table.try_into().map_err(params_error)?),
                 CriterionId::ProductCoverage => {
                     CriterionParams::ProductCoverage(table.try_into().map_err(params_error)?)
                 }
-                CriterionId::Audience => {
-                    CriterionParams::Audience(table.try_into().map_err(params_error)?)
-                }
+                CriterionId::Audience => CriterionParams::Audience(table.try_into().map_err(params_error)?),
             };
-            let params_invalid = |message: String| RubricError::Params {
-                file: file.to_string(),
-                id: id.as_str().to_string(),
-                message,
-            };
+            let params_invalid =
+                |message: String| RubricError::Params { file: file.to_string(), id: id.as_str().to_string(), message };
             match &params {
-                CriterionParams::Checklist(p)
-                    if p.before_percent + p.during_percent + p.after_percent != 100 =>
-                {
+                CriterionParams::Checklist(p) if p.before_percent + p.during_percent + p.after_percent != 100 => {
                     return Err(params_invalid(format!(
                         "before/during/after percents sum to {}, not 100",
                         p.before_percent + p.during_percent + p.after_percent
@@ -343,19 +309,14 @@ impl Rubric {
                         p.presented_points + p.price_points + p.after_sales_points
                     )));
                 }
-                CriterionParams::Audience(p)
-                    if p.peak_viewers_points + p.orders_points + p.gmv_points != 100 =>
-                {
+                CriterionParams::Audience(p) if p.peak_viewers_points + p.orders_points + p.gmv_points != 100 => {
                     return Err(params_invalid(format!(
                         "viewers/orders/GMV points sum to {}, not 100",
                         p.peak_viewers_points + p.orders_points + p.gmv_points
                     )));
                 }
                 CriterionParams::RiskyEvents(p) if p.late_credit_percent > 100 => {
-                    return Err(params_invalid(format!(
-                        "late_credit_percent {} is over 100",
-                        p.late_credit_percent
-                    )));
+                    return Err(params_invalid(format!("late_credit_percent {} is over 100", p.late_credit_percent)));
                 }
                 _ => {}
             }
@@ -368,29 +329,16 @@ impl Rubric {
         }
         let sum: u32 = criteria.iter().map(|c| c.weight).sum();
         if sum != 100 {
-            return Err(RubricError::WeightSum {
-                file: file.to_string(),
-                sum,
-            });
+            return Err(RubricError::WeightSum { file: file.to_string(), sum });
         }
-        Ok(Rubric {
-            id: raw.id,
-            version: raw.version,
-            title_zh: raw.title_zh,
-            title_en: raw.title_en,
-            criteria,
-        })
+        Ok(Rubric { id: raw.id, version: raw.version, title_zh: raw.title_zh, title_en: raw.title_en, criteria })
     }
 }
 
 pub(crate) fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |tail| tail.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |tail| tail.chars().count()) + 1;
     (line, column)
 }
 
@@ -410,30 +358,21 @@ mod tests {
     fn weights_that_do_not_sum_to_100_are_refused_with_the_sum() {
         let source = DEFAULT_RUBRIC.replacen("weight = 25", "weight = 30", 1);
         let err = Rubric::parse("mine.toml", &source).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "mine.toml: criterion weights sum to 105, not 100; adjust the weights"
-        );
+        assert_eq!(err.to_string(), "mine.toml: criterion weights sum to 105, not 100; adjust the weights");
     }
 
     #[test]
     fn an_unknown_criterion_is_refused_by_name() {
         let source = DEFAULT_RUBRIC.replacen("id = \"audience\"", "id = \"charisma\"", 1);
         let err = Rubric::parse("mine.toml", &source).unwrap_err();
-        assert!(
-            matches!(&err, RubricError::UnknownCriterion { id, .. } if id == "charisma"),
-            "{err}"
-        );
+        assert!(matches!(&err, RubricError::UnknownCriterion { id, .. } if id == "charisma"), "{err}");
     }
 
     #[test]
     fn a_duplicate_criterion_is_refused() {
         let source = DEFAULT_RUBRIC.replacen("id = \"audience\"", "id = \"compliance\"", 1);
         let err = Rubric::parse("mine.toml", &source).unwrap_err();
-        assert!(
-            matches!(&err, RubricError::DuplicateCriterion { id, .. } if id == "compliance"),
-            "{err}"
-        );
+        assert!(matches!(&err, RubricError::DuplicateCriterion { id, .. } if id == "compliance"), "{err}");
     }
 
     #[test]
@@ -441,10 +380,7 @@ mod tests {
         let source = DEFAULT_RUBRIC.replacen("tolerance_percent", "tolerence_percent", 1);
         let err = Rubric::parse("mine.toml", &source).unwrap_err();
         let text = err.to_string();
-        let line = DEFAULT_RUBRIC
-            .lines()
-            .position(|l| l.contains("id = \"timing\""))
-            .unwrap();
+        let line = DEFAULT_RUBRIC.lines().position(|l| l.contains("id = \"timing\"")).unwrap();
         assert!(text.contains("criterion \"timing\""), "{text}");
         assert!(text.contains("tolerence_percent"), "{text}");
         // The span is the criterion's table, which starts at its `[[criteria]]` header.

@@ -11,26 +11,11 @@ use sha2::{Digest, Sha256};
 
 /// The scenarios shipped with the binary, as `(file name, TOML source)`.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "orange-organic.toml",
-        include_str!("../../../assets/scenarios/orange-organic.toml"),
-    ),
-    (
-        "honey-health.toml",
-        include_str!("../../../assets/scenarios/honey-health.toml"),
-    ),
-    (
-        "tea-off-platform.toml",
-        include_str!("../../../assets/scenarios/tea-off-platform.toml"),
-    ),
-    (
-        "rice-stock-out.toml",
-        include_str!("../../../assets/scenarios/rice-stock-out.toml"),
-    ),
-    (
-        "county-charity.toml",
-        include_str!("../../../assets/scenarios/county-charity.toml"),
-    ),
+    ("orange-organic.toml", include_str!("../../../assets/scenarios/orange-organic.toml")),
+    ("honey-health.toml", include_str!("../../../assets/scenarios/honey-health.toml")),
+    ("tea-off-platform.toml", include_str!("../../../assets/scenarios/tea-off-platform.toml")),
+    ("rice-stock-out.toml", include_str!("../../../assets/scenarios/rice-stock-out.toml")),
+    ("county-charity.toml", include_str!("../../../assets/scenarios/county-charity.toml")),
 ];
 
 /// One rehearsal scenario.
@@ -339,22 +324,11 @@ pub enum ScenarioError {
 /// Parses one scenario from TOML; `file` names it in errors.
 pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
     let raw: raw::Scenario = toml::from_str(source).map_err(|err| {
-        let (line, column) = err
-            .span()
-            .map(|span| crate::rubric::line_column(source, span.start))
-            .unwrap_or((0, 0));
-        ScenarioError::Parse {
-            file: file.to_string(),
-            line,
-            column,
-            message: err.message().to_string(),
-        }
+        let (line, column) = err.span().map(|span| crate::rubric::line_column(source, span.start)).unwrap_or((0, 0));
+        ScenarioError::Parse { file: file.to_string(), line, column, message: err.message().to_string() }
     })?;
     let scenario = raw.into_scenario(source_hash(source));
-    validate(&scenario).map_err(|message| ScenarioError::Invalid {
-        file: file.to_string(),
-        message,
-    })?;
+    validate(&scenario).map_err(|message| ScenarioError::Invalid { file: file.to_string(), message })?;
     Ok(scenario)
 }
 
@@ -362,9 +336,7 @@ pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioErro
 pub fn embedded_scenarios() -> Vec<Scenario> {
     EMBEDDED
         .iter()
-        .map(|(file, source)| {
-            parse_scenario(file, source).expect("embedded scenarios are valid (tested)")
-        })
+        .map(|(file, source)| parse_scenario(file, source).expect("embedded scenarios are valid (tested)"))
         .collect()
 }
 
@@ -390,17 +362,11 @@ pub fn scenarios_with_folder(dir: &Path) -> (Vec<Scenario>, Vec<ScenarioError>) 
 ///
 /// Each bad file is returned with its error and the good ones are still loaded.
 pub fn load_dir(dir: &Path) -> Result<(Vec<Scenario>, Vec<ScenarioError>), ScenarioError> {
-    let io = |path: &Path, source| ScenarioError::Io {
-        path: path.display().to_string(),
-        source,
-    };
+    let io = |path: &Path, source| ScenarioError::Io { path: path.display().to_string(), source };
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|err| io(dir, err))? {
         let path = entry.map_err(|err| io(dir, err))?.path();
-        if path
-            .extension()
-            .is_some_and(|ext| ext.eq_ignore_ascii_case("toml"))
-        {
+        if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("toml")) {
             paths.push(path);
         }
     }
@@ -418,11 +384,9 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Scenario>, Vec<ScenarioError>), Scena
         };
         match parse_scenario(&file, &source) {
             Ok(scenario) => match scenarios.iter().find(|(_, s)| s.id == scenario.id) {
-                Some((other, _)) => errors.push(ScenarioError::DuplicateId {
-                    file,
-                    id: scenario.id,
-                    other: other.clone(),
-                }),
+                Some((other, _)) => {
+                    errors.push(ScenarioError::DuplicateId { file, id: scenario.id, other: other.clone() })
+                }
                 None => scenarios.push((file, scenario)),
             },
             Err(err) => errors.push(err),
@@ -444,17 +408,11 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
         return Err("no products; add at least one [[products]] table".into());
     }
     for (idx, product) in scenario.products.iter().enumerate() {
-        if scenario.products[..idx]
-            .iter()
-            .any(|p| p.sku == product.sku)
-        {
+        if scenario.products[..idx].iter().any(|p| p.sku == product.sku) {
             return Err(format!("product SKU {:?} appears twice", product.sku));
         }
         if product.planned_minutes == 0 {
-            return Err(format!(
-                "product {:?}: planned_minutes is 0; plan at least 1 minute",
-                product.sku
-            ));
+            return Err(format!("product {:?}: planned_minutes is 0; plan at least 1 minute", product.sku));
         }
         if product.price_fen < 0 || product.live_price_fen < 0 {
             return Err(format!("product {:?}: a price is negative", product.sku));
@@ -477,16 +435,10 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
         // The practice shop's limits for a scripted comment (platform contract).
         if let EventKind::Comment { user, text } = &event.kind {
             if user.trim().is_empty() || user.chars().count() > 32 {
-                return Err(format!(
-                    "event {:?}: user {user:?} must be 1-32 characters",
-                    event.id
-                ));
+                return Err(format!("event {:?}: user {user:?} must be 1-32 characters", event.id));
             }
             if text.trim().is_empty() || text.chars().count() > 200 {
-                return Err(format!(
-                    "event {:?}: comment text must be 1-200 characters",
-                    event.id
-                ));
+                return Err(format!("event {:?}: comment text must be 1-200 characters", event.id));
             }
         }
         if let EventKind::StockOut { sku } | EventKind::CouponDue { sku } = &event.kind
@@ -495,18 +447,10 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
             return Err(format!("event {:?}: no product with SKU {sku:?}", event.id));
         }
         if matches!(event.kind, EventKind::StockOut { .. }) && event.handled.action.is_none() {
-            return Err(format!(
-                "event {:?}: a stock_out event needs handled.action = \"take_off\"",
-                event.id
-            ));
+            return Err(format!("event {:?}: a stock_out event needs handled.action = \"take_off\"", event.id));
         }
         for required in &event.handled.must_say_any {
-            if let Some(forbidden) = event
-                .handled
-                .must_not_say
-                .iter()
-                .find(|w| required.contains(w.as_str()))
-            {
+            if let Some(forbidden) = event.handled.must_not_say.iter().find(|w| required.contains(w.as_str())) {
                 return Err(format!(
                     "event {:?}: the required {required:?} contains the forbidden {forbidden:?}, so no reply can pass; shorten the forbidden word",
                     event.id
@@ -514,10 +458,7 @@ fn validate(scenario: &Scenario) -> Result<(), String> {
             }
         }
         if !event.needs_reply() && event.handled.action.is_none() {
-            return Err(format!(
-                "event {:?}: nothing to do; set handled.must_say_any or handled.action",
-                event.id
-            ));
+            return Err(format!("event {:?}: nothing to do; set handled.must_say_any or handled.action", event.id));
         }
     }
     Ok(())
@@ -670,10 +611,8 @@ mod tests {
     fn every_embedded_scenario_parses_and_the_risks_are_covered() {
         let scenarios = embedded_scenarios();
         assert!(scenarios.len() >= 5);
-        let risks: std::collections::BTreeSet<Risk> = scenarios
-            .iter()
-            .flat_map(|s| s.events.iter().map(|e| e.risk))
-            .collect();
+        let risks: std::collections::BTreeSet<Risk> =
+            scenarios.iter().flat_map(|s| s.events.iter().map(|e| e.risk)).collect();
         for risk in [
             Risk::Certificate,
             Risk::Complaint,
@@ -686,33 +625,17 @@ mod tests {
             assert!(risks.contains(&risk), "no scenario trains {risk:?}");
         }
         for scenario in &scenarios {
-            assert!(
-                (5..=15).contains(&scenario.target_minutes),
-                "{}",
-                scenario.id
-            );
+            assert!((5..=15).contains(&scenario.target_minutes), "{}", scenario.id);
             assert_eq!(scenario.source_hash.len(), 16);
         }
     }
 
     #[test]
     fn the_organic_question_forbids_the_word_when_no_certificate_is_on_file() {
-        let scenario = embedded_scenarios()
-            .into_iter()
-            .find(|s| s.id == "orange-organic")
-            .unwrap();
-        let event = scenario
-            .events
-            .iter()
-            .find(|e| e.risk == Risk::Certificate)
-            .unwrap();
+        let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+        let event = scenario.events.iter().find(|e| e.risk == Risk::Certificate).unwrap();
         assert!(event.handled.must_not_say.iter().any(|w| w == "有机"));
-        assert!(
-            scenario
-                .products
-                .iter()
-                .all(|p| !p.certificates.iter().any(|c| c.contains("有机")))
-        );
+        assert!(scenario.products.iter().all(|p| !p.certificates.iter().any(|c| c.contains("有机"))));
     }
 
     #[test]
@@ -729,16 +652,9 @@ mod tests {
 
     #[test]
     fn a_required_word_that_contains_a_forbidden_one_is_refused() {
-        let source =
-            EMBEDDED[1]
-                .1
-                .replacen("must_not_say = [\"能治好\"", "must_not_say = [\"能治\"", 1);
+        let source = EMBEDDED[1].1.replacen("must_not_say = [\"能治好\"", "must_not_say = [\"能治\"", 1);
         let err = parse_scenario("honey.toml", &source).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("the required \"不能治病\" contains the forbidden \"能治\""),
-            "{err}"
-        );
+        assert!(err.to_string().contains("the required \"不能治病\" contains the forbidden \"能治\""), "{err}");
     }
 
     #[test]
@@ -755,11 +671,7 @@ mod tests {
         let dir = tmp.path();
         let good = EMBEDDED[0].1;
         std::fs::write(dir.join("a.toml"), good).unwrap();
-        let bad = good.replacen(
-            "kind = \"stock_out\"\nsku = \"",
-            "kind = \"stock_out\"\nsku = \"NOPE-",
-            1,
-        );
+        let bad = good.replacen("kind = \"stock_out\"\nsku = \"", "kind = \"stock_out\"\nsku = \"NOPE-", 1);
         assert_ne!(bad, good, "the first scenario has a stock_out event");
         let bad = bad.replacen("id = \"orange-organic\"", "id = \"other\"", 1);
         std::fs::write(dir.join("b.toml"), bad).unwrap();
@@ -768,15 +680,8 @@ mod tests {
         let (scenarios, errors) = load_dir(dir).unwrap();
         assert_eq!(scenarios.len(), 1);
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(
-            errors[0]
-                .to_string()
-                .contains("no product with SKU \"NOPE-"),
-            "{}",
-            errors[0]
-        );
-        assert!(
-            matches!(&errors[1], ScenarioError::DuplicateId { id, .. } if id == "orange-organic")
-        );
+        assert!(errors[0].to_string().contains("no product with SKU \"NOPE-"), "{}", errors[0]);
+        assert!(matches!(&errors[1], ScenarioError::DuplicateId { id, .. } if id == "orange-organic"));
     }
+
 }

@@ -68,24 +68,16 @@ pub enum VerifyError {
     #[error("the file is not a readable report ({0}); ask the student to export it again")]
     Unreadable(String),
     /// JSON of some other kind or version.
-    #[error(
-        "the file is not an AnchorDesk course report (format {0:?}); ask the student for the exported report file"
-    )]
+    #[error("the file is not an AnchorDesk course report (format {0:?}); ask the student for the exported report file")]
     WrongFormat(String),
     /// The public key or signature field is not valid hex of the right length.
-    #[error(
-        "the key or signature in the file is damaged ({0}); ask the student to export it again"
-    )]
+    #[error("the key or signature in the file is damaged ({0}); ask the student to export it again")]
     Damaged(String),
     /// The payload no longer matches what was signed.
-    #[error(
-        "the report was edited after it was signed; do not accept it, ask the student to export it again from the app"
-    )]
+    #[error("the report was edited after it was signed; do not accept it, ask the student to export it again from the app")]
     Edited,
     /// The payload's digest matches but the signature does not.
-    #[error(
-        "the signature does not match the report (forged or altered together with its digest); do not accept it"
-    )]
+    #[error("the signature does not match the report (forged or altered together with its digest); do not accept it")]
     BadSignature,
     /// Signed, but the payload is not a report and its facts, or they disagree.
     #[error("the signed content is inconsistent ({0}); ask the student to export it again")]
@@ -107,10 +99,7 @@ impl VerifyError {
 
     /// Whether the file was readable but altered: edited, forged or damaged.
     pub fn is_tampering(&self) -> bool {
-        matches!(
-            self,
-            VerifyError::Edited | VerifyError::BadSignature | VerifyError::Damaged(_)
-        )
+        matches!(self, VerifyError::Edited | VerifyError::BadSignature | VerifyError::Damaged(_))
     }
 }
 
@@ -143,27 +132,20 @@ fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
                 if idx > 0 {
                     out.push(b',');
                 }
-                serde_json::to_writer(&mut *out, key)
-                    .expect("writing a string to a Vec cannot fail");
+                serde_json::to_writer(&mut *out, key).expect("writing a string to a Vec cannot fail");
                 out.push(b':');
                 write_canonical(item, out);
             }
             out.push(b'}');
         }
-        scalar => {
-            serde_json::to_writer(&mut *out, scalar).expect("writing a scalar to a Vec cannot fail")
-        }
+        scalar => serde_json::to_writer(&mut *out, scalar).expect("writing a scalar to a Vec cannot fail"),
     }
 }
 
 /// Signs a graded report together with its facts.
 pub fn sign(report: &GradedReport, facts: &AttemptFacts, key: &SigningKey) -> SignedReport {
-    let payload = ReportPayload {
-        report: report.clone(),
-        facts: facts.clone(),
-    };
-    let payload = serde_json::to_value(&payload)
-        .expect("report types serialize to JSON (no non-string map keys)");
+    let payload = ReportPayload { report: report.clone(), facts: facts.clone() };
+    let payload = serde_json::to_value(&payload).expect("report types serialize to JSON (no non-string map keys)");
     let bytes = canonical_json(&payload);
     let signature = key.sign(&bytes);
     SignedReport {
@@ -178,8 +160,7 @@ pub fn sign(report: &GradedReport, facts: &AttemptFacts, key: &SigningKey) -> Si
 impl SignedReport {
     /// The file's bytes: pretty JSON, UTF-8.
     pub fn to_json_bytes(&self) -> Vec<u8> {
-        let mut bytes =
-            serde_json::to_vec_pretty(self).expect("a signed report serializes to JSON");
+        let mut bytes = serde_json::to_vec_pretty(self).expect("a signed report serializes to JSON");
         bytes.push(b'\n');
         bytes
     }
@@ -191,11 +172,7 @@ impl SignedReport {
 pub fn key_fingerprint(public_key_hex: &str) -> String {
     let key = hex::decode(public_key_hex).unwrap_or_else(|_| public_key_hex.as_bytes().to_vec());
     let digest = hex::encode_upper(Sha256::digest(&key));
-    digest.as_bytes()[..16]
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-")
+    digest.as_bytes()[..16].chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
 }
 
 /// The fingerprint of a signing key's public half: what a student's desk shows and the
@@ -207,19 +184,9 @@ pub fn signing_key_fingerprint(key: &SigningKey) -> String {
 /// A fingerprint as typed (any case, with spaces or dashes) in the form [`key_fingerprint`]
 /// gives, or `None` when it is not 16 hex digits.
 pub fn normalize_fingerprint(typed: &str) -> Option<String> {
-    let digits: String = typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '－' && *c != ':')
-        .collect::<String>()
-        .to_uppercase();
-    (digits.len() == 16 && digits.chars().all(|c| c.is_ascii_hexdigit())).then(|| {
-        digits
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join("-")
-    })
+    let digits: String = typed.chars().filter(|c| !c.is_whitespace() && *c != '-' && *c != '－' && *c != ':').collect::<String>().to_uppercase();
+    (digits.len() == 16 && digits.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| digits.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-"))
 }
 
 /// Reads and verifies a signed report file.
@@ -249,25 +216,16 @@ pub fn verify(bytes: &[u8]) -> Result<VerifiedReport, VerifyError> {
     if hex::encode(Sha256::digest(&canonical)) != signed.payload_sha256.to_ascii_lowercase() {
         return Err(VerifyError::Edited);
     }
-    key.verify(&canonical, &signature)
-        .map_err(|_| VerifyError::BadSignature)?;
-    let payload: ReportPayload = serde_json::from_value(signed.payload)
-        .map_err(|err| VerifyError::Inconsistent(err.to_string()))?;
+    key.verify(&canonical, &signature).map_err(|_| VerifyError::BadSignature)?;
+    let payload: ReportPayload =
+        serde_json::from_value(signed.payload).map_err(|err| VerifyError::Inconsistent(err.to_string()))?;
     if payload.report.student != payload.facts.student {
-        return Err(VerifyError::Inconsistent(
-            "the report and its facts name different students".into(),
-        ));
+        return Err(VerifyError::Inconsistent("the report and its facts name different students".into()));
     }
     if payload.report.scenario_id != payload.facts.scenario_id {
-        return Err(VerifyError::Inconsistent(
-            "the report and its facts name different scenarios".into(),
-        ));
+        return Err(VerifyError::Inconsistent("the report and its facts name different scenarios".into()));
     }
-    Ok(VerifiedReport {
-        report: payload.report,
-        facts: payload.facts,
-        public_key: signed.public_key,
-    })
+    Ok(VerifiedReport { report: payload.report, facts: payload.facts, public_key: signed.public_key })
 }
 
 #[cfg(test)]
@@ -277,22 +235,11 @@ mod tests {
 
     fn signed(key_seed: u8) -> (SignedReport, GradedReport) {
         let scenario = embedded_scenarios().into_iter().next().unwrap();
-        let student = Student {
-            id: "2024001".into(),
-            name: "张三".into(),
-        };
-        let mut facts = model_attempt(
-            &scenario,
-            student,
-            "2026-03-02T09:00:00+08:00",
-            "2026-03-02T09:10:00+08:00",
-        );
+        let student = Student { id: "2024001".into(), name: "张三".into() };
+        let mut facts = model_attempt(&scenario, student, "2026-03-02T09:00:00+08:00", "2026-03-02T09:10:00+08:00");
         facts.products[0].price_stated = false;
         let report = grade(&scenario, &Rubric::default_rubric(), &facts).unwrap();
-        (
-            sign(&report, &facts, &SigningKey::from_bytes(&[key_seed; 32])),
-            report,
-        )
+        (sign(&report, &facts, &SigningKey::from_bytes(&[key_seed; 32])), report)
     }
 
     #[test]
@@ -300,10 +247,7 @@ mod tests {
         let (file, report) = signed(7);
         let verified = verify(&file.to_json_bytes()).unwrap();
         assert_eq!(verified.report, report);
-        assert_eq!(
-            verified.public_key,
-            hex::encode(SigningKey::from_bytes(&[7; 32]).verifying_key().to_bytes())
-        );
+        assert_eq!(verified.public_key, hex::encode(SigningKey::from_bytes(&[7; 32]).verifying_key().to_bytes()));
         // Re-indenting or reordering keys does not break it.
         let compact = serde_json::to_vec(&file).unwrap();
         assert!(verify(&compact).is_ok());
@@ -323,10 +267,7 @@ mod tests {
         let (mut file, _) = signed(7);
         file.payload["report"]["total"] = serde_json::json!(100.0);
         file.payload_sha256 = hex::encode(Sha256::digest(canonical_json(&file.payload)));
-        assert_eq!(
-            verify(&file.to_json_bytes()).unwrap_err(),
-            VerifyError::BadSignature
-        );
+        assert_eq!(verify(&file.to_json_bytes()).unwrap_err(), VerifyError::BadSignature);
     }
 
     #[test]
@@ -334,41 +275,24 @@ mod tests {
         let (mut file, _) = signed(7);
         let (other, _) = signed(8);
         file.public_key = other.public_key;
-        assert_eq!(
-            verify(&file.to_json_bytes()).unwrap_err(),
-            VerifyError::BadSignature
-        );
+        assert_eq!(verify(&file.to_json_bytes()).unwrap_err(), VerifyError::BadSignature);
     }
 
     #[test]
     fn wrong_format_unreadable_and_damaged_are_distinct() {
         let (mut file, _) = signed(7);
-        assert!(matches!(
-            verify(b"{not json").unwrap_err(),
-            VerifyError::Unreadable(_)
-        ));
-        assert!(
-            matches!(verify(br#"{"format":"something/2"}"#).unwrap_err(), VerifyError::WrongFormat(f) if f == "something/2")
-        );
-        assert!(matches!(
-            verify(b"[1,2]").unwrap_err(),
-            VerifyError::WrongFormat(_)
-        ));
+        assert!(matches!(verify(b"{not json").unwrap_err(), VerifyError::Unreadable(_)));
+        assert!(matches!(verify(br#"{"format":"something/2"}"#).unwrap_err(), VerifyError::WrongFormat(f) if f == "something/2"));
+        assert!(matches!(verify(b"[1,2]").unwrap_err(), VerifyError::WrongFormat(_)));
         file.signature.truncate(10);
         let err = verify(&file.to_json_bytes()).unwrap_err();
         assert!(matches!(err, VerifyError::Damaged(_)) && err.is_tampering());
-        assert_eq!(
-            err.message_zh(),
-            "文件中的密钥或签名已损坏，请让学生重新导出"
-        );
+        assert_eq!(err.message_zh(), "文件中的密钥或签名已损坏，请让学生重新导出");
     }
 
     #[test]
     fn canonical_json_sorts_keys_at_every_level() {
         let value = serde_json::json!({"b": [{"z": 1, "a": "x"}], "a": 1.5});
-        assert_eq!(
-            canonical_json(&value),
-            br#"{"a":1.5,"b":[{"a":"x","z":1}]}"#
-        );
+        assert_eq!(canonical_json(&value), br#"{"a":1.5,"b":[{"a":"x","z":1}]}"#);
     }
 }

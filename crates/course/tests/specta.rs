@@ -13,9 +13,7 @@ fn course_types_export_to_typescript() {
         .register::<VerifiedReport>()
         .register::<ClassTable>()
         .register::<Trend>();
-    let ts = specta_typescript::Typescript::default()
-        .export(&types, specta_serde::Format)
-        .unwrap();
+    let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
     assert!(ts.contains("gmvFen: number"), "{ts}");
     assert!(ts.contains("firedAtMs: number"), "{ts}");
     assert!(ts.contains("export type ClassTable"), "{ts}");

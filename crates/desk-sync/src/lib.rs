@@ -14,10 +14,8 @@ pub mod team;
 
 use anchordesk_core::Store;
 use anchordesk_core::store::{OutboxOp, OutboxRow, ScriptEvent};
+use anchordesk_platform::{BroadcastCreate, BroadcastScript, ProductUpsert, ReplyCreate, ScriptedEvent, ScriptedKind};
 use anchordesk_platform::sync::{Command, OutboxEntry, OutboxStore, StoreError};
-use anchordesk_platform::{
-    BroadcastCreate, BroadcastScript, ProductUpsert, ReplyCreate, ScriptedEvent, ScriptedKind,
-};
 use std::sync::{Arc, Mutex};
 
 /// A row the desk wrote that this build cannot read (a newer build's, or damaged).
@@ -31,10 +29,7 @@ pub struct MappingError {
 /// The platform command for one outbox row: every operation the desk writes has exactly one
 /// command (the match is exhaustive, so a new operation does not compile until it is mapped).
 pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
-    let op = row
-        .op
-        .clone()
-        .map_err(|reason| MappingError { id: row.id, reason })?;
+    let op = row.op.clone().map_err(|reason| MappingError { id: row.id, reason })?;
     Ok(match op {
         OutboxOp::UpsertProduct(draft) => Command::UpsertProduct {
             sku: draft.sku.clone(),
@@ -47,74 +42,24 @@ pub fn command_for(row: &OutboxRow) -> Result<Command, MappingError> {
             },
         },
         OutboxOp::SetStock { sku, stock } => Command::SetStock { sku, stock },
-        OutboxOp::CreateBroadcast {
-            broadcast_id,
-            title,
-            skus,
-        } => Command::CreateBroadcast {
-            broadcast: BroadcastCreate {
-                id: broadcast_id,
-                title,
-                anchor_id: None,
-                products: skus,
-                scheduled_start_ms: None,
-            },
+        OutboxOp::CreateBroadcast { broadcast_id, title, skus } => Command::CreateBroadcast {
+            broadcast: BroadcastCreate { id: broadcast_id, title, anchor_id: None, products: skus, scheduled_start_ms: None },
         },
-        OutboxOp::SetLineup { broadcast_id, skus } => Command::SetLineup {
-            broadcast_id,
-            products: skus,
-        },
-        OutboxOp::ListInBag {
-            broadcast_id,
-            sku,
-            live_price_fen,
-        } => Command::ListInBag {
-            broadcast_id,
-            sku,
-            live_price_fen,
-        },
+        OutboxOp::SetLineup { broadcast_id, skus } => Command::SetLineup { broadcast_id, products: skus },
+        OutboxOp::ListInBag { broadcast_id, sku, live_price_fen } => Command::ListInBag { broadcast_id, sku, live_price_fen },
         OutboxOp::StartBroadcast { broadcast_id } => Command::StartBroadcast { broadcast_id },
         OutboxOp::Pin { broadcast_id, sku } => Command::Pin { broadcast_id, sku },
-        OutboxOp::UnlistFromBag { broadcast_id, sku } => {
-            Command::UnlistFromBag { broadcast_id, sku }
-        }
+        OutboxOp::UnlistFromBag { broadcast_id, sku } => Command::UnlistFromBag { broadcast_id, sku },
         OutboxOp::EndBroadcast { broadcast_id } => Command::EndBroadcast { broadcast_id },
-        OutboxOp::Reply {
-            broadcast_id,
-            comment_seq,
-            text,
-        } => Command::Reply {
-            broadcast_id,
-            reply: ReplyCreate { comment_seq, text },
-        },
-        OutboxOp::SetScript {
-            broadcast_id,
-            events,
-        } => Command::SetScript {
+        OutboxOp::Reply { broadcast_id, comment_seq, text } => Command::Reply { broadcast_id, reply: ReplyCreate { comment_seq, text } },
+        OutboxOp::SetScript { broadcast_id, events } => Command::SetScript {
             broadcast_id,
             script: BroadcastScript {
                 events: events
                     .into_iter()
                     .map(|event| match event {
-                        ScriptEvent::StockOut {
-                            id,
-                            after_ms,
-                            stock_out_sku,
-                        } => ScriptedEvent {
-                            id,
-                            after_ms,
-                            kind: ScriptedKind::StockOut { sku: stock_out_sku },
-                        },
-                        ScriptEvent::Comment {
-                            id,
-                            after_ms,
-                            user,
-                            text,
-                        } => ScriptedEvent {
-                            id,
-                            after_ms,
-                            kind: ScriptedKind::Comment { user, text },
-                        },
+                        ScriptEvent::StockOut { id, after_ms, stock_out_sku } => ScriptedEvent { id, after_ms, kind: ScriptedKind::StockOut { sku: stock_out_sku } },
+                        ScriptEvent::Comment { id, after_ms, user, text } => ScriptedEvent { id, after_ms, kind: ScriptedKind::Comment { user, text } },
                     })
                     .collect(),
             },
@@ -134,10 +79,7 @@ impl DeskOutbox {
         DeskOutbox { store }
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, anchordesk_core::StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, anchordesk_core::StoreError>) -> Result<T, StoreError> {
         let guard = self.store.lock().unwrap_or_else(|p| p.into_inner());
         f(&guard).map_err(StoreError::new)
     }
@@ -178,12 +120,7 @@ impl OutboxStore for DeskOutbox {
         self.with(|store| store.outbox_mark_done(id))
     }
 
-    fn mark_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at_ms: Option<i64>,
-    ) -> Result<(), StoreError> {
+    fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
         self.with(|store| store.outbox_mark_failed(id, error, retry_at_ms))
     }
 }
@@ -200,9 +137,7 @@ pub struct PlatformSettings {
 const PLATFORM_KEY: &str = "platform";
 
 /// The saved platform, or `None` for the embedded practice platform.
-pub fn platform_settings(
-    store: &Store,
-) -> Result<Option<PlatformSettings>, anchordesk_core::StoreError> {
+pub fn platform_settings(store: &Store) -> Result<Option<PlatformSettings>, anchordesk_core::StoreError> {
     match store.setting(PLATFORM_KEY)? {
         Some(json) if !json.is_empty() => Ok(serde_json::from_str(&json).ok()),
         _ => Ok(None),
@@ -211,13 +146,9 @@ pub fn platform_settings(
 
 /// Saves the platform's address and client id (not the secret); `None` goes back to the
 /// embedded practice platform.
-pub fn save_platform_settings(
-    store: &Store,
-    settings: Option<&PlatformSettings>,
-) -> Result<(), anchordesk_core::StoreError> {
+pub fn save_platform_settings(store: &Store, settings: Option<&PlatformSettings>) -> Result<(), anchordesk_core::StoreError> {
     let json = match settings {
-        Some(settings) => serde_json::to_string(settings)
-            .map_err(|err| anchordesk_core::StoreError::Corrupt(err.to_string()))?,
+        Some(settings) => serde_json::to_string(settings).map_err(|err| anchordesk_core::StoreError::Corrupt(err.to_string()))?,
         None => String::new(),
     };
     store.set_setting(PLATFORM_KEY, &json)
@@ -240,11 +171,7 @@ pub fn platform_view(store: &Store) -> Result<PlatformView, anchordesk_core::Sto
     Ok(match platform_settings(store)? {
         None => PlatformView::default(),
         Some(settings) => PlatformView {
-            secret_masked: secrets::client_secret(&settings.client_id)
-                .ok()
-                .flatten()
-                .as_deref()
-                .map(secrets::masked),
+            secret_masked: secrets::client_secret(&settings.client_id).ok().flatten().as_deref().map(secrets::masked),
             base_url: Some(settings.base_url),
             client_id: Some(settings.client_id),
         },
@@ -255,20 +182,11 @@ pub fn platform_view(store: &Store) -> Result<PlatformView, anchordesk_core::Sto
 /// a new secret in the OS keyring) or, with a blank address or client id, back to the
 /// embedded practice platform. A platform that differs from the last is told the catalog
 /// and every broadcast not ended (it has heard of nothing). The caller restarts the link.
-pub fn switch_platform(
-    store: &mut Store,
-    base_url: &str,
-    client_id: &str,
-    secret: Option<&str>,
-) -> Result<(), anchordesk_core::UiError> {
-    let settings =
-        (!base_url.trim().is_empty() && !client_id.trim().is_empty()).then(|| PlatformSettings {
-            base_url: base_url.trim().to_string(),
-            client_id: client_id.trim().to_string(),
-        });
+pub fn switch_platform(store: &mut Store, base_url: &str, client_id: &str, secret: Option<&str>) -> Result<(), anchordesk_core::UiError> {
+    let settings = (!base_url.trim().is_empty() && !client_id.trim().is_empty())
+        .then(|| PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string() });
     if let (Some(settings), Some(secret)) = (&settings, secret.filter(|s| !s.is_empty())) {
-        secrets::save_client_secret(&settings.client_id, secret)
-            .map_err(anchordesk_core::UiError::internal)?;
+        secrets::save_client_secret(&settings.client_id, secret).map_err(anchordesk_core::UiError::internal)?;
     }
     let before = platform_settings(store)?;
     save_platform_settings(store, settings.as_ref())?;

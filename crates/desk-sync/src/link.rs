@@ -29,71 +29,35 @@ impl PlatformLink {
     pub async fn start(store: Arc<Mutex<Store>>, data_dir: &Path) -> Result<PlatformLink, String> {
         let (desk_id, own) = {
             let guard = store.lock().unwrap_or_else(|p| p.into_inner());
-            (
-                guard.desk_id().map_err(|err| err.to_string())?,
-                crate::platform_settings(&guard).map_err(|err| err.to_string())?,
-            )
+            (guard.desk_id().map_err(|err| err.to_string())?, crate::platform_settings(&guard).map_err(|err| err.to_string())?)
         };
-        let (client, sandbox) =
-            match own {
-                // The team's own platform: its secret comes from the OS credential store.
-                Some(settings) => match crate::secrets::client_secret(&settings.client_id) {
-                    Ok(Some(secret)) => (
-                        ClientConfig::new(
-                            settings.base_url.clone(),
-                            settings.client_id.clone(),
-                            secret,
-                        ),
-                        None,
-                    ),
-                    Ok(None) => return Err(
-                        "no client secret kept for this platform: enter it in Settings → Platform"
-                            .into(),
-                    ),
-                    Err(err) => return Err(err.to_string()),
-                },
-                None => {
-                    let mut config = anchordesk_sandbox::Config::new(data_dir.join("sandbox"));
-                    config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-                    if let Ok(ingest) = std::env::var("ANCHORDESK_SANDBOX_INGEST")
-                        && !ingest.trim().is_empty()
-                    {
-                        config.ingest_url = ingest;
-                    }
-                    let sandbox = anchordesk_sandbox::Sandbox::start(config)
-                        .await
-                        .map_err(|err| err.to_string())?;
-                    let url = sandbox.base_url();
-                    (
-                        ClientConfig::new(
-                            url,
-                            anchordesk_sandbox::DEMO_CLIENT_ID,
-                            anchordesk_sandbox::DEMO_CLIENT_SECRET,
-                        ),
-                        Some(sandbox),
-                    )
+        let (client, sandbox) = match own {
+            // The team's own platform: its secret comes from the OS credential store.
+            Some(settings) => match crate::secrets::client_secret(&settings.client_id) {
+                Ok(Some(secret)) => (ClientConfig::new(settings.base_url.clone(), settings.client_id.clone(), secret), None),
+                Ok(None) => return Err("no client secret kept for this platform: enter it in Settings → Platform".into()),
+                Err(err) => return Err(err.to_string()),
+            },
+            None => {
+                let mut config = anchordesk_sandbox::Config::new(data_dir.join("sandbox"));
+                config.addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                if let Ok(ingest) = std::env::var("ANCHORDESK_SANDBOX_INGEST")
+                    && !ingest.trim().is_empty()
+                {
+                    config.ingest_url = ingest;
                 }
-            };
+                let sandbox = anchordesk_sandbox::Sandbox::start(config).await.map_err(|err| err.to_string())?;
+                let url = sandbox.base_url();
+                (ClientConfig::new(url, anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET), Some(sandbox))
+            }
+        };
         let url = client.base_url.clone();
         let platform = Arc::new(ContractClient::new(client).map_err(|err| err.to_string())?);
-        let worker = SyncWorker::new(
-            platform.clone(),
-            Arc::new(DeskOutbox::new(store)),
-            SyncConfig {
-                key_prefix: format!("{desk_id}-"),
-                ..SyncConfig::default()
-            },
-        );
+        let worker = SyncWorker::new(platform.clone(), Arc::new(DeskOutbox::new(store)), SyncConfig { key_prefix: format!("{desk_id}-"), ..SyncConfig::default() });
         let handle = worker.handle();
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(worker.run(shutdown_rx));
-        Ok(PlatformLink {
-            url,
-            platform,
-            handle,
-            sandbox,
-            shutdown,
-        })
+        Ok(PlatformLink { url, platform, handle, sandbox, shutdown })
     }
 
     /// The embedded practice platform (not a team's own).
@@ -158,18 +122,9 @@ impl LinkSlot {
     /// sync with it whatever becomes of the platform; returns what changes the sync badge
     /// (the platform worker's status, team products applied), also when the platform
     /// could not start: why the desk then works offline is kept for the badge and the gate.
-    pub async fn start(
-        &self,
-        store: Arc<Mutex<Store>>,
-        data_dir: &Path,
-    ) -> tokio::sync::watch::Receiver<u64> {
+    pub async fn start(&self, store: Arc<Mutex<Store>>, data_dir: &Path) -> tokio::sync::watch::Receiver<u64> {
         let (team_stop, team_stopped) = tokio::sync::watch::channel(false);
-        if let Some(previous) = self
-            .team
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .replace(team_stop)
-        {
+        if let Some(previous) = self.team.lock().unwrap_or_else(|p| p.into_inner()).replace(team_stop) {
             let _ = previous.send(true);
         }
         // One count per start, held by the two tasks that bump it: when both end (the link
@@ -180,23 +135,10 @@ impl LinkSlot {
             received_total.fetch_add(received, std::sync::atomic::Ordering::SeqCst);
             team_count.send_modify(|n| *n += 1);
         };
-        tokio::spawn(crate::team::run_background(
-            store.clone(),
-            crate::team::background_interval(),
-            team_stopped,
-            on_received,
-        ));
+        tokio::spawn(crate::team::run_background(store.clone(), crate::team::background_interval(), team_stopped, on_received));
         match PlatformLink::start(store, data_dir).await {
             Ok(link) => {
-                tracing::info!(
-                    "{} on {}; syncing the outbox",
-                    if link.practice() {
-                        "practice platform"
-                    } else {
-                        "the team's platform"
-                    },
-                    link.url
-                );
+                tracing::info!("{} on {}; syncing the outbox", if link.practice() { "practice platform" } else { "the team's platform" }, link.url);
                 let mut platform = link.handle.subscribe();
                 tokio::spawn(async move {
                     while platform.changed().await.is_ok() {
@@ -248,11 +190,7 @@ impl LinkSlot {
     pub fn status(&self) -> LinkStatus {
         let link = self.link();
         let (status, url, practice) = match link.as_ref() {
-            Some(link) => (
-                link.handle.status(),
-                Some(link.url.clone()),
-                link.practice(),
-            ),
+            Some(link) => (link.handle.status(), Some(link.url.clone()), link.practice()),
             None => (Default::default(), None, false),
         };
         LinkStatus {
@@ -287,26 +225,16 @@ impl LinkSlot {
 
     /// The ingest URL (with its key) for a broadcast going live: see
     /// [`crate::ingest::platform_ingest`].
-    pub async fn ingest(
-        &self,
-        store: &Arc<Mutex<Store>>,
-        broadcast: anchordesk_core::BroadcastId,
-    ) -> Result<String, String> {
+    pub async fn ingest(&self, store: &Arc<Mutex<Store>>, broadcast: anchordesk_core::BroadcastId) -> Result<String, String> {
         let client = self.client().ok_or("the platform link is not running")?;
         crate::ingest::platform_ingest(&*client, store, broadcast, &|| self.wake()).await
     }
 
     /// Pulls the room of a session on air into the store once; returns how many events
     /// were new.
-    pub async fn pull_room(
-        &self,
-        store: &Arc<Mutex<Store>>,
-        session: &anchordesk_core::live::LiveSession,
-    ) -> Result<usize, String> {
+    pub async fn pull_room(&self, store: &Arc<Mutex<Store>>, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
         let client = self.client().ok_or("the platform link is not running")?;
         let id = anchordesk_core::store::platform_broadcast_id(session.broadcast_id);
-        crate::room::pull_room(&*client, store, session.id, &id)
-            .await
-            .map_err(|err| err.to_string())
+        crate::room::pull_room(&*client, store, session.id, &id).await.map_err(|err| err.to_string())
     }
 }

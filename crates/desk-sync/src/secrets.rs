@@ -10,19 +10,14 @@ const SERVICE: &str = "net.anchordesk.desk";
 pub enum SecretError {
     #[error("the system credential store refused: {0}")]
     Store(#[from] keyring::Error),
-    #[error(
-        "the kept course signing key is not 32 bytes of hex; remove it from the credential store to make a new one"
-    )]
+    #[error("the kept course signing key is not 32 bytes of hex; remove it from the credential store to make a new one")]
     Corrupt,
     #[error("the system's random source failed: {0}")]
     Random(String),
 }
 
 fn entry(client_id: &str) -> Result<keyring::Entry, SecretError> {
-    Ok(keyring::Entry::new(
-        SERVICE,
-        &format!("platform-client:{client_id}"),
-    )?)
+    Ok(keyring::Entry::new(SERVICE, &format!("platform-client:{client_id}"))?)
 }
 
 /// Keeps the client secret of `client_id`.
@@ -51,10 +46,7 @@ pub fn delete_client_secret(client_id: &str) -> Result<(), SecretError> {
 /// Shows a secret as its first two characters and stars, for screens and logs.
 pub fn masked(secret: &str) -> String {
     let shown: String = secret.chars().take(2).collect();
-    format!(
-        "{shown}{}",
-        "*".repeat(secret.chars().count().saturating_sub(2).min(8))
-    )
+    format!("{shown}{}", "*".repeat(secret.chars().count().saturating_sub(2).min(8)))
 }
 
 /// The 32-byte seed of this desk's course-report signing key (Ed25519), made from the
@@ -87,10 +79,7 @@ pub fn course_signing_seed() -> Result<[u8; 32], SecretError> {
 }
 
 fn team_entry(server: &str, email: &str) -> Result<keyring::Entry, SecretError> {
-    Ok(keyring::Entry::new(
-        SERVICE,
-        &format!("team-session:{server}:{email}"),
-    )?)
+    Ok(keyring::Entry::new(SERVICE, &format!("team-session:{server}:{email}"))?)
 }
 
 /// Keeps the desk's session token for a team server.

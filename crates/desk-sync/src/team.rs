@@ -9,8 +9,8 @@
 use anchordesk_core::{ProductDraft, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::Digest as _;
 use std::collections::BTreeMap;
+use sha2::Digest as _;
 use std::sync::Mutex;
 
 const SETTING: &str = "team";
@@ -56,9 +56,7 @@ pub enum TeamError {
     NotJoined,
     #[error("{0}: use https://, or http:// only to a server on this machine (127.0.0.1)")]
     InsecureUrl(String),
-    #[error(
-        "the team server is not reachable: {0}; your changes stay on this desk and go out at the next sync"
-    )]
+    #[error("the team server is not reachable: {0}; your changes stay on this desk and go out at the next sync")]
     Unreachable(String),
     #[error("the email or the password is wrong")]
     WrongCredentials,
@@ -68,17 +66,13 @@ pub enum TeamError {
     NotFound,
     #[error("your role in the team may not change the shared catalog")]
     Forbidden,
-    #[error(
-        "the team server no longer accepts this desk's session (signed out, password changed or removed from the team): join again; the local data is kept"
-    )]
+    #[error("the team server no longer accepts this desk's session (signed out, password changed or removed from the team): join again; the local data is kept")]
     SignedOut,
     #[error("the team server refused: {0}")]
     Refused(String),
     #[error("{0}: try again when it has finished")]
     Busy(String),
-    #[error(
-        "the server's certificate file cannot be used: {0} (give the PEM certificate the server was started with, or its authority's)"
-    )]
+    #[error("the server's certificate file cannot be used: {0} (give the PEM certificate the server was started with, or its authority's)")]
     BadCertificate(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -149,14 +143,8 @@ impl From<TeamError> for anchordesk_core::UiError {
             TeamError::InsecureUrl(url) => UiError::field("teamUrl", UnknownValue, url),
             TeamError::Unreachable(why) => UiError::field("teamUrl", UnknownValue, why),
             TeamError::BadCertificate(why) => UiError::field("teamCertificate", UnknownValue, why),
-            TeamError::WrongCredentials => {
-                UiError::field("teamPassword", UnknownValue, "wrong-credentials")
-            }
-            TeamError::MustChangePassword => UiError::field(
-                "teamNewPassword",
-                anchordesk_core::validate::FieldErrorCode::Required,
-                "must-change",
-            ),
+            TeamError::WrongCredentials => UiError::field("teamPassword", UnknownValue, "wrong-credentials"),
+            TeamError::MustChangePassword => UiError::field("teamNewPassword", anchordesk_core::validate::FieldErrorCode::Required, "must-change"),
             TeamError::Store(err) => err.into(),
             other => UiError::internal(other),
         }
@@ -169,17 +157,11 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 
 /// The team this desk is in, if any.
 pub fn link(store: &Store) -> Result<Option<TeamLink>, StoreError> {
-    Ok(store
-        .setting(SETTING)?
-        .filter(|json| !json.is_empty())
-        .and_then(|json| serde_json::from_str(&json).ok()))
+    Ok(store.setting(SETTING)?.filter(|json| !json.is_empty()).and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 fn save_link(store: &Store, link: &TeamLink) -> Result<(), StoreError> {
-    store.set_setting(
-        SETTING,
-        &serde_json::to_string(link).map_err(|err| StoreError::Corrupt(err.to_string()))?,
-    )
+    store.set_setting(SETTING, &serde_json::to_string(link).map_err(|err| StoreError::Corrupt(err.to_string()))?)
 }
 
 fn check_url(server: &str) -> Result<String, TeamError> {
@@ -192,13 +174,8 @@ fn check_url(server: &str) -> Result<String, TeamError> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
-    let plain_ok =
-        url.scheme() == "http" && loopback && url.username().is_empty() && url.password().is_none();
-    if url.scheme() == "https" || plain_ok {
-        Ok(server)
-    } else {
-        Err(TeamError::InsecureUrl(server))
-    }
+    let plain_ok = url.scheme() == "http" && loopback && url.username().is_empty() && url.password().is_none();
+    if url.scheme() == "https" || plain_ok { Ok(server) } else { Err(TeamError::InsecureUrl(server)) }
 }
 
 /// Who may change the shared catalog (the server decides; the desk does not try otherwise).
@@ -206,14 +183,8 @@ const CATALOG_WRITERS: &[&str] = &["owner", "operator", "teacher"];
 
 /// A product's address on the server: the SKU as one path segment, whatever it holds.
 fn product_url(link: &TeamLink, sku: &str) -> Result<reqwest::Url, TeamError> {
-    let mut url = reqwest::Url::parse(&format!(
-        "{}/api/v1/orgs/{}/products",
-        link.server, link.org_id
-    ))
-    .map_err(|_| TeamError::InsecureUrl(link.server.clone()))?;
-    url.path_segments_mut()
-        .map_err(|_| TeamError::InsecureUrl(link.server.clone()))?
-        .push(sku);
+    let mut url = reqwest::Url::parse(&format!("{}/api/v1/orgs/{}/products", link.server, link.org_id)).map_err(|_| TeamError::InsecureUrl(link.server.clone()))?;
+    url.path_segments_mut().map_err(|_| TeamError::InsecureUrl(link.server.clone()))?.push(sku);
     Ok(url)
 }
 
@@ -251,9 +222,7 @@ impl SyncFileLock {
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(TeamError::Busy("another AnchorDesk on this computer is still syncing this desk with its team".into()));
                 }
-                Err(std::fs::TryLockError::Error(err)) => {
-                    return Err(TeamError::Busy(format!("{}: {err}", path.display())));
-                }
+                Err(std::fs::TryLockError::Error(err)) => return Err(TeamError::Busy(format!("{}: {err}", path.display()))),
             }
         }
     }
@@ -267,13 +236,10 @@ fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, TeamError> {
         if !pem.contains("-----BEGIN CERTIFICATE-----") {
             return Err(TeamError::BadCertificate("no PEM certificate in it".into()));
         }
-        let certificate = reqwest::Certificate::from_pem(pem.as_bytes())
-            .map_err(|err| TeamError::BadCertificate(err.to_string()))?;
+        let certificate = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|err| TeamError::BadCertificate(err.to_string()))?;
         builder = builder.add_root_certificate(certificate);
     }
-    builder
-        .build()
-        .map_err(|err| TeamError::BadCertificate(err.to_string()))
+    builder.build().map_err(|err| TeamError::BadCertificate(err.to_string()))
 }
 
 async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<Value, TeamError> {
@@ -281,29 +247,16 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if status == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(if body["error"] == "wrong-credentials" {
-            TeamError::WrongCredentials
-        } else {
-            TeamError::SignedOut
-        });
+        return Err(if body["error"] == "wrong-credentials" { TeamError::WrongCredentials } else { TeamError::SignedOut });
     }
     if status == reqwest::StatusCode::NOT_FOUND {
         return Err(TeamError::NotFound);
     }
     if status == reqwest::StatusCode::FORBIDDEN {
-        return Err(if body["error"] == "change-password" {
-            TeamError::MustChangePassword
-        } else {
-            TeamError::Forbidden
-        });
+        return Err(if body["error"] == "change-password" { TeamError::MustChangePassword } else { TeamError::Forbidden });
     }
     if !status.is_success() {
-        return Err(TeamError::Refused(
-            body["message"]
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| status.to_string()),
-        ));
+        return Err(TeamError::Refused(body["message"].as_str().map(str::to_string).unwrap_or_else(|| status.to_string())));
     }
     Ok(body)
 }
@@ -314,14 +267,7 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
 /// the desk had synced; joining another starts afresh, and its first sync sends only the
 /// products the team does not have. `ca_pem` is the server's own certificate, when a public
 /// authority did not sign it.
-pub async fn join(
-    store: &Mutex<Store>,
-    server: &str,
-    email: &str,
-    password: &str,
-    new_password: Option<&str>,
-    ca_pem: Option<&str>,
-) -> Result<TeamLink, TeamError> {
+pub async fn join(store: &Mutex<Store>, server: &str, email: &str, password: &str, new_password: Option<&str>, ca_pem: Option<&str>) -> Result<TeamLink, TeamError> {
     let server = check_url(server)?;
     let email = email.trim().to_lowercase();
     let ca_pem = ca_pem.map(str::trim).filter(|pem| !pem.is_empty());
@@ -329,46 +275,23 @@ pub async fn join(
     let _no_sync = SYNCING.lock().await;
     let _no_sync_elsewhere = SyncFileLock::acquire(&sync_lock_path(store)).await?;
     let http = client(ca_pem)?;
-    let session = answer(
-        http.post(format!("{server}/api/v1/sign-in"))
-            .json(&json!({ "email": email, "password": password }))
-            .send()
-            .await,
-    )
-    .await?;
-    let token = session["token"]
-        .as_str()
-        .ok_or_else(|| TeamError::Refused("no token in the answer".into()))?;
+    let session = answer(http.post(format!("{server}/api/v1/sign-in")).json(&json!({ "email": email, "password": password })).send().await).await?;
+    let token = session["token"].as_str().ok_or_else(|| TeamError::Refused("no token in the answer".into()))?;
     if session["member"]["mustChangePassword"] == true {
-        let new_password = new_password
-            .filter(|p| !p.is_empty())
-            .ok_or(TeamError::MustChangePassword)?;
-        answer(
-            http.put(format!("{server}/api/v1/password"))
-                .bearer_auth(token)
-                .json(&json!({ "current": password, "new": new_password }))
-                .send()
-                .await,
-        )
-        .await?;
+        let new_password = new_password.filter(|p| !p.is_empty()).ok_or(TeamError::MustChangePassword)?;
+        answer(http.put(format!("{server}/api/v1/password")).bearer_auth(token).json(&json!({ "current": password, "new": new_password })).send().await).await?;
     }
     let member = &session["member"];
     let org_id = member["orgId"].as_i64().unwrap_or_default();
     let store = lock(store);
     let previous = link(&store)?;
-    if let Some(old) = previous
-        .as_ref()
-        .filter(|old| old.server != server || old.email != email)
-    {
+    if let Some(old) = previous.as_ref().filter(|old| old.server != server || old.email != email) {
         crate::secrets::delete_team_token(&old.server, &old.email)?;
     }
     crate::secrets::save_team_token(&server, &email, token)?;
     let mut link = match previous {
         Some(old) if old.server == server && old.org_id == org_id => old,
-        _ => TeamLink {
-            first_sync_pending: true,
-            ..TeamLink::default()
-        },
+        _ => TeamLink { first_sync_pending: true, ..TeamLink::default() },
     };
     link.server = server;
     link.email = email;
@@ -386,19 +309,11 @@ pub async fn leave(store: &Mutex<Store>) -> Result<Option<TeamLink>, TeamError> 
     // Not while a sync is under way: it would save the team back after the token is gone.
     let _no_sync = SYNCING.lock().await;
     let _no_sync_elsewhere = SyncFileLock::acquire(&sync_lock_path(store)).await?;
-    let Some(link) = link(&lock(store))? else {
-        return Ok(None);
-    };
+    let Some(link) = link(&lock(store))? else { return Ok(None) };
     if let Some(token) = crate::secrets::team_token(&link.server, &link.email)? {
-        let signed_out = client(link.ca_pem.as_deref())?
-            .post(format!("{}/api/v1/sign-out", link.server))
-            .bearer_auth(token)
-            .send()
-            .await;
+        let signed_out = client(link.ca_pem.as_deref())?.post(format!("{}/api/v1/sign-out", link.server)).bearer_auth(token).send().await;
         if let Err(err) = signed_out {
-            tracing::warn!(
-                "the team server did not hear the sign-out ({err}); the session ends when it expires"
-            );
+            tracing::warn!("the team server did not hear the sign-out ({err}); the session ends when it expires");
         }
     }
     crate::secrets::delete_team_token(&link.server, &link.email)?;
@@ -416,8 +331,7 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
         let store = lock(store);
         (link(&store)?.ok_or(TeamError::NotJoined)?, store.desk_id()?)
     };
-    let token =
-        crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
+    let token = crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
     let http = client(link.ca_pem.as_deref())?;
     let mut report = SyncReport::default();
     let first = link.first_sync_pending;
@@ -425,22 +339,9 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
         receive(store, &http, &token, &mut link, &mut report).await?;
     }
     if CATALOG_WRITERS.contains(&link.role.as_str()) {
-        send(
-            store,
-            &http,
-            &token,
-            &desk_id,
-            &mut link,
-            &mut report,
-            first,
-        )
-        .await?;
+        send(store, &http, &token, &desk_id, &mut link, &mut report, first).await?;
     } else {
-        report.kept_local = lock(store)
-            .catalog_changes_since(&link.sent_until)?
-            .iter()
-            .filter(|c| link.known.get(&c.sku) != Some(&c.at))
-            .count() as u32;
+        report.kept_local = lock(store).catalog_changes_since(&link.sent_until)?.iter().filter(|c| link.known.get(&c.sku) != Some(&c.at)).count() as u32;
     }
     if !first {
         receive(store, &http, &token, &mut link, &mut report).await?;
@@ -451,15 +352,7 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
 }
 
 /// Sends the desk's changes since the last send, each with its own idempotency key.
-async fn send(
-    store: &Mutex<Store>,
-    http: &reqwest::Client,
-    token: &str,
-    desk_id: &str,
-    link: &mut TeamLink,
-    report: &mut SyncReport,
-    first: bool,
-) -> Result<(), TeamError> {
+async fn send(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id: &str, link: &mut TeamLink, report: &mut SyncReport, first: bool) -> Result<(), TeamError> {
     let changes = lock(store).catalog_changes_since(&link.sent_until)?;
     for change in &changes {
         if link.known.get(&change.sku) == Some(&change.at) {
@@ -476,20 +369,10 @@ async fn send(
         let digest = sha2::Sha256::digest(format!("{}|{}", change.sku, change.at).as_bytes());
         let key = format!("{desk_id}-{}", &hex::encode(digest)[..32]);
         let request = match &change.draft {
-            Some(draft) => http
-                .put(url)
-                .json(&json!({ "body": draft, "baseVersion": link.versions.get(&change.sku) })),
+            Some(draft) => http.put(url).json(&json!({ "body": draft, "baseVersion": link.versions.get(&change.sku) })),
             None => http.delete(url),
         };
-        let written = match answer(
-            request
-                .bearer_auth(token)
-                .header("Idempotency-Key", key)
-                .send()
-                .await,
-        )
-        .await
-        {
+        let written = match answer(request.bearer_auth(token).header("Idempotency-Key", key).send().await).await {
             Ok(written) => written,
             // A deletion of a product the team never had: nothing to tell it.
             Err(TeamError::NotFound) if change.draft.is_none() => Value::Null,
@@ -515,37 +398,17 @@ async fn send(
 
 /// Applies the team's changes from the cursor; the link is saved with every entry, so a
 /// crash never leaves an applied change looking like the desk's own.
-async fn receive(
-    store: &Mutex<Store>,
-    http: &reqwest::Client,
-    token: &str,
-    link: &mut TeamLink,
-    report: &mut SyncReport,
-) -> Result<(), TeamError> {
+async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
     loop {
-        let page = answer(
-            http.get(format!(
-                "{}/api/v1/orgs/{}/changes?after={}",
-                link.server, link.org_id, link.cursor
-            ))
-            .bearer_auth(token)
-            .send()
-            .await,
-        )
-        .await?;
+        let page = answer(http.get(format!("{}/api/v1/orgs/{}/changes?after={}", link.server, link.org_id, link.cursor)).bearer_auth(token).send().await).await?;
         let entries = page["changes"].as_array().cloned().unwrap_or_default();
         if entries.is_empty() {
             return Ok(());
         }
         for entry in entries {
-            let (sku, version) = (
-                entry["key"].as_str().unwrap_or_default().to_string(),
-                entry["version"].as_i64().unwrap_or_default(),
-            );
+            let (sku, version) = (entry["key"].as_str().unwrap_or_default().to_string(), entry["version"].as_i64().unwrap_or_default());
             link.cursor = entry["seq"].as_i64().unwrap_or(link.cursor);
-            if entry["entity"] != "product"
-                || link.versions.get(&sku).is_some_and(|seen| *seen >= version)
-            {
+            if entry["entity"] != "product" || link.versions.get(&sku).is_some_and(|seen| *seen >= version) {
                 continue; // this desk's own write, or one it already has
             }
             let draft: Option<ProductDraft> = match &entry["body"] {
@@ -556,9 +419,7 @@ async fn receive(
                         Some(draft)
                     }
                     Err(err) => {
-                        tracing::warn!(
-                            "team product {sku} v{version} is not a product this desk can read ({err}); skipped"
-                        );
+                        tracing::warn!("team product {sku} v{version} is not a product this desk can read ({err}); skipped");
                         report.skipped.push(sku);
                         continue;
                     }
@@ -576,9 +437,7 @@ async fn receive(
                     report.received += 1;
                 }
                 Err(err) => {
-                    tracing::warn!(
-                        "team product {sku} v{version} refused by this desk's catalog: {err}"
-                    );
+                    tracing::warn!("team product {sku} v{version} refused by this desk's catalog: {err}");
                     report.skipped.push(sku);
                 }
             }
@@ -590,10 +449,7 @@ async fn receive(
 /// How often the desk syncs with its team on its own: `ANCHORDESK_TEAM_SYNC_SECONDS`, else
 /// every two minutes.
 pub fn background_interval() -> std::time::Duration {
-    let seconds = std::env::var("ANCHORDESK_TEAM_SYNC_SECONDS")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .filter(|s| *s > 0);
+    let seconds = std::env::var("ANCHORDESK_TEAM_SYNC_SECONDS").ok().and_then(|s| s.trim().parse::<u64>().ok()).filter(|s| *s > 0);
     std::time::Duration::from_secs(seconds.unwrap_or(120))
 }
 
@@ -602,12 +458,7 @@ pub fn background_interval() -> std::time::Duration {
 /// A failure (the server unreachable, say) changes nothing on the desk: the next run, or a
 /// sync on request, sends what is waiting. `on_received` hears how many team products a run
 /// applied, when it applied any.
-pub async fn run_background(
-    store: std::sync::Arc<Mutex<Store>>,
-    every: std::time::Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-    on_received: impl Fn(u32) + Send + 'static,
-) {
+pub async fn run_background(store: std::sync::Arc<Mutex<Store>>, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>, on_received: impl Fn(u32) + Send + 'static) {
     // The first run soon after the desk opens, so it starts from the team's latest.
     let mut wait = every.min(std::time::Duration::from_secs(10));
     loop {
@@ -630,11 +481,7 @@ pub async fn run_background(
             && now.server == before.server
             && now.email == before.email
         {
-            now.auto_synced_at_ms = Some(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64),
-            );
+            now.auto_synced_at_ms = Some(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64));
             now.auto_error = outcome.err().map(|err| err.to_string());
             if let Err(err) = save_link(&guard, &now) {
                 tracing::warn!("the background sync's time was not kept: {err}");

@@ -21,11 +21,8 @@ impl Surroundings for Bench {
         env
     }
     fn linter(&self) -> Arc<anchordesk_claims::Linter> {
-        static LINTER: std::sync::OnceLock<Arc<anchordesk_claims::Linter>> =
-            std::sync::OnceLock::new();
-        LINTER
-            .get_or_init(|| Arc::new(anchordesk_claims::Linter::default_packs()))
-            .clone()
+        static LINTER: std::sync::OnceLock<Arc<anchordesk_claims::Linter>> = std::sync::OnceLock::new();
+        LINTER.get_or_init(|| Arc::new(anchordesk_claims::Linter::default_packs())).clone()
     }
     fn ingest(&self, _broadcast: BroadcastId) -> Result<String, String> {
         Err("recording only".into())
@@ -35,30 +32,12 @@ impl Surroundings for Bench {
 fn main() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let mut store = Store::open(&dir.path().join("db.sqlite3")).expect("a store");
-    store
-        .seed_sample_catalog_once()
-        .expect("the sample catalog");
-    let spec = testkit::ReadyBroadcast {
-        title: "延迟测量",
-        template: "course",
-        live_price: "39.90",
-        planned_minutes: "5",
-        operator: "bench",
-        ..Default::default()
-    };
+    store.seed_sample_catalog_once().expect("the sample catalog");
+    let spec = testkit::ReadyBroadcast { title: "延迟测量", template: "course", live_price: "39.90", planned_minutes: "5", operator: "bench", ..Default::default() };
     let (broadcast, _) = testkit::ready_broadcast(&mut store, &spec);
     let fps = store.capture_settings().expect("settings").fps.max(1) as f64;
-    let desk = LiveDesk::start(
-        Arc::new(Mutex::new(store)),
-        dir.path().to_path_buf(),
-        Arc::new(Bench),
-    );
-    desk.go_live(GoLive {
-        broadcast_id: broadcast.id,
-        rehearsal: true,
-        push_url: None,
-    })
-    .expect("on air");
+    let desk = LiveDesk::start(Arc::new(Mutex::new(store)), dir.path().to_path_buf(), Arc::new(Bench));
+    desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).expect("on air");
     std::thread::sleep(Duration::from_secs(2));
     let mut latencies = Vec::new();
     for round in 0..30 {
@@ -77,20 +56,6 @@ fn main() {
     let frame_ms = 1000.0 / fps;
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
     println!("switches measured: {}", latencies.len());
-    println!(
-        "card shown after the command, in media time: min {} ms, median {} ms, p95 {} ms, max {} ms",
-        latencies[0],
-        at(0.5),
-        at(0.95),
-        latencies[latencies.len() - 1]
-    );
-    println!(
-        "budget (one frame at {fps} fps + 50 ms): {:.0} ms; within budget: {}/{}",
-        frame_ms + 50.0,
-        latencies
-            .iter()
-            .filter(|&&l| (l as f64) <= frame_ms + 50.0)
-            .count(),
-        latencies.len()
-    );
+    println!("card shown after the command, in media time: min {} ms, median {} ms, p95 {} ms, max {} ms", latencies[0], at(0.5), at(0.95), latencies[latencies.len() - 1]);
+    println!("budget (one frame at {fps} fps + 50 ms): {:.0} ms; within budget: {}/{}", frame_ms + 50.0, latencies.iter().filter(|&&l| (l as f64) <= frame_ms + 50.0).count(), latencies.len());
 }

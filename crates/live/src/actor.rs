@@ -1,15 +1,9 @@
 //! The actor: the only owner of the pipeline and of what is on air. Each command runs to
 //! its end before the next is read; each step is written to the store before the answer.
 
-use crate::{
-    Answer, Command, GoLive, LiveError, LiveEvent, LiveStatus, OnAirFacts, PushPlan, ReplyOutcome,
-    StopResult, Surroundings,
-};
+use crate::{Answer, Command, GoLive, LiveError, LiveEvent, LiveStatus, OnAirFacts, PushPlan, ReplyOutcome, StopResult, Surroundings};
 use anchordesk_capture::{MarkerKind, Overlay, Pipeline, PipelineHandle, StreamUrl};
-use anchordesk_core::live::{
-    BroadcastReport, LiveMarkerKind, LiveSession, OnAirState, SessionId, elapsed_until_last_write,
-    next_on_air_for_sale, overlay_line,
-};
+use anchordesk_core::live::{BroadcastReport, LiveMarkerKind, LiveSession, OnAirState, SessionId, elapsed_until_last_write, next_on_air_for_sale, overlay_line};
 use anchordesk_core::{Conflict, LineupItem, Store, StoreError, archive};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -45,19 +39,8 @@ pub(crate) struct Actor {
 }
 
 impl Actor {
-    pub fn new(
-        store: Arc<Mutex<Store>>,
-        data_dir: PathBuf,
-        around: Arc<dyn Surroundings>,
-        facts: Arc<Mutex<Option<OnAirFacts>>>,
-    ) -> Actor {
-        Actor {
-            store,
-            data_dir,
-            around,
-            facts,
-            run: None,
-        }
+    pub fn new(store: Arc<Mutex<Store>>, data_dir: PathBuf, around: Arc<dyn Surroundings>, facts: Arc<Mutex<Option<OnAirFacts>>>) -> Actor {
+        Actor { store, data_dir, around, facts, run: None }
     }
 
     pub fn serve(&mut self, rx: Receiver<Envelope>) {
@@ -65,9 +48,8 @@ impl Actor {
             let Some(command) = command else { break };
             // A panic in one command must not leave the desk without its live session: it is
             // answered as an error and the actor goes on with what it holds.
-            let answer =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(command)))
-                    .unwrap_or_else(|panic| Err(LiveError::Panicked(panic_message(&panic))));
+            let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle(command)))
+                .unwrap_or_else(|panic| Err(LiveError::Panicked(panic_message(&panic))));
             let _ = reply.send(answer);
         }
         // The desk is going away with a broadcast on air: finalise the recording.
@@ -87,30 +69,21 @@ impl Actor {
             Command::Overlay { visible } => self.overlay(visible).map(status),
             Command::Caption { text } => self.caption(text).map(Answer::Reply),
             Command::Marker { label } => self.marker(&label).map(|_| Answer::Done),
-            Command::Reply { comment_seq, text } => {
-                self.reply(comment_seq, &text).map(Answer::Reply)
-            }
+            Command::Reply { comment_seq, text } => self.reply(comment_seq, &text).map(Answer::Reply),
             Command::Status => self.status().map(status),
             Command::Stop => self.stop().map(|r| Answer::Stopped(Box::new(r))),
             Command::Resume { session } => self.resume(session).map(status),
-            Command::CloseInterrupted { session } => self
-                .close_interrupted(session)
-                .map(|r| Answer::Report(Box::new(r))),
+            Command::CloseInterrupted { session } => self.close_interrupted(session).map(|r| Answer::Report(Box::new(r))),
         }
     }
 
-    fn with_store<T>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
-    ) -> Result<T, LiveError> {
+    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, LiveError> {
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut store).map_err(LiveError::from)
     }
 
     fn on_air(&self) -> Result<&Run, LiveError> {
-        self.run
-            .as_ref()
-            .ok_or_else(|| LiveError::conflict(Conflict::NotLive))
+        self.run.as_ref().ok_or_else(|| LiveError::conflict(Conflict::NotLive))
     }
 
     fn status(&self) -> Result<LiveStatus, LiveError> {
@@ -121,8 +94,7 @@ impl Actor {
 
     fn publish_status(&self) -> Result<LiveStatus, LiveError> {
         let status = self.status()?;
-        self.around
-            .publish(LiveEvent::Status(Box::new(status.clone())));
+        self.around.publish(LiveEvent::Status(Box::new(status.clone())));
         Ok(status)
     }
 
@@ -130,24 +102,14 @@ impl Actor {
         if self.run.is_some() {
             return Err(LiveError::conflict(Conflict::AlreadyLive));
         }
-        let GoLive {
-            broadcast_id,
-            rehearsal,
-            push_url,
-        } = request;
+        let GoLive { broadcast_id, rehearsal, push_url } = request;
         let typed = match push_url.filter(|url| !url.trim().is_empty()) {
-            Some(url) => {
-                Some(StreamUrl::parse(&url).map_err(|err| LiveError::PushUrl(err.to_string()))?)
-            }
+            Some(url) => Some(StreamUrl::parse(&url).map_err(|err| LiveError::PushUrl(err.to_string()))?),
             None => None,
         };
         let recordings = self.data_dir.join("recordings");
-        std::fs::create_dir_all(&recordings)
-            .map_err(|err| LiveError::Capture(format!("{}: {err}", recordings.display())))?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        std::fs::create_dir_all(&recordings).map_err(|err| LiveError::Capture(format!("{}: {err}", recordings.display())))?;
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         let path = recordings.join(format!("broadcast-{}-{stamp}.mp4", broadcast_id.0));
         let env = self.around.check_env();
         let path_text = path.display().to_string();
@@ -155,17 +117,12 @@ impl Actor {
         // test picture or tone, which must never reach real viewers.
         let settings = self.with_store(|store| store.capture_settings())?;
         let config = crate::devices::config_for(&settings, &path);
-        let real_platform = self
-            .with_store(|store| anchordesk_desk_sync::platform_settings(store))?
-            .is_some();
+        let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some();
         if real_platform && !rehearsal {
             let camera = matches!(config.video_source, anchordesk_capture::VideoSource::Test);
             let microphone = matches!(config.audio_source, anchordesk_capture::AudioSource::Test);
             if camera || microphone {
-                return Err(LiveError::conflict(Conflict::TestSourceOnRealPlatform {
-                    camera,
-                    microphone,
-                }));
+                return Err(LiveError::conflict(Conflict::TestSourceOnRealPlatform { camera, microphone }));
             }
         }
         let (session, planned_minutes, state) = self.with_store(|store| {
@@ -183,11 +140,7 @@ impl Actor {
                 (Some(url), plan)
             }
             None if rehearsal => (None, PushPlan::Rehearsal),
-            None => match self
-                .around
-                .ingest(broadcast_id)
-                .and_then(|url| StreamUrl::parse(&url).map_err(|err| err.to_string()))
-            {
+            None => match self.around.ingest(broadcast_id).and_then(|url| StreamUrl::parse(&url).map_err(|err| err.to_string())) {
                 Ok(url) => {
                     let plan = PushPlan::Platform { url: url.masked() };
                     (Some(url), plan)
@@ -219,40 +172,17 @@ impl Actor {
             }
         };
         // The recording's time 0 on the wall clock: the platform's events are placed by it.
-        let origin_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        let origin_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
             - handle.media_time().as_millis() as i64;
         let session_id = session.id;
         self.with_store(|store| store.set_media_origin(session_id, origin_ms))?;
         let forwarder = forward(&mut handle, self.around.clone());
         let clock = handle.media_clock();
         let resumed_item = state.on_air_item;
-        *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts {
-            session: session.clone(),
-            item: None,
-            clock,
-        });
-        let sources = crate::follow::Sources {
-            store: self.store.clone(),
-            data_dir: self.data_dir.clone(),
-            around: self.around.clone(),
-            facts: self.facts.clone(),
-        };
+        *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
+        let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
         let follower = Some(crate::follow::start(session.clone(), sources));
-        self.run = Some(Run {
-            session,
-            handle,
-            push: plan,
-            state: OnAirState {
-                on_air_item: None,
-                ..state
-            },
-            card: None,
-            forwarder,
-            follower,
-        });
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, ..state }, card: None, forwarder, follower });
         // Resumed after a crash: the same item goes on air again (a marker in the new
         // recording, the card on the picture), then the caption typed before, if any.
         if let Some(item) = resumed_item {
@@ -276,19 +206,9 @@ impl Actor {
     /// hidden.
     fn show(&self) -> Result<(), LiveError> {
         let run = self.on_air()?;
-        let caption = run
-            .state
-            .caption
-            .clone()
-            .map(|text| Overlay::Title { text });
-        let shown = if run.state.overlay_visible {
-            caption.as_ref().or(run.card.as_ref())
-        } else {
-            None
-        };
-        run.handle
-            .set_overlay(shown)
-            .map_err(|err| LiveError::Capture(err.to_string()))
+        let caption = run.state.caption.clone().map(|text| Overlay::Title { text });
+        let shown = if run.state.overlay_visible { caption.as_ref().or(run.card.as_ref()) } else { None };
+        run.handle.set_overlay(shown).map_err(|err| LiveError::Capture(err.to_string()))
     }
 
     /// Puts `lineup[index]` on air: written to the store first (marker, pin, state), then
@@ -300,30 +220,14 @@ impl Actor {
         let selling_point = self.with_store(|store| {
             store.put_on_air(session_id, item.id, media_ms)?;
             let product = store.product(item.product_id)?;
-            Ok(overlay_line(
-                &item.terms.coupon,
-                &product.draft.selling_points,
-            ))
+            Ok(overlay_line(&item.terms.coupon, &product.draft.selling_points))
         })?;
         let run = self.run.as_mut().expect("on air");
-        run.handle.marker(
-            MarkerKind::Product,
-            &item.product_name,
-            Some(&item.product_sku),
-        );
+        run.handle.marker(MarkerKind::Product, &item.product_name, Some(&item.product_sku));
         run.state.on_air_item = Some(item.id);
         run.state.caption = None;
-        run.card = Some(Overlay::ProductCard {
-            name: item.product_name.clone(),
-            price_fen: item.terms.live_price.0.max(0) as u32,
-            selling_point,
-        });
-        if let Some(facts) = self
-            .facts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_mut()
-        {
+        run.card = Some(Overlay::ProductCard { name: item.product_name.clone(), price_fen: item.terms.live_price.0.max(0) as u32, selling_point });
+        if let Some(facts) = self.facts.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
             facts.item = Some(item.id);
         }
         self.show()?;
@@ -337,15 +241,10 @@ impl Actor {
         if lineup.is_empty() {
             return Err(LiveError::conflict(Conflict::EmptyLineup));
         }
-        let current = run
-            .state
-            .on_air_item
-            .and_then(|item| lineup.iter().position(|i| i.id == item));
+        let current = run.state.on_air_item.and_then(|item| lineup.iter().position(|i| i.id == item));
         let taken_off = &run.state.taken_off;
-        let target = next_on_air_for_sale(current, step, index, lineup.len(), |i| {
-            taken_off.contains(&lineup[i].id)
-        })
-        .ok_or_else(|| LiveError::conflict(Conflict::TakenOff))?;
+        let target = next_on_air_for_sale(current, step, index, lineup.len(), |i| taken_off.contains(&lineup[i].id))
+            .ok_or_else(|| LiveError::conflict(Conflict::TakenOff))?;
         // Already on air (the first or last item for sale): no new marker or pin.
         if current != Some(target) {
             self.put_on_air(&lineup, target)?;
@@ -357,22 +256,11 @@ impl Actor {
     fn take_off(&mut self, index: i32) -> Result<LiveStatus, LiveError> {
         let run = self.on_air()?;
         let lineup = self.with_store(|store| store.lineup(run.session.broadcast_id))?;
-        let item = usize::try_from(index)
-            .ok()
-            .and_then(|i| lineup.get(i))
-            .cloned()
-            .ok_or(StoreError::NotFound {
-                entity: "lineupItem",
-                id: index as i64,
-            })?;
+        let item = usize::try_from(index).ok().and_then(|i| lineup.get(i)).cloned().ok_or(StoreError::NotFound { entity: "lineupItem", id: index as i64 })?;
         let (session_id, media_ms) = (run.session.id, run.handle.media_time().as_millis() as i64);
         self.with_store(|store| store.take_off(session_id, item.id, media_ms))?;
         let run = self.run.as_mut().expect("on air");
-        run.handle.marker(
-            MarkerKind::Manual,
-            &format!("下架 {}", item.product_name),
-            Some(&item.product_sku),
-        );
+        run.handle.marker(MarkerKind::Manual, &format!("下架 {}", item.product_name), Some(&item.product_sku));
         run.state.taken_off.push(item.id);
         let was_on_air = run.state.on_air_item == Some(item.id);
         self.around.outbox_changed();
@@ -403,10 +291,7 @@ impl Actor {
             self.run.as_mut().expect("on air").state.caption = None;
             self.show()?;
             self.publish_status()?;
-            return Ok(ReplyOutcome {
-                sent: None,
-                findings: Vec::new(),
-            });
+            return Ok(ReplyOutcome { sent: None, findings: Vec::new() });
         }
         let outcome = self.reply(anchordesk_core::store::CAPTION, &text)?;
         if let Some(shown) = &outcome.sent {
@@ -421,19 +306,12 @@ impl Actor {
     /// Lints `text` with the product on air and keeps it (held back with an error finding).
     fn reply(&mut self, comment_seq: i64, text: &str) -> Result<ReplyOutcome, LiveError> {
         let run = self.on_air()?;
-        let (session_id, item, media_ms) = (
-            run.session.id,
-            run.state.on_air_item,
-            run.handle.media_time().as_millis() as i64,
-        );
+        let (session_id, item, media_ms) = (run.session.id, run.state.on_air_item, run.handle.media_time().as_millis() as i64);
         let linter = self.around.linter();
         let outcome = self.with_store(|store| {
             let findings = store.lint_text_for(&linter, text, None, item)?;
             let kept = store.add_reply(session_id, comment_seq, text, media_ms, &findings)?;
-            Ok(ReplyOutcome {
-                sent: Some(kept).filter(|k| !k.held),
-                findings,
-            })
+            Ok(ReplyOutcome { sent: Some(kept).filter(|k| !k.held), findings })
         })?;
         if comment_seq != anchordesk_core::store::CAPTION {
             self.around.outbox_changed();
@@ -445,64 +323,32 @@ impl Actor {
         let run = self.on_air()?;
         let marker = run.handle.marker(MarkerKind::Manual, label, None);
         let session_id = run.session.id;
-        self.with_store(|store| {
-            store.add_marker(
-                session_id,
-                LiveMarkerKind::Manual,
-                label,
-                None,
-                marker.start_ms as i64,
-            )
-        })?;
+        self.with_store(|store| store.add_marker(session_id, LiveMarkerKind::Manual, label, None, marker.start_ms as i64))?;
         Ok(())
     }
 
     fn stop(&mut self) -> Result<StopResult, LiveError> {
-        let run = self
-            .run
-            .take()
-            .ok_or_else(|| LiveError::conflict(Conflict::NotLive))?;
+        let run = self.run.take().ok_or_else(|| LiveError::conflict(Conflict::NotLive))?;
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        let Run {
-            session,
-            handle,
-            forwarder,
-            follower,
-            ..
-        } = run;
+        let Run { session, handle, forwarder, follower, .. } = run;
         if let Some(follower) = follower {
             follower.join();
         }
-        let clips_dir = self.data_dir.join("clips").join(format!(
-            "broadcast-{}-session-{}",
-            session.broadcast_id.0, session.id.0
-        ));
+        let clips_dir = self.data_dir.join("clips").join(format!("broadcast-{}-session-{}", session.broadcast_id.0, session.id.0));
         // Stop, then cut one clip per product marker by stream copy (seconds, not minutes,
         // even for hours of recording), before the recording moves into the archive.
         let (path, duration_ms, clips) = match handle.stop() {
             Ok(summary) => {
-                let clips = anchordesk_capture::cut_clips(
-                    &summary.path,
-                    &clips_dir,
-                    &anchordesk_capture::product_clips(&summary.markers),
-                )
-                .unwrap_or_else(|err| {
+                let clips = anchordesk_capture::cut_clips(&summary.path, &clips_dir, &anchordesk_capture::product_clips(&summary.markers)).unwrap_or_else(|err| {
                     tracing::error!("cutting the product clips failed: {err}");
                     Vec::new()
                 });
-                let (id, dropped, reconnects) =
-                    (session.id, summary.dropped_frames, summary.push_reconnects);
+                let (id, dropped, reconnects) = (session.id, summary.dropped_frames, summary.push_reconnects);
                 // The session must end whatever happens here: a failure is logged, not returned.
-                if let Err(err) =
-                    self.with_store(|store| store.set_session_health(id, dropped, reconnects))
-                {
+                if let Err(err) = self.with_store(|store| store.set_session_health(id, dropped, reconnects)) {
                     tracing::error!("keeping the session's health figures failed: {err}");
                 }
-                (
-                    summary.path.display().to_string(),
-                    Some(summary.duration_ms as i64),
-                    clips,
-                )
+                (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips)
             }
             Err(err) => {
                 tracing::error!("the recording did not finalise cleanly: {err}");
@@ -519,9 +365,7 @@ impl Actor {
             tracing::warn!("the room's last events could not be pulled before the report: {err}");
         }
         let id = session.id;
-        let report = self.finish(id, duration_ms, move |store| {
-            store.end_session(id, &path, duration_ms).map(|_| ())
-        })?;
+        let report = self.finish(id, duration_ms, move |store| store.end_session(id, &path, duration_ms).map(|_| ()))?;
         self.around.publish(LiveEvent::Ended { session: id });
         self.around.outbox_changed();
         Ok(StopResult { report, clips })
@@ -529,12 +373,7 @@ impl Actor {
 
     /// `end` (ending or retiring the session), then the report and the archive; the report
     /// returned names the recording where it is now (in the archive when that worked).
-    fn finish(
-        &self,
-        session: SessionId,
-        duration_ms: Option<i64>,
-        end: impl FnOnce(&mut Store) -> Result<(), StoreError>,
-    ) -> Result<BroadcastReport, LiveError> {
+    fn finish(&self, session: SessionId, duration_ms: Option<i64>, end: impl FnOnce(&mut Store) -> Result<(), StoreError>) -> Result<BroadcastReport, LiveError> {
         let env = self.around.check_env();
         let today = env.today;
         let mut report = self.with_store(|store| {
@@ -543,19 +382,11 @@ impl Actor {
             store.report(broadcast, &env, duration_ms)
         })?;
         let archive_dir = self.data_dir.join("archive");
-        if let Err(err) = archive::archive_session(
-            &self.store,
-            &archive_dir,
-            &report,
-            today,
-            archive::DEFAULT_RETENTION_YEARS,
-        ) {
+        if let Err(err) = archive::archive_session(&self.store, &archive_dir, &report, today, archive::DEFAULT_RETENTION_YEARS) {
             tracing::error!("archiving the session failed; the next start carries it on: {err}");
         }
         // The report names the recording where the database says it is now.
-        let now = self
-            .with_store(|store| store.session(session))?
-            .recording_path;
+        let now = self.with_store(|store| store.session(session))?.recording_path;
         if let Some(s) = report.session.as_mut() {
             s.recording_path = now;
         }
@@ -566,11 +397,8 @@ impl Actor {
         let session = self.with_store(|store| store.session(session_id))?;
         // The recording was written until the crash: its last write, from the start of the
         // session, is how long it runs.
-        let duration =
-            elapsed_until_last_write(Path::new(&session.recording_path), &session.started_at);
-        self.finish(session_id, duration, move |store| {
-            store.end_session(session_id, "", duration).map(|_| ())
-        })
+        let duration = elapsed_until_last_write(Path::new(&session.recording_path), &session.started_at);
+        self.finish(session_id, duration, move |store| store.end_session(session_id, "", duration).map(|_| ()))
     }
 
     fn resume(&mut self, session_id: SessionId) -> Result<LiveStatus, LiveError> {
@@ -581,33 +409,19 @@ impl Actor {
             return Err(LiveError::conflict(Conflict::AlreadyLive));
         }
         let env = self.around.check_env();
-        let gate = self
-            .with_store(|store| store.checklist_state(session.broadcast_id, &env))?
-            .gate;
+        let gate = self.with_store(|store| store.checklist_state(session.broadcast_id, &env))?.gate;
         if !gate.allowed {
-            return Err(LiveError::conflict(Conflict::GateClosed {
-                blockers: gate.blockers.iter().map(|b| b.item.title.clone()).collect(),
-            }));
+            return Err(LiveError::conflict(Conflict::GateClosed { blockers: gate.blockers.iter().map(|b| b.item.title.clone()).collect() }));
         }
-        let duration =
-            elapsed_until_last_write(Path::new(&session.recording_path), &session.started_at);
-        self.finish(session_id, duration, move |store| {
-            store.retire_interrupted(session_id, duration).map(|_| ())
-        })?;
-        self.go_live(GoLive {
-            broadcast_id: session.broadcast_id,
-            rehearsal: session.rehearsal,
-            push_url: None,
-        })
+        let duration = elapsed_until_last_write(Path::new(&session.recording_path), &session.started_at);
+        self.finish(session_id, duration, move |store| store.retire_interrupted(session_id, duration).map(|_| ()))?;
+        self.go_live(GoLive { broadcast_id: session.broadcast_id, rehearsal: session.rehearsal, push_url: None })
     }
 }
 
 /// Forwards the pipeline's health figures and preview frames to the window until the
 /// recording finishes.
-fn forward(
-    handle: &mut PipelineHandle,
-    around: Arc<dyn Surroundings>,
-) -> Option<std::thread::JoinHandle<()>> {
+fn forward(handle: &mut PipelineHandle, around: Arc<dyn Surroundings>) -> Option<std::thread::JoinHandle<()>> {
     let mut stats = handle.stats();
     let mut preview = handle.take_preview();
     let spawned = std::thread::Builder::new().name("live-events".into()).spawn(move || {
@@ -639,9 +453,5 @@ fn forward(
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into())
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "a panic".into())
 }

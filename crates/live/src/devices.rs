@@ -16,18 +16,9 @@ pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
     config.video.height = settings.height as u32;
     config.video.fps = settings.fps as u32;
     config.video.bitrate_kbps = settings.bitrate_kbps as u32;
-    config.video_source = match settings.camera.as_deref().and_then(|name| {
-        found
-            .iter()
-            .find(|d| d.kind == DeviceKind::Camera && d.name == name)
-    }) {
+    config.video_source = match settings.camera.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Camera && d.name == name)) {
         Some(camera) => {
-            let mode = pick_mode(
-                &camera.modes,
-                settings.width as u32,
-                settings.height as u32,
-                settings.fps as u32,
-            );
+            let mode = pick_mode(&camera.modes, settings.width as u32, settings.height as u32, settings.fps as u32);
             VideoSource::Input(camera.input(mode))
         }
         None => {
@@ -37,11 +28,7 @@ pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
             VideoSource::Test
         }
     };
-    config.audio_source = match settings.microphone.as_deref().and_then(|name| {
-        found
-            .iter()
-            .find(|d| d.kind == DeviceKind::Microphone && d.name == name)
-    }) {
+    config.audio_source = match settings.microphone.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Microphone && d.name == name)) {
         Some(microphone) => AudioSource::Input(microphone.input(None)),
         None => AudioSource::Test,
     };
@@ -60,10 +47,7 @@ pub fn device_facts(settings: &CaptureSettings) -> (Result<(), String>, Result<(
         Some(name) if found.iter().any(|d| d.kind == kind && &d.name == name) => Ok(()),
         Some(name) => Err(name.clone()),
     };
-    (
-        fact(&settings.camera, DeviceKind::Camera),
-        fact(&settings.microphone, DeviceKind::Microphone),
-    )
+    (fact(&settings.camera, DeviceKind::Camera), fact(&settings.microphone, DeviceKind::Microphone))
 }
 
 /// The facts the go-live checklist needs from outside the database: the date and free disk
@@ -78,10 +62,7 @@ pub fn check_env(
 ) -> anchordesk_core::plan::CheckEnv {
     let mut env = anchordesk_core::plan::CheckEnv::measure(data_dir);
     env.linter = Some(linter);
-    let settings = store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .capture_settings();
+    let settings = store.lock().unwrap_or_else(|p| p.into_inner()).capture_settings();
     if let Ok(settings) = settings {
         let (camera, microphone) = device_facts(&settings);
         env.camera = Some(camera);
@@ -104,14 +85,8 @@ pub struct DevicesOverview {
 /// Lists the devices (FFmpeg's probes: call from a blocking thread) beside the saved choice.
 pub fn overview(settings: CaptureSettings) -> DevicesOverview {
     anchordesk_capture::init();
-    let (cameras, microphones) = devices()
-        .into_iter()
-        .partition(|d| d.kind == DeviceKind::Camera);
-    DevicesOverview {
-        cameras,
-        microphones,
-        settings,
-    }
+    let (cameras, microphones) = devices().into_iter().partition(|d| d.kind == DeviceKind::Camera);
+    DevicesOverview { cameras, microphones, settings }
 }
 
 /// What a test recording produced.
@@ -129,19 +104,13 @@ pub struct TestRecording {
 
 /// Records `seconds` (1 to 30) with the saved devices into `dir/test-recording.mp4`,
 /// replacing the last one. Blocks for the recording's length.
-pub fn test_recording(
-    settings: &CaptureSettings,
-    dir: &Path,
-    seconds: u32,
-) -> Result<TestRecording, String> {
+pub fn test_recording(settings: &CaptureSettings, dir: &Path, seconds: u32) -> Result<TestRecording, String> {
     std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
     let path = dir.join("test-recording.mp4");
     let _ = std::fs::remove_file(&path);
     let mut config = config_for(settings, &path);
     config.duration_ms = Some(seconds.clamp(1, 30) * 1000);
-    let summary = anchordesk_capture::Pipeline::start(config)
-        .and_then(|p| p.wait())
-        .map_err(|err| err.to_string())?;
+    let summary = anchordesk_capture::Pipeline::start(config).and_then(|p| p.wait()).map_err(|err| err.to_string())?;
     Ok(TestRecording {
         path: summary.path.display().to_string(),
         duration_ms: summary.duration_ms,

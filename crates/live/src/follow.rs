@@ -89,12 +89,7 @@ fn follow(session: LiveSession, from: Sources, stopped: Receiver<()>) {
             Err(RecvTimeoutError::Timeout) => {}
             _ => return,
         }
-        let media_ms = match from
-            .facts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        let media_ms = match from.facts.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             Some(facts) if facts.session.id == session.id => facts.clock.now().as_millis() as i64,
             _ => return,
         };
@@ -105,10 +100,7 @@ fn follow(session: LiveSession, from: Sources, stopped: Receiver<()>) {
         if let Some(scenario) = &scenario {
             let prompts = due_prompts(scenario, media_ms);
             if last_prompts.as_ref() != Some(&prompts) {
-                from.around.publish(LiveEvent::Prompts(PromptsUpdate {
-                    session_id: session.id,
-                    prompts: prompts.clone(),
-                }));
+                from.around.publish(LiveEvent::Prompts(PromptsUpdate { session_id: session.id, prompts: prompts.clone() }));
                 last_prompts = Some(prompts);
             }
         }
@@ -130,24 +122,14 @@ fn push_room(from: &Sources, session: &LiveSession, pushed: Option<i64>) -> Opti
     let after = pushed.unwrap_or(0);
     let read = {
         let store = from.store.lock().unwrap_or_else(|p| p.into_inner());
-        store
-            .room_events(session.id, after, 500)
-            .and_then(|events| Ok((events, store.room_summary(session.id)?)))
+        store.room_events(session.id, after, 500).and_then(|events| Ok((events, store.room_summary(session.id)?)))
     };
     match read {
         Ok((events, summary)) => {
             let next = events.last().map(|e| e.seq).unwrap_or(after);
-            let pulled_at_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
+            let pulled_at_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
             let events = events.into_iter().map(RoomItem::of).collect();
-            from.around.publish(LiveEvent::Room(Box::new(RoomUpdate {
-                session_id: session.id,
-                events,
-                summary,
-                pulled_at_ms,
-            })));
+            from.around.publish(LiveEvent::Room(Box::new(RoomUpdate { session_id: session.id, events, summary, pulled_at_ms })));
             Some(next)
         }
         Err(err) => {
@@ -158,17 +140,8 @@ fn push_room(from: &Sources, session: &LiveSession, pushed: Option<i64>) -> Opti
 }
 
 /// The scenario of a course rehearsal (read once per session), or `None` for a broadcast.
-fn rehearsal_scenario(
-    from: &Sources,
-    session: &LiveSession,
-) -> Option<anchordesk_course::Scenario> {
-    let attempt = from
-        .store
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .course_attempt(session.broadcast_id)
-        .ok()
-        .flatten()?;
+fn rehearsal_scenario(from: &Sources, session: &LiveSession) -> Option<anchordesk_course::Scenario> {
+    let attempt = from.store.lock().unwrap_or_else(|p| p.into_inner()).course_attempt(session.broadcast_id).ok().flatten()?;
     let (scenarios, _) = anchordesk_course::scenarios_with_folder(&from.data_dir.join("scenarios"));
     scenarios.into_iter().find(|s| s.id == attempt.scenario_id)
 }
@@ -178,10 +151,6 @@ pub fn due_prompts(scenario: &anchordesk_course::Scenario, media_ms: i64) -> Vec
     anchordesk_course_desk::due_prompts(scenario, media_ms)
         .into_iter()
         .filter(|p| p.until_ms > media_ms)
-        .map(|p| DuePrompt {
-            event_id: p.event_id,
-            sku: p.sku,
-            seconds_left: ((p.until_ms - media_ms) / 1000) as i32,
-        })
+        .map(|p| DuePrompt { event_id: p.event_id, sku: p.sku, seconds_left: ((p.until_ms - media_ms) / 1000) as i32 })
         .collect()
 }

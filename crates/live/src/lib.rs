@@ -94,41 +94,23 @@ pub struct GoLive {
 pub enum Command {
     GoLive(GoLive),
     /// The next (`step` 1), previous (-1) or a given (`index`) line-up item on air.
-    Product {
-        step: i32,
-        index: Option<i32>,
-    },
+    Product { step: i32, index: Option<i32> },
     /// Takes a line-up item off the bag (下架); the next one goes on air if it was on air.
-    TakeOff {
-        index: i32,
-    },
+    TakeOff { index: i32 },
     /// Shows or hides the product card.
-    Overlay {
-        visible: bool,
-    },
+    Overlay { visible: bool },
     /// A caption typed live (empty clears it), linted first with the product on air.
-    Caption {
-        text: String,
-    },
+    Caption { text: String },
     /// A manual marker at the current media time.
-    Marker {
-        label: String,
-    },
+    Marker { label: String },
     /// A reply to a viewer's comment (`comment_seq` 0: an announcement to the room).
-    Reply {
-        comment_seq: i64,
-        text: String,
-    },
+    Reply { comment_seq: i64, text: String },
     Status,
     Stop,
     /// Archives an interrupted session and goes on air again in a new one.
-    Resume {
-        session: SessionId,
-    },
+    Resume { session: SessionId },
     /// Archives an interrupted session and builds its report.
-    CloseInterrupted {
-        session: SessionId,
-    },
+    CloseInterrupted { session: SessionId },
 }
 
 /// The actor's answer to a [`Command`].
@@ -211,9 +193,7 @@ impl LiveError {
         match self {
             LiveError::Store(err) => err.code(),
             LiveError::PushUrl(_) => ErrorCode::Invalid,
-            LiveError::Capture(_) | LiveError::Stopped | LiveError::Panicked(_) => {
-                ErrorCode::Internal
-            }
+            LiveError::Capture(_) | LiveError::Stopped | LiveError::Panicked(_) => ErrorCode::Internal,
         }
     }
 
@@ -227,11 +207,7 @@ impl From<LiveError> for anchordesk_core::UiError {
         match err {
             LiveError::Store(err) => err.into(),
             // The push URL is a form field of the go-live dialog.
-            LiveError::PushUrl(why) => anchordesk_core::UiError::field(
-                "pushUrl",
-                anchordesk_core::validate::FieldErrorCode::UnknownValue,
-                why,
-            ),
+            LiveError::PushUrl(why) => anchordesk_core::UiError::field("pushUrl", anchordesk_core::validate::FieldErrorCode::UnknownValue, why),
             other => anchordesk_core::UiError::internal(other),
         }
     }
@@ -257,11 +233,7 @@ pub struct LiveDesk {
 impl LiveDesk {
     /// Starts the actor on its own thread. Recordings go to `<data_dir>/recordings`, clips
     /// to `<data_dir>/clips`, the archive to `<data_dir>/archive`.
-    pub fn start(
-        store: Arc<Mutex<Store>>,
-        data_dir: PathBuf,
-        around: Arc<dyn Surroundings>,
-    ) -> LiveDesk {
+    pub fn start(store: Arc<Mutex<Store>>, data_dir: PathBuf, around: Arc<dyn Surroundings>) -> LiveDesk {
         let facts = Arc::new(Mutex::new(None));
         let (tx, rx) = std::sync::mpsc::channel();
         let mut actor = actor::Actor::new(store, data_dir, around.clone(), facts.clone());
@@ -269,12 +241,7 @@ impl LiveDesk {
             .name("live-session".into())
             .spawn(move || actor.serve(rx))
             .expect("a thread for the live session starts");
-        LiveDesk {
-            tx,
-            around,
-            facts,
-            thread: Mutex::new(Some(thread)),
-        }
+        LiveDesk { tx, around, facts, thread: Mutex::new(Some(thread)) }
     }
 
     /// The go-live gate's outside facts now (may list the devices: call from a blocking
@@ -286,21 +253,14 @@ impl LiveDesk {
     /// Sends a command and waits for the answer.
     pub fn ask(&self, command: Command) -> Result<Answer, LiveError> {
         let (reply, answer) = std::sync::mpsc::sync_channel(1);
-        self.tx
-            .send(actor::Envelope {
-                command: Some(command),
-                reply,
-            })
-            .map_err(|_| LiveError::Stopped)?;
+        self.tx.send(actor::Envelope { command: Some(command), reply }).map_err(|_| LiveError::Stopped)?;
         answer.recv().map_err(|_| LiveError::Stopped)?
     }
 
     fn status_of(&self, command: Command) -> Result<LiveStatus, LiveError> {
         match self.ask(command)? {
             Answer::Status(status) => Ok(*status),
-            other => {
-                unreachable!("the actor answers a status command with a status, not {other:?}")
-            }
+            other => unreachable!("the actor answers a status command with a status, not {other:?}"),
         }
     }
 
@@ -364,19 +324,14 @@ impl LiveDesk {
     /// nothing is live. Does not wait for the actor.
     pub fn on_air(&self) -> Option<(LiveSession, Option<LineupItemId>, i64)> {
         let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
-        facts
-            .as_ref()
-            .map(|f| (f.session.clone(), f.item, f.clock.now().as_millis() as i64))
+        facts.as_ref().map(|f| (f.session.clone(), f.item, f.clock.now().as_millis() as i64))
     }
 
     /// The media time (ms) of the first recorded frame that showed the last change of the
     /// picture's card or caption; `None` before any or when nothing is live.
     pub fn overlay_shown_at_ms(&self) -> Option<i64> {
         let facts = self.facts.lock().unwrap_or_else(|p| p.into_inner());
-        facts
-            .as_ref()
-            .and_then(|f| f.clock.overlay_applied())
-            .map(|at| at.as_millis() as i64)
+        facts.as_ref().and_then(|f| f.clock.overlay_applied()).map(|at| at.as_millis() as i64)
     }
 
     /// Stops what is on air (if anything) and the actor, finalising the recording: for the
@@ -388,10 +343,7 @@ impl LiveDesk {
             tracing::error!("stopping the broadcast on exit: {err}");
         }
         let (reply, _answer) = std::sync::mpsc::sync_channel(1);
-        let _ = self.tx.send(actor::Envelope {
-            command: None,
-            reply,
-        });
+        let _ = self.tx.send(actor::Envelope { command: None, reply });
         if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let _ = thread.join();
         }
@@ -399,16 +351,8 @@ impl LiveDesk {
 }
 
 /// The on-air state as the console shows it, from the store's [`OnAirState`].
-fn status(
-    session: &LiveSession,
-    lineup: Vec<LineupItem>,
-    state: &OnAirState,
-    push: &PushPlan,
-) -> LiveStatus {
-    let on_air = state
-        .on_air_item
-        .and_then(|item| lineup.iter().position(|i| i.id == item))
-        .map(|i| i as i32);
+fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, push: &PushPlan) -> LiveStatus {
+    let on_air = state.on_air_item.and_then(|item| lineup.iter().position(|i| i.id == item)).map(|i| i as i32);
     LiveStatus {
         session: session.clone(),
         lineup,

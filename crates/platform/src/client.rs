@@ -34,11 +34,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            max_retries: 6,
-            min_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(5),
-        }
+        RetryPolicy { max_retries: 6, min_delay: Duration::from_millis(100), max_delay: Duration::from_secs(5) }
     }
 }
 
@@ -72,8 +68,7 @@ impl std::fmt::Debug for ClientConfig {
 /// Refuses a base URL that would carry the client secret (and bring back stream keys) in
 /// clear over a network: plain `http://` is accepted only for this computer (loopback).
 fn check_base_url(base: &str) -> Result<(), PlatformError> {
-    let url = reqwest::Url::parse(base)
-        .map_err(|err| PlatformError::Config(format!("base URL {base:?} is not a URL: {err}")))?;
+    let url = reqwest::Url::parse(base).map_err(|err| PlatformError::Config(format!("base URL {base:?} is not a URL: {err}")))?;
     match url.scheme() {
         "https" => Ok(()),
         "http" => {
@@ -92,19 +87,13 @@ fn check_base_url(base: &str) -> Result<(), PlatformError> {
                 )))
             }
         }
-        other => Err(PlatformError::Config(format!(
-            "base URL {base:?} is not http(s) (scheme {other:?})"
-        ))),
+        other => Err(PlatformError::Config(format!("base URL {base:?} is not http(s) (scheme {other:?})"))),
     }
 }
 
 impl ClientConfig {
     /// A configuration with a 10 s timeout and the default retry policy.
-    pub fn new(
-        base_url: impl Into<String>,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
+    pub fn new(base_url: impl Into<String>, client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
         ClientConfig {
             base_url: base_url.into(),
             client_id: client_id.into(),
@@ -139,10 +128,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The secret is left out on purpose.
-        f.debug_struct("Client")
-            .field("base", &self.inner.base)
-            .field("client_id", &self.inner.client_id)
-            .finish()
+        f.debug_struct("Client").field("base", &self.inner.base).field("client_id", &self.inner.client_id).finish()
     }
 }
 
@@ -208,11 +194,8 @@ impl Client {
         body: Option<&B>,
         idempotency_key: &str,
     ) -> Result<T, PlatformError> {
-        let bytes =
-            body.map(|body| serde_json::to_vec(body).expect("contract types serialise to JSON"));
-        let answer = self
-            .call(method.clone(), path, bytes, Some(idempotency_key))
-            .await?;
+        let bytes = body.map(|body| serde_json::to_vec(body).expect("contract types serialise to JSON"));
+        let answer = self.call(method.clone(), path, bytes, Some(idempotency_key)).await?;
         decode(method.as_str(), path, &answer)
     }
 
@@ -229,16 +212,7 @@ impl Client {
             .with_min_delay(retry.min_delay)
             .with_max_delay(retry.max_delay)
             .with_max_times(retry.max_retries);
-        let attempt = || {
-            self.send_once(
-                method.clone(),
-                path_and_query,
-                body.as_deref(),
-                idempotency_key,
-                JSON,
-                None,
-            )
-        };
+        let attempt = || self.send_once(method.clone(), path_and_query, body.as_deref(), idempotency_key, JSON, None);
         attempt
             .retry(backoff)
             .when(PlatformError::is_retriable)
@@ -259,22 +233,8 @@ impl Client {
     ///
     /// `timeout` replaces the client's timeout for this request, so a large body on a
     /// slow link is not cut short.
-    pub async fn post_bytes_once<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        bytes: &[u8],
-        timeout: Duration,
-    ) -> Result<T, PlatformError> {
-        let answer = self
-            .send_once(
-                Method::POST,
-                path,
-                Some(bytes),
-                None,
-                OCTET_STREAM,
-                Some(timeout),
-            )
-            .await?;
+    pub async fn post_bytes_once<T: DeserializeOwned>(&self, path: &str, bytes: &[u8], timeout: Duration) -> Result<T, PlatformError> {
+        let answer = self.send_once(Method::POST, path, Some(bytes), None, OCTET_STREAM, Some(timeout)).await?;
         decode("POST", path, &answer)
     }
 
@@ -305,10 +265,7 @@ impl Client {
         let mut request = self
             .inner
             .http
-            .request(
-                method.clone(),
-                format!("{}{}", self.inner.base, path_and_query),
-            )
+            .request(method.clone(), format!("{}{}", self.inner.base, path_and_query))
             .bearer_auth(&token)
             .header(TIMESTAMP_HEADER, timestamp.to_string())
             .header(NONCE_HEADER, nonce.as_str())
@@ -317,9 +274,7 @@ impl Client {
             request = request.header(IDEMPOTENCY_HEADER, key);
         }
         if !body.is_empty() {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .body(body.to_vec());
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_vec());
         }
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
@@ -340,12 +295,7 @@ impl Client {
         result
     }
 
-    async fn finish(
-        &self,
-        method: &str,
-        path: &str,
-        request: reqwest::RequestBuilder,
-    ) -> Result<Answer, PlatformError> {
+    async fn finish(&self, method: &str, path: &str, request: reqwest::RequestBuilder) -> Result<Answer, PlatformError> {
         let transport = |err: reqwest::Error| PlatformError::Transport {
             method: method.to_owned(),
             path: path.to_owned(),
@@ -356,14 +306,8 @@ impl Client {
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport)?.to_vec();
         if status < 400 {
-            let replayed = headers
-                .get(sign::REPLAYED_HEADER)
-                .is_some_and(|value| value == "true");
-            return Ok(Answer {
-                status,
-                replayed,
-                body,
-            });
+            let replayed = headers.get(sign::REPLAYED_HEADER).is_some_and(|value| value == "true");
+            return Ok(Answer { status, replayed, body });
         }
         let retry_after = headers
             .get(reqwest::header::RETRY_AFTER)
@@ -371,12 +315,7 @@ impl Client {
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         match serde_json::from_slice::<Problem>(&body) {
-            Ok(problem) => Err(PlatformError::Problem {
-                method: method.to_owned(),
-                path: path.to_owned(),
-                problem: Box::new(problem),
-                retry_after,
-            }),
+            Ok(problem) => Err(PlatformError::Problem { method: method.to_owned(), path: path.to_owned(), problem: Box::new(problem), retry_after }),
             Err(err) => Err(PlatformError::Decode {
                 method: method.to_owned(),
                 path: path.to_owned(),
@@ -390,10 +329,7 @@ impl Client {
     /// A bearer token, from the cache or from `POST /oauth/token`.
     pub async fn token(&self) -> Result<String, PlatformError> {
         let mut cached = self.inner.token.lock().await;
-        if let Some(token) = cached
-            .as_ref()
-            .filter(|token| token.refresh_at > Instant::now())
-        {
+        if let Some(token) = cached.as_ref().filter(|token| token.refresh_at > Instant::now()) {
             return Ok(token.value.clone());
         }
         let path = "/oauth/token";
@@ -402,21 +338,14 @@ impl Client {
             ("client_id", self.inner.client_id.as_str()),
             ("client_secret", self.inner.secret.as_str()),
         ];
-        let request = self
-            .inner
-            .http
-            .post(format!("{}{}", self.inner.base, path))
-            .form(&form);
+        let request = self.inner.http.post(format!("{}{}", self.inner.base, path)).form(&form);
         let answer = self.finish("POST", path, request).await?;
         let token: TokenResponse = decode("POST", path, &answer)?;
         // Refresh early (a tenth of the lifetime, at most a minute) so a token never
         // expires in flight.
         let lifetime = Duration::from_secs(token.expires_in.max(0) as u64);
         let lifetime = lifetime.saturating_sub((lifetime / 10).min(Duration::from_secs(60)));
-        *cached = Some(CachedToken {
-            value: token.access_token.clone(),
-            refresh_at: Instant::now() + lifetime,
-        });
+        *cached = Some(CachedToken { value: token.access_token.clone(), refresh_at: Instant::now() + lifetime });
         Ok(token.access_token)
     }
 
@@ -426,21 +355,13 @@ impl Client {
     pub async fn event_stream(
         &self,
         path_and_query: &str,
-    ) -> Result<impl Stream<Item = Result<LiveEvent, PlatformError>> + Send + 'static, PlatformError>
-    {
+    ) -> Result<impl Stream<Item = Result<LiveEvent, PlatformError>> + Send + 'static, PlatformError> {
         let token = self.token().await?;
         let timestamp = now_s() + self.clock_offset_s();
         let nonce = sign::new_nonce();
         let signature = sign::sign(
             &self.inner.secret,
-            &sign::Signed {
-                method: "GET",
-                path_and_query,
-                timestamp_s: timestamp,
-                nonce: &nonce,
-                idempotency_key: "",
-                body: b"",
-            },
+            &sign::Signed { method: "GET", path_and_query, timestamp_s: timestamp, nonce: &nonce, idempotency_key: "", body: b"" },
         );
         // The stream stays open, so it gets no overall timeout; a client-wide timeout
         // would cut it, hence a dedicated client.
@@ -459,33 +380,14 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|err| PlatformError::Transport {
-                method: "GET".into(),
-                path: path.clone(),
-                message: error_chain(&err),
-            })?;
+            .map_err(|err| PlatformError::Transport { method: "GET".into(), path: path.clone(), message: error_chain(&err) })?;
         let status = response.status().as_u16();
         if status >= 400 {
             let body = response.bytes().await.unwrap_or_default().to_vec();
-            let answer = Answer {
-                status,
-                replayed: false,
-                body,
-            };
+            let answer = Answer { status, replayed: false, body };
             return Err(match serde_json::from_slice::<Problem>(&answer.body) {
-                Ok(problem) => PlatformError::Problem {
-                    method: "GET".into(),
-                    path,
-                    problem: Box::new(problem),
-                    retry_after: None,
-                },
-                Err(err) => PlatformError::Decode {
-                    method: "GET".into(),
-                    path,
-                    status,
-                    expected: "Problem",
-                    message: err.to_string(),
-                },
+                Ok(problem) => PlatformError::Problem { method: "GET".into(), path, problem: Box::new(problem), retry_after: None },
+                Err(err) => PlatformError::Decode { method: "GET".into(), path, status, expected: "Problem", message: err.to_string() },
             });
         }
         let mut parser = SseParser::default();
@@ -495,22 +397,16 @@ impl Client {
                     .push(&bytes)
                     .into_iter()
                     .map(|data| {
-                        serde_json::from_str::<LiveEvent>(&data).map_err(|err| {
-                            PlatformError::Decode {
-                                method: "GET".into(),
-                                path: path.clone(),
-                                status,
-                                expected: "LiveEvent",
-                                message: err.to_string(),
-                            }
+                        serde_json::from_str::<LiveEvent>(&data).map_err(|err| PlatformError::Decode {
+                            method: "GET".into(),
+                            path: path.clone(),
+                            status,
+                            expected: "LiveEvent",
+                            message: err.to_string(),
                         })
                     })
                     .collect(),
-                Err(err) => vec![Err(PlatformError::Transport {
-                    method: "GET".into(),
-                    path: path.clone(),
-                    message: error_chain(&err),
-                })],
+                Err(err) => vec![Err(PlatformError::Transport { method: "GET".into(), path: path.clone(), message: error_chain(&err) })],
             };
             futures_util::stream::iter(items)
         });
@@ -538,8 +434,7 @@ impl SseParser {
                     self.data.clear();
                 }
             } else if let Some(value) = line.strip_prefix("data:") {
-                self.data
-                    .push(value.strip_prefix(' ').unwrap_or(value).to_owned());
+                self.data.push(value.strip_prefix(' ').unwrap_or(value).to_owned());
             }
             // `id:`, `event:`, `retry:` and comments carry nothing the desk needs: the
             // event's own `seq` is its id.
@@ -548,11 +443,7 @@ impl SseParser {
     }
 }
 
-fn decode<T: DeserializeOwned>(
-    method: &str,
-    path: &str,
-    answer: &Answer,
-) -> Result<T, PlatformError> {
+fn decode<T: DeserializeOwned>(method: &str, path: &str, answer: &Answer) -> Result<T, PlatformError> {
     serde_json::from_slice(&answer.body).map_err(|err| PlatformError::Decode {
         method: method.to_owned(),
         path: path.to_owned(),
@@ -628,21 +519,11 @@ mod url_tests {
 
     #[test]
     fn plain_http_is_refused_except_on_loopback() {
-        for ok in [
-            "https://shop.example.com",
-            "http://127.0.0.1:8787",
-            "http://localhost:1",
-            "http://[::1]:80",
-        ] {
+        for ok in ["https://shop.example.com", "http://127.0.0.1:8787", "http://localhost:1", "http://[::1]:80"] {
             assert!(check_base_url(ok).is_ok(), "{ok}");
         }
-        let Err(PlatformError::Config(message)) = check_base_url("http://192.168.1.20:8787") else {
-            panic!("refused")
-        };
-        assert!(
-            message.contains("https://") && message.contains("in clear"),
-            "{message}"
-        );
+        let Err(PlatformError::Config(message)) = check_base_url("http://192.168.1.20:8787") else { panic!("refused") };
+        assert!(message.contains("https://") && message.contains("in clear"), "{message}");
         assert!(check_base_url("ftp://127.0.0.1").is_err());
         assert!(Client::new(ClientConfig::new("http://shop.example.com", "id", "secret")).is_err());
     }
@@ -651,9 +532,6 @@ mod url_tests {
     fn debug_never_shows_the_secret() {
         let config = ClientConfig::new("https://shop.example.com", "id", "s3cr3t-value");
         let shown = format!("{config:?}");
-        assert!(
-            !shown.contains("s3cr3t-value") && shown.contains("***"),
-            "{shown}"
-        );
+        assert!(!shown.contains("s3cr3t-value") && shown.contains("***"), "{shown}");
     }
 }

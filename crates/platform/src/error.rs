@@ -64,10 +64,7 @@ impl PlatformError {
             PlatformError::Problem { problem, .. } => {
                 problem.status == 429
                     || problem.status >= 500
-                    || matches!(
-                        problem.code,
-                        ProblemCode::InvalidToken | ProblemCode::ClockSkew
-                    )
+                    || matches!(problem.code, ProblemCode::InvalidToken | ProblemCode::ClockSkew)
             }
             PlatformError::Config(_) | PlatformError::Payload { .. } => false,
         }

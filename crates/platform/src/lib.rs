@@ -55,7 +55,7 @@ pub mod sign;
 pub mod sync;
 pub mod types;
 
-pub use adapter::{BoxFuture, ContractClient, Platform};
+pub use adapter::{BoxFuture, Platform, ContractClient};
 pub use client::{Client, ClientConfig, RetryPolicy};
 pub use error::PlatformError;
 pub use probe::measure_upload_kbps;

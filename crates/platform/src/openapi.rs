@@ -74,14 +74,8 @@ pub fn document() -> OpenApi {
         .schema_from::<ShopCredentials>()
         .schema_from::<TickRequest>()
         .schema_from::<TickResult>()
-        .schema(
-            "OpenApiDocument",
-            ObjectBuilder::new().description(Some("An OpenAPI 3.1 document")),
-        )
-        .security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        )
+        .schema("OpenApiDocument", ObjectBuilder::new().description(Some("An OpenAPI 3.1 document")))
+        .security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()))
         .build();
 
     let mut paths = Paths::new();
@@ -138,12 +132,7 @@ pub fn document() -> OpenApi {
             Body::Json(schema) => {
                 operation = operation.request_body(Some(
                     RequestBodyBuilder::new()
-                        .content(
-                            "application/json",
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name(schema)))
-                                .build(),
-                        )
+                        .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build())
                         .required(Some(Required::True))
                         .build(),
                 ))
@@ -153,9 +142,7 @@ pub fn document() -> OpenApi {
                     RequestBodyBuilder::new()
                         .content(
                             "application/x-www-form-urlencoded",
-                            ContentBuilder::new()
-                                .schema(Some(Ref::from_schema_name(schema)))
-                                .build(),
+                            ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build(),
                         )
                         .required(Some(Required::True))
                         .build(),
@@ -184,57 +171,32 @@ pub fn document() -> OpenApi {
             Body::None | Body::EventStream(_) | Body::Html => {}
         }
         let success = match route.response {
-            Body::Json(schema) => ResponseBuilder::new().description("Success").content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name(schema)))
-                    .build(),
-            ),
+            Body::Json(schema) => ResponseBuilder::new()
+                .description("Success")
+                .content("application/json", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build()),
             Body::EventStream(schema) => ResponseBuilder::new()
-                .description(format!(
-                    "text/event-stream; each event's id is `seq` and its data a {schema}"
-                ))
-                .content(
-                    "text/event-stream",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(schema)))
-                        .build(),
-                ),
-            Body::Html => ResponseBuilder::new().description("An HTML page").content(
-                "text/html",
-                ContentBuilder::new()
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                    .build(),
-            ),
-            Body::None | Body::Form(_) | Body::Binary(_) => {
-                ResponseBuilder::new().description("Success")
-            }
+                .description(format!("text/event-stream; each event's id is `seq` and its data a {schema}"))
+                .content("text/event-stream", ContentBuilder::new().schema(Some(Ref::from_schema_name(schema))).build()),
+            Body::Html => ResponseBuilder::new()
+                .description("An HTML page")
+                .content("text/html", ContentBuilder::new().schema(Some(ObjectBuilder::new().schema_type(Type::String))).build()),
+            Body::None | Body::Form(_) | Body::Binary(_) => ResponseBuilder::new().description("Success"),
         };
         let problem = |description: &str| {
             ResponseBuilder::new()
                 .description(description)
                 .content(
                     "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
                 )
                 .build()
         };
         operation = operation.response(route.status.to_string(), success.build());
         if let Body::Binary(max_bytes) = route.request {
-            operation = operation.response(
-                "413",
-                problem(&format!(
-                    "The body is larger than {max_bytes} bytes (code payload-too-large)"
-                )),
-            );
+            operation = operation.response("413", problem(&format!("The body is larger than {max_bytes} bytes (code payload-too-large)")));
         }
         operation = operation
-            .response(
-                "4XX",
-                problem("Client error (see `code`); 429 carries Retry-After in seconds"),
-            )
+            .response("4XX", problem("Client error (see `code`); 429 carries Retry-After in seconds"))
             .response("5XX", problem("Server error; retry with backoff"));
         paths.add_path_operation(route.path, vec![method_of(route.method)], operation.build());
     }
@@ -258,9 +220,7 @@ pub fn document() -> OpenApi {
 
 /// The document as pretty-printed JSON (what `GET /openapi.json` serves).
 pub fn document_json() -> String {
-    let mut text = document()
-        .to_pretty_json()
-        .expect("the OpenAPI document serialises to JSON");
+    let mut text = document().to_pretty_json().expect("the OpenAPI document serialises to JSON");
     text.push('\n');
     text
 }
@@ -287,27 +247,14 @@ fn tag_of(path: &str) -> String {
 
 /// The `{param}` names of a path template, in order.
 pub fn path_params(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter_map(|segment| {
-        segment
-            .strip_prefix('{')
-            .and_then(|rest| rest.strip_suffix('}'))
-    })
+    path.split('/').filter_map(|segment| segment.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')))
 }
 
-fn string_param(
-    name: &str,
-    location: ParameterIn,
-    required: bool,
-    description: Option<&str>,
-) -> utoipa::openapi::path::Parameter {
+fn string_param(name: &str, location: ParameterIn, required: bool, description: Option<&str>) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(location)
-        .required(if required {
-            Required::True
-        } else {
-            Required::False
-        })
+        .required(if required { Required::True } else { Required::False })
         .description(description)
         .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
         .build()
@@ -326,10 +273,7 @@ mod tests {
             std::fs::write(&path, &generated).expect("writing openapi.json");
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "openapi.json is stale: run UPDATE_OPENAPI=1 cargo nextest run -p anchordesk-platform"
-        );
+        assert!(committed == generated, "openapi.json is stale: run UPDATE_OPENAPI=1 cargo nextest run -p anchordesk-platform");
     }
 
     #[test]
@@ -339,34 +283,16 @@ mod tests {
         let schemas = value["components"]["schemas"].as_object().unwrap();
         for route in ROUTES {
             let operation = &value["paths"][route.path][route.method.to_ascii_lowercase()];
-            assert_eq!(
-                operation["operationId"],
-                route.operation_id,
-                "{}",
-                route.key()
-            );
+            assert_eq!(operation["operationId"], route.operation_id, "{}", route.key());
             for body in [route.request, route.response] {
                 if let Body::Json(name) | Body::Form(name) | Body::EventStream(name) = body {
-                    assert!(
-                        schemas.contains_key(name),
-                        "{} names the missing schema {name}",
-                        route.key()
-                    );
+                    assert!(schemas.contains_key(name), "{} names the missing schema {name}", route.key());
                 }
             }
             let has_key = operation["parameters"]
                 .as_array()
-                .is_some_and(|parameters| {
-                    parameters
-                        .iter()
-                        .any(|parameter| parameter["name"] == IDEMPOTENCY_HEADER)
-                });
-            assert_eq!(
-                has_key,
-                route.is_write(),
-                "{}: Idempotency-Key documented iff the route writes",
-                route.key()
-            );
+                .is_some_and(|parameters| parameters.iter().any(|parameter| parameter["name"] == IDEMPOTENCY_HEADER));
+            assert_eq!(has_key, route.is_write(), "{}: Idempotency-Key documented iff the route writes", route.key());
         }
         assert_eq!(value["paths"].as_object().unwrap().len(), {
             let mut paths: Vec<&str> = ROUTES.iter().map(|route| route.path).collect();

@@ -60,10 +60,7 @@ pub async fn measure_upload_kbps(platform: &dyn Platform, bytes: usize) -> Platf
             path: PATH.into(),
             status: 200,
             expected: "UploadProbe",
-            message: format!(
-                "the platform received {} of the {bytes} bytes sent",
-                probe.received_bytes
-            ),
+            message: format!("the platform received {} of the {bytes} bytes sent", probe.received_bytes),
         });
     }
     Ok(kbps(bytes, seconds))
@@ -92,10 +89,7 @@ mod tests {
             counts[*byte as usize] += 1;
         }
         // Uniform bytes put 256 in each bucket; a pattern or zeros would not.
-        assert!(
-            counts.iter().all(|count| (128..=384).contains(count)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|count| (128..=384).contains(count)), "{counts:?}");
         assert_ne!(payload[..64], super::payload(64)[..]);
     }
 
@@ -110,9 +104,6 @@ mod tests {
     fn a_probe_waits_for_the_slowest_useful_uplink() {
         // 2 MiB at 256 kbit/s is about 65.5 s.
         let timeout = timeout_for(2 << 20);
-        assert!(
-            timeout > Duration::from_secs(75) && timeout < Duration::from_secs(76),
-            "{timeout:?}"
-        );
+        assert!(timeout > Duration::from_secs(75) && timeout < Duration::from_secs(76), "{timeout:?}");
     }
 }

@@ -15,11 +15,7 @@ pub const PAGE: u32 = 500;
 
 /// Pages through `fetch(cursor, limit) -> (items, next cursor)` until `max` items or a
 /// short page, and returns them with the cursor to store next.
-async fn paged<T, F, Fut>(
-    after: i64,
-    max: usize,
-    mut fetch: F,
-) -> Result<(Vec<T>, i64), PlatformError>
+async fn paged<T, F, Fut>(after: i64, max: usize, mut fetch: F) -> Result<(Vec<T>, i64), PlatformError>
 where
     F: FnMut(i64, u32) -> Fut,
     Fut: std::future::Future<Output = Result<(Vec<T>, i64), PlatformError>>,
@@ -40,12 +36,7 @@ where
 }
 
 /// Events of `broadcast_id` after `after`, at most `max` of them, and the next cursor.
-pub async fn events(
-    platform: &dyn Platform,
-    broadcast_id: &str,
-    after: i64,
-    max: usize,
-) -> Result<(Vec<LiveEvent>, i64), PlatformError> {
+pub async fn events(platform: &dyn Platform, broadcast_id: &str, after: i64, max: usize) -> Result<(Vec<LiveEvent>, i64), PlatformError> {
     paged(after, max, |cursor, limit| async move {
         let page = platform.events(broadcast_id, cursor, limit).await?;
         Ok((page.items, page.next_after))
@@ -54,12 +45,7 @@ pub async fn events(
 }
 
 /// Orders of `broadcast_id` after `after`, at most `max` of them, and the next cursor.
-pub async fn orders(
-    platform: &dyn Platform,
-    broadcast_id: &str,
-    after: i64,
-    max: usize,
-) -> Result<(Vec<Order>, i64), PlatformError> {
+pub async fn orders(platform: &dyn Platform, broadcast_id: &str, after: i64, max: usize) -> Result<(Vec<Order>, i64), PlatformError> {
     paged(after, max, |cursor, limit| async move {
         let page = platform.orders(broadcast_id, cursor, limit).await?;
         Ok((page.items, page.next_after))

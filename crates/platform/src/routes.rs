@@ -63,10 +63,7 @@ pub struct Route {
 impl Route {
     /// Whether the route changes state, and so requires an `Idempotency-Key`.
     pub fn is_write(&self) -> bool {
-        self.method != "GET"
-            && !self.stateless
-            && self.access != Access::Admin
-            && self.access != Access::Public
+        self.method != "GET" && !self.stateless && self.access != Access::Admin && self.access != Access::Public
     }
 
     /// `"METHOD /path"`, the key used by fault switches.
@@ -92,8 +89,8 @@ macro_rules! route {
     };
 }
 
-use crate::types::PROBE_MAX_BYTES;
 use Body::{Binary, EventStream, Form, Html, Json};
+use crate::types::PROBE_MAX_BYTES;
 
 /// Every route of the contract, in document order.
 pub const ROUTES: &[Route] = &[
@@ -135,9 +132,7 @@ pub const ROUTES: &[Route] = &[
 
 /// The route with this method and path template.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
-    ROUTES
-        .iter()
-        .find(|route| route.method == method && route.path == path)
+    ROUTES.iter().find(|route| route.method == method && route.path == path)
 }
 
 #[cfg(test)]
@@ -147,15 +142,10 @@ mod tests {
     #[test]
     fn the_upload_probe_is_signed_but_not_a_write() {
         let probe = find("POST", "/v1/probe/upload").expect("the probe is a route");
-        assert_eq!(
-            (probe.access, probe.request),
-            (Access::Signed, Body::Binary(PROBE_MAX_BYTES))
-        );
+        assert_eq!((probe.access, probe.request), (Access::Signed, Body::Binary(PROBE_MAX_BYTES)));
         assert!(!probe.is_write());
         // Every other signed route that is not a GET still needs an Idempotency-Key.
-        for route in ROUTES.iter().filter(|route| {
-            route.access == Access::Signed && route.method != "GET" && route.path != probe.path
-        }) {
+        for route in ROUTES.iter().filter(|route| route.access == Access::Signed && route.method != "GET" && route.path != probe.path) {
             assert!(route.is_write(), "{}", route.key());
         }
     }

@@ -41,9 +41,7 @@ pub enum SignatureError {
     #[error("nonce must be {NONCE_MIN_LEN}-{NONCE_MAX_LEN} characters, got {0}")]
     BadNonce(usize),
     /// The timestamp is too far from the server's clock.
-    #[error(
-        "timestamp {timestamp} is {skew_s} s from the server's clock {now} (window {window_s} s)"
-    )]
+    #[error("timestamp {timestamp} is {skew_s} s from the server's clock {now} (window {window_s} s)")]
     Skew {
         /// The request's timestamp.
         timestamp: i64,
@@ -92,8 +90,7 @@ pub fn string_to_sign(request: &Signed<'_>) -> String {
 
 /// The hex signature of a request.
 pub fn sign(secret: &str, request: &Signed<'_>) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(string_to_sign(request).as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -109,13 +106,7 @@ pub fn new_nonce() -> String {
 ///
 /// The skew is checked first, so a stale request is reported as stale even when its
 /// signature is right.
-pub fn verify(
-    secret: &str,
-    request: &Signed<'_>,
-    timestamp: Option<&str>,
-    signature: Option<&str>,
-    now_s: i64,
-) -> Result<(), SignatureError> {
+pub fn verify(secret: &str, request: &Signed<'_>, timestamp: Option<&str>, signature: Option<&str>, now_s: i64) -> Result<(), SignatureError> {
     let timestamp = timestamp.ok_or(SignatureError::Missing(TIMESTAMP_HEADER))?;
     let signature = signature.ok_or(SignatureError::Missing(SIGNATURE_HEADER))?;
     if request.nonce.is_empty() {
@@ -124,33 +115,16 @@ pub fn verify(
     if !(NONCE_MIN_LEN..=NONCE_MAX_LEN).contains(&request.nonce.len()) {
         return Err(SignatureError::BadNonce(request.nonce.len()));
     }
-    let timestamp_s: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| SignatureError::BadTimestamp(timestamp.to_owned()))?;
+    let timestamp_s: i64 = timestamp.trim().parse().map_err(|_| SignatureError::BadTimestamp(timestamp.to_owned()))?;
     let skew_s = timestamp_s - now_s;
     if skew_s.abs() > SKEW_WINDOW_S {
-        return Err(SignatureError::Skew {
-            timestamp: timestamp_s,
-            now: now_s,
-            skew_s,
-            window_s: SKEW_WINDOW_S,
-        });
+        return Err(SignatureError::Skew { timestamp: timestamp_s, now: now_s, skew_s, window_s: SKEW_WINDOW_S });
     }
-    let given = hex::decode(signature.trim())
-        .map_err(|_| SignatureError::Mismatch(signature.to_owned()))?;
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(
-        string_to_sign(&Signed {
-            timestamp_s,
-            ..*request
-        })
-        .as_bytes(),
-    );
+    let given = hex::decode(signature.trim()).map_err(|_| SignatureError::Mismatch(signature.to_owned()))?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(string_to_sign(&Signed { timestamp_s, ..*request }).as_bytes());
     // verify_slice compares in constant time.
-    mac.verify_slice(&given)
-        .map_err(|_| SignatureError::Mismatch(signature.to_owned()))
+    mac.verify_slice(&given).map_err(|_| SignatureError::Mismatch(signature.to_owned()))
 }
 
 /// Hex SHA-256 of a body, used to tell an idempotent replay from a different request.
@@ -166,14 +140,7 @@ mod tests {
     const NONCE: &str = "0123456789abcdef0123";
 
     fn request<'a>(method: &'a str, path: &'a str, key: &'a str, body: &'a [u8]) -> Signed<'a> {
-        Signed {
-            method,
-            path_and_query: path,
-            timestamp_s: 1_700_000_000,
-            nonce: NONCE,
-            idempotency_key: key,
-            body,
-        }
+        Signed { method, path_and_query: path, timestamp_s: 1_700_000_000, nonce: NONCE, idempotency_key: key, body }
     }
 
     #[test]
@@ -181,20 +148,8 @@ mod tests {
         let body = r#"{"title":"赣南脐橙"}"#.as_bytes();
         let signed = request("PUT", "/v1/products/A1", "desk-1-7", body);
         let signature = sign(SECRET, &signed);
-        assert_eq!(
-            verify(
-                SECRET,
-                &signed,
-                Some("1700000000"),
-                Some(&signature),
-                1_700_000_100
-            ),
-            Ok(())
-        );
-        let other_nonce = Signed {
-            nonce: "ffffffffffffffffffff",
-            ..signed
-        };
+        assert_eq!(verify(SECRET, &signed, Some("1700000000"), Some(&signature), 1_700_000_100), Ok(()));
+        let other_nonce = Signed { nonce: "ffffffffffffffffffff", ..signed };
         let cases: [(Signed<'_>, &str); 6] = [
             (request("GET", "/v1/products/A1", "desk-1-7", body), SECRET),
             (request("PUT", "/v1/products/A2", "desk-1-7", body), SECRET),
@@ -205,73 +160,23 @@ mod tests {
             (signed, "other"),
         ];
         for (changed, secret) in cases {
-            let result = verify(
-                secret,
-                &changed,
-                Some("1700000000"),
-                Some(&signature),
-                1_700_000_000,
-            );
-            assert!(
-                matches!(result, Err(SignatureError::Mismatch(_))),
-                "{changed:?} with {secret}: {result:?}"
-            );
+            let result = verify(secret, &changed, Some("1700000000"), Some(&signature), 1_700_000_000);
+            assert!(matches!(result, Err(SignatureError::Mismatch(_))), "{changed:?} with {secret}: {result:?}");
         }
     }
 
     #[test]
     fn a_timestamp_outside_the_window_is_refused_before_the_signature_is_checked() {
-        let signed = Signed {
-            timestamp_s: 1_000,
-            ..request("GET", "/v1/shop", "", b"")
-        };
+        let signed = Signed { timestamp_s: 1_000, ..request("GET", "/v1/shop", "", b"") };
         let signature = sign(SECRET, &signed);
-        assert_eq!(
-            verify(
-                SECRET,
-                &signed,
-                Some("1000"),
-                Some(&signature),
-                1_000 + SKEW_WINDOW_S
-            ),
-            Ok(())
-        );
-        let late = verify(
-            SECRET,
-            &signed,
-            Some("1000"),
-            Some(&signature),
-            1_001 + SKEW_WINDOW_S,
-        );
-        assert_eq!(
-            late,
-            Err(SignatureError::Skew {
-                timestamp: 1000,
-                now: 1301,
-                skew_s: -301,
-                window_s: SKEW_WINDOW_S
-            })
-        );
-        assert_eq!(
-            verify(SECRET, &signed, None, Some(&signature), 1000),
-            Err(SignatureError::Missing(TIMESTAMP_HEADER))
-        );
-        let no_nonce = Signed {
-            nonce: "",
-            ..signed
-        };
-        assert_eq!(
-            verify(SECRET, &no_nonce, Some("1000"), Some(&signature), 1000),
-            Err(SignatureError::Missing(NONCE_HEADER))
-        );
-        let short = Signed {
-            nonce: "abc",
-            ..signed
-        };
-        assert_eq!(
-            verify(SECRET, &short, Some("1000"), Some(&signature), 1000),
-            Err(SignatureError::BadNonce(3))
-        );
+        assert_eq!(verify(SECRET, &signed, Some("1000"), Some(&signature), 1_000 + SKEW_WINDOW_S), Ok(()));
+        let late = verify(SECRET, &signed, Some("1000"), Some(&signature), 1_001 + SKEW_WINDOW_S);
+        assert_eq!(late, Err(SignatureError::Skew { timestamp: 1000, now: 1301, skew_s: -301, window_s: SKEW_WINDOW_S }));
+        assert_eq!(verify(SECRET, &signed, None, Some(&signature), 1000), Err(SignatureError::Missing(TIMESTAMP_HEADER)));
+        let no_nonce = Signed { nonce: "", ..signed };
+        assert_eq!(verify(SECRET, &no_nonce, Some("1000"), Some(&signature), 1000), Err(SignatureError::Missing(NONCE_HEADER)));
+        let short = Signed { nonce: "abc", ..signed };
+        assert_eq!(verify(SECRET, &short, Some("1000"), Some(&signature), 1000), Err(SignatureError::BadNonce(3)));
     }
 
     #[test]

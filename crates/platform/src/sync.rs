@@ -19,10 +19,7 @@
 
 use crate::adapter::Platform;
 use crate::error::PlatformError;
-use crate::types::{
-    AnchorUpsert, BroadcastCreate, BroadcastScript, CouponCreate, ProductUpsert, ReplyCreate,
-    ScriptedKind,
-};
+use crate::types::{AnchorUpsert, BroadcastCreate, BroadcastScript, CouponCreate, ProductUpsert, ReplyCreate, ScriptedKind};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -207,9 +204,7 @@ impl Command {
     pub fn entity(&self) -> String {
         match self {
             Command::UpsertAnchor { anchor_id, .. } => format!("anchor:{anchor_id}"),
-            Command::UpsertProduct { sku, .. } | Command::SetStock { sku, .. } => {
-                format!("product:{sku}")
-            }
+            Command::UpsertProduct { sku, .. } | Command::SetStock { sku, .. } => format!("product:{sku}"),
             Command::CreateBroadcast { broadcast } => format!("broadcast:{}", broadcast.id),
             Command::StartBroadcast { broadcast_id }
             | Command::SetLineup { broadcast_id, .. }
@@ -228,21 +223,16 @@ impl Command {
         let product = |sku: &str| format!("product:{sku}");
         match self {
             Command::CreateBroadcast { broadcast } => {
-                let mut entities: Vec<String> =
-                    broadcast.products.iter().map(|sku| product(sku)).collect();
+                let mut entities: Vec<String> = broadcast.products.iter().map(|sku| product(sku)).collect();
                 if let Some(anchor_id) = &broadcast.anchor_id {
                     entities.push(format!("anchor:{anchor_id}"));
                 }
                 entities
             }
-            Command::SetLineup { products, .. } => {
-                products.iter().map(|sku| product(sku)).collect()
-            }
+            Command::SetLineup { products, .. } => products.iter().map(|sku| product(sku)).collect(),
             Command::ListInBag { sku, .. } => vec![product(sku)],
             Command::Pin { sku: Some(sku), .. } => vec![product(sku)],
-            Command::CreateCoupon { coupon, .. } => {
-                coupon.sku.iter().map(|sku| product(sku)).collect()
-            }
+            Command::CreateCoupon { coupon, .. } => coupon.sku.iter().map(|sku| product(sku)).collect(),
             // A stock-out names a product the platform must know before the script arrives.
             Command::SetScript { script, .. } => script
                 .events
@@ -266,24 +256,11 @@ impl Command {
     }
 
     /// Joins a stored operation and payload back into a command.
-    pub fn from_parts(
-        operation: Operation,
-        payload: &serde_json::Value,
-    ) -> Result<Command, PlatformError> {
-        let bad = |message: String| PlatformError::Payload {
-            operation: operation.as_str().to_owned(),
-            message,
-        };
-        let mut object = payload
-            .as_object()
-            .cloned()
-            .ok_or_else(|| bad(format!("payload {payload} is not an object")))?;
-        object.insert(
-            "op".to_owned(),
-            serde_json::Value::String(operation.as_str().to_owned()),
-        );
-        serde_json::from_value(serde_json::Value::Object(object))
-            .map_err(|err| bad(err.to_string()))
+    pub fn from_parts(operation: Operation, payload: &serde_json::Value) -> Result<Command, PlatformError> {
+        let bad = |message: String| PlatformError::Payload { operation: operation.as_str().to_owned(), message };
+        let mut object = payload.as_object().cloned().ok_or_else(|| bad(format!("payload {payload} is not an object")))?;
+        object.insert("op".to_owned(), serde_json::Value::String(operation.as_str().to_owned()));
+        serde_json::from_value(serde_json::Value::Object(object)).map_err(|err| bad(err.to_string()))
     }
 }
 
@@ -310,15 +287,7 @@ impl OutboxEntry {
     /// An entry for `command` (for stores that build rows in memory).
     pub fn new(id: i64, command: &Command, created_at_ms: i64) -> OutboxEntry {
         let (operation, payload) = command.into_parts();
-        OutboxEntry {
-            id,
-            entity: command.entity(),
-            operation,
-            payload,
-            created_at_ms,
-            attempts: 0,
-            retry_at_ms: None,
-        }
+        OutboxEntry { id, entity: command.entity(), operation, payload, created_at_ms, attempts: 0, retry_at_ms: None }
     }
 }
 
@@ -345,92 +314,55 @@ pub trait OutboxStore: Send + Sync + 'static {
     /// Entry `id` failed: add one to its attempts and store `error`. With `retry_at_ms`
     /// it is retried from then on; with `None` the platform refused it for good and it
     /// must no longer be returned by `pending` (the desk shows it to the user).
-    fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>)
-    -> Result<(), StoreError>;
+    fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError>;
 }
 
 /// Checks that an [`OutboxStore`] keeps the contract the worker relies on. Call it from
 /// the store's own tests with an empty outbox and a function that commits one command
 /// and returns its id; it returns the first broken rule.
-pub fn check_store(
-    store: &dyn OutboxStore,
-    enqueue: &dyn Fn(&Command) -> i64,
-) -> Result<(), String> {
+pub fn check_store(store: &dyn OutboxStore, enqueue: &dyn Fn(&Command) -> i64) -> Result<(), String> {
     let upsert = |sku: &str, price_fen: i64| Command::UpsertProduct {
         sku: sku.to_owned(),
-        product: ProductUpsert {
-            title: format!("商品 {sku}"),
-            description: String::new(),
-            price_fen,
-            stock: 1,
-            origin: None,
-        },
+        product: ProductUpsert { title: format!("商品 {sku}"), description: String::new(), price_fen, stock: 1, origin: None },
     };
     let commands = [upsert("A", 100), upsert("B", 200), upsert("A", 300)];
     let ids: Vec<i64> = commands.iter().map(enqueue).collect();
     let err = |what: String| Err::<(), String>(what);
     if !ids.windows(2).all(|pair| pair[0] < pair[1]) {
-        return err(format!(
-            "ids {ids:?} do not increase in the order of enqueueing"
-        ));
+        return err(format!("ids {ids:?} do not increase in the order of enqueueing"));
     }
     let pending = store.pending(10).map_err(|e| e.to_string())?;
     if pending.iter().map(|entry| entry.id).collect::<Vec<_>>() != ids {
-        return err(format!(
-            "pending(10) gave ids {:?}, expected {ids:?}",
-            pending.iter().map(|entry| entry.id).collect::<Vec<_>>()
-        ));
+        return err(format!("pending(10) gave ids {:?}, expected {ids:?}", pending.iter().map(|entry| entry.id).collect::<Vec<_>>()));
     }
     for (entry, command) in pending.iter().zip(&commands) {
         if entry.entity != command.entity() || entry.attempts != 0 || entry.retry_at_ms.is_some() {
-            return err(format!(
-                "entry {} should be entity {} with no attempts and no retry time: {entry:?}",
-                entry.id,
-                command.entity()
-            ));
+            return err(format!("entry {} should be entity {} with no attempts and no retry time: {entry:?}", entry.id, command.entity()));
         }
         match Command::from_parts(entry.operation, &entry.payload) {
             Ok(decoded) if decoded == *command => {}
-            other => {
-                return err(format!(
-                    "entry {} does not give back its command: {other:?}",
-                    entry.id
-                ));
-            }
+            other => return err(format!("entry {} does not give back its command: {other:?}", entry.id)),
         }
     }
     let first_two = store.pending(2).map_err(|e| e.to_string())?;
     if first_two.iter().map(|entry| entry.id).collect::<Vec<_>>() != ids[..2] {
-        return err(format!(
-            "pending(2) did not give the two oldest entries: {first_two:?}"
-        ));
+        return err(format!("pending(2) did not give the two oldest entries: {first_two:?}"));
     }
     let retry_at = crate::now_ms() + 60_000;
-    store
-        .mark_failed(ids[0], "platform unreachable", Some(retry_at))
-        .map_err(|e| e.to_string())?;
-    store
-        .mark_failed(ids[1], "refused: validation", None)
-        .map_err(|e| e.to_string())?;
+    store.mark_failed(ids[0], "platform unreachable", Some(retry_at)).map_err(|e| e.to_string())?;
+    store.mark_failed(ids[1], "refused: validation", None).map_err(|e| e.to_string())?;
     let pending = store.pending(10).map_err(|e| e.to_string())?;
     let waiting = pending.iter().find(|entry| entry.id == ids[0]);
     if waiting.is_none_or(|entry| entry.attempts != 1 || entry.retry_at_ms != Some(retry_at)) {
-        return err(format!(
-            "an entry failed with a retry time must stay pending with attempts 1 and that time: {waiting:?}"
-        ));
+        return err(format!("an entry failed with a retry time must stay pending with attempts 1 and that time: {waiting:?}"));
     }
     if pending.iter().any(|entry| entry.id == ids[1]) {
-        return err(format!(
-            "an entry given up (retry time None) must leave pending: {pending:?}"
-        ));
+        return err(format!("an entry given up (retry time None) must leave pending: {pending:?}"));
     }
     store.mark_done(ids[0]).map_err(|e| e.to_string())?;
     let pending = store.pending(10).map_err(|e| e.to_string())?;
     if pending.iter().map(|entry| entry.id).collect::<Vec<_>>() != [ids[2]] {
-        return err(format!(
-            "after done and given up only {} should be pending: {pending:?}",
-            ids[2]
-        ));
+        return err(format!("after done and given up only {} should be pending: {pending:?}", ids[2]));
     }
     Ok(())
 }
@@ -538,27 +470,14 @@ enum Outcome {
 
 impl SyncWorker {
     /// A worker over `platform` and `store`.
-    pub fn new(
-        platform: Arc<dyn Platform>,
-        store: Arc<dyn OutboxStore>,
-        config: SyncConfig,
-    ) -> SyncWorker {
+    pub fn new(platform: Arc<dyn Platform>, store: Arc<dyn OutboxStore>, config: SyncConfig) -> SyncWorker {
         let (status, _) = watch::channel(SyncStatus::default());
-        SyncWorker {
-            platform,
-            store,
-            config,
-            notify: Arc::new(Notify::new()),
-            status,
-        }
+        SyncWorker { platform, store, config, notify: Arc::new(Notify::new()), status }
     }
 
     /// A handle for waking and watching.
     pub fn handle(&self) -> SyncHandle {
-        SyncHandle {
-            notify: self.notify.clone(),
-            status: self.status.subscribe(),
-        }
+        SyncHandle { notify: self.notify.clone(), status: self.status.subscribe() }
     }
 
     /// Runs rounds until `shutdown` becomes true: right after a round that made progress,
@@ -571,14 +490,12 @@ impl SyncWorker {
             let pause = match self.round().await {
                 Ok(report) if report.sent + report.given_up > 0 => Duration::ZERO,
                 Ok(report) => match report.next_retry_at_ms {
-                    Some(at) => Duration::from_millis((at - crate::now_ms()).max(0) as u64)
-                        .min(self.config.idle_poll),
+                    Some(at) => Duration::from_millis((at - crate::now_ms()).max(0) as u64).min(self.config.idle_poll),
                     None => self.config.idle_poll,
                 },
                 Err(err) => {
                     tracing::warn!(%err, "outbox round failed");
-                    self.status
-                        .send_modify(|status| status.last_error = Some(err.to_string()));
+                    self.status.send_modify(|status| status.last_error = Some(err.to_string()));
                     self.config.idle_poll
                 }
             };
@@ -621,15 +538,11 @@ impl SyncWorker {
         let batch = self.config.batch;
         let entries = blocking(move || store.pending(batch)).await?;
         let now = crate::now_ms();
-        let mut report = RoundReport {
-            read: entries.len(),
-            ..RoundReport::default()
-        };
+        let mut report = RoundReport { read: entries.len(), ..RoundReport::default() };
         let plan = plan_round(entries, now);
         report.next_retry_at_ms = plan.next_retry_at_ms;
         for (entry, err) in plan.undecodable {
-            self.record(&entry, Outcome::GivenUp, Some(err.to_string()))
-                .await?;
+            self.record(&entry, Outcome::GivenUp, Some(err.to_string())).await?;
             report.given_up += 1;
         }
         let results = futures_util::stream::iter(plan.chains)
@@ -659,10 +572,7 @@ impl SyncWorker {
         Ok(report)
     }
 
-    async fn send_chain(
-        &self,
-        chain: Vec<(OutboxEntry, Command)>,
-    ) -> Result<ChainReport, StoreError> {
+    async fn send_chain(&self, chain: Vec<(OutboxEntry, Command)>) -> Result<ChainReport, StoreError> {
         let mut report = ChainReport::default();
         for (entry, command) in chain {
             let key = format!("{}{}", self.config.key_prefix, entry.id);
@@ -673,11 +583,8 @@ impl SyncWorker {
                 }
                 Err(err) if !err.is_refusal() => {
                     let message = err.to_string();
-                    let delay = self
-                        .backoff(entry.attempts)
-                        .max(err.retry_after().unwrap_or_default());
-                    self.record_retry(&entry, &message, crate::now_ms() + delay.as_millis() as i64)
-                        .await?;
+                    let delay = self.backoff(entry.attempts).max(err.retry_after().unwrap_or_default());
+                    self.record_retry(&entry, &message, crate::now_ms() + delay.as_millis() as i64).await?;
                     report.retrying += 1;
                     report.last_error = Some(message);
                     // Later entries of this entity must not overtake this one.
@@ -686,8 +593,7 @@ impl SyncWorker {
                 Err(err) => {
                     let message = err.to_string();
                     tracing::warn!(id = entry.id, %message, "platform refused an outbox entry");
-                    self.record(&entry, Outcome::GivenUp, Some(message.clone()))
-                        .await?;
+                    self.record(&entry, Outcome::GivenUp, Some(message.clone())).await?;
                     report.given_up += 1;
                     report.last_error = Some(message);
                 }
@@ -697,20 +603,11 @@ impl SyncWorker {
     }
 
     fn backoff(&self, attempts: u32) -> Duration {
-        let ceiling = self
-            .config
-            .min_backoff
-            .saturating_mul(1u32 << attempts.min(20))
-            .min(self.config.max_backoff);
+        let ceiling = self.config.min_backoff.saturating_mul(1u32 << attempts.min(20)).min(self.config.max_backoff);
         ceiling.mul_f64(fastrand::f64())
     }
 
-    async fn record(
-        &self,
-        entry: &OutboxEntry,
-        outcome: Outcome,
-        error: Option<String>,
-    ) -> Result<(), StoreError> {
+    async fn record(&self, entry: &OutboxEntry, outcome: Outcome, error: Option<String>) -> Result<(), StoreError> {
         let store = self.store.clone();
         let id = entry.id;
         match outcome {
@@ -722,12 +619,7 @@ impl SyncWorker {
         }
     }
 
-    async fn record_retry(
-        &self,
-        entry: &OutboxEntry,
-        error: &str,
-        retry_at_ms: i64,
-    ) -> Result<(), StoreError> {
+    async fn record_retry(&self, entry: &OutboxEntry, error: &str, retry_at_ms: i64) -> Result<(), StoreError> {
         let store = self.store.clone();
         let id = entry.id;
         let error = error.to_owned();
@@ -748,9 +640,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, StoreError> {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
-        Err(join) => Err(StoreError(
-            format!("outbox store call panicked: {join}").into(),
-        )),
+        Err(join) => Err(StoreError(format!("outbox store call panicked: {join}").into())),
     }
 }
 
@@ -792,11 +682,7 @@ fn plan_round(entries: Vec<OutboxEntry>, now_ms: i64) -> Plan {
                     break 'decide Some(None);
                 }
             };
-            if command
-                .depends_on()
-                .iter()
-                .any(|dep| *dep != entity && seen.contains(dep))
-            {
+            if command.depends_on().iter().any(|dep| *dep != entity && seen.contains(dep)) {
                 break 'decide None;
             }
             Some(Some(command))
@@ -816,11 +702,7 @@ fn plan_round(entries: Vec<OutboxEntry>, now_ms: i64) -> Plan {
         }
         seen.insert(entity);
     }
-    Plan {
-        chains,
-        undecodable,
-        next_retry_at_ms,
-    }
+    Plan { chains, undecodable, next_retry_at_ms }
 }
 
 #[cfg(test)]
@@ -830,29 +712,16 @@ mod tests {
     fn product(sku: &str, price_fen: i64) -> Command {
         Command::UpsertProduct {
             sku: sku.to_owned(),
-            product: ProductUpsert {
-                title: format!("商品 {sku}"),
-                description: String::new(),
-                price_fen,
-                stock: 10,
-                origin: None,
-            },
+            product: ProductUpsert { title: format!("商品 {sku}"), description: String::new(), price_fen, stock: 10, origin: None },
         }
     }
 
     fn entries(commands: &[Command]) -> Vec<OutboxEntry> {
-        commands
-            .iter()
-            .enumerate()
-            .map(|(idx, command)| OutboxEntry::new(idx as i64 + 1, command, 0))
-            .collect()
+        commands.iter().enumerate().map(|(idx, command)| OutboxEntry::new(idx as i64 + 1, command, 0)).collect()
     }
 
     fn ids(plan: &Plan) -> Vec<Vec<i64>> {
-        plan.chains
-            .iter()
-            .map(|chain| chain.iter().map(|(entry, _)| entry.id).collect())
-            .collect()
+        plan.chains.iter().map(|chain| chain.iter().map(|(entry, _)| entry.id).collect()).collect()
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -870,13 +739,8 @@ mod tests {
 
     impl MemoryOutbox {
         fn with(commands: &[Command]) -> MemoryOutbox {
-            let rows = entries(commands)
-                .into_iter()
-                .map(|entry| (entry, RowState::Pending, None))
-                .collect();
-            MemoryOutbox {
-                rows: std::sync::Mutex::new(rows),
-            }
+            let rows = entries(commands).into_iter().map(|entry| (entry, RowState::Pending, None)).collect();
+            MemoryOutbox { rows: std::sync::Mutex::new(rows) }
         }
 
         fn snapshot(&self) -> Vec<(OutboxEntry, RowState, Option<String>)> {
@@ -887,42 +751,22 @@ mod tests {
     impl OutboxStore for MemoryOutbox {
         fn pending(&self, limit: usize) -> Result<Vec<OutboxEntry>, StoreError> {
             let rows = self.rows.lock().unwrap();
-            Ok(rows
-                .iter()
-                .filter(|(_, state, _)| *state == RowState::Pending)
-                .take(limit)
-                .map(|(entry, _, _)| entry.clone())
-                .collect())
+            Ok(rows.iter().filter(|(_, state, _)| *state == RowState::Pending).take(limit).map(|(entry, _, _)| entry.clone()).collect())
         }
 
         fn mark_done(&self, id: i64) -> Result<(), StoreError> {
             let mut rows = self.rows.lock().unwrap();
-            let row = rows
-                .iter_mut()
-                .find(|(entry, _, _)| entry.id == id)
-                .expect("marking a known entry");
+            let row = rows.iter_mut().find(|(entry, _, _)| entry.id == id).expect("marking a known entry");
             row.1 = RowState::Done;
             Ok(())
         }
 
-        fn mark_failed(
-            &self,
-            id: i64,
-            error: &str,
-            retry_at_ms: Option<i64>,
-        ) -> Result<(), StoreError> {
+        fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
             let mut rows = self.rows.lock().unwrap();
-            let row = rows
-                .iter_mut()
-                .find(|(entry, _, _)| entry.id == id)
-                .expect("marking a known entry");
+            let row = rows.iter_mut().find(|(entry, _, _)| entry.id == id).expect("marking a known entry");
             row.0.attempts += 1;
             row.0.retry_at_ms = retry_at_ms;
-            row.1 = if retry_at_ms.is_some() {
-                RowState::Pending
-            } else {
-                RowState::GivenUp
-            };
+            row.1 = if retry_at_ms.is_some() { RowState::Pending } else { RowState::GivenUp };
             row.2 = Some(error.to_owned());
             Ok(())
         }
@@ -951,12 +795,7 @@ mod tests {
             fn mark_done(&self, id: i64) -> Result<(), StoreError> {
                 self.0.mark_done(id)
             }
-            fn mark_failed(
-                &self,
-                id: i64,
-                error: &str,
-                _retry_at_ms: Option<i64>,
-            ) -> Result<(), StoreError> {
+            fn mark_failed(&self, id: i64, error: &str, _retry_at_ms: Option<i64>) -> Result<(), StoreError> {
                 self.0.mark_failed(id, error, Some(0))
             }
         }
@@ -968,73 +807,34 @@ mod tests {
             id
         };
         let verdict = check_store(&store, &enqueue);
-        assert!(
-            verdict.is_err_and(|why| why.contains("retry time")),
-            "the leak went unnoticed"
-        );
+        assert!(verdict.is_err_and(|why| why.contains("retry time")), "the leak went unnoticed");
     }
 
     #[tokio::test]
     async fn an_unreachable_platform_is_tried_once_per_entity_and_nothing_is_marked_done() {
         // A port nobody listens on: every connection is refused.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut config =
-            crate::ClientConfig::new(format!("http://127.0.0.1:{port}"), "desk", "secret");
-        config.retry = crate::RetryPolicy {
-            max_retries: 1,
-            min_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(2),
-        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut config = crate::ClientConfig::new(format!("http://127.0.0.1:{port}"), "desk", "secret");
+        config.retry = crate::RetryPolicy { max_retries: 1, min_delay: Duration::from_millis(1), max_delay: Duration::from_millis(2) };
         let platform = Arc::new(crate::ContractClient::new(config).unwrap());
-        let bag = Command::ListInBag {
-            broadcast_id: "b1".into(),
-            sku: "A".into(),
-            live_price_fen: 990,
-        };
-        let store = Arc::new(MemoryOutbox::with(&[
-            product("A", 1),
-            product("B", 1),
-            product("A", 2),
-            bag,
-        ]));
-        let sync = SyncConfig {
-            min_backoff: Duration::from_secs(10),
-            ..SyncConfig::default()
-        };
+        let bag = Command::ListInBag { broadcast_id: "b1".into(), sku: "A".into(), live_price_fen: 990 };
+        let store = Arc::new(MemoryOutbox::with(&[product("A", 1), product("B", 1), product("A", 2), bag]));
+        let sync = SyncConfig { min_backoff: Duration::from_secs(10), ..SyncConfig::default() };
         let worker = SyncWorker::new(platform, store.clone(), sync);
         let before = crate::now_ms();
 
         let report = worker.round().await.unwrap();
 
-        assert_eq!(
-            (report.read, report.sent, report.retrying, report.given_up),
-            (4, 0, 2, 0)
-        );
+        assert_eq!((report.read, report.sent, report.retrying, report.given_up), (4, 0, 2, 0));
         let rows = store.snapshot();
         assert!(rows.iter().all(|(_, state, _)| *state == RowState::Pending));
         // Only the first entry of A and of B went out; A's second upsert and the bag entry
         // that refers to A were held back, untouched.
-        let tried: Vec<i64> = rows
-            .iter()
-            .filter(|(entry, _, _)| entry.attempts > 0)
-            .map(|(entry, _, _)| entry.id)
-            .collect();
+        let tried: Vec<i64> = rows.iter().filter(|(entry, _, _)| entry.attempts > 0).map(|(entry, _, _)| entry.id).collect();
         assert_eq!(tried, vec![1, 2]);
         for (entry, _, error) in rows.iter().filter(|(entry, _, _)| entry.attempts > 0) {
-            assert!(
-                entry.retry_at_ms.is_some_and(|at| at >= before),
-                "{entry:?}"
-            );
-            assert!(
-                error
-                    .as_deref()
-                    .is_some_and(|error| error.contains("/oauth/token")),
-                "{error:?}"
-            );
+            assert!(entry.retry_at_ms.is_some_and(|at| at >= before), "{entry:?}");
+            assert!(error.as_deref().is_some_and(|error| error.contains("/oauth/token")), "{error:?}");
         }
         let status = worker.handle().status();
         assert_eq!((status.pending, status.sent), (4, 0));
@@ -1045,19 +845,9 @@ mod tests {
     fn commands_survive_the_trip_through_operation_and_payload() {
         let commands = [
             product("GN-1", 3990),
-            Command::Pin {
-                broadcast_id: "b1".into(),
-                sku: None,
-            },
-            Command::SetLineup {
-                broadcast_id: "b1".into(),
-                products: vec!["GN-1".into()],
-            },
-            Command::ListInBag {
-                broadcast_id: "b1".into(),
-                sku: "GN-1".into(),
-                live_price_fen: 2990,
-            },
+            Command::Pin { broadcast_id: "b1".into(), sku: None },
+            Command::SetLineup { broadcast_id: "b1".into(), products: vec!["GN-1".into()] },
+            Command::ListInBag { broadcast_id: "b1".into(), sku: "GN-1".into(), live_price_fen: 2990 },
             Command::SetScript {
                 broadcast_id: "b1".into(),
                 script: crate::types::BroadcastScript {
@@ -1068,13 +858,7 @@ mod tests {
                     }],
                 },
             },
-            Command::Reply {
-                broadcast_id: "b1".into(),
-                reply: ReplyCreate {
-                    comment_seq: 17,
-                    text: "是有机的，证书在详情页".into(),
-                },
-            },
+            Command::Reply { broadcast_id: "b1".into(), reply: ReplyCreate { comment_seq: 17, text: "是有机的，证书在详情页".into() } },
         ];
         for command in commands {
             let (operation, payload) = command.into_parts();
@@ -1082,10 +866,7 @@ mod tests {
             assert_eq!(Command::from_parts(operation, &payload).unwrap(), command);
         }
         let wrong = Command::from_parts(Operation::SetStock, &serde_json::json!({"sku": "A"}));
-        assert!(
-            matches!(wrong, Err(PlatformError::Payload { .. })),
-            "{wrong:?}"
-        );
+        assert!(matches!(wrong, Err(PlatformError::Payload { .. })), "{wrong:?}");
     }
 
     #[test]
@@ -1093,62 +874,25 @@ mod tests {
         let comment = |id: &str| crate::types::ScriptedEvent {
             id: id.into(),
             after_ms: 0,
-            kind: ScriptedKind::Comment {
-                user: "阿强".into(),
-                text: "能直接支付宝转给你吗".into(),
-            },
+            kind: ScriptedKind::Comment { user: "阿强".into(), text: "能直接支付宝转给你吗".into() },
         };
-        let stock_out = crate::types::ScriptedEvent {
-            id: "oos".into(),
-            after_ms: 1,
-            kind: ScriptedKind::StockOut { sku: "A".into() },
-        };
-        let script = Command::SetScript {
-            broadcast_id: "b1".into(),
-            script: crate::types::BroadcastScript {
-                events: vec![comment("c"), stock_out],
-            },
-        };
+        let stock_out = crate::types::ScriptedEvent { id: "oos".into(), after_ms: 1, kind: ScriptedKind::StockOut { sku: "A".into() } };
+        let script = Command::SetScript { broadcast_id: "b1".into(), script: crate::types::BroadcastScript { events: vec![comment("c"), stock_out] } };
         assert_eq!(script.entity(), "broadcast:b1");
         assert_eq!(script.depends_on(), vec!["product:A".to_owned()]);
         let plan = plan_round(entries(&[product("A", 1), script.clone()]), 0);
         assert_eq!(ids(&plan), vec![vec![1]]);
 
-        let reply = Command::Reply {
-            broadcast_id: "b1".into(),
-            reply: ReplyCreate {
-                comment_seq: 3,
-                text: "不支持私下交易".into(),
-            },
-        };
-        assert_eq!(
-            (reply.entity().as_str(), reply.operation().as_str()),
-            ("broadcast:b1", "reply")
-        );
+        let reply = Command::Reply { broadcast_id: "b1".into(), reply: ReplyCreate { comment_seq: 3, text: "不支持私下交易".into() } };
+        assert_eq!((reply.entity().as_str(), reply.operation().as_str()), ("broadcast:b1", "reply"));
         // A reply goes after the broadcast's earlier entries, in order.
-        let plan = plan_round(
-            entries(&[
-                Command::StartBroadcast {
-                    broadcast_id: "b1".into(),
-                },
-                reply,
-            ]),
-            0,
-        );
+        let plan = plan_round(entries(&[Command::StartBroadcast { broadcast_id: "b1".into() }, reply]), 0);
         assert_eq!(ids(&plan), vec![vec![1, 2]]);
     }
 
     #[test]
     fn each_entity_is_one_chain_in_id_order() {
-        let plan = plan_round(
-            entries(&[
-                product("A", 1),
-                product("B", 1),
-                product("A", 2),
-                product("B", 2),
-            ]),
-            0,
-        );
+        let plan = plan_round(entries(&[product("A", 1), product("B", 1), product("A", 2), product("B", 2)]), 0);
         assert_eq!(ids(&plan), vec![vec![1, 3], vec![2, 4]]);
     }
 
@@ -1167,9 +911,7 @@ mod tests {
                     scheduled_start_ms: None,
                 },
             },
-            Command::StartBroadcast {
-                broadcast_id: "b1".into(),
-            },
+            Command::StartBroadcast { broadcast_id: "b1".into() },
         ]);
         outbox[0].retry_at_ms = Some(5_000);
         let plan = plan_round(outbox, 1_000);
@@ -1181,25 +923,11 @@ mod tests {
     #[test]
     fn a_dependant_waits_for_an_earlier_entry_even_when_it_is_runnable() {
         let plan = plan_round(
-            entries(&[
-                product("A", 1),
-                Command::ListInBag {
-                    broadcast_id: "b1".into(),
-                    sku: "A".into(),
-                    live_price_fen: 9,
-                },
-            ]),
+            entries(&[product("A", 1), Command::ListInBag { broadcast_id: "b1".into(), sku: "A".into(), live_price_fen: 9 }]),
             0,
         );
         assert_eq!(ids(&plan), vec![vec![1]]);
-        let due = plan_round(
-            entries(&[Command::ListInBag {
-                broadcast_id: "b1".into(),
-                sku: "A".into(),
-                live_price_fen: 9,
-            }]),
-            0,
-        );
+        let due = plan_round(entries(&[Command::ListInBag { broadcast_id: "b1".into(), sku: "A".into(), live_price_fen: 9 }]), 0);
         assert_eq!(ids(&due), vec![vec![1]]);
     }
 }

@@ -818,27 +818,13 @@ mod tests {
     fn comments_written_before_scripts_existed_still_read_and_audience_comments_write_the_same() {
         let old = r#"{"type":"comment","user":"橙子妈妈12","text":"几天能到？"}"#;
         let comment: LiveEventKind = serde_json::from_str(old).unwrap();
-        assert_eq!(
-            comment,
-            LiveEventKind::Comment {
-                user: "橙子妈妈12".into(),
-                text: "几天能到？".into(),
-                scripted: None
-            }
-        );
+        assert_eq!(comment, LiveEventKind::Comment { user: "橙子妈妈12".into(), text: "几天能到？".into(), scripted: None });
         // Without a scenario id the JSON is what older desks expect, field for field.
         assert_eq!(serde_json::to_string(&comment).unwrap(), old);
-        let scripted = LiveEventKind::Comment {
-            user: "小鹿".into(),
-            text: "这橙子是有机的吗?".into(),
-            scripted: Some("q-organic".into()),
-        };
+        let scripted = LiveEventKind::Comment { user: "小鹿".into(), text: "这橙子是有机的吗?".into(), scripted: Some("q-organic".into()) };
         let json = serde_json::to_value(&scripted).unwrap();
         assert_eq!(json["scripted"], "q-organic");
-        assert_eq!(
-            serde_json::from_value::<LiveEventKind>(json).unwrap(),
-            scripted
-        );
+        assert_eq!(serde_json::from_value::<LiveEventKind>(json).unwrap(), scripted);
     }
 
     #[test]
@@ -848,26 +834,9 @@ mod tests {
                           {"id":"q","after_ms":200,"kind":{"type":"comment","user":"小鹿","text":"有机的吗"}}]}"#,
         )
         .unwrap();
-        assert_eq!(
-            script.events[0].kind,
-            ScriptedKind::StockOut { sku: "GN-1".into() }
-        );
-        assert_eq!(
-            script.events[1].kind,
-            ScriptedKind::Comment {
-                user: "小鹿".into(),
-                text: "有机的吗".into()
-            }
-        );
-        let stock = serde_json::to_value(LiveEventKind::Stock {
-            sku: "GN-1".into(),
-            available: 0,
-            scripted: None,
-        })
-        .unwrap();
-        assert_eq!(
-            stock,
-            serde_json::json!({"type": "stock", "sku": "GN-1", "available": 0})
-        );
+        assert_eq!(script.events[0].kind, ScriptedKind::StockOut { sku: "GN-1".into() });
+        assert_eq!(script.events[1].kind, ScriptedKind::Comment { user: "小鹿".into(), text: "有机的吗".into() });
+        let stock = serde_json::to_value(LiveEventKind::Stock { sku: "GN-1".into(), available: 0, scripted: None }).unwrap();
+        assert_eq!(stock, serde_json::json!({"type": "stock", "sku": "GN-1", "available": 0}));
     }
 }

@@ -35,20 +35,12 @@ fn contract_types_export_to_typescript() {
         .register::<UploadProbe>()
         .register::<Operation>()
         .register::<SyncStatus>();
-    let ts = specta_typescript::Typescript::default()
-        .export(&types, specta_serde::Format)
-        .unwrap();
+    let ts = specta_typescript::Typescript::default().export(&types, specta_serde::Format).unwrap();
     assert!(ts.contains("price_fen: number"), "{ts}");
     assert!(ts.contains("export type LiveEventKind"), "{ts}");
     assert!(ts.contains("\"upsert_product\""), "{ts}");
-    assert!(
-        ts.contains("\"set_script\"") && ts.contains("\"stock_out\""),
-        "{ts}"
-    );
+    assert!(ts.contains("\"set_script\"") && ts.contains("\"stock_out\""), "{ts}");
     assert!(ts.contains("fired_at_ms: number | null"), "{ts}");
     assert!(ts.contains("last_success_ms: number | null"), "{ts}");
-    assert!(
-        ts.contains("received_bytes: number") && ts.contains("server_ms: number"),
-        "{ts}"
-    );
+    assert!(ts.contains("received_bytes: number") && ts.contains("server_ms: number"), "{ts}");
 }

@@ -6,7 +6,7 @@
 mod outbox;
 
 use anchordesk_platform::sync::{Command, OutboxStore, SyncConfig, SyncWorker};
-use anchordesk_platform::{ClientConfig, ContractClient, Platform, ProductUpsert};
+use anchordesk_platform::{ClientConfig, Platform, ProductUpsert, ContractClient};
 use anchordesk_sandbox::{Config, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox};
 use outbox::SqliteOutbox;
 use std::net::SocketAddr;
@@ -19,21 +19,12 @@ fn upsert(idx: usize, n_skus: usize) -> Command {
     let title = format!("赣南脐橙 {}号", idx % 97);
     Command::UpsertProduct {
         sku: format!("SKU-{:05}", idx % n_skus),
-        product: ProductUpsert {
-            description: format!("{title}，产地直发"),
-            title,
-            price_fen: 990 + (idx as i64 % 5000),
-            stock: 100,
-            origin: None,
-        },
+        product: ProductUpsert { description: format!("{title}，产地直发"), title, price_fen: 990 + (idx as i64 % 5000), stock: 100, origin: None },
     }
 }
 
 fn main() -> anyhow::Result<()> {
-    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(8);
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY").ok().and_then(|value| value.parse().ok()).unwrap_or(8);
     let dir = tempfile::tempdir()?;
     let commands: Vec<Command> = (0..N).map(|idx| upsert(idx, N)).collect();
 
@@ -49,16 +40,8 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     batch.enqueue(&commands)?;
     let one_tx = started.elapsed();
-    println!(
-        "outbox enqueue, one transaction per change: {N} in {:.3} s = {:.0}/s",
-        per_change.as_secs_f64(),
-        N as f64 / per_change.as_secs_f64()
-    );
-    println!(
-        "outbox enqueue, one transaction for all:    {N} in {:.3} s = {:.0}/s",
-        one_tx.as_secs_f64(),
-        N as f64 / one_tx.as_secs_f64()
-    );
+    println!("outbox enqueue, one transaction per change: {N} in {:.3} s = {:.0}/s", per_change.as_secs_f64(), N as f64 / per_change.as_secs_f64());
+    println!("outbox enqueue, one transaction for all:    {N} in {:.3} s = {:.0}/s", one_tx.as_secs_f64(), N as f64 / one_tx.as_secs_f64());
 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

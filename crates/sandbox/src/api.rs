@@ -3,12 +3,12 @@
 use crate::script;
 use crate::server::{self, ApiError, AppState, Ctx, Signed, parse_status, status_text, write};
 use anchordesk_platform::*;
-use axum::Json;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
+use axum::Json;
 use futures_util::{Stream, StreamExt};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
@@ -18,11 +18,7 @@ use std::sync::Arc;
 type S = Arc<AppState>;
 
 /// Adds the handler of `operation_id` to `method_router`.
-pub(crate) fn add_handler(
-    method_router: MethodRouter<S>,
-    filter: MethodFilter,
-    operation_id: &str,
-) -> MethodRouter<S> {
+pub(crate) fn add_handler(method_router: MethodRouter<S>, filter: MethodFilter, operation_id: &str) -> MethodRouter<S> {
     match operation_id {
         "createToken" => method_router.on(filter, create_token),
         "getOpenApi" => method_router.on(filter, get_openapi),
@@ -66,69 +62,34 @@ fn to_value<T: serde::Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).expect("contract types serialise to JSON")
 }
 
-async fn create_token(
-    State(state): State<S>,
-    Form(request): Form<TokenRequest>,
-) -> Result<Json<TokenResponse>, ApiError> {
+async fn create_token(State(state): State<S>, Form(request): Form<TokenRequest>) -> Result<Json<TokenResponse>, ApiError> {
     if request.grant_type != "client_credentials" {
-        return Err(ApiError::new(
-            ProblemCode::BadRequest,
-            format!(
-                "grant_type {:?} is not client_credentials",
-                request.grant_type
-            ),
-        ));
+        return Err(ApiError::new(ProblemCode::BadRequest, format!("grant_type {:?} is not client_credentials", request.grant_type)));
     }
     let ttl_ms = state.config.token_ttl.as_millis() as i64;
     // Guessing secrets: a client id with too many wrong ones is locked out for a while.
     if let Err(wait_s) = state.check_token_attempts(&request.client_id) {
-        return Err(ApiError::rate_limited(
-            wait_s,
-            format!(
-                "too many wrong secrets for client {:?}; try again in {wait_s} s",
-                request.client_id
-            ),
-        ));
+        return Err(ApiError::rate_limited(wait_s, format!("too many wrong secrets for client {:?}; try again in {wait_s} s", request.client_id)));
     }
     let client_id = request.client_id.clone();
     let attempts = state.clone();
     let result = state
         .db(move |conn| {
             let secret: Option<String> = conn
-                .query_row(
-                    "SELECT secret FROM client WHERE client_id = ?1",
-                    params![request.client_id],
-                    |row| row.get(0),
-                )
+                .query_row("SELECT secret FROM client WHERE client_id = ?1", params![request.client_id], |row| row.get(0))
                 .optional()?;
             // Compared in constant time, so the answer's timing says nothing of the secret.
-            if !secret.is_some_and(|secret| {
-                constant_time_eq(secret.as_bytes(), request.client_secret.as_bytes())
-            }) {
-                return Err(ApiError::new(
-                    ProblemCode::Unauthorized,
-                    format!(
-                        "client {:?} is unknown or its secret is wrong",
-                        request.client_id
-                    ),
-                ));
+            if !secret.is_some_and(|secret| constant_time_eq(secret.as_bytes(), request.client_secret.as_bytes())) {
+                return Err(ApiError::new(ProblemCode::Unauthorized, format!("client {:?} is unknown or its secret is wrong", request.client_id)));
             }
             let now = now_ms();
-            let token = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
+            let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
             conn.execute("DELETE FROM token WHERE expires_at_ms < ?1", params![now])?;
             conn.execute(
                 "INSERT INTO token (token, client_id, expires_at_ms) VALUES (?1, ?2, ?3)",
                 params![token, request.client_id, now + ttl_ms],
             )?;
-            Ok(Json(TokenResponse {
-                access_token: token,
-                token_type: "Bearer".into(),
-                expires_in: ttl_ms / 1000,
-            }))
+            Ok(Json(TokenResponse { access_token: token, token_type: "Bearer".into(), expires_in: ttl_ms / 1000 }))
         })
         .await;
     match &result {
@@ -149,48 +110,28 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 async fn get_openapi() -> Response {
     let mut response = openapi::document_json().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
 async fn get_shop(State(state): State<S>, signed: Signed) -> Result<Json<Shop>, ApiError> {
     state
         .db(move |conn| {
-            Ok(Json(conn.query_row(
-                "SELECT id, name, created_at_ms FROM shop WHERE id = ?1",
-                params![signed.shop_id],
-                |row| {
-                    Ok(Shop {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        created_at_ms: row.get(2)?,
-                    })
-                },
-            )?))
+            Ok(Json(conn.query_row("SELECT id, name, created_at_ms FROM shop WHERE id = ?1", params![signed.shop_id], |row| {
+                Ok(Shop { id: row.get(0)?, name: row.get(1)?, created_at_ms: row.get(2)? })
+            })?))
         })
         .await
 }
 
-async fn list_anchors(
-    State(state): State<S>,
-    signed: Signed,
-) -> Result<Json<AnchorList>, ApiError> {
+async fn list_anchors(State(state): State<S>, signed: Signed) -> Result<Json<AnchorList>, ApiError> {
     state
         .db(move |conn| {
-            let mut statement = conn.prepare(
-                "SELECT id, name, qualifications FROM anchor WHERE shop_id = ?1 ORDER BY id",
-            )?;
+            let mut statement = conn.prepare("SELECT id, name, qualifications FROM anchor WHERE shop_id = ?1 ORDER BY id")?;
             let items = statement
                 .query_map(params![signed.shop_id], |row| {
                     let qualifications: String = row.get(2)?;
-                    Ok(Anchor {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        qualifications: serde_json::from_str(&qualifications).unwrap_or_default(),
-                    })
+                    Ok(Anchor { id: row.get(0)?, name: row.get(1)?, qualifications: serde_json::from_str(&qualifications).unwrap_or_default() })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Json(AnchorList { items }))
@@ -198,11 +139,7 @@ async fn list_anchors(
         .await
 }
 
-async fn upsert_anchor(
-    State(state): State<S>,
-    Path(anchor_id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn upsert_anchor(State(state): State<S>, Path(anchor_id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let anchor: AnchorUpsert = signed.json()?;
     if anchor.name.trim().is_empty() {
         return Err(ApiError::validation("name is empty"));
@@ -225,8 +162,7 @@ struct PageQuery {
     limit: Option<u32>,
 }
 
-const PRODUCT_COLUMNS: &str =
-    "sku, title, description, price_fen, stock, sold, origin, revision, updated_at_ms";
+const PRODUCT_COLUMNS: &str = "sku, title, description, price_fen, stock, sold, origin, revision, updated_at_ms";
 
 fn product_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     let stock: i64 = row.get(4)?;
@@ -245,25 +181,13 @@ fn product_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     })
 }
 
-pub(crate) fn load_product(
-    tx: &rusqlite::Connection,
-    shop_id: &str,
-    sku: &str,
-) -> Result<Product, ApiError> {
-    tx.query_row(
-        &format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE shop_id = ?1 AND sku = ?2"),
-        params![shop_id, sku],
-        product_row,
-    )
-    .optional()?
-    .ok_or_else(|| ApiError::not_found("product", sku))
+pub(crate) fn load_product(tx: &rusqlite::Connection, shop_id: &str, sku: &str) -> Result<Product, ApiError> {
+    tx.query_row(&format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE shop_id = ?1 AND sku = ?2"), params![shop_id, sku], product_row)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("product", sku))
 }
 
-async fn list_products(
-    State(state): State<S>,
-    Query(query): Query<PageQuery>,
-    signed: Signed,
-) -> Result<Json<ProductPage>, ApiError> {
+async fn list_products(State(state): State<S>, Query(query): Query<PageQuery>, signed: Signed) -> Result<Json<ProductPage>, ApiError> {
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     state
         .db(move |conn| {
@@ -285,37 +209,20 @@ async fn list_products(
         .await
 }
 
-async fn get_product(
-    State(state): State<S>,
-    Path(sku): Path<String>,
-    signed: Signed,
-) -> Result<Json<Product>, ApiError> {
-    state
-        .db(move |conn| load_product(conn, &signed.shop_id, &sku).map(Json))
-        .await
+async fn get_product(State(state): State<S>, Path(sku): Path<String>, signed: Signed) -> Result<Json<Product>, ApiError> {
+    state.db(move |conn| load_product(conn, &signed.shop_id, &sku).map(Json)).await
 }
 
-async fn upsert_product(
-    State(state): State<S>,
-    Path(sku): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn upsert_product(State(state): State<S>, Path(sku): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let product: ProductUpsert = signed.json()?;
     if sku.is_empty() || sku.len() > 64 {
-        return Err(ApiError::validation(format!(
-            "sku {sku:?} must be 1-64 bytes"
-        )));
+        return Err(ApiError::validation(format!("sku {sku:?} must be 1-64 bytes")));
     }
     if product.title.trim().is_empty() {
-        return Err(ApiError::validation(format!(
-            "product {sku}: title is empty"
-        )));
+        return Err(ApiError::validation(format!("product {sku}: title is empty")));
     }
     if product.price_fen <= 0 || product.stock < 0 {
-        return Err(ApiError::validation(format!(
-            "product {sku}: price {} fen and stock {} must be positive",
-            product.price_fen, product.stock
-        )));
+        return Err(ApiError::validation(format!("product {sku}: price {} fen and stock {} must be positive", product.price_fen, product.stock)));
     }
     write(&state, signed, StatusCode::OK, move |ctx| {
         ctx.tx.execute(
@@ -331,17 +238,10 @@ async fn upsert_product(
     .await
 }
 
-async fn set_stock(
-    State(state): State<S>,
-    Path(sku): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn set_stock(State(state): State<S>, Path(sku): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let update: StockUpdate = signed.json()?;
     if update.stock < 0 {
-        return Err(ApiError::validation(format!(
-            "product {sku}: stock {} is negative",
-            update.stock
-        )));
+        return Err(ApiError::validation(format!("product {sku}: stock {} is negative", update.stock)));
     }
     write(&state, signed, StatusCode::OK, move |ctx| {
         let changed = ctx.tx.execute(
@@ -356,11 +256,7 @@ async fn set_stock(
     .await
 }
 
-pub(crate) fn load_broadcast(
-    tx: &rusqlite::Connection,
-    shop_id: &str,
-    id: &str,
-) -> Result<Broadcast, ApiError> {
+pub(crate) fn load_broadcast(tx: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Broadcast, ApiError> {
     tx.query_row(
         "SELECT id, title, anchor_id, status, products, pinned_sku, started_at_ms, ended_at_ms FROM broadcast WHERE shop_id = ?1 AND id = ?2",
         params![shop_id, id],
@@ -386,10 +282,7 @@ pub(crate) fn load_broadcast(
 async fn create_broadcast(State(state): State<S>, signed: Signed) -> Result<Response, ApiError> {
     let broadcast: BroadcastCreate = signed.json()?;
     if broadcast.id.is_empty() || broadcast.id.len() > 64 || broadcast.title.trim().is_empty() {
-        return Err(ApiError::validation(format!(
-            "broadcast {:?}: id must be 1-64 bytes and the title non-empty",
-            broadcast.id
-        )));
+        return Err(ApiError::validation(format!("broadcast {:?}: id must be 1-64 bytes and the title non-empty", broadcast.id)));
     }
     write(&state, signed, StatusCode::CREATED, move |ctx| {
         for sku in &broadcast.products {
@@ -425,46 +318,26 @@ async fn create_broadcast(State(state): State<S>, signed: Signed) -> Result<Resp
     .await
 }
 
-async fn get_broadcast(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Json<Broadcast>, ApiError> {
-    state
-        .db(move |conn| load_broadcast(conn, &signed.shop_id, &id).map(Json))
-        .await
+async fn get_broadcast(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<Broadcast>, ApiError> {
+    state.db(move |conn| load_broadcast(conn, &signed.shop_id, &id).map(Json)).await
 }
 
-async fn set_lineup(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn set_lineup(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let lineup: LineupUpdate = signed.json()?;
     write(&state, signed, StatusCode::OK, move |ctx| {
         open_broadcast(ctx, &id)?;
         for sku in &lineup.products {
-            load_product(ctx.tx, &ctx.shop_id, sku).map_err(|_| {
-                ApiError::validation(format!(
-                    "broadcast {id}: product {sku:?} of the line-up does not exist"
-                ))
-            })?;
+            load_product(ctx.tx, &ctx.shop_id, sku)
+                .map_err(|_| ApiError::validation(format!("broadcast {id}: product {sku:?} of the line-up does not exist")))?;
         }
         let products = serde_json::to_string(&lineup.products).expect("strings serialise");
-        ctx.tx.execute(
-            "UPDATE broadcast SET products = ?1 WHERE shop_id = ?2 AND id = ?3",
-            params![products, ctx.shop_id, id],
-        )?;
+        ctx.tx.execute("UPDATE broadcast SET products = ?1 WHERE shop_id = ?2 AND id = ?3", params![products, ctx.shop_id, id])?;
         Ok(to_value(&load_broadcast(ctx.tx, &ctx.shop_id, &id)?))
     })
     .await
 }
 
-async fn start_broadcast(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn start_broadcast(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let ingest_url = state.config.ingest_url.clone();
     write(&state, signed, StatusCode::OK, move |ctx| {
         let broadcast = load_broadcast(ctx.tx, &ctx.shop_id, &id)?;
@@ -484,11 +357,7 @@ async fn start_broadcast(
     .await
 }
 
-async fn end_broadcast(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn end_broadcast(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     write(&state, signed, StatusCode::OK, move |ctx| {
         let broadcast = load_broadcast(ctx.tx, &ctx.shop_id, &id)?;
         if broadcast.status == BroadcastStatus::Ended {
@@ -505,11 +374,7 @@ async fn end_broadcast(
     .await
 }
 
-pub(crate) fn load_bag(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-) -> Result<Bag, ApiError> {
+pub(crate) fn load_bag(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str) -> Result<Bag, ApiError> {
     let pinned: Option<String> = load_broadcast(conn, shop_id, broadcast_id)?.pinned_sku;
     let mut statement = conn.prepare_cached(
         "SELECT bag_item.sku, product.title, bag_item.live_price_fen, product.price_fen, max(product.stock - product.sold, 0)
@@ -533,55 +398,27 @@ pub(crate) fn load_bag(
     let stocked_out = script::stocked_out(conn, shop_id, broadcast_id)?;
     let items = items
         .into_iter()
-        .map(|item| {
-            if stocked_out.contains(&item.sku) {
-                BagItem {
-                    available: 0,
-                    ..item
-                }
-            } else {
-                item
-            }
-        })
+        .map(|item| if stocked_out.contains(&item.sku) { BagItem { available: 0, ..item } } else { item })
         .collect();
-    Ok(Bag {
-        broadcast_id: broadcast_id.to_owned(),
-        items,
-    })
+    Ok(Bag { broadcast_id: broadcast_id.to_owned(), items })
 }
 
-async fn get_bag(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Json<Bag>, ApiError> {
-    state
-        .db(move |conn| load_bag(conn, &signed.shop_id, &id).map(Json))
-        .await
+async fn get_bag(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<Bag>, ApiError> {
+    state.db(move |conn| load_bag(conn, &signed.shop_id, &id).map(Json)).await
 }
 
 fn open_broadcast(ctx: &Ctx<'_>, id: &str) -> Result<Broadcast, ApiError> {
     let broadcast = load_broadcast(ctx.tx, &ctx.shop_id, id)?;
     if broadcast.status == BroadcastStatus::Ended {
-        return Err(ApiError::new(
-            ProblemCode::InvalidState,
-            format!("broadcast {id:?} has ended"),
-        ));
+        return Err(ApiError::new(ProblemCode::InvalidState, format!("broadcast {id:?} has ended")));
     }
     Ok(broadcast)
 }
 
-async fn list_in_bag(
-    State(state): State<S>,
-    Path((id, sku)): Path<(String, String)>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn list_in_bag(State(state): State<S>, Path((id, sku)): Path<(String, String)>, signed: Signed) -> Result<Response, ApiError> {
     let listing: BagListing = signed.json()?;
     if listing.live_price_fen <= 0 {
-        return Err(ApiError::validation(format!(
-            "bag item {sku}: live price {} fen must be positive",
-            listing.live_price_fen
-        )));
+        return Err(ApiError::validation(format!("bag item {sku}: live price {} fen must be positive", listing.live_price_fen)));
     }
     write(&state, signed, StatusCode::OK, move |ctx| {
         open_broadcast(ctx, &id)?;
@@ -597,11 +434,7 @@ async fn list_in_bag(
     .await
 }
 
-async fn unlist_from_bag(
-    State(state): State<S>,
-    Path((id, sku)): Path<(String, String)>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn unlist_from_bag(State(state): State<S>, Path((id, sku)): Path<(String, String)>, signed: Signed) -> Result<Response, ApiError> {
     write(&state, signed, StatusCode::OK, move |ctx| {
         let broadcast = open_broadcast(ctx, &id)?;
         let removed = ctx.tx.execute(
@@ -612,10 +445,7 @@ async fn unlist_from_bag(
             return Err(ApiError::not_found("bag item", &sku));
         }
         if broadcast.pinned_sku.as_deref() == Some(sku.as_str()) {
-            ctx.tx.execute(
-                "UPDATE broadcast SET pinned_sku = NULL WHERE shop_id = ?1 AND id = ?2",
-                params![ctx.shop_id, id],
-            )?;
+            ctx.tx.execute("UPDATE broadcast SET pinned_sku = NULL WHERE shop_id = ?1 AND id = ?2", params![ctx.shop_id, id])?;
             ctx.emit(&id, LiveEventKind::Pinned { sku: None })?;
         }
         Ok(to_value(&load_bag(ctx.tx, &ctx.shop_id, &id)?))
@@ -623,11 +453,7 @@ async fn unlist_from_bag(
     .await
 }
 
-async fn pin_product(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn pin_product(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let pin: PinRequest = signed.json()?;
     write(&state, signed, StatusCode::OK, move |ctx| {
         let broadcast = open_broadcast(ctx, &id)?;
@@ -654,11 +480,7 @@ async fn pin_product(
     .await
 }
 
-fn load_coupons(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-) -> Result<Vec<Coupon>, ApiError> {
+fn load_coupons(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str) -> Result<Vec<Coupon>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT id, broadcast_id, title, discount_fen, threshold_fen, quantity, claimed, sku FROM coupon
          WHERE shop_id = ?1 AND broadcast_id = ?2 ORDER BY position",
@@ -680,32 +502,18 @@ fn load_coupons(
     Ok(coupons)
 }
 
-async fn list_coupons(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Json<CouponList>, ApiError> {
+async fn list_coupons(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<CouponList>, ApiError> {
     state
         .db(move |conn| {
             load_broadcast(conn, &signed.shop_id, &id)?;
-            Ok(Json(CouponList {
-                items: load_coupons(conn, &signed.shop_id, &id)?,
-            }))
+            Ok(Json(CouponList { items: load_coupons(conn, &signed.shop_id, &id)? }))
         })
         .await
 }
 
-async fn create_coupon(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn create_coupon(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let coupon: CouponCreate = signed.json()?;
-    if coupon.id.is_empty()
-        || coupon.discount_fen <= 0
-        || coupon.quantity <= 0
-        || coupon.threshold_fen < 0
-    {
+    if coupon.id.is_empty() || coupon.discount_fen <= 0 || coupon.quantity <= 0 || coupon.threshold_fen < 0 {
         return Err(ApiError::validation(format!(
             "coupon {:?}: needs an id, a positive discount ({} fen) and quantity ({})",
             coupon.id, coupon.discount_fen, coupon.quantity
@@ -739,46 +547,22 @@ struct AfterQuery {
     limit: Option<u32>,
 }
 
-fn load_events(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<LiveEvent>, ApiError> {
+fn load_events(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str, after: i64, limit: u32) -> Result<Vec<LiveEvent>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT seq, at_ms, body FROM event WHERE shop_id = ?1 AND broadcast_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
     )?;
     let rows = statement
-        .query_map(params![shop_id, broadcast_id, after, limit], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?
+        .query_map(params![shop_id, broadcast_id, after, limit], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
         .map(|(seq, at_ms, body)| {
-            let event = serde_json::from_str(&body).map_err(|err| {
-                ApiError::new(ProblemCode::Internal, format!("event {seq}: {err}"))
-            })?;
-            Ok(LiveEvent {
-                seq,
-                broadcast_id: broadcast_id.to_owned(),
-                at_ms,
-                event,
-            })
+            let event = serde_json::from_str(&body).map_err(|err| ApiError::new(ProblemCode::Internal, format!("event {seq}: {err}")))?;
+            Ok(LiveEvent { seq, broadcast_id: broadcast_id.to_owned(), at_ms, event })
         })
         .collect()
 }
 
-async fn list_events(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    Query(query): Query<AfterQuery>,
-    signed: Signed,
-) -> Result<Json<EventPage>, ApiError> {
+async fn list_events(State(state): State<S>, Path(id): Path<String>, Query(query): Query<AfterQuery>, signed: Signed) -> Result<Json<EventPage>, ApiError> {
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let publisher = state.publisher();
@@ -786,10 +570,7 @@ async fn list_events(
         .db(move |conn| {
             load_broadcast(conn, &signed.shop_id, &id)?;
             // A reader never sees the log without a scripted event that is due.
-            publisher.publish(
-                &signed.shop_id,
-                &script::fire_due_now(conn, &signed.shop_id, &id)?,
-            );
+            publisher.publish(&signed.shop_id, &script::fire_due_now(conn, &signed.shop_id, &id)?);
             let items = load_events(conn, &signed.shop_id, &id, after, limit)?;
             let next_after = items.last().map_or(after, |event| event.seq);
             Ok(Json(EventPage { items, next_after }))
@@ -804,10 +585,7 @@ async fn stream_events(
     headers: HeaderMap,
     signed: Signed,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<i64>().ok());
+    let resume = headers.get("last-event-id").and_then(|value| value.to_str().ok()).and_then(|value| value.parse::<i64>().ok());
     let after = resume.or(query.after).unwrap_or(0);
     // Subscribe before reading the backlog so nothing falls between the two.
     let receiver = state.events.subscribe();
@@ -818,63 +596,38 @@ async fn stream_events(
         .db(move |conn| {
             load_broadcast(conn, &signed.shop_id, &backlog_id)?;
             // The backlog holds them too; the stream drops what it has seen.
-            publisher.publish(
-                &signed.shop_id,
-                &script::fire_due_now(conn, &signed.shop_id, &backlog_id)?,
-            );
+            publisher.publish(&signed.shop_id, &script::fire_due_now(conn, &signed.shop_id, &backlog_id)?);
             load_events(conn, &signed.shop_id, &backlog_id, after, 10_000)
         })
         .await?;
     let last = backlog.last().map_or(after, |event| event.seq);
     let shutdown = state.shutdown.clone();
-    let live = futures_util::stream::unfold(
-        (receiver, shutdown, last, shop_id, id),
-        |(mut receiver, mut shutdown, last, shop_id, id)| async move {
-            loop {
-                let message = tokio::select! {
-                    message = receiver.recv() => Some(message),
-                    _ = shutdown.wait_for(|stop| *stop) => None,
-                };
-                match message {
-                    Some(Ok((shop, event)))
-                        if shop == shop_id && event.broadcast_id == id && event.seq > last =>
-                    {
-                        let seq = event.seq;
-                        return Some((event, (receiver, shutdown, seq, shop_id, id)));
-                    }
-                    Some(Ok(_)) => continue,
-                    // A slow reader lost events; it resumes from its last id on reconnect.
-                    Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => return None,
-                    Some(Err(tokio::sync::broadcast::error::RecvError::Closed)) | None => {
-                        return None;
-                    }
+    let live = futures_util::stream::unfold((receiver, shutdown, last, shop_id, id), |(mut receiver, mut shutdown, last, shop_id, id)| async move {
+        loop {
+            let message = tokio::select! {
+                message = receiver.recv() => Some(message),
+                _ = shutdown.wait_for(|stop| *stop) => None,
+            };
+            match message {
+                Some(Ok((shop, event))) if shop == shop_id && event.broadcast_id == id && event.seq > last => {
+                    let seq = event.seq;
+                    return Some((event, (receiver, shutdown, seq, shop_id, id)));
                 }
+                Some(Ok(_)) => continue,
+                // A slow reader lost events; it resumes from its last id on reconnect.
+                Some(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => return None,
+                Some(Err(tokio::sync::broadcast::error::RecvError::Closed)) | None => return None,
             }
-        },
-    );
-    let events = futures_util::stream::iter(backlog)
-        .chain(live)
-        .map(|event| {
-            let kind = serde_json::to_value(&event.event).expect("events serialise")["type"]
-                .as_str()
-                .unwrap_or("event")
-                .to_owned();
-            Ok(Event::default()
-                .id(event.seq.to_string())
-                .event(kind)
-                .json_data(&event)
-                .expect("events serialise to JSON"))
-        });
+        }
+    });
+    let events = futures_util::stream::iter(backlog).chain(live).map(|event| {
+        let kind = serde_json::to_value(&event.event).expect("events serialise")["type"].as_str().unwrap_or("event").to_owned();
+        Ok(Event::default().id(event.seq.to_string()).event(kind).json_data(&event).expect("events serialise to JSON"))
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
-pub(crate) fn load_orders(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-    after: i64,
-    limit: u32,
-) -> Result<Vec<Order>, ApiError> {
+pub(crate) fn load_orders(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str, after: i64, limit: u32) -> Result<Vec<Order>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT id, broadcast_id, sku, quantity, amount_fen, buyer, seq, created_at_ms, coupon_id FROM orders
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
@@ -897,12 +650,7 @@ pub(crate) fn load_orders(
     Ok(orders)
 }
 
-async fn list_orders(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    Query(query): Query<AfterQuery>,
-    signed: Signed,
-) -> Result<Json<OrderPage>, ApiError> {
+async fn list_orders(State(state): State<S>, Path(id): Path<String>, Query(query): Query<AfterQuery>, signed: Signed) -> Result<Json<OrderPage>, ApiError> {
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     state
@@ -915,21 +663,12 @@ async fn list_orders(
         .await
 }
 
-fn metrics(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    id: &str,
-) -> Result<BroadcastMetrics, ApiError> {
+fn metrics(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<BroadcastMetrics, ApiError> {
     let broadcast = load_broadcast(conn, shop_id, id)?;
     let audience: Option<String> = conn
-        .query_row(
-            "SELECT state FROM audience WHERE shop_id = ?1 AND broadcast_id = ?2",
-            params![shop_id, id],
-            |row| row.get(0),
-        )
+        .query_row("SELECT state FROM audience WHERE shop_id = ?1 AND broadcast_id = ?2", params![shop_id, id], |row| row.get(0))
         .optional()?;
-    let audience: Option<crate::audience::Audience> =
-        audience.and_then(|text| serde_json::from_str(&text).ok());
+    let audience: Option<crate::audience::Audience> = audience.and_then(|text| serde_json::from_str(&text).ok());
     let (likes, comments): (i64, i64) = conn.query_row(
         "SELECT coalesce(sum(CASE WHEN kind = 'like' THEN json_extract(body, '$.count') END), 0),
                 count(CASE WHEN kind = 'comment' THEN 1 END)
@@ -937,12 +676,7 @@ fn metrics(
         params![shop_id, id],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    let pinned_ms = time_on_air(
-        conn,
-        shop_id,
-        id,
-        broadcast.ended_at_ms.unwrap_or_else(now_ms),
-    )?;
+    let pinned_ms = time_on_air(conn, shop_id, id, broadcast.ended_at_ms.unwrap_or_else(now_ms))?;
     let mut products = Vec::new();
     for sku in &broadcast.products {
         let (orders, units, gmv_fen): (i64, i64, i64) = conn.query_row(
@@ -974,10 +708,7 @@ fn metrics(
     Ok(BroadcastMetrics {
         broadcast_id: id.to_owned(),
         status: broadcast.status,
-        viewers_online: audience
-            .as_ref()
-            .filter(|_| live)
-            .map_or(0, |audience| audience.online),
+        viewers_online: audience.as_ref().filter(|_| live).map_or(0, |audience| audience.online),
         viewers_peak: audience.as_ref().map_or(0, |audience| audience.peak),
         viewers_total: audience.as_ref().map_or(0, |audience| audience.total),
         likes: likes as i32,
@@ -990,24 +721,13 @@ fn metrics(
 }
 
 /// Milliseconds each SKU was pinned, from the pin and status events, up to `until_ms`.
-fn time_on_air(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    id: &str,
-    until_ms: i64,
-) -> Result<std::collections::HashMap<String, i64>, ApiError> {
+fn time_on_air(conn: &rusqlite::Connection, shop_id: &str, id: &str, until_ms: i64) -> Result<std::collections::HashMap<String, i64>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT at_ms, kind, json_extract(body, '$.sku') FROM event
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND kind IN ('pinned', 'status') ORDER BY seq",
     )?;
     let marks = statement
-        .query_map(params![shop_id, id], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, Option<String>>(2)?,
-            ))
-        })?
+        .query_map(params![shop_id, id], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     let mut totals = std::collections::HashMap::new();
     let mut on_air: Option<(String, i64)> = None;
@@ -1026,60 +746,34 @@ fn time_on_air(
     Ok(totals)
 }
 
-async fn get_metrics(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Json<BroadcastMetrics>, ApiError> {
-    state
-        .db(move |conn| metrics(conn, &signed.shop_id, &id).map(Json))
-        .await
+async fn get_metrics(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<BroadcastMetrics>, ApiError> {
+    state.db(move |conn| metrics(conn, &signed.shop_id, &id).map(Json)).await
 }
 
-async fn set_script(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn set_script(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let new_script: BroadcastScript = signed.json()?;
     script::validate(&new_script)?;
     write(&state, signed, StatusCode::OK, move |ctx| {
         let broadcast = open_broadcast(ctx, &id)?;
         script::replace(ctx.tx, &ctx.shop_id, &id, &new_script)?;
         ctx.scripted.push(id.clone());
-        Ok(to_value(&script::load_state(
-            ctx.tx,
-            &ctx.shop_id,
-            &id,
-            broadcast.started_at_ms,
-        )?))
+        Ok(to_value(&script::load_state(ctx.tx, &ctx.shop_id, &id, broadcast.started_at_ms)?))
     })
     .await
 }
 
-async fn get_script(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Json<ScriptState>, ApiError> {
+async fn get_script(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<ScriptState>, ApiError> {
     let publisher = state.publisher();
     state
         .db(move |conn| {
             let broadcast = load_broadcast(conn, &signed.shop_id, &id)?;
-            publisher.publish(
-                &signed.shop_id,
-                &script::fire_due_now(conn, &signed.shop_id, &id)?,
-            );
+            publisher.publish(&signed.shop_id, &script::fire_due_now(conn, &signed.shop_id, &id)?);
             script::load_state(conn, &signed.shop_id, &id, broadcast.started_at_ms).map(Json)
         })
         .await
 }
 
-async fn create_reply(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Response, ApiError> {
+async fn create_reply(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Response, ApiError> {
     let reply: ReplyCreate = signed.json()?;
     let n_chars = reply.text.chars().count();
     if reply.text.trim().is_empty() || n_chars > REPLY_MAX_CHARS {
@@ -1119,22 +813,13 @@ async fn create_reply(
 
 /// The audience timeline, derived from the event log: one point per audience tick (its
 /// viewers event), with the orders and GMV of every order event up to it.
-fn timeline(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    id: &str,
-) -> Result<Vec<MetricsPoint>, ApiError> {
+fn timeline(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<Vec<MetricsPoint>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT at_ms, kind, json_extract(body, '$.online'), json_extract(body, '$.amount_fen') FROM event
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND kind IN ('viewers', 'order') ORDER BY seq",
     )?;
     let rows = statement.query_map(params![shop_id, id], |row| {
-        Ok((
-            row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, Option<i64>>(2)?,
-            row.get::<_, Option<i64>>(3)?,
-        ))
+        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, row.get::<_, Option<i64>>(2)?, row.get::<_, Option<i64>>(3)?))
     })?;
     let mut points: Vec<MetricsPoint> = Vec::new();
     for row in rows {
@@ -1148,26 +833,15 @@ fn timeline(
             }
             ("order", None) => {}
             _ => {
-                let (orders, gmv_fen) = points
-                    .last()
-                    .map_or((0, 0), |point| (point.orders, point.gmv_fen));
-                points.push(MetricsPoint {
-                    at_ms,
-                    viewers_online: online.unwrap_or(0) as i32,
-                    orders,
-                    gmv_fen,
-                });
+                let (orders, gmv_fen) = points.last().map_or((0, 0), |point| (point.orders, point.gmv_fen));
+                points.push(MetricsPoint { at_ms, viewers_online: online.unwrap_or(0) as i32, orders, gmv_fen });
             }
         }
     }
     Ok(points)
 }
 
-async fn get_timeline(
-    State(state): State<S>,
-    Path(id): Path<String>,
-    signed: Signed,
-) -> Result<Json<Vec<MetricsPoint>>, ApiError> {
+async fn get_timeline(State(state): State<S>, Path(id): Path<String>, signed: Signed) -> Result<Json<Vec<MetricsPoint>>, ApiError> {
     state
         .db(move |conn| {
             load_broadcast(conn, &signed.shop_id, &id)?;
@@ -1180,131 +854,67 @@ async fn get_timeline(
 /// chunk: `server_ms` runs from the first chunk's arrival to the last one's, before
 /// this handler is entered. Nothing is stored.
 async fn probe_upload(signed: Signed) -> Json<UploadProbe> {
-    Json(UploadProbe {
-        received_bytes: signed.body.len() as i64,
-        server_ms: signed.receive_time.as_secs_f64() * 1000.0,
-    })
+    Json(UploadProbe { received_bytes: signed.body.len() as i64, server_ms: signed.receive_time.as_secs_f64() * 1000.0 })
 }
 
-async fn admin_create_shop(
-    _admin: crate::server::Admin,
-    State(state): State<S>,
-    Json(request): Json<ShopCreate>,
-) -> Result<(StatusCode, Json<ShopCredentials>), ApiError> {
+async fn admin_create_shop(_admin: crate::server::Admin, State(state): State<S>, Json(request): Json<ShopCreate>) -> Result<(StatusCode, Json<ShopCredentials>), ApiError> {
     if request.name.trim().is_empty() {
         return Err(ApiError::validation("shop name is empty"));
     }
     state
         .db(move |conn| {
             let shop_id = format!("shop-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-            let client_id = format!(
-                "client-{}",
-                &uuid::Uuid::new_v4().simple().to_string()[..12]
-            );
+            let client_id = format!("client-{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
             let client_secret = uuid::Uuid::new_v4().simple().to_string();
             let now = now_ms();
-            crate::db::ensure_shop(
-                conn,
-                &shop_id,
-                &request.name,
-                &client_id,
-                &client_secret,
-                now,
-            )?;
-            let shop = Shop {
-                id: shop_id,
-                name: request.name,
-                created_at_ms: now,
-            };
-            Ok((
-                StatusCode::CREATED,
-                Json(ShopCredentials {
-                    shop,
-                    client_id,
-                    client_secret,
-                }),
-            ))
+            crate::db::ensure_shop(conn, &shop_id, &request.name, &client_id, &client_secret, now)?;
+            let shop = Shop { id: shop_id, name: request.name, created_at_ms: now };
+            Ok((StatusCode::CREATED, Json(ShopCredentials { shop, client_id, client_secret })))
         })
         .await
 }
 
-async fn admin_get_faults(
-    _admin: crate::server::Admin,
-    State(state): State<S>,
-) -> Json<FaultSettings> {
+async fn admin_get_faults(_admin: crate::server::Admin, State(state): State<S>) -> Json<FaultSettings> {
     Json(state.faults())
 }
 
-async fn admin_set_faults(
-    _admin: crate::server::Admin,
-    State(state): State<S>,
-    Json(faults): Json<FaultSettings>,
-) -> Result<Json<FaultSettings>, ApiError> {
-    let configs = std::iter::once(("global", &faults.global)).chain(
-        faults
-            .routes
-            .iter()
-            .map(|(key, config)| (key.as_str(), config)),
-    );
+async fn admin_set_faults(_admin: crate::server::Admin, State(state): State<S>, Json(faults): Json<FaultSettings>) -> Result<Json<FaultSettings>, ApiError> {
+    let configs = std::iter::once(("global", &faults.global)).chain(faults.routes.iter().map(|(key, config)| (key.as_str(), config)));
     for (key, config) in configs {
-        for (name, rate) in [
-            ("error_rate", config.error_rate),
-            ("rate_limit_rate", config.rate_limit_rate),
-            ("drop_rate", config.drop_rate),
-        ] {
+        for (name, rate) in [("error_rate", config.error_rate), ("rate_limit_rate", config.rate_limit_rate), ("drop_rate", config.drop_rate)] {
             if !(0.0..=1.0).contains(&rate) {
-                return Err(ApiError::validation(format!(
-                    "{key}: {name} {rate} is not between 0 and 1"
-                )));
+                return Err(ApiError::validation(format!("{key}: {name} {rate} is not between 0 and 1")));
             }
         }
         if key != "global" && !routes::ROUTES.iter().any(|route| route.key() == key) {
-            return Err(ApiError::validation(format!(
-                "{key:?} is not a route; use \"METHOD /path/{{param}}\""
-            )));
+            return Err(ApiError::validation(format!("{key:?} is not a route; use \"METHOD /path/{{param}}\"")));
         }
     }
     state.set_faults(faults.clone());
     Ok(Json(faults))
 }
 
-async fn admin_tick(
-    _admin: crate::server::Admin,
-    State(state): State<S>,
-    Path(id): Path<String>,
-    Json(request): Json<TickRequest>,
-) -> Result<Json<TickResult>, ApiError> {
+async fn admin_tick(_admin: crate::server::Admin, State(state): State<S>, Path(id): Path<String>, Json(request): Json<TickRequest>) -> Result<Json<TickResult>, ApiError> {
     if !(1..=10_000).contains(&request.ticks) {
-        return Err(ApiError::validation(format!(
-            "ticks {} is not between 1 and 10000",
-            request.ticks
-        )));
+        return Err(ApiError::validation(format!("ticks {} is not between 1 and 10000", request.ticks)));
     }
     let seed = state.config.seed;
     let lookup = id.clone();
     let shops: Vec<String> = state
         .db(move |conn| {
-            let mut statement =
-                conn.prepare("SELECT shop_id FROM broadcast WHERE id = ?1 AND status = 'live'")?;
-            let shops = statement
-                .query_map(params![lookup], |row| row.get(0))?
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut statement = conn.prepare("SELECT shop_id FROM broadcast WHERE id = ?1 AND status = 'live'")?;
+            let shops = statement.query_map(params![lookup], |row| row.get(0))?.collect::<Result<Vec<_>, _>>()?;
             Ok(shops)
         })
         .await?;
     if shops.is_empty() {
-        return Err(ApiError::new(
-            ProblemCode::InvalidState,
-            format!("no live broadcast {id:?}"),
-        ));
+        return Err(ApiError::new(ProblemCode::InvalidState, format!("no live broadcast {id:?}")));
     }
     let mut n_events = 0;
     for shop_id in shops {
-        let (broadcast_id, ticks, publisher) =
-            (id.clone(), request.ticks as u32, state.publisher());
+        let (broadcast_id, ticks, publisher) = (id.clone(), request.ticks as u32, state.publisher());
         let ticked = state.db(move |conn| {
-            let events =
-                server::tick(conn, &shop_id, &broadcast_id, seed, ticks)?.unwrap_or_default();
+            let events = server::tick(conn, &shop_id, &broadcast_id, seed, ticks)?.unwrap_or_default();
             publisher.publish(&shop_id, &events);
             Ok(events.len())
         });

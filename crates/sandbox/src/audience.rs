@@ -39,9 +39,7 @@ impl Rng {
 
 /// A stable 64-bit hash (FNV-1a) used to derive per-broadcast seeds.
 pub fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ byte as u64).wrapping_mul(0x0000_0100_0000_01B3)
-    })
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ byte as u64).wrapping_mul(0x0000_0100_0000_01B3))
 }
 
 /// The audience of one broadcast, persisted between ticks.
@@ -62,13 +60,7 @@ pub struct Audience {
 impl Audience {
     /// A new, empty room for `broadcast_id` under the sandbox's `seed`.
     pub fn new(seed: u64, broadcast_id: &str) -> Audience {
-        Audience {
-            rng: Rng(seed ^ stable_hash(broadcast_id)),
-            tick: 0,
-            online: 0,
-            peak: 0,
-            total: 0,
-        }
+        Audience { rng: Rng(seed ^ stable_hash(broadcast_id)), tick: 0, online: 0, peak: 0, total: 0 }
     }
 }
 
@@ -154,101 +146,40 @@ pub enum Happening {
     },
 }
 
-const NICKNAMES: &[&str] = &[
-    "橙子妈妈",
-    "阿强",
-    "小鹿",
-    "老王家",
-    "吃货一枚",
-    "江南雨",
-    "向日葵",
-    "山里人",
-    "豆豆",
-    "晴天",
-    "阿梅",
-    "大刘",
-];
+const NICKNAMES: &[&str] = &["橙子妈妈", "阿强", "小鹿", "老王家", "吃货一枚", "江南雨", "向日葵", "山里人", "豆豆", "晴天", "阿梅", "大刘"];
 
-const PRICE: &[&str] = &[
-    "{t}多少钱？",
-    "{t}直播间价格是多少",
-    "有优惠券吗？",
-    "{t}能再便宜点吗",
-    "两件有优惠吗",
-    "比昨天便宜吗？",
-];
-const SHIPPING: &[&str] = &[
-    "发什么快递？",
-    "新疆包邮吗？",
-    "几天能到？",
-    "{t}今天下单什么时候发货",
-    "偏远地区发货吗",
-    "可以顺丰吗",
-];
-const FRESHNESS: &[&str] = &[
-    "{t}新鲜吗？",
-    "是今年的新货吗",
-    "保质期多久？",
-    "{t}怎么保存",
-    "冷链发货吗？",
-    "会不会坏果",
-];
-const CHEER: &[&str] = &[
-    "主播辛苦了",
-    "已下单！",
-    "{t}看着不错",
-    "支持助农",
-    "回购第三次了",
-    "讲解一下{t}",
-];
-const COMPLAINT: &[&str] = &[
-    "上次买的{t}坏了一半，客服不理人",
-    "说好的赠品没收到",
-    "收到的和直播间看到的不一样",
-];
-const OFF_PLATFORM: &[&str] = &[
-    "加我微信私下转账更便宜吧",
-    "能直接支付宝转给你吗",
-    "留个电话，线下交易",
-];
+const PRICE: &[&str] = &["{t}多少钱？", "{t}直播间价格是多少", "有优惠券吗？", "{t}能再便宜点吗", "两件有优惠吗", "比昨天便宜吗？"];
+const SHIPPING: &[&str] = &["发什么快递？", "新疆包邮吗？", "几天能到？", "{t}今天下单什么时候发货", "偏远地区发货吗", "可以顺丰吗"];
+const FRESHNESS: &[&str] = &["{t}新鲜吗？", "是今年的新货吗", "保质期多久？", "{t}怎么保存", "冷链发货吗？", "会不会坏果"];
+const CHEER: &[&str] = &["主播辛苦了", "已下单！", "{t}看着不错", "支持助农", "回购第三次了", "讲解一下{t}"];
+const COMPLAINT: &[&str] = &["上次买的{t}坏了一半，客服不理人", "说好的赠品没收到", "收到的和直播间看到的不一样"];
+const OFF_PLATFORM: &[&str] = &["加我微信私下转账更便宜吧", "能直接支付宝转给你吗", "留个电话，线下交易"];
 
 /// Advances the audience by one step.
 pub fn step(audience: &mut Audience, room: &Room, broadcast_id: &str) -> Vec<Happening> {
     let rng = &mut audience.rng;
     audience.tick += 1;
-    let pinned = room
-        .pinned
-        .as_ref()
-        .and_then(|sku| room.bag.iter().find(|offer| &offer.sku == sku));
+    let pinned = room.pinned.as_ref().and_then(|sku| room.bag.iter().find(|offer| &offer.sku == sku));
     // How good the deal on air looks: 0 with nothing pinned, up to about 1 for half price.
     let appeal = pinned.map_or(0.0, |offer| {
-        let discount =
-            (offer.price_fen - offer.live_price_fen) as f64 / offer.price_fen.max(1) as f64;
+        let discount = (offer.price_fen - offer.live_price_fen) as f64 / offer.price_fen.max(1) as f64;
         (0.3 + discount * 1.5).clamp(0.1, 1.2)
     });
     let mut out = Vec::new();
 
     let entered = (rng.below(6) as f64 + appeal * rng.below(12) as f64) as i32;
-    let left =
-        ((audience.online as f64) * (0.02 + 0.08 * rng.unit()) * (1.2 - appeal / 2.0)) as i32;
+    let left = ((audience.online as f64) * (0.02 + 0.08 * rng.unit()) * (1.2 - appeal / 2.0)) as i32;
     audience.online = (audience.online + entered - left).max(0);
     audience.total += entered;
     audience.peak = audience.peak.max(audience.online);
-    out.push(Happening::Viewers {
-        online: audience.online,
-        entered,
-        left,
-    });
+    out.push(Happening::Viewers { online: audience.online, entered, left });
 
     let likes = (audience.online as f64 * rng.unit() * (0.2 + appeal)) as i32;
     if likes > 0 {
         out.push(Happening::Like { count: likes });
     }
 
-    let title = pinned
-        .or(room.bag.first())
-        .map_or("这个", |offer| offer.title.as_str())
-        .to_owned();
+    let title = pinned.or(room.bag.first()).map_or("这个", |offer| offer.title.as_str()).to_owned();
     let n_comments = rng.below(2 + (audience.online / 40).min(3) as u64);
     for _ in 0..n_comments {
         let roll = rng.below(100);
@@ -273,24 +204,11 @@ pub fn step(audience: &mut Audience, room: &Room, broadcast_id: &str) -> Vec<Hap
         }
         let on_air = pinned.is_some_and(|pinned| pinned.sku == offer.sku);
         // A coupon that fits this product makes buying it more tempting.
-        let coupon_boost = if coupons
-            .iter()
-            .any(|coupon| coupon.remaining > 0 && fits(coupon, &offer.sku))
-        {
-            1.3
-        } else {
-            1.0
-        };
-        let chance = if on_air {
-            (audience.online as f64 / 150.0 * appeal * coupon_boost).min(0.9)
-        } else {
-            0.02
-        };
+        let coupon_boost = if coupons.iter().any(|coupon| coupon.remaining > 0 && fits(coupon, &offer.sku)) { 1.3 } else { 1.0 };
+        let chance = if on_air { (audience.online as f64 / 150.0 * appeal * coupon_boost).min(0.9) } else { 0.02 };
         for _ in 0..3 {
             if rng.unit() < chance {
-                let quantity = (1 + rng.below(3) as i64)
-                    .min(offer.available - placed(&out, &offer.sku))
-                    as i32;
+                let quantity = (1 + rng.below(3) as i64).min(offer.available - placed(&out, &offer.sku)) as i32;
                 if quantity <= 0 {
                     break;
                 }
@@ -299,19 +217,12 @@ pub fn step(audience: &mut Audience, room: &Room, broadcast_id: &str) -> Vec<Hap
                 // Buyers take the biggest discount they qualify for.
                 let best = coupons
                     .iter_mut()
-                    .filter(|coupon| {
-                        coupon.remaining > 0
-                            && fits(coupon, &offer.sku)
-                            && amount_fen >= coupon.threshold_fen
-                    })
+                    .filter(|coupon| coupon.remaining > 0 && fits(coupon, &offer.sku) && amount_fen >= coupon.threshold_fen)
                     .max_by_key(|coupon| coupon.discount_fen);
                 let (amount_fen, coupon_id) = match best {
                     Some(coupon) => {
                         coupon.remaining -= 1;
-                        (
-                            (amount_fen - coupon.discount_fen).max(1),
-                            Some(coupon.id.clone()),
-                        )
+                        ((amount_fen - coupon.discount_fen).max(1), Some(coupon.id.clone()))
                     }
                     None => (amount_fen, None),
                 };
@@ -337,11 +248,7 @@ fn placed(happenings: &[Happening], sku: &str) -> i64 {
     happenings
         .iter()
         .map(|happening| match happening {
-            Happening::Order {
-                sku: ordered,
-                quantity,
-                ..
-            } if ordered == sku => *quantity as i64,
+            Happening::Order { sku: ordered, quantity, .. } if ordered == sku => *quantity as i64,
             _ => 0,
         })
         .sum()
@@ -353,13 +260,7 @@ mod tests {
 
     fn room(live_price_fen: i64, available: i64) -> Room {
         Room {
-            bag: vec![Offer {
-                sku: "GN-1".into(),
-                title: "赣南脐橙".into(),
-                price_fen: 5990,
-                live_price_fen,
-                available,
-            }],
+            bag: vec![Offer { sku: "GN-1".into(), title: "赣南脐橙".into(), price_fen: 5990, live_price_fen, available }],
             pinned: Some("GN-1".into()),
             coupons: Vec::new(),
         }
@@ -367,9 +268,7 @@ mod tests {
 
     fn run(seed: u64, room: &Room, steps: usize) -> (Audience, Vec<Happening>) {
         let mut audience = Audience::new(seed, "b1");
-        let happenings = (0..steps)
-            .flat_map(|_| step(&mut audience, room, "b1"))
-            .collect();
+        let happenings = (0..steps).flat_map(|_| step(&mut audience, room, "b1")).collect();
         (audience, happenings)
     }
 
@@ -388,39 +287,16 @@ mod tests {
     fn a_cheaper_pinned_product_sells_more() {
         let (_, full_price) = run(1, &room(5990, 100_000), 300);
         let (_, half_price) = run(1, &room(2990, 100_000), 300);
-        assert!(
-            units(&half_price) > units(&full_price) * 2,
-            "half price {} vs full {}",
-            units(&half_price),
-            units(&full_price)
-        );
+        assert!(units(&half_price) > units(&full_price) * 2, "half price {} vs full {}", units(&half_price), units(&full_price));
     }
 
     #[test]
     fn buyers_use_the_best_coupon_they_qualify_for_until_none_are_left() {
         let mut with_coupons = room(3990, 100_000);
         with_coupons.coupons = vec![
-            CouponOffer {
-                id: "small".into(),
-                discount_fen: 300,
-                threshold_fen: 0,
-                remaining: 1_000,
-                sku: None,
-            },
-            CouponOffer {
-                id: "big".into(),
-                discount_fen: 1500,
-                threshold_fen: 7980,
-                remaining: 5,
-                sku: Some("GN-1".into()),
-            },
-            CouponOffer {
-                id: "other".into(),
-                discount_fen: 5000,
-                threshold_fen: 0,
-                remaining: 1_000,
-                sku: Some("RICE".into()),
-            },
+            CouponOffer { id: "small".into(), discount_fen: 300, threshold_fen: 0, remaining: 1_000, sku: None },
+            CouponOffer { id: "big".into(), discount_fen: 1500, threshold_fen: 7980, remaining: 5, sku: Some("GN-1".into()) },
+            CouponOffer { id: "other".into(), discount_fen: 5000, threshold_fen: 0, remaining: 1_000, sku: Some("RICE".into()) },
         ];
         let mut audience = Audience::new(4, "b1");
         let mut used_big = 0;
@@ -428,13 +304,7 @@ mod tests {
             // The sandbox reloads what is left of each coupon before every step.
             let happenings = step(&mut audience, &with_coupons, "b1");
             for happening in happenings {
-                if let Happening::Order {
-                    quantity,
-                    amount_fen,
-                    coupon_id,
-                    ..
-                } = happening
-                {
+                if let Happening::Order { quantity, amount_fen, coupon_id, .. } = happening {
                     let full = 3990 * quantity as i64;
                     match coupon_id.as_deref() {
                         Some("big") => {
@@ -445,10 +315,7 @@ mod tests {
                         }
                         Some("small") => {
                             assert_eq!(amount_fen, full - 300);
-                            assert!(
-                                full < 7980 || with_coupons.coupons[1].remaining == 0,
-                                "the big coupon was better"
-                            );
+                            assert!(full < 7980 || with_coupons.coupons[1].remaining == 0, "the big coupon was better");
                         }
                         other => panic!("coupon {other:?} does not fit GN-1"),
                     }
@@ -480,34 +347,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert!(
-            comments
-                .iter()
-                .any(|text| text.contains("包邮") || text.contains("快递"))
-        );
-        assert!(
-            comments
-                .iter()
-                .any(|text| text.contains("保质期") || text.contains("新鲜"))
-        );
-        assert!(
-            comments.iter().any(|text| text.contains("微信")
-                || text.contains("支付宝")
-                || text.contains("线下"))
-        );
-        let risky = comments
-            .iter()
-            .filter(|text| {
-                COMPLAINT
-                    .iter()
-                    .chain(OFF_PLATFORM)
-                    .any(|t| t.replace("{t}", "赣南脐橙") == **text)
-            })
-            .count();
-        assert!(
-            risky * 100 / comments.len() < 20,
-            "{risky} of {} comments are risky",
-            comments.len()
-        );
+        assert!(comments.iter().any(|text| text.contains("包邮") || text.contains("快递")));
+        assert!(comments.iter().any(|text| text.contains("保质期") || text.contains("新鲜")));
+        assert!(comments.iter().any(|text| text.contains("微信") || text.contains("支付宝") || text.contains("线下")));
+        let risky = comments.iter().filter(|text| COMPLAINT.iter().chain(OFF_PLATFORM).any(|t| t.replace("{t}", "赣南脐橙") == **text)).count();
+        assert!(risky * 100 / comments.len() < 20, "{risky} of {} comments are risky", comments.len());
     }
 }

@@ -4,8 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 
 /// Append-only migrations; `user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[
-    r#"
+const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE shop (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -114,11 +113,9 @@ CREATE TABLE idempotency (
     created_at_ms INTEGER NOT NULL,
     PRIMARY KEY (shop_id, key)
 );
-"#,
-    r#"
+"#, r#"
 ALTER TABLE orders ADD COLUMN coupon_id TEXT;
-"#,
-    r#"
+"#, r#"
 CREATE TABLE scripted_event (
     shop_id TEXT NOT NULL,
     broadcast_id TEXT NOT NULL,
@@ -133,8 +130,7 @@ CREATE TABLE scripted_event (
     PRIMARY KEY (shop_id, broadcast_id, id)
 );
 CREATE INDEX event_by_kind ON event (shop_id, broadcast_id, kind, seq);
-"#,
-    r#"
+"#, r#"
 -- Nonces of signed requests seen within the skew window: one seen again is a replay.
 CREATE TABLE seen_nonce (
     shop_id TEXT NOT NULL,
@@ -143,8 +139,7 @@ CREATE TABLE seen_nonce (
     PRIMARY KEY (shop_id, nonce)
 );
 CREATE INDEX seen_nonce_expiry ON seen_nonce (expires_at_ms);
-"#,
-];
+"#];
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -158,9 +153,7 @@ pub enum DbError {
         source: rusqlite::Error,
     },
     /// A newer build wrote this database.
-    #[error(
-        "sandbox database {path} has schema version {found}, newer than this build's {supported}; update AnchorDesk"
-    )]
+    #[error("sandbox database {path} has schema version {found}, newer than this build's {supported}; update AnchorDesk")]
     TooNew {
         /// The file.
         path: String,
@@ -174,61 +167,33 @@ pub enum DbError {
 /// Opens (creating if needed) and migrates the database at `path`.
 pub fn open(path: &Path) -> Result<Connection, DbError> {
     let name = path.display().to_string();
-    let sqlite = |source| DbError::Sqlite {
-        path: name.clone(),
-        source,
-    };
+    let sqlite = |source| DbError::Sqlite { path: name.clone(), source };
     let mut conn = Connection::open(path).map_err(sqlite)?;
-    let found: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(sqlite)?;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(sqlite)?;
     let supported = MIGRATIONS.len() as i64;
     if found > supported {
-        return Err(DbError::TooNew {
-            path: name,
-            found,
-            supported,
-        });
+        return Err(DbError::TooNew { path: name, found, supported });
     }
     conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")
         .map_err(sqlite)?;
     let tx = conn.transaction().map_err(sqlite)?;
     for (idx, migration) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(migration).map_err(sqlite)?;
-        tx.pragma_update(None, "user_version", idx as i64 + 1)
-            .map_err(sqlite)?;
+        tx.pragma_update(None, "user_version", idx as i64 + 1).map_err(sqlite)?;
     }
     tx.commit().map_err(sqlite)?;
     Ok(conn)
 }
 
 /// Creates the shop and client if the client id is new; returns the shop id.
-pub fn ensure_shop(
-    conn: &Connection,
-    shop_id: &str,
-    name: &str,
-    client_id: &str,
-    secret: &str,
-    now_ms: i64,
-) -> rusqlite::Result<String> {
-    let existing: Option<String> = conn
-        .query_row(
-            "SELECT shop_id FROM client WHERE client_id = ?1",
-            params![client_id],
-            |row| row.get(0),
-        )
-        .optional()?;
+pub fn ensure_shop(conn: &Connection, shop_id: &str, name: &str, client_id: &str, secret: &str, now_ms: i64) -> rusqlite::Result<String> {
+    let existing: Option<String> =
+        conn.query_row("SELECT shop_id FROM client WHERE client_id = ?1", params![client_id], |row| row.get(0)).optional()?;
     if let Some(shop_id) = existing {
         return Ok(shop_id);
     }
-    conn.execute(
-        "INSERT OR IGNORE INTO shop (id, name, created_at_ms) VALUES (?1, ?2, ?3)",
-        params![shop_id, name, now_ms],
-    )?;
-    conn.execute(
-        "INSERT INTO client (client_id, shop_id, secret) VALUES (?1, ?2, ?3)",
-        params![client_id, shop_id, secret],
-    )?;
+    conn.execute("INSERT OR IGNORE INTO shop (id, name, created_at_ms) VALUES (?1, ?2, ?3)", params![shop_id, name, now_ms])?;
+    conn.execute("INSERT INTO client (client_id, shop_id, secret) VALUES (?1, ?2, ?3)", params![client_id, shop_id, secret])?;
     Ok(shop_id.to_owned())
 }
 
@@ -241,22 +206,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sandbox.sqlite3");
         drop(open(&path).unwrap());
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
         match open(&path) {
-            Err(DbError::TooNew {
-                found: 99,
-                supported,
-                ..
-            }) => assert_eq!(supported, MIGRATIONS.len() as i64),
+            Err(DbError::TooNew { found: 99, supported, .. }) => assert_eq!(supported, MIGRATIONS.len() as i64),
             other => panic!("expected TooNew, got {other:?}"),
         }
-        let version: i64 = Connection::open(&path)
-            .unwrap()
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .unwrap();
+        let version: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
         assert_eq!(version, 99);
     }
 
@@ -270,13 +225,9 @@ mod tests {
             conn.pragma_update(None, "user_version", 1).unwrap();
         }
         let conn = open(&path).unwrap();
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
-        conn.execute("UPDATE orders SET coupon_id = NULL", [])
-            .unwrap();
-        conn.execute("DELETE FROM scripted_event WHERE fired_at_ms IS NULL", [])
-            .unwrap();
+        conn.execute("UPDATE orders SET coupon_id = NULL", []).unwrap();
+        conn.execute("DELETE FROM scripted_event WHERE fired_at_ms IS NULL", []).unwrap();
     }
 }

@@ -24,8 +24,8 @@
 //! # Ok(()) }
 //! ```
 
-mod api;
 pub mod audience;
+mod api;
 mod db;
 mod page;
 mod script;
@@ -92,10 +92,7 @@ impl Config {
             data_dir: data_dir.into(),
             seed: 0,
             audience_tick: Some(Duration::from_secs(1)),
-            rate_limit: Some(RateLimit {
-                per_second: 100.0,
-                burst: 200.0,
-            }),
+            rate_limit: Some(RateLimit { per_second: 100.0, burst: 200.0 }),
             ingest_url: "rtmp://127.0.0.1:1935/live".to_owned(),
             token_ttl: Duration::from_secs(3600),
             faults: FaultSettings::default(),
@@ -141,36 +138,17 @@ impl Sandbox {
     /// Opens the database, binds `config.addr` and serves in a background task.
     pub async fn start(mut config: Config) -> Result<RunningSandbox, SandboxError> {
         if config.admin_token.as_deref().is_none_or(str::is_empty) {
-            config.admin_token = Some(format!(
-                "{:016x}{:016x}",
-                fastrand::u64(..),
-                fastrand::u64(..)
-            ));
+            config.admin_token = Some(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
         }
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| SandboxError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| SandboxError::DataDir { path: config.data_dir.display().to_string(), source })?;
         let conn = db::open(&config.data_dir.join("sandbox.sqlite3"))?;
-        db::ensure_shop(
-            &conn,
-            DEMO_SHOP_ID,
-            "助农示范店 (demo)",
-            DEMO_CLIENT_ID,
-            DEMO_CLIENT_SECRET,
-            anchordesk_platform::now_ms(),
-        )
-        .map_err(SandboxError::Seed)?;
+        db::ensure_shop(&conn, DEMO_SHOP_ID, "助农示范店 (demo)", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, anchordesk_platform::now_ms())
+            .map_err(SandboxError::Seed)?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
-            .map_err(|source| SandboxError::Bind {
-                addr: config.addr,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            addr: config.addr,
-            source,
-        })?;
+            .map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let state = server::AppState::new(config, conn, shutdown_rx.clone());
         state.resume_live_broadcasts();
@@ -184,12 +162,7 @@ impl Sandbox {
                 .await
         });
         tracing::info!(%addr, "sandbox serving");
-        Ok(RunningSandbox {
-            addr,
-            state,
-            shutdown_tx,
-            server,
-        })
+        Ok(RunningSandbox { addr, state, shutdown_tx, server })
     }
 }
 
@@ -225,9 +198,7 @@ impl RunningSandbox {
 
     /// How many faults (dropped connections, 500s, 429s) were injected so far.
     pub fn injected_faults(&self) -> u64 {
-        self.state
-            .injected
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.state.injected.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits until the server stops (after [`RunningSandbox::trigger_shutdown`] or a failure).
@@ -255,8 +226,7 @@ impl RunningSandbox {
 pub async fn stop_signal() -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             result = tokio::signal::ctrl_c() => result,
             _ = terminate.recv() => Ok(()),

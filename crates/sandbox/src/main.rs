@@ -34,18 +34,12 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_writer(std::io::stderr).init();
     let args = Args::parse();
     let mut config = Config::new(args.data_dir);
     config.addr = SocketAddr::new(args.host, args.port);
     config.seed = args.seed;
-    config.rate_limit = (args.rate_limit > 0.0).then_some(RateLimit {
-        per_second: args.rate_limit,
-        burst: args.rate_limit * 2.0,
-    });
+    config.rate_limit = (args.rate_limit > 0.0).then_some(RateLimit { per_second: args.rate_limit, burst: args.rate_limit * 2.0 });
     config.audience_tick = (args.tick_ms > 0).then(|| Duration::from_millis(args.tick_ms));
     config.admin_token = args.admin_token;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -54,11 +48,7 @@ fn main() -> anyhow::Result<()> {
         // Tests read this line to learn the port.
         println!("listening on {}", running.base_url());
         // On standard error: a caller may read only the first line of standard output.
-        eprintln!(
-            "admin credential: {} (header {})",
-            running.admin_token(),
-            anchordesk_sandbox::ADMIN_TOKEN_HEADER
-        );
+        eprintln!("admin credential: {} (header {})", running.admin_token(), anchordesk_sandbox::ADMIN_TOKEN_HEADER);
         anchordesk_sandbox::stop_signal().await?;
         running.shutdown().await?;
         anyhow::Ok(())

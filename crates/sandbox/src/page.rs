@@ -14,10 +14,7 @@ fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
-pub(crate) async fn shop_page(
-    State(state): State<Arc<AppState>>,
-    Path(shop_id): Path<String>,
-) -> Result<Html<String>, ApiError> {
+pub(crate) async fn shop_page(State(state): State<Arc<AppState>>, Path(shop_id): Path<String>) -> Result<Html<String>, ApiError> {
     state
         .db(move |conn| {
             let shop_name: String = conn
@@ -132,48 +129,29 @@ fn comments_with_replies(
     )?;
     let comments = statement
         .query_map(params![shop_id, broadcast_id, limit], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                PageComment {
-                    user: row.get(1)?,
-                    text: row.get(2)?,
-                },
-            ))
+            Ok((row.get::<_, i64>(0)?, PageComment { user: row.get(1)?, text: row.get(2)? }))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(oldest) = comments.last().map(|(seq, _)| *seq) else {
-        return Ok(Vec::new());
-    };
+    let Some(oldest) = comments.last().map(|(seq, _)| *seq) else { return Ok(Vec::new()) };
     let mut statement = conn.prepare_cached(
         "SELECT json_extract(body, '$.comment_seq'), json_extract(body, '$.text') FROM event
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND kind = 'reply' AND seq > ?3 ORDER BY seq",
     )?;
     let mut replies: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    for row in statement.query_map(params![shop_id, broadcast_id, oldest], |row| {
-        Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
-    })? {
+    for row in statement.query_map(params![shop_id, broadcast_id, oldest], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)))? {
         let (comment_seq, text) = row?;
         replies.entry(comment_seq).or_default().push(text);
     }
-    Ok(comments
-        .into_iter()
-        .map(|(seq, comment)| (comment, replies.remove(&seq).unwrap_or_default()))
-        .collect())
+    Ok(comments.into_iter().map(|(seq, comment)| (comment, replies.remove(&seq).unwrap_or_default())).collect())
 }
 
 /// SKUs that sold out in this broadcast (by orders or a scripted stock-out), in order.
-fn sold_out(
-    conn: &rusqlite::Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-) -> Result<Vec<String>, ApiError> {
+fn sold_out(conn: &rusqlite::Connection, shop_id: &str, broadcast_id: &str) -> Result<Vec<String>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT json_extract(body, '$.sku') FROM event
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND kind = 'stock' AND json_extract(body, '$.available') <= 0
          GROUP BY 1 ORDER BY min(seq)",
     )?;
-    let skus = statement
-        .query_map(params![shop_id, broadcast_id], |row| row.get(0))?
-        .collect::<Result<Vec<_>, _>>()?;
+    let skus = statement.query_map(params![shop_id, broadcast_id], |row| row.get(0))?.collect::<Result<Vec<_>, _>>()?;
     Ok(skus)
 }

@@ -13,8 +13,8 @@
 
 use crate::server::{ApiError, append_event};
 use anchordesk_platform::{
-    BroadcastScript, COMMENT_MAX_CHARS, LiveEvent, LiveEventKind, ProblemCode, SCRIPT_MAX_AFTER_MS,
-    SCRIPT_MAX_EVENTS, ScriptState, ScriptedEventState, ScriptedKind,
+    BroadcastScript, COMMENT_MAX_CHARS, LiveEvent, LiveEventKind, ProblemCode, SCRIPT_MAX_AFTER_MS, SCRIPT_MAX_EVENTS,
+    ScriptState, ScriptedEventState, ScriptedKind,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::{HashMap, HashSet};
@@ -25,24 +25,15 @@ const USER_MAX_CHARS: usize = 32;
 /// Checks a script on its own, before it meets the database.
 pub(crate) fn validate(script: &BroadcastScript) -> Result<(), ApiError> {
     if script.events.len() > SCRIPT_MAX_EVENTS {
-        return Err(ApiError::validation(format!(
-            "script has {} events, more than {SCRIPT_MAX_EVENTS}",
-            script.events.len()
-        )));
+        return Err(ApiError::validation(format!("script has {} events, more than {SCRIPT_MAX_EVENTS}", script.events.len())));
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (idx, event) in script.events.iter().enumerate() {
         if event.id.is_empty() || event.id.len() > 64 {
-            return Err(ApiError::validation(format!(
-                "events[{idx}]: id {:?} must be 1-64 bytes",
-                event.id
-            )));
+            return Err(ApiError::validation(format!("events[{idx}]: id {:?} must be 1-64 bytes", event.id)));
         }
         if let Some(first) = seen.insert(event.id.as_str(), idx) {
-            return Err(ApiError::validation(format!(
-                "events[{idx}]: id {:?} is also the id of events[{first}]",
-                event.id
-            )));
+            return Err(ApiError::validation(format!("events[{idx}]: id {:?} is also the id of events[{first}]", event.id)));
         }
         if !(0..=SCRIPT_MAX_AFTER_MS).contains(&event.after_ms) {
             return Err(ApiError::validation(format!(
@@ -69,10 +60,7 @@ pub(crate) fn validate(script: &BroadcastScript) -> Result<(), ApiError> {
             }
             ScriptedKind::StockOut { sku } => {
                 if sku.is_empty() {
-                    return Err(ApiError::validation(format!(
-                        "event {:?}: the stock-out names no sku",
-                        event.id
-                    )));
+                    return Err(ApiError::validation(format!("event {:?}: the stock-out names no sku", event.id)));
                 }
             }
         }
@@ -82,26 +70,14 @@ pub(crate) fn validate(script: &BroadcastScript) -> Result<(), ApiError> {
 
 /// Replaces the script of a broadcast inside a write's transaction. The caller has
 /// checked that the broadcast exists and has not ended.
-pub(crate) fn replace(
-    tx: &Transaction<'_>,
-    shop_id: &str,
-    broadcast_id: &str,
-    script: &BroadcastScript,
-) -> Result<(), ApiError> {
+pub(crate) fn replace(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, script: &BroadcastScript) -> Result<(), ApiError> {
     for event in &script.events {
         if let ScriptedKind::StockOut { sku } = &event.kind {
             let known: Option<String> = tx
-                .query_row(
-                    "SELECT sku FROM product WHERE shop_id = ?1 AND sku = ?2",
-                    params![shop_id, sku],
-                    |row| row.get(0),
-                )
+                .query_row("SELECT sku FROM product WHERE shop_id = ?1 AND sku = ?2", params![shop_id, sku], |row| row.get(0))
                 .optional()?;
             if known.is_none() {
-                return Err(ApiError::validation(format!(
-                    "event {:?}: product {sku:?} of the stock-out does not exist",
-                    event.id
-                )));
+                return Err(ApiError::validation(format!("event {:?}: product {sku:?} of the stock-out does not exist", event.id)));
             }
         }
     }
@@ -120,77 +96,39 @@ pub(crate) fn replace(
             "INSERT INTO scripted_event (shop_id, broadcast_id, id, position, after_ms, kind)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (shop_id, broadcast_id, id) DO UPDATE SET position = excluded.position",
-            params![
-                shop_id,
-                broadcast_id,
-                event.id,
-                position as i64,
-                event.after_ms,
-                kind
-            ],
+            params![shop_id, broadcast_id, event.id, position as i64, event.after_ms, kind],
         )?;
     }
     Ok(())
 }
 
 fn parse_kind(id: &str, text: &str) -> Result<ScriptedKind, ApiError> {
-    serde_json::from_str(text).map_err(|err| {
-        ApiError::new(
-            ProblemCode::Internal,
-            format!("scripted event {id:?}: {err}"),
-        )
-    })
+    serde_json::from_str(text).map_err(|err| ApiError::new(ProblemCode::Internal, format!("scripted event {id:?}: {err}")))
 }
 
 /// The current script of a broadcast with what has fired, in firing order.
-pub(crate) fn load_state(
-    conn: &Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-    started_at_ms: Option<i64>,
-) -> Result<ScriptState, ApiError> {
+pub(crate) fn load_state(conn: &Connection, shop_id: &str, broadcast_id: &str, started_at_ms: Option<i64>) -> Result<ScriptState, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT id, after_ms, kind, fired_at_ms, fired_seq FROM scripted_event
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND position IS NOT NULL ORDER BY after_ms, position",
     )?;
     let rows = statement
         .query_map(params![shop_id, broadcast_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, i64>(1)?,
-                row.get::<_, String>(2)?,
-                row.get(3)?,
-                row.get(4)?,
-            ))
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?, row.get(3)?, row.get(4)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let events = rows
         .into_iter()
         .map(|(id, after_ms, kind, fired_at_ms, fired_seq)| {
-            Ok(ScriptedEventState {
-                kind: parse_kind(&id, &kind)?,
-                id,
-                after_ms,
-                fired_at_ms,
-                fired_seq,
-            })
+            Ok(ScriptedEventState { kind: parse_kind(&id, &kind)?, id, after_ms, fired_at_ms, fired_seq })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(ScriptState {
-        broadcast_id: broadcast_id.to_owned(),
-        started_at_ms,
-        events,
-    })
+    Ok(ScriptState { broadcast_id: broadcast_id.to_owned(), started_at_ms, events })
 }
 
 /// Fires the events of a live broadcast that are due at `now_ms`, in `after_ms` order,
 /// and returns what they wrote to the log. Nothing when the broadcast is not live.
-pub(crate) fn fire_due(
-    tx: &Transaction<'_>,
-    shop_id: &str,
-    broadcast_id: &str,
-    now_ms: i64,
-) -> Result<Vec<LiveEvent>, ApiError> {
+pub(crate) fn fire_due(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, now_ms: i64) -> Result<Vec<LiveEvent>, ApiError> {
     let live: Option<Option<i64>> = tx
         .query_row(
             "SELECT started_at_ms FROM broadcast WHERE shop_id = ?1 AND id = ?2 AND status = 'live'",
@@ -198,9 +136,7 @@ pub(crate) fn fire_due(
             |row| row.get(0),
         )
         .optional()?;
-    let Some(Some(started_at_ms)) = live else {
-        return Ok(Vec::new());
-    };
+    let Some(Some(started_at_ms)) = live else { return Ok(Vec::new()) };
     let due: Vec<(String, String)> = {
         let mut statement = tx.prepare_cached(
             "SELECT id, kind FROM scripted_event
@@ -208,42 +144,18 @@ pub(crate) fn fire_due(
              ORDER BY after_ms, position",
         )?;
         statement
-            .query_map(
-                params![shop_id, broadcast_id, now_ms - started_at_ms],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )?
+            .query_map(params![shop_id, broadcast_id, now_ms - started_at_ms], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<_, _>>()?
     };
     let mut fired = Vec::with_capacity(due.len());
     for (id, kind) in due {
         let event = match parse_kind(&id, &kind)? {
-            ScriptedKind::Comment { user, text } => append_event(
-                tx,
-                shop_id,
-                broadcast_id,
-                now_ms,
-                LiveEventKind::Comment {
-                    user,
-                    text,
-                    scripted: Some(id.clone()),
-                },
-            )?,
+            ScriptedKind::Comment { user, text } => {
+                append_event(tx, shop_id, broadcast_id, now_ms, LiveEventKind::Comment { user, text, scripted: Some(id.clone()) })?
+            }
             ScriptedKind::StockOut { sku } => {
-                tx.execute(
-                    "UPDATE product SET stock = 0 WHERE shop_id = ?1 AND sku = ?2",
-                    params![shop_id, sku],
-                )?;
-                append_event(
-                    tx,
-                    shop_id,
-                    broadcast_id,
-                    now_ms,
-                    LiveEventKind::Stock {
-                        sku,
-                        available: 0,
-                        scripted: Some(id.clone()),
-                    },
-                )?
+                tx.execute("UPDATE product SET stock = 0 WHERE shop_id = ?1 AND sku = ?2", params![shop_id, sku])?;
+                append_event(tx, shop_id, broadcast_id, now_ms, LiveEventKind::Stock { sku, available: 0, scripted: Some(id.clone()) })?
             }
         };
         tx.execute(
@@ -256,11 +168,7 @@ pub(crate) fn fire_due(
 }
 
 /// [`fire_due`] in a transaction of its own, at the current time.
-pub(crate) fn fire_due_now(
-    conn: &mut Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-) -> Result<Vec<LiveEvent>, ApiError> {
+pub(crate) fn fire_due_now(conn: &mut Connection, shop_id: &str, broadcast_id: &str) -> Result<Vec<LiveEvent>, ApiError> {
     let tx = conn.transaction()?;
     let fired = fire_due(&tx, shop_id, broadcast_id, anchordesk_platform::now_ms())?;
     tx.commit()?;
@@ -269,11 +177,7 @@ pub(crate) fn fire_due_now(
 
 /// When the next event of a live broadcast is due (Unix ms); `None` when the broadcast is
 /// not live or nothing is left to fire.
-pub(crate) fn next_due_ms(
-    conn: &Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-) -> Result<Option<i64>, ApiError> {
+pub(crate) fn next_due_ms(conn: &Connection, shop_id: &str, broadcast_id: &str) -> Result<Option<i64>, ApiError> {
     Ok(conn.query_row(
         "SELECT broadcast.started_at_ms + min(scripted_event.after_ms)
          FROM scripted_event JOIN broadcast ON broadcast.shop_id = scripted_event.shop_id AND broadcast.id = scripted_event.broadcast_id
@@ -285,17 +189,11 @@ pub(crate) fn next_due_ms(
 }
 
 /// SKUs a fired stock-out took out of this broadcast: its audience no longer buys them.
-pub(crate) fn stocked_out(
-    conn: &Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-) -> Result<HashSet<String>, ApiError> {
+pub(crate) fn stocked_out(conn: &Connection, shop_id: &str, broadcast_id: &str) -> Result<HashSet<String>, ApiError> {
     let mut statement = conn.prepare_cached(
         "SELECT json_extract(kind, '$.sku') FROM scripted_event
          WHERE shop_id = ?1 AND broadcast_id = ?2 AND fired_at_ms IS NOT NULL AND json_extract(kind, '$.type') = 'stock_out'",
     )?;
-    let skus = statement
-        .query_map(params![shop_id, broadcast_id], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
+    let skus = statement.query_map(params![shop_id, broadcast_id], |row| row.get(0))?.collect::<Result<_, _>>()?;
     Ok(skus)
 }

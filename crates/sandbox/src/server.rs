@@ -4,21 +4,15 @@
 use crate::audience::{self, Audience, CouponOffer, Happening, Offer, Room};
 use crate::{Config, RateLimit, api, script};
 use anchordesk_platform::routes::{self, ROUTES, Route};
-use anchordesk_platform::sign::{
-    self, IDEMPOTENCY_HEADER, NONCE_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, SignatureError,
-    TIMESTAMP_HEADER,
-};
-use anchordesk_platform::{
-    BroadcastStatus, FaultConfig, FaultSettings, LiveEvent, LiveEventKind, Problem, ProblemCode,
-    now_ms,
-};
-use axum::Router;
+use anchordesk_platform::sign::{self, IDEMPOTENCY_HEADER, NONCE_HEADER, REPLAYED_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER};
+use anchordesk_platform::{BroadcastStatus, FaultConfig, FaultSettings, LiveEvent, LiveEventKind, Problem, ProblemCode, now_ms};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
+use axum::Router;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -57,9 +51,7 @@ impl AppState {
     pub(crate) fn check_token_attempts(&self, client_id: &str) -> Result<(), u64> {
         let mut failed = self.failed_logins.lock().unwrap_or_else(|p| p.into_inner());
         match failed.get(client_id) {
-            Some(&(count, since))
-                if since.elapsed() < FAILED_LOGIN_WINDOW && count >= MAX_FAILED_LOGINS =>
-            {
+            Some(&(count, since)) if since.elapsed() < FAILED_LOGIN_WINDOW && count >= MAX_FAILED_LOGINS => {
                 Err((FAILED_LOGIN_WINDOW - since.elapsed()).as_secs().max(1))
             }
             Some(&(_, since)) if since.elapsed() >= FAILED_LOGIN_WINDOW => {
@@ -76,18 +68,12 @@ impl AppState {
         if ok {
             failed.remove(client_id);
         } else {
-            let entry = failed
-                .entry(client_id.to_owned())
-                .or_insert((0, Instant::now()));
+            let entry = failed.entry(client_id.to_owned()).or_insert((0, Instant::now()));
             entry.0 += 1;
         }
     }
 
-    pub(crate) fn new(
-        config: Config,
-        conn: Connection,
-        shutdown: watch::Receiver<bool>,
-    ) -> Arc<AppState> {
+    pub(crate) fn new(config: Config, conn: Connection, shutdown: watch::Receiver<bool>) -> Arc<AppState> {
         let (events, _) = broadcast::channel(4096);
         Arc::new(AppState {
             faults: RwLock::new(config.faults.clone()),
@@ -117,54 +103,28 @@ impl AppState {
             work(&mut conn)
         })
         .await
-        .map_err(|join| {
-            ApiError::new(
-                ProblemCode::Internal,
-                format!("database task failed: {join}"),
-            )
-        })?
+        .map_err(|join| ApiError::new(ProblemCode::Internal, format!("database task failed: {join}")))?
     }
 
     pub(crate) fn faults(&self) -> FaultSettings {
-        self.faults
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.faults.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     pub(crate) fn set_faults(&self, faults: FaultSettings) {
-        *self
-            .faults
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = faults;
+        *self.faults.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = faults;
     }
 
     fn fault_for(&self, route_key: &str) -> FaultConfig {
-        let faults = self
-            .faults
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        faults
-            .routes
-            .get(route_key)
-            .cloned()
-            .unwrap_or_else(|| faults.global.clone())
+        let faults = self.faults.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        faults.routes.get(route_key).cloned().unwrap_or_else(|| faults.global.clone())
     }
 
     /// Takes a token from the bucket of `key`, or says how many seconds to wait.
     fn take_token(&self, key: &str, limit: RateLimit) -> Result<(), u64> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let now = Instant::now();
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: limit.burst,
-            at: now,
-        });
-        bucket.tokens = (bucket.tokens
-            + now.duration_since(bucket.at).as_secs_f64() * limit.per_second)
-            .min(limit.burst);
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket { tokens: limit.burst, at: now });
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * limit.per_second).min(limit.burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -181,9 +141,7 @@ impl AppState {
 
     /// Starts the audience ticker of a live broadcast (no-op without `audience_tick`).
     pub(crate) fn start_ticker(self: &Arc<Self>, shop_id: &str, broadcast_id: &str) {
-        let Some(interval) = self.config.audience_tick else {
-            return;
-        };
+        let Some(interval) = self.config.audience_tick else { return };
         let key = (shop_id.to_owned(), broadcast_id.to_owned());
         let state = self.clone();
         let (shop, id) = key.clone();
@@ -194,12 +152,7 @@ impl AppState {
                     _ = tokio::time::sleep(interval) => {}
                     _ = shutdown.wait_for(|stop| *stop) => return,
                 }
-                let (shop2, id2, seed, publisher) = (
-                    shop.clone(),
-                    id.clone(),
-                    state.config.seed,
-                    state.publisher(),
-                );
+                let (shop2, id2, seed, publisher) = (shop.clone(), id.clone(), state.config.seed, state.publisher());
                 let ticked = state.db(move |conn| {
                     let events = tick(conn, &shop2, &id2, seed, 1)?;
                     publisher.publish(&shop2, events.as_deref().unwrap_or_default());
@@ -208,16 +161,11 @@ impl AppState {
                 match ticked.await {
                     Ok(true) => {}
                     Ok(false) => return,
-                    Err(err) => {
-                        tracing::warn!(detail = %err.problem.detail, "audience tick failed")
-                    }
+                    Err(err) => tracing::warn!(detail = %err.problem.detail, "audience tick failed"),
                 }
             }
         });
-        let mut tickers = self
-            .tickers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tickers = self.tickers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(old) = tickers.insert(key, task) {
             old.abort();
         }
@@ -234,10 +182,7 @@ impl AppState {
         let task = tokio::spawn(async move {
             loop {
                 let (shop2, id2) = (shop.clone(), id.clone());
-                let due_ms = match state
-                    .db(move |conn| script::next_due_ms(conn, &shop2, &id2))
-                    .await
-                {
+                let due_ms = match state.db(move |conn| script::next_due_ms(conn, &shop2, &id2)).await {
                     Ok(Some(due_ms)) => due_ms,
                     Ok(None) => return,
                     Err(err) => {
@@ -266,10 +211,7 @@ impl AppState {
                 }
             }
         });
-        let mut clocks = self
-            .clocks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut clocks = self.clocks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(old) = clocks.insert(key, task) {
             old.abort();
         }
@@ -279,9 +221,7 @@ impl AppState {
     pub(crate) fn stop_ticker(&self, shop_id: &str, broadcast_id: &str) {
         let key = (shop_id.to_owned(), broadcast_id.to_owned());
         for tasks in [&self.tickers, &self.clocks] {
-            let mut tasks = tasks
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut tasks = tasks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if let Some(task) = tasks.remove(&key) {
                 task.abort();
             }
@@ -291,9 +231,7 @@ impl AppState {
     /// Stops every audience ticker and script clock.
     pub(crate) fn stop_tickers(&self) {
         for tasks in [&self.tickers, &self.clocks] {
-            let mut tasks = tasks
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut tasks = tasks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for (_, task) in tasks.drain() {
                 task.abort();
             }
@@ -304,18 +242,14 @@ impl AppState {
     /// process stopped; scripted events that fell due meanwhile fire at once.
     pub(crate) fn resume_live_broadcasts(self: &Arc<Self>) {
         let live: Vec<(String, String)> = {
-            let conn = self
-                .db
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut statement =
-                match conn.prepare("SELECT shop_id, id FROM broadcast WHERE status = 'live'") {
-                    Ok(statement) => statement,
-                    Err(err) => {
-                        tracing::warn!(%err, "listing live broadcasts");
-                        return;
-                    }
-                };
+            let conn = self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut statement = match conn.prepare("SELECT shop_id, id FROM broadcast WHERE status = 'live'") {
+                Ok(statement) => statement,
+                Err(err) => {
+                    tracing::warn!(%err, "listing live broadcasts");
+                    return;
+                }
+            };
             statement
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
                 .and_then(|rows| rows.collect())
@@ -355,17 +289,11 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub(crate) fn new(code: ProblemCode, detail: impl Into<String>) -> ApiError {
-        ApiError {
-            problem: Problem::new(code, detail),
-            retry_after_s: None,
-        }
+        ApiError { problem: Problem::new(code, detail), retry_after_s: None }
     }
 
     pub(crate) fn not_found(what: &str, id: &str) -> ApiError {
-        ApiError::new(
-            ProblemCode::NotFound,
-            format!("{what} {id:?} does not exist"),
-        )
+        ApiError::new(ProblemCode::NotFound, format!("{what} {id:?} does not exist"))
     }
 
     pub(crate) fn validation(detail: impl Into<String>) -> ApiError {
@@ -373,10 +301,7 @@ impl ApiError {
     }
 
     pub(crate) fn rate_limited(retry_after_s: u64, detail: impl Into<String>) -> ApiError {
-        ApiError {
-            problem: Problem::new(ProblemCode::RateLimited, detail),
-            retry_after_s: Some(retry_after_s),
-        }
+        ApiError { problem: Problem::new(ProblemCode::RateLimited, detail), retry_after_s: Some(retry_after_s) }
     }
 
     /// A 401: the caller is not who it says.
@@ -394,15 +319,11 @@ impl From<rusqlite::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self.problem).expect("problems serialise to JSON");
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(seconds) = self.retry_after_s {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
@@ -425,8 +346,7 @@ pub(crate) struct Signed {
 impl Signed {
     /// The body as `T`.
     pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|err| ApiError::new(ProblemCode::BadRequest, format!("body: {err}")))
+        serde_json::from_slice(&self.body).map_err(|err| ApiError::new(ProblemCode::BadRequest, format!("body: {err}")))
     }
 }
 
@@ -435,27 +355,12 @@ impl FromRequest<Arc<AppState>> for Signed {
 
     async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Signed, ApiError> {
         let (parts, body) = request.into_parts();
-        let template = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map(|path| path.as_str().to_owned())
-            .unwrap_or_default();
+        let template = parts.extensions.get::<MatchedPath>().map(|path| path.as_str().to_owned()).unwrap_or_default();
         let route = routes::find(parts.method.as_str(), &template);
-        let header = |name: &str| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        };
+        let header = |name: &str| parts.headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
         let token = header(header::AUTHORIZATION.as_str())
             .and_then(|value| value.strip_prefix("Bearer ").map(str::to_owned))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ProblemCode::Unauthorized,
-                    "no bearer token; get one from POST /oauth/token",
-                )
-            })?;
+            .ok_or_else(|| ApiError::new(ProblemCode::Unauthorized, "no bearer token; get one from POST /oauth/token"))?;
         let now = now_ms();
         let lookup = token.clone();
         let found: Option<(String, String)> = state
@@ -470,21 +375,13 @@ impl FromRequest<Arc<AppState>> for Signed {
                     .optional()?)
             })
             .await?;
-        let (shop_id, secret) = found.ok_or_else(|| {
-            ApiError::new(
-                ProblemCode::InvalidToken,
-                "the bearer token is unknown or expired",
-            )
-        })?;
+        let (shop_id, secret) = found.ok_or_else(|| ApiError::new(ProblemCode::InvalidToken, "the bearer token is unknown or expired"))?;
         if let Some(limit) = state.config.rate_limit
             && let Err(wait_s) = state.take_token(&shop_id, limit)
         {
             return Err(ApiError::rate_limited(
                 wait_s,
-                format!(
-                    "shop {shop_id} sent more than {} requests/s (burst {})",
-                    limit.per_second, limit.burst
-                ),
+                format!("shop {shop_id} sent more than {} requests/s (burst {})", limit.per_second, limit.burst),
             ));
         }
         // Only a known token gets its body read, and no more of it than the route takes.
@@ -495,10 +392,7 @@ impl FromRequest<Arc<AppState>> for Signed {
         let (body, receive_time) = read_body(body, max_bytes, &parts.method, &template).await?;
         let route_key = format!("{} {}", parts.method, template);
         let skewed_ms = now + state.fault_for(&route_key).clock_skew_s as i64 * 1000;
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+        let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
         let method = parts.method.as_str().to_owned();
         let key = header(IDEMPOTENCY_HEADER);
         let nonce = header(NONCE_HEADER).unwrap_or_default();
@@ -510,38 +404,21 @@ impl FromRequest<Arc<AppState>> for Signed {
             idempotency_key: key.as_deref().unwrap_or_default(),
             body: &body,
         };
-        sign::verify(
-            &secret,
-            &signed,
-            header(TIMESTAMP_HEADER).as_deref(),
-            header(SIGNATURE_HEADER).as_deref(),
-            skewed_ms.div_euclid(1000),
-        )
+        sign::verify(&secret, &signed, header(TIMESTAMP_HEADER).as_deref(), header(SIGNATURE_HEADER).as_deref(), skewed_ms.div_euclid(1000))
         .map_err(|err| match err {
             SignatureError::Skew { .. } => {
                 let mut error = ApiError::new(ProblemCode::ClockSkew, err.to_string());
                 error.problem.server_time_ms = Some(skewed_ms);
                 error
             }
-            SignatureError::Mismatch(_) => {
-                ApiError::new(ProblemCode::BadSignature, err.to_string())
-            }
-            SignatureError::Missing(_)
-            | SignatureError::BadTimestamp(_)
-            | SignatureError::BadNonce(_) => {
+            SignatureError::Mismatch(_) => ApiError::new(ProblemCode::BadSignature, err.to_string()),
+            SignatureError::Missing(_) | SignatureError::BadTimestamp(_) | SignatureError::BadNonce(_) => {
                 ApiError::new(ProblemCode::Unauthorized, err.to_string())
             }
         })?;
         // An authentic request whose nonce was seen within the window is a captured copy.
-        let (shop, seen, expires) = (
-            shop_id.clone(),
-            nonce.clone(),
-            now + 2 * sign::SKEW_WINDOW_S * 1000,
-        );
-        let prune = state.next_nonce_prune_ms.fetch_max(
-            now + NONCE_PRUNE_EVERY_MS,
-            std::sync::atomic::Ordering::Relaxed,
-        ) <= now;
+        let (shop, seen, expires) = (shop_id.clone(), nonce.clone(), now + 2 * sign::SKEW_WINDOW_S * 1000);
+        let prune = state.next_nonce_prune_ms.fetch_max(now + NONCE_PRUNE_EVERY_MS, std::sync::atomic::Ordering::Relaxed) <= now;
         let fresh = state
             .db(move |conn| {
                 if prune {
@@ -551,30 +428,15 @@ impl FromRequest<Arc<AppState>> for Signed {
             })
             .await?;
         if !fresh {
-            return Err(ApiError::new(
-                ProblemCode::ReplayedRequest,
-                format!("nonce {nonce} was used before; every request needs a new one"),
-            ));
+            return Err(ApiError::new(ProblemCode::ReplayedRequest, format!("nonce {nonce} was used before; every request needs a new one")));
         }
         if route.is_some_and(Route::is_write) {
             match &key {
                 Some(key) if !key.is_empty() && key.len() <= 255 => {}
-                _ => {
-                    return Err(ApiError::new(
-                        ProblemCode::MissingIdempotencyKey,
-                        format!("{route_key} needs an Idempotency-Key header (1-255 chars)"),
-                    ));
-                }
+                _ => return Err(ApiError::new(ProblemCode::MissingIdempotencyKey, format!("{route_key} needs an Idempotency-Key header (1-255 chars)"))),
             }
         }
-        Ok(Signed {
-            shop_id,
-            key,
-            body,
-            receive_time,
-            method,
-            path,
-        })
+        Ok(Signed { shop_id, key, body, receive_time, method, path })
     }
 }
 
@@ -584,25 +446,13 @@ pub(crate) struct Admin;
 impl axum::extract::FromRequestParts<Arc<AppState>> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Admin, ApiError> {
-        let given = parts
-            .headers
-            .get(crate::ADMIN_TOKEN_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &Arc<AppState>) -> Result<Admin, ApiError> {
+        let given = parts.headers.get(crate::ADMIN_TOKEN_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
         let expected = state.config.admin_token.as_deref().unwrap_or_default();
-        if expected.is_empty()
-            || !crate::api::constant_time_eq(given.as_bytes(), expected.as_bytes())
-        {
+        if expected.is_empty() || !crate::api::constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             return Err(ApiError::new(
                 ProblemCode::Unauthorized,
-                format!(
-                    "the admin routes need the {} header (printed by `anchordesk sandbox` at start)",
-                    crate::ADMIN_TOKEN_HEADER
-                ),
+                format!("the admin routes need the {} header (printed by `anchordesk sandbox` at start)", crate::ADMIN_TOKEN_HEADER),
             ));
         }
         Ok(Admin)
@@ -624,12 +474,7 @@ const DRAIN_MAX_BYTES: usize = 16 << 20;
 
 /// Reads a body of at most `max_bytes` chunk by chunk, timing the first chunk's arrival
 /// to the last one's.
-async fn read_body(
-    body: Body,
-    max_bytes: usize,
-    method: &Method,
-    template: &str,
-) -> Result<(Bytes, Duration), ApiError> {
+async fn read_body(body: Body, max_bytes: usize, method: &Method, template: &str) -> Result<(Bytes, Duration), ApiError> {
     use futures_util::StreamExt;
     let mut stream = body.into_data_stream();
     let mut buffer = Vec::new();
@@ -637,9 +482,7 @@ async fn read_body(
     let mut first: Option<Instant> = None;
     let mut last: Option<Instant> = None;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|err| {
-            ApiError::new(ProblemCode::BadRequest, format!("reading the body: {err}"))
-        })?;
+        let chunk = chunk.map_err(|err| ApiError::new(ProblemCode::BadRequest, format!("reading the body: {err}")))?;
         if chunk.is_empty() {
             continue;
         }
@@ -657,16 +500,10 @@ async fn read_body(
         }
     }
     if n_bytes > max_bytes {
-        let read = if n_bytes > DRAIN_MAX_BYTES {
-            format!("more than {DRAIN_MAX_BYTES}")
-        } else {
-            n_bytes.to_string()
-        };
+        let read = if n_bytes > DRAIN_MAX_BYTES { format!("more than {DRAIN_MAX_BYTES}") } else { n_bytes.to_string() };
         return Err(ApiError::new(
             ProblemCode::PayloadTooLarge,
-            format!(
-                "{method} {template}: body of {read} bytes is over the limit of {max_bytes} bytes"
-            ),
+            format!("{method} {template}: body of {read} bytes is over the limit of {max_bytes} bytes"),
         ));
     }
     let receive_time = match (first, last) {
@@ -702,28 +539,14 @@ impl Ctx<'_> {
     }
 }
 
-pub(crate) fn append_event(
-    tx: &Transaction<'_>,
-    shop_id: &str,
-    broadcast_id: &str,
-    at_ms: i64,
-    kind: LiveEventKind,
-) -> Result<LiveEvent, ApiError> {
+pub(crate) fn append_event(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, at_ms: i64, kind: LiveEventKind) -> Result<LiveEvent, ApiError> {
     let body = serde_json::to_string(&kind).expect("events serialise to JSON");
-    let tag = serde_json::to_value(&kind).expect("events serialise to JSON")["type"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let tag = serde_json::to_value(&kind).expect("events serialise to JSON")["type"].as_str().unwrap_or_default().to_owned();
     tx.execute(
         "INSERT INTO event (shop_id, broadcast_id, at_ms, kind, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![shop_id, broadcast_id, at_ms, tag, body],
     )?;
-    Ok(LiveEvent {
-        seq: tx.last_insert_rowid(),
-        broadcast_id: broadcast_id.to_owned(),
-        at_ms,
-        event: kind,
-    })
+    Ok(LiveEvent { seq: tx.last_insert_rowid(), broadcast_id: broadcast_id.to_owned(), at_ms, event: kind })
 }
 
 /// What a committed write leaves for the server to do.
@@ -736,12 +559,7 @@ struct AfterCommit {
 
 /// Applies a write once per idempotency key: the first success is stored with the change
 /// in one transaction, and every later request with the key gets that stored answer.
-pub(crate) async fn write<F>(
-    state: &Arc<AppState>,
-    signed: Signed,
-    status: StatusCode,
-    op: F,
-) -> Result<Response, ApiError>
+pub(crate) async fn write<F>(state: &Arc<AppState>, signed: Signed, status: StatusCode, op: F) -> Result<Response, ApiError>
 where
     F: FnOnce(&mut Ctx<'_>) -> Result<serde_json::Value, ApiError> + Send + 'static,
 {
@@ -801,29 +619,17 @@ where
     for broadcast_id in after.ended {
         state.stop_ticker(&shop_id, &broadcast_id);
     }
-    let mut response =
-        (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if replayed {
-        response
-            .headers_mut()
-            .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+        response.headers_mut().insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
     }
     Ok(response)
 }
 
 /// Runs `ticks` audience steps of a live broadcast in one transaction. `None` when the
 /// broadcast is not live.
-pub(crate) fn tick(
-    conn: &mut Connection,
-    shop_id: &str,
-    broadcast_id: &str,
-    seed: u64,
-    ticks: u32,
-) -> Result<Option<Vec<LiveEvent>>, ApiError> {
+pub(crate) fn tick(conn: &mut Connection, shop_id: &str, broadcast_id: &str, seed: u64, ticks: u32) -> Result<Option<Vec<LiveEvent>>, ApiError> {
     let tx = conn.transaction()?;
     let row: Option<(String, Option<String>)> = tx
         .query_row(
@@ -832,18 +638,12 @@ pub(crate) fn tick(
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
-    let Some((status, pinned)) = row else {
-        return Ok(None);
-    };
+    let Some((status, pinned)) = row else { return Ok(None) };
     if status != "live" {
         return Ok(None);
     }
     let stored: Option<String> = tx
-        .query_row(
-            "SELECT state FROM audience WHERE shop_id = ?1 AND broadcast_id = ?2",
-            params![shop_id, broadcast_id],
-            |row| row.get(0),
-        )
+        .query_row("SELECT state FROM audience WHERE shop_id = ?1 AND broadcast_id = ?2", params![shop_id, broadcast_id], |row| row.get(0))
         .optional()?;
     let mut audience: Audience = stored
         .and_then(|text| serde_json::from_str(&text).ok())
@@ -856,43 +656,18 @@ pub(crate) fn tick(
         for happening in audience::step(&mut audience, &room, broadcast_id) {
             let mut sold_out = None;
             let kind = match happening {
-                Happening::Viewers {
-                    online,
-                    entered,
-                    left,
-                } => LiveEventKind::Viewers {
-                    online,
-                    entered,
-                    left,
-                },
-                Happening::Comment { user, text } => LiveEventKind::Comment {
-                    user,
-                    text,
-                    scripted: None,
-                },
+                Happening::Viewers { online, entered, left } => LiveEventKind::Viewers { online, entered, left },
+                Happening::Comment { user, text } => LiveEventKind::Comment { user, text, scripted: None },
                 Happening::Like { count } => LiveEventKind::Like { count },
-                Happening::Order {
-                    order_id,
-                    buyer,
-                    sku,
-                    quantity,
-                    amount_fen,
-                    coupon_id,
-                } => {
+                Happening::Order { order_id, buyer, sku, quantity, amount_fen, coupon_id } => {
                     tx.execute(
                         "INSERT INTO orders (id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, created_at_ms, coupon_id)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                         params![order_id, shop_id, broadcast_id, sku, quantity, amount_fen, buyer, now, coupon_id],
                     )?;
-                    tx.execute(
-                        "UPDATE product SET sold = sold + ?1 WHERE shop_id = ?2 AND sku = ?3",
-                        params![quantity, shop_id, sku],
-                    )?;
-                    let available: i64 = tx.query_row(
-                        "SELECT stock - sold FROM product WHERE shop_id = ?1 AND sku = ?2",
-                        params![shop_id, sku],
-                        |row| row.get(0),
-                    )?;
+                    tx.execute("UPDATE product SET sold = sold + ?1 WHERE shop_id = ?2 AND sku = ?3", params![quantity, shop_id, sku])?;
+                    let available: i64 =
+                        tx.query_row("SELECT stock - sold FROM product WHERE shop_id = ?1 AND sku = ?2", params![shop_id, sku], |row| row.get(0))?;
                     // This order took the last units.
                     if available <= 0 && available + quantity as i64 > 0 {
                         sold_out = Some(sku.clone());
@@ -903,28 +678,12 @@ pub(crate) fn tick(
                             params![shop_id, broadcast_id, coupon_id],
                         )?;
                     }
-                    LiveEventKind::Order {
-                        order_id,
-                        sku,
-                        quantity,
-                        amount_fen,
-                        coupon_id,
-                    }
+                    LiveEventKind::Order { order_id, sku, quantity, amount_fen, coupon_id }
                 }
             };
             events.push(append_event(&tx, shop_id, broadcast_id, now, kind)?);
             if let Some(sku) = sold_out {
-                events.push(append_event(
-                    &tx,
-                    shop_id,
-                    broadcast_id,
-                    now,
-                    LiveEventKind::Stock {
-                        sku,
-                        available: 0,
-                        scripted: None,
-                    },
-                )?);
+                events.push(append_event(&tx, shop_id, broadcast_id, now, LiveEventKind::Stock { sku, available: 0, scripted: None })?);
             }
         }
     }
@@ -938,12 +697,7 @@ pub(crate) fn tick(
     Ok(Some(events))
 }
 
-fn load_room(
-    tx: &Transaction<'_>,
-    shop_id: &str,
-    broadcast_id: &str,
-    pinned: Option<String>,
-) -> Result<Room, ApiError> {
+fn load_room(tx: &Transaction<'_>, shop_id: &str, broadcast_id: &str, pinned: Option<String>) -> Result<Room, ApiError> {
     let mut statement = tx.prepare_cached(
         "SELECT bag_item.sku, product.title, product.price_fen, bag_item.live_price_fen, max(product.stock - product.sold, 0)
          FROM bag_item JOIN product ON product.shop_id = bag_item.shop_id AND product.sku = bag_item.sku
@@ -952,13 +706,7 @@ fn load_room(
     let stocked_out = script::stocked_out(tx, shop_id, broadcast_id)?;
     let bag = statement
         .query_map(params![shop_id, broadcast_id], |row| {
-            Ok(Offer {
-                sku: row.get(0)?,
-                title: row.get(1)?,
-                price_fen: row.get(2)?,
-                live_price_fen: row.get(3)?,
-                available: row.get(4)?,
-            })
+            Ok(Offer { sku: row.get(0)?, title: row.get(1)?, price_fen: row.get(2)?, live_price_fen: row.get(3)?, available: row.get(4)? })
         })?
         .map(|offer| {
             offer.map(|mut offer: Offer| {
@@ -975,34 +723,16 @@ fn load_room(
     )?;
     let coupons = statement
         .query_map(params![shop_id, broadcast_id], |row| {
-            Ok(CouponOffer {
-                id: row.get(0)?,
-                discount_fen: row.get(1)?,
-                threshold_fen: row.get(2)?,
-                remaining: row.get(3)?,
-                sku: row.get(4)?,
-            })
+            Ok(CouponOffer { id: row.get(0)?, discount_fen: row.get(1)?, threshold_fen: row.get(2)?, remaining: row.get(3)?, sku: row.get(4)? })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Room {
-        bag,
-        pinned,
-        coupons,
-    })
+    Ok(Room { bag, pinned, coupons })
 }
 
 /// Injected latency, dropped connections, 500s and 429s, in that order. The real rate
 /// limit is per shop and applies in [`Signed`] once the shop is known.
-async fn faults_and_limits(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let template = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned())
-        .unwrap_or_default();
+async fn faults_and_limits(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let template = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned()).unwrap_or_default();
     // The admin routes stay reachable so that faults can always be switched off.
     if template.starts_with("/admin/") {
         return next.run(request).await;
@@ -1012,11 +742,7 @@ async fn faults_and_limits(
     if fault.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(fault.latency_ms as u64)).await;
     }
-    let count = || {
-        state
-            .injected
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    };
+    let count = || state.injected.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if fault.drop_rate > 0.0 && fastrand::f64() < fault.drop_rate {
         count();
         if fastrand::bool() {
@@ -1028,11 +754,7 @@ async fn faults_and_limits(
     }
     if fault.error_rate > 0.0 && fastrand::f64() < fault.error_rate {
         count();
-        return ApiError::new(
-            ProblemCode::Internal,
-            format!("injected fault on {route_key}"),
-        )
-        .into_response();
+        return ApiError::new(ProblemCode::Internal, format!("injected fault on {route_key}")).into_response();
     }
     if fault.rate_limit_rate > 0.0 && fastrand::f64() < fault.rate_limit_rate {
         count();
@@ -1047,10 +769,7 @@ fn dropped_connection() -> Response {
         Err::<Bytes, std::io::Error>(std::io::Error::other("fault injection: connection dropped"))
     }));
     let mut response = Response::new(body);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 
@@ -1070,20 +789,14 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     let mut by_path: BTreeMap<&str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
     for route in ROUTES {
         let method_router = by_path.remove(route.path).unwrap_or_default();
-        by_path.insert(
-            route.path,
-            api::add_handler(method_router, filter_of(route.method), route.operation_id),
-        );
+        by_path.insert(route.path, api::add_handler(method_router, filter_of(route.method), route.operation_id));
     }
     let mut router = Router::new();
     for (path, method_router) in by_path {
         router = router.route(path, method_router);
     }
     router
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            faults_and_limits,
-        ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), faults_and_limits))
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
@@ -1091,17 +804,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn no_route(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
-        ProblemCode::NoRoute,
-        format!("{method} {} is not a route of the contract", uri.path()),
-    )
+    ApiError::new(ProblemCode::NoRoute, format!("{method} {} is not a route of the contract", uri.path()))
 }
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
-        ProblemCode::MethodNotAllowed,
-        format!("{method} is not allowed on {}", uri.path()),
-    )
+    ApiError::new(ProblemCode::MethodNotAllowed, format!("{method} is not allowed on {}", uri.path()))
 }
 
 /// Whether a status row says live.

@@ -11,23 +11,10 @@ use common::{expect_problem, now_s};
 const MIB: usize = 1 << 20;
 
 /// Sends `body` to the probe as raw bytes, signed over `signed_body` with `secret`.
-async fn post_probe(
-    base: &str,
-    token: &str,
-    body: Vec<u8>,
-    signed_body: &[u8],
-    secret: &str,
-) -> reqwest::Response {
+async fn post_probe(base: &str, token: &str, body: Vec<u8>, signed_body: &[u8], secret: &str) -> reqwest::Response {
     let timestamp = now_s();
     let nonce = sign::new_nonce();
-    let signed = sign::Signed {
-        method: "POST",
-        path_and_query: "/v1/probe/upload",
-        timestamp_s: timestamp,
-        nonce: &nonce,
-        idempotency_key: "",
-        body: signed_body,
-    };
+    let signed = sign::Signed { method: "POST", path_and_query: "/v1/probe/upload", timestamp_s: timestamp, nonce: &nonce, idempotency_key: "", body: signed_body };
     let signature = sign::sign(secret, &signed);
     reqwest::Client::new()
         .post(format!("{base}/v1/probe/upload"))
@@ -50,18 +37,9 @@ async fn a_one_mib_probe_is_received_whole_and_gives_a_positive_rate() {
 
     let probe = platform.probe_upload(MIB).await.unwrap();
     assert_eq!(probe.received_bytes, MIB as i64);
-    assert!(
-        probe.server_ms.is_finite() && probe.server_ms >= 0.0,
-        "{probe:?}"
-    );
+    assert!(probe.server_ms.is_finite() && probe.server_ms >= 0.0, "{probe:?}");
     let empty = platform.probe_upload(0).await.unwrap();
-    assert_eq!(
-        empty,
-        UploadProbe {
-            received_bytes: 0,
-            server_ms: 0.0
-        }
-    );
+    assert_eq!(empty, UploadProbe { received_bytes: 0, server_ms: 0.0 });
 
     let kbps = measure_upload_kbps(&platform, MIB).await.unwrap();
     assert!(kbps.is_finite() && kbps > 0.0, "{kbps}");
@@ -96,29 +74,15 @@ async fn a_nine_mib_probe_is_refused_with_the_limit() {
     let body = vec![0x5A; 9 * MIB];
     let response = post_probe(&base, &token, body.clone(), &body, DEMO_CLIENT_SECRET).await;
     let problem = expect_problem(response, 413, ProblemCode::PayloadTooLarge).await;
-    assert!(
-        problem.detail.contains(&PROBE_MAX_BYTES.to_string()),
-        "{:?} should name the limit",
-        problem.detail
-    );
-    assert!(
-        problem.detail.contains(&(9 * MIB).to_string()),
-        "{:?} should name the size",
-        problem.detail
-    );
+    assert!(problem.detail.contains(&PROBE_MAX_BYTES.to_string()), "{:?} should name the limit", problem.detail);
+    assert!(problem.detail.contains(&(9 * MIB).to_string()), "{:?} should name the size", problem.detail);
 
     // Through the adapter it is a refusal: sending it again would be refused again.
-    let err = common::platform(&base)
-        .probe_upload(9 * MIB)
-        .await
-        .unwrap_err();
+    let err = common::platform(&base).probe_upload(9 * MIB).await.unwrap_err();
     assert_eq!(err.code(), Some(&ProblemCode::PayloadTooLarge));
     assert!(err.is_refusal() && !err.is_retriable(), "{err}");
     // Exactly the limit is fine.
-    let probe = common::platform(&base)
-        .probe_upload(PROBE_MAX_BYTES)
-        .await
-        .unwrap();
+    let probe = common::platform(&base).probe_upload(PROBE_MAX_BYTES).await.unwrap();
     assert_eq!(probe.received_bytes, PROBE_MAX_BYTES as i64);
     sandbox.shutdown().await.unwrap();
 }
@@ -138,12 +102,7 @@ async fn a_probe_with_a_bad_signature_is_refused() {
     swapped[100] ^= 0xFF;
     let tampered = post_probe(&base, &token, swapped, &body, DEMO_CLIENT_SECRET).await;
     expect_problem(tampered, 401, ProblemCode::BadSignature).await;
-    let anonymous = reqwest::Client::new()
-        .post(format!("{base}/v1/probe/upload"))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let anonymous = reqwest::Client::new().post(format!("{base}/v1/probe/upload")).body(body).send().await.unwrap();
     expect_problem(anonymous, 401, ProblemCode::Unauthorized).await;
     sandbox.shutdown().await.unwrap();
 }
@@ -157,11 +116,7 @@ async fn guessing_a_client_secret_is_locked_out_after_ten_tries() {
         async move {
             reqwest::Client::new()
                 .post(format!("{base}/oauth/token"))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", anchordesk_sandbox::DEMO_CLIENT_ID),
-                    ("client_secret", secret),
-                ])
+                .form(&[("grant_type", "client_credentials"), ("client_id", anchordesk_sandbox::DEMO_CLIENT_ID), ("client_secret", secret)])
                 .send()
                 .await
                 .unwrap()

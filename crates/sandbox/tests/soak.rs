@@ -9,9 +9,7 @@
 mod common;
 
 use anchordesk_platform::sync::{OutboxStore, SyncConfig, SyncWorker};
-use anchordesk_platform::{
-    ClientConfig, ContractClient, FaultConfig, FaultSettings, Platform, RetryPolicy,
-};
+use anchordesk_platform::{ClientConfig, FaultConfig, FaultSettings, Platform, RetryPolicy, ContractClient};
 use common::outbox::SqliteOutbox;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -42,43 +40,21 @@ impl SandboxChild {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let mut child = Command::new(env!("CARGO_BIN_EXE_anchordesk-sandbox"))
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--rate-limit",
-                    "0",
-                    "--tick-ms",
-                    "200",
-                    "--seed",
-                    "7",
-                    "--admin-token",
-                    common::ADMIN,
-                    "--data-dir",
-                ])
+                .args(["--port", &port.to_string(), "--rate-limit", "0", "--tick-ms", "200", "--seed", "7", "--admin-token", common::ADMIN, "--data-dir"])
                 .arg(data_dir)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("spawning the sandbox binary");
             let mut line = String::new();
-            BufReader::new(child.stdout.take().expect("stdout is piped"))
-                .read_line(&mut line)
-                .expect("reading the sandbox's address");
-            if let Some(port) = line
-                .trim()
-                .rsplit(':')
-                .next()
-                .and_then(|port| port.parse().ok())
-            {
+            BufReader::new(child.stdout.take().expect("stdout is piped")).read_line(&mut line).expect("reading the sandbox's address");
+            if let Some(port) = line.trim().rsplit(':').next().and_then(|port| port.parse().ok()) {
                 return SandboxChild { child, port };
             }
             // The port may still be held by the killed process for a moment.
             child.kill().ok();
             child.wait().ok();
-            assert!(
-                Instant::now() < deadline,
-                "the sandbox did not start on port {port}"
-            );
+            assert!(Instant::now() < deadline, "the sandbox did not start on port {port}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -137,17 +113,9 @@ impl Drop for DeskChild {
 
 /// The desk's role: send the outbox until killed.
 async fn run_desk(outbox: &Path, base_url: &str) {
-    let mut client_config = ClientConfig::new(
-        base_url,
-        anchordesk_sandbox::DEMO_CLIENT_ID,
-        anchordesk_sandbox::DEMO_CLIENT_SECRET,
-    );
+    let mut client_config = ClientConfig::new(base_url, anchordesk_sandbox::DEMO_CLIENT_ID, anchordesk_sandbox::DEMO_CLIENT_SECRET);
     client_config.timeout = Duration::from_secs(3);
-    client_config.retry = RetryPolicy {
-        max_retries: 3,
-        min_delay: Duration::from_millis(20),
-        max_delay: Duration::from_millis(300),
-    };
+    client_config.retry = RetryPolicy { max_retries: 3, min_delay: Duration::from_millis(20), max_delay: Duration::from_millis(300) };
     let platform: Arc<dyn Platform> = Arc::new(ContractClient::new(client_config).unwrap());
     let outbox = Arc::new(SqliteOutbox::open(outbox).unwrap());
     let config = SyncConfig {
@@ -165,35 +133,20 @@ async fn run_desk(outbox: &Path, base_url: &str) {
 }
 
 async fn set_faults(base_url: &str, faults: &FaultSettings) {
-    let response = reqwest::Client::new()
-        .put(format!("{base_url}/admin/faults"))
-        .header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN)
-        .json(faults)
-        .send()
-        .await
-        .expect("setting faults");
+    let response = reqwest::Client::new().put(format!("{base_url}/admin/faults")).header(anchordesk_sandbox::ADMIN_TOKEN_HEADER, common::ADMIN).json(faults).send().await.expect("setting faults");
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
-    if let (Some(outbox), Ok(base_url)) = (
-        std::env::var_os(DESK_OUTBOX_ENV),
-        std::env::var(DESK_URL_ENV),
-    ) {
+    if let (Some(outbox), Ok(base_url)) = (std::env::var_os(DESK_OUTBOX_ENV), std::env::var(DESK_URL_ENV)) {
         return run_desk(Path::new(&outbox), &base_url).await;
     }
     let dir = tempfile::tempdir().unwrap();
     let platform_dir = dir.path().join("platform");
     let outbox_path = dir.path().join("desk.sqlite3");
     let faults = FaultSettings {
-        global: FaultConfig {
-            latency_ms: 1,
-            error_rate: 0.03,
-            rate_limit_rate: 0.002,
-            drop_rate: 0.03,
-            clock_skew_s: 0,
-        },
+        global: FaultConfig { latency_ms: 1, error_rate: 0.03, rate_limit_rate: 0.002, drop_rate: 0.03, clock_skew_s: 0 },
         ..FaultSettings::default()
     };
     let mut sandbox = SandboxChild::spawn(&platform_dir, 0);
@@ -229,24 +182,13 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
         if counts.pending == 0 && counts.done + counts.given_up == desk.commands.len() as i64 {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "soak did not finish in time: {counts:?} after {sandbox_kills} + {desk_kills} kills"
-        );
+        assert!(Instant::now() < deadline, "soak did not finish in time: {counts:?} after {sandbox_kills} + {desk_kills} kills");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let elapsed = started.elapsed();
     desk_process.kill_9();
-    assert_eq!(
-        sandbox_kills,
-        KILL_AT_DONE.len(),
-        "the soak finished before every sandbox kill"
-    );
-    assert_eq!(
-        desk_kills,
-        KILL_DESK_AT_DONE.len(),
-        "the soak finished before every desk kill"
-    );
+    assert_eq!(sandbox_kills, KILL_AT_DONE.len(), "the soak finished before every sandbox kill");
+    assert_eq!(desk_kills, KILL_DESK_AT_DONE.len(), "the soak finished before every desk kill");
 
     set_faults(&sandbox.base_url(), &FaultSettings::default()).await;
     let platform: Arc<dyn Platform> = Arc::new(common::platform(&sandbox.base_url()));
@@ -256,10 +198,7 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
     let mut cursor: Option<String> = None;
     let mut held = std::collections::HashSet::new();
     loop {
-        let page = platform
-            .list_products(cursor.as_deref(), 500)
-            .await
-            .unwrap();
+        let page = platform.list_products(cursor.as_deref(), 500).await.unwrap();
         for product in &page.items {
             let changes = desk.products[&product.sku].changes;
             lost += (changes - product.revision).max(0);
@@ -271,12 +210,7 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
             None => break,
         }
     }
-    lost += desk
-        .products
-        .iter()
-        .filter(|(sku, _)| !held.contains(*sku))
-        .map(|(_, expected)| expected.changes)
-        .sum::<i64>();
+    lost += desk.products.iter().filter(|(sku, _)| !held.contains(*sku)).map(|(_, expected)| expected.changes).sum::<i64>();
     println!(
         "soak: {} operations ({} products, {} broadcasts), {} done, {} given up, {} lost, {} duplicated, \
          {} failed attempts retried, {} kill -9 of the sandbox, {} kill -9 of the desk, {:.1} s ({:.0} ops/s)",
@@ -293,12 +227,7 @@ async fn ten_thousand_changes_survive_faults_and_kill_9_exactly_once() {
         elapsed.as_secs_f64(),
         desk.commands.len() as f64 / elapsed.as_secs_f64(),
     );
-    assert_eq!(
-        counts.given_up,
-        0,
-        "{:?}",
-        outbox.given_up_errors().unwrap()
-    );
+    assert_eq!(counts.given_up, 0, "{:?}", outbox.given_up_errors().unwrap());
     assert_eq!((lost, duplicated), (0, 0));
     let differences = common::desk::differences(platform.as_ref(), &desk).await;
     assert!(differences.is_empty(), "{differences:#?}");

@@ -20,34 +20,23 @@ fn random<const N: usize>() -> [u8; N] {
 /// The password's argon2id hash in PHC form (salt and parameters inside).
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::encode_b64(&random::<16>()).expect("16 bytes make a valid salt");
-    argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashes any password")
-        .to_string()
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashes any password").to_string()
 }
 
 /// Whether `password` matches `hash`; a malformed hash matches nothing.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| {
-        argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(hash).is_ok_and(|parsed| argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// [`hash_password`] on a blocking thread: argon2 takes tens of milliseconds and 19 MiB, which
 /// must not hold up the async workers.
 pub async fn hash_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .expect("hashing does not panic")
+    tokio::task::spawn_blocking(move || hash_password(&password)).await.expect("hashing does not panic")
 }
 
 /// [`verify_password`] on a blocking thread.
 pub async fn verify_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
 }
 
 /// A hash that matches no password, verified against when the email is unknown so that a
@@ -71,10 +60,7 @@ pub fn token_hash(token: &str) -> String {
 /// about 80 bits.
 pub fn one_time_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    random::<14>()
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
+    random::<14>().iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
 }
 
 #[cfg(test)]

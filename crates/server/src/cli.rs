@@ -58,12 +58,8 @@ pub async fn run(command: ServerCommand) -> anyhow::Result<u8> {
                 database_url: args.database_url,
                 listen: args.listen,
                 behind_proxy: args.behind_proxy,
-                tls: args
-                    .tls_cert
-                    .zip(args.tls_key)
-                    .map(|(cert, key)| crate::TlsFiles { cert, key }),
-            })
-            .await?;
+                tls: args.tls_cert.zip(args.tls_key).map(|(cert, key)| crate::TlsFiles { cert, key }),
+            }).await?;
             // The address on standard output (first line), for scripts that pick port 0.
             println!("{}", running.base_url());
             wait_for_stop().await;
@@ -74,16 +70,10 @@ pub async fn run(command: ServerCommand) -> anyhow::Result<u8> {
             let pool = crate::db::connect(&args.database_url)?;
             crate::db::migrate(&pool, &args.database_url).await?;
             let created = crate::admin::create_org(&pool, &args.name, &args.owner).await?;
-            println!(
-                "organisation {} created (id {})",
-                args.name.trim(),
-                created.org_id
-            );
+            println!("organisation {} created (id {})", args.name.trim(), created.org_id);
             println!("owner: {}", created.owner_email);
             println!("one-time password: {}", created.one_time_password);
-            eprintln!(
-                "The password is shown once: hand it to the owner, who changes it at first sign-in."
-            );
+            eprintln!("The password is shown once: hand it to the owner, who changes it at first sign-in.");
             Ok(0)
         }
     }
@@ -92,8 +82,7 @@ pub async fn run(command: ServerCommand) -> anyhow::Result<u8> {
 async fn wait_for_stop() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM can be handled");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM can be handled");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

@@ -18,15 +18,8 @@ pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// A pool of up to 16 connections to `url`.
 pub fn connect(url: &str) -> Result<Pool, ServerError> {
-    let config = tokio_postgres::Config::from_str(url)
-        .map_err(|err| ServerError::Invalid(format!("the database URL: {err}")))?;
-    let manager = Manager::from_config(
-        config,
-        tokio_postgres::NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let config = tokio_postgres::Config::from_str(url).map_err(|err| ServerError::Invalid(format!("the database URL: {err}")))?;
+    let manager = Manager::from_config(config, tokio_postgres::NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
     // No request waits for ever: a database that stops answering, or a pool worn out by slow
     // requests, gives the caller a 503 ("try again") after these limits.
     Pool::builder(manager)
@@ -44,29 +37,16 @@ pub fn connect(url: &str) -> Result<Pool, ServerError> {
 pub async fn migrate(pool: &Pool, url: &str) -> Result<(), ServerError> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-        .await?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
-        .await?;
-    let found: i64 = tx
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
-        .await?
-        .get(0);
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await?;
+    let found: i64 = tx.query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[]).await?.get(0);
     let supported = MIGRATIONS.len() as i64;
     if found > supported {
-        return Err(ServerError::NewerSchema {
-            url: redact(url),
-            found,
-            supported,
-        });
+        return Err(ServerError::NewerSchema { url: redact(url), found, supported });
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.batch_execute(sql).await?;
-        tx.execute(
-            "INSERT INTO schema_version (version) VALUES ($1)",
-            &[&(index as i64 + 1)],
-        )
-        .await?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&(index as i64 + 1)]).await?;
         tracing::info!("database migrated to schema {}", index + 1);
     }
     tx.commit().await?;
@@ -89,13 +69,7 @@ fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn a_password_never_reaches_a_message() {
-        assert_eq!(
-            super::redact("postgres://desk:s3cret@db:5432/team"),
-            "postgres://desk@db:5432/team"
-        );
-        assert_eq!(
-            super::redact("postgres://desk@db/team"),
-            "postgres://desk@db/team"
-        );
+        assert_eq!(super::redact("postgres://desk:s3cret@db:5432/team"), "postgres://desk@db:5432/team");
+        assert_eq!(super::redact("postgres://desk@db/team"), "postgres://desk@db/team");
     }
 }

@@ -20,9 +20,9 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 mod routes;
+mod tls;
 #[cfg(feature = "testkit")]
 pub mod testkit;
-mod tls;
 
 use std::net::SocketAddr;
 use tokio::sync::watch;
@@ -50,30 +50,17 @@ pub struct TlsFiles {
 /// Why the server could not start or a request failed inside it.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    #[error(
-        "the database {url} was migrated by a newer server (schema {found}, this server knows up to {supported}); upgrade the server, never the other way round"
-    )]
-    NewerSchema {
-        url: String,
-        found: i64,
-        supported: i64,
-    },
+    #[error("the database {url} was migrated by a newer server (schema {found}, this server knows up to {supported}); upgrade the server, never the other way round")]
+    NewerSchema { url: String, found: i64, supported: i64 },
     #[error("cannot reach the database: {0}")]
     Database(String),
-    #[error(
-        "{0} is not a loopback address: serve plain HTTP there only behind a TLS-terminating proxy (--behind-proxy), or listen on 127.0.0.1"
-    )]
+    #[error("{0} is not a loopback address: serve plain HTTP there only behind a TLS-terminating proxy (--behind-proxy), or listen on 127.0.0.1")]
     PlainHttpOutsideLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Listen { addr: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Invalid(String),
-    #[error(
-        "cannot use the TLS certificate or key: {0} (give --tls-cert a PEM certificate chain, server certificate first, and --tls-key its PEM private key)"
-    )]
+    #[error("cannot use the TLS certificate or key: {0} (give --tls-cert a PEM certificate chain, server certificate first, and --tls-key its PEM private key)")]
     Tls(String),
 }
 
@@ -104,19 +91,13 @@ impl RunningServer {
 
     /// `http://<addr>`, or `https://<addr>` with TLS.
     pub fn base_url(&self) -> String {
-        format!(
-            "{}://{}",
-            if self.https { "https" } else { "http" },
-            self.addr
-        )
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr)
     }
 
     /// Stops accepting, finishes the requests under way and returns.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown_tx.send(true);
-        self.task
-            .await
-            .unwrap_or_else(|err| Err(std::io::Error::other(err)))
+        self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)))
     }
 }
 
@@ -129,18 +110,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
     let pool = db::connect(&config.database_url)?;
     db::migrate(&pool, &config.database_url).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|source| ServerError::Listen {
-            addr: config.listen,
-            source,
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| ServerError::Listen {
-            addr: config.listen,
-            source,
-        })?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
     let app = routes::router(routes::AppState { pool });
     let https = acceptor.is_some();
@@ -154,14 +125,6 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         }),
         Some(acceptor) => tokio::spawn(tls::serve(listener, acceptor, app, shutdown_rx)),
     };
-    tracing::info!(
-        "team server on {}://{addr}",
-        if https { "https" } else { "http" }
-    );
-    Ok(RunningServer {
-        addr,
-        https,
-        shutdown_tx,
-        task,
-    })
+    tracing::info!("team server on {}://{addr}", if https { "https" } else { "http" });
+    Ok(RunningServer { addr, https, shutdown_tx, task })
 }

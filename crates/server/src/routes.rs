@@ -24,15 +24,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me", get(me))
         .route("/api/v1/password", put(change_password))
         .route("/api/v1/orgs/{org}/products", get(list_products))
-        .route(
-            "/api/v1/orgs/{org}/products/{sku}",
-            put(put_product).delete(delete_product),
-        )
+        .route("/api/v1/orgs/{org}/products/{sku}", put(put_product).delete(delete_product))
         .route("/api/v1/orgs/{org}/changes", get(changes))
-        .route(
-            "/api/v1/orgs/{org}/members",
-            get(list_members).post(add_member),
-        )
+        .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
         .layer(DefaultBodyLimit::max(1 << 20))
         .with_state(state)
@@ -48,32 +42,16 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
+        ApiError { status, code, message: message.into() }
     }
     fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "sign in first: the token is missing, expired or revoked",
-        )
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first: the token is missing, expired or revoked")
     }
     fn not_found() -> ApiError {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "no such thing in your organisation",
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such thing in your organisation")
     }
     fn forbidden(what: &str) -> ApiError {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("your role may not {what}"),
-        )
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
     }
     fn invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
@@ -82,33 +60,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(json!({ "error": self.code, "message": self.message })),
-        )
-            .into_response()
+        (self.status, Json(json!({ "error": self.code, "message": self.message }))).into_response()
     }
 }
 
 impl From<tokio_postgres::Error> for ApiError {
     fn from(err: tokio_postgres::Error) -> ApiError {
         tracing::error!("database: {err}");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the database failed; try again",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the database failed; try again")
     }
 }
 
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(err: deadpool_postgres::PoolError) -> ApiError {
         tracing::error!("database pool: {err}");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the database is not reachable; try again",
-        )
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the database is not reachable; try again")
     }
 }
 
@@ -125,19 +91,11 @@ pub struct Caller {
 impl Caller {
     /// 404 for another organisation's id.
     fn in_org(&self, org: i64) -> ApiResult<()> {
-        if org == self.org_id {
-            Ok(())
-        } else {
-            Err(ApiError::not_found())
-        }
+        if org == self.org_id { Ok(()) } else { Err(ApiError::not_found()) }
     }
 
     fn may(&self, roles: &[&str], what: &str) -> ApiResult<()> {
-        if roles.contains(&self.role.as_str()) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(what))
-        }
+        if roles.contains(&self.role.as_str()) { Ok(()) } else { Err(ApiError::forbidden(what)) }
     }
 }
 
@@ -146,15 +104,7 @@ const CATALOG_WRITERS: &[&str] = &["owner", "operator", "teacher"];
 /// Who may add members and read the audit log.
 const MEMBER_ADMINS: &[&str] = &["owner"];
 /// The roles a member can be given.
-const ROLES: &[&str] = &[
-    "owner",
-    "operator",
-    "anchor",
-    "controller",
-    "assistant",
-    "teacher",
-    "student",
-];
+const ROLES: &[&str] = &["owner", "operator", "anchor", "controller", "assistant", "teacher", "student"];
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -178,21 +128,10 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(ApiError::unauthorized)?;
         // A one-time password opens only the door to choosing one's own.
         let must_change: bool = row.get(3);
-        if must_change
-            && !["/api/v1/me", "/api/v1/password", "/api/v1/sign-out"].contains(&parts.uri.path())
-        {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "change-password",
-                "choose your own password first (PUT /api/v1/password); the one-time password opens nothing else",
-            ));
+        if must_change && !["/api/v1/me", "/api/v1/password", "/api/v1/sign-out"].contains(&parts.uri.path()) {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "change-password", "choose your own password first (PUT /api/v1/password); the one-time password opens nothing else"));
         }
-        Ok(Caller {
-            member_id: row.get(0),
-            org_id: row.get(1),
-            role: row.get(2),
-            token_hash,
-        })
+        Ok(Caller { member_id: row.get(0), org_id: row.get(1), role: row.get(2), token_hash })
     }
 }
 
@@ -224,20 +163,10 @@ async fn member_view(client: &deadpool_postgres::Object, member_id: i64) -> ApiR
     let row = client
         .query_one("SELECT m.id, m.email, m.role, m.org_id, o.name, m.must_change_password FROM member m JOIN org o ON o.id = m.org_id WHERE m.id = $1", &[&member_id])
         .await?;
-    Ok(MemberView {
-        id: row.get(0),
-        email: row.get(1),
-        role: row.get(2),
-        org_id: row.get(3),
-        org_name: row.get(4),
-        must_change_password: row.get(5),
-    })
+    Ok(MemberView { id: row.get(0), email: row.get(1), role: row.get(2), org_id: row.get(3), org_name: row.get(4), must_change_password: row.get(5) })
 }
 
-async fn sign_in(
-    State(state): State<AppState>,
-    Json(body): Json<SignIn>,
-) -> ApiResult<Json<Session>> {
+async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> ApiResult<Json<Session>> {
     let email = body.email.trim().to_lowercase();
     let row = {
         let client = state.pool.get().await?;
@@ -246,19 +175,11 @@ async fn sign_in(
     // Locked, unknown and wrong all get the same answer after the same work, so that the
     // answers do not tell which emails exist.
     let wrong = || {
-        let message = format!(
-            "the email or the password is wrong (after {} wrong passwords an account waits {} minutes)",
-            auth::MAX_FAILED_SIGN_INS,
-            auth::LOCKOUT_MINUTES
-        );
+        let message = format!("the email or the password is wrong (after {} wrong passwords an account waits {} minutes)", auth::MAX_FAILED_SIGN_INS, auth::LOCKOUT_MINUTES);
         ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", message)
     };
     let (member_id, hash, locked) = match &row {
-        Some(row) => (
-            Some(row.get::<_, i64>(0)),
-            row.get::<_, String>(1),
-            row.get::<_, bool>(2),
-        ),
+        Some(row) => (Some(row.get::<_, i64>(0)), row.get::<_, String>(1), row.get::<_, bool>(2)),
         None => (None, auth::decoy_hash().to_string(), false),
     };
     let password = body.password.clone();
@@ -271,22 +192,14 @@ async fn sign_in(
     };
     let token = auth::new_token();
     let client = state.pool.get().await?;
-    client
-        .execute(
-            "UPDATE member SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1",
-            &[&member_id],
-        )
-        .await?;
+    client.execute("UPDATE member SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1", &[&member_id]).await?;
     client
         .execute(
             "INSERT INTO member_session (token_hash, member_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))",
             &[&auth::token_hash(&token), &member_id, &auth::SESSION_DAYS],
         )
         .await?;
-    Ok(Json(Session {
-        token,
-        member: member_view(&client, member_id).await?,
-    }))
+    Ok(Json(Session { token, member: member_view(&client, member_id).await? }))
 }
 
 /// One more wrong password: after [`auth::MAX_FAILED_SIGN_INS`] the member waits; the count
@@ -310,12 +223,7 @@ async fn count_failure(state: &AppState, member_id: i64) -> ApiResult<bool> {
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let client = state.pool.get().await?;
-    client
-        .execute(
-            "UPDATE member_session SET revoked_at = now() WHERE token_hash = $1",
-            &[&caller.token_hash],
-        )
-        .await?;
+    client.execute("UPDATE member_session SET revoked_at = now() WHERE token_hash = $1", &[&caller.token_hash]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -332,43 +240,18 @@ struct NewPassword {
 }
 
 /// Changes the caller's password; every other session of the member is revoked.
-async fn change_password(
-    State(state): State<AppState>,
-    caller: Caller,
-    Json(body): Json<NewPassword>,
-) -> ApiResult<StatusCode> {
+async fn change_password(State(state): State<AppState>, caller: Caller, Json(body): Json<NewPassword>) -> ApiResult<StatusCode> {
     if body.new.chars().count() < 10 {
         return Err(ApiError::invalid("a password needs at least 10 characters"));
     }
-    let hash: String = state
-        .pool
-        .get()
-        .await?
-        .query_one(
-            "SELECT password_hash FROM member WHERE id = $1",
-            &[&caller.member_id],
-        )
-        .await?
-        .get(0);
+    let hash: String = state.pool.get().await?.query_one("SELECT password_hash FROM member WHERE id = $1", &[&caller.member_id]).await?.get(0);
     if !auth::verify_blocking(body.current.clone(), hash).await {
         // Guessing the current password with a stolen token is counted like sign-ins; a
         // lock ends this session too.
         if count_failure(&state, caller.member_id).await? {
-            state
-                .pool
-                .get()
-                .await?
-                .execute(
-                    "UPDATE member_session SET revoked_at = now() WHERE token_hash = $1",
-                    &[&caller.token_hash],
-                )
-                .await?;
+            state.pool.get().await?.execute("UPDATE member_session SET revoked_at = now() WHERE token_hash = $1", &[&caller.token_hash]).await?;
         }
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "wrong-credentials",
-            "the current password is wrong",
-        ));
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", "the current password is wrong"));
     }
     let new_hash = auth::hash_blocking(body.new.clone()).await;
     let client = state.pool.get().await?;
@@ -387,23 +270,11 @@ struct ProductRow {
     body: Value,
 }
 
-async fn list_products(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(org): Path<i64>,
-) -> ApiResult<Json<Vec<ProductRow>>> {
+async fn list_products(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Vec<ProductRow>>> {
     caller.in_org(org)?;
     let client = state.pool.get().await?;
     let rows = client.query("SELECT sku, version, body FROM product WHERE org_id = $1 AND body IS NOT NULL ORDER BY sku", &[&org]).await?;
-    Ok(Json(
-        rows.iter()
-            .map(|r| ProductRow {
-                sku: r.get(0),
-                version: r.get(1),
-                body: r.get(2),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.iter().map(|r| ProductRow { sku: r.get(0), version: r.get(1), body: r.get(2) }).collect()))
 }
 
 /// What a write answers: the new version and its place in the change feed; `replaced`
@@ -433,12 +304,8 @@ struct ProductWrite {
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => Ok(None),
-        Some(Ok(key)) if !key.trim().is_empty() && key.len() <= 200 => {
-            Ok(Some(key.trim().to_string()))
-        }
-        Some(_) => Err(ApiError::invalid(
-            "the Idempotency-Key must be 1 to 200 visible characters",
-        )),
+        Some(Ok(key)) if !key.trim().is_empty() && key.len() <= 200 => Ok(Some(key.trim().to_string())),
+        Some(_) => Err(ApiError::invalid("the Idempotency-Key must be 1 to 200 visible characters")),
     }
 }
 
@@ -451,59 +318,21 @@ async fn put_product(
 ) -> ApiResult<Json<Written>> {
     caller.in_org(org)?;
     caller.may(CATALOG_WRITERS, "change the shared catalog")?;
-    if write
-        .body
-        .get("name")
-        .and_then(Value::as_str)
-        .is_none_or(|n| n.trim().is_empty())
-    {
+    if write.body.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
         return Err(ApiError::invalid("a product needs a name (body.name)"));
     }
-    write_product(
-        &state,
-        &caller,
-        org,
-        &sku,
-        Some(write.body),
-        write.base_version,
-        idempotency_key(&headers)?,
-    )
-    .await
-    .map(Json)
+    write_product(&state, &caller, org, &sku, Some(write.body), write.base_version, idempotency_key(&headers)?).await.map(Json)
 }
 
-async fn delete_product(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((org, sku)): Path<(i64, String)>,
-    headers: HeaderMap,
-) -> ApiResult<Json<Written>> {
+async fn delete_product(State(state): State<AppState>, caller: Caller, Path((org, sku)): Path<(i64, String)>, headers: HeaderMap) -> ApiResult<Json<Written>> {
     caller.in_org(org)?;
     caller.may(CATALOG_WRITERS, "change the shared catalog")?;
-    write_product(
-        &state,
-        &caller,
-        org,
-        &sku,
-        None,
-        None,
-        idempotency_key(&headers)?,
-    )
-    .await
-    .map(Json)
+    write_product(&state, &caller, org, &sku, None, None, idempotency_key(&headers)?).await.map(Json)
 }
 
 /// One write of the catalog in one transaction: the row, the change feed, the audit log and
 /// the idempotency record.
-async fn write_product(
-    state: &AppState,
-    caller: &Caller,
-    org: i64,
-    sku: &str,
-    body: Option<Value>,
-    base: Option<i64>,
-    key: Option<String>,
-) -> ApiResult<Written> {
+async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
     let sku = sku.trim();
     if sku.is_empty() || sku.chars().count() > 120 {
         return Err(ApiError::invalid("a SKU is 1 to 120 characters"));
@@ -514,33 +343,19 @@ async fn write_product(
     // taken and committed before the next writer takes one, so a desk that read up to a
     // `seq` never misses a change committed later with a smaller one.
     let org_key = i32::try_from(org).map_err(|_| ApiError::not_found())?;
-    tx.execute("SELECT pg_advisory_xact_lock(7, $1)", &[&org_key])
-        .await?;
+    tx.execute("SELECT pg_advisory_xact_lock(7, $1)", &[&org_key]).await?;
     if let Some(key) = &key
-        && let Some(row) = tx
-            .query_opt(
-                "SELECT response FROM idempotent_write WHERE org_id = $1 AND key = $2",
-                &[&org, key],
-            )
-            .await?
+        && let Some(row) = tx.query_opt("SELECT response FROM idempotent_write WHERE org_id = $1 AND key = $2", &[&org, key]).await?
     {
-        let first: Written =
-            serde_json::from_value(row.get(0)).map_err(|err| ApiError::invalid(err.to_string()))?;
+        let first: Written = serde_json::from_value(row.get(0)).map_err(|err| ApiError::invalid(err.to_string()))?;
         // The same key for another request (another SKU, a delete for a write) is a mistake,
         // not a retry: refuse it rather than answer for a write that did not happen.
         if first.sku != sku || first.deleted != body.is_none() {
-            return Err(ApiError::invalid(
-                "this Idempotency-Key was used for another request; use a new key",
-            ));
+            return Err(ApiError::invalid("this Idempotency-Key was used for another request; use a new key"));
         }
         return Ok(first);
     }
-    let current = tx
-        .query_opt(
-            "SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE",
-            &[&org, &sku],
-        )
-        .await?;
+    let current = tx.query_opt("SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE", &[&org, &sku]).await?;
     let (version, previous): (i64, Option<Value>) = match &current {
         Some(row) => (row.get::<_, i64>(0) + 1, row.get(1)),
         None if body.is_none() => return Err(ApiError::not_found()),
@@ -560,31 +375,12 @@ async fn write_product(
         )
         .await?
         .get(0);
-    let action = if body.is_some() {
-        "put-product"
-    } else {
-        "delete-product"
-    };
-    tx.execute(
-        "INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)",
-        &[&org, &caller.member_id, &action, &sku],
-    )
-    .await?;
-    let written = Written {
-        sku: sku.to_string(),
-        version,
-        seq,
-        replaced: if seen { None } else { previous },
-        deleted: body.is_none(),
-    };
+    let action = if body.is_some() { "put-product" } else { "delete-product" };
+    tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &sku]).await?;
+    let written = Written { sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous }, deleted: body.is_none() };
     if let Some(key) = &key {
-        let response =
-            serde_json::to_value(&written).map_err(|err| ApiError::invalid(err.to_string()))?;
-        tx.execute(
-            "INSERT INTO idempotent_write (org_id, key, response) VALUES ($1, $2, $3)",
-            &[&org, key, &response],
-        )
-        .await?;
+        let response = serde_json::to_value(&written).map_err(|err| ApiError::invalid(err.to_string()))?;
+        tx.execute("INSERT INTO idempotent_write (org_id, key, response) VALUES ($1, $2, $3)", &[&org, key, &response]).await?;
     }
     tx.commit().await?;
     Ok(written)
@@ -608,28 +404,14 @@ struct ChangeRow {
 }
 
 /// The organisation's changes after a cursor, in the server's order (at most 500).
-async fn changes(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(org): Path<i64>,
-    Query(cursor): Query<Cursor>,
-) -> ApiResult<Json<Value>> {
+async fn changes(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, Query(cursor): Query<Cursor>) -> ApiResult<Json<Value>> {
     caller.in_org(org)?;
     let limit = cursor.limit.unwrap_or(500).clamp(1, 500);
     let client = state.pool.get().await?;
     let rows = client
         .query("SELECT seq, entity, key, version, body FROM change WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", &[&org, &cursor.after, &limit])
         .await?;
-    let changes: Vec<ChangeRow> = rows
-        .iter()
-        .map(|r| ChangeRow {
-            seq: r.get(0),
-            entity: r.get(1),
-            key: r.get(2),
-            version: r.get(3),
-            body: r.get(4),
-        })
-        .collect();
+    let changes: Vec<ChangeRow> = rows.iter().map(|r| ChangeRow { seq: r.get(0), entity: r.get(1), key: r.get(2), version: r.get(3), body: r.get(4) }).collect();
     let next = changes.last().map(|c| c.seq).unwrap_or(cursor.after);
     Ok(Json(json!({ "changes": changes, "next": next })))
 }
@@ -640,79 +422,40 @@ struct NewMember {
     role: String,
 }
 
-async fn add_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(org): Path<i64>,
-    Json(body): Json<NewMember>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn add_member(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, Json(body): Json<NewMember>) -> ApiResult<(StatusCode, Json<Value>)> {
     caller.in_org(org)?;
     caller.may(MEMBER_ADMINS, "add members")?;
     let email = body.email.trim().to_lowercase();
     if !email.contains('@') {
-        return Err(ApiError::invalid(format!(
-            "{email:?} is not an email address"
-        )));
+        return Err(ApiError::invalid(format!("{email:?} is not an email address")));
     }
     if !ROLES.contains(&body.role.as_str()) {
-        return Err(ApiError::invalid(format!(
-            "unknown role {:?}; use one of {}",
-            body.role,
-            ROLES.join(", ")
-        )));
+        return Err(ApiError::invalid(format!("unknown role {:?}; use one of {}", body.role, ROLES.join(", "))));
     }
     let password = auth::one_time_password();
     let hash = auth::hash_blocking(password.clone()).await;
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
-    if tx
-        .query_opt("SELECT 1 FROM member WHERE email = $1", &[&email])
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "exists",
-            format!("{email} is already a member"),
-        ));
+    if tx.query_opt("SELECT 1 FROM member WHERE email = $1", &[&email]).await?.is_some() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "exists", format!("{email} is already a member")));
     }
     let id: i64 = tx
         .query_one("INSERT INTO member (org_id, email, role, password_hash) VALUES ($1, $2, $3, $4) RETURNING id", &[&org, &email, &body.role, &hash])
         .await?
         .get(0);
-    tx.execute(
-        "INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, 'add-member', $3)",
-        &[&org, &caller.member_id, &format!("{email} ({})", body.role)],
-    )
-    .await?;
+    tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, 'add-member', $3)", &[&org, &caller.member_id, &format!("{email} ({})", body.role)]).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "id": id, "email": email, "role": body.role, "oneTimePassword": password })),
-    ))
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "email": email, "role": body.role, "oneTimePassword": password }))))
 }
 
-async fn list_members(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(org): Path<i64>,
-) -> ApiResult<Json<Value>> {
+async fn list_members(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
     caller.in_org(org)?;
     let client = state.pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT id, email, role FROM member WHERE org_id = $1 ORDER BY id",
-            &[&org],
-        )
-        .await?;
+    let rows = client.query("SELECT id, email, role FROM member WHERE org_id = $1 ORDER BY id", &[&org]).await?;
     Ok(Json(Value::Array(rows.iter().map(|r| json!({ "id": r.get::<_, i64>(0), "email": r.get::<_, String>(1), "role": r.get::<_, String>(2) })).collect())))
 }
 
-async fn audit(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(org): Path<i64>,
-) -> ApiResult<Json<Value>> {
+async fn audit(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
     caller.in_org(org)?;
     caller.may(MEMBER_ADMINS, "read the audit log")?;
     let client = state.pool.get().await?;

@@ -10,9 +10,7 @@ use tokio_rustls::TlsAcceptor;
 
 /// Reads the PEM files and builds the acceptor; every failure names the file and what to do.
 pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServerError> {
-    let named = |path: &std::path::Path, err: &dyn std::fmt::Display| {
-        ServerError::Tls(format!("{}: {err}", path.display()))
-    };
+    let named = |path: &std::path::Path, err: &dyn std::fmt::Display| ServerError::Tls(format!("{}: {err}", path.display()));
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
         .map_err(|err| named(&files.cert, &err))?
         .collect::<Result<_, _>>()
@@ -21,20 +19,12 @@ pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServerError> {
         return Err(named(&files.cert, &"holds no certificate"));
     }
     let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|err| named(&files.key, &err))?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|err| ServerError::Tls(err.to_string()))?
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .map_err(|err| {
-        ServerError::Tls(format!(
-            "{} and {} do not make a pair: {err}",
-            files.cert.display(),
-            files.key.display()
-        ))
-    })?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|err| ServerError::Tls(err.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|err| ServerError::Tls(format!("{} and {} do not make a pair: {err}", files.cert.display(), files.key.display())))?;
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
@@ -42,12 +32,7 @@ pub(crate) fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, ServerError> {
 /// their own, so a slow or failed handshake holds up no one else. When told to stop, open
 /// connections finish the request under way and close (keep-alive ones at once), and this
 /// returns when they have, or after 10 s.
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    acceptor: TlsAcceptor,
-    app: axum::Router,
-    mut stop: watch::Receiver<bool>,
-) -> std::io::Result<()> {
+pub(crate) async fn serve(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, app: axum::Router, mut stop: watch::Receiver<bool>) -> std::io::Result<()> {
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
@@ -66,12 +51,7 @@ pub(crate) async fn serve(
         };
         let (acceptor, app, mut stop) = (acceptor.clone(), app.clone(), stop.clone());
         connections.spawn(async move {
-            let stream = match tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                acceptor.accept(tcp),
-            )
-            .await
-            {
+            let stream = match tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp)).await {
                 Ok(Ok(stream)) => stream,
                 Ok(Err(err)) => return tracing::debug!(%peer, "TLS handshake failed: {err}"),
                 Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
@@ -94,9 +74,6 @@ pub(crate) async fn serve(
             }
         });
     }
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), async { while connections.join_next().await.is_some() {} }).await;
     Ok(())
 }

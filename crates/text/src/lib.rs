@@ -39,9 +39,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), NotText> {
         Err(utf8_err) => encoding_rs::GB18030
             .decode_without_bom_handling_and_without_replacement(body)
             .map(|text| (text.into_owned(), Encoding::Gb18030))
-            .ok_or(NotText {
-                offset: utf8_err.valid_up_to(),
-            }),
+            .ok_or(NotText { offset: utf8_err.valid_up_to() }),
     }
 }
 
@@ -67,27 +65,15 @@ mod tests {
 
     #[test]
     fn markup_and_quotes_are_escaped() {
-        assert_eq!(
-            escape_html(r#"<script>"a" & 'b'</script>"#),
-            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
-        );
+        assert_eq!(escape_html(r#"<script>"a" & 'b'</script>"#), "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
     }
 
     #[test]
     fn utf8_gbk_and_utf16_are_read_and_junk_is_refused() {
         let (gbk, _, _) = encoding_rs::GBK.encode("全网最低价");
-        assert_eq!(
-            decode(&gbk),
-            Ok(("全网最低价".to_owned(), Encoding::Gb18030))
-        );
-        assert_eq!(
-            decode("\u{FEFF}最低价".as_bytes()),
-            Ok(("最低价".to_owned(), Encoding::Utf8))
-        );
-        let utf16: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain("最低价".encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
+        assert_eq!(decode(&gbk), Ok(("全网最低价".to_owned(), Encoding::Gb18030)));
+        assert_eq!(decode("\u{FEFF}最低价".as_bytes()), Ok(("最低价".to_owned(), Encoding::Utf8)));
+        let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain("最低价".encode_utf16().flat_map(u16::to_le_bytes)).collect();
         assert_eq!(decode(&utf16), Ok(("最低价".to_owned(), Encoding::Utf16)));
         assert!(decode(&[0x81, 0x20, 0xFF]).is_err());
     }
@@ -101,17 +87,11 @@ pub fn declared_unpacked_bytes(bytes: &[u8]) -> Result<u64, String> {
     if !bytes.starts_with(b"PK") {
         return Ok(0);
     }
-    let mut archive =
-        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|err| err.to_string())?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|err| err.to_string())?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
         // The central directory's size, also for entries written with data descriptors.
-        total = total.saturating_add(
-            archive
-                .by_index_raw(index)
-                .map_err(|err| err.to_string())?
-                .size(),
-        );
+        total = total.saturating_add(archive.by_index_raw(index).map_err(|err| err.to_string())?.size());
     }
     Ok(total)
 }

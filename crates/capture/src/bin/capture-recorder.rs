@@ -26,9 +26,7 @@ fn run() -> Result<(), String> {
             "--duration-ms" => {
                 config.duration_ms = Some(value()?.parse().map_err(|_| "bad --duration-ms")?)
             }
-            "--push" => config
-                .pushes
-                .push(StreamUrl::parse(&value()?).map_err(|e| e.to_string())?),
+            "--push" => config.pushes.push(StreamUrl::parse(&value()?).map_err(|e| e.to_string())?),
             "--size" => {
                 let v = value()?;
                 let (w, h) = v.split_once('x').ok_or("--size is WxH")?;

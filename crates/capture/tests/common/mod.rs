@@ -82,11 +82,7 @@ pub fn probe(path: &Path) -> Probe {
 /// Presentation times of one stream's packets, in decode order, plus their dts.
 /// Where the media of `stream` ends: the start of its last packet plus one frame.
 pub fn media_end(path: &Path, stream: &str, frame_s: f64) -> f64 {
-    packet_times(path, stream)
-        .iter()
-        .map(|t| t.0)
-        .fold(0.0, f64::max)
-        + frame_s
+    packet_times(path, stream).iter().map(|t| t.0).fold(0.0, f64::max) + frame_s
 }
 
 pub fn packet_times(path: &Path, stream: &str) -> Vec<(f64, f64)> {

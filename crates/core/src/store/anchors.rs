@@ -13,25 +13,16 @@ impl Store {
             .prepare_cached("SELECT id FROM anchor ORDER BY name COLLATE NOCASE, id")?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        ids.into_iter()
-            .map(|id| self.anchor(AnchorId(id)))
-            .collect()
+        ids.into_iter().map(|id| self.anchor(AnchorId(id))).collect()
     }
 
     /// One anchor profile with its qualifications.
     pub fn anchor(&self, id: AnchorId) -> Result<AnchorProfile, StoreError> {
         let name: String = self
             .conn
-            .query_row(
-                "SELECT name FROM anchor WHERE id = ?1",
-                params![id.0],
-                |r| r.get(0),
-            )
+            .query_row("SELECT name FROM anchor WHERE id = ?1", params![id.0], |r| r.get(0))
             .optional()?
-            .ok_or(StoreError::NotFound {
-                entity: "anchor",
-                id: id.0,
-            })?;
+            .ok_or(StoreError::NotFound { entity: "anchor", id: id.0 })?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT field, title, number, valid_until FROM qualification WHERE anchor_id = ?1 ORDER BY position",
         )?;
@@ -41,21 +32,11 @@ impl Store {
         let mut qualifications = Vec::new();
         for row in rows {
             let (field, title, number, valid_until) = row?;
-            let field = QualificationField::parse(&field).ok_or_else(|| {
-                StoreError::Corrupt(format!("qualification field {field:?} of anchor {id}"))
-            })?;
-            qualifications.push(Qualification {
-                field,
-                title,
-                number,
-                valid_until,
-            });
+            let field = QualificationField::parse(&field)
+                .ok_or_else(|| StoreError::Corrupt(format!("qualification field {field:?} of anchor {id}")))?;
+            qualifications.push(Qualification { field, title, number, valid_until });
         }
-        Ok(AnchorProfile {
-            id,
-            name,
-            qualifications,
-        })
+        Ok(AnchorProfile { id, name, qualifications })
     }
 
     /// Creates an anchor profile, or replaces one's name and qualifications when `id` is set.
@@ -68,27 +49,15 @@ impl Store {
         let tx = self.conn.transaction()?;
         let id = match id {
             Some(id) => {
-                let n = tx.execute(
-                    "UPDATE anchor SET name = ?1 WHERE id = ?2",
-                    params![name.trim(), id.0],
-                )?;
+                let n = tx.execute("UPDATE anchor SET name = ?1 WHERE id = ?2", params![name.trim(), id.0])?;
                 if n == 0 {
-                    return Err(StoreError::NotFound {
-                        entity: "anchor",
-                        id: id.0,
-                    });
+                    return Err(StoreError::NotFound { entity: "anchor", id: id.0 });
                 }
-                tx.execute(
-                    "DELETE FROM qualification WHERE anchor_id = ?1",
-                    params![id.0],
-                )?;
+                tx.execute("DELETE FROM qualification WHERE anchor_id = ?1", params![id.0])?;
                 id
             }
             None => {
-                tx.execute(
-                    "INSERT INTO anchor (name, created_at) VALUES (?1, ?2)",
-                    params![name.trim(), now_rfc3339()],
-                )?;
+                tx.execute("INSERT INTO anchor (name, created_at) VALUES (?1, ?2)", params![name.trim(), now_rfc3339()])?;
                 AnchorId(tx.last_insert_rowid())
             }
         };

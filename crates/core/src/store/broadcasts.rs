@@ -3,8 +3,7 @@
 use super::{Store, now_rfc3339};
 use crate::error::StoreError;
 use crate::model::{
-    AnchorId, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, LineupRole,
-    LineupTerms, ProductId,
+    AnchorId, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, LineupRole, LineupTerms, ProductId,
 };
 use crate::money::Fen;
 use crate::validate::{FieldError, FieldErrorCode};
@@ -23,13 +22,9 @@ const LINEUP_SELECT: &str = "SELECT l.id, l.broadcast_id, l.product_id, l.positi
 impl Store {
     /// Broadcasts not deleted, soonest planned start first.
     pub fn broadcasts(&self) -> Result<Vec<Broadcast>, StoreError> {
-        let sql = format!(
-            "{BROADCAST_SELECT} WHERE b.deleted_at IS NULL ORDER BY b.planned_start DESC, b.id DESC"
-        );
+        let sql = format!("{BROADCAST_SELECT} WHERE b.deleted_at IS NULL ORDER BY b.planned_start DESC, b.id DESC");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let broadcasts = stmt
-            .query_map([], broadcast_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let broadcasts = stmt.query_map([], broadcast_from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(broadcasts)
     }
 
@@ -39,10 +34,7 @@ impl Store {
         self.conn
             .query_row(&sql, params![id.0], broadcast_from_row)
             .optional()?
-            .ok_or(StoreError::NotFound {
-                entity: "broadcast",
-                id: id.0,
-            })
+            .ok_or(StoreError::NotFound { entity: "broadcast", id: id.0 })
     }
 
     /// Creates a broadcast with an empty line-up.
@@ -52,11 +44,7 @@ impl Store {
     }
 
     /// Changes a broadcast's title, start, platform or anchor.
-    pub fn update_broadcast(
-        &mut self,
-        id: BroadcastId,
-        draft: &BroadcastDraft,
-    ) -> Result<Broadcast, StoreError> {
+    pub fn update_broadcast(&mut self, id: BroadcastId, draft: &BroadcastDraft) -> Result<Broadcast, StoreError> {
         let n = self.conn.execute(
             "UPDATE broadcast SET title = ?1, planned_start = ?2, platform = ?3, anchor_id = ?4, updated_at = ?5, \
              target_minutes = ?7, after_sales_contact = ?8 WHERE id = ?6 AND deleted_at IS NULL",
@@ -72,10 +60,7 @@ impl Store {
             ],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: "broadcast",
-                id: id.0,
-            });
+            return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
         }
         self.broadcast(id)
     }
@@ -87,25 +72,16 @@ impl Store {
             params![now_rfc3339(), id.0],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: "broadcast",
-                id: id.0,
-            });
+            return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
         }
         Ok(())
     }
 
     /// Undoes [`Store::delete_broadcast`].
     pub fn restore_broadcast(&mut self, id: BroadcastId) -> Result<(), StoreError> {
-        let n = self.conn.execute(
-            "UPDATE broadcast SET deleted_at = NULL WHERE id = ?1",
-            params![id.0],
-        )?;
+        let n = self.conn.execute("UPDATE broadcast SET deleted_at = NULL WHERE id = ?1", params![id.0])?;
         if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: "broadcast",
-                id: id.0,
-            });
+            return Err(StoreError::NotFound { entity: "broadcast", id: id.0 });
         }
         Ok(())
     }
@@ -114,19 +90,13 @@ impl Store {
     pub fn lineup(&self, broadcast: BroadcastId) -> Result<Vec<LineupItem>, StoreError> {
         let sql = format!("{LINEUP_SELECT} WHERE l.broadcast_id = ?1 ORDER BY l.position, l.id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let items = stmt
-            .query_map(params![broadcast.0], lineup_item_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = stmt.query_map(params![broadcast.0], lineup_item_from_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(items)
     }
 
     /// Appends a product to the line-up, with the product's price and stock as the starting
     /// terms (the team then sets the live price). A product appears at most once.
-    pub fn add_lineup_item(
-        &mut self,
-        broadcast: BroadcastId,
-        product: ProductId,
-    ) -> Result<LineupItem, StoreError> {
+    pub fn add_lineup_item(&mut self, broadcast: BroadcastId, product: ProductId) -> Result<LineupItem, StoreError> {
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
         let (price, stock): (i64, i64) = tx
@@ -136,10 +106,7 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?
-            .ok_or(StoreError::NotFound {
-                entity: "product",
-                id: product.0,
-            })?;
+            .ok_or(StoreError::NotFound { entity: "product", id: product.0 })?;
         let already: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM lineup_item WHERE broadcast_id = ?1 AND product_id = ?2)",
             params![broadcast.0, product.0],
@@ -182,30 +149,16 @@ impl Store {
         self.conn
             .query_row(&sql, params![id.0], lineup_item_from_row)
             .optional()?
-            .ok_or(StoreError::NotFound {
-                entity: "lineupItem",
-                id: id.0,
-            })
+            .ok_or(StoreError::NotFound { entity: "lineupItem", id: id.0 })
     }
 
     /// Sets an item's live price, coupon, stock, minutes and role.
-    pub fn update_lineup_terms(
-        &mut self,
-        id: LineupItemId,
-        terms: &LineupTerms,
-    ) -> Result<LineupItem, StoreError> {
+    pub fn update_lineup_terms(&mut self, id: LineupItemId, terms: &LineupTerms) -> Result<LineupItem, StoreError> {
         let tx = self.conn.transaction()?;
         let broadcast: i64 = tx
-            .query_row(
-                "SELECT broadcast_id FROM lineup_item WHERE id = ?1",
-                params![id.0],
-                |r| r.get(0),
-            )
+            .query_row("SELECT broadcast_id FROM lineup_item WHERE id = ?1", params![id.0], |r| r.get(0))
             .optional()?
-            .ok_or(StoreError::NotFound {
-                entity: "lineupItem",
-                id: id.0,
-            })?;
+            .ok_or(StoreError::NotFound { entity: "lineupItem", id: id.0 })?;
         tx.execute(
             "UPDATE lineup_item SET live_price_fen = ?1, coupon = ?2, stock = ?3, planned_minutes = ?4, role = ?5 WHERE id = ?6",
             params![terms.live_price.0, terms.coupon, terms.stock, terms.planned_minutes, terms.role.code(), id.0],
@@ -276,11 +229,7 @@ impl Store {
     }
 
     /// Sets the running order. `order` must hold exactly the broadcast's item ids.
-    pub fn reorder_lineup(
-        &mut self,
-        broadcast: BroadcastId,
-        order: &[LineupItemId],
-    ) -> Result<Vec<LineupItem>, StoreError> {
+    pub fn reorder_lineup(&mut self, broadcast: BroadcastId, order: &[LineupItemId]) -> Result<Vec<LineupItem>, StoreError> {
         refuse_while_live(&self.conn, broadcast)?;
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
@@ -311,11 +260,7 @@ impl Store {
     }
 }
 
-pub(super) fn insert_broadcast(
-    conn: &Connection,
-    draft: &BroadcastDraft,
-    template: Option<&str>,
-) -> Result<BroadcastId, StoreError> {
+pub(super) fn insert_broadcast(conn: &Connection, draft: &BroadcastDraft, template: Option<&str>) -> Result<BroadcastId, StoreError> {
     let now = now_rfc3339();
     conn.execute(
         "INSERT INTO broadcast (title, planned_start, platform, anchor_id, target_minutes, after_sales_contact, template, created_at, updated_at) \
@@ -338,11 +283,7 @@ pub(super) fn insert_broadcast(
 /// the console counts on its order: removing or reordering waits until it ends.
 fn refuse_while_live(conn: &Connection, broadcast: BroadcastId) -> Result<(), StoreError> {
     if is_live(conn, broadcast)? {
-        return Err(StoreError::Invalid(vec![FieldError::new(
-            "lineup",
-            FieldErrorCode::UnknownValue,
-            "on air",
-        )]));
+        return Err(StoreError::Invalid(vec![FieldError::new("lineup", FieldErrorCode::UnknownValue, "on air")]));
     }
     Ok(())
 }
@@ -361,23 +302,13 @@ pub(super) fn ensure_live_broadcast(conn: &Connection, id: BroadcastId) -> Resul
         params![id.0],
         |r| r.get(0),
     )?;
-    if live {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound {
-            entity: "broadcast",
-            id: id.0,
-        })
-    }
+    if live { Ok(()) } else { Err(StoreError::NotFound { entity: "broadcast", id: id.0 }) }
 }
 
 /// Every line-up change ends here: the broadcast is marked changed and the platform is
 /// told the new line-up (see [`super::outbox::publish_lineup`]).
 fn lineup_changed(conn: &Connection, id: BroadcastId) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE broadcast SET updated_at = ?1 WHERE id = ?2",
-        params![now_rfc3339(), id.0],
-    )?;
+    conn.execute("UPDATE broadcast SET updated_at = ?1 WHERE id = ?2", params![now_rfc3339(), id.0])?;
     super::outbox::publish_lineup(conn, id)
 }
 

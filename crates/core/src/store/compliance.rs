@@ -2,9 +2,7 @@
 
 use super::broadcasts::ensure_live_broadcast;
 use super::{Store, now_rfc3339};
-use crate::compliance::{
-    Acknowledgement, ComplianceReport, FindingKey, Text, TextSource, product_context, review,
-};
+use crate::compliance::{Acknowledgement, ComplianceReport, FindingKey, Text, TextSource, product_context, review};
 use crate::error::StoreError;
 use crate::model::BroadcastId;
 use crate::validate::{FieldError, FieldErrorCode};
@@ -31,21 +29,11 @@ impl Store {
             None => Vec::new(),
         };
         let context = product_context(&product, item.as_ref(), &lineup);
-        Ok(linter.lint(
-            text,
-            &anchordesk_claims::LintOptions {
-                product: Some(&context),
-                ..anchordesk_claims::LintOptions::default()
-            },
-        ))
+        Ok(linter.lint(text, &anchordesk_claims::LintOptions { product: Some(&context), ..anchordesk_claims::LintOptions::default() }))
     }
 
     /// Lints everything the broadcast will say and show, with each product's facts.
-    pub fn compliance_report(
-        &self,
-        broadcast: BroadcastId,
-        linter: &Linter,
-    ) -> Result<ComplianceReport, StoreError> {
+    pub fn compliance_report(&self, broadcast: BroadcastId, linter: &Linter) -> Result<ComplianceReport, StoreError> {
         self.broadcast(broadcast)?;
         let lineup = self.lineup(broadcast)?;
         let mut texts = Vec::new();
@@ -80,14 +68,9 @@ impl Store {
         for view in self.run_of_show(broadcast)?.segments {
             let segment = view.segment;
             // A product segment's talking points are checked with that product's facts.
-            let context = segment
-                .lineup_item_id
-                .and_then(|id| lineup.iter().find(|i| i.id == id))
-                .and_then(|item| {
-                    self.product(item.product_id)
-                        .ok()
-                        .map(|product| product_context(&product, Some(item), &lineup))
-                });
+            let context = segment.lineup_item_id.and_then(|id| lineup.iter().find(|i| i.id == id)).and_then(|item| {
+                self.product(item.product_id).ok().map(|product| product_context(&product, Some(item), &lineup))
+            });
             for (source, text) in [
                 (TextSource::SegmentTitle, &segment.draft.title),
                 (TextSource::TalkingPoints, &segment.draft.talking_points),
@@ -110,40 +93,19 @@ impl Store {
              WHERE broadcast_id = ?1 AND source = ?2 AND owner_id = ?3 AND rule_id = ?4 AND matched = ?5",
         )?;
         let acknowledged = |key: &FindingKey| {
-            stmt.query_row(
-                params![
-                    broadcast.0,
-                    key.source.code(),
-                    key.owner_id,
-                    key.rule_id,
-                    key.matched
-                ],
-                |r| {
-                    Ok(Acknowledgement {
-                        reason: r.get(0)?,
-                        given_by: r.get(1)?,
-                        given_at: r.get(2)?,
-                    })
-                },
-            )
+            stmt.query_row(params![broadcast.0, key.source.code(), key.owner_id, key.rule_id, key.matched], |r| {
+                Ok(Acknowledgement { reason: r.get(0)?, given_by: r.get(1)?, given_at: r.get(2)? })
+            })
             .optional()
             .ok()
             .flatten()
         };
         let cell = std::cell::RefCell::new(acknowledged);
-        Ok(review(broadcast, &texts, linter, &|key| {
-            (cell.borrow_mut())(key)
-        }))
+        Ok(review(broadcast, &texts, linter, &|key| (cell.borrow_mut())(key)))
     }
 
     /// Keeps a flagged claim on purpose, with the reason (e.g. the award certificate is on file).
-    pub fn acknowledge_finding(
-        &mut self,
-        broadcast: BroadcastId,
-        key: &FindingKey,
-        reason: &str,
-        by: &str,
-    ) -> Result<(), StoreError> {
+    pub fn acknowledge_finding(&mut self, broadcast: BroadcastId, key: &FindingKey, reason: &str, by: &str) -> Result<(), StoreError> {
         let mut errors = Vec::new();
         if reason.trim().chars().count() < 4 {
             errors.push(FieldError::new("reason", FieldErrorCode::Required, reason));
@@ -166,11 +128,7 @@ impl Store {
     }
 
     /// Withdraws an acknowledgement.
-    pub fn withdraw_acknowledgement(
-        &mut self,
-        broadcast: BroadcastId,
-        key: &FindingKey,
-    ) -> Result<(), StoreError> {
+    pub fn withdraw_acknowledgement(&mut self, broadcast: BroadcastId, key: &FindingKey) -> Result<(), StoreError> {
         self.conn.execute(
             "DELETE FROM claim_ack WHERE broadcast_id = ?1 AND source = ?2 AND owner_id = ?3 AND rule_id = ?4 AND matched = ?5",
             params![broadcast.0, key.source.code(), key.owner_id, key.rule_id, key.matched],

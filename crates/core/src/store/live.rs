@@ -15,42 +15,20 @@ impl Store {
     /// Opens a live session after checking the go-live gate; refused (with the blockers'
     /// titles) while critical items are open and not overridden, or while the broadcast is
     /// already live.
-    pub fn go_live(
-        &mut self,
-        broadcast: BroadcastId,
-        env: &CheckEnv,
-        recording_path: &str,
-        rehearsal: bool,
-    ) -> Result<LiveSession, StoreError> {
+    pub fn go_live(&mut self, broadcast: BroadcastId, env: &CheckEnv, recording_path: &str, rehearsal: bool) -> Result<LiveSession, StoreError> {
         self.go_live_with(broadcast, env, recording_path, rehearsal, false)
     }
 
     /// [`Store::go_live`], and with `silent` the platform hears nothing of this session (no
     /// bag, start, pins, replies or end): a rehearsal while the desk is set to a real platform.
-    pub fn go_live_with(
-        &mut self,
-        broadcast: BroadcastId,
-        env: &CheckEnv,
-        recording_path: &str,
-        rehearsal: bool,
-        silent: bool,
-    ) -> Result<LiveSession, StoreError> {
+    pub fn go_live_with(&mut self, broadcast: BroadcastId, env: &CheckEnv, recording_path: &str, rehearsal: bool, silent: bool) -> Result<LiveSession, StoreError> {
         let state = self.checklist_state(broadcast, env)?;
         if !state.gate.allowed {
             return Err(StoreError::Conflict(Conflict::GateClosed {
-                blockers: state
-                    .gate
-                    .blockers
-                    .iter()
-                    .map(|b| b.item.title.clone())
-                    .collect(),
+                blockers: state.gate.blockers.iter().map(|b| b.item.title.clone()).collect(),
             }));
         }
-        if self
-            .sessions(broadcast)?
-            .iter()
-            .any(|s| s.status == SessionStatus::Live)
-        {
+        if self.sessions(broadcast)?.iter().any(|s| s.status == SessionStatus::Live) {
             return Err(StoreError::Conflict(Conflict::AlreadyLive));
         }
         let lineup = self.lineup(broadcast)?;
@@ -78,21 +56,11 @@ impl Store {
             super::outbox::enqueue_broadcast(
                 &tx,
                 broadcast,
-                OutboxOp::ListInBag {
-                    broadcast_id: platform_id.clone(),
-                    sku: item.product_sku.clone(),
-                    live_price_fen: item.terms.live_price.0,
-                },
+                OutboxOp::ListInBag { broadcast_id: platform_id.clone(), sku: item.product_sku.clone(), live_price_fen: item.terms.live_price.0 },
             )?;
         }
         if !started {
-            super::outbox::enqueue_broadcast(
-                &tx,
-                broadcast,
-                OutboxOp::StartBroadcast {
-                    broadcast_id: platform_id,
-                },
-            )?;
+            super::outbox::enqueue_broadcast(&tx, broadcast, OutboxOp::StartBroadcast { broadcast_id: platform_id })?;
         }
         tx.commit()?;
         self.session(id)
@@ -100,21 +68,12 @@ impl Store {
 
     /// Of `sessions` (found live at start: the app was killed while on air), those the team
     /// has not closed or resumed yet, with their broadcast's title.
-    pub fn still_interrupted(
-        &self,
-        sessions: &[LiveSession],
-    ) -> Result<Vec<crate::live::InterruptedSession>, StoreError> {
+    pub fn still_interrupted(&self, sessions: &[LiveSession]) -> Result<Vec<crate::live::InterruptedSession>, StoreError> {
         let mut open = Vec::new();
         for session in sessions {
-            if self
-                .session(session.id)
-                .is_ok_and(|now| now.status == crate::live::SessionStatus::Interrupted)
-            {
+            if self.session(session.id).is_ok_and(|now| now.status == crate::live::SessionStatus::Interrupted) {
                 let broadcast_title = self.broadcast(session.broadcast_id)?.draft.title;
-                open.push(crate::live::InterruptedSession {
-                    session: session.clone(),
-                    broadcast_title,
-                });
+                open.push(crate::live::InterruptedSession { session: session.clone(), broadcast_title });
             }
         }
         Ok(open)
@@ -126,17 +85,12 @@ impl Store {
         self.conn
             .query_row(&sql, params![id.0], session_from_row)
             .optional()?
-            .ok_or(StoreError::NotFound {
-                entity: "liveSession",
-                id: id.0,
-            })?
+            .ok_or(StoreError::NotFound { entity: "liveSession", id: id.0 })?
     }
 
     /// A broadcast's sessions, oldest first.
     pub fn sessions(&self, broadcast: BroadcastId) -> Result<Vec<LiveSession>, StoreError> {
-        let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM live_session WHERE broadcast_id = ?1 ORDER BY id"
-        );
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM live_session WHERE broadcast_id = ?1 ORDER BY id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![broadcast.0], session_from_row)?;
         rows.map(|r| r?).collect()
@@ -153,26 +107,13 @@ impl Store {
     ) -> Result<LiveMarker, StoreError> {
         let (broadcast, sku) = self.marker_facts(session, lineup_item)?;
         let tx = self.conn.transaction()?;
-        let marker = insert_marker(
-            &tx,
-            session,
-            broadcast,
-            kind,
-            label,
-            lineup_item,
-            sku,
-            media_ms,
-        )?;
+        let marker = insert_marker(&tx, session, broadcast, kind, label, lineup_item, sku, media_ms)?;
         tx.commit()?;
         Ok(marker)
     }
 
     /// The session's broadcast and the SKU of a line-up item, for a marker.
-    fn marker_facts(
-        &self,
-        session: SessionId,
-        lineup_item: Option<LineupItemId>,
-    ) -> Result<(BroadcastId, Option<String>), StoreError> {
+    fn marker_facts(&self, session: SessionId, lineup_item: Option<LineupItemId>) -> Result<(BroadcastId, Option<String>), StoreError> {
         let sku = match lineup_item {
             Some(item) => Some(self.lineup_item(item)?.product_sku),
             None => None,
@@ -182,11 +123,7 @@ impl Store {
 
     /// The session's broadcast and the line-up item, refused when the item was taken off the
     /// bag in this broadcast.
-    fn still_for_sale(
-        &self,
-        session: SessionId,
-        item: LineupItemId,
-    ) -> Result<(BroadcastId, crate::model::LineupItem), StoreError> {
+    fn still_for_sale(&self, session: SessionId, item: LineupItemId) -> Result<(BroadcastId, crate::model::LineupItem), StoreError> {
         let broadcast = self.session(session)?.broadcast_id;
         let taken_off: bool = self.conn.query_row(
             "SELECT EXISTS(SELECT 1 FROM live_taken_off WHERE broadcast_id = ?1 AND lineup_item_id = ?2)",
@@ -211,40 +148,18 @@ impl Store {
             )
             .optional()?;
         let mut stmt = self.conn.prepare_cached("SELECT lineup_item_id FROM live_taken_off WHERE broadcast_id = ?1 ORDER BY at, lineup_item_id")?;
-        let taken_off = stmt
-            .query_map(params![broadcast.0], |r| {
-                r.get::<_, i64>(0).map(LineupItemId)
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
+        let taken_off = stmt.query_map(params![broadcast.0], |r| r.get::<_, i64>(0).map(LineupItemId))?.collect::<Result<Vec<_>, _>>()?;
         let (on_air_item, overlay_visible, caption) = row.unwrap_or((None, true, None));
-        Ok(OnAirState {
-            on_air_item: on_air_item.map(LineupItemId),
-            overlay_visible,
-            caption,
-            taken_off,
-        })
+        Ok(OnAirState { on_air_item: on_air_item.map(LineupItemId), overlay_visible, caption, taken_off })
     }
 
     /// Puts a line-up item on air, in one transaction: the product marker, the pin on the
     /// platform and the on-air state (a caption typed for the previous product is cleared).
-    pub fn put_on_air(
-        &mut self,
-        session: SessionId,
-        item: LineupItemId,
-        media_ms: i64,
-    ) -> Result<LiveMarker, StoreError> {
+    pub fn put_on_air(&mut self, session: SessionId, item: LineupItemId, media_ms: i64) -> Result<LiveMarker, StoreError> {
         let (broadcast, on_sale) = self.still_for_sale(session, item)?;
         let tx = self.conn.transaction()?;
-        let marker = insert_marker(
-            &tx,
-            session,
-            broadcast,
-            LiveMarkerKind::Product,
-            &on_sale.product_name,
-            Some(item),
-            Some(on_sale.product_sku),
-            media_ms,
-        )?;
+        let marker =
+            insert_marker(&tx, session, broadcast, LiveMarkerKind::Product, &on_sale.product_name, Some(item), Some(on_sale.product_sku), media_ms)?;
         tx.execute(
             "INSERT INTO live_state (broadcast_id, on_air_item_id, caption, updated_at) VALUES (?1, ?2, NULL, ?3) \
              ON CONFLICT(broadcast_id) DO UPDATE SET on_air_item_id = excluded.on_air_item_id, caption = NULL, updated_at = excluded.updated_at",
@@ -256,25 +171,11 @@ impl Store {
 
     /// Takes a line-up item off the bag (下架), in one transaction: the marker, the unlisting
     /// on the platform and the taken-off list. Refused when it already was.
-    pub fn take_off(
-        &mut self,
-        session: SessionId,
-        item: LineupItemId,
-        media_ms: i64,
-    ) -> Result<LiveMarker, StoreError> {
+    pub fn take_off(&mut self, session: SessionId, item: LineupItemId, media_ms: i64) -> Result<LiveMarker, StoreError> {
         let (broadcast, on_sale) = self.still_for_sale(session, item)?;
         let label = format!("下架 {}", on_sale.product_name);
         let tx = self.conn.transaction()?;
-        let marker = insert_marker(
-            &tx,
-            session,
-            broadcast,
-            LiveMarkerKind::TakeOff,
-            &label,
-            Some(item),
-            Some(on_sale.product_sku),
-            media_ms,
-        )?;
+        let marker = insert_marker(&tx, session, broadcast, LiveMarkerKind::TakeOff, &label, Some(item), Some(on_sale.product_sku), media_ms)?;
         tx.execute(
             "INSERT INTO live_taken_off (broadcast_id, lineup_item_id, at) VALUES (?1, ?2, ?3)",
             params![broadcast.0, item.0, marker.at],
@@ -284,11 +185,7 @@ impl Store {
     }
 
     /// Shows or hides the product card for the broadcast on air.
-    pub fn set_overlay_visible(
-        &mut self,
-        broadcast: BroadcastId,
-        visible: bool,
-    ) -> Result<(), StoreError> {
+    pub fn set_overlay_visible(&mut self, broadcast: BroadcastId, visible: bool) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO live_state (broadcast_id, overlay_visible, updated_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT(broadcast_id) DO UPDATE SET overlay_visible = excluded.overlay_visible, updated_at = excluded.updated_at",
@@ -298,11 +195,7 @@ impl Store {
     }
 
     /// The caption on the picture instead of the product card; `None` clears it.
-    pub fn set_caption(
-        &mut self,
-        broadcast: BroadcastId,
-        caption: Option<&str>,
-    ) -> Result<(), StoreError> {
+    pub fn set_caption(&mut self, broadcast: BroadcastId, caption: Option<&str>) -> Result<(), StoreError> {
         self.conn.execute(
             "INSERT INTO live_state (broadcast_id, caption, updated_at) VALUES (?1, ?2, ?3) \
              ON CONFLICT(broadcast_id) DO UPDATE SET caption = excluded.caption, updated_at = excluded.updated_at",
@@ -318,28 +211,13 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![session.0], |r| {
             let kind: String = r.get(0)?;
-            Ok((
-                kind,
-                r.get(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            Ok((kind, r.get(1)?, r.get::<_, Option<i64>>(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
         let mut markers = Vec::new();
         for row in rows {
             let (kind, label, item, sku, media_ms, at) = row?;
-            let kind = LiveMarkerKind::parse(&kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("marker kind {kind:?}")))?;
-            markers.push(LiveMarker {
-                kind,
-                label,
-                lineup_item_id: item.map(LineupItemId),
-                sku,
-                media_ms,
-                at,
-            });
+            let kind = LiveMarkerKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("marker kind {kind:?}")))?;
+            markers.push(LiveMarker { kind, label, lineup_item_id: item.map(LineupItemId), sku, media_ms, at });
         }
         Ok(markers)
     }
@@ -348,48 +226,26 @@ impl Store {
     /// Ends an interrupted session so that the broadcast can go on in a new one (resume):
     /// its recording and markers stay as they are and the platform, still live, is told
     /// nothing.
-    pub fn retire_interrupted(
-        &mut self,
-        session: SessionId,
-        duration_ms: Option<i64>,
-    ) -> Result<LiveSession, StoreError> {
+    pub fn retire_interrupted(&mut self, session: SessionId, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
         let n = self.conn.execute(
             "UPDATE live_session SET status = 'ended', ended_at = ?1, duration_ms = ?2 WHERE id = ?3 AND status = 'interrupted'",
             params![now_rfc3339(), duration_ms, session.0],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: "liveSession",
-                id: session.0,
-            });
+            return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
         }
         self.session(session)
     }
 
-    pub fn end_session(
-        &mut self,
-        session: SessionId,
-        recording_path: &str,
-        duration_ms: Option<i64>,
-    ) -> Result<LiveSession, StoreError> {
+    pub fn end_session(&mut self, session: SessionId, recording_path: &str, duration_ms: Option<i64>) -> Result<LiveSession, StoreError> {
         let broadcast = self.session(session)?.broadcast_id;
         let tx = self.conn.transaction()?;
         // A silent session (a rehearsal kept from a real platform) ends silently, also when
         // it is closed after a crash.
-        let silent: bool = tx.query_row(
-            "SELECT platform_silent FROM live_session WHERE id = ?1",
-            params![session.0],
-            |r| r.get(0),
-        )?;
+        let silent: bool = tx.query_row("SELECT platform_silent FROM live_session WHERE id = ?1", params![session.0], |r| r.get(0))?;
         if !silent {
             let platform_id = super::outbox::platform_broadcast_id(broadcast);
-            super::outbox::enqueue_broadcast(
-                &tx,
-                broadcast,
-                OutboxOp::EndBroadcast {
-                    broadcast_id: platform_id,
-                },
-            )?;
+            super::outbox::enqueue_broadcast(&tx, broadcast, OutboxOp::EndBroadcast { broadcast_id: platform_id })?;
         }
         let n = tx.execute(
             "UPDATE live_session SET status = 'ended', ended_at = ?1, recording_path = coalesce(nullif(?2, ''), recording_path), \
@@ -397,35 +253,19 @@ impl Store {
             params![now_rfc3339(), recording_path, session.0, duration_ms],
         )?;
         if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: "liveSession",
-                id: session.0,
-            });
+            return Err(StoreError::NotFound { entity: "liveSession", id: session.0 });
         }
         // The broadcast is over: the next go-live starts with nothing on air and the whole
         // line-up for sale.
-        tx.execute(
-            "DELETE FROM live_state WHERE broadcast_id = ?1",
-            params![broadcast.0],
-        )?;
-        tx.execute(
-            "DELETE FROM live_taken_off WHERE broadcast_id = ?1",
-            params![broadcast.0],
-        )?;
+        tx.execute("DELETE FROM live_state WHERE broadcast_id = ?1", params![broadcast.0])?;
+        tx.execute("DELETE FROM live_taken_off WHERE broadcast_id = ?1", params![broadcast.0])?;
         tx.commit()?;
         self.session(session)
     }
 
     /// Records where a session's recording went (into the archive).
-    pub fn move_recording(
-        &mut self,
-        session: SessionId,
-        recording_path: &str,
-    ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE live_session SET recording_path = ?1 WHERE id = ?2",
-            params![recording_path, session.0],
-        )?;
+    pub fn move_recording(&mut self, session: SessionId, recording_path: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE live_session SET recording_path = ?1 WHERE id = ?2", params![recording_path, session.0])?;
         Ok(())
     }
 
@@ -438,27 +278,13 @@ impl Store {
             let rows = stmt.query_map([], session_from_row)?;
             rows.map(|r| r?).collect::<Result<_, _>>()?
         };
-        self.conn.execute(
-            "UPDATE live_session SET status = 'interrupted' WHERE status = 'live'",
-            [],
-        )?;
-        Ok(live
-            .into_iter()
-            .map(|s| LiveSession {
-                status: SessionStatus::Interrupted,
-                ..s
-            })
-            .collect())
+        self.conn.execute("UPDATE live_session SET status = 'interrupted' WHERE status = 'live'", [])?;
+        Ok(live.into_iter().map(|s| LiveSession { status: SessionStatus::Interrupted, ..s }).collect())
     }
 
     /// The report of the broadcast's latest session. `duration_ms` is the recording's length
     /// when known (from the pipeline); otherwise the last marker ends it.
-    pub fn report(
-        &self,
-        broadcast: BroadcastId,
-        env: &CheckEnv,
-        duration_ms: Option<i64>,
-    ) -> Result<BroadcastReport, StoreError> {
+    pub fn report(&self, broadcast: BroadcastId, env: &CheckEnv, duration_ms: Option<i64>) -> Result<BroadcastReport, StoreError> {
         let header = self.broadcast(broadcast)?;
         let session = self.sessions(broadcast)?.pop();
         let markers = match &session {
@@ -473,18 +299,13 @@ impl Store {
         let products = lineup
             .iter()
             .map(|item| {
-                let own: Vec<Stretch> = stretches
-                    .iter()
-                    .filter(|(id, _)| *id == item.id)
-                    .map(|(_, s)| *s)
-                    .collect();
+                let own: Vec<Stretch> = stretches.iter().filter(|(id, _)| *id == item.id).map(|(_, s)| *s).collect();
                 ProductTiming {
                     lineup_item_id: item.id,
                     sku: item.product_sku.clone(),
                     name: item.product_name.clone(),
                     planned_minutes: item.terms.planned_minutes,
-                    actual_seconds: (own.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000)
-                        as i32,
+                    actual_seconds: (own.iter().map(|s| s.end_ms - s.start_ms).sum::<i64>() / 1000) as i32,
                     stretches: own,
                     live_price: item.terms.live_price,
                 }
@@ -494,20 +315,12 @@ impl Store {
         let checklist = Phase::ALL
             .iter()
             .map(|phase| {
-                let entries: Vec<_> = state
-                    .entries
-                    .iter()
-                    .filter(|e| e.item.phase == *phase)
-                    .collect();
+                let entries: Vec<_> = state.entries.iter().filter(|e| e.item.phase == *phase).collect();
                 PhaseCompletion {
                     phase: *phase,
                     satisfied: entries.iter().filter(|e| e.satisfied).count() as i32,
                     total: entries.len() as i32,
-                    open_critical: entries
-                        .iter()
-                        .filter(|e| e.item.critical && !e.satisfied)
-                        .map(|e| e.item.title.clone())
-                        .collect(),
+                    open_critical: entries.iter().filter(|e| e.item.critical && !e.satisfied).map(|e| e.item.title.clone()).collect(),
                 }
             })
             .collect();
@@ -542,9 +355,7 @@ impl Store {
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, StoreError>> {
     let status: String = row.get(4)?;
     let Some(status) = SessionStatus::parse(&status) else {
-        return Ok(Err(StoreError::Corrupt(format!(
-            "session status {status:?}"
-        ))));
+        return Ok(Err(StoreError::Corrupt(format!("session status {status:?}"))));
     };
     Ok(Ok(LiveSession {
         id: SessionId(row.get(0)?),
@@ -582,31 +393,10 @@ fn insert_marker(
     )?;
     let platform_id = super::outbox::platform_broadcast_id(broadcast);
     if kind == LiveMarkerKind::Product {
-        super::outbox::enqueue_broadcast(
-            tx,
-            broadcast,
-            OutboxOp::Pin {
-                broadcast_id: platform_id.clone(),
-                sku: sku.clone(),
-            },
-        )?;
+        super::outbox::enqueue_broadcast(tx, broadcast, OutboxOp::Pin { broadcast_id: platform_id.clone(), sku: sku.clone() })?;
     }
     if let (LiveMarkerKind::TakeOff, Some(sku)) = (kind, &sku) {
-        super::outbox::enqueue_broadcast(
-            tx,
-            broadcast,
-            OutboxOp::UnlistFromBag {
-                broadcast_id: platform_id,
-                sku: sku.clone(),
-            },
-        )?;
+        super::outbox::enqueue_broadcast(tx, broadcast, OutboxOp::UnlistFromBag { broadcast_id: platform_id, sku: sku.clone() })?;
     }
-    Ok(LiveMarker {
-        kind,
-        label: label.to_string(),
-        lineup_item_id: lineup_item,
-        sku,
-        media_ms: media_ms.max(0),
-        at,
-    })
+    Ok(LiveMarker { kind, label: label.to_string(), lineup_item_id: lineup_item, sku, media_ms: media_ms.max(0), at })
 }

@@ -10,15 +10,14 @@ mod plan;
 mod products;
 mod team;
 pub use team::CatalogChange;
-mod course;
 mod room;
+mod course;
 pub use course::CourseAttempt;
 pub use room::{ANNOUNCEMENT, CAPTION};
 
 pub use outbox::{
-    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxOp, OutboxRow, OutboxState,
-    PIN, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, ScriptEvent, UNLIST_FROM_BAG,
-    UPSERT_PRODUCT, platform_broadcast_id,
+    CREATE_BROADCAST, END_BROADCAST, LIST_IN_BAG, OutboxCounts, OutboxOp, OutboxRow, OutboxState, PIN, ScriptEvent, REPLY, SET_LINEUP, SET_SCRIPT, SET_STOCK, START_BROADCAST, UNLIST_FROM_BAG, UPSERT_PRODUCT,
+    platform_broadcast_id,
 };
 pub use products::Upserted;
 
@@ -78,30 +77,19 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         refuse_foreign_file(path)?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
         }
         let conn = Connection::open(path)?;
         // Read the version before any pragma that writes (journal_mode=WAL does).
-        let found: i64 = conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(|err| {
-                if is_not_a_database(&err) {
-                    StoreError::NotADatabase {
-                        path: path.to_path_buf(),
-                    }
-                } else {
-                    StoreError::Sqlite(err)
-                }
-            })?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|err| {
+            if is_not_a_database(&err) {
+                StoreError::NotADatabase { path: path.to_path_buf() }
+            } else {
+                StoreError::Sqlite(err)
+            }
+        })?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema {
-                path: path.to_path_buf(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
+            return Err(StoreError::NewerSchema { path: path.to_path_buf(), found, supported: SCHEMA_VERSION });
         }
         Self::configure_and_migrate(conn, path.to_path_buf(), None)
     }
@@ -113,11 +101,7 @@ impl Store {
         Self::configure_and_migrate(conn, path.to_path_buf(), Some(version))
     }
 
-    fn configure_and_migrate(
-        mut conn: Connection,
-        path: PathBuf,
-        version: Option<usize>,
-    ) -> Result<Store, StoreError> {
+    fn configure_and_migrate(mut conn: Connection, path: PathBuf, version: Option<usize>) -> Result<Store, StoreError> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -127,16 +111,8 @@ impl Store {
             None => MIGRATIONS.to_latest(&mut conn)?,
             Some(v) => MIGRATIONS.to_version(&mut conn, v)?,
         }
-        let latest = if version.is_none() {
-            latest_product_moment(&conn)?
-        } else {
-            0
-        };
-        Ok(Store {
-            conn,
-            path,
-            product_clock: std::sync::atomic::AtomicI64::new(latest),
-        })
+        let latest = if version.is_none() { latest_product_moment(&conn)? } else { 0 };
+        Ok(Store { conn, path, product_clock: std::sync::atomic::AtomicI64::new(latest) })
     }
 
     /// The moment of a product write: now, or a microsecond after the latest product write
@@ -146,12 +122,7 @@ impl Store {
     pub(crate) fn product_now(&self) -> String {
         use std::sync::atomic::Ordering;
         let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64;
-        let previous = self
-            .product_clock
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |latest| {
-                Some(now.max(latest + 1_000))
-            })
-            .unwrap_or(now);
+        let previous = self.product_clock.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |latest| Some(now.max(latest + 1_000))).unwrap_or(now);
         format_unix_nanos(i128::from(now.max(previous + 1_000)))
     }
 
@@ -162,16 +133,12 @@ impl Store {
 
     /// The schema version of the open database.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |row| row.get(0))?)
+        Ok(self.conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
     }
 
     /// Runs SQLite's own consistency check; `true` when it answers `ok`.
     pub fn integrity_ok(&self) -> Result<bool, StoreError> {
-        let answer: String = self
-            .conn
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        let answer: String = self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
         Ok(answer == "ok")
     }
 
@@ -179,11 +146,7 @@ impl Store {
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT value FROM setting WHERE key = ?1",
-                params![key],
-                |row| row.get(0),
-            )
+            .query_row("SELECT value FROM setting WHERE key = ?1", params![key], |row| row.get(0))
             .optional()?)
     }
 
@@ -228,9 +191,7 @@ pub(crate) fn now_rfc3339() -> String {
 /// An RFC 3339 moment as Unix ns, a number that orders like time (the text does not:
 /// `…05.12Z` sorts after `…05.123Z`).
 pub(crate) fn unix_nanos(at: &str) -> Option<i128> {
-    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp_nanos())
+    time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp_nanos())
 }
 
 fn format_unix_nanos(at: i128) -> String {
@@ -250,10 +211,7 @@ fn latest_product_moment(conn: &Connection) -> Result<i64, StoreError> {
             |r| r.get(0),
         )
         .optional()?;
-    Ok(latest
-        .as_deref()
-        .and_then(unix_nanos)
-        .map_or(0, |at| at as i64))
+    Ok(latest.as_deref().and_then(unix_nanos).map_or(0, |at| at as i64))
 }
 
 /// Refuses, by its first 16 bytes, a file that exists, is not empty and is not SQLite.
@@ -262,12 +220,7 @@ fn refuse_foreign_file(path: &Path) -> Result<(), StoreError> {
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
-            return Err(StoreError::Io {
-                path: path.to_path_buf(),
-                source,
-            });
-        }
+        Err(source) => return Err(StoreError::Io { path: path.to_path_buf(), source }),
     };
     let mut header = [0u8; 16];
     let mut n_read = 0;
@@ -275,20 +228,13 @@ fn refuse_foreign_file(path: &Path) -> Result<(), StoreError> {
         match file.read(&mut header[n_read..]) {
             Ok(0) => break,
             Ok(n) => n_read += n,
-            Err(source) => {
-                return Err(StoreError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Err(source) => return Err(StoreError::Io { path: path.to_path_buf(), source }),
         }
     }
     if n_read == 0 || (n_read == header.len() && &header == b"SQLite format 3\0") {
         return Ok(());
     }
-    Err(StoreError::NotADatabase {
-        path: path.to_path_buf(),
-    })
+    Err(StoreError::NotADatabase { path: path.to_path_buf() })
 }
 
 fn is_not_a_database(err: &rusqlite::Error) -> bool {

@@ -30,60 +30,24 @@ pub struct OutboxRow {
 /// before this type existed have exactly that form (the same tags and field names, checked
 /// by a test on such rows), so they read back without a migration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "operation",
-    content = "payload",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "operation", content = "payload", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum OutboxOp {
     UpsertProduct(ProductDraft),
     /// A product's stock for sale (0: withdrawn, the contract has no delete).
-    SetStock {
-        sku: String,
-        stock: i64,
-    },
-    CreateBroadcast {
-        broadcast_id: String,
-        title: String,
-        skus: Vec<String>,
-    },
-    SetLineup {
-        broadcast_id: String,
-        skus: Vec<String>,
-    },
-    ListInBag {
-        broadcast_id: String,
-        sku: String,
-        live_price_fen: i64,
-    },
-    StartBroadcast {
-        broadcast_id: String,
-    },
+    SetStock { sku: String, stock: i64 },
+    CreateBroadcast { broadcast_id: String, title: String, skus: Vec<String> },
+    SetLineup { broadcast_id: String, skus: Vec<String> },
+    ListInBag { broadcast_id: String, sku: String, live_price_fen: i64 },
+    StartBroadcast { broadcast_id: String },
     /// A product on air is pinned (讲解).
-    Pin {
-        broadcast_id: String,
-        sku: Option<String>,
-    },
+    Pin { broadcast_id: String, sku: Option<String> },
     /// A product taken off (下架) leaves the shopping bag.
-    UnlistFromBag {
-        broadcast_id: String,
-        sku: String,
-    },
-    EndBroadcast {
-        broadcast_id: String,
-    },
+    UnlistFromBag { broadcast_id: String, sku: String },
+    EndBroadcast { broadcast_id: String },
     /// A reply from the desk to a viewer's comment.
-    Reply {
-        broadcast_id: String,
-        comment_seq: i64,
-        text: String,
-    },
+    Reply { broadcast_id: String, comment_seq: i64, text: String },
     /// The scripted events of a rehearsal (a course scenario) for the practice shop.
-    SetScript {
-        broadcast_id: String,
-        events: Vec<ScriptEvent>,
-    },
+    SetScript { broadcast_id: String, events: Vec<ScriptEvent> },
 }
 
 /// One scripted event of a rehearsal, in the desk's words.
@@ -91,18 +55,9 @@ pub enum OutboxOp {
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum ScriptEvent {
     /// The product sells out `after_ms` into the broadcast.
-    StockOut {
-        id: String,
-        after_ms: i64,
-        stock_out_sku: String,
-    },
+    StockOut { id: String, after_ms: i64, stock_out_sku: String },
     /// A viewer comments.
-    Comment {
-        id: String,
-        after_ms: i64,
-        user: String,
-        text: String,
-    },
+    Comment { id: String, after_ms: i64, user: String, text: String },
 }
 
 impl OutboxOp {
@@ -125,19 +80,14 @@ impl OutboxOp {
 
     /// The two stored columns: the code and the payload's JSON text.
     fn columns(&self) -> Result<(&'static str, String), StoreError> {
-        let mut value =
-            serde_json::to_value(self).map_err(|err| StoreError::Corrupt(err.to_string()))?;
-        let payload = value
-            .get_mut("payload")
-            .map(serde_json::Value::take)
-            .unwrap_or(serde_json::Value::Null);
+        let mut value = serde_json::to_value(self).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let payload = value.get_mut("payload").map(serde_json::Value::take).unwrap_or(serde_json::Value::Null);
         Ok((self.code(), payload.to_string()))
     }
 
     /// Reads the two stored columns back.
     pub fn from_columns(operation: &str, payload: &str) -> Result<OutboxOp, String> {
-        let payload: serde_json::Value =
-            serde_json::from_str(payload).map_err(|err| format!("payload is not JSON: {err}"))?;
+        let payload: serde_json::Value = serde_json::from_str(payload).map_err(|err| format!("payload is not JSON: {err}"))?;
         serde_json::from_value(serde_json::json!({ "operation": operation, "payload": payload }))
             .map_err(|err| format!("operation {operation:?} does not read: {err}"))
     }
@@ -166,10 +116,7 @@ pub struct OutboxCounts {
 pub const UPSERT_PRODUCT: &str = "upsertProduct";
 
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Operation codes for a broadcast's life on the platform.
@@ -194,31 +141,21 @@ pub fn platform_broadcast_id(broadcast: crate::model::BroadcastId) -> String {
 /// so they reach the platform in the order they happened. Nothing is queued for a
 /// broadcast on air in a silent session (a rehearsal while the desk is set to a real
 /// platform).
-pub(super) fn enqueue_broadcast(
-    conn: &Connection,
-    broadcast: crate::model::BroadcastId,
-    op: OutboxOp,
-) -> Result<(), StoreError> {
+pub(super) fn enqueue_broadcast(conn: &Connection, broadcast: crate::model::BroadcastId, op: OutboxOp) -> Result<(), StoreError> {
     let silent: bool = conn
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM live_session WHERE broadcast_id = ?1 AND status = 'live' AND platform_silent = 1)")?
         .query_row(params![broadcast.0], |r| r.get(0))?;
     if silent {
         return Ok(());
     }
-    enqueue(
-        conn,
-        &format!("broadcast:{}", platform_broadcast_id(broadcast)),
-        &op,
-    )
+    enqueue(conn, &format!("broadcast:{}", platform_broadcast_id(broadcast)), &op)
 }
 
 /// Queues one operation about `entity`.
 fn enqueue(conn: &Connection, entity: &str, op: &OutboxOp) -> Result<(), StoreError> {
     let (operation, payload) = op.columns()?;
-    conn.prepare_cached(
-        "INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![entity, operation, payload, now_ms()])?;
+    conn.prepare_cached("INSERT INTO outbox (entity, operation, payload, created_at_ms) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![entity, operation, payload, now_ms()])?;
     Ok(())
 }
 
@@ -226,10 +163,7 @@ fn enqueue(conn: &Connection, entity: &str, op: &OutboxOp) -> Result<(), StoreEr
 /// queued yet) by creating the broadcast with it, afterwards by replacing its product
 /// list. Call inside the transaction that changed the line-up, so that edits made before
 /// going live reach the platform in the order they were made.
-pub(super) fn publish_lineup(
-    conn: &Connection,
-    broadcast: crate::model::BroadcastId,
-) -> Result<(), StoreError> {
+pub(super) fn publish_lineup(conn: &Connection, broadcast: crate::model::BroadcastId) -> Result<(), StoreError> {
     let platform_id = platform_broadcast_id(broadcast);
     let skus: Vec<String> = conn
         .prepare_cached(
@@ -238,49 +172,18 @@ pub(super) fn publish_lineup(
         .query_map(params![broadcast.0], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if created_on_platform(conn, broadcast)? {
-        enqueue_broadcast(
-            conn,
-            broadcast,
-            OutboxOp::SetLineup {
-                broadcast_id: platform_id,
-                skus,
-            },
-        )
+        enqueue_broadcast(conn, broadcast, OutboxOp::SetLineup { broadcast_id: platform_id, skus })
     } else {
-        let title: String = conn.query_row(
-            "SELECT title FROM broadcast WHERE id = ?1",
-            params![broadcast.0],
-            |r| r.get(0),
-        )?;
-        enqueue_broadcast(
-            conn,
-            broadcast,
-            OutboxOp::CreateBroadcast {
-                broadcast_id: platform_id,
-                title,
-                skus,
-            },
-        )
+        let title: String = conn.query_row("SELECT title FROM broadcast WHERE id = ?1", params![broadcast.0], |r| r.get(0))?;
+        enqueue_broadcast(conn, broadcast, OutboxOp::CreateBroadcast { broadcast_id: platform_id, title, skus })
     }
 }
 
 /// Whether the broadcast's creation was queued (sent or not) for the current platform.
-pub(super) fn created_on_platform(
-    conn: &Connection,
-    broadcast: crate::model::BroadcastId,
-) -> Result<bool, StoreError> {
+pub(super) fn created_on_platform(conn: &Connection, broadcast: crate::model::BroadcastId) -> Result<bool, StoreError> {
     Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM outbox WHERE entity = ?1 AND operation = ?2 AND id > ?3)",
-        )?
-        .query_row(
-            params![
-                format!("broadcast:{}", platform_broadcast_id(broadcast)),
-                CREATE_BROADCAST,
-                platform_epoch(conn)?
-            ],
-            |r| r.get(0),
-        )?)
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM outbox WHERE entity = ?1 AND operation = ?2 AND id > ?3)")?
+        .query_row(params![format!("broadcast:{}", platform_broadcast_id(broadcast)), CREATE_BROADCAST, platform_epoch(conn)?], |r| r.get(0))?)
 }
 
 /// The last outbox id queued for an earlier platform: entries up to it say nothing of what
@@ -299,23 +202,12 @@ pub const SET_STOCK: &str = "setStock";
 /// Queues "no more stock for this SKU" (the contract has no delete: a deleted or renamed
 /// product stops selling); call inside the transaction that deletes it.
 pub(super) fn enqueue_withdraw(conn: &Connection, sku: &str) -> Result<(), StoreError> {
-    enqueue(
-        conn,
-        &format!("product:{sku}"),
-        &OutboxOp::SetStock {
-            sku: sku.to_string(),
-            stock: 0,
-        },
-    )
+    enqueue(conn, &format!("product:{sku}"), &OutboxOp::SetStock { sku: sku.to_string(), stock: 0 })
 }
 
 /// Queues a product upsert; call inside the transaction that writes the product.
 pub(super) fn enqueue_product(conn: &Connection, draft: &ProductDraft) -> Result<(), StoreError> {
-    enqueue(
-        conn,
-        &format!("product:{}", draft.sku),
-        &OutboxOp::UpsertProduct(draft.clone()),
-    )
+    enqueue(conn, &format!("product:{}", draft.sku), &OutboxOp::UpsertProduct(draft.clone()))
 }
 
 impl Store {
@@ -327,29 +219,13 @@ impl Store {
              WHERE done_at_ms IS NULL AND given_up = 0 ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt.query_map(params![limit as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get(4)?,
-                r.get::<_, i64>(5)?,
-                r.get(6)?,
-            ))
+            Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get::<_, i64>(5)?, r.get(6)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
             let (id, entity, operation, payload, created_at_ms, attempts, retry_at_ms) = row?;
             let op = OutboxOp::from_columns(&operation, &payload);
-            out.push(OutboxRow {
-                id,
-                entity,
-                operation,
-                op,
-                created_at_ms,
-                attempts: attempts as u32,
-                retry_at_ms,
-            });
+            out.push(OutboxRow { id, entity, operation, op, created_at_ms, attempts: attempts as u32, retry_at_ms });
         }
         Ok(out)
     }
@@ -357,11 +233,7 @@ impl Store {
     /// The latest entry queued for a broadcast with `operation` (for the current platform).
     /// The app uses it to replay the start call (same Idempotency-Key, so the platform
     /// answers with its first response: the ingest URL and stream key).
-    pub fn outbox_latest(
-        &self,
-        broadcast: crate::model::BroadcastId,
-        operation: &str,
-    ) -> Result<Option<OutboxState>, StoreError> {
+    pub fn outbox_latest(&self, broadcast: crate::model::BroadcastId, operation: &str) -> Result<Option<OutboxState>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -380,8 +252,7 @@ impl Store {
     pub fn requeue_for_new_platform(&mut self) -> Result<usize, StoreError> {
         let products = self.products("")?;
         let tx = self.conn.transaction()?;
-        let last: i64 =
-            tx.query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?;
+        let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?;
         tx.execute(
             "INSERT INTO setting (key, value) VALUES ('platform_epoch', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![last.to_string()],
@@ -405,21 +276,13 @@ impl Store {
 
     /// Marks an entry sent.
     pub fn outbox_mark_done(&self, id: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE outbox SET done_at_ms = ?1, last_error = NULL WHERE id = ?2",
-            params![now_ms(), id],
-        )?;
+        self.conn.execute("UPDATE outbox SET done_at_ms = ?1, last_error = NULL WHERE id = ?2", params![now_ms(), id])?;
         Ok(())
     }
 
     /// Records a failed attempt; `retry_at_ms = None` gives the entry up (the platform
     /// refused it for good).
-    pub fn outbox_mark_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at_ms: Option<i64>,
-    ) -> Result<(), StoreError> {
+    pub fn outbox_mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, retry_at_ms = ?2, given_up = ?3 WHERE id = ?4",
             params![error, retry_at_ms, retry_at_ms.is_none(), id],

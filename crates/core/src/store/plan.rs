@@ -9,23 +9,17 @@ use crate::templates::Template;
 use crate::validate::{FieldError, FieldErrorCode};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const SEGMENT_COLUMNS: &str = "id, broadcast_id, position, kind, title, title_en, planned_minutes, person, talking_points, cues, lineup_item_id";
-const CHECKLIST_COLUMNS: &str = "id, broadcast_id, position, phase, role, title, title_en, critical, auto_check, law_ref, done_at, done_by";
+const SEGMENT_COLUMNS: &str =
+    "id, broadcast_id, position, kind, title, title_en, planned_minutes, person, talking_points, cues, lineup_item_id";
+const CHECKLIST_COLUMNS: &str =
+    "id, broadcast_id, position, phase, role, title, title_en, critical, auto_check, law_ref, done_at, done_by";
 
 impl Store {
     /// Creates a broadcast with the template's segments, checklist and target duration.
-    pub fn create_broadcast_from_template(
-        &mut self,
-        draft: &BroadcastDraft,
-        template: &Template,
-    ) -> Result<Broadcast, StoreError> {
-        let resolved = template.resolve().map_err(|err| {
-            StoreError::Invalid(vec![FieldError::new(
-                "template",
-                FieldErrorCode::UnknownValue,
-                err.to_string(),
-            )])
-        })?;
+    pub fn create_broadcast_from_template(&mut self, draft: &BroadcastDraft, template: &Template) -> Result<Broadcast, StoreError> {
+        let resolved = template
+            .resolve()
+            .map_err(|err| StoreError::Invalid(vec![FieldError::new("template", FieldErrorCode::UnknownValue, err.to_string())]))?;
         let mut draft = draft.clone();
         if draft.target_minutes == 0 {
             draft.target_minutes = template.target_minutes;
@@ -67,11 +61,7 @@ impl Store {
 
     /// Copies a broadcast (line-up, segments, checklist with ticks cleared) as the start of
     /// the next one.
-    pub fn duplicate_broadcast(
-        &mut self,
-        id: BroadcastId,
-        title: &str,
-    ) -> Result<Broadcast, StoreError> {
+    pub fn duplicate_broadcast(&mut self, id: BroadcastId, title: &str) -> Result<Broadcast, StoreError> {
         let source = self.broadcast(id)?;
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, id)?;
@@ -109,9 +99,7 @@ impl Store {
         let mut segments = Vec::new();
         let mut minute = 0;
         for segment in segments_of(&self.conn, broadcast)? {
-            let item = segment
-                .lineup_item_id
-                .and_then(|id| lineup.iter().find(|item| item.id == id));
+            let item = segment.lineup_item_id.and_then(|id| lineup.iter().find(|item| item.id == id));
             let (minutes, product) = match item {
                 Some(item) => {
                     let product = self.product(item.product_id)?;
@@ -130,28 +118,14 @@ impl Store {
                 }
                 None => (segment.draft.planned_minutes, None),
             };
-            segments.push(SegmentView {
-                segment,
-                minutes,
-                starts_at_minute: minute,
-                product,
-            });
+            segments.push(SegmentView { segment, minutes, starts_at_minute: minute, product });
             minute += minutes;
         }
-        Ok(RunOfShow {
-            broadcast_id: broadcast,
-            segments,
-            planned_minutes: minute,
-            target_minutes: header.draft.target_minutes,
-        })
+        Ok(RunOfShow { broadcast_id: broadcast, segments, planned_minutes: minute, target_minutes: header.draft.target_minutes })
     }
 
     /// Adds a segment at the end (before the closing segment, if there is one).
-    pub fn add_segment(
-        &mut self,
-        broadcast: BroadcastId,
-        draft: &SegmentDraft,
-    ) -> Result<Segment, StoreError> {
+    pub fn add_segment(&mut self, broadcast: BroadcastId, draft: &SegmentDraft) -> Result<Segment, StoreError> {
         if draft.kind == SegmentKind::Product {
             return Err(product_segment_error());
         }
@@ -174,11 +148,7 @@ impl Store {
 
     /// Changes a segment. A product segment keeps its kind and link; its minutes live on the
     /// line-up item.
-    pub fn update_segment(
-        &mut self,
-        id: SegmentId,
-        draft: &SegmentDraft,
-    ) -> Result<Segment, StoreError> {
+    pub fn update_segment(&mut self, id: SegmentId, draft: &SegmentDraft) -> Result<Segment, StoreError> {
         let current = segment(&self.conn, id)?;
         let is_product = current.lineup_item_id.is_some();
         if is_product != (draft.kind == SegmentKind::Product) {
@@ -246,11 +216,7 @@ impl Store {
     }
 
     /// Sets the segment order. Product segments move with it; the line-up follows their order.
-    pub fn reorder_segments(
-        &mut self,
-        broadcast: BroadcastId,
-        order: &[SegmentId],
-    ) -> Result<RunOfShow, StoreError> {
+    pub fn reorder_segments(&mut self, broadcast: BroadcastId, order: &[SegmentId]) -> Result<RunOfShow, StoreError> {
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
         let current = segments_of(&tx, broadcast)?;
@@ -259,30 +225,16 @@ impl Store {
         have.sort_unstable();
         want.sort_unstable();
         if have != want {
-            return Err(StoreError::Invalid(vec![FieldError::new(
-                "order",
-                FieldErrorCode::UnknownValue,
-                format!("{order:?}"),
-            )]));
+            return Err(StoreError::Invalid(vec![FieldError::new("order", FieldErrorCode::UnknownValue, format!("{order:?}"))]));
         }
         for (position, id) in order.iter().enumerate() {
-            tx.execute(
-                "UPDATE segment SET position = ?1 WHERE id = ?2",
-                params![position as i64, id.0],
-            )?;
+            tx.execute("UPDATE segment SET position = ?1 WHERE id = ?2", params![position as i64, id.0])?;
         }
         // The line-up's running order is the order of its product segments.
         let mut item_position = 0i64;
         for id in order {
-            if let Some(item) = current
-                .iter()
-                .find(|s| s.id == *id)
-                .and_then(|s| s.lineup_item_id)
-            {
-                tx.execute(
-                    "UPDATE lineup_item SET position = ?1 WHERE id = ?2",
-                    params![item_position, item.0],
-                )?;
+            if let Some(item) = current.iter().find(|s| s.id == *id).and_then(|s| s.lineup_item_id) {
+                tx.execute("UPDATE lineup_item SET position = ?1 WHERE id = ?2", params![item_position, item.0])?;
                 item_position += 1;
             }
         }
@@ -302,33 +254,15 @@ impl Store {
     }
 
     /// Ticks or unticks a manual item, recording who and when. Automatic items cannot be ticked.
-    pub fn set_checklist_done(
-        &mut self,
-        id: ChecklistItemId,
-        done: bool,
-        by: &str,
-    ) -> Result<ChecklistItem, StoreError> {
+    pub fn set_checklist_done(&mut self, id: ChecklistItemId, done: bool, by: &str) -> Result<ChecklistItem, StoreError> {
         let auto: Option<Option<String>> = self
             .conn
-            .query_row(
-                "SELECT auto_check FROM checklist_item WHERE id = ?1",
-                params![id.0],
-                |r| r.get(0),
-            )
+            .query_row("SELECT auto_check FROM checklist_item WHERE id = ?1", params![id.0], |r| r.get(0))
             .optional()?;
         match auto {
-            None => {
-                return Err(StoreError::NotFound {
-                    entity: "checklistItem",
-                    id: id.0,
-                });
-            }
+            None => return Err(StoreError::NotFound { entity: "checklistItem", id: id.0 }),
             Some(Some(_)) => {
-                return Err(StoreError::Invalid(vec![FieldError::new(
-                    "done",
-                    FieldErrorCode::UnknownValue,
-                    "automatic",
-                )]));
+                return Err(StoreError::Invalid(vec![FieldError::new("done", FieldErrorCode::UnknownValue, "automatic")]));
             }
             Some(None) => {}
         }
@@ -338,22 +272,14 @@ impl Store {
                 params![now_rfc3339(), by.trim(), id.0],
             )?;
         } else {
-            self.conn.execute(
-                "UPDATE checklist_item SET done_at = NULL, done_by = NULL WHERE id = ?1",
-                params![id.0],
-            )?;
+            self.conn.execute("UPDATE checklist_item SET done_at = NULL, done_by = NULL WHERE id = ?1", params![id.0])?;
         }
         let sql = format!("SELECT {CHECKLIST_COLUMNS} FROM checklist_item WHERE id = ?1");
-        self.conn
-            .query_row(&sql, params![id.0], checklist_item_from_row)?
+        self.conn.query_row(&sql, params![id.0], checklist_item_from_row)?
     }
 
     /// Evaluates every automatic check and builds the go-live gate.
-    pub fn checklist_state(
-        &self,
-        broadcast: BroadcastId,
-        env: &CheckEnv,
-    ) -> Result<ChecklistState, StoreError> {
+    pub fn checklist_state(&self, broadcast: BroadcastId, env: &CheckEnv) -> Result<ChecklistState, StoreError> {
         let header = self.broadcast(broadcast)?;
         let lineup = self.lineup(broadcast)?;
         let mut items = Vec::with_capacity(lineup.len());
@@ -362,16 +288,9 @@ impl Store {
             items.push((item, product));
         }
         let show = self.run_of_show(broadcast)?;
-        let talking_points: Vec<String> = show
-            .segments
-            .iter()
-            .map(|s| s.segment.draft.talking_points.clone())
-            .collect();
+        let talking_points: Vec<String> = show.segments.iter().map(|s| s.segment.draft.talking_points.clone()).collect();
         let unresolved_claim_errors = match &env.linter {
-            Some(linter) => Some(
-                self.compliance_report(broadcast, linter)?
-                    .n_unresolved_errors,
-            ),
+            Some(linter) => Some(self.compliance_report(broadcast, linter)?.n_unresolved_errors),
             None => None,
         };
         let input = CheckInput {
@@ -390,27 +309,15 @@ impl Store {
                     Some(outcome) => *outcome == CheckOutcome::Pass,
                     None => item.done_at.is_some(),
                 };
-                ChecklistEntry {
-                    item,
-                    outcome,
-                    satisfied,
-                }
+                ChecklistEntry { item, outcome, satisfied }
             })
             .collect();
         let override_reason = self.go_live_override(broadcast)?;
-        Ok(ChecklistState {
-            gate: gate(&entries, override_reason),
-            entries,
-        })
+        Ok(ChecklistState { gate: gate(&entries, override_reason), entries })
     }
 
     /// Records a lead's written reason to go live despite open critical items.
-    pub fn override_go_live(
-        &mut self,
-        broadcast: BroadcastId,
-        reason: &str,
-        by: &str,
-    ) -> Result<GoLiveOverride, StoreError> {
+    pub fn override_go_live(&mut self, broadcast: BroadcastId, reason: &str, by: &str) -> Result<GoLiveOverride, StoreError> {
         let mut errors = Vec::new();
         if reason.trim().chars().count() < 4 {
             errors.push(FieldError::new("reason", FieldErrorCode::Required, reason));
@@ -426,24 +333,16 @@ impl Store {
             "INSERT INTO go_live_override (broadcast_id, reason, given_by, given_at) VALUES (?1, ?2, ?3, ?4)",
             params![broadcast.0, reason.trim(), by.trim(), now_rfc3339()],
         )?;
-        self.go_live_override(broadcast)?.ok_or(StoreError::Corrupt(
-            "override just written is missing".into(),
-        ))
+        self.go_live_override(broadcast)?.ok_or(StoreError::Corrupt("override just written is missing".into()))
     }
 
     /// Withdraws the override, so the gate applies again.
     pub fn clear_go_live_override(&mut self, broadcast: BroadcastId) -> Result<(), StoreError> {
-        self.conn.execute(
-            "DELETE FROM go_live_override WHERE broadcast_id = ?1",
-            params![broadcast.0],
-        )?;
+        self.conn.execute("DELETE FROM go_live_override WHERE broadcast_id = ?1", params![broadcast.0])?;
         Ok(())
     }
 
-    fn go_live_override(
-        &self,
-        broadcast: BroadcastId,
-    ) -> Result<Option<GoLiveOverride>, StoreError> {
+    fn go_live_override(&self, broadcast: BroadcastId) -> Result<Option<GoLiveOverride>, StoreError> {
         Ok(self
             .conn
             .query_row(
@@ -460,23 +359,13 @@ impl Store {
     /// one transaction: other segments are replaced, product segments (by `[SKU]`) get the
     /// script's text and minutes, and the line-up follows the script's order. A SKU that is
     /// not in the line-up refuses the whole import, naming the line.
-    pub fn import_script(
-        &mut self,
-        broadcast: BroadcastId,
-        segments: &[crate::script::ImportedSegment],
-    ) -> Result<RunOfShow, StoreError> {
+    pub fn import_script(&mut self, broadcast: BroadcastId, segments: &[crate::script::ImportedSegment]) -> Result<RunOfShow, StoreError> {
         let lineup = self.lineup(broadcast)?;
         let unknown: Vec<FieldError> = segments
             .iter()
             .filter_map(|s| s.sku.as_ref().map(|sku| (s.line, sku)))
             .filter(|(_, sku)| !lineup.iter().any(|item| &item.product_sku == *sku))
-            .map(|(line, sku)| {
-                FieldError::new(
-                    "script",
-                    FieldErrorCode::UnknownValue,
-                    format!("line {line}: product {sku} is not in the line-up"),
-                )
-            })
+            .map(|(line, sku)| FieldError::new("script", FieldErrorCode::UnknownValue, format!("line {line}: product {sku} is not in the line-up")))
             .collect();
         if !unknown.is_empty() {
             return Err(StoreError::Invalid(unknown));
@@ -484,10 +373,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         ensure_live_broadcast(&tx, broadcast)?;
         let existing = segments_of(&tx, broadcast)?;
-        tx.execute(
-            "DELETE FROM segment WHERE broadcast_id = ?1 AND lineup_item_id IS NULL",
-            params![broadcast.0],
-        )?;
+        tx.execute("DELETE FROM segment WHERE broadcast_id = ?1 AND lineup_item_id IS NULL", params![broadcast.0])?;
         let mut order: Vec<i64> = Vec::new();
         for imported in segments {
             let draft = SegmentDraft {
@@ -501,25 +387,17 @@ impl Store {
             };
             match &imported.sku {
                 Some(sku) => {
-                    let item = lineup
-                        .iter()
-                        .find(|item| &item.product_sku == sku)
-                        .expect("SKUs were checked above");
+                    let item = lineup.iter().find(|item| &item.product_sku == sku).expect("SKUs were checked above");
                     let segment = existing
                         .iter()
                         .find(|s| s.lineup_item_id == Some(item.id))
-                        .ok_or_else(|| {
-                            StoreError::Corrupt(format!("line-up item {} has no segment", item.id))
-                        })?;
+                        .ok_or_else(|| StoreError::Corrupt(format!("line-up item {} has no segment", item.id)))?;
                     tx.execute(
                         "UPDATE segment SET talking_points = ?1, cues = ?2, person = ?3 WHERE id = ?4",
                         params![draft.talking_points, draft.cues, draft.person.code(), segment.id.0],
                     )?;
                     if let Some(minutes) = imported.minutes {
-                        tx.execute(
-                            "UPDATE lineup_item SET planned_minutes = ?1 WHERE id = ?2",
-                            params![minutes, item.id.0],
-                        )?;
+                        tx.execute("UPDATE lineup_item SET planned_minutes = ?1 WHERE id = ?2", params![minutes, item.id.0])?;
                     }
                     order.push(segment.id.0);
                 }
@@ -534,19 +412,9 @@ impl Store {
         }
         let mut item_position = 0i64;
         for (position, id) in order.iter().enumerate() {
-            tx.execute(
-                "UPDATE segment SET position = ?1 WHERE id = ?2",
-                params![position as i64, id],
-            )?;
-            if let Some(item) = existing
-                .iter()
-                .find(|s| s.id.0 == *id)
-                .and_then(|s| s.lineup_item_id)
-            {
-                tx.execute(
-                    "UPDATE lineup_item SET position = ?1 WHERE id = ?2",
-                    params![item_position, item.0],
-                )?;
+            tx.execute("UPDATE segment SET position = ?1 WHERE id = ?2", params![position as i64, id])?;
+            if let Some(item) = existing.iter().find(|s| s.id.0 == *id).and_then(|s| s.lineup_item_id) {
+                tx.execute("UPDATE lineup_item SET position = ?1 WHERE id = ?2", params![item_position, item.0])?;
                 item_position += 1;
             }
         }
@@ -556,11 +424,7 @@ impl Store {
 }
 
 fn product_segment_error() -> StoreError {
-    StoreError::Invalid(vec![FieldError::new(
-        "kind",
-        FieldErrorCode::UnknownValue,
-        SegmentKind::Product.code(),
-    )])
+    StoreError::Invalid(vec![FieldError::new("kind", FieldErrorCode::UnknownValue, SegmentKind::Product.code())])
 }
 
 fn insert_segment(
@@ -593,16 +457,11 @@ fn segment(conn: &Connection, id: SegmentId) -> Result<Segment, StoreError> {
     let sql = format!("SELECT {SEGMENT_COLUMNS} FROM segment WHERE id = ?1");
     conn.query_row(&sql, params![id.0], segment_from_row)
         .optional()?
-        .ok_or(StoreError::NotFound {
-            entity: "segment",
-            id: id.0,
-        })?
+        .ok_or(StoreError::NotFound { entity: "segment", id: id.0 })?
 }
 
 fn segments_of(conn: &Connection, broadcast: BroadcastId) -> Result<Vec<Segment>, StoreError> {
-    let sql = format!(
-        "SELECT {SEGMENT_COLUMNS} FROM segment WHERE broadcast_id = ?1 ORDER BY position, id"
-    );
+    let sql = format!("SELECT {SEGMENT_COLUMNS} FROM segment WHERE broadcast_id = ?1 ORDER BY position, id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![broadcast.0], segment_from_row)?;
     rows.map(|row| row?).collect()
@@ -610,10 +469,7 @@ fn segments_of(conn: &Connection, broadcast: BroadcastId) -> Result<Vec<Segment>
 
 fn renumber_segments(conn: &Connection, broadcast: BroadcastId) -> Result<(), StoreError> {
     for (position, segment) in segments_of(conn, broadcast)?.iter().enumerate() {
-        conn.execute(
-            "UPDATE segment SET position = ?1 WHERE id = ?2",
-            params![position as i64, segment.id.0],
-        )?;
+        conn.execute("UPDATE segment SET position = ?1 WHERE id = ?2", params![position as i64, segment.id.0])?;
     }
     Ok(())
 }
@@ -621,10 +477,7 @@ fn renumber_segments(conn: &Connection, broadcast: BroadcastId) -> Result<(), St
 /// Keeps one product segment per line-up item, in the line-up's order: adds segments for
 /// new items (after the last product segment, else before the closing, else at the end)
 /// and renumbers. Removed items lose their segment through the foreign key.
-pub(super) fn sync_product_segments(
-    conn: &Connection,
-    broadcast: BroadcastId,
-) -> Result<(), StoreError> {
+pub(super) fn sync_product_segments(conn: &Connection, broadcast: BroadcastId) -> Result<(), StoreError> {
     let mut items: Vec<(i64, String, String)> = conn
         .prepare_cached(
             "SELECT l.id, p.name, p.selling_points FROM lineup_item l JOIN product p ON p.id = l.product_id \
@@ -634,21 +487,14 @@ pub(super) fn sync_product_segments(
         .collect::<Result<_, _>>()?;
     let mut segments = segments_of(conn, broadcast)?;
     for (item_id, name, selling_points) in &items {
-        if segments
-            .iter()
-            .any(|s| s.lineup_item_id == Some(LineupItemId(*item_id)))
-        {
+        if segments.iter().any(|s| s.lineup_item_id == Some(LineupItemId(*item_id))) {
             continue;
         }
         let at = segments
             .iter()
             .rposition(|s| s.lineup_item_id.is_some())
             .map(|idx| idx + 1)
-            .or_else(|| {
-                segments
-                    .iter()
-                    .position(|s| s.draft.kind == SegmentKind::Closing)
-            })
+            .or_else(|| segments.iter().position(|s| s.draft.kind == SegmentKind::Closing))
             .unwrap_or(segments.len());
         let draft = SegmentDraft {
             kind: SegmentKind::Product,
@@ -663,34 +509,17 @@ pub(super) fn sync_product_segments(
         segments.insert(at, segment(conn, id)?);
     }
     // Product segments take the line-up's order among the slots they occupy.
-    let slots: Vec<usize> = segments
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.lineup_item_id.is_some())
-        .map(|(i, _)| i)
-        .collect();
-    items.retain(|(id, ..)| {
-        segments
-            .iter()
-            .any(|s| s.lineup_item_id == Some(LineupItemId(*id)))
-    });
+    let slots: Vec<usize> = segments.iter().enumerate().filter(|(_, s)| s.lineup_item_id.is_some()).map(|(i, _)| i).collect();
+    items.retain(|(id, ..)| segments.iter().any(|s| s.lineup_item_id == Some(LineupItemId(*id))));
     let ordered: Vec<Segment> = items
         .iter()
-        .filter_map(|(id, ..)| {
-            segments
-                .iter()
-                .find(|s| s.lineup_item_id == Some(LineupItemId(*id)))
-                .cloned()
-        })
+        .filter_map(|(id, ..)| segments.iter().find(|s| s.lineup_item_id == Some(LineupItemId(*id))).cloned())
         .collect();
     for (slot, segment) in slots.iter().zip(ordered) {
         segments[*slot] = segment;
     }
     for (position, segment) in segments.iter().enumerate() {
-        conn.execute(
-            "UPDATE segment SET position = ?1 WHERE id = ?2",
-            params![position as i64, segment.id.0],
-        )?;
+        conn.execute("UPDATE segment SET position = ?1 WHERE id = ?2", params![position as i64, segment.id.0])?;
     }
     Ok(())
 }
@@ -699,10 +528,7 @@ fn segment_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Segment, StoreErro
     let kind: String = row.get(3)?;
     let person: String = row.get(7)?;
     let (Some(kind), Some(person)) = (SegmentKind::parse(&kind), Person::parse(&person)) else {
-        return Ok(Err(StoreError::Corrupt(format!(
-            "segment {} has kind {kind:?} / person {person:?}",
-            row.get::<_, i64>(0)?
-        ))));
+        return Ok(Err(StoreError::Corrupt(format!("segment {} has kind {kind:?} / person {person:?}", row.get::<_, i64>(0)?))));
     };
     Ok(Ok(Segment {
         id: SegmentId(row.get(0)?),
@@ -726,18 +552,12 @@ fn checklist_item_from_row(row: &Row<'_>) -> rusqlite::Result<Result<ChecklistIt
     let role: String = row.get(4)?;
     let auto: Option<String> = row.get(8)?;
     let (Some(phase), Some(role)) = (Phase::parse(&phase), Role::parse(&role)) else {
-        return Ok(Err(StoreError::Corrupt(format!(
-            "checklist item phase {phase:?} / role {role:?}"
-        ))));
+        return Ok(Err(StoreError::Corrupt(format!("checklist item phase {phase:?} / role {role:?}"))));
     };
     let auto_check = match auto.as_deref().map(AutoCheck::parse) {
         None => None,
         Some(Some(check)) => Some(check),
-        Some(None) => {
-            return Ok(Err(StoreError::Corrupt(format!(
-                "checklist item auto check {auto:?}"
-            ))));
-        }
+        Some(None) => return Ok(Err(StoreError::Corrupt(format!("checklist item auto check {auto:?}")))),
     };
     Ok(Ok(ChecklistItem {
         id: ChecklistItemId(row.get(0)?),

@@ -27,9 +27,7 @@ impl Store {
              ORDER BY is_sample, name COLLATE NOCASE, id"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut products = stmt
-            .query_map(params![pattern], product_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut products = stmt.query_map(params![pattern], product_from_row)?.collect::<Result<Vec<_>, _>>()?;
         attach_certificates(&self.conn, &mut products)?;
         Ok(products)
     }
@@ -37,14 +35,8 @@ impl Store {
     /// One product, also when deleted.
     pub fn product(&self, id: ProductId) -> Result<Product, StoreError> {
         let sql = format!("SELECT {PRODUCT_COLUMNS} FROM product WHERE id = ?1");
-        let product = self
-            .conn
-            .query_row(&sql, params![id.0], product_from_row)
-            .optional()?;
-        let mut products = vec![product.ok_or(StoreError::NotFound {
-            entity: "product",
-            id: id.0,
-        })?];
+        let product = self.conn.query_row(&sql, params![id.0], product_from_row).optional()?;
+        let mut products = vec![product.ok_or(StoreError::NotFound { entity: "product", id: id.0 })?];
         attach_certificates(&self.conn, &mut products)?;
         Ok(products.remove(0))
     }
@@ -53,11 +45,7 @@ impl Store {
     pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>, StoreError> {
         let id: Option<i64> = self
             .conn
-            .query_row(
-                "SELECT id FROM product WHERE sku = ?1 AND deleted_at IS NULL",
-                params![sku],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM product WHERE sku = ?1 AND deleted_at IS NULL", params![sku], |r| r.get(0))
             .optional()?;
         id.map(|id| self.product(ProductId(id))).transpose()
     }
@@ -74,29 +62,16 @@ impl Store {
     }
 
     /// Replaces a product's fields and certificates. Editing a sample keeps it a sample.
-    pub fn update_product(
-        &mut self,
-        id: ProductId,
-        draft: &ProductDraft,
-    ) -> Result<Product, StoreError> {
+    pub fn update_product(&mut self, id: ProductId, draft: &ProductDraft) -> Result<Product, StoreError> {
         let now = self.product_now();
         let tx = self.conn.transaction()?;
         ensure_sku_free(&tx, &draft.sku, Some(id))?;
-        let old_sku: Option<String> = tx
-            .query_row(
-                "SELECT sku FROM product WHERE id = ?1",
-                params![id.0],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let old_sku: Option<String> = tx.query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0)).optional()?;
         if let Some(old_sku) = old_sku.filter(|old| old != &draft.sku) {
             // A renamed SKU is a new listing on the platform; the old one stops selling, and
             // a team this desk shares with withdraws it (`catalog_changes_since`).
             super::outbox::enqueue_withdraw(&tx, &old_sku)?;
-            tx.execute(
-                "INSERT INTO retired_sku (sku, product_id, retired_at) VALUES (?1, ?2, ?3)",
-                params![old_sku, id.0, now],
-            )?;
+            tx.execute("INSERT INTO retired_sku (sku, product_id, retired_at) VALUES (?1, ?2, ?3)", params![old_sku, id.0, now])?;
         }
         update(&tx, id, draft, &now)?;
         super::outbox::enqueue_product(&tx, draft)?;
@@ -114,16 +89,9 @@ impl Store {
                 params![now, id.0],
             )?;
             if n == 0 {
-                return Err(StoreError::NotFound {
-                    entity: "product",
-                    id: id.0,
-                });
+                return Err(StoreError::NotFound { entity: "product", id: id.0 });
             }
-            let sku: String = tx.query_row(
-                "SELECT sku FROM product WHERE id = ?1",
-                params![id.0],
-                |r| r.get(0),
-            )?;
+            let sku: String = tx.query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0))?;
             super::outbox::enqueue_withdraw(&tx, &sku)?;
         }
         tx.commit()?;
@@ -137,22 +105,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         for id in ids {
             let sku: String = tx
-                .query_row(
-                    "SELECT sku FROM product WHERE id = ?1",
-                    params![id.0],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT sku FROM product WHERE id = ?1", params![id.0], |r| r.get(0))
                 .optional()?
-                .ok_or(StoreError::NotFound {
-                    entity: "product",
-                    id: id.0,
-                })?;
+                .ok_or(StoreError::NotFound { entity: "product", id: id.0 })?;
             ensure_sku_free(&tx, &sku, Some(*id))?;
             // A restore is a change of its own (a team must hear the product is back).
-            tx.execute(
-                "UPDATE product SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1",
-                params![id.0, now],
-            )?;
+            tx.execute("UPDATE product SET deleted_at = NULL, updated_at = ?2 WHERE id = ?1", params![id.0, now])?;
             let restored = product_draft(&tx, *id)?;
             super::outbox::enqueue_product(&tx, &restored)?;
         }
@@ -162,12 +120,8 @@ impl Store {
 
     /// Ids of the live sample products, for "remove the sample catalog".
     pub fn sample_product_ids(&self) -> Result<Vec<ProductId>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id FROM product WHERE is_sample = 1 AND deleted_at IS NULL ORDER BY id",
-        )?;
-        let ids = stmt
-            .query_map([], |r| r.get(0).map(ProductId))?
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut stmt = self.conn.prepare("SELECT id FROM product WHERE is_sample = 1 AND deleted_at IS NULL ORDER BY id")?;
+        let ids = stmt.query_map([], |r| r.get(0).map(ProductId))?.collect::<Result<Vec<_>, _>>()?;
         Ok(ids)
     }
 
@@ -205,11 +159,7 @@ impl Store {
 
     /// Number of live products.
     pub fn count_products(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM product WHERE deleted_at IS NULL",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.query_row("SELECT count(*) FROM product WHERE deleted_at IS NULL", [], |r| r.get(0))?)
     }
 }
 
@@ -222,16 +172,10 @@ fn product_draft(conn: &Connection, id: ProductId) -> Result<ProductDraft, Store
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-fn ensure_sku_free(
-    conn: &Connection,
-    sku: &str,
-    except: Option<ProductId>,
-) -> Result<(), StoreError> {
+fn ensure_sku_free(conn: &Connection, sku: &str, except: Option<ProductId>) -> Result<(), StoreError> {
     let taken: Option<i64> = conn
         .query_row(
             "SELECT id FROM product WHERE sku = ?1 AND deleted_at IS NULL AND id != ?2",
@@ -240,21 +184,12 @@ fn ensure_sku_free(
         )
         .optional()?;
     match taken {
-        Some(_) => Err(StoreError::Invalid(vec![FieldError::new(
-            "sku",
-            FieldErrorCode::DuplicateSku,
-            sku,
-        )])),
+        Some(_) => Err(StoreError::Invalid(vec![FieldError::new("sku", FieldErrorCode::DuplicateSku, sku)])),
         None => Ok(()),
     }
 }
 
-pub(super) fn insert(
-    conn: &Connection,
-    draft: &ProductDraft,
-    is_sample: bool,
-    now: &str,
-) -> Result<ProductId, StoreError> {
+pub(super) fn insert(conn: &Connection, draft: &ProductDraft, is_sample: bool, now: &str) -> Result<ProductId, StoreError> {
     conn.prepare_cached(
         "INSERT INTO product (sku, name, origin, spec, price_fen, stock, shelf_life_days, storage, cold_chain, \
          selling_points, is_sample, created_at, updated_at, after_sales, category, registered_functions) \
@@ -282,12 +217,7 @@ pub(super) fn insert(
     Ok(id)
 }
 
-fn update(
-    conn: &Connection,
-    id: ProductId,
-    draft: &ProductDraft,
-    now: &str,
-) -> Result<(), StoreError> {
+fn update(conn: &Connection, id: ProductId, draft: &ProductDraft, now: &str) -> Result<(), StoreError> {
     let n = conn
         .prepare_cached(
             "UPDATE product SET sku = ?1, name = ?2, origin = ?3, spec = ?4, price_fen = ?5, stock = ?6, \
@@ -312,13 +242,9 @@ fn update(
             draft.registered_functions,
         ])?;
     if n == 0 {
-        return Err(StoreError::NotFound {
-            entity: "product",
-            id: id.0,
-        });
+        return Err(StoreError::NotFound { entity: "product", id: id.0 });
     }
-    conn.prepare_cached("DELETE FROM certificate WHERE product_id = ?1")?
-        .execute(params![id.0])?;
+    conn.prepare_cached("DELETE FROM certificate WHERE product_id = ?1")?.execute(params![id.0])?;
     write_certificates(conn, id, &draft.certificates)
 }
 
@@ -327,11 +253,7 @@ fn category_code(draft: &ProductDraft) -> &'static str {
     draft.category.map_or("", |c| c.as_str())
 }
 
-fn write_certificates(
-    conn: &Connection,
-    id: ProductId,
-    certificates: &[Certificate],
-) -> Result<(), StoreError> {
+fn write_certificates(conn: &Connection, id: ProductId, certificates: &[Certificate]) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO certificate (product_id, position, kind, number, issuer, valid_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
@@ -379,27 +301,13 @@ fn attach_certificates(conn: &Connection, products: &mut [Product]) -> Result<()
     )?;
     for product in products {
         let rows = stmt.query_map(params![product.id.0], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-            ))
+            Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })?;
         for row in rows {
             let (kind, number, issuer, valid_until) = row?;
-            let kind = CertificateKind::parse(&kind).ok_or_else(|| {
-                StoreError::Corrupt(format!(
-                    "certificate kind {kind:?} of product {}",
-                    product.id
-                ))
-            })?;
-            product.draft.certificates.push(Certificate {
-                kind,
-                number,
-                issuer,
-                valid_until,
-            });
+            let kind = CertificateKind::parse(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("certificate kind {kind:?} of product {}", product.id)))?;
+            product.draft.certificates.push(Certificate { kind, number, issuer, valid_until });
         }
     }
     Ok(())

@@ -6,26 +6,15 @@ use crate::facts::{ChecklistFacts, LintFact, Response};
 use crate::{embedded_scenarios, model_attempt};
 
 fn scenario(id: &str) -> Scenario {
-    embedded_scenarios()
-        .into_iter()
-        .find(|s| s.id == id)
-        .unwrap()
+    embedded_scenarios().into_iter().find(|s| s.id == id).unwrap()
 }
 
 fn student() -> Student {
-    Student {
-        id: "2024001".into(),
-        name: "张三".into(),
-    }
+    Student { id: "2024001".into(), name: "张三".into() }
 }
 
 fn attempt(scenario: &Scenario) -> AttemptFacts {
-    model_attempt(
-        scenario,
-        student(),
-        "2026-03-02T09:00:00+08:00",
-        "2026-03-02T09:10:00+08:00",
-    )
+    model_attempt(scenario, student(), "2026-03-02T09:00:00+08:00", "2026-03-02T09:10:00+08:00")
 }
 
 fn score(report: &GradedReport, id: CriterionId) -> u32 {
@@ -38,12 +27,7 @@ fn graded(scenario: &Scenario, facts: &AttemptFacts) -> GradedReport {
 
 /// Scores of every criterion but `except`.
 fn others(report: &GradedReport, except: CriterionId) -> Vec<(CriterionId, u32)> {
-    report
-        .criteria
-        .iter()
-        .filter(|c| c.id != except)
-        .map(|c| (c.id, c.score))
-        .collect()
+    report.criteria.iter().filter(|c| c.id != except).map(|c| (c.id, c.score)).collect()
 }
 
 fn event_mut<'a>(facts: &'a mut AttemptFacts, id: &str) -> &'a mut EventFacts {
@@ -55,14 +39,7 @@ fn the_model_attempt_of_every_scenario_scores_full_marks() {
     for scenario in embedded_scenarios() {
         let report = graded(&scenario, &attempt(&scenario));
         assert_eq!(report.total, 100.0, "{}: {report:#?}", scenario.id);
-        assert!(
-            report
-                .criteria
-                .iter()
-                .all(|c| c.evidence.iter().all(|e| e.ok)),
-            "{}",
-            scenario.id
-        );
+        assert!(report.criteria.iter().all(|c| c.evidence.iter().all(|e| e.ok)), "{}", scenario.id);
         assert!(report.missed_events.is_empty() && report.mistakes.is_empty());
     }
 }
@@ -75,10 +52,7 @@ fn grading_is_deterministic() {
     event_mut(&mut facts, "honey-cure").responses.clear();
     let first = serde_json::to_string(&graded(&scenario, &facts)).unwrap();
     for _ in 0..3 {
-        assert_eq!(
-            serde_json::to_string(&graded(&scenario, &facts)).unwrap(),
-            first
-        );
+        assert_eq!(serde_json::to_string(&graded(&scenario, &facts)).unwrap(), first);
     }
 }
 
@@ -115,24 +89,14 @@ fn compliance_each_error_costs_points_and_live_costs_more() {
     });
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::Compliance), 100 - 10 - 20 - 3);
-    assert_eq!(
-        others(&report, CriterionId::Compliance),
-        others(&clean, CriterionId::Compliance)
-    );
+    assert_eq!(others(&report, CriterionId::Compliance), others(&clean, CriterionId::Compliance));
     let evidence = &report.criterion(CriterionId::Compliance).unwrap().evidence;
-    assert!(
-        evidence[1]
-            .text_zh
-            .contains("直播中「最低价」违反 zh.absolute.lowest-price，CN-AD-9-3，扣 20 分")
-    );
+    assert!(evidence[1].text_zh.contains("直播中「最低价」违反 zh.absolute.lowest-price，CN-AD-9-3，扣 20 分"));
     assert_eq!(evidence[1].at_ms, Some(65_000));
     assert_eq!(report.mistakes[0].rule_id, "zh.absolute.lowest-price");
     assert_eq!(report.mistakes[0].count, 2);
     assert_eq!(report.mistakes[1].rule_id, "zh.gift-delivery.gift");
-    assert_eq!(
-        report.total, 91.8,
-        "33 points of 25% lost: 100 − 8.25 = 91.75, one decimal"
-    );
+    assert_eq!(report.total, 91.8, "33 points of 25% lost: 100 − 8.25 = 91.75, one decimal");
     assert_eq!(clean.total, 100.0);
 }
 
@@ -150,10 +114,7 @@ fn compliance_never_goes_below_zero() {
             law: None,
         });
     }
-    assert_eq!(
-        score(&graded(&scenario, &facts), CriterionId::Compliance),
-        0
-    );
+    assert_eq!(score(&graded(&scenario, &facts), CriterionId::Compliance), 0);
 }
 
 #[test]
@@ -163,34 +124,13 @@ fn risky_event_dropping_the_reply_misses_it() {
     let mut facts = attempt(&scenario);
     event_mut(&mut facts, "late-delivery").responses.clear();
     let report = graded(&scenario, &facts);
-    assert_eq!(
-        score(&report, CriterionId::RiskyEvents),
-        67,
-        "two of three handled"
-    );
+    assert_eq!(score(&report, CriterionId::RiskyEvents), 67, "two of three handled");
     assert_eq!(report.missed_events, ["late-delivery"]);
     assert!(report.total < clean.total);
-    assert_eq!(
-        others(&report, CriterionId::RiskyEvents),
-        others(&clean, CriterionId::RiskyEvents)
-    );
-    let line = report
-        .criterion(CriterionId::RiskyEvents)
-        .unwrap()
-        .evidence
-        .iter()
-        .find(|e| !e.ok)
-        .unwrap();
-    assert!(
-        line.text_zh.contains("[客诉]") && line.text_zh.contains("没有回复"),
-        "{}",
-        line.text_zh
-    );
-    assert_eq!(
-        line.at_ms,
-        Some(200_000),
-        "a missed event points at when it fired"
-    );
+    assert_eq!(others(&report, CriterionId::RiskyEvents), others(&clean, CriterionId::RiskyEvents));
+    let line = report.criterion(CriterionId::RiskyEvents).unwrap().evidence.iter().find(|e| !e.ok).unwrap();
+    assert!(line.text_zh.contains("[客诉]") && line.text_zh.contains("没有回复"), "{}", line.text_zh);
+    assert_eq!(line.at_ms, Some(200_000), "a missed event points at when it fired");
 }
 
 #[test]
@@ -203,11 +143,7 @@ fn risky_event_late_reply_gets_partial_credit() {
     assert_eq!(score(&report, CriterionId::RiskyEvents), (100 + 30) / 2);
     assert!(report.missed_events.is_empty(), "late is not missed");
     let line = &report.criterion(CriterionId::RiskyEvents).unwrap().evidence[1];
-    assert!(
-        !line.ok && line.text_zh.contains("超时（4:30 之后，限时 60 秒）"),
-        "{}",
-        line.text_zh
-    );
+    assert!(!line.ok && line.text_zh.contains("超时（4:30 之后，限时 60 秒）"), "{}", line.text_zh);
 }
 
 #[test]
@@ -218,31 +154,21 @@ fn risky_event_reply_with_lint_errors_or_without_the_point_is_missed() {
     event.responses[0].lint_error_count = 1;
     let report = graded(&scenario, &facts);
     assert_eq!(report.missed_events, ["wechat-transfer"]);
-    assert!(
-        report.criterion(CriterionId::RiskyEvents).unwrap().evidence[0]
-            .text_zh
-            .contains("1 处违规用语")
-    );
+    assert!(report.criterion(CriterionId::RiskyEvents).unwrap().evidence[0].text_zh.contains("1 处违规用语"));
 
     let event = event_mut(&mut facts, "wechat-transfer");
     event.responses[0].lint_error_count = 0;
     event.responses[0].text = "哈哈哈，家人们看这边".into();
     let report = graded(&scenario, &facts);
     assert_eq!(report.missed_events, ["wechat-transfer"]);
-    assert!(
-        report.criterion(CriterionId::RiskyEvents).unwrap().evidence[0]
-            .text_zh
-            .contains("没有说到要点")
-    );
+    assert!(report.criterion(CriterionId::RiskyEvents).unwrap().evidence[0].text_zh.contains("没有说到要点"));
 
     // A second, good reply within the window handles it after all.
-    event_mut(&mut facts, "wechat-transfer")
-        .responses
-        .push(Response {
-            at_ms: 130_000,
-            text: "不支持私下 交易哦，请在直播间下单".into(),
-            lint_error_count: 0,
-        });
+    event_mut(&mut facts, "wechat-transfer").responses.push(Response {
+        at_ms: 130_000,
+        text: "不支持私下 交易哦，请在直播间下单".into(),
+        lint_error_count: 0,
+    });
     assert!(graded(&scenario, &facts).missed_events.is_empty());
 }
 
@@ -250,13 +176,11 @@ fn risky_event_reply_with_lint_errors_or_without_the_point_is_missed() {
 fn risky_event_forbidden_word_anywhere_in_the_replies_misses_it() {
     let scenario = scenario("tea-off-platform");
     let mut facts = attempt(&scenario);
-    event_mut(&mut facts, "wechat-transfer")
-        .responses
-        .push(Response {
-            at_ms: 150_000,
-            text: "要不 加我 微信吧".into(),
-            lint_error_count: 0,
-        });
+    event_mut(&mut facts, "wechat-transfer").responses.push(Response {
+        at_ms: 150_000,
+        text: "要不 加我 微信吧".into(),
+        lint_error_count: 0,
+    });
     let report = graded(&scenario, &facts);
     assert_eq!(report.missed_events, ["wechat-transfer"]);
     let line = &report.criterion(CriterionId::RiskyEvents).unwrap().evidence[0];
@@ -271,20 +195,12 @@ fn stock_out_is_handled_only_when_taken_off_within_the_window() {
     event_mut(&mut facts, "small-box-sold-out").product_taken_off_at_ms = None;
     let report = graded(&scenario, &facts);
     assert_eq!(report.missed_events, ["small-box-sold-out"]);
-    assert!(
-        report.criterion(CriterionId::RiskyEvents).unwrap().evidence[2]
-            .text_zh
-            .contains("没有下架")
-    );
+    assert!(report.criterion(CriterionId::RiskyEvents).unwrap().evidence[2].text_zh.contains("没有下架"));
 
     event_mut(&mut facts, "small-box-sold-out").product_taken_off_at_ms = Some(300_000 + 61_000);
     let report = graded(&scenario, &facts);
     assert!(report.missed_events.is_empty());
-    assert_eq!(
-        score(&report, CriterionId::RiskyEvents),
-        (200 + 30) / 3 + 1,
-        "late take-off: 76.67 rounds to 77"
-    );
+    assert_eq!(score(&report, CriterionId::RiskyEvents), (200 + 30) / 3 + 1, "late take-off: 76.67 rounds to 77");
 }
 
 #[test]
@@ -292,10 +208,7 @@ fn stock_out_that_also_needs_an_announcement_is_missed_without_one() {
     let scenario = scenario("rice-stock-out");
     let mut facts = attempt(&scenario);
     event_mut(&mut facts, "big-bag-sold-out").responses.clear();
-    assert_eq!(
-        graded(&scenario, &facts).missed_events,
-        ["big-bag-sold-out"]
-    );
+    assert_eq!(graded(&scenario, &facts).missed_events, ["big-bag-sold-out"]);
 }
 
 #[test]
@@ -305,11 +218,7 @@ fn an_event_that_never_fired_is_missed() {
     facts.events.retain(|e| e.event_id != "tea-sold-out");
     let report = graded(&scenario, &facts);
     assert_eq!(report.missed_events, ["tea-sold-out"]);
-    assert!(
-        report.criterion(CriterionId::RiskyEvents).unwrap().evidence[4]
-            .text_zh
-            .contains("事件没有触发")
-    );
+    assert!(report.criterion(CriterionId::RiskyEvents).unwrap().evidence[4].text_zh.contains("事件没有触发"));
 }
 
 #[test]
@@ -324,16 +233,10 @@ fn timing_outside_the_tolerance_band_costs_points_per_percent() {
     facts.products[0].actual_seconds = 450;
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::Timing), 75);
-    assert_eq!(
-        others(&report, CriterionId::Timing),
-        others(&clean, CriterionId::Timing)
-    );
+    assert_eq!(others(&report, CriterionId::Timing), others(&clean, CriterionId::Timing));
     let line = &report.criterion(CriterionId::Timing).unwrap().evidence[0];
     assert!(!line.ok);
-    assert_eq!(
-        line.text_zh,
-        "赣南脐橙 5斤装：计划 5 分钟，实际 7:30（+50%，容差 ±25%）"
-    );
+    assert_eq!(line.text_zh, "赣南脐橙 5斤装：计划 5 分钟，实际 7:30（+50%，容差 ±25%）");
     // Too short counts the same as too long.
     facts.products[0].actual_seconds = 150;
     assert_eq!(score(&graded(&scenario, &facts), CriterionId::Timing), 75);
@@ -354,42 +257,19 @@ fn checklist_open_items_and_critical_items_cost_points() {
     let scenario = scenario("honey-health");
     let clean = graded(&scenario, &attempt(&scenario));
     let mut facts = attempt(&scenario);
-    facts.checklist[0] = ChecklistFacts {
-        phase: Phase::Before,
-        satisfied: 4,
-        total: 5,
-        critical_open: Vec::new(),
-    };
+    facts.checklist[0] = ChecklistFacts { phase: Phase::Before, satisfied: 4, total: 5, critical_open: Vec::new() };
     let report = graded(&scenario, &facts);
-    assert_eq!(
-        score(&report, CriterionId::Checklist),
-        90,
-        "one of five before-items is 10 of the 50% share"
-    );
-    assert_eq!(
-        others(&report, CriterionId::Checklist),
-        others(&clean, CriterionId::Checklist)
-    );
+    assert_eq!(score(&report, CriterionId::Checklist), 90, "one of five before-items is 10 of the 50% share");
+    assert_eq!(others(&report, CriterionId::Checklist), others(&clean, CriterionId::Checklist));
     facts.checklist[0].critical_open = vec!["证书已上传".into()];
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::Checklist), 70);
     let evidence = &report.criterion(CriterionId::Checklist).unwrap().evidence;
-    assert!(
-        evidence
-            .iter()
-            .any(|e| e.text_zh == "开播前关键项未完成：证书已上传，扣 20 分")
-    );
+    assert!(evidence.iter().any(|e| e.text_zh == "开播前关键项未完成：证书已上传，扣 20 分"));
     facts.checklist.retain(|c| c.phase != Phase::After);
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::Checklist), 45);
-    assert!(
-        report
-            .criterion(CriterionId::Checklist)
-            .unwrap()
-            .evidence
-            .iter()
-            .any(|e| e.text_zh == "下播后清单没有记录")
-    );
+    assert!(report.criterion(CriterionId::Checklist).unwrap().evidence.iter().any(|e| e.text_zh == "下播后清单没有记录"));
 }
 
 #[test]
@@ -400,17 +280,11 @@ fn product_coverage_falls_when_a_price_or_after_sales_is_not_stated() {
     facts.products[1].price_stated = false;
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::ProductCoverage), 85);
-    assert_eq!(
-        others(&report, CriterionId::ProductCoverage),
-        others(&clean, CriterionId::ProductCoverage)
-    );
+    assert_eq!(others(&report, CriterionId::ProductCoverage), others(&clean, CriterionId::ProductCoverage));
     facts.products[1].after_sales_stated = false;
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::ProductCoverage), 70);
-    let line = &report
-        .criterion(CriterionId::ProductCoverage)
-        .unwrap()
-        .evidence[1];
+    let line = &report.criterion(CriterionId::ProductCoverage).unwrap().evidence[1];
     assert_eq!(line.text_zh, "赣南脐橙 10斤装：缺少报价、售后说明");
 }
 
@@ -422,23 +296,12 @@ fn audience_below_expectation_scores_in_proportion() {
     facts.audience.orders = 6; // half of 12
     let report = graded(&scenario, &facts);
     assert_eq!(score(&report, CriterionId::Audience), 80);
-    assert_eq!(
-        others(&report, CriterionId::Audience),
-        others(&clean, CriterionId::Audience)
-    );
+    assert_eq!(others(&report, CriterionId::Audience), others(&clean, CriterionId::Audience));
     facts.audience.orders = 1000;
     facts.audience.gmv_fen = 0;
     let report = graded(&scenario, &facts);
-    assert_eq!(
-        score(&report, CriterionId::Audience),
-        70,
-        "beating one figure does not make up for another"
-    );
-    assert!(
-        report.criterion(CriterionId::Audience).unwrap().evidence[2]
-            .text_zh
-            .contains("GMV：¥0.00，预期 ¥600.00")
-    );
+    assert_eq!(score(&report, CriterionId::Audience), 70, "beating one figure does not make up for another");
+    assert!(report.criterion(CriterionId::Audience).unwrap().evidence[2].text_zh.contains("GMV：¥0.00，预期 ¥600.00"));
 }
 
 #[test]
@@ -446,35 +309,18 @@ fn a_student_who_misses_the_organic_question_and_handles_the_rest() {
     let scenario = scenario("orange-organic");
     let mut facts = attempt(&scenario);
     let event = event_mut(&mut facts, "organic-question");
-    event.responses = vec![Response {
-        at_ms: 95_000,
-        text: "是的，我们家都是有机种植的".into(),
-        lint_error_count: 0,
-    }];
+    event.responses = vec![Response { at_ms: 95_000, text: "是的，我们家都是有机种植的".into(), lint_error_count: 0 }];
     let report = graded(&scenario, &facts);
     assert_eq!(report.missed_events, ["organic-question"]);
     assert_eq!(score(&report, CriterionId::RiskyEvents), 67);
     let evidence = &report.criterion(CriterionId::RiskyEvents).unwrap().evidence;
-    assert_eq!(
-        evidence.iter().map(|e| e.ok).collect::<Vec<_>>(),
-        [false, true, true]
-    );
-    assert!(
-        evidence[0]
-            .text_zh
-            .starts_with("[资质/认证] 橙子控小李 评论「这橙子是有机的吗?」：未处理")
-    );
+    assert_eq!(evidence.iter().map(|e| e.ok).collect::<Vec<_>>(), [false, true, true]);
+    assert!(evidence[0].text_zh.starts_with("[资质/认证] 橙子控小李 评论「这橙子是有机的吗?」：未处理"));
     assert!(evidence[0].text_zh.contains("不该说的「有机」"));
     assert_eq!(evidence[0].at_ms, Some(95_000));
     // 33 points of 25% weight lost: 100 − 8.25 = 91.75 → 91.8 (rounded from hundredths).
     assert_eq!(report.total, 91.8);
-    for id in [
-        CriterionId::Compliance,
-        CriterionId::Timing,
-        CriterionId::Checklist,
-        CriterionId::ProductCoverage,
-        CriterionId::Audience,
-    ] {
+    for id in [CriterionId::Compliance, CriterionId::Timing, CriterionId::Checklist, CriterionId::ProductCoverage, CriterionId::Audience] {
         assert_eq!(score(&report, id), 100, "{id:?}");
     }
 }
@@ -487,10 +333,7 @@ fn an_attempt_of_another_scenario_or_version_is_refused() {
     assert!(matches!(err, GradeError::WrongScenario { .. }));
     let mut facts = attempt(&orange);
     facts.scenario_version = 2;
-    assert!(matches!(
-        grade(&orange, &Rubric::default_rubric(), &facts).unwrap_err(),
-        GradeError::WrongVersion { .. }
-    ));
+    assert!(matches!(grade(&orange, &Rubric::default_rubric(), &facts).unwrap_err(), GradeError::WrongVersion { .. }));
 }
 
 #[test]

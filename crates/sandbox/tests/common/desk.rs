@@ -30,16 +30,7 @@ pub struct Desk {
     pub broadcasts: BTreeMap<String, ExpectedBroadcast>,
 }
 
-const TITLES: &[&str] = &[
-    "赣南脐橙",
-    "五常大米",
-    "土蜂蜜",
-    "高山云雾茶",
-    "猕猴桃",
-    "核桃",
-    "香菇干",
-    "腊肉",
-];
+const TITLES: &[&str] = &["赣南脐橙", "五常大米", "土蜂蜜", "高山云雾茶", "猕猴桃", "核桃", "香菇干", "腊肉"];
 
 pub fn sku(idx: usize) -> String {
     format!("SKU-{idx:04}")
@@ -48,11 +39,7 @@ pub fn sku(idx: usize) -> String {
 /// `n_ops` changes over `n_skus` products, with a broadcast flow every so often.
 pub fn generate(seed: u64, n_ops: usize, n_skus: usize) -> Desk {
     let mut rng = fastrand::Rng::with_seed(seed);
-    let mut desk = Desk {
-        commands: Vec::with_capacity(n_ops),
-        products: BTreeMap::new(),
-        broadcasts: BTreeMap::new(),
-    };
+    let mut desk = Desk { commands: Vec::with_capacity(n_ops), products: BTreeMap::new(), broadcasts: BTreeMap::new() };
     for idx in 0..n_skus.min(n_ops) {
         upsert(&mut desk, &mut rng, idx);
     }
@@ -76,10 +63,7 @@ pub fn generate(seed: u64, n_ops: usize, n_skus: usize) -> Desk {
             let idx = rng.usize(0..n_skus);
             let stock = rng.i64(0..5_000);
             let sku = sku(idx);
-            let expected = desk
-                .products
-                .get_mut(&sku)
-                .expect("every SKU is upserted first");
+            let expected = desk.products.get_mut(&sku).expect("every SKU is upserted first");
             expected.product.stock = stock;
             expected.changes += 1;
             desk.commands.push(Command::SetStock { sku, stock });
@@ -98,10 +82,7 @@ fn upsert(desk: &mut Desk, rng: &mut fastrand::Rng, idx: usize) {
         stock: rng.i64(10..5_000),
         origin: Some("江西赣州".into()),
     };
-    let expected = desk.products.entry(sku.clone()).or_insert(ExpectedProduct {
-        product: product.clone(),
-        changes: 0,
-    });
+    let expected = desk.products.entry(sku.clone()).or_insert(ExpectedProduct { product: product.clone(), changes: 0 });
     expected.product = product.clone();
     expected.changes += 1;
     desk.commands.push(Command::UpsertProduct { sku, product });
@@ -118,52 +99,24 @@ fn broadcast_flow(rng: &mut fastrand::Rng, n: usize, n_skus: usize) -> Vec<Comma
     }
     let mut flow = vec![
         Command::CreateBroadcast {
-            broadcast: BroadcastCreate {
-                id: id.clone(),
-                title: format!("助农专场 {n}"),
-                anchor_id: None,
-                products: skus.clone(),
-                scheduled_start_ms: None,
-            },
+            broadcast: BroadcastCreate { id: id.clone(), title: format!("助农专场 {n}"), anchor_id: None, products: skus.clone(), scheduled_start_ms: None },
         },
         // The planner reorders the line-up before going live.
-        Command::SetLineup {
-            broadcast_id: id.clone(),
-            products: skus.iter().rev().cloned().collect(),
-        },
-        Command::StartBroadcast {
-            broadcast_id: id.clone(),
-        },
+        Command::SetLineup { broadcast_id: id.clone(), products: skus.iter().rev().cloned().collect() },
+        Command::StartBroadcast { broadcast_id: id.clone() },
     ];
     for sku in &skus {
-        flow.push(Command::ListInBag {
-            broadcast_id: id.clone(),
-            sku: sku.clone(),
-            live_price_fen: rng.i64(500..900),
-        });
+        flow.push(Command::ListInBag { broadcast_id: id.clone(), sku: sku.clone(), live_price_fen: rng.i64(500..900) });
     }
     for sku in &skus {
-        flow.push(Command::Pin {
-            broadcast_id: id.clone(),
-            sku: Some(sku.clone()),
-        });
+        flow.push(Command::Pin { broadcast_id: id.clone(), sku: Some(sku.clone()) });
     }
     flow.push(Command::CreateCoupon {
         broadcast_id: id.clone(),
-        coupon: CouponCreate {
-            id: format!("{id}-c"),
-            title: "满99减20".into(),
-            discount_fen: 2000,
-            threshold_fen: 9900,
-            quantity: 50,
-            sku: None,
-        },
+        coupon: CouponCreate { id: format!("{id}-c"), title: "满99减20".into(), discount_fen: 2000, threshold_fen: 9900, quantity: 50, sku: None },
     });
     // Unlisting the product on air also unpins it.
-    flow.push(Command::UnlistFromBag {
-        broadcast_id: id.clone(),
-        sku: skus[skus.len() - 1].clone(),
-    });
+    flow.push(Command::UnlistFromBag { broadcast_id: id.clone(), sku: skus[skus.len() - 1].clone() });
     flow.push(Command::EndBroadcast { broadcast_id: id });
     flow
 }
@@ -175,13 +128,9 @@ fn record_broadcast(desk: &mut Desk, command: &Command) {
     match command {
         Command::CreateBroadcast { broadcast } => expected.lineup = broadcast.products.clone(),
         Command::SetLineup { products, .. } => expected.lineup = products.clone(),
-        Command::StartBroadcast { .. } => expected.marks.push(LiveEventKind::Status {
-            status: BroadcastStatus::Live,
-        }),
+        Command::StartBroadcast { .. } => expected.marks.push(LiveEventKind::Status { status: BroadcastStatus::Live }),
         Command::EndBroadcast { .. } => {
-            expected.marks.push(LiveEventKind::Status {
-                status: BroadcastStatus::Ended,
-            });
+            expected.marks.push(LiveEventKind::Status { status: BroadcastStatus::Ended });
             expected.ended = true;
         }
         Command::ListInBag { sku, .. } => expected.bag.push(sku.clone()),
@@ -195,9 +144,7 @@ fn record_broadcast(desk: &mut Desk, command: &Command) {
                 expected.marks.push(LiveEventKind::Pinned { sku: None });
             }
         }
-        Command::Pin { sku, .. } => expected
-            .marks
-            .push(LiveEventKind::Pinned { sku: sku.clone() }),
+        Command::Pin { sku, .. } => expected.marks.push(LiveEventKind::Pinned { sku: sku.clone() }),
         Command::CreateCoupon { .. } => expected.coupons += 1,
         _ => {}
     }
@@ -210,10 +157,7 @@ pub async fn differences(platform: &dyn Platform, desk: &Desk) -> Vec<String> {
     let mut held = BTreeMap::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = platform
-            .list_products(cursor.as_deref(), 500)
-            .await
-            .expect("listing products");
+        let page = platform.list_products(cursor.as_deref(), 500).await.expect("listing products");
         for product in page.items {
             held.insert(product.sku.clone(), product);
         }
@@ -223,11 +167,7 @@ pub async fn differences(platform: &dyn Platform, desk: &Desk) -> Vec<String> {
         }
     }
     if held.len() != desk.products.len() {
-        problems.push(format!(
-            "platform holds {} products, the desk {}",
-            held.len(),
-            desk.products.len()
-        ));
+        problems.push(format!("platform holds {} products, the desk {}", held.len(), desk.products.len()));
     }
     for (sku, expected) in &desk.products {
         let Some(product) = held.get(sku) else {
@@ -235,36 +175,20 @@ pub async fn differences(platform: &dyn Platform, desk: &Desk) -> Vec<String> {
             continue;
         };
         let want = &expected.product;
-        if (
-            &product.title,
-            &product.description,
-            product.price_fen,
-            product.stock,
-            &product.origin,
-        ) != (
-            &want.title,
-            &want.description,
-            want.price_fen,
-            want.stock,
-            &want.origin,
-        ) {
+        if (&product.title, &product.description, product.price_fen, product.stock, &product.origin)
+            != (&want.title, &want.description, want.price_fen, want.stock, &want.origin)
+        {
             problems.push(format!("{sku}: platform {product:?} != desk {want:?}"));
         }
         if product.revision != expected.changes {
-            problems.push(format!(
-                "{sku}: {} changes applied, the desk made {}",
-                product.revision, expected.changes
-            ));
+            problems.push(format!("{sku}: {} changes applied, the desk made {}", product.revision, expected.changes));
         }
     }
     for (id, expected) in &desk.broadcasts {
         let mut marks = Vec::new();
         let mut after = 0;
         loop {
-            let page = platform
-                .events(id, after, 1000)
-                .await
-                .expect("listing events");
+            let page = platform.events(id, after, 1000).await.expect("listing events");
             if page.items.is_empty() {
                 break;
             }
@@ -273,35 +197,17 @@ pub async fn differences(platform: &dyn Platform, desk: &Desk) -> Vec<String> {
                 page.items
                     .into_iter()
                     .map(|event| event.event)
-                    .filter(|event| {
-                        matches!(
-                            event,
-                            LiveEventKind::Status { .. } | LiveEventKind::Pinned { .. }
-                        )
-                    }),
+                    .filter(|event| matches!(event, LiveEventKind::Status { .. } | LiveEventKind::Pinned { .. })),
             );
         }
         if marks != expected.marks {
-            problems.push(format!(
-                "{id}: events {marks:?} != desk {:?}",
-                expected.marks
-            ));
+            problems.push(format!("{id}: events {marks:?} != desk {:?}", expected.marks));
         }
         let lineup = platform.broadcast(id).await.expect("broadcast").products;
         if lineup != expected.lineup {
-            problems.push(format!(
-                "{id}: line-up {lineup:?} != desk {:?}",
-                expected.lineup
-            ));
+            problems.push(format!("{id}: line-up {lineup:?} != desk {:?}", expected.lineup));
         }
-        let bag: Vec<String> = platform
-            .bag(id)
-            .await
-            .expect("bag")
-            .items
-            .into_iter()
-            .map(|item| item.sku)
-            .collect();
+        let bag: Vec<String> = platform.bag(id).await.expect("bag").items.into_iter().map(|item| item.sku).collect();
         if bag != expected.bag {
             problems.push(format!("{id}: bag {bag:?} != desk {:?}", expected.bag));
         }

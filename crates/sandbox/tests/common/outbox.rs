@@ -37,9 +37,7 @@ impl SqliteOutbox {
              );
              CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, id);",
         )?;
-        Ok(SqliteOutbox {
-            conn: Mutex::new(conn),
-        })
+        Ok(SqliteOutbox { conn: Mutex::new(conn) })
     }
 
     /// Appends commands in one transaction, as the desk does with its own change.
@@ -53,12 +51,7 @@ impl SqliteOutbox {
             let now = anchordesk_platform::now_ms();
             for command in commands {
                 let (operation, payload) = command.into_parts();
-                insert.execute(params![
-                    command.entity(),
-                    operation.as_str(),
-                    payload.to_string(),
-                    now
-                ])?;
+                insert.execute(params![command.entity(), operation.as_str(), payload.to_string(), now])?;
             }
         }
         tx.commit()
@@ -90,9 +83,7 @@ impl SqliteOutbox {
     /// Total failed attempts over all entries.
     pub fn failed_attempts(&self) -> rusqlite::Result<i64> {
         let conn = self.conn.lock().unwrap();
-        conn.query_row("SELECT coalesce(sum(attempts), 0) FROM outbox", [], |row| {
-            row.get(0)
-        })
+        conn.query_row("SELECT coalesce(sum(attempts), 0) FROM outbox", [], |row| row.get(0))
     }
 }
 
@@ -125,48 +116,24 @@ impl OutboxStore for SqliteOutbox {
             .collect::<Result<Vec<_>, _>>()
             .map_err(store_error)?;
         rows.into_iter()
-            .map(
-                |(id, entity, operation, payload, created_at_ms, attempts, retry_at_ms)| {
-                    let operation = Operation::parse(&operation).ok_or_else(|| {
-                        StoreError(format!("entry {id}: unknown operation {operation:?}").into())
-                    })?;
-                    let payload = serde_json::from_str(&payload).map_err(StoreError::new)?;
-                    Ok(OutboxEntry {
-                        id,
-                        entity,
-                        operation,
-                        payload,
-                        created_at_ms,
-                        attempts,
-                        retry_at_ms,
-                    })
-                },
-            )
+            .map(|(id, entity, operation, payload, created_at_ms, attempts, retry_at_ms)| {
+                let operation = Operation::parse(&operation)
+                    .ok_or_else(|| StoreError(format!("entry {id}: unknown operation {operation:?}").into()))?;
+                let payload = serde_json::from_str(&payload).map_err(StoreError::new)?;
+                Ok(OutboxEntry { id, entity, operation, payload, created_at_ms, attempts, retry_at_ms })
+            })
             .collect()
     }
 
     fn mark_done(&self, id: i64) -> Result<(), StoreError> {
         let conn = self.conn.lock().unwrap();
-        conn.execute(
-            "UPDATE outbox SET state = 'done', last_error = NULL WHERE id = ?1",
-            params![id],
-        )
-        .map_err(store_error)?;
+        conn.execute("UPDATE outbox SET state = 'done', last_error = NULL WHERE id = ?1", params![id]).map_err(store_error)?;
         Ok(())
     }
 
-    fn mark_failed(
-        &self,
-        id: i64,
-        error: &str,
-        retry_at_ms: Option<i64>,
-    ) -> Result<(), StoreError> {
+    fn mark_failed(&self, id: i64, error: &str, retry_at_ms: Option<i64>) -> Result<(), StoreError> {
         let conn = self.conn.lock().unwrap();
-        let state = if retry_at_ms.is_some() {
-            "pending"
-        } else {
-            "given_up"
-        };
+        let state = if retry_at_ms.is_some() { "pending" } else { "given_up" };
         conn.execute(
             "UPDATE outbox SET state = ?1, attempts = attempts + 1, retry_at_ms = ?2, last_error = ?3 WHERE id = ?4",
             params![state, retry_at_ms, error, id],
