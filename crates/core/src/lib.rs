@@ -36,4 +36,4 @@ pub mod validate;
 pub use error::{Conflict, ErrorCode, StoreError, UiError};
 pub use model::*;
 pub use money::Fen;
-pub use store::Store;
+pub use store::{Store, StoredScene};

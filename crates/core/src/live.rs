@@ -91,6 +91,8 @@ pub enum LiveMarkerKind {
     Manual,
     /// A line-up item taken off the shopping bag (下架), e.g. when it sold out.
     TakeOff,
+    /// A scene goes on air (its name is the label).
+    Scene,
 }
 
 impl LiveMarkerKind {
@@ -101,6 +103,7 @@ impl LiveMarkerKind {
             LiveMarkerKind::Segment => "segment",
             LiveMarkerKind::Manual => "manual",
             LiveMarkerKind::TakeOff => "takeOff",
+            LiveMarkerKind::Scene => "scene",
         }
     }
 
@@ -111,6 +114,7 @@ impl LiveMarkerKind {
             "segment" => Some(LiveMarkerKind::Segment),
             "manual" => Some(LiveMarkerKind::Manual),
             "takeOff" => Some(LiveMarkerKind::TakeOff),
+            "scene" => Some(LiveMarkerKind::Scene),
             _ => None,
         }
     }
@@ -127,6 +131,9 @@ pub struct OnAirState {
     pub caption: Option<String>,
     /// Taken off the bag (下架), in the order they were: never put on air again.
     pub taken_off: Vec<LineupItemId>,
+    /// The scene on air, by name; `None` when the camera fills the picture.
+    #[serde(default)]
+    pub scene: Option<String>,
 }
 
 /// A moment in the recording.

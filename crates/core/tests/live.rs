@@ -321,6 +321,7 @@ fn the_on_air_state_is_kept_at_each_step_and_survives_a_crash() {
         assert!(matches!(store.put_on_air(session.id, items[1].id, 3_000), Err(StoreError::Conflict(Conflict::TakenOff))));
         store.set_caption(broadcast.id, Some("今晚包邮")).unwrap();
         store.set_overlay_visible(broadcast.id, false).unwrap();
+        store.put_scene_on_air(session.id, "人+商品特写", 2_200).unwrap();
         (broadcast, items)
         // Dropped with the session live, as a kill leaves it.
     };
@@ -329,7 +330,7 @@ fn the_on_air_state_is_kept_at_each_step_and_survives_a_crash() {
     let state = store.on_air_state(broadcast.id).unwrap();
     assert_eq!(
         state,
-        OnAirState { on_air_item: Some(items[0].id), overlay_visible: false, caption: Some("今晚包邮".into()), taken_off: vec![items[1].id] }
+        OnAirState { on_air_item: Some(items[0].id), overlay_visible: false, caption: Some("今晚包邮".into()), taken_off: vec![items[1].id], scene: Some("人+商品特写".into()) }
     );
     // Resuming keeps it; putting a product on air clears the caption typed for the last one.
     store.retire_interrupted(interrupted[0].id, Some(3_000)).unwrap();
@@ -339,7 +340,11 @@ fn the_on_air_state_is_kept_at_each_step_and_survives_a_crash() {
     assert_eq!(store.on_air_state(broadcast.id).unwrap().caption, None);
     // The take-off and the pin reached the outbox with their markers.
     let markers = store.markers(interrupted[0].id).unwrap();
-    assert_eq!(markers.iter().map(|m| m.kind).collect::<Vec<_>>(), vec![LiveMarkerKind::Product, LiveMarkerKind::TakeOff]);
+    assert_eq!(
+        markers.iter().map(|m| m.kind).collect::<Vec<_>>(),
+        vec![LiveMarkerKind::Product, LiveMarkerKind::TakeOff, LiveMarkerKind::Scene]
+    );
+    assert_eq!(markers[2].label, "人+商品特写");
     // A normal end clears it: the next go-live has the whole line-up for sale.
     store.end_session(resumed.id, "", Some(1_000)).unwrap();
     let cleared = store.on_air_state(broadcast.id).unwrap();
@@ -367,4 +372,21 @@ fn a_session_interrupted_before_the_upgrade_resumes_with_its_take_offs() {
     let state = store.on_air_state(broadcast.id).unwrap();
     assert_eq!(state.on_air_item, Some(items[0].id));
     assert_eq!(state.taken_off, vec![items[1].id]);
+}
+
+#[test]
+fn scenes_are_kept_by_name_replaced_and_deleted_with_what_undo_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    assert!(store.scenes().unwrap().is_empty());
+    store.save_scene("竖屏带货", r#"{"name":"竖屏带货"}"#).unwrap();
+    store.save_scene("左右对比", r#"{"name":"左右对比"}"#).unwrap();
+    store.save_scene("竖屏带货", r#"{"name":"竖屏带货","v":2}"#).unwrap();
+    let names: Vec<String> = store.scenes().unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names.len(), 2);
+    let deleted = store.delete_scene("竖屏带货").unwrap();
+    assert_eq!(deleted.body, r#"{"name":"竖屏带货","v":2}"#, "the latest version comes back for undo");
+    assert!(matches!(store.delete_scene("竖屏带货"), Err(StoreError::NotFound { .. })));
+    store.save_scene(&deleted.name, &deleted.body).unwrap();
+    assert_eq!(store.scenes().unwrap().len(), 2);
 }

@@ -142,15 +142,15 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT on_air_item_id, overlay_visible, caption FROM live_state WHERE broadcast_id = ?1",
+                "SELECT on_air_item_id, overlay_visible, caption, scene FROM live_state WHERE broadcast_id = ?1",
                 params![broadcast.0],
-                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?)),
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?)),
             )
             .optional()?;
         let mut stmt = self.conn.prepare_cached("SELECT lineup_item_id FROM live_taken_off WHERE broadcast_id = ?1 ORDER BY at, lineup_item_id")?;
         let taken_off = stmt.query_map(params![broadcast.0], |r| r.get::<_, i64>(0).map(LineupItemId))?.collect::<Result<Vec<_>, _>>()?;
-        let (on_air_item, overlay_visible, caption) = row.unwrap_or((None, true, None));
-        Ok(OnAirState { on_air_item: on_air_item.map(LineupItemId), overlay_visible, caption, taken_off })
+        let (on_air_item, overlay_visible, caption, scene) = row.unwrap_or((None, true, None, None));
+        Ok(OnAirState { on_air_item: on_air_item.map(LineupItemId), overlay_visible, caption, taken_off, scene })
     }
 
     /// Puts a line-up item on air, in one transaction: the product marker, the pin on the
@@ -376,7 +376,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<Result<LiveSession, Store
 /// Inserts a marker, and queues what the platform hears of it: a product on air is pinned
 /// (讲解), a product taken off (下架) leaves the shopping bag.
 #[allow(clippy::too_many_arguments)]
-fn insert_marker(
+pub(super) fn insert_marker(
     tx: &rusqlite::Transaction<'_>,
     session: SessionId,
     broadcast: BroadcastId,

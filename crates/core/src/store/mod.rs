@@ -11,6 +11,8 @@ mod products;
 mod team;
 pub use team::CatalogChange;
 mod room;
+mod scenes;
+pub use scenes::StoredScene;
 mod course;
 pub use course::CourseAttempt;
 pub use room::{ANNOUNCEMENT, CAPTION};
@@ -44,6 +46,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/012_live_state.sql"),
     include_str!("../../migrations/013_archive_job.sql"),
     include_str!("../../migrations/014_retired_sku.sql"),
+    include_str!("../../migrations/015_scene.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
