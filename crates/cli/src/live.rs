@@ -38,6 +38,9 @@ pub struct RunArgs {
     /// RTMP(S) ingest URL with stream key; the key is never printed.
     #[arg(long, env = "ANCHORDESK_PUSH_URL", hide_env_values = true)]
     push: Option<String>,
+    /// The scene to go on air with (a layout or a saved scene; see `anchordesk scenes list`).
+    #[arg(long)]
+    scene: Option<String>,
     #[command(flatten)]
     pace: Pace,
 }
@@ -58,6 +61,10 @@ pub struct Pace {
     /// Line-up positions (1 = first) to take off the bag (下架) after they have been on air.
     #[arg(long = "take-off", value_name = "POSITION")]
     take_off: Vec<usize>,
+    /// Scenes to switch to on air, one after each product, in the order given (same canvas
+    /// as the scene gone live with).
+    #[arg(long = "switch-scene", value_name = "NAME")]
+    switch_scene: Vec<String>,
 }
 
 /// The CLI's surroundings: no devices or platform link; progress on standard error.
@@ -107,7 +114,7 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
     let desk = LiveDesk::start(Arc::new(std::sync::Mutex::new(store)), data_dir.to_path_buf(), around);
     let result = match command {
         LiveCommand::Run(args) => desk
-            .go_live(GoLive { broadcast_id: BroadcastId(args.broadcast), rehearsal: args.rehearsal, push_url: args.push })
+            .go_live(GoLive { broadcast_id: BroadcastId(args.broadcast), rehearsal: args.rehearsal, push_url: args.push, scene: args.scene })
             .map_err(anyhow::Error::from)
             .and_then(|status| through_the_lineup(&desk, status, &args.pace)),
         LiveCommand::Resume(args) => desk
@@ -130,8 +137,13 @@ fn through_the_lineup(desk: &LiveDesk, mut status: LiveStatus, pace: &Pace) -> a
     if status.on_air.is_none() {
         status = desk.product(1, None)?;
     }
+    let mut scenes = pace.switch_scene.iter();
     loop {
         std::thread::sleep(Duration::from_secs(pace.each));
+        if let Some(name) = scenes.next() {
+            status = desk.scene(name.clone())?;
+            eprintln!("scene: {name}");
+        }
         let on_air = status.on_air.map(|i| i as usize);
         if let Some(index) = on_air
             && take_off.contains(&status.lineup[index].id)

@@ -111,7 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Record(args) => record::run(args),
         Command::Clips(args) => clips::run(args),
         Command::Devices(args) => record::run_devices(args),
-        Command::Scenes(command) => scenes::run(command),
+        Command::Scenes(command) => scenes::run(&data_dir, command),
         Command::Encoders(args) => record::run_encoders(args),
         Command::Lint(mut args) => {
             // The team's rules of this data directory apply, as in the window.

@@ -9,16 +9,22 @@ use anyhow::{Context, bail};
 /// `anchordesk scenes …`
 #[derive(clap::Subcommand, Debug)]
 pub enum ScenesCommand {
-    /// The layouts to start from, with their canvas and what they show.
+    /// The layouts to start from and the scenes saved in this data directory.
     List,
-    /// A layout (or a scene file) as JSON, to save, edit and pass to `record --scene FILE`.
+    /// A layout, a saved scene or a scene file as JSON, to edit and pass to
+    /// `record --scene FILE` or `scenes save`.
     Show {
         /// A layout (`single`, `pip`, `split`, `portrait`, or 单机位, 人+商品特写, 左右分屏,
-        /// 竖屏全身) or a scene file.
+        /// 竖屏全身), a saved scene's name, or a scene file.
         scene: String,
         #[command(flatten)]
         options: SceneOptions,
     },
+    /// Saves a scene file into the library under its name (the window's Settings → Scenes
+    /// and `live run --scene` use it).
+    Save { file: std::path::PathBuf },
+    /// Deletes a saved scene.
+    Delete { name: String },
 }
 
 /// How a layout is turned into a scene.
@@ -103,24 +109,40 @@ pub fn scene_from(spec: &str, options: &SceneOptions) -> anyhow::Result<Scene> {
 }
 
 /// Runs `anchordesk scenes`.
-pub fn run(command: ScenesCommand) -> anyhow::Result<u8> {
+pub fn run(data_dir: &Path, command: ScenesCommand) -> anyhow::Result<u8> {
     match command {
         ScenesCommand::List => {
             for layout in Layout::ALL {
                 let (w, h) = layout.default_canvas();
-                println!(
-                    "{}\t{}\t{w}x{h}\t{}",
-                    layout.key(),
-                    layout.name_zh(),
-                    layout.describe()
-                );
+                println!("{}\t{}\t{w}x{h}\t{}", layout.key(), layout.name_zh(), layout.describe());
+            }
+            let store = crate::open_store(data_dir)?;
+            for entry in anchordesk_live::scenes::library(&store)?.into_iter().filter(|e| !e.builtin) {
+                let s = entry.scene;
+                println!("saved\t{}\t{}x{}\t{} layers", s.name, s.width, s.height, s.layers.len());
             }
         }
         ScenesCommand::Show { scene, options } => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&scene_from(&scene, &options)?)?
-            );
+            let store = crate::open_store(data_dir)?;
+            let saved = anchordesk_live::scenes::library(&store)?.into_iter().find(|e| !e.builtin && e.scene.name == scene);
+            let scene = match saved {
+                Some(entry) => entry.scene,
+                None => scene_from(&scene, &options)?,
+            };
+            println!("{}", serde_json::to_string_pretty(&scene)?);
+        }
+        ScenesCommand::Save { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let scene = Scene::from_json(&text).with_context(|| format!("the scene file {}", file.display()))?;
+            let name = scene.name.clone();
+            let mut store = crate::open_store(data_dir)?;
+            anchordesk_live::scenes::save(&mut store, scene).with_context(|| format!("saving the scene {name:?}"))?;
+            println!("saved {name}");
+        }
+        ScenesCommand::Delete { name } => {
+            let mut store = crate::open_store(data_dir)?;
+            anchordesk_live::scenes::delete(&mut store, &name).with_context(|| format!("deleting the scene {name:?}"))?;
+            println!("deleted {name}");
         }
     }
     Ok(0)

@@ -60,3 +60,44 @@ fn an_interrupted_broadcast_resumes_from_the_cli_with_its_take_off() {
     let on_air: Vec<&str> = report["markers"].as_array().unwrap().iter().filter(|m| m["kind"] == "product").map(|m| m["sku"].as_str().unwrap()).collect();
     assert_eq!(on_air, vec!["SAMPLE-ORANGE-5KG", "SAMPLE-WALNUT-1KG"]);
 }
+
+#[test]
+fn a_rehearsal_goes_on_air_in_a_saved_portrait_scene_and_switches_scenes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (broadcast, _) = ready(dir.path());
+    // A portrait picture-in-picture saved under the team's own name, and a portrait single.
+    let pip = anchordesk(dir.path(), &["scenes", "show", "pip", "--canvas", "1080x1920", "--close-up", "#FF8800"]);
+    assert!(pip.status.success(), "{}", String::from_utf8_lossy(&pip.stderr));
+    let mut scene: serde_json::Value = serde_json::from_slice(&pip.stdout).unwrap();
+    scene["name"] = "竖屏特写".into();
+    let file = dir.path().join("mine.json");
+    std::fs::write(&file, serde_json::to_vec(&scene).unwrap()).unwrap();
+    let saved = anchordesk(dir.path(), &["scenes", "save", file.to_str().unwrap()]);
+    assert!(saved.status.success(), "{}", String::from_utf8_lossy(&saved.stderr));
+    let listed = String::from_utf8_lossy(&anchordesk(dir.path(), &["scenes", "list"]).stdout).into_owned();
+    assert!(listed.contains("saved\t竖屏特写\t1080x1920\t2 layers"), "{listed}");
+
+    let output = anchordesk(
+        dir.path(),
+        &["live", "run", &broadcast.0.to_string(), "--rehearsal", "--each", "1", "--scene", "竖屏特写", "--switch-scene", "竖屏全身", "--switch-scene", "竖屏特写"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let scenes: Vec<&str> =
+        report["markers"].as_array().unwrap().iter().filter(|m| m["kind"] == "scene").map(|m| m["label"].as_str().unwrap()).collect();
+    assert_eq!(scenes, vec!["竖屏特写", "竖屏全身", "竖屏特写"], "each scene on air is a marker in the report");
+    let recording = report["session"]["recordingPath"].as_str().unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", recording])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "1080,1920");
+
+    // A landscape scene cannot be switched to on a portrait picture; a deleted scene is gone.
+    let refused = anchordesk(dir.path(), &["live", "run", &broadcast.0.to_string(), "--rehearsal", "--each", "1", "--scene", "竖屏特写", "--switch-scene", "单机位"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("keeps the canvas"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(anchordesk(dir.path(), &["scenes", "delete", "竖屏特写"]).status.success());
+    assert!(!String::from_utf8_lossy(&anchordesk(dir.path(), &["scenes", "list"]).stdout).contains("竖屏特写"));
+}

@@ -186,7 +186,8 @@ fn free_port() -> u16 {
 
 #[test]
 fn scenes_are_listed_shown_and_recorded_from_a_file_on_a_portrait_canvas() {
-    let list = anchordesk().args(["scenes", "list"]).output().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let list = anchordesk().arg("--data-dir").arg(dir.path()).args(["scenes", "list"]).output().unwrap();
     let listed = String::from_utf8_lossy(&list.stdout);
     assert!(list.status.success());
     for name in ["单机位", "人+商品特写", "左右分屏", "竖屏全身"] {

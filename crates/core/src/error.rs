@@ -57,6 +57,10 @@ pub enum Conflict {
     /// test picture or tone to real viewers.
     #[error("{} not connected: the test {} would go to a real platform", if *.camera { "the camera is" } else { "the microphone is" }, if *.camera { "picture" } else { "tone" })]
     TestSourceOnRealPlatform { camera: bool, microphone: bool },
+    /// A scene switch on air must keep the canvas of the picture on air (or the broadcast
+    /// went on air without a scene).
+    #[error("scene {scene:?} is {asked}, the picture on air is {on_air}; a switch on air keeps the canvas")]
+    SceneCanvas { scene: String, asked: String, on_air: String },
 }
 
 impl Conflict {
@@ -70,6 +74,7 @@ impl Conflict {
             Conflict::EmptyLineup => ErrorCode::EmptyLineup,
             Conflict::PracticePlatformNeeded => ErrorCode::PracticePlatformNeeded,
             Conflict::TestSourceOnRealPlatform { .. } => ErrorCode::TestSourceOnRealPlatform,
+            Conflict::SceneCanvas { .. } => ErrorCode::SceneCanvas,
         }
     }
 }
@@ -97,6 +102,7 @@ pub enum ErrorCode {
     EmptyLineup,
     PracticePlatformNeeded,
     TestSourceOnRealPlatform,
+    SceneCanvas,
 }
 
 impl StoreError {

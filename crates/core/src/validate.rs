@@ -24,6 +24,8 @@ pub enum FieldErrorCode {
     BadDateTime,
     DuplicateSku,
     UnknownValue,
+    /// The name is taken (by a built-in, or by another entry).
+    Taken,
 }
 
 /// One refused field: which, why, and the value that was refused.
@@ -57,6 +59,7 @@ impl fmt::Display for FieldError {
             FieldErrorCode::BadDateTime => "is not a date and time like 2026-12-01T19:30",
             FieldErrorCode::DuplicateSku => "is already used by another product",
             FieldErrorCode::UnknownValue => "is not one of the known values",
+            FieldErrorCode::Taken => "is already taken",
         };
         write!(f, "{} {:?} {}", self.field, self.value, what)
     }

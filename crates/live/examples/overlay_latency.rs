@@ -37,7 +37,7 @@ fn main() {
     let (broadcast, _) = testkit::ready_broadcast(&mut store, &spec);
     let fps = store.capture_settings().expect("settings").fps.max(1) as f64;
     let desk = LiveDesk::start(Arc::new(Mutex::new(store)), dir.path().to_path_buf(), Arc::new(Bench));
-    desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).expect("on air");
+    desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None, scene: None }).expect("on air");
     std::thread::sleep(Duration::from_secs(2));
     let mut latencies = Vec::new();
     for round in 0..30 {

@@ -28,6 +28,8 @@ struct Run {
     forwarder: Option<std::thread::JoinHandle<()>>,
     /// Pushes the live room and a rehearsal's reminders; joined at stop.
     follower: Option<crate::follow::Follower>,
+    /// The canvas of the scene on air; `None` when the broadcast went on air without one.
+    canvas: Option<(u32, u32)>,
 }
 
 pub(crate) struct Actor {
@@ -69,6 +71,13 @@ impl Actor {
             Command::Overlay { visible } => self.overlay(visible).map(status),
             Command::Caption { text } => self.caption(text).map(Answer::Reply),
             Command::Marker { label } => self.marker(&label).map(|_| Answer::Done),
+            Command::Scene { name } => self.scene(&name).map(status),
+            Command::ReconnectPush { index } => {
+                let run = self.on_air()?;
+                let index = usize::try_from(index).map_err(|_| StoreError::NotFound { entity: "pushDestination", id: index as i64 })?;
+                run.handle.reconnect_now(index).map_err(|_| StoreError::NotFound { entity: "pushDestination", id: index as i64 })?;
+                Ok(Answer::Done)
+            }
             Command::Reply { comment_seq, text } => self.reply(comment_seq, &text).map(Answer::Reply),
             Command::Status => self.status().map(status),
             Command::Stop => self.stop().map(|r| Answer::Stopped(Box::new(r))),
@@ -88,8 +97,12 @@ impl Actor {
 
     fn status(&self) -> Result<LiveStatus, LiveError> {
         let run = self.on_air()?;
-        let lineup = self.with_store(|store| store.lineup(run.session.broadcast_id))?;
-        Ok(crate::status(&run.session, lineup, &run.state, &run.push))
+        let (lineup, library) = self.with_store(|store| Ok((store.lineup(run.session.broadcast_id)?, crate::scenes::library(store)?)))?;
+        let scenes = match run.canvas {
+            Some(canvas) => library.into_iter().filter(|e| (e.scene.width, e.scene.height) == canvas).map(|e| e.scene.name).collect(),
+            None => Vec::new(),
+        };
+        Ok(crate::status(&run.session, lineup, &run.state, &run.push, scenes))
     }
 
     fn publish_status(&self) -> Result<LiveStatus, LiveError> {
@@ -102,7 +115,7 @@ impl Actor {
         if self.run.is_some() {
             return Err(LiveError::conflict(Conflict::AlreadyLive));
         }
-        let GoLive { broadcast_id, rehearsal, push_url } = request;
+        let GoLive { broadcast_id, rehearsal, push_url, scene } = request;
         let typed = match push_url.filter(|url| !url.trim().is_empty()) {
             Some(url) => Some(StreamUrl::parse(&url).map_err(|err| LiveError::PushUrl(err.to_string()))?),
             None => None,
@@ -116,10 +129,19 @@ impl Actor {
         // The devices as they are now: a camera or microphone that is missing becomes the
         // test picture or tone, which must never reach real viewers.
         let settings = self.with_store(|store| store.capture_settings())?;
-        let config = crate::devices::config_for(&settings, &path);
+        let mut config = crate::devices::config_for(&settings, &path);
+        // The scene asked for, or (resuming) the one that was on air.
+        let scene_name = match scene {
+            Some(name) => Some(name),
+            None => self.with_store(|store| store.on_air_state(broadcast_id))?.scene,
+        };
+        if let Some(name) = &scene_name {
+            config.scene = Some(self.with_store(|store| crate::scenes::find(store, name))?);
+        }
         let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some();
         if real_platform && !rehearsal {
-            let camera = matches!(config.video_source, anchordesk_capture::VideoSource::Test);
+            let test_layer = config.scene.iter().flat_map(|s| &s.layers).any(|l| l.source == anchordesk_capture::LayerSource::Test);
+            let camera = test_layer || matches!(config.video_source, anchordesk_capture::VideoSource::Test);
             let microphone = matches!(config.audio_source, anchordesk_capture::AudioSource::Test);
             if camera || microphone {
                 return Err(LiveError::conflict(Conflict::TestSourceOnRealPlatform { camera, microphone }));
@@ -153,7 +175,7 @@ impl Actor {
         };
 
         self.around.release_devices();
-        let mut config = config;
+        let canvas = config.scene.as_ref().map(|s| (s.width, s.height));
         config.pushes = push.into_iter().collect();
         // The ingest may come back later; the recording never waits for it.
         config.start_push_offline = true;
@@ -182,7 +204,12 @@ impl Actor {
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
         let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
         let follower = Some(crate::follow::start(session.clone(), sources));
-        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, ..state }, card: None, forwarder, follower });
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas });
+        if let Some(name) = scene_name {
+            // The scene is on air from media time 0: its marker and the state a restart reads.
+            self.with_store(|store| store.put_scene_on_air(session_id, &name, 0))?;
+            self.run.as_mut().expect("on air").state.scene = Some(name);
+        }
         // Resumed after a crash: the same item goes on air again (a marker in the new
         // recording, the card on the picture), then the caption typed before, if any.
         if let Some(item) = resumed_item {
@@ -233,6 +260,24 @@ impl Actor {
         self.show()?;
         self.around.product_on_air(item.id);
         Ok(())
+    }
+
+    /// Switches scenes on air: the canvas must stay; written to the store (marker, state)
+    /// before the picture changes.
+    fn scene(&mut self, name: &str) -> Result<LiveStatus, LiveError> {
+        let scene = self.with_store(|store| crate::scenes::find(store, name))?;
+        let run = self.on_air()?;
+        let asked = (scene.width, scene.height);
+        if run.canvas != Some(asked) {
+            let on_air = run.canvas.map_or("the camera alone (no scene)".to_owned(), |(w, h)| format!("{w}x{h}"));
+            return Err(LiveError::conflict(Conflict::SceneCanvas { scene: scene.name, asked: format!("{}x{}", asked.0, asked.1), on_air }));
+        }
+        let (session_id, media_ms) = (run.session.id, run.handle.media_time().as_millis() as i64);
+        self.with_store(|store| store.put_scene_on_air(session_id, name, media_ms))?;
+        let run = self.run.as_mut().expect("on air");
+        run.handle.set_scene(&scene).map_err(|err| LiveError::Capture(err.to_string()))?;
+        run.state.scene = Some(scene.name);
+        self.publish_status()
     }
 
     fn product(&mut self, step: i32, index: Option<i32>) -> Result<LiveStatus, LiveError> {
@@ -415,7 +460,7 @@ impl Actor {
         }
         let duration = elapsed_until_last_write(Path::new(&session.recording_path), &session.started_at);
         self.finish(session_id, duration, move |store| store.retire_interrupted(session_id, duration).map(|_| ()))?;
-        self.go_live(GoLive { broadcast_id: session.broadcast_id, rehearsal: session.rehearsal, push_url: None })
+        self.go_live(GoLive { broadcast_id: session.broadcast_id, rehearsal: session.rehearsal, push_url: None, scene: None })
     }
 }
 

@@ -18,6 +18,7 @@ mod actor;
 pub mod devices;
 mod follow;
 pub mod preflight;
+pub mod scenes;
 
 pub use follow::{DuePrompt, PromptsUpdate, RoomUpdate, due_prompts};
 
@@ -58,6 +59,11 @@ pub struct LiveStatus {
     pub overlay_visible: bool,
     pub caption: Option<String>,
     pub taken_off: Vec<LineupItemId>,
+    /// The scene on air; `None` when the camera fills the picture.
+    pub scene: Option<String>,
+    /// The scenes that can be switched to on air (same canvas), in library order; empty
+    /// without a scene.
+    pub scenes: Vec<String>,
 }
 
 /// What stopping produced: the report and the per-product clips (切片).
@@ -87,6 +93,9 @@ pub struct GoLive {
     pub rehearsal: bool,
     /// An ingest URL typed by the team instead of the platform's (the key is never logged).
     pub push_url: Option<String>,
+    /// The scene to go on air with, by name (see [`scenes`]); `None`: the camera fills the
+    /// picture, or, when resuming, the scene that was on air.
+    pub scene: Option<String>,
 }
 
 /// The messages the actor takes, answered in the order they were sent.
@@ -103,6 +112,11 @@ pub enum Command {
     Caption { text: String },
     /// A manual marker at the current media time.
     Marker { label: String },
+    /// Another scene on air (same canvas), by name.
+    Scene { name: String },
+    /// A push destination (its index in [`anchordesk_capture::Stats::destinations`]) tries
+    /// to connect at once instead of waiting out its backoff.
+    ReconnectPush { index: i32 },
     /// A reply to a viewer's comment (`comment_seq` 0: an announcement to the room).
     Reply { comment_seq: i64, text: String },
     Status,
@@ -288,6 +302,16 @@ impl LiveDesk {
         self.status_of(Command::Resume { session })
     }
 
+    /// Switches to the scene `name` on air (same canvas); a marker in the report.
+    pub fn scene(&self, name: String) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::Scene { name })
+    }
+
+    /// Makes push destination `index` try to connect at once.
+    pub fn reconnect_push(&self, index: i32) -> Result<(), LiveError> {
+        self.ask(Command::ReconnectPush { index }).map(|_| ())
+    }
+
     pub fn marker(&self, label: String) -> Result<(), LiveError> {
         self.ask(Command::Marker { label }).map(|_| ())
     }
@@ -351,7 +375,7 @@ impl LiveDesk {
 }
 
 /// The on-air state as the console shows it, from the store's [`OnAirState`].
-fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, push: &PushPlan) -> LiveStatus {
+fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, push: &PushPlan, scenes: Vec<String>) -> LiveStatus {
     let on_air = state.on_air_item.and_then(|item| lineup.iter().position(|i| i.id == item)).map(|i| i as i32);
     LiveStatus {
         session: session.clone(),
@@ -362,5 +386,7 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         overlay_visible: state.overlay_visible,
         caption: state.caption.clone(),
         taken_off: state.taken_off.clone(),
+        scene: state.scene.clone(),
+        scenes,
     }
 }

@@ -95,11 +95,11 @@ fn on_disk(dir: &std::path::Path, broadcast: BroadcastId) -> OnAirState {
 fn a_broadcast_runs_through_the_actor_and_each_step_is_on_disk_before_the_answer() {
     let (dir, store, around, desk) = desk();
     let broadcast = ready(&mut store.lock().unwrap());
-    let status = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).unwrap();
+    let status = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None, scene: None }).unwrap();
     assert_eq!(status.push, PushPlan::Rehearsal);
     assert_eq!(status.on_air, None);
     assert!(matches!(
-        desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }),
+        desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None, scene: None }),
         Err(LiveError::Store(StoreError::Conflict(Conflict::AlreadyLive)))
     ));
 
@@ -150,7 +150,7 @@ fn while_on_air_the_room_is_pulled_and_only_what_is_new_is_pushed() {
     let (_dir, store, around, desk) = desk();
     let _ = around.store.set(store.clone());
     let broadcast = ready(&mut store.lock().unwrap());
-    let status = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).unwrap();
+    let status = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None, scene: None }).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(3500));
     let stopped = desk.stop().unwrap();
     let rooms = around.rooms.lock().unwrap().clone();
@@ -216,14 +216,14 @@ fn the_test_picture_and_tone_never_go_to_a_real_platform() {
         anchordesk_desk_sync::save_platform_settings(&store, Some(&settings)).unwrap();
         broadcast
     };
-    let refused = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: false, push_url: None });
+    let refused = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: false, push_url: None, scene: None });
     assert!(
         matches!(refused, Err(LiveError::Store(StoreError::Conflict(Conflict::TestSourceOnRealPlatform { camera: true, microphone: true })))),
         "{refused:?}"
     );
     assert!(store.lock().unwrap().sessions(broadcast.id).unwrap().is_empty(), "nothing was started");
     // A rehearsal stays on the desk (the platform hears nothing): allowed.
-    let rehearsal = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None }).unwrap();
+    let rehearsal = desk.go_live(GoLive { broadcast_id: broadcast.id, rehearsal: true, push_url: None, scene: None }).unwrap();
     assert!(rehearsal.session.platform_silent);
     desk.stop().unwrap();
     desk.shutdown();

@@ -180,6 +180,7 @@ export const en: Record<MessageKey, string> = {
   'fieldError.badDateTime': 'Enter a date and time',
   'fieldError.duplicateSku': 'Another product already uses this SKU',
   'fieldError.unknownValue': 'Not a known value',
+  'fieldError.taken': 'This name is taken',
 
   'error.notADatabaseTitle': 'The data file cannot be opened',
   'error.notADatabaseBody': '{path} is not an AnchorDesk database (it may be damaged or overwritten by another program). We did not change it. Restore it from a backup, or move it away and restart: the app will create a new, empty database.',

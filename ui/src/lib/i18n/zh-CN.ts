@@ -179,6 +179,7 @@ export const zhCN = {
   'fieldError.badDateTime': '请填写日期和时间',
   'fieldError.duplicateSku': '该货号已被其他商品使用',
   'fieldError.unknownValue': '无法识别的取值',
+  'fieldError.taken': '该名称已被占用',
 
   'error.notADatabaseTitle': '无法打开数据文件',
   'error.notADatabaseBody': '{path} 不是主播工作台的数据库（可能已损坏或被其他程序覆盖）。我们没有修改它。请从备份恢复该文件，或将它移走后重新启动，应用会新建一个空数据库。',

@@ -1,0 +1,112 @@
+//! The desk's scenes: the four layouts to start from (built in, not editable) and the
+//! scenes a team saved, kept in the store as the capture crate's JSON.
+
+use anchordesk_capture::{LayerSource, Layout, Scene};
+use anchordesk_core::validate::{FieldError, FieldErrorCode};
+use anchordesk_core::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// A scene of the library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SceneEntry {
+    /// Built-in layouts cannot be changed or deleted; save a copy under another name.
+    pub builtin: bool,
+    pub scene: Scene,
+}
+
+/// The built-in layouts, the close-up filled with the test pattern until a team's own
+/// scene names a picture or a second camera.
+pub fn builtins() -> Vec<Scene> {
+    Layout::ALL.into_iter().map(|layout| layout.scene(layout.default_canvas(), LayerSource::Test)).collect()
+}
+
+/// The built-in layouts, then the saved scenes by name (one that no longer reads is left
+/// out with a warning).
+pub fn library(store: &Store) -> Result<Vec<SceneEntry>, StoreError> {
+    let mut entries: Vec<SceneEntry> = builtins().into_iter().map(|scene| SceneEntry { builtin: true, scene }).collect();
+    for stored in store.scenes()? {
+        match serde_json::from_str::<Scene>(&stored.body) {
+            Ok(scene) => entries.push(SceneEntry { builtin: false, scene: Scene { name: stored.name, ..scene } }),
+            Err(err) => tracing::warn!(name = %stored.name, %err, "a stored scene does not read; left out"),
+        }
+    }
+    Ok(entries)
+}
+
+/// The scene called `name`.
+pub fn find(store: &Store, name: &str) -> Result<Scene, StoreError> {
+    library(store)?
+        .into_iter()
+        .find(|entry| entry.scene.name == name)
+        .map(|entry| entry.scene)
+        .ok_or(StoreError::NotFound { entity: "scene", id: 0 })
+}
+
+/// Saves a team's scene (a new one, or a new version of one saved before); returns the
+/// library. Refused: no name, a built-in's name, or a scene the pipeline could not run.
+pub fn save(store: &mut Store, mut scene: Scene) -> Result<Vec<SceneEntry>, StoreError> {
+    scene.name = scene.name.trim().to_owned();
+    let refuse = |field: &str, code, value: &str| Err(StoreError::Invalid(vec![FieldError::new(field, code, value)]));
+    if scene.name.is_empty() {
+        return refuse("name", FieldErrorCode::Required, "");
+    }
+    if scene.name.chars().count() > 40 {
+        return refuse("name", FieldErrorCode::TooLong, &scene.name);
+    }
+    if builtins().iter().any(|b| b.name == scene.name) {
+        return refuse("name", FieldErrorCode::Taken, &scene.name);
+    }
+    if let Err(err) = scene.validate() {
+        return refuse("layers", FieldErrorCode::UnknownValue, &err.to_string());
+    }
+    let body = serde_json::to_string(&scene).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+    store.save_scene(&scene.name, &body)?;
+    library(store)
+}
+
+/// Deletes a team's scene; returns it, so the window can offer undo.
+pub fn delete(store: &mut Store, name: &str) -> Result<Scene, StoreError> {
+    if builtins().iter().any(|b| b.name == name) {
+        return Err(StoreError::Invalid(vec![FieldError::new("name", FieldErrorCode::Taken, name)]));
+    }
+    let stored = store.delete_scene(name)?;
+    serde_json::from_str(&stored.body).map_err(|err| StoreError::Corrupt(err.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_library_keeps_builtins_first_and_refuses_what_would_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let names = |entries: &[SceneEntry]| entries.iter().map(|e| e.scene.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&library(&store).unwrap()), vec!["单机位", "人+商品特写", "左右分屏", "竖屏全身"]);
+        let mut mine = Layout::PictureInPicture.scene((1080, 1920), LayerSource::Color { color: "#FF8800".into() });
+        mine.name = " 竖屏特写 ".into();
+        let after = save(&mut store, mine.clone()).unwrap();
+        assert_eq!(after.last().unwrap().scene.name, "竖屏特写");
+        assert!(!after.last().unwrap().builtin);
+        assert_eq!(find(&store, "竖屏特写").unwrap().height, 1920);
+
+        let code = |r: Result<Vec<SceneEntry>, StoreError>| match r {
+            Err(StoreError::Invalid(fields)) => (fields[0].field.clone(), fields[0].code),
+            other => panic!("{other:?}"),
+        };
+        mine.name = "单机位".into();
+        assert_eq!(code(save(&mut store, mine.clone())), ("name".into(), FieldErrorCode::Taken));
+        mine.name = "  ".into();
+        assert_eq!(code(save(&mut store, mine.clone())), ("name".into(), FieldErrorCode::Required));
+        mine.name = "坏的".into();
+        mine.layers[1].rect.w = 2.0;
+        assert_eq!(code(save(&mut store, mine)), ("layers".into(), FieldErrorCode::UnknownValue));
+
+        let gone = delete(&mut store, "竖屏特写").unwrap();
+        assert_eq!(gone.name, "竖屏特写");
+        assert!(matches!(find(&store, "竖屏特写"), Err(StoreError::NotFound { .. })));
+        assert!(delete(&mut store, "单机位").is_err(), "a built-in stays");
+    }
+}
