@@ -6,6 +6,7 @@ use anchordesk_core::{
     AnchorId, AnchorProfile, Broadcast, BroadcastDraft, BroadcastId, LineupItem, LineupItemId, Product, ProductId,
     Qualification,
 };
+use anchordesk_live::scenes::SceneEntry;
 use serde::Serialize;
 use tauri::State;
 
@@ -76,6 +77,11 @@ crate::state::store_commands! {
     fn restore_lineup_item(item: LineupItem) -> LineupItem = |store| store.restore_lineup_item(&item);
     fn reorder_lineup(broadcast_id: BroadcastId, order: Vec<LineupItemId>) -> Vec<LineupItem> = |store| store.reorder_lineup(broadcast_id, &order);
     fn list_anchors() -> Vec<AnchorProfile> = |store| store.anchors();
+    /// The built-in layouts and the team's saved scenes.
+    fn list_scenes() -> Vec<SceneEntry> = |store| anchordesk_live::scenes::library(store);
+    fn save_scene(scene: anchordesk_capture::Scene) -> Vec<SceneEntry> = |store| anchordesk_live::scenes::save(store, scene);
+    /// Deletes a saved scene; returns it for undo.
+    fn delete_scene(name: String) -> anchordesk_capture::Scene = |store| anchordesk_live::scenes::delete(store, &name);
 }
 
 #[tauri::command]

@@ -127,34 +127,19 @@ pub async fn course_history(state: State<'_, AppState>, student_id: String) -> R
 #[tauri::command]
 #[specta::specta]
 pub async fn grade_class(
-    state: State<'_, AppState>,
-    folder: String,
-    roster: Option<String>,
-    sort: String,
-    descending: bool,
-    only_problems: bool,
-    export_csv: bool,
+    state: State<'_, AppState>, folder: String, roster: Option<String>, sort: String, descending: bool, only_problems: bool, export_csv: bool,
     trust_first_key: bool,
 ) -> Result<ClassOutcome, UiError> {
     let csv_dir = export_csv.then(|| state.data_dir.join("exports"));
     let scenarios = grading::scenarios(&state.data_dir).scenarios;
     let rubric = grading::rubric_in(&state.data_dir)?;
     let roster = roster.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).map(std::path::PathBuf::from);
+    let trust = if trust_first_key { anchordesk_course::KeyTrust::FirstUse } else { anchordesk_course::KeyTrust::Registered };
     state
-        .with_store_as(
-            move |store| {
-                let request = grading::ClassRequest {
-                    folder: std::path::Path::new(folder.trim()),
-                    roster: roster.as_deref(),
-                    sort: &sort,
-                    descending,
-                    only_problems,
-                    csv_dir: csv_dir.as_deref(),
-                    regrade: Some(&anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric }),
-                    trust: if trust_first_key { anchordesk_course::KeyTrust::FirstUse } else { anchordesk_course::KeyTrust::Registered },
-                };
-                grading::grade_class(store, &request)
-            },
-        )
+        .with_store_as(move |store| {
+            let regrade = Some(&anchordesk_course::Regrade { scenarios: &scenarios, rubric: &rubric });
+            let (folder, roster, csv_dir) = (std::path::Path::new(folder.trim()), roster.as_deref(), csv_dir.as_deref());
+            grading::grade_class(store, &grading::ClassRequest { folder, roster, sort: &sort, descending, only_problems, csv_dir, regrade, trust })
+        })
         .await
 }

@@ -125,11 +125,12 @@ async fn with_desk<T: Send + 'static>(
 }
 
 /// Goes live: the gate must be open (or overridden), then the recording (and the push to
-/// `push_url`, or to the platform's ingest) starts. Without a camera the test picture is used.
+/// `push_url`, or to the platform's ingest) starts, in `scene` when one is named. Without a
+/// camera the test picture is used.
 #[tauri::command]
 #[specta::specta]
-pub async fn go_live(state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>) -> Result<LiveStatus, UiError> {
-    with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url }))).await
+pub async fn go_live(state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>, scene: Option<String>) -> Result<LiveStatus, UiError> {
+    with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url, scene }))).await
 }
 
 /// Marks going live as under way, so the devices are not taken by a preview meanwhile.
@@ -165,6 +166,10 @@ desk_commands! {
     /// Shows a caption typed live, linted with the product on air first: with an error finding
     /// it is held back and the findings come back. An empty text brings the product card back.
     fn live_caption(text: String) -> ReplyOutcome = |desk| desk.caption(text);
+    /// Switches to another scene on air (same canvas); a marker in the report.
+    fn live_scene(name: String) -> LiveStatus = |desk| desk.scene(name);
+    /// Makes a push destination try to connect at once instead of waiting out its backoff.
+    fn live_reconnect_push(index: i32) -> () = |desk| desk.reconnect_push(index);
     /// Drops a manual marker at the current media time.
     fn live_marker(label: String) -> () = |desk| desk.marker(label);
     /// The live console's state, or `NotLive` when nothing is live.

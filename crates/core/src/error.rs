@@ -60,6 +60,7 @@ pub enum Conflict {
     /// A scene switch on air must keep the canvas of the picture on air (or the broadcast
     /// went on air without a scene).
     #[error("scene {scene:?} is {asked}, the picture on air is {on_air}; a switch on air keeps the canvas")]
+    #[serde(rename_all = "camelCase")]
     SceneCanvas { scene: String, asked: String, on_air: String },
 }
 

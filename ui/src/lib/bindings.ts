@@ -35,6 +35,11 @@ export const commands = {
 	reorderLineup: (broadcastId: BroadcastId, order: LineupItemId[]) => typedError<LineupItem[], UiError_Serialize>(__TAURI_INVOKE("reorder_lineup", { broadcastId, order })),
 	listAnchors: () => typedError<AnchorProfile_Serialize[], UiError_Serialize>(__TAURI_INVOKE("list_anchors")),
 	saveAnchor: (id: AnchorId | null, name: string, qualifications: Qualification_Deserialize[]) => typedError<AnchorProfile_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_anchor", { id, name, qualifications })),
+	/**  The built-in layouts and the team's saved scenes. */
+	listScenes: () => typedError<SceneEntry_Serialize[], UiError_Serialize>(__TAURI_INVOKE("list_scenes")),
+	saveScene: (scene: Scene_Deserialize) => typedError<SceneEntry_Serialize[], UiError_Serialize>(__TAURI_INVOKE("save_scene", { scene })),
+	/**  Deletes a saved scene; returns it for undo. */
+	deleteScene: (name: string) => typedError<Scene_Serialize, UiError_Serialize>(__TAURI_INVOKE("delete_scene", { name })),
 	listTemplates: () => __TAURI_INVOKE<TemplateSummary[]>("list_templates"),
 	/**  Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title. */
 	duplicateBroadcast: (id: BroadcastId, title: string) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("duplicate_broadcast", { id, title })),
@@ -83,9 +88,10 @@ export const commands = {
 	saveTeamRules: (settings: TeamSettings_Deserialize) => typedError<RulesOverview_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_team_rules", { settings })),
 	/**
 	 *  Goes live: the gate must be open (or overridden), then the recording (and the push to
-	 *  `push_url`, or to the platform's ingest) starts. Without a camera the test picture is used.
+	 *  `push_url`, or to the platform's ingest) starts, in `scene` when one is named. Without a
+	 *  camera the test picture is used.
 	 */
-	goLive: (broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("go_live", { broadcastId, rehearsal, pushUrl })),
+	goLive: (broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null, scene: string | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("go_live", { broadcastId, rehearsal, pushUrl, scene })),
 	/**
 	 *  Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
 	 *  changes and a marker is stamped in the recording and in the database.
@@ -127,6 +133,10 @@ export const commands = {
 	 *  it is held back and the findings come back. An empty text brings the product card back.
 	 */
 	liveCaption: (text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_caption", { text })),
+	/**  Switches to another scene on air (same canvas); a marker in the report. */
+	liveScene: (name: string) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_scene", { name })),
+	/**  Makes a push destination try to connect at once instead of waiting out its backoff. */
+	liveReconnectPush: (index: number) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("live_reconnect_push", { index })),
 	/**  The report of a broadcast's latest session. */
 	broadcastReport: (broadcastId: BroadcastId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("broadcast_report", { broadcastId })),
 	/**  Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path. */
@@ -963,7 +973,12 @@ export type Conflict =
  *  Going live on a real platform with no camera or microphone connected would push the
  *  test picture or tone to real viewers.
  */
-{ kind: "testSourceOnRealPlatform"; camera: boolean; microphone: boolean };
+{ kind: "testSourceOnRealPlatform"; camera: boolean; microphone: boolean } | 
+/**
+ *  A scene switch on air must keep the canvas of the picture on air (or the broadcast
+ *  went on air without a scene).
+ */
+{ kind: "sceneCanvas"; scene: string; asked: string; onAir: string };
 
 /**  How urgent the countdown looks. */
 export type CountdownLevel = "normal" | 
@@ -1051,6 +1066,14 @@ export type CriterionTrend = {
 	delta: number,
 };
 
+/**  Edges cut from the source before it is fitted, in fractions of its size. */
+export type Crop = {
+	left: number | null,
+	top: number | null,
+	right: number | null,
+	bottom: number | null,
+};
+
 /**  One push destination's second of health. */
 export type DestinationStats = {
 	/**  The URL with its stream key masked. */
@@ -1114,7 +1137,7 @@ export type DuePrompt = {
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
  */
-export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform";
+export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform" | "sceneCanvas";
 
 /**  What a scripted event does in the practice shop. */
 export type EventKind = 
@@ -1178,7 +1201,9 @@ export type FieldError = {
 };
 
 /**  Why one field was refused. */
-export type FieldErrorCode = "required" | "notANumber" | "tooPrecise" | "negative" | "notAnInteger" | "tooLarge" | "tooLong" | "badDate" | "badDateTime" | "duplicateSku" | "unknownValue";
+export type FieldErrorCode = "required" | "notANumber" | "tooPrecise" | "negative" | "notAnInteger" | "tooLarge" | "tooLong" | "badDate" | "badDateTime" | "duplicateSku" | "unknownValue" | 
+/**  The name is taken (by a built-in, or by another entry). */
+"taken";
 
 /**  A file that was not accepted. */
 export type FileProblem = FileProblem_Serialize | FileProblem_Deserialize;
@@ -1249,6 +1274,16 @@ export type FindingKey = {
 	ruleId: string,
 	matched: string,
 };
+
+/**  How a picture fills its rectangle. */
+export type Fit = 
+/**
+ *  Fill the rectangle; what overflows is cut off evenly (a landscape camera in a
+ *  portrait rectangle shows its middle).
+ */
+"cover" | 
+/**  Show the whole picture; the rest of the rectangle stays transparent. */
+"contain";
 
 /**  Whether the broadcast may go live, and if not, exactly why. */
 export type GoLiveGate = GoLiveGate_Serialize | GoLiveGate_Deserialize;
@@ -1410,6 +1445,19 @@ export type HistoryRow_Serialize = {
 };
 
 /**
+ *  One FFmpeg input: a libavdevice device (`v4l2`, `alsa`, `pulse`, `avfoundation`,
+ *  `dshow`), a `lavfi` graph, or any demuxer with a URL.
+ */
+export type InputSpec = {
+	/**  FFmpeg input format name, e.g. `v4l2` or `lavfi`. */
+	format: string,
+	/**  Device name or URL, e.g. `/dev/video0`, `hw:0` or a lavfi graph. */
+	url: string,
+	/**  Input options such as `video_size`, `framerate`, `input_format`. */
+	options: { [key in string]: string },
+};
+
+/**
  *  A session found live at start (a crash or a kill), with its broadcast's title; its
  *  recording is kept.
  */
@@ -1431,6 +1479,44 @@ export type InterruptedSession_Deserialize = {
 export type InterruptedSession_Serialize = {
 	session: LiveSession_Serialize,
 	broadcastTitle: string,
+};
+
+/**  One source placed on the canvas. */
+export type Layer = Layer_Serialize | Layer_Deserialize;
+
+/**  What a layer shows. */
+export type LayerSource = 
+/**  The broadcast's camera (the pipeline's video source: a device or the test picture). */
+{ kind: "camera" } | 
+/**  Another input: a second camera, a phone pushing to the desk, any FFmpeg input. */
+{ kind: "input"; input: InputSpec } | 
+/**  FFmpeg's `testsrc2` pattern, a stand-in for a camera. */
+{ kind: "test" } | 
+/**  A still picture (a product photo), read once at start. */
+{ kind: "image"; path: string } | 
+/**  A solid colour, `#RRGGBB`. */
+{ kind: "color"; color: string } | 
+/**  One line of text, white on a dark band, sized to the rectangle's height. */
+{ kind: "text"; text: string };
+
+/**  One source placed on the canvas. */
+export type Layer_Deserialize = {
+	source: LayerSource,
+	rect: Rect,
+	crop?: Crop,
+	fit?: Fit,
+	/**  0 (invisible) to 1 (opaque). */
+	opacity?: number | null,
+};
+
+/**  One source placed on the canvas. */
+export type Layer_Serialize = {
+	source: LayerSource,
+	rect: Rect,
+	crop?: Crop,
+	fit: Fit,
+	/**  0 (invisible) to 1 (opaque). */
+	opacity: number | null,
 };
 
 /**  A citation of an entry in the project's legal catalogue (`law.md`). */
@@ -1585,7 +1671,9 @@ export type LiveMarkerKind =
 /**  A line-up item goes on air (讲解 starts). */
 "product" | "segment" | "manual" | 
 /**  A line-up item taken off the shopping bag (下架), e.g. when it sold out. */
-"takeOff";
+"takeOff" | 
+/**  A scene goes on air (its name is the label). */
+"scene";
 
 /**  A moment in the recording. */
 export type LiveMarker_Deserialize = {
@@ -1695,6 +1783,13 @@ export type LiveStatus_Deserialize = {
 	overlayVisible: boolean,
 	caption?: string | null,
 	takenOff: LineupItemId[],
+	/**  The scene on air; `None` when the camera fills the picture. */
+	scene?: string | null,
+	/**
+	 *  The scenes that can be switched to on air (same canvas), in library order; empty
+	 *  without a scene.
+	 */
+	scenes: string[],
 };
 
 /**  The live console's state. */
@@ -1708,6 +1803,13 @@ export type LiveStatus_Serialize = {
 	overlayVisible: boolean,
 	caption: string | null,
 	takenOff: LineupItemId[],
+	/**  The scene on air; `None` when the camera fills the picture. */
+	scene: string | null,
+	/**
+	 *  The scenes that can be switched to on air (same canvas), in library order; empty
+	 *  without a scene.
+	 */
+	scenes: string[],
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -2149,6 +2251,14 @@ export type Qualification_Serialize = {
 	number: string,
 	/**  `YYYY-MM-DD`, or `None` when it does not expire. */
 	validUntil: string | null,
+};
+
+/**  A rectangle in fractions of the canvas (0 to 1). */
+export type Rect = {
+	x: number | null,
+	y: number | null,
+	w: number | null,
+	h: number | null,
 };
 
 /**
@@ -2607,6 +2717,46 @@ export type Scenario_Serialize = {
 	events: ScriptedEvent_Serialize[],
 	/**  SHA-256 (hex, first 16 digits) of the TOML source; set by the loader. */
 	sourceHash: string,
+};
+
+/**  A canvas and its layers, bottom first. */
+export type Scene = Scene_Serialize | Scene_Deserialize;
+
+/**  A scene of the library. */
+export type SceneEntry = SceneEntry_Serialize | SceneEntry_Deserialize;
+
+/**  A scene of the library. */
+export type SceneEntry_Deserialize = {
+	/**  Built-in layouts cannot be changed or deleted; save a copy under another name. */
+	builtin: boolean,
+	scene: Scene_Deserialize,
+};
+
+/**  A scene of the library. */
+export type SceneEntry_Serialize = {
+	/**  Built-in layouts cannot be changed or deleted; save a copy under another name. */
+	builtin: boolean,
+	scene: Scene_Serialize,
+};
+
+/**  A canvas and its layers, bottom first. */
+export type Scene_Deserialize = {
+	name: string,
+	width: number,
+	height: number,
+	/**  The canvas colour under the layers, `#RRGGBB`. */
+	background?: string,
+	layers: Layer_Deserialize[],
+};
+
+/**  A canvas and its layers, bottom first. */
+export type Scene_Serialize = {
+	name: string,
+	width: number,
+	height: number,
+	/**  The canvas colour under the layers, `#RRGGBB`. */
+	background: string,
+	layers: Layer_Serialize[],
 };
 
 /**  A scripted event: something the sandbox makes happen at a fixed time. */

@@ -38,6 +38,10 @@ export function describeError(err: unknown): string {
         return t(`error.${err.error.code}`);
       case 'testSourceOnRealPlatform':
         return t('error.testSourceOnRealPlatform');
+      case 'sceneCanvas': {
+        const c = err.error.conflict?.kind === 'sceneCanvas' ? err.error.conflict : null;
+        return t('error.sceneCanvas', { scene: c?.scene ?? '', asked: c?.asked ?? '', onAir: c?.onAir ?? '' });
+      }
       default:
         return t('error.internal', { message: err.error.message });
     }

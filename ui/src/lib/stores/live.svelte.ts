@@ -16,9 +16,9 @@ class LiveStore {
   clips = $state<Clip[]>([]);
   #unlisten: (() => void)[] = [];
 
-  async goLive(broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null) {
+  async goLive(broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null, scene: string | null = null) {
     await this.#listen();
-    this.status = await call(commands.goLive(broadcastId, rehearsal, pushUrl));
+    this.status = await call(commands.goLive(broadcastId, rehearsal, pushUrl, scene));
     this.report = null;
     app.page = 'live';
   }
@@ -62,6 +62,16 @@ class LiveStore {
 
   async product(step: number, index: number | null = null) {
     this.status = await call(commands.liveProduct(step, index));
+  }
+
+  /** Another scene on air (same canvas); a marker in the report. */
+  async scene(name: string) {
+    this.status = await call(commands.liveScene(name));
+  }
+
+  /** A push destination tries to connect at once. */
+  async reconnectPush(index: number) {
+    await call(commands.liveReconnectPush(index));
   }
 
   async marker(label: string) {
