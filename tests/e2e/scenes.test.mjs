@@ -3,7 +3,7 @@
 // recording has the scene's canvas.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
 import { prepare } from './flows.mjs';
 
@@ -36,7 +36,7 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
     await name.clearValue();
     await name.setValue('竖屏特写');
     await (await byTestId(browser, 'scene-canvas')).selectByAttribute('value', '1080x1920');
-    await (await browser.$$('[data-testid="layer-kind"]'))[1].selectByAttribute('value', 'color');
+    await (await browser.$$('[data-testid="layer-kind"]'))[1].selectByAttribute('value', 'phone');
     await (await byTestId(browser, 'scene-add-layer')).click();
     assert.equal((await browser.$$('[data-testid="layer-row"]')).length, 3, 'a text layer added');
     // A width that would leave the canvas is kept inside it.
@@ -74,6 +74,21 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
     assert.equal(buttons[1][1], 'true', 'the scene gone live with is on air');
     const recording = await browser.execute(() => document.querySelector('.path').textContent.trim());
     await (await byTestId(browser, 'live-preview')).waitForDisplayed({ timeout: 20000 });
+
+    // The phone layer: the console shows where to push, as text and a QR code; a phone app
+    // (the ffmpeg CLI here) pushing there fills the close-up, and the slate alarm goes.
+    await (await byTestId(browser, 'live-phone')).waitForDisplayed({ timeout: 10000 });
+    const phoneUrl = await (await byTestId(browser, 'live-phone-url')).getText();
+    assert.match(phoneUrl, /^srt:\/\/[0-9.]+:\d+\?passphrase=[0-9a-f]{24}/);
+    assert.ok(await browser.execute(() => document.querySelector('[data-testid="live-phone"] svg') !== null), 'a QR code is drawn');
+    const alarm = () => browser.execute(() => document.querySelector('.left .alarm') !== null);
+    await browser.waitUntil(alarm, { timeout: 10000, timeoutMsg: 'the phone slate is not reported before it connects' });
+    const phone = spawn('ffmpeg', ['-v', 'quiet', '-re', '-f', 'lavfi', '-i', 'testsrc2=s=360x640:r=30', '-t', '8', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-f', 'mpegts', phoneUrl], { stdio: 'ignore' });
+    const phoneDone = new Promise((resolve) => phone.on('exit', resolve));
+    await browser.waitUntil(async () => !(await alarm()), { timeout: 15000, timeoutMsg: 'the phone never showed in the scene' });
+    await sleep(1500);
+    await screenshot(browser, 'zh-live-phone');
+    await phoneDone;
 
     // Shift+1 puts the first scene on air; the button says so.
     await browser.keys(['Shift', '1']);

@@ -236,6 +236,24 @@ impl Default for ReconnectPolicy {
     }
 }
 
+/// Where the desk listens for a phone layer's SRT push.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct PhoneListen {
+    /// The desk's address on the local network (the phone must reach it); loopback in tests.
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub address: std::net::IpAddr,
+    /// 0 picks a free port when the phone layer starts.
+    pub port: u16,
+}
+
+impl Default for PhoneListen {
+    fn default() -> Self {
+        PhoneListen { address: crate::phone::lan_address(), port: 0 }
+    }
+}
+
 /// How many destinations one encode may feed: each push costs upload bandwidth the
 /// anchor's line rarely has more of.
 pub const MAX_PUSHES: usize = 4;
@@ -276,6 +294,8 @@ pub struct Config {
     /// Several sources composed on a canvas; its canvas sets the picture's size. Without
     /// it, the video source fills the picture.
     pub scene: Option<crate::scene::Scene>,
+    /// Where a scene's phone layer is listened for.
+    pub phone: PhoneListen,
     /// Preview frames per second (0 turns preview off).
     pub preview_fps: u32,
     /// Preview width in pixels; the height follows the aspect ratio.
@@ -304,6 +324,7 @@ impl Config {
             remux_on_stop: true,
             overlay: None,
             scene: None,
+            phone: PhoneListen::default(),
             preview_fps: 4,
             preview_width: 320,
             font: None,

@@ -52,7 +52,7 @@ impl DevicePreview {
         {
             let shared = shared.clone();
             threads.push(spawn("preview-camera", move || {
-                source::video_thread(spec, source::VideoShape { width: w, height: h, keep_size: false }, video_tx, shared, ready_tx)
+                source::video_thread(spec, source::VideoShape { width: w, height: h, keep_size: false, listener: false }, video_tx, shared, ready_tx)
             })?);
         }
         if let Err(e) = ready_rx

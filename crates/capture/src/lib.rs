@@ -37,6 +37,7 @@ mod encode;
 mod error;
 mod marker;
 mod overlay;
+mod phone;
 mod pipeline;
 mod push;
 mod scene;
@@ -49,7 +50,7 @@ mod writer;
 
 pub use clips::{Clip, ClipRequest, clip_file_name, cut_clips, product_clips, read_markers};
 pub use config::{
-    AudioSource, Config, Container, InputSpec, Preset, ReconnectPolicy, VideoEncoder,
+    AudioSource, Config, Container, InputSpec, PhoneListen, Preset, ReconnectPolicy, VideoEncoder,
     VideoSettings, VideoSource,
 };
 pub use device_preview::DevicePreview;
@@ -59,6 +60,7 @@ pub use encode::{EncoderProbe, PresetProbe, available_encoders, choose_preset, p
 pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};
+pub use phone::lan_address;
 pub use pipeline::{MediaClock, Pipeline, PipelineHandle, PreviewFrame, StopReason};
 pub use scene::{
     CANVASES, Crop, Fit, Layer, LayerSource, Layout, MAX_LAYERS, Rect, Scene, parse_color,

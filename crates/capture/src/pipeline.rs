@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use ffmpeg_next::{self as ffmpeg, Rational, Rescale, codec, format, frame};
 
-use crate::config::{AudioSource, Config, InputSpec, VideoSource};
+use crate::config::{AudioSource, Config, InputSpec, PhoneListen, VideoSource};
 use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
@@ -351,12 +351,21 @@ fn layer_input(
     (lw, lh): (u32, u32),
     fps: u32,
     realtime: bool,
-) -> InputSpec {
-    match (source, camera) {
+    phone: &PhoneListen,
+    shared: &Shared,
+) -> Result<(InputSpec, source::VideoShape), CaptureError> {
+    // A camera is asked for the mode nearest the canvas; the graph fits what it sends.
+    let mut shape = source::VideoShape { width: lw, height: lh, keep_size: true, listener: false };
+    let spec = match (source, camera) {
         (LayerSource::Camera, VideoSource::Input(spec)) => spec.clone(),
         (LayerSource::Input { input }, _) => input.clone(),
+        (LayerSource::Phone, _) => {
+            shape.listener = true;
+            shared.phone_link(phone)?.input
+        }
         _ => source::test_video_spec(lw, lh, fps, realtime),
-    }
+    };
+    Ok((spec, shape))
 }
 
 /// Starts the live sources of a scene switched to on air (no waiting: a new source shows
@@ -364,7 +373,7 @@ fn layer_input(
 struct SourceStarter {
     shared: Arc<Shared>,
     camera: VideoSource,
-    canvas: (u32, u32),
+    phone: PhoneListen,
     realtime: bool,
     threads: Vec<JoinHandle<()>>,
 }
@@ -375,12 +384,7 @@ impl SourceStarter {
         layer: &LayerSource,
         size: (u32, u32),
     ) -> Result<Receiver<VideoMsg>, CaptureError> {
-        let spec = layer_input(layer, &self.camera, size, self.shared.fps(), self.realtime);
-        let shape = source::VideoShape {
-            width: self.canvas.0,
-            height: self.canvas.1,
-            keep_size: true,
-        };
+        let (spec, shape) = layer_input(layer, &self.camera, size, self.shared.fps(), self.realtime, &self.phone, &self.shared)?;
         let (video_tx, video_rx) = bounded::<VideoMsg>(4);
         let (ready_tx, _) = bounded(1);
         let shared = self.shared.clone();
@@ -413,6 +417,7 @@ fn start_sources(
                 width: w,
                 height: h,
                 keep_size: false,
+                listener: false,
             };
             VideoFeed::Single(start_video_thread(camera(w, h), shape, shared, started)?)
         }
@@ -420,14 +425,7 @@ fn start_sources(
             let mut live = Vec::new();
             for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
                 let (_, _, lw, lh) = layer.rect.pixels(w, h);
-                let spec =
-                    layer_input(&layer.source, &config.video_source, (lw, lh), fps, realtime);
-                // A camera is asked for the mode nearest the canvas; the graph fits it.
-                let shape = source::VideoShape {
-                    width: w,
-                    height: h,
-                    keep_size: true,
-                };
+                let (spec, shape) = layer_input(&layer.source, &config.video_source, (lw, lh), fps, realtime, &config.phone, shared)?;
                 live.push(start_video_thread(spec, shape, shared, started)?);
             }
             VideoFeed::Scene(Box::new(SceneMixer::new(scene, fps, fonts, live)?))
@@ -583,7 +581,7 @@ fn start_encoding(
     let starter = SourceStarter {
         shared: shared.clone(),
         camera: config.video_source.clone(),
-        canvas: (w, h),
+        phone: config.phone.clone(),
         realtime: shared.realtime,
         threads: Vec::new(),
     };
@@ -719,6 +717,13 @@ impl PipelineHandle {
         })?;
         dest.reconnect_now.store(true, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Where a phone pushes to join the scene (`srt://ADDRESS:PORT?passphrase=…`), once a
+    /// scene with a phone layer has been on air in this broadcast. It holds this broadcast's
+    /// passphrase: show it to the anchor, never log it.
+    pub fn phone_url(&self) -> Option<String> {
+        self.shared.phone_url()
     }
 
     /// The encoder in use (a hardware encoder may have fallen back to x264).

@@ -21,8 +21,12 @@ pub const CANVASES: [(u32, u32); 4] = [(1920, 1080), (1280, 720), (1080, 1920), 
 pub enum LayerSource {
     /// The broadcast's camera (the pipeline's video source: a device or the test picture).
     Camera,
-    /// Another input: a second camera, a phone pushing to the desk, any FFmpeg input.
+    /// Another input: a second camera, any FFmpeg input.
     Input { input: InputSpec },
+    /// A phone (or a second machine) pushing SRT to the desk: the desk listens only while
+    /// the scene runs, on the address of `Config::phone`, and lets in only the phone that
+    /// knows the random passphrase of this broadcast (see `PipelineHandle::phone_url`).
+    Phone,
     /// FFmpeg's `testsrc2` pattern, a stand-in for a camera.
     Test,
     /// A still picture (a product photo), read once at start.
@@ -42,7 +46,7 @@ impl LayerSource {
     pub fn is_live(&self) -> bool {
         matches!(
             self,
-            LayerSource::Camera | LayerSource::Input { .. } | LayerSource::Test
+            LayerSource::Camera | LayerSource::Input { .. } | LayerSource::Test | LayerSource::Phone
         )
     }
 }
@@ -316,6 +320,9 @@ impl Scene {
             ));
         }
         parse_color(&self.background)?;
+        if self.layers.iter().filter(|l| l.source == LayerSource::Phone).count() > 1 {
+            return bad(format!("scene {:?} shows the phone twice; one phone connects per broadcast", self.name));
+        }
         if self
             .layers
             .iter()

@@ -56,6 +56,8 @@ pub(crate) struct Shared {
     pub finished: AtomicBool,
     /// Microphone level, every 100 ms.
     pub audio_level: tokio::sync::watch::Sender<AudioLevel>,
+    /// The phone link of this broadcast, made when a scene first shows the phone.
+    phone: Mutex<Option<crate::phone::PhoneLink>>,
 }
 
 impl Shared {
@@ -75,6 +77,7 @@ impl Shared {
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),
             audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
+            phone: Mutex::new(None),
         }
     }
 
@@ -124,6 +127,19 @@ impl Shared {
     pub(crate) fn end_samples(&self, rate: u32) -> Option<i64> {
         let end = self.end_us.load(Ordering::SeqCst);
         (end >= 0).then(|| end * rate as i64 / 1_000_000)
+    }
+
+    /// This broadcast's phone link: made once, the same for every scene that shows the phone.
+    pub(crate) fn phone_link(&self, listen: &crate::config::PhoneListen) -> Result<crate::phone::PhoneLink, crate::CaptureError> {
+        let mut slot = self.phone.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Some(link) => Ok(link.clone()),
+            None => Ok(slot.insert(crate::phone::PhoneLink::new(listen)?).clone()),
+        }
+    }
+
+    pub(crate) fn phone_url(&self) -> Option<String> {
+        self.phone.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|l| l.url.clone())
     }
 
     /// Packets dropped for any push, in total.

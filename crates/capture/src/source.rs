@@ -144,6 +144,9 @@ pub(crate) struct VideoShape {
     pub height: u32,
     /// Deliver the source's own size (a scene layer, fitted later by the filter graph).
     pub keep_size: bool,
+    /// The source waits for a caller (a phone): the pipeline starts without it, and its
+    /// slate shows until it connects (and again whenever it leaves).
+    pub listener: bool,
 }
 
 /// Runs the video source until the pipeline stops. Reports the first open on `ready`.
@@ -158,14 +161,22 @@ pub(crate) fn video_thread(
         width,
         height,
         keep_size,
+        listener,
     } = shape;
-    let describe = format!("{}:{}", spec.format, spec.url);
+    // What logs may say of the source: never a phone's passphrase.
+    let describe = crate::phone::mask_passphrase(&format!("{}:{}", spec.format, spec.url));
     // A camera opened without a mode gets the one that fits the output best.
     let spec = crate::devices::default_v4l2_options(&spec, width, height, shared.fps());
-    let mut source = match open_video(&spec) {
+    let opened = if listener { Err(String::new()) } else { open_video(&spec) };
+    let mut source = match opened {
         Ok(s) => {
             let _ = ready.send(Ok(()));
             Some(s)
+        }
+        // A listener waits for its caller in the loop below (each wait lasts a second).
+        Err(_) if listener => {
+            let _ = ready.send(Ok(()));
+            None
         }
         Err(message) => {
             let _ = ready.send(Err(CaptureError::DeviceOpen {
@@ -186,9 +197,12 @@ pub(crate) fn video_thread(
     let mut last_attempt = Instant::now();
     while !shared.stop.load(Ordering::Relaxed) {
         let Some(src) = source.as_mut() else {
-            // Reopen about once a second while the slate shows.
-            std::thread::sleep(Duration::from_millis(100));
-            if last_attempt.elapsed() >= Duration::from_secs(1) {
+            // Reopen about once a second while the slate shows (a listener listens again at
+            // once: its open waits up to a second for the caller).
+            if !listener {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            if listener || last_attempt.elapsed() >= Duration::from_secs(1) {
                 last_attempt = Instant::now();
                 match open_video(&spec) {
                     Ok(s) => {

@@ -308,3 +308,67 @@ fn scenes_switch_on_air_without_a_gap_and_each_switch_is_a_marker() {
     let spread = right.iter().max().unwrap() - right.iter().min().unwrap();
     assert!(spread < 30, "the new grey source on the right: {right:?}");
 }
+
+/// Pushes `seconds` of a solid colour to `url` over SRT with the ffmpeg CLI, as a phone app
+/// would; returns whether ffmpeg got through.
+fn phone_push(url: &str, color: &str, seconds: u32) -> bool {
+    Command::new("ffmpeg")
+        .args(["-v", "quiet", "-re", "-f", "lavfi", "-i", &format!("color=c={color}:s=360x640:r=30"), "-t", &seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-f", "mpegts", url])
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn a_phone_joins_over_srt_only_with_the_passphrase_and_comes_back_after_leaving() {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_max_level(tracing::Level::WARN).try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("phone.mp4");
+    let mut config = Config::new(&out);
+    let scene = Layout::PictureInPicture.scene((640, 360), LayerSource::Phone);
+    config.scene = Some(scene.clone());
+    config.phone = anchordesk_capture::PhoneListen { address: "127.0.0.1".parse().unwrap(), port: 0 };
+    config.duration_ms = Some(16_000);
+    let handle = Pipeline::start(config).unwrap();
+    let stats = handle.stats();
+    let url = handle.phone_url().expect("a phone layer gets a link");
+    assert!(url.starts_with("srt://127.0.0.1:") && url.contains("passphrase="), "{url}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(stats.borrow().source_lost, "the phone's slate shows until it connects");
+
+    // A caller without this broadcast's passphrase is refused.
+    let key = url.split("passphrase=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    assert!(!phone_push(&url.replace(&key, "0000000000000000"), "blue", 2), "a wrong passphrase gets in");
+    assert!(stats.borrow().source_lost);
+
+    // The phone connects: its picture shows in the close-up; it leaves: the slate; it comes back.
+    let pusher = {
+        let url = url.clone();
+        std::thread::spawn(move || phone_push(&url, "red", 4))
+    };
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while stats.borrow().source_lost {
+        assert!(Instant::now() < deadline, "the phone never showed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let joined_ms = stats.borrow().media_time_ms;
+    assert!(pusher.join().unwrap(), "the phone's push went through");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !stats.borrow().source_lost {
+        assert!(Instant::now() < deadline, "the slate did not come back when the phone left");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left_ms = stats.borrow().media_time_ms;
+    assert!(phone_push(&url, "red", 2), "the phone could not come back");
+    let summary = handle.wait().unwrap();
+    assert!((15.9..=16.3).contains(&probe(&out).duration), "the broadcast went on");
+    assert_eq!(summary.duration_ms / 100, 160);
+    assert_monotonic_without_gaps(&out, "v:0", 1.0 / 30.0 + 0.002);
+    // While the phone was there, its red picture filled the close-up; after it left, the slate.
+    let (x, y, w, h) = scene.layers[1].rect.pixels(640, 360);
+    let during = pixel(&out, (joined_ms / 1000.0) + 1.0, (640, 360), (x + w / 2, y + h / 2));
+    assert!(during[0] > 180 && during[1] < 80 && during[2] < 80, "the phone's picture: {during:?}");
+    let after = pixel(&out, (left_ms / 1000.0) + 0.5, (640, 360), (x + w / 2, y + h / 2));
+    assert!(after.iter().all(|&c| c < 80), "the slate in the phone's place: {after:?}");
+}

@@ -73,6 +73,8 @@ struct Terminal {
     linter: Arc<anchordesk_claims::Linter>,
     /// The item last said to be on air (each change is said once).
     said: std::sync::Mutex<Option<LineupItemId>>,
+    /// The phone's link was printed.
+    phone_said: std::sync::atomic::AtomicBool,
 }
 
 impl Surroundings for Terminal {
@@ -91,6 +93,12 @@ impl Surroundings for Terminal {
     }
 
     fn publish(&self, event: LiveEvent) {
+        if let LiveEvent::Status(status) = &event
+            && let Some(phone) = &status.phone
+            && !self.phone_said.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            eprintln!("phone: push SRT to {}", phone.url);
+        }
         if let LiveEvent::Status(status) = event
             && let Some(item) = status.on_air.and_then(|i| status.lineup.get(i as usize))
             && self.said.lock().unwrap_or_else(|p| p.into_inner()).replace(item.id) != Some(item.id)
@@ -110,7 +118,7 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
     for error in refused {
         eprintln!("warning: rule pack refused: {error}");
     }
-    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter), said: std::sync::Mutex::new(None) });
+    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter), said: std::sync::Mutex::new(None), phone_said: Default::default() });
     let desk = LiveDesk::start(Arc::new(std::sync::Mutex::new(store)), data_dir.to_path_buf(), around);
     let result = match command {
         LiveCommand::Run(args) => desk

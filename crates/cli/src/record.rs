@@ -247,6 +247,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
     let asked = config.video.encoder;
     let handle = Pipeline::start(config)
         .with_context(|| format!("starting the recording to {}", args.out.display()))?;
+    if let Some(url) = handle.phone_url() {
+        eprintln!("phone: push SRT to {url}");
+    }
     if handle.encoder() != asked {
         eprintln!(
             "{} did not open here; recording with {} (see `anchordesk encoders`)",

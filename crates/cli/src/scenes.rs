@@ -33,8 +33,9 @@ pub struct SceneOptions {
     /// The canvas, WIDTHxHEIGHT: 1920x1080, 1280x720, 1080x1920 (portrait) or 720x1280.
     #[arg(long)]
     pub canvas: Option<String>,
-    /// What fills a layout's second rectangle: `test` (the default), a picture file
-    /// (.png, .jpg, .webp), a colour `#RRGGBB`, or an input such as `v4l2:/dev/video2`.
+    /// What fills a layout's second rectangle: `test` (the default), `phone` (a phone
+    /// pushing SRT to the desk), a picture file (.png, .jpg, .webp), a colour `#RRGGBB`, or
+    /// an input such as `v4l2:/dev/video2`.
     #[arg(long)]
     pub close_up: Option<String>,
 }
@@ -53,6 +54,9 @@ fn close_up(spec: Option<&str>) -> anyhow::Result<LayerSource> {
         return Ok(LayerSource::Test);
     };
     let lower = spec.to_ascii_lowercase();
+    if spec == "phone" {
+        return Ok(LayerSource::Phone);
+    }
     Ok(if spec == "test" {
         LayerSource::Test
     } else if spec.starts_with('#') {

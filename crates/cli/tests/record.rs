@@ -332,3 +332,19 @@ fn encoders_are_probed_for_real_and_a_hardware_one_that_fails_falls_back_to_x264
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("anchordesk encoders"));
 }
+
+#[test]
+fn a_scene_with_a_phone_prints_where_the_phone_pushes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = anchordesk()
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["record", "--scene", "pip", "--close-up", "phone", "--canvas", "720x1280", "--duration", "2s", "--out"])
+        .arg(dir.path().join("phone.mp4"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let line = stderr.lines().find(|l| l.starts_with("phone: push SRT to srt://")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(line.contains("passphrase="), "{line}");
+}

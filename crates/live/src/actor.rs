@@ -102,7 +102,7 @@ impl Actor {
             Some(canvas) => library.into_iter().filter(|e| (e.scene.width, e.scene.height) == canvas).map(|e| e.scene.name).collect(),
             None => Vec::new(),
         };
-        Ok(crate::status(&run.session, lineup, &run.state, &run.push, scenes))
+        Ok(crate::status(&run.session, lineup, &run.state, &run.push, scenes, run.handle.phone_url()))
     }
 
     fn publish_status(&self) -> Result<LiveStatus, LiveError> {

@@ -64,6 +64,27 @@ pub struct LiveStatus {
     /// The scenes that can be switched to on air (same canvas), in library order; empty
     /// without a scene.
     pub scenes: Vec<String>,
+    /// Where the phone pushes to join a scene that shows it, with this broadcast's
+    /// passphrase, as text and as a QR code (SVG) to type or scan into the phone app.
+    pub phone: Option<PhoneJoin>,
+}
+
+/// How a phone joins the broadcast as a second camera.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PhoneJoin {
+    pub url: String,
+    pub qr_svg: String,
+}
+
+impl PhoneJoin {
+    fn new(url: String) -> PhoneJoin {
+        let qr_svg = qrcode::QrCode::new(url.as_bytes())
+            .map(|code| code.render::<qrcode::render::svg::Color>().min_dimensions(160, 160).quiet_zone(true).build())
+            .unwrap_or_default();
+        PhoneJoin { url, qr_svg }
+    }
 }
 
 /// What stopping produced: the report and the per-product clips (切片).
@@ -375,7 +396,7 @@ impl LiveDesk {
 }
 
 /// The on-air state as the console shows it, from the store's [`OnAirState`].
-fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, push: &PushPlan, scenes: Vec<String>) -> LiveStatus {
+fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, push: &PushPlan, scenes: Vec<String>, phone: Option<String>) -> LiveStatus {
     let on_air = state.on_air_item.and_then(|item| lineup.iter().position(|i| i.id == item)).map(|i| i as i32);
     LiveStatus {
         session: session.clone(),
@@ -388,5 +409,6 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         taken_off: state.taken_off.clone(),
         scene: state.scene.clone(),
         scenes,
+        phone: phone.map(PhoneJoin::new),
     }
 }

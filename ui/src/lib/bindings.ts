@@ -1488,8 +1488,14 @@ export type Layer = Layer_Serialize | Layer_Deserialize;
 export type LayerSource = 
 /**  The broadcast's camera (the pipeline's video source: a device or the test picture). */
 { kind: "camera" } | 
-/**  Another input: a second camera, a phone pushing to the desk, any FFmpeg input. */
+/**  Another input: a second camera, any FFmpeg input. */
 { kind: "input"; input: InputSpec } | 
+/**
+ *  A phone (or a second machine) pushing SRT to the desk: the desk listens only while
+ *  the scene runs, on the address of `Config::phone`, and lets in only the phone that
+ *  knows the random passphrase of this broadcast (see `PipelineHandle::phone_url`).
+ */
+{ kind: "phone" } | 
 /**  FFmpeg's `testsrc2` pattern, a stand-in for a camera. */
 { kind: "test" } | 
 /**  A still picture (a product photo), read once at start. */
@@ -1790,6 +1796,11 @@ export type LiveStatus_Deserialize = {
 	 *  without a scene.
 	 */
 	scenes: string[],
+	/**
+	 *  Where the phone pushes to join a scene that shows it, with this broadcast's
+	 *  passphrase, as text and as a QR code (SVG) to type or scan into the phone app.
+	 */
+	phone?: PhoneJoin | null,
 };
 
 /**  The live console's state. */
@@ -1810,6 +1821,11 @@ export type LiveStatus_Serialize = {
 	 *  without a scene.
 	 */
 	scenes: string[],
+	/**
+	 *  Where the phone pushes to join a scene that shows it, with this broadcast's
+	 *  passphrase, as text and as a QR code (SVG) to type or scan into the phone app.
+	 */
+	phone: PhoneJoin | null,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -1890,6 +1906,12 @@ export type PhaseCompletion = {
 	total: number,
 	/**  Titles of critical items left open. */
 	openCritical: string[],
+};
+
+/**  How a phone joins the broadcast as a second camera. */
+export type PhoneJoin = {
+	url: string,
+	qrSvg: string,
 };
 
 /**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */
