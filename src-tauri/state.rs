@@ -195,7 +195,7 @@ macro_rules! store_commands {
         #[tauri::command]
         #[specta::specta]
         pub async fn $name(state: tauri::State<'_, $crate::state::AppState>, $($arg: $ty),*) -> Result<$ret, $crate::state::UiError> {
-            let answer = state.with_store(move |$store| $body).await;
+            let answer = state.with_store_as(move |$store| $body).await;
             $(if answer.is_ok() {
                 state.$after();
             })?

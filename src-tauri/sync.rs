@@ -50,6 +50,10 @@ pub fn stop(app: &AppHandle) {
 crate::state::store_commands! {
     /// Settings → Platform: where the desk syncs to, and whether a secret is kept.
     fn platform_settings() -> PlatformView = |store| anchordesk_desk_sync::platform_view(store);
+    /// Push destinations besides the platform's ingest, masked (kept in the credential store).
+    fn push_destinations() -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::list();
+    fn save_push_destination(name: String, url: String) -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::save(&name, &url);
+    fn delete_push_destination(name: String) -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::delete(&name);
 }
 
 /// Asks the platform for its shop with these credentials; returns the shop's name.

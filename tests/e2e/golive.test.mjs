@@ -4,7 +4,7 @@
 // and the report counts the platform's orders. The stream key never reaches the log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { byTestId, closeApp, freePort, openApp, screenshot, sleep, start, startDisplay, stop, stopAll, tempDataDir, waitFor, waitForText, waitGone } from './harness.mjs';
@@ -63,6 +63,14 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     await (await byTestId(browser, 'nav-settings')).click();
     await waitForText(browser, '[data-testid="platform-current"]', 'http://127.0.0.1:');
     const platformUrl = (await (await byTestId(browser, 'platform-current')).getText()).match(/http:\/\/127\.0\.0\.1:\d+/)[0];
+    // A second destination (another platform's ingest; here the same nginx, another key):
+    // the key goes to the keyring and is shown masked.
+    await browser.execute(() => document.querySelector('[data-testid="destinations-settings"]').scrollIntoView());
+    await (await byTestId(browser, 'destination-name')).setValue('公司服务器');
+    await (await byTestId(browser, 'destination-url')).setValue(`rtmp://127.0.0.1:${rtmpPort}/live/second_KEY_42`);
+    await (await byTestId(browser, 'destination-add')).click();
+    await waitForText(browser, '[data-testid="destinations-settings"]', `rtmp://127.0.0.1:${rtmpPort}/live/****`);
+    assert.equal(await (await byTestId(browser, 'destination-url')).getValue(), '', 'the typed key is not kept in the form');
 
     await prepare(browser);
     // The preflight measures before going live: devices, encoder, disk, platform, upload.
@@ -88,6 +96,11 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     const plan = await (await byTestId(browser, 'live-push-plan')).getText();
     assert.match(plan, new RegExp(`rtmp://127\\.0\\.0\\.1:${rtmpPort}/live/\\*\\*\\*\\*`), plan);
     await waitForText(browser, '[data-testid="live-health"]', '推流中', 30000);
+    // Both destinations are listed, each with its own state.
+    await browser.waitUntil(
+      async () => (await browser.execute(() => [...document.querySelectorAll('[data-testid="live-destinations"] li.live')].length)) === 2,
+      { timeout: 30000, timeoutMsg: 'the two destinations are not both live' },
+    );
 
     for (const name of ['赣南脐橙', '五常', '核桃']) {
       await browser.keys(' ');
@@ -168,8 +181,13 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
 
   // nginx recorded what the desk pushed: a playable H.264 stream named by the stream key.
   const recorded = readdirSync(path.join(nginxDir, 'rec')).filter((f) => f.endsWith('.flv'));
-  assert.equal(recorded.length, 1, recorded.join(','));
-  const flv = path.join(nginxDir, 'rec', recorded[0]);
+  assert.equal(recorded.length, 2, `the platform's ingest and the second destination: ${recorded.join(',')}`);
+  assert.ok(recorded.some((f) => f.startsWith('second_KEY_42')), recorded.join(','));
+  assert.ok(statSync(path.join(nginxDir, 'rec', recorded.find((f) => f.startsWith('second_KEY_42')))).size > 100_000);
+  // The second destination's key was never written to the data directory.
+  const leaked = spawnSync('grep', ['-r', '-l', 'second_KEY_42', dataDir], { encoding: 'utf8' });
+  assert.equal(leaked.status, 1, `the key is in ${leaked.stdout}`);
+  const flv = path.join(nginxDir, 'rec', recorded.find((f) => !f.startsWith('second_KEY_42')));
   assert.ok(statSync(flv).size > 100_000, `${flv} is ${statSync(flv).size} bytes`);
   const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', flv], { encoding: 'utf8' }));
   assert.ok(probe.streams.some((s) => s.codec_name === 'h264'), JSON.stringify(probe));

@@ -50,7 +50,7 @@ mod writer;
 
 pub use clips::{Clip, ClipRequest, clip_file_name, cut_clips, product_clips, read_markers};
 pub use config::{
-    AudioSource, Config, Container, InputSpec, PhoneListen, Preset, ReconnectPolicy, VideoEncoder,
+    AudioSource, Config, Container, InputSpec, MAX_PUSHES, PhoneListen, Preset, ReconnectPolicy, VideoEncoder,
     VideoSettings, VideoSource,
 };
 pub use device_preview::DevicePreview;

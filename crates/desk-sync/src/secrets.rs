@@ -104,3 +104,30 @@ pub fn delete_team_token(server: &str, email: &str) -> Result<(), SecretError> {
         Err(err) => Err(err.into()),
     }
 }
+
+fn destinations_entry() -> Result<keyring::Entry, SecretError> {
+    Ok(keyring::Entry::new(SERVICE, "push-destinations")?)
+}
+
+/// The push destinations besides the platform's ingest, as kept (JSON with their stream
+/// keys); `None` when there are none.
+pub fn push_destinations() -> Result<Option<String>, SecretError> {
+    match destinations_entry()?.get_password() {
+        Ok(json) => Ok(Some(json)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Keeps the push destinations (JSON with their stream keys); an empty text forgets them.
+pub fn save_push_destinations(json: &str) -> Result<(), SecretError> {
+    let entry = destinations_entry()?;
+    if json.is_empty() {
+        return match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(err) => Err(err.into()),
+        };
+    }
+    entry.set_password(json)?;
+    Ok(())
+}

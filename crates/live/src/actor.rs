@@ -30,6 +30,8 @@ struct Run {
     follower: Option<crate::follow::Follower>,
     /// The canvas of the scene on air; `None` when the broadcast went on air without one.
     canvas: Option<(u32, u32)>,
+    /// The push destinations' names, in the order of the pipeline's `Stats::destinations`.
+    destination_names: Vec<String>,
 }
 
 pub(crate) struct Actor {
@@ -102,7 +104,9 @@ impl Actor {
             Some(canvas) => library.into_iter().filter(|e| (e.scene.width, e.scene.height) == canvas).map(|e| e.scene.name).collect(),
             None => Vec::new(),
         };
-        Ok(crate::status(&run.session, lineup, &run.state, &run.push, scenes, run.handle.phone_url()))
+        let mut status = crate::status(&run.session, lineup, &run.state, &run.push, scenes, run.handle.phone_url());
+        status.destination_names = run.destination_names.clone();
+        Ok(status)
     }
 
     fn publish_status(&self) -> Result<LiveStatus, LiveError> {
@@ -177,6 +181,17 @@ impl Actor {
         self.around.release_devices();
         let canvas = config.scene.as_ref().map(|s| (s.width, s.height));
         config.pushes = push.into_iter().collect();
+        // Names of the destinations in push order; the platform's ingest has none.
+        let mut destination_names = vec![String::new(); config.pushes.len()];
+        if !rehearsal {
+            // The team's other destinations, each with its own reconnect.
+            for (name, url) in crate::destinations::urls() {
+                if !config.pushes.iter().any(|p| p.expose() == url.expose()) {
+                    config.pushes.push(url);
+                    destination_names.push(name);
+                }
+            }
+        }
         // The ingest may come back later; the recording never waits for it.
         config.start_push_offline = true;
         config.realtime = true;
@@ -204,7 +219,7 @@ impl Actor {
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
         let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
         let follower = Some(crate::follow::start(session.clone(), sources));
-        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas });
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names });
         if let Some(name) = scene_name {
             // The scene is on air from media time 0: its marker and the state a restart reads.
             self.with_store(|store| store.put_scene_on_air(session_id, &name, 0))?;

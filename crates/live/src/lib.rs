@@ -15,6 +15,7 @@
 //! ```
 
 mod actor;
+pub mod destinations;
 pub mod devices;
 mod follow;
 pub mod preflight;
@@ -67,6 +68,9 @@ pub struct LiveStatus {
     /// Where the phone pushes to join a scene that shows it, with this broadcast's
     /// passphrase, as text and as a QR code (SVG) to type or scan into the phone app.
     pub phone: Option<PhoneJoin>,
+    /// The push destinations' names in the order of the health figures' `destinations`;
+    /// empty for the platform's ingest (or a typed URL).
+    pub destination_names: Vec<String>,
 }
 
 /// How a phone joins the broadcast as a second camera.
@@ -410,5 +414,6 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         scene: state.scene.clone(),
         scenes,
         phone: phone.map(PhoneJoin::new),
+        destination_names: Vec::new(),
     }
 }

@@ -179,6 +179,10 @@ export const commands = {
 	 *  returns to the embedded practice platform.
 	 */
 	savePlatformSettings: (baseUrl: string | null, clientId: string | null, secret: string | null) => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_platform_settings", { baseUrl, clientId, secret })),
+	/**  Push destinations besides the platform's ingest, masked (kept in the credential store). */
+	pushDestinations: () => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("push_destinations")),
+	savePushDestination: (name: string, url: string) => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("save_push_destination", { name, url })),
+	deletePushDestination: (name: string) => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("delete_push_destination", { name })),
 	/**
 	 *  The session's room as kept by the desk, from a cursor (at most 500 events), with the
 	 *  replies and, when asked for, the figures; works offline for everything already pulled.
@@ -1086,6 +1090,13 @@ export type DestinationStats = {
 	reconnects: number,
 };
 
+/**  A destination as the window shows it. */
+export type DestinationView = {
+	name: string,
+	/**  The URL with its stream key masked. */
+	url: string,
+};
+
 /**  A capture device FFmpeg can open. */
 export type Device = {
 	kind: DeviceKind,
@@ -1801,6 +1812,11 @@ export type LiveStatus_Deserialize = {
 	 *  passphrase, as text and as a QR code (SVG) to type or scan into the phone app.
 	 */
 	phone?: PhoneJoin | null,
+	/**
+	 *  The push destinations' names in the order of the health figures' `destinations`;
+	 *  empty for the platform's ingest (or a typed URL).
+	 */
+	destinationNames: string[],
 };
 
 /**  The live console's state. */
@@ -1826,6 +1842,11 @@ export type LiveStatus_Serialize = {
 	 *  passphrase, as text and as a QR code (SVG) to type or scan into the phone app.
 	 */
 	phone: PhoneJoin | null,
+	/**
+	 *  The push destinations' names in the order of the health figures' `destinations`;
+	 *  empty for the platform's ingest (or a typed URL).
+	 */
+	destinationNames: string[],
 };
 
 /**  One finding with where it is and whether it was acknowledged. */

@@ -1,0 +1,22 @@
+// Push destinations besides the platform's ingest (Settings → Destinations). The URLs with
+// their stream keys stay in the system's credential store; the window only sees them masked.
+import { commands, type DestinationView } from '../bindings';
+import { call } from '../api';
+
+class DestinationsStore {
+  items = $state<DestinationView[]>([]);
+
+  async load() {
+    this.items = await call(commands.pushDestinations());
+  }
+
+  async save(name: string, url: string) {
+    this.items = await call(commands.savePushDestination(name, url));
+  }
+
+  async remove(name: string) {
+    this.items = await call(commands.deletePushDestination(name));
+  }
+}
+
+export const destinations = new DestinationsStore();
