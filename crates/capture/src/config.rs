@@ -296,6 +296,8 @@ pub struct Config {
     pub scene: Option<crate::scene::Scene>,
     /// Where a scene's phone layer is listened for.
     pub phone: PhoneListen,
+    /// The microphone's gain, mute and noise suppression, and a music bed that ducks.
+    pub sound: crate::sound::SoundMix,
     /// Preview frames per second (0 turns preview off).
     pub preview_fps: u32,
     /// Preview width in pixels; the height follows the aspect ratio.
@@ -325,6 +327,7 @@ impl Config {
             overlay: None,
             scene: None,
             phone: PhoneListen::default(),
+            sound: crate::sound::SoundMix::default(),
             preview_fps: 4,
             preview_width: 320,
             font: None,
@@ -379,6 +382,7 @@ impl Config {
                 v.keyframe_interval_s
             ));
         }
+        self.sound.validate()?;
         if self.pushes.len() > MAX_PUSHES {
             return bad(format!(
                 "{} push destinations; at most {MAX_PUSHES} can be fed by one encode",

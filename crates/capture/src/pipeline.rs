@@ -438,10 +438,12 @@ fn start_sources(
     };
     let (ready_tx, ready_rx) = bounded(1);
     let (thread_shared, audio_tx) = (shared.clone(), writer_tx.clone());
+    // Built here, so a graph FFmpeg refuses is an error before anything is recorded.
+    let mixer = crate::sound::Mixer::new(&config.sound).map_err(CaptureError::ffmpeg("building the sound mix"))?;
     started.push(
         "audio",
         spawn("audio", move || {
-            source::audio_thread(feed, audio, audio_tx, thread_shared, ready_tx)
+            source::audio_thread(feed, mixer, audio, audio_tx, thread_shared, ready_tx)
         })?,
     );
     ready_rx

@@ -19,6 +19,10 @@ use crate::stats::Counters;
 /// Opens an FFmpeg input by format name (`v4l2`, `alsa`, `lavfi`, `mpegts`, …) and URL.
 pub(crate) fn open_input(spec: &InputSpec) -> Result<format::context::Input, String> {
     crate::init();
+    if spec.format.is_empty() {
+        // A file: FFmpeg finds its format from its contents.
+        return format::input(&spec.url).map_err(|e| e.to_string());
+    }
     let name = std::ffi::CString::new(spec.format.as_str())
         .map_err(|_| "format name has a NUL byte".to_owned())?;
     let ptr = unsafe { ffmpeg::ffi::av_find_input_format(name.as_ptr()) };
@@ -269,6 +273,32 @@ pub(crate) struct AudioInput {
     graph: filter::Graph,
 }
 
+impl AudioInput {
+    /// Reads and converts the next packet of a file into 1024-sample frames at the back of
+    /// `queue`; false at the end of the file.
+    pub(crate) fn decode_next(&mut self, queue: &mut std::collections::VecDeque<frame::Audio>) -> Result<bool, String> {
+        let mut packet = codec::packet::Packet::empty();
+        match packet.read(&mut self.input) {
+            Ok(()) if packet.stream() != self.stream => return Ok(true),
+            Ok(()) => {}
+            Err(ffmpeg::Error::Eof) => return Ok(false),
+            Err(e) => return Err(e.to_string()),
+        }
+        let _ = self.decoder.send_packet(&packet);
+        let mut decoded = frame::Audio::empty();
+        while self.decoder.receive_frame(&mut decoded).is_ok() {
+            let ts = decoded.timestamp();
+            decoded.set_pts(ts);
+            self.graph.get("in").ok_or("no converter input")?.source().add(&decoded).map_err(|e| e.to_string())?;
+            let mut converted = frame::Audio::empty();
+            while self.graph.get("out").ok_or("no converter output")?.sink().frame(&mut converted).is_ok() {
+                queue.push_back(std::mem::replace(&mut converted, frame::Audio::empty()));
+            }
+        }
+        Ok(true)
+    }
+}
+
 pub(crate) fn open_audio(spec: &InputSpec) -> Result<AudioInput, String> {
     let input = open_input(spec)?;
     let stream = input
@@ -339,15 +369,33 @@ struct AudioOut {
     tx: Sender<WriterMsg>,
     meter: crate::stats::LevelMeter,
     shared: Arc<Shared>,
+    /// The microphone's gain and the music bed, when the sound is more than the microphone.
+    mixer: Option<crate::sound::Mixer>,
 }
 
 impl AudioOut {
+    /// Meters the microphone, mixes in the music (if any), and encodes.
     fn encode(&mut self, frame: &mut frame::Audio) -> Result<(), ()> {
         for plane in 0..frame.planes() {
             if let Some(level) = self.meter.add(frame.plane::<f32>(plane), frame.planes()) {
                 self.shared.audio_level.send_replace(level);
             }
         }
+        let Some(mixer) = self.mixer.as_mut() else { return self.encode_mixed(frame) };
+        let mut mixed = Vec::with_capacity(1);
+        if let Err(e) = mixer.mix(frame, &mut mixed) {
+            // The microphone alone, rather than no sound at all.
+            tracing::error!(%e, "the sound mix failed; the microphone goes on alone");
+            self.mixer = None;
+            return self.encode_mixed(frame);
+        }
+        for mut frame in mixed {
+            self.encode_mixed(&mut frame)?;
+        }
+        Ok(())
+    }
+
+    fn encode_mixed(&mut self, frame: &mut frame::Audio) -> Result<(), ()> {
         frame.set_pts(Some(self.next_pts));
         self.next_pts += frame.samples() as i64;
         if let Err(e) = self.encoder.send_frame(frame) {
@@ -357,16 +405,7 @@ impl AudioOut {
     }
 
     fn silence(&mut self) -> Result<(), ()> {
-        let mut frame = frame::Audio::new(
-            format::Sample::F32(format::sample::Type::Planar),
-            AUDIO_FRAME,
-            ffmpeg::ChannelLayout::STEREO,
-        );
-        frame.set_rate(AUDIO_RATE);
-        for plane in 0..2 {
-            frame.plane_mut::<f32>(plane).fill(0.0);
-        }
-        self.encode(&mut frame)
+        self.encode(&mut crate::sound::silence())
     }
 
     fn drain(&mut self) -> Result<(), ()> {
@@ -398,6 +437,7 @@ pub(crate) enum AudioFeed {
 /// Runs capture, conversion and AAC encoding until the pipeline's end time.
 pub(crate) fn audio_thread(
     feed: AudioFeed,
+    mixer: Option<crate::sound::Mixer>,
     encoder: codec::encoder::Audio,
     tx: Sender<WriterMsg>,
     shared: Arc<Shared>,
@@ -430,6 +470,7 @@ pub(crate) fn audio_thread(
         tx,
         meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10),
         shared: shared.clone(),
+        mixer,
     };
     let realtime = shared.realtime;
     let t0 = if realtime {

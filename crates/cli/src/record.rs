@@ -63,6 +63,24 @@ pub struct RecordArgs {
     /// vaapi or videotoolbox. A hardware encoder that fails falls back to x264.
     #[arg(long, default_value = "x264")]
     encoder: String,
+    /// Background music: an audio file or a folder of them, looped; it dips while the
+    /// microphone hears speech unless --no-duck.
+    #[arg(long)]
+    music: Option<PathBuf>,
+    /// Music level in dB.
+    #[arg(long, default_value_t = -15.0, allow_hyphen_values = true, requires = "music")]
+    music_gain: f32,
+    #[arg(long, requires = "music")]
+    no_duck: bool,
+    /// Play a folder's music in a random order.
+    #[arg(long, requires = "music")]
+    shuffle: bool,
+    /// Microphone gain in dB.
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    mic_gain: f32,
+    /// Suppress steady background noise on the microphone.
+    #[arg(long)]
+    denoise: bool,
     /// Replace an existing file at --out.
     #[arg(long)]
     overwrite: bool,
@@ -176,6 +194,12 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         .map(|(i, url)| StreamUrl::parse(url).with_context(|| format!("--push number {}", i + 1)))
         .collect::<anyhow::Result<_>>()?;
     config.overlay = args.overlay.clone().map(|text| Overlay::Title { text });
+    config.sound = anchordesk_capture::SoundMix {
+        mic_gain_db: args.mic_gain,
+        mic_muted: false,
+        denoise: args.denoise,
+        music: args.music.clone().map(|path| anchordesk_capture::Music { path, shuffle: args.shuffle, gain_db: args.music_gain, duck: !args.no_duck }),
+    };
     config.start_push_offline = args.start_push_offline;
     config.overwrite = args.overwrite;
     config.remux_on_stop = !args.keep_fragmented;

@@ -348,3 +348,30 @@ fn a_scene_with_a_phone_prints_where_the_phone_pushes() {
     let line = stderr.lines().find(|l| l.starts_with("phone: push SRT to srt://")).unwrap_or_else(|| panic!("{stderr}"));
     assert!(line.contains("passphrase="), "{line}");
 }
+
+#[test]
+fn record_mixes_music_from_a_folder_and_refuses_a_folder_without_any() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("music");
+    std::fs::create_dir(&music).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:duration=4"])
+        .arg(music.join("bed.mp3"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.path().join("music.mp4");
+    let run = anchordesk()
+        .args(["record", "--duration", "2s", "--size", "320x180", "--denoise", "--mic-gain", "-3", "--music"])
+        .arg(&music)
+        .args(["--music-gain", "-10", "--shuffle", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let refused = anchordesk().args(["record", "--duration", "1s", "--music"]).arg(&empty).arg("--out").arg(dir.path().join("x.mp4")).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no music to play"), "{}", String::from_utf8_lossy(&refused.stderr));
+}

@@ -22,12 +22,54 @@ pub struct CaptureSettings {
     pub height: i32,
     pub fps: i32,
     pub bitrate_kbps: i32,
+    /// Microphone gain in dB, -20 to 20.
+    #[serde(default)]
+    pub mic_gain_db: i32,
+    #[serde(default)]
+    pub mic_muted: bool,
+    /// Noise suppression on the microphone.
+    #[serde(default)]
+    pub denoise: bool,
+    /// Background music: an audio file or a folder of them; `None` for none.
+    #[serde(default)]
+    pub music: Option<String>,
+    /// Music gain in dB, -40 to 0.
+    #[serde(default = "music_gain")]
+    pub music_gain_db: i32,
+    /// The music dips while the microphone hears speech.
+    #[serde(default = "yes")]
+    pub duck: bool,
+    /// A folder's music in a random order.
+    #[serde(default)]
+    pub shuffle: bool,
+}
+
+fn music_gain() -> i32 {
+    -15
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for CaptureSettings {
     /// 720p30 at 2.5 Mbit/s: what a two-core laptop encodes comfortably.
     fn default() -> Self {
-        CaptureSettings { camera: None, microphone: None, width: 1280, height: 720, fps: 30, bitrate_kbps: 2500 }
+        CaptureSettings {
+            camera: None,
+            microphone: None,
+            width: 1280,
+            height: 720,
+            fps: 30,
+            bitrate_kbps: 2500,
+            mic_gain_db: 0,
+            mic_muted: false,
+            denoise: false,
+            music: None,
+            music_gain_db: music_gain(),
+            duck: true,
+            shuffle: false,
+        }
     }
 }
 
@@ -46,6 +88,17 @@ impl CaptureSettings {
         }
         if !(500..=20_000).contains(&self.bitrate_kbps) {
             errors.push(FieldError::new("bitrateKbps", FieldErrorCode::UnknownValue, self.bitrate_kbps.to_string()));
+        }
+        if !(-20..=20).contains(&self.mic_gain_db) {
+            errors.push(FieldError::new("micGainDb", FieldErrorCode::UnknownValue, self.mic_gain_db.to_string()));
+        }
+        if !(-40..=0).contains(&self.music_gain_db) {
+            errors.push(FieldError::new("musicGainDb", FieldErrorCode::UnknownValue, self.music_gain_db.to_string()));
+        }
+        if let Some(music) = self.music.as_deref().map(str::trim).filter(|m| !m.is_empty())
+            && !std::path::Path::new(music).exists()
+        {
+            errors.push(FieldError::new("music", FieldErrorCode::Missing, music.to_owned()));
         }
         if errors.is_empty() { Ok(self.clone()) } else { Err(errors) }
     }

@@ -26,6 +26,8 @@ pub enum FieldErrorCode {
     UnknownValue,
     /// The name is taken (by a built-in, or by another entry).
     Taken,
+    /// No file or folder is at this path.
+    Missing,
 }
 
 /// One refused field: which, why, and the value that was refused.
@@ -60,6 +62,7 @@ impl fmt::Display for FieldError {
             FieldErrorCode::DuplicateSku => "is already used by another product",
             FieldErrorCode::UnknownValue => "is not one of the known values",
             FieldErrorCode::Taken => "is already taken",
+            FieldErrorCode::Missing => "names no file or folder",
         };
         write!(f, "{} {:?} {}", self.field, self.value, what)
     }

@@ -32,6 +32,17 @@ pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
         Some(microphone) => AudioSource::Input(microphone.input(None)),
         None => AudioSource::Test,
     };
+    config.sound = anchordesk_capture::SoundMix {
+        mic_gain_db: settings.mic_gain_db as f32,
+        mic_muted: settings.mic_muted,
+        denoise: settings.denoise,
+        music: settings.music.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(|path| anchordesk_capture::Music {
+            path: path.into(),
+            shuffle: settings.shuffle,
+            gain_db: settings.music_gain_db as f32,
+            duck: settings.duck,
+        }),
+    };
     config
 }
 

@@ -569,6 +569,19 @@ export type CaptureSettings_Deserialize = {
 	height: number,
 	fps: number,
 	bitrateKbps: number,
+	/**  Microphone gain in dB, -20 to 20. */
+	micGainDb?: number,
+	micMuted?: boolean,
+	/**  Noise suppression on the microphone. */
+	denoise?: boolean,
+	/**  Background music: an audio file or a folder of them; `None` for none. */
+	music?: string | null,
+	/**  Music gain in dB, -40 to 0. */
+	musicGainDb?: number,
+	/**  The music dips while the microphone hears speech. */
+	duck?: boolean,
+	/**  A folder's music in a random order. */
+	shuffle?: boolean,
 };
 
 /**  What Settings → Devices chooses. */
@@ -584,6 +597,19 @@ export type CaptureSettings_Serialize = {
 	height: number,
 	fps: number,
 	bitrateKbps: number,
+	/**  Microphone gain in dB, -20 to 20. */
+	micGainDb: number,
+	micMuted: boolean,
+	/**  Noise suppression on the microphone. */
+	denoise: boolean,
+	/**  Background music: an audio file or a folder of them; `None` for none. */
+	music: string | null,
+	/**  Music gain in dB, -40 to 0. */
+	musicGainDb: number,
+	/**  The music dips while the microphone hears speech. */
+	duck: boolean,
+	/**  A folder's music in a random order. */
+	shuffle: boolean,
 };
 
 /**  What kind of claim a rule is about; one per rule pack file. */
@@ -1214,7 +1240,9 @@ export type FieldError = {
 /**  Why one field was refused. */
 export type FieldErrorCode = "required" | "notANumber" | "tooPrecise" | "negative" | "notAnInteger" | "tooLarge" | "tooLong" | "badDate" | "badDateTime" | "duplicateSku" | "unknownValue" | 
 /**  The name is taken (by a built-in, or by another entry). */
-"taken";
+"taken" | 
+/**  No file or folder is at this path. */
+"missing";
 
 /**  A file that was not accepted. */
 export type FileProblem = FileProblem_Serialize | FileProblem_Deserialize;

@@ -1,0 +1,256 @@
+//! The sound mix: the microphone (with its gain, mute and optional noise suppression) and a
+//! music bed (a file or a folder, looped or shuffled, with its gain) that dips while the
+//! anchor speaks. One FFmpeg filter graph per broadcast:
+//!
+//! ```text
+//! voice ─ volume ─ afftdn ─ asplit ─────────────────────────────┐
+//!                              └─ sidechain ─┐                  amix ─→ AAC
+//! music ─ volume ──────────────── sidechaincompress (ducked) ───┘
+//! ```
+//! Every frame is 1024 samples of 48 kHz stereo planar float, voice and music fed in step,
+//! so the graph gives one mixed frame per voice frame.
+
+use std::path::{Path, PathBuf};
+
+use ffmpeg_next::{self as ffmpeg, filter, format, frame};
+
+use crate::config::InputSpec;
+use crate::encode::{AUDIO_FRAME, AUDIO_RATE};
+use crate::source::{AudioInput, open_audio};
+
+/// How the microphone and the music are mixed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SoundMix {
+    /// Microphone gain in dB (0 leaves it as captured).
+    pub mic_gain_db: f32,
+    pub mic_muted: bool,
+    /// Suppress steady background noise on the microphone (FFmpeg's afftdn).
+    pub denoise: bool,
+    /// Background music, when any.
+    pub music: Option<Music>,
+}
+
+impl Default for SoundMix {
+    fn default() -> Self {
+        SoundMix { mic_gain_db: 0.0, mic_muted: false, denoise: false, music: None }
+    }
+}
+
+/// A music bed: one file, or every audio file of a folder, played on a loop.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Music {
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub path: PathBuf,
+    /// A folder's files in a random order (else by name).
+    pub shuffle: bool,
+    /// Music gain in dB; background music usually sits at -12 to -18.
+    pub gain_db: f32,
+    /// Dip the music while the microphone hears speech.
+    pub duck: bool,
+}
+
+impl SoundMix {
+    /// True when the microphone passes straight to the encoder.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.mic_gain_db == 0.0 && !self.mic_muted && !self.denoise && self.music.is_none()
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), crate::CaptureError> {
+        let bad = |m: String| Err(crate::CaptureError::BadConfig(m));
+        if !(-60.0..=24.0).contains(&self.mic_gain_db) {
+            return bad(format!("microphone gain {} dB must be -60 to 24", self.mic_gain_db));
+        }
+        if let Some(music) = &self.music {
+            if !(-60.0..=12.0).contains(&music.gain_db) {
+                return bad(format!("music gain {} dB must be -60 to 12", music.gain_db));
+            }
+            if music_files(&music.path, false).is_empty() {
+                return bad(format!("no music to play at {}: pick an audio file or a folder with some", music.path.display()));
+            }
+        }
+        Ok(())
+    }
+}
+
+const AUDIO_EXTENSIONS: [&str; 8] = ["mp3", "m4a", "aac", "wav", "flac", "ogg", "opus", "wma"];
+
+/// The file, or the folder's audio files by name (shuffled when asked).
+fn music_files(path: &Path, shuffle: bool) -> Vec<PathBuf> {
+    if path.is_file() {
+        return vec![path.to_owned()];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map(|dir| {
+            dir.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .filter(|p| {
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    if shuffle {
+        // Fisher–Yates with the system's randomness; order is all that is needed.
+        for i in (1..files.len()).rev() {
+            let mut b = [0u8; 8];
+            let _ = getrandom::fill(&mut b);
+            files.swap(i, (u64::from_le_bytes(b) % (i as u64 + 1)) as usize);
+        }
+    }
+    files
+}
+
+/// Plays the music files in turn, as 1024-sample frames, from the start again at the end.
+struct MusicBed {
+    files: Vec<PathBuf>,
+    next_file: usize,
+    current: Option<AudioInput>,
+    queue: std::collections::VecDeque<frame::Audio>,
+    failures_in_a_row: usize,
+}
+
+impl MusicBed {
+    fn new(music: &Music) -> MusicBed {
+        MusicBed { files: music_files(&music.path, music.shuffle), next_file: 0, current: None, queue: Default::default(), failures_in_a_row: 0 }
+    }
+
+    /// The next frame of music, or silence when nothing plays (every file unreadable).
+    fn next(&mut self) -> frame::Audio {
+        while self.queue.is_empty() {
+            if self.failures_in_a_row > self.files.len() {
+                return silence();
+            }
+            let Some(input) = self.current.as_mut() else {
+                let path = &self.files[self.next_file % self.files.len()];
+                self.next_file += 1;
+                match open_audio(&InputSpec::new("", &path.display().to_string())) {
+                    Ok(input) => self.current = Some(input),
+                    Err(message) => {
+                        tracing::warn!(file = %path.display(), %message, "a music file does not play; skipped");
+                        self.failures_in_a_row += 1;
+                    }
+                }
+                continue;
+            };
+            match input.decode_next(&mut self.queue) {
+                Ok(true) => self.failures_in_a_row = 0,
+                Ok(false) => self.current = None,
+                Err(message) => {
+                    tracing::warn!(%message, "music stopped playing; next file");
+                    self.current = None;
+                    self.failures_in_a_row += 1;
+                }
+            }
+        }
+        self.queue.pop_front().expect("queue not empty")
+    }
+}
+
+/// 1024 samples of stereo silence.
+pub(crate) fn silence() -> frame::Audio {
+    let mut frame = frame::Audio::new(format::Sample::F32(format::sample::Type::Planar), AUDIO_FRAME, ffmpeg::ChannelLayout::STEREO);
+    frame.set_rate(AUDIO_RATE);
+    for plane in 0..2 {
+        frame.plane_mut::<f32>(plane).fill(0.0);
+    }
+    frame
+}
+
+/// The mix graph and the music it pulls.
+pub(crate) struct Mixer {
+    graph: filter::Graph,
+    music: Option<MusicBed>,
+    n: i64,
+}
+
+impl Mixer {
+    /// `None` when the microphone passes straight through.
+    pub(crate) fn new(mix: &SoundMix) -> Result<Option<Mixer>, ffmpeg::Error> {
+        if mix.is_plain() {
+            return Ok(None);
+        }
+        let mut graph = filter::Graph::new();
+        let abuffer = filter::find("abuffer").ok_or(ffmpeg::Error::FilterNotFound)?;
+        let args = format!("time_base=1/{AUDIO_RATE}:sample_rate={AUDIO_RATE}:sample_fmt=fltp:channel_layout=stereo");
+        graph.add(&abuffer, "voice", &args)?;
+        let voice_gain = if mix.mic_muted { "volume=0".to_owned() } else { format!("volume={}dB", mix.mic_gain_db) };
+        let denoise = if mix.denoise { ",afftdn=nf=-30" } else { "" };
+        let description = match &mix.music {
+            None => format!("[voice]{voice_gain}{denoise}[out]"),
+            Some(music) => {
+                graph.add(&abuffer, "music", &args)?;
+                let bed = format!("[music]volume={}dB", music.gain_db);
+                // The sidechain hears the voice after its gain: a muted microphone ducks nothing.
+                if music.duck {
+                    format!(
+                        "[voice]{voice_gain}{denoise},asplit=2[v][sc];{bed}[m];[m][sc]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=500[ducked];\
+                         [v][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
+                    )
+                } else {
+                    format!("[voice]{voice_gain}{denoise}[v];{bed}[m];[v][m]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]")
+                }
+            }
+        };
+        graph.add(&filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?, "out", "")?;
+        let mut parser = graph.output("voice", 0)?;
+        if mix.music.is_some() {
+            parser = parser.output("music", 0)?;
+        }
+        parser.input("out", 0)?.parse(&description)?;
+        graph.validate()?;
+        graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
+        Ok(Some(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0 }))
+    }
+
+    /// Mixes one 1024-sample voice frame with the music; the mixed frames come out in
+    /// `out` (normally exactly one).
+    pub(crate) fn mix(&mut self, voice: &frame::Audio, out: &mut Vec<frame::Audio>) -> Result<(), ffmpeg::Error> {
+        let pts = self.n * AUDIO_FRAME as i64;
+        self.n += 1;
+        let mut voice = voice.clone();
+        voice.set_pts(Some(pts));
+        self.graph.get("voice").ok_or(ffmpeg::Error::Bug)?.source().add(&voice)?;
+        if let Some(bed) = self.music.as_mut() {
+            let mut music = bed.next();
+            music.set_pts(Some(pts));
+            self.graph.get("music").ok_or(ffmpeg::Error::Bug)?.source().add(&music)?;
+        }
+        loop {
+            let mut mixed = frame::Audio::empty();
+            match self.graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().frame(&mut mixed) {
+                Ok(()) => out.push(mixed),
+                Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_plays_its_audio_files_and_bad_settings_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.mp3", "a.wav", "notes.txt", "c.FLAC"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let names = |files: Vec<PathBuf>| files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect::<Vec<_>>();
+        assert_eq!(names(music_files(dir.path(), false)), vec!["a.wav", "b.mp3", "c.FLAC"]);
+        let mut shuffled = names(music_files(dir.path(), true));
+        shuffled.sort();
+        assert_eq!(shuffled, vec!["a.wav", "b.mp3", "c.FLAC"]);
+        let empty = tempfile::tempdir().unwrap();
+        let mix = SoundMix { music: Some(Music { path: empty.path().into(), shuffle: false, gain_db: -12.0, duck: true }), ..SoundMix::default() };
+        assert!(mix.validate().unwrap_err().to_string().contains("no music to play"));
+        let loud = SoundMix { mic_gain_db: 40.0, ..SoundMix::default() };
+        assert!(loud.validate().unwrap_err().to_string().contains("-60 to 24"));
+        assert!(SoundMix::default().is_plain());
+    }
+}

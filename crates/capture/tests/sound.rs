@@ -1,0 +1,94 @@
+//! The sound mix, measured: music under a microphone that speaks (a tone burst) dips while
+//! it speaks and comes back after; the level of the music is read from the recording.
+#![cfg(unix)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use anchordesk_capture::{AudioSource, Config, InputSpec, Music, Pipeline, SoundMix};
+
+/// The recording's audio as mono 48 kHz samples, decoded by the ffmpeg CLI.
+fn samples(path: &Path) -> Vec<f32> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-ac", "1", "-ar", "48000", "-f", "f32le", "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    out.stdout.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// The amplitude of `hz` in samples `[from, to)` seconds (Goertzel), in dBFS.
+fn level_db(samples: &[f32], hz: f64, from: f64, to: f64) -> f64 {
+    let window = &samples[(from * 48000.0) as usize..(to * 48000.0) as usize];
+    let w = 2.0 * std::f64::consts::PI * hz / 48000.0;
+    let (mut s1, mut s2) = (0.0f64, 0.0f64);
+    for &x in window {
+        let s0 = x as f64 + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let power = s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2;
+    let amplitude = 2.0 * power.sqrt() / window.len() as f64;
+    20.0 * amplitude.max(1e-9).log10()
+}
+
+#[test]
+fn music_ducks_under_the_voice_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("bed.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=15"])
+        .arg(&music)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.path().join("ducked.mp4");
+    let mut config = Config::new(&out);
+    config.video.width = 320;
+    config.video.height = 180;
+    config.duration_ms = Some(10_000);
+    // The "anchor": a 1 kHz tone that speaks from 3 s to 6 s and is silent otherwise.
+    config.audio_source = AudioSource::Input(InputSpec::new(
+        "lavfi",
+        "sine=frequency=1000:sample_rate=48000,volume='if(between(t,3,6),1,0)':eval=frame,arealtime",
+    ));
+    config.sound = SoundMix { music: Some(Music { path: music, shuffle: false, gain_db: -6.0, duck: true }), ..SoundMix::default() };
+    Pipeline::start(config).unwrap().wait().unwrap();
+
+    let pcm = samples(&out);
+    let before = level_db(&pcm, 220.0, 1.0, 2.5);
+    let during = level_db(&pcm, 220.0, 4.0, 5.5);
+    let after = level_db(&pcm, 220.0, 8.0, 9.5);
+    let voice = level_db(&pcm, 1000.0, 4.0, 5.5);
+    eprintln!("music 220 Hz: {before:.1} dBFS before, {during:.1} dBFS under the voice, {after:.1} dBFS after; voice {voice:.1} dBFS");
+    assert!(before > -30.0, "the music plays (a -18 dBFS tone at -6 dB): {before:.1} dBFS");
+    assert!(before - during >= 8.0, "the music dips under the voice: {before:.1} → {during:.1} dBFS");
+    assert!((before - after).abs() <= 2.0, "the music comes back: {before:.1} → {after:.1} dBFS");
+    assert!(voice > -30.0, "the voice is in the mix: {voice:.1} dBFS");
+    common::assert_monotonic_without_gaps(&out, "a:0", 1024.0 / 48000.0 + 0.002);
+}
+
+#[test]
+fn a_muted_microphone_with_noise_suppression_still_records_and_a_missing_folder_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("muted.mkv");
+    let mut config = Config::new(&out);
+    config.video.width = 320;
+    config.video.height = 180;
+    config.duration_ms = Some(3_000);
+    config.sound = SoundMix { mic_muted: true, denoise: true, mic_gain_db: 6.0, music: None };
+    Pipeline::start(config.clone()).unwrap().wait().unwrap();
+    let pcm = samples(&out);
+    let test_tone = level_db(&pcm, 440.0, 0.5, 2.5);
+    assert!(test_tone < -60.0, "muted: the test tone is gone ({test_tone:.1} dBFS)");
+
+    config.output = dir.path().join("never.mkv");
+    config.sound.music = Some(Music { path: dir.path().join("no-such-folder"), shuffle: true, gain_db: -12.0, duck: true });
+    let err = Pipeline::start(config).err().expect("refused");
+    assert!(err.to_string().contains("no music to play"), "{err}");
+    assert!(!dir.path().join("never.mkv").exists());
+}
