@@ -1,6 +1,7 @@
 //! A small recorder for tests and benchmarks: `capture-recorder --out FILE [--duration-ms N]
 //! [--push URL] [--size WxH] [--fps N] [--preset NAME] [--overwrite] [--no-remux]
-//! [--no-realtime] [--overlay TEXT]`. Prints one stats line per second to stderr.
+//! [--no-realtime] [--overlay TEXT] [--scene FILE]`. Prints one stats line per second to
+//! stderr.
 
 use anchordesk_capture::{Config, Overlay, Pipeline, Preset, StreamUrl};
 
@@ -48,6 +49,11 @@ fn run() -> Result<(), String> {
                 }
             }
             "--overlay" => config.overlay = Some(Overlay::Title { text: value()? }),
+            "--scene" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                config.scene = Some(anchordesk_capture::Scene::from_json(&text).map_err(|e| e.to_string())?);
+            }
             "--overwrite" => config.overwrite = true,
             "--no-remux" => config.remux_on_stop = false,
             "--no-realtime" => config.realtime = false,
