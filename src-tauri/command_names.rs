@@ -17,7 +17,7 @@ macro_rules! app_commands {
                 rules_overview, save_team_rules],
             live: [go_live, live_product, live_marker, live_status, stop_live, close_interrupted,
                 resume_interrupted, send_reply, live_take_off, live_overlay, live_caption, live_scene,
-                live_reconnect_push],
+                live_reconnect_push, live_sound],
             archive_commands: [broadcast_report, export_report, list_archive, export_archive, preflight],
             devices: [list_devices, save_capture_settings, start_device_preview, stop_device_preview,
                 test_recording, watch_preview],

@@ -155,11 +155,9 @@ macro_rules! desk_commands {
 }
 
 desk_commands! {
-    /// Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
-    /// changes and a marker is stamped in the recording and in the database.
+    /// Puts the next (`step` 1), previous (-1) or a given line-up item on air (card, marker, pin).
     fn live_product(step: i32, index: Option<i32>) -> LiveStatus = |desk| desk.product(step, index);
-    /// Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
-    /// the next item goes on air.
+    /// Takes a line-up item off the bag (下架, e.g. sold out); the next goes on air if it was.
     fn live_take_off(index: i32) -> LiveStatus = |desk| desk.take_off(index);
     /// Hides or shows the product card on the picture (the key O in the console).
     fn live_overlay(visible: bool) -> LiveStatus = |desk| desk.overlay(visible);
@@ -170,6 +168,8 @@ desk_commands! {
     fn live_scene(name: String) -> LiveStatus = |desk| desk.scene(name);
     /// Makes a push destination try to connect at once instead of waiting out its backoff.
     fn live_reconnect_push(index: i32) -> () = |desk| desk.reconnect_push(index);
+    /// Mutes the microphone or stops the music on air (and back).
+    fn live_sound(change: anchordesk_capture::SoundChange) -> LiveStatus = |desk| desk.sound(change);
     /// Drops a manual marker at the current media time.
     fn live_marker(label: String) -> () = |desk| desk.marker(label);
     /// The live console's state, or `NotLive` when nothing is live.

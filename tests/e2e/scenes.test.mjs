@@ -90,6 +90,12 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
     await screenshot(browser, 'zh-live-phone');
     await phoneDone;
 
+    // V mutes the microphone and unmutes it.
+    await browser.keys('v');
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'live-mute')).getAttribute('aria-pressed')) === 'true', { timeoutMsg: 'V did not mute' });
+    await browser.keys('v');
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'live-mute')).getAttribute('aria-pressed')) === 'false', { timeoutMsg: 'V did not unmute' });
+
     // Shift+1 puts the first scene on air; the button says so.
     await browser.keys(['Shift', '1']);
     await browser.waitUntil(async () => (await sceneButtons(browser))[0][1] === 'true', { timeout: 10000, timeoutMsg: 'Shift+1 did not switch scenes' });

@@ -66,7 +66,7 @@ pub use pipeline::{MediaClock, Pipeline, PipelineHandle, PreviewFrame, StopReaso
 pub use scene::{
     CANVASES, Crop, Fit, Layer, LayerSource, Layout, MAX_LAYERS, Rect, Scene, parse_color,
 };
-pub use sound::{Music, SoundMix};
+pub use sound::{Music, SoundChange, SoundMix};
 pub use stats::{AudioLevel, DestinationStats, PushState, Stats, skipped_alarm};
 pub use url::StreamUrl;
 pub use writer::RecordingSummary;

@@ -71,6 +71,8 @@ pub struct PipelineHandle {
     overlay_tx: Sender<Option<Arc<OverlayImage>>>,
     /// To the compositor, when the pipeline runs a scene.
     scene_tx: Option<Sender<Scene>>,
+    /// To the audio thread: mute, music on or off.
+    sound_tx: Sender<crate::sound::SoundChange>,
     fonts: Option<Fonts>,
     size: (u32, u32),
     encoder: crate::config::VideoEncoder,
@@ -193,12 +195,13 @@ impl Pipeline {
             || !matches!(config.video_source, VideoSource::Test);
         let shared = Arc::new(Shared::new(realtime, config.video.fps, &config.pushes));
         let mut started = Started::default();
+        let (sound_tx, sound_rx) = bounded::<crate::sound::SoundChange>(16);
 
         // Sources first: a missing camera must fail before the ingest or the file is touched.
         let (video_rx, writer_tx, writer_rx) = match start_sources(
             &config,
             realtime,
-            audio,
+            (audio, sound_rx),
             fonts.as_ref(),
             &shared,
             &mut started,
@@ -256,6 +259,7 @@ impl Pipeline {
             preview: Some(preview_rx),
             overlay_tx,
             scene_tx,
+            sound_tx,
             fonts,
             size: (config.video.width, config.video.height),
             encoder: used,
@@ -400,7 +404,7 @@ impl SourceStarter {
 fn start_sources(
     config: &Config,
     realtime: bool,
-    audio: ffmpeg::encoder::Audio,
+    (audio, sound_rx): (ffmpeg::encoder::Audio, Receiver<crate::sound::SoundChange>),
     fonts: Option<&Fonts>,
     shared: &Arc<Shared>,
     started: &mut Started,
@@ -443,7 +447,7 @@ fn start_sources(
     started.push(
         "audio",
         spawn("audio", move || {
-            source::audio_thread(feed, mixer, audio, audio_tx, thread_shared, ready_tx)
+            source::audio_thread(feed, (mixer, sound_rx), audio, audio_tx, thread_shared, ready_tx)
         })?,
     );
     ready_rx
@@ -662,6 +666,11 @@ impl PipelineHandle {
         tx.send(scene.clone())
             .map_err(|_| CaptureError::ThreadLost("compositor"))?;
         Ok(self.marker(MarkerKind::Scene, &scene.name, None))
+    }
+
+    /// Mutes the microphone or stops the music (and back) from the next audio frame on.
+    pub fn change_sound(&self, change: crate::sound::SoundChange) -> Result<(), CaptureError> {
+        self.sound_tx.send(change).map_err(|_| CaptureError::ThreadLost("audio"))
     }
 
     /// Stamps a marker at the current media time.

@@ -53,12 +53,19 @@ pub struct Music {
     pub duck: bool,
 }
 
-impl SoundMix {
-    /// True when the microphone passes straight to the encoder.
-    pub(crate) fn is_plain(&self) -> bool {
-        self.mic_gain_db == 0.0 && !self.mic_muted && !self.denoise && self.music.is_none()
-    }
+/// A change to the sound while on air.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum SoundChange {
+    /// Mutes or unmutes the microphone (its gain comes back when unmuted).
+    MicMuted { muted: bool },
+    /// Stops or resumes the music bed (it keeps playing silently underneath, so it resumes
+    /// where it would have been).
+    MusicOn { on: bool },
+}
 
+impl SoundMix {
     pub(crate) fn validate(&self) -> Result<(), crate::CaptureError> {
         let bad = |m: String| Err(crate::CaptureError::BadConfig(m));
         if !(-60.0..=24.0).contains(&self.mic_gain_db) {
@@ -166,25 +173,25 @@ pub(crate) struct Mixer {
     graph: filter::Graph,
     music: Option<MusicBed>,
     n: i64,
+    /// As asked at start, with the changes made on air.
+    mix: SoundMix,
 }
 
 impl Mixer {
-    /// `None` when the microphone passes straight through.
-    pub(crate) fn new(mix: &SoundMix) -> Result<Option<Mixer>, ffmpeg::Error> {
-        if mix.is_plain() {
-            return Ok(None);
-        }
+    /// The graph for `mix`: always built, so the microphone can be muted on air.
+    pub(crate) fn new(mix: &SoundMix) -> Result<Mixer, ffmpeg::Error> {
         let mut graph = filter::Graph::new();
         let abuffer = filter::find("abuffer").ok_or(ffmpeg::Error::FilterNotFound)?;
         let args = format!("time_base=1/{AUDIO_RATE}:sample_rate={AUDIO_RATE}:sample_fmt=fltp:channel_layout=stereo");
         graph.add(&abuffer, "voice", &args)?;
-        let voice_gain = if mix.mic_muted { "volume=0".to_owned() } else { format!("volume={}dB", mix.mic_gain_db) };
+        // Named, so that a change on air reaches them (`Mixer::apply`).
+        let voice_gain = format!("volume@mic=volume={}", if mix.mic_muted { "0".to_owned() } else { format!("{}dB", mix.mic_gain_db) });
         let denoise = if mix.denoise { ",afftdn=nf=-30" } else { "" };
         let description = match &mix.music {
             None => format!("[voice]{voice_gain}{denoise}[out]"),
             Some(music) => {
                 graph.add(&abuffer, "music", &args)?;
-                let bed = format!("[music]volume={}dB", music.gain_db);
+                let bed = format!("[music]volume@music=volume={}dB", music.gain_db);
                 // The sidechain hears the voice after its gain: a muted microphone ducks nothing.
                 if music.duck {
                     format!(
@@ -204,7 +211,29 @@ impl Mixer {
         parser.input("out", 0)?.parse(&description)?;
         graph.validate()?;
         graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
-        Ok(Some(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0 }))
+        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone() })
+    }
+
+    /// Applies a change on air by sending the named volume filters a new volume.
+    pub(crate) fn apply(&mut self, change: SoundChange) -> Result<(), ffmpeg::Error> {
+        let (target, volume) = match change {
+            SoundChange::MicMuted { muted } => {
+                self.mix.mic_muted = muted;
+                ("volume@mic", if muted { "0".to_owned() } else { format!("{}dB", self.mix.mic_gain_db) })
+            }
+            SoundChange::MusicOn { on } => match &self.mix.music {
+                Some(music) => ("volume@music", if on { format!("{}dB", music.gain_db) } else { "0".to_owned() }),
+                None => return Ok(()),
+            },
+        };
+        let target = std::ffi::CString::new(target).expect("no NUL");
+        let (command, arg) = (c"volume", std::ffi::CString::new(volume).expect("no NUL"));
+        // SAFETY: the graph is valid and owned here; the strings outlive the call; no reply
+        // buffer is asked for.
+        let result = unsafe {
+            ffmpeg::ffi::avfilter_graph_send_command(self.graph.as_mut_ptr(), target.as_ptr(), command.as_ptr(), arg.as_ptr(), std::ptr::null_mut(), 0, 0)
+        };
+        if result < 0 { Err(ffmpeg::Error::from(result)) } else { Ok(()) }
     }
 
     /// Mixes one 1024-sample voice frame with the music; the mixed frames come out in
@@ -251,6 +280,5 @@ mod tests {
         assert!(mix.validate().unwrap_err().to_string().contains("no music to play"));
         let loud = SoundMix { mic_gain_db: 40.0, ..SoundMix::default() };
         assert!(loud.validate().unwrap_err().to_string().contains("-60 to 24"));
-        assert!(SoundMix::default().is_plain());
     }
 }

@@ -369,8 +369,11 @@ struct AudioOut {
     tx: Sender<WriterMsg>,
     meter: crate::stats::LevelMeter,
     shared: Arc<Shared>,
-    /// The microphone's gain and the music bed, when the sound is more than the microphone.
+    /// The microphone's gain and mute, its noise suppression and the music bed; `None` only
+    /// after the mix failed (the microphone then goes on alone).
     mixer: Option<crate::sound::Mixer>,
+    /// Changes made on air.
+    changes: crossbeam_channel::Receiver<crate::sound::SoundChange>,
 }
 
 impl AudioOut {
@@ -382,6 +385,11 @@ impl AudioOut {
             }
         }
         let Some(mixer) = self.mixer.as_mut() else { return self.encode_mixed(frame) };
+        while let Ok(change) = self.changes.try_recv() {
+            if let Err(e) = mixer.apply(change) {
+                tracing::warn!(%e, ?change, "a sound change on air was refused");
+            }
+        }
         let mut mixed = Vec::with_capacity(1);
         if let Err(e) = mixer.mix(frame, &mut mixed) {
             // The microphone alone, rather than no sound at all.
@@ -437,7 +445,7 @@ pub(crate) enum AudioFeed {
 /// Runs capture, conversion and AAC encoding until the pipeline's end time.
 pub(crate) fn audio_thread(
     feed: AudioFeed,
-    mixer: Option<crate::sound::Mixer>,
+    (mixer, changes): (crate::sound::Mixer, crossbeam_channel::Receiver<crate::sound::SoundChange>),
     encoder: codec::encoder::Audio,
     tx: Sender<WriterMsg>,
     shared: Arc<Shared>,
@@ -470,7 +478,8 @@ pub(crate) fn audio_thread(
         tx,
         meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10),
         shared: shared.clone(),
-        mixer,
+        mixer: Some(mixer),
+        changes,
     };
     let realtime = shared.realtime;
     let t0 = if realtime {

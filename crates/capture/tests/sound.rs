@@ -92,3 +92,41 @@ fn a_muted_microphone_with_noise_suppression_still_records_and_a_missing_folder_
     assert!(err.to_string().contains("no music to play"), "{err}");
     assert!(!dir.path().join("never.mkv").exists());
 }
+
+#[test]
+fn on_air_the_microphone_mutes_and_the_music_stops_and_a_muted_voice_ducks_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("bed.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=10"])
+        .arg(&music)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.path().join("live.mp4");
+    let mut config = Config::new(&out);
+    config.video.width = 320;
+    config.video.height = 180;
+    config.duration_ms = Some(7_000);
+    // The test tone (440 Hz, continuous) is the microphone.
+    config.sound = SoundMix { music: Some(Music { path: music, shuffle: false, gain_db: -6.0, duck: true }), ..SoundMix::default() };
+    let handle = Pipeline::start(config).unwrap();
+    let at = |ms: u64| {
+        while (handle.media_time().as_millis() as u64) < ms {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    at(2_000);
+    handle.change_sound(anchordesk_capture::SoundChange::MicMuted { muted: true }).unwrap();
+    at(4_500);
+    handle.change_sound(anchordesk_capture::SoundChange::MusicOn { on: false }).unwrap();
+    handle.wait().unwrap();
+
+    let pcm = samples(&out);
+    let (voice_on, voice_muted) = (level_db(&pcm, 440.0, 0.5, 1.5), level_db(&pcm, 440.0, 3.0, 4.0));
+    let (music_ducked, music_free, music_off) = (level_db(&pcm, 220.0, 0.5, 1.5), level_db(&pcm, 220.0, 3.0, 4.0), level_db(&pcm, 220.0, 5.5, 6.5));
+    eprintln!("voice {voice_on:.1} → muted {voice_muted:.1}; music ducked {music_ducked:.1}, with the voice muted {music_free:.1}, off {music_off:.1} dBFS");
+    assert!(voice_on > -30.0 && voice_muted < -70.0, "mute: {voice_on:.1} → {voice_muted:.1}");
+    assert!(music_free - music_ducked >= 8.0, "a muted voice ducks nothing: {music_ducked:.1} → {music_free:.1}");
+    assert!(music_off < -70.0, "the music stopped: {music_off:.1}");
+}

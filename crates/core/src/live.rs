@@ -134,6 +134,12 @@ pub struct OnAirState {
     /// The scene on air, by name; `None` when the camera fills the picture.
     #[serde(default)]
     pub scene: Option<String>,
+    /// The microphone is muted on air.
+    #[serde(default)]
+    pub mic_muted: bool,
+    /// The music bed is stopped on air.
+    #[serde(default)]
+    pub music_off: bool,
 }
 
 /// A moment in the recording.

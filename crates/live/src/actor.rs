@@ -32,6 +32,7 @@ struct Run {
     canvas: Option<(u32, u32)>,
     /// The push destinations' names, in the order of the pipeline's `Stats::destinations`.
     destination_names: Vec<String>,
+    has_music: bool,
 }
 
 pub(crate) struct Actor {
@@ -74,6 +75,7 @@ impl Actor {
             Command::Caption { text } => self.caption(text).map(Answer::Reply),
             Command::Marker { label } => self.marker(&label).map(|_| Answer::Done),
             Command::Scene { name } => self.scene(&name).map(status),
+            Command::Sound(change) => self.sound(change).map(status),
             Command::ReconnectPush { index } => {
                 let run = self.on_air()?;
                 let index = usize::try_from(index).map_err(|_| StoreError::NotFound { entity: "pushDestination", id: index as i64 })?;
@@ -106,6 +108,7 @@ impl Actor {
         };
         let mut status = crate::status(&run.session, lineup, &run.state, &run.push, scenes, run.handle.phone_url());
         status.destination_names = run.destination_names.clone();
+        status.has_music = run.has_music;
         Ok(status)
     }
 
@@ -180,6 +183,9 @@ impl Actor {
 
         self.around.release_devices();
         let canvas = config.scene.as_ref().map(|s| (s.width, s.height));
+        let has_music = config.sound.music.is_some();
+        // Muted or stopped before a crash: so again from the first sample.
+        config.sound.mic_muted |= state.mic_muted;
         config.pushes = push.into_iter().collect();
         // Names of the destinations in push order; the platform's ingest has none.
         let mut destination_names = vec![String::new(); config.pushes.len()];
@@ -219,7 +225,12 @@ impl Actor {
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
         let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
         let follower = Some(crate::follow::start(session.clone(), sources));
-        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names });
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names, has_music });
+        if state.music_off
+            && let Some(run) = self.run.as_ref()
+        {
+            let _ = run.handle.change_sound(anchordesk_capture::SoundChange::MusicOn { on: false });
+        }
         if let Some(name) = scene_name {
             // The scene is on air from media time 0: its marker and the state a restart reads.
             self.with_store(|store| store.put_scene_on_air(session_id, &name, 0))?;
@@ -292,6 +303,22 @@ impl Actor {
         let run = self.run.as_mut().expect("on air");
         run.handle.set_scene(&scene).map_err(|err| LiveError::Capture(err.to_string()))?;
         run.state.scene = Some(scene.name);
+        self.publish_status()
+    }
+
+    /// Mutes the microphone or stops the music: written to the store, then heard.
+    fn sound(&mut self, change: anchordesk_capture::SoundChange) -> Result<LiveStatus, LiveError> {
+        let run = self.on_air()?;
+        let (mut muted, mut music_off) = (run.state.mic_muted, run.state.music_off);
+        match change {
+            anchordesk_capture::SoundChange::MicMuted { muted: m } => muted = m,
+            anchordesk_capture::SoundChange::MusicOn { on } => music_off = !on,
+        }
+        let broadcast = run.session.broadcast_id;
+        self.with_store(|store| store.set_sound_on_air(broadcast, muted, music_off))?;
+        let run = self.run.as_mut().expect("on air");
+        run.handle.change_sound(change).map_err(|err| LiveError::Capture(err.to_string()))?;
+        (run.state.mic_muted, run.state.music_off) = (muted, music_off);
         self.publish_status()
     }
 

@@ -71,6 +71,10 @@ pub struct LiveStatus {
     /// The push destinations' names in the order of the health figures' `destinations`;
     /// empty for the platform's ingest (or a typed URL).
     pub destination_names: Vec<String>,
+    pub mic_muted: bool,
+    /// A music bed plays in this broadcast (it may be stopped: `music_off`).
+    pub has_music: bool,
+    pub music_off: bool,
 }
 
 /// How a phone joins the broadcast as a second camera.
@@ -139,6 +143,8 @@ pub enum Command {
     Marker { label: String },
     /// Another scene on air (same canvas), by name.
     Scene { name: String },
+    /// Mutes the microphone or stops the music (and back).
+    Sound(anchordesk_capture::SoundChange),
     /// A push destination (its index in [`anchordesk_capture::Stats::destinations`]) tries
     /// to connect at once instead of waiting out its backoff.
     ReconnectPush { index: i32 },
@@ -332,6 +338,11 @@ impl LiveDesk {
         self.status_of(Command::Scene { name })
     }
 
+    /// Mutes the microphone or stops the music (and back).
+    pub fn sound(&self, change: anchordesk_capture::SoundChange) -> Result<LiveStatus, LiveError> {
+        self.status_of(Command::Sound(change))
+    }
+
     /// Makes push destination `index` try to connect at once.
     pub fn reconnect_push(&self, index: i32) -> Result<(), LiveError> {
         self.ask(Command::ReconnectPush { index }).map(|_| ())
@@ -415,5 +426,8 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         scenes,
         phone: phone.map(PhoneJoin::new),
         destination_names: Vec::new(),
+        mic_muted: state.mic_muted,
+        has_music: false,
+        music_off: state.music_off,
     }
 }

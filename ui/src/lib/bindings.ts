@@ -92,10 +92,7 @@ export const commands = {
 	 *  camera the test picture is used.
 	 */
 	goLive: (broadcastId: BroadcastId, rehearsal: boolean, pushUrl: string | null, scene: string | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("go_live", { broadcastId, rehearsal, pushUrl, scene })),
-	/**
-	 *  Puts the next (`step` = 1), previous (-1) or a given line-up item on air: the overlay
-	 *  changes and a marker is stamped in the recording and in the database.
-	 */
+	/**  Puts the next (`step` 1), previous (-1) or a given line-up item on air (card, marker, pin). */
 	liveProduct: (step: number, index: number | null) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_product", { step, index })),
 	/**  Drops a manual marker at the current media time. */
 	liveMarker: (label: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("live_marker", { label })),
@@ -121,10 +118,7 @@ export const commands = {
 	 *  room), linted first with the product on air; with an error finding it is held back.
 	 */
 	sendReply: (commentSeq: number, text: string) => typedError<ReplyOutcome_Serialize, UiError_Serialize>(__TAURI_INVOKE("send_reply", { commentSeq, text })),
-	/**
-	 *  Takes a line-up item off the shopping bag (下架, e.g. it sold out); when it was on air,
-	 *  the next item goes on air.
-	 */
+	/**  Takes a line-up item off the bag (下架, e.g. sold out); the next goes on air if it was. */
 	liveTakeOff: (index: number) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_take_off", { index })),
 	/**  Hides or shows the product card on the picture (the key O in the console). */
 	liveOverlay: (visible: boolean) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_overlay", { visible })),
@@ -137,6 +131,8 @@ export const commands = {
 	liveScene: (name: string) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_scene", { name })),
 	/**  Makes a push destination try to connect at once instead of waiting out its backoff. */
 	liveReconnectPush: (index: number) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("live_reconnect_push", { index })),
+	/**  Mutes the microphone or stops the music on air (and back). */
+	liveSound: (change: SoundChange) => typedError<LiveStatus_Serialize, UiError_Serialize>(__TAURI_INVOKE("live_sound", { change })),
 	/**  The report of a broadcast's latest session. */
 	broadcastReport: (broadcastId: BroadcastId) => typedError<BroadcastReport_Serialize, UiError_Serialize>(__TAURI_INVOKE("broadcast_report", { broadcastId })),
 	/**  Writes the report as a printable HTML page under `<data dir>/reports/` and returns its path. */
@@ -1845,6 +1841,10 @@ export type LiveStatus_Deserialize = {
 	 *  empty for the platform's ingest (or a typed URL).
 	 */
 	destinationNames: string[],
+	micMuted: boolean,
+	/**  A music bed plays in this broadcast (it may be stopped: `music_off`). */
+	hasMusic: boolean,
+	musicOff: boolean,
 };
 
 /**  The live console's state. */
@@ -1875,6 +1875,10 @@ export type LiveStatus_Serialize = {
 	 *  empty for the platform's ingest (or a typed URL).
 	 */
 	destinationNames: string[],
+	micMuted: boolean,
+	/**  A music bed plays in this broadcast (it may be stopped: `music_off`). */
+	hasMusic: boolean,
+	musicOff: boolean,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -3000,6 +3004,16 @@ export type Severity =
 "warning" | 
 /**  Forbidden as written. */
 "error";
+
+/**  A change to the sound while on air. */
+export type SoundChange = 
+/**  Mutes or unmutes the microphone (its gain comes back when unmuted). */
+{ kind: "micMuted"; muted: boolean } | 
+/**
+ *  Stops or resumes the music bed (it keeps playing silently underneath, so it resumes
+ *  where it would have been).
+ */
+{ kind: "musicOn"; on: boolean };
 
 /**
  *  A byte range `start..end` in the text that was linted.

@@ -69,6 +69,16 @@ class LiveStore {
     this.status = await call(commands.liveScene(name));
   }
 
+  /** Mutes the microphone or unmutes it. */
+  async muteMic(muted: boolean) {
+    this.status = await call(commands.liveSound({ kind: 'micMuted', muted }));
+  }
+
+  /** Stops the music bed or plays it again. */
+  async musicOn(on: boolean) {
+    this.status = await call(commands.liveSound({ kind: 'musicOn', on }));
+  }
+
   /** A push destination tries to connect at once. */
   async reconnectPush(index: number) {
     await call(commands.liveReconnectPush(index));
