@@ -39,6 +39,10 @@ bin="$work/root/usr/bin/anchordesk-app"
 if grep -q 'ANCHORDESK_CRASH_AT' "$bin" 2>/dev/null; then
   problem "the packaged binary carries the test-only crash hook (ANCHORDESK_CRASH_AT)"
 fi
+# So is capture's stand-in hardware encoder with its injected failure (`fault-injection`).
+if grep -q -e 'ANCHORDESK_FAKE_HARDWARE_ENCODER' -e 'ANCHORDESK_FAIL_ENCODER_FRAMES' "$bin" 2>/dev/null; then
+  problem "the packaged binary carries capture's test-only encoder hooks (fault-injection)"
+fi
 if [ -x "$bin" ]; then
   missing_libs=$(ldd "$bin" | grep 'not found' || true)
   [ -z "$missing_libs" ] || problem "libraries not found on this machine: $missing_libs"

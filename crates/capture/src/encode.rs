@@ -10,19 +10,57 @@ pub(crate) struct OpenedVideo {
     pub encoder: encoder::Video,
     pub used: VideoEncoder,
     pub time_base: Rational,
+    /// Why the encoder asked for is not the one used (it fell back to libx264).
+    pub fallback: Option<String>,
 }
 
-/// Opens the configured encoder, falling back to libx264 when a hardware encoder fails.
+/// Opens the configured encoder. A hardware encoder must open and then take its first
+/// frames (three black ones, on an instance thrown away) before the recording starts;
+/// failing either, libx264 is used at once and the reason kept for the console.
 pub(crate) fn open_video(settings: &VideoSettings) -> Result<OpenedVideo, CaptureError> {
-    if settings.encoder != VideoEncoder::X264 {
-        match open_video_as(settings, settings.encoder) {
-            Ok(opened) => return Ok(opened),
-            Err(err) => {
-                tracing::warn!(%err, "hardware encoder failed to open; falling back to libx264")
+    if settings.encoder == VideoEncoder::X264 {
+        return open_video_as(settings, VideoEncoder::X264);
+    }
+    let tried = open_video_as(settings, settings.encoder)
+        .and_then(|probe| first_frames(probe, settings))
+        .and_then(|()| open_video_as(settings, settings.encoder));
+    let reason = match tried {
+        Ok(opened) => return Ok(opened),
+        Err(CaptureError::Encoder { name, message }) => format!("{name}: {message}"),
+        Err(err) => err.to_string(),
+    };
+    tracing::warn!(%reason, "hardware encoder failed; falling back to libx264");
+    let mut opened = open_video_as(settings, VideoEncoder::X264)?;
+    opened.fallback = Some(reason);
+    Ok(opened)
+}
+
+/// Feeds a freshly opened encoder three black frames and reads what it gives back: a
+/// hardware encoder that opens but cannot encode (a busy or missing GPU session) fails here.
+fn first_frames(mut opened: OpenedVideo, settings: &VideoSettings) -> Result<(), CaptureError> {
+    let fail = |message: String| CaptureError::Encoder { name: opened.used.ffmpeg_name().to_owned(), message };
+    #[cfg(feature = "fault-injection")]
+    if std::env::var("ANCHORDESK_FAIL_ENCODER_FRAMES").is_ok_and(|name| name == opened.used.ffmpeg_name()) {
+        return Err(fail("failed on its first frames (injected)".to_owned()));
+    }
+    let pixel = opened.encoder.format();
+    for n in 0..3 {
+        let mut black = ffmpeg::frame::Video::new(pixel, settings.width, settings.height);
+        for plane in 0..black.planes() {
+            black.data_mut(plane).fill(if plane == 0 { 16 } else { 128 });
+        }
+        black.set_pts(Some(n));
+        opened.encoder.send_frame(&black).map_err(|e| fail(format!("failed on its first frames: {e}")))?;
+        loop {
+            let mut packet = codec::packet::Packet::empty();
+            match opened.encoder.receive_packet(&mut packet) {
+                Ok(()) => {}
+                Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => break,
+                Err(e) => return Err(fail(format!("failed on its first frames: {e}"))),
             }
         }
     }
-    open_video_as(settings, VideoEncoder::X264)
+    Ok(())
 }
 
 fn open_video_as(
@@ -41,6 +79,9 @@ fn open_video_as(
             "needs GPU surface upload, not supported yet".to_owned(),
         ));
     }
+    // Tests without a GPU stand libx264 in for a hardware encoder that opens.
+    #[cfg(feature = "fault-injection")]
+    let name = if which != VideoEncoder::X264 && std::env::var("ANCHORDESK_FAKE_HARDWARE_ENCODER").is_ok() { "libx264" } else { name };
     let codec =
         encoder::find_by_name(name).ok_or_else(|| fail("not built into this FFmpeg".to_owned()))?;
     let mut enc = codec::context::Context::new_with_codec(codec)
@@ -80,7 +121,7 @@ fn open_video_as(
         },
     );
     match which {
-        VideoEncoder::X264 => {
+        _ if name == "libx264" => {
             opts.set("preset", settings.preset.name());
             // A fixed keyframe cadence: ingest servers and our per-product clips cut on them.
             opts.set(
@@ -99,6 +140,7 @@ fn open_video_as(
         encoder,
         used: which,
         time_base,
+        fallback: None,
     })
 }
 

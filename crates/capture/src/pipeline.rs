@@ -76,6 +76,8 @@ pub struct PipelineHandle {
     fonts: Option<Fonts>,
     size: (u32, u32),
     encoder: crate::config::VideoEncoder,
+    /// Why the encoder asked for was not used, when it fell back to libx264.
+    encoder_fallback: Option<String>,
     /// Released after the threads are joined (fields drop after `Drop::drop`).
     _claims: Vec<crate::devices::DeviceClaim>,
 }
@@ -220,6 +222,7 @@ impl Pipeline {
         // Then what turns frames into packets and pictures, and the clock that drives them.
         // (A hardware encoder may have fallen back to x264: the handle reports the one used.)
         let used = video.used;
+        let fallback = video.fallback.clone();
         let running = start_encoding(
             &config,
             video,
@@ -263,6 +266,7 @@ impl Pipeline {
             fonts,
             size: (config.video.width, config.video.height),
             encoder: used,
+            encoder_fallback: fallback,
             _claims: claims,
         })
     }
@@ -539,6 +543,7 @@ fn start_encoding(
     started: &mut Started,
 ) -> Result<Running, CaptureError> {
     let (w, h, fps) = (config.video.width, config.video.height, config.video.fps);
+    let encoder_note = (video.used.ffmpeg_name().to_owned(), video.fallback.clone());
     // A second of frames: the encoder may stall that long (a CPU spike) before the
     // compositor has to skip frames.
     let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
@@ -614,7 +619,7 @@ fn start_encoding(
     started.push(
         "stats",
         spawn("stats", move || {
-            stats_thread(stats_tx, thread_shared, output)
+            stats_thread(stats_tx, thread_shared, output, encoder_note)
         })?,
     );
     Ok((
@@ -735,6 +740,12 @@ impl PipelineHandle {
     /// passphrase: show it to the anchor, never log it.
     pub fn phone_url(&self) -> Option<String> {
         self.shared.phone_url()
+    }
+
+    /// Why the hardware encoder asked for was not used (it failed to open, or on its first
+    /// frames), when the recording fell back to libx264.
+    pub fn encoder_fallback(&self) -> Option<&str> {
+        self.encoder_fallback.as_deref()
     }
 
     /// The encoder in use (a hardware encoder may have fallen back to x264).
@@ -1141,6 +1152,7 @@ fn stats_thread(
     tx: tokio::sync::watch::Sender<Stats>,
     shared: Arc<Shared>,
     output: std::path::PathBuf,
+    (encoder, encoder_fallback): (String, Option<String>),
 ) {
     let c = &shared.counters;
     let mut prev_encoded = 0u64;
@@ -1205,6 +1217,8 @@ fn stats_thread(
             audio_level: *shared.audio_level.borrow(),
             audio_drift_ms: c.audio_drift_us.load(Ordering::Relaxed) as f64 / 1000.0,
             audio_corrections: Counters::get(&c.audio_corrections) as u32,
+            encoder: encoder.clone(),
+            encoder_fallback: encoder_fallback.clone(),
             finished,
         };
         // Stop cleanly while the muxer can still write its trailer: 10 s of media or 32 MB.

@@ -83,6 +83,10 @@ pub struct Stats {
     pub audio_corrections: u32,
     /// The pipeline has stopped.
     pub finished: bool,
+    /// The H.264 encoder in use, e.g. `libx264` or `h264_nvenc`.
+    pub encoder: String,
+    /// Why the encoder asked for is not in use (it fell back to libx264).
+    pub encoder_fallback: Option<String>,
 }
 
 impl Default for Stats {
@@ -109,6 +113,8 @@ impl Default for Stats {
             audio_drift_ms: 0.0,
             audio_corrections: 0,
             finished: false,
+            encoder: String::new(),
+            encoder_fallback: None,
         }
     }
 }

@@ -276,9 +276,10 @@ pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
     }
     if handle.encoder() != asked {
         eprintln!(
-            "{} did not open here; recording with {} (see `anchordesk encoders`)",
+            "{} did not open here; recording with {} (see `anchordesk encoders`): {}",
             asked.ffmpeg_name(),
-            handle.encoder().ffmpeg_name()
+            handle.encoder().ffmpeg_name(),
+            handle.encoder_fallback().unwrap_or("it did not open")
         );
     } else {
         eprintln!("encoder {}", asked.ffmpeg_name());

@@ -3080,6 +3080,10 @@ export type Stats_Deserialize = {
 	audioCorrections: number,
 	/**  The pipeline has stopped. */
 	finished: boolean,
+	/**  The H.264 encoder in use, e.g. `libx264` or `h264_nvenc`. */
+	encoder: string,
+	/**  Why the encoder asked for is not in use (it fell back to libx264). */
+	encoderFallback?: string | null,
 };
 
 /**  One second of pipeline health. */
@@ -3131,6 +3135,10 @@ export type Stats_Serialize = {
 	audioCorrections: number,
 	/**  The pipeline has stopped. */
 	finished: boolean,
+	/**  The H.264 encoder in use, e.g. `libx264` or `h264_nvenc`. */
+	encoder: string,
+	/**  Why the encoder asked for is not in use (it fell back to libx264). */
+	encoderFallback: string | null,
 };
 
 /**  What stopping produced: the report and the per-product clips (切片). */

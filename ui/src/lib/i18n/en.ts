@@ -370,6 +370,8 @@ export const en: Record<MessageKey, string> = {
   'live.musicOn': "♪ Music on",
   'live.musicOff': "♪ Music stopped",
   'live.micLevel': "mic {db} dBFS",
+  'live.encoder': "Encoder",
+  'live.encoderFallback': "The hardware encoder could not be used; libx264 records and pushes instead: {reason}",
   'scenes.title': "Scenes",
   'scenes.hint': "A scene is a canvas with layers on it: the camera, a second picture, a product photo, text, a colour. Copy one of the four built-in layouts to change it; on air, Shift+digit switches between scenes of the same canvas.",
   'scenes.builtin': "built-in",

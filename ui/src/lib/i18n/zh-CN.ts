@@ -369,6 +369,8 @@ export const zhCN = {
   'live.musicOn': "♪ 音乐开",
   'live.musicOff': "♪ 音乐已停",
   'live.micLevel': "麦克风 {db} dBFS",
+  'live.encoder': "编码器",
+  'live.encoderFallback': "硬件编码器不可用，已改用 libx264 录制和推流：{reason}",
   'scenes.title': "场景",
   'scenes.hint': "一个场景是一块画布和叠在上面的图层：摄像头、第二路画面、商品图、文字、色块。内置的四种版式可以复制后修改；直播时可按 Shift+数字键切换同一画布的场景。",
   'scenes.builtin': "内置",

@@ -1,0 +1,44 @@
+//! A hardware encoder that opens but fails on its first frames: the recording falls back to
+//! libx264 at once and says why. These machines have no GPU, so a test hook (the
+//! `fault-injection` feature, never in a shipped build) stands libx264 in for NVENC and
+//! makes its first frames fail.
+
+mod common;
+
+use anchordesk_capture::{Config, Pipeline, VideoEncoder};
+
+#[test]
+fn a_hardware_encoder_failing_on_its_first_frames_falls_back_to_x264_and_says_why() {
+    // SAFETY: this test binary has this one test; nothing else reads the environment.
+    unsafe { std::env::set_var("ANCHORDESK_FAKE_HARDWARE_ENCODER", "1") };
+    let dir = tempfile::tempdir().unwrap();
+    let record = |name: &str| {
+        let mut config = Config::new(dir.path().join(name));
+        config.video.width = 320;
+        config.video.height = 180;
+        config.video.encoder = VideoEncoder::Nvenc;
+        config.duration_ms = Some(2_000);
+        config
+    };
+
+    // The stand-in takes its first frames: it is used, nothing to say.
+    let healthy = Pipeline::start(record("healthy.mp4")).unwrap();
+    assert_eq!(healthy.encoder(), VideoEncoder::Nvenc);
+    assert_eq!(healthy.encoder_fallback(), None);
+    healthy.wait().unwrap();
+
+    // It fails on its first frames: libx264 records instead, and the reason is kept.
+    unsafe { std::env::set_var("ANCHORDESK_FAIL_ENCODER_FRAMES", "h264_nvenc") };
+    let handle = Pipeline::start(record("fallback.mp4")).unwrap();
+    assert_eq!(handle.encoder(), VideoEncoder::X264);
+    let why = handle.encoder_fallback().unwrap().to_owned();
+    assert!(why.contains("h264_nvenc") && why.contains("first frames"), "{why}");
+    let stats = handle.stats();
+    let summary = handle.wait().unwrap();
+    let last = stats.borrow().clone();
+    assert_eq!(last.encoder, "libx264");
+    assert_eq!(last.encoder_fallback.as_deref(), Some(why.as_str()));
+    let probe = common::probe(&summary.path);
+    assert_eq!(probe.codec("video"), Some("h264"));
+    assert!((1.9..=2.2).contains(&probe.duration), "{}", probe.duration);
+}
