@@ -241,16 +241,17 @@ impl Default for ReconnectPolicy {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct PhoneListen {
-    /// The desk's address on the local network (the phone must reach it); loopback in tests.
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    pub address: std::net::IpAddr,
+    /// The desk's address on the local network (the phone must reach it); `None` finds it
+    /// when a scene first shows the phone. Loopback in tests.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub address: Option<std::net::IpAddr>,
     /// 0 picks a free port when the phone layer starts.
     pub port: u16,
 }
 
 impl Default for PhoneListen {
     fn default() -> Self {
-        PhoneListen { address: crate::phone::lan_address(), port: 0 }
+        PhoneListen { address: None, port: 0 }
     }
 }
 

@@ -19,17 +19,18 @@ pub(crate) struct PhoneLink {
 impl PhoneLink {
     /// A fresh passphrase and, unless one is set, a free port on `listen.address`.
     pub(crate) fn new(listen: &PhoneListen) -> Result<PhoneLink, CaptureError> {
+        let address = listen.address.unwrap_or_else(lan_address);
         let port = match listen.port {
-            0 => UdpSocket::bind((listen.address, 0))
+            0 => UdpSocket::bind((address, 0))
                 .and_then(|s| s.local_addr())
-                .map_err(CaptureError::io(format!("finding a free port on {} for the phone", listen.address)))?
+                .map_err(CaptureError::io(format!("finding a free port on {address} for the phone")))?
                 .port(),
             port => port,
         };
         let mut bytes = [0u8; 12];
         getrandom::fill(&mut bytes).map_err(|e| CaptureError::BadConfig(format!("no randomness for the phone's passphrase: {e}")))?;
         let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let host = match listen.address {
+        let host = match address {
             IpAddr::V6(v6) => format!("[{v6}]"),
             IpAddr::V4(v4) => v4.to_string(),
         };
@@ -75,7 +76,7 @@ mod tests {
 
     #[test]
     fn a_phone_link_has_a_fresh_passphrase_that_logs_never_show() {
-        let listen = PhoneListen { address: IpAddr::V4(Ipv4Addr::LOCALHOST), port: 0 };
+        let listen = PhoneListen { address: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), port: 0 };
         let (a, b) = (PhoneLink::new(&listen).unwrap(), PhoneLink::new(&listen).unwrap());
         assert_ne!(a.url, b.url, "each broadcast gets its own passphrase");
         assert!(a.url.starts_with("srt://127.0.0.1:") && a.url.contains("passphrase="), "{}", a.url);

@@ -835,6 +835,19 @@ impl Compositor {
         tracing::debug!(frames = n, "compositor finished");
     }
 
+    /// The frame after `n` on the wall clock from `t0`. After a stall (a suspended laptop, a
+    /// starved CPU) it jumps to the wall clock instead of bursting frames; the jump counts as
+    /// skipped.
+    fn next_frame(&self, t0: Instant, n: i64) -> i64 {
+        let n = n + 1;
+        let behind = (t0.elapsed().as_secs_f64() * self.fps as f64) as i64 - n;
+        if behind > self.fps as i64 {
+            Counters::add(&self.shared.counters.frames_skipped, behind as u64);
+            return n + behind;
+        }
+        n
+    }
+
     fn done(&self, n: i64) -> bool {
         self.shared.stop.load(Ordering::Relaxed) || self.max_frames.is_some_and(|m| n >= m)
     }
@@ -940,14 +953,7 @@ impl Compositor {
             if !self.emit(picture, n, false) {
                 break;
             }
-            n += 1;
-            // After a stall (a suspended laptop, a starved CPU) jump to the wall clock
-            // instead of bursting frames; the jump counts as skipped.
-            let behind = (t0.elapsed().as_secs_f64() * self.fps as f64) as i64 - n;
-            if behind > self.fps as i64 {
-                Counters::add(&c.frames_skipped, behind as u64);
-                n += behind;
-            }
+            n = self.next_frame(t0, n);
         }
         n
     }
@@ -1021,12 +1027,7 @@ impl Compositor {
             if !ok {
                 break;
             }
-            n += 1;
-            let behind = (t0.elapsed().as_secs_f64() * self.fps as f64) as i64 - n;
-            if behind > self.fps as i64 {
-                Counters::add(&c.frames_skipped, behind as u64);
-                n += behind;
-            }
+            n = self.next_frame(t0, n);
         }
         n
     }
