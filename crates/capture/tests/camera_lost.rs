@@ -8,10 +8,10 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anchordesk_capture::{Config, InputSpec, Pipeline, VideoSource};
-use common::{Reaped, assert_monotonic_without_gaps, free_port, probe};
+use common::{Reaped, wait_for, assert_monotonic_without_gaps, free_port, probe};
 
 fn camera(port: u16) -> Reaped {
     let child = Command::new("ffmpeg")
@@ -53,13 +53,6 @@ fn mean_luma_at(path: &std::path::Path, seconds: f64) -> (f64, usize) {
     (mean, bright)
 }
 
-fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn lost_camera_shows_the_slate_and_recovers_while_recording_goes_on() {

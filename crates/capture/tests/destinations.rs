@@ -8,15 +8,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use anchordesk_capture::{Config, Pipeline, PushState, ReconnectPolicy, StreamUrl};
-use common::{Nginx, assert_monotonic_without_gaps, free_port, probe};
+use common::{wait_for, Nginx, assert_monotonic_without_gaps, free_port, probe};
 
-fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[test]
 fn one_destination_down_for_20_s_touches_neither_the_other_nor_the_recording() {

@@ -3,18 +3,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anchordesk_capture::{Config, Pipeline, PushState, ReconnectPolicy, StreamUrl};
-use common::{Nginx, assert_monotonic_without_gaps, free_port, probe};
+use common::{wait_for, Nginx, assert_monotonic_without_gaps, free_port, probe};
 
-fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Collects everything the crate logs, to check that no stream key reaches a log.
 #[derive(Clone, Default)]

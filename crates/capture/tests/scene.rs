@@ -328,7 +328,7 @@ fn a_phone_joins_over_srt_only_with_the_passphrase_and_comes_back_after_leaving(
     let mut config = Config::new(&out);
     let scene = Layout::PictureInPicture.scene((640, 360), LayerSource::Phone);
     config.scene = Some(scene.clone());
-    config.phone = anchordesk_capture::PhoneListen { address: "127.0.0.1".parse().unwrap(), port: 0 };
+    config.phone = anchordesk_capture::PhoneListen { address: Some("127.0.0.1".parse().unwrap()), port: 0 };
     config.duration_ms = Some(16_000);
     let handle = Pipeline::start(config).unwrap();
     let stats = handle.stats();
