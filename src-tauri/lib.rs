@@ -41,6 +41,7 @@ pub fn typescript_exporter() -> specta_typescript::Typescript {
 /// Starts the app. The data directory comes from `--data-dir DIR`, else
 /// `ANCHORDESK_DATA_DIR`, else the OS app-data directory.
 pub fn run() {
+    let started = std::time::Instant::now();
     // Without a GPU, WebKit composites on software GL for nothing but memory: off then.
     if anchordesk_capture::software_rendering_only() && std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
         unsafe { std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1") }; // SAFETY: no other thread yet
@@ -71,7 +72,6 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
-            prompter::register_shortcuts(app.handle());
             live::start(app.handle());
             Ok(())
         })
@@ -81,6 +81,7 @@ pub fn run() {
             move |webview, payload| {
                 use tauri::Manager;
                 if webview.label() == "main" && payload.event() == tauri::webview::PageLoadEvent::Finished {
+                    tracing::debug!("startup: page loaded {} ms after main", started.elapsed().as_millis());
                     once.call_once(|| {
                         sync::start(webview.app_handle());
                         let app = webview.app_handle().clone();

@@ -38,11 +38,19 @@ pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast
             let _ = window.set_focus();
         }
         None => {
-            WebviewWindowBuilder::new(&app, PROMPTER_LABEL, WebviewUrl::App("index.html#prompter".into()))
+            let window = WebviewWindowBuilder::new(&app, PROMPTER_LABEL, WebviewUrl::App("index.html#prompter".into()))
                 .title("提词器 / Prompter — AnchorDesk")
                 .inner_size(960.0, 640.0)
                 .build()
                 .map_err(UiError::internal)?;
+            // F8 is the desktop's only while the prompter is open.
+            register_shortcuts(&app);
+            let handle = app.clone();
+            window.on_window_event(move |event| {
+                if matches!(event, tauri::WindowEvent::Destroyed) {
+                    unregister_shortcuts(&handle);
+                }
+            });
         }
     }
     let _ = PrompterMoved { cursor }.emit(&app);
@@ -71,9 +79,11 @@ async fn move_cursor(app: &AppHandle, state: &AppState, step: i32) -> Result<Pro
     Ok(cursor)
 }
 
-/// Registers the global hotkeys. A desktop that refuses them (some Wayland sessions) only
+/// Registers the global hotkeys, while the prompter window is open (not at start-up: under X11
+/// grabbing them held the first paint back by half a second, measured with
+/// `scripts/bench-footprint.sh`). A desktop that refuses them (some Wayland sessions) only
 /// loses the hotkeys: the buttons and in-window keys still work.
-pub fn register_shortcuts(app: &AppHandle) {
+fn register_shortcuts(app: &AppHandle) {
     use tauri_plugin_global_shortcut::{GlobalShortcutExt, ShortcutState};
     for (shortcut, step) in [(NEXT_SHORTCUT, 1), (PREVIOUS_SHORTCUT, -1)] {
         let result = app.global_shortcut().on_shortcut(shortcut, move |app, _shortcut, event| {
@@ -91,6 +101,14 @@ pub fn register_shortcuts(app: &AppHandle) {
         if let Err(err) = result {
             tracing::warn!("global shortcut {shortcut} unavailable: {err}");
         }
+    }
+}
+
+/// Gives the hotkeys back to the desktop when the prompter closes.
+fn unregister_shortcuts(app: &AppHandle) {
+    use tauri_plugin_global_shortcut::GlobalShortcutExt;
+    if let Err(err) = app.global_shortcut().unregister_multiple([NEXT_SHORTCUT, PREVIOUS_SHORTCUT]) {
+        tracing::debug!("global shortcuts not released: {err}");
     }
 }
 
