@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/password", put(change_password))
         .route("/api/v1/orgs/{org}/products", get(list_products))
         .route("/api/v1/orgs/{org}/products/{sku}", put(put_product).delete(delete_product))
+        .route("/api/v1/orgs/{org}/rule-pack", get(get_rule_pack).put(put_rule_pack))
         .route("/api/v1/orgs/{org}/changes", get(changes))
         .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
@@ -101,6 +102,10 @@ impl Caller {
 
 /// Who may change the shared catalog.
 const CATALOG_WRITERS: &[&str] = &["owner", "operator", "teacher"];
+/// Who may change the team's rule pack (the words and switched-off rules every desk lints with).
+const RULE_WRITERS: &[&str] = &["owner", "operator", "teacher"];
+/// The largest rule pack accepted (its JSON).
+const RULE_PACK_MAX: usize = 256 * 1024;
 /// Who may add members and read the audit log.
 const MEMBER_ADMINS: &[&str] = &["owner"];
 /// The roles a member can be given.
@@ -277,7 +282,8 @@ async fn list_products(State(state): State<AppState>, caller: Caller, Path(org):
     Ok(Json(rows.iter().map(|r| ProductRow { sku: r.get(0), version: r.get(1), body: r.get(2) }).collect()))
 }
 
-/// What a write answers: the new version and its place in the change feed; `replaced`
+/// What a write answers (`sku` is the product's, or the shared document's kind): the new
+/// version and its place in the change feed; `replaced`
 /// holds the body the write overwrote when the writer had not seen it (their `baseVersion`
 /// was older): last writer by server sequence wins, the loser's text stays in the history.
 #[derive(Serialize, Deserialize)]
@@ -337,6 +343,32 @@ async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, b
     if sku.is_empty() || sku.chars().count() > 120 {
         return Err(ApiError::invalid("a SKU is 1 to 120 characters"));
     }
+    write(state, caller, org, Shared::Product(sku), body, base, key).await
+}
+
+/// What a write changes: a product of the catalog, or a document the organisation shares
+/// whole (its kind).
+#[derive(Clone, Copy)]
+enum Shared<'a> {
+    Product(&'a str),
+    Doc(&'static str),
+}
+
+impl Shared<'_> {
+    /// The entity and key of its entries in the change feed.
+    fn feed(self) -> (&'static str, String) {
+        match self {
+            Shared::Product(sku) => ("product", sku.to_string()),
+            Shared::Doc(kind) => (kind, kind.to_string()),
+        }
+    }
+}
+
+/// One write in one transaction: the row, the change feed, the audit log and the
+/// idempotency record.
+async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
+    let (entity, sku) = target.feed();
+    let sku = sku.as_str();
     let mut client = state.pool.get().await?;
     let tx = client.transaction().await?;
     // One writer per organisation at a time: a change's place in the feed (its `seq`) is
@@ -355,27 +387,35 @@ async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, b
         }
         return Ok(first);
     }
-    let current = tx.query_opt("SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE", &[&org, &sku]).await?;
+    let current = match target {
+        Shared::Product(_) => tx.query_opt("SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE", &[&org, &sku]).await?,
+        Shared::Doc(kind) => tx.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = $2 FOR UPDATE", &[&org, &kind]).await?,
+    };
     let (version, previous): (i64, Option<Value>) = match &current {
         Some(row) => (row.get::<_, i64>(0) + 1, row.get(1)),
         None if body.is_none() => return Err(ApiError::not_found()),
         None => (1, None),
     };
     let seen = base.is_some_and(|b| b >= version - 1) || current.is_none();
-    tx.execute(
-        "INSERT INTO product (org_id, sku, body, version, updated_by) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (org_id, sku) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()",
-        &[&org, &sku, &body, &version, &caller.member_id],
-    )
-    .await?;
+    let upsert = match target {
+        Shared::Product(_) => {
+            "INSERT INTO product (org_id, sku, body, version, updated_by) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (org_id, sku) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()"
+        }
+        Shared::Doc(_) => {
+            "INSERT INTO shared_doc (org_id, kind, body, version, updated_by) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (org_id, kind) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()"
+        }
+    };
+    tx.execute(upsert, &[&org, &sku, &body, &version, &caller.member_id]).await?;
     let seq: i64 = tx
         .query_one(
-            "INSERT INTO change (org_id, entity, key, version, body, previous, member_id) VALUES ($1, 'product', $2, $3, $4, $5, $6) RETURNING seq",
-            &[&org, &sku, &version, &body, &previous, &caller.member_id],
+            "INSERT INTO change (org_id, entity, key, version, body, previous, member_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
+            &[&org, &entity, &sku, &version, &body, &previous, &caller.member_id],
         )
         .await?
         .get(0);
-    let action = if body.is_some() { "put-product" } else { "delete-product" };
+    let action = format!("{}-{entity}", if body.is_some() { "put" } else { "delete" });
     tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &sku]).await?;
     let written = Written { sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous }, deleted: body.is_none() };
     if let Some(key) = &key {
@@ -384,6 +424,37 @@ async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, b
     }
     tx.commit().await?;
     Ok(written)
+}
+
+/// The team's rule pack: its version (0 before anyone shared one) and its body (the words
+/// and switched-off rules, as the desks' Settings → Rules writes them; null when none).
+async fn get_rule_pack(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    let client = state.pool.get().await?;
+    let row = client.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = 'rule-pack'", &[&org]).await?;
+    let (version, body): (i64, Option<Value>) = row.map_or((0, None), |r| (r.get(0), r.get(1)));
+    Ok(Json(json!({ "version": version, "body": body })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DocWrite {
+    body: Value,
+    base_version: Option<i64>,
+}
+
+/// Replaces the team's rule pack. The server keeps it as the desks send it (a JSON object,
+/// checked by each desk's linter before it is sent and again before it is used).
+async fn put_rule_pack(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, headers: HeaderMap, Json(doc): Json<DocWrite>) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    caller.may(RULE_WRITERS, "change the team's rule pack")?;
+    if !doc.body.is_object() {
+        return Err(ApiError::invalid("a rule pack is a JSON object (disabledRules, words, lexiconWords)"));
+    }
+    if doc.body.to_string().len() > RULE_PACK_MAX {
+        return Err(ApiError::invalid(format!("a rule pack may hold at most {} KiB", RULE_PACK_MAX / 1024)));
+    }
+    write(&state, &caller, org, Shared::Doc("rule-pack"), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
 }
 
 #[derive(Deserialize)]

@@ -203,3 +203,46 @@ async fn a_database_that_never_answers_does_not_hold_a_request_for_ever() {
     assert!(matches!(err, deadpool_postgres::PoolError::Timeout(_)), "{err}");
     drop(silent);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rule_pack_is_one_versioned_document_per_organisation_in_the_same_feed() {
+    let pg = TestPostgres::start();
+    let (server, team) = team(&pg).await;
+    let pool = db::connect(&pg.url()).unwrap();
+    let mcn = admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn").await.unwrap();
+    let other = admin::create_org(&pool, "青山县商务局", "chief@qingshan.gov.cn").await.unwrap();
+    let (boss, org) = team.first_sign_in("boss@xinghuo.cn", &mcn.one_time_password).await;
+    let (chief, _) = team.first_sign_in("chief@qingshan.gov.cn", &other.one_time_password).await;
+    let anchor_pw = team.add_member(&boss, org, "zhubo@xinghuo.cn", "anchor").await;
+    let (anchor, _) = team.first_sign_in("zhubo@xinghuo.cn", &anchor_pw).await;
+    let path = format!("/api/v1/orgs/{org}/rule-pack");
+
+    let none: Value = team.get(&anchor, &path).send().await.unwrap().json().await.unwrap();
+    assert_eq!((none["version"].as_i64(), none["body"].is_null()), (Some(0), true), "no pack shared yet: {none}");
+    let pack = json!({ "body": { "disabledRules": [], "words": [{ "pattern": "闭眼入", "category": "absolute", "severity": "warning", "message": "品牌禁用词", "rewrites": [] }], "lexiconWords": [] } });
+    let first = team.put(&boss, &path, pack.clone()).header("Idempotency-Key", "pack-1").send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["version"], 1);
+    // A retry with the same key changes nothing again.
+    let again: Value = team.put(&boss, &path, pack.clone()).header("Idempotency-Key", "pack-1").send().await.unwrap().json().await.unwrap();
+    assert_eq!((again["version"].clone(), again["seq"].clone()), (first["version"].clone(), first["seq"].clone()));
+    // Every member reads it; an anchor may not change it; another organisation sees nothing.
+    let read: Value = team.get(&anchor, &path).send().await.unwrap().json().await.unwrap();
+    assert_eq!((read["version"].as_i64(), read["body"]["words"][0]["pattern"].as_str()), (Some(1), Some("闭眼入")));
+    assert_eq!(team.put(&anchor, &path, pack.clone()).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(team.get(&chief, &path).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(team.put(&chief, &path, pack.clone()).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(team.put(&boss, &path, json!({ "body": "not an object" })).send().await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A writer who had not seen version 1 gets back the body it replaced.
+    let stale: Value = team.put(&boss, &path, json!({ "body": { "disabledRules": ["zh.absolute.first"], "words": [], "lexiconWords": [] }, "baseVersion": 0 })).send().await.unwrap().json().await.unwrap();
+    assert_eq!(stale["version"], 2);
+    assert_eq!(stale["replaced"]["words"][0]["pattern"], "闭眼入", "{stale}");
+    // Both writes are in the feed desks pull, after the products' entries, by sequence.
+    let feed: Value = team.get(&anchor, &format!("/api/v1/orgs/{org}/changes?after=0")).send().await.unwrap().json().await.unwrap();
+    let entries: Vec<(String, i64)> = feed["changes"].as_array().unwrap().iter().map(|c| (c["entity"].as_str().unwrap().to_string(), c["version"].as_i64().unwrap())).collect();
+    assert_eq!(entries, vec![("rule-pack".to_string(), 1), ("rule-pack".to_string(), 2)]);
+    let audit: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/audit")).send().await.unwrap().json().await.unwrap();
+    assert!(audit.as_array().unwrap().iter().any(|a| a["action"] == "put-rule-pack" && a["by"] == "boss@xinghuo.cn"), "{audit}");
+    server.shutdown().await.unwrap();
+}

@@ -1,0 +1,11 @@
+-- Documents an organisation shares whole, one of each kind (today: the team's claims rule
+-- pack, "rule-pack"), versioned like products; their changes go into the same feed.
+CREATE TABLE shared_doc (
+    org_id     BIGINT NOT NULL REFERENCES org(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    body       JSONB,
+    version    BIGINT NOT NULL,
+    updated_by BIGINT REFERENCES member(id) ON DELETE SET NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, kind)
+);
