@@ -225,7 +225,27 @@ mod tests {
 #[derive(Debug)]
 pub struct TeamLinter {
     dir: std::path::PathBuf,
-    built: std::sync::RwLock<Option<(std::sync::Arc<crate::Linter>, Vec<String>)>>,
+    built: std::sync::RwLock<Option<Built>>,
+}
+
+/// A built linter, the packs it refused, and the state of the pack directory it was built from.
+type Built = (std::sync::Arc<crate::Linter>, Vec<String>, Fingerprint);
+
+/// The `.toml` files of a pack directory with their sizes and modification times: when it
+/// changes (a team's pack arrived from its server, another process saved the rules), the
+/// linter is rebuilt at its next use.
+type Fingerprint = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)>;
+
+fn fingerprint(dir: &std::path::Path) -> Fingerprint {
+    let mut files: Fingerprint = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().extension().is_some_and(|e| e == "toml"))
+        .filter_map(|entry| entry.metadata().ok().map(|m| (entry.file_name(), m.len(), m.modified().ok())))
+        .collect();
+    files.sort();
+    files
 }
 
 impl TeamLinter {
@@ -239,7 +259,8 @@ impl TeamLinter {
         &self.dir
     }
 
-    /// The linter as it is now, built here if nothing has built it yet.
+    /// The linter as it is now, built here if nothing has built it yet, or rebuilt when the
+    /// pack directory changed since.
     pub fn get(&self) -> std::sync::Arc<crate::Linter> {
         self.built().0
     }
@@ -254,21 +275,27 @@ impl TeamLinter {
         *self.built.write().unwrap_or_else(|p| p.into_inner()) = Some(self.build());
     }
 
-    fn built(&self) -> (std::sync::Arc<crate::Linter>, Vec<String>) {
-        if let Some(built) = self.built.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+    fn built(&self) -> Built {
+        let now = fingerprint(&self.dir);
+        if let Some(built) = self.built.read().unwrap_or_else(|p| p.into_inner()).as_ref().filter(|built| built.2 == now) {
             return built.clone();
         }
         // Built once even when several threads ask at the same moment.
-        self.built.write().unwrap_or_else(|p| p.into_inner()).get_or_insert_with(|| self.build()).clone()
+        let mut slot = self.built.write().unwrap_or_else(|p| p.into_inner());
+        match slot.as_ref() {
+            Some(built) if built.2 == now => built.clone(),
+            _ => slot.insert(self.build()).clone(),
+        }
     }
 
-    fn build(&self) -> (std::sync::Arc<crate::Linter>, Vec<String>) {
+    fn build(&self) -> Built {
+        let before = fingerprint(&self.dir);
         let (linter, errors) = crate::Linter::with_team_packs(&self.dir);
         let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
         for error in &errors {
             tracing::warn!("rule pack refused: {error}");
         }
-        (std::sync::Arc::new(linter), errors)
+        (std::sync::Arc::new(linter), errors, before)
     }
 }
 
@@ -288,5 +315,19 @@ mod team_linter_tests {
         assert!(!std::sync::Arc::ptr_eq(&first, &linter.get()), "rebuilt");
         assert_eq!(linter.errors().len(), 1, "{:?}", linter.errors());
         assert!(linter.errors()[0].contains("broken.toml"));
+    }
+
+    #[test]
+    fn a_pack_written_by_someone_else_takes_effect_at_the_next_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let linter = TeamLinter::new(dir.path());
+        let text = "这款蜂蜜闭眼入";
+        assert!(linter.get().lint(text, &crate::LintOptions::default()).iter().all(|f| f.matched != "闭眼入"));
+        // As the team sync (or another process) writes it: no reload() called.
+        let pack = "lang = \"zh\"\ncategory = \"absolute\"\n[[rule]]\nid = \"team.闭眼入\"\nseverity = \"warning\"\npatterns = [\"闭眼入\"]\nmessage = \"品牌禁用词\"\nlaws = [\"CN-AD-9-3\"]\n";
+        std::fs::write(dir.path().join("team.toml"), pack).unwrap();
+        assert!(linter.get().lint(text, &crate::LintOptions::default()).iter().any(|f| f.matched == "闭眼入"), "{:?}", linter.errors());
+        let built = linter.get();
+        assert!(std::sync::Arc::ptr_eq(&built, &linter.get()), "not rebuilt while nothing changes");
     }
 }

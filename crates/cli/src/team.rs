@@ -75,6 +75,15 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             for sku in &report.overwrote {
                 eprintln!("{sku}: this desk's change replaced one it had not seen; the team server keeps both in its history");
             }
+            if report.rules_sent {
+                println!("rule pack sent: the team's desks take it at their next sync");
+            }
+            if report.rules_received {
+                println!("rule pack received: checks on this desk use the team's words and switched-off rules now");
+            }
+            if report.rules_replaced_local {
+                eprintln!("this desk's own rule settings were set aside for the team's (kept in the desk's database)");
+            }
             Ok(0)
         }
         TeamCommand::Leave => {

@@ -288,3 +288,64 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     assert!(failed.auto_error.as_deref().is_some_and(|e| e.contains("not reachable")), "{failed:?}");
     assert!(shared.lock().unwrap().product_by_sku("TEA-1").unwrap().is_some());
 }
+
+#[test]
+fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
+    use anchordesk_core::rules::TeamSettings;
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let keyring = Keyring::start();
+    let (office, room) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
+    let anchor_password = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": "boss@xinghuo.cn", "password": "星火的新密码-2026" })).send().await.unwrap().json().await.unwrap();
+        let added: serde_json::Value = http
+            .post(format!("{url}/api/v1/orgs/{}/members", org.org_id))
+            .bearer_auth(session["token"].as_str().unwrap())
+            .json(&serde_json::json!({ "email": "zhubo@xinghuo.cn", "role": "anchor" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        added["oneTimePassword"].as_str().unwrap().to_string()
+    });
+
+    // The MCN's 运营 desk forbids a brand's banned phrase and switches a rule off.
+    let word = |pattern: &str| anchordesk_claims::TeamWord {
+        pattern: pattern.into(),
+        category: anchordesk_claims::Category::Absolute,
+        severity: anchordesk_claims::Severity::Warning,
+        message: format!("品牌方禁用：{pattern}"),
+        rewrites: vec![],
+    };
+    let pack = TeamSettings { disabled_rules: vec![], words: vec![word("闭眼入")], lexicon_words: vec![] };
+    store(office.path()).save_team_rules(&pack, &anchordesk_core::rules::rules_dir(office.path())).unwrap();
+    let sent = ok(&desk(&keyring, office.path(), &["team", "sync"], None));
+    assert!(sent.contains("rule pack sent"), "{sent}");
+    assert!(!ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("rule pack"), "nothing twice");
+
+    // The room's anchor had a word of their own; joining, the team's pack replaces it (kept
+    // aside), and the desk's linter flags the team's word from then on.
+    store(room.path()).save_team_rules(&TeamSettings { words: vec![word("我自己的词")], ..TeamSettings::default() }, &anchordesk_core::rules::rules_dir(room.path())).unwrap();
+    ok(&desk(&keyring, room.path(), &["team", "join", &url, "--email", "zhubo@xinghuo.cn", "--password-stdin"], Some(&format!("{anchor_password}\n主播自己的密码-2026\n"))));
+    let synced = desk(&keyring, room.path(), &["team", "sync"], None);
+    assert!(ok(&synced).contains("rule pack received"), "{}", String::from_utf8_lossy(&synced.stdout));
+    assert!(String::from_utf8_lossy(&synced.stderr).contains("set aside"), "{}", String::from_utf8_lossy(&synced.stderr));
+    assert_eq!(store(room.path()).team_rules().unwrap(), pack);
+    assert_eq!(store(room.path()).replaced_team_rules().unwrap().unwrap().words[0].pattern, "我自己的词", "the desk's own words are kept, not lost");
+    let lint = desk(&keyring, room.path(), &["lint", "--format", "json", "-"], Some("这款蜂蜜闭眼入"));
+    assert!(String::from_utf8_lossy(&lint.stdout).contains("team.闭眼入"), "{}{}", String::from_utf8_lossy(&lint.stdout), String::from_utf8_lossy(&lint.stderr));
+
+    // The anchor's edit is not sent (their role may not change the team's pack); the next
+    // change from the office replaces it on the room's desk.
+    store(room.path()).save_team_rules(&TeamSettings { words: vec![word("主播改的")], ..pack.clone() }, &anchordesk_core::rules::rules_dir(room.path())).unwrap();
+    assert!(!ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("rule pack sent"));
+    let newer = TeamSettings { disabled_rules: vec!["zh.absolute.first".into()], ..pack.clone() };
+    store(office.path()).save_team_rules(&newer, &anchordesk_core::rules::rules_dir(office.path())).unwrap();
+    assert!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("rule pack sent"));
+    assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("rule pack received"));
+    assert_eq!(store(room.path()).team_rules().unwrap(), newer);
+    runtime.block_on(server.shutdown()).unwrap();
+}

@@ -5,10 +5,18 @@
 use crate::error::StoreError;
 use crate::store::Store;
 use crate::validate::{FieldError, FieldErrorCode};
-use anchordesk_claims::{LinterBuilder, TeamSettings, team_pack_source};
-use std::path::Path;
+pub use anchordesk_claims::TeamSettings;
+use anchordesk_claims::{LinterBuilder, team_pack_source};
+use std::path::{Path, PathBuf};
 
 const TEAM_RULES_KEY: &str = "team_rules";
+/// The desk's own settings a team's rule pack replaced when the desk joined (kept, not lost).
+const REPLACED_KEY: &str = "team_rules_replaced";
+
+/// The team-pack directory of a data directory (the linter loads its `.toml` files).
+pub fn rules_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("rules")
+}
 
 /// The file the team's settings are written to, inside the team-pack directory.
 pub const TEAM_PACK_FILE: &str = "team.toml";
@@ -43,6 +51,27 @@ impl Store {
         crate::paths::write_atomic(&path, source.as_bytes()).map_err(|source| StoreError::Io { path: path.clone(), source })?;
         let json = serde_json::to_string(settings).map_err(|err| StoreError::Corrupt(err.to_string()))?;
         self.set_setting(TEAM_RULES_KEY, &json)
+    }
+
+    /// Takes the team's rule pack (from its server) as this desk's rules, written like
+    /// [`Store::save_team_rules`] into the team-pack directory beside the database. When it
+    /// replaces settings of the desk's own that differ, those are kept aside
+    /// ([`Store::replaced_team_rules`]) and `true` is returned.
+    pub fn apply_team_rule_pack(&mut self, settings: &TeamSettings) -> Result<bool, StoreError> {
+        let own = self.team_rules()?;
+        let dir = rules_dir(self.path().parent().unwrap_or(Path::new(".")));
+        self.save_team_rules(settings, &dir)?;
+        let replaced = own != *settings && own != TeamSettings::default();
+        if replaced {
+            let json = serde_json::to_string(&own).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+            self.set_setting(REPLACED_KEY, &json)?;
+        }
+        Ok(replaced)
+    }
+
+    /// The desk's own rule settings a team's pack replaced, if any.
+    pub fn replaced_team_rules(&self) -> Result<Option<TeamSettings>, StoreError> {
+        self.setting(REPLACED_KEY)?.map(|json| serde_json::from_str(&json).map_err(|err| StoreError::Corrupt(format!("replaced team rules: {err}")))).transpose()
     }
 }
 

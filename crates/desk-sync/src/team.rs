@@ -47,6 +47,13 @@ pub struct TeamLink {
     pub auto_synced_at_ms: Option<i64>,
     #[serde(default)]
     pub auto_error: Option<String>,
+    /// The version of the team's rule pack this desk last took or sent (0: none yet).
+    #[serde(default)]
+    pub rule_pack_version: i64,
+    /// A digest of the rule settings the team and this desk share: local settings with
+    /// another digest are this desk's change, to send.
+    #[serde(default)]
+    pub rule_pack_known: Option<String>,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -94,6 +101,12 @@ pub struct SyncReport {
     /// Products whose change from this desk replaced one it had not seen (the server keeps
     /// both in its history).
     pub overwrote: Vec<String>,
+    /// This desk's rule settings went to the team.
+    pub rules_sent: bool,
+    /// The team's rule pack was taken (the linter uses it from the next check on).
+    pub rules_received: bool,
+    /// Taking the team's pack set aside rule settings of this desk's own (kept in the store).
+    pub rules_replaced_local: bool,
 }
 
 /// The team as Settings → Team shows it.
@@ -178,8 +191,14 @@ fn check_url(server: &str) -> Result<String, TeamError> {
     if url.scheme() == "https" || plain_ok { Ok(server) } else { Err(TeamError::InsecureUrl(server)) }
 }
 
-/// Who may change the shared catalog (the server decides; the desk does not try otherwise).
+/// Who may change the shared catalog and the team's rule pack (the server decides; the desk
+/// does not try otherwise).
 const CATALOG_WRITERS: &[&str] = &["owner", "operator", "teacher"];
+
+/// The digest the link keeps of rule settings (their JSON, fields in a fixed order).
+fn rules_digest(settings: &anchordesk_core::rules::TeamSettings) -> String {
+    hex::encode(sha2::Sha256::digest(serde_json::to_string(settings).unwrap_or_default().as_bytes()))
+}
 
 /// A product's address on the server: the SKU as one path segment, whatever it holds.
 fn product_url(link: &TeamLink, sku: &str) -> Result<reqwest::Url, TeamError> {
@@ -340,6 +359,7 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     }
     if CATALOG_WRITERS.contains(&link.role.as_str()) {
         send(store, &http, &token, &desk_id, &mut link, &mut report, first).await?;
+        send_rules(store, &http, &token, &desk_id, &mut link, &mut report).await?;
     } else {
         report.kept_local = lock(store).catalog_changes_since(&link.sent_until)?.iter().filter(|c| link.known.get(&c.sku) != Some(&c.at)).count() as u32;
     }
@@ -396,6 +416,59 @@ async fn send(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id
     Ok(())
 }
 
+/// Sends this desk's rule settings when they changed since the team and the desk last
+/// shared them (a fresh join that took the team's pack has nothing to send). A desk that
+/// had not seen the latest pack replaces it (last writer wins) and is told so.
+async fn send_rules(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
+    let settings = lock(store).team_rules()?;
+    let digest = rules_digest(&settings);
+    let never_shared = link.rule_pack_known.is_none() && settings == Default::default();
+    if link.rule_pack_known.as_deref() == Some(digest.as_str()) || never_shared {
+        return Ok(());
+    }
+    let url = format!("{}/api/v1/orgs/{}/rule-pack", link.server, link.org_id);
+    let key = format!("{desk_id}-rules-{}", &digest[..32]);
+    let request = http.put(url).json(&json!({ "body": settings, "baseVersion": link.rule_pack_version }));
+    let written = answer(request.bearer_auth(token).header("Idempotency-Key", key).send().await).await?;
+    link.rule_pack_version = written["version"].as_i64().unwrap_or(link.rule_pack_version);
+    link.rule_pack_known = Some(digest);
+    report.rules_sent = true;
+    if !written["replaced"].is_null() {
+        report.overwrote.push("rule-pack".into());
+    }
+    save_link(&lock(store), link)?;
+    Ok(())
+}
+
+/// Takes a rule pack from the team's feed (a newer version than this desk has).
+fn receive_rules(store: &Mutex<Store>, link: &mut TeamLink, entry: &Value, report: &mut SyncReport) {
+    let version = entry["version"].as_i64().unwrap_or_default();
+    if version <= link.rule_pack_version {
+        return; // this desk's own write, or one it already has
+    }
+    let settings = match serde_json::from_value::<anchordesk_core::rules::TeamSettings>(entry["body"].clone()) {
+        Ok(settings) => settings,
+        Err(err) => {
+            tracing::warn!("the team's rule pack v{version} is not one this desk can read ({err}); kept the current rules");
+            report.skipped.push("rule-pack".into());
+            return;
+        }
+    };
+    let mut store = lock(store);
+    match store.apply_team_rule_pack(&settings) {
+        Ok(replaced) => {
+            link.rule_pack_version = version;
+            link.rule_pack_known = Some(rules_digest(&settings));
+            report.rules_received = true;
+            report.rules_replaced_local |= replaced;
+        }
+        Err(err) => {
+            tracing::warn!("the team's rule pack v{version} was refused by this desk's linter: {err}; kept the current rules");
+            report.skipped.push("rule-pack".into());
+        }
+    }
+}
+
 /// Applies the team's changes from the cursor; the link is saved with every entry, so a
 /// crash never leaves an applied change looking like the desk's own.
 async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
@@ -408,6 +481,11 @@ async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link
         for entry in entries {
             let (sku, version) = (entry["key"].as_str().unwrap_or_default().to_string(), entry["version"].as_i64().unwrap_or_default());
             link.cursor = entry["seq"].as_i64().unwrap_or(link.cursor);
+            if entry["entity"] == "rule-pack" {
+                receive_rules(store, link, &entry, report);
+                save_link(&lock(store), link)?;
+                continue;
+            }
             if entry["entity"] != "product" || link.versions.get(&sku).is_some_and(|seen| *seen >= version) {
                 continue; // this desk's own write, or one it already has
             }

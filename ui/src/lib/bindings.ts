@@ -3203,6 +3203,12 @@ export type SyncReport = {
 	 *  both in its history).
 	 */
 	overwrote: string[],
+	/**  This desk's rule settings went to the team. */
+	rulesSent: boolean,
+	/**  The team's rule pack was taken (the linter uses it from the next check on). */
+	rulesReceived: boolean,
+	/**  Taking the team's pack set aside rule settings of this desk's own (kept in the store). */
+	rulesReplacedLocal: boolean,
 };
 
 /**
