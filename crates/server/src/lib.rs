@@ -21,6 +21,7 @@ pub mod cli;
 pub mod db;
 mod routes;
 mod tls;
+mod web;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -113,7 +114,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
-    let app = routes::router(routes::AppState { pool });
+    let app = routes::router(routes::AppState { pool, secure_cookies: config.tls.is_some() || config.behind_proxy });
     let https = acceptor.is_some();
     let task = match acceptor {
         None => tokio::spawn(async move {

@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 #[derive(Clone)]
 pub struct AppState {
     pub pool: deadpool_postgres::Pool,
+    /// Session cookies of the web page carry `Secure` (served over TLS or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -29,6 +31,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/changes", get(changes))
         .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
+        .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(1 << 20))
         .with_state(state)
 }
@@ -36,9 +39,9 @@ pub fn router(state: AppState) -> Router {
 /// An error as the API answers it: `{"error": code, "message": …}`.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
 }
 
 impl ApiError {
@@ -79,7 +82,7 @@ impl From<deadpool_postgres::PoolError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// The member a request comes from, read from its bearer token.
 pub struct Caller {
@@ -121,6 +124,14 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(ApiError::unauthorized)?;
+        caller_for_token(state, token, parts.uri.path()).await
+    }
+}
+
+/// The member a session token belongs to, for a request to `path`: a one-time password's
+/// session opens only the password change (and sign-out).
+pub(crate) async fn caller_for_token(state: &AppState, token: &str, path: &str) -> ApiResult<Caller> {
+    {
         let token_hash = auth::token_hash(token.trim());
         let client = state.pool.get().await?;
         let row = client
@@ -133,7 +144,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(ApiError::unauthorized)?;
         // A one-time password opens only the door to choosing one's own.
         let must_change: bool = row.get(3);
-        if must_change && !["/api/v1/me", "/api/v1/password", "/api/v1/sign-out"].contains(&parts.uri.path()) {
+        if must_change && !["/api/v1/me", "/api/v1/password", "/api/v1/sign-out", "/team", "/password", "/sign-out"].contains(&path) {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "change-password", "choose your own password first (PUT /api/v1/password); the one-time password opens nothing else"));
         }
         Ok(Caller { member_id: row.get(0), org_id: row.get(1), role: row.get(2), token_hash })
@@ -172,6 +183,16 @@ async fn member_view(client: &deadpool_postgres::Object, member_id: i64) -> ApiR
 }
 
 async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> ApiResult<Json<Session>> {
+    let (token, member_id) = open_session(&state, &body.email, &body.password).await?;
+    let client = state.pool.get().await?;
+    Ok(Json(Session { token, member: member_view(&client, member_id).await? }))
+}
+
+/// Checks an email and password and opens a session: its token (kept by the caller; only
+/// its hash is stored) and the member.
+pub(crate) async fn open_session(state: &AppState, email: &str, password: &str) -> ApiResult<(String, i64)> {
+    let body = SignIn { email: email.to_string(), password: password.to_string() };
+    let state = state.clone();
     let email = body.email.trim().to_lowercase();
     let row = {
         let client = state.pool.get().await?;
@@ -204,7 +225,7 @@ async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> Api
             &[&auth::token_hash(&token), &member_id, &auth::SESSION_DAYS],
         )
         .await?;
-    Ok(Json(Session { token, member: member_view(&client, member_id).await? }))
+    Ok((token, member_id))
 }
 
 /// One more wrong password: after [`auth::MAX_FAILED_SIGN_INS`] the member waits; the count
@@ -227,9 +248,15 @@ async fn count_failure(state: &AppState, member_id: i64) -> ApiResult<bool> {
 }
 
 async fn sign_out(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    end_session(&state, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Revokes the caller's session.
+pub(crate) async fn end_session(state: &AppState, caller: &Caller) -> ApiResult<()> {
     let client = state.pool.get().await?;
     client.execute("UPDATE member_session SET revoked_at = now() WHERE token_hash = $1", &[&caller.token_hash]).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MemberView>> {
@@ -246,6 +273,13 @@ struct NewPassword {
 
 /// Changes the caller's password; every other session of the member is revoked.
 async fn change_password(State(state): State<AppState>, caller: Caller, Json(body): Json<NewPassword>) -> ApiResult<StatusCode> {
+    set_password(&state, &caller, &body.current, &body.new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Changes the caller's password; every other session of the member is revoked.
+pub(crate) async fn set_password(state: &AppState, caller: &Caller, current: &str, new: &str) -> ApiResult<()> {
+    let body = NewPassword { current: current.to_string(), new: new.to_string() };
     if body.new.chars().count() < 10 {
         return Err(ApiError::invalid("a password needs at least 10 characters"));
     }
@@ -264,7 +298,7 @@ async fn change_password(State(state): State<AppState>, caller: Caller, Json(bod
     client
         .execute("UPDATE member_session SET revoked_at = now() WHERE member_id = $1 AND token_hash <> $2 AND revoked_at IS NULL", &[&caller.member_id, &caller.token_hash])
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,350 @@
+//! The team's web page, for members without a desk (an 运营 on a phone, a teacher in a lab):
+//! sign in, then the organisation's shared catalog and rule pack, and for the owner its
+//! members and recent activity. Server-rendered HTML in Chinese or English, no script; the
+//! session is the API's (a token of which only the hash is stored), carried in an HttpOnly,
+//! SameSite=Strict cookie; forms are refused from another origin.
+
+use crate::routes::{ApiError, ApiResult, AppState, Caller, caller_for_token, end_session, open_session, set_password};
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt::Write as _;
+
+const COOKIE: &str = "anchordesk_session";
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/team") }))
+        .route("/web.css", get(stylesheet))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/team", get(team_page))
+        .route("/password", post(choose_password))
+        .route("/sign-out", post(sign_out))
+}
+
+/// The page's language: `?lang=en|zh-CN`, else the browser's first choice, else Chinese.
+#[derive(Clone, Copy, PartialEq)]
+enum Lang {
+    Zh,
+    En,
+}
+
+#[derive(Deserialize, Default)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang(query: &LangQuery, headers: &HeaderMap) -> Lang {
+    let wanted = query.lang.clone().or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_string)).unwrap_or_default();
+    if wanted.trim_start().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
+}
+
+/// Text in the page's language.
+fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    if lang == Lang::En { en } else { zh }
+}
+
+/// HTML-escaped text (every value from the database or the request goes through this).
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(lang: Lang, title: &str, body: &str) -> Response {
+    let html_lang = tr(lang, "zh-CN", "en");
+    let other = tr(lang, "<a href=\"?lang=en\">English</a>", "<a href=\"?lang=zh-CN\">中文</a>");
+    let html = format!(
+        "<!doctype html><html lang=\"{html_lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · AnchorDesk</title><link rel=\"stylesheet\" href=\"/web.css\"></head>\
+         <body><header><b>{brand}</b><nav>{other}</nav></header><main>{body}</main></body></html>",
+        title = esc(title),
+        brand = tr(lang, "主播工作台 · 团队", "AnchorDesk · Team"),
+    );
+    let mut response = Html(html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("web.css"))
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_string())
+}
+
+fn cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}")).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// A form posted from another site is refused (the cookie is SameSite=Strict too).
+fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
+    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST).and_then(|v| v.to_str().ok())) else {
+        return Ok(()); // no Origin: not a cross-site browser form
+    };
+    let origin_host = origin.split("://").nth(1).unwrap_or_default();
+    if origin_host == host { Ok(()) } else { Err(ApiError { status: StatusCode::FORBIDDEN, code: "cross-site", message: "a form from another site".into() }) }
+}
+
+fn sign_in_form(lang: Lang, problem: Option<&str>, email: &str) -> String {
+    let mut body = format!("<section class=\"card narrow\"><h1>{}</h1>", tr(lang, "登录团队", "Sign in to your team"));
+    if let Some(problem) = problem {
+        let _ = write!(body, "<p class=\"error\" role=\"alert\">{}</p>", esc(problem));
+    }
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/sign-in{q}\"><label>{email_label}<input type=\"email\" name=\"email\" value=\"{email}\" required autocomplete=\"username\"></label>\
+         <label>{password_label}<input type=\"password\" name=\"password\" required autocomplete=\"current-password\"></label>\
+         <button type=\"submit\">{submit}</button></form><p class=\"faint\">{hint}</p></section>",
+        q = if lang == Lang::En { "?lang=en" } else { "" },
+        email_label = tr(lang, "邮箱", "Email"),
+        email = esc(email),
+        password_label = tr(lang, "密码", "Password"),
+        submit = tr(lang, "登录", "Sign in"),
+        hint = tr(lang, "账号由团队负责人在团队服务器上添加。", "Your team's owner adds your account on the team server."),
+    );
+    body
+}
+
+async fn sign_in_page(Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = lang(&query, &headers);
+    page(lang, tr(lang, "登录", "Sign in"), &sign_in_form(lang, None, ""))
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    email: String,
+    password: String,
+}
+
+async fn sign_in(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap, Form(form): Form<SignInForm>) -> Response {
+    let lang = lang(&query, &headers);
+    if same_origin(&headers).is_err() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    match open_session(&state, &form.email, &form.password).await {
+        Ok((token, _)) => {
+            let target = if lang == Lang::En { "/team?lang=en" } else { "/team" };
+            let mut response = Redirect::to(target).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, cookie(&state, &token, 30 * 24 * 3600));
+            response
+        }
+        Err(err) => {
+            let problem = if err.code == "wrong-credentials" { tr(lang, "邮箱或密码不对（连续输错十次要等五分钟）", "The email or the password is wrong (ten wrong tries lock the account for five minutes)") } else { tr(lang, "服务器暂时无法登录，请稍后再试", "The server cannot sign you in right now; try again") };
+            let mut response = page(lang, tr(lang, "登录", "Sign in"), &sign_in_form(lang, Some(problem), &form.email));
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+    }
+}
+
+/// The signed-in member, or the sign-in page to go to.
+async fn signed_in(state: &AppState, headers: &HeaderMap, path: &str, lang: Lang) -> Result<Caller, Response> {
+    let to_sign_in = || Redirect::to(if lang == Lang::En { "/sign-in?lang=en" } else { "/sign-in" }).into_response();
+    let token = session_token(headers).ok_or_else(to_sign_in)?;
+    caller_for_token(state, &token, path).await.map_err(|err| if err.status == StatusCode::UNAUTHORIZED { to_sign_in() } else { err.into_response() })
+}
+
+fn fen(value: &Value) -> String {
+    value.as_i64().map(|f| format!("¥{}.{:02}", f / 100, (f % 100).abs())).unwrap_or_default()
+}
+
+async fn team_page(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = lang(&query, &headers);
+    let caller = match signed_in(&state, &headers, "/team", lang).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    match render_team(&state, &caller, lang).await {
+        Ok(response) => response,
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult<Response> {
+    let client = state.pool.get().await?;
+    let me = client
+        .query_one("SELECT m.email, m.role, o.name, m.must_change_password FROM member m JOIN org o ON o.id = m.org_id WHERE m.id = $1", &[&caller.member_id])
+        .await?;
+    let (email, role, org_name, must_change): (String, String, String, bool) = (me.get(0), me.get(1), me.get(2), me.get(3));
+    let q = if lang == Lang::En { "?lang=en" } else { "" };
+    let mut body = format!(
+        "<section class=\"bar\"><h1>{org}</h1><span class=\"faint\">{email} · {role}</span><form method=\"post\" action=\"/sign-out{q}\"><button class=\"quiet\">{out}</button></form></section>",
+        org = esc(&org_name),
+        email = esc(&email),
+        role = esc(role_name(lang, &role)),
+        out = tr(lang, "退出", "Sign out"),
+    );
+    if must_change {
+        let _ = write!(
+            body,
+            "<section class=\"card narrow\"><h2>{title}</h2><p>{why}</p><form method=\"post\" action=\"/password{q}\">\
+             <label>{current}<input type=\"password\" name=\"current\" required autocomplete=\"current-password\"></label>\
+             <label>{new}<input type=\"password\" name=\"new\" required minlength=\"10\" autocomplete=\"new-password\"></label>\
+             <button type=\"submit\">{save}</button></form></section>",
+            title = tr(lang, "设置自己的密码", "Choose your own password"),
+            why = tr(lang, "你用的是一次性密码：设置自己的密码（至少 10 个字符）后才能查看团队资料。", "You signed in with a one-time password: choose your own (at least 10 characters) to see the team's data."),
+            current = tr(lang, "一次性密码", "One-time password"),
+            new = tr(lang, "新密码", "New password"),
+            save = tr(lang, "保存", "Save"),
+        );
+        return Ok(page(lang, &org_name, &body));
+    }
+
+    let products = client.query("SELECT sku, version, body FROM product WHERE org_id = $1 AND body IS NOT NULL ORDER BY sku", &[&caller.org_id]).await?;
+    let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "共享商品目录", "Shared catalog"), products.len());
+    if products.is_empty() {
+        let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "还没有商品。工作台加入团队并同步后，商品会出现在这里。", "No products yet. They appear here once a desk in the team syncs."));
+    } else {
+        let _ = write!(
+            body,
+            "<table><thead><tr><th>{}</th><th>SKU</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th></tr></thead><tbody>",
+            tr(lang, "商品", "Product"),
+            tr(lang, "价格", "Price"),
+            tr(lang, "库存", "Stock"),
+            tr(lang, "版本", "Version"),
+        );
+        for row in &products {
+            let (sku, version, product): (String, i64, Value) = (row.get(0), row.get(1), row.get(2));
+            let _ = write!(
+                body,
+                "<tr data-sku=\"{sku}\"><td>{name}</td><td><code>{sku}</code></td><td class=\"num\">{price}</td><td class=\"num\">{stock}</td><td class=\"num\">v{version}</td></tr>",
+                sku = esc(&sku),
+                name = esc(product["name"].as_str().unwrap_or_default()),
+                price = fen(&product["price"]),
+                stock = product["stock"].as_i64().map(|s| s.to_string()).unwrap_or_default(),
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    body.push_str("</section>");
+
+    let pack = client.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = 'rule-pack'", &[&caller.org_id]).await?;
+    let _ = write!(body, "<section class=\"card\"><h2>{}</h2>", tr(lang, "团队规则包", "Team rule pack"));
+    match pack.map(|row| (row.get::<_, i64>(0), row.get::<_, Option<Value>>(1).unwrap_or(Value::Null))) {
+        Some((version, pack)) => {
+            let words = pack["words"].as_array().cloned().unwrap_or_default();
+            let disabled = pack["disabledRules"].as_array().cloned().unwrap_or_default();
+            let _ = write!(body, "<p class=\"faint\">v{version} · {} {} · {} {}</p>", words.len(), tr(lang, "个团队词语", "team words"), disabled.len(), tr(lang, "条停用规则", "rules switched off"));
+            body.push_str("<ul class=\"words\">");
+            for word in &words {
+                let _ = write!(body, "<li><b>{}</b> <span class=\"tag\">{}</span> {}</li>", esc(word["pattern"].as_str().unwrap_or_default()), esc(word["severity"].as_str().unwrap_or_default()), esc(word["message"].as_str().unwrap_or_default()));
+            }
+            for rule in &disabled {
+                let _ = write!(body, "<li class=\"off\"><code>{}</code> {}</li>", esc(rule.as_str().unwrap_or_default()), tr(lang, "已停用", "switched off"));
+            }
+            body.push_str("</ul>");
+        }
+        None => {
+            let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "还没有共享规则包：在工作台的“设置 → 规则”中添加词语，同步后全团队使用。", "No rule pack shared yet: add words in a desk's Settings → Rules; after a sync the whole team uses them."));
+        }
+    }
+    body.push_str("</section>");
+
+    if caller.role == "owner" {
+        let members = client.query("SELECT email, role, must_change_password FROM member WHERE org_id = $1 ORDER BY id", &[&caller.org_id]).await?;
+        let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2><ul>", tr(lang, "成员", "Members"), members.len());
+        for row in &members {
+            let pending = if row.get::<_, bool>(2) { tr(lang, "（尚未设置密码）", " (password not chosen yet)") } else { "" };
+            let _ = write!(body, "<li>{} · {}{}</li>", esc(&row.get::<_, String>(0)), esc(role_name(lang, &row.get::<_, String>(1))), pending);
+        }
+        body.push_str("</ul></section>");
+        let audit = client
+            .query(
+                "SELECT coalesce(m.email, ''), a.action, a.target, to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM audit a LEFT JOIN member m ON m.id = a.member_id WHERE a.org_id = $1 ORDER BY a.id DESC LIMIT 20",
+                &[&caller.org_id],
+            )
+            .await?;
+        let _ = write!(body, "<section class=\"card\"><h2>{}</h2><table><tbody>", tr(lang, "最近操作", "Recent activity"));
+        for row in &audit {
+            let _ = write!(body, "<tr><td class=\"faint\">{} UTC</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>", esc(&row.get::<_, String>(3)), esc(&row.get::<_, String>(0)), esc(&row.get::<_, String>(1)), esc(&row.get::<_, String>(2)));
+        }
+        body.push_str("</tbody></table></section>");
+    }
+    Ok(page(lang, &org_name, &body))
+}
+
+fn role_name(lang: Lang, role: &str) -> &'static str {
+    match (role, lang) {
+        ("owner", Lang::Zh) => "负责人",
+        ("operator", Lang::Zh) => "运营",
+        ("anchor", Lang::Zh) => "主播",
+        ("controller", Lang::Zh) => "场控",
+        ("assistant", Lang::Zh) => "助播",
+        ("teacher", Lang::Zh) => "教师",
+        ("student", Lang::Zh) => "学生",
+        ("owner", Lang::En) => "owner",
+        ("operator", Lang::En) => "operator",
+        ("anchor", Lang::En) => "anchor",
+        ("controller", Lang::En) => "field control",
+        ("assistant", Lang::En) => "assistant",
+        ("teacher", Lang::En) => "teacher",
+        ("student", Lang::En) => "student",
+        _ => "",
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn choose_password(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap, Form(form): Form<PasswordForm>) -> Response {
+    let lang = lang(&query, &headers);
+    if same_origin(&headers).is_err() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let caller = match signed_in(&state, &headers, "/password", lang).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    match set_password(&state, &caller, &form.current, &form.new).await {
+        Ok(()) => Redirect::to(if lang == Lang::En { "/team?lang=en" } else { "/team" }).into_response(),
+        Err(err) => {
+            let body = format!("<section class=\"card narrow\"><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/team\">{}</a></p></section>", esc(&err.message), tr(lang, "返回", "Back"));
+            let mut response = page(lang, tr(lang, "设置密码", "Choose a password"), &body);
+            *response.status_mut() = err.status;
+            response
+        }
+    }
+}
+
+async fn sign_out(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = lang(&query, &headers);
+    if same_origin(&headers).is_err() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    if let Ok(caller) = signed_in(&state, &headers, "/sign-out", lang).await {
+        let _ = end_session(&state, &caller).await;
+    }
+    let mut response = Redirect::to(if lang == Lang::En { "/sign-in?lang=en" } else { "/sign-in" }).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&state, "", 0));
+    response
+}
