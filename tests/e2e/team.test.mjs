@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { byTestId, closeApp, freePort, openApp, ROOT, screenshot, start, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
+import { remote } from 'webdriverio';
+import { byTestId, closeApp, freePort, openApp, ROOT, screenshot, SHOTS, sleep, start, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
 
 const OWN_PASSWORD = '星火的新密码-2026';
 let env;
@@ -121,4 +122,50 @@ test('two desks join one team: a product made on one reaches the other through t
   } finally {
     await closeApp(second);
   }
+
+  // The 运营 without a desk opens the team's web page in a browser (WebKit's MiniBrowser,
+  // driven by WebKitWebDriver): signs in and sees the shared catalog, in Chinese and English.
+  const web = await openBrowser();
+  try {
+    await web.url(`${url}/sign-in`);
+    await typeInto(web, 'input[name="email"]', 'boss@xinghuo.cn');
+    await typeInto(web, 'input[name="password"]', 'not-the-password');
+    await (await web.$('button[type="submit"]')).click();
+    await waitForText(web, '[role="alert"]', '邮箱或密码不对');
+    await typeInto(web, 'input[name="password"]', OWN_PASSWORD);
+    await (await web.$('button[type="submit"]')).click();
+    await waitForText(web, 'main', '共享商品目录');
+    await waitForText(web, 'tr[data-sku="TEAM-TEA-1"]', '团队共享 高山云雾茶');
+    assert.match(await (await web.$('tr[data-sku="TEAM-TEA-1"]')).getText(), /¥88\.00/);
+    await screenshotDisplay('zh-team-web');
+    await web.url(`${url}/team?lang=en`);
+    await waitForText(web, 'main', 'Shared catalog');
+    await screenshotDisplay('en-team-web');
+    await (await web.$('header + main form button')).click();
+    await waitForText(web, 'main', 'Sign in to your team');
+  } finally {
+    await web.deleteSession().catch(() => {});
+  }
 });
+
+/** WebKit's MiniBrowser under WebKitWebDriver, on the test's display. */
+async function openBrowser() {
+  const port = await freePort();
+  start('WebKitWebDriver', [`--port=${port}`], { env });
+  const binary = execFileSync('sh', ['-c', 'ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser | head -1'], { encoding: 'utf8' }).trim();
+  let lastError;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      return await remote({ hostname: '127.0.0.1', port, logLevel: 'silent', connectionRetryCount: 0, capabilities: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] } } });
+    } catch (err) {
+      lastError = err;
+      await sleep(200);
+    }
+  }
+  throw new Error(`no MiniBrowser session: ${lastError}`);
+}
+
+async function screenshotDisplay(name) {
+  await sleep(500);
+  execFileSync('import', ['-display', env.DISPLAY, '-window', 'root', path.join(SHOTS, `${name}.png`)], { timeout: 20000 });
+}
