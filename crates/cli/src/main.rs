@@ -5,6 +5,7 @@
 
 mod clips;
 mod course;
+mod destinations;
 mod lint;
 mod live;
 mod plan;
@@ -53,6 +54,9 @@ enum Command {
     /// Scenes: the layouts to start from, and scene files for `record --scene`.
     #[command(subcommand)]
     Scenes(scenes::ScenesCommand),
+    /// Where a broadcast pushes besides the platform's ingest (kept in the OS keyring).
+    #[command(subcommand)]
+    Destinations(destinations::DestinationsCommand),
     /// Check a script for banned or unprovable claims (the claims linter).
     Lint(lint::LintArgs),
     /// A broadcast's run-of-show and checklist.
@@ -112,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Clips(args) => clips::run(args),
         Command::Devices(args) => record::run_devices(args),
         Command::Scenes(command) => scenes::run(&data_dir, command),
+        Command::Destinations(command) => destinations::run(command),
         Command::Encoders(args) => record::run_encoders(args),
         Command::Lint(mut args) => {
             // The team's rules of this data directory apply, as in the window.
