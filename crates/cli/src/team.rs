@@ -81,6 +81,9 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             if report.rules_received {
                 println!("rule pack received: checks on this desk use the team's words and switched-off rules now");
             }
+            if report.broadcasts_published > 0 {
+                println!("published {} broadcast(s) to the team (line-up and run-of-show, on the team's web page)", report.broadcasts_published);
+            }
             if report.rules_replaced_local {
                 eprintln!("this desk's own rule settings were set aside for the team's (kept in the desk's database)");
             }

@@ -288,5 +288,23 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
     assert!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("rule pack sent"));
     assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("rule pack received"));
     assert_eq!(store(room.path()).team_rules().unwrap(), newer);
+
+    // The room's desk plans tonight's broadcast: the sync publishes it (once, and again when
+    // it changes), and the 运营 sees its line-up on the team's web page.
+    let mut room_store = store(room.path());
+    let honey = room_store.create_product(&ProductDraft { sku: "HONEY-500G".into(), name: "山区土蜂蜜 500g".into(), price: Fen(6800), stock: 40, ..ProductDraft::default() }).unwrap();
+    let draft = anchordesk_core::BroadcastDraft { title: "3号直播间 晚场".into(), planned_start: "2026-12-07T20:00".into(), platform: "sandbox".into(), ..Default::default() };
+    let tonight = room_store.create_broadcast(&draft).unwrap();
+    room_store.add_lineup_item(tonight.id, honey.id).unwrap();
+    drop(room_store);
+    assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published 1 broadcast(s)"));
+    assert!(!ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published"), "nothing twice");
+    let page = runtime.block_on(async {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let signed = http.post(format!("{url}/sign-in")).form(&[("email", "boss@xinghuo.cn"), ("password", "星火的新密码-2026")]).send().await.unwrap();
+        let cookie = signed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        http.get(format!("{url}/team")).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+    });
+    assert!(page.contains("3号直播间 晚场") && page.contains("山区土蜂蜜 500g") && page.contains("zhubo@xinghuo.cn"), "{page}");
     runtime.block_on(server.shutdown()).unwrap();
 }

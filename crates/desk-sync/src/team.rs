@@ -54,6 +54,9 @@ pub struct TeamLink {
     /// another digest are this desk's change, to send.
     #[serde(default)]
     pub rule_pack_known: Option<String>,
+    /// A digest of each broadcast (by the desk's id) as last published to the team.
+    #[serde(default)]
+    pub published: BTreeMap<String, String>,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -107,6 +110,8 @@ pub struct SyncReport {
     pub rules_received: bool,
     /// Taking the team's pack set aside rule settings of this desk's own (kept in the store).
     pub rules_replaced_local: bool,
+    /// Broadcasts (line-up and run-of-show) published to the team because they changed.
+    pub broadcasts_published: u32,
 }
 
 /// The team as Settings → Team shows it.
@@ -366,6 +371,7 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     if !first {
         receive(store, &http, &token, &mut link, &mut report).await?;
     }
+    publish_broadcasts(store, &http, &token, &desk_id, &mut link, &mut report).await?;
     link.first_sync_pending = false;
     save_link(&lock(store), &link)?;
     Ok(report)
@@ -437,6 +443,35 @@ async fn send_rules(store: &Mutex<Store>, http: &reqwest::Client, token: &str, d
         report.overwrote.push("rule-pack".into());
     }
     save_link(&lock(store), link)?;
+    Ok(())
+}
+
+/// Publishes this desk's broadcasts that changed since they were last published: the
+/// broadcast, its line-up and its run-of-show, for the team's web page and its 运营. Every
+/// member publishes their own desk's; the key is the desk's id and the broadcast's.
+async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
+    let plans: Vec<(String, Value)> = {
+        let store = lock(store);
+        let mut plans = Vec::new();
+        for broadcast in store.broadcasts()? {
+            let (lineup, show) = (store.lineup(broadcast.id)?, store.run_of_show(broadcast.id)?);
+            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show })));
+        }
+        plans
+    };
+    for (id, body) in plans {
+        let digest = hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()));
+        if link.published.get(&id) == Some(&digest) {
+            continue;
+        }
+        let mut url = reqwest::Url::parse(&format!("{}/api/v1/orgs/{}/broadcasts", link.server, link.org_id)).map_err(|_| TeamError::InsecureUrl(link.server.clone()))?;
+        url.path_segments_mut().map_err(|_| TeamError::InsecureUrl(link.server.clone()))?.push(&format!("{desk_id}-{id}"));
+        let key = format!("{desk_id}-broadcast-{}", &digest[..32]);
+        answer(http.put(url).json(&json!({ "body": body })).bearer_auth(token).header("Idempotency-Key", key).send().await).await?;
+        link.published.insert(id, digest);
+        report.broadcasts_published += 1;
+        save_link(&lock(store), link)?;
+    }
     Ok(())
 }
 

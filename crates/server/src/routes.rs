@@ -28,6 +28,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/products", get(list_products))
         .route("/api/v1/orgs/{org}/products/{sku}", put(put_product).delete(delete_product))
         .route("/api/v1/orgs/{org}/rule-pack", get(get_rule_pack).put(put_rule_pack))
+        .route("/api/v1/orgs/{org}/broadcasts", get(list_broadcasts))
+        .route("/api/v1/orgs/{org}/broadcasts/{key}", put(put_broadcast))
         .route("/api/v1/orgs/{org}/changes", get(changes))
         .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
@@ -385,7 +387,7 @@ async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, b
 #[derive(Clone, Copy)]
 enum Shared<'a> {
     Product(&'a str),
-    Doc(&'static str),
+    Doc(&'static str, &'a str),
 }
 
 impl Shared<'_> {
@@ -393,7 +395,7 @@ impl Shared<'_> {
     fn feed(self) -> (&'static str, String) {
         match self {
             Shared::Product(sku) => ("product", sku.to_string()),
-            Shared::Doc(kind) => (kind, kind.to_string()),
+            Shared::Doc(kind, key) => (kind, key.to_string()),
         }
     }
 }
@@ -423,7 +425,7 @@ async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, 
     }
     let current = match target {
         Shared::Product(_) => tx.query_opt("SELECT version, body FROM product WHERE org_id = $1 AND sku = $2 FOR UPDATE", &[&org, &sku]).await?,
-        Shared::Doc(kind) => tx.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = $2 FOR UPDATE", &[&org, &kind]).await?,
+        Shared::Doc(kind, _) => tx.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = $2 AND key = $3 FOR UPDATE", &[&org, &kind, &sku]).await?,
     };
     let (version, previous): (i64, Option<Value>) = match &current {
         Some(row) => (row.get::<_, i64>(0) + 1, row.get(1)),
@@ -436,12 +438,15 @@ async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, 
             "INSERT INTO product (org_id, sku, body, version, updated_by) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (org_id, sku) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()"
         }
-        Shared::Doc(_) => {
-            "INSERT INTO shared_doc (org_id, kind, body, version, updated_by) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (org_id, kind) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()"
+        Shared::Doc(..) => {
+            "INSERT INTO shared_doc (org_id, key, body, version, updated_by, kind) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (org_id, kind, key) DO UPDATE SET body = $3, version = $4, updated_by = $5, updated_at = now()"
         }
     };
-    tx.execute(upsert, &[&org, &sku, &body, &version, &caller.member_id]).await?;
+    match target {
+        Shared::Product(_) => tx.execute(upsert, &[&org, &sku, &body, &version, &caller.member_id]).await?,
+        Shared::Doc(..) => tx.execute(upsert, &[&org, &sku, &body, &version, &caller.member_id, &entity]).await?,
+    };
     let seq: i64 = tx
         .query_one(
             "INSERT INTO change (org_id, entity, key, version, body, previous, member_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq",
@@ -465,7 +470,7 @@ async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, 
 async fn get_rule_pack(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
     caller.in_org(org)?;
     let client = state.pool.get().await?;
-    let row = client.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = 'rule-pack'", &[&org]).await?;
+    let row = client.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = 'rule-pack' AND key = 'team'", &[&org]).await?;
     let (version, body): (i64, Option<Value>) = row.map_or((0, None), |r| (r.get(0), r.get(1)));
     Ok(Json(json!({ "version": version, "body": body })))
 }
@@ -488,7 +493,46 @@ async fn put_rule_pack(State(state): State<AppState>, caller: Caller, Path(org):
     if doc.body.to_string().len() > RULE_PACK_MAX {
         return Err(ApiError::invalid(format!("a rule pack may hold at most {} KiB", RULE_PACK_MAX / 1024)));
     }
-    write(&state, &caller, org, Shared::Doc("rule-pack"), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+    write(&state, &caller, org, Shared::Doc("rule-pack", "team"), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// Publishes (or replaces) a broadcast a desk plans: its title and planned start, line-up
+/// and run-of-show, as the desk describes them. Every member may publish the broadcasts of
+/// their own desk; `key` is the desk's own name for it.
+async fn put_broadcast(State(state): State<AppState>, caller: Caller, Path((org, key)): Path<(i64, String)>, headers: HeaderMap, Json(doc): Json<DocWrite>) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    let key = key.trim().to_string();
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::invalid("a broadcast's key is 1 to 200 characters"));
+    }
+    if doc.body["broadcast"]["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
+        return Err(ApiError::invalid("a broadcast needs a title (body.broadcast.title)"));
+    }
+    if doc.body.to_string().len() > RULE_PACK_MAX {
+        return Err(ApiError::invalid(format!("a broadcast may hold at most {} KiB", RULE_PACK_MAX / 1024)));
+    }
+    write(&state, &caller, org, Shared::Doc("broadcast", &key), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// The organisation's published broadcasts, the latest planned start first (at most 200),
+/// each with who published it.
+async fn list_broadcasts(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    Ok(Json(Value::Array(broadcasts(&state, org).await?)))
+}
+
+/// The published broadcasts of `org` as the API lists them (shared with the web page).
+pub(crate) async fn broadcasts(state: &AppState, org: i64) -> ApiResult<Vec<Value>> {
+    let client = state.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT d.key, d.version, d.body, coalesce(m.email, '') FROM shared_doc d LEFT JOIN member m ON m.id = d.updated_by
+             WHERE d.org_id = $1 AND d.kind = 'broadcast' AND d.body IS NOT NULL
+             ORDER BY d.body->'broadcast'->>'plannedStart' DESC NULLS LAST, d.key LIMIT 200",
+            &[&org],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| json!({ "key": r.get::<_, String>(0), "version": r.get::<_, i64>(1), "body": r.get::<_, Value>(2), "publishedBy": r.get::<_, String>(3) })).collect())
 }
 
 #[derive(Deserialize)]

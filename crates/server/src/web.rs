@@ -4,7 +4,7 @@
 //! session is the API's (a token of which only the hash is stored), carried in an HttpOnly,
 //! SameSite=Strict cookie; forms are refused from another origin.
 
-use crate::routes::{ApiError, ApiResult, AppState, Caller, caller_for_token, end_session, open_session, set_password};
+use crate::routes::{ApiError, ApiResult, AppState, Caller, broadcasts, caller_for_token, end_session, open_session, set_password};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -217,6 +217,34 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
         return Ok(page(lang, &org_name, &body));
     }
 
+    let planned = broadcasts(state, caller.org_id).await?;
+    let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "直播安排", "Broadcasts"), planned.len());
+    if planned.is_empty() {
+        let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "还没有工作台发布直播安排。工作台同步时会把自己的场次（排品和流程）发到这里。", "No desk has published a broadcast yet. A desk's sync publishes its broadcasts (line-up and run-of-show) here."));
+    }
+    for entry in &planned {
+        let b = &entry["body"]["broadcast"];
+        let show = &entry["body"]["runOfShow"];
+        let lineup: Vec<String> = entry["body"]["lineup"].as_array().into_iter().flatten().map(|item| esc(item["productName"].as_str().unwrap_or_default())).collect();
+        let _ = write!(
+            body,
+            "<article class=\"broadcast\" data-key=\"{key}\"><h3>{title}</h3><p class=\"faint\">{start} · {by} · {n} {items} · {minutes} {min}</p><ol>",
+            key = esc(entry["key"].as_str().unwrap_or_default()),
+            title = esc(b["title"].as_str().unwrap_or_default()),
+            start = esc(&b["plannedStart"].as_str().unwrap_or_default().replace('T', " ")),
+            by = esc(entry["publishedBy"].as_str().unwrap_or_default()),
+            n = lineup.len(),
+            items = tr(lang, "件商品", "products"),
+            minutes = show["plannedMinutes"].as_i64().unwrap_or_default(),
+            min = tr(lang, "分钟", "min"),
+        );
+        for name in &lineup {
+            let _ = write!(body, "<li>{name}</li>");
+        }
+        body.push_str("</ol></article>");
+    }
+    body.push_str("</section>");
+
     let products = client.query("SELECT sku, version, body FROM product WHERE org_id = $1 AND body IS NOT NULL ORDER BY sku", &[&caller.org_id]).await?;
     let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "共享商品目录", "Shared catalog"), products.len());
     if products.is_empty() {
@@ -245,7 +273,7 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
     }
     body.push_str("</section>");
 
-    let pack = client.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = 'rule-pack'", &[&caller.org_id]).await?;
+    let pack = client.query_opt("SELECT version, body FROM shared_doc WHERE org_id = $1 AND kind = 'rule-pack' AND key = 'team'", &[&caller.org_id]).await?;
     let _ = write!(body, "<section class=\"card\"><h2>{}</h2>", tr(lang, "团队规则包", "Team rule pack"));
     match pack.map(|row| (row.get::<_, i64>(0), row.get::<_, Option<Value>>(1).unwrap_or(Value::Null))) {
         Some((version, pack)) => {

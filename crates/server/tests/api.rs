@@ -246,3 +246,30 @@ async fn the_rule_pack_is_one_versioned_document_per_organisation_in_the_same_fe
     assert!(audit.as_array().unwrap().iter().any(|a| a["action"] == "put-rule-pack" && a["by"] == "boss@xinghuo.cn"), "{audit}");
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_member_publishes_their_desks_broadcasts_and_only_their_organisation_reads_them() {
+    let pg = TestPostgres::start();
+    let (server, team) = team(&pg).await;
+    let pool = db::connect(&pg.url()).unwrap();
+    let mcn = admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn").await.unwrap();
+    let other = admin::create_org(&pool, "青山县商务局", "chief@qingshan.gov.cn").await.unwrap();
+    let (boss, org) = team.first_sign_in("boss@xinghuo.cn", &mcn.one_time_password).await;
+    let (chief, _) = team.first_sign_in("chief@qingshan.gov.cn", &other.one_time_password).await;
+    let controller_pw = team.add_member(&boss, org, "changkong@xinghuo.cn", "controller").await;
+    let (controller, _) = team.first_sign_in("changkong@xinghuo.cn", &controller_pw).await;
+
+    let tonight = json!({ "body": { "broadcast": { "title": "3号直播间 晚场", "plannedStart": "2026-12-07T20:00" }, "lineup": [{ "productName": "赣南脐橙 5kg" }], "runOfShow": { "plannedMinutes": 90 } } });
+    let path = format!("/api/v1/orgs/{org}/broadcasts/desk-a-1");
+    assert_eq!(team.put(&controller, &path, tonight.clone()).send().await.unwrap().status(), StatusCode::OK, "a 场控's desk publishes its broadcast");
+    let untitled = json!({ "body": { "broadcast": { "title": " " } } });
+    assert_eq!(team.put(&controller, &path, untitled).send().await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(team.put(&chief, &path, tonight.clone()).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(team.get(&chief, &format!("/api/v1/orgs/{org}/broadcasts")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let listed: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/broadcasts")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed[0]["body"]["broadcast"]["title"], "3号直播间 晚场");
+    assert_eq!(listed[0]["publishedBy"], "changkong@xinghuo.cn");
+    let feed: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/changes?after=0")).send().await.unwrap().json().await.unwrap();
+    assert!(feed["changes"].as_array().unwrap().iter().any(|c| c["entity"] == "broadcast" && c["key"] == "desk-a-1"), "{feed}");
+    server.shutdown().await.unwrap();
+}

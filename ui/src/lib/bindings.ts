@@ -3209,6 +3209,8 @@ export type SyncReport = {
 	rulesReceived: boolean,
 	/**  Taking the team's pack set aside rule settings of this desk's own (kept in the store). */
 	rulesReplacedLocal: boolean,
+	/**  Broadcasts (line-up and run-of-show) published to the team because they changed. */
+	broadcastsPublished: number,
 };
 
 /**

@@ -692,6 +692,7 @@ export const en: Record<MessageKey, string> = {
   'team.rulesSent': "This desk's rule settings went to the team; the other desks take them at their next sync",
   'team.rulesReceived': "The team's rule pack arrived: checks use the team's words and switched-off rules now",
   'team.rulesReplacedLocal': "This desk's own rule settings were replaced by the team's (the old ones are kept in the desk's database)",
+  'team.broadcastsPublished': "Published {n} broadcast(s) to the team (line-up and run-of-show), on the team's web page",
   'team.leave': "Leave team",
   'team.leaveConfirm': "Syncing stops; this desk's catalog stays. Leave?",
   'team.left': "Left the team; this desk's catalog stays",

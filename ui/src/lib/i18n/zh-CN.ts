@@ -691,6 +691,7 @@ export const zhCN = {
   'team.rulesSent': "本机的规则设置已发给团队，其他工作台下次同步时生效",
   'team.rulesReceived': "已收到团队的规则包：检查立即按团队的词语和停用规则进行",
   'team.rulesReplacedLocal': "本机原有的规则设置已被团队规则包替换（原设置保存在本机数据库中）",
+  'team.broadcastsPublished': "已向团队发布 {n} 个场次（排品和流程），团队网页上可以看到",
   'team.leave': "退出团队",
   'team.leaveConfirm': "退出后不再同步，本机商品库保留。确定？",
   'team.left': "已退出团队，本机商品库保留",
