@@ -47,7 +47,8 @@ pub async fn open_prompter(app: AppHandle, state: State<'_, AppState>, broadcast
             register_shortcuts(&app);
             let handle = app.clone();
             window.on_window_event(move |event| {
-                if matches!(event, tauri::WindowEvent::Destroyed) {
+                // Not when a prompter opened again meanwhile holds them.
+                if matches!(event, tauri::WindowEvent::Destroyed) && handle.get_webview_window(PROMPTER_LABEL).is_none() {
                     unregister_shortcuts(&handle);
                 }
             });
@@ -107,8 +108,10 @@ fn register_shortcuts(app: &AppHandle) {
 /// Gives the hotkeys back to the desktop when the prompter closes.
 fn unregister_shortcuts(app: &AppHandle) {
     use tauri_plugin_global_shortcut::GlobalShortcutExt;
-    if let Err(err) = app.global_shortcut().unregister_multiple([NEXT_SHORTCUT, PREVIOUS_SHORTCUT]) {
-        tracing::debug!("global shortcuts not released: {err}");
+    for shortcut in [NEXT_SHORTCUT, PREVIOUS_SHORTCUT] {
+        if let Err(err) = app.global_shortcut().unregister(shortcut) {
+            tracing::debug!("global shortcut {shortcut} not released: {err}");
+        }
     }
 }
 

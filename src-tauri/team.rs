@@ -21,6 +21,9 @@ pub async fn join_team(state: State<'_, AppState>, url: String, email: String, p
 #[specta::specta]
 pub async fn sync_team(state: State<'_, AppState>) -> Result<SyncReport, UiError> {
     let report = team::sync(&*state.shared_store()?).await?;
+    if report.rules_received {
+        state.reload_linter();
+    }
     state.wake();
     Ok(report)
 }

@@ -234,15 +234,22 @@ type Built = (std::sync::Arc<crate::Linter>, Vec<String>, Fingerprint);
 /// The `.toml` files of a pack directory with their sizes and modification times: when it
 /// changes (a team's pack arrived from its server, another process saved the rules), the
 /// linter is rebuilt at its next use.
-type Fingerprint = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>)>;
+/// The file's identity is part of it where the platform has one (a pack saved through a
+/// temporary file and a rename is a new file), so that a rewrite of the same size within a
+/// coarse clock tick is still seen.
+type Fingerprint = Vec<(std::ffi::OsString, u64, Option<std::time::SystemTime>, u64)>;
 
 fn fingerprint(dir: &std::path::Path) -> Fingerprint {
+    #[cfg(unix)]
+    let identity = |m: &std::fs::Metadata| std::os::unix::fs::MetadataExt::ino(m);
+    #[cfg(not(unix))]
+    let identity = |_: &std::fs::Metadata| 0u64;
     let mut files: Fingerprint = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter(|entry| entry.path().extension().is_some_and(|e| e == "toml"))
-        .filter_map(|entry| entry.metadata().ok().map(|m| (entry.file_name(), m.len(), m.modified().ok())))
+        .filter_map(|entry| entry.metadata().ok().map(|m| (entry.file_name(), m.len(), m.modified().ok(), identity(&m))))
         .collect();
     files.sort();
     files

@@ -81,6 +81,12 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             if report.rules_received {
                 println!("rule pack received: checks on this desk use the team's words and switched-off rules now");
             }
+            for problem in &report.problems {
+                eprintln!("{problem}; it is tried again at the next sync");
+            }
+            if report.broadcasts_withdrawn > 0 {
+                println!("withdrew {} broadcast(s) this desk no longer has", report.broadcasts_withdrawn);
+            }
             if report.broadcasts_published > 0 {
                 println!("published {} broadcast(s) to the team (line-up and run-of-show, on the team's web page)", report.broadcasts_published);
             }

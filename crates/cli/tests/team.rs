@@ -288,6 +288,14 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
     assert!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("rule pack sent"));
     assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("rule pack received"));
     assert_eq!(store(room.path()).team_rules().unwrap(), newer);
+    // Going back to the settings sent before is a change like any other.
+    store(office.path()).save_team_rules(&pack, &anchordesk_core::rules::rules_dir(office.path())).unwrap();
+    assert!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("rule pack sent"));
+    let synced = desk(&keyring, room.path(), &["team", "sync"], None);
+    assert!(ok(&synced).contains("rule pack received"));
+    assert!(!String::from_utf8_lossy(&synced.stderr).contains("set aside"), "a team pack taken before is not the desk's own");
+    assert_eq!(store(room.path()).team_rules().unwrap(), pack);
+    assert_eq!(store(room.path()).replaced_team_rules().unwrap().unwrap().words[0].pattern, "我自己的词", "the first copy set aside is kept");
 
     // The room's desk plans tonight's broadcast: the sync publishes it (once, and again when
     // it changes), and the 运营 sees its line-up on the team's web page.

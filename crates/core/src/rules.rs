@@ -54,16 +54,17 @@ impl Store {
     }
 
     /// Takes the team's rule pack (from its server) as this desk's rules, written like
-    /// [`Store::save_team_rules`] into the team-pack directory beside the database. When it
-    /// replaces settings of the desk's own that differ, those are kept aside
-    /// ([`Store::replaced_team_rules`]) and `true` is returned.
-    pub fn apply_team_rule_pack(&mut self, settings: &TeamSettings) -> Result<bool, StoreError> {
-        let own = self.team_rules()?;
+    /// [`Store::save_team_rules`] into the team-pack directory beside the database. When the
+    /// settings it replaces are the desk's own (`own`: not a team pack taken before) and
+    /// differ, they are kept aside ([`Store::replaced_team_rules`]; the first such copy is
+    /// kept, not overwritten) and `true` is returned.
+    pub fn apply_team_rule_pack(&mut self, settings: &TeamSettings, own: bool) -> Result<bool, StoreError> {
+        let before = self.team_rules()?;
         let dir = rules_dir(self.path().parent().unwrap_or(Path::new(".")));
         self.save_team_rules(settings, &dir)?;
-        let replaced = own != *settings && own != TeamSettings::default();
-        if replaced {
-            let json = serde_json::to_string(&own).map_err(|err| StoreError::Corrupt(err.to_string()))?;
+        let replaced = own && before != *settings && before != TeamSettings::default();
+        if replaced && self.setting(REPLACED_KEY)?.is_none() {
+            let json = serde_json::to_string(&before).map_err(|err| StoreError::Corrupt(err.to_string()))?;
             self.set_setting(REPLACED_KEY, &json)?;
         }
         Ok(replaced)

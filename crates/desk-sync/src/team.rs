@@ -54,9 +54,17 @@ pub struct TeamLink {
     /// another digest are this desk's change, to send.
     #[serde(default)]
     pub rule_pack_known: Option<String>,
-    /// A digest of each broadcast (by the desk's id) as last published to the team.
+    /// Each broadcast (by the desk's id) as last published to the team: its digest and the
+    /// version the server gave it.
     #[serde(default)]
-    pub published: BTreeMap<String, String>,
+    pub published: BTreeMap<String, Published>,
+}
+
+/// A broadcast as last published.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub digest: String,
+    pub version: i64,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -110,8 +118,13 @@ pub struct SyncReport {
     pub rules_received: bool,
     /// Taking the team's pack set aside rule settings of this desk's own (kept in the store).
     pub rules_replaced_local: bool,
-    /// Broadcasts (line-up and run-of-show) published to the team because they changed.
+    /// Broadcasts (line-up and run-of-show) published to the team because they changed, and
+    /// withdrawn because the desk no longer has them.
     pub broadcasts_published: u32,
+    pub broadcasts_withdrawn: u32,
+    /// What did not go through this time and will be tried at the next sync (the catalog
+    /// synced regardless).
+    pub problems: Vec<String>,
 }
 
 /// The team as Settings → Team shows it.
@@ -364,16 +377,23 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     }
     if CATALOG_WRITERS.contains(&link.role.as_str()) {
         send(store, &http, &token, &desk_id, &mut link, &mut report, first).await?;
-        send_rules(store, &http, &token, &desk_id, &mut link, &mut report).await?;
+        // Before receiving: a change of this desk's is the latest, not overwritten by the
+        // team's older one. Its failure (a server without rule packs, say) stops nothing else.
+        if let Err(err) = send_rules(store, &http, &token, &desk_id, &mut link, &mut report).await {
+            report.problems.push(format!("the rule pack was not sent: {err}"));
+        }
     } else {
         report.kept_local = lock(store).catalog_changes_since(&link.sent_until)?.iter().filter(|c| link.known.get(&c.sku) != Some(&c.at)).count() as u32;
     }
     if !first {
         receive(store, &http, &token, &mut link, &mut report).await?;
     }
-    publish_broadcasts(store, &http, &token, &desk_id, &mut link, &mut report).await?;
     link.first_sync_pending = false;
     save_link(&lock(store), &link)?;
+    if let Err(err) = publish_broadcasts(store, &http, &token, &desk_id, &mut link, &mut report).await {
+        report.problems.push(format!("broadcasts were not published: {err}"));
+        save_link(&lock(store), &link)?;
+    }
     Ok(report)
 }
 
@@ -433,7 +453,8 @@ async fn send_rules(store: &Mutex<Store>, http: &reqwest::Client, token: &str, d
         return Ok(());
     }
     let url = format!("{}/api/v1/orgs/{}/rule-pack", link.server, link.org_id);
-    let key = format!("{desk_id}-rules-{}", &digest[..32]);
+    // The base version in the key: going back to settings sent before is a new write.
+    let key = format!("{desk_id}-rules-{}-{}", link.rule_pack_version, &digest[..32]);
     let request = http.put(url).json(&json!({ "body": settings, "baseVersion": link.rule_pack_version }));
     let written = answer(request.bearer_auth(token).header("Idempotency-Key", key).send().await).await?;
     link.rule_pack_version = written["version"].as_i64().unwrap_or(link.rule_pack_version);
@@ -459,16 +480,32 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
         }
         plans
     };
-    for (id, body) in plans {
-        let digest = hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()));
-        if link.published.get(&id) == Some(&digest) {
-            continue;
-        }
+    let url_for = |id: &str| -> Result<reqwest::Url, TeamError> {
         let mut url = reqwest::Url::parse(&format!("{}/api/v1/orgs/{}/broadcasts", link.server, link.org_id)).map_err(|_| TeamError::InsecureUrl(link.server.clone()))?;
         url.path_segments_mut().map_err(|_| TeamError::InsecureUrl(link.server.clone()))?.push(&format!("{desk_id}-{id}"));
-        let key = format!("{desk_id}-broadcast-{}", &digest[..32]);
-        answer(http.put(url).json(&json!({ "body": body })).bearer_auth(token).header("Idempotency-Key", key).send().await).await?;
-        link.published.insert(id, digest);
+        Ok(url)
+    };
+    // Broadcasts deleted on this desk leave the team's page too.
+    let gone: Vec<String> = link.published.keys().filter(|id| !plans.iter().any(|(p, _)| p == *id)).cloned().collect();
+    for id in gone {
+        match answer(http.delete(url_for(&id)?).bearer_auth(token).header("Idempotency-Key", format!("{desk_id}-broadcast-{id}-gone-{}", link.published[&id].version)).send().await).await {
+            Ok(_) | Err(TeamError::NotFound) => {}
+            Err(err) => return Err(err),
+        }
+        link.published.remove(&id);
+        report.broadcasts_withdrawn += 1;
+        save_link(&lock(store), link)?;
+    }
+    for (id, body) in plans {
+        let digest = hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()));
+        let before = link.published.get(&id).cloned();
+        if before.as_ref().is_some_and(|p| p.digest == digest) {
+            continue;
+        }
+        let base = before.as_ref().map(|p| p.version);
+        let key = format!("{desk_id}-broadcast-{id}-{}-{}", base.unwrap_or(0), &digest[..32]);
+        let written = answer(http.put(url_for(&id)?).json(&json!({ "body": body, "baseVersion": base })).bearer_auth(token).header("Idempotency-Key", key).send().await).await?;
+        link.published.insert(id, Published { digest, version: written["version"].as_i64().unwrap_or_default() });
         report.broadcasts_published += 1;
         save_link(&lock(store), link)?;
     }
@@ -490,7 +527,10 @@ fn receive_rules(store: &Mutex<Store>, link: &mut TeamLink, entry: &Value, repor
         }
     };
     let mut store = lock(store);
-    match store.apply_team_rule_pack(&settings) {
+    // The desk's settings are its own only when they differ from what it last shared with
+    // the team (a desk that took the team's pack before holds no settings of its own).
+    let own = store.team_rules().map(|local| link.rule_pack_known.as_deref() != Some(rules_digest(&local).as_str())).unwrap_or(false);
+    match store.apply_team_rule_pack(&settings, own) {
         Ok(replaced) => {
             link.rule_pack_version = version;
             link.rule_pack_known = Some(rules_digest(&settings));

@@ -29,7 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/products/{sku}", put(put_product).delete(delete_product))
         .route("/api/v1/orgs/{org}/rule-pack", get(get_rule_pack).put(put_rule_pack))
         .route("/api/v1/orgs/{org}/broadcasts", get(list_broadcasts))
-        .route("/api/v1/orgs/{org}/broadcasts/{key}", put(put_broadcast))
+        .route("/api/v1/orgs/{org}/broadcasts/{key}", put(put_broadcast).delete(delete_broadcast))
         .route("/api/v1/orgs/{org}/changes", get(changes))
         .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
@@ -318,13 +318,16 @@ async fn list_products(State(state): State<AppState>, caller: Caller, Path(org):
     Ok(Json(rows.iter().map(|r| ProductRow { sku: r.get(0), version: r.get(1), body: r.get(2) }).collect()))
 }
 
-/// What a write answers (`sku` is the product's, or the shared document's kind): the new
+/// What a write answers (`sku` is the product's, or the shared document's key): the new
 /// version and its place in the change feed; `replaced`
 /// holds the body the write overwrote when the writer had not seen it (their `baseVersion`
 /// was older): last writer by server sequence wins, the loser's text stays in the history.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Written {
+    /// What was written: `product` (older records have none), `rule-pack`, `broadcast`.
+    #[serde(default)]
+    kind: String,
     sku: String,
     version: i64,
     seq: i64,
@@ -418,7 +421,8 @@ async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, 
         let first: Written = serde_json::from_value(row.get(0)).map_err(|err| ApiError::invalid(err.to_string()))?;
         // The same key for another request (another SKU, a delete for a write) is a mistake,
         // not a retry: refuse it rather than answer for a write that did not happen.
-        if first.sku != sku || first.deleted != body.is_none() {
+        let first_kind = if first.kind.is_empty() { "product" } else { first.kind.as_str() };
+        if first.sku != sku || first_kind != entity || first.deleted != body.is_none() {
             return Err(ApiError::invalid("this Idempotency-Key was used for another request; use a new key"));
         }
         return Ok(first);
@@ -456,7 +460,7 @@ async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, 
         .get(0);
     let action = format!("{}-{entity}", if body.is_some() { "put" } else { "delete" });
     tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &sku]).await?;
-    let written = Written { sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous }, deleted: body.is_none() };
+    let written = Written { kind: entity.to_string(), sku: sku.to_string(), version, seq, replaced: if seen { None } else { previous }, deleted: body.is_none() };
     if let Some(key) = &key {
         let response = serde_json::to_value(&written).map_err(|err| ApiError::invalid(err.to_string()))?;
         tx.execute("INSERT INTO idempotent_write (org_id, key, response) VALUES ($1, $2, $3)", &[&org, key, &response]).await?;
@@ -501,10 +505,7 @@ async fn put_rule_pack(State(state): State<AppState>, caller: Caller, Path(org):
 /// their own desk; `key` is the desk's own name for it.
 async fn put_broadcast(State(state): State<AppState>, caller: Caller, Path((org, key)): Path<(i64, String)>, headers: HeaderMap, Json(doc): Json<DocWrite>) -> ApiResult<Json<Written>> {
     caller.in_org(org)?;
-    let key = key.trim().to_string();
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::invalid("a broadcast's key is 1 to 200 characters"));
-    }
+    let key = broadcast_key(&caller, &key)?;
     if doc.body["broadcast"]["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
         return Err(ApiError::invalid("a broadcast needs a title (body.broadcast.title)"));
     }
@@ -512,6 +513,23 @@ async fn put_broadcast(State(state): State<AppState>, caller: Caller, Path((org,
         return Err(ApiError::invalid(format!("a broadcast may hold at most {} KiB", RULE_PACK_MAX / 1024)));
     }
     write(&state, &caller, org, Shared::Doc("broadcast", &key), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// A member's broadcasts live under their own id: nobody replaces or withdraws another
+/// member's.
+fn broadcast_key(caller: &Caller, key: &str) -> ApiResult<String> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(ApiError::invalid("a broadcast's key is 1 to 200 characters"));
+    }
+    Ok(format!("{}:{key}", caller.member_id))
+}
+
+/// Withdraws a broadcast the member's desk no longer has.
+async fn delete_broadcast(State(state): State<AppState>, caller: Caller, Path((org, key)): Path<(i64, String)>, headers: HeaderMap) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    let key = broadcast_key(&caller, &key)?;
+    write(&state, &caller, org, Shared::Doc("broadcast", &key), None, None, idempotency_key(&headers)?).await.map(Json)
 }
 
 /// The organisation's published broadcasts, the latest planned start first (at most 200),

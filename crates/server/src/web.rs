@@ -104,12 +104,15 @@ fn cookie(state: &AppState, token: &str, max_age: i64) -> HeaderValue {
 }
 
 /// A form posted from another site is refused (the cookie is SameSite=Strict too).
+/// Behind a proxy the host the browser used may come as `X-Forwarded-Host`.
 fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
-    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST).and_then(|v| v.to_str().ok())) else {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(()); // no Origin: not a cross-site browser form
     };
     let origin_host = origin.split("://").nth(1).unwrap_or_default();
-    if origin_host == host { Ok(()) } else { Err(ApiError { status: StatusCode::FORBIDDEN, code: "cross-site", message: "a form from another site".into() }) }
+    let hosts = [header::HOST.as_str(), "x-forwarded-host"];
+    let ours = hosts.iter().filter_map(|name| headers.get(*name).and_then(|v| v.to_str().ok())).any(|host| host.split(',').any(|h| h.trim() == origin_host));
+    if ours { Ok(()) } else { Err(ApiError { status: StatusCode::FORBIDDEN, code: "cross-site", message: "a form from another site".into() }) }
 }
 
 fn sign_in_form(lang: Lang, problem: Option<&str>, email: &str) -> String {

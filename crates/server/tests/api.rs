@@ -270,6 +270,21 @@ async fn every_member_publishes_their_desks_broadcasts_and_only_their_organisati
     assert_eq!(listed[0]["body"]["broadcast"]["title"], "3号直播间 晚场");
     assert_eq!(listed[0]["publishedBy"], "changkong@xinghuo.cn");
     let feed: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/changes?after=0")).send().await.unwrap().json().await.unwrap();
-    assert!(feed["changes"].as_array().unwrap().iter().any(|c| c["entity"] == "broadcast" && c["key"] == "desk-a-1"), "{feed}");
+    assert!(feed["changes"].as_array().unwrap().iter().any(|c| c["entity"] == "broadcast" && c["key"].as_str().unwrap().ends_with(":desk-a-1")), "{feed}");
+    // The owner publishing under the same key does not replace the 场控's: each member's
+    // broadcasts are their own. Withdrawing removes it from the list.
+    let owners = json!({ "body": { "broadcast": { "title": "老板的场次", "plannedStart": "2026-12-08T20:00" } } });
+    assert_eq!(team.put(&boss, &path, owners).send().await.unwrap().status(), StatusCode::OK);
+    let listed: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/broadcasts")).send().await.unwrap().json().await.unwrap();
+    let titles: Vec<&str> = listed.as_array().unwrap().iter().map(|b| b["body"]["broadcast"]["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, vec!["老板的场次", "3号直播间 晚场"]);
+    assert_eq!(team.http.delete(format!("{}{path}", team.url)).bearer_auth(&controller).send().await.unwrap().status(), StatusCode::OK);
+    let listed: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/broadcasts")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    // An idempotency key used for a product is not an answer for a broadcast.
+    let product = team.put(&boss, &format!("/api/v1/orgs/{org}/products/SKU-1"), json!({ "body": { "name": "桃" } })).header("Idempotency-Key", "k-1").send().await.unwrap();
+    assert_eq!(product.status(), StatusCode::OK);
+    let reused = team.put(&boss, &format!("/api/v1/orgs/{org}/rule-pack"), json!({ "body": { "words": [] } })).header("Idempotency-Key", "k-1").send().await.unwrap();
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     server.shutdown().await.unwrap();
 }

@@ -3209,8 +3209,17 @@ export type SyncReport = {
 	rulesReceived: boolean,
 	/**  Taking the team's pack set aside rule settings of this desk's own (kept in the store). */
 	rulesReplacedLocal: boolean,
-	/**  Broadcasts (line-up and run-of-show) published to the team because they changed. */
+	/**
+	 *  Broadcasts (line-up and run-of-show) published to the team because they changed, and
+	 *  withdrawn because the desk no longer has them.
+	 */
 	broadcastsPublished: number,
+	broadcastsWithdrawn: number,
+	/**
+	 *  What did not go through this time and will be tried at the next sync (the catalog
+	 *  synced regardless).
+	 */
+	problems: string[],
 };
 
 /**
