@@ -313,6 +313,6 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
         let cookie = signed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
         http.get(format!("{url}/team")).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
     });
-    assert!(page.contains("3号直播间 晚场") && page.contains("山区土蜂蜜 500g") && page.contains("zhubo@xinghuo.cn"), "{page}");
+    assert!(page.contains("未开播</span> 3号直播间 晚场") && page.contains("山区土蜂蜜 500g") && page.contains("zhubo@xinghuo.cn"), "{page}");
     runtime.block_on(server.shutdown()).unwrap();
 }

@@ -476,7 +476,13 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
         let mut plans = Vec::new();
         for broadcast in store.broadcasts()? {
             let (lineup, show) = (store.lineup(broadcast.id)?, store.run_of_show(broadcast.id)?);
-            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show })));
+            // Whether it is on air, and when it went and ended (not where it is recorded).
+            let sessions: Vec<Value> = store
+                .sessions(broadcast.id)?
+                .iter()
+                .map(|s| json!({ "startedAt": s.started_at, "endedAt": s.ended_at, "status": s.status, "rehearsal": s.rehearsal, "durationMs": s.duration_ms }))
+                .collect();
+            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions })));
         }
         plans
     };

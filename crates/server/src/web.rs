@@ -229,9 +229,17 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
         let b = &entry["body"]["broadcast"];
         let show = &entry["body"]["runOfShow"];
         let lineup: Vec<String> = entry["body"]["lineup"].as_array().into_iter().flatten().map(|item| esc(item["productName"].as_str().unwrap_or_default())).collect();
+        let sessions = entry["body"]["sessions"].as_array().cloned().unwrap_or_default();
+        let (class, state) = match sessions.last() {
+            Some(s) if s["status"] == "live" && s["rehearsal"] == true => ("live", tr(lang, "彩排中", "rehearsing")),
+            Some(s) if s["status"] == "live" => ("live", tr(lang, "直播中", "on air")),
+            Some(s) if s["status"] == "interrupted" => ("off", tr(lang, "中断", "interrupted")),
+            Some(_) => ("off", tr(lang, "已播", "done")),
+            None => ("plan", tr(lang, "未开播", "planned")),
+        };
         let _ = write!(
             body,
-            "<article class=\"broadcast\" data-key=\"{key}\"><h3>{title}</h3><p class=\"faint\">{start} · {by} · {n} {items} · {minutes} {min}</p><ol>",
+            "<article class=\"broadcast\" data-key=\"{key}\"><h3><span class=\"state {class}\">{state}</span> {title}</h3><p class=\"faint\">{start} · {by} · {n} {items} · {minutes} {min}</p><ol>",
             key = esc(entry["key"].as_str().unwrap_or_default()),
             title = esc(b["title"].as_str().unwrap_or_default()),
             start = esc(&b["plannedStart"].as_str().unwrap_or_default().replace('T', " ")),

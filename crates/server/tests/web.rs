@@ -60,8 +60,15 @@ async fn members_without_a_desk_see_their_teams_catalog_and_rule_pack_on_the_web
     let words = json!({ "body": { "disabledRules": ["zh.absolute.first"], "words": [{ "pattern": "闭眼入", "category": "absolute", "severity": "warning", "message": "品牌禁用词", "rewrites": [] }], "lexiconWords": [] } });
     api.put(format!("{url}/api/v1/orgs/{org}/rule-pack")).bearer_auth(token).json(&words).send().await.unwrap().error_for_status().unwrap();
 
+    let on_air = json!({ "body": { "broadcast": { "title": "3号直播间 晚场", "plannedStart": "2026-12-07T20:00" }, "lineup": [{ "productName": "赣南脐橙" }], "runOfShow": { "plannedMinutes": 90 }, "sessions": [{ "status": "live", "rehearsal": false, "startedAt": "2026-12-07T12:01:00Z" }] } });
+    api.put(format!("{url}/api/v1/orgs/{org}/broadcasts/desk-1-7")).bearer_auth(token).json(&on_air).send().await.unwrap().error_for_status().unwrap();
+    let planned = json!({ "body": { "broadcast": { "title": "明早 <i>早场</i>", "plannedStart": "2026-12-08T08:00" }, "lineup": [], "runOfShow": { "plannedMinutes": 60 } } });
+    api.put(format!("{url}/api/v1/orgs/{org}/broadcasts/desk-1-8")).bearer_auth(token).json(&planned).send().await.unwrap().error_for_status().unwrap();
+
     let page = http.get(format!("{url}/team")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("星火MCN") && page.contains("负责人"), "{page}");
+    assert!(page.contains("直播中</span> 3号直播间 晚场") && page.contains("未开播</span> 明早 &lt;i&gt;早场&lt;/i&gt;"), "broadcasts with their state, escaped: {page}");
+    assert!(page.find("明早").unwrap() < page.find("3号直播间").unwrap(), "the latest planned start first");
     assert!(page.contains("赣南脐橙 &lt;b&gt;5kg&lt;/b&gt;") && !page.contains("<b>5kg</b>"), "names are escaped");
     assert!(page.contains("¥59.90") && page.contains("120"), "{page}");
     assert!(page.contains("闭眼入") && page.contains("zh.absolute.first"), "the rule pack is shown");
