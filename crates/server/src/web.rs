@@ -50,20 +50,7 @@ fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
 }
 
 /// HTML-escaped text (every value from the database or the request goes through this).
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use anchordesk_text::escape_html as esc;
 
 fn page(lang: Lang, title: &str, body: &str) -> Response {
     let html_lang = tr(lang, "zh-CN", "en");
