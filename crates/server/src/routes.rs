@@ -193,9 +193,7 @@ async fn sign_in(State(state): State<AppState>, Json(body): Json<SignIn>) -> Api
 /// Checks an email and password and opens a session: its token (kept by the caller; only
 /// its hash is stored) and the member.
 pub(crate) async fn open_session(state: &AppState, email: &str, password: &str) -> ApiResult<(String, i64)> {
-    let body = SignIn { email: email.to_string(), password: password.to_string() };
-    let state = state.clone();
-    let email = body.email.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
     let row = {
         let client = state.pool.get().await?;
         client.query_opt("SELECT id, password_hash, coalesce(locked_until > now(), false) FROM member WHERE email = $1", &[&email]).await?
@@ -210,11 +208,10 @@ pub(crate) async fn open_session(state: &AppState, email: &str, password: &str) 
         Some(row) => (Some(row.get::<_, i64>(0)), row.get::<_, String>(1), row.get::<_, bool>(2)),
         None => (None, auth::decoy_hash().to_string(), false),
     };
-    let password = body.password.clone();
-    let matches = auth::verify_blocking(password, hash).await;
+    let matches = auth::verify_blocking(password.to_string(), hash).await;
     let Some(member_id) = member_id.filter(|_| matches && !locked) else {
         if let Some(id) = member_id.filter(|_| !locked) {
-            count_failure(&state, id).await?;
+            count_failure(state, id).await?;
         }
         return Err(wrong());
     };
@@ -281,20 +278,19 @@ async fn change_password(State(state): State<AppState>, caller: Caller, Json(bod
 
 /// Changes the caller's password; every other session of the member is revoked.
 pub(crate) async fn set_password(state: &AppState, caller: &Caller, current: &str, new: &str) -> ApiResult<()> {
-    let body = NewPassword { current: current.to_string(), new: new.to_string() };
-    if body.new.chars().count() < 10 {
+    if new.chars().count() < 10 {
         return Err(ApiError::invalid("a password needs at least 10 characters"));
     }
     let hash: String = state.pool.get().await?.query_one("SELECT password_hash FROM member WHERE id = $1", &[&caller.member_id]).await?.get(0);
-    if !auth::verify_blocking(body.current.clone(), hash).await {
+    if !auth::verify_blocking(current.to_string(), hash).await {
         // Guessing the current password with a stolen token is counted like sign-ins; a
         // lock ends this session too.
-        if count_failure(&state, caller.member_id).await? {
+        if count_failure(state, caller.member_id).await? {
             state.pool.get().await?.execute("UPDATE member_session SET revoked_at = now() WHERE token_hash = $1", &[&caller.token_hash]).await?;
         }
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "wrong-credentials", "the current password is wrong"));
     }
-    let new_hash = auth::hash_blocking(body.new.clone()).await;
+    let new_hash = auth::hash_blocking(new.to_string()).await;
     let client = state.pool.get().await?;
     client.execute("UPDATE member SET password_hash = $2, must_change_password = FALSE, failed_sign_ins = 0 WHERE id = $1", &[&caller.member_id, &new_hash]).await?;
     client
