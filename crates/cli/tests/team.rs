@@ -32,6 +32,25 @@ impl TeamServer {
     }
 }
 
+/// The owner (email, own password) adds a member through the API; their one-time password.
+fn add_member(runtime: &tokio::runtime::Runtime, url: &str, org: i64, owner: (&str, &str), email: &str, role: &str) -> String {
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": owner.0, "password": owner.1 })).send().await.unwrap().json().await.unwrap();
+        let added: serde_json::Value = http
+            .post(format!("{url}/api/v1/orgs/{org}/members"))
+            .bearer_auth(session["token"].as_str().unwrap())
+            .json(&serde_json::json!({ "email": email, "role": role }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        added["oneTimePassword"].as_str().unwrap().to_string()
+    })
+}
+
 fn store(data_dir: &Path) -> Store {
     Store::open(&paths::db_path(data_dir)).unwrap()
 }
@@ -105,21 +124,7 @@ fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
     let honey = ProductDraft { sku: "HONEY-500G".into(), name: "山区土蜂蜜 500g".into(), price: Fen(6800), stock: 40, ..ProductDraft::default() };
     store(office.path()).create_product(&honey).unwrap();
     assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
-    let anchor_password = runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": "chief@county.cn", "password": "县里的新密码-2026" })).send().await.unwrap().json().await.unwrap();
-        let added: serde_json::Value = http
-            .post(format!("{url}/api/v1/orgs/{}/members", org.org_id))
-            .bearer_auth(session["token"].as_str().unwrap())
-            .json(&serde_json::json!({ "email": "farmer@county.cn", "role": "anchor" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        added["oneTimePassword"].as_str().unwrap().to_string()
-    });
+    let anchor_password = add_member(&runtime, &url, org.org_id, ("chief@county.cn", "县里的新密码-2026"), "farmer@county.cn", "anchor");
 
     // The farmer's desk has a product of its own; joining as an anchor it receives the
     // county's, and its own edit stays on the desk (an anchor may not change the catalog).
@@ -237,21 +242,7 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
     let keyring = Keyring::start();
     let (office, room) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
-    let anchor_password = runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": "boss@xinghuo.cn", "password": "星火的新密码-2026" })).send().await.unwrap().json().await.unwrap();
-        let added: serde_json::Value = http
-            .post(format!("{url}/api/v1/orgs/{}/members", org.org_id))
-            .bearer_auth(session["token"].as_str().unwrap())
-            .json(&serde_json::json!({ "email": "zhubo@xinghuo.cn", "role": "anchor" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        added["oneTimePassword"].as_str().unwrap().to_string()
-    });
+    let anchor_password = add_member(&runtime, &url, org.org_id, ("boss@xinghuo.cn", "星火的新密码-2026"), "zhubo@xinghuo.cn", "anchor");
 
     // The MCN's 运营 desk forbids a brand's banned phrase and switches a rule off.
     let word = |pattern: &str| anchordesk_claims::TeamWord {

@@ -204,15 +204,22 @@ async fn a_database_that_never_answers_does_not_hold_a_request_for_ever() {
     drop(silent);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_rule_pack_is_one_versioned_document_per_organisation_in_the_same_feed() {
-    let pg = TestPostgres::start();
-    let (server, team) = team(&pg).await;
+/// A server with an MCN (its owner signed in, with their own password) and a county bureau
+/// (its owner likewise): `(server, team, mcn owner's token, mcn's id, bureau owner's token)`.
+async fn two_orgs(pg: &TestPostgres) -> (anchordesk_server::RunningServer, Team, String, i64, String) {
+    let (server, team) = team(pg).await;
     let pool = db::connect(&pg.url()).unwrap();
     let mcn = admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn").await.unwrap();
     let other = admin::create_org(&pool, "青山县商务局", "chief@qingshan.gov.cn").await.unwrap();
     let (boss, org) = team.first_sign_in("boss@xinghuo.cn", &mcn.one_time_password).await;
     let (chief, _) = team.first_sign_in("chief@qingshan.gov.cn", &other.one_time_password).await;
+    (server, team, boss, org, chief)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rule_pack_is_one_versioned_document_per_organisation_in_the_same_feed() {
+    let pg = TestPostgres::start();
+    let (server, team, boss, org, chief) = two_orgs(&pg).await;
     let anchor_pw = team.add_member(&boss, org, "zhubo@xinghuo.cn", "anchor").await;
     let (anchor, _) = team.first_sign_in("zhubo@xinghuo.cn", &anchor_pw).await;
     let path = format!("/api/v1/orgs/{org}/rule-pack");
@@ -250,12 +257,7 @@ async fn the_rule_pack_is_one_versioned_document_per_organisation_in_the_same_fe
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_member_publishes_their_desks_broadcasts_and_only_their_organisation_reads_them() {
     let pg = TestPostgres::start();
-    let (server, team) = team(&pg).await;
-    let pool = db::connect(&pg.url()).unwrap();
-    let mcn = admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn").await.unwrap();
-    let other = admin::create_org(&pool, "青山县商务局", "chief@qingshan.gov.cn").await.unwrap();
-    let (boss, org) = team.first_sign_in("boss@xinghuo.cn", &mcn.one_time_password).await;
-    let (chief, _) = team.first_sign_in("chief@qingshan.gov.cn", &other.one_time_password).await;
+    let (server, team, boss, org, chief) = two_orgs(&pg).await;
     let controller_pw = team.add_member(&boss, org, "changkong@xinghuo.cn", "controller").await;
     let (controller, _) = team.first_sign_in("changkong@xinghuo.cn", &controller_pw).await;
 
