@@ -124,10 +124,10 @@ fn open_video_as(
         _ if name == "libx264" => {
             opts.set("preset", settings.preset.name());
             // A fixed keyframe cadence: ingest servers and our per-product clips cut on them.
-            opts.set(
-                "x264-params",
-                &format!("keyint={gop}:min-keyint={gop}:scenecut=0"),
-            );
+            // No rate-control lookahead (and so no macroblock tree): at 720p veryfast the
+            // lookahead's frames cost 23-34 MB of the process for 0.02 dB of PSNR at the
+            // same bitrate (crates/capture/BENCH.md, "Lookahead").
+            opts.set("x264-params", &x264_params(gop));
         }
         VideoEncoder::Nvenc => {
             opts.set("preset", "p4");
@@ -142,6 +142,11 @@ fn open_video_as(
         time_base,
         fallback: None,
     })
+}
+
+/// The libx264 options every encode uses; the benches pass the same to the ffmpeg CLI.
+pub fn x264_params(gop: u32) -> String {
+    format!("keyint={gop}:min-keyint={gop}:scenecut=0:rc-lookahead=0")
 }
 
 /// The AAC encoder at 48 kHz stereo, planar float, 1024-sample frames.
