@@ -1149,6 +1149,19 @@ pub(crate) fn preview_thread(
     }
 }
 
+/// Returns to the system the memory that threads have freed but the allocator still holds.
+/// Frames pass between the source, compositor, encoder and preview threads, and glibc keeps
+/// what a burst freed (a queue of a second of frames while the encoder was starved) in each
+/// thread's arena; on the live console that was about 10 MB
+/// (`scripts/bench-live-footprint.sh`, issue 18). A few milliseconds every ten seconds.
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointers.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 fn stats_thread(
     tx: tokio::sync::watch::Sender<Stats>,
     shared: Arc<Shared>,
@@ -1163,6 +1176,7 @@ fn stats_thread(
     let mut prev_ns = 0u64;
     let mut prev_at = Instant::now();
     let mut disk_warned = false;
+    let mut ticks = 0u64;
     loop {
         let finished = shared.finished.load(Ordering::SeqCst);
         // Sleep in small steps so the last figures come out right after the end.
@@ -1256,6 +1270,10 @@ fn stats_thread(
         let _ = tx.send(stats);
         if finished {
             return;
+        }
+        ticks += 1;
+        if ticks % 10 == 0 {
+            give_back_freed_memory();
         }
     }
 }
