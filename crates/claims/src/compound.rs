@@ -291,7 +291,10 @@ pub(crate) fn compile(source: &str, lexicons: &Lexicons) -> Result<Compound, Str
             let punctuation: Vec<bool> = units
                 .iter()
                 .map(|u| match u {
-                    Unit::Options(options) => options.iter().any(|o| fold(&format!("甲{o}乙")).contains(HARD)),
+                    // (Only an option with a character other than a letter or digit can fold to one.)
+                    Unit::Options(options) => options
+                        .iter()
+                        .any(|o| o.chars().any(|c| !c.is_alphanumeric()) && fold(&format!("甲{o}乙")).contains(HARD)),
                     Unit::Hole(_) => false,
                 })
                 .collect();
@@ -337,10 +340,20 @@ fn product(units: &[Unit], source: &str) -> Result<Vec<String>, String> {
     let mut variants = vec![String::new()];
     for unit in units {
         let Unit::Options(options) = unit else { continue };
+        if let [only] = options.as_slice() {
+            // Literal text: appended in place.
+            for variant in &mut variants {
+                variant.push_str(only);
+            }
+            continue;
+        }
         let mut next = Vec::with_capacity(variants.len() * options.len());
         for variant in &variants {
             for option in options {
-                next.push(format!("{variant}{option}"));
+                let mut joined = String::with_capacity(variant.len() + option.len());
+                joined.push_str(variant);
+                joined.push_str(option);
+                next.push(joined);
             }
         }
         if next.len() > MAX_SIDE {

@@ -109,12 +109,30 @@ fn expand_variants(source: &str) -> Result<Vec<String>, String> {
             '?' | '*' | '\\' => {
                 return Err(format!("`{ch}` is not pattern syntax in {source:?} (write optional text as `(text|)`)"));
             }
-            _ => vec![ch.to_string()],
+            _ => {
+                // A run of literal text is appended to every variant in place (most of a
+                // pack's text: no new strings for each of its characters).
+                let mut literal = String::from(ch);
+                while let Some(&next) = chars.peek() {
+                    if matches!(next, '[' | '(' | ']' | ')' | '?' | '*' | '\\') {
+                        break;
+                    }
+                    literal.push(next);
+                    chars.next();
+                }
+                for variant in &mut variants {
+                    variant.push_str(&literal);
+                }
+                continue;
+            }
         };
         let mut next = Vec::with_capacity(variants.len() * options.len());
         for variant in &variants {
             for option in &options {
-                next.push(format!("{variant}{option}"));
+                let mut joined = String::with_capacity(variant.len() + option.len());
+                joined.push_str(variant);
+                joined.push_str(option);
+                next.push(joined);
             }
         }
         if next.len() > limit {
@@ -158,7 +176,9 @@ fn split_hole(variant: &str) -> Result<Pattern, String> {
     let mut hole = None;
     let mut prefix = variant;
     let mut suffix = "";
-    for (token, kind) in [("{n}", Hole::Num), ("{w}", Hole::Words), ("{g}", Hole::Gap)] {
+    let placeholders: &[(&str, Hole)] =
+        if variant.contains('{') { &[("{n}", Hole::Num), ("{w}", Hole::Words), ("{g}", Hole::Gap)] } else { &[] };
+    for &(token, kind) in placeholders {
         if let Some(at) = variant.find(token) {
             if hole.is_some() || variant[at + token.len()..].contains(token) {
                 return Err("more than one placeholder".to_owned());
