@@ -32,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/broadcasts/{key}", put(put_broadcast).delete(delete_broadcast))
         .route("/api/v1/orgs/{org}/changes", get(changes))
         .route("/api/v1/orgs/{org}/members", get(list_members).post(add_member))
+        .route("/api/v1/orgs/{org}/rooms", get(list_rooms).post(add_room))
+        .route("/api/v1/orgs/{org}/rooms/{room}/members/{member}", put(put_room_member).delete(delete_room_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
         .merge(crate::web::router())
         .layer(DefaultBodyLimit::max(1 << 20))
@@ -113,6 +115,16 @@ const RULE_WRITERS: &[&str] = &["owner", "operator", "teacher"];
 const RULE_PACK_MAX: usize = 256 * 1024;
 /// Who may add members and read the audit log.
 const MEMBER_ADMINS: &[&str] = &["owner"];
+/// Who may open rooms and classes and say who works in them: the owner any; an operator
+/// (运营) live rooms; a teacher classes.
+fn may_manage_room(caller: &Caller, kind: &str) -> ApiResult<()> {
+    match (caller.role.as_str(), kind) {
+        ("owner", _) | ("operator", "room") | ("teacher", "class") => Ok(()),
+        _ => Err(ApiError::forbidden(if kind == "class" { "manage classes" } else { "manage live rooms" })),
+    }
+}
+/// Who may publish a broadcast into a room they do not work in (planning for it).
+const ROOM_PLANNERS: &[&str] = &["owner", "operator", "teacher"];
 /// The roles a member can be given.
 const ROLES: &[&str] = &["owner", "operator", "anchor", "controller", "assistant", "teacher", "student"];
 
@@ -508,7 +520,29 @@ async fn put_broadcast(State(state): State<AppState>, caller: Caller, Path((org,
     if doc.body.to_string().len() > RULE_PACK_MAX {
         return Err(ApiError::invalid(format!("a broadcast may hold at most {} KiB", RULE_PACK_MAX / 1024)));
     }
-    write(&state, &caller, org, Shared::Doc("broadcast", &key), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+    let mut body = doc.body;
+    if let Some(room) = body.get("room").filter(|room| !room.is_null()) {
+        let id = room["id"].as_i64().ok_or_else(|| ApiError::invalid("a broadcast's room is {\"id\": number}"))?;
+        body["room"] = broadcast_room(&state, &caller, id).await?;
+    }
+    write(&state, &caller, org, Shared::Doc("broadcast", &key), Some(body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// The room a broadcast is published into, as the server names it: one of the caller's
+/// organisation, and one the caller works in unless they plan for every room.
+async fn broadcast_room(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Value> {
+    let client = state.pool.get().await?;
+    let row = client
+        .query_opt(
+            "SELECT r.name, r.kind, EXISTS (SELECT 1 FROM room_member rm WHERE rm.room_id = r.id AND rm.member_id = $3) FROM room r WHERE r.id = $1 AND r.org_id = $2",
+            &[&id, &caller.org_id, &caller.member_id],
+        )
+        .await?
+        .ok_or_else(|| ApiError::invalid(format!("room {id} is not one of your organisation's (it may have been removed): pick the room again")))?;
+    if !row.get::<_, bool>(2) && !ROOM_PLANNERS.contains(&caller.role.as_str()) {
+        return Err(ApiError::forbidden("publish into a room or class you are not in"));
+    }
+    Ok(json!({ "id": id, "name": row.get::<_, String>(0), "kind": row.get::<_, String>(1) }))
 }
 
 /// A member's broadcasts live under their own id: nobody replaces or withdraws another
@@ -634,4 +668,101 @@ async fn audit(State(state): State<AppState>, caller: Caller, Path(org): Path<i6
             .map(|r| json!({ "id": r.get::<_, i64>(0), "by": r.get::<_, String>(1), "action": r.get::<_, String>(2), "target": r.get::<_, String>(3), "at": r.get::<_, String>(4) }))
             .collect(),
     )))
+}
+
+#[derive(Deserialize)]
+struct NewRoom {
+    name: String,
+    kind: String,
+}
+
+/// The organisation's rooms and classes with who works in each; `mine` marks the caller's.
+async fn list_rooms(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    Ok(Json(Value::Array(rooms(&state, org, Some(caller.member_id)).await?)))
+}
+
+/// The rooms of `org` as the API lists them (shared with the web page).
+pub(crate) async fn rooms(state: &AppState, org: i64, caller: Option<i64>) -> ApiResult<Vec<Value>> {
+    let client = state.pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT r.id, r.name, r.kind, m.id, m.email, m.role FROM room r
+             LEFT JOIN room_member rm ON rm.room_id = r.id LEFT JOIN member m ON m.id = rm.member_id
+             WHERE r.org_id = $1 ORDER BY r.kind DESC, r.name, m.email",
+            &[&org],
+        )
+        .await?;
+    let mut rooms: Vec<Value> = Vec::new();
+    for row in &rows {
+        let id: i64 = row.get(0);
+        if rooms.last().is_none_or(|room| room["id"] != id) {
+            rooms.push(json!({ "id": id, "name": row.get::<_, String>(1), "kind": row.get::<_, String>(2), "mine": false, "members": [] }));
+        }
+        let room = rooms.last_mut().expect("pushed above");
+        if let Some(member) = row.get::<_, Option<i64>>(3) {
+            if Some(member) == caller {
+                room["mine"] = Value::Bool(true);
+            }
+            if let Some(members) = room["members"].as_array_mut() {
+                members.push(json!({ "id": member, "email": row.get::<_, String>(4), "role": row.get::<_, String>(5) }));
+            }
+        }
+    }
+    Ok(rooms)
+}
+
+/// Opens a live room (`kind: "room"`) or a class (`"class"`).
+async fn add_room(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, Json(body): Json<NewRoom>) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.in_org(org)?;
+    if !["room", "class"].contains(&body.kind.as_str()) {
+        return Err(ApiError::invalid(format!("unknown kind {:?}; a room is \"room\" (直播间) or \"class\"", body.kind)));
+    }
+    may_manage_room(&caller, &body.kind)?;
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::invalid("a room's name is 1 to 80 characters"));
+    }
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    if tx.query_opt("SELECT 1 FROM room WHERE org_id = $1 AND name = $2", &[&org, &name]).await?.is_some() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "exists", format!("{name} already exists in your organisation")));
+    }
+    let id: i64 = tx.query_one("INSERT INTO room (org_id, name, kind) VALUES ($1, $2, $3) RETURNING id", &[&org, &name, &body.kind]).await?.get(0);
+    tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &format!("add-{}", body.kind), &name]).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "name": name, "kind": body.kind, "mine": false, "members": [] }))))
+}
+
+async fn put_room_member(State(state): State<AppState>, caller: Caller, Path((org, room, member)): Path<(i64, i64, i64)>) -> ApiResult<StatusCode> {
+    room_membership(&state, &caller, org, room, member, true).await
+}
+
+async fn delete_room_member(State(state): State<AppState>, caller: Caller, Path((org, room, member)): Path<(i64, i64, i64)>) -> ApiResult<StatusCode> {
+    room_membership(&state, &caller, org, room, member, false).await
+}
+
+/// Puts a member of the organisation in a room or class (`join`), or takes them out.
+async fn room_membership(state: &AppState, caller: &Caller, org: i64, room: i64, member: i64, join: bool) -> ApiResult<StatusCode> {
+    caller.in_org(org)?;
+    let mut client = state.pool.get().await?;
+    let tx = client.transaction().await?;
+    let (name, kind): (String, String) = tx
+        .query_opt("SELECT name, kind FROM room WHERE id = $1 AND org_id = $2", &[&room, &org])
+        .await?
+        .map(|r| (r.get(0), r.get(1)))
+        .ok_or_else(ApiError::not_found)?;
+    may_manage_room(caller, &kind)?;
+    let email: String = tx.query_opt("SELECT email FROM member WHERE id = $1 AND org_id = $2", &[&member, &org]).await?.map(|r| r.get(0)).ok_or_else(ApiError::not_found)?;
+    let changed = if join {
+        tx.execute("INSERT INTO room_member (room_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&room, &member]).await?
+    } else {
+        tx.execute("DELETE FROM room_member WHERE room_id = $1 AND member_id = $2", &[&room, &member]).await?
+    };
+    if changed > 0 {
+        let action = if join { "join-room" } else { "leave-room" };
+        tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &format!("{email} → {name}")]).await?;
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

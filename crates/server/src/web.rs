@@ -212,7 +212,20 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
     if planned.is_empty() {
         let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "还没有工作台发布直播安排。工作台同步时会把自己的场次（排品和流程）发到这里。", "No desk has published a broadcast yet. A desk's sync publishes its broadcasts (line-up and run-of-show) here."));
     }
+    // Grouped by room or class (in the order of their names), then those published without one.
+    let room_of = |entry: &Value| entry["body"]["room"]["name"].as_str().map(str::to_owned);
+    let mut planned = planned;
+    if planned.iter().any(|entry| room_of(entry).is_some()) {
+        planned.sort_by_key(|entry| (room_of(entry).is_none(), room_of(entry)));
+    }
+    let mut heading: Option<Option<String>> = None;
     for entry in &planned {
+        let room = room_of(entry);
+        if heading.as_ref() != Some(&room) && planned.iter().any(|entry| room_of(entry).is_some()) {
+            let name = room.as_deref().map(esc).unwrap_or_else(|| tr(lang, "未指定直播间", "No room").to_owned());
+            let _ = write!(body, "<h3 class=\"room\" data-room=\"{name}\">{name}</h3>");
+            heading = Some(room);
+        }
         let b = &entry["body"]["broadcast"];
         let show = &entry["body"]["runOfShow"];
         let lineup: Vec<String> = entry["body"]["lineup"].as_array().into_iter().flatten().map(|item| esc(item["productName"].as_str().unwrap_or_default())).collect();
@@ -292,6 +305,24 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
         }
     }
     body.push_str("</section>");
+
+    let rooms = crate::routes::rooms(state, caller.org_id, Some(caller.member_id)).await?;
+    if !rooms.is_empty() {
+        let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2><ul class=\"rooms\">", tr(lang, "直播间与班级", "Rooms and classes"), rooms.len());
+        for room in &rooms {
+            let members: Vec<String> = room["members"].as_array().into_iter().flatten().map(|m| esc(m["email"].as_str().unwrap_or_default())).collect();
+            let _ = write!(
+                body,
+                "<li data-room-id=\"{id}\"><b>{name}</b> <span class=\"tag\">{kind}</span>{mine} <span class=\"faint\">{members}</span></li>",
+                id = room["id"],
+                name = esc(room["name"].as_str().unwrap_or_default()),
+                kind = if room["kind"] == "class" { tr(lang, "班级", "class") } else { tr(lang, "直播间", "live room") },
+                mine = if room["mine"] == true { tr(lang, "（我在其中）", " (yours)") } else { "" },
+                members = if members.is_empty() { tr(lang, "还没有成员", "no members yet").to_owned() } else { members.join("、") },
+            );
+        }
+        body.push_str("</ul></section>");
+    }
 
     if caller.role == "owner" {
         let members = client.query("SELECT email, role, must_change_password FROM member WHERE org_id = $1 ORDER BY id", &[&caller.org_id]).await?;

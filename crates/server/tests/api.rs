@@ -290,3 +290,60 @@ async fn every_member_publishes_their_desks_broadcasts_and_only_their_organisati
     assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_and_classes_hold_members_and_broadcasts_are_published_into_them() {
+    let pg = TestPostgres::start();
+    let (server, team, boss, org, chief) = two_orgs(&pg).await;
+    let post = |token: &str, body: Value| team.http.post(format!("{}/api/v1/orgs/{org}/rooms", team.url)).bearer_auth(token.to_string()).json(&body).send();
+    let operator_pw = team.add_member(&boss, org, "yunying@xinghuo.cn", "operator").await;
+    let (operator, _) = team.first_sign_in("yunying@xinghuo.cn", &operator_pw).await;
+    let anchor_pw = team.add_member(&boss, org, "zhubo@xinghuo.cn", "anchor").await;
+    let (anchor, _) = team.first_sign_in("zhubo@xinghuo.cn", &anchor_pw).await;
+    let members: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/members")).send().await.unwrap().json().await.unwrap();
+    let anchor_id = members.as_array().unwrap().iter().find(|m| m["email"] == "zhubo@xinghuo.cn").unwrap()["id"].as_i64().unwrap();
+
+    // An operator (运营) opens live rooms, not classes; an anchor opens neither; another
+    // organisation cannot see or add any.
+    let room3 = post(&operator, json!({ "name": "3号直播间", "kind": "room" })).await.unwrap();
+    assert_eq!(room3.status(), StatusCode::CREATED);
+    let room3: Value = room3.json().await.unwrap();
+    let room3_id = room3["id"].as_i64().unwrap();
+    assert_eq!(post(&operator, json!({ "name": "电商一班", "kind": "class" })).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(&anchor, json!({ "name": "我的直播间", "kind": "room" })).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(&boss, json!({ "name": "3号直播间", "kind": "room" })).await.unwrap().status(), StatusCode::CONFLICT);
+    assert_eq!(post(&boss, json!({ "name": "x", "kind": "studio" })).await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(post(&chief, json!({ "name": "外人", "kind": "room" })).await.unwrap().status(), StatusCode::NOT_FOUND);
+    let room7: Value = post(&boss, json!({ "name": "7号直播间", "kind": "room" })).await.unwrap().json().await.unwrap();
+
+    // Only the anchor's room takes their broadcasts; the operator plans for any room.
+    let membership = format!("/api/v1/orgs/{org}/rooms/{room3_id}/members/{anchor_id}");
+    assert_eq!(team.http.put(format!("{}{membership}", team.url)).bearer_auth(&anchor).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(team.http.put(format!("{}{membership}", team.url)).bearer_auth(&chief).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(team.http.put(format!("{}{membership}", team.url)).bearer_auth(&operator).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let rooms: Value = team.get(&anchor, &format!("/api/v1/orgs/{org}/rooms")).send().await.unwrap().json().await.unwrap();
+    let mine: Vec<&str> = rooms.as_array().unwrap().iter().filter(|r| r["mine"] == true).map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(mine, vec!["3号直播间"], "{rooms}");
+    assert_eq!(rooms.as_array().unwrap().len(), 2);
+    assert_eq!(team.get(&chief, &format!("/api/v1/orgs/{org}/rooms")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    let plan = |room: i64| json!({ "body": { "broadcast": { "title": "晚场", "plannedStart": "2026-12-07T20:00" }, "room": { "id": room, "name": "whatever the desk says" } } });
+    let path = format!("/api/v1/orgs/{org}/broadcasts/desk-a-1");
+    assert_eq!(team.put(&anchor, &path, plan(room3_id)).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(team.put(&anchor, &path, plan(room7["id"].as_i64().unwrap())).send().await.unwrap().status(), StatusCode::FORBIDDEN, "not the anchor's room");
+    assert_eq!(team.put(&anchor, &path, plan(999_999)).send().await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(team.put(&operator, &format!("/api/v1/orgs/{org}/broadcasts/plan-7"), plan(room7["id"].as_i64().unwrap())).send().await.unwrap().status(), StatusCode::OK);
+    let listed: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/broadcasts")).send().await.unwrap().json().await.unwrap();
+    let anchors = listed.as_array().unwrap().iter().find(|b| b["publishedBy"] == "zhubo@xinghuo.cn").unwrap();
+    assert_eq!(anchors["body"]["room"], json!({ "id": room3_id, "name": "3号直播间", "kind": "room" }), "the server names the room");
+
+    // Taken out of the room, the anchor can no longer publish into it; the audit says who did what.
+    assert_eq!(team.http.delete(format!("{}{membership}", team.url)).bearer_auth(&operator).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(team.put(&anchor, &path, plan(room3_id)).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let audit: Value = team.get(&boss, &format!("/api/v1/orgs/{org}/audit")).send().await.unwrap().json().await.unwrap();
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    for action in ["add-room", "join-room", "leave-room"] {
+        assert!(actions.contains(&action), "{action} in {audit}");
+    }
+    server.shutdown().await.unwrap();
+}
