@@ -29,6 +29,34 @@ pub enum TeamCommand {
     Sync,
     /// Leave the team: the token is forgotten, syncing stops, the local data is kept.
     Leave,
+    /// The team's live rooms and classes (without a subcommand: list them).
+    Rooms {
+        #[command(subcommand)]
+        command: Option<RoomsCommand>,
+    },
+    /// Pick the live room or class this desk works for; its broadcasts are published into it.
+    Room {
+        /// The room's name, as `anchordesk team rooms` lists it.
+        name: Option<String>,
+        /// Work for no room.
+        #[arg(long, conflicts_with = "name")]
+        none: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RoomsCommand {
+    /// Open a live room (直播间); an owner or 运营 may.
+    Add {
+        name: String,
+        /// A class instead (a teacher or the owner may).
+        #[arg(long)]
+        class: bool,
+    },
+    /// Put a member of the team in a room or class.
+    Assign { room: String, email: String },
+    /// Take a member out of a room or class.
+    Unassign { room: String, email: String },
 }
 
 pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
@@ -51,12 +79,13 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             match link {
                 None => println!("not in a team"),
                 Some(link) => println!(
-                    "{} ({}{}) as {} ({}); change feed applied up to {}; {} products known to the team",
+                    "{} ({}{}) as {} ({}){}; change feed applied up to {}; {} products known to the team",
                     link.org_name,
                     link.server,
                     if link.ca_pem.is_some() { ", its own certificate trusted" } else { "" },
                     link.email,
                     link.role,
+                    link.room.as_ref().map(|room| format!(", working for {}", room.name)).unwrap_or_default(),
                     link.cursor,
                     link.versions.len()
                 ),
@@ -92,6 +121,45 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             }
             if report.rules_replaced_local {
                 eprintln!("this desk's own rule settings were set aside for the team's (kept in the desk's database)");
+            }
+            Ok(0)
+        }
+        TeamCommand::Rooms { command: None } => {
+            let rooms = runtime.block_on(anchordesk_desk_sync::team::rooms(&store))?;
+            if rooms.is_empty() {
+                println!("the team has no rooms or classes yet (an owner or 运营 opens one: anchordesk team rooms add NAME)");
+            }
+            let current = anchordesk_desk_sync::team::link(&store.lock().unwrap_or_else(|p| p.into_inner()))?.and_then(|link| link.room).map(|room| room.id);
+            for room in rooms {
+                let mark = if Some(room.id) == current { "* " } else { "  " };
+                let kind = if room.kind == "class" { "class" } else { "live room" };
+                let mine = if room.mine { ", yours" } else { "" };
+                let members = if room.members.is_empty() { "no members yet".to_string() } else { room.members.join(", ") };
+                println!("{mark}{} ({kind}{mine}): {members}", room.name);
+            }
+            Ok(0)
+        }
+        TeamCommand::Rooms { command: Some(RoomsCommand::Add { name, class }) } => {
+            let room = runtime.block_on(anchordesk_desk_sync::team::add_room(&store, &name, class))?;
+            println!("opened {} ({})", room.name, if class { "class" } else { "live room" });
+            Ok(0)
+        }
+        TeamCommand::Rooms { command: Some(RoomsCommand::Assign { room, email }) } => {
+            runtime.block_on(anchordesk_desk_sync::team::room_member(&store, &room, &email, true))?;
+            println!("{email} works in {room} now");
+            Ok(0)
+        }
+        TeamCommand::Rooms { command: Some(RoomsCommand::Unassign { room, email }) } => {
+            runtime.block_on(anchordesk_desk_sync::team::room_member(&store, &room, &email, false))?;
+            println!("{email} no longer works in {room}");
+            Ok(0)
+        }
+        TeamCommand::Room { name, none } => {
+            anyhow::ensure!(none || name.is_some(), "name the room (anchordesk team rooms lists them), or pass --none");
+            let link = runtime.block_on(anchordesk_desk_sync::team::pick_room(&store, name.as_deref()))?;
+            match link.room {
+                Some(room) => println!("this desk works for {} now; its broadcasts go there at the next sync", room.name),
+                None => println!("this desk works for no room now"),
             }
             Ok(0)
         }

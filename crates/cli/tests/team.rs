@@ -296,6 +296,21 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
     let tonight = room_store.create_broadcast(&draft).unwrap();
     room_store.add_lineup_item(tonight.id, honey.id).unwrap();
     drop(room_store);
+
+    // The office opens two live rooms and puts the anchor in one; the anchor's desk may work
+    // for that one only, and publishes into it.
+    assert!(ok(&desk(&keyring, office.path(), &["team", "rooms", "add", "3号直播间"], None)).contains("opened 3号直播间"));
+    ok(&desk(&keyring, office.path(), &["team", "rooms", "add", "7号直播间"], None));
+    let refused = desk(&keyring, room.path(), &["team", "rooms", "add", "主播的直播间"], None);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("may not manage live rooms"), "{}", String::from_utf8_lossy(&refused.stderr));
+    ok(&desk(&keyring, office.path(), &["team", "rooms", "assign", "3号直播间", "zhubo@xinghuo.cn"], None));
+    let listed = ok(&desk(&keyring, room.path(), &["team", "rooms"], None));
+    assert!(listed.contains("3号直播间 (live room, yours): zhubo@xinghuo.cn") && listed.contains("7号直播间 (live room): no members yet"), "{listed}");
+    let not_mine = desk(&keyring, room.path(), &["team", "room", "7号直播间"], None);
+    assert!(String::from_utf8_lossy(&not_mine.stderr).contains("you do not work in \"7号直播间\""), "{}", String::from_utf8_lossy(&not_mine.stderr));
+    assert!(ok(&desk(&keyring, room.path(), &["team", "room", "3号直播间"], None)).contains("works for 3号直播间"));
+    assert!(ok(&desk(&keyring, room.path(), &["team", "status"], None)).contains("working for 3号直播间"));
+    assert!(ok(&desk(&keyring, room.path(), &["team", "rooms"], None)).contains("* 3号直播间"), "the picked room is marked");
     assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published 1 broadcast(s)"));
     assert!(!ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published"), "nothing twice");
     let page = runtime.block_on(async {
@@ -305,5 +320,13 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
         http.get(format!("{url}/team")).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
     });
     assert!(page.contains("未开播</span> 3号直播间 晚场") && page.contains("山区土蜂蜜 500g") && page.contains("zhubo@xinghuo.cn"), "{page}");
+    assert!(page.contains("<h3 class=\"room\" data-room=\"3号直播间\">"), "the page groups the broadcast under its room: {page}");
+    // Taken out of the room, the desk's next change is not published into it (the sync says so).
+    ok(&desk(&keyring, office.path(), &["team", "rooms", "unassign", "3号直播间", "zhubo@xinghuo.cn"], None));
+    let mut room_store = store(room.path());
+    room_store.update_broadcast(tonight.id, &anchordesk_core::BroadcastDraft { title: "3号直播间 晚场（改）".into(), ..draft.clone() }).unwrap();
+    drop(room_store);
+    let after = desk(&keyring, room.path(), &["team", "sync"], None);
+    assert!(String::from_utf8_lossy(&after.stderr).contains("broadcasts were not published") && String::from_utf8_lossy(&after.stderr).contains("not in"), "{}", String::from_utf8_lossy(&after.stderr));
     runtime.block_on(server.shutdown()).unwrap();
 }

@@ -58,6 +58,34 @@ pub struct TeamLink {
     /// version the server gave it.
     #[serde(default)]
     pub published: BTreeMap<String, Published>,
+    /// The live room or class this desk works for: its broadcasts are published into it.
+    #[serde(default)]
+    pub room: Option<RoomRef>,
+}
+
+/// A room or class as the desk keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRef {
+    pub id: i64,
+    pub name: String,
+    /// `room` (直播间) or `class`.
+    pub kind: String,
+}
+
+/// A room or class of the team, as Settings → Team and `anchordesk team rooms` list them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Room {
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub id: i64,
+    pub name: String,
+    /// `room` (直播间) or `class`.
+    pub kind: String,
+    /// The member this desk signed in as works in it.
+    pub mine: bool,
+    /// Who works in it (emails).
+    pub members: Vec<String>,
 }
 
 /// A broadcast as last published.
@@ -82,10 +110,15 @@ pub enum TeamError {
     MustChangePassword,
     #[error("the team server has no such product")]
     NotFound,
-    #[error("your role in the team may not change the shared catalog")]
-    Forbidden,
+    /// The server's words (e.g. "your role may not manage live rooms").
+    #[error("the team server says {0}")]
+    Forbidden(String),
     #[error("the team server no longer accepts this desk's session (signed out, password changed or removed from the team): join again; the local data is kept")]
     SignedOut,
+    #[error("{0:?} is not a room or class of your team: see `anchordesk team rooms`")]
+    NoSuchRoom(String),
+    #[error("you do not work in {0:?}: ask the team's owner, 运营 or teacher to put you in it")]
+    NotInRoom(String),
     #[error("the team server refused: {0}")]
     Refused(String),
     #[error("{0}: try again when it has finished")]
@@ -147,6 +180,9 @@ pub struct TeamView {
     #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub auto_synced_at_ms: Option<i64>,
     pub auto_error: Option<String>,
+    /// The room or class this desk works for (its name), and whether it is a class.
+    pub room: Option<String>,
+    pub room_is_class: bool,
 }
 
 impl TeamLink {
@@ -161,6 +197,8 @@ impl TeamLink {
             own_certificate: self.ca_pem.is_some(),
             auto_synced_at_ms: self.auto_synced_at_ms,
             auto_error: self.auto_error.clone(),
+            room: self.room.as_ref().map(|room| room.name.clone()),
+            room_is_class: self.room.as_ref().is_some_and(|room| room.kind == "class"),
         }
     }
 }
@@ -290,7 +328,7 @@ async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<V
         return Err(TeamError::NotFound);
     }
     if status == reqwest::StatusCode::FORBIDDEN {
-        return Err(if body["error"] == "change-password" { TeamError::MustChangePassword } else { TeamError::Forbidden });
+        return Err(if body["error"] == "change-password" { TeamError::MustChangePassword } else { TeamError::Forbidden(body["message"].as_str().unwrap_or("your role may not do this").to_string()) });
     }
     if !status.is_success() {
         return Err(TeamError::Refused(body["message"].as_str().map(str::to_string).unwrap_or_else(|| status.to_string())));
@@ -482,7 +520,8 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
                 .iter()
                 .map(|s| json!({ "startedAt": s.started_at, "endedAt": s.ended_at, "status": s.status, "rehearsal": s.rehearsal, "durationMs": s.duration_ms }))
                 .collect();
-            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions })));
+            let room = link.room.as_ref().map(|room| json!({ "id": room.id }));
+            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room })));
         }
         plans
     };
@@ -647,4 +686,91 @@ pub async fn run_background(store: std::sync::Arc<Mutex<Store>>, every: std::tim
             }
         }
     }
+}
+
+/// Who may pick, and publish into, a room they do not work in (the server checks too).
+const ROOM_PLANNERS: &[&str] = &["owner", "operator", "teacher"];
+
+/// This desk's team, its token and a client for it.
+fn signed_in(store: &Mutex<Store>) -> Result<(TeamLink, String, reqwest::Client), TeamError> {
+    let link = link(&lock(store))?.ok_or(TeamError::NotJoined)?;
+    let token = crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
+    let http = client(link.ca_pem.as_deref())?;
+    Ok((link, token, http))
+}
+
+fn read_rooms(answer: &Value) -> Vec<Room> {
+    answer
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|room| Room {
+            id: room["id"].as_i64().unwrap_or_default(),
+            name: room["name"].as_str().unwrap_or_default().to_string(),
+            kind: room["kind"].as_str().unwrap_or_default().to_string(),
+            mine: room["mine"] == true,
+            members: room["members"].as_array().into_iter().flatten().filter_map(|m| m["email"].as_str().map(str::to_string)).collect(),
+        })
+        .collect()
+}
+
+/// The team's rooms and classes, from the server.
+pub async fn rooms(store: &Mutex<Store>) -> Result<Vec<Room>, TeamError> {
+    let (link, token, http) = signed_in(store)?;
+    let answer = answer(http.get(format!("{}/api/v1/orgs/{}/rooms", link.server, link.org_id)).bearer_auth(token).send().await).await?;
+    Ok(read_rooms(&answer))
+}
+
+/// Picks the room or class this desk works for, by name (`None`: none). A member picks one
+/// they work in; an owner, 运营 or teacher any. Its broadcasts go into it at the next sync.
+pub async fn pick_room(store: &Mutex<Store>, name: Option<&str>) -> Result<TeamLink, TeamError> {
+    let room = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => None,
+        Some(name) => {
+            let (link, _, _) = signed_in(store)?;
+            let room = rooms(store).await?.into_iter().find(|room| room.name == name).ok_or_else(|| TeamError::NoSuchRoom(name.to_string()))?;
+            if !room.mine && !ROOM_PLANNERS.contains(&link.role.as_str()) {
+                return Err(TeamError::NotInRoom(room.name));
+            }
+            Some(RoomRef { id: room.id, name: room.name, kind: room.kind })
+        }
+    };
+    // Not while a sync is under way: it would save the link it started with over this one.
+    let _no_sync = SYNCING.lock().await;
+    let _no_sync_elsewhere = SyncFileLock::acquire(&sync_lock_path(store)).await?;
+    let store = lock(store);
+    let mut link = link(&store)?.ok_or(TeamError::NotJoined)?;
+    link.room = room;
+    save_link(&store, &link)?;
+    Ok(link)
+}
+
+/// Opens a live room (`class == false`) or a class on the team server.
+pub async fn add_room(store: &Mutex<Store>, name: &str, class: bool) -> Result<Room, TeamError> {
+    let (link, token, http) = signed_in(store)?;
+    let body = json!({ "name": name.trim(), "kind": if class { "class" } else { "room" } });
+    let answer = answer(http.post(format!("{}/api/v1/orgs/{}/rooms", link.server, link.org_id)).bearer_auth(token).json(&body).send().await).await?;
+    Ok(read_rooms(&Value::Array(vec![answer])).remove(0))
+}
+
+/// Puts the member with `email` in the room or class `room` (`join`), or takes them out.
+pub async fn room_member(store: &Mutex<Store>, room: &str, email: &str, join: bool) -> Result<(), TeamError> {
+    let (link, token, http) = signed_in(store)?;
+    let room = rooms(store).await?.into_iter().find(|r| r.name == room.trim()).ok_or_else(|| TeamError::NoSuchRoom(room.to_string()))?;
+    let members = answer(http.get(format!("{}/api/v1/orgs/{}/members", link.server, link.org_id)).bearer_auth(&token).send().await).await?;
+    let email = email.trim().to_lowercase();
+    let member = members
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["email"] == email.as_str())
+        .and_then(|m| m["id"].as_i64())
+        .ok_or_else(|| TeamError::Refused(format!("{email} is not a member of the team")))?;
+    let url = format!("{}/api/v1/orgs/{}/rooms/{}/members/{member}", link.server, link.org_id, room.id);
+    let request = if join { http.put(url) } else { http.delete(url) };
+    let response = request.bearer_auth(token).send().await.map_err(|err| TeamError::Unreachable(err.to_string()))?;
+    if response.status() == reqwest::StatusCode::NO_CONTENT {
+        return Ok(());
+    }
+    answer(Ok(response)).await.map(|_| ())
 }
