@@ -2,7 +2,7 @@
 //! join (the token goes to the OS keyring), sync the shared catalog, leave.
 
 use crate::state::{AppState, UiError};
-use anchordesk_desk_sync::team::{self, SyncReport, TeamView};
+use anchordesk_desk_sync::team::{self, Room, SyncReport, TeamView};
 use tauri::State;
 
 #[tauri::command]
@@ -33,4 +33,18 @@ pub async fn sync_team(state: State<'_, AppState>) -> Result<SyncReport, UiError
 pub async fn leave_team(state: State<'_, AppState>) -> Result<(), UiError> {
     team::leave(&*state.shared_store()?).await?;
     Ok(())
+}
+
+/// The team's live rooms and classes (from the server).
+#[tauri::command]
+#[specta::specta]
+pub async fn team_rooms(state: State<'_, AppState>) -> Result<Vec<Room>, UiError> {
+    Ok(team::rooms(&*state.shared_store()?).await?)
+}
+
+/// Picks the room or class this desk works for (`None`: none).
+#[tauri::command]
+#[specta::specta]
+pub async fn pick_team_room(state: State<'_, AppState>, name: Option<String>) -> Result<TeamView, UiError> {
+    Ok(team::pick_room(&*state.shared_store()?, name.as_deref()).await?.view())
 }

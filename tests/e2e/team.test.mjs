@@ -102,6 +102,16 @@ test('two desks join one team: a product made on one reaches the other through t
     await press(first, 'team-sync');
     await waitForText(first, 'body', '发出 1 项');
     await waitForText(first, '[data-testid="team-settings"]', '共用 1 件商品');
+    // The owner opened a live room meanwhile (through the API); after the sync the desk lists
+    // it and works for it.
+    const session = await (await fetch(`${url}/api/v1/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boss@xinghuo.cn', password: OWN_PASSWORD }) })).json();
+    const opened = await fetch(`${url}/api/v1/orgs/${session.member.orgId}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` }, body: JSON.stringify({ name: '3号直播间', kind: 'room' }) });
+    assert.equal(opened.status, 201);
+    await press(first, 'team-sync');
+    await waitForText(first, '[data-testid="team-room"]', '3号直播间 · 直播间');
+    await (await byTestId(first, 'team-room')).selectByVisibleText('3号直播间 · 直播间');
+    await waitForText(first, 'body', '现在属于「3号直播间」');
+    assert.equal(await (await byTestId(first, 'team-room')).getValue(), '3号直播间');
     await (await byTestId(first, 'team-settings')).scrollIntoView();
     await screenshot(first, 'zh-settings-team');
   } finally {

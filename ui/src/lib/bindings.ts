@@ -190,6 +190,10 @@ export const commands = {
 	joinTeam: (url: string, email: string, password: string, newPassword: string | null, certificate: string | null) => typedError<TeamView_Serialize, UiError_Serialize>(__TAURI_INVOKE("join_team", { url, email, password, newPassword, certificate })),
 	syncTeam: () => typedError<SyncReport, UiError_Serialize>(__TAURI_INVOKE("sync_team")),
 	leaveTeam: () => typedError<null, UiError_Serialize>(__TAURI_INVOKE("leave_team")),
+	/**  The team's live rooms and classes (from the server). */
+	teamRooms: () => typedError<Room[], UiError_Serialize>(__TAURI_INVOKE("team_rooms")),
+	/**  Picks the room or class this desk works for (`None`: none). */
+	pickTeamRoom: (name: string | null) => typedError<TeamView_Serialize, UiError_Serialize>(__TAURI_INVOKE("pick_team_room", { name })),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -2386,6 +2390,18 @@ export type Risk =
 /**  Who a checklist item belongs to. */
 export type Role = "anchor" | "assistant" | "fieldControl" | "operations" | "selection" | "customerService";
 
+/**  A room or class of the team, as Settings → Team and `anchordesk team rooms` list them. */
+export type Room = {
+	id: number | null,
+	name: string,
+	/**  `room` (直播间) or `class`. */
+	kind: string,
+	/**  The member this desk signed in as works in it. */
+	mine: boolean,
+	/**  Who works in it (emails). */
+	members: string[],
+};
+
 /**  What arrived in the live room since the last push (see [`anchordesk_live::RoomUpdate`]). */
 export type RoomAppended = RoomAppended_Serialize | RoomAppended_Deserialize;
 
@@ -3275,6 +3291,9 @@ export type TeamView_Deserialize = {
 	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
 	autoSyncedAtMs?: number | null,
 	autoError?: string | null,
+	/**  The room or class this desk works for (its name), and whether it is a class. */
+	room?: string | null,
+	roomIsClass: boolean,
 };
 
 /**  The team as Settings → Team shows it. */
@@ -3292,6 +3311,9 @@ export type TeamView_Serialize = {
 	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
 	autoSyncedAtMs: number | null,
 	autoError: string | null,
+	/**  The room or class this desk works for (its name), and whether it is a class. */
+	room: string | null,
+	roomIsClass: boolean,
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */

@@ -1,6 +1,6 @@
 // Settings → Team: this desk in a team server's organisation. The session token stays in the
 // OS keyring (Rust keeps it); the window sees the team's name, the role and how far it synced.
-import { commands, type SyncReport, type TeamView } from '../bindings';
+import { commands, type Room, type SyncReport, type TeamView } from '../bindings';
 import { call } from '../api';
 
 class TeamStore {
@@ -22,6 +22,16 @@ class TeamStore {
     const report = await call(commands.syncTeam());
     await this.load();
     return report;
+  }
+
+  /** The team's live rooms and classes (asked of the server). */
+  async rooms(): Promise<Room[]> {
+    return call(commands.teamRooms());
+  }
+
+  /** The room or class this desk works for; null for none. */
+  async pickRoom(name: string | null) {
+    this.view = await call(commands.pickTeamRoom(name));
   }
 
   async leave() {
