@@ -330,3 +330,46 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
     assert!(String::from_utf8_lossy(&after.stderr).contains("broadcasts were not published") && String::from_utf8_lossy(&after.stderr).contains("not in"), "{}", String::from_utf8_lossy(&after.stderr));
     runtime.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn a_finished_broadcast_takes_its_review_to_the_team_page() {
+    use anchordesk_core::room::{RoomEvent, RoomEventKind};
+    use anchordesk_core::{plan, testkit};
+    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let keyring = Keyring::start();
+    let room = tempfile::tempdir().unwrap();
+    ok(&desk(&keyring, room.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
+
+    // A rehearsal on the desk: viewers come and go, two orders; it ends.
+    let mut desk_store = store(room.path());
+    desk_store.seed_sample_catalog_once().unwrap();
+    let spec = testkit::ReadyBroadcast { title: "周五晚场", template: "course", skus: &["SAMPLE-ORANGE-5KG"], live_price: "39.90", operator: "场控", ..Default::default() };
+    let (broadcast, _) = testkit::ready_broadcast(&mut desk_store, &spec);
+    let env = plan::CheckEnv::for_data_dir(room.path());
+    let session = desk_store.go_live(broadcast.id, &env, "/tmp/not-recorded.mp4", true).unwrap();
+    // On air it is published with its state only; the review comes when it ends.
+    drop(desk_store);
+    ok(&desk(&keyring, room.path(), &["team", "sync"], None));
+    let started = anchordesk_core::live::unix_ms(&session.started_at).unwrap();
+    let viewers = |seq: i64, second: i64, online: i32| RoomEvent { seq, at_ms: started + second * 1000, kind: Some(RoomEventKind::Viewers), online: Some(online), quantity: Some(1), ..Default::default() };
+    let order = |seq: i64, second: i64| RoomEvent { seq, at_ms: started + second * 1000, kind: Some(RoomEventKind::Order), sku: Some("SAMPLE-ORANGE-5KG".into()), quantity: Some(1), amount_fen: Some(3990), ..Default::default() };
+    let mut desk_store = store(room.path());
+    desk_store.keep_room_events(session.id, &[viewers(1, 1, 12), viewers(2, 60, 85), order(3, 70), viewers(4, 120, 140), order(5, 130), viewers(6, 300, 40)]).unwrap();
+    desk_store.end_session(session.id, "/tmp/not-recorded.mp4", Some(310_000)).unwrap();
+    drop(desk_store);
+    assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published 1 broadcast(s)"), "the ended session changes what is published");
+
+    let page = runtime.block_on(async {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let signed = http.post(format!("{url}/sign-in")).form(&[("email", "boss@xinghuo.cn"), ("password", "星火的新密码-2026")]).send().await.unwrap();
+        let cookie = signed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+        http.get(format!("{url}/team")).header("cookie", cookie).send().await.unwrap().text().await.unwrap()
+    });
+    let review = &page[page.find("<div class=\"report\">").unwrap_or_else(|| panic!("no review on the page: {page}"))..];
+    assert!(review.contains("复盘（彩排）") && review.contains("5 分钟") && review.contains("2 单 ¥79.80") && review.contains("峰值在线 140"), "{review}");
+    let points = review.split("points=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(points.split(' ').count(), 4, "one point per viewer count: {points}");
+    assert!(points.starts_with("1.0,") && points.contains("300.0,"), "the curve spans the session: {points}");
+    assert!(review.contains("橙"), "the product's own line: {review}");
+    runtime.block_on(server.shutdown()).unwrap();
+}

@@ -335,6 +335,71 @@ pub struct BroadcastReport {
     pub replies: Vec<crate::room::LiveReply>,
 }
 
+/// What a desk shares of a report with its team (the server's web page shows it): the
+/// figures and a thinned viewer curve, not the markers, replies or checklist.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportDigest {
+    pub rehearsal: bool,
+    pub duration_seconds: i32,
+    pub planned_minutes: i32,
+    pub compliance_errors: i32,
+    pub compliance_unresolved: i32,
+    pub audience: crate::room::AudienceFigures,
+    /// Per product of the line-up: name, seconds on air against the plan, orders and GMV.
+    pub products: Vec<ProductDigest>,
+    /// `[second, viewers online]`, at most [`ReportDigest::MAX_POINTS`] points (the highest
+    /// of each run kept, so a peak survives).
+    pub viewer_curve: Vec<[i32; 2]>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductDigest {
+    pub name: String,
+    pub actual_seconds: i32,
+    pub planned_minutes: i32,
+    pub orders: i32,
+    pub gmv: Fen,
+}
+
+impl ReportDigest {
+    pub const MAX_POINTS: usize = 120;
+
+    pub fn of(report: &BroadcastReport) -> ReportDigest {
+        let curve = &report.room.viewer_curve;
+        let run = curve.len().div_ceil(Self::MAX_POINTS).max(1);
+        let viewer_curve = curve
+            .chunks(run)
+            .map(|points| points.iter().max_by_key(|p| p.online).map(|p| [p.second, p.online]).expect("chunks are not empty"))
+            .collect();
+        let products = report
+            .products
+            .iter()
+            .map(|product| {
+                let sales = report.room.sales.iter().find(|s| s.sku == product.sku);
+                ProductDigest {
+                    name: product.name.clone(),
+                    actual_seconds: product.actual_seconds,
+                    planned_minutes: product.planned_minutes,
+                    orders: sales.map_or(0, |s| s.orders),
+                    gmv: sales.map_or(Fen(0), |s| s.gmv),
+                }
+            })
+            .collect();
+        ReportDigest {
+            rehearsal: report.session.as_ref().is_some_and(|s| s.rehearsal),
+            duration_seconds: report.duration_seconds,
+            planned_minutes: report.planned_minutes,
+            compliance_errors: report.compliance_errors,
+            compliance_unresolved: report.compliance_unresolved,
+            audience: report.room.audience.clone(),
+            products,
+            viewer_curve,
+        }
+    }
+}
+
 /// The report as a self-contained, printable HTML page (no scripts, inline styles only in
 /// a `<style>` element).
 pub fn report_html(report: &BroadcastReport) -> String {

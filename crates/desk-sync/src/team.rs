@@ -512,6 +512,10 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
     let plans: Vec<(String, Value)> = {
         let store = lock(store);
         let mut plans = Vec::new();
+        // The report (复盘) of a broadcast whose latest session has ended goes with it; the
+        // compliance figures need the desk's linter, built once and only then.
+        let mut env: Option<anchordesk_core::plan::CheckEnv> = None;
+        let data_dir = store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
         for broadcast in store.broadcasts()? {
             let (lineup, show) = (store.lineup(broadcast.id)?, store.run_of_show(broadcast.id)?);
             // Whether it is on air, and when it went and ended (not where it is recorded).
@@ -521,7 +525,14 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
                 .map(|s| json!({ "startedAt": s.started_at, "endedAt": s.ended_at, "status": s.status, "rehearsal": s.rehearsal, "durationMs": s.duration_ms }))
                 .collect();
             let room = link.room.as_ref().map(|room| json!({ "id": room.id }));
-            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room })));
+            let ended = store.sessions(broadcast.id)?.last().is_some_and(|s| s.status != anchordesk_core::live::SessionStatus::Live);
+            let report = if ended {
+                let env = env.get_or_insert_with(|| anchordesk_core::plan::CheckEnv::for_data_dir(&data_dir));
+                Some(anchordesk_core::live::ReportDigest::of(&store.report(broadcast.id, env, None)?))
+            } else {
+                None
+            };
+            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room, "report": report })));
         }
         plans
     };

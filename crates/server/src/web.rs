@@ -165,6 +165,61 @@ fn fen(value: &Value) -> String {
     value.as_i64().map(|f| format!("¥{}.{:02}", f / 100, (f % 100).abs())).unwrap_or_default()
 }
 
+/// A published report (复盘): its figures, products and the viewer curve as an inline SVG
+/// line (no script, nothing fetched).
+fn report_summary(lang: Lang, report: &Value) -> String {
+    let n = |v: &Value| v.as_i64().unwrap_or_default();
+    let audience = &report["audience"];
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<div class=\"report\"><h4>{title}{rehearsal}</h4><p>{length} {minutes} / {planned} {minutes} · {orders} {orders_word} {gmv} · {peak_word} {peak} · {flags_word} {flags}{open}</p>",
+        title = tr(lang, "复盘", "Review"),
+        rehearsal = if report["rehearsal"] == true { tr(lang, "（彩排）", " (rehearsal)") } else { "" },
+        length = n(&report["durationSeconds"]) / 60,
+        planned = n(&report["plannedMinutes"]),
+        minutes = tr(lang, "分钟", "min"),
+        orders = n(&audience["orders"]),
+        orders_word = tr(lang, "单", "orders"),
+        gmv = fen(&audience["gmv"]),
+        peak_word = tr(lang, "峰值在线", "peak viewers"),
+        peak = n(&audience["peakViewers"]),
+        flags_word = tr(lang, "违规提示", "claims flagged"),
+        flags = n(&report["complianceErrors"]),
+        open = match n(&report["complianceUnresolved"]) {
+            0 => String::new(),
+            open => format!("{}{open}{}", tr(lang, "（未处理 ", " ("), tr(lang, "）", " not dealt with)")),
+        },
+    );
+    let curve: Vec<(i64, i64)> = report["viewerCurve"].as_array().into_iter().flatten().filter_map(|p| Some((p.get(0)?.as_i64()?, p.get(1)?.as_i64()?))).collect();
+    if curve.len() >= 2 {
+        let (last, peak) = (curve.iter().map(|p| p.0).max().unwrap_or(1).max(1), curve.iter().map(|p| p.1).max().unwrap_or(1).max(1));
+        let points: Vec<String> = curve.iter().map(|(x, y)| format!("{:.1},{:.1}", *x as f64 * 300.0 / last as f64, 46.0 - *y as f64 * 44.0 / peak as f64)).collect();
+        let _ = write!(
+            html,
+            "<svg class=\"curve\" viewBox=\"0 0 300 48\" width=\"300\" height=\"48\" role=\"img\" aria-label=\"{label}\"><polyline fill=\"none\" stroke=\"#d9480f\" stroke-width=\"1.5\" points=\"{points}\"/></svg>",
+            label = tr(lang, "在线人数曲线", "viewers online over the broadcast"),
+            points = points.join(" "),
+        );
+    }
+    html.push_str("<table class=\"products\"><tbody>");
+    for product in report["products"].as_array().into_iter().flatten() {
+        let _ = write!(
+            html,
+            "<tr><td>{name}</td><td class=\"num\">{on} / {planned} {min}</td><td class=\"num\">{orders} {orders_word}</td><td class=\"num\">{gmv}</td></tr>",
+            name = esc(product["name"].as_str().unwrap_or_default()),
+            on = n(&product["actualSeconds"]) / 60,
+            planned = n(&product["plannedMinutes"]),
+            min = tr(lang, "分钟", "min"),
+            orders = n(&product["orders"]),
+            orders_word = tr(lang, "单", "orders"),
+            gmv = fen(&product["gmv"]),
+        );
+    }
+    html.push_str("</tbody></table></div>");
+    html
+}
+
 async fn team_page(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
     let lang = lang(&query, &headers);
     let caller = match signed_in(&state, &headers, "/team", lang).await {
@@ -252,7 +307,11 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
         for name in &lineup {
             let _ = write!(body, "<li>{name}</li>");
         }
-        body.push_str("</ol></article>");
+        body.push_str("</ol>");
+        if let Some(report) = entry["body"].get("report").filter(|r| r.is_object()) {
+            body.push_str(&report_summary(lang, report));
+        }
+        body.push_str("</article>");
     }
     body.push_str("</section>");
 
