@@ -76,7 +76,11 @@ impl Surroundings for Shell {
     fn publish(&self, event: LiveEvent) {
         let _ = match event {
             LiveEvent::Status(status) => LiveChanged { status: Some(*status) }.emit(&self.app),
-            LiveEvent::Ended { .. } => LiveChanged { status: None }.emit(&self.app),
+            LiveEvent::Ended { .. } => {
+                // The team's page shows the broadcast done, with its review, now.
+                self.app.state::<AppState>().link.wake_team();
+                LiveChanged { status: None }.emit(&self.app)
+            }
             LiveEvent::Stats(stats) => LiveStats { stats: *stats }.emit(&self.app),
             LiveEvent::Preview(jpeg) => Ok(self.app.state::<AppState>().send_preview(jpeg)),
             LiveEvent::Room(update) => RoomAppended(*update).emit(&self.app),
@@ -130,7 +134,10 @@ async fn with_desk<T: Send + 'static>(
 #[tauri::command]
 #[specta::specta]
 pub async fn go_live(state: State<'_, AppState>, broadcast_id: BroadcastId, rehearsal: bool, push_url: Option<String>, scene: Option<String>) -> Result<LiveStatus, UiError> {
-    with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url, scene }))).await
+    let status = with_starting(&state, with_desk(&state, move |desk| desk.go_live(GoLive { broadcast_id, rehearsal, push_url, scene }))).await?;
+    // The team's page shows the broadcast on air now, not at the next background sync.
+    state.link.wake_team();
+    Ok(status)
 }
 
 /// Marks going live as under way, so the devices are not taken by a preview meanwhile.

@@ -207,7 +207,7 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     let run_until_recorded = |shared: Arc<Mutex<Store>>, previous: Option<i64>| {
         runtime.block_on(async {
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_millis(300), stopped, |_| {}));
+            let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_millis(300), stopped, Default::default(), |_| {}));
             for _ in 0..100 {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 let link = team::link(&shared.lock().unwrap()).unwrap().unwrap();
@@ -222,6 +222,28 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     };
     let after = run_until_recorded(shared.clone(), None);
     assert!(after.auto_synced_at_ms.is_some() && after.auto_error.is_none(), "{after:?}");
+
+    // Woken (a broadcast went on air), it runs at once, not an interval later: here the
+    // interval is an hour, so a second run can only come from the wake.
+    runtime.block_on(async {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let wake = Arc::new(tokio::sync::Notify::new());
+        let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_secs(3600), stopped, wake.clone(), |_| {}));
+        let ran_at = |shared: &Arc<Mutex<Store>>| team::link(&shared.lock().unwrap()).unwrap().unwrap().auto_synced_at_ms;
+        let first = ran_at(&shared);
+        wake.notify_one();
+        let mut second = first;
+        for _ in 0..600 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            second = ran_at(&shared);
+            if second != first {
+                break;
+            }
+        }
+        assert_ne!(second, first, "the wake started a run");
+        stop.send(true).unwrap();
+        task.await.unwrap();
+    });
     // Nobody pressed sync: the product is on the server, and another room receives it.
     ok(&desk(&keyring, room2.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some("星火的新密码-2026\n")));
     assert_eq!(ok(&desk(&keyring, room2.path(), &["team", "sync"], None)).trim(), "sent 0, received 1");
@@ -230,7 +252,8 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     runtime.block_on(server.shutdown()).unwrap();
     let tea = ProductDraft { sku: "TEA-1".into(), name: "红茶".into(), price: Fen(2900), stock: 5, ..ProductDraft::default() };
     shared.lock().unwrap().create_product(&tea).unwrap();
-    let failed = run_until_recorded(shared.clone(), after.auto_synced_at_ms);
+    let latest = team::link(&shared.lock().unwrap()).unwrap().unwrap().auto_synced_at_ms;
+    let failed = run_until_recorded(shared.clone(), latest);
     assert!(failed.auto_error.as_deref().is_some_and(|e| e.contains("not reachable")), "{failed:?}");
     assert!(shared.lock().unwrap().product_by_sku("TEA-1").unwrap().is_some());
 }

@@ -107,6 +107,8 @@ pub struct LinkSlot {
     team: Mutex<Option<tokio::sync::watch::Sender<bool>>>,
     /// Team products the background team sync applied since the desk opened.
     team_received: Arc<std::sync::atomic::AtomicU32>,
+    /// Starts a background team sync at once.
+    team_wake: Arc<tokio::sync::Notify>,
 }
 
 impl LinkSlot {
@@ -135,7 +137,7 @@ impl LinkSlot {
             received_total.fetch_add(received, std::sync::atomic::Ordering::SeqCst);
             team_count.send_modify(|n| *n += 1);
         };
-        tokio::spawn(crate::team::run_background(store.clone(), crate::team::background_interval(), team_stopped, on_received));
+        tokio::spawn(crate::team::run_background(store.clone(), crate::team::background_interval(), team_stopped, self.team_wake.clone(), on_received));
         match PlatformLink::start(store, data_dir).await {
             Ok(link) => {
                 tracing::info!("{} on {}; syncing the outbox", if link.practice() { "practice platform" } else { "the team's platform" }, link.url);
@@ -172,6 +174,11 @@ impl LinkSlot {
         if let Some(link) = link {
             link.stop().await;
         }
+    }
+
+    /// Syncs with the team now (a broadcast went on air or ended), when the desk is in one.
+    pub fn wake_team(&self) {
+        self.team_wake.notify_one();
     }
 
     /// Wakes the worker after a change, so it goes out now rather than at the next poll.

@@ -666,14 +666,22 @@ pub fn background_interval() -> std::time::Duration {
 /// says so; each run's time and failure are kept with the team link for Settings → Team.
 /// A failure (the server unreachable, say) changes nothing on the desk: the next run, or a
 /// sync on request, sends what is waiting. `on_received` hears how many team products a run
-/// applied, when it applied any.
-pub async fn run_background(store: std::sync::Arc<Mutex<Store>>, every: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>, on_received: impl Fn(u32) + Send + 'static) {
+/// applied, when it applied any. `wake` starts a run at once (a broadcast went on air or
+/// ended: the team's page shows it now rather than at the next run).
+pub async fn run_background(
+    store: std::sync::Arc<Mutex<Store>>,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    wake: std::sync::Arc<tokio::sync::Notify>,
+    on_received: impl Fn(u32) + Send + 'static,
+) {
     // The first run soon after the desk opens, so it starts from the team's latest.
     let mut wait = every.min(std::time::Duration::from_secs(10));
     loop {
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return,
             () = tokio::time::sleep(wait) => {}
+            () = wake.notified() => {}
         }
         wait = every;
         let joined = link(&lock(&store)).ok().flatten();
