@@ -369,7 +369,9 @@ fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     let spec = testkit::ReadyBroadcast { title: "周五晚场", template: "course", skus: &["SAMPLE-ORANGE-5KG"], live_price: "39.90", operator: "场控", ..Default::default() };
     let (broadcast, _) = testkit::ready_broadcast(&mut desk_store, &spec);
     let env = plan::CheckEnv::for_data_dir(room.path());
-    let session = desk_store.go_live(broadcast.id, &env, "/tmp/not-recorded.mp4", true).unwrap();
+    let recording = room.path().join("rehearsal.mp4");
+    std::fs::write(&recording, b"the recording's bytes, hashed by the archive").unwrap();
+    let session = desk_store.go_live(broadcast.id, &env, &recording.display().to_string(), true).unwrap();
     // On air it is published with its state only; the review comes when it ends.
     drop(desk_store);
     ok(&desk(&keyring, room.path(), &["team", "sync"], None));
@@ -378,8 +380,10 @@ fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     let order = |seq: i64, second: i64| RoomEvent { seq, at_ms: started + second * 1000, kind: Some(RoomEventKind::Order), sku: Some("SAMPLE-ORANGE-5KG".into()), quantity: Some(1), amount_fen: Some(3990), ..Default::default() };
     let mut desk_store = store(room.path());
     desk_store.keep_room_events(session.id, &[viewers(1, 1, 12), viewers(2, 60, 85), order(3, 70), viewers(4, 120, 140), order(5, 130), viewers(6, 300, 40)]).unwrap();
-    desk_store.end_session(session.id, "/tmp/not-recorded.mp4", Some(310_000)).unwrap();
-    drop(desk_store);
+    desk_store.end_session(session.id, &recording.display().to_string(), Some(310_000)).unwrap();
+    // Archived as the desk does after a broadcast: the index (not the file) goes to the team.
+    let report = desk_store.report(broadcast.id, &env, None).unwrap();
+    let archived = anchordesk_core::archive::archive_session(&std::sync::Mutex::new(desk_store), &room.path().join("archive"), &report, env.today, 3).unwrap();
     assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published 1 broadcast(s)"), "the ended session changes what is published");
 
     let page = runtime.block_on(async {
@@ -394,5 +398,7 @@ fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     assert_eq!(points.split(' ').count(), 4, "one point per viewer count: {points}");
     assert!(points.starts_with("1.0,") && points.contains("300.0,"), "the curve spans the session: {points}");
     assert!(review.contains("橙"), "the product's own line: {review}");
+    let index = &page[page.find("<details class=\"archive\"").unwrap_or_else(|| panic!("no archive index on the page: {page}"))..];
+    assert!(index.contains(&format!("保留至 {}", archived.keep_until)) && index.contains(&archived.files[0].sha256), "{index}");
     runtime.block_on(server.shutdown()).unwrap();
 }

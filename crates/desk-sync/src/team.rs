@@ -516,6 +516,9 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
         // compliance figures need the desk's linter, built once and only then.
         let mut env: Option<anchordesk_core::plan::CheckEnv> = None;
         let data_dir = store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        // The archive index (names, sizes, SHA-256 and keep-until of each archived session's
+        // files; never the files): from the manifests on this desk.
+        let (archived, _) = anchordesk_core::archive::list(&data_dir.join("archive"));
         for broadcast in store.broadcasts()? {
             let (lineup, show) = (store.lineup(broadcast.id)?, store.run_of_show(broadcast.id)?);
             // Whether it is on air, and when it went and ended (not where it is recorded).
@@ -532,7 +535,9 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
             } else {
                 None
             };
-            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room, "report": report })));
+            let prefix = format!("broadcast-{}-session-", broadcast.id.0);
+            let archive: Vec<&anchordesk_core::archive::ArchiveEntry> = archived.iter().filter(|entry| entry.name.starts_with(&prefix)).collect();
+            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room, "report": report, "archive": archive })));
         }
         plans
     };

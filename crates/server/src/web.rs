@@ -220,6 +220,45 @@ fn report_summary(lang: Lang, report: &Value) -> String {
     html
 }
 
+/// One archived session of a broadcast as the desk indexed it: where, until when, and each
+/// file's size and SHA-256 (to check a copy against; the files stay on the desk).
+fn archive_summary(lang: Lang, entry: &Value) -> String {
+    let files: Vec<&Value> = entry["files"].as_array().into_iter().flatten().collect();
+    let bytes: u64 = files.iter().filter_map(|f| f["bytes"].as_u64()).sum();
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<details class=\"archive\" data-archive=\"{name}\"><summary>{title} {until_word} {until} · {n} {files_word} · {size}</summary><table><tbody>",
+        name = esc(entry["name"].as_str().unwrap_or_default()),
+        title = tr(lang, "存档", "Archived"),
+        until_word = tr(lang, "保留至", "and kept until"),
+        until = esc(entry["keepUntil"].as_str().unwrap_or_default()),
+        n = files.len(),
+        files_word = tr(lang, "个文件", "files"),
+        size = human_size(bytes),
+    );
+    for file in files {
+        let _ = write!(
+            html,
+            "<tr><td>{name}</td><td class=\"num\">{size}</td><td><code title=\"SHA-256\">{sha}</code></td></tr>",
+            name = esc(file["name"].as_str().unwrap_or_default()),
+            size = human_size(file["bytes"].as_u64().unwrap_or_default()),
+            sha = esc(file["sha256"].as_str().unwrap_or_default()),
+        );
+    }
+    html.push_str("</tbody></table></details>");
+    html
+}
+
+/// A size as people read it: KB below a megabyte, MB below a gigabyte, then GB.
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000_000 => format!("{:.1} KB", bytes as f64 / 1_000.0),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
+        _ => format!("{:.2} GB", bytes as f64 / 1_000_000_000.0),
+    }
+}
+
 async fn team_page(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
     let lang = lang(&query, &headers);
     let caller = match signed_in(&state, &headers, "/team", lang).await {
@@ -310,6 +349,9 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
         body.push_str("</ol>");
         if let Some(report) = entry["body"].get("report").filter(|r| r.is_object()) {
             body.push_str(&report_summary(lang, report));
+        }
+        for archived in entry["body"]["archive"].as_array().into_iter().flatten() {
+            body.push_str(&archive_summary(lang, archived));
         }
         body.push_str("</article>");
     }
