@@ -93,6 +93,10 @@ pub struct Room {
 pub struct Published {
     pub digest: String,
     pub version: i64,
+    /// The digest of what the published body was made from, its review left out: when it is
+    /// unchanged the review is not computed again.
+    #[serde(default)]
+    pub basis: String,
 }
 
 /// Why joining or syncing failed; each says what to do.
@@ -509,10 +513,14 @@ async fn send_rules(store: &Mutex<Store>, http: &reqwest::Client, token: &str, d
 /// broadcast, its line-up and its run-of-show, for the team's web page and its 运营. Every
 /// member publishes their own desk's; the key is the desk's id and the broadcast's.
 async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
-    let plans: Vec<(String, Value)> = {
+    let digest_of = |body: &Value| hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()));
+    // Each broadcast with what to publish, or `None` when nothing it is made from changed
+    // since it was published (its basis: everything but the review), so that a desk with
+    // years of broadcasts does not recompute their reviews at every sync.
+    let plans: Vec<(String, Option<(Value, String)>)> = {
         let store = lock(store);
         let mut plans = Vec::new();
-        // The report (复盘) of a broadcast whose latest session has ended goes with it; the
+        // The review (复盘) of a broadcast whose latest session has ended goes with it; its
         // compliance figures need the desk's linter, built once and only then.
         let mut env: Option<anchordesk_core::plan::CheckEnv> = None;
         let data_dir = store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default();
@@ -520,24 +528,31 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
         // files; never the files): from the manifests on this desk.
         let (archived, _) = anchordesk_core::archive::list(&data_dir.join("archive"));
         for broadcast in store.broadcasts()? {
-            let (lineup, show) = (store.lineup(broadcast.id)?, store.run_of_show(broadcast.id)?);
+            let id = broadcast.id;
+            let (lineup, show) = (store.lineup(id)?, store.run_of_show(id)?);
             // Whether it is on air, and when it went and ended (not where it is recorded).
-            let sessions: Vec<Value> = store
-                .sessions(broadcast.id)?
+            let sessions = store.sessions(id)?;
+            let ended = sessions.last().is_some_and(|s| s.status != anchordesk_core::live::SessionStatus::Live);
+            let sessions: Vec<Value> = sessions
                 .iter()
                 .map(|s| json!({ "startedAt": s.started_at, "endedAt": s.ended_at, "status": s.status, "rehearsal": s.rehearsal, "durationMs": s.duration_ms }))
                 .collect();
             let room = link.room.as_ref().map(|room| json!({ "id": room.id }));
-            let ended = store.sessions(broadcast.id)?.last().is_some_and(|s| s.status != anchordesk_core::live::SessionStatus::Live);
-            let report = if ended {
-                let env = env.get_or_insert_with(|| anchordesk_core::plan::CheckEnv::for_data_dir(&data_dir));
-                Some(anchordesk_core::live::ReportDigest::of(&store.report(broadcast.id, env, None)?))
-            } else {
-                None
-            };
-            let prefix = format!("broadcast-{}-session-", broadcast.id.0);
+            let prefix = format!("broadcast-{}-session-", id.0);
             let archive: Vec<&anchordesk_core::archive::ArchiveEntry> = archived.iter().filter(|entry| entry.name.starts_with(&prefix)).collect();
-            plans.push((broadcast.id.0.to_string(), json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room, "report": report, "archive": archive })));
+            let mut body = json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room, "archive": archive });
+            let basis = digest_of(&body);
+            if link.published.get(&id.0.to_string()).is_some_and(|p| p.basis == basis) {
+                plans.push((id.0.to_string(), None));
+                continue;
+            }
+            body["report"] = if ended {
+                let env = env.get_or_insert_with(|| anchordesk_core::plan::CheckEnv::for_data_dir(&data_dir));
+                serde_json::to_value(anchordesk_core::live::ReportDigest::of(&store.report(id, env, None)?)).unwrap_or(Value::Null)
+            } else {
+                Value::Null
+            };
+            plans.push((id.0.to_string(), Some((body, basis))));
         }
         plans
     };
@@ -557,16 +572,22 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
         report.broadcasts_withdrawn += 1;
         save_link(&lock(store), link)?;
     }
-    for (id, body) in plans {
-        let digest = hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()));
+    for (id, plan) in plans {
+        let Some((body, basis)) = plan else { continue };
+        let digest = digest_of(&body);
         let before = link.published.get(&id).cloned();
         if before.as_ref().is_some_and(|p| p.digest == digest) {
+            // Published as it is (by a desk from before the basis was kept): only note it.
+            if let Some(published) = link.published.get_mut(&id) {
+                published.basis = basis;
+            }
+            save_link(&lock(store), link)?;
             continue;
         }
         let base = before.as_ref().map(|p| p.version);
         let key = format!("{desk_id}-broadcast-{id}-{}-{}", base.unwrap_or(0), &digest[..32]);
         let written = answer(http.put(url_for(&id)?).json(&json!({ "body": body, "baseVersion": base })).bearer_auth(token).header("Idempotency-Key", key).send().await).await?;
-        link.published.insert(id, Published { digest, version: written["version"].as_i64().unwrap_or_default() });
+        link.published.insert(id, Published { digest, version: written["version"].as_i64().unwrap_or_default(), basis });
         report.broadcasts_published += 1;
         save_link(&lock(store), link)?;
     }
