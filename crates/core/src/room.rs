@@ -256,24 +256,9 @@ pub fn summarise(events: &[RoomEvent], replies: usize, started_ms: i64, skus: &[
 
 /// The viewer curve as an inline SVG polyline (for the printable report).
 pub fn viewer_curve_svg(curve: &[ViewerPoint], width: u32, height: u32) -> String {
-    let (Some(last), Some(max)) = (curve.last(), curve.iter().map(|p| p.online).max()) else {
-        return String::new();
-    };
-    let span = last.second.max(1) as f64;
-    let top = max.max(1) as f64;
-    let points: Vec<String> = curve
-        .iter()
-        .map(|p| {
-            let x = p.second as f64 / span * width as f64;
-            let y = height as f64 - p.online as f64 / top * (height as f64 - 4.0);
-            format!("{x:.1},{y:.1}")
-        })
-        .collect();
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"在线人数曲线，峰值 {max}\">\
-         <polyline fill=\"none\" stroke=\"#e8590c\" stroke-width=\"2\" points=\"{}\"/></svg>",
-        points.join(" ")
-    )
+    let points: Vec<(i64, i64)> = curve.iter().map(|p| (i64::from(p.second), i64::from(p.online))).collect();
+    let peak = curve.iter().map(|p| p.online).max().unwrap_or(0);
+    anchordesk_text::line_svg(&points, width, height, &format!("在线人数曲线，峰值 {peak}"))
 }
 
 #[cfg(test)]

@@ -193,14 +193,7 @@ fn report_summary(lang: Lang, report: &Value) -> String {
     );
     let curve: Vec<(i64, i64)> = report["viewerCurve"].as_array().into_iter().flatten().filter_map(|p| Some((p.get(0)?.as_i64()?, p.get(1)?.as_i64()?))).collect();
     if curve.len() >= 2 {
-        let (last, peak) = (curve.iter().map(|p| p.0).max().unwrap_or(1).max(1), curve.iter().map(|p| p.1).max().unwrap_or(1).max(1));
-        let points: Vec<String> = curve.iter().map(|(x, y)| format!("{:.1},{:.1}", *x as f64 * 300.0 / last as f64, 46.0 - *y as f64 * 44.0 / peak as f64)).collect();
-        let _ = write!(
-            html,
-            "<svg class=\"curve\" viewBox=\"0 0 300 48\" width=\"300\" height=\"48\" role=\"img\" aria-label=\"{label}\"><polyline fill=\"none\" stroke=\"#d9480f\" stroke-width=\"1.5\" points=\"{points}\"/></svg>",
-            label = tr(lang, "在线人数曲线", "viewers online over the broadcast"),
-            points = points.join(" "),
-        );
+        html.push_str(&anchordesk_text::line_svg(&curve, 300, 48, tr(lang, "在线人数曲线", "viewers online over the broadcast")));
     }
     html.push_str("<table class=\"products\"><tbody>");
     for product in report["products"].as_array().into_iter().flatten() {

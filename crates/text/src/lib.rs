@@ -59,9 +59,36 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// A line through `points` (`(x, y)`, in order of x) as an inline SVG `width` × `height`:
+/// x from 0 to the last point's, y from 0 to the highest (2 px kept clear at the top and
+/// bottom). `label` names it for screen readers. Nothing for no points. Used for the viewer
+/// curve of the printable report and of the team's web page.
+pub fn line_svg(points: &[(i64, i64)], width: u32, height: u32, label: &str) -> String {
+    let (Some(last), Some(top)) = (points.last(), points.iter().map(|p| p.1).max()) else {
+        return String::new();
+    };
+    let (span, top) = (last.0.max(1) as f64, top.max(1) as f64);
+    let (w, h) = (f64::from(width), f64::from(height));
+    let line: Vec<String> = points.iter().map(|&(x, y)| format!("{:.1},{:.1}", x as f64 / span * w, h - 2.0 - y as f64 / top * (h - 4.0))).collect();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">\
+         <polyline fill=\"none\" stroke=\"#e8590c\" stroke-width=\"2\" points=\"{}\"/></svg>",
+        escape_html(label),
+        line.join(" ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_spans_the_picture_and_its_label_is_escaped() {
+        assert_eq!(line_svg(&[], 300, 48, "x"), "");
+        let svg = line_svg(&[(0, 0), (150, 50), (300, 100)], 300, 48, "<viewers>");
+        assert!(svg.contains("points=\"0.0,46.0 150.0,24.0 300.0,2.0\""), "{svg}");
+        assert!(svg.contains("aria-label=\"&lt;viewers&gt;\""), "{svg}");
+    }
 
     #[test]
     fn markup_and_quotes_are_escaped() {
