@@ -302,13 +302,14 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
     // Grouped by room or class (in the order of their names), then those published without one.
     let room_of = |entry: &Value| entry["body"]["room"]["name"].as_str().map(str::to_owned);
     let mut planned = planned;
-    if planned.iter().any(|entry| room_of(entry).is_some()) {
+    let grouped = planned.iter().any(|entry| room_of(entry).is_some());
+    if grouped {
         planned.sort_by_key(|entry| (room_of(entry).is_none(), room_of(entry)));
     }
     let mut heading: Option<Option<String>> = None;
     for entry in &planned {
         let room = room_of(entry);
-        if heading.as_ref() != Some(&room) && planned.iter().any(|entry| room_of(entry).is_some()) {
+        if grouped && heading.as_ref() != Some(&room) {
             let name = room.as_deref().map(esc).unwrap_or_else(|| tr(lang, "未指定直播间", "No room").to_owned());
             let _ = write!(body, "<h3 class=\"room\" data-room=\"{name}\">{name}</h3>");
             heading = Some(room);
