@@ -84,6 +84,9 @@ pub struct Room {
     pub kind: String,
     /// The member this desk signed in as works in it.
     pub mine: bool,
+    /// This desk may work for it: the member works in it, or plans for every room (an
+    /// owner, 运营 or teacher).
+    pub pickable: bool,
     /// Who works in it (emails).
     pub members: Vec<String>,
 }
@@ -184,9 +187,8 @@ pub struct TeamView {
     #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub auto_synced_at_ms: Option<i64>,
     pub auto_error: Option<String>,
-    /// The room or class this desk works for (its name), and whether it is a class.
+    /// The room or class this desk works for (its name).
     pub room: Option<String>,
-    pub room_is_class: bool,
 }
 
 impl TeamLink {
@@ -202,7 +204,6 @@ impl TeamLink {
             auto_synced_at_ms: self.auto_synced_at_ms,
             auto_error: self.auto_error.clone(),
             room: self.room.as_ref().map(|room| room.name.clone()),
-            room_is_class: self.room.as_ref().is_some_and(|room| room.kind == "class"),
         }
     }
 }
@@ -744,26 +745,35 @@ fn signed_in(store: &Mutex<Store>) -> Result<(TeamLink, String, reqwest::Client)
     Ok((link, token, http))
 }
 
-fn read_rooms(answer: &Value) -> Vec<Room> {
+fn read_rooms(answer: &Value, role: &str) -> Vec<Room> {
     answer
         .as_array()
         .into_iter()
         .flatten()
-        .map(|room| Room {
-            id: room["id"].as_i64().unwrap_or_default(),
-            name: room["name"].as_str().unwrap_or_default().to_string(),
-            kind: room["kind"].as_str().unwrap_or_default().to_string(),
-            mine: room["mine"] == true,
-            members: room["members"].as_array().into_iter().flatten().filter_map(|m| m["email"].as_str().map(str::to_string)).collect(),
+        .map(|room| {
+            let mine = room["mine"] == true;
+            Room {
+                id: room["id"].as_i64().unwrap_or_default(),
+                name: room["name"].as_str().unwrap_or_default().to_string(),
+                kind: room["kind"].as_str().unwrap_or_default().to_string(),
+                mine,
+                pickable: mine || ROOM_PLANNERS.contains(&role),
+                members: room["members"].as_array().into_iter().flatten().filter_map(|m| m["email"].as_str().map(str::to_string)).collect(),
+            }
         })
         .collect()
+}
+
+/// The team's rooms and classes, asked of the server with a session already at hand.
+async fn fetch_rooms(link: &TeamLink, token: &str, http: &reqwest::Client) -> Result<Vec<Room>, TeamError> {
+    let answer = answer(http.get(format!("{}/api/v1/orgs/{}/rooms", link.server, link.org_id)).bearer_auth(token).send().await).await?;
+    Ok(read_rooms(&answer, &link.role))
 }
 
 /// The team's rooms and classes, from the server.
 pub async fn rooms(store: &Mutex<Store>) -> Result<Vec<Room>, TeamError> {
     let (link, token, http) = signed_in(store)?;
-    let answer = answer(http.get(format!("{}/api/v1/orgs/{}/rooms", link.server, link.org_id)).bearer_auth(token).send().await).await?;
-    Ok(read_rooms(&answer))
+    fetch_rooms(&link, &token, &http).await
 }
 
 /// Picks the room or class this desk works for, by name (`None`: none). A member picks one
@@ -772,9 +782,9 @@ pub async fn pick_room(store: &Mutex<Store>, name: Option<&str>) -> Result<TeamL
     let room = match name.map(str::trim).filter(|n| !n.is_empty()) {
         None => None,
         Some(name) => {
-            let (link, _, _) = signed_in(store)?;
-            let room = rooms(store).await?.into_iter().find(|room| room.name == name).ok_or_else(|| TeamError::NoSuchRoom(name.to_string()))?;
-            if !room.mine && !ROOM_PLANNERS.contains(&link.role.as_str()) {
+            let (link, token, http) = signed_in(store)?;
+            let room = fetch_rooms(&link, &token, &http).await?.into_iter().find(|room| room.name == name).ok_or_else(|| TeamError::NoSuchRoom(name.to_string()))?;
+            if !room.pickable {
                 return Err(TeamError::NotInRoom(room.name));
             }
             Some(RoomRef { id: room.id, name: room.name, kind: room.kind })
@@ -795,13 +805,13 @@ pub async fn add_room(store: &Mutex<Store>, name: &str, class: bool) -> Result<R
     let (link, token, http) = signed_in(store)?;
     let body = json!({ "name": name.trim(), "kind": if class { "class" } else { "room" } });
     let answer = answer(http.post(format!("{}/api/v1/orgs/{}/rooms", link.server, link.org_id)).bearer_auth(token).json(&body).send().await).await?;
-    Ok(read_rooms(&Value::Array(vec![answer])).remove(0))
+    Ok(read_rooms(&Value::Array(vec![answer]), &link.role).remove(0))
 }
 
 /// Puts the member with `email` in the room or class `room` (`join`), or takes them out.
 pub async fn room_member(store: &Mutex<Store>, room: &str, email: &str, join: bool) -> Result<(), TeamError> {
     let (link, token, http) = signed_in(store)?;
-    let room = rooms(store).await?.into_iter().find(|r| r.name == room.trim()).ok_or_else(|| TeamError::NoSuchRoom(room.to_string()))?;
+    let room = fetch_rooms(&link, &token, &http).await?.into_iter().find(|r| r.name == room.trim()).ok_or_else(|| TeamError::NoSuchRoom(room.to_string()))?;
     let members = answer(http.get(format!("{}/api/v1/orgs/{}/members", link.server, link.org_id)).bearer_auth(&token).send().await).await?;
     let email = email.trim().to_lowercase();
     let member = members

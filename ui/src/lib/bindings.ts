@@ -2398,6 +2398,11 @@ export type Room = {
 	kind: string,
 	/**  The member this desk signed in as works in it. */
 	mine: boolean,
+	/**
+	 *  This desk may work for it: the member works in it, or plans for every room (an
+	 *  owner, 运营 or teacher).
+	 */
+	pickable: boolean,
 	/**  Who works in it (emails). */
 	members: string[],
 };
@@ -3291,9 +3296,8 @@ export type TeamView_Deserialize = {
 	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
 	autoSyncedAtMs?: number | null,
 	autoError?: string | null,
-	/**  The room or class this desk works for (its name), and whether it is a class. */
+	/**  The room or class this desk works for (its name). */
 	room?: string | null,
-	roomIsClass: boolean,
 };
 
 /**  The team as Settings → Team shows it. */
@@ -3311,9 +3315,8 @@ export type TeamView_Serialize = {
 	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
 	autoSyncedAtMs: number | null,
 	autoError: string | null,
-	/**  The room or class this desk works for (its name), and whether it is a class. */
+	/**  The room or class this desk works for (its name). */
 	room: string | null,
-	roomIsClass: boolean,
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */
