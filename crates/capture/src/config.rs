@@ -167,9 +167,10 @@ pub struct VideoSettings {
     pub encoder: VideoEncoder,
     /// Seconds between keyframes.
     pub keyframe_interval_s: u32,
-    /// Encoder threads; 0 lets the encoder choose (x264: 1.5 × cores). The default, one
-    /// thread, encodes 720p veryfast at about 4× real time on two cores and keeps the
-    /// process under 150 MB; auto costs about 30 MB more.
+    /// Encoder threads; 0 lets the encoder choose (x264: 1.5 × cores). x264 runs sliced
+    /// threads (`encode::x264_params`), which share one frame: the default, two threads,
+    /// encodes 720p veryfast 1.5× faster than one thread for 4 MB more, where frame threads
+    /// cost 25 MB more (crates/capture/BENCH.md, "Lookahead and threads").
     pub threads: u32,
 }
 
@@ -183,7 +184,7 @@ impl Default for VideoSettings {
             preset: Preset::Veryfast,
             encoder: VideoEncoder::X264,
             keyframe_interval_s: 2,
-            threads: 1,
+            threads: 2,
         }
     }
 }

@@ -126,7 +126,8 @@ fn open_video_as(
             // A fixed keyframe cadence: ingest servers and our per-product clips cut on them.
             // No rate-control lookahead (and so no macroblock tree): at 720p veryfast the
             // lookahead's frames cost 23-34 MB of the process for 0.02 dB of PSNR at the
-            // same bitrate (crates/capture/BENCH.md, "Lookahead").
+            // same bitrate; frame threads another 32-53 MB (crates/capture/BENCH.md,
+            // "Lookahead and threads").
             opts.set("x264-params", &x264_params(gop));
         }
         VideoEncoder::Nvenc => {
@@ -145,8 +146,12 @@ fn open_video_as(
 }
 
 /// The libx264 options every encode uses; the benches pass the same to the ffmpeg CLI.
+/// Sliced threads split each frame between the threads instead of encoding several frames
+/// at once: one frame in flight instead of one per thread, 32-53 MB less at 720p for the
+/// same quality (crates/capture/BENCH.md, "Lookahead and threads"), and a frame less of
+/// latency on air.
 pub fn x264_params(gop: u32) -> String {
-    format!("keyint={gop}:min-keyint={gop}:scenecut=0:rc-lookahead=0")
+    format!("keyint={gop}:min-keyint={gop}:scenecut=0:rc-lookahead=0:sliced-threads=1")
 }
 
 /// The AAC encoder at 48 kHz stereo, planar float, 1024-sample frames.
