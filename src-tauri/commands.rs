@@ -82,6 +82,8 @@ crate::state::store_commands! {
     fn save_scene(scene: anchordesk_capture::Scene) -> Vec<SceneEntry> = |store| anchordesk_live::scenes::save(store, scene);
     /// Deletes a saved scene; returns it for undo.
     fn delete_scene(name: String) -> anchordesk_capture::Scene = |store| anchordesk_live::scenes::delete(store, &name);
+    /// The scene a broadcast goes on air with (`None`: the camera fills the picture).
+    fn plan_broadcast_scene(broadcast_id: BroadcastId, scene: Option<String>) -> Broadcast = |store| anchordesk_live::scenes::plan_for(store, broadcast_id, scene.as_deref());
 }
 
 #[tauri::command]

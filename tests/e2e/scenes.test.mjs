@@ -4,7 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
+import path from 'node:path';
+import { ROOT, byTestId, closeApp, openApp, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
 import { prepare } from './flows.mjs';
 
 let env;
@@ -66,6 +67,8 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
       timeoutMsg: 'the scenes are offered for going live',
     });
     await (await byTestId(browser, 'go-live-scene')).selectByAttribute('value', '竖屏特写');
+    // The choice is the broadcast's from now on: it is kept before going live.
+    await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('[data-testid="go-live-scene"]').getAttribute('aria-invalid'))) === 'false');
     await (await byTestId(browser, 'go-rehearsal')).click();
     await (await byTestId(browser, 'live-console')).waitForDisplayed({ timeout: 30000 });
     await (await byTestId(browser, 'live-scenes')).waitForDisplayed({ timeout: 10000 });
@@ -119,7 +122,17 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
     await (await byTestId(browser, 'live-stop')).click();
     await (await byTestId(browser, 'live-stop-confirm')).click();
     await (await byTestId(browser, 'report')).waitForDisplayed({ timeout: 30000 });
+
+    // A new broadcast's templates say which scene they go on air with (MCN: portrait).
+    await (await byTestId(browser, 'nav-broadcasts')).click();
+    await (await byTestId(browser, 'broadcast-new')).click();
+    await (await byTestId(browser, 'template-mcn')).waitForExist();
+    await waitForText(browser, 'label.template:has([data-testid="template-mcn"])', '竖屏全身');
+    await screenshot(browser, 'zh-templates-scene');
   } finally {
     await closeApp(browser);
   }
+  // The broadcast kept the scene it went on air with, as the CLI reads it.
+  const listed = execFileSync(path.join(ROOT, 'target/debug/anchordesk'), ['--data-dir', dataDir, 'broadcasts', 'list'], { encoding: 'utf8' });
+  assert.match(listed, /竖屏场景排练 {2}\[竖屏特写\]/);
 });

@@ -38,7 +38,8 @@ pub struct RunArgs {
     /// RTMP(S) ingest URL with stream key; the key is never printed.
     #[arg(long, env = "ANCHORDESK_PUSH_URL", hide_env_values = true)]
     push: Option<String>,
-    /// The scene to go on air with (a layout or a saved scene; see `anchordesk scenes list`).
+    /// The scene to go on air with (a layout or a saved scene; see `anchordesk scenes list`);
+    /// the broadcast's own when not given (`anchordesk broadcasts scene ID`), "" for none.
     #[arg(long)]
     scene: Option<String>,
     #[command(flatten)]

@@ -59,6 +59,10 @@ pub struct NewBroadcastArgs {
     pub start: String,
     #[arg(long, default_value = "sandbox")]
     pub platform: String,
+    /// The scene it goes on air with (see `anchordesk scenes list`); the template's when
+    /// not given.
+    #[arg(long)]
+    pub scene: Option<String>,
 }
 
 pub fn run_plan(data_dir: &Path, command: PlanCommand) -> anyhow::Result<u8> {
@@ -138,10 +142,13 @@ pub fn run_new(data_dir: &Path, args: NewBroadcastArgs) -> anyhow::Result<u8> {
             bail!("cannot create the broadcast: {}", reasons.join("; "));
         }
     };
-    let broadcast = match &args.template {
+    let mut broadcast = match &args.template {
         Some(name) => store.create_broadcast_from_template(&draft, &templates::by_name(name)?)?,
         None => store.create_broadcast(&draft)?,
     };
+    if let Some(scene) = &args.scene {
+        broadcast = crate::products::plan_scene(&mut store, broadcast.id, Some(scene))?;
+    }
     println!("{}", broadcast.id);
     eprintln!("created broadcast {} \"{}\"", broadcast.id, broadcast.draft.title);
     Ok(0)

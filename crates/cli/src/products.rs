@@ -1,7 +1,7 @@
 //! `anchordesk products …` and `anchordesk broadcasts …`.
 
 use anchordesk_core::import::{self, Format};
-use anchordesk_core::{Fen, Product};
+use anchordesk_core::{BroadcastId, Fen, Product};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,18 @@ pub enum BroadcastsCommand {
     },
     /// Create a broadcast, optionally from a template; prints its id.
     New(crate::plan::NewBroadcastArgs),
+    /// Print or set the scene a broadcast goes on air with.
+    Scene {
+        /// Broadcast id (see `anchordesk broadcasts list`).
+        id: i64,
+        /// A scene of the library (see `anchordesk scenes list`); without it, prints the
+        /// current one.
+        #[arg(conflicts_with = "none")]
+        name: Option<String>,
+        /// Go on air without a scene: the camera fills the picture.
+        #[arg(long)]
+        none: bool,
+    },
 }
 
 pub fn run_products(data_dir: &Path, command: ProductsCommand) -> anyhow::Result<u8> {
@@ -84,8 +96,9 @@ pub fn run_broadcasts(data_dir: &Path, command: BroadcastsCommand) -> anyhow::Re
                 println!("no broadcasts yet: create one in the app (场次 → 新建场次)");
             } else {
                 for b in &broadcasts {
+                    let scene = if b.draft.scene.is_empty() { String::new() } else { format!("  [{}]", b.draft.scene) };
                     println!(
-                        "{:>4}  {}  {:<10}  {:>2} items  {:>4} min  {}",
+                        "{:>4}  {}  {:<10}  {:>2} items  {:>4} min  {}{scene}",
                         b.id, b.draft.planned_start, b.draft.platform, b.n_items, b.planned_minutes, b.draft.title
                     );
                 }
@@ -93,6 +106,30 @@ pub fn run_broadcasts(data_dir: &Path, command: BroadcastsCommand) -> anyhow::Re
             Ok(0)
         }
         BroadcastsCommand::New(args) => crate::plan::run_new(data_dir, args),
+        BroadcastsCommand::Scene { id, name, none } => {
+            let mut store = crate::open_store(data_dir)?;
+            let broadcast = if name.is_some() || none {
+                plan_scene(&mut store, BroadcastId(id), name.as_deref())?
+            } else {
+                store.broadcast(BroadcastId(id))?
+            };
+            match broadcast.draft.scene.as_str() {
+                "" => println!("broadcast {id} goes on air without a scene (the camera fills the picture)"),
+                scene => println!("broadcast {id} goes on air with the scene {scene}"),
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// Sets a broadcast's scene, saying which scenes there are when the name is not one.
+pub(crate) fn plan_scene(store: &mut anchordesk_core::Store, id: BroadcastId, name: Option<&str>) -> anyhow::Result<anchordesk_core::Broadcast> {
+    match anchordesk_live::scenes::plan_for(store, id, name) {
+        Err(anchordesk_core::StoreError::Invalid(_)) => {
+            let names: Vec<String> = anchordesk_live::scenes::library(store)?.into_iter().map(|e| e.scene.name).collect();
+            bail!("no scene named {:?}; the library has: {}", name.unwrap_or_default(), names.join(", "))
+        }
+        other => Ok(other?),
     }
 }
 

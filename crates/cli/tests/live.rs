@@ -101,3 +101,52 @@ fn a_rehearsal_goes_on_air_in_a_saved_portrait_scene_and_switches_scenes() {
     assert!(anchordesk(dir.path(), &["scenes", "delete", "竖屏特写"]).status.success());
     assert!(!String::from_utf8_lossy(&anchordesk(dir.path(), &["scenes", "list"]).stdout).contains("竖屏特写"));
 }
+
+#[test]
+fn a_broadcast_goes_on_air_with_its_own_scene_and_a_deleted_one_is_named_at_go_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let (broadcast, _) = ready(dir.path());
+    let id = broadcast.0.to_string();
+    let shown = anchordesk(dir.path(), &["broadcasts", "scene", &id]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("without a scene"), "the course template names none");
+
+    let unknown = anchordesk(dir.path(), &["broadcasts", "scene", &id, "演播厅9"]);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("no scene named \"演播厅9\"") && stderr.contains("竖屏全身"), "{stderr}");
+
+    // A team scene (a portrait close-up in orange), planned for the broadcast.
+    let pip = anchordesk(dir.path(), &["scenes", "show", "pip", "--canvas", "1080x1920", "--close-up", "#FF8800"]);
+    let mut scene: serde_json::Value = serde_json::from_slice(&pip.stdout).unwrap();
+    scene["name"] = "竖屏橙色特写".into();
+    let file = dir.path().join("mine.json");
+    std::fs::write(&file, serde_json::to_vec(&scene).unwrap()).unwrap();
+    assert!(anchordesk(dir.path(), &["scenes", "save", file.to_str().unwrap()]).status.success());
+    let planned = anchordesk(dir.path(), &["broadcasts", "scene", &id, "竖屏橙色特写"]);
+    assert!(planned.status.success(), "{}", String::from_utf8_lossy(&planned.stderr));
+    let listed = String::from_utf8_lossy(&anchordesk(dir.path(), &["broadcasts", "list"]).stdout).into_owned();
+    assert!(listed.contains("[竖屏橙色特写]"), "{listed}");
+
+    // Going live without --scene takes the broadcast's.
+    let output = anchordesk(dir.path(), &["live", "run", &id, "--rehearsal", "--each", "1"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let scenes: Vec<&str> =
+        report["markers"].as_array().unwrap().iter().filter(|m| m["kind"] == "scene").map(|m| m["label"].as_str().unwrap()).collect();
+    assert_eq!(scenes, vec!["竖屏橙色特写"]);
+    let recording = report["session"]["recordingPath"].as_str().unwrap();
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", recording])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "1080,1920");
+
+    // The scene deleted since: going live says which and what to do, and starts nothing.
+    assert!(anchordesk(dir.path(), &["scenes", "delete", "竖屏橙色特写"]).status.success());
+    let refused = anchordesk(dir.path(), &["live", "run", &id, "--rehearsal", "--each", "1"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("\"竖屏橙色特写\"") && stderr.contains("no longer in the scene library") && stderr.contains("broadcasts scene"), "{stderr}");
+    let cleared = anchordesk(dir.path(), &["broadcasts", "scene", &id, "--none"]);
+    assert!(String::from_utf8_lossy(&cleared.stdout).contains("without a scene"));
+}

@@ -62,6 +62,9 @@ pub enum Conflict {
     #[error("scene {scene:?} is {asked}, the picture on air is {on_air}; a switch on air keeps the canvas")]
     #[serde(rename_all = "camelCase")]
     SceneCanvas { scene: String, asked: String, on_air: String },
+    /// The broadcast is planned to go on air with a scene that is no longer in the library.
+    #[error("the scene {scene:?} this broadcast goes on air with is no longer in the scene library; pick another in its checklist, or `anchordesk broadcasts scene ID NAME`")]
+    SceneMissing { scene: String },
 }
 
 impl Conflict {
@@ -76,6 +79,7 @@ impl Conflict {
             Conflict::PracticePlatformNeeded => ErrorCode::PracticePlatformNeeded,
             Conflict::TestSourceOnRealPlatform { .. } => ErrorCode::TestSourceOnRealPlatform,
             Conflict::SceneCanvas { .. } => ErrorCode::SceneCanvas,
+            Conflict::SceneMissing { .. } => ErrorCode::SceneMissing,
         }
     }
 }
@@ -104,6 +108,7 @@ pub enum ErrorCode {
     PracticePlatformNeeded,
     TestSourceOnRealPlatform,
     SceneCanvas,
+    SceneMissing,
 }
 
 impl StoreError {

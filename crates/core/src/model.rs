@@ -279,6 +279,10 @@ pub struct BroadcastDraft {
     /// Phone or account viewers contact for after-sales (售后).
     #[serde(default)]
     pub after_sales_contact: String,
+    /// The scene it goes on air with, by name in the scene library; empty: the camera fills
+    /// the picture. Set from the template; a scene deleted since is reported at go-live.
+    #[serde(default)]
+    pub scene: String,
 }
 
 /// One entry in a broadcast's line-up (排品), with the product's name for display.

@@ -22,6 +22,10 @@ pub struct Template {
     pub description: String,
     pub description_en: String,
     pub target_minutes: i32,
+    /// The scene a broadcast made from it goes on air with (a name in the scene library;
+    /// the live crate's tests check that each built-in template names a built-in layout).
+    #[serde(default)]
+    pub scene: Option<String>,
     #[serde(default, rename = "segment")]
     pub segments: Vec<TemplateSegment>,
     #[serde(default, rename = "checklist")]
@@ -39,6 +43,8 @@ pub struct TemplateSummary {
     pub description: String,
     pub description_en: String,
     pub target_minutes: i32,
+    /// The scene its broadcasts go on air with, if it names one.
+    pub scene: Option<String>,
     pub n_segments: i32,
     pub n_checklist_items: i32,
 }
@@ -53,6 +59,7 @@ impl Template {
             description: self.description.clone(),
             description_en: self.description_en.clone(),
             target_minutes: self.target_minutes,
+            scene: self.scene.clone(),
             n_segments: self.segments.len() as i32,
             n_checklist_items: self.checklist.len() as i32,
         }

@@ -230,6 +230,7 @@ impl BroadcastDraft {
             errors.push(FieldError::new("targetMinutes", FieldErrorCode::Negative, self.target_minutes.to_string()));
         }
         let after_sales_contact = optional_text(&mut errors, "afterSalesContact", &self.after_sales_contact, MAX_NAME_CHARS);
+        let scene = optional_text(&mut errors, "scene", &self.scene, MAX_NAME_CHARS);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -240,6 +241,7 @@ impl BroadcastDraft {
             anchor_id: self.anchor_id,
             target_minutes: self.target_minutes,
             after_sales_contact,
+            scene,
         })
     }
 }

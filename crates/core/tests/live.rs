@@ -358,21 +358,35 @@ fn a_session_interrupted_before_the_upgrade_resumes_with_its_take_offs() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db.sqlite3");
     let (broadcast, items) = {
-        // The build before the on-air state was kept (schema 11, before 012_live_state):
-        // take-offs only as markers.
-        let mut store = Store::open_at_version(&path, 11).unwrap();
-        store.seed_sample_catalog_once().unwrap();
-        let (broadcast, items) = ready(&mut store);
-        let session = store.go_live(broadcast.id, &env(), "/tmp/rec.mkv", true).unwrap();
-        store.add_marker(session.id, LiveMarkerKind::Product, "赣南脐橙", Some(items[0].id), 1_000).unwrap();
-        store.add_marker(session.id, LiveMarkerKind::TakeOff, "下架 土蜂蜜", Some(items[1].id), 2_000).unwrap();
-        (broadcast, items)
+        // What the build before the on-air state was kept (schema 11, before 012_live_state)
+        // left: a session still live, take-offs only as markers. Written as that build's rows
+        // (today's code reads columns schema 11 does not have).
+        drop(Store::open_at_version(&path, 11).unwrap());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO product (sku, name, price_fen, stock, storage, created_at, updated_at) VALUES \
+               ('OLD-ORANGE', '赣南脐橙', 5990, 100, 'ambient', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z'), \
+               ('OLD-HONEY', '土蜂蜜', 6800, 50, 'ambient', '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');
+             INSERT INTO broadcast (id, title, planned_start, platform, created_at, updated_at) \
+               VALUES (1, '升级前的场次', '2026-11-20T19:00', 'sandbox', '2026-11-20T10:00:00Z', '2026-11-20T10:00:00Z');
+             INSERT INTO lineup_item (id, broadcast_id, product_id, position, live_price_fen, stock, planned_minutes, role) VALUES \
+               (1, 1, (SELECT id FROM product WHERE sku = 'OLD-ORANGE'), 0, 4990, 100, 5, 'traffic'), \
+               (2, 1, (SELECT id FROM product WHERE sku = 'OLD-HONEY'), 1, 5900, 50, 5, 'profit');
+             INSERT INTO live_session (id, broadcast_id, started_at, status, recording_path, rehearsal) \
+               VALUES (1, 1, '2026-11-20T19:00:00Z', 'live', '/tmp/rec.mkv', 1);
+             INSERT INTO live_marker (session_id, kind, label, lineup_item_id, sku, media_ms, at) VALUES \
+               (1, 'product', '赣南脐橙', 1, 'OLD-ORANGE', 1000, '2026-11-20T19:00:01Z'), \
+               (1, 'takeOff', '下架 土蜂蜜', 2, 'OLD-HONEY', 2000, '2026-11-20T19:00:02Z');",
+        )
+        .unwrap();
+        (BroadcastId(1), [LineupItemId(1), LineupItemId(2)])
     };
     let mut store = Store::open(&path).unwrap();
     store.mark_interrupted_sessions().unwrap();
-    let state = store.on_air_state(broadcast.id).unwrap();
-    assert_eq!(state.on_air_item, Some(items[0].id));
-    assert_eq!(state.taken_off, vec![items[1].id]);
+    let state = store.on_air_state(broadcast).unwrap();
+    assert_eq!(state.on_air_item, Some(items[0]));
+    assert_eq!(state.taken_off, vec![items[1]]);
+    assert_eq!(store.broadcast(broadcast).unwrap().draft.scene, "", "an old broadcast has no scene");
 }
 
 #[test]

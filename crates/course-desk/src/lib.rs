@@ -106,6 +106,7 @@ pub fn prepare_rehearsal(store: &mut Store, scenario: &Scenario, student: &Stude
         anchor_id: None,
         target_minutes: scenario.target_minutes.min(i32::MAX as u32) as i32,
         after_sales_contact: scenario.products.first().map(|p| p.after_sales.clone()).unwrap_or_default(),
+        scene: String::new(),
     };
     let template = templates::by_name("course").map_err(|err| StoreError::Corrupt(err.to_string()))?;
     let broadcast = store.create_broadcast_from_template(&draft, &template)?;

@@ -137,13 +137,20 @@ impl Actor {
         // test picture or tone, which must never reach real viewers.
         let settings = self.with_store(|store| store.capture_settings())?;
         let mut config = crate::devices::config_for(&settings, &path);
-        // The scene asked for, or (resuming) the one that was on air.
+        // The scene asked for, or (resuming) the one that was on air, or the broadcast's own.
         let scene_name = match scene {
-            Some(name) => Some(name),
-            None => self.with_store(|store| store.on_air_state(broadcast_id))?.scene,
+            // Asked for by name, or asked for none (the empty name).
+            Some(name) => Some(name).filter(|n| !n.is_empty()),
+            None => self.with_store(|store| {
+                let resumed = store.on_air_state(broadcast_id)?.scene;
+                Ok(resumed.or_else(|| Some(store.broadcast(broadcast_id).ok()?.draft.scene).filter(|s| !s.is_empty())))
+            })?,
         };
         if let Some(name) = &scene_name {
-            config.scene = Some(self.with_store(|store| crate::scenes::find(store, name))?);
+            config.scene = Some(self.with_store(|store| match crate::scenes::find(store, name) {
+                Err(StoreError::NotFound { .. }) => Err(StoreError::Conflict(Conflict::SceneMissing { scene: name.clone() })),
+                found => found,
+            })?);
         }
         let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some();
         if real_platform && !rehearsal {

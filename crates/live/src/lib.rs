@@ -122,8 +122,9 @@ pub struct GoLive {
     pub rehearsal: bool,
     /// An ingest URL typed by the team instead of the platform's (the key is never logged).
     pub push_url: Option<String>,
-    /// The scene to go on air with, by name (see [`scenes`]); `None`: the camera fills the
-    /// picture, or, when resuming, the scene that was on air.
+    /// The scene to go on air with, by name (see [`scenes`]); the empty name: none, the
+    /// camera fills the picture; `None`: when resuming, the scene that was on air, else the
+    /// broadcast's own (its `draft.scene`, from its template or chosen in its checklist).
     pub scene: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 
 use anchordesk_capture::{LayerSource, Layout, Scene};
 use anchordesk_core::validate::{FieldError, FieldErrorCode};
-use anchordesk_core::{Store, StoreError};
+use anchordesk_core::{Broadcast, BroadcastDraft, BroadcastId, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// A scene of the library.
@@ -66,6 +66,22 @@ pub fn save(store: &mut Store, mut scene: Scene) -> Result<Vec<SceneEntry>, Stor
     library(store)
 }
 
+/// Sets the scene a broadcast goes on air with (`None`: the camera fills the picture); the
+/// scene must be in the library. Its canvas is fixed from go-live on: a broadcast on air
+/// keeps its picture, so the change applies to its next session.
+pub fn plan_for(store: &mut Store, broadcast: BroadcastId, name: Option<&str>) -> Result<Broadcast, StoreError> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    if let Some(name) = name {
+        find(store, name).map_err(|err| match err {
+            StoreError::NotFound { .. } => StoreError::Invalid(vec![FieldError::new("scene", FieldErrorCode::UnknownValue, name)]),
+            other => other,
+        })?;
+    }
+    let current = store.broadcast(broadcast)?;
+    let draft = BroadcastDraft { scene: name.unwrap_or_default().to_owned(), ..current.draft };
+    store.update_broadcast(broadcast, &draft)
+}
+
 /// Deletes a team's scene; returns it, so the window can offer undo.
 pub fn delete(store: &mut Store, name: &str) -> Result<Scene, StoreError> {
     if builtins().iter().any(|b| b.name == name) {
@@ -108,5 +124,34 @@ mod tests {
         assert_eq!(gone.name, "竖屏特写");
         assert!(matches!(find(&store, "竖屏特写"), Err(StoreError::NotFound { .. })));
         assert!(delete(&mut store, "单机位").is_err(), "a built-in stays");
+    }
+
+    #[test]
+    fn a_broadcast_keeps_the_scene_its_template_names_and_takes_only_scenes_of_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+        let library_names: Vec<String> = builtins().into_iter().map(|s| s.name).collect();
+        for template in anchordesk_core::templates::built_in() {
+            if let Some(scene) = &template.scene {
+                assert!(library_names.contains(scene), "template {} names {scene:?}, not a built-in layout", template.name);
+            }
+        }
+        let draft = BroadcastDraft { title: "十点档".into(), planned_start: "2026-12-08T22:00".into(), platform: "sandbox".into(), ..Default::default() };
+        let mcn = anchordesk_core::templates::by_name("mcn").unwrap();
+        let made = store.create_broadcast_from_template(&draft, &mcn).unwrap();
+        assert_eq!(made.draft.scene, "竖屏全身");
+        let farmer = anchordesk_core::templates::by_name("farmer").unwrap();
+        let own = BroadcastDraft { scene: "左右分屏".into(), ..draft.clone() };
+        assert_eq!(store.create_broadcast_from_template(&own, &farmer).unwrap().draft.scene, "左右分屏", "the draft's own scene wins");
+
+        let changed = plan_for(&mut store, made.id, Some(" 人+商品特写 ")).unwrap();
+        assert_eq!(changed.draft.scene, "人+商品特写");
+        assert_eq!(changed.draft.title, "十点档", "the rest of the broadcast is kept");
+        match plan_for(&mut store, made.id, Some("不存在")) {
+            Err(StoreError::Invalid(fields)) => assert_eq!((fields[0].field.as_str(), fields[0].code), ("scene", FieldErrorCode::UnknownValue)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(store.broadcast(made.id).unwrap().draft.scene, "人+商品特写", "a refused change leaves it");
+        assert_eq!(plan_for(&mut store, made.id, None).unwrap().draft.scene, "");
     }
 }

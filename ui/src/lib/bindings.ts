@@ -40,7 +40,9 @@ export const commands = {
 	saveScene: (scene: Scene_Deserialize) => typedError<SceneEntry_Serialize[], UiError_Serialize>(__TAURI_INVOKE("save_scene", { scene })),
 	/**  Deletes a saved scene; returns it for undo. */
 	deleteScene: (name: string) => typedError<Scene_Serialize, UiError_Serialize>(__TAURI_INVOKE("delete_scene", { name })),
-	listTemplates: () => __TAURI_INVOKE<TemplateSummary[]>("list_templates"),
+	/**  The scene a broadcast goes on air with (`None`: the camera fills the picture). */
+	planBroadcastScene: (broadcastId: BroadcastId, scene: string | null) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("plan_broadcast_scene", { broadcastId, scene })),
+	listTemplates: () => __TAURI_INVOKE<TemplateSummary_Serialize[]>("list_templates"),
 	/**  Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title. */
 	duplicateBroadcast: (id: BroadcastId, title: string) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("duplicate_broadcast", { id, title })),
 	runOfShow: (broadcastId: BroadcastId) => typedError<RunOfShow_Serialize, UiError_Serialize>(__TAURI_INVOKE("run_of_show", { broadcastId })),
@@ -465,6 +467,11 @@ export type BroadcastDraft_Deserialize = {
 	targetMinutes?: number,
 	/**  Phone or account viewers contact for after-sales (售后). */
 	afterSalesContact?: string,
+	/**
+	 *  The scene it goes on air with, by name in the scene library; empty: the camera fills
+	 *  the picture. Set from the template; a scene deleted since is reported at go-live.
+	 */
+	scene?: string,
 };
 
 /**  The editable fields of a broadcast. */
@@ -479,6 +486,11 @@ export type BroadcastDraft_Serialize = {
 	targetMinutes: number,
 	/**  Phone or account viewers contact for after-sales (售后). */
 	afterSalesContact: string,
+	/**
+	 *  The scene it goes on air with, by name in the scene library; empty: the camera fills
+	 *  the picture. Set from the template; a scene deleted since is reported at go-live.
+	 */
+	scene: string,
 };
 
 /**  Row id of a broadcast (场次). */
@@ -1008,7 +1020,9 @@ export type Conflict =
  *  A scene switch on air must keep the canvas of the picture on air (or the broadcast
  *  went on air without a scene).
  */
-{ kind: "sceneCanvas"; scene: string; asked: string; onAir: string };
+{ kind: "sceneCanvas"; scene: string; asked: string; onAir: string } | 
+/**  The broadcast is planned to go on air with a scene that is no longer in the library. */
+{ kind: "sceneMissing"; scene: string };
 
 /**  How urgent the countdown looks. */
 export type CountdownLevel = "normal" | 
@@ -1174,7 +1188,7 @@ export type DuePrompt = {
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
  */
-export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform" | "sceneCanvas";
+export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform" | "sceneCanvas" | "sceneMissing";
 
 /**  What a scripted event does in the practice shop. */
 export type EventKind = 
@@ -3334,13 +3348,32 @@ export type TeamWord = {
 };
 
 /**  What a user picks a template by. */
-export type TemplateSummary = {
+export type TemplateSummary = TemplateSummary_Serialize | TemplateSummary_Deserialize;
+
+/**  What a user picks a template by. */
+export type TemplateSummary_Deserialize = {
 	name: string,
 	title: string,
 	titleEn: string,
 	description: string,
 	descriptionEn: string,
 	targetMinutes: number,
+	/**  The scene its broadcasts go on air with, if it names one. */
+	scene?: string | null,
+	nSegments: number,
+	nChecklistItems: number,
+};
+
+/**  What a user picks a template by. */
+export type TemplateSummary_Serialize = {
+	name: string,
+	title: string,
+	titleEn: string,
+	description: string,
+	descriptionEn: string,
+	targetMinutes: number,
+	/**  The scene its broadcasts go on air with, if it names one. */
+	scene: string | null,
 	nSegments: number,
 	nChecklistItems: number,
 };

@@ -42,6 +42,10 @@ export function describeError(err: unknown): string {
         const c = err.error.conflict?.kind === 'sceneCanvas' ? err.error.conflict : null;
         return t('error.sceneCanvas', { scene: c?.scene ?? '', asked: c?.asked ?? '', onAir: c?.onAir ?? '' });
       }
+      case 'sceneMissing': {
+        const c = err.error.conflict?.kind === 'sceneMissing' ? err.error.conflict : null;
+        return t('error.sceneMissing', { scene: c?.scene ?? '' });
+      }
       default:
         return t('error.internal', { message: err.error.message });
     }

@@ -47,6 +47,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/013_archive_job.sql"),
     include_str!("../../migrations/014_retired_sku.sql"),
     include_str!("../../migrations/015_scene.sql"),
+    include_str!("../../migrations/016_broadcast_scene.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =

@@ -15,7 +15,8 @@ const CHECKLIST_COLUMNS: &str =
     "id, broadcast_id, position, phase, role, title, title_en, critical, auto_check, law_ref, done_at, done_by";
 
 impl Store {
-    /// Creates a broadcast with the template's segments, checklist and target duration.
+    /// Creates a broadcast with the template's segments, checklist, target duration and
+    /// scene (the draft's own target and scene win when set).
     pub fn create_broadcast_from_template(&mut self, draft: &BroadcastDraft, template: &Template) -> Result<Broadcast, StoreError> {
         let resolved = template
             .resolve()
@@ -23,6 +24,11 @@ impl Store {
         let mut draft = draft.clone();
         if draft.target_minutes == 0 {
             draft.target_minutes = template.target_minutes;
+        }
+        if draft.scene.is_empty()
+            && let Some(scene) = &template.scene
+        {
+            draft.scene = scene.clone();
         }
         let tx = self.conn.transaction()?;
         let id = insert_broadcast(&tx, &draft, Some(&template.name))?;

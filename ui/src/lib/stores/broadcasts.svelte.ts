@@ -50,6 +50,12 @@ class BroadcastsStore {
     return broadcast;
   }
 
+  /** Sets the scene a broadcast goes on air with ('' for none: the camera fills the picture). */
+  async planScene(id: BroadcastId, scene: string) {
+    const changed = await call(commands.planBroadcastScene(id, scene === '' ? null : scene));
+    this.items = this.items.map((b) => (b.id === id ? changed : b));
+  }
+
   async remove(broadcast: Broadcast) {
     await call(commands.deleteBroadcast(broadcast.id));
     await this.load();

@@ -1,5 +1,5 @@
-// The scene library: the built-in layouts and the team's own scenes (Settings → Scenes), and
-// the scene a broadcast goes on air with.
+// The scene library: the built-in layouts and the team's own scenes (Settings → Scenes).
+// Which scene a broadcast goes on air with is the broadcast's (broadcasts.planScene).
 import { commands, type Scene_Serialize, type SceneEntry_Serialize } from '../bindings';
 import { call } from '../api';
 import { t } from '../i18n/index.svelte';
@@ -18,8 +18,6 @@ export const CANVASES: [number, number][] = [
 
 class ScenesStore {
   entries = $state<SceneEntry[]>([]);
-  /** The scene chosen for going live, by name; '' lets the camera fill the picture. */
-  forGoLive = $state('');
 
   async load() {
     this.entries = await call(commands.listScenes());
@@ -34,7 +32,6 @@ class ScenesStore {
   async remove(name: string) {
     const gone = await call(commands.deleteScene(name));
     await this.load();
-    if (this.forGoLive === name) this.forGoLive = '';
     toasts.push(t('scenes.deleted', { name }), { undo: () => this.save(gone) });
   }
 
