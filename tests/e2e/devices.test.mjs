@@ -40,6 +40,16 @@ test('the Devices page previews the camera and makes a playable 10-second test r
     await (await byTestId(browser, 'devices-frame')).waitForDisplayed({ timeout: 20000 });
     await screenshot(browser, 'zh-settings-devices');
 
+    // The encoders are probed for real: on this machine (no GPU) only libx264 works, which
+    // is what automatic means here; the hardware ones are offered but cannot be picked.
+    const encoders = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="devices-encoder"] option')].map((o) => [o.value, o.textContent.trim(), o.disabled]),
+    );
+    assert.deepEqual(encoders[0], ['auto', '自动（本机：libx264）', false]);
+    assert.ok(encoders.some(([value, , disabled]) => value === 'x264' && !disabled), JSON.stringify(encoders));
+    assert.ok(encoders.some(([value, , disabled]) => value === 'nvenc' && disabled), JSON.stringify(encoders));
+    await (await byTestId(browser, 'devices-encoder')).selectByAttribute('value', 'x264');
+
     // Background music: a path that is not there is refused; a real file is mixed in.
     await (await byTestId(browser, 'sound-music')).setValue('/nowhere/music');
     await (await byTestId(browser, 'devices-save')).click();

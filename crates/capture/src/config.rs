@@ -142,6 +142,21 @@ pub enum VideoEncoder {
 }
 
 impl VideoEncoder {
+    /// The encoder a user's choice names (`x264`, `nvenc`, `qsv`, `vaapi`, `videotoolbox`, or
+    /// FFmpeg's name); `auto` is the first that opens here, hardware first. `None` for a name
+    /// that is none of these.
+    pub fn from_choice(choice: &str) -> Option<VideoEncoder> {
+        Some(match choice {
+            "auto" => crate::encode::available_encoders()[0],
+            "x264" | "libx264" => VideoEncoder::X264,
+            "nvenc" | "h264_nvenc" => VideoEncoder::Nvenc,
+            "qsv" | "h264_qsv" => VideoEncoder::Qsv,
+            "vaapi" | "h264_vaapi" => VideoEncoder::Vaapi,
+            "videotoolbox" | "h264_videotoolbox" => VideoEncoder::VideoToolbox,
+            _ => return None,
+        })
+    }
+
     /// The FFmpeg encoder name.
     pub fn ffmpeg_name(self) -> &'static str {
         match self {

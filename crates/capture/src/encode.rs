@@ -35,6 +35,15 @@ pub(crate) fn open_video(settings: &VideoSettings) -> Result<OpenedVideo, Captur
     Ok(opened)
 }
 
+/// libx264 taking over from a hardware encoder that failed mid-recording: the same size, time
+/// base and pixel format as the failed one, so the frames already on their way fit; without a
+/// global header, so that its SPS and PPS travel in-band with every keyframe (the recording's
+/// and the pushes' stream headers still describe the first encoder); and without B-frames,
+/// so that its first packet's decode time comes after the last one the failed encoder gave.
+pub(crate) fn open_takeover(settings: &VideoSettings, pixel: format::Pixel) -> Result<OpenedVideo, CaptureError> {
+    open_video_with(settings, VideoEncoder::X264, Some(pixel))
+}
+
 /// Feeds a freshly opened encoder three black frames and reads what it gives back: a
 /// hardware encoder that opens but cannot encode (a busy or missing GPU session) fails here.
 fn first_frames(mut opened: OpenedVideo, settings: &VideoSettings) -> Result<(), CaptureError> {
@@ -67,6 +76,16 @@ fn open_video_as(
     settings: &VideoSettings,
     which: VideoEncoder,
 ) -> Result<OpenedVideo, CaptureError> {
+    open_video_with(settings, which, None)
+}
+
+/// Opens `which`; `takeover` (the pixel format of the encoder it replaces) opens it as
+/// [`open_takeover`] describes.
+fn open_video_with(
+    settings: &VideoSettings,
+    which: VideoEncoder,
+    takeover: Option<format::Pixel>,
+) -> Result<OpenedVideo, CaptureError> {
     let name = which.ffmpeg_name();
     let fail = |message: String| CaptureError::Encoder {
         name: name.to_owned(),
@@ -91,11 +110,11 @@ fn open_video_as(
     let time_base = Rational::new(1, settings.fps as i32);
     enc.set_width(settings.width);
     enc.set_height(settings.height);
-    enc.set_format(if which == VideoEncoder::Qsv {
+    enc.set_format(takeover.unwrap_or(if which == VideoEncoder::Qsv {
         format::Pixel::NV12
     } else {
         format::Pixel::YUV420P
-    });
+    }));
     enc.set_time_base(time_base);
     enc.set_frame_rate(Some(Rational::new(settings.fps as i32, 1)));
     let gop = settings.fps * settings.keyframe_interval_s;
@@ -104,7 +123,9 @@ fn open_video_as(
     enc.set_bit_rate(bitrate);
     enc.set_max_bit_rate(bitrate);
     // Both MP4 and FLV want SPS/PPS in extradata rather than in every keyframe.
-    enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    if takeover.is_none() {
+        enc.set_flags(codec::Flags::GLOBAL_HEADER);
+    }
     unsafe {
         // rc_buffer_size has no safe setter; two seconds of VBV keeps the rate steady
         // enough for an ingest without starving keyframes.
@@ -128,7 +149,8 @@ fn open_video_as(
             // lookahead's frames cost 23-34 MB of the process for 0.02 dB of PSNR at the
             // same bitrate; frame threads another 32-53 MB (crates/capture/BENCH.md,
             // "Lookahead and threads").
-            opts.set("x264-params", &x264_params(gop));
+            let params = x264_params(gop);
+            opts.set("x264-params", &if takeover.is_some() { format!("{params}:bframes=0") } else { params });
         }
         VideoEncoder::Nvenc => {
             opts.set("preset", "p4");

@@ -17,6 +17,9 @@ pub enum MarkerKind {
     Manual,
     /// A scene goes on air; it lasts until the next scene marker.
     Scene,
+    /// The video encoder changed mid-recording (a hardware encoder failed and libx264 took
+    /// over); the label says why. A point, like a manual marker.
+    Encoder,
 }
 
 /// One marker, stamped with media time in milliseconds from the start of the recording.
@@ -42,7 +45,7 @@ pub(crate) fn close(markers: &[Marker], end_ms: u32) -> Vec<Marker> {
     for i in 0..closed.len() {
         let kind = closed[i].kind;
         let end = match kind {
-            MarkerKind::Manual => closed[i].start_ms,
+            MarkerKind::Manual | MarkerKind::Encoder => closed[i].start_ms,
             _ => closed[i + 1..]
                 .iter()
                 .find(|m| m.kind == kind)

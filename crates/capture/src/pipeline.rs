@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use ffmpeg_next::{self as ffmpeg, Rational, Rescale, codec, format, frame};
 
-use crate::config::{AudioSource, Config, InputSpec, PhoneListen, VideoSource};
+use crate::config::{AudioSource, Config, InputSpec, PhoneListen, VideoEncoder, VideoSource};
 use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
@@ -547,11 +547,11 @@ fn start_encoding(
     // A second of frames: the encoder may stall that long (a CPU spike) before the
     // compositor has to skip frames.
     let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
-    let (thread_shared, encoder, tb) = (shared.clone(), video.encoder, video.time_base);
+    let (thread_shared, settings) = (shared.clone(), config.video.clone());
     started.push(
         "video-encoder",
         spawn("video-encoder", move || {
-            video_encode_thread(enc_rx, encoder, tb, writer_tx, thread_shared)
+            video_encode_thread(enc_rx, video, settings, writer_tx, thread_shared)
         })?,
     );
 
@@ -680,19 +680,7 @@ impl PipelineHandle {
 
     /// Stamps a marker at the current media time.
     pub fn marker(&self, kind: MarkerKind, label: &str, sku: Option<&str>) -> Marker {
-        let marker = Marker {
-            kind,
-            label: label.to_owned(),
-            sku: sku.map(str::to_owned),
-            start_ms: self.shared.media_ms(),
-            end_ms: None,
-        };
-        self.shared
-            .markers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(marker.clone());
-        marker
+        push_marker(&self.shared, kind, label, sku)
     }
 
     /// Health figures, updated once a second.
@@ -1033,20 +1021,42 @@ impl Compositor {
     }
 }
 
+/// Stamps a marker at the current media time.
+fn push_marker(shared: &Shared, kind: MarkerKind, label: &str, sku: Option<&str>) -> Marker {
+    let marker = Marker { kind, label: label.to_owned(), sku: sku.map(str::to_owned), start_ms: shared.media_ms(), end_ms: None };
+    shared.markers.lock().unwrap_or_else(|p| p.into_inner()).push(marker.clone());
+    marker
+}
+
+/// How an encoder's turn with one frame ended.
+enum Drained {
+    /// Every packet it had went to the writer.
+    Done,
+    /// The writer is gone: stop.
+    WriterGone,
+    /// The encoder itself failed.
+    Failed(ffmpeg::Error),
+}
+
 fn video_encode_thread(
     rx: Receiver<frame::Video>,
-    mut encoder: ffmpeg::encoder::Video,
-    tb: Rational,
+    video: encode::OpenedVideo,
+    settings: crate::config::VideoSettings,
     tx: Sender<WriterMsg>,
     shared: Arc<Shared>,
 ) {
     let c = &shared.counters;
     let us = Rational::new(1, 1_000_000);
-    let drain = |encoder: &mut ffmpeg::encoder::Video| -> bool {
+    let tb = video.time_base;
+    let (mut encoder, mut used) = (video.encoder, video.used);
+    let drain = |encoder: &mut ffmpeg::encoder::Video| -> Drained {
         loop {
             let mut packet = codec::packet::Packet::empty();
-            if encoder.receive_packet(&mut packet).is_err() {
-                return true;
+            match encoder.receive_packet(&mut packet) {
+                Ok(()) => {}
+                Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => return Drained::Done,
+                Err(ffmpeg::Error::Eof) => return Drained::Done,
+                Err(e) => return Drained::Failed(e),
             }
             if packet.duration() == 0 {
                 packet.set_duration(1);
@@ -1057,19 +1067,59 @@ fn video_encode_thread(
             }
             Counters::add(&c.frames_encoded, 1);
             if tx.send(WriterMsg::Video(packet)).is_err() {
-                return false;
+                return Drained::WriterGone;
             }
         }
     };
+    let mut sent = 0u64;
     for frame in rx.iter() {
         let started = Instant::now();
-        if let Err(e) = encoder.send_frame(&frame) {
-            tracing::warn!(%e, "video encoder rejected a frame");
+        let mut outcome = match encoder.send_frame(&frame) {
+            Err(e) if used != VideoEncoder::X264 => Drained::Failed(e),
+            Err(e) => {
+                tracing::warn!(%e, "video encoder rejected a frame");
+                Drained::Done
+            }
+            Ok(()) => drain(&mut encoder),
+        };
+        #[cfg(feature = "fault-injection")]
+        if used != VideoEncoder::X264
+            && std::env::var("ANCHORDESK_FAIL_ENCODER_AFTER").ok().and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| sent >= n)
+        {
+            outcome = Drained::Failed(ffmpeg::Error::Bug);
         }
-        let ok = drain(&mut encoder);
+        sent += 1;
+        if let Drained::Failed(e) = outcome {
+            // A hardware encoder that fails on air: libx264 takes over at this frame, in the
+            // same recording and pushes; what the failed one still held is lost.
+            let reason = format!("{} failed after {sent} frames ({e}); libx264 took over in the same recording", used.ffmpeg_name());
+            tracing::error!(%reason, "video encoder failed");
+            match encode::open_takeover(&settings, encoder.format()) {
+                Ok(takeover) => {
+                    (encoder, used) = (takeover.encoder, VideoEncoder::X264);
+                    push_marker(&shared, MarkerKind::Encoder, &reason, None);
+                    *shared.encoder_takeover.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+                    outcome = match encoder.send_frame(&frame) {
+                        Ok(()) => drain(&mut encoder),
+                        Err(e) => Drained::Failed(e),
+                    };
+                }
+                Err(err) => {
+                    tracing::error!(%err, "libx264 could not take over; the recording stops");
+                    shared.request_stop(StopReason::WriteFailed);
+                    break;
+                }
+            }
+        }
         Counters::add(&c.encode_ns, started.elapsed().as_nanos() as u64);
-        if !ok {
-            return;
+        match outcome {
+            Drained::Done => {}
+            Drained::WriterGone => return,
+            Drained::Failed(e) => {
+                tracing::error!(%e, "libx264 failed; the recording stops");
+                shared.request_stop(StopReason::WriteFailed);
+                break;
+            }
         }
     }
     let _ = encoder.send_eof();
@@ -1203,6 +1253,8 @@ fn stats_thread(
         let d_encoded = encoded - prev_encoded;
         let skipped_last = (skipped - prev_skipped) as u32;
         let disk_free = crate::disk::available_bytes(&output);
+        // libx264 taking over from a failed hardware encoder changes what the console says.
+        let takeover = shared.encoder_takeover.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let mut stats = Stats {
             media_time_ms: media_us as f64 / 1000.0,
             fps: d_encoded as f64 / secs,
@@ -1232,8 +1284,8 @@ fn stats_thread(
             audio_level: *shared.audio_level.borrow(),
             audio_drift_ms: c.audio_drift_us.load(Ordering::Relaxed) as f64 / 1000.0,
             audio_corrections: Counters::get(&c.audio_corrections) as u32,
-            encoder: encoder.clone(),
-            encoder_fallback: encoder_fallback.clone(),
+            encoder: if takeover.is_some() { "libx264".to_owned() } else { encoder.clone() },
+            encoder_fallback: takeover.or_else(|| encoder_fallback.clone()),
             finished,
         };
         // Stop cleanly while the muxer can still write its trailer: 10 s of media or 32 MB.

@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub audio_level: tokio::sync::watch::Sender<AudioLevel>,
     /// The phone link of this broadcast, made when a scene first shows the phone.
     phone: Mutex<Option<crate::phone::PhoneLink>>,
+    /// Why libx264 took over from a hardware encoder mid-recording, once it has.
+    pub(crate) encoder_takeover: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -73,6 +75,7 @@ impl Shared {
             media_us: AtomicI64::new(0),
             overlay_applied_us: AtomicI64::new(-1),
             counters: Counters::default(),
+            encoder_takeover: Mutex::new(None),
             destinations: destinations.iter().map(Destination::new).collect(),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),

@@ -139,15 +139,11 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         config.scene = Some(scene);
     }
     config.video.fps = args.fps;
-    config.video.encoder = match args.encoder.as_str() {
-        "auto" => anchordesk_capture::available_encoders()[0],
-        "x264" | "libx264" => VideoEncoder::X264,
-        "nvenc" => VideoEncoder::Nvenc,
-        "qsv" => VideoEncoder::Qsv,
-        "vaapi" => VideoEncoder::Vaapi,
-        "videotoolbox" => VideoEncoder::VideoToolbox,
-        other => bail!(
-            "unknown encoder {other:?}; use auto, x264, nvenc, qsv, vaapi or videotoolbox (see `anchordesk encoders`)"
+    config.video.encoder = match VideoEncoder::from_choice(&args.encoder) {
+        Some(encoder) => encoder,
+        None => bail!(
+            "unknown encoder {:?}; use auto, x264, nvenc, qsv, vaapi or videotoolbox (see `anchordesk encoders`)",
+            args.encoder
         ),
     };
     config.video.bitrate_kbps = args.bitrate;

@@ -42,6 +42,18 @@ pub struct CaptureSettings {
     /// A folder's music in a random order.
     #[serde(default)]
     pub shuffle: bool,
+    /// The H.264 encoder: one of [`ENCODER_CHOICES`]; `auto` takes the first that opens
+    /// here, hardware first. A hardware encoder that fails falls back to libx264.
+    #[serde(default = "auto")]
+    pub encoder: String,
+}
+
+/// The encoders a desk can be set to (the capture crate reads each; a test keeps the two
+/// lists together).
+pub const ENCODER_CHOICES: [&str; 6] = ["auto", "x264", "nvenc", "qsv", "vaapi", "videotoolbox"];
+
+fn auto() -> String {
+    "auto".to_owned()
 }
 
 fn music_gain() -> i32 {
@@ -69,6 +81,7 @@ impl Default for CaptureSettings {
             music_gain_db: music_gain(),
             duck: true,
             shuffle: false,
+            encoder: auto(),
         }
     }
 }
@@ -99,6 +112,9 @@ impl CaptureSettings {
             && !std::path::Path::new(music).exists()
         {
             errors.push(FieldError::new("music", FieldErrorCode::Missing, music.to_owned()));
+        }
+        if !ENCODER_CHOICES.contains(&self.encoder.as_str()) {
+            errors.push(FieldError::new("encoder", FieldErrorCode::UnknownValue, self.encoder.clone()));
         }
         if errors.is_empty() { Ok(self.clone()) } else { Err(errors) }
     }

@@ -442,6 +442,14 @@ impl Actor {
                 if let Err(err) = self.with_store(|store| store.set_session_health(id, dropped, reconnects)) {
                     tracing::error!("keeping the session's health figures failed: {err}");
                 }
+                // A hardware encoder that failed on air and libx264 that took over: a marker
+                // in the report where it happened.
+                for marker in summary.markers.iter().filter(|m| m.kind == MarkerKind::Encoder) {
+                    let label = format!("编码器切换 · {}", marker.label);
+                    if let Err(err) = self.with_store(|store| store.add_marker(id, LiveMarkerKind::Manual, &label, None, marker.start_ms as i64)) {
+                        tracing::error!("keeping the encoder hand-over in the report failed: {err}");
+                    }
+                }
                 (summary.path.display().to_string(), Some(summary.duration_ms as i64), clips)
             }
             Err(err) => {

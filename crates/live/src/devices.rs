@@ -1,7 +1,7 @@
 //! The saved camera and microphone as the capture pipeline's configuration, and whether
 //! they are connected (a fact the go-live checklist needs).
 
-use anchordesk_capture::{AudioSource, Config, DeviceKind, VideoSource, devices, pick_mode};
+use anchordesk_capture::{AudioSource, Config, DeviceKind, VideoEncoder, VideoSource, devices, pick_mode};
 use anchordesk_core::devices::CaptureSettings;
 use std::path::Path;
 
@@ -16,6 +16,10 @@ pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
     config.video.height = settings.height as u32;
     config.video.fps = settings.fps as u32;
     config.video.bitrate_kbps = settings.bitrate_kbps as u32;
+    config.video.encoder = VideoEncoder::from_choice(&settings.encoder).unwrap_or_else(|| {
+        tracing::warn!(choice = %settings.encoder, "unknown encoder; using libx264");
+        VideoEncoder::X264
+    });
     config.video_source = match settings.camera.as_deref().and_then(|name| found.iter().find(|d| d.kind == DeviceKind::Camera && d.name == name)) {
         Some(camera) => {
             let mode = pick_mode(&camera.modes, settings.width as u32, settings.height as u32, settings.fps as u32);
@@ -90,14 +94,17 @@ pub fn check_env(
 pub struct DevicesOverview {
     pub cameras: Vec<anchordesk_capture::Device>,
     pub microphones: Vec<anchordesk_capture::Device>,
+    /// Each H.264 encoder this platform may have, opened for real: usable here or why not.
+    pub encoders: Vec<anchordesk_capture::EncoderProbe>,
     pub settings: CaptureSettings,
 }
 
-/// Lists the devices (FFmpeg's probes: call from a blocking thread) beside the saved choice.
+/// Lists the devices and probes the encoders (FFmpeg's probes: call from a blocking thread)
+/// beside the saved choice.
 pub fn overview(settings: CaptureSettings) -> DevicesOverview {
     anchordesk_capture::init();
     let (cameras, microphones) = devices().into_iter().partition(|d| d.kind == DeviceKind::Camera);
-    DevicesOverview { cameras, microphones, settings }
+    DevicesOverview { cameras, microphones, encoders: anchordesk_capture::probe_encoders(), settings }
 }
 
 /// What a test recording produced.
@@ -129,4 +136,28 @@ pub fn test_recording(settings: &CaptureSettings, dir: &Path, seconds: u32) -> R
         skipped_frames: summary.skipped_frames,
         bytes: summary.bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_encoder_a_desk_can_be_set_to_is_one_the_pipeline_knows() {
+        for choice in anchordesk_core::devices::ENCODER_CHOICES {
+            assert!(VideoEncoder::from_choice(choice).is_some(), "{choice}");
+        }
+        let settings = CaptureSettings { encoder: "x264".into(), ..CaptureSettings::default() };
+        assert_eq!(config_for(&settings, Path::new("x.mp4")).video.encoder, VideoEncoder::X264);
+        // This machine has no GPU: auto is libx264, and the probe says why each other one is not usable.
+        let auto = CaptureSettings::default();
+        assert_eq!(auto.encoder, "auto");
+        assert_eq!(config_for(&auto, Path::new("x.mp4")).video.encoder, anchordesk_capture::available_encoders()[0]);
+        let overview = overview(auto);
+        assert!(overview.encoders.iter().any(|p| p.encoder == VideoEncoder::X264 && p.usable));
+        assert!(overview.encoders.iter().filter(|p| !p.usable).all(|p| p.reason.is_some()));
+        let bad = CaptureSettings { encoder: "h265".into(), ..CaptureSettings::default() };
+        let errors = bad.validated().unwrap_err();
+        assert_eq!(errors[0].field, "encoder");
+    }
 }

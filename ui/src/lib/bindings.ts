@@ -594,6 +594,11 @@ export type CaptureSettings_Deserialize = {
 	duck?: boolean,
 	/**  A folder's music in a random order. */
 	shuffle?: boolean,
+	/**
+	 *  The H.264 encoder: one of [`ENCODER_CHOICES`]; `auto` takes the first that opens
+	 *  here, hardware first. A hardware encoder that fails falls back to libx264.
+	 */
+	encoder?: string,
 };
 
 /**  What Settings → Devices chooses. */
@@ -622,6 +627,11 @@ export type CaptureSettings_Serialize = {
 	duck: boolean,
 	/**  A folder's music in a random order. */
 	shuffle: boolean,
+	/**
+	 *  The H.264 encoder: one of [`ENCODER_CHOICES`]; `auto` takes the first that opens
+	 *  here, hardware first. A hardware encoder that fails falls back to libx264.
+	 */
+	encoder: string,
 };
 
 /**  What kind of claim a rule is about; one per rule pack file. */
@@ -1164,6 +1174,8 @@ export type DevicesOverview = DevicesOverview_Serialize | DevicesOverview_Deseri
 export type DevicesOverview_Deserialize = {
 	cameras: Device[],
 	microphones: Device[],
+	/**  Each H.264 encoder this platform may have, opened for real: usable here or why not. */
+	encoders: EncoderProbe_Deserialize[],
 	settings: CaptureSettings_Deserialize,
 };
 
@@ -1171,6 +1183,8 @@ export type DevicesOverview_Deserialize = {
 export type DevicesOverview_Serialize = {
 	cameras: Device[],
 	microphones: Device[],
+	/**  Each H.264 encoder this platform may have, opened for real: usable here or why not. */
+	encoders: EncoderProbe_Serialize[],
 	settings: CaptureSettings_Serialize,
 };
 
@@ -1182,6 +1196,31 @@ export type DuePrompt = {
 	eventId: string,
 	sku: string,
 	secondsLeft: number,
+};
+
+/**  What the probe found out about one H.264 encoder. */
+export type EncoderProbe = EncoderProbe_Serialize | EncoderProbe_Deserialize;
+
+/**  What the probe found out about one H.264 encoder. */
+export type EncoderProbe_Deserialize = {
+	encoder: VideoEncoder,
+	/**  FFmpeg's name, e.g. `h264_nvenc`. */
+	name: string,
+	/**  It opened for real at 256×144 with the pixel format it needs. */
+	usable: boolean,
+	/**  Why it cannot be used here, when it cannot. */
+	reason?: string | null,
+};
+
+/**  What the probe found out about one H.264 encoder. */
+export type EncoderProbe_Serialize = {
+	encoder: VideoEncoder,
+	/**  FFmpeg's name, e.g. `h264_nvenc`. */
+	name: string,
+	/**  It opened for real at 256×144 with the pixel format it needs. */
+	usable: boolean,
+	/**  Why it cannot be used here, when it cannot. */
+	reason: string | null,
 };
 
 /**
@@ -3456,6 +3495,9 @@ export type UiError_Serialize = {
 	 */
 	conflict: Conflict | null,
 };
+
+/**  Which H.264 encoder to use. Hardware encoders fall back to x264 when they fail to open. */
+export type VideoEncoder = "x264" | "nvenc" | "qsv" | "vaapi" | "videoToolbox";
 
 /**  Viewers online at a moment of the session. */
 export type ViewerPoint = {
