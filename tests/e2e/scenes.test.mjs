@@ -99,6 +99,18 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
     await browser.keys('v');
     await browser.waitUntil(async () => (await (await byTestId(browser, 'live-mute')).getAttribute('aria-pressed')) === 'false', { timeoutMsg: 'V did not unmute' });
 
+    // The microphone's gain on air, and the output meter hearing the mix.
+    await browser.execute(() => {
+      const slider = document.querySelector('[data-testid="live-mic-gain"]');
+      slider.value = '-8';
+      slider.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await waitForText(browser, '.sound-controls', '麦克风增益 -8 dB');
+    await browser.waitUntil(
+      async () => (await browser.execute(() => parseFloat(document.querySelector('[data-testid="live-program-meter"] .bar span').style.width) || 0)) > 10,
+      { timeoutMsg: 'the output meter shows no sound' },
+    );
+
     // Shift+1 puts the first scene on air; the button says so.
     await browser.keys(['Shift', '1']);
     await browser.waitUntil(async () => (await sceneButtons(browser))[0][1] === 'true', { timeout: 10000, timeoutMsg: 'Shift+1 did not switch scenes' });

@@ -675,6 +675,7 @@ impl PipelineHandle {
 
     /// Mutes the microphone or stops the music (and back) from the next audio frame on.
     pub fn change_sound(&self, change: crate::sound::SoundChange) -> Result<(), CaptureError> {
+        change.check()?;
         self.sound_tx.send(change).map_err(|_| CaptureError::ThreadLost("audio"))
     }
 
@@ -1282,6 +1283,7 @@ fn stats_thread(
             disk_free_bytes: disk_free.map(|b| b as f64),
             source_lost: c.source_lost.load(Ordering::Relaxed),
             audio_level: *shared.audio_level.borrow(),
+            program_level: *shared.program_level.lock().unwrap_or_else(|p| p.into_inner()),
             audio_drift_ms: c.audio_drift_us.load(Ordering::Relaxed) as f64 / 1000.0,
             audio_corrections: Counters::get(&c.audio_corrections) as u32,
             encoder: if takeover.is_some() { "libx264".to_owned() } else { encoder.clone() },

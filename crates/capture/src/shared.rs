@@ -58,6 +58,8 @@ pub(crate) struct Shared {
     pub audio_level: tokio::sync::watch::Sender<AudioLevel>,
     /// The phone link of this broadcast, made when a scene first shows the phone.
     phone: Mutex<Option<crate::phone::PhoneLink>>,
+    /// The level of the sound that goes out (voice and music), every 100 ms.
+    pub(crate) program_level: Mutex<crate::stats::AudioLevel>,
     /// Why libx264 took over from a hardware encoder mid-recording, once it has.
     pub(crate) encoder_takeover: Mutex<Option<String>>,
 }
@@ -76,6 +78,7 @@ impl Shared {
             overlay_applied_us: AtomicI64::new(-1),
             counters: Counters::default(),
             encoder_takeover: Mutex::new(None),
+            program_level: Mutex::new(crate::stats::AudioLevel::default()),
             destinations: destinations.iter().map(Destination::new).collect(),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),

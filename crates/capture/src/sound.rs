@@ -63,6 +63,27 @@ pub enum SoundChange {
     /// Stops or resumes the music bed (it keeps playing silently underneath, so it resumes
     /// where it would have been).
     MusicOn { on: bool },
+    /// The microphone's gain, in dB (-60 to 24); heard at once unless it is muted.
+    #[serde(rename_all = "camelCase")]
+    MicGain { gain_db: f32 },
+    /// The music bed's gain, in dB (-60 to 0); heard at once unless it is stopped.
+    #[serde(rename_all = "camelCase")]
+    MusicGain { gain_db: f32 },
+}
+
+impl SoundChange {
+    /// A gain out of its range is refused before it reaches the mix.
+    pub(crate) fn check(&self) -> Result<(), crate::CaptureError> {
+        match *self {
+            SoundChange::MicGain { gain_db } if !(-60.0..=24.0).contains(&gain_db) => {
+                Err(crate::CaptureError::BadConfig(format!("microphone gain {gain_db} dB must be -60 to 24")))
+            }
+            SoundChange::MusicGain { gain_db } if !(-60.0..=0.0).contains(&gain_db) => {
+                Err(crate::CaptureError::BadConfig(format!("music gain {gain_db} dB must be -60 to 0")))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl SoundMix {
@@ -175,6 +196,8 @@ pub(crate) struct Mixer {
     n: i64,
     /// As asked at start, with the changes made on air.
     mix: SoundMix,
+    /// The music stopped on air.
+    music_off: bool,
 }
 
 impl Mixer {
@@ -211,18 +234,27 @@ impl Mixer {
         parser.input("out", 0)?.parse(&description)?;
         graph.validate()?;
         graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
-        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone() })
+        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false })
     }
 
     /// Applies a change on air by sending the named volume filters a new volume.
     pub(crate) fn apply(&mut self, change: SoundChange) -> Result<(), ffmpeg::Error> {
+        match change {
+            SoundChange::MicMuted { muted } => self.mix.mic_muted = muted,
+            SoundChange::MicGain { gain_db } if (-60.0..=24.0).contains(&gain_db) => self.mix.mic_gain_db = gain_db,
+            SoundChange::MusicOn { on } => self.music_off = !on,
+            SoundChange::MusicGain { gain_db } if (-60.0..=0.0).contains(&gain_db) => match self.mix.music.as_mut() {
+                Some(music) => music.gain_db = gain_db,
+                None => return Ok(()),
+            },
+            SoundChange::MicGain { .. } | SoundChange::MusicGain { .. } => return Err(ffmpeg::Error::InvalidData),
+        }
         let (target, volume) = match change {
-            SoundChange::MicMuted { muted } => {
-                self.mix.mic_muted = muted;
-                ("volume@mic", if muted { "0".to_owned() } else { format!("{}dB", self.mix.mic_gain_db) })
+            SoundChange::MicMuted { .. } | SoundChange::MicGain { .. } => {
+                ("volume@mic", if self.mix.mic_muted { "0".to_owned() } else { format!("{}dB", self.mix.mic_gain_db) })
             }
-            SoundChange::MusicOn { on } => match &self.mix.music {
-                Some(music) => ("volume@music", if on { format!("{}dB", music.gain_db) } else { "0".to_owned() }),
+            SoundChange::MusicOn { .. } | SoundChange::MusicGain { .. } => match &self.mix.music {
+                Some(music) => ("volume@music", if self.music_off { "0".to_owned() } else { format!("{}dB", music.gain_db) }),
                 None => return Ok(()),
             },
         };

@@ -368,6 +368,8 @@ struct AudioOut {
     next_pts: i64,
     tx: Sender<WriterMsg>,
     meter: crate::stats::LevelMeter,
+    /// What goes out: the voice after its gain with the (ducked) music.
+    program_meter: crate::stats::LevelMeter,
     shared: Arc<Shared>,
     /// The microphone's gain and mute, its noise suppression and the music bed; `None` only
     /// after the mix failed (the microphone then goes on alone).
@@ -404,6 +406,11 @@ impl AudioOut {
     }
 
     fn encode_mixed(&mut self, frame: &mut frame::Audio) -> Result<(), ()> {
+        for plane in 0..frame.planes() {
+            if let Some(level) = self.program_meter.add(frame.plane::<f32>(plane), frame.planes()) {
+                *self.shared.program_level.lock().unwrap_or_else(|p| p.into_inner()) = level;
+            }
+        }
         frame.set_pts(Some(self.next_pts));
         self.next_pts += frame.samples() as i64;
         if let Err(e) = self.encoder.send_frame(frame) {
@@ -477,6 +484,7 @@ pub(crate) fn audio_thread(
         next_pts: 0,
         tx,
         meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10),
+        program_meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10),
         shared: shared.clone(),
         mixer: Some(mixer),
         changes,

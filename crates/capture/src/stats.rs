@@ -76,6 +76,9 @@ pub struct Stats {
     pub source_lost: bool,
     /// Microphone level over the last 100 ms.
     pub audio_level: AudioLevel,
+    /// The level of what goes out (the voice after its gain, and the music) over the last
+    /// 100 ms.
+    pub program_level: AudioLevel,
     /// How far the microphone's clock has drifted from the video since the last
     /// correction (positive: audio ahead).
     pub audio_drift_ms: f64,
@@ -110,6 +113,7 @@ impl Default for Stats {
             disk_free_bytes: None,
             source_lost: false,
             audio_level: AudioLevel::default(),
+            program_level: AudioLevel::default(),
             audio_drift_ms: 0.0,
             audio_corrections: 0,
             finished: false,

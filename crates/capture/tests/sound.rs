@@ -130,3 +130,45 @@ fn on_air_the_microphone_mutes_and_the_music_stops_and_a_muted_voice_ducks_nothi
     assert!(music_free - music_ducked >= 8.0, "a muted voice ducks nothing: {music_ducked:.1} → {music_free:.1}");
     assert!(music_off < -70.0, "the music stopped: {music_off:.1}");
 }
+
+#[test]
+fn on_air_the_gains_change_the_mix_and_the_program_meter_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let music = dir.path().join("bed.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=10"])
+        .arg(&music)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.path().join("gains.mp4");
+    let mut config = Config::new(&out);
+    config.video.width = 320;
+    config.video.height = 180;
+    config.duration_ms = Some(7_000);
+    // No ducking, so each source's level is its gain alone.
+    config.sound = SoundMix { music: Some(Music { path: music, shuffle: false, gain_db: -6.0, duck: false }), ..SoundMix::default() };
+    let handle = Pipeline::start(config).unwrap();
+    let stats = handle.stats();
+    let at = |ms: u64| {
+        while (handle.media_time().as_millis() as u64) < ms {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    };
+    at(1_500);
+    let program = stats.borrow().program_level;
+    assert!(program.peak_dbfs > -20.0, "the program meter hears the mix: {program:?}");
+    assert!(handle.change_sound(anchordesk_capture::SoundChange::MicGain { gain_db: 40.0 }).is_err(), "out of range");
+    at(2_000);
+    handle.change_sound(anchordesk_capture::SoundChange::MicGain { gain_db: -12.0 }).unwrap();
+    at(4_000);
+    handle.change_sound(anchordesk_capture::SoundChange::MusicGain { gain_db: -20.0 }).unwrap();
+    handle.wait().unwrap();
+
+    let pcm = samples(&out);
+    let (voice_before, voice_after) = (level_db(&pcm, 440.0, 0.5, 1.5), level_db(&pcm, 440.0, 2.5, 3.5));
+    let (music_before, music_after) = (level_db(&pcm, 220.0, 2.5, 3.5), level_db(&pcm, 220.0, 4.5, 5.5));
+    eprintln!("voice {voice_before:.1} → {voice_after:.1}; music {music_before:.1} → {music_after:.1} dBFS");
+    assert!((voice_before - voice_after - 12.0).abs() < 1.5, "mic gain -12 dB: {voice_before:.1} → {voice_after:.1}");
+    assert!((music_before - music_after - 14.0).abs() < 1.5, "music gain -6 → -20 dB: {music_before:.1} → {music_after:.1}");
+}

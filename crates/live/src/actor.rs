@@ -33,6 +33,8 @@ struct Run {
     /// The push destinations' names, in the order of the pipeline's `Stats::destinations`.
     destination_names: Vec<String>,
     has_music: bool,
+    /// The gains on air, in dB.
+    gains: (i32, i32),
 }
 
 pub(crate) struct Actor {
@@ -109,6 +111,7 @@ impl Actor {
         let mut status = crate::status(&run.session, lineup, &run.state, &run.push, scenes, run.handle.phone_url());
         status.destination_names = run.destination_names.clone();
         status.has_music = run.has_music;
+        (status.mic_gain_db, status.music_gain_db) = run.gains;
         Ok(status)
     }
 
@@ -191,6 +194,7 @@ impl Actor {
         self.around.release_devices();
         let canvas = config.scene.as_ref().map(|s| (s.width, s.height));
         let has_music = config.sound.music.is_some();
+        let gains = (settings.mic_gain_db, settings.music_gain_db);
         // Muted or stopped before a crash: so again from the first sample.
         config.sound.mic_muted |= state.mic_muted;
         config.pushes = push.into_iter().collect();
@@ -232,7 +236,7 @@ impl Actor {
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
         let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
         let follower = Some(crate::follow::start(session.clone(), sources));
-        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names, has_music });
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names, has_music, gains });
         if state.music_off
             && let Some(run) = self.run.as_ref()
         {
@@ -313,19 +317,36 @@ impl Actor {
         self.publish_status()
     }
 
-    /// Mutes the microphone or stops the music: written to the store, then heard.
+    /// Mutes the microphone, stops the music or changes a gain: written to the store, then
+    /// heard. A gain changed on air becomes the desk's (Settings → Devices), within its range
+    /// there (microphone -20 to 20 dB, music -40 to 0 dB).
     fn sound(&mut self, change: anchordesk_capture::SoundChange) -> Result<LiveStatus, LiveError> {
+        use anchordesk_capture::SoundChange;
         let run = self.on_air()?;
-        let (mut muted, mut music_off) = (run.state.mic_muted, run.state.music_off);
+        let (mut muted, mut music_off, mut gains) = (run.state.mic_muted, run.state.music_off, run.gains);
         match change {
-            anchordesk_capture::SoundChange::MicMuted { muted: m } => muted = m,
-            anchordesk_capture::SoundChange::MusicOn { on } => music_off = !on,
+            SoundChange::MicMuted { muted: m } => muted = m,
+            SoundChange::MusicOn { on } => music_off = !on,
+            SoundChange::MicGain { gain_db } => gains.0 = gain_db.round() as i32,
+            SoundChange::MusicGain { gain_db } => gains.1 = gain_db.round() as i32,
         }
         let broadcast = run.session.broadcast_id;
-        self.with_store(|store| store.set_sound_on_air(broadcast, muted, music_off))?;
+        self.with_store(|store| {
+            if gains != run.gains {
+                let settings = store.capture_settings()?;
+                store.save_capture_settings(&anchordesk_core::devices::CaptureSettings { mic_gain_db: gains.0, music_gain_db: gains.1, ..settings })?;
+            }
+            store.set_sound_on_air(broadcast, muted, music_off)
+        })?;
+        // What is heard is what was kept: whole decibels.
+        let heard = match change {
+            SoundChange::MicGain { .. } => SoundChange::MicGain { gain_db: gains.0 as f32 },
+            SoundChange::MusicGain { .. } => SoundChange::MusicGain { gain_db: gains.1 as f32 },
+            other => other,
+        };
         let run = self.run.as_mut().expect("on air");
-        run.handle.change_sound(change).map_err(|err| LiveError::Capture(err.to_string()))?;
-        (run.state.mic_muted, run.state.music_off) = (muted, music_off);
+        run.handle.change_sound(heard).map_err(|err| LiveError::Capture(err.to_string()))?;
+        (run.state.mic_muted, run.state.music_off, run.gains) = (muted, music_off, gains);
         self.publish_status()
     }
 

@@ -75,6 +75,10 @@ pub struct LiveStatus {
     /// A music bed plays in this broadcast (it may be stopped: `music_off`).
     pub has_music: bool,
     pub music_off: bool,
+    /// The microphone's and the music's gains on air, in dB (changed on air, they are the
+    /// desk's from then on: Settings → Devices shows them).
+    pub mic_gain_db: i32,
+    pub music_gain_db: i32,
 }
 
 /// How a phone joins the broadcast as a second camera.
@@ -430,5 +434,7 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         mic_muted: state.mic_muted,
         has_music: false,
         music_off: state.music_off,
+        mic_gain_db: 0,
+        music_gain_db: 0,
     }
 }

@@ -128,6 +128,14 @@ fn a_broadcast_runs_through_the_actor_and_each_step_is_on_disk_before_the_answer
     assert!(!status.overlay_visible);
     assert!(!on_disk(dir.path(), broadcast.id).overlay_visible);
     desk.marker("观众提问".into()).unwrap();
+
+    // The microphone's gain on air: heard at once, and the desk's from now on; out of the
+    // desk's range (-20 to 20 dB) it is refused and nothing changes.
+    let status = desk.sound(anchordesk_capture::SoundChange::MicGain { gain_db: -6.4 }).unwrap();
+    assert_eq!(status.mic_gain_db, -6);
+    assert_eq!(store.lock().unwrap().capture_settings().unwrap().mic_gain_db, -6);
+    assert!(desk.sound(anchordesk_capture::SoundChange::MicGain { gain_db: 23.0 }).is_err());
+    assert_eq!(desk.status().unwrap().mic_gain_db, -6);
     std::thread::sleep(std::time::Duration::from_millis(600));
 
     let stopped = desk.stop().unwrap();

@@ -1902,6 +1902,12 @@ export type LiveStatus_Deserialize = {
 	/**  A music bed plays in this broadcast (it may be stopped: `music_off`). */
 	hasMusic: boolean,
 	musicOff: boolean,
+	/**
+	 *  The microphone's and the music's gains on air, in dB (changed on air, they are the
+	 *  desk's from then on: Settings → Devices shows them).
+	 */
+	micGainDb: number,
+	musicGainDb: number,
 };
 
 /**  The live console's state. */
@@ -1936,6 +1942,12 @@ export type LiveStatus_Serialize = {
 	/**  A music bed plays in this broadcast (it may be stopped: `music_off`). */
 	hasMusic: boolean,
 	musicOff: boolean,
+	/**
+	 *  The microphone's and the music's gains on air, in dB (changed on air, they are the
+	 *  desk's from then on: Settings → Devices shows them).
+	 */
+	micGainDb: number,
+	musicGainDb: number,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -3087,7 +3099,11 @@ export type SoundChange =
  *  Stops or resumes the music bed (it keeps playing silently underneath, so it resumes
  *  where it would have been).
  */
-{ kind: "musicOn"; on: boolean };
+{ kind: "musicOn"; on: boolean } | 
+/**  The microphone's gain, in dB (-60 to 24); heard at once unless it is muted. */
+{ kind: "micGain"; gainDb: number | null } | 
+/**  The music bed's gain, in dB (-60 to 0); heard at once unless it is stopped. */
+{ kind: "musicGain"; gainDb: number | null };
 
 /**
  *  A byte range `start..end` in the text that was linted.
@@ -3146,6 +3162,11 @@ export type Stats_Deserialize = {
 	/**  Microphone level over the last 100 ms. */
 	audioLevel: AudioLevel,
 	/**
+	 *  The level of what goes out (the voice after its gain, and the music) over the last
+	 *  100 ms.
+	 */
+	programLevel: AudioLevel,
+	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).
 	 */
@@ -3200,6 +3221,11 @@ export type Stats_Serialize = {
 	sourceLost: boolean,
 	/**  Microphone level over the last 100 ms. */
 	audioLevel: AudioLevel,
+	/**
+	 *  The level of what goes out (the voice after its gain, and the music) over the last
+	 *  100 ms.
+	 */
+	programLevel: AudioLevel,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).

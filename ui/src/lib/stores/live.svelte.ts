@@ -74,6 +74,11 @@ class LiveStore {
     this.status = await call(commands.liveSound({ kind: 'micMuted', muted }));
   }
 
+  /** The microphone's or the music's gain on air, in dB (kept as the desk's). */
+  async gain(source: 'mic' | 'music', gainDb: number) {
+    this.status = await call(commands.liveSound(source === 'mic' ? { kind: 'micGain', gainDb } : { kind: 'musicGain', gainDb }));
+  }
+
   /** Stops the music bed or plays it again. */
   async musicOn(on: boolean) {
     this.status = await call(commands.liveSound({ kind: 'musicOn', on }));
