@@ -214,8 +214,12 @@ fn classify(input: &str, base: u32, items: &mut Vec<Item>) {
             if overflow {
                 emit(Class::Soft, ' ');
             } else {
-                for &part in &parts[..n_parts] {
-                    classify_folded(part, prev_raw, next_raw, &mut emit);
+                // Each part's neighbours are the parts beside it: "‥" folds as the ".." it
+                // stands for, so that folding again changes nothing.
+                for (i, &part) in parts[..n_parts].iter().enumerate() {
+                    let prev = if i > 0 { Some(parts[i - 1]) } else { prev_raw };
+                    let next = if i + 1 < n_parts { Some(parts[i + 1]) } else { next_raw };
+                    classify_folded(part, prev, next, &mut emit);
                 }
             }
         }
@@ -414,6 +418,8 @@ mod tests {
             ("  最好吃！！ ", "最好吃"),
             ("bеst", "best"),
             ("café", "cafe"),
+            // A compatibility character that decomposes into several parts folds as they do.
+            ("0‥0", "0|0"),
         ];
         for (input, expected) in table {
             check(input, expected);
