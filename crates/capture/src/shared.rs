@@ -60,6 +60,8 @@ pub(crate) struct Shared {
     phone: Mutex<Option<crate::phone::PhoneLink>>,
     /// The level of the sound that goes out (voice and music), every 100 ms.
     pub(crate) program_level: Mutex<crate::stats::AudioLevel>,
+    /// The music's level as heard (after its gain and the ducking); `None` without music.
+    pub(crate) music_level: Mutex<Option<crate::stats::AudioLevel>>,
     /// Why libx264 took over from a hardware encoder mid-recording, once it has.
     pub(crate) encoder_takeover: Mutex<Option<String>>,
 }
@@ -79,6 +81,7 @@ impl Shared {
             counters: Counters::default(),
             encoder_takeover: Mutex::new(None),
             program_level: Mutex::new(crate::stats::AudioLevel::default()),
+            music_level: Mutex::new(None),
             destinations: destinations.iter().map(Destination::new).collect(),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),

@@ -3,9 +3,10 @@
 //! anchor speaks. One FFmpeg filter graph per broadcast:
 //!
 //! ```text
-//! voice ─ volume ─ afftdn ─ asplit ─────────────────────────────┐
-//!                              └─ sidechain ─┐                  amix ─→ AAC
-//! music ─ volume ──────────────── sidechaincompress (ducked) ───┘
+//! voice ─ volume ─ afftdn ─ asplit ─────────────────────────────────────────┐
+//!                              └─ sidechain ─┐                              amix ─→ AAC
+//! music ─ volume ──────────────── sidechaincompress (ducked) ─ asplit ───┘
+//!                                                                 └─→ the music's meter
 //! ```
 //! Every frame is 1024 samples of 48 kHz stereo planar float, voice and music fed in step,
 //! so the graph gives one mixed frame per voice frame.
@@ -198,6 +199,10 @@ pub(crate) struct Mixer {
     mix: SoundMix,
     /// The music stopped on air.
     music_off: bool,
+    music_meter: crate::stats::LevelMeter,
+    /// The music's level as heard (after its gain and the ducking), every 100 ms; `None`
+    /// without music.
+    pub(crate) music_level: Option<crate::stats::AudioLevel>,
 }
 
 impl Mixer {
@@ -216,25 +221,36 @@ impl Mixer {
                 graph.add(&abuffer, "music", &args)?;
                 let bed = format!("[music]volume@music=volume={}dB", music.gain_db);
                 // The sidechain hears the voice after its gain: a muted microphone ducks nothing.
+                // The music as heard (after its gain and the ducking) also goes to a meter, as
+                // planar float (the compressor works in doubles).
                 if music.duck {
                     format!(
-                        "[voice]{voice_gain}{denoise},asplit=2[v][sc];{bed}[m];[m][sc]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=500[ducked];\
+                        "[voice]{voice_gain}{denoise},asplit=2[v][sc];{bed}[m];[m][sc]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=500,asplit=2[ducked][heard];[heard]aformat=sample_fmts=fltp[metered];\
                          [v][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
                     )
                 } else {
-                    format!("[voice]{voice_gain}{denoise}[v];{bed}[m];[v][m]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]")
+                    format!("[voice]{voice_gain}{denoise}[v];{bed},asplit=2[m][heard];[heard]aformat=sample_fmts=fltp[metered];[v][m]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]")
                 }
             }
         };
-        graph.add(&filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?, "out", "")?;
+        let abuffersink = filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?;
+        graph.add(&abuffersink, "out", "")?;
+        if mix.music.is_some() {
+            graph.add(&abuffersink, "metered", "")?;
+        }
         let mut parser = graph.output("voice", 0)?;
         if mix.music.is_some() {
             parser = parser.output("music", 0)?;
         }
-        parser.input("out", 0)?.parse(&description)?;
+        let mut parser = parser.input("out", 0)?;
+        if mix.music.is_some() {
+            parser = parser.input("metered", 0)?;
+        }
+        parser.parse(&description)?;
         graph.validate()?;
         graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
-        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false })
+        let music_meter = crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10);
+        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false, music_meter, music_level: None })
     }
 
     /// Applies a change on air by sending the named volume filters a new volume.
@@ -280,6 +296,14 @@ impl Mixer {
             let mut music = bed.next();
             music.set_pts(Some(pts));
             self.graph.get("music").ok_or(ffmpeg::Error::Bug)?.source().add(&music)?;
+            let mut heard = frame::Audio::empty();
+            while self.graph.get("metered").ok_or(ffmpeg::Error::Bug)?.sink().frame(&mut heard).is_ok() {
+                for plane in 0..heard.planes() {
+                    if let Some(level) = self.music_meter.add(heard.plane::<f32>(plane), heard.planes()) {
+                        self.music_level = Some(level);
+                    }
+                }
+            }
         }
         loop {
             let mut mixed = frame::Audio::empty();

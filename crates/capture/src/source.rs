@@ -399,6 +399,9 @@ impl AudioOut {
             self.mixer = None;
             return self.encode_mixed(frame);
         }
+        if let Some(level) = mixer.music_level {
+            *self.shared.music_level.lock().unwrap_or_else(|p| p.into_inner()) = Some(level);
+        }
         for mut frame in mixed {
             self.encode_mixed(&mut frame)?;
         }

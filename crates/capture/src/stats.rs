@@ -79,6 +79,8 @@ pub struct Stats {
     /// The level of what goes out (the voice after its gain, and the music) over the last
     /// 100 ms.
     pub program_level: AudioLevel,
+    /// The music's level as heard (after its gain and the ducking); `None` without music.
+    pub music_level: Option<AudioLevel>,
     /// How far the microphone's clock has drifted from the video since the last
     /// correction (positive: audio ahead).
     pub audio_drift_ms: f64,
@@ -114,6 +116,7 @@ impl Default for Stats {
             source_lost: false,
             audio_level: AudioLevel::default(),
             program_level: AudioLevel::default(),
+            music_level: None,
             audio_drift_ms: 0.0,
             audio_corrections: 0,
             finished: false,

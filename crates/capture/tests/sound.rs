@@ -161,9 +161,14 @@ fn on_air_the_gains_change_the_mix_and_the_program_meter_follows() {
     assert!(handle.change_sound(anchordesk_capture::SoundChange::MicGain { gain_db: 40.0 }).is_err(), "out of range");
     at(2_000);
     handle.change_sound(anchordesk_capture::SoundChange::MicGain { gain_db: -12.0 }).unwrap();
+    at(3_800);
+    let music_before_meter = stats.borrow().music_level.expect("a music meter with music").peak_dbfs;
     at(4_000);
     handle.change_sound(anchordesk_capture::SoundChange::MusicGain { gain_db: -20.0 }).unwrap();
+    at(6_200);
+    let music_after_meter = stats.borrow().music_level.expect("a music meter with music").peak_dbfs;
     handle.wait().unwrap();
+    assert!(music_before_meter - music_after_meter > 10.0, "the music's meter follows its gain: {music_before_meter:.1} → {music_after_meter:.1}");
 
     let pcm = samples(&out);
     let (voice_before, voice_after) = (level_db(&pcm, 440.0, 0.5, 1.5), level_db(&pcm, 440.0, 2.5, 3.5));

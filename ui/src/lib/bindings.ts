@@ -3166,6 +3166,8 @@ export type Stats_Deserialize = {
 	 *  100 ms.
 	 */
 	programLevel: AudioLevel,
+	/**  The music's level as heard (after its gain and the ducking); `None` without music. */
+	musicLevel?: AudioLevel | null,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).
@@ -3226,6 +3228,8 @@ export type Stats_Serialize = {
 	 *  100 ms.
 	 */
 	programLevel: AudioLevel,
+	/**  The music's level as heard (after its gain and the ducking); `None` without music. */
+	musicLevel: AudioLevel | null,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).

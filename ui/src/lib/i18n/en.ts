@@ -373,6 +373,8 @@ export const en: Record<MessageKey, string> = {
   'live.programLevel': "output {db} dBFS",
   'live.meterMic': "Mic",
   'live.meterProgram': "Output",
+  'live.meterMusic': "Music",
+  'live.musicLevel': "music as heard (after ducking) {db} dBFS",
   'live.micGain': "Mic gain {db} dB",
   'live.musicGain': "Music {db} dB",
   'live.encoder': "Encoder",

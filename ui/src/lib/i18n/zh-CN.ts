@@ -372,6 +372,8 @@ export const zhCN = {
   'live.programLevel': "输出 {db} dBFS",
   'live.meterMic': "麦克风",
   'live.meterProgram': "输出",
+  'live.meterMusic': "音乐",
+  'live.musicLevel': "音乐（压低后）{db} dBFS",
   'live.micGain': "麦克风增益 {db} dB",
   'live.musicGain': "音乐 {db} dB",
   'live.encoder': "编码器",
