@@ -383,6 +383,7 @@ fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     desk_store.end_session(session.id, &recording.display().to_string(), Some(310_000)).unwrap();
     // Archived as the desk does after a broadcast: the index (not the file) goes to the team.
     let report = desk_store.report(broadcast.id, &env, None).unwrap();
+    let desk_checklist = desk_store.checklist(broadcast.id).unwrap();
     let archived = anchordesk_core::archive::archive_session(&std::sync::Mutex::new(desk_store), &room.path().join("archive"), &report, env.today, 3).unwrap();
     assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("published 1 broadcast(s)"), "the ended session changes what is published");
 
@@ -400,5 +401,12 @@ fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     assert!(review.contains("橙"), "the product's own line: {review}");
     let index = &page[page.find("<details class=\"archive\"").unwrap_or_else(|| panic!("no archive index on the page: {page}"))..];
     assert!(index.contains(&format!("保留至 {}", archived.keep_until)) && index.contains(&archived.files[0].sha256), "{index}");
+    // The checklist, with who ticked each item the desk's people tick (all of them, by 场控).
+    let checklist = &page[page.find("<details class=\"checklist\"").unwrap_or_else(|| panic!("no checklist on the page: {page}"))..];
+    let checklist = &checklist[..checklist.find("</details>").unwrap()];
+    let manual = desk_checklist.iter().filter(|c| c.auto_check.is_none()).count();
+    assert!(checklist.contains(&format!("已勾选 {manual}/{manual}")), "{checklist}");
+    assert_eq!(checklist.matches("<li class=\"done").count(), manual, "{checklist}");
+    assert!(checklist.contains("✓ ") && checklist.contains("场控 · "), "who ticked it is named: {checklist}");
     runtime.block_on(server.shutdown()).unwrap();
 }

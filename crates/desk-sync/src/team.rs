@@ -511,7 +511,8 @@ async fn send_rules(store: &Mutex<Store>, http: &reqwest::Client, token: &str, d
 }
 
 /// Publishes this desk's broadcasts that changed since they were last published: the
-/// broadcast, its line-up and its run-of-show, for the team's web page and its 运营. Every
+/// broadcast, its line-up, its run-of-show and its checklist with who ticked what, for the
+/// team's web page and its 运营. Every
 /// member publishes their own desk's; the key is the desk's id and the broadcast's.
 async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token: &str, desk_id: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
     let digest_of = |body: &Value| hex::encode(sha2::Sha256::digest(body.to_string().as_bytes()));
@@ -541,7 +542,14 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
             let room = link.room.as_ref().map(|room| json!({ "id": room.id }));
             let prefix = format!("broadcast-{}-session-", id.0);
             let archive: Vec<&anchordesk_core::archive::ArchiveEntry> = archived.iter().filter(|entry| entry.name.starts_with(&prefix)).collect();
-            let mut body = json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "sessions": sessions, "room": room, "archive": archive });
+            // The checklist with who ticked what and when (the automatic checks are the desk's
+            // to run; they go as items without a name).
+            let checklist: Vec<Value> = store
+                .checklist(id)?
+                .iter()
+                .map(|c| json!({ "phase": c.phase, "role": c.role, "title": c.title, "titleEn": c.title_en, "critical": c.critical, "auto": c.auto_check.is_some(), "doneAt": c.done_at, "doneBy": c.done_by }))
+                .collect();
+            let mut body = json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "checklist": checklist, "sessions": sessions, "room": room, "archive": archive });
             let basis = digest_of(&body);
             if link.published.get(&id.0.to_string()).is_some_and(|p| p.basis == basis) {
                 plans.push((id.0.to_string(), None));

@@ -213,6 +213,32 @@ fn report_summary(lang: Lang, report: &Value) -> String {
     html
 }
 
+/// A published broadcast's checklist: how many of the items a person ticks are ticked, and
+/// each item with who ticked it and when (the automatic checks say so).
+fn checklist_summary(lang: Lang, checklist: &Value) -> String {
+    let Some(items) = checklist.as_array().filter(|items| !items.is_empty()) else { return String::new() };
+    let manual: Vec<&Value> = items.iter().filter(|item| item["auto"] != true).collect();
+    let ticked = manual.iter().filter(|item| item["doneBy"].is_string()).count();
+    let mut out = format!(
+        "<details class=\"checklist\"><summary>{} · {} {ticked}/{}</summary><ul>",
+        tr(lang, "场控清单", "Checklist"),
+        tr(lang, "已勾选", "ticked"),
+        manual.len()
+    );
+    for item in items {
+        let title = if lang == Lang::En { &item["titleEn"] } else { &item["title"] };
+        let critical = if item["critical"] == true { " critical" } else { "" };
+        let (class, mark, who) = match item["doneBy"].as_str() {
+            _ if item["auto"] == true => ("auto", "⚙", tr(lang, "自动检查", "checked automatically").to_owned()),
+            Some(by) => ("done", "✓", format!("{} · {}", esc(by), esc(&item["doneAt"].as_str().unwrap_or_default().chars().take(16).collect::<String>().replace('T', " ")))),
+            None => ("open", "○", tr(lang, "未勾选", "not ticked").to_owned()),
+        };
+        let _ = write!(out, "<li class=\"{class}{critical}\">{mark} {} <span class=\"faint\">{who}</span></li>", esc(title.as_str().unwrap_or_default()));
+    }
+    out.push_str("</ul></details>");
+    out
+}
+
 /// One archived session of a broadcast as the desk indexed it: where, until when, and each
 /// file's size and SHA-256 (to check a copy against; the files stay on the desk).
 fn archive_summary(lang: Lang, entry: &Value) -> String {
@@ -341,6 +367,7 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
             let _ = write!(body, "<li>{name}</li>");
         }
         body.push_str("</ol>");
+        body.push_str(&checklist_summary(lang, &entry["body"]["checklist"]));
         if let Some(report) = entry["body"].get("report").filter(|r| r.is_object()) {
             body.push_str(&report_summary(lang, report));
         }
