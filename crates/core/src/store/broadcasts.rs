@@ -264,8 +264,8 @@ impl Store {
 pub(super) fn insert_broadcast(conn: &Connection, draft: &BroadcastDraft, template: Option<&str>) -> Result<BroadcastId, StoreError> {
     let now = now_rfc3339();
     conn.execute(
-        "INSERT INTO broadcast (title, planned_start, platform, anchor_id, target_minutes, after_sales_contact, template, created_at, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        "INSERT INTO broadcast (title, planned_start, platform, anchor_id, target_minutes, after_sales_contact, template, created_at, updated_at, scene) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
         params![
             draft.title,
             draft.planned_start,
@@ -274,16 +274,11 @@ pub(super) fn insert_broadcast(conn: &Connection, draft: &BroadcastDraft, templa
             draft.target_minutes,
             draft.after_sales_contact,
             template,
-            now
+            now,
+            draft.scene
         ],
     )?;
-    let id = conn.last_insert_rowid();
-    // Written only when there is one: a broadcast without a scene is the row the builds
-    // before 016_broadcast_scene wrote (the upgrade tests make old databases with this code).
-    if !draft.scene.is_empty() {
-        conn.execute("UPDATE broadcast SET scene = ?1 WHERE id = ?2", params![draft.scene, id])?;
-    }
-    Ok(BroadcastId(id))
+    Ok(BroadcastId(conn.last_insert_rowid()))
 }
 
 /// While a broadcast is on air its line-up is evidence (markers point at its items) and
