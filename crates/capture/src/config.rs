@@ -142,19 +142,27 @@ pub enum VideoEncoder {
 }
 
 impl VideoEncoder {
+    pub const ALL: [VideoEncoder; 5] = [VideoEncoder::X264, VideoEncoder::Nvenc, VideoEncoder::Qsv, VideoEncoder::Vaapi, VideoEncoder::VideoToolbox];
+
     /// The encoder a user's choice names (`x264`, `nvenc`, `qsv`, `vaapi`, `videotoolbox`, or
     /// FFmpeg's name); `auto` is the first that opens here, hardware first. `None` for a name
     /// that is none of these.
     pub fn from_choice(choice: &str) -> Option<VideoEncoder> {
-        Some(match choice {
-            "auto" => crate::encode::available_encoders()[0],
-            "x264" | "libx264" => VideoEncoder::X264,
-            "nvenc" | "h264_nvenc" => VideoEncoder::Nvenc,
-            "qsv" | "h264_qsv" => VideoEncoder::Qsv,
-            "vaapi" | "h264_vaapi" => VideoEncoder::Vaapi,
-            "videotoolbox" | "h264_videotoolbox" => VideoEncoder::VideoToolbox,
-            _ => return None,
-        })
+        if choice == "auto" {
+            return Some(crate::encode::available_encoders()[0]);
+        }
+        VideoEncoder::ALL.into_iter().find(|e| e.choice() == choice || e.ffmpeg_name() == choice)
+    }
+
+    /// The short name a user chooses it by (what [`VideoEncoder::from_choice`] reads).
+    pub fn choice(self) -> &'static str {
+        match self {
+            VideoEncoder::X264 => "x264",
+            VideoEncoder::Nvenc => "nvenc",
+            VideoEncoder::Qsv => "qsv",
+            VideoEncoder::Vaapi => "vaapi",
+            VideoEncoder::VideoToolbox => "videotoolbox",
+        }
     }
 
     /// The FFmpeg encoder name.

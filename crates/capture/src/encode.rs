@@ -216,6 +216,8 @@ pub struct EncoderProbe {
     pub encoder: VideoEncoder,
     /// FFmpeg's name, e.g. `h264_nvenc`.
     pub name: String,
+    /// The short name a desk is set to it by, e.g. `nvenc` ([`VideoEncoder::choice`]).
+    pub choice: String,
     /// It opened for real at 256×144 with the pixel format it needs.
     pub usable: bool,
     /// Why it cannot be used here, when it cannot.
@@ -252,6 +254,7 @@ pub fn probe_encoders() -> Vec<EncoderProbe> {
             EncoderProbe {
                 encoder: e,
                 name: e.ffmpeg_name().to_owned(),
+                choice: e.choice().to_owned(),
                 usable: opened.is_ok(),
                 reason: opened.err().map(|err| match err {
                     CaptureError::Encoder { message, .. } => message,

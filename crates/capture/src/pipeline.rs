@@ -1073,6 +1073,9 @@ fn video_encode_thread(
         }
     };
     let mut sent = 0u64;
+    // Tests fail the stand-in hardware encoder after this many frames.
+    #[cfg(feature = "fault-injection")]
+    let fail_after: Option<u64> = std::env::var("ANCHORDESK_FAIL_ENCODER_AFTER").ok().and_then(|n| n.parse().ok());
     for frame in rx.iter() {
         let started = Instant::now();
         let mut outcome = match encoder.send_frame(&frame) {
@@ -1084,9 +1087,7 @@ fn video_encode_thread(
             Ok(()) => drain(&mut encoder),
         };
         #[cfg(feature = "fault-injection")]
-        if used != VideoEncoder::X264
-            && std::env::var("ANCHORDESK_FAIL_ENCODER_AFTER").ok().and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| sent >= n)
-        {
+        if used != VideoEncoder::X264 && fail_after.is_some_and(|n| sent >= n) {
             outcome = Drained::Failed(ffmpeg::Error::Bug);
         }
         sent += 1;

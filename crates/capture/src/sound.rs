@@ -67,38 +67,42 @@ pub enum SoundChange {
     /// The microphone's gain, in dB (-60 to 24); heard at once unless it is muted.
     #[serde(rename_all = "camelCase")]
     MicGain { gain_db: f32 },
-    /// The music bed's gain, in dB (-60 to 0); heard at once unless it is stopped.
+    /// The music bed's gain, in dB (-60 to 12); heard at once unless it is stopped.
     #[serde(rename_all = "camelCase")]
     MusicGain { gain_db: f32 },
+}
+
+/// The gains the mix takes, in dB, at start and on air.
+const MIC_GAIN_DB: std::ops::RangeInclusive<f32> = -60.0..=24.0;
+const MUSIC_GAIN_DB: std::ops::RangeInclusive<f32> = -60.0..=12.0;
+
+/// Refuses a gain outside `range`, naming what it is for.
+fn check_gain(what: &str, gain_db: f32, range: &std::ops::RangeInclusive<f32>) -> Result<(), crate::CaptureError> {
+    if range.contains(&gain_db) {
+        Ok(())
+    } else {
+        Err(crate::CaptureError::BadConfig(format!("{what} gain {gain_db} dB must be {} to {}", range.start(), range.end())))
+    }
 }
 
 impl SoundChange {
     /// A gain out of its range is refused before it reaches the mix.
     pub(crate) fn check(&self) -> Result<(), crate::CaptureError> {
         match *self {
-            SoundChange::MicGain { gain_db } if !(-60.0..=24.0).contains(&gain_db) => {
-                Err(crate::CaptureError::BadConfig(format!("microphone gain {gain_db} dB must be -60 to 24")))
-            }
-            SoundChange::MusicGain { gain_db } if !(-60.0..=0.0).contains(&gain_db) => {
-                Err(crate::CaptureError::BadConfig(format!("music gain {gain_db} dB must be -60 to 0")))
-            }
-            _ => Ok(()),
+            SoundChange::MicGain { gain_db } => check_gain("microphone", gain_db, &MIC_GAIN_DB),
+            SoundChange::MusicGain { gain_db } => check_gain("music", gain_db, &MUSIC_GAIN_DB),
+            SoundChange::MicMuted { .. } | SoundChange::MusicOn { .. } => Ok(()),
         }
     }
 }
 
 impl SoundMix {
     pub(crate) fn validate(&self) -> Result<(), crate::CaptureError> {
-        let bad = |m: String| Err(crate::CaptureError::BadConfig(m));
-        if !(-60.0..=24.0).contains(&self.mic_gain_db) {
-            return bad(format!("microphone gain {} dB must be -60 to 24", self.mic_gain_db));
-        }
+        check_gain("microphone", self.mic_gain_db, &MIC_GAIN_DB)?;
         if let Some(music) = &self.music {
-            if !(-60.0..=12.0).contains(&music.gain_db) {
-                return bad(format!("music gain {} dB must be -60 to 12", music.gain_db));
-            }
+            check_gain("music", music.gain_db, &MUSIC_GAIN_DB)?;
             if music_files(&music.path, false).is_empty() {
-                return bad(format!("no music to play at {}: pick an audio file or a folder with some", music.path.display()));
+                return Err(crate::CaptureError::BadConfig(format!("no music to play at {}: pick an audio file or a folder with some", music.path.display())));
             }
         }
         Ok(())
@@ -253,17 +257,17 @@ impl Mixer {
         Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false, music_meter, music_level: None })
     }
 
-    /// Applies a change on air by sending the named volume filters a new volume.
+    /// Applies a change on air (checked by `SoundChange::check` on its way here) by sending
+    /// the named volume filters a new volume.
     pub(crate) fn apply(&mut self, change: SoundChange) -> Result<(), ffmpeg::Error> {
         match change {
             SoundChange::MicMuted { muted } => self.mix.mic_muted = muted,
-            SoundChange::MicGain { gain_db } if (-60.0..=24.0).contains(&gain_db) => self.mix.mic_gain_db = gain_db,
+            SoundChange::MicGain { gain_db } => self.mix.mic_gain_db = gain_db,
             SoundChange::MusicOn { on } => self.music_off = !on,
-            SoundChange::MusicGain { gain_db } if (-60.0..=0.0).contains(&gain_db) => match self.mix.music.as_mut() {
+            SoundChange::MusicGain { gain_db } => match self.mix.music.as_mut() {
                 Some(music) => music.gain_db = gain_db,
                 None => return Ok(()),
             },
-            SoundChange::MicGain { .. } | SoundChange::MusicGain { .. } => return Err(ffmpeg::Error::InvalidData),
         }
         let (target, volume) = match change {
             SoundChange::MicMuted { .. } | SoundChange::MicGain { .. } => {

@@ -156,6 +156,8 @@ mod tests {
         let overview = overview(auto);
         assert!(overview.encoders.iter().any(|p| p.encoder == VideoEncoder::X264 && p.usable));
         assert!(overview.encoders.iter().filter(|p| !p.usable).all(|p| p.reason.is_some()));
+        // What the window offers to choose is what the desk reads back.
+        assert!(overview.encoders.iter().all(|p| VideoEncoder::from_choice(&p.choice) == Some(p.encoder) && anchordesk_core::devices::ENCODER_CHOICES.contains(&p.choice.as_str())));
         let bad = CaptureSettings { encoder: "h265".into(), ..CaptureSettings::default() };
         let errors = bad.validated().unwrap_err();
         assert_eq!(errors[0].field, "encoder");

@@ -1206,6 +1206,8 @@ export type EncoderProbe_Deserialize = {
 	encoder: VideoEncoder,
 	/**  FFmpeg's name, e.g. `h264_nvenc`. */
 	name: string,
+	/**  The short name a desk is set to it by, e.g. `nvenc` ([`VideoEncoder::choice`]). */
+	choice: string,
 	/**  It opened for real at 256×144 with the pixel format it needs. */
 	usable: boolean,
 	/**  Why it cannot be used here, when it cannot. */
@@ -1217,6 +1219,8 @@ export type EncoderProbe_Serialize = {
 	encoder: VideoEncoder,
 	/**  FFmpeg's name, e.g. `h264_nvenc`. */
 	name: string,
+	/**  The short name a desk is set to it by, e.g. `nvenc` ([`VideoEncoder::choice`]). */
+	choice: string,
 	/**  It opened for real at 256×144 with the pixel format it needs. */
 	usable: boolean,
 	/**  Why it cannot be used here, when it cannot. */
@@ -3102,7 +3106,7 @@ export type SoundChange =
 { kind: "musicOn"; on: boolean } | 
 /**  The microphone's gain, in dB (-60 to 24); heard at once unless it is muted. */
 { kind: "micGain"; gainDb: number | null } | 
-/**  The music bed's gain, in dB (-60 to 0); heard at once unless it is stopped. */
+/**  The music bed's gain, in dB (-60 to 12); heard at once unless it is stopped. */
 { kind: "musicGain"; gainDb: number | null };
 
 /**
