@@ -50,11 +50,15 @@ async function startServer() {
   }
   throw new Error('the server did not start');
 }
-async function killServer() {
+// Adds the running server's CPU time and peak memory to the run's.
+function countUsage() {
   const u = readUsage(server.pid);
   usage.cpuSeconds += u.cpu;
   usage.peakRssMb = Math.max(usage.peakRssMb, u.rss);
   usage.peaks.push(u.rss.toFixed(0));
+}
+async function killServer() {
+  countUsage();
   server.kill('SIGKILL');
   await server.exited;
 }
@@ -184,10 +188,7 @@ for (let after = 0; ; ) {
   after = page.next;
 }
 const diverged = desks.filter((desk) => truth.length !== desk.local.size || truth.some((p) => desk.local.get(p.sku)?.version !== p.version)).length;
-const final = readUsage(server.pid);
-usage.cpuSeconds += final.cpu;
-usage.peakRssMb = Math.max(usage.peakRssMb, final.rss);
-usage.peaks.push(final.rss.toFixed(0));
+countUsage();
 server.kill('SIGTERM');
 await server.exited;
 

@@ -36,6 +36,32 @@ fn level_db(samples: &[f32], hz: f64, from: f64, to: f64) -> f64 {
     20.0 * amplitude.max(1e-9).log10()
 }
 
+/// Seven seconds of the test picture and tone (the microphone, 440 Hz) with a music bed of
+/// 220 Hz at -6 dB, ducked or not, recorded into `dir`; the pipeline is running.
+fn seven_seconds_with_music(dir: &Path, duck: bool) -> (std::path::PathBuf, anchordesk_capture::PipelineHandle) {
+    let music = dir.join("bed.wav");
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=10"])
+        .arg(&music)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.join("live.mp4");
+    let mut config = Config::new(&out);
+    config.video.width = 320;
+    config.video.height = 180;
+    config.duration_ms = Some(7_000);
+    config.sound = SoundMix { music: Some(Music { path: music, shuffle: false, gain_db: -6.0, duck }), ..SoundMix::default() };
+    (out, Pipeline::start(config).unwrap())
+}
+
+/// Waits until the recording holds `ms` of media.
+fn wait_until(handle: &anchordesk_capture::PipelineHandle, ms: u64) {
+    while (handle.media_time().as_millis() as u64) < ms {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn music_ducks_under_the_voice_and_comes_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -96,26 +122,9 @@ fn a_muted_microphone_with_noise_suppression_still_records_and_a_missing_folder_
 #[test]
 fn on_air_the_microphone_mutes_and_the_music_stops_and_a_muted_voice_ducks_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let music = dir.path().join("bed.wav");
-    let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=10"])
-        .arg(&music)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let out = dir.path().join("live.mp4");
-    let mut config = Config::new(&out);
-    config.video.width = 320;
-    config.video.height = 180;
-    config.duration_ms = Some(7_000);
     // The test tone (440 Hz, continuous) is the microphone.
-    config.sound = SoundMix { music: Some(Music { path: music, shuffle: false, gain_db: -6.0, duck: true }), ..SoundMix::default() };
-    let handle = Pipeline::start(config).unwrap();
-    let at = |ms: u64| {
-        while (handle.media_time().as_millis() as u64) < ms {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    };
+    let (out, handle) = seven_seconds_with_music(dir.path(), true);
+    let at = |ms: u64| wait_until(&handle, ms);
     at(2_000);
     handle.change_sound(anchordesk_capture::SoundChange::MicMuted { muted: true }).unwrap();
     at(4_500);
@@ -134,27 +143,10 @@ fn on_air_the_microphone_mutes_and_the_music_stops_and_a_muted_voice_ducks_nothi
 #[test]
 fn on_air_the_gains_change_the_mix_and_the_program_meter_follows() {
     let dir = tempfile::tempdir().unwrap();
-    let music = dir.path().join("bed.wav");
-    let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=48000:duration=10"])
-        .arg(&music)
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let out = dir.path().join("gains.mp4");
-    let mut config = Config::new(&out);
-    config.video.width = 320;
-    config.video.height = 180;
-    config.duration_ms = Some(7_000);
     // No ducking, so each source's level is its gain alone.
-    config.sound = SoundMix { music: Some(Music { path: music, shuffle: false, gain_db: -6.0, duck: false }), ..SoundMix::default() };
-    let handle = Pipeline::start(config).unwrap();
+    let (out, handle) = seven_seconds_with_music(dir.path(), false);
     let stats = handle.stats();
-    let at = |ms: u64| {
-        while (handle.media_time().as_millis() as u64) < ms {
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    };
+    let at = |ms: u64| wait_until(&handle, ms);
     at(1_500);
     let program = stats.borrow().program_level;
     assert!(program.peak_dbfs > -20.0, "the program meter hears the mix: {program:?}");
