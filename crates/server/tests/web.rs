@@ -60,7 +60,12 @@ async fn members_without_a_desk_see_their_teams_catalog_and_rule_pack_on_the_web
     let words = json!({ "body": { "disabledRules": ["zh.absolute.first"], "words": [{ "pattern": "闭眼入", "category": "absolute", "severity": "warning", "message": "品牌禁用词", "rewrites": [] }], "lexiconWords": [] } });
     api.put(format!("{url}/api/v1/orgs/{org}/rule-pack")).bearer_auth(token).json(&words).send().await.unwrap().error_for_status().unwrap();
 
-    let on_air = json!({ "body": { "broadcast": { "title": "3号直播间 晚场", "plannedStart": "2026-12-07T20:00" }, "lineup": [{ "productName": "赣南脐橙" }], "runOfShow": { "plannedMinutes": 90 }, "sessions": [{ "status": "live", "rehearsal": false, "startedAt": "2026-12-07T12:01:00Z" }] } });
+    let on_air = json!({ "body": { "broadcast": { "title": "3号直播间 晚场", "plannedStart": "2026-12-07T20:00" }, "lineup": [{ "productName": "赣南脐橙" }], "runOfShow": { "plannedMinutes": 90 }, "sessions": [{ "status": "live", "rehearsal": false, "startedAt": "2026-12-07T12:01:00Z" }],
+        "checklist": [
+            { "title": "核对价格和库存", "titleEn": "Check prices and stock", "critical": true, "auto": false, "doneBy": "场控<小王>", "doneAt": "2026-12-07T11:58:30Z" },
+            { "title": "备好售后话术", "titleEn": "Prepare after-sales answers", "critical": true, "auto": false, "doneBy": null, "doneAt": null },
+            { "title": "违规用语检查", "titleEn": "Claims check", "critical": true, "auto": true, "doneBy": null, "doneAt": null }
+        ] } });
     api.put(format!("{url}/api/v1/orgs/{org}/broadcasts/desk-1-7")).bearer_auth(token).json(&on_air).send().await.unwrap().error_for_status().unwrap();
     let planned = json!({ "body": { "broadcast": { "title": "明早 <i>早场</i>", "plannedStart": "2026-12-08T08:00" }, "lineup": [], "runOfShow": { "plannedMinutes": 60 } } });
     api.put(format!("{url}/api/v1/orgs/{org}/broadcasts/desk-1-8")).bearer_auth(token).json(&planned).send().await.unwrap().error_for_status().unwrap();
@@ -69,12 +74,21 @@ async fn members_without_a_desk_see_their_teams_catalog_and_rule_pack_on_the_web
     assert!(page.contains("星火MCN") && page.contains("负责人"), "{page}");
     assert!(page.contains("直播中</span> 3号直播间 晚场") && page.contains("未开播</span> 明早 &lt;i&gt;早场&lt;/i&gt;"), "broadcasts with their state, escaped: {page}");
     assert!(page.find("明早").unwrap() < page.find("3号直播间").unwrap(), "the latest planned start first");
+    // The checklist: the items a person ticks, who ticked them and when (names escaped), the
+    // open critical one marked, the automatic check said to be one.
+    let checklist = &page[page.find("<details class=\"checklist\">").expect("the checklist is shown")..];
+    let checklist = &checklist[..checklist.find("</details>").unwrap()];
+    assert!(checklist.contains("场控清单 · 已勾选 1/2"), "{checklist}");
+    assert!(checklist.contains("<li class=\"done critical\">✓ 核对价格和库存 <span class=\"faint\">场控&lt;小王&gt; · 2026-12-07 11:58</span>"), "{checklist}");
+    assert!(checklist.contains("<li class=\"open critical\">○ 备好售后话术 <span class=\"faint\">未勾选</span>"), "{checklist}");
+    assert!(checklist.contains("⚙ 违规用语检查 <span class=\"faint\">自动检查</span>"), "{checklist}");
     assert!(page.contains("赣南脐橙 &lt;b&gt;5kg&lt;/b&gt;") && !page.contains("<b>5kg</b>"), "names are escaped");
     assert!(page.contains("¥59.90") && page.contains("120"), "{page}");
     assert!(page.contains("闭眼入") && page.contains("zh.absolute.first"), "the rule pack is shown");
     assert!(page.contains("put-product") && !page.contains("chief@other.cn"), "the owner sees the activity of their own organisation only");
     let english = http.get(format!("{url}/team?lang=en")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
     assert!(english.contains("Shared catalog") && english.contains("Team rule pack") && english.contains("owner"), "{english}");
+    assert!(english.contains("Checklist · ticked 1/2") && english.contains("Prepare after-sales answers"), "{english}");
 
     // Another organisation's member sees none of it.
     let theirs = form_sign_in(&http, &url, "chief@other.cn", &other.one_time_password).await;
