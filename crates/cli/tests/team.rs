@@ -24,7 +24,7 @@ impl TeamServer {
     fn start(org: &str, owner: &str, tls: Option<anchordesk_server::TlsFiles>) -> TeamServer {
         let pg = TestPostgres::start();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let config = anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls };
+        let config = anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls, data_dir: None };
         let server = runtime.block_on(anchordesk_server::start(config)).unwrap();
         let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
         let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, org, owner)).unwrap();

@@ -663,7 +663,7 @@ async fn list_orders(State(state): State<S>, Path(id): Path<String>, Query(query
         .await
 }
 
-fn metrics(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<BroadcastMetrics, ApiError> {
+pub(crate) fn metrics(conn: &rusqlite::Connection, shop_id: &str, id: &str) -> Result<BroadcastMetrics, ApiError> {
     let broadcast = load_broadcast(conn, shop_id, id)?;
     let audience: Option<String> = conn
         .query_row("SELECT state FROM audience WHERE shop_id = ?1 AND broadcast_id = ?2", params![shop_id, id], |row| row.get(0))

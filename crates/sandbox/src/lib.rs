@@ -27,13 +27,16 @@
 pub mod audience;
 mod api;
 mod db;
+mod observe;
 mod page;
 mod script;
 mod server;
 
 pub use db::DbError;
+pub use observe::{ObservedBroadcast, ObservedReply, ObservedScripted};
 
 use anchordesk_platform::FaultSettings;
+use rusqlite::OptionalExtension;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -136,24 +139,15 @@ pub struct Sandbox;
 
 impl Sandbox {
     /// Opens the database, binds `config.addr` and serves in a background task.
-    pub async fn start(mut config: Config) -> Result<RunningSandbox, SandboxError> {
-        if config.admin_token.as_deref().is_none_or(str::is_empty) {
-            config.admin_token = Some(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
-        }
-        std::fs::create_dir_all(&config.data_dir)
-            .map_err(|source| SandboxError::DataDir { path: config.data_dir.display().to_string(), source })?;
-        let conn = db::open(&config.data_dir.join("sandbox.sqlite3"))?;
-        db::ensure_shop(&conn, DEMO_SHOP_ID, "助农示范店 (demo)", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, anchordesk_platform::now_ms())
+    pub async fn start(config: Config) -> Result<RunningSandbox, SandboxError> {
+        let addr = config.addr;
+        let mounted = Sandbox::mount(config)?;
+        db::ensure_shop(&mounted.state.db_now(), DEMO_SHOP_ID, "助农示范店 (demo)", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, anchordesk_platform::now_ms())
             .map_err(SandboxError::Seed)?;
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
-        let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.addr, source })?;
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let state = server::AppState::new(config, conn, shutdown_rx.clone());
-        state.resume_live_broadcasts();
-        let router = server::router(state.clone());
-        let mut signal = shutdown_rx;
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Bind { addr, source })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr, source })?;
+        let router = mounted.router();
+        let mut signal = mounted.shutdown_tx.subscribe();
         let server = tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async move {
@@ -162,7 +156,88 @@ impl Sandbox {
                 .await
         });
         tracing::info!(%addr, "sandbox serving");
-        Ok(RunningSandbox { addr, state, shutdown_tx, server })
+        Ok(RunningSandbox { addr, mounted, server })
+    }
+
+    /// Opens the database and resumes live broadcasts, without binding: for a server that
+    /// serves the contract under its own address (the team server mounts one per class).
+    /// Must be called inside a Tokio runtime (the audience and script clocks are tasks).
+    pub fn mount(mut config: Config) -> Result<MountedSandbox, SandboxError> {
+        if config.admin_token.as_deref().is_none_or(str::is_empty) {
+            config.admin_token = Some(format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)));
+        }
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| SandboxError::DataDir { path: config.data_dir.display().to_string(), source })?;
+        let conn = db::open(&config.data_dir.join("sandbox.sqlite3"))?;
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let state = server::AppState::new(config, conn, shutdown_rx);
+        state.resume_live_broadcasts();
+        Ok(MountedSandbox { state, shutdown_tx })
+    }
+}
+
+/// Client credentials of a shop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShopCredentials {
+    /// The shop's id.
+    pub shop_id: String,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// The client secret (HMAC key of request signatures).
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for ShopCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopCredentials").field("shop_id", &self.shop_id).field("client_id", &self.client_id).field("client_secret", &"***").finish()
+    }
+}
+
+/// A sandbox's state and routes, served by whoever holds it.
+pub struct MountedSandbox {
+    state: Arc<server::AppState>,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl MountedSandbox {
+    /// The contract's routes at the root (`/oauth/token`, `/v1/...`): nest or forward to it
+    /// with the prefix taken off, since requests are signed over the path below the base URL.
+    pub fn router(&self) -> axum::Router {
+        server::router(self.state.clone())
+    }
+
+    /// The shop `shop_id` with one client, created with a random secret on first call; later
+    /// calls return the same credentials. A quick SQLite write: call it off the async threads
+    /// if that matters to you.
+    pub fn ensure_shop(&self, shop_id: &str, name: &str) -> Result<ShopCredentials, DbError> {
+        let conn = self.state.db_now();
+        let sqlite = |source| DbError::Sqlite { path: self.state.config.data_dir.display().to_string(), source };
+        let client_id = format!("shop-{shop_id}");
+        let existing: Option<String> = conn
+            .query_row("SELECT secret FROM client WHERE client_id = ?1", [&client_id], |row| row.get(0))
+            .optional()
+            .map_err(sqlite)?;
+        let client_secret = match existing {
+            Some(secret) => secret,
+            None => {
+                let secret = format!("{:016x}{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..), fastrand::u64(..));
+                db::ensure_shop(&conn, shop_id, name, &client_id, &secret, anchordesk_platform::now_ms()).map_err(sqlite)?;
+                secret
+            }
+        };
+        Ok(ShopCredentials { shop_id: shop_id.to_owned(), client_id, client_secret })
+    }
+
+    /// What the shop recorded of one of its broadcasts; `None` when it has no such broadcast.
+    pub fn observe(&self, shop_id: &str, broadcast_id: &str) -> Result<Option<ObservedBroadcast>, DbError> {
+        observe::observe(&self.state.db_now(), shop_id, broadcast_id)
+            .map_err(|source| DbError::Sqlite { path: self.state.config.data_dir.display().to_string(), source })
+    }
+
+    /// Stops the audience and script clocks and ends open event streams.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown_tx.send(true);
+        self.state.stop_tickers();
     }
 }
 
@@ -170,8 +245,7 @@ impl Sandbox {
 /// leaves the server running until the runtime stops.
 pub struct RunningSandbox {
     addr: SocketAddr,
-    state: Arc<server::AppState>,
-    shutdown_tx: watch::Sender<bool>,
+    mounted: MountedSandbox,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
@@ -188,17 +262,17 @@ impl RunningSandbox {
 
     /// The admin routes' credential (header [`ADMIN_TOKEN_HEADER`]).
     pub fn admin_token(&self) -> &str {
-        self.state.config.admin_token.as_deref().unwrap_or_default()
+        self.mounted.state.config.admin_token.as_deref().unwrap_or_default()
     }
 
     /// Replaces the fault switches (what `PUT /admin/faults` does).
     pub fn set_faults(&self, faults: FaultSettings) {
-        self.state.set_faults(faults);
+        self.mounted.state.set_faults(faults);
     }
 
     /// How many faults (dropped connections, 500s, 429s) were injected so far.
     pub fn injected_faults(&self) -> u64 {
-        self.state.injected.load(std::sync::atomic::Ordering::Relaxed)
+        self.mounted.state.injected.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits until the server stops (after [`RunningSandbox::trigger_shutdown`] or a failure).
@@ -211,13 +285,12 @@ impl RunningSandbox {
 
     /// Asks the server to stop: no new connections, open requests and event streams end.
     pub fn trigger_shutdown(&self) {
-        let _ = self.shutdown_tx.send(true);
+        let _ = self.mounted.shutdown_tx.send(true);
     }
 
     /// Stops gracefully and waits for it.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
-        self.trigger_shutdown();
-        self.state.stop_tickers();
+        self.mounted.shutdown();
         self.wait().await
     }
 }

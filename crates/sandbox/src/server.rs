@@ -90,6 +90,11 @@ impl AppState {
         })
     }
 
+    /// The connection, for work that is already off the async threads (or is quick: start-up).
+    pub(crate) fn db_now(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Runs `work` on the blocking pool with the connection.
     pub(crate) async fn db<T: Send + 'static>(
         &self,

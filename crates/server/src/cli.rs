@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, env = "ANCHORDESK_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// Where the classes' practice shops keep their databases; default
+    /// $XDG_STATE_HOME/anchordesk-server or ~/.local/state/anchordesk-server.
+    #[arg(long, env = "ANCHORDESK_SERVER_DATA")]
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -59,6 +63,7 @@ pub async fn run(command: ServerCommand) -> anyhow::Result<u8> {
                 listen: args.listen,
                 behind_proxy: args.behind_proxy,
                 tls: args.tls_cert.zip(args.tls_key).map(|(cert, key)| crate::TlsFiles { cert, key }),
+                data_dir: args.data_dir,
             }).await?;
             // The address on standard output (first line), for scripts that pick port 0.
             println!("{}", running.base_url());

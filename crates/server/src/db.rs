@@ -6,7 +6,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::str::FromStr;
 
 /// The migrations, in order; the schema version is how many have run.
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_tenancy.sql"), include_str!("../migrations/002_shared_documents.sql"), include_str!("../migrations/003_rooms.sql")];
+pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_tenancy.sql"), include_str!("../migrations/002_shared_documents.sql"), include_str!("../migrations/003_rooms.sql"), include_str!("../migrations/004_courses.sql")];
 
 /// The lock key migrations hold (any constant shared by every server of this kind).
 const MIGRATION_LOCK: i64 = 0x_4144_5345_5256; // "ADSERV"

@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod auth;
 pub mod cli;
+pub mod course;
 pub mod db;
 mod routes;
 mod tls;
@@ -39,6 +40,17 @@ pub struct Config {
     pub behind_proxy: bool,
     /// Serve HTTPS with this certificate chain and key (PEM files), on any address.
     pub tls: Option<TlsFiles>,
+    /// Where the classes' practice shops keep their databases (`classes/<room id>/`);
+    /// `None` for [`default_data_dir`].
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
+/// `$XDG_STATE_HOME/anchordesk-server`, else `~/.local/state/anchordesk-server`, else
+/// `./anchordesk-server-data`.
+pub fn default_data_dir() -> std::path::PathBuf {
+    let state = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|home| std::path::PathBuf::from(home).join(".local/state"));
+    state.or(home).map_or_else(|| std::path::PathBuf::from("anchordesk-server-data"), |dir| dir.join("anchordesk-server"))
 }
 
 /// The server's certificate chain and private key, PEM files (`--tls-cert`, `--tls-key`).
@@ -83,6 +95,7 @@ pub struct RunningServer {
     https: bool,
     shutdown_tx: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    shops: std::sync::Arc<course::Shops>,
 }
 
 impl RunningServer {
@@ -98,6 +111,7 @@ impl RunningServer {
     /// Stops accepting, finishes the requests under way and returns.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown_tx.send(true);
+        self.shops.shutdown();
         self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)))
     }
 }
@@ -114,7 +128,8 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let addr = listener.local_addr().map_err(|source| ServerError::Listen { addr: config.listen, source })?;
     let (shutdown_tx, mut shutdown_rx) = watch::channel(false);
-    let app = routes::router(routes::AppState { pool, secure_cookies: config.tls.is_some() || config.behind_proxy });
+    let shops = std::sync::Arc::new(course::Shops::new(config.data_dir.clone().unwrap_or_else(default_data_dir)));
+    let app = routes::router(routes::AppState { pool, secure_cookies: config.tls.is_some() || config.behind_proxy, shops: shops.clone() });
     let https = acceptor.is_some();
     let task = match acceptor {
         None => tokio::spawn(async move {
@@ -127,5 +142,5 @@ pub async fn start(config: Config) -> Result<RunningServer, ServerError> {
         Some(acceptor) => tokio::spawn(tls::serve(listener, acceptor, app, shutdown_rx)),
     };
     tracing::info!("team server on {}://{addr}", if https { "https" } else { "http" });
-    Ok(RunningServer { addr, https, shutdown_tx, task })
+    Ok(RunningServer { addr, https, shutdown_tx, task, shops })
 }

@@ -17,6 +17,8 @@ pub struct AppState {
     pub pool: deadpool_postgres::Pool,
     /// Session cookies of the web page carry `Secure` (served over TLS or behind a proxy).
     pub secure_cookies: bool,
+    /// The classes' practice shops.
+    pub(crate) shops: std::sync::Arc<crate::course::Shops>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -36,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/rooms/{room}/members/{member}", put(put_room_member).delete(delete_room_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
         .merge(crate::web::router())
+        .merge(crate::course::router())
         .layer(DefaultBodyLimit::max(1 << 20))
         .with_state(state)
 }
@@ -49,20 +52,23 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError { status, code, message: message.into() }
     }
-    fn unauthorized() -> ApiError {
+    pub(crate) fn unauthorized() -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "sign in first: the token is missing, expired or revoked")
     }
-    fn not_found() -> ApiError {
+    pub(crate) fn not_found() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such thing in your organisation")
     }
-    fn forbidden(what: &str) -> ApiError {
+    pub(crate) fn forbidden(what: &str) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("your role may not {what}"))
     }
-    fn invalid(message: impl Into<String>) -> ApiError {
+    pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+    }
+    pub(crate) fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
     }
 }
 
@@ -98,11 +104,11 @@ pub struct Caller {
 
 impl Caller {
     /// 404 for another organisation's id.
-    fn in_org(&self, org: i64) -> ApiResult<()> {
+    pub(crate) fn in_org(&self, org: i64) -> ApiResult<()> {
         if org == self.org_id { Ok(()) } else { Err(ApiError::not_found()) }
     }
 
-    fn may(&self, roles: &[&str], what: &str) -> ApiResult<()> {
+    pub(crate) fn may(&self, roles: &[&str], what: &str) -> ApiResult<()> {
         if roles.contains(&self.role.as_str()) { Ok(()) } else { Err(ApiError::forbidden(what)) }
     }
 }

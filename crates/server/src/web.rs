@@ -446,6 +446,15 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
         body.push_str("</ul></section>");
     }
 
+    // Each class's grades: everyone's latest attempt for its teacher and the owner, a
+    // student's own for them; graded by the server from what the practice shop observed.
+    let teaches = ["owner", "teacher"].contains(&caller.role.as_str());
+    for room in rooms.iter().filter(|r| r["kind"] == "class" && (teaches || r["mine"] == true)) {
+        let id = room["id"].as_i64().unwrap_or_default();
+        let table = crate::course::class_table(state, id, (!teaches).then_some(caller.member_id)).await?;
+        class_grades(&mut body, lang, room["name"].as_str().unwrap_or_default(), &table);
+    }
+
     if caller.role == "owner" {
         let members = client.query("SELECT email, role, must_change_password FROM member WHERE org_id = $1 ORDER BY id", &[&caller.org_id]).await?;
         let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2><ul>", tr(lang, "成员", "Members"), members.len());
@@ -526,4 +535,55 @@ async fn sign_out(State(state): State<AppState>, Query(query): Query<LangQuery>,
     let mut response = Redirect::to(if lang == Lang::En { "/sign-in?lang=en" } else { "/sign-in" }).into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie(&state, "", 0));
     response
+}
+
+/// A class's table of grades (see [`crate::course::class_table`]).
+fn class_grades(body: &mut String, lang: Lang, class: &str, table: &serde_json::Value) {
+    let course = &table["course"];
+    let scenario = if course.is_null() {
+        tr(lang, "老师还没有设置演练场景", "the teacher has not set a scenario yet").to_owned()
+    } else {
+        esc(course[if lang == Lang::En { "scenarioTitleEn" } else { "scenarioTitle" }].as_str().unwrap_or_default())
+    };
+    let rows = table["attempts"].as_array().cloned().unwrap_or_default();
+    let _ = write!(
+        body,
+        "<section class=\"card\" data-class=\"{name}\"><h2>{title} · {name} <span class=\"count\">{n}</span></h2><p class=\"faint\">{scenario} · {how}</p>",
+        title = tr(lang, "班级成绩", "Class grades"),
+        name = esc(class),
+        n = rows.len(),
+        how = tr(lang, "成绩由服务器按练习店记录的事实评出；与学生提交不符之处标红", "graded by the server from what the practice shop recorded; where the student's facts differ it is marked in red"),
+    );
+    if rows.is_empty() {
+        let _ = write!(body, "<p class=\"faint\">{}</p></section>", tr(lang, "还没有人交演练。学生在工作台把平台设为班级练习店，演练结束后同步即交。", "No rehearsal handed in yet. A student sets the desk's platform to the class's practice shop; a sync after the rehearsal hands it in."));
+        return;
+    }
+    let _ = write!(
+        body,
+        "<table class=\"grades\"><thead><tr><th>{}</th><th class=\"num\">{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        tr(lang, "学生", "Student"),
+        tr(lang, "总分", "Total"),
+        tr(lang, "次数", "Attempts"),
+        tr(lang, "交于 (UTC)", "Handed in (UTC)"),
+        tr(lang, "与记录不符", "Differs from the record"),
+    );
+    for row in &rows {
+        let name = row["student"]["name"].as_str().map(|n| format!("{} · ", esc(n))).unwrap_or_default();
+        let total = row["total"].as_f64().map_or_else(|| esc(row["problem"].as_str().unwrap_or("—")), |t| format!("{t:.1}"));
+        let marks: Vec<String> = row["disagreements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| format!("<li><code>{}</code> {} {} · {} {}</li>", esc(d["fact"].as_str().unwrap_or_default()), tr(lang, "提交", "said"), esc(d["submitted"].as_str().unwrap_or_default()), tr(lang, "记录", "recorded"), esc(d["observed"].as_str().unwrap_or_default())))
+            .collect();
+        let marks = if marks.is_empty() { format!("<span class=\"faint\">{}</span>", tr(lang, "一致", "agrees")) } else { format!("<ul class=\"critical\">{}</ul>", marks.join("")) };
+        let _ = write!(
+            body,
+            "<tr><td>{name}{email}</td><td class=\"num\">{total}</td><td class=\"num\">{attempts}</td><td class=\"faint\">{at}</td><td>{marks}</td></tr>",
+            email = esc(row["email"].as_str().unwrap_or_default()),
+            attempts = row["attempts"],
+            at = esc(row["submittedAt"].as_str().unwrap_or_default()),
+        );
+    }
+    body.push_str("</tbody></table></section>");
 }

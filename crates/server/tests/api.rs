@@ -48,7 +48,7 @@ impl Team {
 }
 
 async fn team(pg: &TestPostgres) -> (anchordesk_server::RunningServer, Team) {
-    let server = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }).await.unwrap();
+    let server = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None, data_dir: None }).await.unwrap();
     let team = Team { url: server.base_url(), http: reqwest::Client::new() };
     (server, team)
 }
@@ -171,7 +171,7 @@ async fn ten_wrong_passwords_lock_a_member_out_and_plain_http_stays_on_loopback(
     let unknown = team.sign_in("nobody@county.cn", "guess").await;
     assert_eq!(locked.json::<Value>().await.unwrap(), unknown.json::<Value>().await.unwrap());
     server.shutdown().await.unwrap();
-    let outside = anchordesk_server::start(Config { database_url: pg.url(), listen: "0.0.0.0:0".parse().unwrap(), behind_proxy: false, tls: None }).await;
+    let outside = anchordesk_server::start(Config { database_url: pg.url(), listen: "0.0.0.0:0".parse().unwrap(), behind_proxy: false, tls: None, data_dir: None }).await;
     assert!(matches!(outside, Err(ServerError::PlainHttpOutsideLoopback(_))));
 }
 
@@ -182,7 +182,7 @@ async fn a_database_migrated_by_a_newer_server_is_refused_and_left_alone() {
     db::migrate(&pool, &pg.url()).await.unwrap();
     db::migrate(&pool, &pg.url()).await.unwrap();
     pg.psql("INSERT INTO schema_version (version) VALUES (99)");
-    let refused = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }).await;
+    let refused = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None, data_dir: None }).await;
     match refused {
         Err(ServerError::NewerSchema { found: 99, supported, .. }) => assert_eq!(supported, db::MIGRATIONS.len() as i64),
         Err(other) => panic!("{other}"),

@@ -19,7 +19,7 @@ async fn the_api_is_served_over_tls_with_the_given_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let (files, cert_pem) = self_signed(dir.path());
     // Any address may be given with TLS (this one is still loopback, for the test).
-    let server = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: Some(files.clone()) }).await.unwrap();
+    let server = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: Some(files.clone()), data_dir: None }).await.unwrap();
     let url = server.base_url();
     assert!(url.starts_with("https://127.0.0.1:"), "{url}");
     let pool = db::connect(&pg.url()).unwrap();
@@ -50,18 +50,18 @@ async fn a_key_that_is_not_the_certificates_is_refused_at_start() {
     let other = rcgen::KeyPair::generate().unwrap();
     std::fs::write(&files.key, other.serialize_pem()).unwrap();
     // The certificate is checked before the database is reached.
-    let refused = anchordesk_server::start(Config { database_url: "postgres://nobody@127.0.0.1:1/none".into(), listen: "0.0.0.0:0".parse().unwrap(), behind_proxy: false, tls: Some(files.clone()) }).await;
+    let refused = anchordesk_server::start(Config { database_url: "postgres://nobody@127.0.0.1:1/none".into(), listen: "0.0.0.0:0".parse().unwrap(), behind_proxy: false, tls: Some(files.clone()), data_dir: None }).await;
     let Err(ServerError::Tls(message)) = refused else { panic!("a mismatched key must be refused") };
     assert!(message.contains("team.crt") && message.contains("team.key"), "{message}");
 
     std::fs::write(&files.cert, "not a certificate").unwrap();
-    let Err(err) = anchordesk_server::start(Config { database_url: "postgres://nobody@127.0.0.1:1/none".into(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: Some(files) }).await else {
+    let Err(err) = anchordesk_server::start(Config { database_url: "postgres://nobody@127.0.0.1:1/none".into(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: Some(files), data_dir: None }).await else {
         panic!("a file without a certificate must be refused")
     };
     assert!(err.to_string().contains("--tls-cert"), "{err}");
 
     // Without TLS, a non-loopback address is refused unless a proxy is in front.
-    let Err(plain) = anchordesk_server::start(Config { database_url: "postgres://nobody@127.0.0.1:1/none".into(), listen: "0.0.0.0:0".parse().unwrap(), behind_proxy: false, tls: None }).await else {
+    let Err(plain) = anchordesk_server::start(Config { database_url: "postgres://nobody@127.0.0.1:1/none".into(), listen: "0.0.0.0:0".parse().unwrap(), behind_proxy: false, tls: None, data_dir: None }).await else {
         panic!("plain HTTP beyond loopback must be refused")
     };
     assert!(plain.to_string().contains("--behind-proxy"), "{plain}");

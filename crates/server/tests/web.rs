@@ -26,7 +26,7 @@ fn session_cookie(response: &reqwest::Response) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_without_a_desk_see_their_teams_catalog_and_rule_pack_on_the_web_page() {
     let pg = TestPostgres::start();
-    let server = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None }).await.unwrap();
+    let server = anchordesk_server::start(Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls: None, data_dir: None }).await.unwrap();
     let url = server.base_url();
     let pool = db::connect(&pg.url()).unwrap();
     let mcn = admin::create_org(&pool, "星火MCN", "boss@xinghuo.cn").await.unwrap();
