@@ -50,7 +50,7 @@ pub async fn save_course_student(state: State<'_, AppState>, id: String, name: S
 pub async fn start_rehearsal(state: State<'_, AppState>, scenario_id: String) -> Result<Broadcast, UiError> {
     let scenario = grading::scenario(&state.data_dir, &scenario_id)?;
     // A course needs the practice shop (its audience fires the scenario's events).
-    if state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?.is_some() {
+    if state.with_store(|store| anchordesk_desk_sync::platform_settings(store)).await?.is_some_and(|p| !p.practice) {
         return Err(UiError::conflict(anchordesk_core::Conflict::PracticePlatformNeeded));
     }
     let student = course_student(state.clone()).await?.ok_or_else(|| UiError::field("studentId", FieldErrorCode::Required, ""))?;
@@ -74,16 +74,10 @@ pub async fn course_attempt(state: State<'_, AppState>, broadcast_id: BroadcastI
 #[specta::specta]
 pub async fn grade_attempt(state: State<'_, AppState>, broadcast_id: BroadcastId) -> Result<GradedReport, UiError> {
     let (linter, env, data_dir) = (state.linter(), state.check_env().await, state.data_dir.clone());
-    let rubric = grading::rubric_in(&data_dir)?;
-    state
-        .with_store_as(
-            move |store| {
-                let attempt = store.course_attempt(broadcast_id)?.ok_or(grading::GradingError::NoAttempt(broadcast_id.0))?;
-                let scenario = grading::scenario(&data_dir, &attempt.scenario_id)?;
-                grading::grade_and_keep(store, broadcast_id, &scenario, &rubric, &linter, &env)
-            },
-        )
-        .await
+    let report = state.with_store_as(move |store| grading::grade_attempt(store, &data_dir, broadcast_id, &linter, &env)).await?;
+    // A desk in a class hands the graded rehearsal in now rather than at the next round.
+    state.link.wake_team();
+    Ok(report)
 }
 
 /// Where a graded report was written: the signed JSON to hand in and a printable page.

@@ -18,6 +18,25 @@ pub enum CourseCommand {
     Grade(GradeArgs),
     /// Verify one signed report file and print it as printable HTML or JSON.
     Show(ShowArgs),
+    /// Prepare a rehearsal of a scenario on this desk (its products, line-up, script cues and
+    /// the practice shop's scripted events); prints the new broadcast's id, to go on air with
+    /// `anchordesk live run ID --rehearsal`.
+    Rehearse {
+        /// The scenario's id (shipped, or in <data dir>/scenarios).
+        scenario: String,
+        /// The student's number (学号).
+        #[arg(long)]
+        student_id: String,
+        /// The student's name.
+        #[arg(long)]
+        student_name: String,
+    },
+    /// Measure a finished rehearsal and grade it (kept with the attempt; a desk in a class
+    /// hands it in at its next `anchordesk team sync`). Prints the graded report as JSON.
+    Attempt {
+        /// The rehearsal's broadcast id.
+        broadcast: i64,
+    },
     /// Print the fingerprint of this desk's report-signing key (kept in the OS keyring), for
     /// the teacher's roster (公钥指纹 column).
     Key,
@@ -118,8 +137,34 @@ fn parse_status(text: &str) -> Result<RowStatus, String> {
 }
 
 /// Runs a course command and returns the exit code.
-pub fn run(command: CourseCommand) -> anyhow::Result<u8> {
+pub fn run(data_dir: &Path, command: CourseCommand) -> anyhow::Result<u8> {
     match command {
+        CourseCommand::Rehearse { scenario, student_id, student_name } => {
+            let scenario = anchordesk_course_desk::grading::scenario(data_dir, &scenario)?;
+            let student = anchordesk_course::Student { id: student_id.trim().to_string(), name: student_name.trim().to_string() };
+            anyhow::ensure!(!student.id.is_empty() && !student.name.is_empty(), "give the student's number and name");
+            let mut store = crate::open_store(data_dir)?;
+            let planned = time::OffsetDateTime::now_utc();
+            let planned = format!("{:04}-{:02}-{:02}T{:02}:{:02}", planned.year(), u8::from(planned.month()), planned.day(), planned.hour(), planned.minute());
+            let broadcast = anchordesk_course_desk::prepare_rehearsal(&mut store, &scenario, &student, &planned)?;
+            eprintln!("prepared {} for {} ({}); tick the checklist, then: anchordesk live run {} --rehearsal", scenario.title_zh, student.name, student.id, broadcast.id.0);
+            println!("{}", broadcast.id.0);
+            Ok(0)
+        }
+        CourseCommand::Attempt { broadcast } => {
+            let mut store = crate::open_store(data_dir)?;
+            let (linter, refused) = anchordesk_claims::Linter::with_team_packs(&data_dir.join("rules"));
+            for error in refused {
+                eprintln!("warning: rule pack refused: {error}");
+            }
+            let mut env = anchordesk_core::plan::CheckEnv::for_data_dir(data_dir);
+            let linter = std::sync::Arc::new(linter);
+            env.linter = Some(linter.clone());
+            let report = anchordesk_course_desk::grading::grade_attempt(&mut store, data_dir, anchordesk_core::BroadcastId(broadcast), &linter, &env)?;
+            eprintln!("{}: {:.1} / 100", report.scenario_title_zh, report.total);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(0)
+        }
         CourseCommand::Scenarios(args) => scenarios(args),
         CourseCommand::Grade(args) => grade(args),
         CourseCommand::Key => {

@@ -68,9 +68,13 @@ pub struct Pace {
     switch_scene: Vec<String>,
 }
 
-/// The CLI's surroundings: no devices or platform link; progress on standard error.
+/// The CLI's surroundings: no devices; the platform link when the desk is set to a platform
+/// of its own (a team's, or a class's practice shop on the team server); progress on
+/// standard error.
 struct Terminal {
     data_dir: PathBuf,
+    /// The platform link and the runtime it runs on.
+    platform: Option<Platform>,
     linter: Arc<anchordesk_claims::Linter>,
     /// The item last said to be on air (each change is said once).
     said: std::sync::Mutex<Option<LineupItemId>>,
@@ -89,8 +93,31 @@ impl Surroundings for Terminal {
         self.linter.clone()
     }
 
-    fn ingest(&self, _broadcast: BroadcastId) -> Result<String, String> {
-        Err("the command line pushes only to --push; without it the broadcast is recorded".into())
+    fn ingest(&self, broadcast: BroadcastId) -> Result<String, String> {
+        match &self.platform {
+            Some(platform) => platform.runtime.block_on(async {
+                let wake = || platform.link.handle.wake();
+                anchordesk_desk_sync::ingest::platform_ingest(&*platform.link.platform, &platform.store, broadcast, &wake).await
+            }),
+            None => Err("the command line pushes only to --push here (the desk uses the embedded practice platform); without it the broadcast is recorded".into()),
+        }
+    }
+
+    fn outbox_changed(&self) {
+        if let Some(platform) = &self.platform {
+            platform.link.handle.wake();
+        }
+    }
+
+    fn pull_room(&self, session: &anchordesk_core::live::LiveSession) -> Result<usize, String> {
+        let Some(platform) = &self.platform else { return Err("no platform link".into()) };
+        let id = anchordesk_core::store::platform_broadcast_id(session.broadcast_id);
+        platform.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(3), anchordesk_desk_sync::room::pull_room(&*platform.link.platform, &platform.store, session.id, &id))
+                .await
+                .map_err(|_| "the platform did not answer in 3 s".to_string())?
+                .map_err(|err| err.to_string())
+        })
     }
 
     fn publish(&self, event: LiveEvent) {
@@ -109,6 +136,51 @@ impl Surroundings for Terminal {
     }
 }
 
+/// The platform link of a run: started when the desk is set to a platform of its own.
+struct Platform {
+    runtime: tokio::runtime::Runtime,
+    link: anchordesk_desk_sync::link::PlatformLink,
+    store: Arc<std::sync::Mutex<anchordesk_core::Store>>,
+}
+
+impl Platform {
+    fn start(store: &Arc<std::sync::Mutex<anchordesk_core::Store>>, data_dir: &Path) -> anyhow::Result<Option<Platform>> {
+        let own = anchordesk_desk_sync::platform_settings(&store.lock().unwrap_or_else(|p| p.into_inner()))?;
+        let Some(own) = own else { return Ok(None) };
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the async runtime")?;
+        match runtime.block_on(anchordesk_desk_sync::link::PlatformLink::start(store.clone(), data_dir)) {
+            Ok(link) => {
+                eprintln!("platform: {}{}", link.url, if own.practice { " (a class's practice shop)" } else { "" });
+                Ok(Some(Platform { runtime, link, store: store.clone() }))
+            }
+            Err(why) => {
+                eprintln!("warning: the platform link did not start ({why}); the changes wait in the outbox");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sends what the broadcast queued (the end, the replies) before the command returns,
+    /// for up to 30 s; what is left goes out with the next run or the window.
+    fn finish(self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let pending = self.store.lock().unwrap_or_else(|p| p.into_inner()).outbox_counts().map(|c| c.pending).unwrap_or(0);
+            if pending == 0 {
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                eprintln!("warning: {pending} change(s) for the platform are still in the outbox; they go out with the next run or when the window opens");
+                break;
+            }
+            self.link.handle.wake();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let Platform { runtime, link, .. } = self;
+        runtime.block_on(link.stop());
+    }
+}
+
 pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
     let mut store = crate::open_store(data_dir)?;
     if matches!(command, LiveCommand::Resume(_) | LiveCommand::Close { .. }) {
@@ -119,8 +191,10 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
     for error in refused {
         eprintln!("warning: rule pack refused: {error}");
     }
-    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), linter: Arc::new(linter), said: std::sync::Mutex::new(None), phone_said: Default::default() });
-    let desk = LiveDesk::start(Arc::new(std::sync::Mutex::new(store)), data_dir.to_path_buf(), around);
+    let store = Arc::new(std::sync::Mutex::new(store));
+    let platform = if matches!(command, LiveCommand::Close { .. }) { None } else { Platform::start(&store, data_dir)? };
+    let around = Arc::new(Terminal { data_dir: data_dir.to_path_buf(), platform, linter: Arc::new(linter), said: std::sync::Mutex::new(None), phone_said: Default::default() });
+    let desk = LiveDesk::start(store, data_dir.to_path_buf(), around.clone());
     let result = match command {
         LiveCommand::Run(args) => desk
             .go_live(GoLive { broadcast_id: BroadcastId(args.broadcast), rehearsal: args.rehearsal, push_url: args.push, scene: args.scene })
@@ -133,6 +207,12 @@ pub fn run(data_dir: &Path, command: LiveCommand) -> anyhow::Result<u8> {
         LiveCommand::Close { session } => desk.close_interrupted(SessionId(session)).map_err(anyhow::Error::from),
     };
     desk.shutdown();
+    drop(desk);
+    if let Some(around) = Arc::into_inner(around)
+        && let Some(platform) = around.platform
+    {
+        platform.finish();
+    }
     let report = result.context("the broadcast did not run to its end")?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(0)

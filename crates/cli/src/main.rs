@@ -139,7 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Templates(command) => plan::run_templates(command),
         Command::Report(args) => report::run(&data_dir, args),
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
-        Command::Course(command) => course::run(command),
+        Command::Course(command) => course::run(&data_dir, command),
         Command::Live(command) => live::run(&data_dir, command),
         Command::Team(command) => team::run(&data_dir, command),
         Command::Server(command) => {

@@ -34,6 +34,29 @@ pub enum TeamCommand {
         #[command(subcommand)]
         command: Option<RoomsCommand>,
     },
+    /// In a class: make the class's practice shop on the team server this desk's platform, so
+    /// the server observes every rehearsal; the teacher's own scenario comes down with it.
+    PracticeShop,
+    /// The class's course: without arguments, show it; a teacher sets the scenario (a shipped
+    /// one by id, or --file with their own) and the rubric.
+    Course {
+        /// A shipped scenario's id (see `anchordesk course scenarios`).
+        scenario: Option<String>,
+        /// The teacher's own scenario (TOML), sent to the server and to the students' desks.
+        #[arg(long, conflicts_with = "scenario")]
+        file: Option<std::path::PathBuf>,
+        /// The class's rubric (TOML); the default rubric when not given.
+        #[arg(long)]
+        rubric: Option<std::path::PathBuf>,
+    },
+    /// The class's grades as the server computed them from what its practice shop observed
+    /// (a teacher: everyone's latest attempt; a student: their own). Exit 1 when an attempt's
+    /// facts differ from the shop's record.
+    Grades {
+        /// The table as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Pick the live room or class this desk works for; its broadcasts are published into it.
     Room {
         /// The room's name, as `anchordesk team rooms` lists it.
@@ -119,6 +142,12 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             if report.broadcasts_published > 0 {
                 println!("published {} broadcast(s) to the team (line-up and run-of-show, on the team's web page)", report.broadcasts_published);
             }
+            if report.attempts_handed_in > 0 {
+                println!("handed in {} graded rehearsal(s) to the class; the server grades them from what its practice shop observed", report.attempts_handed_in);
+            }
+            if report.attempts_marked > 0 {
+                eprintln!("{} fact(s) of the rehearsals handed in differ from the practice shop's record; the grade uses the record (anchordesk team grades)", report.attempts_marked);
+            }
             if report.rules_replaced_local {
                 eprintln!("this desk's own rule settings were set aside for the team's (kept in the desk's database)");
             }
@@ -153,6 +182,63 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             runtime.block_on(anchordesk_desk_sync::team::room_member(&store, &room, &email, false))?;
             println!("{email} no longer works in {room}");
             Ok(0)
+        }
+        TeamCommand::PracticeShop => {
+            let shop = runtime.block_on(anchordesk_desk_sync::class::use_practice_shop(&store, data_dir))?;
+            println!("platform: {} (the practice shop of {}; client {})", shop.url, shop.class, shop.client_id);
+            match (&shop.scenario_id, &shop.scenario_title) {
+                (Some(id), title) => println!("the class rehearses {id} {}", title.as_deref().unwrap_or_default()),
+                (None, _) => println!("the teacher has not set the class's scenario yet"),
+            }
+            if let Some(file) = &shop.scenario_file {
+                println!("the teacher's scenario is saved to {file}");
+            }
+            Ok(0)
+        }
+        TeamCommand::Course { scenario, file, rubric } => {
+            let read = |path: &std::path::Path| -> anyhow::Result<String> {
+                let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                Ok(anchordesk_text::decode(&bytes).map_err(|err| anyhow::anyhow!("{} is not text ({err:?}): save it as UTF-8 or GBK", path.display()))?.0)
+            };
+            let course = if scenario.is_none() && file.is_none() && rubric.is_none() {
+                runtime.block_on(anchordesk_desk_sync::class::get_course(&store))?
+            } else {
+                anyhow::ensure!(scenario.is_some() || file.is_some(), "name a shipped scenario or give --file with your own; the rubric goes with a scenario");
+                let source = file.as_deref().map(read).transpose()?;
+                let rubric = rubric.as_deref().map(read).transpose()?;
+                Some(runtime.block_on(anchordesk_desk_sync::class::set_course(&store, scenario.as_deref(), source.as_deref(), rubric.as_deref()))?)
+            };
+            match course {
+                Some(course) => println!(
+                    "{} v{} {} / {} · rubric {}{}",
+                    course["scenarioId"].as_str().unwrap_or_default(),
+                    course["scenarioVersion"],
+                    course["scenarioTitle"].as_str().unwrap_or_default(),
+                    course["scenarioTitleEn"].as_str().unwrap_or_default(),
+                    course["rubricId"].as_str().unwrap_or_default(),
+                    if course["scenario"].is_string() { " · the teacher's own scenario" } else { "" },
+                ),
+                None => println!("the teacher has not set the class's scenario yet"),
+            }
+            Ok(0)
+        }
+        TeamCommand::Grades { json } => {
+            let table = runtime.block_on(anchordesk_desk_sync::class::grades(&store))?;
+            let rows = table["attempts"].as_array().cloned().unwrap_or_default();
+            let marked = rows.iter().any(|row| row["disagreements"].as_array().is_some_and(|d| !d.is_empty()));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&table)?);
+            } else if rows.is_empty() {
+                println!("no rehearsal handed in yet");
+            } else {
+                println!("student\ttotal\tattempts\thanded in (UTC)\tdiffers from the shop's record");
+                for row in &rows {
+                    let total = row["total"].as_f64().map_or_else(|| row["problem"].as_str().unwrap_or("-").to_string(), |t| format!("{t:.1}"));
+                    let facts: Vec<&str> = row["disagreements"].as_array().into_iter().flatten().filter_map(|d| d["fact"].as_str()).collect();
+                    println!("{}\t{total}\t{}\t{}\t{}", row["email"].as_str().unwrap_or_default(), row["attempts"], row["submittedAt"].as_str().unwrap_or_default(), if facts.is_empty() { "-".to_string() } else { facts.join(", ") });
+                }
+            }
+            Ok(if marked { 1 } else { 0 })
         }
         TeamCommand::Room { name, none } => {
             anyhow::ensure!(none || name.is_some(), "name the room (anchordesk team rooms lists them), or pass --none");

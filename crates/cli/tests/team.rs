@@ -18,17 +18,20 @@ struct TeamServer {
     org: anchordesk_server::admin::CreatedOrg,
     /// Kept until the test ends (dropping it stops PostgreSQL).
     _pg: TestPostgres,
+    /// The classes' practice shops (removed when the test ends).
+    _shops: tempfile::TempDir,
 }
 
 impl TeamServer {
     fn start(org: &str, owner: &str, tls: Option<anchordesk_server::TlsFiles>) -> TeamServer {
         let pg = TestPostgres::start();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let config = anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls, data_dir: None };
+        let shops = tempfile::tempdir().unwrap();
+        let config = anchordesk_server::Config { database_url: pg.url(), listen: "127.0.0.1:0".parse().unwrap(), behind_proxy: false, tls, data_dir: Some(shops.path().into()) };
         let server = runtime.block_on(anchordesk_server::start(config)).unwrap();
         let pool = anchordesk_server::db::connect(&pg.url()).unwrap();
         let org = runtime.block_on(anchordesk_server::admin::create_org(&pool, org, owner)).unwrap();
-        TeamServer { runtime, url: server.base_url(), server, org, _pg: pg }
+        TeamServer { runtime, url: server.base_url(), server, org, _pg: pg, _shops: shops }
     }
 }
 
@@ -57,7 +60,7 @@ fn store(data_dir: &Path) -> Store {
 
 #[test]
 fn two_desks_share_the_catalog_through_the_team_server() {
-    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
@@ -115,7 +118,7 @@ fn two_desks_share_the_catalog_through_the_team_server() {
 
 #[test]
 fn an_anchor_desk_receives_the_team_catalog_and_keeps_its_own_edits_local() {
-    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("县域助农", "chief@county.cn", None);
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("县域助农", "chief@county.cn", None);
     let keyring = Keyring::start();
     let (office, anchor_desk) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
 
@@ -163,7 +166,7 @@ fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
     let tls = anchordesk_server::TlsFiles { cert: dir.path().join("team.crt"), key: dir.path().join("team.key") };
     std::fs::write(&tls.cert, generated.cert.pem()).unwrap();
     std::fs::write(&tls.key, generated.key_pair.serialize_pem()).unwrap();
-    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("县电商中心", "it@county.cn", Some(tls.clone()));
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("县电商中心", "it@county.cn", Some(tls.clone()));
     assert!(url.starts_with("https://"), "{url}");
     let keyring = Keyring::start();
     let office = tempfile::tempdir().unwrap();
@@ -193,7 +196,7 @@ fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
 fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     use anchordesk_desk_sync::team;
     use std::sync::{Arc, Mutex};
-    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (room1, room2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     ok(&desk(&keyring, room1.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
@@ -261,7 +264,7 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
 #[test]
 fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
     use anchordesk_core::rules::TeamSettings;
-    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let (office, room) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
@@ -358,7 +361,7 @@ fn the_team_rule_pack_reaches_every_desk_and_an_anchor_cannot_change_it() {
 fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     use anchordesk_core::room::{RoomEvent, RoomEventKind};
     use anchordesk_core::{plan, testkit};
-    let TeamServer { runtime, server, url, org, _pg } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
     let keyring = Keyring::start();
     let room = tempfile::tempdir().unwrap();
     ok(&desk(&keyring, room.path(), &["team", "join", &url, "--email", "boss@xinghuo.cn", "--password-stdin"], Some(&format!("{}\n星火的新密码-2026\n", org.one_time_password))));
@@ -408,5 +411,87 @@ fn a_finished_broadcast_takes_its_review_to_the_team_page() {
     assert!(checklist.contains(&format!("已勾选 {manual}/{manual}")), "{checklist}");
     assert_eq!(checklist.matches("<li class=\"done").count(), manual, "{checklist}");
     assert!(checklist.contains("✓ ") && checklist.contains("场控 · "), "who ticked it is named: {checklist}");
+    runtime.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn a_class_rehearsal_is_observed_and_graded_by_the_team_server() {
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("农林职业学院", "dean@nlzy.edu.cn", None);
+    let keyring = Keyring::start();
+    let (teacher, student) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let dean = ("dean@nlzy.edu.cn", "学院管理员的密码-2026");
+    ok(&desk(&keyring, teacher.path(), &["team", "join", &url, "--email", dean.0, "--password-stdin"], Some(&format!("{}\n{}\n", org.one_time_password, dean.1))));
+    let teacher_pw = add_member(&runtime, &url, org.org_id, dean, "wang@nlzy.edu.cn", "teacher");
+    let student_pw = add_member(&runtime, &url, org.org_id, dean, "chen@nlzy.edu.cn", "student");
+    ok(&desk(&keyring, teacher.path(), &["team", "join", &url, "--email", "wang@nlzy.edu.cn", "--password-stdin"], Some(&format!("{teacher_pw}\n王老师的密码-2026\n"))));
+    ok(&desk(&keyring, teacher.path(), &["team", "rooms", "add", "电商2班", "--class"], None));
+    ok(&desk(&keyring, teacher.path(), &["team", "rooms", "assign", "电商2班", "chen@nlzy.edu.cn"], None));
+    ok(&desk(&keyring, teacher.path(), &["team", "room", "电商2班"], None));
+    // The teacher's own scenario: the shipped oranges with the events seconds apart.
+    let scenario = include_str!("../../../assets/scenarios/orange-organic.toml")
+        .replace("id = \"orange-organic\"", "id = \"orange-quick\"")
+        .replace("at_seconds = 90", "at_seconds = 1")
+        .replace("at_seconds = 200", "at_seconds = 2")
+        .replace("at_seconds = 300", "at_seconds = 3");
+    let file = teacher.path().join("orange-quick.toml");
+    std::fs::write(&file, &scenario).unwrap();
+    let set = ok(&desk(&keyring, teacher.path(), &["team", "course", "--file", file.to_str().unwrap()], None));
+    assert!(set.contains("orange-quick") && set.contains("the teacher's own scenario"), "{set}");
+
+    // The student's desk: in the class, its platform the class's practice shop.
+    ok(&desk(&keyring, student.path(), &["team", "join", &url, "--email", "chen@nlzy.edu.cn", "--password-stdin"], Some(&format!("{student_pw}\n陈同学的密码-2026\n"))));
+    ok(&desk(&keyring, student.path(), &["team", "room", "电商2班"], None));
+    let shop = ok(&desk(&keyring, student.path(), &["team", "practice-shop"], None));
+    assert!(shop.contains(&format!("platform: {url}/classes/")) && shop.contains("orange-quick"), "{shop}");
+    assert!(student.path().join("scenarios/orange-quick.toml").exists(), "{shop}");
+    let settings = store(student.path()).setting("platform").unwrap().unwrap();
+    assert!(!settings.contains("secret"), "the shop's secret is in the keyring: {settings}");
+
+    // A rehearsal from the command line, through the class's shop.
+    let prepared = ok(&desk(&keyring, student.path(), &["course", "rehearse", "orange-quick", "--student-id", "2024031", "--student-name", "陈同学"], None));
+    let broadcast = anchordesk_core::BroadcastId(prepared.trim().parse().unwrap());
+    {
+        let mut store = store(student.path());
+        for item in store.checklist(broadcast).unwrap() {
+            if item.auto_check.is_none() {
+                store.set_checklist_done(item.id, true, "陈同学").unwrap();
+            }
+        }
+    }
+    let run = desk(&keyring, student.path(), &["live", "run", &broadcast.0.to_string(), "--rehearsal", "--each", "3"], None);
+    let said = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success() && said.contains("a class's practice shop"), "{said}");
+    assert_eq!(store(student.path()).outbox_counts().unwrap().pending, 0, "the end reached the shop: {said}");
+    let graded = ok(&desk(&keyring, student.path(), &["course", "attempt", &broadcast.0.to_string()], None));
+    let own_total = serde_json::from_str::<serde_json::Value>(&graded).unwrap()["total"].as_f64().unwrap();
+    let attempt = store(student.path()).course_attempt(broadcast).unwrap().unwrap();
+    let facts = attempt.facts.unwrap();
+    let fired: Vec<&str> = facts["events"].as_array().unwrap().iter().map(|e| e["eventId"].as_str().unwrap()).collect();
+    assert!(fired.contains(&"organic-question") && fired.contains(&"late-delivery"), "the desk saw the shop's scripted comments: {facts}");
+
+    // Handed in at the sync; the shop's record agrees; the teacher's table has it.
+    let synced = desk(&keyring, student.path(), &["team", "sync"], None);
+    assert!(ok(&synced).contains("handed in 1 graded rehearsal"), "{}", String::from_utf8_lossy(&synced.stderr));
+    let grades = desk(&keyring, teacher.path(), &["team", "grades", "--json"], None);
+    let table: serde_json::Value = serde_json::from_str(&ok(&grades)).unwrap();
+    let row = &table["attempts"][0];
+    assert_eq!(row["email"], "chen@nlzy.edu.cn", "{table}");
+    assert_eq!(row["disagreements"], serde_json::json!([]), "{table}");
+    assert!((row["total"].as_f64().unwrap() - own_total).abs() < 1e-9, "the server's grade of honest facts is the desk's: {table}");
+    assert!(!ok(&desk(&keyring, student.path(), &["team", "sync"], None)).contains("handed in"), "nothing twice");
+
+    // The student edits the kept facts to claim an answer to the late delivery: the server
+    // marks it, names the fact, and grades from its record.
+    let mut forged = facts.clone();
+    let late = forged["events"].as_array_mut().unwrap().iter_mut().find(|e| e["eventId"] == "late-delivery").unwrap();
+    let at = late["firedAtMs"].as_i64().unwrap() + 5_000;
+    late["responses"] = serde_json::json!([{ "atMs": at, "text": "已帮您查了订单号，今天补发", "lintErrorCount": 0 }]);
+    store(student.path()).save_course_grade(broadcast, &forged, &attempt.graded.unwrap(), 100.0).unwrap();
+    let synced = desk(&keyring, student.path(), &["team", "sync"], None);
+    assert!(String::from_utf8_lossy(&synced.stderr).contains("differ from the practice shop's record"), "{}", String::from_utf8_lossy(&synced.stderr));
+    let grades = desk(&keyring, teacher.path(), &["team", "grades"], None);
+    let text = String::from_utf8_lossy(&grades.stdout).into_owned();
+    assert_eq!(grades.status.code(), Some(1), "{text}");
+    assert!(text.contains("chen@nlzy.edu.cn") && text.contains("events.late-delivery.responses") && text.contains(&format!("{own_total:.1}")), "{text}");
     runtime.block_on(server.shutdown()).unwrap();
 }

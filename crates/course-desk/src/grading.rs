@@ -122,6 +122,17 @@ pub fn grade_and_keep(store: &mut Store, broadcast: BroadcastId, scenario: &Scen
     Ok(graded)
 }
 
+/// Measures the rehearsal of `broadcast` and grades it with its scenario (shipped or in
+/// `<data dir>/scenarios`) and the desk's rubric (`<data dir>/rubric.toml`, else the
+/// default); the facts and the grade are kept with the attempt. What the window's "grade"
+/// and `anchordesk course attempt` do.
+pub fn grade_attempt(store: &mut Store, data_dir: &Path, broadcast: BroadcastId, linter: &Linter, env: &CheckEnv) -> Result<GradedReport, GradingError> {
+    let rubric = rubric_in(data_dir)?;
+    let attempt = store.course_attempt(broadcast)?.ok_or(GradingError::NoAttempt(broadcast.0))?;
+    let scenario = scenario(data_dir, &attempt.scenario_id)?;
+    grade_and_keep(store, broadcast, &scenario, &rubric, linter, env)
+}
+
 /// Where a signed report was written: the JSON to hand in and a printable page.
 #[derive(Debug, Clone)]
 pub struct Exported {

@@ -6,6 +6,7 @@
 //! It is the one place that knows both the domain (`core`) and the contract (`platform`),
 //! so neither of them has to know the other.
 
+pub mod class;
 pub mod ingest;
 pub mod link;
 pub mod room;
@@ -132,6 +133,10 @@ impl OutboxStore for DeskOutbox {
 pub struct PlatformSettings {
     pub base_url: String,
     pub client_id: String,
+    /// A class's practice shop on the team server: a rehearsal there runs in full (the
+    /// server observes it), as on the embedded practice platform.
+    #[serde(default)]
+    pub practice: bool,
 }
 
 const PLATFORM_KEY: &str = "platform";
@@ -164,6 +169,8 @@ pub struct PlatformView {
     pub client_id: Option<String>,
     /// The kept secret, masked (first two characters), when one is kept.
     pub secret_masked: Option<String>,
+    /// A class's practice shop on the team server.
+    pub practice: bool,
 }
 
 /// The saved platform as Settings shows it (the secret read from the keyring, masked).
@@ -174,6 +181,7 @@ pub fn platform_view(store: &Store) -> Result<PlatformView, anchordesk_core::Sto
             secret_masked: secrets::client_secret(&settings.client_id).ok().flatten().as_deref().map(secrets::masked),
             base_url: Some(settings.base_url),
             client_id: Some(settings.client_id),
+            practice: settings.practice,
         },
     })
 }
@@ -184,9 +192,26 @@ pub fn platform_view(store: &Store) -> Result<PlatformView, anchordesk_core::Sto
 /// and every broadcast not ended (it has heard of nothing). The caller restarts the link.
 pub fn switch_platform(store: &mut Store, base_url: &str, client_id: &str, secret: Option<&str>) -> Result<(), anchordesk_core::UiError> {
     let settings = (!base_url.trim().is_empty() && !client_id.trim().is_empty())
-        .then(|| PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string() });
+        .then(|| PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string(), practice: false });
+    switch_platform_to(store, settings, secret).map_err(|err| match err {
+        SwitchError::Secret(err) => anchordesk_core::UiError::internal(err),
+        SwitchError::Store(err) => err.into(),
+    })
+}
+
+/// Why the platform was not switched.
+#[derive(Debug, thiserror::Error)]
+pub enum SwitchError {
+    #[error(transparent)]
+    Secret(#[from] secrets::SecretError),
+    #[error(transparent)]
+    Store(#[from] anchordesk_core::StoreError),
+}
+
+/// [`switch_platform`] with the settings made (a class's practice shop says so).
+pub fn switch_platform_to(store: &mut Store, settings: Option<PlatformSettings>, secret: Option<&str>) -> Result<(), SwitchError> {
     if let (Some(settings), Some(secret)) = (&settings, secret.filter(|s| !s.is_empty())) {
-        secrets::save_client_secret(&settings.client_id, secret).map_err(anchordesk_core::UiError::internal)?;
+        secrets::save_client_secret(&settings.client_id, secret)?;
     }
     let before = platform_settings(store)?;
     save_platform_settings(store, settings.as_ref())?;

@@ -61,6 +61,10 @@ pub struct TeamLink {
     /// The live room or class this desk works for: its broadcasts are published into it.
     #[serde(default)]
     pub room: Option<RoomRef>,
+    /// Each graded rehearsal (by the desk's broadcast id) as last handed in to the class:
+    /// the digest of its facts.
+    #[serde(default)]
+    pub handed_in: BTreeMap<String, String>,
 }
 
 /// A room or class as the desk keeps it.
@@ -162,6 +166,10 @@ pub struct SyncReport {
     /// withdrawn because the desk no longer has them.
     pub broadcasts_published: u32,
     pub broadcasts_withdrawn: u32,
+    /// Graded rehearsals handed in to the class (through its practice shop), and how many
+    /// facts the server found to differ from what its shop observed.
+    pub attempts_handed_in: u32,
+    pub attempts_marked: u32,
     /// What did not go through this time and will be tried at the next sync (the catalog
     /// synced regardless).
     pub problems: Vec<String>,
@@ -225,7 +233,7 @@ impl From<TeamError> for anchordesk_core::UiError {
     }
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+pub(crate) fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -234,7 +242,7 @@ pub fn link(store: &Store) -> Result<Option<TeamLink>, StoreError> {
     Ok(store.setting(SETTING)?.filter(|json| !json.is_empty()).and_then(|json| serde_json::from_str(&json).ok()))
 }
 
-fn save_link(store: &Store, link: &TeamLink) -> Result<(), StoreError> {
+pub(crate) fn save_link(store: &Store, link: &TeamLink) -> Result<(), StoreError> {
     store.set_setting(SETTING, &serde_json::to_string(link).map_err(|err| StoreError::Corrupt(err.to_string()))?)
 }
 
@@ -322,7 +330,7 @@ fn client(ca_pem: Option<&str>) -> Result<reqwest::Client, TeamError> {
     builder.build().map_err(|err| TeamError::BadCertificate(err.to_string()))
 }
 
-async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<Value, TeamError> {
+pub(crate) async fn answer(response: Result<reqwest::Response, reqwest::Error>) -> Result<Value, TeamError> {
     let response = response.map_err(|err| TeamError::Unreachable(err.to_string()))?;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -436,6 +444,14 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     if let Err(err) = publish_broadcasts(store, &http, &token, &desk_id, &mut link, &mut report).await {
         report.problems.push(format!("broadcasts were not published: {err}"));
         save_link(&lock(store), &link)?;
+    }
+    match crate::class::hand_in(store, &http, &token, &mut link).await {
+        Ok(done) => {
+            report.attempts_handed_in = done.handed_in;
+            report.attempts_marked = done.marked;
+            report.problems.extend(done.problems);
+        }
+        Err(err) => report.problems.push(format!("rehearsals were not handed in: {err}")),
     }
     Ok(report)
 }
@@ -746,7 +762,7 @@ pub async fn run_background(
 const ROOM_PLANNERS: &[&str] = &["owner", "operator", "teacher"];
 
 /// This desk's team, its token and a client for it.
-fn signed_in(store: &Mutex<Store>) -> Result<(TeamLink, String, reqwest::Client), TeamError> {
+pub(crate) fn signed_in(store: &Mutex<Store>) -> Result<(TeamLink, String, reqwest::Client), TeamError> {
     let link = link(&lock(store))?.ok_or(TeamError::NotJoined)?;
     let token = crate::secrets::team_token(&link.server, &link.email)?.ok_or(TeamError::SignedOut)?;
     let http = client(link.ca_pem.as_deref())?;

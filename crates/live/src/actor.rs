@@ -155,7 +155,8 @@ impl Actor {
                 found => found,
             })?);
         }
-        let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some();
+        // A class's practice shop on the team server is practice too: its rehearsals run in full.
+        let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some_and(|p| !p.practice);
         if real_platform && !rehearsal {
             let test_layer = config.scene.iter().flat_map(|s| &s.layers).any(|l| l.source == anchordesk_capture::LayerSource::Test);
             let camera = test_layer || matches!(config.video_source, anchordesk_capture::VideoSource::Test);

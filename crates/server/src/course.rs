@@ -448,7 +448,7 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
         facts.events[index].responses = replies;
     }
 
-    // The shop's figures.
+    // The shop's figures: graded as the shop counted them; a desk that claims more is marked.
     let audience = &mut facts.audience;
     let figures: [(&str, i64, i64); 5] = [
         ("audience.orders", audience.orders.into(), observed.orders.into()),
@@ -458,7 +458,9 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
         ("audience.totalViewers", audience.total_viewers.into(), observed.viewers_total.into()),
     ];
     for (fact, said, seen) in figures {
-        if said != seen {
+        // A desk pulls the room once a second and stops pulling when it goes off air, so
+        // it may have seen a little less than the shop; it never honestly sees more.
+        if said > seen {
             differ(fact.into(), said.to_string(), seen.to_string());
         }
     }
