@@ -24,7 +24,8 @@ macro_rules! app_commands {
             sync: [sync_status, platform_settings, test_platform_connection, save_platform_settings,
                 push_destinations, save_push_destination, delete_push_destination],
             room: [room_events, quick_replies, save_quick_replies],
-            team: [team_status, join_team, sync_team, leave_team, team_rooms, pick_team_room],
+            team: [team_status, join_team, sync_team, leave_team, team_rooms, pick_team_room, use_practice_shop,
+                class_course, set_class_course, class_grades],
             course: [course_scenarios, course_student, save_course_student, start_rehearsal,
                 course_attempt, grade_attempt, export_attempt, course_history, grade_class, course_key_fingerprint],
         }

@@ -4,11 +4,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { remote } from 'webdriverio';
-import { byTestId, closeApp, freePort, openApp, ROOT, screenshot, SHOTS, sleep, start, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
+import { byTestId, closeApp, openApp, ROOT, screenshot, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
+import { fillJoin, openBrowser, press, screenshotDisplay, startPostgres, startTeamServer, typeInto } from './teamkit.mjs';
 
 const OWN_PASSWORD = '星火的新密码-2026';
 let env;
@@ -21,60 +19,9 @@ after(async () => {
   postgres?.stop();
 });
 
-/** PostgreSQL as the unprivileged postgres user in a temp dir on a free port (it refuses root). */
-async function startPostgres() {
-  const bin = execFileSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).trim();
-  const dir = mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-pg-'));
-  chmodSync(dir, 0o755);
-  execFileSync('chown', ['-R', 'postgres:postgres', dir]);
-  const data = path.join(dir, 'data');
-  const as = (tool, args) => execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { encoding: 'utf8' });
-  as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
-  const port = await freePort();
-  as('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', path.join(dir, 'log'), '-w', 'start']);
-  as('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'anchordesk']);
-  return { url: `postgres://postgres@127.0.0.1:${port}/anchordesk`, stop: () => as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']) };
-}
-
-async function typeInto(browser, selector, text) {
-  const field = await browser.$(selector);
-  await field.waitForDisplayed();
-  await field.clearValue();
-  await field.setValue(text);
-}
-
-/** Clicks a control by test id from script: the settings page is long and toasts can cover
- *  its bottom card, which WebDriver's pointer click refuses. */
-async function press(browser, id) {
-  const element = await byTestId(browser, id);
-  await element.waitForExist();
-  await browser.execute((el) => {
-    el.scrollIntoView({ block: 'center' });
-    el.click();
-  }, element);
-}
-
-async function fillJoin(browser, url, email, password) {
-  await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
-  await (await byTestId(browser, 'nav-settings')).click();
-  await typeInto(browser, '[data-testid="team-url"]', url);
-  await typeInto(browser, '[data-testid="team-email"]', email);
-  await typeInto(browser, '[data-testid="team-password"]', password);
-  await press(browser, 'team-join');
-}
-
 test('two desks join one team: a product made on one reaches the other through the team server', async () => {
   postgres = await startPostgres();
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  start(path.join(ROOT, 'target/debug/anchordesk-server'), ['serve', '--database-url', postgres.url, '--listen', `127.0.0.1:${port}`]);
-  await waitFor(async () => {
-    try {
-      return (await fetch(`${url}/api/v1/me`)).status === 401;
-    } catch {
-      return false;
-    }
-  }, 'the team server');
+  const url = await startTeamServer(postgres);
   const created = execFileSync(path.join(ROOT, 'target/debug/anchordesk'), ['server', 'admin', 'create-org', '星火MCN', '--owner', 'boss@xinghuo.cn', '--database-url', postgres.url], { encoding: 'utf8' });
   const password = created.match(/one-time password: (\S+)/)[1];
 
@@ -135,7 +82,7 @@ test('two desks join one team: a product made on one reaches the other through t
 
   // The 运营 without a desk opens the team's web page in a browser (WebKit's MiniBrowser,
   // driven by WebKitWebDriver): signs in and sees the shared catalog, in Chinese and English.
-  const web = await openBrowser();
+  const web = await openBrowser(env);
   try {
     await web.url(`${url}/sign-in`);
     await typeInto(web, 'input[name="email"]', 'boss@xinghuo.cn');
@@ -147,35 +94,13 @@ test('two desks join one team: a product made on one reaches the other through t
     await waitForText(web, 'main', '共享商品目录');
     await waitForText(web, 'tr[data-sku="TEAM-TEA-1"]', '团队共享 高山云雾茶');
     assert.match(await (await web.$('tr[data-sku="TEAM-TEA-1"]')).getText(), /¥88\.00/);
-    await screenshotDisplay('zh-team-web');
+    await screenshotDisplay(env, 'zh-team-web');
     await web.url(`${url}/team?lang=en`);
     await waitForText(web, 'main', 'Shared catalog');
-    await screenshotDisplay('en-team-web');
+    await screenshotDisplay(env, 'en-team-web');
     await (await web.$('header + main form button')).click();
     await waitForText(web, 'main', 'Sign in to your team');
   } finally {
     await web.deleteSession().catch(() => {});
   }
 });
-
-/** WebKit's MiniBrowser under WebKitWebDriver, on the test's display. */
-async function openBrowser() {
-  const port = await freePort();
-  start('WebKitWebDriver', [`--port=${port}`], { env });
-  const binary = execFileSync('sh', ['-c', 'ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser | head -1'], { encoding: 'utf8' }).trim();
-  let lastError;
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      return await remote({ hostname: '127.0.0.1', port, logLevel: 'silent', connectionRetryCount: 0, capabilities: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] } } });
-    } catch (err) {
-      lastError = err;
-      await sleep(200);
-    }
-  }
-  throw new Error(`no MiniBrowser session: ${lastError}`);
-}
-
-async function screenshotDisplay(name) {
-  await sleep(500);
-  execFileSync('import', ['-display', env.DISPLAY, '-window', 'root', path.join(SHOTS, `${name}.png`)], { timeout: 20000 });
-}

@@ -211,12 +211,12 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             match course {
                 Some(course) => println!(
                     "{} v{} {} / {} · rubric {}{}",
-                    course["scenarioId"].as_str().unwrap_or_default(),
-                    course["scenarioVersion"],
-                    course["scenarioTitle"].as_str().unwrap_or_default(),
-                    course["scenarioTitleEn"].as_str().unwrap_or_default(),
-                    course["rubricId"].as_str().unwrap_or_default(),
-                    if course["scenario"].is_string() { " · the teacher's own scenario" } else { "" },
+                    course.scenario_id,
+                    course.scenario_version,
+                    course.scenario_title,
+                    course.scenario_title_en,
+                    course.rubric_id,
+                    if course.own_scenario { " · the teacher's own scenario" } else { "" },
                 ),
                 None => println!("the teacher has not set the class's scenario yet"),
             }
@@ -224,18 +224,17 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
         }
         TeamCommand::Grades { json } => {
             let table = runtime.block_on(anchordesk_desk_sync::class::grades(&store))?;
-            let rows = table["attempts"].as_array().cloned().unwrap_or_default();
-            let marked = rows.iter().any(|row| row["disagreements"].as_array().is_some_and(|d| !d.is_empty()));
+            let marked = table.attempts.iter().any(|row| !row.disagreements.is_empty());
             if json {
                 println!("{}", serde_json::to_string_pretty(&table)?);
-            } else if rows.is_empty() {
+            } else if table.attempts.is_empty() {
                 println!("no rehearsal handed in yet");
             } else {
                 println!("student\ttotal\tattempts\thanded in (UTC)\tdiffers from the shop's record");
-                for row in &rows {
-                    let total = row["total"].as_f64().map_or_else(|| row["problem"].as_str().unwrap_or("-").to_string(), |t| format!("{t:.1}"));
-                    let facts: Vec<&str> = row["disagreements"].as_array().into_iter().flatten().filter_map(|d| d["fact"].as_str()).collect();
-                    println!("{}\t{total}\t{}\t{}\t{}", row["email"].as_str().unwrap_or_default(), row["attempts"], row["submittedAt"].as_str().unwrap_or_default(), if facts.is_empty() { "-".to_string() } else { facts.join(", ") });
+                for row in &table.attempts {
+                    let total = row.total.map_or_else(|| row.problem.clone().unwrap_or_else(|| "-".into()), |t| format!("{t:.1}"));
+                    let facts: Vec<&str> = row.disagreements.iter().map(|d| d.fact.as_str()).collect();
+                    println!("{}\t{total}\t{}\t{}\t{}", row.email, row.attempts, row.submitted_at, if facts.is_empty() { "-".to_string() } else { facts.join(", ") });
                 }
             }
             Ok(if marked { 1 } else { 0 })

@@ -76,6 +76,24 @@ pub fn scenarios(data_dir: &Path) -> ScenarioList {
     ScenarioList { scenarios, problems: problems.iter().map(|e| e.to_string()).collect(), folder: folder.display().to_string() }
 }
 
+/// The TOML of a scenario from the desk's folder (`<data dir>/scenarios`), to send where the
+/// scenario is not shipped (a class's course on the team server); `None` for a shipped one.
+pub fn scenario_source(data_dir: &Path, id: &str) -> Result<Option<String>, GradingError> {
+    if anchordesk_course::embedded_scenarios().iter().any(|s| s.id == id) {
+        return Ok(None);
+    }
+    let folder = data_dir.join("scenarios");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&folder).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    paths.sort();
+    for path in paths {
+        let Ok(source) = std::fs::read_to_string(&path) else { continue };
+        if anchordesk_course::parse_scenario(&path.display().to_string(), &source).is_ok_and(|s| s.id == id) {
+            return Ok(Some(source));
+        }
+    }
+    scenario(data_dir, id).map(|_| None)
+}
+
 /// One scenario by id.
 pub fn scenario(data_dir: &Path, id: &str) -> Result<Scenario, GradingError> {
     scenarios(data_dir).scenarios.into_iter().find(|s| s.id == id).ok_or_else(|| GradingError::UnknownScenario(id.to_string()))

@@ -5,7 +5,7 @@
 
 use crate::team::{TeamError, TeamLink, answer, lock, save_link, signed_in};
 use anchordesk_core::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Digest as _;
 use std::path::Path;
@@ -26,6 +26,64 @@ pub struct PracticeShop {
     pub scenario_title: Option<String>,
     /// Where the teacher's own scenario was saved on this desk.
     pub scenario_file: Option<String>,
+}
+
+/// The class's course as the server keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClassCourse {
+    pub scenario_id: String,
+    pub scenario_title: String,
+    pub scenario_title_en: String,
+    pub scenario_version: u32,
+    pub rubric_id: String,
+    /// The teacher's own scenario (its TOML travels to the students' desks), not a shipped one.
+    #[serde(default)]
+    pub own_scenario: bool,
+}
+
+/// Where a fact the desk handed in differs from what the class's practice shop observed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Disagreement {
+    /// The fact (`events.late-delivery.responses`).
+    pub fact: String,
+    pub submitted: String,
+    pub observed: String,
+}
+
+/// One student's latest attempt, graded by the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClassGrade {
+    pub email: String,
+    pub student_id: Option<String>,
+    pub student_name: Option<String>,
+    /// `None` when the server could not grade it (`problem` says why).
+    pub total: Option<f64>,
+    pub problem: Option<String>,
+    /// Attempts handed in so far.
+    pub attempts: u32,
+    /// UTC, `YYYY-MM-DD HH:MM`.
+    pub submitted_at: String,
+    pub broadcast_id: String,
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// The class's grades: everyone's latest attempt for a teacher, one's own for a student.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClassGrades {
+    pub course: Option<ClassCourse>,
+    pub attempts: Vec<ClassGrade>,
+}
+
+fn read<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, TeamError> {
+    serde_json::from_value(value).map_err(|err| TeamError::Refused(format!("the server's answer does not read: {err}")))
 }
 
 fn class_of(link: &TeamLink) -> Result<(i64, String), TeamError> {
@@ -90,26 +148,25 @@ pub async fn use_practice_shop(store: &Mutex<Store>, data_dir: &Path) -> Result<
 
 /// The teacher sets the class's course: a shipped scenario by id or their own TOML, and the
 /// rubric (TOML; the default when `None`). Returns the course as the server keeps it.
-pub async fn set_course(store: &Mutex<Store>, scenario_id: Option<&str>, scenario: Option<&str>, rubric: Option<&str>) -> Result<Value, TeamError> {
+pub async fn set_course(store: &Mutex<Store>, scenario_id: Option<&str>, scenario: Option<&str>, rubric: Option<&str>) -> Result<ClassCourse, TeamError> {
     let (link, token, http) = signed_in(store)?;
     let (room, _) = class_of(&link)?;
     let body = json!({ "scenarioId": scenario_id, "scenario": scenario, "rubric": rubric });
-    answer(http.put(room_url(&link, room, "course")).bearer_auth(&token).json(&body).send().await).await
+    read(answer(http.put(room_url(&link, room, "course")).bearer_auth(&token).json(&body).send().await).await?)
 }
 
 /// The class's course, `None` before the teacher sets one.
-pub async fn get_course(store: &Mutex<Store>) -> Result<Option<Value>, TeamError> {
+pub async fn get_course(store: &Mutex<Store>) -> Result<Option<ClassCourse>, TeamError> {
     let (link, token, http) = signed_in(store)?;
     let (room, _) = class_of(&link)?;
-    course(&link, &token, &http, room).await
+    course(&link, &token, &http, room).await?.map(read).transpose()
 }
 
-/// The class's grades as the server computes them (everyone's for a teacher, one's own for
-/// a student): `{ course, attempts: [{ email, student, total, attempts, disagreements … }] }`.
-pub async fn grades(store: &Mutex<Store>) -> Result<Value, TeamError> {
+/// The class's grades as the server computes them from what its practice shop observed.
+pub async fn grades(store: &Mutex<Store>) -> Result<ClassGrades, TeamError> {
     let (link, token, http) = signed_in(store)?;
     let (room, _) = class_of(&link)?;
-    answer(http.get(room_url(&link, room, "attempts")).bearer_auth(&token).send().await).await
+    read(answer(http.get(room_url(&link, room, "attempts")).bearer_auth(&token).send().await).await?)
 }
 
 /// What handing in did at a sync.

@@ -195,8 +195,9 @@ pub struct TeamView {
     #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
     pub auto_synced_at_ms: Option<i64>,
     pub auto_error: Option<String>,
-    /// The room or class this desk works for (its name).
+    /// The room or class this desk works for (its name), and whether it is a class.
     pub room: Option<String>,
+    pub class: bool,
 }
 
 impl TeamLink {
@@ -212,6 +213,7 @@ impl TeamLink {
             auto_synced_at_ms: self.auto_synced_at_ms,
             auto_error: self.auto_error.clone(),
             room: self.room.as_ref().map(|room| room.name.clone()),
+            class: self.room.as_ref().is_some_and(|room| room.kind == "class"),
         }
     }
 }

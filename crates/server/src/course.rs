@@ -177,6 +177,7 @@ fn course_view(course: &Course) -> Value {
         "scenarioVersion": course.scenario.version,
         // The teacher's own scenario travels to the students' desks; a shipped one they have.
         "scenario": course.source,
+        "ownScenario": course.source.is_some(),
         "rubricId": course.rubric.id,
         "rubric": course.rubric_source,
     })
@@ -341,12 +342,13 @@ pub(crate) async fn class_table(state: &AppState, room: i64, only: Option<i64>) 
             (_, Err(err)) => Err(format!("the stored facts do not read: {err}")),
         };
         let (total, student, problem) = match graded {
-            Ok(report) => (Some(report.total), json!(report.student), None),
-            Err(problem) => (None, Value::Null, Some(problem)),
+            Ok(report) => (Some(report.total), Some(report.student), None),
+            Err(problem) => (None, None, Some(problem)),
         };
         out.push(json!({
             "email": row.get::<_, String>(0),
-            "student": student,
+            "studentId": student.as_ref().map(|s| s.id.clone()),
+            "studentName": student.as_ref().map(|s| s.name.clone()),
             "broadcastId": row.get::<_, String>(1),
             "total": total,
             "problem": problem,

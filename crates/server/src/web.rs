@@ -565,10 +565,10 @@ fn class_grades(body: &mut String, lang: Lang, class: &str, table: &serde_json::
         tr(lang, "总分", "Total"),
         tr(lang, "次数", "Attempts"),
         tr(lang, "交于 (UTC)", "Handed in (UTC)"),
-        tr(lang, "与记录不符", "Differs from the record"),
+        tr(lang, "与练习店记录核对", "Against the shop's record"),
     );
     for row in &rows {
-        let name = row["student"]["name"].as_str().map(|n| format!("{} · ", esc(n))).unwrap_or_default();
+        let name = row["studentName"].as_str().map(|n| format!("{} · ", esc(n))).unwrap_or_default();
         let total = row["total"].as_f64().map_or_else(|| esc(row["problem"].as_str().unwrap_or("—")), |t| format!("{t:.1}"));
         let marks: Vec<String> = row["disagreements"]
             .as_array()

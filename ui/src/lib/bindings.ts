@@ -196,6 +196,20 @@ export const commands = {
 	teamRooms: () => typedError<Room[], UiError_Serialize>(__TAURI_INVOKE("team_rooms")),
 	/**  Picks the room or class this desk works for (`None`: none). */
 	pickTeamRoom: (name: string | null) => typedError<TeamView_Serialize, UiError_Serialize>(__TAURI_INVOKE("pick_team_room", { name })),
+	/**
+	 *  Makes the class's practice shop on the team server this desk's platform (the server then
+	 *  observes every rehearsal) and restarts the platform link on it.
+	 */
+	usePracticeShop: () => typedError<PracticeShop_Serialize, UiError_Serialize>(__TAURI_INVOKE("use_practice_shop")),
+	/**  The class's course (`None` before the teacher sets one). */
+	classCourse: () => typedError<ClassCourse_Serialize | null, UiError_Serialize>(__TAURI_INVOKE("class_course")),
+	/**
+	 *  The teacher sets the class's scenario, shipped or from this desk's scenario folder (its
+	 *  TOML then goes to the server and on to the students' desks).
+	 */
+	setClassCourse: (scenarioId: string) => typedError<ClassCourse_Serialize, UiError_Serialize>(__TAURI_INVOKE("set_class_course", { scenarioId })),
+	/**  The class's grades as the server computed them from what its practice shop observed. */
+	classGrades: () => typedError<ClassGrades_Serialize, UiError_Serialize>(__TAURI_INVOKE("class_grades")),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -804,6 +818,81 @@ export type ChecklistState_Serialize = {
 	gate: GoLiveGate_Serialize,
 };
 
+/**  The class's course as the server keeps it. */
+export type ClassCourse = ClassCourse_Serialize | ClassCourse_Deserialize;
+
+/**  The class's course as the server keeps it. */
+export type ClassCourse_Deserialize = {
+	scenarioId: string,
+	scenarioTitle: string,
+	scenarioTitleEn: string,
+	scenarioVersion: number,
+	rubricId: string,
+	/**  The teacher's own scenario (its TOML travels to the students' desks), not a shipped one. */
+	ownScenario?: boolean,
+};
+
+/**  The class's course as the server keeps it. */
+export type ClassCourse_Serialize = {
+	scenarioId: string,
+	scenarioTitle: string,
+	scenarioTitleEn: string,
+	scenarioVersion: number,
+	rubricId: string,
+	/**  The teacher's own scenario (its TOML travels to the students' desks), not a shipped one. */
+	ownScenario: boolean,
+};
+
+/**  One student's latest attempt, graded by the server. */
+export type ClassGrade = ClassGrade_Serialize | ClassGrade_Deserialize;
+
+/**  One student's latest attempt, graded by the server. */
+export type ClassGrade_Deserialize = {
+	email: string,
+	studentId?: string | null,
+	studentName?: string | null,
+	/**  `None` when the server could not grade it (`problem` says why). */
+	total?: number | null,
+	problem?: string | null,
+	/**  Attempts handed in so far. */
+	attempts: number,
+	/**  UTC, `YYYY-MM-DD HH:MM`. */
+	submittedAt: string,
+	broadcastId: string,
+	disagreements: Disagreement[],
+};
+
+/**  One student's latest attempt, graded by the server. */
+export type ClassGrade_Serialize = {
+	email: string,
+	studentId: string | null,
+	studentName: string | null,
+	/**  `None` when the server could not grade it (`problem` says why). */
+	total: number | null,
+	problem: string | null,
+	/**  Attempts handed in so far. */
+	attempts: number,
+	/**  UTC, `YYYY-MM-DD HH:MM`. */
+	submittedAt: string,
+	broadcastId: string,
+	disagreements: Disagreement[],
+};
+
+/**  The class's grades: everyone's latest attempt for a teacher, one's own for a student. */
+export type ClassGrades = ClassGrades_Serialize | ClassGrades_Deserialize;
+
+/**  The class's grades: everyone's latest attempt for a teacher, one's own for a student. */
+export type ClassGrades_Deserialize = {
+	course?: ClassCourse_Deserialize | null,
+	attempts: ClassGrade_Deserialize[],
+};
+
+/**  The class's grades: everyone's latest attempt for a teacher, one's own for a student. */
+export type ClassGrades_Serialize = {
+	course: ClassCourse_Serialize | null,
+	attempts: ClassGrade_Serialize[],
+};
+
 /**  A linter rule broken across the class. */
 export type ClassMistake = {
 	/**  Rule id. */
@@ -1186,6 +1275,14 @@ export type DevicesOverview_Serialize = {
 	/**  Each H.264 encoder this platform may have, opened for real: usable here or why not. */
 	encoders: EncoderProbe_Serialize[],
 	settings: CaptureSettings_Serialize,
+};
+
+/**  Where a fact the desk handed in differs from what the class's practice shop observed. */
+export type Disagreement = {
+	/**  The fact (`events.late-delivery.responses`). */
+	fact: string,
+	submitted: string,
+	observed: string,
 };
 
 /**
@@ -2050,6 +2147,8 @@ export type PlatformView_Deserialize = {
 	clientId?: string | null,
 	/**  The kept secret, masked (first two characters), when one is kept. */
 	secretMasked?: string | null,
+	/**  A class's practice shop on the team server. */
+	practice: boolean,
 };
 
 /**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */
@@ -2059,6 +2158,39 @@ export type PlatformView_Serialize = {
 	clientId: string | null,
 	/**  The kept secret, masked (first two characters), when one is kept. */
 	secretMasked: string | null,
+	/**  A class's practice shop on the team server. */
+	practice: boolean,
+};
+
+/**  The class's practice shop, as the desk now uses it. */
+export type PracticeShop = PracticeShop_Serialize | PracticeShop_Deserialize;
+
+/**  The class's practice shop, as the desk now uses it. */
+export type PracticeShop_Deserialize = {
+	/**  The class. */
+	class: string,
+	/**  The platform's address (on the team server). */
+	url: string,
+	clientId: string,
+	/**  The scenario the class rehearses, when the teacher has set one. */
+	scenarioId?: string | null,
+	scenarioTitle?: string | null,
+	/**  Where the teacher's own scenario was saved on this desk. */
+	scenarioFile?: string | null,
+};
+
+/**  The class's practice shop, as the desk now uses it. */
+export type PracticeShop_Serialize = {
+	/**  The class. */
+	class: string,
+	/**  The platform's address (on the team server). */
+	url: string,
+	clientId: string,
+	/**  The scenario the class rehearses, when the teacher has set one. */
+	scenarioId: string | null,
+	scenarioTitle: string | null,
+	/**  Where the teacher's own scenario was saved on this desk. */
+	scenarioFile: string | null,
 };
 
 /**  What is checked. */
@@ -3324,6 +3456,12 @@ export type SyncReport = {
 	broadcastsPublished: number,
 	broadcastsWithdrawn: number,
 	/**
+	 *  Graded rehearsals handed in to the class (through its practice shop), and how many
+	 *  facts the server found to differ from what its shop observed.
+	 */
+	attemptsHandedIn: number,
+	attemptsMarked: number,
+	/**
 	 *  What did not go through this time and will be tried at the next sync (the catalog
 	 *  synced regardless).
 	 */
@@ -3383,8 +3521,9 @@ export type TeamView_Deserialize = {
 	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
 	autoSyncedAtMs?: number | null,
 	autoError?: string | null,
-	/**  The room or class this desk works for (its name). */
+	/**  The room or class this desk works for (its name), and whether it is a class. */
 	room?: string | null,
+	class: boolean,
 };
 
 /**  The team as Settings → Team shows it. */
@@ -3402,8 +3541,9 @@ export type TeamView_Serialize = {
 	/**  When the background sync last ran (Unix ms), and why it failed if it did. */
 	autoSyncedAtMs: number | null,
 	autoError: string | null,
-	/**  The room or class this desk works for (its name). */
+	/**  The room or class this desk works for (its name), and whether it is a class. */
 	room: string | null,
+	class: boolean,
 };
 
 /**  A word or phrase a team forbids or wants checked (a brand's own list). */

@@ -1,6 +1,6 @@
 // Settings → Team: this desk in a team server's organisation. The session token stays in the
 // OS keyring (Rust keeps it); the window sees the team's name, the role and how far it synced.
-import { commands, type Room, type SyncReport, type TeamView } from '../bindings';
+import { commands, type ClassCourse, type ClassGrades, type PracticeShop, type Room, type SyncReport, type TeamView } from '../bindings';
 import { call } from '../api';
 
 class TeamStore {
@@ -32,6 +32,26 @@ class TeamStore {
   /** The room or class this desk works for; null for none. */
   async pickRoom(name: string | null) {
     this.view = await call(commands.pickTeamRoom(name));
+  }
+
+  /** Makes the class's practice shop on the team server this desk's platform. */
+  usePracticeShop(): Promise<PracticeShop> {
+    return call(commands.usePracticeShop());
+  }
+
+  /** The class's course; null before the teacher sets one. */
+  classCourse(): Promise<ClassCourse | null> {
+    return call(commands.classCourse());
+  }
+
+  /** The teacher sets the class's scenario (shipped, or from this desk's folder). */
+  setClassCourse(scenarioId: string): Promise<ClassCourse> {
+    return call(commands.setClassCourse(scenarioId));
+  }
+
+  /** The class's grades, computed by the server from what its practice shop observed. */
+  classGrades(): Promise<ClassGrades> {
+    return call(commands.classGrades());
   }
 
   async leave() {

@@ -1,0 +1,88 @@
+// What the team tests share: a real PostgreSQL and team server, the join form, and WebKit's
+// MiniBrowser for the team's web page.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { remote } from 'webdriverio';
+import { byTestId, freePort, ROOT, SHOTS, sleep, start, waitFor } from './harness.mjs';
+
+/** PostgreSQL as the unprivileged postgres user in a temp dir on a free port (it refuses root). */
+export async function startPostgres() {
+  const bin = execFileSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).trim();
+  const dir = mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-pg-'));
+  chmodSync(dir, 0o755);
+  execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  const data = path.join(dir, 'data');
+  const as = (tool, args) => execFileSync('runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args], { encoding: 'utf8' });
+  as('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  const port = await freePort();
+  as('pg_ctl', ['-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', path.join(dir, 'log'), '-w', 'start']);
+  as('createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'anchordesk']);
+  return { url: `postgres://postgres@127.0.0.1:${port}/anchordesk`, stop: () => as('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']) };
+}
+
+export async function typeInto(browser, selector, text) {
+  const field = await browser.$(selector);
+  await field.waitForDisplayed();
+  await field.clearValue();
+  await field.setValue(text);
+}
+
+/** Clicks a control by test id from script: the settings page is long and toasts can cover
+ *  its bottom card, which WebDriver's pointer click refuses. */
+export async function press(browser, id) {
+  const element = await byTestId(browser, id);
+  await element.waitForExist();
+  await browser.execute((el) => {
+    el.scrollIntoView({ block: 'center' });
+    el.click();
+  }, element);
+}
+
+export async function fillJoin(browser, url, email, password) {
+  await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
+  await (await byTestId(browser, 'nav-settings')).click();
+  await typeInto(browser, '[data-testid="team-url"]', url);
+  await typeInto(browser, '[data-testid="team-email"]', email);
+  await typeInto(browser, '[data-testid="team-password"]', password);
+  await press(browser, 'team-join');
+}
+
+/** WebKit's MiniBrowser under WebKitWebDriver, on the test's display. */
+export async function openBrowser(env) {
+  const port = await freePort();
+  start('WebKitWebDriver', [`--port=${port}`], { env });
+  const binary = execFileSync('sh', ['-c', 'ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser | head -1'], { encoding: 'utf8' }).trim();
+  let lastError;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      return await remote({ hostname: '127.0.0.1', port, logLevel: 'silent', connectionRetryCount: 0, capabilities: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] } } });
+    } catch (err) {
+      lastError = err;
+      await sleep(200);
+    }
+  }
+  throw new Error(`no MiniBrowser session: ${lastError}`);
+}
+
+export async function screenshotDisplay(env, name) {
+  await sleep(500);
+  execFileSync('import', ['-display', env.DISPLAY, '-window', 'root', path.join(SHOTS, `${name}.png`)], { timeout: 20000 });
+}
+
+/** The team server on a free port, on `postgres`, its practice shops in a temp dir; its URL. */
+export async function startTeamServer(postgres) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const shops = mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-shops-'));
+  start(path.join(ROOT, 'target/debug/anchordesk-server'), ['serve', '--database-url', postgres.url, '--listen', `127.0.0.1:${port}`, '--data-dir', shops]);
+  await waitFor(async () => {
+    try {
+      return (await fetch(`${url}/api/v1/me`)).status === 401;
+    } catch {
+      return false;
+    }
+  }, 'the team server');
+  return url;
+}
