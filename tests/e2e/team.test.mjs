@@ -26,7 +26,8 @@ test('two desks join one team: a product made on one reaches the other through t
   const password = created.match(/one-time password: (\S+)/)[1];
 
   // Desk 1 joins (a wrong password first), makes a product and syncs.
-  const first = await openApp(env, tempDataDir());
+  const firstDir = tempDataDir();
+  const first = await openApp(env, firstDir);
   try {
     await fillJoin(first, url, 'boss@xinghuo.cn', 'not-the-password');
     await waitForText(first, '[data-testid="team-problem"]', '邮箱或密码不对');
@@ -95,6 +96,21 @@ test('two desks join one team: a product made on one reaches the other through t
     await waitForText(web, 'tr[data-sku="TEAM-TEA-1"]', '团队共享 高山云雾茶');
     assert.match(await (await web.$('tr[data-sku="TEAM-TEA-1"]')).getText(), /¥88\.00/);
     await screenshotDisplay(env, 'zh-team-web');
+    // Tonight's broadcast for room 3, planned on the page.
+    await web.url(`${url}/team#plans`);
+    await typeInto(web, 'form.plan input[name="title"]', '网页排期 脐橙专场');
+    await web.execute(() => {
+      const start = document.querySelector('form.plan input[name="start"]');
+      start.value = '2026-12-08T19:30';
+    });
+    await (await web.$('form.plan select[name="template"]')).selectByAttribute('value', 'farmer');
+    await typeInto(web, 'form.plan input[name="contact"]', '客服电话 0797-1234567');
+    await (await web.$('form.plan input[value="TEAM-TEA-1"]')).click();
+    await typeInto(web, 'form.plan input[name="price:TEAM-TEA-1"]', '79.90');
+    await (await web.$('form.plan')).scrollIntoView();
+    await screenshotDisplay(env, 'zh-team-web-plan');
+    await (await web.$('form.plan button[type="submit"]')).click();
+    await waitForText(web, 'ul.waiting', '网页排期 脐橙专场');
     await web.url(`${url}/team?lang=en`);
     await waitForText(web, 'main', 'Shared catalog');
     await screenshotDisplay(env, 'en-team-web');
@@ -102,5 +118,19 @@ test('two desks join one team: a product made on one reaches the other through t
     await waitForText(web, 'main', 'Sign in to your team');
   } finally {
     await web.deleteSession().catch(() => {});
+  }
+
+  // Room 3's desk takes the plan at its next sync: the broadcast is in its list.
+  const again = await openApp(env, firstDir);
+  try {
+    await (await byTestId(again, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
+    await (await byTestId(again, 'nav-settings')).click();
+    await press(again, 'team-sync');
+    await waitForText(again, 'body', '收到团队网页上安排的 1 个场次');
+    await (await byTestId(again, 'nav-broadcasts')).click();
+    await waitForText(again, 'body', '网页排期 脐橙专场');
+    await screenshot(again, 'zh-broadcasts-planned-on-web');
+  } finally {
+    await closeApp(again);
   }
 });

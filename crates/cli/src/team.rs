@@ -142,6 +142,9 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             if report.broadcasts_published > 0 {
                 println!("published {} broadcast(s) to the team (line-up and run-of-show, on the team's web page)", report.broadcasts_published);
             }
+            if report.plans_received > 0 {
+                println!("took {} broadcast(s) planned on the team's web page (see anchordesk broadcasts list)", report.plans_received);
+            }
             if report.attempts_handed_in > 0 {
                 println!("handed in {} graded rehearsal(s) to the class; the server grades them from what its practice shop observed", report.attempts_handed_in);
             }

@@ -495,3 +495,74 @@ fn a_class_rehearsal_is_observed_and_graded_by_the_team_server() {
     assert!(text.contains("chen@nlzy.edu.cn") && text.contains("events.late-delivery.responses") && text.contains(&format!("{own_total:.1}")), "{text}");
     runtime.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn a_broadcast_planned_on_the_web_page_is_run_from_a_desk() {
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let keyring = Keyring::start();
+    let (office, room) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let boss = ("boss@xinghuo.cn", "星火的新密码-2026");
+    ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", boss.0, "--password-stdin"], Some(&format!("{}\n{}\n", org.one_time_password, boss.1))));
+    let draft = ProductDraft { sku: "ORANGE-5KG".into(), name: "赣南脐橙 5kg".into(), price: Fen(5990), stock: 100, ..ProductDraft::default() };
+    store(office.path()).create_product(&draft).unwrap();
+    ok(&desk(&keyring, office.path(), &["team", "sync"], None));
+    ok(&desk(&keyring, office.path(), &["team", "rooms", "add", "3号直播间"], None));
+    let anchor_password = add_member(&runtime, &url, org.org_id, boss, "zhubo@xinghuo.cn", "anchor");
+    ok(&desk(&keyring, office.path(), &["team", "rooms", "assign", "3号直播间", "zhubo@xinghuo.cn"], None));
+    ok(&desk(&keyring, room.path(), &["team", "join", &url, "--email", "zhubo@xinghuo.cn", "--password-stdin"], Some(&format!("{anchor_password}\n主播自己的密码-2026\n"))));
+    ok(&desk(&keyring, room.path(), &["team", "sync"], None));
+
+    // The 运营 plans tonight's broadcast for room 3 on the web page (a signed-in form).
+    let (page_before, waiting) = runtime.block_on(async {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": boss.0, "password": boss.1 })).send().await.unwrap().json().await.unwrap();
+        let cookie = format!("anchordesk_session={}", session["token"].as_str().unwrap());
+        let rooms: serde_json::Value = http.get(format!("{url}/api/v1/orgs/{}/rooms", org.org_id)).header("cookie", &cookie).bearer_auth(session["token"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+        let room_id = rooms[0]["id"].to_string();
+        let form = [("title", "今晚脐橙专场"), ("start", "2026-12-08T19:30"), ("room", room_id.as_str()), ("template", "farmer"), ("contact", "客服电话 0797-1234567"), ("sku", "ORANGE-5KG"), ("price:ORANGE-5KG", "49.90")];
+        let bad = http.post(format!("{url}/plan")).header("cookie", &cookie).form(&[("title", "x"), ("start", "tonight"), ("sku", "ORANGE-5KG")]).send().await.unwrap();
+        assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        let planned = http.post(format!("{url}/plan")).header("cookie", &cookie).form(&form).send().await.unwrap();
+        assert_eq!(planned.status(), reqwest::StatusCode::SEE_OTHER);
+        let page = http.get(format!("{url}/team")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+        let waiting: serde_json::Value = http.get(format!("{url}/api/v1/orgs/{}/plans", org.org_id)).bearer_auth(session["token"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+        (page, waiting)
+    });
+    assert!(page_before.contains("等待工作台领取") && page_before.contains("今晚脐橙专场"), "{page_before}");
+    assert_eq!(waiting.as_array().unwrap().len(), 1, "{waiting}");
+
+    // The office's desk works for no room: it does not take room 3's plan.
+    assert!(!ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("planned"));
+    // Room 3's desk picks its room and takes it at the next sync, from the farmer template,
+    // the oranges at the planned live price.
+    ok(&desk(&keyring, room.path(), &["team", "room", "3号直播间"], None));
+    let synced = ok(&desk(&keyring, room.path(), &["team", "sync"], None));
+    assert!(synced.contains("took 1 broadcast(s) planned"), "{synced}");
+    assert!(!ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("planned"), "taken once");
+    let made = store(room.path()).broadcasts().unwrap().into_iter().find(|b| b.draft.title == "今晚脐橙专场").expect("the planned broadcast is on the desk");
+    assert_eq!(made.draft.planned_start, "2026-12-08T19:30");
+    let lineup = store(room.path()).lineup(made.id).unwrap();
+    assert_eq!((lineup.len(), lineup[0].product_sku.as_str(), lineup[0].terms.live_price), (1, "ORANGE-5KG", Fen(4990)));
+    assert!(!store(room.path()).run_of_show(made.id).unwrap().segments.is_empty(), "the template's run-of-show");
+
+    // It goes on air from the desk; the page shows it done, planned on the web, not waiting.
+    {
+        let mut store = store(room.path());
+        for item in store.checklist(made.id).unwrap() {
+            if item.auto_check.is_none() {
+                store.set_checklist_done(item.id, true, "主播").unwrap();
+            }
+        }
+    }
+    let run = desk(&keyring, room.path(), &["live", "run", &made.id.0.to_string(), "--rehearsal", "--each", "1"], None);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    ok(&desk(&keyring, room.path(), &["team", "sync"], None));
+    let page = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": boss.0, "password": boss.1 })).send().await.unwrap().json().await.unwrap();
+        http.get(format!("{url}/team")).header("cookie", format!("anchordesk_session={}", session["token"].as_str().unwrap())).send().await.unwrap().text().await.unwrap()
+    });
+    assert!(page.contains("网页排期") && page.contains("今晚脐橙专场") && page.contains("已播"), "{page}");
+    assert!(!page.contains("等待工作台领取"), "the plan was taken: {page}");
+    runtime.block_on(server.shutdown()).unwrap();
+}

@@ -65,6 +65,10 @@ pub struct TeamLink {
     /// the digest of its facts.
     #[serde(default)]
     pub handed_in: BTreeMap<String, String>,
+    /// Broadcasts planned on the team's web page that this desk took: the plan's key and the
+    /// desk's broadcast made from it.
+    #[serde(default)]
+    pub plans: BTreeMap<String, i64>,
 }
 
 /// A room or class as the desk keeps it.
@@ -170,6 +174,8 @@ pub struct SyncReport {
     /// facts the server found to differ from what its shop observed.
     pub attempts_handed_in: u32,
     pub attempts_marked: u32,
+    /// Broadcasts planned on the team's web page for this desk's room, made here.
+    pub plans_received: u32,
     /// What did not go through this time and will be tried at the next sync (the catalog
     /// synced regardless).
     pub problems: Vec<String>,
@@ -443,6 +449,9 @@ pub async fn sync(store: &Mutex<Store>) -> Result<SyncReport, TeamError> {
     }
     link.first_sync_pending = false;
     save_link(&lock(store), &link)?;
+    if let Err(err) = receive_plans(store, &http, &token, &mut link, &mut report).await {
+        report.problems.push(format!("broadcasts planned on the team's page were not taken: {err}"));
+    }
     if let Err(err) = publish_broadcasts(store, &http, &token, &desk_id, &mut link, &mut report).await {
         report.problems.push(format!("broadcasts were not published: {err}"));
         save_link(&lock(store), &link)?;
@@ -568,6 +577,10 @@ async fn publish_broadcasts(store: &Mutex<Store>, http: &reqwest::Client, token:
                 .map(|c| json!({ "phase": c.phase, "role": c.role, "title": c.title, "titleEn": c.title_en, "critical": c.critical, "auto": c.auto_check.is_some(), "doneAt": c.done_at, "doneBy": c.done_by }))
                 .collect();
             let mut body = json!({ "broadcast": broadcast, "lineup": lineup, "runOfShow": show, "checklist": checklist, "sessions": sessions, "room": room, "archive": archive });
+            // Made from a plan of the team's page: the page stops listing the plan as waiting.
+            if let Some((key, _)) = link.plans.iter().find(|(_, made)| **made == id.0) {
+                body["plan"] = Value::String(key.clone());
+            }
             let basis = digest_of(&body);
             if link.published.get(&id.0.to_string()).is_some_and(|p| p.basis == basis) {
                 plans.push((id.0.to_string(), None));
@@ -651,6 +664,74 @@ fn receive_rules(store: &Mutex<Store>, link: &mut TeamLink, entry: &Value, repor
             report.skipped.push("rule-pack".into());
         }
     }
+}
+
+/// Takes the broadcasts planned on the team's web page that no desk has taken yet (asked of
+/// the server at each sync, so a desk that picks its room later still gets them).
+async fn receive_plans(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
+    let waiting = answer(http.get(format!("{}/api/v1/orgs/{}/plans", link.server, link.org_id)).bearer_auth(token).send().await).await?;
+    for plan in waiting.as_array().into_iter().flatten() {
+        receive_plan(&mut lock(store), link, plan, report);
+        save_link(&lock(store), link)?;
+    }
+    Ok(())
+}
+
+/// Takes a broadcast planned on the team's web page, when it is for the room this desk works
+/// for (or for every desk): made from its template with its line-up at the planned live
+/// prices. A plan is taken once; later edits of it on the page do not reach a broadcast the
+/// desk already made (the broadcast is the desk's from then on).
+fn receive_plan(store: &mut Store, link: &mut TeamLink, waiting: &Value, report: &mut SyncReport) {
+    let key = waiting["key"].as_str().unwrap_or_default().to_string();
+    let plan = &waiting["body"];
+    if plan.is_null() || link.plans.contains_key(&key) {
+        return;
+    }
+    let for_room = plan["room"]["id"].as_i64();
+    if for_room.is_some() && for_room != link.room.as_ref().map(|room| room.id) {
+        return;
+    }
+    let draft = anchordesk_core::model::BroadcastDraft {
+        title: plan["title"].as_str().unwrap_or_default().to_string(),
+        planned_start: plan["start"].as_str().unwrap_or_default().to_string(),
+        platform: "sandbox".into(),
+        after_sales_contact: plan["afterSalesContact"].as_str().unwrap_or_default().to_string(),
+        ..Default::default()
+    };
+    let made = draft.validated().map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")).and_then(|draft| {
+        let template = plan["template"].as_str().filter(|name| !name.is_empty());
+        match template.map(anchordesk_core::templates::by_name) {
+            Some(Ok(template)) => store.create_broadcast_from_template(&draft, &template).map_err(|err| err.to_string()),
+            Some(Err(err)) => Err(err.to_string()),
+            None => store.create_broadcast(&draft).map_err(|err| err.to_string()),
+        }
+    });
+    let broadcast = match made {
+        Ok(broadcast) => broadcast,
+        Err(why) => {
+            tracing::warn!("the team's planned broadcast {key} could not be made here: {why}");
+            report.problems.push(format!("the broadcast planned on the team's page ({}) could not be made: {why}", plan["title"].as_str().unwrap_or_default()));
+            link.plans.insert(key, 0);
+            return;
+        }
+    };
+    for item in plan["lineup"].as_array().into_iter().flatten() {
+        let sku = item["sku"].as_str().unwrap_or_default();
+        let added = store.product_by_sku(sku).map_err(|err| err.to_string()).and_then(|product| {
+            let product = product.ok_or_else(|| "not in this desk's catalog".to_string())?;
+            let line = store.add_lineup_item(broadcast.id, product.id).map_err(|err| err.to_string())?;
+            let mut terms = line.terms.clone();
+            if let Some(price) = item["livePriceFen"].as_i64() {
+                terms.live_price = anchordesk_core::Fen(price);
+            }
+            store.update_lineup_terms(line.id, &terms).map_err(|err| err.to_string())
+        });
+        if let Err(why) = added {
+            report.problems.push(format!("{sku} of the planned broadcast {}: {why}", broadcast.draft.title));
+        }
+    }
+    link.plans.insert(key, broadcast.id.0);
+    report.plans_received += 1;
 }
 
 /// Applies the team's changes from the cursor; the link is saved with every entry, so a

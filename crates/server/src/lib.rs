@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cli;
 pub mod course;
 pub mod db;
+mod plan;
 mod routes;
 mod tls;
 mod web;

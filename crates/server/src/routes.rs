@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/rooms", get(list_rooms).post(add_room))
         .route("/api/v1/orgs/{org}/rooms/{room}/members/{member}", put(put_room_member).delete(delete_room_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
+        .route("/api/v1/orgs/{org}/plans", get(waiting_plans))
         .merge(crate::web::router())
         .merge(crate::course::router())
         .layer(DefaultBodyLimit::max(1 << 20))
@@ -130,7 +131,7 @@ fn may_manage_room(caller: &Caller, kind: &str) -> ApiResult<()> {
     }
 }
 /// Who may publish a broadcast into a room they do not work in (planning for it).
-const ROOM_PLANNERS: &[&str] = &["owner", "operator", "teacher"];
+pub(crate) const ROOM_PLANNERS: &[&str] = &["owner", "operator", "teacher"];
 /// The roles a member can be given.
 const ROLES: &[&str] = &["owner", "operator", "anchor", "controller", "assistant", "teacher", "student"];
 
@@ -338,11 +339,11 @@ async fn list_products(State(state): State<AppState>, caller: Caller, Path(org):
 /// was older): last writer by server sequence wins, the loser's text stays in the history.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Written {
+pub(crate) struct Written {
     /// What was written: `product` (older records have none), `rule-pack`, `broadcast`.
     #[serde(default)]
     kind: String,
-    sku: String,
+    pub(crate) sku: String,
     version: i64,
     seq: i64,
     replaced: Option<Value>,
@@ -402,7 +403,7 @@ async fn write_product(state: &AppState, caller: &Caller, org: i64, sku: &str, b
 /// What a write changes: a product of the catalog, or a document the organisation shares
 /// whole (its kind).
 #[derive(Clone, Copy)]
-enum Shared<'a> {
+pub(crate) enum Shared<'a> {
     Product(&'a str),
     Doc(&'static str, &'a str),
 }
@@ -419,7 +420,7 @@ impl Shared<'_> {
 
 /// One write in one transaction: the row, the change feed, the audit log and the
 /// idempotency record.
-async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
+pub(crate) async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
     let (entity, sku) = target.feed();
     let sku = sku.as_str();
     let mut client = state.pool.get().await?;
@@ -683,6 +684,13 @@ struct NewRoom {
 }
 
 /// The organisation's rooms and classes with who works in each; `mine` marks the caller's.
+/// Broadcasts planned on the web page that no desk has taken yet (any member reads them;
+/// a desk takes those for its room).
+async fn waiting_plans(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
+    caller.in_org(org)?;
+    Ok(Json(Value::Array(crate::plan::waiting(&state, org).await?)))
+}
+
 async fn list_rooms(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
     caller.in_org(org)?;
     Ok(Json(Value::Array(rooms(&state, org, Some(caller.member_id)).await?)))

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/team", get(team_page))
         .route("/password", post(choose_password))
+        .route("/plan", post(plan))
         .route("/sign-out", post(sign_out))
 }
 
@@ -351,9 +352,10 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
             Some(_) => ("off", tr(lang, "已播", "done")),
             None => ("plan", tr(lang, "未开播", "planned")),
         };
+        let from_web = if entry["body"]["plan"].is_string() { format!(" <span class=\"tag\">{}</span>", tr(lang, "网页排期", "planned on the web")) } else { String::new() };
         let _ = write!(
             body,
-            "<article class=\"broadcast\" data-key=\"{key}\"><h3><span class=\"state {class}\">{state}</span> {title}</h3><p class=\"faint\">{start} · {by} · {n} {items} · {minutes} {min}</p><ol>",
+            "<article class=\"broadcast\" data-key=\"{key}\"><h3><span class=\"state {class}\">{state}</span> {title}{from_web}</h3><p class=\"faint\">{start} · {by} · {n} {items} · {minutes} {min}</p><ol>",
             key = esc(entry["key"].as_str().unwrap_or_default()),
             title = esc(b["title"].as_str().unwrap_or_default()),
             start = esc(&b["plannedStart"].as_str().unwrap_or_default().replace('T', " ")),
@@ -379,6 +381,11 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
     body.push_str("</section>");
 
     let products = client.query("SELECT sku, version, body FROM product WHERE org_id = $1 AND body IS NOT NULL ORDER BY sku", &[&caller.org_id]).await?;
+    if crate::routes::ROOM_PLANNERS.contains(&caller.role.as_str()) {
+        let waiting = crate::plan::waiting(state, caller.org_id).await?;
+        let rooms = crate::routes::rooms(state, caller.org_id, None).await?;
+        plan_section(&mut body, lang, &waiting, &rooms, &products);
+    }
     let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "共享商品目录", "Shared catalog"), products.len());
     if products.is_empty() {
         let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "还没有商品。工作台加入团队并同步后，商品会出现在这里。", "No products yet. They appear here once a desk in the team syncs."));
@@ -586,4 +593,138 @@ fn class_grades(body: &mut String, lang: Lang, class: &str, table: &serde_json::
         );
     }
     body.push_str("</tbody></table></section>");
+}
+
+/// The planner's card: the plans no desk has taken yet, and the form to plan one.
+fn plan_section(body: &mut String, lang: Lang, waiting: &[Value], rooms: &[Value], products: &[tokio_postgres::Row]) {
+    let _ = write!(body, "<section class=\"card\" id=\"plans\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "安排一场直播", "Plan a broadcast"), waiting.len());
+    let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "在这里排好的场次，由该直播间的工作台在下次同步时领取（按所选模板建好流程和清单），之后在工作台上开播。", "A broadcast planned here is taken by the room's desks at their next sync (made from the chosen template, with its run-of-show and checklist) and goes on air from a desk."));
+    if !waiting.is_empty() {
+        let _ = write!(body, "<h3>{}</h3><ul class=\"waiting\">", tr(lang, "等待工作台领取", "Waiting for a desk"));
+        for plan in waiting {
+            let b = &plan["body"];
+            let _ = write!(
+                body,
+                "<li data-plan=\"{key}\"><b>{title}</b> <span class=\"faint\">{start} · {room} · {n} {items} · {by}</span></li>",
+                key = esc(plan["key"].as_str().unwrap_or_default()),
+                title = esc(b["title"].as_str().unwrap_or_default()),
+                start = esc(&b["start"].as_str().unwrap_or_default().replace('T', " ")),
+                room = b["room"]["name"].as_str().map(esc).unwrap_or_else(|| tr(lang, "所有工作台", "every desk").to_owned()),
+                n = b["lineup"].as_array().map_or(0, Vec::len),
+                items = tr(lang, "件商品", "products"),
+                by = esc(b["plannedBy"].as_str().unwrap_or_default()),
+            );
+        }
+        body.push_str("</ul>");
+    }
+    if products.is_empty() {
+        let _ = write!(body, "<p class=\"faint\">{}</p></section>", tr(lang, "共享商品目录还是空的：先由工作台同步商品，才能排品。", "The shared catalog is empty: a desk syncs products first, then they can be lined up."));
+        return;
+    }
+    let q = if lang == Lang::En { "?lang=en" } else { "" };
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/plan{q}\" class=\"plan\"><label>{title_label}<input name=\"title\" required maxlength=\"80\"></label>\
+         <label>{start_label}<input name=\"start\" type=\"datetime-local\" required></label><label>{room_label}<select name=\"room\">",
+        title_label = tr(lang, "标题", "Title"),
+        start_label = tr(lang, "开播时间", "Starts"),
+        room_label = tr(lang, "直播间", "Room"),
+    );
+    if rooms.is_empty() {
+        let _ = write!(body, "<option value=\"\">{}</option>", tr(lang, "所有工作台", "every desk"));
+    }
+    for room in rooms {
+        let _ = write!(body, "<option value=\"{}\">{}</option>", room["id"], esc(room["name"].as_str().unwrap_or_default()));
+    }
+    let _ = write!(body, "</select></label><label>{}<select name=\"template\"><option value=\"\">{}</option>", tr(lang, "模板", "Template"), tr(lang, "不用模板", "none"));
+    for (name, zh, en) in crate::plan::templates() {
+        let _ = write!(body, "<option value=\"{}\">{}</option>", esc(name), esc(if lang == Lang::En { en } else { zh }));
+    }
+    let _ = write!(
+        body,
+        "</select></label><label class=\"wide\">{contact}<input name=\"contact\" maxlength=\"80\" placeholder=\"{example}\"></label>\
+         <table><thead><tr><th></th><th>{lineup}</th><th class=\"num\">{price}</th><th class=\"num\">{live}</th></tr></thead><tbody>",
+        contact = tr(lang, "售后联系方式", "After-sales contact"),
+        example = tr(lang, "例如 客服电话 0797-1234567", "e.g. the service phone"),
+        lineup = tr(lang, "排品", "Line-up"),
+        price = tr(lang, "日常价", "Price"),
+        live = tr(lang, "直播价（元，可不填）", "Live price (yuan, optional)"),
+    );
+    for row in products {
+        let (sku, product): (String, Value) = (row.get(0), row.get(2));
+        let _ = write!(
+            body,
+            "<tr><td><input type=\"checkbox\" name=\"sku\" value=\"{sku}\" id=\"plan-{sku}\"></td><td><label for=\"plan-{sku}\">{name}</label> <code>{sku}</code></td><td class=\"num\">{price}</td><td class=\"num\"><input name=\"price:{sku}\" inputmode=\"decimal\" size=\"8\"></td></tr>",
+            sku = esc(&sku),
+            name = esc(product["name"].as_str().unwrap_or_default()),
+            price = fen(&product["price"]),
+        );
+    }
+    let _ = write!(body, "</tbody></table><button type=\"submit\">{}</button></form></section>", tr(lang, "排期", "Plan it"));
+}
+
+/// Yuan as typed (`49.9`, `49.90`, `¥49`) in fen; `None` for anything else.
+fn parse_yuan(text: &str) -> Option<i64> {
+    let text = text.trim().trim_start_matches(['¥', '￥']).trim();
+    let (whole, cents) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || cents.len() > 2 || !cents.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{cents:0<2}");
+    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents.parse::<i64>().ok()?)
+}
+
+async fn plan(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let lang = lang(&query, &headers);
+    if same_origin(&headers).is_err() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let caller = match signed_in(&state, &headers, "/plan", lang).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut problem = None;
+    let lineup: Vec<(String, Option<i64>)> = fields
+        .iter()
+        .filter(|(k, _)| k == "sku")
+        .map(|(_, sku)| {
+            let typed = field(&format!("price:{sku}"));
+            let price = if typed.trim().is_empty() { None } else { parse_yuan(&typed) };
+            if !typed.trim().is_empty() && price.is_none() {
+                problem = Some(format!("{sku}: {typed:?} {}", tr(lang, "不是价格（例如 49.90）", "is not a price (e.g. 49.90)")));
+            }
+            (sku.clone(), price)
+        })
+        .collect();
+    let input = crate::plan::PlanInput { title: field("title"), start: field("start"), room: field("room").trim().parse().ok(), template: field("template"), contact: field("contact"), lineup };
+    let result = match problem {
+        Some(problem) => Err(crate::routes::ApiError::invalid(problem)),
+        None => crate::plan::plan_broadcast(&state, &caller, input).await,
+    };
+    match result {
+        Ok(_) => Redirect::to(if lang == Lang::En { "/team?lang=en#plans" } else { "/team#plans" }).into_response(),
+        Err(err) => {
+            let body = format!("<section class=\"card narrow\"><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/team{}#plans\">{}</a></p></section>", esc(&err.message), if lang == Lang::En { "?lang=en" } else { "" }, tr(lang, "返回修改", "Back to the form"));
+            let mut response = page(lang, tr(lang, "安排一场直播", "Plan a broadcast"), &body);
+            *response.status_mut() = err.status;
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_yuan;
+
+    #[test]
+    fn yuan_as_typed_become_fen() {
+        assert_eq!(parse_yuan("49.90"), Some(4990));
+        assert_eq!(parse_yuan("49.9"), Some(4990));
+        assert_eq!(parse_yuan(" ¥49 "), Some(4900));
+        assert_eq!(parse_yuan("0.05"), Some(5));
+        for bad in ["", "abc", "49.999", "-3", "4 9", ".5"] {
+            assert_eq!(parse_yuan(bad), None, "{bad}");
+        }
+    }
 }

@@ -3461,6 +3461,8 @@ export type SyncReport = {
 	 */
 	attemptsHandedIn: number,
 	attemptsMarked: number,
+	/**  Broadcasts planned on the team's web page for this desk's room, made here. */
+	plansReceived: number,
 	/**
 	 *  What did not go through this time and will be tried at the next sync (the catalog
 	 *  synced regardless).

@@ -725,6 +725,7 @@ export const en: Record<MessageKey, string> = {
   'team.class.agrees': "agrees",
   'team.class.differs': "{fact}: said {submitted}, recorded {observed}",
   'team.class.gradesUnavailable': "The grades could not be read: {why}",
+  'team.plansReceived': "Took {n} broadcast(s) planned on the team's web page; they are in Broadcasts",
   'team.attemptsHandedIn': "Handed in {n} rehearsal(s) to the class; the server grades them from its practice shop's record",
   'team.attemptsMarked': "{n} fact(s) of the rehearsals differ from the practice shop's record; the grade uses the record",
   'team.roomHint': "Its broadcasts are published into this room at the next sync; the team's web page groups them by room.",

@@ -724,6 +724,7 @@ export const zhCN = {
   'team.class.agrees': "一致",
   'team.class.differs': "{fact}：提交「{submitted}」，记录「{observed}」",
   'team.class.gradesUnavailable': "读取成绩失败：{why}",
+  'team.plansReceived': "收到团队网页上安排的 {n} 个场次，已在「场次」里建好",
   'team.attemptsHandedIn': "已向班级交了 {n} 次演练，成绩由服务器按练习店的记录评定",
   'team.attemptsMarked': "有 {n} 项演练事实与练习店的记录不符，成绩按记录评定",
   'team.roomHint': "下次同步时，本工作台的场次会发布到这个直播间；团队网页按直播间分组显示。",
