@@ -25,7 +25,7 @@ macro_rules! app_commands {
                 push_destinations, save_push_destination, delete_push_destination],
             room: [room_events, quick_replies, save_quick_replies],
             team: [team_status, join_team, sync_team, leave_team, team_rooms, pick_team_room, use_practice_shop,
-                class_course, set_class_course, class_grades],
+                class_course, set_class_course, class_grades, share_team_template],
             course: [course_scenarios, course_student, save_course_student, start_rehearsal,
                 course_attempt, grade_attempt, export_attempt, course_history, grade_class, course_key_fingerprint],
         }

@@ -145,7 +145,7 @@ pub async fn save_broadcast(
 ) -> Result<Broadcast, UiError> {
     let draft = draft.validated().map_err(UiError::invalid)?;
     let template = template
-        .map(|name| anchordesk_core::templates::by_name(&name))
+        .map(|name| anchordesk_core::templates::find(&state.data_dir, &name))
         .transpose()
         .map_err(|err| UiError::invalid(vec![FieldError::new("template", FieldErrorCode::UnknownValue, err.to_string())]))?;
     state

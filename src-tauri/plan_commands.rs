@@ -10,8 +10,10 @@ use tauri::State;
 
 #[tauri::command]
 #[specta::specta]
-pub fn list_templates() -> Vec<TemplateSummary> {
-    templates::built_in().iter().map(|t| t.summary()).collect()
+pub fn list_templates(state: State<'_, AppState>) -> Vec<TemplateSummary> {
+    // The built-in templates and the team's (a file that does not read is left out; the
+    // command line names it).
+    templates::all(&state.data_dir).0.iter().map(|t| t.summary()).collect()
 }
 
 crate::state::store_commands! {

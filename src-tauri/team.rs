@@ -86,3 +86,14 @@ pub async fn set_class_course(state: State<'_, AppState>, scenario_id: String) -
 pub async fn class_grades(state: State<'_, AppState>) -> Result<ClassGrades, UiError> {
     Ok(class::grades(&*state.shared_store()?).await?)
 }
+
+/// Shares a broadcast's run-of-show and checklist with the team as a template under `name`
+/// (owner, 运营 or teacher); this desk has it at once, the others at their next sync.
+#[tauri::command]
+#[specta::specta]
+pub async fn share_team_template(state: State<'_, AppState>, broadcast_id: anchordesk_core::BroadcastId, name: String, title: String) -> Result<(), UiError> {
+    let template_name = name.trim().to_string();
+    let text = state.with_store(move |store| store.template_from_broadcast(broadcast_id, &template_name, &title, "").map(|t| t.to_toml())).await?;
+    team::share_template(&*state.shared_store()?, name.trim(), &text).await?;
+    Ok(())
+}

@@ -130,6 +130,16 @@ test('two desks join one team: a product made on one reaches the other through t
     await (await byTestId(again, 'nav-broadcasts')).click();
     await waitForText(again, 'body', '网页排期 脐橙专场');
     await screenshot(again, 'zh-broadcasts-planned-on-web');
+    // The owner shares it as the team's template; new broadcasts can start from it.
+    await (await byTestId(again, 'broadcast-row')).click();
+    await press(again, 'broadcast-share-template');
+    await typeInto(again, '[data-testid="share-template-name"]', 'xinghuo-evening');
+    await typeInto(again, '[data-testid="share-template-title"]', '星火晚场模板');
+    await screenshot(again, 'zh-broadcast-share-template');
+    await press(again, 'share-template-send');
+    await waitForText(again, 'body', '已把「星火晚场模板」共享为团队模板');
+    await press(again, 'broadcast-new');
+    await (await byTestId(again, 'template-xinghuo-evening')).waitForExist({ timeout: 10000 });
   } finally {
     await closeApp(again);
   }

@@ -136,7 +136,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             }
         }
         Command::Plan(command) => plan::run_plan(&data_dir, command),
-        Command::Templates(command) => plan::run_templates(command),
+        Command::Templates(command) => plan::run_templates(&data_dir, command),
         Command::Report(args) => report::run(&data_dir, args),
         Command::Sandbox(args) => sandbox::run(&data_dir, args),
         Command::Course(command) => course::run(&data_dir, command),

@@ -42,7 +42,7 @@ pub enum ShowFormat {
 
 #[derive(Subcommand)]
 pub enum TemplatesCommand {
-    /// List the built-in templates.
+    /// List the built-in templates and the team's (taken at each `anchordesk team sync`).
     List,
 }
 
@@ -117,10 +117,14 @@ pub fn run_plan(data_dir: &Path, command: PlanCommand) -> anyhow::Result<u8> {
     }
 }
 
-pub fn run_templates(command: TemplatesCommand) -> anyhow::Result<u8> {
+pub fn run_templates(data_dir: &Path, command: TemplatesCommand) -> anyhow::Result<u8> {
     match command {
         TemplatesCommand::List => {
-            for template in templates::built_in() {
+            let (all, problems) = templates::all(data_dir);
+            for problem in &problems {
+                eprintln!("warning: {problem}");
+            }
+            for template in all {
                 let summary = template.summary();
                 println!(
                     "{:<8} {}  ({} min, {} segments, {} checklist items)\n         {}",
@@ -143,7 +147,7 @@ pub fn run_new(data_dir: &Path, args: NewBroadcastArgs) -> anyhow::Result<u8> {
         }
     };
     let mut broadcast = match &args.template {
-        Some(name) => store.create_broadcast_from_template(&draft, &templates::by_name(name)?)?,
+        Some(name) => store.create_broadcast_from_template(&draft, &templates::find(data_dir, name)?)?,
         None => store.create_broadcast(&draft)?,
     };
     if let Some(scene) = &args.scene {

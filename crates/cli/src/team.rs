@@ -57,6 +57,12 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Share a broadcast template with the team (owner, 运营, teacher), or withdraw one; every
+    /// desk takes it at its next sync (`anchordesk templates list`).
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
     /// Pick the live room or class this desk works for; its broadcasts are published into it.
     Room {
         /// The room's name, as `anchordesk team rooms` lists it.
@@ -65,6 +71,27 @@ pub enum TeamCommand {
         #[arg(long, conflicts_with = "name")]
         none: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub enum TemplateCommand {
+    /// Share a template under NAME: made from a broadcast of this desk (its run-of-show without
+    /// the product segments, its checklist), or a TOML file written like assets/templates/*.toml.
+    Share {
+        /// 1-40 letters, digits, - or _ (not a built-in template's name).
+        name: String,
+        #[arg(long, value_name = "ID", conflicts_with = "file", required_unless_present = "file")]
+        from_broadcast: Option<i64>,
+        /// The template's title (with --from-broadcast; the broadcast's title when not given).
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        title_en: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+    },
+    /// Withdraw a team template; desks remove it at their next sync.
+    Withdraw { name: String },
 }
 
 #[derive(Subcommand)]
@@ -142,6 +169,9 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
             if report.broadcasts_published > 0 {
                 println!("published {} broadcast(s) to the team (line-up and run-of-show, on the team's web page)", report.broadcasts_published);
             }
+            if report.templates_received > 0 {
+                println!("took {} team template change(s) (anchordesk templates list)", report.templates_received);
+            }
             if report.plans_received > 0 {
                 println!("took {} broadcast(s) planned on the team's web page (see anchordesk broadcasts list)", report.plans_received);
             }
@@ -184,6 +214,29 @@ pub fn run(data_dir: &Path, command: TeamCommand) -> anyhow::Result<u8> {
         TeamCommand::Rooms { command: Some(RoomsCommand::Unassign { room, email }) } => {
             runtime.block_on(anchordesk_desk_sync::team::room_member(&store, &room, &email, false))?;
             println!("{email} no longer works in {room}");
+            Ok(0)
+        }
+        TeamCommand::Template { command: TemplateCommand::Share { name, from_broadcast, title, title_en, file } } => {
+            let text = match (from_broadcast, file) {
+                (Some(id), _) => {
+                    let store = store.lock().unwrap_or_else(|p| p.into_inner());
+                    let broadcast = store.broadcast(anchordesk_core::BroadcastId(id))?;
+                    let title = title.unwrap_or_else(|| broadcast.draft.title.clone());
+                    store.template_from_broadcast(broadcast.id, &name, &title, title_en.as_deref().unwrap_or_default())?.to_toml()
+                }
+                (None, Some(path)) => {
+                    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                    anchordesk_text::decode(&bytes).map_err(|err| anyhow::anyhow!("{} is not text ({err:?}): save it as UTF-8 or GBK", path.display()))?.0
+                }
+                (None, None) => anyhow::bail!("give --from-broadcast ID or --file FILE"),
+            };
+            let version = runtime.block_on(anchordesk_desk_sync::team::share_template(&store, &name, &text))?;
+            println!("shared template {name} (v{version}); the team's desks take it at their next sync");
+            Ok(0)
+        }
+        TeamCommand::Template { command: TemplateCommand::Withdraw { name } } => {
+            runtime.block_on(anchordesk_desk_sync::team::withdraw_template(&store, &name))?;
+            println!("withdrew template {name}; the team's desks remove it at their next sync");
             Ok(0)
         }
         TeamCommand::PracticeShop => {

@@ -566,3 +566,53 @@ fn a_broadcast_planned_on_the_web_page_is_run_from_a_desk() {
     assert!(!page.contains("等待工作台领取"), "the plan was taken: {page}");
     runtime.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn a_team_template_reaches_every_desk_and_a_web_plan_can_use_it() {
+    let TeamServer { runtime, server, url, org, _pg, .. } = TeamServer::start("星火MCN", "boss@xinghuo.cn", None);
+    let keyring = Keyring::start();
+    let (office, room) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let boss = ("boss@xinghuo.cn", "星火的新密码-2026");
+    ok(&desk(&keyring, office.path(), &["team", "join", &url, "--email", boss.0, "--password-stdin"], Some(&format!("{}\n{}\n", org.one_time_password, boss.1))));
+    let anchor_password = add_member(&runtime, &url, org.org_id, boss, "zhubo@xinghuo.cn", "anchor");
+    ok(&desk(&keyring, room.path(), &["team", "join", &url, "--email", "zhubo@xinghuo.cn", "--password-stdin"], Some(&format!("{anchor_password}\n主播自己的密码-2026\n"))));
+
+    // The office shapes a broadcast its way (an extra segment, an extra checklist item) and
+    // shares it as the team's template.
+    let made = ok(&desk(&keyring, office.path(), &["broadcasts", "new", "--template", "mcn", "--title", "星火晚场样板", "--start", "2026-12-08T20:00"], None));
+    let broadcast = anchordesk_core::BroadcastId(made.trim().parse().unwrap());
+    {
+        let mut store = store(office.path());
+        let segment = anchordesk_core::plan::SegmentDraft { kind: anchordesk_core::plan::SegmentKind::Deal, title: "抽奖：关注直播间送试吃装".into(), title_en: "Giveaway".into(), planned_minutes: 5, person: anchordesk_core::plan::Person::Anchor, talking_points: String::new(), cues: String::new() };
+        store.add_segment(broadcast, &segment).unwrap();
+    }
+    let refused = desk(&keyring, room.path(), &["team", "template", "share", "night", "--from-broadcast", "1"], None);
+    assert!(!refused.status.success(), "an anchor's desk may not share templates");
+    let shared = ok(&desk(&keyring, office.path(), &["team", "template", "share", "xinghuo-night", "--from-broadcast", &broadcast.0.to_string(), "--title", "星火晚场"], None));
+    assert!(shared.contains("shared template xinghuo-night"), "{shared}");
+    let bad = desk(&keyring, office.path(), &["team", "template", "share", "mcn", "--from-broadcast", &broadcast.0.to_string()], None);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("built-in"), "{}", String::from_utf8_lossy(&bad.stderr));
+
+    // The room's desk takes it at its sync and lists it beside the built-in ones.
+    let synced = ok(&desk(&keyring, room.path(), &["team", "sync"], None));
+    assert!(synced.contains("took 1 team template"), "{synced}");
+    let listed = ok(&desk(&keyring, room.path(), &["templates", "list"], None));
+    assert!(listed.contains("xinghuo-night") && listed.contains("星火晚场"), "{listed}");
+    let mine = ok(&desk(&keyring, room.path(), &["broadcasts", "new", "--template", "xinghuo-night", "--title", "3号间周三晚场", "--start", "2026-12-09T20:00"], None));
+    let show = store(room.path()).run_of_show(anchordesk_core::BroadcastId(mine.trim().parse().unwrap())).unwrap();
+    assert!(show.segments.iter().any(|s| s.segment.draft.title == "抽奖：关注直播间送试吃装"), "the team's segment is in the run-of-show");
+
+    // The web page offers it for planning.
+    let page = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": boss.0, "password": boss.1 })).send().await.unwrap().json().await.unwrap();
+        http.get(format!("{url}/team")).header("cookie", format!("anchordesk_session={}", session["token"].as_str().unwrap())).send().await.unwrap().text().await.unwrap()
+    });
+    assert!(page.contains("团队模板") && page.contains("<code>xinghuo-night</code>") && page.contains("星火晚场"), "{page}");
+
+    // Withdrawn: gone from every desk at its next sync.
+    ok(&desk(&keyring, office.path(), &["team", "template", "withdraw", "xinghuo-night"], None));
+    assert!(ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("took 1 team template"));
+    assert!(!ok(&desk(&keyring, room.path(), &["templates", "list"], None)).contains("xinghuo-night"));
+    runtime.block_on(server.shutdown()).unwrap();
+}

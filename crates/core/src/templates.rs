@@ -185,9 +185,92 @@ pub fn by_name(name: &str) -> Result<Template, TemplateError> {
     built_in().into_iter().find(|t| t.name == name).ok_or_else(|| TemplateError::NotFound(name.to_string()))
 }
 
+/// Where a desk keeps its team's templates (`<data dir>/templates/<name>.toml`, taken from
+/// the team server at each sync).
+pub fn team_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("templates")
+}
+
+/// Whether `name` can name a team template: 1-40 ASCII letters, digits, `-` or `_`, and not a
+/// built-in template's name.
+pub fn valid_team_name(name: &str) -> bool {
+    (1..=40).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !BUILT_IN.iter().any(|(built_in, _)| *built_in == name)
+}
+
+/// Parses a template and checks its codes (segment kinds, people, phases, roles, checks).
+pub fn parse_checked(file: &str, text: &str) -> Result<Template, TemplateError> {
+    let template = parse(file, text)?;
+    template.resolve()?;
+    Ok(template)
+}
+
+/// The built-in templates and then the team's in `team_dir` (by file name), with the files
+/// that could not be read.
+pub fn all(data_dir: &std::path::Path) -> (Vec<Template>, Vec<TemplateError>) {
+    let mut templates = built_in();
+    let mut problems = Vec::new();
+    let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(team_dir(data_dir)).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "toml")) {
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()).filter(|n| valid_team_name(n)).map(str::to_string) else { continue };
+        let file = path.display().to_string();
+        match std::fs::read_to_string(&path).map_err(|err| TemplateError::Syntax { file: file.clone(), line: 0, message: err.to_string() }).and_then(|text| parse_checked(&file, &text)) {
+            Ok(mut template) => {
+                template.name = name;
+                templates.push(template);
+            }
+            Err(err) => problems.push(err),
+        }
+    }
+    (templates, problems)
+}
+
+/// A template by name: built-in or the team's.
+pub fn find(data_dir: &std::path::Path, name: &str) -> Result<Template, TemplateError> {
+    all(data_dir).0.into_iter().find(|t| t.name == name).ok_or_else(|| TemplateError::NotFound(name.to_string()))
+}
+
+impl Template {
+    /// The template as a TOML file (what a team shares).
+    pub fn to_toml(&self) -> String {
+        let mut template = self.clone();
+        template.name = String::new();
+        toml::to_string(&template).unwrap_or_default().replace("name = \"\"\n", "")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_written_as_toml_reads_back_the_same() {
+        for template in built_in() {
+            let text = template.to_toml();
+            let mut back = parse_checked("shared.toml", &text).unwrap_or_else(|err| panic!("{}: {err}\n{text}", template.name));
+            back.name = template.name.clone();
+            assert_eq!(back, template);
+        }
+    }
+
+    #[test]
+    fn team_templates_sit_beside_the_built_in_ones_by_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(team_dir(dir.path())).unwrap();
+        let mut own = by_name("farmer").unwrap();
+        own.title = "星火 3 号间晚场".into();
+        std::fs::write(team_dir(dir.path()).join("xinghuo-night.toml"), own.to_toml()).unwrap();
+        std::fs::write(team_dir(dir.path()).join("broken.toml"), "title = 3").unwrap();
+        std::fs::write(team_dir(dir.path()).join("farmer.toml"), own.to_toml()).unwrap();
+        let (templates, problems) = all(dir.path());
+        assert_eq!(templates.len(), built_in().len() + 1, "a file named like a built-in template is not one");
+        assert_eq!(find(dir.path(), "xinghuo-night").unwrap().title, "星火 3 号间晚场");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].to_string().contains("broken.toml"), "{}", problems[0]);
+        assert!(valid_team_name("night_2") && !valid_team_name("晚场") && !valid_team_name("mcn") && !valid_team_name(""));
+    }
 
     #[test]
     fn every_built_in_template_parses_and_resolves() {

@@ -69,6 +69,9 @@ pub struct TeamLink {
     /// desk's broadcast made from it.
     #[serde(default)]
     pub plans: BTreeMap<String, i64>,
+    /// The version of each team template this desk last took or shared.
+    #[serde(default)]
+    pub templates: BTreeMap<String, i64>,
 }
 
 /// A room or class as the desk keeps it.
@@ -176,6 +179,8 @@ pub struct SyncReport {
     pub attempts_marked: u32,
     /// Broadcasts planned on the team's web page for this desk's room, made here.
     pub plans_received: u32,
+    /// Team templates taken (new or changed) or withdrawn.
+    pub templates_received: u32,
     /// What did not go through this time and will be tried at the next sync (the catalog
     /// synced regardless).
     pub problems: Vec<String>,
@@ -666,6 +671,87 @@ fn receive_rules(store: &Mutex<Store>, link: &mut TeamLink, entry: &Value, repor
     }
 }
 
+/// The desk's data directory (where its database is).
+fn data_dir(store: &Store) -> std::path::PathBuf {
+    store.path().parent().map(std::path::Path::to_path_buf).unwrap_or_default()
+}
+
+/// Takes a team template from the feed into `<data dir>/templates/` (checked first), or
+/// removes one the team withdrew.
+fn receive_template(store: &Store, link: &mut TeamLink, entry: &Value, report: &mut SyncReport) {
+    let (name, version) = (entry["key"].as_str().unwrap_or_default().to_string(), entry["version"].as_i64().unwrap_or_default());
+    if link.templates.get(&name).is_some_and(|seen| *seen >= version) || !anchordesk_core::templates::valid_team_name(&name) {
+        return;
+    }
+    let dir = anchordesk_core::templates::team_dir(&data_dir(store));
+    let path = dir.join(format!("{name}.toml"));
+    let done = match entry["body"]["toml"].as_str() {
+        None => match std::fs::remove_file(&path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.to_string()),
+            _ => Ok(()),
+        },
+        Some(text) => anchordesk_core::templates::parse_checked(&format!("{name}.toml"), text)
+            .map_err(|err| err.to_string())
+            .and_then(|_| std::fs::create_dir_all(&dir).and_then(|()| anchordesk_core::paths::write_atomic(&path, text.as_bytes())).map_err(|err| err.to_string())),
+    };
+    match done {
+        Ok(()) => {
+            link.templates.insert(name, version);
+            report.templates_received += 1;
+        }
+        Err(why) => {
+            tracing::warn!("the team's template {name} v{version} was not taken: {why}");
+            report.skipped.push(format!("template {name}"));
+        }
+    }
+}
+
+/// Shares a template with the team under `name` (owner, 运营 or teacher), and keeps it on
+/// this desk at once. `text` is the template's TOML (checked here before it goes).
+pub async fn share_template(store: &Mutex<Store>, name: &str, text: &str) -> Result<i64, TeamError> {
+    if !anchordesk_core::templates::valid_team_name(name) {
+        return Err(TeamError::Refused(format!("{name:?} cannot name a team template: use 1-40 letters, digits, - or _, and not a built-in template's name")));
+    }
+    anchordesk_core::templates::parse_checked(&format!("{name}.toml"), text).map_err(|err| TeamError::Refused(err.to_string()))?;
+    let (mut link, token, http) = signed_in(store)?;
+    let base = link.templates.get(name).copied();
+    let digest = hex::encode(sha2::Sha256::digest(text.as_bytes()));
+    let key = format!("{}-template-{name}-{}-{}", lock(store).desk_id()?, base.unwrap_or(0), &digest[..32]);
+    let written = answer(
+        http.put(format!("{}/api/v1/orgs/{}/templates/{name}", link.server, link.org_id))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", key)
+            .json(&json!({ "body": { "toml": text }, "baseVersion": base }))
+            .send()
+            .await,
+    )
+    .await?;
+    let version = written["version"].as_i64().unwrap_or_default();
+    let store = lock(store);
+    let dir = anchordesk_core::templates::team_dir(&data_dir(&store));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| anchordesk_core::paths::write_atomic(&dir.join(format!("{name}.toml")), text.as_bytes()))
+        .map_err(|err| TeamError::Refused(format!("keeping the template on this desk: {err}")))?;
+    // The link as it is now (a sync may have run meanwhile), with this version.
+    link = crate::team::link(&store)?.ok_or(TeamError::NotJoined)?;
+    link.templates.insert(name.to_string(), version);
+    save_link(&store, &link)?;
+    Ok(version)
+}
+
+/// Withdraws a team template (owner, 运营 or teacher); every desk removes it at its next sync.
+pub async fn withdraw_template(store: &Mutex<Store>, name: &str) -> Result<(), TeamError> {
+    let (link, token, http) = signed_in(store)?;
+    let key = format!("{}-template-{name}-gone-{}", lock(store).desk_id()?, link.templates.get(name).copied().unwrap_or(0));
+    answer(http.delete(format!("{}/api/v1/orgs/{}/templates/{name}", link.server, link.org_id)).bearer_auth(&token).header("Idempotency-Key", key).send().await).await?;
+    let store = lock(store);
+    let path = anchordesk_core::templates::team_dir(&data_dir(&store)).join(format!("{name}.toml"));
+    match std::fs::remove_file(&path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(TeamError::Refused(format!("removing {}: {err}", path.display()))),
+        _ => Ok(()),
+    }
+}
+
 /// Takes the broadcasts planned on the team's web page that no desk has taken yet (asked of
 /// the server at each sync, so a desk that picks its room later still gets them).
 async fn receive_plans(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
@@ -700,7 +786,8 @@ fn receive_plan(store: &mut Store, link: &mut TeamLink, waiting: &Value, report:
     };
     let made = draft.validated().map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")).and_then(|draft| {
         let template = plan["template"].as_str().filter(|name| !name.is_empty());
-        match template.map(anchordesk_core::templates::by_name) {
+        let data_dir = data_dir(store);
+        match template.map(|name| anchordesk_core::templates::find(&data_dir, name)) {
             Some(Ok(template)) => store.create_broadcast_from_template(&draft, &template).map_err(|err| err.to_string()),
             Some(Err(err)) => Err(err.to_string()),
             None => store.create_broadcast(&draft).map_err(|err| err.to_string()),
@@ -748,6 +835,11 @@ async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link
             link.cursor = entry["seq"].as_i64().unwrap_or(link.cursor);
             if entry["entity"] == "rule-pack" {
                 receive_rules(store, link, &entry, report);
+                save_link(&lock(store), link)?;
+                continue;
+            }
+            if entry["entity"] == "template" {
+                receive_template(&lock(store), link, &entry, report);
                 save_link(&lock(store), link)?;
                 continue;
             }

@@ -28,6 +28,18 @@ pub(crate) fn templates() -> &'static [(String, String, String)] {
     })
 }
 
+/// The built-in templates and the organisation's own (shared by its desks), by name.
+pub(crate) async fn all_templates(state: &AppState, org: i64) -> ApiResult<Vec<(String, String, String)>> {
+    let mut all = templates().to_vec();
+    let client = state.pool.get().await?;
+    let rows = client.query("SELECT key, body FROM shared_doc WHERE org_id = $1 AND kind = 'template' AND body IS NOT NULL ORDER BY key", &[&org]).await?;
+    for row in &rows {
+        let body: Value = row.get(1);
+        all.push((row.get(0), body["title"].as_str().unwrap_or_default().to_owned(), body["titleEn"].as_str().unwrap_or_default().to_owned()));
+    }
+    Ok(all)
+}
+
 /// A broadcast to plan, as the form sends it.
 pub(crate) struct PlanInput {
     pub title: String,
@@ -68,7 +80,7 @@ pub(crate) async fn plan_broadcast(state: &AppState, caller: &Caller, input: Pla
         return Err(ApiError::invalid(format!("the start {start:?} is not a date and time (YYYY-MM-DDTHH:MM)")));
     }
     let template = input.template.trim();
-    if !template.is_empty() && !templates().iter().any(|(name, ..)| name == template) {
+    if !template.is_empty() && !all_templates(state, org).await?.iter().any(|(name, ..)| name == template) {
         return Err(ApiError::invalid(format!("no template is called {template:?}")));
     }
     let contact = input.contact.trim();

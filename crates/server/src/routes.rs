@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/rooms/{room}/members/{member}", put(put_room_member).delete(delete_room_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
         .route("/api/v1/orgs/{org}/plans", get(waiting_plans))
+        .route("/api/v1/orgs/{org}/templates/{name}", put(put_template).delete(delete_template))
         .merge(crate::web::router())
         .merge(crate::course::router())
         .layer(DefaultBodyLimit::max(1 << 20))
@@ -513,6 +514,41 @@ async fn put_rule_pack(State(state): State<AppState>, caller: Caller, Path(org):
         return Err(ApiError::invalid(format!("a rule pack may hold at most {} KiB", RULE_PACK_MAX / 1024)));
     }
     write(&state, &caller, org, Shared::Doc("rule-pack", "team"), Some(doc.body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// The largest template accepted (its TOML).
+const TEMPLATE_MAX: usize = 64 * 1024;
+
+/// Shares a broadcast template with the team (owner, 运营, teacher): `{ "body": { "toml": … } }`,
+/// the template as a desk writes it. The server checks it is TOML with a title in both
+/// languages; each desk checks the rest before it uses it.
+async fn put_template(State(state): State<AppState>, caller: Caller, Path((org, name)): Path<(i64, String)>, headers: HeaderMap, Json(doc): Json<DocWrite>) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    caller.may(ROOM_PLANNERS, "share templates")?;
+    template_name(&name)?;
+    let text = doc.body["toml"].as_str().ok_or_else(|| ApiError::invalid("send the template as { \"body\": { \"toml\": \"…\" } }"))?;
+    if text.len() > TEMPLATE_MAX {
+        return Err(ApiError::invalid(format!("a template may hold at most {} KiB", TEMPLATE_MAX / 1024)));
+    }
+    let table: toml::Table = text.parse().map_err(|err: toml::de::Error| ApiError::invalid(format!("the template is not TOML: {}", err.message())))?;
+    let title = |key: &str| table.get(key).and_then(|v| v.as_str()).map(str::to_owned).ok_or_else(|| ApiError::invalid(format!("the template has no {key}")));
+    let body = serde_json::json!({ "toml": text, "title": title("title")?, "titleEn": title("title_en")? });
+    write(&state, &caller, org, Shared::Doc("template", &name), Some(body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
+}
+
+async fn delete_template(State(state): State<AppState>, caller: Caller, Path((org, name)): Path<(i64, String)>, headers: HeaderMap) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    caller.may(ROOM_PLANNERS, "share templates")?;
+    write(&state, &caller, org, Shared::Doc("template", &name), None, None, idempotency_key(&headers)?).await.map(Json)
+}
+
+/// A team template's name: 1-40 ASCII letters, digits, `-` or `_`, none of the built-in ones.
+fn template_name(name: &str) -> ApiResult<()> {
+    let ok = (1..=40).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok || crate::plan::templates().iter().any(|(built_in, ..)| built_in == name) {
+        return Err(ApiError::invalid(format!("{name:?} cannot name a team template: use 1-40 letters, digits, - or _, and not a built-in template's name")));
+    }
+    Ok(())
 }
 
 /// Publishes (or replaces) a broadcast a desk plans: its title and planned start, line-up

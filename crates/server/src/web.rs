@@ -384,7 +384,8 @@ async fn render_team(state: &AppState, caller: &Caller, lang: Lang) -> ApiResult
     if crate::routes::ROOM_PLANNERS.contains(&caller.role.as_str()) {
         let waiting = crate::plan::waiting(state, caller.org_id).await?;
         let rooms = crate::routes::rooms(state, caller.org_id, None).await?;
-        plan_section(&mut body, lang, &waiting, &rooms, &products);
+        let templates = crate::plan::all_templates(state, caller.org_id).await?;
+        plan_section(&mut body, lang, &waiting, &rooms, &templates, &products);
     }
     let _ = write!(body, "<section class=\"card\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "共享商品目录", "Shared catalog"), products.len());
     if products.is_empty() {
@@ -596,7 +597,7 @@ fn class_grades(body: &mut String, lang: Lang, class: &str, table: &serde_json::
 }
 
 /// The planner's card: the plans no desk has taken yet, and the form to plan one.
-fn plan_section(body: &mut String, lang: Lang, waiting: &[Value], rooms: &[Value], products: &[tokio_postgres::Row]) {
+fn plan_section(body: &mut String, lang: Lang, waiting: &[Value], rooms: &[Value], templates: &[(String, String, String)], products: &[tokio_postgres::Row]) {
     let _ = write!(body, "<section class=\"card\" id=\"plans\"><h2>{} <span class=\"count\">{}</span></h2>", tr(lang, "安排一场直播", "Plan a broadcast"), waiting.len());
     let _ = write!(body, "<p class=\"faint\">{}</p>", tr(lang, "在这里排好的场次，由该直播间的工作台在下次同步时领取（按所选模板建好流程和清单），之后在工作台上开播。", "A broadcast planned here is taken by the room's desks at their next sync (made from the chosen template, with its run-of-show and checklist) and goes on air from a desk."));
     if !waiting.is_empty() {
@@ -616,6 +617,11 @@ fn plan_section(body: &mut String, lang: Lang, waiting: &[Value], rooms: &[Value
             );
         }
         body.push_str("</ul>");
+    }
+    let builtin = crate::plan::templates().len();
+    if templates.len() > builtin {
+        let own: Vec<String> = templates[builtin..].iter().map(|(name, zh, en)| format!("<b>{}</b> <code>{}</code>", esc(if lang == Lang::En { en } else { zh }), esc(name))).collect();
+        let _ = write!(body, "<p class=\"team-templates\">{}{}</p>", tr(lang, "团队模板：", "Team templates: "), own.join(tr(lang, "、", ", ")));
     }
     if products.is_empty() {
         let _ = write!(body, "<p class=\"faint\">{}</p></section>", tr(lang, "共享商品目录还是空的：先由工作台同步商品，才能排品。", "The shared catalog is empty: a desk syncs products first, then they can be lined up."));
@@ -637,7 +643,7 @@ fn plan_section(body: &mut String, lang: Lang, waiting: &[Value], rooms: &[Value
         let _ = write!(body, "<option value=\"{}\">{}</option>", room["id"], esc(room["name"].as_str().unwrap_or_default()));
     }
     let _ = write!(body, "</select></label><label>{}<select name=\"template\"><option value=\"\">{}</option>", tr(lang, "模板", "Template"), tr(lang, "不用模板", "none"));
-    for (name, zh, en) in crate::plan::templates() {
+    for (name, zh, en) in templates {
         let _ = write!(body, "<option value=\"{}\">{}</option>", esc(name), esc(if lang == Lang::En { en } else { zh }));
     }
     let _ = write!(

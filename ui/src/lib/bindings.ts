@@ -210,6 +210,11 @@ export const commands = {
 	setClassCourse: (scenarioId: string) => typedError<ClassCourse_Serialize, UiError_Serialize>(__TAURI_INVOKE("set_class_course", { scenarioId })),
 	/**  The class's grades as the server computed them from what its practice shop observed. */
 	classGrades: () => typedError<ClassGrades_Serialize, UiError_Serialize>(__TAURI_INVOKE("class_grades")),
+	/**
+	 *  Shares a broadcast's run-of-show and checklist with the team as a template under `name`
+	 *  (owner, 运营 or teacher); this desk has it at once, the others at their next sync.
+	 */
+	shareTeamTemplate: (broadcastId: BroadcastId, name: string, title: string) => typedError<null, UiError_Serialize>(__TAURI_INVOKE("share_team_template", { broadcastId, name, title })),
 	courseScenarios: () => typedError<ScenarioList_Serialize, UiError_Serialize>(__TAURI_INVOKE("course_scenarios")),
 	/**  Who rehearses on this desk (kept between starts). */
 	courseStudent: () => typedError<Student | null, UiError_Serialize>(__TAURI_INVOKE("course_student")),
@@ -3463,6 +3468,8 @@ export type SyncReport = {
 	attemptsMarked: number,
 	/**  Broadcasts planned on the team's web page for this desk's room, made here. */
 	plansReceived: number,
+	/**  Team templates taken (new or changed) or withdrawn. */
+	templatesReceived: number,
 	/**
 	 *  What did not go through this time and will be tried at the next sync (the catalog
 	 *  synced regardless).

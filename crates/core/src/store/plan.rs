@@ -65,6 +65,56 @@ impl Store {
         self.broadcast(id)
     }
 
+    /// A template made from a broadcast: its run-of-show without the product segments (those
+    /// come from each broadcast's line-up), its checklist without the ticks, its target and
+    /// scene, under `title` (the same in English unless given).
+    pub fn template_from_broadcast(&self, id: BroadcastId, name: &str, title: &str, title_en: &str) -> Result<Template, StoreError> {
+        let broadcast = self.broadcast(id)?;
+        let show = self.run_of_show(id)?;
+        let segments = show
+            .segments
+            .iter()
+            .filter(|view| view.segment.lineup_item_id.is_none())
+            .map(|view| {
+                let draft = &view.segment.draft;
+                crate::templates::TemplateSegment {
+                    kind: draft.kind.code().into(),
+                    title: draft.title.clone(),
+                    title_en: if draft.title_en.is_empty() { draft.title.clone() } else { draft.title_en.clone() },
+                    minutes: draft.planned_minutes,
+                    person: draft.person.code().into(),
+                    talking_points: draft.talking_points.clone(),
+                    cues: draft.cues.clone(),
+                }
+            })
+            .collect();
+        let checklist = self
+            .checklist(id)?
+            .iter()
+            .map(|item| crate::templates::TemplateChecklistItem {
+                phase: item.phase.code().into(),
+                role: item.role.code().into(),
+                title: item.title.clone(),
+                title_en: if item.title_en.is_empty() { item.title.clone() } else { item.title_en.clone() },
+                critical: item.critical,
+                auto: item.auto_check.map(|a| a.code().into()),
+                law: item.law_ref.clone(),
+            })
+            .collect();
+        let title = title.trim();
+        Ok(Template {
+            name: name.to_string(),
+            title: title.to_string(),
+            title_en: if title_en.trim().is_empty() { title.to_string() } else { title_en.trim().to_string() },
+            description: format!("由场次「{}」另存", broadcast.draft.title),
+            description_en: format!("Saved from the broadcast \"{}\"", broadcast.draft.title),
+            target_minutes: show.target_minutes.max(show.planned_minutes),
+            scene: Some(broadcast.draft.scene.clone()).filter(|s| !s.is_empty()),
+            segments,
+            checklist,
+        })
+    }
+
     /// Copies a broadcast (line-up, segments, checklist with ticks cleared) as the start of
     /// the next one.
     pub fn duplicate_broadcast(&mut self, id: BroadcastId, title: &str) -> Result<Broadcast, StoreError> {

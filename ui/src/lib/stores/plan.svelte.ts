@@ -30,8 +30,9 @@ class PlanStore {
     localStorage.setItem(OPERATOR_KEY, name);
   }
 
+  /** The built-in templates and the team's (which a team sync or a share can change). */
   async loadTemplates() {
-    if (this.templates.length === 0) this.templates = await commands.listTemplates();
+    this.templates = await commands.listTemplates();
   }
 
   async loadShow(broadcastId: BroadcastId) {

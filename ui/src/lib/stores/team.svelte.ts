@@ -54,6 +54,11 @@ class TeamStore {
     return call(commands.classGrades());
   }
 
+  /** Shares a broadcast as the team's template (owner, 运营, teacher). */
+  shareTemplate(broadcastId: number, name: string, title: string): Promise<null> {
+    return call(commands.shareTeamTemplate(broadcastId, name, title));
+  }
+
   async leave() {
     await call(commands.leaveTeam());
     this.view = null;
