@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { byTestId, closeApp, openApp, ROOT, screenshot, startDisplay, stopAll, tempDataDir, waitForText } from './harness.mjs';
+import { byTestId, closeApp, openApp, ROOT, screenshot, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
 import { fillJoin, openBrowser, press, screenshotDisplay, startPostgres, startTeamServer, typeInto } from './teamkit.mjs';
 
 const OWN_PASSWORD = '星火的新密码-2026';
@@ -19,7 +19,7 @@ after(async () => {
   postgres?.stop();
 });
 
-test('two desks join one team: a product made on one reaches the other through the team server', async () => {
+test('two desks open side by side in one team: a product made on one reaches the other, an edit comes back; a broadcast planned on the web page is taken by a desk', async () => {
   postgres = await startPostgres();
   const url = await startTeamServer(postgres);
   const created = execFileSync(path.join(ROOT, 'target/debug/anchordesk'), ['server', 'admin', 'create-org', '星火MCN', '--owner', 'boss@xinghuo.cn', '--database-url', postgres.url], { encoding: 'utf8' });
@@ -62,23 +62,42 @@ test('two desks join one team: a product made on one reaches the other through t
     assert.equal(await (await byTestId(first, 'team-room')).getValue(), '3号直播间');
     await (await byTestId(first, 'team-settings')).scrollIntoView();
     await screenshot(first, 'zh-settings-team');
+
+    // Desk 2 opens beside it — on a display, session bus and keyring of its own, as on a
+    // second computer (one desk per session: a second launch there focuses the first window)
+    // — joins the same team and receives the product on its own (its
+    // background sync runs every 2 s here instead of every two minutes): nobody presses Sync
+    // now, the product list loads again when the team's product arrives, and Settings → Team
+    // says when it synced. Then it changes the price, and desk 1, still open, gets it.
+    const secondComputer = await startDisplay();
+    const second = await openApp(secondComputer, tempDataDir(), { ANCHORDESK_TEAM_SYNC_SECONDS: '2' });
+    try {
+      await fillJoin(second, url, 'boss@xinghuo.cn', OWN_PASSWORD);
+      await waitForText(second, '[data-testid="team-current"]', '星火MCN');
+      await (await byTestId(second, 'nav-products')).click();
+      await waitForText(second, '.list', '团队共享 高山云雾茶', 30000);
+      await (await byTestId(second, 'nav-settings')).click();
+      await waitForText(second, '[data-testid="team-auto"]', '自动与团队同步', 30000);
+      await (await byTestId(second, 'nav-products')).click();
+      await second.execute(() => [...document.querySelectorAll('[data-testid="product-row"]')].find((row) => row.textContent.includes('高山云雾茶')).click());
+      await typeInto(second, '#p-price', '99.00');
+      await press(second, 'product-save');
+      await waitForText(second, '.list', '¥99.00');
+      // Desk 2's background sync sends it; desk 1 takes it at its next sync.
+      await waitFor(async () => {
+        const products = await (await fetch(`${url}/api/v1/orgs/${session.member.orgId}/products`, { headers: { authorization: `Bearer ${session.token}` } })).json();
+        return products.some((p) => p.sku === 'TEAM-TEA-1' && p.version === 2);
+      }, "desk 2's change on the team server", 30000);
+      await (await byTestId(first, 'nav-settings')).click();
+      await press(first, 'team-sync');
+      await waitForText(first, 'body', '收到 1 项');
+      await (await byTestId(first, 'nav-products')).click();
+      await waitForText(first, '.list', '¥99.00');
+    } finally {
+      await closeApp(second);
+    }
   } finally {
     await closeApp(first);
-  }
-
-  // Desk 2 joins the same team and receives it on its own (its background sync runs every
-  // 2 s here instead of every two minutes): nobody presses Sync now, the product list loads
-  // again when the team's product arrives, and Settings → Team says when it synced.
-  const second = await openApp(env, tempDataDir(), { ANCHORDESK_TEAM_SYNC_SECONDS: '2' });
-  try {
-    await fillJoin(second, url, 'boss@xinghuo.cn', OWN_PASSWORD);
-    await waitForText(second, '[data-testid="team-current"]', '星火MCN');
-    await (await byTestId(second, 'nav-products')).click();
-    await waitForText(second, '.list', '团队共享 高山云雾茶', 30000);
-    await (await byTestId(second, 'nav-settings')).click();
-    await waitForText(second, '[data-testid="team-auto"]', '自动与团队同步', 30000);
-  } finally {
-    await closeApp(second);
   }
 
   // The 运营 without a desk opens the team's web page in a browser (WebKit's MiniBrowser,
@@ -94,7 +113,7 @@ test('two desks join one team: a product made on one reaches the other through t
     await (await web.$('button[type="submit"]')).click();
     await waitForText(web, 'main', '共享商品目录');
     await waitForText(web, 'tr[data-sku="TEAM-TEA-1"]', '团队共享 高山云雾茶');
-    assert.match(await (await web.$('tr[data-sku="TEAM-TEA-1"]')).getText(), /¥88\.00/);
+    assert.match(await (await web.$('tr[data-sku="TEAM-TEA-1"]')).getText(), /¥99\.00/);
     await screenshotDisplay(env, 'zh-team-web');
     // Tonight's broadcast for room 3, planned on the page.
     await web.url(`${url}/team#plans`);
