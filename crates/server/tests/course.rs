@@ -156,6 +156,13 @@ async fn a_rehearsal_is_graded_from_what_the_class_shop_observed() {
     assert_eq!(again["clientSecret"], shop["clientSecret"]);
     assert_eq!(api.call(Method::POST, &outsider, &format!("{base}/shop"), None).await.0, StatusCode::FORBIDDEN, "a student of another class");
     assert_eq!(api.call(Method::POST, &boss, &format!("{base}/shop"), None).await.0, StatusCode::NOT_FOUND, "another organisation");
+    for (method, path) in [(Method::GET, format!("{base}/course")), (Method::PUT, format!("{base}/course")), (Method::GET, format!("{base}/attempts")), (Method::POST, format!("{base}/attempts")), (Method::GET, format!("/api/v1/orgs/{org}/plans")), (Method::PUT, format!("/api/v1/orgs/{org}/templates/night"))] {
+        let facts = model_attempt(&scenario, Student { id: "1".into(), name: "x".into() }, "2026-12-07T10:00:00+08:00", "2026-12-07T10:10:00+08:00");
+        let (status, _) = api.call(method.clone(), &boss, &path, Some(json!({ "scenarioId": "orange-organic", "body": { "toml": "title = 'x'" }, "broadcastId": "x", "facts": facts }))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "another organisation's {method} {path}");
+    }
+    let (status, _) = api.call(Method::PUT, &student, &format!("/api/v1/orgs/{org}/templates/night"), Some(json!({ "body": { "toml": "title = 'x'\ntitle_en = 'x'" } }))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a student does not share templates");
     let client = Client::new(ClientConfig::new(format!("{}{}", api.url, shop["path"].as_str().unwrap()), shop["clientId"].as_str().unwrap(), shop["clientSecret"].as_str().unwrap())).unwrap();
     let wrong = Client::new(ClientConfig::new(format!("{}{}", api.url, shop["path"].as_str().unwrap()), shop["clientId"].as_str().unwrap(), "not the secret")).unwrap();
     assert!(wrong.get::<Value>("/v1/shop").await.is_err(), "the shop's own credentials guard it");
