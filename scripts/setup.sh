@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libgtk-3-dev
   libavcodec-dev libavformat-dev libavdevice-dev libavfilter-dev libswscale-dev
   libswresample-dev libavutil-dev clang libclang-dev ffmpeg
-  xvfb xauth webkit2gtk-driver nginx libnginx-mod-rtmp fonts-noto-cjk
+  xvfb xauth webkit2gtk-driver chromium chromium-driver nginx libnginx-mod-rtmp fonts-noto-cjk
   imagemagick x11-apps xdotool dbus-x11 gnome-keyring libsecret-1-dev libdbus-1-dev procps debootstrap postgresql
 )
 

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { byTestId, closeApp, openApp, ROOT, screenshot, sleep, startDisplay, stopAll, tempDataDir, waitForText, waitGone } from './harness.mjs';
-import { fillJoin, openBrowser, press, screenshotDisplay, startPostgres, startTeamServer, typeInto } from './teamkit.mjs';
+import { fillJoin, openBrowser, press, screenshotPage, startPostgres, startTeamServer, typeInto } from './teamkit.mjs';
 
 let env;
 let postgres;
@@ -251,10 +251,10 @@ test('a class rehearsal is observed by the team server and graded from its recor
     await waitForText(web, 'section[data-class="电商2班"]', 'chen@nlzy.edu.cn');
     await waitForText(web, 'section[data-class="电商2班"]', '一致');
     await (await web.$('section[data-class="电商2班"]')).scrollIntoView();
-    await screenshotDisplay(env, 'zh-team-web-class');
+    await screenshotPage(web, 'zh-team-web-class');
     await web.url(`${url}/team?lang=en`);
     await waitForText(web, 'section[data-class="电商2班"]', 'Class grades');
-    await screenshotDisplay(env, 'en-team-web-class');
+    await screenshotPage(web, 'en-team-web-class');
   } finally {
     await web.deleteSession().catch(() => {});
   }

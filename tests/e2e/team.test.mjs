@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { byTestId, closeApp, openApp, ROOT, screenshot, startDisplay, stopAll, tempDataDir, waitFor, waitForText } from './harness.mjs';
-import { fillJoin, openBrowser, press, screenshotDisplay, startPostgres, startTeamServer, typeInto } from './teamkit.mjs';
+import { fillJoin, openBrowser, press, screenshotPage, startPostgres, startTeamServer, typeInto } from './teamkit.mjs';
 
 const OWN_PASSWORD = '星火的新密码-2026';
 let env;
@@ -100,8 +100,8 @@ test('two desks open side by side in one team: a product made on one reaches the
     await closeApp(first);
   }
 
-  // The 运营 without a desk opens the team's web page in a browser (WebKit's MiniBrowser,
-  // driven by WebKitWebDriver): signs in and sees the shared catalog, in Chinese and English.
+  // The 运营 without a desk opens the team's web page in a browser (Chromium, driven by
+  // chromedriver): signs in and sees the shared catalog, in Chinese and English.
   const web = await openBrowser(env);
   try {
     await web.url(`${url}/sign-in`);
@@ -114,7 +114,7 @@ test('two desks open side by side in one team: a product made on one reaches the
     await waitForText(web, 'main', '共享商品目录');
     await waitForText(web, 'tr[data-sku="TEAM-TEA-1"]', '团队共享 高山云雾茶');
     assert.match(await (await web.$('tr[data-sku="TEAM-TEA-1"]')).getText(), /¥99\.00/);
-    await screenshotDisplay(env, 'zh-team-web');
+    await screenshotPage(web, 'zh-team-web');
     // Tonight's broadcast for room 3, planned on the page.
     await web.url(`${url}/team#plans`);
     await typeInto(web, 'form.plan input[name="title"]', '网页排期 脐橙专场');
@@ -127,12 +127,12 @@ test('two desks open side by side in one team: a product made on one reaches the
     await (await web.$('form.plan input[value="TEAM-TEA-1"]')).click();
     await typeInto(web, 'form.plan input[name="price:TEAM-TEA-1"]', '79.90');
     await (await web.$('form.plan')).scrollIntoView();
-    await screenshotDisplay(env, 'zh-team-web-plan');
+    await screenshotPage(web, 'zh-team-web-plan');
     await (await web.$('form.plan button[type="submit"]')).click();
     await waitForText(web, 'ul.waiting', '网页排期 脐橙专场');
     await web.url(`${url}/team?lang=en`);
     await waitForText(web, 'main', 'Shared catalog');
-    await screenshotDisplay(env, 'en-team-web');
+    await screenshotPage(web, 'en-team-web');
     await (await web.$('header + main form button')).click();
     await waitForText(web, 'main', 'Sign in to your team');
   } finally {

@@ -1,5 +1,5 @@
-// What the team tests share: a real PostgreSQL and team server, the join form, and WebKit's
-// MiniBrowser for the team's web page.
+// What the team tests share: a real PostgreSQL and team server, the join form, and Chromium
+// for the team's web page.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,26 +49,36 @@ export async function fillJoin(browser, url, email, password) {
   await press(browser, 'team-join');
 }
 
-/** WebKit's MiniBrowser under WebKitWebDriver, on the test's display. */
+/** Chromium (Debian's, headless) under chromedriver: the browser an 运营 or a teacher is
+ *  likeliest to open the team's page in. Chinese first, as a browser set up in China asks. */
 export async function openBrowser(env) {
   const port = await freePort();
-  start('WebKitWebDriver', [`--port=${port}`], { env });
-  const binary = execFileSync('sh', ['-c', 'ls /usr/lib/*/webkit2gtk-4.1/MiniBrowser | head -1'], { encoding: 'utf8' }).trim();
+  start('chromedriver', [`--port=${port}`], { env });
+  const capabilities = {
+    browserName: 'chrome',
+    'goog:chromeOptions': {
+      binary: '/usr/bin/chromium',
+      // --no-sandbox: the tests run as root, where Chromium's sandbox will not start.
+      args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--window-size=1100,900', '--lang=zh-CN'],
+      prefs: { 'intl.accept_languages': 'zh-CN,zh' },
+    },
+  };
   let lastError;
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
-      return await remote({ hostname: '127.0.0.1', port, logLevel: 'silent', connectionRetryCount: 0, capabilities: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] } } });
+      return await remote({ hostname: '127.0.0.1', port, logLevel: 'silent', connectionRetryCount: 0, capabilities });
     } catch (err) {
       lastError = err;
       await sleep(200);
     }
   }
-  throw new Error(`no MiniBrowser session: ${lastError}`);
+  throw new Error(`no Chromium session: ${lastError}`);
 }
 
-export async function screenshotDisplay(env, name) {
-  await sleep(500);
-  execFileSync('import', ['-display', env.DISPLAY, '-window', 'root', path.join(SHOTS, `${name}.png`)], { timeout: 20000 });
+/** The browser's page as a PNG in the screenshots folder. */
+export async function screenshotPage(web, name) {
+  await sleep(300);
+  await web.saveScreenshot(path.join(SHOTS, `${name}.png`));
 }
 
 /** The team server on a free port, on `postgres`, its practice shops in a temp dir; its URL. */

@@ -539,6 +539,33 @@ fn a_broadcast_planned_on_the_web_page_is_run_from_a_desk() {
     let synced = ok(&desk(&keyring, room.path(), &["team", "sync"], None));
     assert!(synced.contains("took 1 broadcast(s) planned"), "{synced}");
     assert!(!ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("planned"), "taken once");
+    // The office's desk now works for room 3 too: the plan is taken, it makes nothing.
+    ok(&desk(&keyring, office.path(), &["team", "room", "3号直播间"], None));
+    assert!(!ok(&desk(&keyring, office.path(), &["team", "sync"], None)).contains("planned"), "one desk takes a plan");
+    // Nobody else can take it off the list by naming it in a broadcast; a plan still waiting
+    // can be withdrawn from the page.
+    let waiting_after = runtime.block_on(async {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let session: serde_json::Value = http.post(format!("{url}/api/v1/sign-in")).json(&serde_json::json!({ "email": boss.0, "password": boss.1 })).send().await.unwrap().json().await.unwrap();
+        let token = session["token"].as_str().unwrap().to_string();
+        let cookie = format!("anchordesk_session={token}");
+        let key = waiting[0]["key"].as_str().unwrap();
+        let body = serde_json::json!({ "body": { "broadcast": { "title": "冒名" }, "plan": key } });
+        let named = http.put(format!("{url}/api/v1/orgs/{}/broadcasts/other-1", org.org_id)).bearer_auth(&token).json(&body).send().await.unwrap();
+        assert_eq!(named.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+        let rooms: serde_json::Value = http.get(format!("{url}/api/v1/orgs/{}/rooms", org.org_id)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let room_id = rooms[0]["id"].to_string();
+        let form = [("title", "撤回的场次"), ("start", "2026-12-09T19:30"), ("room", room_id.as_str()), ("template", ""), ("contact", ""), ("sku", "ORANGE-5KG"), ("price:ORANGE-5KG", "")];
+        assert_eq!(http.post(format!("{url}/plan")).header("cookie", &cookie).form(&form).send().await.unwrap().status(), reqwest::StatusCode::SEE_OTHER);
+        let waiting: serde_json::Value = http.get(format!("{url}/api/v1/orgs/{}/plans", org.org_id)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let key = waiting[0]["key"].as_str().unwrap().to_string();
+        assert_eq!(http.post(format!("{url}/plan/withdraw")).header("cookie", &cookie).form(&[("key", key.as_str())]).send().await.unwrap().status(), reqwest::StatusCode::SEE_OTHER);
+        let impossible = http.post(format!("{url}/plan")).header("cookie", &cookie).form(&[("title", "x"), ("start", "2026-02-30T19:30"), ("sku", "ORANGE-5KG")]).send().await.unwrap();
+        assert_eq!(impossible.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY, "30 February is refused");
+        http.get(format!("{url}/api/v1/orgs/{}/plans", org.org_id)).bearer_auth(&token).send().await.unwrap().json::<serde_json::Value>().await.unwrap()
+    });
+    assert_eq!(waiting_after, serde_json::json!([]), "withdrawn");
+    assert!(!ok(&desk(&keyring, room.path(), &["team", "sync"], None)).contains("planned"));
     let made = store(room.path()).broadcasts().unwrap().into_iter().find(|b| b.draft.title == "今晚脐橙专场").expect("the planned broadcast is on the desk");
     assert_eq!(made.draft.planned_start, "2026-12-08T19:30");
     let lineup = store(room.path()).lineup(made.id).unwrap();
@@ -564,6 +591,7 @@ fn a_broadcast_planned_on_the_web_page_is_run_from_a_desk() {
     });
     assert!(page.contains("网页排期") && page.contains("今晚脐橙专场") && page.contains("已播"), "{page}");
     assert!(!page.contains("等待工作台领取"), "the plan was taken: {page}");
+    assert_eq!(page.matches("今晚脐橙专场").count(), 1, "one broadcast from the plan: {page}");
     runtime.block_on(server.shutdown()).unwrap();
 }
 

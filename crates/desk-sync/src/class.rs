@@ -205,14 +205,24 @@ pub(crate) async fn hand_in(store: &Mutex<Store>, http: &reqwest::Client, token:
         ready
     };
     for (id, digest, body) in ready {
-        match answer(http.post(room_url(link, room, "attempts")).bearer_auth(token).json(&body).send().await).await {
-            Ok(graded) => {
-                done.handed_in += 1;
-                done.marked += graded["disagreements"].as_array().map_or(0, |d| d.len() as u32);
-            }
-            // Said once, not at every sync: the same facts would be refused again.
-            Err(TeamError::Refused(why)) => done.problems.push(format!("rehearsal {id} was not handed in: {why}")),
-            Err(err) => return Err(err),
+        let response = http.post(room_url(link, room, "attempts")).bearer_auth(token).json(&body).send().await.map_err(|err| TeamError::Unreachable(err.to_string()))?;
+        let status = response.status();
+        if status == reqwest::StatusCode::CONFLICT {
+            // Not yet (the shop has not seen the end, the teacher has not set the scenario):
+            // the same facts go again at the next sync.
+            let why: Value = response.json().await.unwrap_or(Value::Null);
+            done.problems.push(format!("rehearsal {id} is not handed in yet: {}", why["message"].as_str().unwrap_or("the server says not yet")));
+            continue;
+        }
+        if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+            // Refused for what it is (not of the class's scenario, not from its shop): said
+            // once, not at every sync, until its facts change.
+            let why: Value = response.json().await.unwrap_or(Value::Null);
+            done.problems.push(format!("rehearsal {id} was not handed in: {}", why["message"].as_str().unwrap_or("refused")));
+        } else {
+            let graded = answer(Ok(response)).await?;
+            done.handed_in += 1;
+            done.marked += graded["disagreements"].as_array().map_or(0, |d| d.len() as u32);
         }
         link.handed_in.insert(id, digest);
         save_link(&lock(store), link)?;

@@ -208,6 +208,8 @@ pub struct TeamView {
     pub auto_error: Option<String>,
     /// The room or class this desk works for (its name), and whether it is a class.
     pub room: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub room_id: Option<i64>,
     pub class: bool,
 }
 
@@ -224,6 +226,7 @@ impl TeamLink {
             auto_synced_at_ms: self.auto_synced_at_ms,
             auto_error: self.auto_error.clone(),
             room: self.room.as_ref().map(|room| room.name.clone()),
+            room_id: self.room.as_ref().map(|room| room.id),
             class: self.room.as_ref().is_some_and(|room| room.kind == "class"),
         }
     }
@@ -756,25 +759,34 @@ pub async fn withdraw_template(store: &Mutex<Store>, name: &str) -> Result<(), T
 /// the server at each sync, so a desk that picks its room later still gets them).
 async fn receive_plans(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link: &mut TeamLink, report: &mut SyncReport) -> Result<(), TeamError> {
     let waiting = answer(http.get(format!("{}/api/v1/orgs/{}/plans", link.server, link.org_id)).bearer_auth(token).send().await).await?;
+    let desk_id = lock(store).desk_id()?;
     for plan in waiting.as_array().into_iter().flatten() {
+        let key = plan["key"].as_str().unwrap_or_default();
+        let for_room = plan["body"]["room"]["id"].as_i64();
+        if link.plans.contains_key(key) || (for_room.is_some() && for_room != link.room.as_ref().map(|room| room.id)) {
+            continue;
+        }
+        // Claimed first: of two desks of the room syncing at once, one makes it.
+        let mut url = reqwest::Url::parse(&format!("{}/api/v1/orgs/{}/plans", link.server, link.org_id)).map_err(|_| TeamError::InsecureUrl(link.server.clone()))?;
+        url.path_segments_mut().map_err(|_| TeamError::InsecureUrl(link.server.clone()))?.push(key).push("claim");
+        let claimed = http.post(url).bearer_auth(token).json(&json!({ "desk": desk_id })).send().await.map_err(|err| TeamError::Unreachable(err.to_string()))?;
+        if claimed.status() == reqwest::StatusCode::CONFLICT || claimed.status() == reqwest::StatusCode::NOT_FOUND {
+            continue; // another desk took it, or it was withdrawn meanwhile
+        }
+        answer(Ok(claimed)).await?;
         receive_plan(&mut lock(store), link, plan, report);
         save_link(&lock(store), link)?;
     }
     Ok(())
 }
 
-/// Takes a broadcast planned on the team's web page, when it is for the room this desk works
-/// for (or for every desk): made from its template with its line-up at the planned live
+/// Makes a broadcast planned on the team's web page that this desk claimed: from its template with its line-up at the planned live
 /// prices. A plan is taken once; later edits of it on the page do not reach a broadcast the
 /// desk already made (the broadcast is the desk's from then on).
 fn receive_plan(store: &mut Store, link: &mut TeamLink, waiting: &Value, report: &mut SyncReport) {
     let key = waiting["key"].as_str().unwrap_or_default().to_string();
     let plan = &waiting["body"];
     if plan.is_null() || link.plans.contains_key(&key) {
-        return;
-    }
-    let for_room = plan["room"]["id"].as_i64();
-    if for_room.is_some() && for_room != link.room.as_ref().map(|room| room.id) {
         return;
     }
     let draft = anchordesk_core::model::BroadcastDraft {

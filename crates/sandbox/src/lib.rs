@@ -33,7 +33,7 @@ mod script;
 mod server;
 
 pub use db::DbError;
-pub use observe::{ObservedBroadcast, ObservedReply, ObservedScripted};
+pub use observe::{ObservedBroadcast, ObservedPrice, ObservedReply, ObservedSales, ObservedScripted};
 
 use anchordesk_platform::FaultSettings;
 use rusqlite::OptionalExtension;
@@ -212,20 +212,33 @@ impl MountedSandbox {
     pub fn ensure_shop(&self, shop_id: &str, name: &str) -> Result<ShopCredentials, DbError> {
         let conn = self.state.db_now();
         let sqlite = |source| DbError::Sqlite { path: self.state.config.data_dir.display().to_string(), source };
-        let client_id = format!("shop-{shop_id}");
-        let existing: Option<String> = conn
-            .query_row("SELECT secret FROM client WHERE client_id = ?1", [&client_id], |row| row.get(0))
+        let existing: Option<(String, String)> = conn
+            .query_row("SELECT client_id, secret FROM client WHERE shop_id = ?1 ORDER BY rowid LIMIT 1", [shop_id], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()
             .map_err(sqlite)?;
-        let client_secret = match existing {
-            Some(secret) => secret,
+        let (client_id, client_secret) = match existing {
+            Some(found) => found,
             None => {
-                let secret = format!("{:016x}{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..), fastrand::u64(..));
+                // From the operating system's random source (UUID v4): a client id nobody can
+                // guess (so nobody can lock it out) and a secret nobody can derive.
+                let random = || uuid::Uuid::new_v4().simple().to_string();
+                let (client_id, secret) = (format!("shop-{}", random()), format!("{}{}", random(), random()));
                 db::ensure_shop(&conn, shop_id, name, &client_id, &secret, anchordesk_platform::now_ms()).map_err(sqlite)?;
-                secret
+                (client_id, secret)
             }
         };
         Ok(ShopCredentials { shop_id: shop_id.to_owned(), client_id, client_secret })
+    }
+
+    /// Revokes the shop's clients and their tokens (a student who left the class): its
+    /// records stay, nobody signs in to it any more until [`MountedSandbox::ensure_shop`]
+    /// makes it new credentials.
+    pub fn revoke_shop(&self, shop_id: &str) -> Result<(), DbError> {
+        let conn = self.state.db_now();
+        let sqlite = |source| DbError::Sqlite { path: self.state.config.data_dir.display().to_string(), source };
+        conn.execute("DELETE FROM token WHERE client_id IN (SELECT client_id FROM client WHERE shop_id = ?1)", [shop_id]).map_err(sqlite)?;
+        conn.execute("DELETE FROM client WHERE shop_id = ?1", [shop_id]).map_err(sqlite)?;
+        Ok(())
     }
 
     /// What the shop recorded of one of its broadcasts; `None` when it has no such broadcast.

@@ -36,6 +36,31 @@ pub struct ObservedBroadcast {
     pub units: i32,
     /// Amount paid, in fen.
     pub gmv_fen: i64,
+    /// The shop's prices of the broadcast's products (which the desk sets).
+    pub prices: Vec<ObservedPrice>,
+    /// What was sold, by SKU.
+    pub sales: Vec<ObservedSales>,
+}
+
+/// A product's prices in the shop.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedPrice {
+    pub sku: String,
+    /// The shop's everyday price.
+    pub price_fen: i64,
+    /// The live price in the bag, while it is listed.
+    pub live_price_fen: Option<i64>,
+}
+
+/// Orders of one SKU.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedSales {
+    pub sku: String,
+    pub orders: i64,
+    pub units: i64,
+    pub amount_fen: i64,
 }
 
 /// A scripted event of the broadcast and whether it fired.
@@ -103,6 +128,19 @@ pub(crate) fn observe(conn: &Connection, shop_id: &str, broadcast_id: &str) -> r
             Err(err) => Some(Err(err)),
         })
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut statement = conn.prepare(
+        "SELECT p.sku, p.price_fen, b.live_price_fen FROM product p LEFT JOIN bag_item b ON b.shop_id = p.shop_id AND b.sku = p.sku AND b.broadcast_id = ?2 \
+         WHERE p.shop_id = ?1 AND p.sku IN (SELECT value FROM json_each((SELECT products FROM broadcast WHERE shop_id = ?1 AND id = ?2))) ORDER BY p.sku",
+    )?;
+    let prices = statement
+        .query_map(params![shop_id, broadcast_id], |row| Ok(ObservedPrice { sku: row.get(0)?, price_fen: row.get(1)?, live_price_fen: row.get(2)? }))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut statement = conn.prepare(
+        "SELECT sku, count(*), coalesce(sum(quantity), 0), coalesce(sum(amount_fen), 0) FROM orders WHERE shop_id = ?1 AND broadcast_id = ?2 GROUP BY sku ORDER BY sku",
+    )?;
+    let sales = statement
+        .query_map(params![shop_id, broadcast_id], |row| Ok(ObservedSales { sku: row.get(0)?, orders: row.get(1)?, units: row.get(2)?, amount_fen: row.get(3)? }))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let figures = crate::api::metrics(conn, shop_id, broadcast_id).ok();
     let figure = |pick: fn(&anchordesk_platform::BroadcastMetrics) -> i64| figures.as_ref().map_or(0, pick);
     Ok(Some(ObservedBroadcast {
@@ -118,5 +156,7 @@ pub(crate) fn observe(conn: &Connection, shop_id: &str, broadcast_id: &str) -> r
         orders: figure(|m| m.orders.into()) as i32,
         units: figure(|m| m.units.into()) as i32,
         gmv_fen: figure(|m| m.gmv_fen),
+        prices,
+        sales,
     }))
 }

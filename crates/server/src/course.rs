@@ -12,7 +12,8 @@
 //!   findings, the checklist, take-offs and captions (the shop does not see them).
 //!
 //! Where the two disagree the observed value is graded and the disagreement kept, naming the
-//! fact, for the teacher's table.
+//! fact, for the teacher's table; an event the shop did not run as the class's scenario says
+//! counts as missed, and a shop selling at other prices than the scenario's earns no sales.
 
 use crate::routes::{ApiError, ApiResult, AppState, Caller};
 use anchordesk_course::{AttemptFacts, EventKind, Response, Rubric, Scenario};
@@ -46,18 +47,43 @@ impl Shops {
         Shops { dir, mounted: Mutex::new(HashMap::new()) }
     }
 
-    fn get(&self, room: i64) -> ApiResult<(Arc<MountedSandbox>, Router)> {
-        let mut mounted = self.mounted.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(shop) = mounted.get(&room) {
+    async fn get(&self, room: i64) -> ApiResult<(Arc<MountedSandbox>, Router)> {
+        if let Some(shop) = self.mounted.lock().unwrap_or_else(|p| p.into_inner()).get(&room) {
             return Ok(shop.clone());
         }
-        let mut config = anchordesk_sandbox::Config::new(self.dir.join("classes").join(room.to_string()));
-        // A practice shop has no ingest of its own: rehearsals record on the desk.
-        config.ingest_url = "rtmp://127.0.0.1:1935/practice".into();
-        let shop = Arc::new(anchordesk_sandbox::Sandbox::mount(config).map_err(|err| ApiError::internal(format!("the class's practice shop did not open: {err}")))?);
+        // Opening the database is file work: off the async threads, and not under the lock.
+        let dir = self.dir.join("classes").join(room.to_string());
+        let opened = tokio::task::spawn_blocking(move || {
+            let mut config = anchordesk_sandbox::Config::new(dir);
+            // A practice shop has no ingest of its own: rehearsals record on the desk.
+            config.ingest_url = "rtmp://127.0.0.1:1935/practice".into();
+            anchordesk_sandbox::Sandbox::mount(config)
+        })
+        .await
+        .map_err(|err| ApiError::internal(err.to_string()))?
+        .map_err(|err| ApiError::internal(format!("the class's practice shop did not open: {err}")))?;
+        let mut mounted = self.mounted.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(shop) = mounted.get(&room) {
+            // Another request opened it meanwhile: keep theirs.
+            opened.shutdown();
+            return Ok(shop.clone());
+        }
+        let shop = Arc::new(opened);
         let router = shop.router();
         mounted.insert(room, (shop.clone(), router.clone()));
         Ok((shop, router))
+    }
+
+    /// Takes a member's shop credentials away (they left the class): their records stay.
+    pub(crate) async fn revoke(&self, room: i64, member: i64) -> ApiResult<()> {
+        if !self.dir.join("classes").join(room.to_string()).is_dir() {
+            return Ok(()); // the class never opened its shop
+        }
+        let (shop, _) = self.get(room).await?;
+        tokio::task::spawn_blocking(move || shop.revoke_shop(&shop_id(member)))
+            .await
+            .map_err(|err| ApiError::internal(err.to_string()))?
+            .map_err(|err| ApiError::internal(err.to_string()))
     }
 
     /// Stops every shop's clocks (at server shutdown).
@@ -89,7 +115,12 @@ async fn shop(State(state): State<AppState>, Path((room, rest)): Path<(i64, Stri
         Err(err) => return ApiError::from(err).into_response(),
     }
     drop(client);
-    let router = match state.shops.get(room) {
+    // The contract's client routes only: not the sandbox's admin routes (audience, faults)
+    // nor its public shop pages.
+    if !(rest == "oauth/token" || rest == "openapi.json" || rest.starts_with("v1/")) {
+        return ApiError::not_found().into_response();
+    }
+    let router = match state.shops.get(room).await {
         Ok((_, router)) => router,
         Err(err) => return err.into_response(),
     };
@@ -220,10 +251,9 @@ async fn put_course(State(state): State<AppState>, caller: Caller, Path((org, ro
 /// of the platform below the server's address and the shop's client credentials.
 async fn open_shop(State(state): State<AppState>, caller: Caller, Path((org, room)): Path<(i64, i64)>) -> ApiResult<Json<Value>> {
     let name = class_of(&state, &caller, org, room).await?;
-    let email: String = state.pool.get().await?.query_one("SELECT email FROM member WHERE id = $1", &[&caller.member_id]).await?.get(0);
-    let (shop, _) = state.shops.get(room)?;
+    let (shop, _) = state.shops.get(room).await?;
     let member = caller.member_id;
-    let credentials = tokio::task::spawn_blocking(move || shop.ensure_shop(&shop_id(member), &format!("{name} · {email}")))
+    let credentials = tokio::task::spawn_blocking(move || shop.ensure_shop(&shop_id(member), &format!("{name} · {member}")))
         .await
         .map_err(|err| ApiError::internal(err.to_string()))?
         .map_err(|err| ApiError::internal(err.to_string()))?;
@@ -269,7 +299,7 @@ async fn submit_attempt(State(state): State<AppState>, caller: Caller, Path((org
             body.facts.scenario_id, course.scenario.id, course.scenario.title_zh
         )));
     }
-    let (shop, _) = state.shops.get(room)?;
+    let (shop, _) = state.shops.get(room).await?;
     let (member, broadcast) = (caller.member_id, body.broadcast_id.clone());
     let observed = tokio::task::spawn_blocking(move || shop.observe(&shop_id(member), &broadcast))
         .await
@@ -381,6 +411,8 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
     let mut differ = |fact: String, submitted: String, observed: String| found.push(Disagreement { fact, submitted, observed });
 
     // The script the shop ran must be the class's: a student cannot drop the hard question.
+    // An event the shop did not run as the class's scenario says counts as missed.
+    let mut altered: Vec<String> = Vec::new();
     for event in &scenario.events {
         let want = match &event.kind {
             EventKind::Comment { text, .. } => text.clone(),
@@ -388,13 +420,16 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
             EventKind::CouponDue { .. } => continue, // the desk's own reminder
         };
         let ran = observed.script.iter().find(|s| s.id == event.id);
+        let kind = ran.and_then(|s| s.kind["type"].as_str()).unwrap_or_default();
         let ran_as = ran.map(|s| (s.after_ms, s.kind["text"].as_str().or(s.kind["sku"].as_str()).unwrap_or_default().to_owned()));
-        if ran_as.as_ref() != Some(&(event.at_seconds as i64 * 1000, want.clone())) {
+        let same_kind = matches!((&event.kind, kind), (EventKind::Comment { .. }, "comment") | (EventKind::StockOut { .. }, "stock_out"));
+        if !same_kind || ran_as.as_ref() != Some(&(event.at_seconds as i64 * 1000, want.clone())) {
             differ(
                 format!("script.{}", event.id),
                 format!("{} s: {want}", event.at_seconds),
                 ran_as.map_or_else(|| "not in the shop's script".into(), |(at, what)| format!("{} s: {what}", at / 1000)),
             );
+            altered.push(event.id.clone());
         }
     }
 
@@ -422,6 +457,11 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
         };
         // Replies are observed for comments; a stock-out is answered by announcements and
         // captions the shop does not see, so the desk's stand.
+        if altered.contains(&event.id) {
+            facts.events[index].responses.clear();
+            facts.events[index].product_taken_off_at_ms = None;
+            continue;
+        }
         let EventKind::Comment { .. } = event.kind else { continue };
         let fired = ran.fired_after_ms.unwrap_or_default();
         let desk_fired = facts.events[index].fired_at_ms;
@@ -450,6 +490,29 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
         facts.events[index].responses = replies;
     }
 
+    // The shop's prices are the desk's to set: a shop selling at other prices than the
+    // scenario's (a ¥1,000,000 box that makes the GMV with one order) earns no sales.
+    let mut priced_apart = false;
+    for seen in &observed.prices {
+        let Some(product) = scenario.products.iter().find(|p| p.sku == seen.sku) else { continue };
+        let wanted_live = product.live_price_fen;
+        if seen.price_fen != product.price_fen || seen.live_price_fen.is_some_and(|live| live != wanted_live) {
+            differ(
+                format!("prices.{}", seen.sku),
+                format!("{} / {} fen", product.price_fen, wanted_live),
+                format!("{} / {} fen", seen.price_fen, seen.live_price_fen.map_or_else(|| "-".into(), |l| l.to_string())),
+            );
+            priced_apart = true;
+        }
+    }
+    for sold in &observed.sales {
+        let paid_too_much = scenario.products.iter().find(|p| p.sku == sold.sku).is_none_or(|p| sold.amount_fen > sold.units * p.price_fen);
+        if paid_too_much {
+            differ(format!("sales.{}", sold.sku), "sold at the scenario's prices".into(), format!("{} units for {} fen", sold.units, sold.amount_fen));
+            priced_apart = true;
+        }
+    }
+
     // The shop's figures: graded as the shop counted them; a desk that claims more is marked.
     let audience = &mut facts.audience;
     let figures: [(&str, i64, i64); 5] = [
@@ -466,9 +529,10 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
             differ(fact.into(), said.to_string(), seen.to_string());
         }
     }
-    audience.orders = observed.orders.max(0) as u32;
-    audience.units = observed.units.max(0) as u32;
-    audience.gmv_fen = observed.gmv_fen;
+    let (orders, units, gmv) = if priced_apart { (0, 0, 0) } else { (observed.orders.max(0) as u32, observed.units.max(0) as u32, observed.gmv_fen) };
+    audience.orders = orders;
+    audience.units = units;
+    audience.gmv_fen = gmv;
     audience.peak_viewers = observed.viewers_peak.max(0) as u32;
     audience.total_viewers = observed.viewers_total.max(0) as u32;
 
@@ -481,4 +545,95 @@ pub fn reconcile(scenario: &Scenario, submitted: &AttemptFacts, observed: &Obser
         }
     }
     (facts, found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchordesk_course::{Student, model_attempt};
+    use anchordesk_sandbox::{ObservedPrice, ObservedReply, ObservedSales, ObservedScripted};
+
+    fn scenario() -> Scenario {
+        anchordesk_course::embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap()
+    }
+
+    /// What an honest shop records of the model attempt: every event as scripted, each
+    /// reply the attempt made, the scenario's prices.
+    fn observed(scenario: &Scenario, facts: &AttemptFacts) -> ObservedBroadcast {
+        let mut script = Vec::new();
+        let mut replies = Vec::new();
+        for (seq, event) in scenario.events.iter().enumerate() {
+            let kind = match &event.kind {
+                EventKind::Comment { user, text } => json!({ "type": "comment", "user": user, "text": text }),
+                EventKind::StockOut { sku } => json!({ "type": "stock_out", "sku": sku }),
+                EventKind::CouponDue { .. } => continue,
+            };
+            let at = event.at_seconds as i64 * 1000;
+            script.push(ObservedScripted { id: event.id.clone(), after_ms: at, kind, fired_after_ms: Some(at), fired_seq: Some(seq as i64 + 1) });
+            if matches!(event.kind, EventKind::Comment { .. }) {
+                for response in &facts.events.iter().find(|e| e.event_id == event.id).unwrap().responses {
+                    replies.push(ObservedReply { comment_seq: seq as i64 + 1, after_ms: response.at_ms, text: response.text.clone() });
+                }
+            }
+        }
+        let prices = scenario.products.iter().map(|p| ObservedPrice { sku: p.sku.clone(), price_fen: p.price_fen, live_price_fen: Some(p.live_price_fen) }).collect();
+        let sales = vec![ObservedSales { sku: scenario.products[0].sku.clone(), orders: 2, units: 2, amount_fen: 2 * scenario.products[0].live_price_fen }];
+        let a = &facts.audience;
+        ObservedBroadcast {
+            broadcast_id: "b".into(),
+            status: anchordesk_platform::BroadcastStatus::Ended,
+            started_at_ms: Some(0),
+            ended_at_ms: Some(facts.duration_seconds * 1000),
+            script,
+            replies,
+            viewers_peak: a.peak_viewers as i32,
+            viewers_total: a.total_viewers as i32,
+            comments: a.comments as i32,
+            orders: a.orders as i32,
+            units: a.units as i32,
+            gmv_fen: a.gmv_fen,
+            prices,
+            sales,
+        }
+    }
+
+    fn attempt(scenario: &Scenario) -> AttemptFacts {
+        model_attempt(scenario, Student { id: "1".into(), name: "陈同学".into() }, "2026-12-07T10:00:00+08:00", "2026-12-07T10:10:00+08:00")
+    }
+
+    #[test]
+    fn an_honest_attempt_agrees_with_its_shop() {
+        let (scenario, facts) = (scenario(), attempt(&scenario()));
+        let (graded, found) = reconcile(&scenario, &facts, &observed(&scenario, &facts), linter());
+        assert_eq!(found, []);
+        let rubric = Rubric::default_rubric();
+        assert_eq!(anchordesk_course::grade(&scenario, &rubric, &graded).unwrap().total, anchordesk_course::grade(&scenario, &rubric, &facts).unwrap().total);
+    }
+
+    #[test]
+    fn an_event_the_shop_ran_otherwise_counts_as_missed() {
+        let (scenario, facts) = (scenario(), attempt(&scenario()));
+        let mut shop = observed(&scenario, &facts);
+        // The stock-out swapped for a harmless comment under the same id.
+        let swapped = shop.script.iter_mut().find(|s| s.id == "small-box-sold-out").unwrap();
+        swapped.kind = json!({ "type": "comment", "user": "路人", "text": "GN-ORANGE-5KG" });
+        let (graded, found) = reconcile(&scenario, &facts, &shop, linter());
+        assert_eq!(found.iter().map(|d| d.fact.as_str()).collect::<Vec<_>>(), ["script.small-box-sold-out"]);
+        let event = graded.events.iter().find(|e| e.event_id == "small-box-sold-out").unwrap();
+        assert!(event.responses.is_empty() && event.product_taken_off_at_ms.is_none());
+        let report = anchordesk_course::grade(&scenario, &Rubric::default_rubric(), &graded).unwrap();
+        assert!(report.missed_events.contains(&"small-box-sold-out".to_string()), "{:?}", report.missed_events);
+    }
+
+    #[test]
+    fn a_shop_priced_apart_from_the_scenario_earns_no_sales() {
+        let (scenario, facts) = (scenario(), attempt(&scenario()));
+        let mut shop = observed(&scenario, &facts);
+        shop.prices[0].price_fen = 100_000_000;
+        shop.sales[0].amount_fen = 50_000_000;
+        let (graded, found) = reconcile(&scenario, &facts, &shop, linter());
+        let named: Vec<&str> = found.iter().map(|d| d.fact.as_str()).collect();
+        assert!(named.contains(&"prices.GN-ORANGE-5KG") && named.contains(&"sales.GN-ORANGE-5KG"), "{named:?}");
+        assert_eq!((graded.audience.orders, graded.audience.units, graded.audience.gmv_fen), (0, 0, 0));
+    }
 }

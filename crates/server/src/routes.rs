@@ -7,7 +7,7 @@ use crate::auth;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -38,6 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/orgs/{org}/rooms/{room}/members/{member}", put(put_room_member).delete(delete_room_member))
         .route("/api/v1/orgs/{org}/audit", get(audit))
         .route("/api/v1/orgs/{org}/plans", get(waiting_plans))
+        .route("/api/v1/orgs/{org}/plans/{key}", delete(withdraw_plan))
+        .route("/api/v1/orgs/{org}/plans/{key}/claim", post(claim_plan))
         .route("/api/v1/orgs/{org}/templates/{name}", put(put_template).delete(delete_template))
         .merge(crate::web::router())
         .merge(crate::course::router())
@@ -422,6 +424,23 @@ impl Shared<'_> {
 /// One write in one transaction: the row, the change feed, the audit log and the
 /// idempotency record.
 pub(crate) async fn write(state: &AppState, caller: &Caller, org: i64, target: Shared<'_>, body: Option<Value>, base: Option<i64>, key: Option<String>) -> ApiResult<Written> {
+    write_if(state, caller, org, target, body, base, key, |_| Ok(())).await
+}
+
+/// [`write`], after `precondition` accepted the current body (inside the transaction, with
+/// the row locked): a write that must not happen over certain states (a plan another desk
+/// claimed).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn write_if(
+    state: &AppState,
+    caller: &Caller,
+    org: i64,
+    target: Shared<'_>,
+    body: Option<Value>,
+    base: Option<i64>,
+    key: Option<String>,
+    precondition: impl FnOnce(Option<&Value>) -> ApiResult<()>,
+) -> ApiResult<Written> {
     let (entity, sku) = target.feed();
     let sku = sku.as_str();
     let mut client = state.pool.get().await?;
@@ -452,6 +471,7 @@ pub(crate) async fn write(state: &AppState, caller: &Caller, org: i64, target: S
         None if body.is_none() => return Err(ApiError::not_found()),
         None => (1, None),
     };
+    precondition(previous.as_ref())?;
     let seen = base.is_some_and(|b| b >= version - 1) || current.is_none();
     let upsert = match target {
         Shared::Product(_) => {
@@ -567,6 +587,12 @@ async fn put_broadcast(State(state): State<AppState>, caller: Caller, Path((org,
     if let Some(room) = body.get("room").filter(|room| !room.is_null()) {
         let id = room["id"].as_i64().ok_or_else(|| ApiError::invalid("a broadcast's room is {\"id\": number}"))?;
         body["room"] = broadcast_room(&state, &caller, id).await?;
+    }
+    // A broadcast made from a plan of the web page names it; only the member whose desk took
+    // the plan may (so nobody else can take a plan off the waiting list).
+    if let Some(plan) = body.get("plan").filter(|plan| !plan.is_null()) {
+        let key = plan.as_str().ok_or_else(|| ApiError::invalid("a broadcast's plan is the plan's key"))?;
+        crate::plan::check_taken_by(&state, &caller, key).await?;
     }
     write(&state, &caller, org, Shared::Doc("broadcast", &key), Some(body), doc.base_version, idempotency_key(&headers)?).await.map(Json)
 }
@@ -727,6 +753,25 @@ async fn waiting_plans(State(state): State<AppState>, caller: Caller, Path(org):
     Ok(Json(Value::Array(crate::plan::waiting(&state, org).await?)))
 }
 
+/// Withdraws a plan no desk has taken yet (owner, 运营, teacher).
+async fn withdraw_plan(State(state): State<AppState>, caller: Caller, Path((org, key)): Path<(i64, String)>) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    crate::plan::withdraw(&state, &caller, &key).await.map(Json)
+}
+
+#[derive(Deserialize)]
+struct Claim {
+    /// The desk taking it.
+    desk: String,
+}
+
+/// A desk of the plan's room takes the plan: the first to ask gets it (the same desk asking
+/// again gets it again); any other desk gets 409.
+async fn claim_plan(State(state): State<AppState>, caller: Caller, Path((org, key)): Path<(i64, String)>, Json(body): Json<Claim>) -> ApiResult<Json<Written>> {
+    caller.in_org(org)?;
+    crate::plan::claim(&state, &caller, &key, &body.desk).await.map(Json)
+}
+
 async fn list_rooms(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>) -> ApiResult<Json<Value>> {
     caller.in_org(org)?;
     Ok(Json(Value::Array(rooms(&state, org, Some(caller.member_id)).await?)))
@@ -814,5 +859,9 @@ async fn room_membership(state: &AppState, caller: &Caller, org: i64, room: i64,
         tx.execute("INSERT INTO audit (org_id, member_id, action, target) VALUES ($1, $2, $3, $4)", &[&org, &caller.member_id, &action, &format!("{email} → {name}")]).await?;
     }
     tx.commit().await?;
+    // Out of a class: out of its practice shop too (their records stay for the teacher).
+    if !join && kind == "class" {
+        state.shops.revoke(room, member).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }

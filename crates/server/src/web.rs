@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/team", get(team_page))
         .route("/password", post(choose_password))
         .route("/plan", post(plan))
+        .route("/plan/withdraw", post(withdraw_plan))
         .route("/sign-out", post(sign_out))
 }
 
@@ -606,7 +607,10 @@ fn plan_section(body: &mut String, lang: Lang, waiting: &[Value], rooms: &[Value
             let b = &plan["body"];
             let _ = write!(
                 body,
-                "<li data-plan=\"{key}\"><b>{title}</b> <span class=\"faint\">{start} · {room} · {n} {items} · {by}</span></li>",
+                "<li data-plan=\"{key}\"><b>{title}</b> <span class=\"faint\">{start} · {room} · {n} {items} · {by}</span> \
+                 <form method=\"post\" action=\"/plan/withdraw{q}\" class=\"inline\"><input type=\"hidden\" name=\"key\" value=\"{key}\"><button class=\"quiet\">{withdraw}</button></form></li>",
+                q = if lang == Lang::En { "?lang=en" } else { "" },
+                withdraw = tr(lang, "撤回", "Withdraw"),
                 key = esc(plan["key"].as_str().unwrap_or_default()),
                 title = esc(b["title"].as_str().unwrap_or_default()),
                 start = esc(&b["start"].as_str().unwrap_or_default().replace('T', " ")),
@@ -712,6 +716,31 @@ async fn plan(State(state): State<AppState>, Query(query): Query<LangQuery>, hea
         Ok(_) => Redirect::to(if lang == Lang::En { "/team?lang=en#plans" } else { "/team#plans" }).into_response(),
         Err(err) => {
             let body = format!("<section class=\"card narrow\"><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/team{}#plans\">{}</a></p></section>", esc(&err.message), if lang == Lang::En { "?lang=en" } else { "" }, tr(lang, "返回修改", "Back to the form"));
+            let mut response = page(lang, tr(lang, "安排一场直播", "Plan a broadcast"), &body);
+            *response.status_mut() = err.status;
+            response
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    key: String,
+}
+
+async fn withdraw_plan(State(state): State<AppState>, Query(query): Query<LangQuery>, headers: HeaderMap, Form(form): Form<WithdrawForm>) -> Response {
+    let lang = lang(&query, &headers);
+    if same_origin(&headers).is_err() {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let caller = match signed_in(&state, &headers, "/plan/withdraw", lang).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    match crate::plan::withdraw(&state, &caller, &form.key).await {
+        Ok(_) => Redirect::to(if lang == Lang::En { "/team?lang=en#plans" } else { "/team#plans" }).into_response(),
+        Err(err) => {
+            let body = format!("<section class=\"card narrow\"><p class=\"error\" role=\"alert\">{}</p><p><a href=\"/team{}#plans\">{}</a></p></section>", esc(&err.message), if lang == Lang::En { "?lang=en" } else { "" }, tr(lang, "返回", "Back"));
             let mut response = page(lang, tr(lang, "安排一场直播", "Plan a broadcast"), &body);
             *response.status_mut() = err.status;
             response

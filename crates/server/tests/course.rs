@@ -166,6 +166,14 @@ async fn a_rehearsal_is_graded_from_what_the_class_shop_observed() {
     let client = Client::new(ClientConfig::new(format!("{}{}", api.url, shop["path"].as_str().unwrap()), shop["clientId"].as_str().unwrap(), shop["clientSecret"].as_str().unwrap())).unwrap();
     let wrong = Client::new(ClientConfig::new(format!("{}{}", api.url, shop["path"].as_str().unwrap()), shop["clientId"].as_str().unwrap(), "not the secret")).unwrap();
     assert!(wrong.get::<Value>("/v1/shop").await.is_err(), "the shop's own credentials guard it");
+    // Only the contract's client routes go through: not the sandbox's admin routes nor its
+    // public shop pages (which would list the students).
+    for hidden in ["/admin/faults".to_string(), format!("/shop/{}", shop["shopId"].as_str().unwrap()), "/nothing".to_string()] {
+        let status = api.http.get(format!("{}{}{hidden}", api.url, shop["path"].as_str().unwrap())).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{hidden}");
+    }
+    let client_id = shop["clientId"].as_str().unwrap();
+    assert!(client_id.len() >= 32 && !client_id.contains("member"), "a client id nobody can guess: {client_id}");
 
     // An honest attempt: nothing to mark; the grade is the one the facts give.
     let honest = rehearse(&client, "rehearsal-1", &scenario, None).await;
@@ -217,6 +225,12 @@ async fn a_rehearsal_is_graded_from_what_the_class_shop_observed() {
     assert!(page.contains("chen@nlzy.edu.cn") && page.contains("script.organic-question"), "{page}");
     let english = api.http.get(format!("{}/team?lang=en", api.url)).header("cookie", format!("anchordesk_session={teacher}")).send().await.unwrap().text().await.unwrap();
     assert!(english.contains("Class grades") && english.contains("Gannan navel oranges"), "{english}");
+
+    // Out of the class, out of its shop: the student's credentials no longer open it.
+    let (status, _) = api.call(Method::DELETE, &teacher, &format!("/api/v1/orgs/{org}/rooms/{room}/members/{student_id}"), None).await;
+    assert!(status.is_success(), "{status}");
+    let again = Client::new(ClientConfig::new(format!("{}{}", api.url, shop["path"].as_str().unwrap()), shop["clientId"].as_str().unwrap(), shop["clientSecret"].as_str().unwrap())).unwrap();
+    assert!(again.get::<Value>("/v1/shop").await.is_err(), "revoked");
 
     server.shutdown().await.unwrap();
 }

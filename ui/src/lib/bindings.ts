@@ -3532,6 +3532,7 @@ export type TeamView_Deserialize = {
 	autoError?: string | null,
 	/**  The room or class this desk works for (its name), and whether it is a class. */
 	room?: string | null,
+	roomId?: number | null,
 	class: boolean,
 };
 
@@ -3552,6 +3553,7 @@ export type TeamView_Serialize = {
 	autoError: string | null,
 	/**  The room or class this desk works for (its name), and whether it is a class. */
 	room: string | null,
+	roomId: number | null,
 	class: boolean,
 };
 
