@@ -159,7 +159,11 @@ pub(crate) async fn claim(state: &AppState, caller: &Caller, key: &str, desk: &s
         .await?
         .ok_or_else(ApiError::not_found)?;
     let mut body: Value = row.get(0);
-    if let Some(room) = body["room"]["id"].as_i64() {
+    // A desk works for a room its member works in, or any room when its member plans for
+    // every room (the same rule as publishing into a room).
+    if let Some(room) = body["room"]["id"].as_i64()
+        && !ROOM_PLANNERS.contains(&caller.role.as_str())
+    {
         let works_there = client.query_opt("SELECT 1 FROM room_member WHERE room_id = $1 AND member_id = $2", &[&room, &caller.member_id]).await?.is_some();
         if !works_there {
             return Err(ApiError::forbidden("take a plan for a room you do not work in"));
