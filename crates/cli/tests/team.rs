@@ -189,6 +189,27 @@ fn a_desk_joins_a_server_with_its_own_certificate_when_given_it() {
     let tea = ProductDraft { sku: "TEA-250G".into(), name: "高山绿茶 250g".into(), price: Fen(8800), stock: 30, ..ProductDraft::default() };
     store(office.path()).create_product(&tea).unwrap();
     assert_eq!(ok(&desk(&keyring, office.path(), &["team", "sync"], None)).trim(), "sent 1, received 0");
+
+    // A class on this server: its practice shop is reached over TLS with the same certificate
+    // (a rehearsal's calls all reach it: nothing is left in the outbox).
+    ok(&desk(&keyring, office.path(), &["team", "rooms", "add", "实训班", "--class"], None));
+    ok(&desk(&keyring, office.path(), &["team", "room", "实训班"], None));
+    ok(&desk(&keyring, office.path(), &["team", "course", "orange-organic"], None));
+    assert!(ok(&desk(&keyring, office.path(), &["team", "practice-shop"], None)).contains(&format!("platform: {url}/classes/")));
+    let prepared = ok(&desk(&keyring, office.path(), &["course", "rehearse", "orange-organic", "--student-id", "T1", "--student-name", "县中心"], None));
+    let broadcast = anchordesk_core::BroadcastId(prepared.trim().parse().unwrap());
+    {
+        let mut store = store(office.path());
+        for item in store.checklist(broadcast).unwrap() {
+            if item.auto_check.is_none() {
+                store.set_checklist_done(item.id, true, "县中心").unwrap();
+            }
+        }
+    }
+    let run = desk(&keyring, office.path(), &["live", "run", &broadcast.0.to_string(), "--rehearsal", "--each", "1"], None);
+    let said = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(run.status.success() && said.contains("a class's practice shop") && !said.contains("outbox"), "{said}");
+    assert_eq!(store(office.path()).outbox_counts().unwrap().pending, 0, "{said}");
     runtime.block_on(server.shutdown()).unwrap();
 }
 

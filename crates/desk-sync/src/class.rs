@@ -131,7 +131,8 @@ pub async fn use_practice_shop(store: &Mutex<Store>, data_dir: &Path) -> Result<
         scenario_file = Some(file.display().to_string());
     }
     let url = format!("{}{path}", link.server);
-    let settings = crate::PlatformSettings { base_url: url.clone(), client_id: client_id.clone(), practice: true };
+    // The shop is served by the team server: trust its own certificate when the team does.
+    let settings = crate::PlatformSettings { base_url: url.clone(), client_id: client_id.clone(), practice: true, ca_pem: link.ca_pem.clone() };
     crate::switch_platform_to(&mut lock(store), Some(settings), Some(&secret)).map_err(|err| match err {
         crate::SwitchError::Secret(err) => TeamError::Secret(err),
         crate::SwitchError::Store(err) => TeamError::Store(err),

@@ -137,6 +137,10 @@ pub struct PlatformSettings {
     /// server observes it), as on the embedded practice platform.
     #[serde(default)]
     pub practice: bool,
+    /// The certificate (PEM) the platform is served with when a public authority did not sign
+    /// it (the team server's, for a class's shop). Public, not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
 }
 
 const PLATFORM_KEY: &str = "platform";
@@ -192,7 +196,7 @@ pub fn platform_view(store: &Store) -> Result<PlatformView, anchordesk_core::Sto
 /// and every broadcast not ended (it has heard of nothing). The caller restarts the link.
 pub fn switch_platform(store: &mut Store, base_url: &str, client_id: &str, secret: Option<&str>) -> Result<(), anchordesk_core::UiError> {
     let settings = (!base_url.trim().is_empty() && !client_id.trim().is_empty())
-        .then(|| PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string(), practice: false });
+        .then(|| PlatformSettings { base_url: base_url.trim().to_string(), client_id: client_id.trim().to_string(), practice: false, ca_pem: None });
     switch_platform_to(store, settings, secret).map_err(|err| match err {
         SwitchError::Secret(err) => anchordesk_core::UiError::internal(err),
         SwitchError::Store(err) => err.into(),

@@ -34,7 +34,11 @@ impl PlatformLink {
         let (client, sandbox) = match own {
             // The team's own platform: its secret comes from the OS credential store.
             Some(settings) => match crate::secrets::client_secret(&settings.client_id) {
-                Ok(Some(secret)) => (ClientConfig::new(settings.base_url.clone(), settings.client_id.clone(), secret), None),
+                Ok(Some(secret)) => {
+                    let mut config = ClientConfig::new(settings.base_url.clone(), settings.client_id.clone(), secret);
+                    config.ca_pem = settings.ca_pem.clone();
+                    (config, None)
+                }
                 Ok(None) => return Err("no client secret kept for this platform: enter it in Settings → Platform".into()),
                 Err(err) => return Err(err.to_string()),
             },

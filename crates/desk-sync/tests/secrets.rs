@@ -11,7 +11,7 @@ fn the_secret_is_kept_in_the_credential_store_never_in_the_database() {
     let secret = "s3cret-VALUE-that-must-not-leak";
     {
         let store = Store::open(&path).unwrap();
-        let settings = PlatformSettings { base_url: "http://127.0.0.1:8787".into(), client_id: "shop-7".into(), practice: false };
+        let settings = PlatformSettings { base_url: "http://127.0.0.1:8787".into(), client_id: "shop-7".into(), practice: false, ca_pem: None };
         save_platform_settings(&store, Some(&settings)).unwrap();
         secrets::save_client_secret("shop-7", secret).unwrap_or_else(|err| panic!("{err}"));
         assert_eq!(platform_settings(&store).unwrap(), Some(settings));

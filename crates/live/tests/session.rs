@@ -143,7 +143,7 @@ fn the_test_picture_and_tone_never_go_to_a_real_platform() {
         let mut store = store.lock().unwrap();
         let broadcast = ready(&mut store);
         // The team's own platform, and no camera or microphone connected here.
-        let settings = anchordesk_desk_sync::PlatformSettings { base_url: "https://live.example.com".into(), client_id: "team".into(), practice: false };
+        let settings = anchordesk_desk_sync::PlatformSettings { base_url: "https://live.example.com".into(), client_id: "team".into(), practice: false, ca_pem: None };
         anchordesk_desk_sync::save_platform_settings(&store, Some(&settings)).unwrap();
         broadcast
     };

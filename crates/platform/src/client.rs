@@ -51,6 +51,10 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Retries of one call.
     pub retry: RetryPolicy,
+    /// A certificate (PEM) to trust besides the public authorities: a platform served with a
+    /// certificate of its own (a class's practice shop on a team server on the office
+    /// network). Public, not a secret.
+    pub ca_pem: Option<String>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -61,6 +65,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("client_secret", &"***")
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("own_certificate", &self.ca_pem.is_some())
             .finish()
     }
 }
@@ -100,6 +105,7 @@ impl ClientConfig {
             client_secret: client_secret.into(),
             timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            ca_pem: None,
         }
     }
 }
@@ -151,12 +157,12 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, PlatformError> {
         let base = config.base_url.trim_end_matches('/').to_owned();
         check_base_url(&base)?;
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(3))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|err| PlatformError::Config(format!("HTTP client: {err}")))?;
+        let mut builder = reqwest::Client::builder().timeout(config.timeout).connect_timeout(Duration::from_secs(3)).pool_idle_timeout(Duration::from_secs(30));
+        if let Some(pem) = config.ca_pem.as_deref().filter(|pem| !pem.trim().is_empty()) {
+            let certificate = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|err| PlatformError::Config(format!("the platform's certificate cannot be used: {err}")))?;
+            builder = builder.add_root_certificate(certificate);
+        }
+        let http = builder.build().map_err(|err| PlatformError::Config(format!("HTTP client: {err}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
