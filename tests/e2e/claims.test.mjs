@@ -69,6 +69,8 @@ test('a team word added in Settings → Rules is flagged as you type', async () 
     await (await byTestId(browser, 'rule-pattern')).waitForDisplayed();
     await (await byTestId(browser, 'rule-pattern')).setValue('闭眼入');
     await (await byTestId(browser, 'rule-message')).setValue('品牌禁用词：闭眼入');
+    // The button waits for the rules to load (a slow start must not drop the word).
+    await (await byTestId(browser, 'rule-add')).waitForEnabled({ timeout: 30000 });
     await (await byTestId(browser, 'rule-add')).click();
     await waitForText(browser, '[data-testid="rules-settings"]', '品牌禁用词：闭眼入');
     await screenshot(browser, 'zh-settings-rules');
