@@ -12,10 +12,9 @@
 // PSS, and the least-squares slope of RSS over the second half of the run (MB per minute;
 // ~0 when nothing leaks).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { byTestId, closeApp, openApp, sleep, startDisplay, stopAll } from '../tests/e2e/harness.mjs';
+import { byTestId, closeApp, openApp, sleep, startDisplay, stopAll, tempDir } from '../tests/e2e/harness.mjs';
 import { rehearse } from '../tests/e2e/flows.mjs';
 
 const minutes = Number(process.argv[2] ?? 10);
@@ -72,7 +71,7 @@ try {
   await sleep(1_000);
   console.log(`bare window idle: RSS ${bareFp.rss.toFixed(0)} MB, PSS ${bareFp.pss.toFixed(0)} MB over ${bareFp.processes} processes`);
 
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'anchordesk-bench-live-'));
+  const dataDir = tempDir('anchordesk-bench-live-');
   const browser = await openApp(env, dataDir);
   await rehearse(browser);
   const appPid = Number(execFileSync('pgrep', ['-f', `anchordesk-app --data-dir ${dataDir}`], { encoding: 'utf8' }).trim().split('\n')[0]);

@@ -6,6 +6,22 @@ export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "free disk space"
+# The suite's broadcasts plan two hours of 720p, and the go-live gate refuses a disk that cannot
+# hold them (~2.4 GB under the temp dir); a cold build adds ~8 GB under target/. Say so at the
+# start instead of as fifteen closed gates half an hour later.
+free_gb() { df -P --block-size=1G "$1" | awk 'NR==2 {print $4}'; }
+tmp_dir=${TMPDIR:-/tmp}
+need_tmp=3
+need_target=$([ -d target/debug/deps ] && echo 2 || echo 8)
+# One filesystem for both: it must hold both.
+[ "$(stat -c %d "$tmp_dir")" = "$(stat -c %d .)" ] && need_target=$((need_target + need_tmp))
+echo "free: $(free_gb "$tmp_dir") GB under $tmp_dir (tests need ${need_tmp}), $(free_gb .) GB here (the build needs ${need_target})"
+if [ "$(free_gb "$tmp_dir")" -lt "$need_tmp" ] || [ "$(free_gb .)" -lt "$need_target" ]; then
+  echo "not enough free disk space for the test suite: free some (old target/ folders, temp files) and run it again" >&2
+  exit 1
+fi
+
 step "dependency direction: core and claims link neither FFmpeg nor WebKit"
 for crate in anchordesk-core anchordesk-claims; do
   tree=$(cargo tree -p "$crate" -e normal --prefix none)   # fails the script if cargo tree fails

@@ -2,7 +2,7 @@
 // session bus, Xvfb, tauri-driver (which starts WebKitWebDriver and the app). Every child
 // is killed by PID and waited for, also when a test fails.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,6 +15,20 @@ export const SHOTS = path.join(ROOT, 'target/e2e-shots');
 mkdirSync(SHOTS, { recursive: true });
 
 const children = [];
+
+// Every temporary directory a test makes is removed when the test process exits (the
+// children are stopped by then): a machine that runs the suite daily must not fill up.
+const temporaries = [];
+process.on('exit', () => {
+  for (const dir of temporaries) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory under the system's temp dir, removed when the test process exits. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temporaries.push(dir);
+  return dir;
+}
 
 function start(command, args, options = {}) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
@@ -77,8 +91,8 @@ export async function startDisplay() {
     // Its own runtime and data directories: a fresh login keyring, created with this password.
     env: {
       ...env,
-      XDG_RUNTIME_DIR: mkdtempSync(path.join(tmpdir(), 'anchordesk-xdg-')),
-      XDG_DATA_HOME: mkdtempSync(path.join(tmpdir(), 'anchordesk-keyrings-')),
+      XDG_RUNTIME_DIR: tempDir('anchordesk-xdg-'),
+      XDG_DATA_HOME: tempDir('anchordesk-keyrings-'),
     },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -89,7 +103,7 @@ export async function startDisplay() {
 
 /** A fresh data directory for one test. */
 export function tempDataDir() {
-  return mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-'));
+  return tempDir('anchordesk-e2e-');
 }
 
 /** Starts tauri-driver and opens a WebDriver session on the app with `dataDir`. */

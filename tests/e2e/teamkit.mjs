@@ -1,16 +1,15 @@
 // What the team tests share: a real PostgreSQL and team server, the join form, and Chromium
 // for the team's web page.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { remote } from 'webdriverio';
-import { byTestId, freePort, ROOT, SHOTS, sleep, start, waitFor } from './harness.mjs';
+import { byTestId, freePort, ROOT, SHOTS, sleep, start, tempDir, waitFor } from './harness.mjs';
 
 /** PostgreSQL as the unprivileged postgres user in a temp dir on a free port (it refuses root). */
 export async function startPostgres() {
   const bin = execFileSync('sh', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1'], { encoding: 'utf8' }).trim();
-  const dir = mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-pg-'));
+  const dir = tempDir('anchordesk-e2e-pg-');
   chmodSync(dir, 0o755);
   execFileSync('chown', ['-R', 'postgres:postgres', dir]);
   const data = path.join(dir, 'data');
@@ -85,7 +84,7 @@ export async function screenshotPage(web, name) {
 export async function startTeamServer(postgres) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const shops = mkdtempSync(path.join(tmpdir(), 'anchordesk-e2e-shops-'));
+  const shops = tempDir('anchordesk-e2e-shops-');
   start(path.join(ROOT, 'target/debug/anchordesk-server'), ['serve', '--database-url', postgres.url, '--listen', `127.0.0.1:${port}`, '--data-dir', shops]);
   await waitFor(async () => {
     try {
