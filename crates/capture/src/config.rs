@@ -283,6 +283,22 @@ impl Default for PhoneListen {
 /// anchor's line rarely has more of.
 pub const MAX_PUSHES: usize = 4;
 
+/// A second picture composed from the same sources at the same ticks, encoded on its own
+/// and pushed to its own destinations: a vertical 9:16 picture for the phones watching while
+/// the recording and the other pushes keep the landscape one. The recording is always the
+/// first canvas's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SecondCanvas {
+    /// Its layout and size; its sources are shared with the first canvas's (a camera in both
+    /// is opened once).
+    pub scene: crate::scene::Scene,
+    /// Where it goes; at least one.
+    #[cfg_attr(feature = "specta", specta(type = Vec<String>))]
+    pub pushes: Vec<StreamUrl>,
+}
+
 /// Everything a pipeline needs to start.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -319,6 +335,8 @@ pub struct Config {
     /// Several sources composed on a canvas; its canvas sets the picture's size. Without
     /// it, the video source fills the picture.
     pub scene: Option<crate::scene::Scene>,
+    /// A second canvas for some pushes; needs `scene` (the first canvas) to be set.
+    pub second_canvas: Option<SecondCanvas>,
     /// Where a scene's phone layer is listened for.
     pub phone: PhoneListen,
     /// The microphone's gain, mute and noise suppression, and a music bed that ducks.
@@ -351,12 +369,22 @@ impl Config {
             remux_on_stop: true,
             overlay: None,
             scene: None,
+            second_canvas: None,
             phone: PhoneListen::default(),
             sound: crate::sound::SoundMix::default(),
             preview_fps: 4,
             preview_width: 320,
             font: None,
         }
+    }
+
+    /// Every push, the first canvas's and then the second's: the order of the pipeline's
+    /// push threads and of `Stats::destinations`.
+    pub fn all_pushes(&self) -> Vec<&StreamUrl> {
+        self.pushes
+            .iter()
+            .chain(self.second_canvas.iter().flat_map(|s| s.pushes.iter()))
+            .collect()
     }
 
     /// The container the output path asks for.
@@ -414,8 +442,21 @@ impl Config {
                 self.pushes.len()
             ));
         }
-        for (i, url) in self.pushes.iter().enumerate() {
-            if self.pushes[..i]
+        if let Some(second) = &self.second_canvas {
+            if self.scene.is_none() {
+                return bad("a second canvas needs the first to be a scene too (pick one, e.g. 单机位)".to_owned());
+            }
+            second.scene.validate()?;
+            if second.pushes.is_empty() {
+                return bad(format!("the second canvas ({}) has no push destination: give it one, or leave it out", second.scene.name));
+            }
+            if second.pushes.len() > MAX_PUSHES {
+                return bad(format!("{} push destinations on the second canvas; at most {MAX_PUSHES}", second.pushes.len()));
+            }
+        }
+        let all = self.all_pushes();
+        for (i, url) in all.iter().enumerate() {
+            if all[..i]
                 .iter()
                 .any(|earlier| earlier.expose() == url.expose())
             {

@@ -426,6 +426,11 @@ static IN_USE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new())
 pub(crate) struct DeviceClaim(String);
 
 impl DeviceClaim {
+    /// This claim holds `spec`.
+    pub(crate) fn is(&self, spec: &InputSpec) -> bool {
+        self.0 == format!("{}:{}", spec.format, spec.url)
+    }
+
     /// Claims `spec` unless it is synthetic (`lavfi`); fails when another capture
     /// in this process holds it.
     pub(crate) fn claim(

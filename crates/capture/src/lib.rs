@@ -35,6 +35,7 @@ mod devices;
 mod disk;
 mod encode;
 mod error;
+mod hub;
 mod marker;
 mod overlay;
 mod phone;
@@ -51,7 +52,7 @@ mod writer;
 
 pub use clips::{Clip, ClipRequest, clip_file_name, cut_clips, product_clips, read_markers};
 pub use config::{
-    AudioSource, Config, Container, InputSpec, MAX_PUSHES, PhoneListen, Preset, ReconnectPolicy, VideoEncoder,
+    AudioSource, Config, Container, InputSpec, MAX_PUSHES, PhoneListen, Preset, ReconnectPolicy, SecondCanvas, VideoEncoder,
     VideoSettings, VideoSource,
 };
 pub use device_preview::DevicePreview;
@@ -67,7 +68,7 @@ pub use scene::{
     CANVASES, Crop, Fit, Layer, LayerSource, Layout, MAX_LAYERS, Rect, Scene, parse_color,
 };
 pub use sound::{Music, SoundChange, SoundMix};
-pub use stats::{AudioLevel, DestinationStats, PushState, Stats, skipped_alarm};
+pub use stats::{AudioLevel, DestinationStats, PushState, SecondCanvasStats, Stats, skipped_alarm};
 pub use url::StreamUrl;
 pub use writer::RecordingSummary;
 

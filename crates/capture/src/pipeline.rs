@@ -6,6 +6,11 @@
 //!                        compositor ─some frames→ preview (JPEG)      stats (once a second)
 //! ```
 //! Each box is a thread that owns its FFmpeg context; channels between them are bounded.
+//!
+//! A second canvas (a vertical picture beside the landscape one) is composed by the same
+//! compositor at the same tick from the same sources ([`crate::hub`]), encoded by a second
+//! encoder thread, and its packets go through the same writer to its own pushes only; the
+//! audio goes to every push and the recording.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -15,14 +20,15 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError, bounded};
 use ffmpeg_next::{self as ffmpeg, Rational, Rescale, codec, format, frame};
 
-use crate::config::{AudioSource, Config, InputSpec, PhoneListen, VideoEncoder, VideoSource};
+use crate::config::{AudioSource, Config, InputSpec, VideoEncoder, VideoSource};
 use crate::marker::{Marker, MarkerKind};
 use crate::overlay::{self, Fonts, Overlay, OverlayImage};
 use crate::push::{self, PushMsg, PushTarget};
+use crate::hub::SourceHub;
 use crate::scene::{LayerSource, Scene};
 use crate::scene_mix::SceneMixer;
 use crate::source::{self, AudioFeed, VideoMsg};
-use crate::stats::{AudioLevel, Counters, PushState, Stats};
+use crate::stats::{AudioLevel, Counters, PushState, SecondCanvasStats, Stats};
 use crate::writer::{self, RecordingSummary, StreamSetup};
 use crate::{CaptureError, encode};
 
@@ -69,6 +75,8 @@ pub struct PipelineHandle {
     stats: tokio::sync::watch::Receiver<Stats>,
     preview: Option<tokio::sync::mpsc::Receiver<PreviewFrame>>,
     overlay_tx: Sender<Option<Arc<OverlayImage>>>,
+    /// The same card for the second canvas, drawn at its size.
+    second_overlay: Option<(OverlayTx, (u32, u32))>,
     /// To the compositor, when the pipeline runs a scene.
     scene_tx: Option<Sender<Scene>>,
     /// To the audio thread: mute, music on or off.
@@ -93,8 +101,11 @@ pub(crate) fn claim_devices(
     if let AudioSource::Input(spec) = &config.audio_source {
         claims.extend(crate::devices::DeviceClaim::claim("audio", spec)?);
     }
-    for layer in config.scene.iter().flat_map(|s| &s.layers) {
-        if let LayerSource::Input { input } = &layer.source {
+    let second = config.second_canvas.iter().map(|s| &s.scene);
+    for layer in config.scene.iter().chain(second).flat_map(|s| &s.layers) {
+        if let LayerSource::Input { input } = &layer.source
+            && !claims.iter().any(|c: &crate::devices::DeviceClaim| c.is(input))
+        {
             claims.extend(crate::devices::DeviceClaim::claim("video", input)?);
         }
     }
@@ -180,22 +191,30 @@ impl Pipeline {
         let fonts = load_fonts(&config)?;
         let claims = claim_devices(&config)?;
         let video = encode::open_video(&config.video)?;
+        let second_video = match &config.second_canvas {
+            Some(second) => Some(encode::open_video(&second_canvas_settings(&config, &second.scene))?),
+            None => None,
+        };
         let audio = encode::open_audio(config.audio_bitrate_kbps)?;
-        let setups = (
-            StreamSetup {
-                params: codec::Parameters::from(&*video.encoder),
-                time_base: video.time_base,
-            },
-            StreamSetup {
+        let setups = Setups {
+            video: StreamSetup::of(&video),
+            audio: StreamSetup {
                 params: codec::Parameters::from(&*audio),
                 time_base: Rational::new(1, encode::AUDIO_RATE as i32),
             },
-        );
+            second_video: second_video.as_ref().map(StreamSetup::of),
+        };
         // A scene's sources are paced by the clock: it composes what each has at each tick.
         let realtime = config.realtime
             || config.scene.is_some()
             || !matches!(config.video_source, VideoSource::Test);
-        let shared = Arc::new(Shared::new(realtime, config.video.fps, &config.pushes));
+        let destinations: Vec<_> = config
+            .pushes
+            .iter()
+            .map(|url| (url, false))
+            .chain(config.second_canvas.iter().flat_map(|s| s.pushes.iter().map(|url| (url, true))))
+            .collect();
+        let shared = Arc::new(Shared::new(realtime, config.video.fps, &destinations));
         let mut started = Started::default();
         let (sound_tx, sound_rx) = bounded::<crate::sound::SoundChange>(16);
 
@@ -225,14 +244,14 @@ impl Pipeline {
         let fallback = video.fallback.clone();
         let running = start_encoding(
             &config,
-            video,
+            (video, second_video),
             fonts.as_ref(),
             video_rx,
             writer_tx,
             &shared,
             &mut started,
         );
-        let (preview_rx, overlay_tx, scene_tx, stats_rx) = match running {
+        let (preview_rx, (overlay_tx, second_overlay_tx), scene_tx, stats_rx) = match running {
             Ok(running) => running,
             Err(e) => {
                 let e = started.abort(&shared, e);
@@ -261,6 +280,7 @@ impl Pipeline {
             stats: stats_rx,
             preview: Some(preview_rx),
             overlay_tx,
+            second_overlay: second_overlay_tx.zip(config.second_canvas.as_ref().map(|s| (s.scene.width, s.scene.height))),
             scene_tx,
             sound_tx,
             fonts,
@@ -270,6 +290,29 @@ impl Pipeline {
             _claims: claims,
         })
     }
+}
+
+/// The stream headers of the encoders.
+struct Setups {
+    video: StreamSetup,
+    audio: StreamSetup,
+    second_video: Option<StreamSetup>,
+}
+
+impl StreamSetup {
+    fn of(video: &encode::OpenedVideo) -> StreamSetup {
+        StreamSetup { params: codec::Parameters::from(&*video.encoder), time_base: video.time_base }
+    }
+}
+
+/// The second canvas's encoder settings: the first's, at its own size, with the bitrate
+/// scaled by its share of pixels (a 720×1280 picture beside a 1280×720 one gets the same).
+fn second_canvas_settings(config: &Config, scene: &Scene) -> crate::config::VideoSettings {
+    let mut settings = config.video.clone();
+    let ratio = (scene.width as f64 * scene.height as f64) / (config.video.width as f64 * config.video.height as f64);
+    settings.bitrate_kbps = ((settings.bitrate_kbps as f64 * ratio) as u32).clamp(300, 100_000);
+    (settings.width, settings.height) = (scene.width, scene.height);
+    settings
 }
 
 /// The threads started so far; on a failure part-way they are stopped and joined.
@@ -296,7 +339,7 @@ impl Started {
 /// An ingest that does not answer refuses the start, unless the recording may start
 /// without it (the push then keeps trying).
 fn check_ingest(config: &Config) -> Result<(), CaptureError> {
-    for url in &config.pushes {
+    for url in config.all_pushes() {
         match push::check_reachable(url, Duration::from_secs(3)) {
             Ok(()) => {}
             Err(e) if config.start_push_offline => {
@@ -325,8 +368,15 @@ fn load_fonts(config: &Config) -> Result<Option<Fonts>, CaptureError> {
 enum VideoFeed {
     /// One source, fitted to the canvas by its thread.
     Single(Receiver<VideoMsg>),
-    /// A scene: a thread per live layer, composed by a filter graph.
-    Scene(Box<SceneMixer>),
+    /// A scene: a thread per live source, composed by a filter graph; and maybe a second
+    /// canvas composed from the same sources.
+    Scene(Box<SceneFeed>),
+}
+
+struct SceneFeed {
+    main: SceneMixer,
+    second: Option<SceneMixer>,
+    hub: SourceHub,
 }
 
 /// Starts one video source thread and waits (15 s at most) for it to open its input.
@@ -349,58 +399,6 @@ fn start_video_thread(
         .recv_timeout(Duration::from_secs(15))
         .unwrap_or(Err(CaptureError::ThreadLost("video-source")))?;
     Ok(video_rx)
-}
-
-/// The FFmpeg input of a live layer `lw`×`lh` pixels big: the broadcast's camera, another
-/// input, or the test pattern at the layer's size.
-fn layer_input(
-    source: &LayerSource,
-    camera: &VideoSource,
-    (lw, lh): (u32, u32),
-    fps: u32,
-    realtime: bool,
-    phone: &PhoneListen,
-    shared: &Shared,
-) -> Result<(InputSpec, source::VideoShape), CaptureError> {
-    // A camera is asked for the mode nearest the canvas; the graph fits what it sends.
-    let mut shape = source::VideoShape { width: lw, height: lh, keep_size: true, listener: false };
-    let spec = match (source, camera) {
-        (LayerSource::Camera, VideoSource::Input(spec)) => spec.clone(),
-        (LayerSource::Input { input }, _) => input.clone(),
-        (LayerSource::Phone, _) => {
-            shape.listener = true;
-            shared.phone_link(phone)?.input
-        }
-        _ => source::test_video_spec(lw, lh, fps, realtime),
-    };
-    Ok((spec, shape))
-}
-
-/// Starts the live sources of a scene switched to on air (no waiting: a new source shows
-/// its slate until its first picture). The compositor joins the threads at its end.
-struct SourceStarter {
-    shared: Arc<Shared>,
-    camera: VideoSource,
-    phone: PhoneListen,
-    realtime: bool,
-    threads: Vec<JoinHandle<()>>,
-}
-
-impl SourceStarter {
-    fn start(
-        &mut self,
-        layer: &LayerSource,
-        size: (u32, u32),
-    ) -> Result<Receiver<VideoMsg>, CaptureError> {
-        let (spec, shape) = layer_input(layer, &self.camera, size, self.shared.fps(), self.realtime, &self.phone, &self.shared)?;
-        let (video_tx, video_rx) = bounded::<VideoMsg>(4);
-        let (ready_tx, _) = bounded(1);
-        let shared = self.shared.clone();
-        self.threads.push(spawn("video-source", move || {
-            source::video_thread(spec, shape, video_tx, shared, ready_tx)
-        })?);
-        Ok(video_rx)
-    }
 }
 
 /// Starts the video and audio sources and waits until each delivers (15 s at most).
@@ -430,13 +428,24 @@ fn start_sources(
             VideoFeed::Single(start_video_thread(camera(w, h), shape, shared, started)?)
         }
         Some(scene) => {
-            let mut live = Vec::new();
-            for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
-                let (_, _, lw, lh) = layer.rect.pixels(w, h);
-                let (spec, shape) = layer_input(&layer.source, &config.video_source, (lw, lh), fps, realtime, &config.phone, shared)?;
-                live.push(start_video_thread(spec, shape, shared, started)?);
-            }
-            VideoFeed::Scene(Box::new(SceneMixer::new(scene, fps, fonts, live)?))
+            let mut hub = SourceHub::new(shared.clone(), config.video_source.clone(), config.phone.clone(), realtime);
+            let mut mixer = |scene: &Scene, hub: &mut SourceHub| -> Result<SceneMixer, CaptureError> {
+                let mut live = Vec::new();
+                for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
+                    let (_, _, lw, lh) = layer.rect.pixels(scene.width, scene.height);
+                    let subscribed = hub.subscribe(&layer.source, (lw, lh), true);
+                    // Whatever started is joined by `started`, also when this failed.
+                    started.threads.extend(hub.threads.drain(..).map(|t| ("video-source", t)));
+                    live.push(subscribed?);
+                }
+                SceneMixer::new(scene, fps, fonts, live)
+            };
+            let main = mixer(scene, &mut hub)?;
+            let second = match &config.second_canvas {
+                Some(second) => Some(mixer(&second.scene, &mut hub)?),
+                None => None,
+            };
+            VideoFeed::Scene(Box::new(SceneFeed { main, second, hub }))
         }
     };
     let feed = match &config.audio_source {
@@ -464,17 +473,21 @@ fn start_sources(
 /// the recording and starts the writer, which feeds both. Returns the writer's thread.
 fn start_outputs(
     config: &Config,
-    (video_setup, audio_setup): (StreamSetup, StreamSetup),
+    setups: Setups,
     writer_rx: Receiver<WriterMsg>,
     shared: &Arc<Shared>,
     started: &mut Started,
 ) -> Result<JoinHandle<Result<RecordingSummary, CaptureError>>, CaptureError> {
     let mut targets = Vec::new();
-    for url in &config.pushes {
+    for (url, second) in config.all_pushes().into_iter().zip(shared.destinations.iter().map(|d| d.second_canvas)) {
+        let video = match (&setups.second_video, second) {
+            (Some(second_video), true) => second_video.clone(),
+            _ => setups.video.clone(),
+        };
         let target = PushTarget {
             url: url.clone(),
-            video: video_setup.clone(),
-            audio: audio_setup.clone(),
+            video,
+            audio: setups.audio.clone(),
         };
         let first = match push::connect(&target) {
             Ok(c) => Some(c),
@@ -492,8 +505,8 @@ fn start_outputs(
     let recording = writer::open_recording(
         &config.output,
         config.container(),
-        &video_setup,
-        &audio_setup,
+        &setups.video,
+        &setups.audio,
     )?;
     let mut push_txs = Vec::new();
     for (index, (target, first)) in targets.into_iter().enumerate() {
@@ -505,11 +518,12 @@ fn start_outputs(
                 push::push_thread(target, first, rx, thread_shared, index, policy)
             })?,
         );
-        push_txs.push(tx);
+        push_txs.push((tx, shared.destinations[index].second_canvas));
     }
     let thread_shared = shared.clone();
     let finish = writer::Finish {
         remux_mp4: config.remux_on_stop,
+        second_canvas: config.second_canvas.is_some(),
     };
     spawn("writer", move || {
         let result = writer::writer_thread(
@@ -524,18 +538,27 @@ fn start_outputs(
     })
 }
 
+type OverlayTx = Sender<Option<Arc<OverlayImage>>>;
+
 type Running = (
     tokio::sync::mpsc::Receiver<PreviewFrame>,
-    Sender<Option<Arc<OverlayImage>>>,
+    (OverlayTx, Option<OverlayTx>),
     Option<Sender<Scene>>,
     tokio::sync::watch::Receiver<Stats>,
 );
+
+/// Which picture an encoder thread encodes.
+#[derive(Clone, Copy, PartialEq)]
+enum Canvas {
+    Main,
+    Second,
+}
 
 /// Starts the video encoder, the preview, the compositor (the clock, the overlay and the
 /// slate) and the stats; returns what the handle keeps of them.
 fn start_encoding(
     config: &Config,
-    video: encode::OpenedVideo,
+    (video, second_video): (encode::OpenedVideo, Option<encode::OpenedVideo>),
     fonts: Option<&Fonts>,
     video_rx: VideoFeed,
     writer_tx: Sender<WriterMsg>,
@@ -548,12 +571,38 @@ fn start_encoding(
     // compositor has to skip frames.
     let (enc_tx, enc_rx) = bounded::<frame::Video>(fps as usize);
     let (thread_shared, settings) = (shared.clone(), config.video.clone());
+    let second_writer_tx = writer_tx.clone();
     started.push(
         "video-encoder",
         spawn("video-encoder", move || {
-            video_encode_thread(enc_rx, video, settings, writer_tx, thread_shared)
+            video_encode_thread(enc_rx, video, settings, writer_tx, thread_shared, Canvas::Main)
         })?,
     );
+    let mut second = None;
+    if let (Some(video), Some(canvas)) = (second_video, &config.second_canvas) {
+        let (tx, rx) = bounded::<frame::Video>(fps as usize);
+        let (thread_shared, settings) = (shared.clone(), second_canvas_settings(config, &canvas.scene));
+        started.push(
+            "video-encoder",
+            spawn("video-encoder", move || {
+                video_encode_thread(rx, video, settings, second_writer_tx, thread_shared, Canvas::Second)
+            })?,
+        );
+        let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
+        let (cw, ch) = (canvas.scene.width, canvas.scene.height);
+        let overlay = match (&config.overlay, fonts) {
+            (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, cw, ch))),
+            _ => None,
+        };
+        second = Some((
+            SecondOutput { enc_tx: tx, overlay_rx, overlay, slate: overlay::slate(fonts, cw, ch) },
+            overlay_tx,
+        ));
+    }
+    let (second, second_overlay_tx) = match second {
+        Some((output, tx)) => (Some(output), Some(tx)),
+        None => (None, None),
+    };
 
     let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
     let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
@@ -589,17 +638,11 @@ fn start_encoding(
             .store(shared.frame_us(frames), Ordering::SeqCst);
     }
     let (scene_tx, scene_rx) = bounded::<Scene>(2);
-    let starter = SourceStarter {
-        shared: shared.clone(),
-        camera: config.video_source.clone(),
-        phone: config.phone.clone(),
-        realtime: shared.realtime,
-        threads: Vec::new(),
-    };
     let is_scene = matches!(video_rx, VideoFeed::Scene(_));
     let comp = Compositor {
         scene_rx,
-        starter,
+        hub: None,
+        second,
         fonts: fonts.cloned(),
         feed: Some(video_rx),
         enc_tx,
@@ -616,15 +659,16 @@ fn start_encoding(
 
     let (stats_tx, stats_rx) = tokio::sync::watch::channel(Stats::default());
     let (thread_shared, output) = (shared.clone(), config.output.clone());
+    let second_size = config.second_canvas.as_ref().map(|s| (s.scene.width, s.scene.height));
     started.push(
         "stats",
         spawn("stats", move || {
-            stats_thread(stats_tx, thread_shared, output, encoder_note)
+            stats_thread(stats_tx, thread_shared, output, encoder_note, second_size)
         })?,
     );
     Ok((
         preview_rx,
-        overlay_tx,
+        (overlay_tx, second_overlay_tx),
         is_scene.then_some(scene_tx),
         stats_rx,
     ))
@@ -645,6 +689,10 @@ impl PipelineHandle {
                 ));
             }
         };
+        if let (Some((tx, (w, h))), Some(fonts)) = (&self.second_overlay, &self.fonts) {
+            let second = overlay.map(|o| Arc::new(overlay::render(o, fonts, *w, *h)));
+            tx.send(second).map_err(|_| CaptureError::ThreadLost("compositor"))?;
+        }
         self.overlay_tx
             .send(image)
             .map_err(|_| CaptureError::ThreadLost("compositor"))
@@ -653,7 +701,8 @@ impl PipelineHandle {
     /// Puts `scene` on air from the next frame, without a gap in the recording or the
     /// pushes: sources both scenes show keep running, new ones show their slate until
     /// their first picture. The canvas stays (a portrait picture beside a landscape one
-    /// needs its own canvas). Returns the scene marker stamped for the report.
+    /// is a second canvas, [`crate::SecondCanvas`], which keeps its scene). Returns the
+    /// scene marker stamped for the report.
     pub fn set_scene(&self, scene: &Scene) -> Result<Marker, CaptureError> {
         let Some(tx) = &self.scene_tx else {
             return Err(CaptureError::BadConfig(
@@ -710,7 +759,7 @@ impl PipelineHandle {
         MediaClock(self.shared.clone())
     }
 
-    /// Makes push destination `index` (in the order of `Config::pushes`) try to connect
+    /// Makes push destination `index` (in the order of `Config::all_pushes`) try to connect
     /// at once instead of waiting out its backoff. A live destination is left alone.
     pub fn reconnect_now(&self, index: usize) -> Result<(), CaptureError> {
         let dest = self.shared.destinations.get(index).ok_or_else(|| {
@@ -787,7 +836,10 @@ struct Compositor {
     feed: Option<VideoFeed>,
     /// Scenes switched to on air.
     scene_rx: Receiver<Scene>,
-    starter: SourceStarter,
+    /// The scenes' sources, for the scenes switched to (taken from the feed).
+    hub: Option<SourceHub>,
+    /// The second canvas's encoder, card and slate.
+    second: Option<SecondOutput>,
     fonts: Option<Fonts>,
     enc_tx: Sender<frame::Video>,
     preview_tx: Option<Sender<frame::Video>>,
@@ -800,13 +852,47 @@ struct Compositor {
     max_frames: Option<i64>,
 }
 
+/// Where the second canvas's pictures go.
+struct SecondOutput {
+    enc_tx: Sender<frame::Video>,
+    overlay_rx: Receiver<Option<Arc<OverlayImage>>>,
+    overlay: Option<Arc<OverlayImage>>,
+    slate: frame::Video,
+}
+
+impl SecondOutput {
+    /// Hands the second canvas's picture `n` to its encoder (skipped when it lags).
+    fn emit(&mut self, picture: &frame::Video, n: i64, counters: &Counters) -> bool {
+        while let Ok(update) = self.overlay_rx.try_recv() {
+            self.overlay = update;
+        }
+        let mut out = picture.clone();
+        if let Some(o) = &self.overlay {
+            o.blend(&mut out);
+        }
+        out.set_pts(Some(n));
+        match self.enc_tx.try_send(out) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                Counters::add(&counters.second_frames_skipped, 1);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
 /// How long without a frame before the slate replaces the frozen picture.
 const LOST_AFTER: Duration = Duration::from_millis(1500);
 
 impl Compositor {
     fn run(mut self) {
         let n = match self.feed.take() {
-            Some(VideoFeed::Scene(mixer)) => self.run_scene(*mixer),
+            Some(VideoFeed::Scene(feed)) => {
+                let SceneFeed { main, second, hub } = *feed;
+                self.hub = Some(hub);
+                self.run_scene(main, second)
+            }
             Some(VideoFeed::Single(rx)) if self.shared.realtime => self.run_wall_clock(rx),
             Some(VideoFeed::Single(rx)) => self.run_source_paced(rx),
             None => 0,
@@ -817,8 +903,10 @@ impl Compositor {
         if self.shared.stop_reason() == StopReason::Running {
             self.shared.request_stop(StopReason::Duration);
         }
+        // Closing the second canvas's queue ends its encoder.
+        self.second = None;
         // Sources started by a scene switch; they see the stop flag or their closed channel.
-        for thread in self.starter.threads.drain(..) {
+        for thread in self.hub.iter_mut().flat_map(|hub| hub.threads.drain(..)) {
             let _ = thread.join();
         }
         tracing::debug!(frames = n, "compositor finished");
@@ -969,7 +1057,7 @@ impl Compositor {
 impl Compositor {
     /// A scene on the wall clock: at each tick, what every layer has now, composed by the
     /// scene's graph. A layer without pictures shows its slate; the others go on.
-    fn run_scene(&mut self, mut mixer: SceneMixer) -> i64 {
+    fn run_scene(&mut self, mut mixer: SceneMixer, mut second: Option<SceneMixer>) -> i64 {
         let frame_dur = Duration::from_secs_f64(1.0 / self.fps as f64);
         // Media time 0 is the camera's first frame, or 5 s of nothing.
         mixer.wait_first(Duration::from_secs(5));
@@ -984,9 +1072,9 @@ impl Compositor {
             let deadline = t0 + frame_dur.mul_f64(n as f64 + 0.5);
             std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
             while let Ok(next) = self.scene_rx.try_recv() {
-                let starter = &mut self.starter;
+                let Some(hub) = self.hub.as_mut() else { break };
                 match mixer.switch(&next, self.fonts.as_ref(), |source, size| {
-                    starter.start(source, size)
+                    hub.subscribe(source, size, false)
                 }) {
                     Ok(()) => tracing::info!(scene = %next.name, "scene switched"),
                     Err(e) => {
@@ -1015,6 +1103,23 @@ impl Compositor {
             };
             if !ok {
                 break;
+            }
+            if let (Some(mixer), Some(output)) = (second.as_mut(), self.second.as_mut()) {
+                mixer.poll();
+                let ok = match mixer.compose(n) {
+                    Ok(canvas) => {
+                        let canvas = canvas.clone();
+                        output.emit(&canvas, n, c)
+                    }
+                    Err(e) => {
+                        tracing::error!(%e, "the second canvas cannot be composed; its slate shows");
+                        let slate = output.slate.clone();
+                        output.emit(&slate, n, c)
+                    }
+                };
+                if !ok {
+                    break;
+                }
             }
             n = self.next_frame(t0, n);
         }
@@ -1045,8 +1150,17 @@ fn video_encode_thread(
     settings: crate::config::VideoSettings,
     tx: Sender<WriterMsg>,
     shared: Arc<Shared>,
+    canvas: Canvas,
 ) {
     let c = &shared.counters;
+    let (frames_encoded, encode_ns) = match canvas {
+        Canvas::Main => (&c.frames_encoded, &c.encode_ns),
+        Canvas::Second => (&c.second_frames_encoded, &c.second_encode_ns),
+    };
+    let packet_msg = match canvas {
+        Canvas::Main => WriterMsg::Video,
+        Canvas::Second => WriterMsg::SecondVideo,
+    };
     let us = Rational::new(1, 1_000_000);
     let tb = video.time_base;
     let (mut encoder, mut used) = (video.encoder, video.used);
@@ -1062,12 +1176,14 @@ fn video_encode_thread(
             if packet.duration() == 0 {
                 packet.set_duration(1);
             }
-            if let Some(pts) = packet.pts() {
+            if let Some(pts) = packet.pts()
+                && canvas == Canvas::Main
+            {
                 c.encoded_media_us
                     .fetch_max(pts.rescale(tb, us).max(0) as u64, Ordering::Relaxed);
             }
-            Counters::add(&c.frames_encoded, 1);
-            if tx.send(WriterMsg::Video(packet)).is_err() {
+            Counters::add(frames_encoded, 1);
+            if tx.send(packet_msg(packet)).is_err() {
                 return Drained::WriterGone;
             }
         }
@@ -1094,7 +1210,10 @@ fn video_encode_thread(
         if let Drained::Failed(e) = outcome {
             // A hardware encoder that fails on air: libx264 takes over at this frame, in the
             // same recording and pushes; what the failed one still held is lost.
-            let reason = format!("{} failed after {sent} frames ({e}); libx264 took over in the same recording", used.ffmpeg_name());
+            let reason = match canvas {
+                Canvas::Main => format!("{} failed after {sent} frames ({e}); libx264 took over in the same recording", used.ffmpeg_name()),
+                Canvas::Second => format!("{} failed on the second canvas after {sent} frames ({e}); libx264 took over in the same pushes", used.ffmpeg_name()),
+            };
             tracing::error!(%reason, "video encoder failed");
             match encode::open_takeover(&settings, encoder.format()) {
                 Ok(takeover) => {
@@ -1113,7 +1232,7 @@ fn video_encode_thread(
                 }
             }
         }
-        Counters::add(&c.encode_ns, started.elapsed().as_nanos() as u64);
+        Counters::add(encode_ns, started.elapsed().as_nanos() as u64);
         match outcome {
             Drained::Done => {}
             Drained::WriterGone => return,
@@ -1126,7 +1245,10 @@ fn video_encode_thread(
     }
     let _ = encoder.send_eof();
     drain(&mut encoder);
-    let _ = tx.send(WriterMsg::VideoEnd);
+    let _ = tx.send(match canvas {
+        Canvas::Main => WriterMsg::VideoEnd,
+        Canvas::Second => WriterMsg::SecondVideoEnd,
+    });
 }
 
 pub(crate) fn preview_thread(
@@ -1219,8 +1341,10 @@ fn stats_thread(
     shared: Arc<Shared>,
     output: std::path::PathBuf,
     (encoder, encoder_fallback): (String, Option<String>),
+    second_size: Option<(u32, u32)>,
 ) {
     let c = &shared.counters;
+    let mut prev_second = (0u64, 0u64);
     let mut prev_encoded = 0u64;
     let mut prev_bytes = 0u64;
     let mut prev_push: Vec<u64> = vec![0; shared.destinations.len()];
@@ -1257,6 +1381,19 @@ fn stats_thread(
         let disk_free = crate::disk::available_bytes(&output);
         // libx264 taking over from a failed hardware encoder changes what the console says.
         let takeover = shared.encoder_takeover.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let second_canvas = second_size.map(|(width, height)| {
+            let (frames, ns) = (Counters::get(&c.second_frames_encoded), Counters::get(&c.second_encode_ns));
+            let d_frames = frames - prev_second.0;
+            let figures = SecondCanvasStats {
+                width,
+                height,
+                fps: d_frames as f64 / secs,
+                encode_ms_per_frame: if d_frames > 0 { (ns - prev_second.1) as f64 / d_frames as f64 / 1e6 } else { 0.0 },
+                skipped_frames: Counters::get(&c.second_frames_skipped) as u32,
+            };
+            prev_second = (frames, ns);
+            figures
+        });
         let mut stats = Stats {
             media_time_ms: media_us as f64 / 1000.0,
             fps: d_encoded as f64 / secs,
@@ -1290,6 +1427,7 @@ fn stats_thread(
             audio_corrections: Counters::get(&c.audio_corrections) as u32,
             encoder: if takeover.is_some() { "libx264".to_owned() } else { encoder.clone() },
             encoder_fallback: takeover.or_else(|| encoder_fallback.clone()),
+            second_canvas,
             finished,
         };
         // Stop cleanly while the muxer can still write its trailer: 10 s of media or 32 MB.

@@ -31,8 +31,11 @@ pub enum StopReason {
 pub(crate) enum WriterMsg {
     Video(codec::packet::Packet),
     Audio(codec::packet::Packet),
+    /// The second canvas's picture: for its pushes only.
+    SecondVideo(codec::packet::Packet),
     VideoEnd,
     AudioEnd,
+    SecondVideoEnd,
 }
 
 /// State the pipeline threads share; each FFmpeg resource stays with its own thread.
@@ -50,7 +53,7 @@ pub(crate) struct Shared {
     /// Media time of the first frame that showed the last overlay change, µs; -1 before any.
     pub overlay_applied_us: AtomicI64,
     pub counters: Counters,
-    /// One per push destination, in the order of `Config::pushes`.
+    /// One per push destination, in the order of `Config::all_pushes`.
     pub(crate) destinations: Vec<Destination>,
     pub markers: Mutex<Vec<Marker>>,
     pub finished: AtomicBool,
@@ -67,7 +70,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(realtime: bool, fps: u32, destinations: &[crate::StreamUrl]) -> Shared {
+    /// `destinations`: every push in order, each with whether it is on the second canvas.
+    pub(crate) fn new(realtime: bool, fps: u32, destinations: &[(&crate::StreamUrl, bool)]) -> Shared {
         Shared {
             stop: AtomicBool::new(false),
             stop_info: Mutex::new((StopReason::Running, None)),
@@ -82,7 +86,7 @@ impl Shared {
             encoder_takeover: Mutex::new(None),
             program_level: Mutex::new(crate::stats::AudioLevel::default()),
             music_level: Mutex::new(None),
-            destinations: destinations.iter().map(Destination::new).collect(),
+            destinations: destinations.iter().map(|(url, second)| Destination::new(url, *second)).collect(),
             markers: Mutex::new(Vec::new()),
             finished: AtomicBool::new(false),
             audio_level: tokio::sync::watch::Sender::new(AudioLevel::default()),
@@ -184,6 +188,8 @@ impl Shared {
 pub(crate) struct Destination {
     /// The URL with its stream key masked: safe for logs and the window.
     pub masked: String,
+    /// Fed by the second canvas's encoder.
+    pub second_canvas: bool,
     state: Mutex<PushState>,
     pub reconnects: AtomicU64,
     pub bytes: AtomicU64,
@@ -193,9 +199,10 @@ pub(crate) struct Destination {
 }
 
 impl Destination {
-    fn new(url: &crate::StreamUrl) -> Destination {
+    fn new(url: &crate::StreamUrl, second_canvas: bool) -> Destination {
         Destination {
             masked: url.masked(),
+            second_canvas,
             state: Mutex::new(PushState::Reconnecting {
                 attempt: 0,
                 retry_in_ms: 0,
@@ -221,6 +228,7 @@ impl Destination {
         let bytes = Counters::get(&self.bytes);
         DestinationStats {
             url: self.masked.clone(),
+            second_canvas: self.second_canvas,
             state: self.state(),
             bitrate_kbps: bytes.saturating_sub(prev_bytes) as f64 * 8.0 / 1000.0 / secs,
             dropped_packets: Counters::get(&self.dropped) as u32,

@@ -41,6 +41,7 @@ pub(crate) fn open_input(spec: &InputSpec) -> Result<format::context::Input, Str
     }
 }
 
+#[derive(Clone)]
 pub(crate) enum VideoMsg {
     Frame(frame::Video),
     /// The source failed; the compositor shows the slate until frames come again.

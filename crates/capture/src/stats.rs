@@ -29,6 +29,8 @@ pub enum PushState {
 pub struct DestinationStats {
     /// The URL with its stream key masked.
     pub url: String,
+    /// Pushes the second canvas's picture (see [`crate::SecondCanvas`]).
+    pub second_canvas: bool,
     pub state: PushState,
     pub bitrate_kbps: f64,
     /// Packets this push could not send in time.
@@ -92,6 +94,22 @@ pub struct Stats {
     pub encoder: String,
     /// Why the encoder asked for is not in use (it fell back to libx264).
     pub encoder_fallback: Option<String>,
+    /// The second canvas's encoding, when there is one.
+    pub second_canvas: Option<SecondCanvasStats>,
+}
+
+/// One second of the second canvas's encoding.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SecondCanvasStats {
+    pub width: u32,
+    pub height: u32,
+    /// Frames encoded in the last second.
+    pub fps: f64,
+    pub encode_ms_per_frame: f64,
+    /// Frames its encoder could not take in time, in total.
+    pub skipped_frames: u32,
 }
 
 impl Default for Stats {
@@ -122,6 +140,7 @@ impl Default for Stats {
             finished: false,
             encoder: String::new(),
             encoder_fallback: None,
+            second_canvas: None,
         }
     }
 }
@@ -215,6 +234,10 @@ pub(crate) struct Counters {
     /// Microphone clock drift against the system clock, µs (signed).
     pub audio_drift_us: std::sync::atomic::AtomicI64,
     pub audio_corrections: AtomicU64,
+    /// The second canvas's encoder (see [`crate::SecondCanvas`]).
+    pub second_frames_encoded: AtomicU64,
+    pub second_frames_skipped: AtomicU64,
+    pub second_encode_ns: AtomicU64,
 }
 
 impl Counters {

@@ -151,17 +151,20 @@ impl Recording {
 /// Options for the end of a recording.
 pub(crate) struct Finish {
     pub remux_mp4: bool,
+    /// A second canvas's encoder sends packets too: wait for its end.
+    pub second_canvas: bool,
 }
 
 pub(crate) fn writer_thread(
     mut recording: Recording,
     rx: Receiver<WriterMsg>,
-    pushes: Vec<Sender<PushMsg>>,
+    pushes: Vec<(Sender<PushMsg>, bool)>,
     shared: Arc<Shared>,
     finish: Finish,
 ) -> Result<RecordingSummary, CaptureError> {
     let c = &shared.counters;
     let (mut video_done, mut audio_done) = (false, false);
+    let mut second_done = !finish.second_canvas;
     // Per destination: a packet was lost for it, so it waits for the next keyframe.
     let mut push_gap = vec![false; pushes.len()];
     let mut write_failed: Option<ffmpeg::Error> = None;
@@ -172,11 +175,13 @@ pub(crate) fn writer_thread(
         .open(&recording.path)
         .ok();
     let mut last_sync = Instant::now();
-    while !(video_done && audio_done) {
+    while !(video_done && audio_done && second_done) {
         let Ok(msg) = rx.recv() else { break };
-        let (packet, video) = match msg {
-            WriterMsg::Video(p) => (p, true),
-            WriterMsg::Audio(p) => (p, false),
+        // Which picture a video packet is of: the recording's (first canvas) or the second's.
+        let (packet, video, second) = match msg {
+            WriterMsg::Video(p) => (p, true, false),
+            WriterMsg::Audio(p) => (p, false, false),
+            WriterMsg::SecondVideo(p) => (p, true, true),
             WriterMsg::VideoEnd => {
                 video_done = true;
                 continue;
@@ -185,9 +190,15 @@ pub(crate) fn writer_thread(
                 audio_done = true;
                 continue;
             }
+            WriterMsg::SecondVideoEnd => {
+                second_done = true;
+                continue;
+            }
         };
-        Counters::add(&c.encoded_bytes, packet.size() as u64);
-        if video {
+        if !second {
+            Counters::add(&c.encoded_bytes, packet.size() as u64);
+        }
+        if video && !second {
             video_frames += 1;
             let tb = recording.video_enc_tb;
             if let Some(pts) = packet.pts() {
@@ -195,7 +206,10 @@ pub(crate) fn writer_thread(
                 last_video_end_us = last_video_end_us.max(end);
             }
         }
-        for (i, push) in pushes.iter().enumerate() {
+        for (i, (push, on_second)) in pushes.iter().enumerate() {
+            if video && *on_second != second {
+                continue;
+            }
             // A packet lost for a push breaks decoding until the next keyframe, so after a
             // drop that push waits for one (the way OBS drops frames). Each destination has
             // its own queue: one that falls behind never holds back another.
@@ -218,6 +232,9 @@ pub(crate) fn writer_thread(
                 }
             }
         }
+        if second {
+            continue;
+        }
         if write_failed.is_none()
             && let Err(e) = recording.write(packet, video)
         {
@@ -239,7 +256,7 @@ pub(crate) fn writer_thread(
             last_sync = Instant::now();
         }
     }
-    for push in pushes {
+    for (push, _) in pushes {
         // Never wait for a push here: it may be inside a reconnect attempt. Closing
         // the channel ends it once it has sent what is queued.
         let _ = push.try_send(PushMsg::End);
