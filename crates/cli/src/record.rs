@@ -50,6 +50,19 @@ pub struct RecordArgs {
     /// What fills the layout's second rectangle: `test`, a picture, `#RRGGBB`, an input.
     #[arg(long, requires = "scene")]
     close_up: Option<String>,
+    /// A second picture at the same time, for the --second-push destinations: a layout or
+    /// scene file as for --scene, composed from the same sources (a camera in both is
+    /// opened once). The recording and --push keep the first picture; without --scene the
+    /// first is 单机位.
+    #[arg(long, requires = "second_push")]
+    second_scene: Option<String>,
+    /// The second picture's size, WIDTHxHEIGHT (the layout's own otherwise: 1080x1920 for
+    /// `portrait`).
+    #[arg(long, requires = "second_scene")]
+    second_canvas: Option<String>,
+    /// Where the second picture goes (RTMP(S) with its key; repeat it for several).
+    #[arg(long, requires = "second_scene")]
+    second_push: Vec<String>,
     #[arg(long, default_value_t = 30)]
     fps: u32,
     /// Video bitrate in kbit/s.
@@ -137,6 +150,24 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         let scene = crate::scenes::scene_from(spec, &options).context("--scene")?;
         (config.video.width, config.video.height) = (scene.width, scene.height);
         config.scene = Some(scene);
+    }
+    if let Some(spec) = &args.second_scene {
+        let options = crate::scenes::SceneOptions {
+            canvas: args.second_canvas.clone(),
+            close_up: args.close_up.clone(),
+        };
+        let scene = crate::scenes::scene_from(spec, &options).context("--second-scene")?;
+        if config.scene.is_none() {
+            let single = anchordesk_capture::Layout::Single;
+            config.scene = Some(single.scene((config.video.width, config.video.height), anchordesk_capture::LayerSource::Test));
+        }
+        let pushes = args
+            .second_push
+            .iter()
+            .enumerate()
+            .map(|(i, url)| StreamUrl::parse(url).with_context(|| format!("--second-push number {}", i + 1)))
+            .collect::<anyhow::Result<_>>()?;
+        config.second_canvas = Some(anchordesk_capture::SecondCanvas { scene, pushes });
     }
     config.video.fps = args.fps;
     config.video.encoder = match VideoEncoder::from_choice(&args.encoder) {
@@ -234,7 +265,7 @@ fn push_text(stats: &Stats) -> String {
 
 fn progress_line(stats: &Stats) -> String {
     format!(
-        "time={:>7.1}s fps={:>5.1} skipped={} dropped={} size={:.1}MB bitrate={:.0}kbps{}{}{}",
+        "time={:>7.1}s fps={:>5.1} skipped={} dropped={} size={:.1}MB bitrate={:.0}kbps{}{}{}{}",
         stats.media_time_ms / 1000.0,
         stats.fps,
         stats.skipped_frames,
@@ -242,6 +273,10 @@ fn progress_line(stats: &Stats) -> String {
         stats.recording_bytes / 1_000_000.0,
         stats.bitrate_kbps,
         push_text(stats),
+        stats.second_canvas.as_ref().map_or(String::new(), |s| format!(
+            " second={}x{}:fps={:.1}:skipped={}",
+            s.width, s.height, s.fps, s.skipped_frames
+        )),
         if stats.source_lost {
             " CAMERA-LOST"
         } else {
@@ -258,11 +293,21 @@ fn progress_line(stats: &Stats) -> String {
 /// Runs `anchordesk record`; returns the exit code.
 pub fn run(args: RecordArgs) -> anyhow::Result<u8> {
     let config = config_from(&args)?;
-    let target: String = config
+    let mut target: String = config
         .pushes
         .iter()
         .map(|url| format!(" and pushing to {url}"))
         .collect();
+    if let Some(second) = &config.second_canvas {
+        let urls: Vec<String> = second.pushes.iter().map(|url| url.to_string()).collect();
+        target += &format!(
+            "; a second picture, {} {}x{}, to {}",
+            second.scene.name,
+            second.scene.width,
+            second.scene.height,
+            urls.join(", ")
+        );
+    }
     eprintln!("recording to {}{target}", config.output.display());
     let asked = config.video.encoder;
     let handle = Pipeline::start(config)
@@ -419,6 +464,7 @@ mod tests {
     fn progress_never_shows_the_stream_key() {
         let destination = |state| DestinationStats {
             url: "rtmp://127.0.0.1/live/****".into(),
+            second_canvas: false,
             state,
             bitrate_kbps: 0.0,
             dropped_packets: 0,

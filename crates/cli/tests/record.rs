@@ -375,3 +375,48 @@ fn record_mixes_music_from_a_folder_and_refuses_a_folder_without_any() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no music to play"), "{}", String::from_utf8_lossy(&refused.stderr));
 }
+
+/// nginx-rtmp, ffprobe and free ports, as the capture crate's tests use them.
+#[path = "../../capture/tests/common/mod.rs"]
+mod media;
+
+#[test]
+fn record_pushes_a_vertical_second_picture_beside_the_landscape_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("landscape.mp4");
+    let port = media::free_port();
+    let mut nginx = media::Nginx::start(&dir.path().join("nginx"), port);
+    let run = anchordesk()
+        .args(["record", "--duration", "4s", "--size", "640x360", "--bitrate", "800"])
+        .args(["--second-scene", "portrait", "--second-canvas", "360x640"])
+        .args(["--second-push", &format!("rtmp://127.0.0.1:{port}/live/sk_SECRET_V")])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    nginx.stop();
+    let all = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(0), "{all}");
+    assert!(all.contains(&format!("a second picture, 竖屏全身 360x640, to rtmp://127.0.0.1:{port}/live/****")), "{all}");
+    assert!(all.contains(" second=360x640:fps="), "{all}");
+    assert!(!all.contains("SECRET"), "{all}");
+    let size = |path: &std::path::Path| {
+        let v = media::ffprobe_json(path, &["-select_streams", "v:0", "-show_entries", "stream=width,height"]);
+        (v["streams"][0]["width"].as_u64().unwrap(), v["streams"][0]["height"].as_u64().unwrap())
+    };
+    assert_eq!(size(&out), (640, 360), "the recording keeps the first picture");
+    let pushed = nginx.recordings();
+    assert_eq!(pushed.len(), 1, "{pushed:?}");
+    assert_eq!(size(&pushed[0]), (360, 640), "the push carries the second");
+    assert!(media::probe(&pushed[0]).duration > 3.5);
+    assert_eq!(media::probe(&pushed[0]).codec("audio"), Some("aac"));
+
+    // A second picture without a destination is refused before anything starts.
+    let refused = anchordesk()
+        .args(["record", "--duration", "1s", "--second-scene", "portrait", "--out"])
+        .arg(dir.path().join("never.mp4"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--second-push"));
+}
