@@ -8,7 +8,7 @@ macro_rules! app_commands {
                 save_product, delete_products, restore_products, remove_sample_catalog, list_broadcasts,
                 save_broadcast, delete_broadcast, restore_broadcast, get_lineup, add_lineup_item,
                 update_lineup_terms, remove_lineup_item, restore_lineup_item, reorder_lineup, list_anchors,
-                save_anchor, list_scenes, save_scene, delete_scene, plan_broadcast_scene],
+                save_anchor, list_scenes, save_scene, delete_scene, plan_broadcast_scene, set_second_picture],
             plan_commands: [list_templates, duplicate_broadcast, run_of_show, add_segment, update_segment,
                 remove_segment, restore_segment, reorder_segments, checklist_state, set_checklist_done,
                 override_go_live, clear_go_live_override, export_script, import_script],

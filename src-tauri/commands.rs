@@ -84,6 +84,8 @@ crate::state::store_commands! {
     fn delete_scene(name: String) -> anchordesk_capture::Scene = |store| anchordesk_live::scenes::delete(store, &name);
     /// The scene a broadcast goes on air with (`None`: the camera fills the picture).
     fn plan_broadcast_scene(broadcast_id: BroadcastId, scene: Option<String>) -> Broadcast = |store| anchordesk_live::scenes::plan_for(store, broadcast_id, scene.as_deref());
+    /// The desk's second picture (第二画面) and whether the platform's ingest takes it.
+    fn set_second_picture(scene: Option<String>, platform: bool) -> anchordesk_core::devices::CaptureSettings = |store| anchordesk_live::scenes::set_second_picture(store, scene.as_deref(), platform);
 }
 
 #[tauri::command]

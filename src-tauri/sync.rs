@@ -52,7 +52,7 @@ crate::state::store_commands! {
     fn platform_settings() -> PlatformView = |store| anchordesk_desk_sync::platform_view(store);
     /// Push destinations besides the platform's ingest, masked (kept in the credential store).
     fn push_destinations() -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::list();
-    fn save_push_destination(name: String, url: String) -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::save(&name, &url);
+    fn save_push_destination(name: String, url: String, second: bool) -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::save(&name, &url, second);
     fn delete_push_destination(name: String) -> Vec<anchordesk_live::destinations::DestinationView> = |_store| anchordesk_live::destinations::delete(&name);
 }
 

@@ -1,7 +1,9 @@
 // Going live for real in the window: the practice platform answers the start with its
 // ingest (a real nginx-rtmp on loopback), the push reaches it, the platform pins each
 // product presented, a viewer's comment gets a reply that the linter first holds back,
-// and the report counts the platform's orders. The stream key never reaches the log.
+// and the report counts the platform's orders. The stream key never reaches the log. The
+// second destination takes the desk's second picture (vertical, 720×1280) while the
+// platform's ingest and the recording keep the landscape one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -56,6 +58,12 @@ async function shopPage(base) {
 
 test('go live: push to the platform ingest, pins follow the product, a linted reply, sales in the report', async () => {
   const dataDir = tempDataDir();
+  // A vertical scene at 720×1280 in the library (the CLI on the same data directory).
+  const cli = (args) => execFileSync(`${process.cwd()}/target/debug/anchordesk`, ['--data-dir', dataDir, ...args], { encoding: 'utf8' });
+  const vertical = JSON.parse(cli(['scenes', 'show', 'portrait', '--canvas', '720x1280']));
+  vertical.name = '竖屏720';
+  writeFileSync(path.join(dataDir, 'vertical.json'), JSON.stringify(vertical));
+  cli(['scenes', 'save', path.join(dataDir, 'vertical.json')]);
   const browser = await openApp(env, dataDir, { ANCHORDESK_SANDBOX_INGEST: `rtmp://127.0.0.1:${rtmpPort}/live` });
   try {
     await (await byTestId(browser, 'nav-settings')).waitForDisplayed({ timeout: 30000 });
@@ -68,9 +76,19 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     await browser.execute(() => document.querySelector('[data-testid="destinations-settings"]').scrollIntoView());
     await (await byTestId(browser, 'destination-name')).setValue('公司服务器');
     await (await byTestId(browser, 'destination-url')).setValue(`rtmp://127.0.0.1:${rtmpPort}/live/second_KEY_42`);
+    await (await byTestId(browser, 'destination-second-check')).click();
     await (await byTestId(browser, 'destination-add')).click();
     await waitForText(browser, '[data-testid="destinations-settings"]', `rtmp://127.0.0.1:${rtmpPort}/live/****`);
+    await (await byTestId(browser, 'destination-second')).waitForDisplayed();
     assert.equal(await (await byTestId(browser, 'destination-url')).getValue(), '', 'the typed key is not kept in the form');
+    // The second picture: the vertical scene; until it is saved with a taker, nothing is said.
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'second-scene')).isEnabled()), { timeoutMsg: 'the second picture did not load' });
+    await browser.waitUntil(async () => (await browser.execute(() => [...document.querySelectorAll('[data-testid="second-scene"] option')].some((o) => o.value === '竖屏720'))), { timeoutMsg: 'the vertical scene is not offered' });
+    await (await byTestId(browser, 'second-scene')).selectByAttribute('value', '竖屏720');
+    await (await byTestId(browser, 'second-save')).click();
+    await browser.waitUntil(async () => (await browser.execute(() => [...document.querySelectorAll('[data-testid="toast"]')].some((t) => t.textContent.includes('第二画面：竖屏720')))), { timeoutMsg: 'the second picture was not saved' });
+    await browser.execute(() => document.querySelector('[data-testid="second-picture"]').scrollIntoView({ block: 'center' }));
+    await screenshot(browser, 'zh-settings-second-picture');
 
     await prepare(browser);
     // The preflight measures before going live: devices, encoder, disk, platform, upload.
@@ -87,6 +105,8 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     assert.equal(byName('上行带宽').status, 'pass', JSON.stringify(checks));
     assert.match(byName('上行带宽').text, /kbps/);
     assert.notEqual(byName('编码器').status, 'fail', JSON.stringify(checks));
+    // Two pictures are measured together: the preset and the second picture's size.
+    assert.match(byName('编码器').text, /\+ 720×1280/, JSON.stringify(checks));
     assert.equal(byName('摄像头').status, 'warn', 'no camera here: the test picture');
     await screenshot(browser, 'zh-preflight');
     await (await byTestId(browser, 'go-live')).click();
@@ -101,6 +121,8 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
       async () => (await browser.execute(() => [...document.querySelectorAll('[data-testid="live-destinations"] li.live')].length)) === 2,
       { timeout: 30000, timeoutMsg: 'the two destinations are not both live' },
     );
+    await waitForText(browser, '[data-testid="live-second-picture"]', '720×1280', 20000);
+    await waitForText(browser, '[data-testid="live-destinations"]', '第二画面');
 
     for (const name of ['赣南脐橙', '五常', '核桃']) {
       await browser.keys(' ');
@@ -179,6 +201,8 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     await closeApp(browser);
   }
 
+  // The second picture set in the window is the desk's, as the CLI reads it.
+  assert.match(cli(['scenes', 'second']), /second picture: 竖屏720, pushed to the destinations set to it/);
   // nginx recorded what the desk pushed: a playable H.264 stream named by the stream key.
   const recorded = readdirSync(path.join(nginxDir, 'rec')).filter((f) => f.endsWith('.flv'));
   assert.equal(recorded.length, 2, `the platform's ingest and the second destination: ${recorded.join(',')}`);
@@ -189,8 +213,12 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
   assert.equal(leaked.status, 1, `the key is in ${leaked.stdout}`);
   const flv = path.join(nginxDir, 'rec', recorded.find((f) => !f.startsWith('second_KEY_42')));
   assert.ok(statSync(flv).size > 100_000, `${flv} is ${statSync(flv).size} bytes`);
-  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'json', flv], { encoding: 'utf8' }));
-  assert.ok(probe.streams.some((s) => s.codec_name === 'h264'), JSON.stringify(probe));
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', flv], { encoding: 'utf8' }));
+  assert.ok(probe.streams.some((s) => s.codec_name === 'h264' && s.width === 1280 && s.height === 720), JSON.stringify(probe));
+  // The second destination got the vertical picture.
+  const secondFlv = path.join(nginxDir, 'rec', recorded.find((f) => f.startsWith('second_KEY_42')));
+  const secondProbe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'json', secondFlv], { encoding: 'utf8' }));
+  assert.ok(secondProbe.streams.some((s) => s.codec_name === 'h264' && s.width === 720 && s.height === 1280), JSON.stringify(secondProbe));
   const streamKey = recorded[0].replace(/\.flv$/, '');
   assert.ok(streamKey.length > 10, streamKey);
   assert.ok(!browser.driverProcess.output.includes(streamKey), 'the stream key is in the app log');

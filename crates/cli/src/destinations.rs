@@ -17,6 +17,10 @@ pub enum DestinationsCommand {
     Add {
         /// A name to tell it by in the console (视频号, 快手 …).
         name: String,
+        /// It pushes the second picture (第二画面, e.g. vertical), set with `anchordesk
+        /// devices second-picture`, instead of the broadcast's.
+        #[arg(long)]
+        second: bool,
     },
     /// Removes a destination.
     Remove { name: String },
@@ -25,10 +29,10 @@ pub enum DestinationsCommand {
 pub fn run(command: DestinationsCommand) -> anyhow::Result<u8> {
     let shown = match command {
         DestinationsCommand::List => anchordesk_live::destinations::list(),
-        DestinationsCommand::Add { name } => {
+        DestinationsCommand::Add { name, second } => {
             let mut url = String::new();
             std::io::stdin().read_to_string(&mut url)?;
-            anchordesk_live::destinations::save(&name, url.trim())
+            anchordesk_live::destinations::save(&name, url.trim(), second)
         }
         DestinationsCommand::Remove { name } => anchordesk_live::destinations::delete(&name),
     }
@@ -40,7 +44,8 @@ pub fn run(command: DestinationsCommand) -> anyhow::Result<u8> {
         println!("no destinations besides the platform's ingest (add one: echo rtmp://… | anchordesk destinations add NAME)");
     }
     for destination in shown {
-        println!("{}\t{}", destination.name, destination.url);
+        let picture = if destination.second { "\tsecond picture" } else { "" };
+        println!("{}\t{}{picture}", destination.name, destination.url);
     }
     Ok(0)
 }

@@ -25,6 +25,20 @@ pub enum ScenesCommand {
     Save { file: std::path::PathBuf },
     /// Deletes a saved scene.
     Delete { name: String },
+    /// The desk's second picture (第二画面): a scene composed beside the broadcast's from the
+    /// same sources, for the pushes set to it (`destinations add --second`, or --platform for
+    /// the platform's ingest) while the recording keeps the broadcast's. Without a name, says
+    /// what it is.
+    Second {
+        /// A layout or saved scene (竖屏全身 for viewers on phones).
+        scene: Option<String>,
+        /// The platform's ingest (or a URL typed in its place) takes the second picture.
+        #[arg(long, requires = "scene")]
+        platform: bool,
+        /// No second picture.
+        #[arg(long, conflicts_with = "scene")]
+        none: bool,
+    },
 }
 
 /// How a layout is turned into a scene.
@@ -142,6 +156,27 @@ pub fn run(data_dir: &Path, command: ScenesCommand) -> anyhow::Result<u8> {
             let mut store = crate::open_store(data_dir)?;
             anchordesk_live::scenes::save(&mut store, scene).with_context(|| format!("saving the scene {name:?}"))?;
             println!("saved {name}");
+        }
+        ScenesCommand::Second { scene, platform, none } => {
+            let mut store = crate::open_store(data_dir)?;
+            let settings = if scene.is_some() || none {
+                anchordesk_live::scenes::set_second_picture(&mut store, scene.as_deref(), platform).map_err(|err| match err {
+                    anchordesk_core::StoreError::Invalid(_) => anyhow::anyhow!(
+                        "no scene {:?}: use a layout or a saved scene (`anchordesk scenes list`)",
+                        scene.clone().unwrap_or_default()
+                    ),
+                    other => other.into(),
+                })?
+            } else {
+                store.capture_settings()?
+            };
+            match &settings.second_scene {
+                Some(name) => {
+                    let to = if settings.platform_on_second { "the platform's ingest and " } else { "" };
+                    println!("second picture: {name}, pushed to {to}the destinations set to it");
+                }
+                None => println!("no second picture"),
+            }
         }
         ScenesCommand::Delete { name } => {
             let mut store = crate::open_store(data_dir)?;

@@ -17,9 +17,21 @@ fn destinations_are_kept_in_the_keyring_and_listed_masked() {
     let refused = desk(&keyring, data.path(), &["destinations", "add", "快手"], Some("http://push.example.com/live/k\n"));
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("url"), "{}", String::from_utf8_lossy(&refused.stderr));
-    ok(&desk(&keyring, data.path(), &["destinations", "add", "快手"], Some("rtmps://live-push.example.net:443/app/sk_SECRET_2")));
+    ok(&desk(&keyring, data.path(), &["destinations", "add", "快手", "--second"], Some("rtmps://live-push.example.net:443/app/sk_SECRET_2")));
     let listed = ok(&desk(&keyring, data.path(), &["destinations", "list"], None));
     assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.contains("快手\trtmps://live-push.example.net:443/app/****\tsecond picture"), "{listed}");
+    assert!(!listed.lines().next().unwrap().contains("second"), "{listed}");
+
+    // The second picture those destinations take: a layout or a saved scene, nothing else.
+    assert!(ok(&desk(&keyring, data.path(), &["scenes", "second"], None)).contains("no second picture"));
+    let set = ok(&desk(&keyring, data.path(), &["scenes", "second", "竖屏全身", "--platform"], None));
+    assert!(set.contains("second picture: 竖屏全身, pushed to the platform's ingest and"), "{set}");
+    let unknown = desk(&keyring, data.path(), &["scenes", "second", "没有这个"], None);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no scene \"没有这个\""), "{}", String::from_utf8_lossy(&unknown.stderr));
+    assert!(ok(&desk(&keyring, data.path(), &["scenes", "second"], None)).contains("second picture: 竖屏全身"));
+    assert!(ok(&desk(&keyring, data.path(), &["scenes", "second", "--none"], None)).contains("no second picture"));
     for entry in walk(data.path()) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
         assert!(!String::from_utf8_lossy(&bytes).contains("sk_SECRET"), "a stream key in {}", entry.display());

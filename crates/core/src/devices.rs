@@ -46,6 +46,14 @@ pub struct CaptureSettings {
     /// here, hardware first. A hardware encoder that fails falls back to libx264.
     #[serde(default = "auto")]
     pub encoder: String,
+    /// 第二画面: a scene (saved, or a built-in layout such as 竖屏全身) composed from the same
+    /// sources beside the broadcast's picture, for the pushes set to it; `None` for none.
+    #[serde(default)]
+    pub second_scene: Option<String>,
+    /// The platform's ingest (or the URL typed in its place) gets the second picture, e.g.
+    /// vertical for viewers on phones, while the recording keeps the first.
+    #[serde(default)]
+    pub platform_on_second: bool,
 }
 
 /// The encoders a desk can be set to (the capture crate reads each; a test keeps the two
@@ -82,6 +90,8 @@ impl Default for CaptureSettings {
             duck: true,
             shuffle: false,
             encoder: auto(),
+            second_scene: None,
+            platform_on_second: false,
         }
     }
 }
@@ -116,7 +126,12 @@ impl CaptureSettings {
         if !ENCODER_CHOICES.contains(&self.encoder.as_str()) {
             errors.push(FieldError::new("encoder", FieldErrorCode::UnknownValue, self.encoder.clone()));
         }
-        if errors.is_empty() { Ok(self.clone()) } else { Err(errors) }
+        if self.platform_on_second && self.second_scene.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            errors.push(FieldError::new("secondScene", FieldErrorCode::Required, String::new()));
+        }
+        let mut settings = self.clone();
+        settings.second_scene = self.second_scene.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        if errors.is_empty() { Ok(settings) } else { Err(errors) }
     }
 }
 

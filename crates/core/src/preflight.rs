@@ -74,6 +74,19 @@ pub fn encoder(measured_fps: f64, fps: u32, preset: &str) -> PreflightItem {
     }
 }
 
+/// Two pictures encoded at once (the broadcast's and the second, `second_size`) against the
+/// frame rate: each frame time measured alone, added, for the two encodes share the cores.
+pub fn encoder_two_pictures(first_fps: f64, second_fps: f64, fps: u32, preset: &str, (width, height): (u32, u32)) -> PreflightItem {
+    let both = if first_fps > 0.0 && second_fps > 0.0 { 1.0 / (1.0 / first_fps + 1.0 / second_fps) } else { 0.0 };
+    PreflightItem {
+        check: PreflightCheck::Encoder,
+        status: by_margin(both, fps as f64, ENCODER_MARGIN),
+        measured: Some(both),
+        needed: Some(fps as f64),
+        note: Some(format!("{preset} + {width}×{height}")),
+    }
+}
+
 /// The uplink against the bitrate (video plus 128 kbit/s of audio).
 pub fn bandwidth(measured_kbps: f64, video_kbps: u32) -> PreflightItem {
     let needed = (video_kbps + 128) as f64;
@@ -143,6 +156,11 @@ mod tests {
         // 2.5 Mbit/s + audio for an hour is about 1.1 GB.
         assert_eq!(recording_bytes(60, 2_500), 1_182_600_000);
         assert_eq!(disk(10 << 30, 60, 2_500).status, PreflightStatus::Pass);
+        // Two pictures at 120 and 120 fps alone make 60 fps together: twice 30, a pass.
+        let two = encoder_two_pictures(120.0, 120.0, 30, "veryfast", (720, 1280));
+        assert_eq!((two.measured, two.note.as_deref()), (Some(60.0), Some("veryfast + 720×1280")));
+        assert_eq!(encoder_two_pictures(60.0, 60.0, 30, "veryfast", (720, 1280)).status, encoder(30.0, 30, "veryfast").status);
+        assert_eq!(encoder_two_pictures(0.0, 60.0, 30, "veryfast", (720, 1280)).measured, Some(0.0));
         assert_eq!(disk(1_200_000_000, 60, 2_500).status, PreflightStatus::Warn);
         assert_eq!(disk(500 << 20, 60, 2_500).status, PreflightStatus::Fail);
         assert_eq!(device(PreflightCheck::Camera, Some("C920"), true).status, PreflightStatus::Pass);

@@ -32,6 +32,8 @@ struct Run {
     canvas: Option<(u32, u32)>,
     /// The push destinations' names, in the order of the pipeline's `Stats::destinations`.
     destination_names: Vec<String>,
+    /// The second picture's scene, when some pushes take it.
+    second_picture: Option<String>,
     has_music: bool,
     /// The gains on air, in dB.
     gains: (i32, i32),
@@ -110,6 +112,7 @@ impl Actor {
         };
         let mut status = crate::status(&run.session, lineup, &run.state, &run.push, scenes, run.handle.phone_url());
         status.destination_names = run.destination_names.clone();
+        status.second_picture = run.second_picture.clone();
         status.has_music = run.has_music;
         (status.mic_gain_db, status.music_gain_db) = run.gains;
         Ok(status)
@@ -149,12 +152,17 @@ impl Actor {
                 Ok(resumed.or_else(|| Some(store.broadcast(broadcast_id).ok()?.draft.scene).filter(|s| !s.is_empty())))
             })?,
         };
-        if let Some(name) = &scene_name {
-            config.scene = Some(self.with_store(|store| match crate::scenes::find(store, name) {
+        let find_scene = |name: &String| {
+            self.with_store(|store| match crate::scenes::find(store, name) {
                 Err(StoreError::NotFound { .. }) => Err(StoreError::Conflict(Conflict::SceneMissing { scene: name.clone() })),
                 found => found,
-            })?);
+            })
+        };
+        if let Some(name) = &scene_name {
+            config.scene = Some(find_scene(name)?);
         }
+        // The desk's 第二画面, for the pushes set to it.
+        let second_scene = settings.second_scene.as_ref().map(find_scene).transpose()?;
         // A class's practice shop on the team server is practice too: its rehearsals run in full.
         let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some_and(|p| !p.practice);
         if real_platform && !rehearsal {
@@ -193,23 +201,36 @@ impl Actor {
         };
 
         self.around.release_devices();
-        let canvas = config.scene.as_ref().map(|s| (s.width, s.height));
         let has_music = config.sound.music.is_some();
         let gains = (settings.mic_gain_db, settings.music_gain_db);
         // Muted or stopped before a crash: so again from the first sample.
         config.sound.mic_muted |= state.mic_muted;
-        config.pushes = push.into_iter().collect();
-        // Names of the destinations in push order; the platform's ingest has none.
-        let mut destination_names = vec![String::new(); config.pushes.len()];
+        // Every push with its name (the platform's ingest has none) and whether it takes the
+        // second picture.
+        let mut pushes: Vec<(String, StreamUrl, bool)> = push.into_iter().map(|url| (String::new(), url, settings.platform_on_second)).collect();
         if !rehearsal {
             // The team's other destinations, each with its own reconnect.
-            for (name, url) in crate::destinations::urls() {
-                if !config.pushes.iter().any(|p| p.expose() == url.expose()) {
-                    config.pushes.push(url);
-                    destination_names.push(name);
+            for (name, url, second) in crate::destinations::urls() {
+                if !pushes.iter().any(|(_, p, _)| p.expose() == url.expose()) {
+                    pushes.push((name, url, second));
                 }
             }
         }
+        let (second_pushes, first_pushes): (Vec<_>, Vec<_>) = match &second_scene {
+            Some(_) => pushes.into_iter().partition(|(_, _, second)| *second),
+            None => (Vec::new(), pushes),
+        };
+        // Names in the pipeline's push order: the first picture's pushes, then the second's.
+        let destination_names: Vec<String> = first_pushes.iter().chain(&second_pushes).map(|(name, _, _)| name.clone()).collect();
+        config.pushes = first_pushes.into_iter().map(|(_, url, _)| url).collect();
+        if let Some(scene) = second_scene.filter(|_| !second_pushes.is_empty()) {
+            // The second picture is composed beside a scene: 单机位 when the broadcast has none.
+            let size = (config.video.width, config.video.height);
+            config.scene.get_or_insert_with(|| anchordesk_capture::Layout::Single.scene(size, anchordesk_capture::LayerSource::Camera));
+            config.second_canvas = Some(anchordesk_capture::SecondCanvas { scene, pushes: second_pushes.into_iter().map(|(_, url, _)| url).collect() });
+        }
+        let canvas = config.scene.as_ref().map(|s| (s.width, s.height));
+        let second_picture = config.second_canvas.as_ref().map(|s| s.scene.name.clone());
         // The ingest may come back later; the recording never waits for it.
         config.start_push_offline = true;
         config.realtime = true;
@@ -237,7 +258,7 @@ impl Actor {
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Some(OnAirFacts { session: session.clone(), item: None, clock });
         let sources = crate::follow::Sources { store: self.store.clone(), data_dir: self.data_dir.clone(), around: self.around.clone(), facts: self.facts.clone() };
         let follower = Some(crate::follow::start(session.clone(), sources));
-        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names, has_music, gains });
+        self.run = Some(Run { session, handle, push: plan, state: OnAirState { on_air_item: None, scene: None, ..state }, card: None, forwarder, follower, canvas, destination_names, second_picture, has_music, gains });
         if state.music_off
             && let Some(run) = self.run.as_ref()
         {

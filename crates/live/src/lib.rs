@@ -71,6 +71,9 @@ pub struct LiveStatus {
     /// The push destinations' names in the order of the health figures' `destinations`;
     /// empty for the platform's ingest (or a typed URL).
     pub destination_names: Vec<String>,
+    /// The second picture's scene (第二画面) when some pushes take it; its figures are in the
+    /// health's `second_canvas`, its pushes marked in `destinations`.
+    pub second_picture: Option<String>,
     pub mic_muted: bool,
     /// A music bed plays in this broadcast (it may be stopped: `music_off`).
     pub has_music: bool,
@@ -431,6 +434,7 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         scenes,
         phone: phone.map(PhoneJoin::new),
         destination_names: Vec::new(),
+        second_picture: None,
         mic_muted: state.mic_muted,
         has_music: false,
         music_off: state.music_off,

@@ -1,5 +1,6 @@
 //! The automatic preflight before going live: devices, the encoder's speed at the chosen
-//! size (a second of the test pattern through each preset), free disk for the planned
+//! size (a second of the test pattern through each preset; with a second picture, both
+//! pictures' sizes, for the two encodes share the cores), free disk for the planned
 //! length, the platform (reachable and authorised) and the upload speed to it. Each result
 //! says what was measured against what is needed; the verdicts are core's
 //! ([`anchordesk_core::preflight`]).
@@ -12,9 +13,16 @@ use std::sync::{Arc, Mutex};
 
 /// Runs every check for `broadcast`; FFmpeg's probes run on blocking threads.
 pub async fn run(store: Arc<Mutex<Store>>, data_dir: &Path, link: &LinkSlot, broadcast: BroadcastId) -> Result<Vec<PreflightItem>, StoreError> {
-    let (settings, planned_minutes) = {
+    let (settings, planned_minutes, second) = {
         let store = store.lock().unwrap_or_else(|p| p.into_inner());
-        (store.capture_settings()?, store.run_of_show(broadcast)?.planned_minutes)
+        let settings = store.capture_settings()?;
+        // The second picture costs an encode only when some push takes it.
+        let used = settings.platform_on_second || crate::destinations::urls().iter().any(|(_, _, second)| *second);
+        let second = match settings.second_scene.as_deref().filter(|_| used) {
+            Some(name) => crate::scenes::find(&store, name).ok().map(|scene| (scene.width, scene.height)),
+            None => None,
+        };
+        (settings, store.run_of_show(broadcast)?.planned_minutes, second)
     };
     let video_kbps = settings.bitrate_kbps.max(0) as u32;
     let mut items = Vec::new();
@@ -23,19 +31,28 @@ pub async fn run(store: Arc<Mutex<Store>>, data_dir: &Path, link: &LinkSlot, bro
         let (camera, microphone) = crate::devices::device_facts(&probe_settings);
         let video = crate::devices::config_for(&probe_settings, Path::new("preflight.mp4")).video;
         let fps = video.fps;
-        (camera, microphone, fps, anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN))
+        let probed = anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN);
+        // The second picture measured at its own size; its speed with the preset the
+        // first one gets.
+        let second_probe = second.map(|(width, height)| {
+            let video = anchordesk_capture::VideoSettings { width, height, ..video.clone() };
+            anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN)
+        });
+        (camera, microphone, fps, probed, second_probe)
     })
     .await;
     match devices {
-        Ok((camera, microphone, fps, probed)) => {
+        Ok((camera, microphone, fps, probed, second_probe)) => {
             items.push(preflight::device(PreflightCheck::Camera, settings.camera.as_deref(), camera.is_ok()));
             items.push(preflight::device(PreflightCheck::Microphone, settings.microphone.as_deref(), microphone.is_ok()));
-            items.push(match probed {
-                Ok(probe) => {
-                    let measured = probe.measured.iter().find(|(preset, _)| *preset == probe.preset).map(|(_, fps)| *fps).unwrap_or(0.0);
-                    preflight::encoder(measured, fps, probe.preset.name())
+            let at = |probe: &anchordesk_capture::PresetProbe, preset| probe.measured.iter().find(|(p, _)| *p == preset).map(|(_, fps)| *fps).unwrap_or(0.0);
+            items.push(match (probed, second_probe) {
+                (Ok(probe), None) => preflight::encoder(at(&probe, probe.preset), fps, probe.preset.name()),
+                (Ok(probe), Some(Ok(second_probe))) => {
+                    let (w, h) = second.unwrap_or_default();
+                    preflight::encoder_two_pictures(at(&probe, probe.preset), at(&second_probe, probe.preset), fps, probe.preset.name(), (w, h))
                 }
-                Err(err) => preflight::failed(PreflightCheck::Encoder, err.to_string()),
+                (Ok(_), Some(Err(err))) | (Err(err), _) => preflight::failed(PreflightCheck::Encoder, err.to_string()),
             });
         }
         Err(err) => items.push(preflight::failed(PreflightCheck::Encoder, format!("the device probe failed: {err}"))),

@@ -44,6 +44,22 @@ pub fn find(store: &Store, name: &str) -> Result<Scene, StoreError> {
         .ok_or(StoreError::NotFound { entity: "scene", id: 0 })
 }
 
+/// Sets the desk's 第二画面: `scene` (saved or built-in) composed beside the broadcast's
+/// picture for the pushes set to it, `None` for none; `platform`: the platform's ingest
+/// takes it. Refused: a scene that is not in the library. Returns the settings saved.
+pub fn set_second_picture(store: &mut Store, scene: Option<&str>, platform: bool) -> Result<anchordesk_core::devices::CaptureSettings, StoreError> {
+    let scene = scene.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(name) = scene {
+        find(store, name).map_err(|_| StoreError::Invalid(vec![FieldError::new("secondScene", FieldErrorCode::Missing, name)]))?;
+    }
+    let settings = anchordesk_core::devices::CaptureSettings {
+        second_scene: scene.map(str::to_owned),
+        platform_on_second: platform && scene.is_some(),
+        ..store.capture_settings()?
+    };
+    store.save_capture_settings(&settings)
+}
+
 /// Saves a team's scene (a new one, or a new version of one saved before); returns the
 /// library. Refused: no name, a built-in's name, or a scene the pipeline could not run.
 pub fn save(store: &mut Store, mut scene: Scene) -> Result<Vec<SceneEntry>, StoreError> {

@@ -42,6 +42,8 @@ export const commands = {
 	deleteScene: (name: string) => typedError<Scene_Serialize, UiError_Serialize>(__TAURI_INVOKE("delete_scene", { name })),
 	/**  The scene a broadcast goes on air with (`None`: the camera fills the picture). */
 	planBroadcastScene: (broadcastId: BroadcastId, scene: string | null) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("plan_broadcast_scene", { broadcastId, scene })),
+	/**  The desk's second picture (第二画面) and whether the platform's ingest takes it. */
+	setSecondPicture: (scene: string | null, platform: boolean) => typedError<CaptureSettings_Serialize, UiError_Serialize>(__TAURI_INVOKE("set_second_picture", { scene, platform })),
 	listTemplates: () => __TAURI_INVOKE<TemplateSummary_Serialize[]>("list_templates"),
 	/**  Copies a broadcast's line-up, run-of-show and checklist (ticks cleared) under a new title. */
 	duplicateBroadcast: (id: BroadcastId, title: string) => typedError<Broadcast_Serialize, UiError_Serialize>(__TAURI_INVOKE("duplicate_broadcast", { id, title })),
@@ -179,7 +181,7 @@ export const commands = {
 	savePlatformSettings: (baseUrl: string | null, clientId: string | null, secret: string | null) => typedError<PlatformView_Serialize, UiError_Serialize>(__TAURI_INVOKE("save_platform_settings", { baseUrl, clientId, secret })),
 	/**  Push destinations besides the platform's ingest, masked (kept in the credential store). */
 	pushDestinations: () => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("push_destinations")),
-	savePushDestination: (name: string, url: string) => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("save_push_destination", { name, url })),
+	savePushDestination: (name: string, url: string, second: boolean) => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("save_push_destination", { name, url, second })),
 	deletePushDestination: (name: string) => typedError<DestinationView[], UiError_Serialize>(__TAURI_INVOKE("delete_push_destination", { name })),
 	/**
 	 *  The session's room as kept by the desk, from a cursor (at most 500 events), with the
@@ -618,6 +620,16 @@ export type CaptureSettings_Deserialize = {
 	 *  here, hardware first. A hardware encoder that fails falls back to libx264.
 	 */
 	encoder?: string,
+	/**
+	 *  第二画面: a scene (saved, or a built-in layout such as 竖屏全身) composed from the same
+	 *  sources beside the broadcast's picture, for the pushes set to it; `None` for none.
+	 */
+	secondScene?: string | null,
+	/**
+	 *  The platform's ingest (or the URL typed in its place) gets the second picture, e.g.
+	 *  vertical for viewers on phones, while the recording keeps the first.
+	 */
+	platformOnSecond?: boolean,
 };
 
 /**  What Settings → Devices chooses. */
@@ -651,6 +663,16 @@ export type CaptureSettings_Serialize = {
 	 *  here, hardware first. A hardware encoder that fails falls back to libx264.
 	 */
 	encoder: string,
+	/**
+	 *  第二画面: a scene (saved, or a built-in layout such as 竖屏全身) composed from the same
+	 *  sources beside the broadcast's picture, for the pushes set to it; `None` for none.
+	 */
+	secondScene: string | null,
+	/**
+	 *  The platform's ingest (or the URL typed in its place) gets the second picture, e.g.
+	 *  vertical for viewers on phones, while the recording keeps the first.
+	 */
+	platformOnSecond: boolean,
 };
 
 /**  What kind of claim a rule is about; one per rule pack file. */
@@ -1226,6 +1248,8 @@ export type Crop = {
 export type DestinationStats = {
 	/**  The URL with its stream key masked. */
 	url: string,
+	/**  Pushes the second canvas's picture (see [`crate::SecondCanvas`]). */
+	secondCanvas: boolean,
 	state: PushState,
 	bitrateKbps: number | null,
 	/**  Packets this push could not send in time. */
@@ -1239,6 +1263,8 @@ export type DestinationView = {
 	name: string,
 	/**  The URL with its stream key masked. */
 	url: string,
+	/**  Pushes the second picture (第二画面) rather than the broadcast's. */
+	second: boolean,
 };
 
 /**  A capture device FFmpeg can open. */
@@ -2004,6 +2030,11 @@ export type LiveStatus_Deserialize = {
 	 *  empty for the platform's ingest (or a typed URL).
 	 */
 	destinationNames: string[],
+	/**
+	 *  The second picture's scene (第二画面) when some pushes take it; its figures are in the
+	 *  health's `second_canvas`, its pushes marked in `destinations`.
+	 */
+	secondPicture?: string | null,
 	micMuted: boolean,
 	/**  A music bed plays in this broadcast (it may be stopped: `music_off`). */
 	hasMusic: boolean,
@@ -2044,6 +2075,11 @@ export type LiveStatus_Serialize = {
 	 *  empty for the platform's ingest (or a typed URL).
 	 */
 	destinationNames: string[],
+	/**
+	 *  The second picture's scene (第二画面) when some pushes take it; its figures are in the
+	 *  health's `second_canvas`, its pushes marked in `destinations`.
+	 */
+	secondPicture: string | null,
 	micMuted: boolean,
 	/**  A music bed plays in this broadcast (it may be stopped: `music_off`). */
 	hasMusic: boolean,
@@ -3092,6 +3128,17 @@ export type ScriptedEvent_Serialize = {
 	handled: Handling_Serialize,
 } & EventKind;
 
+/**  One second of the second canvas's encoding. */
+export type SecondCanvasStats = {
+	width: number,
+	height: number,
+	/**  Frames encoded in the last second. */
+	fps: number | null,
+	encodeMsPerFrame: number | null,
+	/**  Frames its encoder could not take in time, in total. */
+	skippedFrames: number,
+};
+
 /**  One segment of the run-of-show. */
 export type Segment = Segment_Serialize | Segment_Deserialize;
 
@@ -3322,6 +3369,8 @@ export type Stats_Deserialize = {
 	encoder: string,
 	/**  Why the encoder asked for is not in use (it fell back to libx264). */
 	encoderFallback?: string | null,
+	/**  The second canvas's encoding, when there is one. */
+	secondCanvas?: SecondCanvasStats | null,
 };
 
 /**  One second of pipeline health. */
@@ -3384,6 +3433,8 @@ export type Stats_Serialize = {
 	encoder: string,
 	/**  Why the encoder asked for is not in use (it fell back to libx264). */
 	encoderFallback: string | null,
+	/**  The second canvas's encoding, when there is one. */
+	secondCanvas: SecondCanvasStats | null,
 };
 
 /**  What stopping produced: the report and the per-product clips (切片). */

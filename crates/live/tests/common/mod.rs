@@ -13,11 +13,13 @@ pub struct Quiet {
     pub rooms: Mutex<Vec<RoomUpdate>>,
     /// Where `pull_room` keeps what a platform would have sent (one comment per pull).
     pub store: std::sync::OnceLock<Arc<Mutex<Store>>>,
+    /// The newest health figures published.
+    pub stats: Mutex<Option<anchordesk_capture::Stats>>,
 }
 
 impl Quiet {
     pub fn new() -> Quiet {
-        Quiet { events: Mutex::new(Vec::new()), rooms: Mutex::new(Vec::new()), store: std::sync::OnceLock::new() }
+        Quiet { events: Mutex::new(Vec::new()), rooms: Mutex::new(Vec::new()), store: std::sync::OnceLock::new(), stats: Mutex::new(None) }
     }
 }
 
@@ -44,7 +46,10 @@ impl Surroundings for Quiet {
     fn publish(&self, event: LiveEvent) {
         let name = match event {
             LiveEvent::Status(_) => "status",
-            LiveEvent::Stats(_) => "stats",
+            LiveEvent::Stats(stats) => {
+                *self.stats.lock().unwrap() = Some(*stats);
+                "stats"
+            }
             LiveEvent::Preview(_) => "preview",
             LiveEvent::Ended { .. } => "ended",
             LiveEvent::Room(update) => {

@@ -10,8 +10,9 @@ class DestinationsStore {
     this.items = await call(commands.pushDestinations());
   }
 
-  async save(name: string, url: string) {
-    this.items = await call(commands.savePushDestination(name, url));
+  /** `second`: it pushes the desk's second picture (第二画面) instead of the broadcast's. */
+  async save(name: string, url: string, second: boolean) {
+    this.items = await call(commands.savePushDestination(name, url, second));
   }
 
   async remove(name: string) {
