@@ -862,11 +862,10 @@ struct SecondOutput {
 
 impl SecondOutput {
     /// Hands the second canvas's picture `n` to its encoder (skipped when it lags).
-    fn emit(&mut self, picture: &frame::Video, n: i64, counters: &Counters) -> bool {
+    fn emit(&mut self, mut out: frame::Video, n: i64, counters: &Counters) -> bool {
         while let Ok(update) = self.overlay_rx.try_recv() {
             self.overlay = update;
         }
-        let mut out = picture.clone();
         if let Some(o) = &self.overlay {
             o.blend(&mut out);
         }
@@ -929,8 +928,9 @@ impl Compositor {
         self.shared.stop.load(Ordering::Relaxed) || self.max_frames.is_some_and(|m| n >= m)
     }
 
-    /// Emits frame `n`: overlay on a copy, hand to the encoder (skip if it lags), preview.
-    fn emit(&mut self, picture: &frame::Video, n: i64, block: bool) -> bool {
+    /// Emits frame `n` (the caller's own copy): overlay, hand to the encoder (skip if it
+    /// lags), preview.
+    fn emit(&mut self, mut out: frame::Video, n: i64, block: bool) -> bool {
         let mut changed = false;
         while let Ok(update) = self.overlay_rx.try_recv() {
             self.overlay = update;
@@ -942,7 +942,6 @@ impl Compositor {
                 .overlay_applied_us
                 .store(self.shared.frame_us(n), Ordering::Relaxed);
         }
-        let mut out = picture.clone();
         if let Some(o) = &self.overlay {
             o.blend(&mut out);
         }
@@ -1027,7 +1026,7 @@ impl Compositor {
                 _ => &slate,
             };
             fresh = false;
-            if !self.emit(picture, n, false) {
+            if !self.emit(picture.clone(), n, false) {
                 break;
             }
             n = self.next_frame(t0, n);
@@ -1042,7 +1041,7 @@ impl Compositor {
         while !self.done(n) {
             match rx.recv() {
                 Ok(VideoMsg::Frame(f)) => {
-                    if !self.emit(&f, n, true) {
+                    if !self.emit(f, n, true) {
                         break;
                     }
                     n += 1;
@@ -1088,17 +1087,20 @@ impl Compositor {
                 Counters::add(&c.frames_duplicated, 1);
             }
             let ok = match mixer.compose(n) {
-                Ok(canvas) => {
+                Ok(Some(canvas)) => {
                     failing = false;
-                    let canvas = canvas.clone();
-                    self.emit(&canvas, n, false)
+                    self.emit(canvas, n, false)
+                }
+                Ok(None) => {
+                    Counters::add(&c.frames_skipped, 1);
+                    true
                 }
                 Err(e) => {
                     if !failing {
                         tracing::error!(%e, graph = %mixer.current_description(), "the scene cannot be composed; the slate shows");
                     }
                     failing = true;
-                    self.emit(&slate, n, false)
+                    self.emit(slate.clone(), n, false)
                 }
             };
             if !ok {
@@ -1107,14 +1109,15 @@ impl Compositor {
             if let (Some(mixer), Some(output)) = (second.as_mut(), self.second.as_mut()) {
                 mixer.poll();
                 let ok = match mixer.compose(n) {
-                    Ok(canvas) => {
-                        let canvas = canvas.clone();
-                        output.emit(&canvas, n, c)
+                    Ok(Some(canvas)) => output.emit(canvas, n, c),
+                    Ok(None) => {
+                        Counters::add(&c.second_frames_skipped, 1);
+                        true
                     }
                     Err(e) => {
                         tracing::error!(%e, "the second canvas cannot be composed; its slate shows");
                         let slate = output.slate.clone();
-                        output.emit(&slate, n, c)
+                        output.emit(slate, n, c)
                     }
                 };
                 if !ok {

@@ -54,7 +54,6 @@ pub(crate) struct SceneMixer {
     background: frame::Video,
     layers: Vec<MixLayer>,
     graph: Option<(filter::Graph, Vec<Key>)>,
-    last: Option<frame::Video>,
 }
 
 /// Tells what happened in the live layers since the last tick.
@@ -81,7 +80,6 @@ impl SceneMixer {
             background,
             layers,
             graph: None,
-            last: None,
         })
     }
 
@@ -230,7 +228,9 @@ impl SceneMixer {
     }
 
     /// Composes the canvas for tick `n`.
-    pub(crate) fn compose(&mut self, n: i64) -> Result<&frame::Video, CaptureError> {
+    /// The canvas of tick `n`, the caller's to keep (no copy is made); `None` when the graph
+    /// held the tick back (it should not: every input is fed each tick).
+    pub(crate) fn compose(&mut self, n: i64) -> Result<Option<frame::Video>, CaptureError> {
         let keys: Vec<Key> = self.layers.iter().map(|l| l.picture_key()).collect();
         if self.graph.as_ref().is_none_or(|(_, built)| *built != keys) {
             let graph = self
@@ -249,13 +249,10 @@ impl SceneMixer {
         }
         let mut out = frame::Video::empty();
         match graph.get("out").expect("out sink").sink().frame(&mut out) {
-            Ok(()) => self.last = Some(out),
-            // The graph holds this tick back (it should not): repeat the last canvas.
-            Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN && self.last.is_some() => {
-            }
-            Err(e) => return Err(failed(e)),
+            Ok(()) => Ok(Some(out)),
+            Err(ffmpeg::Error::Other { errno }) if errno == libc::EAGAIN => Ok(None),
+            Err(e) => Err(failed(e)),
         }
-        Ok(self.last.as_ref().expect("a canvas was composed"))
     }
 
     /// The graph's text for the current inputs (also what the benchmark gives the CLI).

@@ -1,6 +1,6 @@
 //! A small recorder for tests and benchmarks: `capture-recorder --out FILE [--duration-ms N]
 //! [--push URL] [--size WxH] [--fps N] [--preset NAME] [--overwrite] [--no-remux]
-//! [--no-realtime] [--overlay TEXT] [--scene FILE]`. Prints one stats line per second to
+//! [--no-realtime] [--overlay TEXT] [--scene FILE] [--second-scene FILE --second-push URL…]`. Prints one stats line per second to
 //! stderr.
 
 use anchordesk_capture::{Config, Overlay, Pipeline, Preset, StreamUrl};
@@ -54,6 +54,20 @@ fn run() -> Result<(), String> {
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
                 config.scene = Some(anchordesk_capture::Scene::from_json(&text).map_err(|e| e.to_string())?);
             }
+            "--second-scene" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                let scene = anchordesk_capture::Scene::from_json(&text).map_err(|e| e.to_string())?;
+                let pushes = config.second_canvas.take().map(|s| s.pushes).unwrap_or_default();
+                config.second_canvas = Some(anchordesk_capture::SecondCanvas { scene, pushes });
+            }
+            "--second-push" => {
+                let url = StreamUrl::parse(&value()?).map_err(|e| e.to_string())?;
+                match config.second_canvas.as_mut() {
+                    Some(second) => second.pushes.push(url),
+                    None => return Err("--second-push comes after --second-scene".into()),
+                }
+            }
             "--overwrite" => config.overwrite = true,
             "--no-remux" => config.remux_on_stop = false,
             "--no-realtime" => config.realtime = false,
@@ -65,6 +79,7 @@ fn run() -> Result<(), String> {
     let started = std::time::Instant::now();
     let handle = Pipeline::start(config).map_err(|e| e.to_string())?;
     let mut stats = handle.stats();
+    let last_stats = handle.stats();
     let printer = std::thread::spawn(move || {
         let mut last = 0.0;
         loop {
@@ -92,6 +107,7 @@ fn run() -> Result<(), String> {
     });
     let summary = handle.wait().map_err(|e| e.to_string())?;
     let _ = printer.join();
+    let second = last_stats.borrow().second_canvas.clone();
     println!(
         "{}",
         serde_json::json!({
@@ -101,6 +117,7 @@ fn run() -> Result<(), String> {
             "skippedFrames": summary.skipped_frames,
             "droppedFrames": summary.dropped_frames,
             "pushReconnects": summary.push_reconnects,
+            "secondSkippedFrames": second.map(|s| s.skipped_frames),
             "wallMs": started.elapsed().as_millis() as u64,
         })
     );
