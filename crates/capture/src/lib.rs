@@ -39,6 +39,7 @@ mod hub;
 mod marker;
 mod overlay;
 mod phone;
+mod phone_sound;
 mod pipeline;
 mod push;
 mod scene;

@@ -1426,6 +1426,7 @@ fn stats_thread(
             audio_level: *shared.audio_level.borrow(),
             program_level: *shared.program_level.lock().unwrap_or_else(|p| p.into_inner()),
             music_level: *shared.music_level.lock().unwrap_or_else(|p| p.into_inner()),
+            phone_level: *shared.phone_level.lock().unwrap_or_else(|p| p.into_inner()),
             audio_drift_ms: c.audio_drift_us.load(Ordering::Relaxed) as f64 / 1000.0,
             audio_corrections: Counters::get(&c.audio_corrections) as u32,
             encoder: if takeover.is_some() { "libx264".to_owned() } else { encoder.clone() },

@@ -67,6 +67,10 @@ pub(crate) struct Shared {
     pub(crate) music_level: Mutex<Option<crate::stats::AudioLevel>>,
     /// Why libx264 took over from a hardware encoder mid-recording, once it has.
     pub(crate) encoder_takeover: Mutex<Option<String>>,
+    /// The phone's sound, from the phone's source thread to the audio thread.
+    pub(crate) phone_sound: crate::phone_sound::PhoneSound,
+    /// The phone's sound as heard (after its gain), every 100 ms; `None` while none comes.
+    pub(crate) phone_level: Mutex<Option<crate::stats::AudioLevel>>,
 }
 
 impl Shared {
@@ -84,6 +88,8 @@ impl Shared {
             overlay_applied_us: AtomicI64::new(-1),
             counters: Counters::default(),
             encoder_takeover: Mutex::new(None),
+            phone_sound: Default::default(),
+            phone_level: Mutex::new(None),
             program_level: Mutex::new(crate::stats::AudioLevel::default()),
             music_level: Mutex::new(None),
             destinations: destinations.iter().map(|(url, second)| Destination::new(url, *second)).collect(),

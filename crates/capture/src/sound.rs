@@ -1,10 +1,12 @@
-//! The sound mix: the microphone (with its gain, mute and optional noise suppression) and a
-//! music bed (a file or a folder, looped or shuffled, with its gain) that dips while the
-//! anchor speaks. One FFmpeg filter graph per broadcast:
+//! The sound mix: the microphone (with its gain, mute and optional noise suppression), the
+//! phone's sound when a phone pushes to the desk (with its own gain and mute), and a music bed
+//! (a file or a folder, looped or shuffled, with its gain) that dips while the anchor — or the
+//! phone — speaks. One FFmpeg filter graph per broadcast:
 //!
 //! ```text
-//! voice ─ volume ─ afftdn ─ asplit ─────────────────────────────────────────┐
-//!                              └─ sidechain ─┐                              amix ─→ AAC
+//! voice ─ volume ─ afftdn ─┐
+//! phone ─ volume ─ asplit ─ amix ─ asplit ───────────────────────────────────┐
+//!            └─→ the phone's meter   └─ sidechain ─┐                          amix ─→ AAC
 //! music ─ volume ──────────────── sidechaincompress (ducked) ─ asplit ───┘
 //!                                                                 └─→ the music's meter
 //! ```
@@ -29,13 +31,18 @@ pub struct SoundMix {
     pub mic_muted: bool,
     /// Suppress steady background noise on the microphone (FFmpeg's afftdn).
     pub denoise: bool,
+    /// The phone's sound gain in dB, when a phone pushes to the desk (0 as it comes).
+    #[serde(default)]
+    pub phone_gain_db: f32,
+    #[serde(default)]
+    pub phone_muted: bool,
     /// Background music, when any.
     pub music: Option<Music>,
 }
 
 impl Default for SoundMix {
     fn default() -> Self {
-        SoundMix { mic_gain_db: 0.0, mic_muted: false, denoise: false, music: None }
+        SoundMix { mic_gain_db: 0.0, mic_muted: false, denoise: false, phone_gain_db: 0.0, phone_muted: false, music: None }
     }
 }
 
@@ -70,6 +77,11 @@ pub enum SoundChange {
     /// The music bed's gain, in dB (-60 to 12); heard at once unless it is stopped.
     #[serde(rename_all = "camelCase")]
     MusicGain { gain_db: f32 },
+    /// Mutes or unmutes the phone's sound.
+    PhoneMuted { muted: bool },
+    /// The phone's sound gain, in dB (-60 to 24).
+    #[serde(rename_all = "camelCase")]
+    PhoneGain { gain_db: f32 },
 }
 
 /// The gains the mix takes, in dB, at start and on air.
@@ -91,7 +103,8 @@ impl SoundChange {
         match *self {
             SoundChange::MicGain { gain_db } => check_gain("microphone", gain_db, &MIC_GAIN_DB),
             SoundChange::MusicGain { gain_db } => check_gain("music", gain_db, &MUSIC_GAIN_DB),
-            SoundChange::MicMuted { .. } | SoundChange::MusicOn { .. } => Ok(()),
+            SoundChange::PhoneGain { gain_db } => check_gain("phone", gain_db, &MIC_GAIN_DB),
+            SoundChange::MicMuted { .. } | SoundChange::MusicOn { .. } | SoundChange::PhoneMuted { .. } => Ok(()),
         }
     }
 }
@@ -99,6 +112,7 @@ impl SoundChange {
 impl SoundMix {
     pub(crate) fn validate(&self) -> Result<(), crate::CaptureError> {
         check_gain("microphone", self.mic_gain_db, &MIC_GAIN_DB)?;
+        check_gain("phone", self.phone_gain_db, &MIC_GAIN_DB)?;
         if let Some(music) = &self.music {
             check_gain("music", music.gain_db, &MUSIC_GAIN_DB)?;
             if music_files(&music.path, false).is_empty() {
@@ -207,6 +221,15 @@ pub(crate) struct Mixer {
     /// The music's level as heard (after its gain and the ducking), every 100 ms; `None`
     /// without music.
     pub(crate) music_level: Option<crate::stats::AudioLevel>,
+    phone_meter: crate::stats::LevelMeter,
+    /// The phone's sound as heard (after its gain), every 100 ms; `None` while the phone sends
+    /// no sound.
+    pub(crate) phone_level: Option<crate::stats::AudioLevel>,
+}
+
+/// A gain as the volume filter takes it: `0` when muted.
+fn volume(muted: bool, gain_db: f32) -> String {
+    if muted { "0".to_owned() } else { format!("{gain_db}dB") }
 }
 
 impl Mixer {
@@ -216,11 +239,19 @@ impl Mixer {
         let abuffer = filter::find("abuffer").ok_or(ffmpeg::Error::FilterNotFound)?;
         let args = format!("time_base=1/{AUDIO_RATE}:sample_rate={AUDIO_RATE}:sample_fmt=fltp:channel_layout=stereo");
         graph.add(&abuffer, "voice", &args)?;
+        graph.add(&abuffer, "phone", &args)?;
         // Named, so that a change on air reaches them (`Mixer::apply`).
-        let voice_gain = format!("volume@mic=volume={}", if mix.mic_muted { "0".to_owned() } else { format!("{}dB", mix.mic_gain_db) });
+        let voice_gain = format!("volume@mic=volume={}", volume(mix.mic_muted, mix.mic_gain_db));
         let denoise = if mix.denoise { ",afftdn=nf=-30" } else { "" };
+        // The microphone and the phone are the voices (the phone is silence until it sends
+        // sound); the phone's as heard also goes to its meter.
+        let voices = format!(
+            "[voice]{voice_gain}{denoise}[mic];[phone]volume@phone=volume={},asplit=2[ph][phoneheard];[phoneheard]aformat=sample_fmts=fltp[phonemetered];\
+             [mic][ph]amix=inputs=2:duration=first:dropout_transition=0:normalize=0",
+            volume(mix.phone_muted, mix.phone_gain_db)
+        );
         let description = match &mix.music {
-            None => format!("[voice]{voice_gain}{denoise}[out]"),
+            None => format!("{voices}[out]"),
             Some(music) => {
                 graph.add(&abuffer, "music", &args)?;
                 let bed = format!("[music]volume@music=volume={}dB", music.gain_db);
@@ -229,24 +260,25 @@ impl Mixer {
                 // planar float (the compressor works in doubles).
                 if music.duck {
                     format!(
-                        "[voice]{voice_gain}{denoise},asplit=2[v][sc];{bed}[m];[m][sc]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=500,asplit=2[ducked][heard];[heard]aformat=sample_fmts=fltp[metered];\
+                        "{voices},asplit=2[v][sc];{bed}[m];[m][sc]sidechaincompress=threshold=0.02:ratio=12:attack=20:release=500,asplit=2[ducked][heard];[heard]aformat=sample_fmts=fltp[metered];\
                          [v][ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]"
                     )
                 } else {
-                    format!("[voice]{voice_gain}{denoise}[v];{bed},asplit=2[m][heard];[heard]aformat=sample_fmts=fltp[metered];[v][m]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]")
+                    format!("{voices}[v];{bed},asplit=2[m][heard];[heard]aformat=sample_fmts=fltp[metered];[v][m]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[out]")
                 }
             }
         };
         let abuffersink = filter::find("abuffersink").ok_or(ffmpeg::Error::FilterNotFound)?;
         graph.add(&abuffersink, "out", "")?;
+        graph.add(&abuffersink, "phonemetered", "")?;
         if mix.music.is_some() {
             graph.add(&abuffersink, "metered", "")?;
         }
-        let mut parser = graph.output("voice", 0)?;
+        let mut parser = graph.output("voice", 0)?.output("phone", 0)?;
         if mix.music.is_some() {
             parser = parser.output("music", 0)?;
         }
-        let mut parser = parser.input("out", 0)?;
+        let mut parser = parser.input("out", 0)?.input("phonemetered", 0)?;
         if mix.music.is_some() {
             parser = parser.input("metered", 0)?;
         }
@@ -254,7 +286,8 @@ impl Mixer {
         graph.validate()?;
         graph.get("out").ok_or(ffmpeg::Error::Bug)?.sink().set_frame_size(AUDIO_FRAME as u32);
         let music_meter = crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10);
-        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false, music_meter, music_level: None })
+        let phone_meter = crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10);
+        Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false, music_meter, music_level: None, phone_meter, phone_level: None })
     }
 
     /// Applies a change on air (checked by `SoundChange::check` on its way here) by sending
@@ -268,11 +301,12 @@ impl Mixer {
                 Some(music) => music.gain_db = gain_db,
                 None => return Ok(()),
             },
+            SoundChange::PhoneMuted { muted } => self.mix.phone_muted = muted,
+            SoundChange::PhoneGain { gain_db } => self.mix.phone_gain_db = gain_db,
         }
         let (target, volume) = match change {
-            SoundChange::MicMuted { .. } | SoundChange::MicGain { .. } => {
-                ("volume@mic", if self.mix.mic_muted { "0".to_owned() } else { format!("{}dB", self.mix.mic_gain_db) })
-            }
+            SoundChange::MicMuted { .. } | SoundChange::MicGain { .. } => ("volume@mic", volume(self.mix.mic_muted, self.mix.mic_gain_db)),
+            SoundChange::PhoneMuted { .. } | SoundChange::PhoneGain { .. } => ("volume@phone", volume(self.mix.phone_muted, self.mix.phone_gain_db)),
             SoundChange::MusicOn { .. } | SoundChange::MusicGain { .. } => match &self.mix.music {
                 Some(music) => ("volume@music", if self.music_off { "0".to_owned() } else { format!("{}dB", music.gain_db) }),
                 None => return Ok(()),
@@ -288,14 +322,26 @@ impl Mixer {
         if result < 0 { Err(ffmpeg::Error::from(result)) } else { Ok(()) }
     }
 
-    /// Mixes one 1024-sample voice frame with the music; the mixed frames come out in
-    /// `out` (normally exactly one).
-    pub(crate) fn mix(&mut self, voice: &frame::Audio, out: &mut Vec<frame::Audio>) -> Result<(), ffmpeg::Error> {
+    /// Mixes one 1024-sample voice frame with the phone's (`None`: it sends nothing now) and
+    /// the music; the mixed frames come out in `out` (normally exactly one).
+    pub(crate) fn mix(&mut self, voice: &frame::Audio, phone: Option<frame::Audio>, out: &mut Vec<frame::Audio>) -> Result<(), ffmpeg::Error> {
         let pts = self.n * AUDIO_FRAME as i64;
         self.n += 1;
         let mut voice = voice.clone();
         voice.set_pts(Some(pts));
         self.graph.get("voice").ok_or(ffmpeg::Error::Bug)?.source().add(&voice)?;
+        let phone_live = phone.is_some();
+        let mut phone = phone.unwrap_or_else(silence);
+        phone.set_pts(Some(pts));
+        self.graph.get("phone").ok_or(ffmpeg::Error::Bug)?.source().add(&phone)?;
+        let mut heard = frame::Audio::empty();
+        while self.graph.get("phonemetered").ok_or(ffmpeg::Error::Bug)?.sink().frame(&mut heard).is_ok() {
+            for plane in 0..heard.planes() {
+                if let Some(level) = self.phone_meter.add(heard.plane::<f32>(plane), heard.planes()) {
+                    self.phone_level = phone_live.then_some(level);
+                }
+            }
+        }
         if let Some(bed) = self.music.as_mut() {
             let mut music = bed.next();
             music.set_pts(Some(pts));

@@ -173,7 +173,7 @@ pub(crate) fn video_thread(
     // A camera opened without a mode gets the one that fits the output best.
     let spec = crate::devices::default_v4l2_options(&spec, width, height, shared.fps());
     let opened = if listener { Err(String::new()) } else { open_video(&spec) };
-    let mut source = match opened {
+    let mut source: Option<VideoInput> = match opened {
         Ok(s) => {
             let _ = ready.send(Ok(()));
             Some(s)
@@ -200,6 +200,8 @@ pub(crate) fn video_thread(
         keep_size,
     };
     let mut last_attempt = Instant::now();
+    // A phone's push brings its sound too: decoded here, mixed by the audio thread.
+    let mut sound: Option<crate::phone_sound::SideAudio> = None;
     while !shared.stop.load(Ordering::Relaxed) {
         let Some(src) = source.as_mut() else {
             // Reopen about once a second while the slate shows (a listener listens again at
@@ -212,6 +214,7 @@ pub(crate) fn video_thread(
                 match open_video(&spec) {
                     Ok(s) => {
                         tracing::info!(source = %describe, "video source reopened");
+                        sound = if listener { crate::phone_sound::SideAudio::of(&s.input) } else { None };
                         source = Some(s);
                     }
                     Err(message) => {
@@ -225,7 +228,12 @@ pub(crate) fn video_thread(
         // lavfi packet holds a whole picture.
         let mut packet = codec::packet::Packet::empty();
         let failure = match packet.read(&mut src.input) {
-            Ok(()) if packet.stream() != src.stream => None,
+            Ok(()) if packet.stream() != src.stream => {
+                if let Some(sound) = sound.as_mut() {
+                    sound.take(&packet, &shared.phone_sound);
+                }
+                None
+            }
             Ok(()) => {
                 let mut failure = None;
                 if let Err(e) = src.decoder.send_packet(&packet) {
@@ -320,7 +328,7 @@ pub(crate) fn open_audio(spec: &InputSpec) -> Result<AudioInput, String> {
     })
 }
 
-fn audio_graph(decoder: &codec::decoder::Audio) -> Result<filter::Graph, ffmpeg::Error> {
+pub(crate) fn audio_graph(decoder: &codec::decoder::Audio) -> Result<filter::Graph, ffmpeg::Error> {
     let mut graph = filter::Graph::new();
     let layout = if decoder.channel_layout().is_empty() {
         ffmpeg::ChannelLayout::default(decoder.channels() as i32)
@@ -394,7 +402,7 @@ impl AudioOut {
             }
         }
         let mut mixed = Vec::with_capacity(1);
-        if let Err(e) = mixer.mix(frame, &mut mixed) {
+        if let Err(e) = mixer.mix(frame, self.shared.phone_sound.pull(), &mut mixed) {
             // The microphone alone, rather than no sound at all.
             tracing::error!(%e, "the sound mix failed; the microphone goes on alone");
             self.mixer = None;
@@ -403,6 +411,8 @@ impl AudioOut {
         if let Some(level) = mixer.music_level {
             *self.shared.music_level.lock().unwrap_or_else(|p| p.into_inner()) = Some(level);
         }
+        let phone_level = mixer.phone_level.filter(|_| self.shared.phone_sound.is_live());
+        *self.shared.phone_level.lock().unwrap_or_else(|p| p.into_inner()) = phone_level;
         for mut frame in mixed {
             self.encode_mixed(&mut frame)?;
         }

@@ -83,6 +83,8 @@ pub struct Stats {
     pub program_level: AudioLevel,
     /// The music's level as heard (after its gain and the ducking); `None` without music.
     pub music_level: Option<AudioLevel>,
+    /// The phone's sound as heard (after its gain); `None` while no phone sends sound.
+    pub phone_level: Option<AudioLevel>,
     /// How far the microphone's clock has drifted from the video since the last
     /// correction (positive: audio ahead).
     pub audio_drift_ms: f64,
@@ -135,6 +137,7 @@ impl Default for Stats {
             audio_level: AudioLevel::default(),
             program_level: AudioLevel::default(),
             music_level: None,
+            phone_level: None,
             audio_drift_ms: 0.0,
             audio_corrections: 0,
             finished: false,

@@ -106,7 +106,7 @@ fn a_muted_microphone_with_noise_suppression_still_records_and_a_missing_folder_
     config.video.width = 320;
     config.video.height = 180;
     config.duration_ms = Some(3_000);
-    config.sound = SoundMix { mic_muted: true, denoise: true, mic_gain_db: 6.0, music: None };
+    config.sound = SoundMix { mic_muted: true, denoise: true, mic_gain_db: 6.0, ..SoundMix::default() };
     Pipeline::start(config.clone()).unwrap().wait().unwrap();
     let pcm = samples(&out);
     let test_tone = level_db(&pcm, 440.0, 0.5, 2.5);
@@ -168,4 +168,65 @@ fn on_air_the_gains_change_the_mix_and_the_program_meter_follows() {
     eprintln!("voice {voice_before:.1} → {voice_after:.1}; music {music_before:.1} → {music_after:.1} dBFS");
     assert!((voice_before - voice_after - 12.0).abs() < 1.5, "mic gain -12 dB: {voice_before:.1} → {voice_after:.1}");
     assert!((music_before - music_after - 14.0).abs() < 1.5, "music gain -6 → -20 dB: {music_before:.1} → {music_after:.1}");
+}
+
+/// Pushes `seconds` of a phone's picture and sound (a 1 kHz tone) to the desk's SRT link.
+fn phone_push_with_sound(url: &str, seconds: u32) -> bool {
+    Command::new("ffmpeg")
+        .args(["-v", "quiet", "-re", "-f", "lavfi", "-i", "color=c=red:s=320x240:r=30", "-re", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=44100"])
+        .args(["-t", &seconds.to_string(), "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30"])
+        .args(["-c:a", "aac", "-b:a", "96k", "-f", "mpegts", url])
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn the_phones_sound_is_mixed_with_the_microphone_has_a_meter_and_mutes_on_air() {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_max_level(tracing::Level::WARN).try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("phone.mp4");
+    let mut config = Config::new(&out);
+    config.video.width = 320;
+    config.video.height = 180;
+    config.scene = Some(anchordesk_capture::Layout::PictureInPicture.scene((320, 180), anchordesk_capture::LayerSource::Phone));
+    config.phone = anchordesk_capture::PhoneListen { address: Some("127.0.0.1".parse().unwrap()), port: 0 };
+    config.duration_ms = Some(14_000);
+    let handle = Pipeline::start(config).unwrap();
+    let stats = handle.stats();
+    let url = handle.phone_url().expect("a phone layer gets a link");
+    assert!(stats.borrow().phone_level.is_none(), "no phone yet: no meter");
+    let pusher = std::thread::spawn(move || phone_push_with_sound(&url, 9));
+    // The phone is heard: its meter moves.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    while stats.borrow().phone_level.is_none_or(|l| l.peak_dbfs < -30.0) {
+        assert!(std::time::Instant::now() < deadline, "the phone's sound never reached its meter: {:?}", stats.borrow().phone_level);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let heard_s = handle.media_time().as_secs_f64();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    handle.change_sound(anchordesk_capture::SoundChange::PhoneMuted { muted: true }).unwrap();
+    let muted_s = handle.media_time().as_secs_f64();
+    assert!(handle.change_sound(anchordesk_capture::SoundChange::PhoneGain { gain_db: 40.0 }).is_err(), "out of range");
+    assert!(pusher.join().unwrap(), "the phone's push went through");
+    // Gone: the meter says so within a second or two.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(4);
+    while stats.borrow().phone_level.is_some() {
+        assert!(std::time::Instant::now() < deadline, "the phone's meter stayed after it left");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    handle.wait().unwrap();
+
+    let audio = samples(&out);
+    // While heard: the phone's 1 kHz beside the microphone's 440 Hz; muted: 440 Hz alone.
+    let (heard_from, heard_to) = (heard_s + 0.3, muted_s - 0.3);
+    assert!(heard_to - heard_from > 1.0, "{heard_from}..{heard_to}");
+    let phone_heard = level_db(&audio, 1000.0, heard_from, heard_to);
+    let phone_muted = level_db(&audio, 1000.0, muted_s + 0.5, muted_s + 2.0);
+    let mic_heard = level_db(&audio, 440.0, heard_from, heard_to);
+    assert!(phone_heard > -30.0, "the phone in the mix: {phone_heard:.1} dBFS");
+    assert!(phone_muted < phone_heard - 30.0, "muted on air: {phone_muted:.1} vs {phone_heard:.1} dBFS");
+    assert!(mic_heard > -20.0, "the microphone stays: {mic_heard:.1} dBFS");
+    // Before the phone came, no 1 kHz at all.
+    assert!(level_db(&audio, 1000.0, 0.2, 1.0) < -60.0);
 }

@@ -94,6 +94,10 @@ pub struct RecordArgs {
     /// Suppress steady background noise on the microphone.
     #[arg(long)]
     denoise: bool,
+    /// Gain in dB of the phone's sound, when a scene shows a phone (its push brings its
+    /// microphone, mixed with this one).
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    phone_gain: f32,
     /// Replace an existing file at --out.
     #[arg(long)]
     overwrite: bool,
@@ -225,6 +229,8 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         mic_gain_db: args.mic_gain,
         mic_muted: false,
         denoise: args.denoise,
+        phone_gain_db: args.phone_gain,
+        phone_muted: false,
         music: args.music.clone().map(|path| anchordesk_capture::Music { path, shuffle: args.shuffle, gain_db: args.music_gain, duck: !args.no_duck }),
     };
     config.start_push_offline = args.start_push_offline;

@@ -36,6 +36,9 @@ pub struct CaptureSettings {
     /// Music gain in dB, -40 to 0.
     #[serde(default = "music_gain")]
     pub music_gain_db: i32,
+    /// The phone's sound gain in dB (a phone pushing to the desk), -20 to 20.
+    #[serde(default)]
+    pub phone_gain_db: i32,
     /// The music dips while the microphone hears speech.
     #[serde(default = "yes")]
     pub duck: bool,
@@ -87,6 +90,7 @@ impl Default for CaptureSettings {
             denoise: false,
             music: None,
             music_gain_db: music_gain(),
+            phone_gain_db: 0,
             duck: true,
             shuffle: false,
             encoder: auto(),
@@ -114,6 +118,9 @@ impl CaptureSettings {
         }
         if !(-20..=20).contains(&self.mic_gain_db) {
             errors.push(FieldError::new("micGainDb", FieldErrorCode::UnknownValue, self.mic_gain_db.to_string()));
+        }
+        if !(-20..=20).contains(&self.phone_gain_db) {
+            errors.push(FieldError::new("phoneGainDb", FieldErrorCode::UnknownValue, self.phone_gain_db.to_string()));
         }
         if !(-40..=0).contains(&self.music_gain_db) {
             errors.push(FieldError::new("musicGainDb", FieldErrorCode::UnknownValue, self.music_gain_db.to_string()));

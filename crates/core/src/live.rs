@@ -140,6 +140,17 @@ pub struct OnAirState {
     /// The music bed is stopped on air.
     #[serde(default)]
     pub music_off: bool,
+    /// The phone's sound is muted on air.
+    #[serde(default)]
+    pub phone_muted: bool,
+}
+
+/// What is silenced on air, kept so that a restarted broadcast stays so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SoundOnAir {
+    pub mic_muted: bool,
+    pub music_off: bool,
+    pub phone_muted: bool,
 }
 
 /// A moment in the recording.

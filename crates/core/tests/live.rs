@@ -322,7 +322,7 @@ fn the_on_air_state_is_kept_at_each_step_and_survives_a_crash() {
         store.set_caption(broadcast.id, Some("今晚包邮")).unwrap();
         store.set_overlay_visible(broadcast.id, false).unwrap();
         store.put_scene_on_air(session.id, "人+商品特写", 2_200).unwrap();
-        store.set_sound_on_air(broadcast.id, true, false).unwrap();
+        store.set_sound_on_air(broadcast.id, anchordesk_core::live::SoundOnAir { mic_muted: true, music_off: false, phone_muted: true }).unwrap();
         (broadcast, items)
         // Dropped with the session live, as a kill leaves it.
     };
@@ -331,7 +331,7 @@ fn the_on_air_state_is_kept_at_each_step_and_survives_a_crash() {
     let state = store.on_air_state(broadcast.id).unwrap();
     assert_eq!(
         state,
-        OnAirState { on_air_item: Some(items[0].id), overlay_visible: false, caption: Some("今晚包邮".into()), taken_off: vec![items[1].id], scene: Some("人+商品特写".into()), mic_muted: true, music_off: false }
+        OnAirState { on_air_item: Some(items[0].id), overlay_visible: false, caption: Some("今晚包邮".into()), taken_off: vec![items[1].id], scene: Some("人+商品特写".into()), mic_muted: true, music_off: false, phone_muted: true }
     );
     // Resuming keeps it; putting a product on air clears the caption typed for the last one.
     store.retire_interrupted(interrupted[0].id, Some(3_000)).unwrap();

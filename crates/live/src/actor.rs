@@ -35,8 +35,8 @@ struct Run {
     /// The second picture's scene, when some pushes take it.
     second_picture: Option<String>,
     has_music: bool,
-    /// The gains on air, in dB.
-    gains: (i32, i32),
+    /// The gains on air, in dB: the microphone's, the music's, the phone's.
+    gains: (i32, i32, i32),
 }
 
 pub(crate) struct Actor {
@@ -114,7 +114,7 @@ impl Actor {
         status.destination_names = run.destination_names.clone();
         status.second_picture = run.second_picture.clone();
         status.has_music = run.has_music;
-        (status.mic_gain_db, status.music_gain_db) = run.gains;
+        (status.mic_gain_db, status.music_gain_db, status.phone_gain_db) = run.gains;
         Ok(status)
     }
 
@@ -202,9 +202,10 @@ impl Actor {
 
         self.around.release_devices();
         let has_music = config.sound.music.is_some();
-        let gains = (settings.mic_gain_db, settings.music_gain_db);
+        let gains = (settings.mic_gain_db, settings.music_gain_db, settings.phone_gain_db);
         // Muted or stopped before a crash: so again from the first sample.
         config.sound.mic_muted |= state.mic_muted;
+        config.sound.phone_muted |= state.phone_muted;
         // Every push with its name (the platform's ingest has none) and whether it takes the
         // second picture.
         let mut pushes: Vec<(String, StreamUrl, bool)> = push.into_iter().map(|url| (String::new(), url, settings.platform_on_second)).collect();
@@ -339,36 +340,40 @@ impl Actor {
         self.publish_status()
     }
 
-    /// Mutes the microphone, stops the music or changes a gain: written to the store, then
-    /// heard. A gain changed on air becomes the desk's (Settings → Devices), within its range
-    /// there (microphone -20 to 20 dB, music -40 to 0 dB).
+    /// Mutes the microphone or the phone, stops the music or changes a gain: written to the
+    /// store, then heard. A gain changed on air becomes the desk's (Settings → Devices), within
+    /// its range there (microphone and phone -20 to 20 dB, music -40 to 0 dB).
     fn sound(&mut self, change: anchordesk_capture::SoundChange) -> Result<LiveStatus, LiveError> {
         use anchordesk_capture::SoundChange;
         let run = self.on_air()?;
-        let (mut muted, mut music_off, mut gains) = (run.state.mic_muted, run.state.music_off, run.gains);
+        let mut sound = anchordesk_core::live::SoundOnAir { mic_muted: run.state.mic_muted, music_off: run.state.music_off, phone_muted: run.state.phone_muted };
+        let mut gains = run.gains;
         match change {
-            SoundChange::MicMuted { muted: m } => muted = m,
-            SoundChange::MusicOn { on } => music_off = !on,
+            SoundChange::MicMuted { muted } => sound.mic_muted = muted,
+            SoundChange::MusicOn { on } => sound.music_off = !on,
+            SoundChange::PhoneMuted { muted } => sound.phone_muted = muted,
             SoundChange::MicGain { gain_db } => gains.0 = gain_db.round() as i32,
             SoundChange::MusicGain { gain_db } => gains.1 = gain_db.round() as i32,
+            SoundChange::PhoneGain { gain_db } => gains.2 = gain_db.round() as i32,
         }
         let broadcast = run.session.broadcast_id;
         self.with_store(|store| {
             if gains != run.gains {
                 let settings = store.capture_settings()?;
-                store.save_capture_settings(&anchordesk_core::devices::CaptureSettings { mic_gain_db: gains.0, music_gain_db: gains.1, ..settings })?;
+                store.save_capture_settings(&anchordesk_core::devices::CaptureSettings { mic_gain_db: gains.0, music_gain_db: gains.1, phone_gain_db: gains.2, ..settings })?;
             }
-            store.set_sound_on_air(broadcast, muted, music_off)
+            store.set_sound_on_air(broadcast, sound)
         })?;
         // What is heard is what was kept: whole decibels.
         let heard = match change {
             SoundChange::MicGain { .. } => SoundChange::MicGain { gain_db: gains.0 as f32 },
             SoundChange::MusicGain { .. } => SoundChange::MusicGain { gain_db: gains.1 as f32 },
+            SoundChange::PhoneGain { .. } => SoundChange::PhoneGain { gain_db: gains.2 as f32 },
             other => other,
         };
         let run = self.run.as_mut().expect("on air");
         run.handle.change_sound(heard).map_err(|err| LiveError::Capture(err.to_string()))?;
-        (run.state.mic_muted, run.state.music_off, run.gains) = (muted, music_off, gains);
+        (run.state.mic_muted, run.state.music_off, run.state.phone_muted, run.gains) = (sound.mic_muted, sound.music_off, sound.phone_muted, gains);
         self.publish_status()
     }
 

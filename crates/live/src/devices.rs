@@ -40,6 +40,8 @@ pub fn config_for(settings: &CaptureSettings, output: &Path) -> Config {
         mic_gain_db: settings.mic_gain_db as f32,
         mic_muted: settings.mic_muted,
         denoise: settings.denoise,
+        phone_gain_db: settings.phone_gain_db as f32,
+        phone_muted: false,
         music: settings.music.as_deref().map(str::trim).filter(|m| !m.is_empty()).map(|path| anchordesk_capture::Music {
             path: path.into(),
             shuffle: settings.shuffle,

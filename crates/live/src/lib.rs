@@ -82,6 +82,10 @@ pub struct LiveStatus {
     /// desk's from then on: Settings → Devices shows them).
     pub mic_gain_db: i32,
     pub music_gain_db: i32,
+    /// The phone's sound (a phone pushing to the desk): muted, and its gain in dB (the desk's
+    /// from then on, as the others).
+    pub phone_muted: bool,
+    pub phone_gain_db: i32,
 }
 
 /// How a phone joins the broadcast as a second camera.
@@ -440,5 +444,7 @@ fn status(session: &LiveSession, lineup: Vec<LineupItem>, state: &OnAirState, pu
         music_off: state.music_off,
         mic_gain_db: 0,
         music_gain_db: 0,
+        phone_muted: state.phone_muted,
+        phone_gain_db: 0,
     }
 }

@@ -611,6 +611,8 @@ export type CaptureSettings_Deserialize = {
 	music?: string | null,
 	/**  Music gain in dB, -40 to 0. */
 	musicGainDb?: number,
+	/**  The phone's sound gain in dB (a phone pushing to the desk), -20 to 20. */
+	phoneGainDb?: number,
 	/**  The music dips while the microphone hears speech. */
 	duck?: boolean,
 	/**  A folder's music in a random order. */
@@ -654,6 +656,8 @@ export type CaptureSettings_Serialize = {
 	music: string | null,
 	/**  Music gain in dB, -40 to 0. */
 	musicGainDb: number,
+	/**  The phone's sound gain in dB (a phone pushing to the desk), -20 to 20. */
+	phoneGainDb: number,
 	/**  The music dips while the microphone hears speech. */
 	duck: boolean,
 	/**  A folder's music in a random order. */
@@ -2045,6 +2049,12 @@ export type LiveStatus_Deserialize = {
 	 */
 	micGainDb: number,
 	musicGainDb: number,
+	/**
+	 *  The phone's sound (a phone pushing to the desk): muted, and its gain in dB (the desk's
+	 *  from then on, as the others).
+	 */
+	phoneMuted: boolean,
+	phoneGainDb: number,
 };
 
 /**  The live console's state. */
@@ -2090,6 +2100,12 @@ export type LiveStatus_Serialize = {
 	 */
 	micGainDb: number,
 	musicGainDb: number,
+	/**
+	 *  The phone's sound (a phone pushing to the desk): muted, and its gain in dB (the desk's
+	 *  from then on, as the others).
+	 */
+	phoneMuted: boolean,
+	phoneGainDb: number,
 };
 
 /**  One finding with where it is and whether it was acknowledged. */
@@ -3291,7 +3307,11 @@ export type SoundChange =
 /**  The microphone's gain, in dB (-60 to 24); heard at once unless it is muted. */
 { kind: "micGain"; gainDb: number | null } | 
 /**  The music bed's gain, in dB (-60 to 12); heard at once unless it is stopped. */
-{ kind: "musicGain"; gainDb: number | null };
+{ kind: "musicGain"; gainDb: number | null } | 
+/**  Mutes or unmutes the phone's sound. */
+{ kind: "phoneMuted"; muted: boolean } | 
+/**  The phone's sound gain, in dB (-60 to 24). */
+{ kind: "phoneGain"; gainDb: number | null };
 
 /**
  *  A byte range `start..end` in the text that was linted.
@@ -3356,6 +3376,8 @@ export type Stats_Deserialize = {
 	programLevel: AudioLevel,
 	/**  The music's level as heard (after its gain and the ducking); `None` without music. */
 	musicLevel?: AudioLevel | null,
+	/**  The phone's sound as heard (after its gain); `None` while no phone sends sound. */
+	phoneLevel?: AudioLevel | null,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).
@@ -3420,6 +3442,8 @@ export type Stats_Serialize = {
 	programLevel: AudioLevel,
 	/**  The music's level as heard (after its gain and the ducking); `None` without music. */
 	musicLevel: AudioLevel | null,
+	/**  The phone's sound as heard (after its gain); `None` while no phone sends sound. */
+	phoneLevel: AudioLevel | null,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).

@@ -142,15 +142,15 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT on_air_item_id, overlay_visible, caption, scene, mic_muted, music_off FROM live_state WHERE broadcast_id = ?1",
+                "SELECT on_air_item_id, overlay_visible, caption, scene, mic_muted, music_off, phone_muted FROM live_state WHERE broadcast_id = ?1",
                 params![broadcast.0],
-                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, bool>(4)?, r.get::<_, bool>(5)?)),
+                |r| Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, bool>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, bool>(4)?, r.get::<_, bool>(5)?, r.get::<_, bool>(6)?)),
             )
             .optional()?;
         let mut stmt = self.conn.prepare_cached("SELECT lineup_item_id FROM live_taken_off WHERE broadcast_id = ?1 ORDER BY at, lineup_item_id")?;
         let taken_off = stmt.query_map(params![broadcast.0], |r| r.get::<_, i64>(0).map(LineupItemId))?.collect::<Result<Vec<_>, _>>()?;
-        let (on_air_item, overlay_visible, caption, scene, mic_muted, music_off) = row.unwrap_or((None, true, None, None, false, false));
-        Ok(OnAirState { on_air_item: on_air_item.map(LineupItemId), overlay_visible, caption, taken_off, scene, mic_muted, music_off })
+        let (on_air_item, overlay_visible, caption, scene, mic_muted, music_off, phone_muted) = row.unwrap_or((None, true, None, None, false, false, false));
+        Ok(OnAirState { on_air_item: on_air_item.map(LineupItemId), overlay_visible, caption, taken_off, scene, mic_muted, music_off, phone_muted })
     }
 
     /// Puts a line-up item on air, in one transaction: the product marker, the pin on the
@@ -195,11 +195,11 @@ impl Store {
     }
 
     /// The microphone muted and the music stopped on air, for the broadcast.
-    pub fn set_sound_on_air(&mut self, broadcast: BroadcastId, mic_muted: bool, music_off: bool) -> Result<(), StoreError> {
+    pub fn set_sound_on_air(&mut self, broadcast: BroadcastId, sound: SoundOnAir) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO live_state (broadcast_id, mic_muted, music_off, updated_at) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT(broadcast_id) DO UPDATE SET mic_muted = excluded.mic_muted, music_off = excluded.music_off, updated_at = excluded.updated_at",
-            params![broadcast.0, mic_muted, music_off, now_rfc3339()],
+            "INSERT INTO live_state (broadcast_id, mic_muted, music_off, phone_muted, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT(broadcast_id) DO UPDATE SET mic_muted = excluded.mic_muted, music_off = excluded.music_off, phone_muted = excluded.phone_muted, updated_at = excluded.updated_at",
+            params![broadcast.0, sound.mic_muted, sound.music_off, sound.phone_muted, now_rfc3339()],
         )?;
         Ok(())
     }

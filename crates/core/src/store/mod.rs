@@ -48,6 +48,7 @@ const MIGRATION_SQL: &[&str] = &[
     include_str!("../../migrations/014_retired_sku.sql"),
     include_str!("../../migrations/015_scene.sql"),
     include_str!("../../migrations/016_broadcast_scene.sql"),
+    include_str!("../../migrations/017_phone_muted.sql"),
 ];
 
 static MIGRATIONS: LazyLock<Migrations<'static>> =
