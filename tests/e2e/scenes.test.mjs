@@ -86,10 +86,23 @@ test('a portrait 人+商品特写 scene is built in Settings, goes on air, and S
     assert.ok(await browser.execute(() => document.querySelector('[data-testid="live-phone"] svg') !== null), 'a QR code is drawn');
     const alarm = () => browser.execute(() => document.querySelector('.left .alarm') !== null);
     await browser.waitUntil(alarm, { timeout: 10000, timeoutMsg: 'the phone slate is not reported before it connects' });
-    const phone = spawn('ffmpeg', ['-v', 'quiet', '-re', '-f', 'lavfi', '-i', 'testsrc2=s=360x640:r=30', '-t', '8', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-f', 'mpegts', phoneUrl], { stdio: 'ignore' });
+    // The phone sends its sound too (a 1 kHz tone): it has its own meter, mute and gain.
+    const phone = spawn('ffmpeg', ['-v', 'quiet', '-re', '-f', 'lavfi', '-i', 'testsrc2=s=360x640:r=30', '-re', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=44100', '-t', '10', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-c:a', 'aac', '-f', 'mpegts', phoneUrl], { stdio: 'ignore' });
     const phoneDone = new Promise((resolve) => phone.on('exit', resolve));
     await browser.waitUntil(async () => !(await alarm()), { timeout: 15000, timeoutMsg: 'the phone never showed in the scene' });
-    await sleep(1500);
+    const phoneMeter = () => browser.execute(() => parseFloat(document.querySelector('[data-testid="live-phone-meter"] .bar span').style.width) || 0);
+    await browser.waitUntil(async () => (await phoneMeter()) > 20, { timeout: 10000, timeoutMsg: 'the phone meter shows no sound' });
+    await (await byTestId(browser, 'live-phone-mute')).click();
+    await browser.waitUntil(async () => (await (await byTestId(browser, 'live-phone-mute')).getAttribute('aria-pressed')) === 'true', { timeoutMsg: 'the phone did not mute' });
+    await browser.waitUntil(async () => (await phoneMeter()) === 0, { timeout: 5000, timeoutMsg: 'the phone meter did not fall when muted' });
+    await (await byTestId(browser, 'live-phone-mute')).click();
+    await browser.execute(() => {
+      const slider = document.querySelector('[data-testid="live-phone-gain"]');
+      slider.value = '-6';
+      slider.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await waitForText(browser, '.sound-controls', '手机声音 -6 dB');
+    await sleep(1000);
     await screenshot(browser, 'zh-live-phone');
     await phoneDone;
 

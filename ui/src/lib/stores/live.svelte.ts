@@ -74,9 +74,15 @@ class LiveStore {
     this.status = await call(commands.liveSound({ kind: 'micMuted', muted }));
   }
 
-  /** The microphone's or the music's gain on air, in dB (kept as the desk's). */
-  async gain(source: 'mic' | 'music', gainDb: number) {
-    this.status = await call(commands.liveSound(source === 'mic' ? { kind: 'micGain', gainDb } : { kind: 'musicGain', gainDb }));
+  /** The microphone's, the music's or the phone's gain on air, in dB (kept as the desk's). */
+  async gain(source: 'mic' | 'music' | 'phone', gainDb: number) {
+    const change = source === 'mic' ? { kind: 'micGain' as const, gainDb } : source === 'music' ? { kind: 'musicGain' as const, gainDb } : { kind: 'phoneGain' as const, gainDb };
+    this.status = await call(commands.liveSound(change));
+  }
+
+  /** Mutes the phone's sound or unmutes it. */
+  async mutePhone(muted: boolean) {
+    this.status = await call(commands.liveSound({ kind: 'phoneMuted', muted }));
   }
 
   /** Stops the music bed or plays it again. */
