@@ -4,6 +4,7 @@ use ffmpeg_next::{self as ffmpeg, Dictionary, Rational, codec, encoder, format};
 
 use crate::CaptureError;
 use crate::config::{VideoEncoder, VideoSettings};
+use crate::upload::{Converter, Upload};
 
 /// An opened video encoder and what it was opened as.
 pub(crate) struct OpenedVideo {
@@ -12,6 +13,8 @@ pub(crate) struct OpenedVideo {
     pub time_base: Rational,
     /// Why the encoder asked for is not the one used (it fell back to libx264).
     pub fallback: Option<String>,
+    /// What the compositor's pictures go through on their way in (NV12, GPU surfaces).
+    pub upload: Upload,
 }
 
 /// Opens the configured encoder. A hardware encoder must open and then take its first
@@ -35,13 +38,13 @@ pub(crate) fn open_video(settings: &VideoSettings) -> Result<OpenedVideo, Captur
     Ok(opened)
 }
 
-/// libx264 taking over from a hardware encoder that failed mid-recording: the same size, time
-/// base and pixel format as the failed one, so the frames already on their way fit; without a
+/// libx264 taking over from a hardware encoder that failed mid-recording: the same size and
+/// time base as the failed one, taking the compositor's pictures as they are; without a
 /// global header, so that its SPS and PPS travel in-band with every keyframe (the recording's
 /// and the pushes' stream headers still describe the first encoder); and without B-frames,
 /// so that its first packet's decode time comes after the last one the failed encoder gave.
-pub(crate) fn open_takeover(settings: &VideoSettings, pixel: format::Pixel) -> Result<OpenedVideo, CaptureError> {
-    open_video_with(settings, VideoEncoder::X264, Some(pixel))
+pub(crate) fn open_takeover(settings: &VideoSettings) -> Result<OpenedVideo, CaptureError> {
+    open_video_with(settings, VideoEncoder::X264, true)
 }
 
 /// Feeds a freshly opened encoder three black frames and reads what it gives back: a
@@ -52,14 +55,15 @@ fn first_frames(mut opened: OpenedVideo, settings: &VideoSettings) -> Result<(),
     if std::env::var("ANCHORDESK_FAIL_ENCODER_FRAMES").is_ok_and(|name| name == opened.used.ffmpeg_name()) {
         return Err(fail("failed on its first frames (injected)".to_owned()));
     }
-    let pixel = opened.encoder.format();
     for n in 0..3 {
-        let mut black = ffmpeg::frame::Video::new(pixel, settings.width, settings.height);
+        // Black, as the compositor would give it, through the same upload as on air.
+        let mut black = ffmpeg::frame::Video::new(format::Pixel::YUV420P, settings.width, settings.height);
         for plane in 0..black.planes() {
             black.data_mut(plane).fill(if plane == 0 { 16 } else { 128 });
         }
         black.set_pts(Some(n));
-        opened.encoder.send_frame(&black).map_err(|e| fail(format!("failed on its first frames: {e}")))?;
+        let prepared = opened.upload.prepare(&black).map_err(|e| fail(format!("failed on its first frames: {e}")))?;
+        opened.encoder.send_frame(&prepared).map_err(|e| fail(format!("failed on its first frames: {e}")))?;
         loop {
             let mut packet = codec::packet::Packet::empty();
             match opened.encoder.receive_packet(&mut packet) {
@@ -76,28 +80,27 @@ fn open_video_as(
     settings: &VideoSettings,
     which: VideoEncoder,
 ) -> Result<OpenedVideo, CaptureError> {
-    open_video_with(settings, which, None)
+    open_video_with(settings, which, false)
 }
 
-/// Opens `which`; `takeover` (the pixel format of the encoder it replaces) opens it as
-/// [`open_takeover`] describes.
+/// Opens `which`; a `takeover` opens as [`open_takeover`] describes.
 fn open_video_with(
     settings: &VideoSettings,
     which: VideoEncoder,
-    takeover: Option<format::Pixel>,
+    takeover: bool,
 ) -> Result<OpenedVideo, CaptureError> {
     let name = which.ffmpeg_name();
     let fail = |message: String| CaptureError::Encoder {
         name: name.to_owned(),
         message,
     };
-    if which == VideoEncoder::Vaapi {
-        // VAAPI only takes frames in GPU surfaces; uploading them needs a hardware frames
-        // context this pipeline does not build yet.
-        return Err(fail(
-            "needs GPU surface upload, not supported yet".to_owned(),
-        ));
-    }
+    // VAAPI takes GPU surfaces only, Quick Sync NV12; the others the compositor's YUV420P.
+    let upload = match which {
+        _ if takeover => Upload::Direct,
+        VideoEncoder::Vaapi => Upload::vaapi(settings.width, settings.height).map_err(fail)?,
+        VideoEncoder::Qsv => Upload::Convert(Converter::new(format::Pixel::NV12)),
+        _ => Upload::Direct,
+    };
     // Tests without a GPU stand libx264 in for a hardware encoder that opens.
     #[cfg(feature = "fault-injection")]
     let name = if which != VideoEncoder::X264 && std::env::var("ANCHORDESK_FAKE_HARDWARE_ENCODER").is_ok() { "libx264" } else { name };
@@ -110,11 +113,9 @@ fn open_video_with(
     let time_base = Rational::new(1, settings.fps as i32);
     enc.set_width(settings.width);
     enc.set_height(settings.height);
-    enc.set_format(takeover.unwrap_or(if which == VideoEncoder::Qsv {
-        format::Pixel::NV12
-    } else {
-        format::Pixel::YUV420P
-    }));
+    enc.set_format(upload.encoder_format(format::Pixel::YUV420P));
+    // SAFETY: the context is valid and not opened yet.
+    unsafe { upload.attach(enc.as_mut_ptr()) };
     enc.set_time_base(time_base);
     enc.set_frame_rate(Some(Rational::new(settings.fps as i32, 1)));
     let gop = settings.fps * settings.keyframe_interval_s;
@@ -123,7 +124,7 @@ fn open_video_with(
     enc.set_bit_rate(bitrate);
     enc.set_max_bit_rate(bitrate);
     // Both MP4 and FLV want SPS/PPS in extradata rather than in every keyframe.
-    if takeover.is_none() {
+    if !takeover {
         enc.set_flags(codec::Flags::GLOBAL_HEADER);
     }
     unsafe {
@@ -150,7 +151,7 @@ fn open_video_with(
             // same bitrate; frame threads another 32-53 MB (crates/capture/BENCH.md,
             // "Lookahead and threads").
             let params = x264_params(gop);
-            opts.set("x264-params", &if takeover.is_some() { format!("{params}:bframes=0") } else { params });
+            opts.set("x264-params", &if takeover { format!("{params}:bframes=0") } else { params });
         }
         VideoEncoder::Nvenc => {
             opts.set("preset", "p4");
@@ -164,6 +165,7 @@ fn open_video_with(
         used: which,
         time_base,
         fallback: None,
+        upload,
     })
 }
 

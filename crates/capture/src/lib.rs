@@ -48,6 +48,7 @@ mod shared;
 mod sound;
 mod source;
 mod stats;
+mod upload;
 mod url;
 mod writer;
 

@@ -1166,7 +1166,7 @@ fn video_encode_thread(
     };
     let us = Rational::new(1, 1_000_000);
     let tb = video.time_base;
-    let (mut encoder, mut used) = (video.encoder, video.used);
+    let (mut encoder, mut used, mut upload) = (video.encoder, video.used, video.upload);
     let drain = |encoder: &mut ffmpeg::encoder::Video| -> Drained {
         loop {
             let mut packet = codec::packet::Packet::empty();
@@ -1197,7 +1197,14 @@ fn video_encode_thread(
     let fail_after: Option<u64> = std::env::var("ANCHORDESK_FAIL_ENCODER_AFTER").ok().and_then(|n| n.parse().ok());
     for frame in rx.iter() {
         let started = Instant::now();
-        let mut outcome = match encoder.send_frame(&frame) {
+        let sent_frame = match upload.prepare(&frame) {
+            Ok(prepared) => encoder.send_frame(&prepared),
+            Err(message) => {
+                tracing::error!(%message, "the picture did not reach the encoder");
+                Err(ffmpeg::Error::External)
+            }
+        };
+        let mut outcome = match sent_frame {
             Err(e) if used != VideoEncoder::X264 => Drained::Failed(e),
             Err(e) => {
                 tracing::warn!(%e, "video encoder rejected a frame");
@@ -1218,9 +1225,9 @@ fn video_encode_thread(
                 Canvas::Second => format!("{} failed on the second canvas after {sent} frames ({e}); libx264 took over in the same pushes", used.ffmpeg_name()),
             };
             tracing::error!(%reason, "video encoder failed");
-            match encode::open_takeover(&settings, encoder.format()) {
+            match encode::open_takeover(&settings) {
                 Ok(takeover) => {
-                    (encoder, used) = (takeover.encoder, VideoEncoder::X264);
+                    (encoder, used, upload) = (takeover.encoder, VideoEncoder::X264, takeover.upload);
                     push_marker(&shared, MarkerKind::Encoder, &reason, None);
                     *shared.encoder_takeover.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
                     outcome = match encoder.send_frame(&frame) {

@@ -41,4 +41,30 @@ fn a_hardware_encoder_failing_on_its_first_frames_falls_back_to_x264_and_says_wh
     let probe = common::probe(&summary.path);
     assert_eq!(probe.codec("video"), Some("h264"));
     assert!((1.9..=2.2).contains(&probe.duration), "{}", probe.duration);
+
+    // Quick Sync takes NV12: the compositor's pictures are converted on their way in (the
+    // stand-in takes NV12 as Quick Sync would), and the picture is the same as x264's.
+    unsafe { std::env::remove_var("ANCHORDESK_FAIL_ENCODER_FRAMES") };
+    let mut nv12 = record("qsv.mp4");
+    nv12.video.encoder = VideoEncoder::Qsv;
+    let handle = Pipeline::start(nv12).unwrap();
+    assert_eq!((handle.encoder(), handle.encoder_fallback()), (VideoEncoder::Qsv, None));
+    let summary = handle.wait().unwrap();
+    let clean = std::process::Command::new("ffmpeg").args(["-v", "error", "-i"]).arg(&summary.path).args(["-f", "null", "-"]).output().unwrap();
+    assert!(clean.status.success() && clean.stderr.is_empty(), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert!(common::probe(&summary.path).frames("video") >= 59);
+    // The test pattern's colour bars at the same place in both recordings.
+    let pixel = |path: &std::path::Path| {
+        let out = std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-ss", "1", "-i"])
+            .arg(path)
+            .args(["-frames:v", "1", "-vf", "crop=2:2:40:90", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let (converted, direct) = (pixel(&summary.path), pixel(&dir.path().join("healthy.mp4")));
+    assert_eq!(converted.len(), 12);
+    assert!(converted.iter().zip(&direct).all(|(a, b)| a.abs_diff(*b) < 24), "{converted:?} vs {direct:?}");
 }
