@@ -84,6 +84,7 @@ pub(crate) struct Lexicons {
 /// The default lexicons, embedded in the binary: `(file name, source)`.
 pub(crate) const DEFAULT_LEXICONS: &[(&str, &str)] = &[
     ("negation.toml", include_str!("../../../assets/lexicons/negation.toml")),
+    ("retraction.toml", include_str!("../../../assets/lexicons/retraction.toml")),
     ("evidence.toml", include_str!("../../../assets/lexicons/evidence.toml")),
     ("disease.toml", include_str!("../../../assets/lexicons/disease.toml")),
     ("body-function.toml", include_str!("../../../assets/lexicons/body-function.toml")),

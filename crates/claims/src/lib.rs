@@ -385,6 +385,7 @@ impl LinterBuilder {
             list
         };
         let measure_units = folded_entries("measure-unit");
+        let retractions = folded_entries("retraction");
         let comparators = [folded_entries("competitor"), folded_entries("comparison-scope")].concat();
         Linter {
             rules,
@@ -396,6 +397,7 @@ impl LinterBuilder {
             index,
             negations,
             loose_negations,
+            retractions,
             evidence,
             measure_units,
             comparators,
@@ -460,6 +462,9 @@ pub struct Linter {
     negations: Vec<String>,
     /// Entries after which any few words may come before the claim (`asked if…`).
     loose_negations: Vec<String>,
+    /// The folded entries of the `retraction` lexicon (我收回, scratch that, 这个说法不准确),
+    /// longest first: said right after a claim, they withdraw it.
+    retractions: Vec<String>,
     /// The folded entries of the `evidence` lexicon (详情页, 证书编号, on the listing).
     evidence: Vec<String>,
     /// The folded entries of the `measure-unit` lexicon (毫升, 瓦, 流明, %), longest first.
@@ -571,7 +576,7 @@ impl Linter {
             let denied: Vec<(usize, usize, Category)> = candidates
                 .iter()
                 .filter(|c| c.rule != ALLOW && !c.exception)
-                .filter(|c| self.rules[c.rule as usize].negatable && self.negated(&folded.text, c.start))
+                .filter(|c| self.rules[c.rule as usize].negatable && (self.negated(&folded.text, c.start) || self.withdrawn(&folded.text, c.end)))
                 .map(|c| (c.start, c.end, self.rules[c.rule as usize].category))
                 .collect();
             for trigger in candidates.iter().filter(|c| !c.exception) {
@@ -815,6 +820,25 @@ impl Linter {
             }
         }
         false
+    }
+
+    /// True when the claim ending at `end` is withdrawn, corrected or refuted right after it,
+    /// in the same breath: a `retraction` entry within [`RETRACTION_BYTES`] and two clause
+    /// marks (全网最…哎不对不对，我收回; the best — sorry, scratch that; 有人说能治关节炎，这话
+    /// 我们不说). The SAMR guide counts what is said as a claim, and this is not said as one.
+    fn withdrawn(&self, text: &str, end: usize) -> bool {
+        let window_end = floor_boundary(text, (end + RETRACTION_BYTES).min(text.len()));
+        let mut window = &text[end..window_end];
+        if let Some((at, _)) = window.char_indices().filter(|&(_, c)| c == HARD).nth(2) {
+            window = &window[..at];
+        }
+        self.retractions.iter().any(|r| {
+            window.match_indices(r.as_str()).any(|(at, _)| {
+                // Whole words for English entries: "not true" is not in "knot trueness".
+                let ascii = r.starts_with(|c: char| c.is_ascii_alphanumeric());
+                !ascii || !window[..at].ends_with(|c: char| c.is_ascii_alphanumeric())
+            })
+        })
     }
 
     /// 最大吸力8000Pa, 最大那只公蟹五两二, 最长的一把，刀刃30厘米: a superlative of size or
@@ -1190,6 +1214,10 @@ const MODEL_MIN_CHARS: usize = 6;
 
 /// How far before a match a denial is looked for (in folded bytes, within the clause).
 const MAX_NEGATION_BYTES: usize = 48;
+
+/// How far after a claim a retraction is looked for (in folded bytes; about 20 CJK
+/// characters or 60 English letters).
+const RETRACTION_BYTES: usize = 64;
 
 /// How many filler characters (CJK) or words (English) may stand between a denial and
 /// the claim it denies: 不是(这个)最 …, not (the) best.
