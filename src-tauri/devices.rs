@@ -32,7 +32,7 @@ pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview,
 }
 
 crate::state::store_commands! {
-    fn save_capture_settings(settings: CaptureSettings) -> CaptureSettings = |store| store.save_capture_settings(&settings);
+    fn save_capture_settings(settings: CaptureSettings) -> CaptureSettings = |store| store.save_device_settings(&settings);
 }
 
 /// Starts the live preview of the chosen camera and microphone (nothing is written).

@@ -291,6 +291,20 @@ pub struct PresetProbe {
 /// of the test pattern with each of veryfast, superfast and ultrafast in turn.
 pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetProbe, CaptureError> {
     use crate::config::Preset;
+    probe_presets(settings, headroom, &[Preset::Veryfast, Preset::Superfast, Preset::Ultrafast])
+}
+
+/// Frames per second libx264 encodes `settings` at with `preset` here (about a second of the
+/// test pattern): a second picture's speed with the preset the first one was given.
+pub fn measure_preset(settings: &VideoSettings, preset: crate::config::Preset) -> Result<f64, CaptureError> {
+    let probe = probe_presets(settings, f64::INFINITY, &[preset])?;
+    Ok(probe.measured.first().map_or(0.0, |(_, fps)| *fps))
+}
+
+/// Encodes about a second of the test pattern with each of `presets` in turn, stopping at
+/// the first that runs `headroom` times faster than real time.
+fn probe_presets(settings: &VideoSettings, headroom: f64, presets: &[crate::config::Preset]) -> Result<PresetProbe, CaptureError> {
+    use crate::config::Preset;
     crate::init();
     let spec = crate::source::test_video_spec(settings.width, settings.height, settings.fps, false);
     let mut input =
@@ -326,7 +340,7 @@ pub fn choose_preset(settings: &VideoSettings, headroom: f64) -> Result<PresetPr
         }
     }
     let mut measured = Vec::new();
-    for preset in [Preset::Veryfast, Preset::Superfast, Preset::Ultrafast] {
+    for &preset in presets {
         let trial = VideoSettings {
             preset,
             encoder: VideoEncoder::X264,
@@ -378,6 +392,10 @@ mod tests {
             fps >= 45.0 || probe.preset == crate::config::Preset::Ultrafast,
             "{probe:?}"
         );
+        // One preset measured alone, whatever its speed (a second picture's, at the preset
+        // the first was given).
+        let alone = measure_preset(&settings, crate::config::Preset::Veryfast).unwrap();
+        assert!(alone > 0.0, "{alone}");
     }
 
     #[test]

@@ -54,6 +54,12 @@ impl SourceHub {
     pub(crate) fn subscribe(&mut self, layer: &LayerSource, size: (u32, u32), wait: bool) -> Result<Receiver<VideoMsg>, CaptureError> {
         let (tx, rx) = bounded::<VideoMsg>(2);
         self.running.retain(|(_, fanout)| !lock(fanout).closed);
+        // Threads of sources no layer shows any more have ended: joined now, not at the end.
+        let (done, running): (Vec<_>, Vec<_>) = self.threads.drain(..).partition(|t| t.is_finished());
+        self.threads = running;
+        for thread in done {
+            let _ = thread.join();
+        }
         if let Some((_, fanout)) = self.running.iter().find(|(source, _)| source == layer) {
             let mut fanout = lock(fanout);
             if !fanout.closed {

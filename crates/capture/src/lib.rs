@@ -60,7 +60,7 @@ pub use config::{
 pub use device_preview::DevicePreview;
 pub use devices::{Device, DeviceKind, Mode, devices, pick_mode, software_rendering_only};
 pub use disk::available_bytes;
-pub use encode::{EncoderProbe, PresetProbe, available_encoders, choose_preset, probe_encoders};
+pub use encode::{EncoderProbe, PresetProbe, available_encoders, choose_preset, measure_preset, probe_encoders};
 pub use error::{CaptureError, ErrorCode};
 pub use marker::{Marker, MarkerKind, sidecar_path};
 pub use overlay::{Overlay, format_price};

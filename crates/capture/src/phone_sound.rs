@@ -1,10 +1,13 @@
 //! The phone's sound: the audio of the phone's push, decoded by the phone's source thread
 //! and handed to the audio thread, which mixes it with the microphone (see [`crate::sound`]).
 //!
-//! The two run on different clocks (the phone's and the microphone's), so the hand-over is a
-//! small jitter buffer of 1024-sample frames: the phone is heard once three frames (64 ms)
-//! have come, a phone whose clock runs fast loses its oldest frames beyond twelve (256 ms),
-//! and one that stops sending leaves silence, never an old frame repeated.
+//! The two run on different clocks (the phone's and the microphone's), and a phone's push
+//! brings its sound in bursts (an MPEG-TS muxer packs about a quarter of a second of AAC at a
+//! time: ten or eleven of our frames at once). So the hand-over is a jitter buffer of
+//! 1024-sample frames that holds more than a burst: the phone is heard once twelve frames
+//! (256 ms) have come, a phone whose clock runs fast loses its oldest frames beyond 48 (1 s),
+//! and one that stops sending leaves silence, never an old frame repeated. Frames dropped and
+//! gaps heard are counted for the stats.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -12,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use ffmpeg_next::{codec, filter, format, frame, media};
 
-/// Frames gathered before the phone is heard (after silence).
-const START_AT: usize = 3;
-/// Frames held at most: about a quarter of a second of delay.
-const MOST: usize = 12;
+/// Frames gathered before the phone is heard (after silence): more than one burst.
+const START_AT: usize = 12;
+/// Frames held at most: a second.
+const MOST: usize = 48;
 
 #[derive(Default)]
 struct Queue {
@@ -23,6 +26,8 @@ struct Queue {
     playing: bool,
     last_in: Option<Instant>,
     dropped: u64,
+    /// Times it ran dry while heard (a gap of silence until it gathers again).
+    underruns: u64,
 }
 
 /// Shared by the phone's source thread (which pushes) and the audio thread (which pulls).
@@ -58,8 +63,15 @@ impl PhoneSound {
         let next = queue.frames.pop_front();
         if next.is_none() {
             queue.playing = false;
+            queue.underruns += 1;
         }
         next
+    }
+
+    /// Frames dropped (the phone ahead) and gaps heard (the phone behind), so far.
+    pub(crate) fn glitches(&self) -> u64 {
+        let queue = self.lock();
+        queue.dropped + queue.underruns
     }
 
     /// The phone sent sound in the last second.
@@ -135,23 +147,28 @@ mod tests {
         ffmpeg_next::init().unwrap();
         let sound = PhoneSound::default();
         assert!(sound.pull().is_none() && !sound.is_live());
-        sound.push(tone(0.1));
-        sound.push(tone(0.2));
-        assert!(sound.pull().is_none(), "two frames are not enough to start");
-        sound.push(tone(0.3));
+        for i in 0..START_AT - 1 {
+            sound.push(tone(i as f32));
+        }
+        assert!(sound.pull().is_none(), "less than a burst is not enough to start");
+        sound.push(tone(99.0));
         assert!(sound.is_live());
-        let first = sound.pull().expect("three frames: heard");
-        assert_eq!(first.plane::<f32>(0)[0], 0.1);
-        assert!(sound.pull().is_some() && sound.pull().is_some());
+        let first = sound.pull().expect("a burst: heard");
+        assert_eq!(first.plane::<f32>(0)[0], 0.0);
+        for _ in 1..START_AT {
+            assert!(sound.pull().is_some());
+        }
         assert!(sound.pull().is_none(), "empty: silence, and it gathers again");
+        assert_eq!(sound.glitches(), 1, "one gap heard");
         sound.push(tone(0.4));
-        assert!(sound.pull().is_none(), "after an underrun it waits for three again");
-        // A phone whose clock runs fast: only the newest twelve are kept.
-        for i in 0..20 {
+        assert!(sound.pull().is_none(), "after an underrun it waits for a burst again");
+        // A phone whose clock runs fast: only the newest second is kept.
+        for i in 0..MOST + 8 {
             sound.push(tone(i as f32));
         }
         let next = sound.pull().expect("playing");
         assert_eq!(next.plane::<f32>(0)[0], 8.0, "the oldest were dropped");
         assert_eq!(sound.lock().dropped, 9);
+        assert_eq!(sound.glitches(), 10);
     }
 }

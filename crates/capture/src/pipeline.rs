@@ -429,11 +429,22 @@ fn start_sources(
         }
         Some(scene) => {
             let mut hub = SourceHub::new(shared.clone(), config.video_source.clone(), config.phone.clone(), realtime);
+            // A source is opened once, at the biggest size any layer of either canvas shows
+            // it (a camera small in the landscape picture and filling the vertical one is
+            // asked for the vertical one's size).
+            let scenes: Vec<&Scene> = std::iter::once(scene).chain(config.second_canvas.iter().map(|s| &s.scene)).collect();
+            let biggest = |source: &LayerSource| {
+                scenes
+                    .iter()
+                    .flat_map(|s| s.layers.iter().filter(|l| l.source == *source).map(|l| l.rect.pixels(s.width, s.height)))
+                    .map(|(_, _, w, h)| (w, h))
+                    .max_by_key(|&(w, h)| u64::from(w) * u64::from(h))
+                    .unwrap_or((w, h))
+            };
             let mut mixer = |scene: &Scene, hub: &mut SourceHub| -> Result<SceneMixer, CaptureError> {
                 let mut live = Vec::new();
                 for layer in scene.layers.iter().filter(|l| l.source.is_live()) {
-                    let (_, _, lw, lh) = layer.rect.pixels(scene.width, scene.height);
-                    let subscribed = hub.subscribe(&layer.source, (lw, lh), true);
+                    let subscribed = hub.subscribe(&layer.source, biggest(&layer.source), true);
                     // Whatever started is joined by `started`, also when this failed.
                     started.threads.extend(hub.threads.drain(..).map(|t| ("video-source", t)));
                     live.push(subscribed?);
@@ -902,8 +913,11 @@ impl Compositor {
         if self.shared.stop_reason() == StopReason::Running {
             self.shared.request_stop(StopReason::Duration);
         }
-        // Closing the second canvas's queue ends its encoder.
+        // Closing the encoders' and the preview's queues ends them now, before waiting for
+        // any source (a camera's read may block a moment).
         self.second = None;
+        self.preview_tx = None;
+        drop(std::mem::replace(&mut self.enc_tx, bounded(1).0));
         // Sources started by a scene switch; they see the stop flag or their closed channel.
         for thread in self.hub.iter_mut().flat_map(|hub| hub.threads.drain(..)) {
             let _ = thread.join();
@@ -1065,7 +1079,7 @@ impl Compositor {
         let shared = self.shared.clone();
         let c = &shared.counters;
         let slate = std::mem::replace(&mut self.slate, frame::Video::empty());
-        let mut failing = false;
+        let (mut failing, mut second_failing) = (false, false);
         let mut n: i64 = 0;
         while !self.done(n) {
             let deadline = t0 + frame_dur.mul_f64(n as f64 + 0.5);
@@ -1107,21 +1121,30 @@ impl Compositor {
                 break;
             }
             if let (Some(mixer), Some(output)) = (second.as_mut(), self.second.as_mut()) {
-                mixer.poll();
-                let ok = match mixer.compose(n) {
-                    Ok(Some(canvas)) => output.emit(canvas, n, c),
+                let poll = mixer.poll();
+                shared.second_source_lost.store(poll.lost, Ordering::Relaxed);
+                let taken = match mixer.compose(n) {
+                    Ok(Some(canvas)) => {
+                        second_failing = false;
+                        output.emit(canvas, n, c)
+                    }
                     Ok(None) => {
                         Counters::add(&c.second_frames_skipped, 1);
                         true
                     }
                     Err(e) => {
-                        tracing::error!(%e, "the second canvas cannot be composed; its slate shows");
+                        if !second_failing {
+                            tracing::error!(%e, "the second canvas cannot be composed; its slate shows");
+                        }
+                        second_failing = true;
                         let slate = output.slate.clone();
                         output.emit(slate, n, c)
                     }
                 };
-                if !ok {
-                    break;
+                if !taken {
+                    // Its encoder gave up (said in the stats and a marker): the second picture
+                    // ends here; the recording and the first picture's pushes go on.
+                    self.second = None;
                 }
             }
             n = self.next_frame(t0, n);
@@ -1195,6 +1218,24 @@ fn video_encode_thread(
     // Tests fail the stand-in hardware encoder after this many frames.
     #[cfg(feature = "fault-injection")]
     let fail_after: Option<u64> = std::env::var("ANCHORDESK_FAIL_ENCODER_AFTER").ok().and_then(|n| n.parse().ok());
+    // And the second canvas's encoder, for good (no takeover helps), after this many.
+    #[cfg(feature = "fault-injection")]
+    let fail_second_after: Option<u64> =
+        if canvas == Canvas::Second { std::env::var("ANCHORDESK_FAIL_SECOND_ENCODER_AFTER").ok().and_then(|n| n.parse().ok()) } else { None };
+    // The recording's encoder failing for good stops the recording; the second canvas's ends
+    // the second picture only (its pushes stop, the rest goes on).
+    let give_up = |reason: String| match canvas {
+        Canvas::Main => {
+            tracing::error!(%reason, "the recording stops");
+            shared.request_stop(StopReason::WriteFailed);
+        }
+        Canvas::Second => {
+            let reason = format!("the second picture stopped: {reason}");
+            tracing::error!(%reason, "the recording and the other pushes go on");
+            push_marker(&shared, MarkerKind::Encoder, &reason, None);
+            *shared.second_encoder_note.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+        }
+    };
     for frame in rx.iter() {
         let started = Instant::now();
         let sent_frame = match upload.prepare(&frame) {
@@ -1217,6 +1258,11 @@ fn video_encode_thread(
             outcome = Drained::Failed(ffmpeg::Error::Bug);
         }
         sent += 1;
+        #[cfg(feature = "fault-injection")]
+        if fail_second_after.is_some_and(|n| sent > n) {
+            give_up("its encoder failed (injected)".to_owned());
+            break;
+        }
         if let Drained::Failed(e) = outcome {
             // A hardware encoder that fails on air: libx264 takes over at this frame, in the
             // same recording and pushes; what the failed one still held is lost.
@@ -1229,15 +1275,18 @@ fn video_encode_thread(
                 Ok(takeover) => {
                     (encoder, used, upload) = (takeover.encoder, VideoEncoder::X264, takeover.upload);
                     push_marker(&shared, MarkerKind::Encoder, &reason, None);
-                    *shared.encoder_takeover.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
+                    let note = match canvas {
+                        Canvas::Main => &shared.encoder_takeover,
+                        Canvas::Second => &shared.second_encoder_note,
+                    };
+                    *note.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason);
                     outcome = match encoder.send_frame(&frame) {
                         Ok(()) => drain(&mut encoder),
                         Err(e) => Drained::Failed(e),
                     };
                 }
                 Err(err) => {
-                    tracing::error!(%err, "libx264 could not take over; the recording stops");
-                    shared.request_stop(StopReason::WriteFailed);
+                    give_up(format!("libx264 could not take over from {} ({err})", used.ffmpeg_name()));
                     break;
                 }
             }
@@ -1247,8 +1296,7 @@ fn video_encode_thread(
             Drained::Done => {}
             Drained::WriterGone => return,
             Drained::Failed(e) => {
-                tracing::error!(%e, "libx264 failed; the recording stops");
-                shared.request_stop(StopReason::WriteFailed);
+                give_up(format!("libx264 failed ({e})"));
                 break;
             }
         }
@@ -1354,7 +1402,7 @@ fn stats_thread(
     second_size: Option<(u32, u32)>,
 ) {
     let c = &shared.counters;
-    let mut prev_second = (0u64, 0u64);
+    let mut prev_second = (0u64, 0u64, 0u64);
     let mut prev_encoded = 0u64;
     let mut prev_bytes = 0u64;
     let mut prev_push: Vec<u64> = vec![0; shared.destinations.len()];
@@ -1393,15 +1441,19 @@ fn stats_thread(
         let takeover = shared.encoder_takeover.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let second_canvas = second_size.map(|(width, height)| {
             let (frames, ns) = (Counters::get(&c.second_frames_encoded), Counters::get(&c.second_encode_ns));
+            let skipped = Counters::get(&c.second_frames_skipped);
             let d_frames = frames - prev_second.0;
             let figures = SecondCanvasStats {
                 width,
                 height,
                 fps: d_frames as f64 / secs,
                 encode_ms_per_frame: if d_frames > 0 { (ns - prev_second.1) as f64 / d_frames as f64 / 1e6 } else { 0.0 },
-                skipped_frames: Counters::get(&c.second_frames_skipped) as u32,
+                skipped_frames: skipped as u32,
+                skipped_last_second: (skipped - prev_second.2) as u32,
+                source_lost: shared.second_source_lost.load(Ordering::Relaxed),
+                encoder_note: shared.second_encoder_note.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             };
-            prev_second = (frames, ns);
+            prev_second = (frames, ns, skipped);
             figures
         });
         let mut stats = Stats {
@@ -1434,6 +1486,7 @@ fn stats_thread(
             program_level: *shared.program_level.lock().unwrap_or_else(|p| p.into_inner()),
             music_level: *shared.music_level.lock().unwrap_or_else(|p| p.into_inner()),
             phone_level: *shared.phone_level.lock().unwrap_or_else(|p| p.into_inner()),
+            phone_sound_glitches: shared.phone_sound.glitches() as u32,
             audio_drift_ms: c.audio_drift_us.load(Ordering::Relaxed) as f64 / 1000.0,
             audio_corrections: Counters::get(&c.audio_corrections) as u32,
             encoder: if takeover.is_some() { "libx264".to_owned() } else { encoder.clone() },

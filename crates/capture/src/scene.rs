@@ -297,6 +297,15 @@ impl Scene {
     }
 
     /// The same layers on another canvas (rectangles are fractions, so they follow).
+    /// The same scene with its camera layers fitted whole (bars where the aspect differs)
+    /// instead of filled and cropped: how the camera shows when no scene is asked for.
+    pub fn camera_whole(mut self) -> Scene {
+        for layer in self.layers.iter_mut().filter(|l| l.source == LayerSource::Camera) {
+            layer.fit = Fit::Contain;
+        }
+        self
+    }
+
     pub fn on_canvas(mut self, width: u32, height: u32) -> Scene {
         self.width = width;
         self.height = height;

@@ -67,6 +67,11 @@ pub(crate) struct Shared {
     pub(crate) music_level: Mutex<Option<crate::stats::AudioLevel>>,
     /// Why libx264 took over from a hardware encoder mid-recording, once it has.
     pub(crate) encoder_takeover: Mutex<Option<String>>,
+    /// What became of the second canvas's encoder (libx264 took over, or it stopped), once
+    /// something did; the recording's own is `encoder_takeover`.
+    pub(crate) second_encoder_note: Mutex<Option<String>>,
+    /// A live layer of the second canvas shows its slate.
+    pub(crate) second_source_lost: std::sync::atomic::AtomicBool,
     /// The phone's sound, from the phone's source thread to the audio thread.
     pub(crate) phone_sound: crate::phone_sound::PhoneSound,
     /// The phone's sound as heard (after its gain), every 100 ms; `None` while none comes.
@@ -89,6 +94,8 @@ impl Shared {
             counters: Counters::default(),
             encoder_takeover: Mutex::new(None),
             phone_sound: Default::default(),
+            second_encoder_note: Mutex::new(None),
+            second_source_lost: std::sync::atomic::AtomicBool::new(false),
             phone_level: Mutex::new(None),
             program_level: Mutex::new(crate::stats::AudioLevel::default()),
             music_level: Mutex::new(None),

@@ -290,6 +290,11 @@ impl Mixer {
         Ok(Mixer { graph, music: mix.music.as_ref().map(MusicBed::new), n: 0, mix: mix.clone(), music_off: false, music_meter, music_level: None, phone_meter, phone_level: None })
     }
 
+    /// The microphone is muted now.
+    pub(crate) fn mic_muted(&self) -> bool {
+        self.mix.mic_muted
+    }
+
     /// Applies a change on air (checked by `SoundChange::check` on its way here) by sending
     /// the named volume filters a new volume.
     pub(crate) fn apply(&mut self, change: SoundChange) -> Result<(), ffmpeg::Error> {

@@ -385,6 +385,8 @@ struct AudioOut {
     mixer: Option<crate::sound::Mixer>,
     /// Changes made on air.
     changes: crossbeam_channel::Receiver<crate::sound::SoundChange>,
+    /// Without the mix (it failed), whether the microphone is muted: a mute holds.
+    muted_alone: bool,
 }
 
 impl AudioOut {
@@ -395,7 +397,14 @@ impl AudioOut {
                 self.shared.audio_level.send_replace(level);
             }
         }
-        let Some(mixer) = self.mixer.as_mut() else { return self.encode_mixed(frame) };
+        let Some(mixer) = self.mixer.as_mut() else {
+            while let Ok(change) = self.changes.try_recv() {
+                if let crate::sound::SoundChange::MicMuted { muted } = change {
+                    self.muted_alone = muted;
+                }
+            }
+            return if self.muted_alone { self.encode_mixed(&mut crate::sound::silence()) } else { self.encode_mixed(frame) };
+        };
         while let Ok(change) = self.changes.try_recv() {
             if let Err(e) = mixer.apply(change) {
                 tracing::warn!(%e, ?change, "a sound change on air was refused");
@@ -405,8 +414,9 @@ impl AudioOut {
         if let Err(e) = mixer.mix(frame, self.shared.phone_sound.pull(), &mut mixed) {
             // The microphone alone, rather than no sound at all.
             tracing::error!(%e, "the sound mix failed; the microphone goes on alone");
+            self.muted_alone = mixer.mic_muted();
             self.mixer = None;
-            return self.encode_mixed(frame);
+            return if self.muted_alone { self.encode_mixed(&mut crate::sound::silence()) } else { self.encode_mixed(frame) };
         }
         if let Some(level) = mixer.music_level {
             *self.shared.music_level.lock().unwrap_or_else(|p| p.into_inner()) = Some(level);
@@ -501,6 +511,7 @@ pub(crate) fn audio_thread(
         program_meter: crate::stats::LevelMeter::new(AUDIO_RATE as usize / 10),
         shared: shared.clone(),
         mixer: Some(mixer),
+        muted_alone: false,
         changes,
     };
     let realtime = shared.realtime;

@@ -85,6 +85,8 @@ pub struct Stats {
     pub music_level: Option<AudioLevel>,
     /// The phone's sound as heard (after its gain); `None` while no phone sends sound.
     pub phone_level: Option<AudioLevel>,
+    /// Frames of the phone's sound dropped (its clock ahead) and gaps heard (behind), so far.
+    pub phone_sound_glitches: u32,
     /// How far the microphone's clock has drifted from the video since the last
     /// correction (positive: audio ahead).
     pub audio_drift_ms: f64,
@@ -110,8 +112,14 @@ pub struct SecondCanvasStats {
     /// Frames encoded in the last second.
     pub fps: f64,
     pub encode_ms_per_frame: f64,
-    /// Frames its encoder could not take in time, in total.
+    /// Frames its encoder could not take in time, in total and in the last second.
     pub skipped_frames: u32,
+    pub skipped_last_second: u32,
+    /// One of its live layers shows its slate.
+    pub source_lost: bool,
+    /// What became of its encoder: libx264 took over from a failed hardware encoder, or it
+    /// stopped (its pushes then stop; the recording and the other pushes go on).
+    pub encoder_note: Option<String>,
 }
 
 impl Default for Stats {
@@ -138,6 +146,7 @@ impl Default for Stats {
             program_level: AudioLevel::default(),
             music_level: None,
             phone_level: None,
+            phone_sound_glitches: 0,
             audio_drift_ms: 0.0,
             audio_corrections: 0,
             finished: false,

@@ -192,6 +192,13 @@ pub(crate) fn writer_thread(
             }
             WriterMsg::SecondVideoEnd => {
                 second_done = true;
+                // No more of the second picture (its encoder gave up, or the end): its pushes
+                // end with what they have queued; the others and the recording go on.
+                for (push, on_second) in &pushes {
+                    if *on_second {
+                        let _ = push.try_send(PushMsg::End);
+                    }
+                }
                 continue;
             }
         };

@@ -227,6 +227,10 @@ fn the_phones_sound_is_mixed_with_the_microphone_has_a_meter_and_mutes_on_air() 
     assert!(phone_heard > -30.0, "the phone in the mix: {phone_heard:.1} dBFS");
     assert!(phone_muted < phone_heard - 30.0, "muted on air: {phone_muted:.1} vs {phone_heard:.1} dBFS");
     assert!(mic_heard > -20.0, "the microphone stays: {mic_heard:.1} dBFS");
+    // Heard without gaps: the phone's tone is in (nearly) every 50 ms while it is on.
+    let windows: Vec<f64> = (0..((heard_to - heard_from) / 0.05) as usize).map(|i| heard_from + i as f64 * 0.05).collect();
+    let silent = windows.iter().filter(|&&at| level_db(&audio, 1000.0, at, at + 0.05) < -30.0).count();
+    assert!(silent * 50 <= windows.len(), "{silent} of {} windows without the phone's sound", windows.len());
     // Before the phone came, no 1 kHz at all.
     assert!(level_db(&audio, 1000.0, 0.2, 1.0) < -60.0);
 }

@@ -163,7 +163,7 @@ fn config_from(args: &RecordArgs) -> anyhow::Result<Config> {
         let scene = crate::scenes::scene_from(spec, &options).context("--second-scene")?;
         if config.scene.is_none() {
             let single = anchordesk_capture::Layout::Single;
-            config.scene = Some(single.scene((config.video.width, config.video.height), anchordesk_capture::LayerSource::Test));
+            config.scene = Some(single.scene((config.video.width, config.video.height), anchordesk_capture::LayerSource::Camera).camera_whole());
         }
         let pushes = args
             .second_push

@@ -151,6 +151,14 @@ impl Store {
         }
     }
 
+    /// Saves the Devices page's settings after checking them; the second picture stays as
+    /// stored (only the scene library's `set_second_picture` changes it), so a page opened
+    /// before it changed cannot undo it.
+    pub fn save_device_settings(&mut self, settings: &CaptureSettings) -> Result<CaptureSettings, StoreError> {
+        let kept = self.capture_settings()?;
+        self.save_capture_settings(&CaptureSettings { second_scene: kept.second_scene, platform_on_second: kept.platform_on_second, ..settings.clone() })
+    }
+
     /// Saves capture settings after checking them.
     pub fn save_capture_settings(&mut self, settings: &CaptureSettings) -> Result<CaptureSettings, StoreError> {
         let settings = settings.validated().map_err(StoreError::Invalid)?;
@@ -178,5 +186,11 @@ mod tests {
             other => panic!("expected a refusal, got {other:?}"),
         }
         assert_eq!(store.capture_settings().unwrap(), chosen, "nothing saved");
+        // The Devices page saves what it loaded; the second picture set since stays.
+        let second = CaptureSettings { second_scene: Some("竖屏全身".into()), platform_on_second: true, ..chosen.clone() };
+        store.save_capture_settings(&second).unwrap();
+        let stale_page = CaptureSettings { bitrate_kbps: 2000, ..chosen.clone() };
+        let saved = store.save_device_settings(&stale_page).unwrap();
+        assert_eq!((saved.bitrate_kbps, saved.second_scene.as_deref(), saved.platform_on_second), (2000, Some("竖屏全身"), true));
     }
 }

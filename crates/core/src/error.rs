@@ -65,6 +65,12 @@ pub enum Conflict {
     /// The broadcast is planned to go on air with a scene that is no longer in the library.
     #[error("the scene {scene:?} this broadcast goes on air with is no longer in the scene library; pick another in its checklist, or `anchordesk broadcasts scene ID NAME`")]
     SceneMissing { scene: String },
+    /// The desk's second picture is a scene that is no longer in the library.
+    #[error("the desk's second picture is the scene {scene:?}, which is no longer in the scene library; pick another in Settings → Destinations or turn it off (`anchordesk scenes second NAME | --none`)")]
+    SecondSceneMissing { scene: String },
+    /// A scene cannot be deleted while it is the desk's second picture.
+    #[error("the scene {scene:?} is the desk's second picture; pick another second picture or turn it off first")]
+    SceneIsSecondPicture { scene: String },
 }
 
 impl Conflict {
@@ -80,6 +86,8 @@ impl Conflict {
             Conflict::TestSourceOnRealPlatform { .. } => ErrorCode::TestSourceOnRealPlatform,
             Conflict::SceneCanvas { .. } => ErrorCode::SceneCanvas,
             Conflict::SceneMissing { .. } => ErrorCode::SceneMissing,
+            Conflict::SecondSceneMissing { .. } => ErrorCode::SecondSceneMissing,
+            Conflict::SceneIsSecondPicture { .. } => ErrorCode::SceneIsSecondPicture,
         }
     }
 }
@@ -109,6 +117,8 @@ pub enum ErrorCode {
     TestSourceOnRealPlatform,
     SceneCanvas,
     SceneMissing,
+    SecondSceneMissing,
+    SceneIsSecondPicture,
 }
 
 impl StoreError {

@@ -161,8 +161,18 @@ impl Actor {
         if let Some(name) = &scene_name {
             config.scene = Some(find_scene(name)?);
         }
-        // The desk's 第二画面, for the pushes set to it.
-        let second_scene = settings.second_scene.as_ref().map(find_scene).transpose()?;
+        // The desk's 第二画面, read (before anything starts) only when some push will take
+        // it: the platform's ingest or a typed URL, or a destination marked for it on air.
+        let second_wanted = (settings.platform_on_second && (typed.is_some() || !rehearsal))
+            || (!rehearsal && crate::destinations::urls().iter().any(|(_, _, second)| *second));
+        let second_scene = match settings.second_scene.as_ref().filter(|_| second_wanted) {
+            Some(name) => Some(self.with_store(|store| match crate::scenes::find(store, name) {
+                Err(StoreError::NotFound { .. }) => Err(StoreError::Conflict(Conflict::SecondSceneMissing { scene: name.clone() })),
+                found => found,
+            })?),
+            None => None,
+        };
+
         // A class's practice shop on the team server is practice too: its rehearsals run in full.
         let real_platform = self.with_store(|store| anchordesk_desk_sync::platform_settings(store))?.is_some_and(|p| !p.practice);
         if real_platform && !rehearsal {
@@ -221,13 +231,15 @@ impl Actor {
             Some(_) => pushes.into_iter().partition(|(_, _, second)| *second),
             None => (Vec::new(), pushes),
         };
+
         // Names in the pipeline's push order: the first picture's pushes, then the second's.
         let destination_names: Vec<String> = first_pushes.iter().chain(&second_pushes).map(|(name, _, _)| name.clone()).collect();
         config.pushes = first_pushes.into_iter().map(|(_, url, _)| url).collect();
         if let Some(scene) = second_scene.filter(|_| !second_pushes.is_empty()) {
-            // The second picture is composed beside a scene: 单机位 when the broadcast has none.
+            // The second picture is composed beside a scene: 单机位 when the broadcast has none,
+            // fitted as the camera alone would be (whole, with bars), not cropped.
             let size = (config.video.width, config.video.height);
-            config.scene.get_or_insert_with(|| anchordesk_capture::Layout::Single.scene(size, anchordesk_capture::LayerSource::Camera));
+            config.scene.get_or_insert_with(|| anchordesk_capture::Layout::Single.scene(size, anchordesk_capture::LayerSource::Camera).camera_whole());
             config.second_canvas = Some(anchordesk_capture::SecondCanvas { scene, pushes: second_pushes.into_iter().map(|(_, url, _)| url).collect() });
         }
         let canvas = config.scene.as_ref().map(|s| (s.width, s.height));

@@ -32,12 +32,15 @@ pub async fn run(store: Arc<Mutex<Store>>, data_dir: &Path, link: &LinkSlot, bro
         let video = crate::devices::config_for(&probe_settings, Path::new("preflight.mp4")).video;
         let fps = video.fps;
         let probed = anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN);
-        // The second picture measured at its own size; its speed with the preset the
-        // first one gets.
-        let second_probe = second.map(|(width, height)| {
-            let video = anchordesk_capture::VideoSettings { width, height, ..video.clone() };
-            anchordesk_capture::choose_preset(&video, preflight::ENCODER_MARGIN)
-        });
+        // The second picture measured at its own size, with the preset the first one gets
+        // (both encodes run with the desk's preset).
+        let second_probe = match (&probed, second) {
+            (Ok(probe), Some((width, height))) => {
+                let video = anchordesk_capture::VideoSettings { width, height, ..video.clone() };
+                Some(anchordesk_capture::measure_preset(&video, probe.preset))
+            }
+            _ => None,
+        };
         (camera, microphone, fps, probed, second_probe)
     })
     .await;
@@ -48,9 +51,9 @@ pub async fn run(store: Arc<Mutex<Store>>, data_dir: &Path, link: &LinkSlot, bro
             let at = |probe: &anchordesk_capture::PresetProbe, preset| probe.measured.iter().find(|(p, _)| *p == preset).map(|(_, fps)| *fps).unwrap_or(0.0);
             items.push(match (probed, second_probe) {
                 (Ok(probe), None) => preflight::encoder(at(&probe, probe.preset), fps, probe.preset.name()),
-                (Ok(probe), Some(Ok(second_probe))) => {
+                (Ok(probe), Some(Ok(second_fps))) => {
                     let (w, h) = second.unwrap_or_default();
-                    preflight::encoder_two_pictures(at(&probe, probe.preset), at(&second_probe, probe.preset), fps, probe.preset.name(), (w, h))
+                    preflight::encoder_two_pictures(at(&probe, probe.preset), second_fps, fps, probe.preset.name(), (w, h))
                 }
                 (Ok(_), Some(Err(err))) | (Err(err), _) => preflight::failed(PreflightCheck::Encoder, err.to_string()),
             });

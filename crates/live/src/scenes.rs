@@ -103,6 +103,9 @@ pub fn delete(store: &mut Store, name: &str) -> Result<Scene, StoreError> {
     if builtins().iter().any(|b| b.name == name) {
         return Err(StoreError::Invalid(vec![FieldError::new("name", FieldErrorCode::Taken, name)]));
     }
+    if store.capture_settings()?.second_scene.as_deref() == Some(name) {
+        return Err(StoreError::Conflict(anchordesk_core::Conflict::SceneIsSecondPicture { scene: name.to_owned() }));
+    }
     let stored = store.delete_scene(name)?;
     serde_json::from_str(&stored.body).map_err(|err| StoreError::Corrupt(err.to_string()))
 }

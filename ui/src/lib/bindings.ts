@@ -1152,7 +1152,11 @@ export type Conflict =
  */
 { kind: "sceneCanvas"; scene: string; asked: string; onAir: string } | 
 /**  The broadcast is planned to go on air with a scene that is no longer in the library. */
-{ kind: "sceneMissing"; scene: string };
+{ kind: "sceneMissing"; scene: string } | 
+/**  The desk's second picture is a scene that is no longer in the library. */
+{ kind: "secondSceneMissing"; scene: string } | 
+/**  A scene cannot be deleted while it is the desk's second picture. */
+{ kind: "sceneIsSecondPicture"; scene: string };
 
 /**  How urgent the countdown looks. */
 export type CountdownLevel = "normal" | 
@@ -1363,7 +1367,7 @@ export type EncoderProbe_Serialize = {
  *  The codes the UI acts on. Closed: add a variant only where the UI does something
  *  different with it.
  */
-export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform" | "sceneCanvas" | "sceneMissing";
+export type ErrorCode = "notADatabase" | "newerSchema" | "notFound" | "invalid" | "io" | "internal" | "alreadyLive" | "notLive" | "gateClosed" | "takenOff" | "emptyLineup" | "practicePlatformNeeded" | "testSourceOnRealPlatform" | "sceneCanvas" | "sceneMissing" | "secondSceneMissing" | "sceneIsSecondPicture";
 
 /**  What a scripted event does in the practice shop. */
 export type EventKind = 
@@ -3145,14 +3149,44 @@ export type ScriptedEvent_Serialize = {
 } & EventKind;
 
 /**  One second of the second canvas's encoding. */
-export type SecondCanvasStats = {
+export type SecondCanvasStats = SecondCanvasStats_Serialize | SecondCanvasStats_Deserialize;
+
+/**  One second of the second canvas's encoding. */
+export type SecondCanvasStats_Deserialize = {
 	width: number,
 	height: number,
 	/**  Frames encoded in the last second. */
 	fps: number | null,
 	encodeMsPerFrame: number | null,
-	/**  Frames its encoder could not take in time, in total. */
+	/**  Frames its encoder could not take in time, in total and in the last second. */
 	skippedFrames: number,
+	skippedLastSecond: number,
+	/**  One of its live layers shows its slate. */
+	sourceLost: boolean,
+	/**
+	 *  What became of its encoder: libx264 took over from a failed hardware encoder, or it
+	 *  stopped (its pushes then stop; the recording and the other pushes go on).
+	 */
+	encoderNote?: string | null,
+};
+
+/**  One second of the second canvas's encoding. */
+export type SecondCanvasStats_Serialize = {
+	width: number,
+	height: number,
+	/**  Frames encoded in the last second. */
+	fps: number | null,
+	encodeMsPerFrame: number | null,
+	/**  Frames its encoder could not take in time, in total and in the last second. */
+	skippedFrames: number,
+	skippedLastSecond: number,
+	/**  One of its live layers shows its slate. */
+	sourceLost: boolean,
+	/**
+	 *  What became of its encoder: libx264 took over from a failed hardware encoder, or it
+	 *  stopped (its pushes then stop; the recording and the other pushes go on).
+	 */
+	encoderNote: string | null,
 };
 
 /**  One segment of the run-of-show. */
@@ -3378,6 +3412,8 @@ export type Stats_Deserialize = {
 	musicLevel?: AudioLevel | null,
 	/**  The phone's sound as heard (after its gain); `None` while no phone sends sound. */
 	phoneLevel?: AudioLevel | null,
+	/**  Frames of the phone's sound dropped (its clock ahead) and gaps heard (behind), so far. */
+	phoneSoundGlitches: number,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).
@@ -3392,7 +3428,7 @@ export type Stats_Deserialize = {
 	/**  Why the encoder asked for is not in use (it fell back to libx264). */
 	encoderFallback?: string | null,
 	/**  The second canvas's encoding, when there is one. */
-	secondCanvas?: SecondCanvasStats | null,
+	secondCanvas?: SecondCanvasStats_Deserialize | null,
 };
 
 /**  One second of pipeline health. */
@@ -3444,6 +3480,8 @@ export type Stats_Serialize = {
 	musicLevel: AudioLevel | null,
 	/**  The phone's sound as heard (after its gain); `None` while no phone sends sound. */
 	phoneLevel: AudioLevel | null,
+	/**  Frames of the phone's sound dropped (its clock ahead) and gaps heard (behind), so far. */
+	phoneSoundGlitches: number,
 	/**
 	 *  How far the microphone's clock has drifted from the video since the last
 	 *  correction (positive: audio ahead).
@@ -3458,7 +3496,7 @@ export type Stats_Serialize = {
 	/**  Why the encoder asked for is not in use (it fell back to libx264). */
 	encoderFallback: string | null,
 	/**  The second canvas's encoding, when there is one. */
-	secondCanvas: SecondCanvasStats | null,
+	secondCanvas: SecondCanvasStats_Serialize | null,
 };
 
 /**  What stopping produced: the report and the per-product clips (切片). */

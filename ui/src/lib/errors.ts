@@ -46,6 +46,14 @@ export function describeError(err: unknown): string {
         const c = err.error.conflict?.kind === 'sceneMissing' ? err.error.conflict : null;
         return t('error.sceneMissing', { scene: c?.scene ?? '' });
       }
+      case 'secondSceneMissing': {
+        const c = err.error.conflict?.kind === 'secondSceneMissing' ? err.error.conflict : null;
+        return t('error.secondSceneMissing', { scene: c?.scene ?? '' });
+      }
+      case 'sceneIsSecondPicture': {
+        const c = err.error.conflict?.kind === 'sceneIsSecondPicture' ? err.error.conflict : null;
+        return t('error.sceneIsSecondPicture', { scene: c?.scene ?? '' });
+      }
       default:
         return t('error.internal', { message: err.error.message });
     }
