@@ -20,7 +20,7 @@ macro_rules! app_commands {
                 live_reconnect_push, live_sound],
             archive_commands: [broadcast_report, export_report, list_archive, export_archive, preflight],
             devices: [list_devices, save_capture_settings, start_device_preview, stop_device_preview,
-                test_recording, watch_preview],
+                test_recording, watch_preview, watch_second_preview],
             sync: [sync_status, platform_settings, test_platform_connection, save_platform_settings,
                 push_destinations, save_push_destination, delete_push_destination],
             room: [room_events, quick_replies, save_quick_replies],

@@ -24,6 +24,14 @@ pub fn watch_preview(state: State<'_, AppState>, frames: tauri::ipc::Channel<Pre
     *state.preview_frames.lock().unwrap_or_else(|p| p.into_inner()) = Some(frames);
 }
 
+/// The second picture's preview pictures (JPEG, raw bytes) while on air with one, on a
+/// channel of their own.
+#[tauri::command]
+#[specta::specta]
+pub fn watch_second_preview(state: State<'_, AppState>, frames: tauri::ipc::Channel<PreviewFrame>) {
+    *state.second_preview_frames.lock().unwrap_or_else(|p| p.into_inner()) = Some(frames);
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn list_devices(state: State<'_, AppState>) -> Result<DevicesOverview, UiError> {

@@ -83,6 +83,7 @@ impl Surroundings for Shell {
             }
             LiveEvent::Stats(stats) => LiveStats { stats: *stats }.emit(&self.app),
             LiveEvent::Preview(jpeg) => Ok(self.app.state::<AppState>().send_preview(jpeg)),
+            LiveEvent::SecondPreview(jpeg) => Ok(self.app.state::<AppState>().send_second_preview(jpeg)),
             LiveEvent::Room(update) => RoomAppended(*update).emit(&self.app),
             LiveEvent::Prompts(update) => PromptsDue(update).emit(&self.app),
         };

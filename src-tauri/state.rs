@@ -37,6 +37,8 @@ pub struct AppState {
     pub device_preview: Mutex<Option<anchordesk_capture::DevicePreview>>,
     /// Where preview pictures go (the window's channel), once the window asked for them.
     pub preview_frames: Mutex<Option<tauri::ipc::Channel<PreviewFrame>>>,
+    /// Where the second picture's preview goes (its own channel).
+    pub second_preview_frames: Mutex<Option<tauri::ipc::Channel<PreviewFrame>>>,
     /// Sessions found still live at start (the app was killed while on air).
     pub interrupted: Vec<anchordesk_core::live::LiveSession>,
 }
@@ -82,6 +84,7 @@ impl AppState {
             link: Default::default(),
             device_preview: Mutex::new(None),
             preview_frames: Mutex::new(None),
+            second_preview_frames: Mutex::new(None),
             interrupted,
         }
     }
@@ -106,6 +109,12 @@ impl AppState {
     /// Sends a preview picture to the window, when it listens.
     pub fn send_preview(&self, jpeg: Vec<u8>) {
         if let Some(channel) = self.preview_frames.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = channel.send(PreviewFrame(jpeg));
+        }
+    }
+
+    pub fn send_second_preview(&self, jpeg: Vec<u8>) {
+        if let Some(channel) = self.second_preview_frames.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             let _ = channel.send(PreviewFrame(jpeg));
         }
     }

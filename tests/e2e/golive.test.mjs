@@ -123,6 +123,13 @@ test('go live: push to the platform ingest, pins follow the product, a linted re
     );
     await waitForText(browser, '[data-testid="live-second-picture"]', '720×1280', 20000);
     await waitForText(browser, '[data-testid="live-destinations"]', '第二画面');
+    // What the vertical push's viewers see, beside the main picture.
+    await (await byTestId(browser, 'live-second-preview')).waitForDisplayed({ timeout: 20000 });
+    const shape = await browser.execute(() => {
+      const img = document.querySelector('[data-testid="live-second-preview"] img');
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    assert.ok(shape[1] > shape[0], `a vertical preview: ${shape}`);
 
     for (const name of ['赣南脐橙', '五常', '核桃']) {
       await browser.keys(' ');

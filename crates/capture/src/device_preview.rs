@@ -98,7 +98,7 @@ impl DevicePreview {
         {
             let shared = shared.clone();
             threads.push(spawn("preview-encode", move || {
-                preview_thread(picture_rx, frames_tx, pw, ph, preview_fps, shared)
+                preview_thread(picture_rx, frames_tx, pw, ph, preview_fps, shared, false)
             })?);
         }
         {

@@ -42,6 +42,9 @@ pub(crate) use crate::shared::{Shared, WriterMsg};
 pub struct PreviewFrame {
     /// JPEG bytes.
     pub jpeg: Vec<u8>,
+    /// A picture of the second canvas (the vertical one beside the recording's).
+    #[serde(default)]
+    pub second: bool,
     pub width: u32,
     pub height: u32,
     pub media_time_ms: f64,
@@ -433,13 +436,18 @@ fn start_sources(
             // it (a camera small in the landscape picture and filling the vertical one is
             // asked for the vertical one's size).
             let scenes: Vec<&Scene> = std::iter::once(scene).chain(config.second_canvas.iter().map(|s| &s.scene)).collect();
+            // The test pattern is drawn at the size it is asked for, so it keeps the first
+            // picture's shape (as a camera keeps its own mode).
+            let drawn = |source: &LayerSource| {
+                *source == LayerSource::Test || (*source == LayerSource::Camera && matches!(config.video_source, VideoSource::Test))
+            };
             let biggest = |source: &LayerSource| {
-                scenes
+                let mut sizes = scenes
                     .iter()
                     .flat_map(|s| s.layers.iter().filter(|l| l.source == *source).map(|l| l.rect.pixels(s.width, s.height)))
-                    .map(|(_, _, w, h)| (w, h))
-                    .max_by_key(|&(w, h)| u64::from(w) * u64::from(h))
-                    .unwrap_or((w, h))
+                    .map(|(_, _, w, h)| (w, h));
+                let size = if drawn(source) { sizes.next() } else { sizes.max_by_key(|&(w, h)| u64::from(w) * u64::from(h)) };
+                size.unwrap_or((w, h))
             };
             let mut mixer = |scene: &Scene, hub: &mut SourceHub| -> Result<SceneMixer, CaptureError> {
                 let mut live = Vec::new();
@@ -589,6 +597,25 @@ fn start_encoding(
             video_encode_thread(enc_rx, video, settings, writer_tx, thread_shared, Canvas::Main)
         })?,
     );
+    let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
+    let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
+    let preview_every = if config.preview_fps == 0 {
+        0
+    } else {
+        (fps / config.preview_fps.min(fps)).max(1)
+    };
+    if preview_every > 0 {
+        let pw = config.preview_width.clamp(64, w) & !1;
+        let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
+        let (thread_shared, pfps, tx) = (shared.clone(), config.preview_fps, preview_tx.clone());
+        started.push(
+            "preview",
+            spawn("preview", move || {
+                preview_thread(preview_frame_rx, tx, pw, ph, pfps, thread_shared, false)
+            })?,
+        );
+    }
+
     let mut second = None;
     if let (Some(video), Some(canvas)) = (second_video, &config.second_canvas) {
         let (tx, rx) = bounded::<frame::Video>(fps as usize);
@@ -605,8 +632,22 @@ fn start_encoding(
             (Some(o), Some(f)) => Some(Arc::new(overlay::render(o, f, cw, ch))),
             _ => None,
         };
+        // Its own preview, as tall as the first picture's, so the window can show what the
+        // second picture's viewers see beside it.
+        let mut preview = None;
+        if preview_every > 0 {
+            let ph = ((config.preview_width.clamp(64, w) as u64 * h as u64 / w as u64) as u32).max(2) & !1;
+            let pw = ((ph as u64 * cw as u64 / ch as u64) as u32).max(2) & !1;
+            let (frame_tx, frame_rx) = bounded::<frame::Video>(1);
+            let (thread_shared, pfps, tx) = (shared.clone(), config.preview_fps, preview_tx.clone());
+            started.push(
+                "preview",
+                spawn("preview", move || preview_thread(frame_rx, tx, pw, ph, pfps, thread_shared, true))?,
+            );
+            preview = Some((frame_tx, preview_every as i64));
+        }
         second = Some((
-            SecondOutput { enc_tx: tx, overlay_rx, overlay, slate: overlay::slate(fonts, cw, ch) },
+            SecondOutput { enc_tx: tx, overlay_rx, overlay, slate: overlay::slate(fonts, cw, ch), preview },
             overlay_tx,
         ));
     }
@@ -614,25 +655,6 @@ fn start_encoding(
         Some((output, tx)) => (Some(output), Some(tx)),
         None => (None, None),
     };
-
-    let (preview_frame_tx, preview_frame_rx) = bounded::<frame::Video>(1);
-    let (preview_tx, preview_rx) = tokio::sync::mpsc::channel::<PreviewFrame>(2);
-    let preview_every = if config.preview_fps == 0 {
-        0
-    } else {
-        (fps / config.preview_fps.min(fps)).max(1)
-    };
-    if preview_every > 0 {
-        let pw = config.preview_width.clamp(64, w) & !1;
-        let ph = ((pw as u64 * h as u64 / w as u64) as u32).max(2) & !1;
-        let (thread_shared, pfps) = (shared.clone(), config.preview_fps);
-        started.push(
-            "preview",
-            spawn("preview", move || {
-                preview_thread(preview_frame_rx, preview_tx, pw, ph, pfps, thread_shared)
-            })?,
-        );
-    }
 
     let (overlay_tx, overlay_rx) = bounded::<Option<Arc<OverlayImage>>>(8);
     let initial_overlay = match (&config.overlay, fonts) {
@@ -869,6 +891,8 @@ struct SecondOutput {
     overlay_rx: Receiver<Option<Arc<OverlayImage>>>,
     overlay: Option<Arc<OverlayImage>>,
     slate: frame::Video,
+    /// Its preview's queue and how often it takes a picture.
+    preview: Option<(Sender<frame::Video>, i64)>,
 }
 
 impl SecondOutput {
@@ -881,6 +905,11 @@ impl SecondOutput {
             o.blend(&mut out);
         }
         out.set_pts(Some(n));
+        if let Some((preview, every)) = &self.preview
+            && n % every == 0
+        {
+            let _ = preview.try_send(out.clone());
+        }
         match self.enc_tx.try_send(out) {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
@@ -1316,6 +1345,7 @@ pub(crate) fn preview_thread(
     height: u32,
     fps: u32,
     shared: Arc<Shared>,
+    second: bool,
 ) {
     let Some(codec) = ffmpeg::encoder::find(codec::Id::MJPEG) else {
         tracing::warn!("no MJPEG encoder; preview off");
@@ -1370,6 +1400,7 @@ pub(crate) fn preview_thread(
             if let Some(data) = packet.data() {
                 let frame = PreviewFrame {
                     jpeg: data.to_vec(),
+                    second,
                     width,
                     height,
                     media_time_ms: shared.media_ms() as f64,

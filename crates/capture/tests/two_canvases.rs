@@ -69,9 +69,18 @@ fn a_landscape_recording_and_a_vertical_push_share_one_phone() {
     config.phone = anchordesk_capture::PhoneListen { address: Some("127.0.0.1".parse().unwrap()), port: 0 };
     config.video.bitrate_kbps = 1000;
     config.duration_ms = Some(14_000);
-    let handle = Pipeline::start(config).unwrap();
+    let mut handle = Pipeline::start(config).unwrap();
     let stats = handle.stats();
     let url = handle.phone_url().expect("the phone layers get one link");
+    // Previews of both pictures, each at its own shape and as tall as the other.
+    let mut previews = handle.take_preview().unwrap();
+    let collector = std::thread::spawn(move || {
+        let mut sizes = std::collections::BTreeSet::new();
+        while let Some(frame) = previews.blocking_recv() {
+            sizes.insert((frame.second, frame.width, frame.height));
+        }
+        sizes
+    });
 
     wait_for("both pushes live", Duration::from_secs(8), || {
         let s = stats.borrow();
@@ -104,6 +113,8 @@ fn a_landscape_recording_and_a_vertical_push_share_one_phone() {
     let last = stats.borrow().clone();
     landscape.stop();
     vertical.stop();
+    let sizes = collector.join().unwrap();
+    assert_eq!(sizes.into_iter().collect::<Vec<_>>(), vec![(false, 320, 180), (true, 100, 180)]);
 
     let second = last.second_canvas.expect("the second canvas's figures");
     assert_eq!((second.width, second.height), (360, 640));

@@ -599,7 +599,7 @@ fn forward(handle: &mut PipelineHandle, around: Arc<dyn Surroundings>) -> Option
                         if finished { break; }
                     }
                     Some(frame) = async { match preview.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
-                        around.publish(LiveEvent::Preview(frame.jpeg));
+                        around.publish(if frame.second { LiveEvent::SecondPreview(frame.jpeg) } else { LiveEvent::Preview(frame.jpeg) });
                     }
                 }
             }

@@ -189,6 +189,8 @@ pub enum LiveEvent {
     Stats(Box<Stats>),
     /// A small preview picture (JPEG bytes).
     Preview(Vec<u8>),
+    /// A small preview of the second picture (JPEG bytes), when there is one.
+    SecondPreview(Vec<u8>),
     /// The session ended (stopped, or the recording finished by itself).
     Ended { session: SessionId },
     /// New events in the live room, pulled from the platform.

@@ -167,6 +167,11 @@ export const commands = {
 	 *  the window opens one channel and keeps it.
 	 */
 	watchPreview: (frames: Channel<PreviewFrame>) => __TAURI_INVOKE<void>("watch_preview", { frames }),
+	/**
+	 *  The second picture's preview pictures (JPEG, raw bytes) while on air with one, on a
+	 *  channel of their own.
+	 */
+	watchSecondPreview: (frames: Channel<PreviewFrame>) => __TAURI_INVOKE<void>("watch_second_preview", { frames }),
 	/**  The badge's data now (events carry the changes). */
 	syncStatus: () => typedError<SyncChanged_Serialize, UiError_Serialize>(__TAURI_INVOKE("sync_status")),
 	/**  Settings → Platform: where the desk syncs to, and whether a secret is kept. */

@@ -51,6 +51,7 @@ impl Surroundings for Quiet {
                 "stats"
             }
             LiveEvent::Preview(_) => "preview",
+            LiveEvent::SecondPreview(_) => "second-preview",
             LiveEvent::Ended { .. } => "ended",
             LiveEvent::Room(update) => {
                 self.rooms.lock().unwrap().push(*update);

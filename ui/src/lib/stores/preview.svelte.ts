@@ -7,31 +7,39 @@ import { commands, type PreviewFrame } from '../bindings';
 class PreviewStore {
   /** The latest picture, or null when there is none to show. */
   url = $state<string | null>(null);
+  /** The latest picture of the second picture (on air with one), or null. */
+  secondUrl = $state<string | null>(null);
   #opened: Promise<void> | null = null;
 
-  /** Opens the channel (once). */
+  /** Opens the channels (once). */
   open(): Promise<void> {
     this.#opened ??= (async () => {
-      const frames = new Channel<PreviewFrame>();
       // Raw bytes reach the window as an ArrayBuffer (the binding's `number[]` is the Rust
       // side's Vec<u8>).
-      frames.onmessage = (data) => this.#show(data as unknown as ArrayBuffer);
+      const frames = new Channel<PreviewFrame>();
+      frames.onmessage = (data) => (this.url = replace(this.url, data as unknown as ArrayBuffer));
+      const second = new Channel<PreviewFrame>();
+      second.onmessage = (data) => (this.secondUrl = replace(this.secondUrl, data as unknown as ArrayBuffer));
       await commands.watchPreview(frames);
+      await commands.watchSecondPreview(second);
     })();
     return this.#opened;
   }
 
-  #show(jpeg: ArrayBuffer) {
-    const previous = this.url;
-    this.url = URL.createObjectURL(new Blob([jpeg], { type: 'image/jpeg' }));
-    if (previous) URL.revokeObjectURL(previous);
-  }
-
-  /** Forgets the picture (the preview or the broadcast stopped). */
+  /** Forgets the pictures (the preview or the broadcast stopped). */
   clear() {
     if (this.url) URL.revokeObjectURL(this.url);
+    if (this.secondUrl) URL.revokeObjectURL(this.secondUrl);
     this.url = null;
+    this.secondUrl = null;
   }
+}
+
+/** A new object URL for `jpeg`; the one it replaces is released. */
+function replace(previous: string | null, jpeg: ArrayBuffer): string {
+  const url = URL.createObjectURL(new Blob([jpeg], { type: 'image/jpeg' }));
+  if (previous) URL.revokeObjectURL(previous);
+  return url;
 }
 
 export const preview = new PreviewStore();
