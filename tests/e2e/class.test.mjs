@@ -188,7 +188,17 @@ test('a class rehearsal is observed by the team server and graded from its recor
     await (await byTestId(desk, 'student-id')).setValue('2024031');
     await (await byTestId(desk, 'student-name')).setValue('陈同学');
     await (await byTestId(desk, 'student-save')).click();
-    await waitForText(desk, '[data-testid="course-page"]', '班级脐橙演练');
+    // The class's scenario is on the course page (opened again if it loaded before the
+    // scenario was written: a loaded CI machine once took longer than the first wait).
+    await desk.waitUntil(
+      async () => {
+        if ((await (await byTestId(desk, 'course-page')).getText()).includes('班级脐橙演练')) return true;
+        await (await byTestId(desk, 'nav-settings')).click();
+        await (await byTestId(desk, 'nav-course')).click();
+        return false;
+      },
+      { timeout: 60000, interval: 5000, timeoutMsg: 'the class scenario is not on the course page' },
+    );
     await (await byTestId(desk, 'scenario-start-class-orange')).click();
     await (await byTestId(desk, 'tab-checklist')).waitForDisplayed({ timeout: 15000 });
     await (await byTestId(desk, 'tab-checklist')).click();
