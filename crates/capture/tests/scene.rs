@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anchordesk_capture::{
     Config, InputSpec, Layer, LayerSource, Layout, Pipeline, Rect, StreamUrl,
 };
-use common::{Nginx, assert_monotonic_without_gaps, ffprobe_json, free_port, probe};
+use common::{Nginx, assert_monotonic_without_gaps, ffprobe_json, free_port, phone_push, pixel, probe};
 
 /// A still picture of one colour, made with the ffmpeg CLI.
 fn picture(dir: &Path, color: &str) -> std::path::PathBuf {
@@ -35,23 +35,6 @@ fn picture(dir: &Path, color: &str) -> std::path::PathBuf {
     path
 }
 
-/// The RGB pixel at (x, y) of the frame at `at` seconds, decoded by the ffmpeg CLI.
-fn pixel(video: &Path, at: f64, (width, height): (u32, u32), (x, y): (u32, u32)) -> [u8; 3] {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-ss", &format!("{at}"), "-i"])
-        .arg(video)
-        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.stdout.len(),
-        (width * height * 3) as usize,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let at = ((y * width + x) * 3) as usize;
-    [out.stdout[at], out.stdout[at + 1], out.stdout[at + 2]]
-}
 
 fn video_stream(path: &Path) -> (u64, u64, String) {
     let v = ffprobe_json(
@@ -309,16 +292,6 @@ fn scenes_switch_on_air_without_a_gap_and_each_switch_is_a_marker() {
     assert!(spread < 30, "the new grey source on the right: {right:?}");
 }
 
-/// Pushes `seconds` of a solid colour to `url` over SRT with the ffmpeg CLI, as a phone app
-/// would; returns whether ffmpeg got through.
-fn phone_push(url: &str, color: &str, seconds: u32) -> bool {
-    Command::new("ffmpeg")
-        .args(["-v", "quiet", "-re", "-f", "lavfi", "-i", &format!("color=c={color}:s=360x640:r=30"), "-t", &seconds.to_string()])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-f", "mpegts", url])
-        .status()
-        .unwrap()
-        .success()
-}
 
 #[test]
 fn a_phone_joins_over_srt_only_with_the_passphrase_and_comes_back_after_leaving() {

@@ -6,44 +6,17 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anchordesk_capture::{Config, LayerSource, Layout, Pipeline, SecondCanvas, StreamUrl};
-use common::{Nginx, assert_monotonic_without_gaps, ffprobe_json, free_port, probe, wait_for};
+use common::{Nginx, assert_monotonic_without_gaps, free_port, phone_push, pixel, probe, video_size, wait_for};
 
-/// Pushes `seconds` of a plain `color` picture to the desk's phone URL, as a phone app would.
-fn phone_push(url: &str, color: &str, seconds: u32) -> bool {
-    Command::new("ffmpeg")
-        .args(["-v", "quiet", "-re", "-f", "lavfi", "-i", &format!("color=c={color}:s=360x640:r=30"), "-t", &seconds.to_string()])
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-f", "mpegts", url])
-        .status()
-        .unwrap()
-        .success()
-}
 
-/// The RGB pixel at (x, y) of the frame at `at` seconds.
-fn pixel(video: &Path, at: f64, (width, height): (u32, u32), (x, y): (u32, u32)) -> [u8; 3] {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-ss", &format!("{at}"), "-i"])
-        .arg(video)
-        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
-        .output()
-        .unwrap();
-    assert_eq!(out.stdout.len(), (width * height * 3) as usize, "{}", String::from_utf8_lossy(&out.stderr));
-    let at = ((y * width + x) * 3) as usize;
-    [out.stdout[at], out.stdout[at + 1], out.stdout[at + 2]]
-}
 
 fn red(p: [u8; 3]) -> bool {
     p[0] > 180 && p[1] < 80 && p[2] < 80
 }
 
-fn size(path: &Path) -> (u64, u64) {
-    let v = ffprobe_json(path, &["-select_streams", "v:0", "-show_entries", "stream=width,height"]);
-    (v["streams"][0]["width"].as_u64().unwrap(), v["streams"][0]["height"].as_u64().unwrap())
-}
 
 #[test]
 fn a_landscape_recording_and_a_vertical_push_share_one_phone() {
@@ -118,11 +91,11 @@ fn a_landscape_recording_and_a_vertical_push_share_one_phone() {
 
     let second = last.second_canvas.expect("the second canvas's figures");
     assert_eq!((second.width, second.height), (360, 640));
-    assert_eq!(size(&out), (640, 360), "the recording is the first canvas");
+    assert_eq!(video_size(&out), (640, 360), "the recording is the first canvas");
     let landscape_push = landscape.recordings()[0].clone();
     let vertical_push = vertical.recordings()[0].clone();
-    assert_eq!(size(&landscape_push), (640, 360));
-    assert_eq!(size(&vertical_push), (360, 640));
+    assert_eq!(video_size(&landscape_push), (640, 360));
+    assert_eq!(video_size(&vertical_push), (360, 640));
     for file in [&out, &landscape_push, &vertical_push] {
         assert_eq!(probe(file).codec("audio"), Some("aac"), "{}", file.display());
     }

@@ -400,14 +400,10 @@ fn record_pushes_a_vertical_second_picture_beside_the_landscape_recording() {
     assert!(all.contains(&format!("a second picture, 竖屏全身 360x640, to rtmp://127.0.0.1:{port}/live/****")), "{all}");
     assert!(all.contains(" second=360x640:fps="), "{all}");
     assert!(!all.contains("SECRET"), "{all}");
-    let size = |path: &std::path::Path| {
-        let v = media::ffprobe_json(path, &["-select_streams", "v:0", "-show_entries", "stream=width,height"]);
-        (v["streams"][0]["width"].as_u64().unwrap(), v["streams"][0]["height"].as_u64().unwrap())
-    };
-    assert_eq!(size(&out), (640, 360), "the recording keeps the first picture");
+    assert_eq!(media::video_size(&out), (640, 360), "the recording keeps the first picture");
     let pushed = nginx.recordings();
     assert_eq!(pushed.len(), 1, "{pushed:?}");
-    assert_eq!(size(&pushed[0]), (360, 640), "the push carries the second");
+    assert_eq!(media::video_size(&pushed[0]), (360, 640), "the push carries the second");
     assert!(media::probe(&pushed[0]).duration > 3.5);
     assert_eq!(media::probe(&pushed[0]).codec("audio"), Some("aac"));
 

@@ -13,10 +13,6 @@ use anchordesk_core::{Conflict, StoreError};
 use anchordesk_live::{GoLive, LiveError};
 use common::{desk, ready};
 
-fn size(path: &std::path::Path) -> (u64, u64) {
-    let v = media::ffprobe_json(path, &["-select_streams", "v:0", "-show_entries", "stream=width,height"]);
-    (v["streams"][0]["width"].as_u64().unwrap(), v["streams"][0]["height"].as_u64().unwrap())
-}
 
 #[test]
 fn the_platform_gets_the_vertical_picture_while_the_recording_keeps_the_landscape_one() {
@@ -48,10 +44,10 @@ fn the_platform_gets_the_vertical_picture_while_the_recording_keeps_the_landscap
     let report = desk.stop().unwrap().report;
     nginx.stop();
     let recording = std::path::PathBuf::from(&report.session.as_ref().unwrap().recording_path);
-    assert_eq!(size(&recording), (640, 360), "the recording keeps the first picture");
+    assert_eq!(media::video_size(&recording), (640, 360), "the recording keeps the first picture");
     let pushed = nginx.recordings();
     assert_eq!(pushed.len(), 1, "{pushed:?}");
-    assert_eq!(size(&pushed[0]), (360, 640), "the platform got the second");
+    assert_eq!(media::video_size(&pushed[0]), (360, 640), "the platform got the second");
     assert!(media::probe(&pushed[0]).duration > 3.0);
 
     // The second picture's scene cannot be deleted while it is one.

@@ -279,3 +279,33 @@ pub fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) 
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// The first video stream's width and height.
+pub fn video_size(path: &Path) -> (u64, u64) {
+    let v = ffprobe_json(path, &["-select_streams", "v:0", "-show_entries", "stream=width,height"]);
+    (v["streams"][0]["width"].as_u64().unwrap(), v["streams"][0]["height"].as_u64().unwrap())
+}
+
+/// The RGB pixel at (x, y) of the frame at `at` seconds, decoded by the ffmpeg CLI.
+pub fn pixel(video: &Path, at: f64, (width, height): (u32, u32), (x, y): (u32, u32)) -> [u8; 3] {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-ss", &format!("{at}"), "-i"])
+        .arg(video)
+        .args(["-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout.len(), (width * height * 3) as usize, "{}", String::from_utf8_lossy(&out.stderr));
+    let at = ((y * width + x) * 3) as usize;
+    [out.stdout[at], out.stdout[at + 1], out.stdout[at + 2]]
+}
+
+/// Pushes `seconds` of a solid colour to `url` over SRT with the ffmpeg CLI, as a phone app
+/// would; returns whether ffmpeg got through.
+pub fn phone_push(url: &str, color: &str, seconds: u32) -> bool {
+    Command::new("ffmpeg")
+        .args(["-v", "quiet", "-re", "-f", "lavfi", "-i", &format!("color=c={color}:s=360x640:r=30"), "-t", &seconds.to_string()])
+        .args(["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30", "-f", "mpegts", url])
+        .status()
+        .unwrap()
+        .success()
+}
