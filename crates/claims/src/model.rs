@@ -14,7 +14,23 @@ use crate::normalize::{HARD, fold};
 
 /// Hash buckets per category.
 pub const BUCKETS: usize = 1 << 16;
-const MAGIC: &[u8; 8] = b"ADCLM001";
+const MAGIC: &[u8; 8] = b"ADCLM002";
+/// The model suspects one kind of claim, ahead of the next kind by at least this much: a
+/// sentence that scores high in many kinds at once (a greeting: "Hey guys, welcome back")
+/// is the model not knowing, not a claim.
+pub const SUSPECT_MARGIN: f32 = 0.2;
+
+/// The best category, its score and the second-best score.
+pub fn best_two(scores: &[f32; 12]) -> (Category, f32, f32) {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    (Category::ALL[order[0]], scores[order[0]], scores[order[1]])
+}
+
+/// Above this score of any category the model does not read a sentence as clean.
+const OTHER_CLAIM: f32 = 0.5;
+/// The first format: no veto.
+const MAGIC_V1: &[u8; 8] = b"ADCLM001";
 
 /// Weights for every category, bias last in each row.
 #[derive(Debug, Clone)]
@@ -23,6 +39,9 @@ pub struct Model {
     pub weights: Vec<f32>,
     /// Score above which a sentence is reported.
     pub threshold: f32,
+    /// Score of a rule finding's own category below which the model reads the sentence as
+    /// lawful context and the finding is kept as a reminder only (0: never).
+    pub veto: f32,
 }
 
 fn fnv(bytes: &[u8], seed: u64) -> u64 {
@@ -84,7 +103,7 @@ pub fn features_of_folded(folded: &str) -> Vec<u32> {
 impl Model {
     /// An untrained model.
     pub fn zeros() -> Model {
-        Model { weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)], threshold: 1.0 }
+        Model { weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)], threshold: 1.0, veto: 0.0 }
     }
 
     fn row(&self, class: usize) -> &[f32] {
@@ -109,16 +128,30 @@ impl Model {
 
     /// [`Model::suspect`] from features already computed.
     pub fn suspect_features(&self, features: &[u32]) -> Option<(Category, f32)> {
-        let scores = self.scores(features);
-        let (class, &score) = scores.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
-        (score >= self.threshold).then(|| (Category::ALL[class], score))
+        let (category, score, second) = best_two(&self.scores(features));
+        (score >= self.threshold && score - second >= SUSPECT_MARGIN).then_some((category, score))
     }
 
-    /// Serialises: magic, threshold, then little-endian f32 weights.
+    /// Whether a rule's finding of `category` stays a reminder only: the model scores the
+    /// sentence's `category` below its veto.
+    pub fn vetoes(&self, features: &[u32], category: Category) -> Option<f32> {
+        if self.veto <= 0.0 {
+            return None;
+        }
+        let scores = self.scores(features);
+        let score = scores[category as usize];
+        // Only where the model reads the sentence as clean: not a claim of another kind
+        // either (吃了三个月白头发都变黑了 is no guarantee, but a medical claim).
+        let clean = scores.iter().all(|&s| s < OTHER_CLAIM);
+        (score < self.veto && clean).then_some(score)
+    }
+
+    /// Serialises: magic, threshold, veto, then little-endian f32 weights.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(12 + self.weights.len() * 4);
+        let mut out = Vec::with_capacity(16 + self.weights.len() * 4);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.threshold.to_le_bytes());
+        out.extend_from_slice(&self.veto.to_le_bytes());
         for w in &self.weights {
             out.extend_from_slice(&w.to_le_bytes());
         }
@@ -127,14 +160,18 @@ impl Model {
 
     /// Reads what [`Model::to_bytes`] wrote.
     pub fn from_bytes(bytes: &[u8]) -> Option<Model> {
-        let rest = bytes.strip_prefix(MAGIC.as_slice())?;
-        let threshold = f32::from_le_bytes(rest.get(..4)?.try_into().ok()?);
-        let body = &rest[4..];
+        let (rest, with_veto) = match bytes.strip_prefix(MAGIC.as_slice()) {
+            Some(rest) => (rest, true),
+            None => (bytes.strip_prefix(MAGIC_V1.as_slice())?, false),
+        };
+        let float = |at: usize| rest.get(at..at + 4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let threshold = float(0)?;
+        let (veto, body) = if with_veto { (float(4)?, &rest[8..]) } else { (0.0, &rest[4..]) };
         if body.len() != Category::ALL.len() * (BUCKETS + 1) * 4 {
             return None;
         }
         let weights = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        Some(Model { weights, threshold })
+        Some(Model { weights, threshold, veto })
     }
 
     /// One pass of AdaGrad over labelled sentences (multi-label, one-vs-rest logistic
@@ -182,6 +219,18 @@ pub fn sentences(line: &str) -> Vec<std::ops::Range<usize>> {
     }
     push_trimmed(line, start, line.len(), &mut out);
     out
+}
+
+/// The clause of `sentence` (a range of `line`) that holds `start..end`: from the comma
+/// before it to the comma after it (，、,：:), or the sentence's ends.
+pub fn clause_around(line: &str, sentence: std::ops::Range<usize>, start: usize, end: usize) -> std::ops::Range<usize> {
+    let is_comma = |c: char| matches!(c, '，' | '、' | ',' | '：' | ':');
+    let from = line[sentence.start..start].rfind(is_comma).map_or(sentence.start, |at| {
+        let at = sentence.start + at;
+        at + line[at..].chars().next().map_or(1, char::len_utf8)
+    });
+    let to = line[end..sentence.end].find(is_comma).map_or(sentence.end, |at| end + at);
+    from..to.max(from)
 }
 
 fn push_trimmed(line: &str, start: usize, end: usize, out: &mut Vec<std::ops::Range<usize>>) {
