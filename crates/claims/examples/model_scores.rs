@@ -10,7 +10,7 @@ use std::io::BufRead;
 
 fn main() {
     let model = Model::from_bytes(include_bytes!("../../../assets/model/claims-ngram.bin")).expect("the embedded model");
-    println!("threshold {:.2}, veto {:.2}", model.threshold, model.veto);
+    println!("threshold {:.2}, vetoes {:?}", model.threshold, model.veto);
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
         if line.trim().is_empty() {
             continue;

@@ -733,7 +733,7 @@ impl Linter {
     /// 最好吃的橙子 — is judged on its own). The finding, its law and rewrite stay on screen;
     /// the message says why it does not count.
     fn model_veto(&self, model: &model::Model, folded: &Folded, line: &str, line_start: usize, findings: &mut [Finding]) {
-        if model.veto <= 0.0 {
+        if model.veto.iter().all(|&v| v <= 0.0) {
             return;
         }
         let first_of_line = findings.partition_point(|f| (f.span.start as usize) < line_start);
@@ -758,10 +758,11 @@ impl Linter {
                     continue;
                 }
                 finding.severity = Severity::Info;
-                finding.message = if !line[range.clone()].is_ascii() {
-                    format!("{}（模型把这句读作合法语境，像“{}”类违规的把握只有 {:.0}%：留作提醒，请看上下文）", finding.message, finding.category.label_zh(), score * 100.0)
+                let percent = score * 100.0;
+                finding.message = if finding.message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                    format!("{}（模型把这句读作合法语境：像“{}”类违规的把握 {percent:.0}%，留作提醒，请看上下文）", finding.message, finding.category.label_zh())
                 } else {
-                    format!("{} (the model reads this sentence as lawful context, only {:.0}% like a {} claim: kept as a reminder; check the context)", finding.message, score * 100.0, finding.category.as_str())
+                    format!("{} (the model reads this sentence as lawful context: {percent:.0}% for {}; kept as a reminder, check the context)", finding.message, finding.category.as_str())
                 };
             }
         }

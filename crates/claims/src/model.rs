@@ -14,7 +14,7 @@ use crate::normalize::{HARD, fold};
 
 /// Hash buckets per category.
 pub const BUCKETS: usize = 1 << 16;
-const MAGIC: &[u8; 8] = b"ADCLM002";
+const MAGIC: &[u8; 8] = b"ADCLM003";
 /// The model suspects one kind of claim, ahead of the next kind by at least this much: a
 /// sentence that scores high in many kinds at once (a greeting: "Hey guys, welcome back")
 /// is the model not knowing, not a claim.
@@ -39,9 +39,9 @@ pub struct Model {
     pub weights: Vec<f32>,
     /// Score above which a sentence is reported.
     pub threshold: f32,
-    /// Score of a rule finding's own category below which the model reads the sentence as
-    /// lawful context and the finding is kept as a reminder only (0: never).
-    pub veto: f32,
+    /// Per category: the score of a rule finding's own category below which the model reads
+    /// the sentence as lawful context and the finding is kept as a reminder only (0: never).
+    pub veto: [f32; 12],
 }
 
 fn fnv(bytes: &[u8], seed: u64) -> u64 {
@@ -103,7 +103,7 @@ pub fn features_of_folded(folded: &str) -> Vec<u32> {
 impl Model {
     /// An untrained model.
     pub fn zeros() -> Model {
-        Model { weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)], threshold: 1.0, veto: 0.0 }
+        Model { weights: vec![0.0; Category::ALL.len() * (BUCKETS + 1)], threshold: 1.0, veto: [0.0; 12] }
     }
 
     fn row(&self, class: usize) -> &[f32] {
@@ -135,7 +135,8 @@ impl Model {
     /// Whether a rule's finding of `category` stays a reminder only: the model scores the
     /// sentence's `category` below its veto.
     pub fn vetoes(&self, features: &[u32], category: Category) -> Option<f32> {
-        if self.veto <= 0.0 {
+        let veto = self.veto[category as usize];
+        if veto <= 0.0 {
             return None;
         }
         let scores = self.scores(features);
@@ -143,15 +144,17 @@ impl Model {
         // Only where the model reads the sentence as clean: not a claim of another kind
         // either (吃了三个月白头发都变黑了 is no guarantee, but a medical claim).
         let clean = scores.iter().all(|&s| s < OTHER_CLAIM);
-        (score < self.veto && clean).then_some(score)
+        (score < veto && clean).then_some(score)
     }
 
-    /// Serialises: magic, threshold, veto, then little-endian f32 weights.
+    /// Serialises: magic, threshold, the twelve vetoes, then little-endian f32 weights.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(16 + self.weights.len() * 4);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.threshold.to_le_bytes());
-        out.extend_from_slice(&self.veto.to_le_bytes());
+        for veto in &self.veto {
+            out.extend_from_slice(&veto.to_le_bytes());
+        }
         for w in &self.weights {
             out.extend_from_slice(&w.to_le_bytes());
         }
@@ -166,7 +169,15 @@ impl Model {
         };
         let float = |at: usize| rest.get(at..at + 4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         let threshold = float(0)?;
-        let (veto, body) = if with_veto { (float(4)?, &rest[8..]) } else { (0.0, &rest[4..]) };
+        let mut veto = [0.0f32; 12];
+        let body = if with_veto {
+            for (i, slot) in veto.iter_mut().enumerate() {
+                *slot = float(4 + 4 * i)?;
+            }
+            &rest[4 + 4 * veto.len()..]
+        } else {
+            &rest[4..]
+        };
         if body.len() != Category::ALL.len() * (BUCKETS + 1) * 4 {
             return None;
         }
