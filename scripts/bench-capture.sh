@@ -47,7 +47,7 @@ for round in $(seq 1 "$ROUNDS"); do
   ffmpeg -v error -y -f lavfi -i "testsrc2=size=${SIZE}:rate=${FPS}" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
     -frames:v "$frames" -t "$ENCODE_SECONDS" \
     -c:v libx264 -preset "$PRESET" -b:v 2500k -maxrate 2500k -bufsize 5000k -g $gop \
-    -x264-params "keyint=${gop}:min-keyint=${gop}:scenecut=0:rc-lookahead=0" -pix_fmt yuv420p \
+    -x264-params "keyint=${gop}:min-keyint=${gop}:scenecut=0:rc-lookahead=0:bframes=1" -pix_fmt yuv420p \
     -c:a aac -b:a 128k -ar 48000 -ac 2 \
     -movflags frag_keyframe+empty_moov+default_base_moof -f mp4 "$WORK/cli.mp4"
   end=$(date +%s.%N)

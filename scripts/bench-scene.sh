@@ -87,7 +87,7 @@ for round in $(seq 1 "$ROUNDS"); do
     ffmpeg -v error -y -re -f lavfi -i "testsrc2=size=${W}x${H}:rate=${FPS}" -re -f lavfi -i "testsrc2=size=640x360:rate=${FPS}" \
     -re -f lavfi -i "sine=frequency=440:sample_rate=48000" -t "$SECONDS_LIVE" -filter_complex "$graph" -map "[v]" -map 2:a \
     -c:v libx264 -preset veryfast -threads 2 -b:v 2500k -maxrate 2500k -bufsize 5000k -g $gop \
-    -x264-params "keyint=${gop}:min-keyint=${gop}:scenecut=0:rc-lookahead=0:sliced-threads=1" -c:a aac -b:a 128k -ar 48000 -ac 2 -flags +global_header \
+    -x264-params "keyint=${gop}:min-keyint=${gop}:scenecut=0:rc-lookahead=0:sliced-threads=1:bframes=1" -c:a aac -b:a 128k -ar 48000 -ac 2 -flags +global_header \
     -f tee "[f=mp4:movflags=frag_keyframe+empty_moov+default_base_moof]$WORK/cli.mp4|[f=flv:onfail=ignore]rtmp://127.0.0.1:$PORT/live/cli_a|[f=flv:onfail=ignore]rtmp://127.0.0.1:$PORT/live/cli_b"
   read -r cli_cpu cli_rss < <(cpu_of "$WORK/cli.time")
   ratio=$(echo "scale=3; $ours_cpu / $cli_cpu" | bc)

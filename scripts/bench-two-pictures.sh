@@ -60,7 +60,7 @@ for _ in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break
 
 cpu_of() { python3 -c "import re,sys; t=dict(re.findall(r'(\w+)=([\d.]+)', open(sys.argv[1]).read())); print(f\"{(float(t['user'])+float(t['sys']))/float(t['wall']):.3f} {int(t['maxrss_kb'])//1024}\")" "$1"; }
 gop=$((2 * FPS))
-x264="-c:v libx264 -preset veryfast -threads 2 -b:v 2500k -maxrate 2500k -bufsize 5000k -g $gop -x264-params keyint=${gop}:min-keyint=${gop}:scenecut=0:rc-lookahead=0:sliced-threads=1"
+x264="-c:v libx264 -preset veryfast -threads 2 -b:v 2500k -maxrate 2500k -bufsize 5000k -g $gop -x264-params keyint=${gop}:min-keyint=${gop}:scenecut=0:rc-lookahead=0:sliced-threads=1:bframes=1"
 fit() { echo "scale=w=$1:h=$2:force_original_aspect_ratio=increase:force_divisible_by=2,crop=$1:$2,format=yuva420p"; }
 graph="[0:v]split=2[c0][c1];color=c=black:s=${W}x${H}:r=${FPS}[bg0];[c0]$(fit "$W" "$H")[l0];[bg0][l0]overlay=x=0:y=0:format=yuv420,format=yuv420p[land];color=c=black:s=${VW}x${VH}:r=${FPS}[bg1];[c1]$(fit "$VW" "$VH")[l1];[bg1][l1]overlay=x=0:y=0:format=yuv420,format=yuv420p[vert]"
 ratios=()

@@ -148,8 +148,9 @@ fn open_video_with(
             // A fixed keyframe cadence: ingest servers and our per-product clips cut on them.
             // No rate-control lookahead (and so no macroblock tree): at 720p veryfast the
             // lookahead's frames cost 23-34 MB of the process for 0.02 dB of PSNR at the
-            // same bitrate; frame threads another 32-53 MB (crates/capture/BENCH.md,
-            // "Lookahead and threads").
+            // same bitrate; frame threads another 32-53 MB; one B-frame instead of the
+            // preset's three 19 MB and a fifth of the encode's CPU for 0.07-0.25 dB
+            // (crates/capture/BENCH.md, "Lookahead and threads", "One B-frame").
             let params = x264_params(gop);
             opts.set("x264-params", &if takeover { format!("{params}:bframes=0") } else { params });
         }
@@ -175,7 +176,7 @@ fn open_video_with(
 /// same quality (crates/capture/BENCH.md, "Lookahead and threads"), and a frame less of
 /// latency on air.
 pub fn x264_params(gop: u32) -> String {
-    format!("keyint={gop}:min-keyint={gop}:scenecut=0:rc-lookahead=0:sliced-threads=1")
+    format!("keyint={gop}:min-keyint={gop}:scenecut=0:rc-lookahead=0:sliced-threads=1:bframes=1")
 }
 
 /// The AAC encoder at 48 kHz stereo, planar float, 1024-sample frames.
