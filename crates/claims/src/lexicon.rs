@@ -169,6 +169,16 @@ impl Lexicons {
         Ok(())
     }
 
+    /// The words teams added to any lexicon, folded (entries with choices left out).
+    pub(crate) fn team_words(&self) -> impl Iterator<Item = String> + '_ {
+        self.by_name
+            .values()
+            .flat_map(|l| l.team_sources.iter())
+            .filter(|w| !w.contains(['(', '[', '{']))
+            .map(|w| crate::normalize::fold(w).trim_matches(|c| c == crate::normalize::HARD || c == ' ').to_owned())
+            .filter(|w| !w.is_empty())
+    }
+
     /// The expanded entries of a lexicon.
     pub fn entries(&self, name: &str) -> Option<&[String]> {
         self.by_name.get(name).map(|l| l.expanded.as_slice())

@@ -748,7 +748,7 @@ impl Linter {
             let mut sentence: Option<Vec<u32>> = None;
             for finding in findings[first_of_line..].iter_mut() {
                 let (start, end) = (finding.span.start as usize - line_start, finding.span.end as usize - line_start);
-                if start < range.start || start >= range.end || finding.severity < Severity::Warning || finding.rule_id.starts_with("model.") {
+                if start < range.start || start >= range.end || finding.severity < Severity::Warning || !self.vetoable(finding) {
                     continue;
                 }
                 let sentence = sentence.get_or_insert_with(|| features_of(range.start, range.end));
@@ -766,6 +766,17 @@ impl Linter {
                 };
             }
         }
+    }
+
+    /// Whether the model may keep a finding as a reminder only: a default pack's rule, not
+    /// matched on a word a team added to a lexicon. What a team asked for, it gets.
+    fn vetoable(&self, finding: &Finding) -> bool {
+        let Some(rule) = self.rules.iter().find(|r| r.id == finding.rule_id) else { return false };
+        if !pack::DEFAULT_PACKS.iter().any(|(name, _)| *name == rule.pack) {
+            return false;
+        }
+        let matched = normalize::fold(&finding.matched);
+        !self.lexicons.team_words().any(|word| matched.contains(word.as_str()))
     }
 
     /// Adds the model's suspicions for the sentences of one line that no rule touched (no

@@ -41,3 +41,19 @@ fn a_greeting_is_not_a_suspicion() {
     let linter = Linter::default_packs();
     assert!(findings(&linter, "Hey guys, welcome back to the stream!").is_empty());
 }
+
+#[test]
+fn what_a_team_added_is_never_vetoed() {
+    // A team's own rule counts as the team wrote it, even where the model reads the
+    // sentence as plain talk (it has never seen the team's word).
+    let mut builder = LinterBuilder::with_default_packs();
+    builder
+        .add_pack(
+            "team.toml",
+            "[[rule]]\nid = \"team.rival-nickname\"\ncategory = \"disparagement\"\nseverity = \"warning\"\nmessage = \"不提竞品的外号\"\npatterns = [\"小蓝瓶\"]\nlaws = [\"CN-AD-13\"]\nrewrites = [\"\"]\n",
+        )
+        .unwrap();
+    let linter = builder.build();
+    let found = findings(&linter, "一号链接是小蓝瓶，五百克一瓶");
+    assert!(found.iter().any(|f| f.0 == Category::Disparagement && f.1 == Severity::Warning), "{found:?}");
+}
