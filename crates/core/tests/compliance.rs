@@ -55,9 +55,12 @@ fn a_risky_talking_point_is_found_where_it_is_and_can_be_acknowledged() {
         .unwrap();
     let linter = Linter::default_packs();
     let report = store.compliance_report(broadcast.id, &linter).unwrap();
-    let finding = report.findings.iter().find(|f| f.key.source == TextSource::TalkingPoints).expect("a finding in the talking points");
+    let finding = report
+        .findings
+        .iter()
+        .find(|f| f.key.source == TextSource::TalkingPoints && f.finding.matched == "全网最低价")
+        .expect("the claim in the talking points");
     assert_eq!(finding.key.owner_id, segment.id.0);
-    assert_eq!(finding.finding.matched, "全网最低价");
     assert!(finding.finding.laws.iter().any(|l| l.id == "CN-AD-9-3"));
     assert!(report.n_unresolved_errors >= 1);
 
