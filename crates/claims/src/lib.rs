@@ -397,6 +397,11 @@ impl LinterBuilder {
         let measure_units = folded_entries("measure-unit");
         let retractions = folded_entries("retraction");
         let comparators = [folded_entries("competitor"), folded_entries("comparison-scope")].concat();
+        let vetoable_rules = rules
+            .iter()
+            .filter(|r| pack::DEFAULT_PACKS.iter().any(|(name, _)| *name == r.pack))
+            .map(|r| r.id.clone())
+            .collect();
         Linter {
             rules,
             enabled,
@@ -411,14 +416,16 @@ impl LinterBuilder {
             evidence,
             measure_units,
             comparators,
+            vetoable_rules,
+            team_words: self.lexicons.team_words().collect(),
             lexicons: self.lexicons.clone(),
             model: self.model.then(|| self.custom_model.clone().unwrap_or_else(embedded_model)),
         }
     }
 }
 
-/// A rule's finding is kept as a reminder only if, besides its sentence, its own clause is
-/// not more likely than not a claim of its category by the model.
+/// A rule's finding the model would keep as a reminder counts after all when its own clause,
+/// read alone, scores at least this in the finding's category: a clear claim.
 const CLAUSE_VETO: f32 = 0.95;
 
 /// The embedded weights of the learned backstop, parsed once per process.
@@ -487,6 +494,11 @@ pub struct Linter {
     /// 市面上): a superlative said against these compares with others.
     comparators: Vec<String>,
     lexicons: Lexicons,
+    /// The IDs of the default packs' rules: the only findings the model may keep as
+    /// reminders.
+    vetoable_rules: std::collections::HashSet<String>,
+    /// Words teams added to lexicons, folded: a finding on one is never vetoed.
+    team_words: Vec<String>,
     model: Option<std::sync::Arc<model::Model>>,
 }
 
@@ -727,11 +739,11 @@ impl Linter {
     }
 
     /// Keeps a rule's finding as a reminder only ([`Severity::Info`]) where the model reads
-    /// it as lawful context: the category's score below the model's veto (chosen by
-    /// cross-validation in `examples/train_model.rs`) both for the whole sentence and for the
-    /// clause that holds the finding (so a claim beside an unrelated clause — 下单送开果器，
-    /// 最好吃的橙子 — is judged on its own). The finding, its law and rewrite stay on screen;
-    /// the message says why it does not count.
+    /// it as lawful context: its sentence scores the category below that category's veto
+    /// (chosen by cross-validation in `examples/train_model.rs`) and no kind of claim high
+    /// ([`model::Model::vetoes`]), and the clause that holds it is not a clear claim on its
+    /// own ([`CLAUSE_VETO`]: 下单送开果器，最好吃的橙子 keeps its error). The finding, its law
+    /// and rewrite stay on screen; the message says why it does not count.
     fn model_veto(&self, model: &model::Model, folded: &Folded, line: &str, line_start: usize, findings: &mut [Finding]) {
         if model.veto.iter().all(|&v| v <= 0.0) {
             return;
@@ -759,7 +771,7 @@ impl Linter {
                 }
                 finding.severity = Severity::Info;
                 let percent = score * 100.0;
-                finding.message = if finding.message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                finding.message = if finding.message.chars().any(normalize::is_cjk_unified) {
                     format!("{}（模型把这句读作合法语境：像“{}”类违规的把握 {percent:.0}%，留作提醒，请看上下文）", finding.message, finding.category.label_zh())
                 } else {
                     format!("{} (the model reads this sentence as lawful context: {percent:.0}% for {}; kept as a reminder, check the context)", finding.message, finding.category.as_str())
@@ -771,12 +783,14 @@ impl Linter {
     /// Whether the model may keep a finding as a reminder only: a default pack's rule, not
     /// matched on a word a team added to a lexicon. What a team asked for, it gets.
     fn vetoable(&self, finding: &Finding) -> bool {
-        let Some(rule) = self.rules.iter().find(|r| r.id == finding.rule_id) else { return false };
-        if !pack::DEFAULT_PACKS.iter().any(|(name, _)| *name == rule.pack) {
+        if !self.vetoable_rules.contains(&finding.rule_id) {
             return false;
         }
+        if self.team_words.is_empty() {
+            return true;
+        }
         let matched = normalize::fold(&finding.matched);
-        !self.lexicons.team_words().any(|word| matched.contains(word.as_str()))
+        !self.team_words.iter().any(|word| matched.contains(word.as_str()))
     }
 
     /// Adds the model's suspicions for the sentences of one line that no rule touched (no

@@ -133,7 +133,8 @@ impl Model {
     }
 
     /// Whether a rule's finding of `category` stays a reminder only: the model scores the
-    /// sentence's `category` below its veto.
+    /// sentence's `category` below that category's veto and no kind of claim at
+    /// [`OTHER_CLAIM`] or more. The score of `category` when it does.
     pub fn vetoes(&self, features: &[u32], category: Category) -> Option<f32> {
         let veto = self.veto[category as usize];
         if veto <= 0.0 {
@@ -149,7 +150,7 @@ impl Model {
 
     /// Serialises: magic, threshold, the twelve vetoes, then little-endian f32 weights.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(16 + self.weights.len() * 4);
+        let mut out = Vec::with_capacity(MAGIC.len() + 4 * (1 + self.veto.len() + self.weights.len()));
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.threshold.to_le_bytes());
         for veto in &self.veto {

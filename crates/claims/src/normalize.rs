@@ -293,7 +293,7 @@ fn ascii_fold(ch: char) -> Option<char> {
     }
 }
 
-fn is_cjk_unified(ch: char) -> bool {
+pub(crate) fn is_cjk_unified(ch: char) -> bool {
     matches!(ch, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
