@@ -231,7 +231,7 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     let run_until_recorded = |shared: Arc<Mutex<Store>>, previous: Option<i64>| {
         runtime.block_on(async {
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_millis(300), stopped, Default::default(), |_| {}));
+            let task = tokio::spawn(team::run_background(shared.clone(), team::Schedule::every(std::time::Duration::from_millis(300)), stopped, Default::default(), |_| {}));
             for _ in 0..100 {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 let link = team::link(&shared.lock().unwrap()).unwrap().unwrap();
@@ -252,7 +252,7 @@ fn a_desk_in_a_team_syncs_on_its_own_and_keeps_the_failure_for_settings() {
     runtime.block_on(async {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let wake = Arc::new(tokio::sync::Notify::new());
-        let task = tokio::spawn(team::run_background(shared.clone(), std::time::Duration::from_secs(3600), stopped, wake.clone(), |_| {}));
+        let task = tokio::spawn(team::run_background(shared.clone(), team::Schedule::every(std::time::Duration::from_secs(3600)), stopped, wake.clone(), |_| {}));
         let ran_at = |shared: &Arc<Mutex<Store>>| team::link(&shared.lock().unwrap()).unwrap().unwrap().auto_synced_at_ms;
         let first = ran_at(&shared);
         wake.notify_one();
@@ -520,7 +520,9 @@ fn a_class_rehearsal_is_observed_and_graded_by_the_team_server() {
     let grades = desk(&keyring, teacher.path(), &["team", "grades"], None);
     let text = String::from_utf8_lossy(&grades.stdout).into_owned();
     assert_eq!(grades.status.code(), Some(1), "{text}");
-    assert!(text.contains("chen@nlzy.edu.cn") && text.contains("events.late-delivery.responses") && text.contains(&format!("{own_total:.1}")), "{text}");
+    // Graded from the server's record: the total of the honest hand-in, not the forged 100.
+    let server_total = row["total"].as_f64().unwrap();
+    assert!(text.contains("chen@nlzy.edu.cn") && text.contains("events.late-delivery.responses") && text.contains(&format!("{server_total:.1}")), "{text}");
     runtime.block_on(server.shutdown()).unwrap();
 }
 

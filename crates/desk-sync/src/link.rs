@@ -141,7 +141,7 @@ impl LinkSlot {
             received_total.fetch_add(received, std::sync::atomic::Ordering::SeqCst);
             team_count.send_modify(|n| *n += 1);
         };
-        tokio::spawn(crate::team::run_background(store.clone(), crate::team::background_interval(), team_stopped, self.team_wake.clone(), on_received));
+        tokio::spawn(crate::team::run_background(store.clone(), crate::team::Schedule::from_env(), team_stopped, self.team_wake.clone(), on_received));
         match PlatformLink::start(store, data_dir).await {
             Ok(link) => {
                 tracing::info!("{} on {}; syncing the outbox", if link.practice() { "practice platform" } else { "the team's platform" }, link.url);

@@ -893,14 +893,33 @@ async fn receive(store: &Mutex<Store>, http: &reqwest::Client, token: &str, link
     }
 }
 
-/// How often the desk syncs with its team on its own: `ANCHORDESK_TEAM_SYNC_SECONDS`, else
-/// every two minutes.
-pub fn background_interval() -> std::time::Duration {
-    let seconds = std::env::var("ANCHORDESK_TEAM_SYNC_SECONDS").ok().and_then(|s| s.trim().parse::<u64>().ok()).filter(|s| *s > 0);
-    std::time::Duration::from_secs(seconds.unwrap_or(120))
+/// When the desk syncs with its team on its own: every `every`, the first run `first` after
+/// the desk opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub first: std::time::Duration,
+    pub every: std::time::Duration,
 }
 
-/// Syncs with the team every `every` while the desk runs, when it is in one, until `stop`
+impl Schedule {
+    /// Every `every`, the first run one `every` after the desk opens.
+    pub fn every(every: std::time::Duration) -> Schedule {
+        Schedule { first: every, every }
+    }
+
+    /// Every two minutes, the first run ten seconds after the desk opens (so it starts from
+    /// the team's latest); `ANCHORDESK_TEAM_SYNC_SECONDS` sets both to its seconds (tests that
+    /// press Sync themselves must know no run of the desk's own comes between).
+    pub fn from_env() -> Schedule {
+        let seconds = std::env::var("ANCHORDESK_TEAM_SYNC_SECONDS").ok().and_then(|s| s.trim().parse::<u64>().ok()).filter(|s| *s > 0);
+        match seconds {
+            Some(seconds) => Schedule::every(std::time::Duration::from_secs(seconds)),
+            None => Schedule { first: std::time::Duration::from_secs(10), every: std::time::Duration::from_secs(120) },
+        }
+    }
+}
+
+/// Syncs with the team on `schedule` while the desk runs, when it is in one, until `stop`
 /// says so; each run's time and failure are kept with the team link for Settings → Team.
 /// A failure (the server unreachable, say) changes nothing on the desk: the next run, or a
 /// sync on request, sends what is waiting. `on_received` hears how many team products a run
@@ -908,13 +927,12 @@ pub fn background_interval() -> std::time::Duration {
 /// ended: the team's page shows it now rather than at the next run).
 pub async fn run_background(
     store: std::sync::Arc<Mutex<Store>>,
-    every: std::time::Duration,
+    schedule: Schedule,
     mut stop: tokio::sync::watch::Receiver<bool>,
     wake: std::sync::Arc<tokio::sync::Notify>,
     on_received: impl Fn(u32) + Send + 'static,
 ) {
-    // The first run soon after the desk opens, so it starts from the team's latest.
-    let mut wait = every.min(std::time::Duration::from_secs(10));
+    let (mut wait, every) = (schedule.first, schedule.every);
     loop {
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return,
