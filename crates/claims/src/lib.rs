@@ -425,8 +425,11 @@ impl LinterBuilder {
 }
 
 /// A rule's finding the model would keep as a reminder counts after all when its own clause,
-/// read alone, scores at least this in the finding's category: a clear claim.
-const CLAUSE_VETO: f32 = 0.95;
+/// read alone, scores at least this in the finding's category: a clear claim. 0.8, not 0.95:
+/// after batches 43–46 were learned, 最好吃的橙子 alone scored 0.87 and, beside 下单送开果器,
+/// the sentence 0.10 (a bag of n-grams adds the gift clause's weights against it); held out
+/// on the training sets the whole linter went 0.898 / 0.869 → 0.888 / 0.870.
+const CLAUSE_VETO: f32 = 0.8;
 
 /// The embedded weights of the learned backstop, parsed once per process.
 fn embedded_model() -> std::sync::Arc<model::Model> {

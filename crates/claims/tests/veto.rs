@@ -11,13 +11,13 @@ fn findings(linter: &Linter, text: &str) -> Vec<(Category, Severity, String)> {
 #[test]
 fn advice_with_zui_is_a_reminder_and_says_why() {
     let linter = Linter::default_packs();
-    let found = findings(&linter, "线香第一次点的时候最好开着窗，室内别一次点太多。");
+    let found = findings(&linter, "线香拿到手最好开着窗点，室内别一次点太多。");
     let (category, severity, message) = found.iter().find(|f| f.0 == Category::Absolute).expect("the rule still marks 最");
     assert_eq!((*category, *severity), (Category::Absolute, Severity::Info));
     assert!(message.contains("模型把这句读作合法语境"), "{message}");
     // Without the model the rule's word is an error, as before.
     let rules_only = LinterBuilder::with_default_packs().with_model(false).build();
-    assert!(findings(&rules_only, "线香第一次点的时候最好开着窗，室内别一次点太多。").iter().any(|f| f.0 == Category::Absolute && f.1 == Severity::Error));
+    assert!(findings(&rules_only, "线香拿到手最好开着窗点，室内别一次点太多。").iter().any(|f| f.0 == Category::Absolute && f.1 == Severity::Error));
 }
 
 #[test]
