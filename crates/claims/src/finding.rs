@@ -190,6 +190,18 @@ pub struct Finding {
     pub key: String,
 }
 
+/// How the learned backstop's findings' rule ids start (`model.price`): a suspicion the
+/// model raised where no rule matched, not a rule broken.
+pub const MODEL_RULE_PREFIX: &str = "model.";
+
+impl Finding {
+    /// True for the learned backstop's suspicion (a sentence no rule flags that the model
+    /// reads as a claim): a check to make, not a rule broken.
+    pub fn is_model_suspicion(&self) -> bool {
+        self.rule_id.starts_with(MODEL_RULE_PREFIX)
+    }
+}
+
 /// A rule as listed in Settings → Rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -96,7 +96,7 @@ use std::path::Path;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::{Deserialize, Serialize};
 
-pub use finding::{Category, Finding, LegalRef, Rewrite, RuleSummary, Severity, Span};
+pub use finding::{Category, Finding, LegalRef, MODEL_RULE_PREFIX, Rewrite, RuleSummary, Severity, Span};
 pub use normalize::fold;
 pub use pack::PackError;
 pub use lexicon::LexiconSummary;
@@ -836,7 +836,7 @@ impl Linter {
             let zh = !text[start..end].is_ascii();
             let law = category.default_law();
             findings.push(Finding {
-                rule_id: format!("model.{}", category.as_str()),
+                rule_id: format!("{MODEL_RULE_PREFIX}{}", category.as_str()),
                 category,
                 severity: Severity::Warning,
                 span: Span { start: start as u32, end: end as u32 },

@@ -268,16 +268,19 @@ pub fn attempt_facts(store: &Store, broadcast: BroadcastId, scenario: &Scenario,
         .collect();
 
     // Findings: the script's (from the compliance review) and those of anything typed live
-    // that the linter held back.
+    // that the linter held back. Rules broken only: the learned backstop's suspicions (a
+    // product title read as a certification claim, say) are checks for the anchor, not
+    // breaches to grade.
     let mut lint_findings: Vec<LintFact> = store
         .compliance_report(broadcast, linter)?
         .findings
         .iter()
+        .filter(|located| !located.finding.is_model_suspicion())
         .map(|located| lint_fact(FindingSource::Script, &located.finding, None))
         .collect();
     for reply in &replies {
         let at = reply.media_ms;
-        lint_findings.extend(reply.findings.iter().map(|finding| lint_fact(FindingSource::Live, finding, Some(at))));
+        lint_findings.extend(reply.findings.iter().filter(|finding| !finding.is_model_suspicion()).map(|finding| lint_fact(FindingSource::Live, finding, Some(at))));
     }
 
     // Scripted events: when the shop fired each, the replies to it, and when a product that

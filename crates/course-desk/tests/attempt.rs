@@ -123,3 +123,40 @@ fn a_student_who_states_nothing_gets_no_credit_for_price_or_after_sales() {
     assert!(!facts.products[1].presented);
     assert!(facts.events.is_empty(), "the shop fired nothing: every scripted event counts as missed");
 }
+
+#[test]
+fn the_backstops_suspicions_are_checks_not_breaches_in_the_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
+    let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
+    let student = Student { id: "2024003".into(), name: "赵同学".into() };
+    let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
+    // A lawful line the learned backstop reads as a claim (no rule matches it), and a line a
+    // rule warns about (an error would keep the gate closed).
+    let suspected = "这个是我们县的特产，县里也很支持我们做直播。";
+    let linter = anchordesk_claims::Linter::default_packs();
+    let on_its_own = linter.lint(suspected, &anchordesk_claims::LintOptions::default());
+    assert!(
+        on_its_own.iter().any(|f| f.is_model_suspicion()) && on_its_own.iter().all(|f| f.is_model_suspicion()),
+        "the test needs a line only the model suspects; after retraining pick another: {on_its_own:?}"
+    );
+    for view in store.run_of_show(broadcast.id).unwrap().segments {
+        if let Some(product) = &view.product {
+            let mut draft = view.segment.draft.clone();
+            draft.talking_points = format!("{suspected}\n{} 坏果包赔", product.name);
+            store.update_segment(view.segment.id, &draft).unwrap();
+        }
+    }
+    for item in store.checklist(broadcast.id).unwrap() {
+        if item.auto_check.is_none() {
+            store.set_checklist_done(item.id, true, "赵同学").unwrap();
+        }
+    }
+    let session = store.go_live(broadcast.id, &env(), "/tmp/suspected.mp4", true).unwrap();
+    store.end_session(session.id, "/tmp/suspected.mp4", Some(60_000)).unwrap();
+    let report = store.compliance_report(broadcast.id, &linter).unwrap();
+    assert!(report.findings.iter().any(|l| l.finding.is_model_suspicion()), "the review shows the suspicion");
+    let facts = attempt_facts(&store, broadcast.id, &scenario, &linter, &env()).unwrap();
+    assert!(facts.lint_findings.iter().all(|f| !f.rule_id.starts_with(anchordesk_claims::MODEL_RULE_PREFIX)), "{:?}", facts.lint_findings);
+    assert!(facts.lint_findings.iter().any(|f| f.rule_id == "zh.gift-delivery.promise"), "{:?}", facts.lint_findings);
+}
