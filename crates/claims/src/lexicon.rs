@@ -114,13 +114,19 @@ pub(crate) const DEFAULT_LEXICONS: &[(&str, &str)] = &[
 impl Lexicons {
     /// The default lexicons. Panics on a broken embedded file (a test loads them).
     pub fn defaults() -> Lexicons {
-        let mut lexicons = Lexicons::default();
-        for (file, source) in DEFAULT_LEXICONS {
-            lexicons
-                .add_file(file, source)
-                .unwrap_or_else(|error| panic!("embedded lexicon {file}: {error}"));
-        }
-        lexicons
+        // Parsed once per process (a linter is built again whenever a team pack changes).
+        static DEFAULTS: std::sync::OnceLock<Lexicons> = std::sync::OnceLock::new();
+        DEFAULTS
+            .get_or_init(|| {
+                let mut lexicons = Lexicons::default();
+                for (file, source) in DEFAULT_LEXICONS {
+                    lexicons
+                        .add_file(file, source)
+                        .unwrap_or_else(|error| panic!("embedded lexicon {file}: {error}"));
+                }
+                lexicons
+            })
+            .clone()
     }
 
     /// Adds a lexicon file. Errors name the problem.

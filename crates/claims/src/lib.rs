@@ -266,40 +266,34 @@ impl LinterBuilder {
     pub fn build(&self) -> Linter {
         // Every source parsed once already (embedded packs by a test, team packs in
         // `add_pack`); lexicon additions only add phrases, so they parse again.
-        let packs: Vec<Pack> = self
-            .sources
-            .iter()
-            .filter_map(|(name, source)| match pack::parse(name, source, &self.lexicons) {
-                Ok(pack) => Some(pack),
-                // The embedded packs are checked by a test: a failure here is a build bug.
-                Err(error) if pack::DEFAULT_PACKS.iter().any(|(n, _)| n == name) => {
-                    panic!("embedded rule pack does not load: {error}")
-                }
-                // A team pack validated in `add_pack`; only a later lexicon addition that
-                // overflows its expansion can fail it, and then it is left out.
-                Err(_) => None,
-            })
-            .collect();
+        let packs = parse_on_two_threads(&self.sources, |(name, source)| match pack::parse(name, source, &self.lexicons) {
+            Ok(pack) => Some(pack),
+            // The embedded packs are checked by a test: a failure here is a build bug.
+            Err(error) if pack::DEFAULT_PACKS.iter().any(|(n, _)| n == name) => {
+                panic!("embedded rule pack does not load: {error}")
+            }
+            // A team pack validated in `add_pack`; only a later lexicon addition that
+            // overflows its expansion can fail it, and then it is left out.
+            Err(_) => None,
+        });
         let mut rules: Vec<Rule> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut disabled: Vec<&str> = Vec::new();
-        for pack in &packs {
-            for rule in &pack.rules {
+        let mut disabled: Vec<String> = Vec::new();
+        let mut allowed: Vec<Pattern> = Vec::new();
+        for pack in packs {
+            for rule in pack.rules {
                 match index.get(&rule.id) {
-                    Some(&at) => rules[at] = rule.clone(),
+                    Some(&at) => rules[at] = rule,
                     None => {
                         index.insert(rule.id.clone(), rules.len());
-                        rules.push(rule.clone());
+                        rules.push(rule);
                     }
                 }
             }
-            disabled.extend(pack.disable.iter().map(String::as_str));
+            disabled.extend(pack.disable);
+            allowed.extend(pack.allow);
         }
-        let allowed: Vec<&Pattern> = packs.iter().flat_map(|pack| &pack.allow).collect();
-        let enabled: Vec<bool> = rules
-            .iter()
-            .map(|rule| !disabled.contains(&rule.id.as_str()))
-            .collect();
+        let enabled: Vec<bool> = rules.iter().map(|rule| !disabled.contains(&rule.id)).collect();
 
         let mut key_index: HashMap<String, usize> = HashMap::new();
         let mut keys: Vec<String> = Vec::new();
@@ -352,13 +346,9 @@ impl LinterBuilder {
                 exception: true,
                 compound: false,
             });
-            patterns.push(pattern.clone());
+            patterns.push(pattern);
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(&keys)
-            .expect("an NFA over the pack keys fits the default size limits");
+        let automata = build_automata(&keys);
         // An entry written with a trailing `…` (asked if…) may be followed by any few words
         // before the claim, not only by function words.
         let mut negations: Vec<String> = Vec::new();
@@ -405,7 +395,7 @@ impl LinterBuilder {
         Linter {
             rules,
             enabled,
-            automaton,
+            automata,
             entries,
             patterns,
             compounds,
@@ -440,6 +430,64 @@ fn embedded_model() -> std::sync::Arc<model::Model> {
             std::sync::Arc::new(model::Model::from_bytes(bytes).expect("the embedded model is valid (a test loads it)"))
         })
         .clone()
+}
+
+/// The automata over the pack keys: building one is a quarter of building the linter, so
+/// where there are two cores each half of the keys gets its own, built side by side, and a
+/// text is scanned by both (every match is still found once: each key is in one of them).
+fn build_automata(keys: &[String]) -> Vec<(AhoCorasick, usize)> {
+    let build = |keys: &[String]| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(keys)
+            .expect("an NFA over the pack keys fits the default size limits")
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || keys.len() < 2 {
+        return vec![(build(keys), 0)];
+    }
+    let half = keys.len() / 2;
+    let (first, second) = keys.split_at(half);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || build(second));
+        let here = build(first);
+        vec![(here, 0), (other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), half)]
+    })
+}
+
+/// Parses the packs, in their order, on two threads where the machine has two cores: the
+/// packs are independent, and parsing them (expanding their patterns and lexicons) is most
+/// of building the linter, which a desk does at start and whenever a team pack changes.
+/// Each thread takes about half of the text, the largest packs first.
+fn parse_on_two_threads(sources: &[(String, String)], parse: impl Fn(&(String, String)) -> Option<Pack> + Sync) -> Vec<Pack> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores < 2 || sources.len() < 2 {
+        return sources.iter().filter_map(&parse).collect();
+    }
+    let mut by_size: Vec<usize> = (0..sources.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(sources[i].1.len()));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut here_bytes, mut there_bytes) = (0usize, 0usize);
+    for i in by_size {
+        if here_bytes <= there_bytes {
+            here_bytes += sources[i].1.len();
+            here.push(i);
+        } else {
+            there_bytes += sources[i].1.len();
+            there.push(i);
+        }
+    }
+    let parse = &parse;
+    let mut parsed: Vec<(usize, Option<Pack>)> = std::thread::scope(|scope| {
+        let other = scope.spawn(move || there.into_iter().map(|i| (i, parse(&sources[i]))).collect::<Vec<_>>());
+        let mut parsed: Vec<(usize, Option<Pack>)> = here.into_iter().map(|i| (i, parse(&sources[i]))).collect();
+        parsed.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        parsed
+    });
+    // Later packs override earlier ones: back in the order they were added.
+    parsed.sort_by_key(|(i, _)| *i);
+    parsed.into_iter().filter_map(|(_, pack)| pack).collect()
 }
 
 /// The index of `key` among the automaton's keys, added with an empty entry list when new.
@@ -477,7 +525,9 @@ struct KeyEntry {
 pub struct Linter {
     rules: Vec<Rule>,
     enabled: Vec<bool>,
-    automaton: AhoCorasick,
+    /// The pack keys' automata, each with the index of its first key: two halves built side
+    /// by side where there are two cores ([`build_automata`]), else one.
+    automata: Vec<(AhoCorasick, usize)>,
     entries: Vec<Vec<KeyEntry>>,
     patterns: Vec<Pattern>,
     compounds: Vec<std::sync::Arc<compound::Compound>>,
@@ -718,8 +768,12 @@ impl Linter {
 
     fn candidates(&self, text: &str, lang: Lang, out: &mut Vec<Candidate>) {
         out.clear();
-        for found in self.automaton.find_overlapping_iter(text) {
-            for entry in &self.entries[found.pattern().as_usize()] {
+        let matches = self
+            .automata
+            .iter()
+            .flat_map(|(automaton, first)| automaton.find_overlapping_iter(text).map(move |found| (found, *first)));
+        for (found, first) in matches {
+            for entry in &self.entries[first + found.pattern().as_usize()] {
                 if entry.rule != ALLOW && !lang.runs(self.rules[entry.rule as usize].lang) {
                     continue;
                 }
