@@ -10,8 +10,9 @@
 //! ASCII, lowercase, traditional to simplified, and the evasions anchors use (spaces, dots,
 //! emoji or zero-width characters between characters, `B E S T`) removed, while a map
 //! keeps every folded byte's place in the original text, so spans always point at what the
-//! anchor wrote. All patterns of all packs go into one Aho-Corasick automaton, so a text is
-//! scanned once however many rules there are, in time linear in its length (every check
+//! anchor wrote. All patterns of all packs go into one Aho-Corasick automaton (two halves built
+//! side by side on a two-core machine), so a text is scanned once (twice) however many rules
+//! there are, in time linear in its length (every check
 //! around a match reads a bounded window).
 //!
 //! Whether a phrase is harmless depends on its neighbours (`最近三天` is a time, `最好吃`
