@@ -28,6 +28,12 @@ test('risky words are underlined as you type, fixed in one click, and block goin
     await waitForText(browser, '[data-testid="p-points-findings"]', '全网最低价');
     await waitForText(browser, '[data-testid="p-points-findings"]', 'CN-AD-9-3');
     await screenshot(browser, 'zh-lint-as-you-type');
+    // Advice with 最 the model reads as lawful: the rule's mark stays, as a reminder that says why.
+    await points.setValue('线香拿到手最好开着窗点，室内别一次点太多。');
+    await waitForText(browser, '[data-testid="p-points-findings"]', '模型把这句读作合法语境');
+    await screenshot(browser, 'zh-lint-reminder');
+    await points.setValue('家人们，今天全网最低价！');
+    await waitForText(browser, '[data-testid="p-points-findings"]', '全网最低价');
 
     await (await browser.$('[data-testid="p-points-findings"] [data-testid="rewrite"]')).click();
     await browser.waitUntil(async () => !(await points.getValue()).includes('全网最低价'), { timeoutMsg: 'the rewrite was not applied' });
