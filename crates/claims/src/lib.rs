@@ -451,7 +451,10 @@ fn build_automata(keys: &[String]) -> Vec<(AhoCorasick, usize)> {
     let half = keys.len() / 2;
     let (first, second) = keys.split_at(half);
     std::thread::scope(|scope| {
-        let other = scope.spawn(move || build(second));
+        // No second thread to be had (the system refused one): both halves here.
+        let Ok(other) = std::thread::Builder::new().spawn_scoped(scope, move || build(second)) else {
+            return vec![(build(keys), 0)];
+        };
         let here = build(first);
         vec![(here, 0), (other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), half)]
     })
@@ -481,9 +484,14 @@ fn parse_on_two_threads(sources: &[(String, String)], parse: impl Fn(&(String, S
     }
     let parse = &parse;
     let mut parsed: Vec<(usize, Option<Pack>)> = std::thread::scope(|scope| {
-        let other = scope.spawn(move || there.into_iter().map(|i| (i, parse(&sources[i]))).collect::<Vec<_>>());
+        let there_too = there.clone();
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, move || there_too.into_iter().map(|i| (i, parse(&sources[i]))).collect::<Vec<_>>());
         let mut parsed: Vec<(usize, Option<Pack>)> = here.into_iter().map(|i| (i, parse(&sources[i]))).collect();
-        parsed.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        match spawned {
+            Ok(other) => parsed.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
+            // No second thread to be had: the other half here too.
+            Err(_) => parsed.extend(there.into_iter().map(|i| (i, parse(&sources[i])))),
+        }
         parsed
     });
     // Later packs override earlier ones: back in the order they were added.

@@ -523,6 +523,7 @@ fn a_class_rehearsal_is_observed_and_graded_by_the_team_server() {
     // Graded from the server's record: the total of the honest hand-in, not the forged 100.
     let server_total = row["total"].as_f64().unwrap();
     assert!(text.contains("chen@nlzy.edu.cn") && text.contains("events.late-delivery.responses") && text.contains(&format!("{server_total:.1}")), "{text}");
+    assert!(server_total >= 100.0 - 1e-9 || !text.contains("100.0"), "the forged grade is not the one shown: {text}");
     runtime.block_on(server.shutdown()).unwrap();
 }
 
