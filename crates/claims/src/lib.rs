@@ -444,20 +444,13 @@ fn build_automata(keys: &[String]) -> Vec<(AhoCorasick, usize)> {
             .build(keys)
             .expect("an NFA over the pack keys fits the default size limits")
     };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores < 2 || keys.len() < 2 {
+    if !two_cores() || keys.len() < 2 {
         return vec![(build(keys), 0)];
     }
     let half = keys.len() / 2;
     let (first, second) = keys.split_at(half);
-    std::thread::scope(|scope| {
-        // No second thread to be had (the system refused one): both halves here.
-        let Ok(other) = std::thread::Builder::new().spawn_scoped(scope, move || build(second)) else {
-            return vec![(build(keys), 0)];
-        };
-        let here = build(first);
-        vec![(here, 0), (other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), half)]
-    })
+    let (here, there) = side_by_side(|| build(first), || build(second));
+    vec![(here, 0), (there, half)]
 }
 
 /// Parses the packs, in their order, on two threads where the machine has two cores: the
@@ -465,8 +458,7 @@ fn build_automata(keys: &[String]) -> Vec<(AhoCorasick, usize)> {
 /// of building the linter, which a desk does at start and whenever a team pack changes.
 /// Each thread takes about half of the text, the largest packs first.
 fn parse_on_two_threads(sources: &[(String, String)], parse: impl Fn(&(String, String)) -> Option<Pack> + Sync) -> Vec<Pack> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores < 2 || sources.len() < 2 {
+    if !two_cores() || sources.len() < 2 {
         return sources.iter().filter_map(&parse).collect();
     }
     let mut by_size: Vec<usize> = (0..sources.len()).collect();
@@ -482,21 +474,34 @@ fn parse_on_two_threads(sources: &[(String, String)], parse: impl Fn(&(String, S
             there.push(i);
         }
     }
-    let parse = &parse;
-    let mut parsed: Vec<(usize, Option<Pack>)> = std::thread::scope(|scope| {
-        let there_too = there.clone();
-        let spawned = std::thread::Builder::new().spawn_scoped(scope, move || there_too.into_iter().map(|i| (i, parse(&sources[i]))).collect::<Vec<_>>());
-        let mut parsed: Vec<(usize, Option<Pack>)> = here.into_iter().map(|i| (i, parse(&sources[i]))).collect();
-        match spawned {
-            Ok(other) => parsed.extend(other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))),
-            // No second thread to be had: the other half here too.
-            Err(_) => parsed.extend(there.into_iter().map(|i| (i, parse(&sources[i])))),
-        }
-        parsed
-    });
+    let parse_all = |indices: Vec<usize>| indices.into_iter().map(|i| (i, parse(&sources[i]))).collect::<Vec<_>>();
+    let (mut parsed, other) = side_by_side(|| parse_all(here), || parse_all(there));
+    parsed.extend(other);
     // Later packs override earlier ones: back in the order they were added.
     parsed.sort_by_key(|(i, _)| *i);
     parsed.into_iter().filter_map(|(_, pack)| pack).collect()
+}
+
+/// True where a second thread runs beside this one rather than taking turns with it.
+fn two_cores() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2)
+}
+
+/// Runs `there` on a second thread while `here` runs on this one (both here, one after the
+/// other, when the system refuses a thread); a panic in either is this thread's panic.
+fn side_by_side<A, B: Send>(here: impl FnOnce() -> A, there: impl FnOnce() -> B + Send) -> (A, B) {
+    // Kept outside the thread, so that it can still run here if no thread takes it.
+    let there = std::sync::Mutex::new(Some(there));
+    let take = || there.lock().unwrap_or_else(|p| p.into_inner()).take();
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new().spawn_scoped(scope, || take().map(|there| there()));
+        let a = here();
+        let b = match spawned {
+            Ok(other) => other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(_) => None,
+        };
+        (a, b.or_else(|| take().map(|there| there())).expect("the second half ran on one thread or the other"))
+    })
 }
 
 /// The index of `key` among the automaton's keys, added with an empty entry list when new.
