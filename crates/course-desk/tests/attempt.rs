@@ -21,13 +21,35 @@ fn env() -> CheckEnv {
     }
 }
 
-#[test]
-fn a_student_who_misses_the_organic_question_loses_exactly_that() {
+/// A rehearsal of the shipped oranges scenario prepared for a student in a new store.
+struct Rehearsal {
+    _dir: tempfile::TempDir,
+    store: Store,
+    scenario: anchordesk_course::Scenario,
+    broadcast: anchordesk_core::Broadcast,
+}
+
+fn rehearsal(student_id: &str, name: &str) -> Rehearsal {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
     let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
-    let student = Student { id: "2024001".into(), name: "李同学".into() };
+    let student = Student { id: student_id.into(), name: name.into() };
     let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
+    Rehearsal { _dir: dir, store, scenario, broadcast }
+}
+
+/// Ticks every checklist item a person ticks (the automatic ones check themselves).
+fn tick_checklist(store: &mut Store, broadcast: &anchordesk_core::Broadcast, operator: &str) {
+    for item in store.checklist(broadcast.id).unwrap() {
+        if item.auto_check.is_none() {
+            store.set_checklist_done(item.id, true, operator).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_student_who_misses_the_organic_question_loses_exactly_that() {
+    let Rehearsal { _dir, mut store, scenario, broadcast } = rehearsal("2024001", "李同学");
     let lineup = store.lineup(broadcast.id).unwrap();
     assert_eq!(lineup.len(), scenario.products.len());
     assert_eq!(lineup[0].terms.live_price.0, scenario.products[0].live_price_fen);
@@ -45,11 +67,7 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
             store.update_segment(view.segment.id, &draft).unwrap();
         }
     }
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "李同学").unwrap();
-        }
-    }
+    tick_checklist(&mut store, &broadcast, "李同学");
     let session = store.go_live(broadcast.id, &env(), "/tmp/rehearsal.mp4", true).unwrap();
     let start = anchordesk_core::live::unix_ms(&session.started_at).unwrap();
     store.set_media_origin(session.id, start).unwrap();
@@ -102,17 +120,9 @@ fn a_student_who_misses_the_organic_question_loses_exactly_that() {
 
 #[test]
 fn a_student_who_states_nothing_gets_no_credit_for_price_or_after_sales() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-    let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
-    let student = Student { id: "2024002".into(), name: "王同学".into() };
-    let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
+    let Rehearsal { _dir, mut store, scenario, broadcast } = rehearsal("2024002", "王同学");
     let lineup = store.lineup(broadcast.id).unwrap();
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "王同学").unwrap();
-        }
-    }
+    tick_checklist(&mut store, &broadcast, "王同学");
     let session = store.go_live(broadcast.id, &env(), "/tmp/silent.mp4", true).unwrap();
     store.add_marker(session.id, LiveMarkerKind::Product, &lineup[0].product_name, Some(lineup[0].id), 1_000).unwrap();
     store.end_session(session.id, "/tmp/silent.mp4", Some(120_000)).unwrap();
@@ -126,11 +136,7 @@ fn a_student_who_states_nothing_gets_no_credit_for_price_or_after_sales() {
 
 #[test]
 fn the_backstops_suspicions_are_checks_not_breaches_in_the_grade() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("db.sqlite3")).unwrap();
-    let scenario = embedded_scenarios().into_iter().find(|s| s.id == "orange-organic").unwrap();
-    let student = Student { id: "2024003".into(), name: "赵同学".into() };
-    let broadcast = prepare_rehearsal(&mut store, &scenario, &student, "2026-11-26T10:00").unwrap();
+    let Rehearsal { _dir, mut store, scenario, broadcast } = rehearsal("2024003", "赵同学");
     // A lawful line the learned backstop reads as a claim (no rule matches it), and a line a
     // rule warns about (an error would keep the gate closed).
     let suspected = "这个是我们县的特产，县里也很支持我们做直播。";
@@ -147,11 +153,7 @@ fn the_backstops_suspicions_are_checks_not_breaches_in_the_grade() {
             store.update_segment(view.segment.id, &draft).unwrap();
         }
     }
-    for item in store.checklist(broadcast.id).unwrap() {
-        if item.auto_check.is_none() {
-            store.set_checklist_done(item.id, true, "赵同学").unwrap();
-        }
-    }
+    tick_checklist(&mut store, &broadcast, "赵同学");
     let session = store.go_live(broadcast.id, &env(), "/tmp/suspected.mp4", true).unwrap();
     store.end_session(session.id, "/tmp/suspected.mp4", Some(60_000)).unwrap();
     let report = store.compliance_report(broadcast.id, &linter).unwrap();
